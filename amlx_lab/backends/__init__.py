@@ -1,0 +1,1 @@
+"""Targets behind the workspace facade: ``local`` (embedded) and ``azure``."""

@@ -1,0 +1,62 @@
+"""The Jupyter server extension: configuration as traitlets, one workspace facade, the routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Enum, Integer, Unicode
+
+from .config import TARGETS, AmlxConfig
+from .handlers import routes
+from .workspace import Workspace
+
+
+class AmlxApp(ExtensionApp):
+    """Serves ``/amlx/api/...`` over one ``Workspace`` shared by all requests.
+
+    Configure with ``c.AmlxApp.workspace_dir``, ``c.AmlxApp.default_target`` and
+    ``c.AmlxApp.compute_slots`` (or the ``AMLX_*`` environment variables, which the
+    magics and CLI read too).
+    """
+
+    name = "amlx_lab"
+    load_other_extensions = True
+
+    workspace_dir = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Folder of the embedded local workspace (default: $AMLX_WORKSPACE or ~/.amlx/workspace).",
+    )
+    default_target = Enum(
+        list(TARGETS),
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="Target used when a request names none (default: $AMLX_TARGET, settings.json, else 'local').",
+    )
+    compute_slots = Integer(
+        None,
+        allow_none=True,
+        config=True,
+        help="Local jobs that may run at once (default: the number of CPUs).",
+    )
+
+    def initialize_settings(self) -> None:
+        config = AmlxConfig.resolve(
+            workspace_dir=self.workspace_dir,
+            target=self.default_target,
+            compute_slots=self.compute_slots,
+        )
+        root_dir = Path(getattr(self.serverapp, "root_dir", None) or Path.cwd())
+        self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
+        self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
+
+    async def stop_extension(self) -> None:
+        workspace: Workspace | None = self.settings.get("amlx_workspace")
+        if workspace is not None:
+            workspace.close()

@@ -1,0 +1,126 @@
+"""What every ``/amlx/api`` handler shares: auth, JSON in and out, and the one error mapping.
+
+Handlers stay thin: parse the request, call the workspace facade (off the event
+loop when it may block), render the record. Any ``AmlxError`` becomes
+``{"error": {"code", "message", "details"}}`` with its own HTTP status; anything
+else becomes a 500 whose body says nothing internal (the traceback goes to the
+server log only).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from http.client import responses
+from typing import Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+from tornado.ioloop import IOLoop
+
+from ..errors import AmlxError, NotFoundError, ValidationError
+from ..records import to_jsonable
+from ..workspace import Workspace
+
+T = TypeVar("T")
+
+AUTH_RESOURCE = "amlx"
+
+_HTTP_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+class AmlxHandler(APIHandler):
+    """Base of every amlx route; subclasses decorate verbs with ``@web.authenticated`` and ``@authorized``."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.settings["amlx_workspace"]
+
+    # -- input -------------------------------------------------------------------
+
+    def json_object(self) -> dict[str, Any]:
+        """The request body as a JSON object, or a 400 that says what is wrong with it."""
+        raw = self.request.body or b""
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            raise ValidationError(f"The request body is not valid JSON{where}.", field="body") from None
+        if not isinstance(data, dict):
+            raise ValidationError("The request body must be a JSON object.", field="body")
+        return data
+
+    def query_target(self) -> str | None:
+        """The optional ``?target=local|azure`` the sidebar sends from its settings."""
+        return self.get_query_argument("target", None) or None
+
+    # -- output ------------------------------------------------------------------
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(to_jsonable(data)))
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a facade call in a worker thread: SDK and disk calls must not block the event loop."""
+        return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, AmlxError):
+            self.set_status(exc.status)
+            body = exc.to_dict()
+        elif isinstance(exc, web.HTTPError):
+            message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
+            body = error_body(
+                _HTTP_CODES.get(status_code, "http_error"),
+                message or exc.reason or responses.get(status_code, "HTTP error"),
+            )
+        else:
+            if exc is not None:
+                self.log.error("amlx_lab: unexpected error in %s %s", self.request.method, self.request.path,
+                               exc_info=kwargs.get("exc_info"))
+            body = error_body("internal_error", "An unexpected error occurred in amlx_lab; the Jupyter server log has the details.")
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+
+class UnknownRouteHandler(AmlxHandler):
+    """Answers any unmatched ``/amlx/api/...`` path with a JSON 404 instead of an HTML page."""
+
+    def _not_found(self, path: str) -> None:
+        raise NotFoundError(f"There is no amlx API route /amlx/api/{path}.", details={"path": path})
+
+    @web.authenticated
+    def get(self, path: str) -> None:
+        self._not_found(path)
+
+    @web.authenticated
+    def post(self, path: str) -> None:
+        self._not_found(path)
+
+    @web.authenticated
+    def put(self, path: str) -> None:
+        self._not_found(path)
+
+    @web.authenticated
+    def delete(self, path: str) -> None:
+        self._not_found(path)
