@@ -1,0 +1,96 @@
+"""``/amlx/api/workspace`` and the API's shared behaviour: auth, JSON errors, unknown routes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+import amlx_lab
+from tests.conftest import error_of
+
+
+async def test_workspace_reports_local_target(jp_fetch, amlx_workspace_dir: Path) -> None:
+    response = await jp_fetch("amlx", "api", "workspace")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    info = json.loads(response.body)
+    assert info["target"] == "local"
+    assert info["workspace_dir"] == str(amlx_workspace_dir)
+    assert info["location"] == str(amlx_workspace_dir)
+    assert info["version"] == amlx_lab.__version__
+    assert info["health"]["state"] == "ok"
+    assert amlx_workspace_dir.is_dir(), "the local workspace folder is created on first use"
+    assert info["capabilities"]["instance_types"] is False
+    assert {t["name"] for t in info["targets"]} == {"local", "azure"}
+
+
+async def test_workspace_for_unconfigured_azure_says_what_to_do(jp_fetch) -> None:
+    info = json.loads((await jp_fetch("amlx", "api", "workspace", params={"target": "azure"})).body)
+    assert info["target"] == "azure"
+    assert info["health"]["state"] == "not_configured"
+    assert "config.json" in info["health"]["message"]
+    assert info["capabilities"]["instance_types"] is True
+
+
+async def test_azure_config_json_next_to_the_notebooks_is_found(jp_fetch, jp_root_dir: Path) -> None:
+    (jp_root_dir / ".azureml").mkdir()
+    (jp_root_dir / ".azureml" / "config.json").write_text(
+        json.dumps({"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ws-1"})
+    )
+    info = json.loads((await jp_fetch("amlx", "api", "workspace", params={"target": "azure"})).body)
+    assert info["location"] == "sub-1/rg-1/ws-1"
+    assert info["health"]["state"] == "ok"
+
+
+async def test_unknown_target_is_a_400_naming_the_field(jp_fetch) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "workspace", params={"target": "mars"})
+    assert caught.value.code == 400
+    error = error_of(caught.value)
+    assert error["code"] == "invalid_request"
+    assert error["details"]["field"] == "target"
+    assert "mars" in error["message"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+async def test_unknown_route_is_a_json_404(jp_fetch, method: str) -> None:
+    body = "{}" if method == "POST" else None
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "no", "such", "thing", method=method, body=body)
+    assert caught.value.code == 404
+    error = error_of(caught.value)
+    assert error["code"] == "not_found"
+    assert "/amlx/api/no/such/thing" in error["message"]
+
+
+@pytest.mark.parametrize("path", [("workspace",), ("anything",)])
+async def test_routes_refuse_requests_without_a_token(jp_fetch, path: tuple[str, ...]) -> None:
+    """Under the default server config, which would otherwise let an unauthenticated handler through."""
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", *path, headers={"Authorization": ""})
+    assert caught.value.code == 403
+    assert error_of(caught.value)["code"] == "forbidden"
+
+
+async def test_routes_refuse_a_wrong_token(jp_fetch) -> None:
+    response = await jp_fetch("amlx", "api", "workspace", headers={"Authorization": "token wrong"}, raise_error=False)
+    assert response.code == 403
+
+
+@pytest.fixture
+def broken_settings(amlx_workspace_dir: Path) -> Path:
+    amlx_workspace_dir.mkdir(parents=True, exist_ok=True)
+    path = amlx_workspace_dir / "settings.json"
+    path.write_text("{not json")
+    return path
+
+
+async def test_server_starts_on_a_broken_settings_file_and_says_why(broken_settings: Path, jp_fetch) -> None:
+    """A corrupt settings.json must not take the extension down; the header explains the problem."""
+    info = json.loads((await jp_fetch("amlx", "api", "workspace")).body)
+    assert info["target"] == "local"
+    assert any("not valid JSON" in w and str(broken_settings) in w for w in info["warnings"])
+    assert broken_settings.read_text() == "{not json", "the user's file is left for them to fix"
