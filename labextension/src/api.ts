@@ -44,6 +44,7 @@ export interface IWorkspaceInfo {
   health: IHealth;
   capabilities: ICapabilities;
   targets: ITargetSummary[];
+  warnings: string[];
 }
 
 /** Codes the client produces itself, next to the server's own error codes. */

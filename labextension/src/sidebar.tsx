@@ -50,8 +50,12 @@ function WorkspaceHeader(props: ISidebarProps): JSX.Element {
         <amlIcon.react tag="span" className="amlx-Header-icon" />
         <h2 className="amlx-Header-title">Azure ML</h2>
         {info && (
-          <span className="amlx-Badge" data-target={info.target}>
-            {info.label}
+          <span
+            className="amlx-Badge"
+            data-target={info.target}
+            title={info.label}
+          >
+            {info.target === 'azure' ? 'Azure' : 'Local'}
           </span>
         )}
         <button
@@ -79,6 +83,11 @@ function WorkspaceHeader(props: ISidebarProps): JSX.Element {
             <dt>Version</dt>
             <dd>amlx_lab {info.version}</dd>
           </dl>
+          {info.warnings.map(warning => (
+            <p key={warning} className="amlx-Warning" role="note">
+              {warning}
+            </p>
+          ))}
         </>
       )}
       <label className="amlx-Header-target">

@@ -1,0 +1,143 @@
+/**
+ * The REST client against a scripted fetch: URLs it builds, records it returns,
+ * and the sentences it shows for every kind of failure.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  AmlxApiError,
+  AmlxClient,
+  EXTENSION_MISSING,
+  IWorkspaceInfo,
+  NETWORK_ERROR
+} from '../api';
+
+type Reply = { status: number; body: string; contentType?: string };
+
+function scripted(replies: Reply[] | ((url: string) => Reply)) {
+  const calls: string[] = [];
+  const fetchFn = async (input: RequestInfo | URL): Promise<Response> => {
+    const url = typeof input === 'string' ? input : (input as Request).url;
+    calls.push(url);
+    const reply =
+      typeof replies === 'function' ? replies(url) : replies.shift()!;
+    return new Response(reply.body, {
+      status: reply.status,
+      headers: { 'Content-Type': reply.contentType ?? 'application/json' }
+    });
+  };
+  const settings = ServerConnection.makeSettings({
+    baseUrl: 'http://127.0.0.1:8888/lab-base/',
+    fetch: fetchFn as typeof fetch
+  });
+  return { client: new AmlxClient(settings), calls };
+}
+
+const INFO: IWorkspaceInfo = {
+  target: 'local',
+  label: 'Local workspace',
+  location: '/home/me/.amlx/workspace',
+  workspace_dir: '/home/me/.amlx/workspace',
+  version: '0.1.0',
+  health: { state: 'ok', message: 'ready' },
+  capabilities: {
+    jobs: false,
+    sweeps: false,
+    automl: false,
+    models: false,
+    endpoints: false,
+    data_assets: false,
+    instance_types: false,
+    compute_targets: ['local'],
+    live_updates: 'none',
+    export_yaml: false
+  },
+  targets: [],
+  warnings: []
+};
+
+async function failure(promise: Promise<unknown>): Promise<AmlxApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AmlxApiError);
+    return error as AmlxApiError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('AmlxClient', () => {
+  it('asks the workspace route under the base URL and returns its record', async () => {
+    const { client, calls } = scripted([
+      { status: 200, body: JSON.stringify(INFO) }
+    ]);
+    const info = await client.workspace();
+    expect(info.location).toBe('/home/me/.amlx/workspace');
+    expect(new URL(calls[0]).pathname).toBe('/lab-base/amlx/api/workspace');
+    expect(new URL(calls[0]).searchParams.has('target')).toBe(false);
+  });
+
+  it('passes the chosen target as a query parameter', async () => {
+    const { client, calls } = scripted([
+      { status: 200, body: JSON.stringify({ ...INFO, target: 'azure' }) }
+    ]);
+    await client.workspace('azure');
+    expect(new URL(calls[0]).searchParams.get('target')).toBe('azure');
+  });
+
+  it("keeps the server's error code, message and details", async () => {
+    const { client } = scripted([
+      {
+        status: 400,
+        body: JSON.stringify({
+          error: {
+            code: 'invalid_request',
+            message: "Unknown target 'mars'.",
+            details: { field: 'target' }
+          }
+        })
+      }
+    ]);
+    const error = await failure(client.workspace());
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toBe("Unknown target 'mars'.");
+    expect(error.details).toEqual({ field: 'target' });
+  });
+
+  it('explains an HTML 404 as a missing server extension', async () => {
+    const { client } = scripted([
+      { status: 404, body: '<html>404 Not Found</html>', contentType: 'text/html' }
+    ]);
+    const error = await failure(client.workspace());
+    expect(error.code).toBe(EXTENSION_MISSING);
+    expect(error.message).toMatch(/jupyter server extension list/);
+  });
+
+  it('explains a 403 without a body as an expired session', async () => {
+    const { client } = scripted([{ status: 403, body: '' }]);
+    const error = await failure(client.workspace());
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(/log in again/);
+  });
+
+  it('reports an unreachable server as a network error', async () => {
+    const settings = ServerConnection.makeSettings({
+      baseUrl: 'http://127.0.0.1:8888/',
+      fetch: (async () => {
+        throw new TypeError('Failed to fetch');
+      }) as typeof fetch
+    });
+    const error = await failure(new AmlxClient(settings).workspace());
+    expect(error.code).toBe(NETWORK_ERROR);
+    expect(error.message).toMatch(/Cannot reach the Jupyter server/);
+  });
+
+  it('refuses a 200 that is not JSON', async () => {
+    const { client } = scripted([
+      { status: 200, body: '<html>login</html>', contentType: 'text/html' }
+    ]);
+    const error = await failure(client.workspace());
+    expect(error.code).toBe('bad_response');
+  });
+});

@@ -1,0 +1,99 @@
+"""Browser fixtures: Debian's Chromium driven by Python Playwright against a real JupyterLab."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .lab import LabServer
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+CHROMIUM = os.environ.get("AMLX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[None]:
+    """Browser tests run no in-process server: replace pytest-jupyter's loop (Playwright runs its own)."""
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> Iterator[None]:
+    """Nothing to clean: the JupyterLab under test is a separate process (see ``LabServer.stop``)."""
+    yield None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/ui/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.ui)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": str(profile), "XDG_CACHE_HOME": str(profile / "cache"),
+                 "XDG_CONFIG_HOME": str(profile / "config")},
+        )
+        yield browser
+        browser.close()
+
+
+def _lab(tmp_path_factory: pytest.TempPathFactory, name: str, extra_args: list[str]) -> Iterator[LabServer]:
+    base = tmp_path_factory.mktemp(name)
+    root = base / "notebooks"
+    shutil.copytree(REPO / "examples", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    server = LabServer(base=base, root_dir=root, extra_args=extra_args).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """JupyterLab with amlx_lab enabled the way the package installs it (jupyter_server_config.d)."""
+    yield from _lab(tmp_path_factory, "lab", [])
+
+
+@pytest.fixture(scope="module")
+def lab_without_server_extension(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """The frontend installed but the server extension switched off, as a broken install looks."""
+    yield from _lab(tmp_path_factory, "lab-noext", ["--ServerApp.jpserver_extensions=amlx_lab=False"])
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def open_lab(page, server: LabServer) -> None:
+    """Load JupyterLab and wait until its splash screen is gone."""
+    page.goto(f"{server.url}lab?token={server.token}")
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
+    page.wait_for_selector(".jp-SideBar", timeout=30_000)

@@ -1,0 +1,94 @@
+"""The sidebar as a person sees it: open it, read the workspace header, in both themes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from .conftest import open_lab
+from .lab import LabServer
+
+SIDEBAR_TAB = '.jp-SideBar [data-id="amlx-lab-sidebar"]'
+SIDEBAR = "#amlx-lab-sidebar"
+
+
+def open_sidebar(page) -> None:
+    page.click(SIDEBAR_TAB)
+    expect(page.locator(SIDEBAR)).to_be_visible()
+
+
+def test_sidebar_shows_the_local_workspace(page, lab: LabServer, artifacts: Path) -> None:
+    open_lab(page, lab)
+    open_sidebar(page)
+    header = page.locator(f"{SIDEBAR} .amlx-Header")
+    expect(header.locator(".amlx-Badge")).to_have_text("Local")
+    expect(header.locator(".amlx-Badge")).to_have_attribute("title", "Local workspace")
+    expect(header.locator(".amlx-Header-health")).to_have_attribute("data-state", "ok")
+    expect(header.locator(".amlx-Header-location")).to_have_text(str(lab.workspace_dir))
+    expect(header).to_contain_text("amlx_lab 0.")
+    page.screenshot(path=str(artifacts / "01-sidebar-light.png"))
+    assert not [e for e in page.console_errors if "amlx" in e.lower()]
+
+
+def test_target_switch_applies_without_reload(page, lab: LabServer, artifacts: Path) -> None:
+    open_lab(page, lab)
+    open_sidebar(page)
+    header = page.locator(f"{SIDEBAR} .amlx-Header")
+    expect(header.locator(".amlx-Badge")).to_have_text("Local")
+    header.locator("select").select_option("azure")
+    expect(header.locator(".amlx-Badge")).to_have_text("Azure")
+    expect(header.locator(".amlx-Header-health")).to_have_attribute("data-state", "not_configured")
+    expect(header.locator(".amlx-Header-health")).to_contain_text("config.json")
+    page.screenshot(path=str(artifacts / "02-sidebar-azure-not-configured.png"))
+    header.locator("select").select_option("server-default")
+    expect(header.locator(".amlx-Badge")).to_have_text("Local")
+
+
+def test_sidebar_follows_the_dark_theme(page, lab: LabServer, artifacts: Path) -> None:
+    open_lab(page, lab)
+    open_sidebar(page)
+    expect(page.locator(f"{SIDEBAR} .amlx-Header-health")).to_have_attribute("data-state", "ok")
+    light = page.eval_on_selector(SIDEBAR, "e => getComputedStyle(e).backgroundColor")
+    page.click("text=Settings")
+    page.hover("text=Theme")
+    page.click("text=JupyterLab Dark")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    expected = page.evaluate(
+        "() => { const p = document.createElement('div'); p.style.background = 'var(--jp-layout-color1)';"
+        " document.body.appendChild(p); const c = getComputedStyle(p).backgroundColor; p.remove(); return c; }"
+    )
+    dark = page.eval_on_selector(SIDEBAR, "e => getComputedStyle(e).backgroundColor")
+    assert dark == expected and dark != light
+    title = page.eval_on_selector(f"{SIDEBAR} .amlx-Header-title", "e => getComputedStyle(e).color")
+    assert title != dark, "text must not vanish into the background"
+    page.screenshot(path=str(artifacts / "03-sidebar-dark.png"))
+    # back to light for the other tests sharing this server's settings
+    page.click("text=Settings")
+    page.hover("text=Theme")
+    page.click("text=JupyterLab Light")
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+
+
+def test_palette_command_opens_the_sidebar(page, lab: LabServer) -> None:
+    open_lab(page, lab)
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator("#command-palette input")
+    expect(palette).to_be_focused()
+    palette.fill("AML: Open sidebar")
+    page.locator("#command-palette .lm-CommandPalette-item", has_text=re.compile("AML: Open sidebar")).first.click()
+    expect(page.locator(SIDEBAR)).to_be_visible()
+    expect(page.locator(f"{SIDEBAR} .amlx-Badge")).to_have_text("Local")
+
+
+def test_missing_server_extension_is_explained(page, lab_without_server_extension: LabServer, artifacts: Path) -> None:
+    open_lab(page, lab_without_server_extension)
+    open_sidebar(page)
+    alert = page.locator(f"{SIDEBAR} .amlx-Error")
+    expect(alert).to_contain_text("Server extension missing")
+    expect(alert).to_contain_text("jupyter server extension list")
+    page.screenshot(path=str(artifacts / "04-sidebar-extension-missing.png"))
+
