@@ -1,0 +1,63 @@
+# The two commands of the README:
+#   make lab    install everything into .venv and open JupyterLab on the example notebooks
+#   make test   install the test dependencies (and Debian's chromium) and run every test
+# Other targets are steps of those two, useful on their own during development.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check
+CHROMIUM ?= /usr/bin/chromium
+LAB_PORT ?= 8888
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: lab test install install-test chromium test-js test-py test-ui bench build-wheel clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# Editable install: builds the TypeScript once, links the labextension into the venv.
+install: $(PY)
+	$(PIP) install -e ".[azure,lab]"
+	$(BIN)/jupyter labextension develop . --overwrite
+
+lab: install
+	$(BIN)/jupyter lab --ServerApp.root_dir=examples --ServerApp.ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG)
+
+install-test: $(PY)
+	$(PIP) install -e ".[test]"
+	$(BIN)/jupyter labextension develop . --overwrite
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
+test-js:
+	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm test
+
+test-py:
+	$(PY) -m pytest -m "not ui"
+
+test-ui:
+	$(PY) -m pytest tests/ui
+
+test: install-test chromium
+	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm test
+	$(PY) -m pytest
+
+bench:
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+build-wheel: $(PY)
+	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm clean:all
+	$(PIP) wheel --no-deps -w dist .
+
+clean:
+	rm -rf dist build labextension/lib amlx_lab/labextension tsconfig.tsbuildinfo test-artifacts
