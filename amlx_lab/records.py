@@ -112,3 +112,178 @@ class WorkspaceInfo(Record):
     capabilities: Capabilities
     targets: tuple[TargetSummary, ...] = field(default_factory=tuple)
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- jobs ------------------------------------------------------------------------
+#
+# Times are Unix epoch seconds (UTC, float) so that every front end can sort and
+# subtract them without parsing; ``None`` means "not yet".
+
+ParameterValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class JobSpec(Record):
+    """What to run: the input of ``Backend.submit``, independent of how it was produced.
+
+    ``command`` items may use Azure ML placeholders ``${{inputs.<name>}}`` for any
+    input (replaced by its resolved path) or parameter (replaced by its value). An
+    input the command does not mention is appended as ``--<name> <path>``.
+    Parameters are never appended: the caller renders them (or uses placeholders);
+    they are recorded so runs can be compared. A leading ``python``/``python3`` is
+    replaced by the ``environment`` interpreter.
+    """
+
+    code_dir: Any  # os.PathLike or str: a folder with main.py; copied at submit
+    experiment: str = "Default"
+    command: tuple[str, ...] = ("python", "main.py")
+    parameters: dict[str, ParameterValue] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # name -> local path or data-asset ref
+    display_name: str | None = None
+    compute: str = "local"
+    environment: str | None = None  # Python interpreter path; default: the submitting interpreter
+    tags: dict[str, str] = field(default_factory=dict)
+    manifest: dict[str, Any] | None = None  # the slicer's package description, kept with the job
+
+
+@dataclass(frozen=True)
+class JobInput(Record):
+    """One job input as resolved at submit time."""
+
+    name: str
+    ref: str  # as given: a path, ``azureml:name@latest``, ``name:1``...
+    path: str  # the file or folder the job reads
+    asset: str | None = None  # ``name:version`` when ``ref`` named a data asset
+
+
+@dataclass(frozen=True)
+class Job(Record):
+    """A submitted job as the index knows it (no MLflow call is needed to build one).
+
+    ``parameters`` are the values submitted; ``params`` and ``metrics`` are what the
+    job's MLflow run logged (latest value per metric key; ``None`` for NaN).
+    """
+
+    name: str
+    display_name: str
+    experiment: str
+    status: JobStatus
+    compute: str
+    created_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    command: tuple[str, ...] = ()
+    environment: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[JobInput, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    exit_code: int | None = None
+    error: str | None = None
+    mlflow_run_id: str | None = None
+    mlflow_experiment_id: str | None = None
+    code_path: str | None = None
+    outputs_path: str | None = None
+    log_path: str | None = None
+    revision: int = 0  # bumped on every change, for "what changed since R"
+
+
+@dataclass(frozen=True)
+class JobPage(Record):
+    """One page of a job listing; pass ``next_cursor`` back to get the next one."""
+
+    items: tuple[Job, ...]
+    next_cursor: str | None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class JobChanges(Record):
+    """Jobs changed after a revision, and the revision to ask from next time.
+
+    Unpacks as ``jobs, revision = backend.changes_since(r)``.
+    """
+
+    jobs: tuple[Job, ...]
+    revision: int
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield self.jobs
+        yield self.revision
+
+
+@dataclass(frozen=True)
+class MetricPoint(Record):
+    """One logged value of a metric (``value`` is ``None`` for NaN)."""
+
+    key: str
+    value: float | None
+    step: int
+    timestamp: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class LogChunk(Record):
+    """A slice of a job's ``std_log.txt``; offsets are byte offsets in the file.
+
+    ``next_offset`` always falls on a UTF-8 character boundary; ``complete`` is
+    true once the job is finished and everything has been read.
+    """
+
+    text: str
+    offset: int
+    next_offset: int
+    size: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class FileEntry(Record):
+    """A file in a job's outputs or code folder (``path`` is relative, with ``/``)."""
+
+    path: str
+    size: int
+    modified: float
+
+
+@dataclass(frozen=True)
+class CodePackage(Record):
+    """The code a job ran: the snapshot taken at submit, and the slicer's manifest."""
+
+    job: str
+    path: str
+    files: tuple[FileEntry, ...]
+    command: tuple[str, ...]
+    manifest: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentSummary(Record):
+    """An experiment as the job index sees it."""
+
+    name: str
+    job_count: int
+    last_submitted_at: float | None
+
+
+# -- data assets -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataAsset(Record):
+    """A named, versioned copy of a file (``uri_file``) or folder (``uri_folder``)."""
+
+    name: str
+    version: str
+    type: str
+    path: str  # where the copy lives; jobs read this
+    size: int  # bytes (sum of files for a folder)
+    created_at: float
+    description: str | None = None
+    source: str | None = None  # the path it was registered from
+
+    @property
+    def ref(self) -> str:
+        """The reference a job input uses, Azure style."""
+        return f"azureml:{self.name}:{self.version}"

@@ -1,11 +1,50 @@
-"""Local target: everything lives in one workspace folder on this machine."""
+"""Local target: everything lives in one workspace folder on this machine.
+
+``LocalBackend`` only composes the pieces (see ``layout.py`` for the folder,
+``store.py`` for the index, ``jobs.py`` for submit, ``supervisor.py`` for
+running, ``listing.py`` for reads, ``data_assets.py`` for data). Nothing here
+imports MLflow at import time, and only ``metric_history`` may import it at
+all (as a fallback when the store's tables are not the expected shape).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-from ...records import Capabilities, Health, HealthState
+from ...errors import ConflictError, ValidationError
+from ...records import (
+    Capabilities,
+    CodePackage,
+    DataAsset,
+    ExperimentSummary,
+    FileEntry,
+    Health,
+    HealthState,
+    Job,
+    JobChanges,
+    JobPage,
+    JobSpec,
+    JobStatus,
+    LogChunk,
+    MetricPoint,
+)
+from . import files, job_index, listing
+from .data_assets import DataAssets
+from .jobs import Submitter
+from .layout import Layout
+from .names import check_job_name
+from .reconcile import reconcile, supervisor_alive
+from .store import Store
+from .tracking import open_reader
+
+DEFAULT_CANCEL_GRACE = 10.0
+DEFAULT_LOG_CHUNK = 64 * 1024
 
 
 class LocalBackend:
@@ -14,25 +53,240 @@ class LocalBackend:
     name = "local"
     label = "Local workspace"
 
-    def __init__(self, root: Path, *, compute_slots: int) -> None:
-        self.root = root
+    def __init__(
+        self,
+        root: Path,
+        *,
+        compute_slots: int,
+        cancel_grace: float = DEFAULT_CANCEL_GRACE,
+        reconcile_every: float = 5.0,
+    ) -> None:
+        self.root = Path(root)
+        self.layout = Layout(self.root)
         self.compute_slots = compute_slots
+        self.cancel_grace = cancel_grace
+        self.reconcile_every = reconcile_every
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+        self._last_reconcile = 0.0
+
+    # -- plumbing --------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The index, opened (and created, in a few ms) on first use."""
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.layout.index_db)
+            return self._store
+
+    @property
+    def data(self) -> DataAssets:
+        return DataAssets(self.store, self.layout)
+
+    def _maybe_reconcile(self) -> None:
+        """Reads notice dead supervisors on their own, at most every ``reconcile_every`` seconds."""
+        if time.monotonic() - self._last_reconcile >= self.reconcile_every:
+            self.reconcile()
 
     def location(self) -> str:
         return str(self.root)
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(compute_targets=("local",))
+        return Capabilities(jobs=True, data_assets=True, compute_targets=("local",))
 
     def health(self) -> Health:
-        """Usable when the folder exists (it is created here) and is writable."""
+        """Usable when the folder exists (it is created here), is writable and its index opens."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return Health(HealthState.ERROR, f"Cannot create the workspace folder {self.root}: {exc.strerror}.")
         if not os.access(self.root, os.W_OK | os.X_OK):
             return Health(HealthState.ERROR, f"The workspace folder {self.root} is not writable.")
+        try:
+            self.store
+        except Exception as exc:  # a newer schema, a corrupt file: say so in the header
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            return Health(HealthState.ERROR, f"Cannot open the workspace index: {message}")
         return Health(HealthState.OK, f"Local workspace ready with {self.compute_slots} compute slot(s).")
 
     def close(self) -> None:
-        return None
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def tracking_uri(self) -> str:
+        """The MLflow tracking URI of this workspace (for ``mlflow ui`` or ``mlflow.search_runs``)."""
+        return self.layout.mlflow_uri
+
+    # -- jobs: write side --------------------------------------------------------------
+
+    def submit(self, spec: JobSpec) -> Job:
+        """Record the job and start its supervisor; returns at once with status Queued."""
+        submitter = Submitter(
+            self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace
+        )
+        return submitter.submit(spec)
+
+    def cancel(self, name: str) -> Job:
+        """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); returns it as CancelRequested.
+
+        A queued job is canceled before it starts. A finished job is a conflict.
+        """
+        check_job_name(name)
+        row = job_index.get_row(self.store, name)
+        cancellable = [s for s in job_index.ACTIVE if s != JobStatus.CANCEL_REQUESTED.value]
+        changed = job_index.update(
+            self.store, name, {"status": "CancelRequested", "cancel_requested_at": time.time()}, only_if=cancellable
+        )
+        if not changed:
+            row = job_index.get_row(self.store, name)
+            if row["status"] != JobStatus.CANCEL_REQUESTED.value:
+                raise ConflictError(
+                    f"Job {name} is already {row['status']}; only queued or running jobs can be canceled.",
+                    details={"job": name, "status": row["status"]},
+                )
+        if not supervisor_alive(self.layout, row):
+            self.reconcile()  # nobody would act on the request: close it now
+        return self.get_job(name)
+
+    def reconcile(self) -> tuple[str, ...]:
+        """Mark active jobs whose supervisor is gone as Failed (or Canceled if that was asked); returns their names."""
+        self._last_reconcile = time.monotonic()
+        return tuple(reconcile(self.store, self.layout))
+
+    def seed_completed_jobs(self, experiment: str, runs: Iterable[Mapping[str, Any]]) -> int:
+        """Bulk-create finished jobs with MLflow runs (benchmarks, demos); see ``seeding.py``."""
+        from .seeding import seed_completed_jobs
+
+        return seed_completed_jobs(self.store, self.layout, experiment, runs)
+
+    # -- jobs: read side -----------------------------------------------------------------
+
+    def get_job(self, name: str) -> Job:
+        check_job_name(name)
+        self._maybe_reconcile()
+        return job_index.get_job(self.store, self.layout, name)
+
+    def list_jobs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | Iterable[str] | None = None,
+        text: str | None = None,
+        order_by: str = "created_at",
+        descending: bool = True,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> JobPage:
+        """A page of jobs (newest first by default); sort by a column or ``metrics.<key>``."""
+        self._maybe_reconcile()
+        return listing.list_jobs(
+            self.store,
+            self.layout,
+            experiment=experiment,
+            status=status,
+            text=text,
+            order_by=order_by,
+            descending=descending,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def changes_since(self, revision: int) -> JobChanges:
+        """Jobs changed after ``revision`` and the revision to pass next time (0: everything)."""
+        if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+            raise ValidationError("revision must be a whole number of at least 0.", field="revision")
+        self._maybe_reconcile()
+        jobs, latest = job_index.changes_since(self.store, self.layout, revision)
+        return JobChanges(jobs=tuple(jobs), revision=latest)
+
+    def wait(self, name: str, timeout: float | None = None, *, poll: float = 0.1) -> Job:
+        """The job once it is finished, or as it is when ``timeout`` seconds have passed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.get_job(name)
+            if job.status.terminal or (deadline is not None and time.monotonic() >= deadline):
+                return job
+            time.sleep(poll)
+
+    def metric_history(self, name: str, key: str) -> tuple[MetricPoint, ...]:
+        """Every logged value of one metric of the job's run, by step (empty if none yet)."""
+        job = self.get_job(name)
+        if not isinstance(key, str) or not key:
+            raise ValidationError("Name the metric.", field="key")
+        if not self.layout.mlflow_db.exists():
+            return ()
+        reader = open_reader(self.layout)
+        try:
+            run_id = job.mlflow_run_id
+            if run_id is None:
+                found = reader.find_run(name)
+                if found is None:
+                    return ()
+                run_id = found.run_id
+            return tuple(
+                MetricPoint(key=p.key, value=p.value, step=p.step, timestamp=p.timestamp / 1000)
+                for p in reader.history(run_id, key)
+            )
+        finally:
+            reader.close()
+
+    def logs(self, name: str, offset: int = 0, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
+        """Part of the job's ``std_log.txt`` from byte ``offset`` (negative: from the end)."""
+        job = self.get_job(name)
+        return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=job.status.terminal)
+
+    def list_outputs(self, name: str) -> tuple[FileEntry, ...]:
+        """Files the job wrote under ``./outputs``, with sizes."""
+        self.get_job(name)
+        return files.list_files(self.layout.outputs_dir(name))
+
+    def output_path(self, name: str, path: str) -> Path:
+        """The real path of one output file, for download; nothing outside the job's outputs."""
+        self.get_job(name)
+        return files.safe_file(self.layout.outputs_dir(name), path, what=f"outputs of job {name}")
+
+    def code_package(self, name: str) -> CodePackage:
+        """The code snapshot the job ran, its exact command and the slicer's manifest."""
+        job = self.get_job(name)
+        row = job_index.get_row(self.store, name)
+        manifest = None if row["manifest"] is None else json.loads(row["manifest"])
+        return CodePackage(
+            job=name,
+            path=str(self.layout.code_dir(name)),
+            files=files.list_files(self.layout.code_dir(name), skip_top=frozenset({"outputs"})),
+            command=job.command,
+            manifest=manifest,
+        )
+
+    def code_path(self, name: str, path: str) -> Path:
+        """The real path of one file of the job's code snapshot."""
+        self.get_job(name)
+        return files.safe_file(self.layout.code_dir(name), path, what=f"code of job {name}")
+
+    def list_experiments(self) -> tuple[ExperimentSummary, ...]:
+        rows = self.store.query(
+            "SELECT experiment, COUNT(*) AS n, MAX(created_at) AS last FROM jobs GROUP BY experiment ORDER BY last DESC"
+        )
+        return tuple(ExperimentSummary(name=r["experiment"], job_count=r["n"], last_submitted_at=r["last"]) for r in rows)
+
+    # -- data assets -------------------------------------------------------------------------
+
+    def register_data(
+        self, name: str, path: str | os.PathLike[str], description: str | None = None, version: str | int | None = None
+    ) -> DataAsset:
+        """Copy a file or folder in as the next version of data asset ``name``."""
+        return self.data.register(name, path, description=description, version=version)
+
+    def list_data(self, name: str | None = None) -> tuple[DataAsset, ...]:
+        """The latest version of each asset, or every version of ``name``."""
+        return self.data.list(name)
+
+    def get_data(self, name: str, version: str | int = "latest") -> DataAsset:
+        return self.data.get(name, version)
+
+    def resolve_input(self, ref: str) -> Path:
+        """The local path a job input reference (asset or file) stands for."""
+        return self.data.resolve(ref)[0]

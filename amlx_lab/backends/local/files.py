@@ -1,0 +1,123 @@
+"""A job's files: log tails by byte offset, and safe listings/paths in outputs and code.
+
+Paths come from users (REST query strings, CLI arguments), so every path is
+checked twice: lexically (no absolute path, no ``..``, no NUL) and after
+resolving symlinks (the real file must still be inside the folder).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from ...errors import NotFoundError, ValidationError
+from ...records import FileEntry, LogChunk
+
+MAX_LOG_CHUNK = 1024 * 1024
+MAX_ENTRIES = 10_000
+
+
+def read_log(path: Path, offset: int, limit_bytes: int, *, finished: bool) -> LogChunk:
+    """Bytes ``[offset, offset + limit_bytes)`` of the log as text, cut at a UTF-8 boundary.
+
+    A negative ``offset`` counts from the end (``-4096``: the last 4 KiB).
+    """
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise ValidationError("offset must be a whole number of bytes.", field="offset")
+    if isinstance(limit_bytes, bool) or not isinstance(limit_bytes, int) or not 1 <= limit_bytes <= MAX_LOG_CHUNK:
+        raise ValidationError(f"limit_bytes must be from 1 to {MAX_LOG_CHUNK}.", field="limit_bytes")
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return LogChunk(text="", offset=0, next_offset=0, size=0, complete=finished)
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        start = max(0, size + offset) if offset < 0 else min(offset, size)
+        if offset < 0:
+            start = _next_boundary(handle, start, size)
+        handle.seek(start)
+        data = handle.read(limit_bytes)
+    cut = _complete_prefix(data) if start + len(data) < size or not finished else len(data)
+    data = data[: cut or len(data)]  # a limit smaller than one character still moves forward
+    end = start + len(data)
+    return LogChunk(
+        text=data.decode("utf-8", errors="replace"),
+        offset=start,
+        next_offset=end,
+        size=size,
+        complete=finished and end >= size,
+    )
+
+
+def _complete_prefix(data: bytes) -> int:
+    """Length of ``data`` without a trailing, incomplete UTF-8 sequence (the rest comes next time)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0b1100_0000 == 0b1000_0000:  # continuation byte: keep looking for the lead
+            continue
+        if byte & 0b1000_0000 == 0:  # ASCII: complete
+            return len(data)
+        need = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 1
+        return len(data) if back >= need else len(data) - back
+    return len(data)
+
+
+def _next_boundary(handle, start: int, size: int) -> int:  # type: ignore[no-untyped-def]
+    """Move ``start`` forward past UTF-8 continuation bytes (a tail must not begin mid-character)."""
+    handle.seek(start)
+    head = handle.read(4)
+    skip = 0
+    while skip < len(head) and head[skip] & 0b1100_0000 == 0b1000_0000:
+        skip += 1
+    return min(start + skip, size)
+
+
+def check_relpath(relpath: object, *, field: str = "path") -> PurePosixPath:
+    """A relative path that cannot leave its folder by its spelling alone."""
+    if not isinstance(relpath, str) or not relpath or "\x00" in relpath:
+        raise ValidationError("Give a relative file path.", field=field)
+    pure = PurePosixPath(relpath.replace("\\", "/"))
+    if pure.is_absolute() or any(part == ".." for part in pure.parts) or relpath.startswith("~"):
+        raise ValidationError(f"{relpath!r} must be a path inside the folder (no '..', not absolute).", field=field)
+    return pure
+
+
+def safe_file(base: Path, relpath: object, *, what: str, field: str = "path") -> Path:
+    """The real path of file ``relpath`` under ``base``; refuses anything resolving outside it."""
+    pure = check_relpath(relpath, field=field)
+    root = base.resolve()
+    target = (root / pure).resolve()
+    if target != root and root not in target.parents:
+        raise ValidationError(f"{relpath!r} points outside the {what}.", field=field)
+    if not target.is_file():
+        raise NotFoundError(f"There is no file {str(pure)!r} in the {what}.", details={field: str(pure)})
+    return target
+
+
+def list_files(base: Path, *, skip_top: frozenset[str] = frozenset()) -> tuple[FileEntry, ...]:
+    """Files under ``base`` (not following directory symlinks; links that leave ``base`` are left out)."""
+    if not base.is_dir():
+        return ()
+    root = base.resolve()
+    entries: list[FileEntry] = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        if here == root:
+            dirs[:] = [d for d in dirs if d not in skip_top]
+            files = [f for f in files if f not in skip_top]
+        dirs.sort()
+        for name in sorted(files):
+            path = here / name
+            real = path.resolve()
+            if real != root and root not in real.parents:
+                continue
+            try:
+                stat = real.stat()
+            except OSError:
+                continue
+            if not os.path.isfile(real):
+                continue
+            entries.append(FileEntry(path=path.relative_to(root).as_posix(), size=stat.st_size, modified=stat.st_mtime))
+            if len(entries) >= MAX_ENTRIES:
+                return tuple(entries)
+    return tuple(entries)

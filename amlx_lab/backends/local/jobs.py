@@ -1,0 +1,230 @@
+"""Submitting a local job: validate the spec, snapshot the code, record it, start its supervisor.
+
+Submit must return at once (no MLflow import, no waiting for a slot): it does
+the cheap, certain work here and leaves everything slow to the detached
+supervisor (``supervisor.py``). The row is inserted before the supervisor is
+started, so a crash in between leaves a job that reconcile marks Failed
+rather than a process nobody knows about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ...errors import NotFoundError, ValidationError
+from ...records import Job, JobInput, JobSpec
+from . import job_index
+from .data_assets import DataAssets
+from .layout import Layout
+from .names import check_asset_name, new_job_name
+from .procs import start_time
+from .store import Store
+
+_PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_SKIP_IN_CODE = {"__pycache__", ".ipynb_checkpoints", ".git", "outputs", ".DS_Store"}
+COMPUTE = "local"
+
+
+def _check_spec(spec: object) -> JobSpec:
+    if not isinstance(spec, JobSpec):
+        raise ValidationError("The submission must be a JobSpec.", field="spec")
+    if not isinstance(spec.experiment, str) or not spec.experiment:
+        raise ValidationError("Name the experiment the job belongs to.", field="experiment")
+    check_asset_name(spec.experiment, field="experiment", kind="experiment")
+    if spec.display_name is not None and (not isinstance(spec.display_name, str) or len(spec.display_name) > 255):
+        raise ValidationError("display_name must be text of at most 255 characters.", field="display_name")
+    if spec.compute != COMPUTE:
+        raise ValidationError(
+            f"Unknown compute {spec.compute!r}: the local workspace runs jobs on 'local'.", field="compute"
+        )
+    command = spec.command
+    if isinstance(command, str) or not isinstance(command, (list, tuple)) or not command:
+        raise ValidationError('command must be a non-empty list of arguments, like ["python", "main.py"].', field="command")
+    if not all(isinstance(arg, str) and "\x00" not in arg for arg in command):
+        raise ValidationError("Every command argument must be text.", field="command")
+    for key, mapping, kinds in (
+        ("parameters", spec.parameters, (str, int, float, bool)),
+        ("inputs", spec.inputs, (str, os.PathLike)),
+        ("tags", spec.tags, (str,)),
+    ):
+        if not isinstance(mapping, Mapping):
+            raise ValidationError(f"{key} must be a mapping of names to values.", field=key)
+        for name, value in mapping.items():
+            if not isinstance(name, str) or (key != "tags" and not _INPUT_NAME.match(name)):
+                raise ValidationError(f"{name!r} is not a valid name (letters, digits, '_').", field=f"{key}.{name}")
+            if not isinstance(value, kinds):
+                raise ValidationError(f"{key}.{name} has an unsupported value type.", field=f"{key}.{name}")
+    for name in spec.tags:
+        if not name or len(name) > 255 or len(spec.tags[name]) > 5000:
+            raise ValidationError("Tag names must be 1-255 characters and values at most 5000.", field=f"tags.{name}")
+    overlap = set(spec.inputs) & set(spec.parameters)
+    if overlap:
+        raise ValidationError(f"{sorted(overlap)[0]!r} is both an input and a parameter.", field="inputs")
+    if spec.manifest is not None:
+        try:
+            json.dumps(spec.manifest)
+        except (TypeError, ValueError):
+            raise ValidationError("manifest must be JSON-serialisable.", field="manifest") from None
+    return spec
+
+
+def _code_dir(spec: JobSpec) -> Path:
+    if not isinstance(spec.code_dir, (str, os.PathLike)) or not str(spec.code_dir):
+        raise ValidationError("code_dir must be the folder holding main.py.", field="code_dir")
+    path = Path(spec.code_dir).expanduser().resolve()
+    if not path.is_dir():
+        raise ValidationError(f"The code folder {str(path)!r} does not exist.", field="code_dir")
+    for arg in spec.command[1:2]:
+        if arg.endswith(".py") and not (path / arg).is_file():
+            raise ValidationError(f"The code folder {str(path)!r} has no {arg}.", field="code_dir")
+    return path
+
+
+def _interpreter(environment: str | None) -> str:
+    if environment is None:
+        return sys.executable
+    if not isinstance(environment, str) or not environment:
+        raise ValidationError("environment must be the path of a Python interpreter.", field="environment")
+    found = shutil.which(environment) if os.sep not in environment else environment
+    if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise ValidationError(f"The Python interpreter {environment!r} does not exist or cannot run.", field="environment")
+    return os.path.abspath(found)
+
+
+def _format(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def build_command(command: tuple[str, ...] | list[str], python: str, inputs: list[JobInput], parameters: Mapping[str, Any]) -> list[str]:
+    """The exact argv: interpreter substituted, ``${{inputs.x}}`` filled, unmentioned inputs appended."""
+    values = {name: _format(v) for name, v in parameters.items()}
+    values.update({item.name: item.path for item in inputs})
+    used: set[str] = set()
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise ValidationError(f"The command uses ${{{{inputs.{name}}}}}, which is neither an input nor a parameter.", field="command")
+        used.add(name)
+        return values[name]
+
+    argv = [_PLACEHOLDER.sub(fill, arg) for arg in command]
+    if argv[0] in ("python", "python3"):
+        argv[0] = python
+    for item in inputs:
+        if item.name not in used:
+            argv += [f"--{item.name}", item.path]
+    return argv
+
+
+def _copy_code(source: Path, target: Path) -> None:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder) == source
+        return {n for n in names if n in _SKIP_IN_CODE and (top or n != "outputs")}
+
+    shutil.copytree(source, target, ignore=ignore)
+
+
+class Submitter:
+    """Creates job folders and rows and starts supervisors for one workspace."""
+
+    def __init__(self, store: Store, layout: Layout, data: DataAssets, *, compute_slots: int, cancel_grace: float) -> None:
+        self.store = store
+        self.layout = layout
+        self.data = data
+        self.compute_slots = compute_slots
+        self.cancel_grace = cancel_grace
+
+    def submit(self, spec: JobSpec) -> Job:
+        spec = _check_spec(spec)
+        code = _code_dir(spec)
+        python = _interpreter(spec.environment)
+        inputs = []
+        for name, ref in spec.inputs.items():
+            try:
+                path, asset = self.data.resolve(str(ref), base=code, field=f"inputs.{name}")
+            except NotFoundError as exc:
+                raise ValidationError(exc.message, field=f"inputs.{name}") from None
+            inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
+        argv = build_command(spec.command, python, inputs, spec.parameters)
+
+        name, folder = self._new_folder()
+        try:
+            _copy_code(code, self.layout.code_dir(name))
+            self.layout.outputs_dir(name).mkdir()
+            self.layout.logs_dir(name).mkdir()
+            self.layout.std_log(name).touch()
+            outputs_link = self.layout.code_dir(name) / "outputs"
+            outputs_link.symlink_to(Path("..") / "outputs", target_is_directory=True)  # ./outputs is the job output
+            with self.store.write() as tx:
+                job_index.insert(
+                    tx,
+                    {
+                        "name": name,
+                        "display_name": spec.display_name or name,
+                        "experiment": spec.experiment,
+                        "status": "Queued",
+                        "compute": spec.compute,
+                        "compute_slots": self.compute_slots,
+                        "environment": python,
+                        "command": json.dumps(argv),
+                        "parameters": json.dumps(dict(spec.parameters)),
+                        "inputs": json.dumps([i.to_dict() for i in inputs]),
+                        "tags": json.dumps(dict(spec.tags)),
+                        "manifest": json.dumps(spec.manifest) if spec.manifest is not None else None,
+                        "cancel_grace": self.cancel_grace,
+                        "created_at": time.time(),
+                    },
+                )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._spawn(name)
+        return job_index.get_job(self.store, self.layout, name)
+
+    def _new_folder(self) -> tuple[str, Path]:
+        self.layout.jobs_dir.mkdir(parents=True, exist_ok=True)
+        for _ in range(20):
+            name = new_job_name()
+            folder = self.layout.job_dir(name)
+            try:
+                folder.mkdir()  # exclusive: two processes can never pick the same name
+            except FileExistsError:
+                continue
+            return name, folder
+        raise RuntimeError("Could not find a free job name after 20 tries.")
+
+    def _spawn(self, name: str) -> None:
+        """Start the detached supervisor and record who it is (PID plus start time)."""
+        log = open(self.layout.supervisor_log(name), "ab")
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "amlx_lab.backends.local.supervisor", str(self.layout.root), name],
+                cwd=self.layout.job_dir(name),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # survives the death of this process and its terminal
+                close_fds=True,
+            )
+        except OSError as exc:
+            job_index.update(
+                self.store, name, {"status": "Failed", "error": f"Could not start the job's supervisor: {exc}", "ended_at": time.time()}
+            )
+            return
+        finally:
+            log.close()
+        job_index.update(self.store, name, {"supervisor_pid": proc.pid, "supervisor_start": start_time(proc.pid)})
+        # Reap it when it ends so this (long-lived) process collects no zombies.
+        threading.Thread(target=proc.wait, name=f"reap-{name}", daemon=True).start()

@@ -1,0 +1,99 @@
+"""Where everything lives inside a local workspace folder, in one place.
+
+Every process (server, magic, CLI, supervisors) derives paths from the same
+root with this class, so a folder layout change is made here only::
+
+    <root>/amlx.db                      job / data / slot index (SQLite, WAL)
+    <root>/mlflow/mlflow.db             MLflow tracking store (SQLite)
+    <root>/mlflow/artifacts/<exp id>/   MLflow artifacts
+    <root>/jobs/<name>/code/            snapshot of the submitted code (the job's cwd)
+    <root>/jobs/<name>/outputs/         ``./outputs`` of the job (code/outputs links here)
+    <root>/jobs/<name>/logs/std_log.txt the job's stdout and stderr
+    <root>/jobs/<name>/supervisor.lock  held by the job's supervisor while it lives
+    <root>/data/<name>/<version>/       data asset copies
+    <root>/slots/<compute>/slot-<i>.lock compute slots (flock)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_CACHE_DIR = "AMLX_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one workspace folder."""
+
+    root: Path
+
+    @property
+    def index_db(self) -> Path:
+        return self.root / "amlx.db"
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.root / "mlflow"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.mlflow_dir / "mlflow.db"
+
+    @property
+    def mlflow_uri(self) -> str:
+        return f"sqlite:///{self.mlflow_db}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.mlflow_dir / "artifacts"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.root / "jobs"
+
+    def job_dir(self, name: str) -> Path:
+        return self.jobs_dir / name
+
+    def code_dir(self, name: str) -> Path:
+        return self.job_dir(name) / "code"
+
+    def outputs_dir(self, name: str) -> Path:
+        return self.job_dir(name) / "outputs"
+
+    def logs_dir(self, name: str) -> Path:
+        return self.job_dir(name) / "logs"
+
+    def std_log(self, name: str) -> Path:
+        return self.logs_dir(name) / "std_log.txt"
+
+    def supervisor_log(self, name: str) -> Path:
+        return self.logs_dir(name) / "supervisor.txt"
+
+    def supervisor_lock(self, name: str) -> Path:
+        return self.job_dir(name) / "supervisor.lock"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def slots_dir(self, compute: str) -> Path:
+        return self.root / "slots" / compute
+
+    @property
+    def locks_dir(self) -> Path:
+        return self.root / "locks"
+
+
+def cache_dir() -> Path:
+    """Per-user cache for things shared by all workspaces (the migrated MLflow template).
+
+    ``$AMLX_CACHE_DIR``, else ``$XDG_CACHE_HOME/amlx``, else ``~/.cache/amlx``.
+    """
+    explicit = os.environ.get(ENV_CACHE_DIR)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "amlx"

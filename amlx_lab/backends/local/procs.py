@@ -1,0 +1,141 @@
+"""Process identity and file locks: how one process knows whether another is still alive.
+
+A PID alone is not an identity (PIDs are reused), so every PID we store comes
+with the process start time read from ``/proc/<pid>/stat``. Liveness of a
+supervisor is primarily an ``flock`` it holds on its lock file: the kernel
+releases it when the process dies, however it dies.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import signal
+from pathlib import Path
+
+
+def start_time(pid: int) -> int | None:
+    """The process start time in clock ticks since boot, or ``None`` if unknown/gone.
+
+    Returns ``None`` for a zombie too: it has exited and only waits to be reaped.
+    """
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may itself contain spaces
+    # or parentheses; the fields after the last ")" are fixed.
+    rest = raw[raw.rfind(b")") + 2 :].split()
+    if not rest or rest[0] == b"Z" or rest[0] == b"X":
+        return None
+    try:
+        return int(rest[19])  # field 22 overall: starttime
+    except (IndexError, ValueError):
+        return None
+
+
+def is_alive(pid: int | None, started: int | None) -> bool:
+    """Whether the process ``pid`` that started at ``started`` is still running.
+
+    Without ``/proc`` (not Linux) this degrades to "some process has this PID".
+    """
+    if not pid:
+        return False
+    if Path("/proc/self/stat").exists():
+        now = start_time(pid)
+        return now is not None and (started is None or now == started)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def kill_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to a process group; ``False`` when the group no longer exists."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    return True
+
+
+def group_exists(pgid: int) -> bool:
+    """Whether any process is left in the group (signal 0 checks without sending)."""
+    return kill_group(pgid, 0)
+
+
+def signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+class FileLock:
+    """An exclusive ``flock`` on a file, released explicitly or by the kernel when we die.
+
+    The descriptor is not inheritable unless handed to a child on purpose
+    (``pass_fds``), in which case the lock lives as long as either process does.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self, *, blocking: bool) -> bool:
+        """Take the lock; with ``blocking=False`` return ``False`` at once if it is held."""
+        if self.fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return False
+            raise
+        self.fd = fd
+        return True
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> FileLock:
+        self.acquire(blocking=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def is_locked(path: Path) -> bool:
+    """Whether some live process holds an exclusive ``flock`` on ``path`` (probe, no side effect)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return True
+        raise
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)

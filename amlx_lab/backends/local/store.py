@@ -1,0 +1,218 @@
+"""The workspace index: one SQLite file in WAL mode shared by every process.
+
+Why SQLite in WAL mode: the server, the ``%aml`` magic, the CLI and one
+supervisor per job all read and write it at the same time; WAL lets readers
+run while a writer commits, and ``BEGIN IMMEDIATE`` takes the write lock up
+front so two writers queue on the busy timeout instead of failing. The schema
+version lives in ``PRAGMA user_version`` and migrations run forward only.
+
+Every change to a job bumps one global ``revision`` counter inside the same
+transaction, so "which jobs changed since revision R" is an indexed range scan.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ...errors import ConflictError
+
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('revision', 0);
+
+CREATE TABLE jobs (
+    seq                  INTEGER PRIMARY KEY AUTOINCREMENT,  -- submission order
+    name                 TEXT NOT NULL UNIQUE,
+    display_name         TEXT NOT NULL,
+    experiment           TEXT NOT NULL,
+    status               TEXT NOT NULL,
+    compute              TEXT NOT NULL,
+    compute_slots        INTEGER NOT NULL,
+    environment          TEXT NOT NULL,
+    command              TEXT NOT NULL,                -- JSON list: the exact argv
+    parameters           TEXT NOT NULL DEFAULT '{}',   -- JSON
+    inputs               TEXT NOT NULL DEFAULT '[]',   -- JSON list of JobInput
+    tags                 TEXT NOT NULL DEFAULT '{}',   -- JSON
+    manifest             TEXT,                         -- JSON or NULL
+    cancel_grace         REAL NOT NULL,
+    created_at           REAL NOT NULL,
+    started_at           REAL,
+    ended_at             REAL,
+    exit_code            INTEGER,
+    error                TEXT,
+    slot                 INTEGER,
+    supervisor_pid       INTEGER,
+    supervisor_start     INTEGER,                      -- /proc start time: guards PID reuse
+    child_pid            INTEGER,                      -- also the child's process group
+    child_start          INTEGER,
+    cancel_requested_at  REAL,
+    mlflow_run_id        TEXT,
+    mlflow_experiment_id TEXT,
+    revision             INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_revision   ON jobs (revision);
+CREATE INDEX jobs_by_experiment ON jobs (experiment, seq);
+CREATE INDEX jobs_by_status     ON jobs (status, seq);
+
+-- Latest value per job and metric key, copied from MLflow by the supervisor.
+CREATE TABLE job_metrics (
+    job_seq   INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    key       TEXT NOT NULL,
+    value     REAL,                                    -- NULL for NaN
+    step      INTEGER NOT NULL DEFAULT 0,
+    timestamp INTEGER NOT NULL DEFAULT 0,              -- ms, as MLflow stores it
+    PRIMARY KEY (job_seq, key)
+) WITHOUT ROWID;
+CREATE INDEX job_metrics_by_key_value ON job_metrics (key, value, job_seq);
+
+CREATE TABLE job_params (
+    job_seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (job_seq, key)
+) WITHOUT ROWID;
+
+CREATE TABLE data_assets (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,     -- registration order: "latest"
+    name        TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    source      TEXT,
+    description TEXT,
+    size        INTEGER NOT NULL,
+    created_at  REAL NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE INDEX data_assets_by_name ON data_assets (name, seq);
+"""
+
+# Index i holds the script that brings the schema from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL and a long busy timeout."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # FULL: a commit survives a power cut too, not only a crash; writes are rare (status changes).
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema to ``SCHEMA_VERSION``; safe when several processes open a new workspace at once."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise ConflictError(
+            f"The workspace index {path} has schema version {version}, newer than this amlx-lab "
+            f"understands ({SCHEMA_VERSION}). Upgrade amlx-lab or use another workspace folder."
+        )
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")  # persistent in the file; cannot run inside a transaction
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+        for script in MIGRATIONS[version:]:
+            for statement in _statements(script):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a schema script into statements (``executescript`` would commit our transaction)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+
+
+class Store:
+    """A thread-safe handle on the index: one connection, serialised by a lock.
+
+    One connection per ``Store`` keeps things simple and is plenty for the
+    request rates of one user; cross-process safety comes from SQLite itself.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = connect(path)
+        self._lock = threading.RLock()
+        with self._lock:
+            _migrate(self._conn, path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """A write transaction holding the database write lock from its first statement."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
+        """One SELECT outside any explicit transaction."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def revision(self) -> int:
+        return int(self.query("SELECT value FROM meta WHERE key = 'revision'")[0][0])
+
+
+class Transaction:
+    """The connection inside ``Store.write``, plus the revision bump every job change needs."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple | list | dict = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def next_revision(self) -> int:
+        """A new revision for one changed job row.
+
+        Each row change gets its own number, so "changed since R" can be paged
+        without ever splitting a revision; write transactions are serialised by
+        SQLite, so numbers become visible in increasing order.
+        """
+        row = self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value").fetchone()
+        return int(row[0])

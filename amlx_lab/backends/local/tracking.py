@@ -1,0 +1,306 @@
+"""The workspace's MLflow tracking store: creating it fast, and reading runs without MLflow.
+
+Creating: MLflow 3 refuses the file store, so the store is ``sqlite:///<ws>/mlflow/mlflow.db``.
+A fresh sqlite store runs every alembic migration (about 3 s), so a migrated
+empty store is built once per MLflow version in the user cache and copied into
+each workspace (a few ms). Whoever needs the store first creates it, under a
+file lock.
+
+Reading: the supervisor copies a run's latest metrics and params into the index
+every couple of seconds. Importing MLflow costs 1.5-2 s of CPU, which a
+supervisor next to a 5 s job cannot afford, so reads go straight to the tables
+MLflow has kept stable for years (``runs``, ``tags``, ``latest_metrics``,
+``params``, ``metrics``, ``experiments``), in WAL mode so they never block the
+job's writes. If those tables ever change shape, ``RunReader`` says so and the
+callers fall back to ``MlflowClient`` (``FallbackRunReader``).
+
+Writing experiments and run status goes through MLflow itself (imported lazily).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ...errors import AmlxError
+from .layout import Layout, cache_dir
+from .procs import FileLock
+
+JOB_TAG = "amlx.job_name"  # set on the job's run(s) through MLFLOW_RUN_CONTEXT
+PARENT_TAG = "mlflow.parentRunId"
+
+_REQUIRED_COLUMNS = {
+    "experiments": {"experiment_id", "name", "artifact_location", "lifecycle_stage"},
+    "runs": {"run_uuid", "experiment_id", "status", "start_time", "end_time", "lifecycle_stage"},
+    "tags": {"key", "value", "run_uuid"},
+    "latest_metrics": {"key", "value", "timestamp", "step", "is_nan", "run_uuid"},
+    "params": {"key", "value", "run_uuid"},
+    "metrics": {"key", "value", "timestamp", "step", "is_nan", "run_uuid"},
+}
+
+
+class TrackingError(AmlxError):
+    """The MLflow store could not be created or read."""
+
+    status = 500
+    code = "tracking_error"
+
+
+def mlflow_version() -> str:
+    """The installed MLflow version, read from package metadata (no import)."""
+    try:
+        return importlib.metadata.version("mlflow")
+    except importlib.metadata.PackageNotFoundError:
+        raise TrackingError("MLflow is not installed in this environment; install amlx-lab's dependencies.") from None
+
+
+# -- creating the store ----------------------------------------------------------
+
+
+def template_path(version: str | None = None) -> Path:
+    return cache_dir() / "mlflow-templates" / f"mlflow-{version or mlflow_version()}.db"
+
+
+def ensure_template() -> Path:
+    """The migrated empty store for this MLflow version, built once (about 3 s) per user."""
+    path = template_path()
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(path.with_suffix(".lock")):
+        if path.exists():
+            return path
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore  # lazy: heavy
+
+        store = SqlAlchemyStore(f"sqlite:///{tmp}", str(path.parent / "unused-artifacts"))
+        store.engine.dispose()
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to copy
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    return path
+
+
+def ensure_store(layout: Layout) -> None:
+    """Make ``<ws>/mlflow/mlflow.db`` exist: a copy of the template, in WAL mode, artifacts under the workspace."""
+    if layout.mlflow_db.exists():
+        return
+    layout.mlflow_dir.mkdir(parents=True, exist_ok=True)
+    layout.artifacts_dir.mkdir(parents=True, exist_ok=True)
+    layout.locks_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(layout.locks_dir / "mlflow-store.lock"):
+        if layout.mlflow_db.exists():
+            return
+        template = ensure_template()
+        tmp = layout.mlflow_dir / f".mlflow.db.{os.getpid()}.tmp"
+        shutil.copyfile(template, tmp)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            # The template's Default experiment points at the cache; point it here.
+            conn.execute(
+                "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                (str(layout.artifacts_dir / "0"),),
+            )
+            conn.execute("PRAGMA journal_mode = WAL")  # the jobs write while the index reads
+        finally:
+            conn.close()
+        os.replace(tmp, layout.mlflow_db)
+
+
+def ensure_experiment(layout: Layout, name: str) -> str:
+    """The id of experiment ``name``, created with its artifacts under the workspace if missing.
+
+    The common case (it exists) is one indexed read. Creating imports MLflow
+    (1.5-2 s), once per experiment, serialised by a lock so that two jobs of a
+    new experiment do not both try to create it.
+    """
+    ensure_store(layout)
+    found = _experiment_id(layout, name)
+    if found is not None:
+        return found
+    with FileLock(layout.locks_dir / "mlflow-experiments.lock"):
+        found = _experiment_id(layout, name)
+        if found is not None:
+            return found
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore  # lazy: heavy
+
+        store = SqlAlchemyStore(layout.mlflow_uri, str(layout.artifacts_dir))
+        try:
+            existing = store.get_experiment_by_name(name)
+            if existing is not None and existing.lifecycle_stage == "deleted":
+                store.restore_experiment(existing.experiment_id)
+                return str(existing.experiment_id)
+            if existing is not None:
+                return str(existing.experiment_id)
+            return str(store.create_experiment(name))
+        finally:
+            store.engine.dispose()
+
+
+def _experiment_id(layout: Layout, name: str) -> str | None:
+    conn = _open(layout.mlflow_db)
+    try:
+        row = conn.execute(
+            "SELECT experiment_id FROM experiments WHERE name = ? AND lifecycle_stage = 'active'", (name,)
+        ).fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row else None
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+# -- reading runs ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRef:
+    run_id: str
+    experiment_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LatestMetric:
+    key: str
+    value: float | None
+    step: int
+    timestamp: int  # ms
+
+
+class Reader(Protocol):
+    def find_run(self, job_name: str) -> RunRef | None: ...
+    def latest_metrics(self, run_id: str) -> list[LatestMetric]: ...
+    def params(self, run_id: str) -> dict[str, str]: ...
+    def history(self, run_id: str, key: str) -> list[LatestMetric]: ...
+    def close(self) -> None: ...
+
+
+class RunReader:
+    """Reads runs straight from the store's tables (see the module doc for why)."""
+
+    def __init__(self, layout: Layout) -> None:
+        if not layout.mlflow_db.exists():
+            raise TrackingError(f"The MLflow store {layout.mlflow_db} does not exist yet.")
+        self._conn = _open(layout.mlflow_db)
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        for table, needed in _REQUIRED_COLUMNS.items():
+            have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if not needed <= have:
+                self.close()
+                raise TrackingError(f"The MLflow store's '{table}' table has an unexpected shape.")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def find_run(self, job_name: str) -> RunRef | None:
+        """The job's top-level run (the first one it started), by the tag every job run carries."""
+        row = self._conn.execute(
+            """
+            SELECT r.run_uuid, r.experiment_id, r.status
+            FROM tags t JOIN runs r ON r.run_uuid = t.run_uuid
+            WHERE t.key = ? AND t.value = ? AND r.lifecycle_stage = 'active'
+            ORDER BY EXISTS (SELECT 1 FROM tags p WHERE p.run_uuid = r.run_uuid AND p.key = ?),
+                     r.start_time
+            LIMIT 1
+            """,
+            (JOB_TAG, job_name, PARENT_TAG),
+        ).fetchone()
+        return RunRef(row[0], str(row[1]), row[2]) if row else None
+
+    def latest_metrics(self, run_id: str) -> list[LatestMetric]:
+        rows = self._conn.execute(
+            "SELECT key, value, step, timestamp, is_nan FROM latest_metrics WHERE run_uuid = ?", (run_id,)
+        ).fetchall()
+        return [LatestMetric(k, _value(v, nan), int(s or 0), int(t or 0)) for k, v, s, t, nan in rows]
+
+    def params(self, run_id: str) -> dict[str, str]:
+        rows = self._conn.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_id,)).fetchall()
+        return {k: ("" if v is None else str(v)) for k, v in rows}
+
+    def history(self, run_id: str, key: str) -> list[LatestMetric]:
+        rows = self._conn.execute(
+            "SELECT key, value, step, timestamp, is_nan FROM metrics WHERE run_uuid = ? AND key = ? "
+            "ORDER BY step, timestamp",
+            (run_id, key),
+        ).fetchall()
+        return [LatestMetric(k, _value(v, nan), int(s or 0), int(t or 0)) for k, v, s, t, nan in rows]
+
+
+def _value(value: Any, is_nan: Any) -> float | None:
+    if is_nan or value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+class FallbackRunReader:
+    """The same reads through ``MlflowClient``: slower to start, immune to schema changes."""
+
+    def __init__(self, layout: Layout) -> None:
+        from mlflow.tracking import MlflowClient  # lazy: heavy
+
+        self._client = MlflowClient(tracking_uri=layout.mlflow_uri)
+
+    def close(self) -> None:
+        return None
+
+    def find_run(self, job_name: str) -> RunRef | None:
+        from mlflow.entities import ViewType
+
+        experiments = self._client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
+        runs = self._client.search_runs(
+            [e.experiment_id for e in experiments],
+            filter_string=f"tags.`{JOB_TAG}` = '{job_name}'",
+            order_by=["attributes.start_time ASC"],
+            max_results=50,
+        )
+        top = [r for r in runs if PARENT_TAG not in r.data.tags] or runs
+        if not top:
+            return None
+        return RunRef(top[0].info.run_id, str(top[0].info.experiment_id), top[0].info.status)
+
+    def latest_metrics(self, run_id: str) -> list[LatestMetric]:
+        run = self._client.get_run(run_id)
+        return [LatestMetric(k, _value(v, False), 0, 0) for k, v in run.data.metrics.items()]
+
+    def params(self, run_id: str) -> dict[str, str]:
+        return dict(self._client.get_run(run_id).data.params)
+
+    def history(self, run_id: str, key: str) -> list[LatestMetric]:
+        points = self._client.get_metric_history(run_id, key)
+        return [LatestMetric(m.key, _value(m.value, False), int(m.step), int(m.timestamp)) for m in points]
+
+
+def open_reader(layout: Layout) -> Reader:
+    """The fast reader when the store looks as expected, else the MLflow client."""
+    try:
+        return RunReader(layout)
+    except TrackingError:
+        if not layout.mlflow_db.exists():
+            raise
+        return FallbackRunReader(layout)
+
+
+def terminate_run(layout: Layout, run_id: str, status: str) -> None:
+    """Close a run the job could not end itself (killed, crashed): MLflow would show it running forever."""
+    from mlflow.tracking import MlflowClient  # lazy: heavy
+
+    MlflowClient(tracking_uri=layout.mlflow_uri).set_terminated(run_id, status=status, end_time=int(time.time() * 1000))
