@@ -14,6 +14,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# jupyter labextension develop/build call jupyter-builder and jlpm by name: use the venv's.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: lab test install install-test chromium test-js test-py test-ui bench build-wheel clean
 
@@ -40,7 +42,7 @@ chromium:
 	fi
 
 test-js:
-	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm test
+	jlpm test
 
 test-py:
 	$(PY) -m pytest -m "not ui"
@@ -49,14 +51,14 @@ test-ui:
 	$(PY) -m pytest tests/ui
 
 test: install-test chromium
-	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm test
+	jlpm test
 	$(PY) -m pytest
 
 bench:
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 build-wheel: $(PY)
-	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm clean:all
+	jlpm clean:all
 	$(PIP) wheel --no-deps -w dist .
 
 clean:
