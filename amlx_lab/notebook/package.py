@@ -1,0 +1,498 @@
+"""Notebook cell -> job package: the one entry point the rest of amlx-lab calls.
+
+``preview_package`` computes everything (script, requirements, inputs,
+parameters, warnings, content hash) and writes nothing; ``build_package``
+does the same and writes the folder::
+
+    main.py              the job (see script.py)
+    requirements.txt     pinned from the kernel's environment
+    amlx-manifest.json   JobPackage.to_dict() without the script
+    <data files>         at the relative paths the code reads them from
+
+Both are pure apart from reading the notebook and data files, asking the
+kernel's interpreter for its package versions (cached), and, for build,
+writing the folder. No network, and user code is never executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..records import Record
+from .analysis import CellAnalysis, analyze_cell
+from .data_files import PackageInput, copy_inputs, find_inputs, local_module
+from .errors import (
+    CellSyntaxError,
+    NotebookError,
+    UndefinedNameError,
+    ValidationError,
+    cell_details,
+    cell_label,
+)
+from .ipython_syntax import Converted, convert_cell
+from .parameters import Parameter, apply_overrides, find_parameters, format_value
+from .requirements import KernelInfo, find_kernel_python, pin_requirements, probe_environment
+from .script import ScriptCell, render_script
+from .slicer import Unit, is_history_name, slice_units
+from .source import PARAMETERS_TAG, Cell, CellSelector, Notebook, Source, load_source, select_cell
+
+__all__ = [
+    "DEFAULT_MAX_COPY_BYTES",
+    "MANIFEST_NAME",
+    "CellRef",
+    "IncludedCell",
+    "JobPackage",
+    "PackageOptions",
+    "build_package",
+    "load_package",
+    "preview_package",
+]
+
+DEFAULT_MAX_COPY_BYTES = 20 * 1024 * 1024
+MANIFEST_NAME = "amlx-manifest.json"
+SCRIPT_NAME = "main.py"
+REQUIREMENTS_NAME = "requirements.txt"
+
+
+@dataclass(frozen=True)
+class PackageOptions:
+    """How to package a cell. All fields have defaults; ``from_dict`` reads the REST/CLI form.
+
+    include_all_above: take every code cell above the target instead of the minimal slice.
+    autolog: turn on MLflow autologging for scikit-learn in main.py.
+    max_copy_bytes: data files (or folders) up to this size are copied; larger ones become job inputs.
+    kernel_python: pin requirements from this interpreter instead of the notebook's kernelspec.
+    kernel_name: use this kernelspec instead of the one named in the notebook's metadata.
+    base_dir: folder the code's relative paths resolve against (default: the notebook's folder,
+        or the current folder for an execution history).
+    parameters_override: new defaults for parameters, e.g. ``{"alpha": 0.3}`` (names must exist).
+    """
+
+    include_all_above: bool = False
+    autolog: bool = True
+    max_copy_bytes: int = DEFAULT_MAX_COPY_BYTES
+    kernel_python: str | None = None
+    kernel_name: str | None = None
+    base_dir: str | None = None
+    parameters_override: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("include_all_above", "autolog"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValidationError(f"{name} must be true or false.", field=name)
+        if isinstance(self.max_copy_bytes, bool) or not isinstance(self.max_copy_bytes, int) or self.max_copy_bytes < 0:
+            raise ValidationError("max_copy_bytes must be a whole number of bytes, 0 or more.", field="max_copy_bytes")
+        for name in ("kernel_python", "kernel_name", "base_dir"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value)):
+                raise ValidationError(f"{name} must be a non-empty string.", field=name)
+        if not isinstance(self.parameters_override, Mapping) or not all(
+            isinstance(k, str) for k in self.parameters_override
+        ):
+            raise ValidationError("parameters_override must map parameter names to values.", field="parameters_override")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> PackageOptions:
+        """Options from JSON; unknown keys are refused so that typos do not pass silently."""
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValidationError(
+                f"Unknown package option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}.",
+                field=unknown[0],
+            )
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: (dict(v) if isinstance(v := getattr(self, f.name), Mapping) else v) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class CellRef(Record):
+    index: int
+    id: str | None
+
+
+@dataclass(frozen=True)
+class IncludedCell(Record):
+    """A cell main.py runs, and why the slice needs it."""
+
+    index: int
+    id: str | None
+    execution_count: int | None
+    reason: str
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobPackage(Record):
+    """A notebook cell packaged as a job (``root`` is None for a preview).
+
+    Run it as ``command`` with cwd = ``root``, adding ``--name value`` per
+    parameter (``command_line`` formats them) and ``--input-... PATH`` per
+    job input.
+    """
+
+    script: str
+    requirements: tuple[str, ...]
+    parameters: dict[str, Parameter]
+    inputs: tuple[PackageInput, ...]
+    cells: tuple[IncludedCell, ...]
+    warnings: tuple[str, ...]
+    content_hash: str
+    root: str | None
+    notebook_path: str | None
+    target_cell: CellRef
+    kernel: KernelInfo
+    command: tuple[str, ...] = ("python", SCRIPT_NAME)
+    parameter_syntax: str = "--{name} {value}"
+    outputs_dir: str = "outputs"
+    files: tuple[str, ...] = ()
+    autolog: bool = True
+    generator: str = f"amlx-lab {__version__}"
+
+    def command_line(self, parameters: Mapping[str, Any] | None = None, inputs: Mapping[str, str] | None = None) -> list[str]:
+        """``command`` plus ``--name value`` for ``parameters`` and ``--input-... PATH`` for job ``inputs``.
+
+        ``inputs`` maps the relative path the code reads (``PackageInput.path``) to a real path.
+        """
+        argv = list(self.command)
+        for name, value in (parameters or {}).items():
+            param = self.parameters.get(name)
+            if param is None:
+                raise ValidationError(
+                    f"Unknown parameter {name!r}; this package's parameters are: {', '.join(self.parameters) or 'none'}.",
+                    field="parameters",
+                )
+            argv += [param.flag, format_value(param, value)]
+        by_path = {i.path: i for i in self.inputs if i.mode == "job_input"}
+        for rel, path in (inputs or {}).items():
+            item = by_path.get(rel)
+            if item is None or item.option is None:
+                raise ValidationError(f"{rel!r} is not a job input of this package.", field="inputs")
+            argv += [item.option, str(path)]
+        return argv
+
+
+# -- planning ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    package: JobPackage
+    base_dir: Path
+    copies: list[PackageInput]
+    requirements_text: str
+
+
+def _line_note(cell: Cell, line: int | None, message: str) -> str:
+    return f"{cell_label(cell.index, cell.id, line)}: {message}"
+
+
+def _convert(cell: Cell) -> tuple[Converted | None, CellAnalysis | None, tuple[int, str] | None]:
+    try:
+        converted = convert_cell(cell.source)
+        return converted, analyze_cell(converted.code), None
+    except SyntaxError as exc:
+        return None, None, (exc.lineno or 1, exc.msg)
+
+
+def _undefined_error(name: str, cell: Cell, line: int, nb: Notebook, target: Cell, context: dict[str, Any]) -> UndefinedNameError:
+    where = cell_label(cell.index, cell.id, line)
+    hints: list[str] = []
+    if is_history_name(name):
+        hints.append("it is IPython's input/output history, which a job does not have")
+    for index, at in context["dropped"]:
+        if name in at:
+            hints.append(f"only IPython syntax a job cannot run assigns it ({cell_label(index, None, at[name])})")
+            break
+    for index, line_no in context["broken"]:
+        hints.append(f"{cell_label(index, None, line_no)} has a syntax error, so it never ran; it may be meant to define it")
+        break
+    for later in nb.cells[target.index + 1 :]:
+        if later.is_code:
+            _, analysis, _ = _convert(later)
+            if analysis is not None and name in analysis.bound:
+                hints.append(f"cell {later.index}, below the target, defines it: move that cell above cell {target.index}")
+                break
+    message = f"{where}: name {name!r} is used but no cell above defines it"
+    if hints:
+        message += " (" + "; ".join(hints) + ")"
+    return UndefinedNameError(message + ".", details=cell_details(cell.index, cell.id, line, name=name))
+
+
+def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) -> _Plan:
+    options = options or PackageOptions()
+    if not isinstance(options, PackageOptions):
+        options = PackageOptions.from_dict(options)  # type: ignore[arg-type]
+    nb = load_source(source, options.base_dir)
+    if nb.language not in (None, "python"):
+        raise NotebookError(
+            f"The notebook's kernel language is {nb.language!r}; only Python notebooks can be packaged.",
+            details={"language": nb.language},
+        )
+    target = select_cell(nb, cell)
+    warnings: list[str] = []
+
+    # 1. every code cell up to the target, as plain Python, analysed
+    code_cells = [c for c in nb.cells[: target.index + 1] if c.is_code]
+    units: list[Unit] = []
+    converted: dict[int, Converted] = {}
+    broken: list[tuple[int, int]] = []
+    for c in code_cells:
+        conv, analysis, error = _convert(c)
+        if error is not None:
+            if c.index == target.index:
+                raise CellSyntaxError(
+                    f"{cell_label(c.index, c.id, error[0])}: syntax error: {error[1]}.",
+                    details=cell_details(c.index, c.id, error[0], error=error[1]),
+                )
+            broken.append((c.index, error[0]))
+            warnings.append(_line_note(c, error[0], f"syntax error ({error[1]}); the cell is left out (it cannot have run)"))
+        else:
+            converted[c.index] = conv  # type: ignore[assignment]
+        units.append(Unit(c.index, c.id, analysis, error))
+    by_index = {c.index: c for c in code_cells}
+
+    # 2. the slice
+    result = slice_units(units, include_all=options.include_all_above)
+    context = {
+        "dropped": [(i, conv.dropped_names) for i, conv in converted.items() if conv.dropped_names],
+        "broken": broken,
+    }
+    for item in result.undefined:
+        unit = units[item.position]
+        c = by_index[unit.index]
+        if not item.soft:
+            raise _undefined_error(item.name, c, item.line, nb, target, context)
+        inside = f" in {item.in_function}()" if item.in_function else ""
+        warnings.append(
+            _line_note(c, item.line, f"name {item.name!r}{inside} is not defined by any cell above; the job fails if that line runs")
+        )
+    included = [units[p] for p in result.positions]
+    for unit in included:
+        for note in converted[unit.index].notes:
+            if note.warning:
+                warnings.append(_line_note(by_index[unit.index], note.line, note.message))
+
+    # 3. parameters
+    param_input = []
+    for pos in result.positions:
+        unit = units[pos]
+        a = unit.analysis
+        assert a is not None
+        param_input.append((pos, unit.index, a.literal_assigns, a.binding_counts, PARAMETERS_TAG in by_index[unit.index].tags))
+    params, sites, notes = find_parameters(param_input)
+    warnings += notes
+    params = apply_overrides(params, options.parameters_override)
+
+    # 4. data files and local modules
+    literals = [
+        (s.value, unit.index, s.line) for unit in included for s in unit.analysis.strings  # type: ignore[union-attr]
+    ]
+    inputs, input_warnings = find_inputs(literals, nb.base_dir, options.max_copy_bytes)
+    warnings += input_warnings
+    imports = [(ref, unit.index) for unit in included for ref in unit.analysis.imports]  # type: ignore[union-attr]
+    local_modules: dict[str, PackageInput] = {}
+    for ref, index in imports:
+        if ref.relative or ref.module in local_modules:
+            continue
+        path = local_module(ref.module, nb.base_dir)
+        if path is not None:
+            found, _ = find_inputs([(path.name, index, ref.line)], nb.base_dir, 1 << 40)  # code is always copied
+            for item in found:
+                local_modules[ref.module] = PackageInput(
+                    item.path, "module", "copied", item.size_bytes, item.sha256, item.source, None, index, ref.line
+                )
+    for ref, index in imports:
+        if ref.relative:
+            warnings.append(f"cell {index}, line {ref.line}: relative import; the package has no parent package, so it will fail")
+    known_paths = {i.path for i in inputs}
+    inputs += [m for m in local_modules.values() if m.path not in known_paths]
+    inputs.sort(key=lambda i: i.path)
+
+    # 5. requirements from the kernel's environment
+    kernel, kernel_warnings = find_kernel_python(
+        options.kernel_name or nb.kernel_name, override=options.kernel_python, history=nb.path is None
+    )
+    warnings += kernel_warnings
+    try:
+        probe = probe_environment(kernel.python)
+    except RuntimeError as exc:
+        import sys
+
+        warnings.append(f"{exc}; requirements are pinned from the current interpreter ({sys.executable}) instead")
+        kernel = KernelInfo(kernel.name, sys.executable, None, "current interpreter")
+        probe = probe_environment(sys.executable)
+    kernel = KernelInfo(kernel.name, kernel.python, probe.version, kernel.source)
+    uses_sklearn = any(ref.module == "sklearn" for ref, _ in imports)
+    tracking = ["mlflow"] if options.autolog else []
+    if options.autolog and uses_sklearn and "skops" in probe.versions:
+        tracking.append("skops")  # MLflow 3 saves scikit-learn models with skops
+    installs = [
+        (req.spec, index, req.line) for index, conv in converted.items() for req in conv.requirements
+    ]
+    requirements, requirement_warnings = pin_requirements(
+        [(ref.module, index, ref.line) for ref, index in imports],
+        installs,
+        probe,
+        tracking=tracking,
+        local_modules=local_modules,
+    )
+    warnings += requirement_warnings
+    requirements_text = (
+        f"# Pinned from the kernel's environment: {kernel.python} (Python {kernel.python_version}).\n"
+        + "".join(f"{r.line}\n" for r in requirements)
+    )
+
+    # 6. main.py
+    notebook_name = nb.path.name if nb.path else "the kernel's execution history"
+    script_cells: list[ScriptCell] = []
+    included_cells: list[IncludedCell] = []
+    for pos in result.positions:
+        unit = units[pos]
+        c = by_index[unit.index]
+        reasons = list(result.reasons.get(pos, []))
+        if PARAMETERS_TAG in c.tags:
+            reasons.insert(0, "cell tagged 'parameters'")
+        reason = "; ".join(reasons) or "needed by the slice"
+        script_cells.append(ScriptCell(c.index, c.id, c.execution_count, reason, converted[c.index].code, pos))
+        included_cells.append(IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, []))))
+    needs_display = any(
+        "display" in u.analysis.exposed and "display" not in u.analysis.bound  # type: ignore[union-attr]
+        for u in included
+    )
+    script = render_script(
+        notebook=notebook_name,
+        generator=f"amlx-lab {__version__}",
+        cells=script_cells,
+        target=script_cells[-1],
+        parameters=params,
+        sites=sites,
+        inputs=inputs,
+        tracking=True,
+        autolog=options.autolog and uses_sklearn,
+        needs_display=needs_display,
+    )
+
+    # 7. content hash: what the job runs and reads, not where it was built
+    digest = hashlib.sha256()
+    digest.update(script.encode())
+    digest.update(b"\0" + requirements_text.encode())
+    for item in inputs:
+        fingerprint = item.sha256 or f"{item.size_bytes}:{_mtime(item.source)}"
+        digest.update(f"\0{item.path}\0{item.kind}\0{item.mode}\0{fingerprint}".encode())
+    files = [SCRIPT_NAME, REQUIREMENTS_NAME, MANIFEST_NAME] + [i.path for i in inputs if i.mode == "copied"]
+    package = JobPackage(
+        script=script,
+        requirements=tuple(r.line for r in requirements),
+        parameters={p.name: p for p in params},
+        inputs=tuple(inputs),
+        cells=tuple(included_cells),
+        warnings=tuple(dict.fromkeys(warnings)),
+        content_hash="sha256:" + digest.hexdigest(),
+        root=None,
+        notebook_path=str(nb.path) if nb.path else None,
+        target_cell=CellRef(target.index, target.id),
+        kernel=kernel,
+        files=tuple(files),
+        autolog=options.autolog,
+    )
+    return _Plan(package, nb.base_dir, inputs, requirements_text)
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+# -- public API -------------------------------------------------------------------------
+
+
+def preview_package(source: Source, *, cell: CellSelector, options: PackageOptions | None = None) -> JobPackage:
+    """The package of ``cell`` (script, requirements, inputs, parameters, warnings, hash); writes nothing.
+
+    ``source`` is an ``.ipynb`` path or a list of cell sources (a kernel's
+    history); ``cell`` is an index (int; negative counts from the end), or a
+    cell id, else a tag such as ``"aml-train"`` (str).
+    """
+    return _plan(source, cell, options).package
+
+
+def build_package(
+    source: Source, *, cell: CellSelector, out_dir: str | os.PathLike[str], options: PackageOptions | None = None
+) -> JobPackage:
+    """Write the package of ``cell`` into ``out_dir`` (which must not exist or be empty).
+
+    The folder appears complete or not at all: files are written to a sibling
+    temporary folder that is then renamed into place.
+    """
+    plan = _plan(source, cell, options)
+    out = Path(out_dir).expanduser().absolute()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValidationError(f"out_dir {str(out)!r} exists and is not an empty folder.", field="out_dir")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    package = _with_root(plan.package, str(out))
+    staging = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.tmp"
+    staging.mkdir()  # unlike mkdtemp, honours the umask: the package is as readable as any folder
+    try:
+        (staging / SCRIPT_NAME).write_text(package.script, encoding="utf-8")
+        (staging / REQUIREMENTS_NAME).write_text(plan.requirements_text, encoding="utf-8")
+        copy_inputs(plan.copies, staging, plan.base_dir)
+        manifest = package.to_dict()
+        manifest.pop("script")
+        (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return package
+
+
+def _with_root(package: JobPackage, root: str | None) -> JobPackage:
+    values = {f.name: getattr(package, f.name) for f in fields(package)}
+    values["root"] = root
+    return JobPackage(**values)
+
+
+def load_package(folder: str | os.PathLike[str]) -> JobPackage:
+    """Read back a package folder written by :func:`build_package` (e.g. in a job supervisor)."""
+    root = Path(folder)
+    try:
+        data = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+        script = (root / SCRIPT_NAME).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ValidationError(f"{str(root)!r} is not a job package ({Path(exc.filename).name} is missing).", field="folder") from None
+    return JobPackage(
+        script=script,
+        requirements=tuple(data["requirements"]),
+        parameters={k: Parameter(**v) for k, v in data["parameters"].items()},
+        inputs=tuple(PackageInput(**i) for i in data["inputs"]),
+        cells=tuple(IncludedCell(**{**c, "names": tuple(c.get("names", ()))}) for c in data["cells"]),
+        warnings=tuple(data["warnings"]),
+        content_hash=data["content_hash"],
+        root=str(root.absolute()),
+        notebook_path=data["notebook_path"],
+        target_cell=CellRef(**data["target_cell"]),
+        kernel=KernelInfo(**data["kernel"]),
+        command=tuple(data["command"]),
+        parameter_syntax=data["parameter_syntax"],
+        outputs_dir=data["outputs_dir"],
+        files=tuple(data["files"]),
+        autolog=data["autolog"],
+        generator=data["generator"],
+    )

@@ -1,0 +1,279 @@
+"""The minimal slice: the target cell plus the earlier cells it needs, transitively.
+
+Cells are read top to bottom, as "Run All" would run them. For every name a
+needed cell reads before binding it, the slicer walks back to the latest
+earlier cell that binds it on every path (``DEF``), taking along the cells in
+between that may bind it (``MAYBE``: a conditional assignment, a call to a
+function with ``global``) or change it in place. Each cell taken is needed in
+turn. Reads inside a function body count where the function is used, since
+that is when they run. Cells that change interpreter-wide state (random seeds,
+``sys.path``, environment variables, ...) and cells that may define any name
+(``import *``, ``exec``) are always taken: skipping them could silently
+change results.
+
+All of this is pure bookkeeping over :class:`~.analysis.CellAnalysis`
+records; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import builtins
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .analysis import DEF, KILL, MAYBE, CellAnalysis, FunctionSummary
+
+__all__ = ["MUTATE", "KNOWN_NAMES", "HISTORY_NAMES", "Unit", "SliceResult", "Undefined", "slice_units", "is_history_name"]
+
+MUTATE = "mutate"
+
+#: Names that exist without any cell defining them: builtins, module dunders,
+#: IPython's ``display`` (main.py provides it) and main.py's own ``_amlx_*`` helpers.
+KNOWN_NAMES = frozenset(dir(builtins)) | {
+    "__name__", "__doc__", "__builtins__", "__spec__", "__loader__", "__package__", "__annotations__",
+    "display",
+}
+#: IPython's output and input history, which a job does not have.
+HISTORY_NAMES = frozenset({"In", "Out", "_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "get_ipython"})
+
+
+def is_history_name(name: str) -> bool:
+    if name in HISTORY_NAMES:
+        return True
+    return (name.startswith("_i") and name[2:].isdigit()) or (name.startswith("_") and name[1:].isdigit())
+
+
+def _known(name: str) -> bool:
+    return name in KNOWN_NAMES or name.startswith("_amlx_")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One code cell at or above the target, in notebook order."""
+
+    index: int
+    id: str | None
+    analysis: CellAnalysis | None  # None when the cell has a syntax error (it never ran)
+    syntax_error: tuple[int, str] | None = None
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """A read no earlier cell satisfies; ``soft`` ones (function bodies, maybe-bound) are warnings."""
+
+    position: int
+    line: int
+    name: str
+    soft: bool
+    in_function: str | None = None
+
+
+@dataclass
+class SliceResult:
+    positions: list[int]
+    reasons: dict[int, list[str]]
+    names: dict[int, list[str]]  # names each cell provides to the slice
+    undefined: list[Undefined] = field(default_factory=list)
+
+
+class _Timeline:
+    """Per-name events (position, kind) in notebook order, plus interpreter-wide effects."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self.units = units
+        self.events: dict[str, list[tuple[int, str, int]]] = {}  # name -> [(position, kind, line)]
+        self.maybe_here: list[set[str]] = []  # names a cell may bind through functions it calls
+        self.effects: dict[int, list[tuple[str, int]]] = {}
+        self.stars: list[tuple[int, str, int]] = []
+        current: dict[str, tuple[str, FunctionSummary | None]] = {}
+        for pos, unit in enumerate(units):
+            a = unit.analysis
+            self.maybe_here.append(set())
+            if a is None:
+                continue
+            extra_maybe: dict[str, int] = {}
+            extra_mut: dict[str, int] = {}
+            cell_effects = list(a.global_effects)
+
+            def summary(name: str) -> FunctionSummary | None:
+                if name in a.functions:
+                    return a.functions[name]
+                found = current.get(name)
+                return found[1] if found else None
+
+            for name in a.reads:
+                s = summary(name)
+                if s is None:
+                    continue
+                for g in s.global_writes:
+                    extra_maybe.setdefault(g, 0)
+                for g in s.global_mutations:
+                    extra_mut.setdefault(g, 0)
+                cell_effects.extend((f"calls {name}(), which runs {e}", 0) for e in s.effects)
+            for call in a.calls:
+                s = summary(call.func)
+                if s is not None:
+                    positional = list(s.params)
+                    for i, arg in enumerate(call.args):
+                        if arg and i < len(positional) and positional[i] in s.mutated_params:
+                            extra_mut.setdefault(arg, call.line)
+                    for key, arg in call.keywords:
+                        if arg and key in s.mutated_params:
+                            extra_mut.setdefault(arg, call.line)
+                    continue
+                kind = current.get(call.func, ("", None))[0] if call.func not in a.effects else a.binding_kinds.get(call.func, "")
+                if call.discarded and kind == "value":  # an unknown callable object called for its effect
+                    for arg in [*call.args, *(v for _, v in call.keywords)]:
+                        if arg:
+                            extra_mut.setdefault(arg, call.line)
+            for name, line in a.mutations.items():
+                kind = a.binding_kinds.get(name) if name in a.effects else current.get(name, ("", None))[0]
+                if kind != "import":  # calling into a module (plt.title(...)) changes no notebook data
+                    extra_mut.setdefault(name, line)
+            for name, kind in a.effects.items():
+                self.events.setdefault(name, []).append((pos, kind, a.lines.get(name, 0)))
+            for name, line in extra_maybe.items():
+                if name not in a.effects:
+                    self.events.setdefault(name, []).append((pos, MAYBE, line))
+                    self.maybe_here[pos].add(name)
+            for name, line in extra_mut.items():
+                if a.effects.get(name) not in (DEF, KILL):
+                    self.events.setdefault(name, []).append((pos, MUTATE, line))
+            if cell_effects:
+                self.effects[pos] = list(dict.fromkeys(cell_effects))
+            if a.star is not None:
+                self.stars.append((pos, a.star[0], a.star[1]))
+            for name, kind in a.effects.items():
+                if kind == KILL:
+                    current.pop(name, None)
+                else:
+                    current[name] = (a.binding_kinds.get(name, "value"), a.functions.get(name))
+        self.positions = {name: [e[0] for e in evs] for name, evs in self.events.items()}
+
+
+class _Slicer:
+    def __init__(self, units: Sequence[Unit], include_all: bool) -> None:
+        self.units = units
+        self.include_all = include_all
+        self.timeline = _Timeline(units)
+        self.included: set[int] = set()
+        self.queue: list[int] = []
+        self.defines: dict[int, dict[str, set[int]]] = {}
+        self.mutates: dict[int, dict[str, set[int]]] = {}
+        self.other: dict[int, list[str]] = {}
+        self.done: dict[tuple[str, int], bool] = {}
+        self.undefined: dict[tuple[str, int], Undefined] = {}
+
+    def include(self, pos: int, reason: str | None = None) -> None:
+        if reason:
+            self.other.setdefault(pos, []).append(reason)
+        if pos not in self.included:
+            self.included.add(pos)
+            self.queue.append(pos)
+
+    def resolve(self, name: str, pos: int, line: int, soft: bool, in_function: str | None = None) -> None:
+        """Take the cells before ``pos`` that give ``name`` its value at ``pos``."""
+        key = (name, pos)
+        if key not in self.done:
+            self.done[key] = self._walk_back(name, pos)
+        if self.done[key] or _known(name):
+            return
+        previous = self.undefined.get(key)
+        if previous is None or (previous.soft and not soft):
+            self.undefined[key] = Undefined(pos, line, name, soft, in_function)
+
+    def _walk_back(self, name: str, pos: int) -> bool:
+        events = self.timeline.events.get(name, [])
+        i = bisect_left(self.timeline.positions.get(name, []), pos) - 1
+        found = False
+        while i >= 0:
+            where, kind, _ = events[i]
+            if kind == KILL:
+                break
+            if kind == MUTATE:
+                self.include(where)
+                self.mutates.setdefault(where, {}).setdefault(name, set()).add(pos)
+            else:
+                self.include(where)
+                self.defines.setdefault(where, {}).setdefault(name, set()).add(pos)
+                self._deferred(name, where, pos)
+                found = True
+                if kind == DEF:
+                    break
+            i -= 1
+        for where, why, at in self.timeline.stars:
+            if where < pos:
+                self.include(where, f"may define any name: {why} (line {at})")
+                found = True
+        return found
+
+    def _deferred(self, name: str, def_pos: int, use_pos: int) -> None:
+        """A function or class body reads its globals when used, so resolve them at the use site."""
+        analysis = self.units[def_pos].analysis
+        summary = analysis.functions.get(name) if analysis else None
+        if summary is None:
+            return
+        user = self.units[use_pos].analysis
+        bound_at_use = user.bound if user else frozenset()
+        for free, line in summary.free_reads.items():
+            if free != name and free not in bound_at_use:
+                self.resolve(free, use_pos, line, soft=True, in_function=name)
+
+    def process(self, pos: int) -> None:
+        a = self.units[pos].analysis
+        if a is None:
+            return
+        soft_cell = self.include_all and pos != len(self.units) - 1
+        for name, use in a.exposed.items():
+            soft = soft_cell or use.maybe_local or name in self.timeline.maybe_here[pos]
+            self.resolve(name, pos, use.line, soft)
+        for name in a.reads:
+            summary = a.functions.get(name)
+            if summary is None:
+                continue
+            for free, line in summary.free_reads.items():
+                if free not in a.bound:
+                    self.resolve(free, pos, line, soft=True, in_function=name)
+
+    def run(self) -> SliceResult:
+        target = len(self.units) - 1
+        self.include(target, "target cell")
+        for pos, effects in self.timeline.effects.items():
+            text = "; ".join(f"{e} (line {line})" if line else e for e, line in effects)
+            self.include(pos, f"changes global state: {text}")
+        if self.include_all:
+            for pos, unit in enumerate(self.units[:-1]):
+                if unit.analysis is not None:
+                    self.include(pos, "include_all_above option")
+        while self.queue:
+            self.process(self.queue.pop())
+        return self._result()
+
+    def _result(self) -> SliceResult:
+        reasons: dict[int, list[str]] = {}
+        names: dict[int, list[str]] = {}
+
+        def cells(users: set[int]) -> str:
+            indices = sorted(self.units[u].index for u in users)
+            return ("cell " if len(indices) == 1 else "cells ") + ", ".join(map(str, indices))
+
+        for pos in sorted(self.included):
+            parts = list(self.other.get(pos, []))
+            for label, table in (("defines", self.defines), ("changes in place", self.mutates)):
+                entries = {name: users - {pos} for name, users in table.get(pos, {}).items()}
+                entries = {name: users for name, users in entries.items() if users}
+                if entries:
+                    users = set().union(*entries.values())
+                    parts.append(f"{label} {', '.join(sorted(entries))} (used by {cells(users)})")
+            reasons[pos] = parts
+            names[pos] = sorted(set(self.defines.get(pos, {})) | set(self.mutates.get(pos, {})))
+        undefined = sorted(self.undefined.values(), key=lambda u: (u.soft, -u.position, u.line, u.name))
+        return SliceResult(sorted(self.included), reasons, names, undefined)
+
+
+def slice_units(units: Sequence[Unit], *, include_all: bool = False) -> SliceResult:
+    """Slice ``units`` (code cells in order, the last one is the target)."""
+    if not units:
+        raise ValueError("no cells to slice")
+    return _Slicer(units, include_all).run()
