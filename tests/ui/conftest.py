@@ -64,7 +64,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 def _lab(tmp_path_factory: pytest.TempPathFactory, name: str, extra_args: list[str]) -> Iterator[LabServer]:
     base = tmp_path_factory.mktemp(name)
     root = base / "notebooks"
-    shutil.copytree(REPO / "examples", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if (REPO / "examples").is_dir():
+        shutil.copytree(REPO / "examples", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root.mkdir(exist_ok=True)
     server = LabServer(base=base, root_dir=root, extra_args=extra_args).start()
     yield server
     server.stop()
