@@ -1,0 +1,35 @@
+"""The scoring server runtime: one process serves one deployed model on 127.0.0.1.
+
+Light to import: ``launch`` (start/stop/health), ``keys`` (key files),
+``state``/``stats``/``routing`` readers use only the standard library; the
+model and HTTP code load in the server process.
+
+Layout: ``http`` (HTTP/1.1 on asyncio), ``app`` (routes, auth, checks),
+``payloads`` (request shapes -> Batch, response shapes), ``schema`` (input
+columns and coercion), ``models`` (loading), ``scorer`` (predict path),
+``script`` (Azure score.py), ``routing``/``forward`` (blue/green split),
+``stats``, ``state``, ``keys``, ``server`` (process), ``launch`` (for the
+lifecycle), ``__main__`` (command line).
+"""
+
+from __future__ import annotations
+
+from .keys import generate_key, write_key_file
+from .launch import ServerProcess, ServerStartError, build_command, health, is_alive, start_server, stop_server, wait_ready
+from .state import read_state
+from .stats import read_stats
+
+__all__ = [
+    "ServerProcess",
+    "ServerStartError",
+    "build_command",
+    "generate_key",
+    "health",
+    "is_alive",
+    "read_state",
+    "read_stats",
+    "start_server",
+    "stop_server",
+    "wait_ready",
+    "write_key_file",
+]

@@ -1,0 +1,218 @@
+"""The predict path: a parsed ``Batch`` -> model input -> JSON-native predictions.
+
+Two ways to build the model input, chosen once at load time:
+
+* **numeric fast path**: when every schema column is numeric and the estimator
+  only sees column positions (plain scikit-learn parts, no ColumnTransformer),
+  rows are put in ``feature_names_in_`` order and handed to ``predict`` as one
+  float64 ndarray. No pandas per request (a 1-row DataFrame costs ~0.2 ms to
+  build and ~0.7 ms more inside sklearn's checks). The first request is also
+  scored through the DataFrame path and the fast path is dropped if the two
+  answers differ.
+* **DataFrame path**: values are coerced to the schema's types and a DataFrame
+  with the columns in the fitted order is built, which name-based pipelines
+  (ColumnTransformer, FunctionTransformer, non-sklearn estimators) need.
+
+Predict runs inline on the event loop: it is CPU-bound and the process has one
+core's worth of Python, so a thread hop would only add latency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import operator
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import AmlxError, BadRequestError, ScoringFailedError
+from .jsonout import encode, to_native
+from .models import LoadedModel
+from .payloads import Batch, parse_payload, render
+from .schema import CoercionError, coercer_for, coercion_error, is_positional, missing_columns_error
+
+log = logging.getLogger("amlx.serving")
+_CLIENT_ERRORS = (ValueError, TypeError, KeyError, IndexError)
+
+
+def decode_json(body: bytes) -> Any:
+    """Parse a request body; a 400 names the position of the syntax error."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise BadRequestError("the body is not UTF-8 text", field="body") from None
+    except ValueError as exc:
+        raise BadRequestError(f"the body is not valid JSON: {exc}", field="body") from None
+
+
+class ModelScorer:
+    """Scores Azure/MLflow payloads with a loaded model."""
+
+    kind = "model"
+
+    def __init__(self, model: LoadedModel) -> None:
+        self.model = model
+        est = model.estimator
+        self._predict: Callable[[Any], Any] = est.predict
+        schema = model.schema
+        self._names = schema.names if schema else None
+        self._optional = {c.name for c in schema.columns if not c.required} if schema else set()
+        self._coercers = [coercer_for(c.type) for c in schema.columns] if schema else []
+        self._expected = [("a number" if c.type in ("double", "float") else c.type) for c in schema.columns] if schema else []
+        if self._names:
+            getter = operator.itemgetter(*self._names)
+            self._take: Callable[[dict[str, Any]], Any] = (
+                getter if len(self._names) > 1 else (lambda rec, _g=getter: (_g(rec),))
+            )
+        self.numeric_fast_path = bool(
+            schema is not None and schema.all_numeric and not model.mlflow_pyfunc and is_positional(est)
+        )
+        self._verify_pending = self.numeric_fast_path and hasattr(est, "feature_names_in_")
+        self._n_features = model.n_features or (len(self._names) if self._names else None)
+
+    # --- aligning rows to the schema ---------------------------------------------------
+
+    def _aligned_rows(self, batch: Batch) -> list[Any]:
+        """Rows of raw values in schema order; 400 on missing columns or wrong widths."""
+        names = self._names
+        assert names is not None
+        if batch.records is not None:
+            try:
+                return [self._take(rec) for rec in batch.records]
+            except KeyError:
+                missing = {n for rec in batch.records for n in names if n not in rec}
+                required_missing = missing - self._optional
+                if required_missing:
+                    raise missing_columns_error(required_missing, names) from None
+                return [[rec.get(n) for n in names] for rec in batch.records]
+        if batch.rows is not None:
+            if batch.columns is not None:
+                if batch.columns == names:
+                    return batch.rows
+                index = {c: i for i, c in enumerate(batch.columns)}
+                missing = [n for n in names if n not in index and n not in self._optional]
+                if missing:
+                    raise missing_columns_error(missing, names)
+                positions = [index.get(n) for n in names]
+                return [[row[p] if p is not None else None for p in positions] for row in batch.rows]
+            width = len(names)
+            for i, row in enumerate(batch.rows):
+                if len(row) != width:
+                    raise BadRequestError(
+                        f"row {i} has {len(row)} values; without column names each row needs {width} values in the order {names}",
+                        field=batch.key,
+                    )
+            return batch.rows
+        flat = batch.flat or []
+        if len(names) == 1:
+            return [[v] for v in flat]
+        if len(flat) == len(names):
+            return [flat]
+        raise BadRequestError(
+            f"a flat list of {len(flat)} values cannot fill the {len(names)} columns {names}; send rows or records",
+            field=batch.key,
+        )
+
+    def _coerce_columns(self, rows: list[Any]) -> list[list[Any]]:
+        """Column-major lists of values converted to the schema's types (400 names bad columns)."""
+        assert self._names is not None
+        columns: list[list[Any]] = []
+        problems: list[tuple[str, str, int, Any]] = []
+        for j, (name, convert) in enumerate(zip(self._names, self._coercers)):
+            out = []
+            for i, row in enumerate(rows):
+                value = row[j]
+                try:
+                    out.append(convert(value))
+                except CoercionError as exc:
+                    problems.append((name, str(exc), i, value))
+                    out.append(None)
+            columns.append(out)
+        if problems:
+            raise coercion_error(problems)
+        return columns
+
+    # --- building the model input --------------------------------------------------------
+
+    def _numeric_matrix(self, rows: list[Any]) -> np.ndarray:
+        try:
+            return np.array(rows, dtype=np.float64)
+        except (ValueError, TypeError):
+            columns = self._coerce_columns(rows)
+            return np.array(list(zip(*columns)), dtype=np.float64)
+
+    def _frame(self, rows: list[Any]) -> Any:
+        import pandas as pd
+
+        assert self._names is not None
+        columns = self._coerce_columns(rows)
+        return pd.DataFrame(dict(zip(self._names, columns)), columns=self._names)
+
+    def _schemaless_input(self, batch: Batch) -> Any:
+        """No column names known: records go as a DataFrame, rows as an ndarray."""
+        if batch.records is not None or (batch.rows is not None and batch.columns is not None and self.model.mlflow_pyfunc):
+            import pandas as pd
+
+            if batch.records is not None:
+                return pd.DataFrame(batch.records)
+            return pd.DataFrame(batch.rows, columns=batch.columns)
+        rows = batch.rows if batch.rows is not None else None
+        if rows is None:
+            flat = batch.flat or []
+            rows = [[v] for v in flat] if self._n_features in (None, 1) else [flat]
+        if self._n_features is not None:
+            for i, row in enumerate(rows):
+                if len(row) != self._n_features:
+                    raise BadRequestError(
+                        f"row {i} has {len(row)} values but the model expects {self._n_features}", field=batch.key
+                    )
+        try:
+            return np.array(rows, dtype=np.float64)
+        except (ValueError, TypeError):
+            return np.array(rows, dtype=object)
+
+    def _run_predict(self, x: Any) -> Any:
+        try:
+            return self._predict(x)
+        except AmlxError:
+            raise
+        except _CLIENT_ERRORS as exc:
+            raise BadRequestError(f"the model could not score this input: {str(exc)[:500]}", field="body") from None
+        except Exception as exc:  # noqa: BLE001 - reported as a 500 with the exception's type
+            log.exception("predict failed")
+            raise ScoringFailedError(f"prediction failed: {type(exc).__name__}: {str(exc)[:300]}") from None
+
+    def predict_batch(self, batch: Batch) -> list[Any]:
+        """JSON-native predictions for a batch."""
+        if self._names is None:
+            return to_native(self._run_predict(self._schemaless_input(batch)))
+        rows = self._aligned_rows(batch)
+        if self.numeric_fast_path:
+            matrix = self._numeric_matrix(rows)
+            if self._verify_pending:
+                return to_native(self._verified(matrix, rows))
+            return to_native(self._run_predict(matrix))
+        return to_native(self._run_predict(self._frame(rows)))
+
+    def _verified(self, matrix: np.ndarray, rows: list[Any]) -> Any:
+        """First request: score both ways; keep the fast path only if they agree."""
+        expected = self._run_predict(self._frame(rows))
+        self._verify_pending = False
+        try:
+            fast = self._predict(matrix)
+            same = np.array_equal(np.asarray(fast), np.asarray(expected), equal_nan=True)
+        except Exception:  # noqa: BLE001
+            same = False
+        if not same:
+            self.numeric_fast_path = False
+            log.warning("ndarray and DataFrame predictions differ: using the DataFrame path for every request")
+        return expected
+
+    def score(self, body: bytes, headers: dict[str, str]) -> bytes:
+        """The whole request: body bytes -> response body bytes (raises AmlxError on 4xx/5xx)."""
+        batch = parse_payload(decode_json(body))
+        return encode(render(batch.style, self.predict_batch(batch)))
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.model.describe(), "numeric_fast_path": self.numeric_fast_path}
