@@ -62,6 +62,9 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_by_revision   ON jobs (revision);
 CREATE INDEX jobs_by_experiment ON jobs (experiment, seq);
 CREATE INDEX jobs_by_status     ON jobs (status, seq);
+CREATE INDEX jobs_by_started    ON jobs (started_at);   -- the rowid (seq) is the tie-breaker
+CREATE INDEX jobs_by_ended      ON jobs (ended_at);
+CREATE INDEX jobs_by_display    ON jobs (display_name);
 
 -- Latest value per job and metric key, copied from MLflow by the supervisor.
 CREATE TABLE job_metrics (
@@ -162,9 +165,29 @@ class Store:
         self._lock = threading.RLock()
         with self._lock:
             _migrate(self._conn, path)
+            self._plan_statistics()
+
+    def _plan_statistics(self) -> None:
+        """Give the query planner statistics once the index is big enough for plans to matter.
+
+        Without them SQLite may sort a whole experiment instead of walking the
+        index of the sort column; ``PRAGMA optimize`` on close keeps them fresh.
+        """
+        if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            return
+        if self._conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] >= 1000:
+            self.analyze()
+
+    def analyze(self) -> None:
+        with self._lock:
+            self._conn.execute("ANALYZE")
 
     def close(self) -> None:
         with self._lock:
+            try:
+                self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass
             self._conn.close()
 
     @contextmanager

@@ -1,0 +1,113 @@
+"""Many submitters at once: nothing lost or duplicated, never more than N jobs running."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from amlx_lab.backends.local import LocalBackend
+from amlx_lab.records import JobSpec, JobStatus
+
+from .conftest import wait_until, write_code
+
+pytestmark = pytest.mark.slow
+
+# Each job records when its own process really ran (the interval that must
+# never overlap more than N others) and which submitter made it.
+TIMED_MAIN = """
+    import json, sys, time
+    start = time.time()
+    print("job", sys.argv[1], flush=True)
+    time.sleep(0.05)
+    with open("outputs/times.json", "w") as handle:
+        json.dump({"tag": sys.argv[1], "start": start, "end": time.time()}, handle)
+"""
+
+SUBMITTER = """
+    import sys
+    from pathlib import Path
+    from amlx_lab.backends.local import LocalBackend
+    from amlx_lab.records import JobSpec
+    root, code, prefix, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    backend = LocalBackend(Path(root), compute_slots=2)
+    for i in range(count):
+        job = backend.submit(JobSpec(code_dir=code, experiment="crowd", command=("python", "main.py", f"{prefix}-{i}")))
+        print(job.name, flush=True)
+"""
+
+
+def max_overlap(intervals: list[tuple[float, float]]) -> int:
+    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals], key=lambda x: (x[0], x[1]))
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+def test_fifty_concurrent_submissions_from_threads_and_processes(make_backend, tmp_path):
+    backend = make_backend(slots=2)
+    code = write_code(tmp_path / "pkg", TIMED_MAIN)
+    names: list[str] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def submit_from_thread(prefix: str, count: int) -> None:
+        own = LocalBackend(backend.root, compute_slots=2)  # its own connection, like another front end
+        try:
+            for i in range(count):
+                job = own.submit(JobSpec(code_dir=code, experiment="crowd", command=("python", "main.py", f"{prefix}-{i}")))
+                with lock:
+                    names.append(job.name)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            own.close()
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(SUBMITTER), str(backend.root), str(code), f"p{n}", "10"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    threads = [threading.Thread(target=submit_from_thread, args=(f"t{n}", 10)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        names += out.split()
+    assert not errors, errors
+
+    assert len(names) == 50 and len(set(names)) == 50
+    page = backend.list_jobs(experiment="crowd", limit=500)
+    assert page.total == 50 and {j.name for j in page.items} == set(names)
+
+    wait_until(
+        lambda: all(j.status.terminal for j in backend.list_jobs(limit=500).items), 240, "all 50 jobs to finish", every=0.5
+    )
+    jobs = backend.list_jobs(limit=500).items
+    assert {j.status for j in jobs} == {JobStatus.COMPLETED}
+
+    tags, intervals = set(), []
+    for job in jobs:
+        record = json.loads((Path(job.outputs_path) / "times.json").read_text())
+        tags.add(record["tag"])
+        intervals.append((record["start"], record["end"]))
+        assert f"job {record['tag']}" in backend.logs(job.name).text
+    expected = {f"{p}-{i}" for p in ("t0", "t1", "t2", "p0", "p1") for i in range(10)}
+    assert tags == expected  # every submission ran exactly once
+    print("peak concurrency", max_overlap(intervals))
+    assert max_overlap(intervals) <= 2
+    slots = {row[0] for row in backend.store.query("SELECT slot FROM jobs")}
+    assert slots <= {0, 1}

@@ -1,0 +1,220 @@
+"""Listing jobs from the index: filters, metric sort, keyset cursors, revisions; no processes needed."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from amlx_lab.backends.local import LocalBackend, job_index
+from amlx_lab.backends.local.store import SCHEMA_VERSION, Store
+from amlx_lab.backends.local.tracking import LatestMetric
+from amlx_lab.errors import ConflictError, ValidationError
+from amlx_lab.records import HealthState, JobStatus
+
+_counter = iter(range(10**9))
+
+
+def add_job(backend: LocalBackend, experiment: str = "e", status: str = "Completed", metrics=None, **extra) -> str:
+    """A job row as a finished supervisor would leave it (no process involved)."""
+    name = f"calm_lamp_{next(_counter):010d}"
+    with backend.store.write() as tx:
+        seq = job_index.insert(
+            tx,
+            {
+                "name": name,
+                "display_name": extra.pop("display_name", name),
+                "experiment": experiment,
+                "status": status,
+                "compute": "local",
+                "compute_slots": 2,
+                "environment": sys.executable,
+                "command": '["python", "main.py"]',
+                "cancel_grace": 1.0,
+                "created_at": time.time(),
+                **extra,
+            },
+        )
+    if metrics:
+        points = [LatestMetric(k, v, 0, 0) for k, v in metrics.items()]
+        job_index.replace_run_data(backend.store, name, seq, points, {"p": "1"}, {})
+    return name
+
+
+def walk(backend: LocalBackend, **query) -> list[str]:
+    names, cursor = [], None
+    while True:
+        page = backend.list_jobs(cursor=cursor, **query)
+        names += [j.name for j in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return names
+
+
+def test_creating_a_workspace_is_quick_and_makes_a_wal_index(tmp_path):
+    started = time.perf_counter()
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    assert backend.health().state is HealthState.OK
+    assert backend.list_jobs().total == 0
+    elapsed = time.perf_counter() - started
+    backend.close()
+    assert elapsed < 2.0, elapsed  # no MLflow, no migrations: milliseconds in practice
+    conn = sqlite3.connect(tmp_path / "ws" / "amlx.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert not (tmp_path / "ws" / "mlflow" / "mlflow.db").exists()  # made by the first job that needs it
+
+
+def test_a_newer_schema_is_refused_with_a_reason(tmp_path):
+    Store(tmp_path / "amlx.db").close()
+    conn = sqlite3.connect(tmp_path / "amlx.db")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ConflictError, match="newer than this amlx-lab"):
+        Store(tmp_path / "amlx.db")
+    backend = LocalBackend(tmp_path, compute_slots=1)
+    assert backend.health().state is HealthState.ERROR
+
+
+def test_the_read_side_never_imports_mlflow(tmp_path):
+    script = """
+        import sys, time
+        from pathlib import Path
+        from amlx_lab.backends.local import LocalBackend
+        from amlx_lab.records import JobSpec
+        root = Path(sys.argv[1])
+        (root / "pkg").mkdir(parents=True)
+        (root / "pkg" / "main.py").write_text("print('hi')")
+        (root / "data.csv").write_text("a,b\\n1,2\\n")
+        backend = LocalBackend(root / "ws", compute_slots=1)
+        backend.register_data("table", root / "data.csv")
+        started = time.perf_counter()
+        job = backend.submit(JobSpec(code_dir=root / "pkg", experiment="e", inputs={"data": "azureml:table@latest"}))
+        took = time.perf_counter() - started
+        backend.list_jobs(order_by="metrics.rmse"); backend.get_job(job.name); backend.logs(job.name)
+        backend.changes_since(0); backend.list_outputs(job.name); backend.list_data(); backend.cancel(job.name)
+        print("mlflow" in sys.modules, took)
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    imported, took = out.stdout.split()
+    assert imported == "False"
+    assert float(took) < 1.0  # "returns at once": tens of ms here
+    backend = LocalBackend(tmp_path / "ws", compute_slots=1)
+    try:  # let the canceled job's supervisor finish before the folder goes away
+        job = backend.list_jobs().items[0]
+        assert backend.wait(job.name, timeout=60).status is JobStatus.CANCELED
+    finally:
+        backend.close()
+
+
+def test_filters_and_totals(backend):
+    add_job(backend, "titanic", "Completed", display_name="first try")
+    add_job(backend, "titanic", "Failed")
+    add_job(backend, "diabetes", "Running")
+    assert backend.list_jobs(experiment="titanic").total == 2
+    assert [j.status for j in backend.list_jobs(status="Failed").items] == [JobStatus.FAILED]
+    assert backend.list_jobs(status=["Failed", "Running"]).total == 2
+    assert backend.list_jobs(text="first").total == 1
+    assert backend.list_jobs(text="%").total == 0  # LIKE wildcards are literal
+    assert [e.name for e in backend.list_experiments()] == ["diabetes", "titanic"]
+    with pytest.raises(ValidationError) as raised:
+        backend.list_jobs(status="Done")
+    assert raised.value.field == "status"
+    with pytest.raises(ValidationError) as raised:
+        backend.list_jobs(order_by="colour")
+    assert raised.value.field == "order_by"
+    with pytest.raises(ValidationError) as raised:
+        backend.list_jobs(limit=0)
+    assert raised.value.field == "limit"
+
+
+def test_sort_by_metric_puts_jobs_without_it_last_and_pages_cover_everything(backend):
+    values = [5.0, 1.0, 3.0, None, 2.0, 4.0, None, 3.0]
+    names = {}
+    for value in values:
+        name = add_job(backend, metrics={"rmse": value} if value is not None else {"other": 1.0})
+        names[name] = value
+    add_job(backend, experiment="elsewhere", metrics={"rmse": 0.0})
+
+    ascending = walk(backend, experiment="e", order_by="metrics.rmse", descending=False, limit=3)
+    assert len(ascending) == len(values) and len(set(ascending)) == len(values)
+    got = [names[n] for n in ascending]
+    assert got[:6] == [1.0, 2.0, 3.0, 3.0, 4.0, 5.0] and got[6:] == [None, None]
+    descending = walk(backend, experiment="e", order_by="metrics.rmse", descending=True, limit=2)
+    assert [names[n] for n in descending][:6] == [5.0, 4.0, 3.0, 3.0, 2.0, 1.0]
+    first = backend.list_jobs(experiment="e", order_by="metrics.rmse", descending=False, limit=1).items[0]
+    assert first.metrics == {"rmse": 1.0} and first.params == {"p": "1"}
+
+
+def test_cursors_are_stable_while_jobs_are_added(backend):
+    created = [add_job(backend) for _ in range(7)]
+    page = backend.list_jobs(limit=3)
+    assert [j.name for j in page.items] == created[::-1][:3]
+    add_job(backend)  # newer than everything listed: must not shift the next pages
+    names, cursor = [], page.next_cursor
+    while cursor:
+        next_page = backend.list_jobs(limit=3, cursor=cursor)
+        names += [j.name for j in next_page.items]
+        cursor = next_page.next_cursor
+    assert names == created[::-1][3:]
+    with pytest.raises(ValidationError) as raised:
+        backend.list_jobs(limit=3, cursor=page.next_cursor, experiment="other")
+    assert raised.value.field == "cursor"
+    with pytest.raises(ValidationError):
+        backend.list_jobs(cursor="not-a-cursor")
+
+
+def test_sort_by_a_nullable_column(backend):
+    late = add_job(backend, started_at=200.0)
+    early = add_job(backend, started_at=100.0)
+    queued = add_job(backend, status="Queued")
+    assert walk(backend, order_by="started_at", descending=False, limit=1) == [early, late, queued]
+    assert walk(backend, order_by="started_at", descending=True, limit=2) == [late, early, queued]
+
+
+def test_changes_since_returns_only_what_changed(backend):
+    start = backend.changes_since(0)
+    assert start.jobs == () and start.revision == 0
+    first = add_job(backend, status="Running")
+    second = add_job(backend, status="Running")
+    jobs, revision = backend.changes_since(start.revision)
+    assert [j.name for j in jobs] == [first, second]
+    job_index.update(backend.store, second, {"status": "Completed"})
+    jobs, newer = backend.changes_since(revision)
+    assert [(j.name, j.status) for j in jobs] == [(second, JobStatus.COMPLETED)] and newer > revision
+    assert backend.changes_since(newer).jobs == ()
+    assert job_index.update(backend.store, second, {"status": "Running"}) is False  # final stays final
+
+
+def test_first_page_of_ten_thousand_sorted_by_metric_is_fast(backend):
+    with backend.store.write() as tx:
+        for i in range(10_000):
+            seq = job_index.insert(
+                tx,
+                {
+                    "name": f"bulk_job_{i:010d}", "display_name": "x", "experiment": "sweep" if i % 10 else "other",
+                    "status": "Completed", "compute": "local", "compute_slots": 2, "environment": "python",
+                    "command": "[]", "cancel_grace": 1.0, "created_at": float(i),
+                },
+            )
+            tx.execute(
+                "INSERT INTO job_metrics (job_seq, key, value) VALUES (?, 'rmse', ?), (?, 'mae', ?)",
+                (seq, (i * 7919) % 10_000 / 100, seq, i / 10),
+            )
+    backend.store.analyze()
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        page = backend.list_jobs(experiment="sweep", order_by="metrics.rmse", descending=False, limit=50)
+        timings.append(time.perf_counter() - started)
+    values = [j.metrics["rmse"] for j in page.items]
+    assert len(values) == 50 and values == sorted(values) and page.total == 9_000
+    print(f"first page of 50 of 10,000 by metrics.rmse: best {min(timings) * 1000:.1f} ms")
+    assert min(timings) < 0.1  # a few ms in practice; generous for a loaded machine
