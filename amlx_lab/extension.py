@@ -51,6 +51,7 @@ class AmlxApp(ExtensionApp):
         )
         root_dir = Path(getattr(self.serverapp, "root_dir", None) or Path.cwd())
         self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
+        self.settings["amlx_root_dir"] = root_dir.resolve()
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
 
     def initialize_handlers(self) -> None:

@@ -7,14 +7,37 @@ here, on top of the ``Backend`` protocol.
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .backends.base import Backend
 from .config import TARGETS, AmlxConfig
 from .errors import ValidationError
-from .records import TargetSummary, WorkspaceInfo
+from .paths import resolve_user_path
+from .records import (
+    CodePackage,
+    DataAsset,
+    ExperimentSummary,
+    FileEntry,
+    Job,
+    JobChanges,
+    JobPage,
+    JobSpec,
+    LogChunk,
+    MetricPoint,
+    TargetSummary,
+    WorkspaceInfo,
+)
+from .submission import SubmitRequest
+
+if TYPE_CHECKING:
+    from .notebook import JobPackage, PackageOptions
 
 
 class Workspace:
@@ -78,8 +101,185 @@ class Workspace:
             warnings=self.config.warnings,
         )
 
+    # -- notebook cells -> jobs ----------------------------------------------------------
+
+    def preview(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False) -> JobPackage:
+        """The package a submit would run (script, requirements, inputs, parameters, warnings); writes nothing."""
+        from .notebook import preview_package
+
+        source, options = self._package_inputs(request, base_dir, confine)
+        return preview_package(source, cell=request.cell, options=options)
+
+    def submit(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
+        """Package the cell and start it as a job; returns at once with status Queued."""
+        from .notebook import build_package
+
+        backend = self.backend(target)
+        source, options = self._package_inputs(request, base_dir, confine)
+        staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
+        try:
+            package = build_package(source, cell=request.cell, out_dir=staging, options=options)
+            spec = self._job_spec(package, request, base_dir=base_dir, confine=confine)
+            return backend.submit(spec)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _package_inputs(self, request: SubmitRequest, base_dir: Path, confine: bool) -> tuple[Any, PackageOptions]:
+        from .notebook import PackageOptions
+
+        if request.notebook is not None:
+            source: Any = resolve_user_path(request.notebook, base=base_dir, field="notebook", confine=confine)
+            folder = None
+        else:
+            source, folder = list(request.sources or ()), str(base_dir)
+        options = PackageOptions(
+            include_all_above=request.include_all_above,
+            autolog=request.autolog,
+            base_dir=folder,
+            kernel_python=request.environment,
+        )
+        return source, options
+
+    def _job_spec(self, package: JobPackage, request: SubmitRequest, *, base_dir: Path, confine: bool) -> JobSpec:
+        """Render the package's command with the requested parameters and inputs."""
+        from .notebook.parameters import coerce, format_value
+
+        unknown = sorted(set(request.parameters) - set(package.parameters))
+        if unknown:
+            known = ", ".join(package.parameters) or "none"
+            raise ValidationError(f"Unknown parameter {unknown[0]!r}; this cell's parameters are: {known}.", field="parameters")
+        values: dict[str, Any] = {}
+        for name, param in package.parameters.items():
+            value = coerce(param, request.parameters.get(name, param.default))
+            # lists, dicts and other literals are recorded as the text main.py receives
+            values[name] = value if isinstance(value, (str, int, float, bool)) else format_value(param, value)
+        command = package.command_line(parameters=request.parameters)
+        inputs = self._job_inputs(package, request.inputs, base_dir=base_dir, confine=confine)
+        notebook = Path(request.notebook).stem if request.notebook else "history"
+        cell = package.target_cell
+        tags = {"amlx.notebook": request.notebook or "(kernel history)", "amlx.cell": str(cell.index), **request.tags}
+        return JobSpec(
+            code_dir=package.root,
+            experiment=request.experiment or notebook,
+            command=tuple(command),
+            parameters=values,
+            inputs=inputs,
+            display_name=request.display_name or f"{notebook} cell {cell.index}",
+            compute=request.compute or "local",
+            environment=request.environment or package.kernel.python,
+            tags=tags,
+            manifest={k: v for k, v in package.to_dict().items() if k != "script"},
+        )
+
+    def _job_inputs(
+        self, package: JobPackage, overrides: dict[str, str], *, base_dir: Path, confine: bool
+    ) -> dict[str, str]:
+        """Large files the code reads become job inputs; ``overrides`` may point them at data assets."""
+        job_inputs = {i.path: i for i in package.inputs if i.mode == "job_input"}
+        copied = {i.path for i in package.inputs if i.mode == "copied"}
+        result: dict[str, str] = {}
+        for path, item in job_inputs.items():
+            result[(item.option or "").lstrip("-")] = item.source
+        for key, ref in overrides.items():
+            if key in job_inputs:
+                name = (job_inputs[key].option or "").lstrip("-")
+            elif key in copied:
+                raise ValidationError(
+                    f"{key!r} is small enough to be copied into the job; it cannot be replaced by {ref!r} yet.",
+                    field=f"inputs.{key}",
+                )
+            else:
+                known = ", ".join(job_inputs) or "none"
+                raise ValidationError(f"The cell reads no job input {key!r}; its job inputs are: {known}.", field=f"inputs.{key}")
+            if _is_asset_ref(ref):
+                result[name] = ref
+            else:
+                result[name] = str(resolve_user_path(ref, base=base_dir, field=f"inputs.{key}", confine=confine))
+        return result
+
+    # -- jobs ------------------------------------------------------------------------
+
+    def list_jobs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | Iterable[str] | None = None,
+        text: str | None = None,
+        order_by: str = "created_at",
+        descending: bool = True,
+        limit: int = 50,
+        cursor: str | None = None,
+        target: str | None = None,
+    ) -> JobPage:
+        if not 1 <= limit <= 1000:
+            raise ValidationError("limit must be between 1 and 1000.", field="limit")
+        return self.backend(target).list_jobs(
+            experiment=experiment, status=status, text=text, order_by=order_by,
+            descending=descending, limit=limit, cursor=cursor,
+        )
+
+    def get_job(self, name: str, *, target: str | None = None) -> Job:
+        return self.backend(target).get_job(name)
+
+    def wait(self, name: str, timeout: float | None = None, *, target: str | None = None) -> Job:
+        return self.backend(target).wait(name, timeout)
+
+    def cancel(self, name: str, *, target: str | None = None) -> Job:
+        return self.backend(target).cancel(name)
+
+    def logs(self, name: str, offset: int = 0, limit_bytes: int = 65536, *, target: str | None = None) -> LogChunk:
+        return self.backend(target).logs(name, offset, limit_bytes)
+
+    def metric_history(self, name: str, key: str, *, target: str | None = None) -> tuple[MetricPoint, ...]:
+        return self.backend(target).metric_history(name, key)
+
+    def list_outputs(self, name: str, *, target: str | None = None) -> tuple[FileEntry, ...]:
+        return self.backend(target).list_outputs(name)
+
+    def output_path(self, name: str, path: str, *, target: str | None = None) -> Path:
+        return self.backend(target).output_path(name, path)
+
+    def code_package(self, name: str, *, target: str | None = None) -> CodePackage:
+        return self.backend(target).code_package(name)
+
+    def list_experiments(self, *, target: str | None = None) -> tuple[ExperimentSummary, ...]:
+        return self.backend(target).list_experiments()
+
+    def changes_since(self, revision: int, *, target: str | None = None) -> JobChanges:
+        return self.backend(target).changes_since(revision)
+
+    # -- data assets -------------------------------------------------------------------
+
+    def register_data(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        base_dir: Path,
+        confine: bool = False,
+        description: str | None = None,
+        version: str | int | None = None,
+        target: str | None = None,
+    ) -> DataAsset:
+        source = resolve_user_path(path, base=base_dir, field="path", confine=confine)
+        return self.backend(target).register_data(name, source, description=description, version=version)
+
+    def list_data(self, name: str | None = None, *, target: str | None = None) -> tuple[DataAsset, ...]:
+        return self.backend(target).list_data(name)
+
+    def get_data(self, name: str, version: str | int = "latest", *, target: str | None = None) -> DataAsset:
+        return self.backend(target).get_data(name, version)
+
     def close(self) -> None:
         with self._lock:
             for backend in self._backends.values():
                 backend.close()
             self._backends.clear()
+
+
+def _is_asset_ref(ref: str) -> bool:
+    """``azureml:name@latest``, ``azureml:name:2``, ``name@latest`` or ``name:2`` (not a path)."""
+    if ref.startswith("azureml:") or (ref.endswith("@latest") and "/" not in ref):
+        return True
+    head, sep, version = ref.rpartition(":")
+    return bool(sep and head and "/" not in ref and (version.isdigit() or version == "latest"))

@@ -48,5 +48,24 @@ def assert_matches(path: str, method: str, status: int, body: bytes | str) -> An
 
 
 def documented_paths() -> set[str]:
-    """Spec paths as regular expressions comparable with tornado route patterns."""
-    return {re.sub(r"\{[^}]+\}", "([^/]+)", p) for p in spec()["paths"]}
+    return set(spec()["paths"])
+
+
+def route_as_spec_path(pattern: str) -> str:
+    """``/jobs/(?P<name>[...])/logs`` -> ``/jobs/{name}/logs`` (named groups may nest brackets)."""
+    out, i = [], 0
+    while i < len(pattern):
+        match = re.match(r"\(\?P<(\w+)>", pattern[i:])
+        if not match:
+            out.append(pattern[i])
+            i += 1
+            continue
+        depth, j = 0, i
+        while True:  # our patterns have no escaped parentheses
+            depth += {"(": 1, ")": -1}.get(pattern[j], 0)
+            j += 1
+            if depth == 0:
+                break
+        out.append("{" + match.group(1) + "}")
+        i = j
+    return "".join(out)

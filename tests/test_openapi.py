@@ -6,11 +6,11 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from amlx_lab.handlers import API_PREFIX, routes
-from tests.openapi import assert_matches, documented_paths, spec
+from tests.openapi import assert_matches, documented_paths, route_as_spec_path, spec
 
 
 def test_every_route_is_documented_and_every_documented_path_is_served() -> None:
-    served = {pattern.removeprefix(API_PREFIX) for pattern, _ in routes() if not pattern.endswith("/(.*)")}
+    served = {route_as_spec_path(p.removeprefix(API_PREFIX)) for p, _ in routes() if not p.endswith("/(.*)")}
     assert served == documented_paths()
 
 

@@ -5,6 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from .base import UnknownRouteHandler
+from .data import ASSET, DataAssetHandler, DataHandler
+from .jobs import (
+    JOB,
+    CancelHandler,
+    CodeHandler,
+    EventsHandler,
+    ExperimentsHandler,
+    JobHandler,
+    JobsHandler,
+    LogsHandler,
+    MetricHistoryHandler,
+    OutputFileHandler,
+    OutputsHandler,
+    PreviewHandler,
+)
 from .workspace import WorkspaceHandler
 
 API_PREFIX = "/amlx/api"
@@ -12,7 +27,20 @@ API_PREFIX = "/amlx/api"
 
 def routes() -> list[tuple[str, Any]]:
     """URL patterns relative to the server's base URL, most specific first."""
-    return [
-        (rf"{API_PREFIX}/workspace", WorkspaceHandler),
-        (rf"{API_PREFIX}/(.*)", UnknownRouteHandler),
+    table = [
+        ("/workspace", WorkspaceHandler),
+        ("/events", EventsHandler),
+        ("/experiments", ExperimentsHandler),
+        ("/jobs", JobsHandler),
+        ("/jobs/preview", PreviewHandler),
+        (f"/jobs/{JOB}", JobHandler),
+        (f"/jobs/{JOB}/cancel", CancelHandler),
+        (f"/jobs/{JOB}/logs", LogsHandler),
+        (f"/jobs/{JOB}/metrics/(?P<key>[^/]+)", MetricHistoryHandler),
+        (f"/jobs/{JOB}/outputs", OutputsHandler),
+        (f"/jobs/{JOB}/outputs/(?P<path>.+)", OutputFileHandler),
+        (f"/jobs/{JOB}/code", CodeHandler),
+        ("/data", DataHandler),
+        (f"/data/{ASSET}", DataAssetHandler),
     ]
+    return [(API_PREFIX + path, handler) for path, handler in table] + [(rf"{API_PREFIX}/(.*)", UnknownRouteHandler)]

@@ -13,9 +13,11 @@ import functools
 import json
 from collections.abc import Callable
 from http.client import responses
+from pathlib import Path
 from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.ioloop import IOLoop
 
@@ -51,6 +53,21 @@ class AmlxHandler(APIHandler):
     @property
     def workspace(self) -> Workspace:
         return self.settings["amlx_workspace"]
+
+    @property
+    def root_dir(self) -> Path:
+        """The notebook folder: REST paths are relative to it and may not leave it."""
+        return self.settings["amlx_root_dir"]
+
+    def api_url(self, *parts: str) -> str:
+        return url_path_join(self.base_url, "amlx", "api", *parts)
+
+    def on_connection_close(self) -> None:
+        self._client_gone = True
+
+    def connection_closed(self) -> bool:
+        """True once the client went away, so a long-poll stops working for nobody."""
+        return getattr(self, "_client_gone", False)
 
     # -- input -------------------------------------------------------------------
 

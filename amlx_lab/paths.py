@@ -1,0 +1,38 @@
+"""Keep user-supplied paths inside the folder they are allowed to name.
+
+The REST API takes paths relative to the Jupyter server's root folder; none
+may reach outside it (``..``, absolute paths elsewhere, symlinks pointing out).
+The CLI and magics run as the user on their own files and are not confined.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import NotFoundError, ValidationError
+
+
+def resolve_within(root: Path, path: str | os.PathLike[str], *, field: str, must_exist: bool = True) -> Path:
+    """``path`` (relative to ``root``, or absolute inside it) as a real path inside ``root``."""
+    text = os.fspath(path)
+    if not text or "\x00" in text:
+        raise ValidationError(f"{field} must be a non-empty path.", field=field)
+    base = root.resolve()
+    candidate = Path(text).expanduser()
+    full = (candidate if candidate.is_absolute() else base / candidate).resolve()
+    if full != base and base not in full.parents:
+        raise ValidationError(f"{field} {text!r} points outside the notebook folder.", field=field)
+    if must_exist and not full.exists():
+        raise NotFoundError(f"{field} {text!r} does not exist.", details={"field": field, "path": text})
+    return full
+
+
+def resolve_user_path(path: str | os.PathLike[str], *, base: Path, field: str, confine: bool) -> Path:
+    """Confined to ``base`` for the REST API; relative to ``base`` but free otherwise."""
+    if confine:
+        return resolve_within(base, path, field=field)
+    full = (base / Path(os.fspath(path)).expanduser()).resolve()
+    if not full.exists():
+        raise NotFoundError(f"{field} {os.fspath(path)!r} does not exist.", details={"field": field, "path": os.fspath(path)})
+    return full
