@@ -110,7 +110,10 @@ def to_long(v: Any) -> int | float | None:
     if v is None:
         return None
     if t is str:
-        n = _number_from_str(v)
+        try:
+            n = _number_from_str(v)
+        except CoercionError:
+            raise CoercionError("an integer") from None
         if isinstance(n, float) and n.is_integer():
             return int(n)
         return n
@@ -167,19 +170,25 @@ def coercer_for(type_name: str) -> Callable[[Any], Any]:
     return COERCERS.get(type_name, _keep)
 
 
-def coercion_error(problems: list[tuple[str, str, int, Any]]) -> BadRequestError:
-    """One 400 naming every column that could not be converted (first bad row of each)."""
+def coercion_error(problems: list[tuple[str, str, str, int, Any]]) -> BadRequestError:
+    """One 400 naming every column that could not be converted (first bad row of each).
+
+    ``problems`` holds (column, column type, what was expected, row, value).
+    """
     parts = []
     seen: set[str] = set()
-    for column, expected, row, value in problems:
+    for column, type_name, expected, row, value in problems:
         if column in seen:
             continue
         seen.add(column)
-        shown = json.dumps(value)[:60]
-        parts.append(f"column '{column}' expects {expected}, got {shown} (row {row})")
+        try:
+            shown = json.dumps(value)[:60]
+        except (TypeError, ValueError):
+            shown = type(value).__name__
+        parts.append(f"column '{column}' ({type_name}) expects {expected}, got {shown} (row {row})")
     columns = sorted(seen)
     return BadRequestError(
-        "could not convert " + "; ".join(parts),
+        "could not convert the input: " + "; ".join(parts),
         field=columns[0] if len(columns) == 1 else "columns",
         details={"columns": columns},
     )

@@ -59,7 +59,7 @@ class ModelScorer:
         self._names = schema.names if schema else None
         self._optional = {c.name for c in schema.columns if not c.required} if schema else set()
         self._coercers = [coercer_for(c.type) for c in schema.columns] if schema else []
-        self._expected = [("a number" if c.type in ("double", "float") else c.type) for c in schema.columns] if schema else []
+        self._types = [c.type for c in schema.columns] if schema else []
         if self._names:
             getter = operator.itemgetter(*self._names)
             self._take: Callable[[dict[str, Any]], Any] = (
@@ -118,7 +118,7 @@ class ModelScorer:
         """Column-major lists of values converted to the schema's types (400 names bad columns)."""
         assert self._names is not None
         columns: list[list[Any]] = []
-        problems: list[tuple[str, str, int, Any]] = []
+        problems: list[tuple[str, str, str, int, Any]] = []
         for j, (name, convert) in enumerate(zip(self._names, self._coercers)):
             out = []
             for i, row in enumerate(rows):
@@ -126,7 +126,7 @@ class ModelScorer:
                 try:
                     out.append(convert(value))
                 except CoercionError as exc:
-                    problems.append((name, str(exc), i, value))
+                    problems.append((name, self._types[j], str(exc), i, value))
                     out.append(None)
             columns.append(out)
         if problems:

@@ -1,0 +1,148 @@
+"""HTTP hardening: auth, content type, sizes, malformed and partial requests never take the server down."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+
+import pytest
+
+from .helpers import KEY, raw_exchange, request, score
+
+
+@pytest.fixture(scope="module")
+def server(servers, models, key_file):
+    return servers.start(
+        "hardening", model=models.pkl, key_file=key_file, deployment="hard",
+        extra_args=["--request-timeout", "1", "--max-body-bytes", "200000"],
+    )
+
+
+ROW = {"data": [[0.01] * 10]}
+
+
+def _ok(port):
+    reply = score(port, ROW)
+    assert reply.status == 200, reply
+    return reply
+
+
+def test_missing_wrong_and_malformed_keys_get_401(server):
+    for key in (None, "not-the-key-not-the-key", KEY + "x", KEY[:-1]):
+        reply = score(server.port, ROW, key=key)
+        assert reply.status == 401
+        assert reply.error["code"] == "unauthorized" and KEY not in reply.body.decode()
+        assert reply.headers["www-authenticate"].startswith("Bearer")
+    reply = score(server.port, ROW, key=None, headers={"Authorization": f"Basic {KEY}"})
+    assert reply.status == 401
+    _ok(server.port)
+
+
+def test_content_type_method_and_route_checks(server):
+    assert score(server.port, b'{"data": [[1]]}', content_type="text/plain").status == 415
+    assert score(server.port, b"a=b", content_type="application/x-www-form-urlencoded").status == 415
+    assert score(server.port, json.dumps(ROW).encode(), content_type="application/json; charset=utf-8").status == 200
+    assert request(server.port, "GET", "/score").status == 405
+    assert request(server.port, "OPTIONS", "/score", key=None).status == 405  # no CORS preflight
+    assert request(server.port, "POST", "/nope", ROW).status == 404
+    reply = score(server.port, ROW, headers={"Host": "attacker.example"})
+    assert reply.status == 421  # DNS rebinding
+    assert "access-control-allow-origin" not in _ok(server.port).headers
+
+
+def test_malformed_json_is_400_with_position(server):
+    reply = score(server.port, b'{"data": [[1, 2}')
+    assert reply.status == 400 and "not valid JSON" in reply.error["message"]
+    assert score(server.port, b"\xff\xfe\x00garbage").status == 400
+    _ok(server.port)
+
+
+def test_oversized_body_is_413_without_reading_it(server):
+    head = (
+        "POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 50000000\r\n\r\n"
+    ).format(KEY).encode()
+    started = time.monotonic()
+    answer = raw_exchange(server.port, head + b"{" * 1000)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+    assert b"Connection: close" in answer and time.monotonic() - started < 3
+    big = json.dumps({"data": [[0.01] * 10] * 4000}).encode()
+    assert len(big) > 200000
+    assert score(server.port, big).status == 413
+    _ok(server.port)
+
+
+def test_garbage_and_half_requests_do_not_take_it_down(server):
+    for junk in (
+        b"\x00\x01\x02\xff\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"POST /score HTTP/1.1\r\nBad Header\r\n\r\n",
+        b"POST /score HTTP/1.1\r\nContent-Length: ten\r\n\r\n",
+        b"POST /score HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"X" * 70000,
+    ):
+        answer = raw_exchange(server.port, junk)
+        assert answer.startswith(b"HTTP/1.1 4") or answer.startswith(b"HTTP/1.1 5"), (junk[:30], answer[:80])
+        assert b"Traceback" not in answer
+    # A request cut short by the client closing its side.
+    half = (f"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100\r\n\r\n{\"data\"").encode()
+    answer = raw_exchange(server.port, half, shutdown=True)
+    assert answer.startswith(b"HTTP/1.1 400")
+    # Connections dropped mid-request without a word.
+    for _ in range(20):
+        s = socket.create_connection(("127.0.0.1", server.port))
+        s.sendall(half)
+        s.close()
+    _ok(server.port)
+
+
+def test_slow_request_times_out_with_408(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 3
+    _ok(server.port)
+
+
+def test_keep_alive_and_pipelining(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        for _ in range(5):
+            assert request(server.port, body=ROW, conn=conn).status == 200
+        assert request(server.port, body={"bad": 1}, conn=conn).status == 400  # an error keeps the connection
+        assert request(server.port, body=ROW, conn=conn).status == 200
+    finally:
+        conn.close()
+    body = json.dumps(ROW).encode()
+    one = (f"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    last = one.replace(b"Host: 127.0.0.1\r\n", b"Host: 127.0.0.1\r\nConnection: close\r\n")
+    answer = raw_exchange(server.port, one + one + last)
+    assert answer.count(b"HTTP/1.1 200 OK") == 3
+
+
+def test_rejected_request_body_is_skipped_and_connection_reused(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        assert request(server.port, body=ROW, key="wrong-key-wrong-key", conn=conn).status == 401
+        assert request(server.port, body=ROW, conn=conn).status == 200
+    finally:
+        conn.close()
+
+
+def test_http_1_0_and_head(server):
+    answer = raw_exchange(server.port, b"GET /health HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'{"status":"Healthy"}')
+    answer = raw_exchange(server.port, b"HEAD /health HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\n")
+
+
+def test_errors_were_counted_and_server_survived(server):
+    stats = request(server.port, "GET", "/stats").json()
+    assert stats["errors"] >= 5 and stats["status_counts"].get("401", 0) >= 4
+    assert stats["status_counts"].get("413", 0) >= 1
