@@ -106,6 +106,7 @@ _GLOBAL_CALLS = {
     "torch.set_default_dtype": "changes torch's default dtype",
     "torch.set_num_threads": "changes torch's thread count",
 }
+_DISPLAY_BUILTINS = frozenset({"print", "display", "repr", "len", "str", "type", "id", "help", "dir", "vars", "isinstance"})
 _STAR_CALLS = frozenset({"exec", "eval", "globals", "vars", "locals"})
 _LITERAL_TYPES = (int, float, str, bool, list, tuple, dict)
 
@@ -444,9 +445,11 @@ class _ScopeCollector(ast.NodeVisitor):
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Call):
             self._call(node.value, discarded=True)
-            for arg in node.value.args:
-                if isinstance(arg, ast.Name):
-                    self.passed_to_discarded.add(arg.id)
+            func = node.value.func
+            if not (isinstance(func, ast.Name) and func.id in _DISPLAY_BUILTINS):
+                for arg in node.value.args:
+                    if isinstance(arg, ast.Name):
+                        self.passed_to_discarded.add(arg.id)
             self._visit_call_parts(node.value)
         else:
             self.visit(node.value)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..records import Record
 from .errors import ValidationError
@@ -40,11 +40,12 @@ PROBE_TIMEOUT_S = 60.0
 
 _PROBE = r"""
 import importlib.metadata as md, json, os, sys
-versions = {}
+versions, requires = {}, {}
 for dist in md.distributions():
     name = dist.metadata["Name"]
     if name and name not in versions:
         versions[name] = dist.version
+        requires[name] = [r.split(";")[0] for r in (dist.requires or []) if "extra ==" not in r]
 try:
     packages = md.packages_distributions()
 except Exception:
@@ -52,7 +53,8 @@ except Exception:
 stdlib = sorted(getattr(sys, "stdlib_module_names", ())) + sorted(sys.builtin_module_names)
 paths = [p for p in sys.path if p and os.path.isdir(p)]
 print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],
-                  "stdlib": stdlib, "packages": packages, "versions": versions, "paths": paths}))
+                  "stdlib": stdlib, "packages": packages, "versions": versions, "requires": requires,
+                  "paths": paths}))
 """
 
 
@@ -74,6 +76,7 @@ class EnvironmentProbe:
     packages: dict[str, list[str]]  # top-level module -> distributions providing it
     versions: dict[str, tuple[str, str]]  # canonical name -> (name as published, version)
     paths: tuple[str, ...]
+    requires: dict[str, frozenset[str]] = field(default_factory=dict)  # canonical name -> canonical dependencies
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,10 @@ def probe_environment(python: str) -> EnvironmentProbe:
         packages={k: list(v) for k, v in data["packages"].items()},
         versions={canonical_name(n): (n, v) for n, v in data["versions"].items()},
         paths=tuple(data["paths"]),
+        requires={
+            canonical_name(n): frozenset(canonical_name(m.group(1)) for r in reqs if (m := _NAME.match(r)))
+            for n, reqs in data.get("requires", {}).items()
+        },
     )
     with _cache_lock:
         _cache[key] = (_stamp(probe.paths), probe)
@@ -198,6 +205,18 @@ def probe_environment(python: str) -> EnvironmentProbe:
 # -- pinning ----------------------------------------------------------------------------
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+
+
+def _providers(dists: Iterable[str], probe: EnvironmentProbe) -> list[str]:
+    """The distributions to pin for one module: those not already required by another of them.
+
+    ``import mlflow`` is provided by mlflow, mlflow-skinny and mlflow-tracing;
+    mlflow requires the other two, so pinning mlflow is enough.
+    """
+    names = sorted(set(dists))
+    keys = {canonical_name(n) for n in names}
+    pulled = set().union(*(probe.requires.get(k, frozenset()) for k in keys)) if keys else set()
+    return [n for n in names if canonical_name(n) not in pulled] or names
 
 
 def pin_requirements(
@@ -239,7 +258,7 @@ def pin_requirements(
                 f"({probe.executable}); it is not in requirements.txt"
             )
             continue
-        for dist in sorted(set(dists)):
+        for dist in _providers(dists, probe):
             pin(dist, f"import {module} (cell {cell_index})")
     for spec, cell_index, line in installs:
         match = _NAME.match(spec)
