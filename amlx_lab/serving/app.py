@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable
 
 from .errors import (
     AmlxError,
+    BadGatewayError,
     BadRequestError,
     LengthRequiredError,
     MethodNotAllowedError,
@@ -211,20 +212,27 @@ class ScoringApp:
         port = routing.ports.get(target)
         if port is None:
             return self._unroutable(req, 502, f"deployment {target!r} has no port in the routing file", "deployment_unavailable")
-        self.stats.record_forward(target)
-        return self._forward(req, target, port)
+        return self._forward(req, target, port, pinned is not None)
 
     def _unroutable(self, req: Request, status: int, message: str, code: str) -> Response:
         self.stats.record(status, (time.monotonic() - req.started) * 1000.0)
         return status, encode({"error": {"code": code, "message": message}}), self._served_by
 
-    async def _forward(self, req: Request, target: str, port: int) -> Response:
+    async def _forward(self, req: Request, target: str, port: int, pinned: bool) -> Response:
+        """Relay to a sibling. If it is down (e.g. restarting) an unpinned request is scored here."""
         try:
             status, body, headers = await self.upstreams.get(port).send(
                 "POST", req.path, req.headers, req.body, self.forward_timeout
             )
-        except AmlxError as exc:
+        except BadGatewayError as exc:
+            self.stats.record_forward(target, ok=False)
+            if not pinned:
+                return self._score_local(req)
             return exc.status, encode(exc.to_dict()), [(DEPLOYMENT_HEADER, target)]
+        except AmlxError as exc:
+            self.stats.record_forward(target, ok=False)
+            return exc.status, encode(exc.to_dict()), [(DEPLOYMENT_HEADER, target)]
+        self.stats.record_forward(target)
         return status, body, [(DEPLOYMENT_HEADER, headers.get(DEPLOYMENT_HEADER, target))]
 
 

@@ -11,7 +11,9 @@ Design (each deployment is its own process on its own private port):
   pinned request may reach a deployment with 0 % traffic: that is how a new
   deployment is tried before traffic moves). Requests for a sibling are
   forwarded over loopback keep-alive connections to its private port, where
-  they are scored without further routing.
+  they are scored without further routing. If the sibling is down (crashed,
+  being restarted), an unpinned request is scored by the front instead; a
+  pinned one gets 502.
 * Every process reads the same routing file and re-reads it when it changes.
   When the front changes, the new front binds the endpoint port too
   (``SO_REUSEPORT``: both may hold it for a moment, and either routes

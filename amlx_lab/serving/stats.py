@@ -11,14 +11,15 @@ Stats file (``schema: amlx.serving.stats/1``)::
     {"deployment": "blue", "pid": 123, "started_at": 1.7e9, "first_started_at": 1.7e9,
      "process_starts": 2, "updated_at": 1.7e9,
      "requests": 1042, "errors": 3, "status_counts": {"200": 1039, "400": 2, "401": 1},
-     "forwarded": {"green": 118},
+     "forwarded": {"green": 118}, "forward_errors": {"green": 2},
      "latency_ms": {"recent": {"count": 1024, "p50": 0.4, "p90": 0.6, "p99": 1.2, "max": 3.1},
                     "all": {"count": 1042, "p50": 0.42, "p90": 0.61, "p99": 1.3, "mean": 0.45}},
      "histogram": {"upper_bounds_ms": [...], "counts": [...]}}
 
 ``requests`` counts scoring requests this deployment answered itself (any
 status); requests it forwarded to a sibling are in ``forwarded`` and counted
-by the sibling. Times are seconds since the epoch; latency is measured from
+by the sibling; ``forward_errors`` counts sibling failures (an unpinned
+request whose sibling is down is scored here instead). Times are seconds since the epoch; latency is measured from
 the complete request to the response being handed to the socket.
 """
 
@@ -57,6 +58,7 @@ class DeploymentStats:
         self.errors = 0
         self.status_counts: dict[int, int] = {}
         self.forwarded: dict[str, int] = {}
+        self.forward_errors: dict[str, int] = {}
         self.hist = [0] * (len(UPPER_BOUNDS_MS) + 1)
         self.total_ms = 0.0
         self._recent: list[float] = []
@@ -76,6 +78,7 @@ class DeploymentStats:
             self.errors = int(data.get("errors", 0))
             self.status_counts = {int(k): int(v) for k, v in data.get("status_counts", {}).items()}
             self.forwarded = {str(k): int(v) for k, v in data.get("forwarded", {}).items()}
+            self.forward_errors = {str(k): int(v) for k, v in data.get("forward_errors", {}).items()}
             hist = data.get("histogram", {})
             if list(hist.get("upper_bounds_ms", [])) == list(UPPER_BOUNDS_MS):
                 self.hist = [int(c) for c in hist["counts"]]
@@ -98,8 +101,10 @@ class DeploymentStats:
             self._recent_pos = (self._recent_pos + 1) % RECENT
         self._dirty = True
 
-    def record_forward(self, target: str) -> None:
-        self.forwarded[target] = self.forwarded.get(target, 0) + 1
+    def record_forward(self, target: str, ok: bool = True) -> None:
+        """A request sent on to a sibling (ok) or that could not reach it (not ok)."""
+        counts = self.forwarded if ok else self.forward_errors
+        counts[target] = counts.get(target, 0) + 1
         self._dirty = True
 
     def _hist_percentile(self, q: float) -> float | None:
@@ -129,6 +134,7 @@ class DeploymentStats:
             "errors": self.errors,
             "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
             "forwarded": dict(self.forwarded),
+            "forward_errors": dict(self.forward_errors),
             "total_ms": round(self.total_ms, 3),
             "latency_ms": {
                 "recent": {
