@@ -145,3 +145,29 @@ def test_a_new_backend_instance_is_cheap_and_shares_the_index(make_backend, tmp_
         assert second.store.revision() == first.store.revision()
     finally:
         second.close()
+
+
+def test_a_dead_queued_job_does_not_block_the_queue(make_backend, tmp_path):
+    backend = make_backend(slots=1)
+    backend.reconcile_every = float("inf")  # only the waiting supervisor may notice
+    with backend.store.write() as tx:  # older than the real job, and its supervisor is long gone
+        job_index.insert(
+            tx,
+            {
+                "name": "calm_lamp_stuck00000",
+                "display_name": "stuck",
+                "experiment": "queue",
+                "status": "Queued",
+                "compute": "local",
+                "compute_slots": 1,
+                "environment": sys.executable,
+                "command": '["python", "main.py"]',
+                "cancel_grace": 1.0,
+                "created_at": time.time() - 3600,
+            },
+        )
+    code = write_code(tmp_path / "pkg", "print('ran')\n")
+    job = backend.submit(JobSpec(code_dir=code, experiment="queue"))
+    done = backend.wait(job.name, timeout=60)  # the waiting supervisor reconciles the dead one after ~5 s
+    assert done.status is JobStatus.COMPLETED
+    assert backend.get_job("calm_lamp_stuck00000").status is JobStatus.FAILED

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -39,6 +40,7 @@ from .data_assets import DataAssets
 from .jobs import Submitter
 from .layout import Layout
 from .names import check_job_name
+from .procs import spawn_detached
 from .reconcile import reconcile, supervisor_alive
 from .store import Store
 from .tracking import open_reader
@@ -115,6 +117,23 @@ class LocalBackend:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+    def prepare_tracking(self) -> bool:
+        """Build the MLflow store in the background if it is missing (``True`` if a build was started).
+
+        Call it when a server starts so the first job does not wait for the
+        store (a few seconds the very first time on a machine). Costs this
+        process nothing: the work happens in a detached process.
+        """
+        if self.layout.mlflow_db.exists():
+            return False
+        self.layout.logs_root.mkdir(parents=True, exist_ok=True)
+        spawn_detached(
+            [sys.executable, "-m", "amlx_lab.backends.local.tracking", str(self.root)],
+            log=self.layout.logs_root / "prepare-tracking.txt",
+            cwd=self.root,
+        )
+        return True
 
     def tracking_uri(self) -> str:
         """The MLflow tracking URI of this workspace (for ``mlflow ui`` or ``mlflow.search_runs``)."""

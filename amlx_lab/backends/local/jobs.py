@@ -13,9 +13,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +25,7 @@ from . import job_index
 from .data_assets import DataAssets
 from .layout import Layout
 from .names import check_asset_name, new_job_name
-from .procs import start_time
+from .procs import spawn_detached, start_time
 from .store import Store
 
 _PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -207,24 +205,15 @@ class Submitter:
 
     def _spawn(self, name: str) -> None:
         """Start the detached supervisor and record who it is (PID plus start time)."""
-        log = open(self.layout.supervisor_log(name), "ab")
         try:
-            proc = subprocess.Popen(
+            proc = spawn_detached(
                 [sys.executable, "-m", "amlx_lab.backends.local.supervisor", str(self.layout.root), name],
+                log=self.layout.supervisor_log(name),
                 cwd=self.layout.job_dir(name),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # survives the death of this process and its terminal
-                close_fds=True,
             )
         except OSError as exc:
             job_index.update(
                 self.store, name, {"status": "Failed", "error": f"Could not start the job's supervisor: {exc}", "ended_at": time.time()}
             )
             return
-        finally:
-            log.close()
         job_index.update(self.store, name, {"supervisor_pid": proc.pid, "supervisor_start": start_time(proc.pid)})
-        # Reap it when it ends so this (long-lived) process collects no zombies.
-        threading.Thread(target=proc.wait, name=f"reap-{name}", daemon=True).start()

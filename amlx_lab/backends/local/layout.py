@@ -12,6 +12,8 @@ root with this class, so a folder layout change is made here only::
     <root>/jobs/<name>/supervisor.lock  held by the job's supervisor while it lives
     <root>/data/<name>/<version>/       data asset copies
     <root>/slots/<compute>/slot-<i>.lock compute slots (flock)
+    <root>/locks/                       locks guarding one-time creation (MLflow store, experiments)
+    <root>/logs/                        logs of workspace-level helpers
 """
 
 from __future__ import annotations
@@ -84,6 +86,11 @@ class Layout:
     @property
     def locks_dir(self) -> Path:
         return self.root / "locks"
+
+    @property
+    def logs_root(self) -> Path:
+        """Logs of workspace-level helpers (not of jobs)."""
+        return self.root / "logs"
 
 
 def cache_dir() -> Path:

@@ -12,6 +12,8 @@ import errno
 import fcntl
 import os
 import signal
+import subprocess
+import threading
 from pathlib import Path
 
 
@@ -77,6 +79,20 @@ def signal_name(sig: int) -> str:
         return signal.Signals(sig).name
     except ValueError:
         return f"signal {sig}"
+
+
+def spawn_detached(argv: list[str], *, log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in its own session (immune to our death and our terminal), output to ``log``.
+
+    A thread reaps it when it ends, so a long-lived parent (the Jupyter
+    server) collects no zombies.
+    """
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True
+        )
+    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+    return proc
 
 
 class FileLock:

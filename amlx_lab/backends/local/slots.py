@@ -49,17 +49,18 @@ class Slots:
         *,
         jobs_ahead: Callable[[], int],
         give_up: Callable[[], bool],
-        on_idle: Callable[[], None] = lambda: None,
-        idle_every: float = 2.0,
+        on_stuck: Callable[[], None] = lambda: None,
+        stuck_after: float = 5.0,
     ) -> tuple[int, FileLock] | None:
         """Block until a slot is ours (``None`` if ``give_up()`` turns true first).
 
-        ``jobs_ahead()`` counts older jobs still waiting; ``on_idle()`` runs every
-        ``idle_every`` seconds while waiting (the supervisor uses it to fail
-        queued jobs whose own supervisor died, so they cannot block the queue).
+        ``jobs_ahead()`` counts older jobs still waiting. When that count has not
+        moved for ``stuck_after`` seconds, ``on_stuck()`` runs (the supervisor
+        uses it to fail queued jobs whose own supervisor died, so that they
+        cannot block the queue forever).
         """
         pause = 0.02
-        last_idle = time.monotonic()
+        last_ahead, since = -1, time.monotonic()
         while True:
             if give_up():
                 return None
@@ -71,7 +72,9 @@ class Slots:
                 pause = min(pause * 1.5, 0.1)
             else:  # far back in the queue: look less often
                 pause = min(0.05 * (ahead - self.count + 2), 1.0)
-            if time.monotonic() - last_idle >= idle_every:
-                on_idle()
-                last_idle = time.monotonic()
+            if ahead != last_ahead:
+                last_ahead, since = ahead, time.monotonic()
+            elif ahead and time.monotonic() - since >= stuck_after:
+                on_stuck()
+                since = time.monotonic()
             time.sleep(pause * random.uniform(0.8, 1.2))

@@ -180,7 +180,7 @@ class Supervisor:
                 (row["compute"], seq),
             )[0][0],
             give_up=self.cancel_requested,
-            on_idle=lambda: reconcile(self.store, self.layout, queued_before=seq),
+            on_stuck=lambda: reconcile(self.store, self.layout, queued_before=seq),
         )
         if got is None:
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")

@@ -19,7 +19,6 @@ Writing experiments and run status goes through MLflow itself (imported lazily).
 
 from __future__ import annotations
 
-import importlib.metadata
 import math
 import os
 import shutil
@@ -55,6 +54,8 @@ class TrackingError(AmlxError):
 
 def mlflow_version() -> str:
     """The installed MLflow version, read from package metadata (no import)."""
+    import importlib.metadata  # lazy: 50+ ms, and only the first job of a workspace needs it
+
     try:
         return importlib.metadata.version("mlflow")
     except importlib.metadata.PackageNotFoundError:
@@ -304,3 +305,18 @@ def terminate_run(layout: Layout, run_id: str, status: str) -> None:
     from mlflow.tracking import MlflowClient  # lazy: heavy
 
     MlflowClient(tracking_uri=layout.mlflow_uri).set_terminated(run_id, status=status, end_time=int(time.time() * 1000))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m amlx_lab.backends.local.tracking <workspace>``: build the MLflow store ahead of the first job."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("workspace", type=Path)
+    args = parser.parse_args(argv)
+    ensure_store(Layout(args.workspace.resolve()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
