@@ -12,6 +12,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +109,11 @@ class Workspace:
         from .notebook import preview_package
 
         source, options = self._package_inputs(request, base_dir, confine)
-        return preview_package(source, cell=request.cell, options=options)
+        package = preview_package(source, cell=request.cell, options=options)
+        if not request.parameters:
+            return package
+        _check_parameter_names(package, request.parameters)
+        return preview_package(source, cell=request.cell, options=replace(options, parameters_override=request.parameters))
 
     def submit(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
         """Package the cell and start it as a job; returns at once with status Queued."""
@@ -144,10 +149,7 @@ class Workspace:
         """Render the package's command with the requested parameters and inputs."""
         from .notebook.parameters import coerce, format_value
 
-        unknown = sorted(set(request.parameters) - set(package.parameters))
-        if unknown:
-            known = ", ".join(package.parameters) or "none"
-            raise ValidationError(f"Unknown parameter {unknown[0]!r}; this cell's parameters are: {known}.", field="parameters")
+        _check_parameter_names(package, request.parameters)
         values: dict[str, Any] = {}
         for name, param in package.parameters.items():
             value = coerce(param, request.parameters.get(name, param.default))
@@ -275,6 +277,13 @@ class Workspace:
             for backend in self._backends.values():
                 backend.close()
             self._backends.clear()
+
+
+def _check_parameter_names(package: JobPackage, parameters: dict[str, Any]) -> None:
+    unknown = sorted(set(parameters) - set(package.parameters))
+    if unknown:
+        known = ", ".join(package.parameters) or "none"
+        raise ValidationError(f"Unknown parameter {unknown[0]!r}; this cell's parameters are: {known}.", field="parameters")
 
 
 def _is_asset_ref(ref: str) -> bool:

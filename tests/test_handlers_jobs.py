@@ -1,0 +1,314 @@
+"""Jobs through the REST API, with real supervisor processes, real SQLite and real MLflow.
+
+Every wait is a long-poll on ``/events`` or ``/jobs/{name}/logs`` with a
+deadline: the tests never sleep to synchronise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.conftest import error_of
+from tests.openapi import assert_matches
+
+pytestmark = pytest.mark.slow
+
+# An interpreter without mlflow: its jobs skip tracking and start in milliseconds,
+# which keeps the concurrency test about the REST layer and the slot limit.
+BARE_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3")
+
+
+def write_notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebooks(jp_root_dir: Path) -> Path:
+    write_notebook(
+        jp_root_dir / "tiny.ipynb",
+        "n = 3",
+        "import mlflow\nsquares = [i * i for i in range(n)]\nprint('squares', squares)\nmlflow.log_metric('total', n * 10)",
+    )
+    write_notebook(jp_root_dir / "fails.ipynb", "def train():\n    raise ValueError('boom: bad data')", "train()")
+    write_notebook(
+        jp_root_dir / "ticks.ipynb",
+        "import time\nfor i in range(100000):\n    print('tick', i, flush=True)\n    time.sleep(0.05)",
+    )
+    write_notebook(jp_root_dir / "broken.ipynb", "x = 1", "def f(:\n    pass")
+    write_notebook(jp_root_dir / "bare.ipynb", "k = 1", "print('bare job', k)")
+    return jp_root_dir
+
+
+async def api(jp_fetch, *path: str, method: str = "GET", body: Any = None, **params: Any) -> Any:
+    kwargs: dict[str, Any] = {"method": method}
+    if body is None and method == "POST":
+        body = ""
+    if body is not None:
+        kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
+    if params:
+        kwargs["params"] = {k: str(v) for k, v in params.items()}
+    response = await jp_fetch("amlx", "api", *path, **kwargs)
+    return json.loads(response.body) if response.body else None
+
+
+async def wait_for_status(jp_fetch, name: str, statuses: set[str], deadline_s: float = 240) -> dict[str, Any]:
+    """Long-poll ``/events`` until job ``name`` has one of ``statuses``."""
+    deadline = time.monotonic() + deadline_s
+    revision = 0
+    while time.monotonic() < deadline:
+        changes = await api(jp_fetch, "events", since=revision, wait=10)
+        assert_matches("/events", "GET", 200, json.dumps(changes))
+        revision = changes["revision"]
+        for job in changes["jobs"]:
+            if job["name"] == name and job["status"] in statuses:
+                return job
+    raise AssertionError(f"job {name} did not reach {statuses} within {deadline_s} s")
+
+
+async def read_logs_until(jp_fetch, name: str, needle: str, deadline_s: float = 120) -> str:
+    """Long-poll the log route until ``needle`` appears."""
+    deadline = time.monotonic() + deadline_s
+    text, offset = "", 0
+    while time.monotonic() < deadline:
+        chunk = await api(jp_fetch, "jobs", name, "logs", offset=offset, wait=10)
+        text += chunk["text"]
+        offset = chunk["next_offset"]
+        if needle in text:
+            return text
+        if chunk["complete"]:
+            break
+    raise AssertionError(f"{needle!r} not in the logs of {name}:\n{text[-2000:]}")
+
+
+async def test_submit_runs_the_cell_and_tracks_it(
+    jp_fetch, notebooks: Path, amlx_workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    response = await jp_fetch("amlx", "api", "jobs", method="POST", body=json.dumps({"notebook": "tiny.ipynb", "cell": 1}))
+    assert response.code == 201
+    job = assert_matches("/jobs", "POST", 201, response.body)
+    assert job["status"] == "Queued"
+    assert response.headers["Location"].endswith(f"/amlx/api/jobs/{job['name']}")
+    assert job["experiment"] == "tiny" and job["parameters"] == {"n": 3}
+
+    done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
+    assert done["status"] == "Completed", done.get("error")
+    shown = await api(jp_fetch, "jobs", job["name"])
+    assert_matches("/jobs/{name}", "GET", 200, json.dumps(shown))
+    assert shown["metrics"]["total"] == 30.0
+    assert shown["exit_code"] == 0
+
+    logs = await read_logs_until(jp_fetch, job["name"], "squares [0, 1, 4]")
+    assert "squares [0, 1, 4]" in logs
+
+    history = await api(jp_fetch, "jobs", job["name"], "metrics", "total")
+    assert [p["value"] for p in history["points"]] == [30.0]
+    code = await api(jp_fetch, "jobs", job["name"], "code")
+    assert_matches("/jobs/{name}/code", "GET", 200, json.dumps(code))
+    assert {"main.py", "requirements.txt"} <= {f["path"] for f in code["files"]}
+    experiments = await api(jp_fetch, "experiments")
+    assert {"name": "tiny", "job_count": 1} == {k: experiments["experiments"][0][k] for k in ("name", "job_count")}
+
+    # the same run is in the workspace's MLflow store, where mlflow.search_runs finds it
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{amlx_workspace_dir / 'mlflow' / 'mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["tiny"])
+    assert list(runs["metrics.total"]) == [30.0]
+    assert list(runs["run_id"]) == [shown["mlflow_run_id"]]
+
+
+async def test_preview_describes_the_package_without_running_it(jp_fetch, notebooks: Path, amlx_workspace_dir: Path) -> None:
+    package = await api(jp_fetch, "jobs", "preview", method="POST", body={"notebook": "tiny.ipynb", "cell": 1})
+    assert_matches("/jobs/preview", "POST", 200, json.dumps(package))
+    assert "print('squares', squares)" in package["script"]
+    assert package["parameters"]["n"]["default"] == 3
+    assert [c["index"] for c in package["cells"]] == [0, 1]
+    assert (await api(jp_fetch, "jobs"))["items"] == []
+
+
+async def test_a_failing_cell_is_failed_with_its_traceback(jp_fetch, notebooks: Path) -> None:
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "fails.ipynb", "cell": 1, "environment": BARE_PYTHON})
+    done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
+    assert done["status"] == "Failed"
+    assert done["exit_code"] not in (0, None)
+    logs = await read_logs_until(jp_fetch, job["name"], "ValueError: boom: bad data")
+    assert "Traceback" in logs
+
+
+async def test_cancel_stops_a_running_job(jp_fetch, notebooks: Path) -> None:
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "ticks.ipynb", "cell": 0, "environment": BARE_PYTHON})
+    await read_logs_until(jp_fetch, job["name"], "tick 3")
+    cancelled = await api(jp_fetch, "jobs", job["name"], "cancel", method="POST")
+    assert_matches("/jobs/{name}/cancel", "POST", 200, json.dumps(cancelled))
+    assert cancelled["status"] in {"CancelRequested", "Canceled"}
+    done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
+    assert done["status"] == "Canceled"
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, "jobs", job["name"], "cancel", method="POST")
+    assert caught.value.code == 409
+    assert_matches("/jobs/{name}/cancel", "POST", 409, caught.value.response.body)
+
+
+async def test_logs_long_poll_returns_as_soon_as_text_arrives(jp_fetch, notebooks: Path) -> None:
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "ticks.ipynb", "cell": 0, "environment": BARE_PYTHON})
+    try:
+        await read_logs_until(jp_fetch, job["name"], "tick 1")
+        size = (await api(jp_fetch, "jobs", job["name"], "logs", offset=-1))["size"]
+        started = time.monotonic()
+        chunk = await api(jp_fetch, "jobs", job["name"], "logs", offset=size, wait=30)
+        assert chunk["text"].startswith("tick") or "tick" in chunk["text"]
+        assert time.monotonic() - started < 25, "the long-poll must answer when text arrives, not at the deadline"
+    finally:
+        await api(jp_fetch, "jobs", job["name"], "cancel", method="POST")
+        await wait_for_status(jp_fetch, job["name"], {"Canceled", "Failed", "Completed"})
+
+
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ("{not json", 400, "body"),
+        ("[1, 2]", 400, "body"),
+        ({}, 400, "notebook"),
+        ({"notebook": "tiny.ipynb"}, 400, "cell"),
+        ({"notebook": "tiny.ipynb", "cell": True}, 400, "cell"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "bogus": 1}, 400, "bogus"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "parameters": {"zzz": 1}}, 400, "parameters"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "parameters": {"n": [1]}}, 400, "parameters.n"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "autolog": "yes"}, 400, "autolog"),
+        ({"notebook": "../outside.ipynb", "cell": 0}, 400, "notebook"),
+        ({"notebook": "/etc/passwd", "cell": 0}, 400, "notebook"),
+        ({"notebook": "missing.ipynb", "cell": 0}, 404, "notebook"),
+        ({"notebook": "tiny.ipynb", "cell": 99}, 404, None),
+        ({"notebook": "broken.ipynb", "cell": 1}, 422, None),
+    ],
+)
+async def test_bad_submissions_are_explained(jp_fetch, notebooks: Path, body: Any, status: int, field: str | None) -> None:
+    (notebooks.parent / "outside.ipynb").write_text((notebooks / "tiny.ipynb").read_text())
+    for route in (("jobs",), ("jobs", "preview")):
+        with pytest.raises(HTTPClientError) as caught:
+            await api(jp_fetch, *route, method="POST", body=body)
+        assert caught.value.code == status, caught.value.response.body
+        error = error_of(caught.value)
+        assert error["message"] and "Traceback" not in error["message"]
+        if field:
+            assert error["details"].get("field") == field
+        assert_matches("/" + "/".join(route), "POST", status, caught.value.response.body)
+    if status == 422:
+        assert error["details"]["cell_index"] == 1 and error["details"]["line"] == 1
+        assert "cell 1" in error["message"]
+    assert (await api(jp_fetch, "jobs"))["items"] == [], "nothing is recorded for a refused submission"
+
+
+@pytest.mark.parametrize(
+    "path, params, status",
+    [
+        (("jobs", "no_such_job"), {}, 404),
+        (("jobs", "no_such_job", "logs"), {}, 404),
+        (("jobs", "no_such_job", "outputs"), {}, 404),
+        (("jobs", "no_such_job", "code"), {}, 404),
+        (("jobs",), {"limit": 0}, 400),
+        (("jobs",), {"limit": "many"}, 400),
+        (("jobs",), {"order_by": "metrics."}, 400),
+        (("events",), {"since": -1}, 400),
+        (("events",), {"wait": 1000}, 400),
+        (("data", "no-such-asset"), {}, 404),
+    ],
+)
+async def test_bad_reads_are_explained(jp_fetch, path: tuple[str, ...], params: dict[str, Any], status: int) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, *path, **params)
+    assert caught.value.code == status
+    assert error_of(caught.value)["message"]
+
+
+async def test_output_download_and_traversal(
+    jp_fetch, notebooks: Path, jp_root_dir: Path, http_server_client, jp_base_url: str, jp_auth_header: dict[str, str]
+) -> None:
+    write_notebook(
+        jp_root_dir / "writes.ipynb",
+        "import os\nos.makedirs('outputs/sub', exist_ok=True)\nopen('outputs/sub/result.txt', 'w').write('forty-two')",
+    )
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "writes.ipynb", "cell": 0, "environment": BARE_PYTHON})
+    assert (await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed"}))["status"] == "Completed"
+    listing = await api(jp_fetch, "jobs", job["name"], "outputs")
+    assert_matches("/jobs/{name}/outputs", "GET", 200, json.dumps(listing))
+    assert [f["path"] for f in listing["files"]] == ["sub/result.txt"]
+    response = await jp_fetch("amlx", "api", "jobs", job["name"], "outputs", "sub", "result.txt")
+    assert response.body == b"forty-two"
+    assert "attachment" in response.headers["Content-Disposition"]
+    # raw URLs: jp_fetch would escape the escapes
+    for escape in ("..%2F..%2Famlx.db", "%2Fetc%2Fpasswd", "..%2Fcode%2Fmain.py", "sub%2F..%2F..%2Fcode%2Fmain.py"):
+        url = f"{jp_base_url}amlx/api/jobs/{job['name']}/outputs/{escape}"
+        response = await http_server_client.fetch(url, headers=jp_auth_header, raise_error=False)
+        assert response.code in (400, 404), (escape, response.code)
+        assert json.loads(response.body)["error"]["message"]
+        assert b"import" not in response.body and b"root:" not in response.body
+
+
+async def test_data_assets_are_versioned(jp_fetch, jp_root_dir: Path) -> None:
+    (jp_root_dir / "data").mkdir()
+    csv = jp_root_dir / "data" / "titanic.csv"
+    csv.write_text("Age,Pclass,Sex,Survived\n22,3,male,0\n")
+    first = await api(jp_fetch, "data", method="POST", body={"name": "titanic-dataset", "path": "data/titanic.csv"})
+    assert_matches("/data", "POST", 201, json.dumps(first))
+    csv.write_text("Age,Pclass,Sex,Survived\n22,3,male,0\n38,1,female,1\n")
+    second = await api(jp_fetch, "data", method="POST", body={"name": "titanic-dataset", "path": "data/titanic.csv"})
+    assert (first["version"], second["version"]) == ("1", "2")
+    assert first["type"] == "uri_file"
+    listed = await api(jp_fetch, "data")
+    assert [(a["name"], a["version"]) for a in listed["assets"]] == [("titanic-dataset", "2")]
+    versions = await api(jp_fetch, "data", "titanic-dataset")
+    assert_matches("/data/{name}", "GET", 200, json.dumps(versions))
+    assert sorted(v["version"] for v in versions["versions"]) == ["1", "2"]
+    assert Path(first["path"]).read_text().count("\n") == 2, "version 1 keeps its own copy"
+    for body, status in [
+        ({"name": "x", "path": "../../etc/passwd"}, 400),
+        ({"name": "x", "path": "data/missing.csv"}, 404),
+        ({"name": "bad name!", "path": "data/titanic.csv"}, 400),
+        ({"path": "data/titanic.csv"}, 400),
+    ]:
+        with pytest.raises(HTTPClientError) as caught:
+            await api(jp_fetch, "data", method="POST", body=body)
+        assert caught.value.code == status, (body, caught.value.response.body)
+
+
+@pytest.fixture
+def amlx_app_config() -> dict[str, Any]:
+    return {"compute_slots": 2}
+
+
+async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetch, notebooks: Path) -> None:
+    body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "environment": BARE_PYTHON, "experiment": "burst"})
+    responses = await asyncio.gather(*(jp_fetch("amlx", "api", "jobs", method="POST", body=body) for _ in range(50)))
+    names = [json.loads(r.body)["name"] for r in responses]
+    assert len(set(names)) == 50
+
+    deadline = time.monotonic() + 400
+    page: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        page = await api(jp_fetch, "jobs", experiment="burst", limit=100)
+        if all(j["status"] in ("Completed", "Failed", "Canceled") for j in page["items"]):
+            break
+        await api(jp_fetch, "events", since=max(j["revision"] for j in page["items"]), wait=10)
+    jobs = page["items"]
+    assert sorted(j["name"] for j in jobs) == sorted(names), "none lost, none duplicated"
+    assert all(j["status"] == "Completed" for j in jobs), [j["error"] for j in jobs if j["status"] != "Completed"]
+    events = sorted([(j["started_at"], 1) for j in jobs] + [(j["ended_at"], -1) for j in jobs], key=lambda e: (e[0], e[1]))
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    assert peak <= 2, f"{peak} jobs ran at once with 2 compute slots"
