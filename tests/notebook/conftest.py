@@ -55,13 +55,37 @@ def notebook(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def run_job(folder: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``python main.py ARGS`` in the package folder, the way the job runner starts it."""
+def _job_env(env: dict[str, str] | None) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     base.update(env or {})
+    return base
+
+
+def _run_job(folder: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python main.py ARGS`` in the package folder, the way the job runner starts it (no MLFLOW_* inherited)."""
     return subprocess.run(
-        [sys.executable, "main.py", *args], cwd=folder, env=base, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "main.py", *args], cwd=folder, env=_job_env(env), capture_output=True, text=True, timeout=timeout
     )
+
+
+def _start_job(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Like ``_run_job`` but returns at once, so a test can do other work while the job runs."""
+    return subprocess.Popen(
+        [sys.executable, "main.py", *args], cwd=folder, env=_job_env(env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.fixture
+def run_job() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run_job(folder, *args, env=...)``: run a package's main.py as the runner would."""
+    return _run_job
+
+
+@pytest.fixture
+def start_job() -> Callable[..., subprocess.Popen[str]]:
+    """``start_job(folder, *args, env=...)``: main.py as a running process (collect with communicate())."""
+    return _start_job
 
 
 @pytest.fixture(scope="session")
