@@ -11,13 +11,20 @@ import pytest
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
+@pytest.fixture(scope="session")
+def amlx_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache per test session, so the migrated MLflow template is built once, not per test."""
+    return tmp_path_factory.mktemp("amlx-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, amlx_cache_dir: Path) -> Path:
     """No test reads or writes the real home folder or inherits the developer's amlx settings."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     for name in ("AMLX_WORKSPACE", "AMLX_TARGET", "AMLX_COMPUTE_SLOTS", "IPYTHONDIR", "MLFLOW_TRACKING_URI"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AMLX_CACHE_DIR", str(amlx_cache_dir))
     monkeypatch.setenv("IPYTHONDIR", str(home / ".ipython"))
     return home
 
