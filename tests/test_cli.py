@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 AMLX = Path(sys.executable).with_name("amlx")
 
 
@@ -44,3 +46,96 @@ def test_amlx_without_a_command_explains_usage(tmp_path: Path) -> None:
     result = run_amlx(workspace=tmp_path / "ws")
     assert result.returncode == 2
     assert "usage: amlx" in result.stderr
+
+
+# -- jobs and data through the console script ----------------------------------------
+
+BARE_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    import nbformat
+
+    folder = tmp_path / "project"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "numbers.csv").write_text("x\n1\n2\n3\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("path = 'data/numbers.csv'\nscale = 2"),
+        nbformat.v4.new_code_cell("print('plot me')"),
+        nbformat.v4.new_code_cell("rows = open(path).read().split()[1:]\nprint('total', scale * sum(int(r) for r in rows))"),
+    ]
+    nb.cells[2].metadata["tags"] = ["aml-train"]
+    nbformat.write(nb, folder / "sums.ipynb")
+    return folder
+
+
+def amlx_in(folder: Path, workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "AMLX_WORKSPACE": str(workspace)}
+    return subprocess.run([str(AMLX), *args], capture_output=True, text=True, env=environ, cwd=folder, timeout=300)
+
+
+@pytest.mark.slow
+def test_submit_wait_streams_the_log_and_exits_with_the_job(project: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    done = amlx_in(project, ws, "submit", "sums.ipynb", "--cell", "aml-train", "--param", "scale=10",
+                   "--python", BARE_PYTHON, "--wait")
+    assert done.returncode == 0, done.stderr
+    assert "total 60" in done.stdout
+    name = done.stderr.split()[1].rstrip(";")
+    assert f"{name}: Completed" in done.stderr
+
+    listed = amlx_in(project, ws, "jobs")
+    assert name in listed.stdout and "Completed" in listed.stdout
+    shown = amlx_in(project, ws, "show", name)
+    assert "parameters:  path=data/numbers.csv, scale=10" in shown.stdout
+    logs = amlx_in(project, ws, "logs", name)
+    assert "total 60" in logs.stdout
+    refused = amlx_in(project, ws, "cancel", name)
+    assert refused.returncode == 2 and "already Completed" in refused.stderr
+
+
+@pytest.mark.slow
+def test_submit_wait_fails_with_the_job(project: Path, tmp_path: Path) -> None:
+    (project / "data" / "numbers.csv").write_text("x\n1\nnot-a-number\n")
+    done = amlx_in(project, tmp_path / "ws", "submit", "sums.ipynb", "--cell", "2", "--python", BARE_PYTHON, "--wait")
+    assert done.returncode == 1
+    assert "ValueError" in done.stdout and ": Failed" in done.stderr
+
+
+def test_submit_preview_shows_the_script_and_runs_nothing(project: Path, tmp_path: Path) -> None:
+    shown = amlx_in(project, tmp_path / "ws", "submit", "sums.ipynb", "--cell", "aml-train", "--preview",
+                    "--python", BARE_PYTHON)
+    assert shown.returncode == 0, shown.stderr
+    assert "print('total', scale * sum(int(r) for r in rows))" in shown.stdout
+    assert "plot me" not in shown.stdout, "the display-only cell is not part of the slice"
+    assert "No jobs." in amlx_in(project, tmp_path / "ws", "jobs").stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("submit", "missing.ipynb", "--cell", "0"), "does not exist"),
+        (("submit", "sums.ipynb", "--cell", "7"), "There is no cell 7"),
+        (("submit", "sums.ipynb", "--cell", "2", "--param", "nope"), "must look like name=value"),
+        (("submit", "sums.ipynb", "--cell", "2", "--param", "zzz=1"), "Unknown parameter 'zzz'"),
+        (("show", "no_such_job"), "no job named 'no_such_job'"),
+        (("logs", "no_such_job"), "no_such_job"),
+        (("data", "register", "ds", "nothing.csv"), "does not exist"),
+        (("data", "list", "no-such-asset"), "no-such-asset"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(project: Path, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = amlx_in(project, tmp_path / "ws", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_data_register_and_list(project: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert "version 1" in amlx_in(project, ws, "data", "register", "numbers", "data/numbers.csv").stdout
+    assert "version 2" in amlx_in(project, ws, "data", "register", "numbers", "data/numbers.csv", "--description", "v2").stdout
+    listing = amlx_in(project, ws, "--json", "data", "list", "numbers")
+    assert [a["version"] for a in json.loads(listing.stdout)["assets"]] == ["2", "1"]
