@@ -145,6 +145,35 @@ class JobSpec(Record):
     tags: dict[str, str] = field(default_factory=dict)
     manifest: dict[str, Any] | None = None  # the slicer's package description, kept with the job
 
+    @classmethod
+    def from_mapping(cls, data: Any) -> JobSpec:
+        """A spec from a JSON body; a wrong shape is a ``ValidationError`` naming the field.
+
+        Values are checked in depth by ``Backend.submit``; this only checks the shape.
+        """
+        from .errors import ValidationError
+
+        if not isinstance(data, dict):
+            raise ValidationError("The job must be a JSON object.", field="job")
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in known:
+                raise ValidationError(f"Unknown field {key!r}; known fields: {', '.join(sorted(known))}.", field=key)
+        if "code_dir" not in data:
+            raise ValidationError("code_dir is required: the folder holding main.py.", field="code_dir")
+        shapes = {
+            "code_dir": str, "experiment": str, "command": list, "parameters": dict, "inputs": dict,
+            "display_name": (str, type(None)), "compute": str, "environment": (str, type(None)), "tags": dict,
+            "manifest": (dict, type(None)),
+        }
+        for key, value in data.items():
+            if not isinstance(value, shapes[key]):
+                raise ValidationError(f"{key} has the wrong type ({type(value).__name__}).", field=key)
+        values = dict(data)
+        if "command" in values:
+            values["command"] = tuple(values["command"])
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class JobInput(Record):

@@ -111,3 +111,13 @@ def test_fifty_concurrent_submissions_from_threads_and_processes(make_backend, t
     assert max_overlap(intervals) <= 2
     slots = {row[0] for row in backend.store.query("SELECT slot FROM jobs")}
     assert slots <= {0, 1}
+
+
+def test_with_one_slot_jobs_start_in_submission_order(make_backend, tmp_path):
+    backend = make_backend(slots=1)
+    code = write_code(tmp_path / "pkg", "print('hi')\n")
+    names = [backend.submit(JobSpec(code_dir=code, experiment="fifo")).name for _ in range(5)]
+    for name in names:
+        assert backend.wait(name, timeout=120).status is JobStatus.COMPLETED
+    starts = [backend.get_job(name).started_at for name in names]
+    assert starts == sorted(starts)

@@ -255,3 +255,18 @@ def test_the_code_is_a_snapshot_and_parameters_are_recorded(backend, tmp_path):
     assert package.manifest == {"cells": [3, 5]} and package.command == done.command
     assert backend.list_outputs(job.name) == ()  # the code folder's old outputs/ was not copied
     assert backend.code_path(job.name, "helper.txt").read_text() == "version one"
+
+
+def test_job_spec_from_a_json_body_names_bad_fields():
+    spec = JobSpec.from_mapping({"code_dir": "/x", "experiment": "e", "command": ["python", "main.py"], "tags": {"a": "b"}})
+    assert spec.command == ("python", "main.py") and spec.tags == {"a": "b"}
+    for body, field in (
+        ({"experiment": "e"}, "code_dir"),
+        ({"code_dir": "/x", "colour": "red"}, "colour"),
+        ({"code_dir": "/x", "command": "python main.py"}, "command"),
+        ({"code_dir": "/x", "parameters": [1]}, "parameters"),
+        ([], "job"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            JobSpec.from_mapping(body)
+        assert raised.value.field == field

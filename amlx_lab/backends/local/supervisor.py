@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -79,6 +80,39 @@ def failure_summary(log_path: Path) -> str | None:
         return None
     tail = [line for line in lines[starts[-1] + 1 :] if line.strip() and not line.startswith((" ", "\t"))]
     return tail[-1][:500] if tail else None
+
+
+class ExitWatch:
+    """Waits for a child to exit *without reaping it* (so its PID stays ours meanwhile).
+
+    Uses a pidfd where the kernel has them (the wait returns the moment the
+    child exits), else polls ``waitid(WNOWAIT)``.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        try:
+            self.fd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.fd = None
+
+    def wait(self, timeout: float) -> bool:
+        """``True`` once the child has exited; otherwise after ``timeout`` seconds, ``False``."""
+        if self.fd is not None:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            return bool(ready)
+        deadline = time.monotonic() + timeout
+        while True:
+            if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(0.02, timeout))
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 class Supervisor:
@@ -239,7 +273,6 @@ class Supervisor:
             update_in(tx, self.name, {"status": "Running"}, only_if=("Preparing",))
 
         exit_code, canceled = self._watch(child, row["cancel_grace"], seq)
-        kill_group(child.pid, signal.SIGKILL)  # whatever the job left behind goes with it
         slot_lock.release()
         update(self.store, self.name, {"status": "Finalizing"}, only_if=("Running",))
         self.sync_metrics(seq)
@@ -262,27 +295,34 @@ class Supervisor:
         return 0
 
     def _watch(self, child: subprocess.Popen[bytes], grace: float, seq: int) -> tuple[int, bool]:
-        """Wait for the child, copying metrics and honouring cancel; returns (exit code, canceled)."""
+        """Wait for the child, copying metrics and honouring cancel; returns (exit code, canceled).
+
+        The child is reaped only after its process group got SIGKILL: until it
+        is reaped its PID (= the group id) cannot be reused, so the signal can
+        never reach an unrelated group.
+        """
+        exited = ExitWatch(child.pid)
         next_sync = time.monotonic() + METRICS_INTERVAL
         term_sent: float | None = None
         kill_sent = False
-        while True:
-            try:
-                return child.wait(timeout=POLL), term_sent is not None
-            except subprocess.TimeoutExpired:
-                pass
-            now = time.monotonic()
-            if term_sent is None and self.cancel_requested():
-                self.log(f"cancel requested: SIGTERM to process group {child.pid}")
-                kill_group(child.pid, signal.SIGTERM)
-                term_sent = now
-            elif term_sent is not None and not kill_sent and now - term_sent >= grace:
-                self.log(f"still running after {grace:g} s: SIGKILL to process group {child.pid}")
-                kill_group(child.pid, signal.SIGKILL)
-                kill_sent = True
-            if now >= next_sync:
-                self.sync_metrics(seq)
-                next_sync = now + METRICS_INTERVAL
+        try:
+            while not exited.wait(POLL):
+                now = time.monotonic()
+                if term_sent is None and self.cancel_requested():
+                    self.log(f"cancel requested: SIGTERM to process group {child.pid}")
+                    kill_group(child.pid, signal.SIGTERM)
+                    term_sent = now
+                elif term_sent is not None and not kill_sent and now - term_sent >= grace:
+                    self.log(f"still running after {grace:g} s: SIGKILL to process group {child.pid}")
+                    kill_group(child.pid, signal.SIGKILL)
+                    kill_sent = True
+                if now >= next_sync:
+                    self.sync_metrics(seq)
+                    next_sync = now + METRICS_INTERVAL
+        finally:
+            exited.close()
+        kill_group(child.pid, signal.SIGKILL)  # whatever the job left behind goes with it
+        return child.wait(), term_sent is not None
 
     def _close_run(self, status: str) -> None:
         """End the MLflow run if the job could not (killed, crashed); MLflow would show it running forever."""
