@@ -76,7 +76,7 @@ def build_scorer(config: ServerConfig) -> Any:
     from .models import load_model
     from .scorer import ModelScorer
 
-    return ModelScorer(load_model(config.model, trusted_types=config.trusted_types))
+    return ModelScorer(load_model(config.model, trusted_types=config.trusted_types), skip_sklearn_finite_check=True)
 
 
 class ScoringServer:

@@ -85,6 +85,15 @@ def test_missing_and_unconvertible_columns_are_named(ridge_servers, models):
     assert score(port, {"data": [rec]}).status == 200
 
 
+def test_nan_input_still_gets_sklearns_error(ridge_servers, models):
+    port = ridge_servers["pkl"].port
+    score(port, {"data": models.diabetes_X.iloc[:1].to_dict(orient="records")})  # past the first-request check
+    for payload in ({"data": [[None] * 10]}, {"data": [[0.1] * 9 + ["NaN"]]}):
+        reply = score(port, payload)
+        assert reply.status == 400, reply
+        assert "NaN" in reply.error["message"]
+
+
 def test_stats_and_metadata_routes_need_the_key(ridge_servers):
     port = ridge_servers["joblib"].port
     assert request(port, "GET", "/stats", key=None).status == 401
