@@ -289,22 +289,23 @@ def _literal(node: ast.expr | None) -> tuple[bool, object]:
     return isinstance(value, _LITERAL_TYPES), value
 
 
-def _import_refs(tree: ast.AST) -> list[ImportRef]:
-    refs: list[ImportRef] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            refs.extend(ImportRef(a.name.split(".")[0], node.lineno) for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                refs.append(ImportRef((node.module or "").split(".")[0], node.lineno, relative=True))
-            elif node.module:
-                refs.append(ImportRef(node.module.split(".")[0], node.lineno))
-        elif isinstance(node, ast.Call) and node.args:
-            first = node.args[0]
-            name = _dotted(node.func)
-            if name in ("__import__", "importlib.import_module") and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                refs.append(ImportRef(first.value.split(".")[0], node.lineno))
-    return refs
+def _import_refs(node: ast.AST) -> list[ImportRef]:
+    """Modules one node imports (``import``, ``from ... import``, ``__import__("x")``)."""
+    if isinstance(node, ast.Import):
+        return [ImportRef(a.name.split(".")[0], node.lineno) for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return [ImportRef((node.module or "").split(".")[0], node.lineno, relative=True)]
+        return [ImportRef(node.module.split(".")[0], node.lineno)] if node.module else []
+    if isinstance(node, ast.Call) and node.args:
+        first = node.args[0]
+        if (
+            isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and _dotted(node.func) in ("__import__", "importlib.import_module")
+        ):
+            return [ImportRef(first.value.split(".")[0], node.lineno)]
+    return []
 
 
 # -- nested scopes (functions, lambdas, classes, comprehensions) ------------------------
@@ -866,18 +867,37 @@ class _CellScanner:
     stmt_Nonlocal = stmt_Global
 
 
+@lru_cache(maxsize=512)
+def parse(code: str) -> ast.Module:
+    """``ast.parse`` shared by the IPython conversion and the analysis, so each cell is parsed once.
+
+    Callers must not modify the tree.
+    """
+    return ast.parse(code)
+
+
+def _strings_and_imports(tree: ast.AST) -> tuple[tuple[StringLiteral, ...], tuple[ImportRef, ...]]:
+    """String literals (data file candidates) and imported modules, in one walk."""
+    strings: list[StringLiteral] = []
+    imports: list[ImportRef] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, str) and 0 < len(value) < 1024 and "\n" not in value:
+                strings.append(StringLiteral(value, node.lineno))
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Call)):
+            imports.extend(_import_refs(node))
+    return tuple(strings), tuple(imports)
+
+
 @lru_cache(maxsize=8192)
 def analyze_cell(code: str) -> CellAnalysis:
     """Analyse plain Python (raises ``SyntaxError``); cached by source text, so re-packaging is cheap."""
-    tree = ast.parse(code)
+    tree = parse(code)
     scanner = _CellScanner()
     for stmt in tree.body:
         scanner.stmt(stmt)
-    strings = tuple(
-        StringLiteral(n.value, n.lineno)
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) < 1024 and "\n" not in n.value
-    )
+    strings, imports = _strings_and_imports(tree)
     return CellAnalysis(
         exposed=scanner.exposed,
         reads=frozenset(scanner.reads),
@@ -888,7 +908,7 @@ def analyze_cell(code: str) -> CellAnalysis:
         binding_counts=scanner.counts,
         functions=scanner.functions,
         calls=tuple(scanner.calls),
-        imports=tuple(_import_refs(tree)),
+        imports=imports,
         global_effects=tuple(dict.fromkeys(scanner.global_effects)),
         star=scanner.star,
         strings=strings,

@@ -22,6 +22,8 @@ import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .analysis import parse
+
 __all__ = ["Converted", "SyntaxNote", "PipRequirement", "convert_cell", "parse_pip_install"]
 
 #: Magics that only show information; dropping them changes nothing a job computes.
@@ -357,7 +359,7 @@ def convert_cell(source: str) -> Converted:
     """
     if "get_ipython" not in source:
         try:
-            ast.parse(source)
+            parse(source)
             return Converted(code=source)
         except SyntaxError:
             pass
@@ -381,7 +383,7 @@ def convert_cell(source: str) -> Converted:
     for start, end, new in sorted(edits, reverse=True):
         lines[start - 1 : end] = new
     code = "\n".join(lines) + ("\n" if transformed.endswith("\n") or lines else "")
-    ast.parse(code)  # what main.py will contain must parse; a failure here is a bug, not the user's
+    parse(code)  # what main.py will contain must parse; a failure here is a bug, not the user's
     return Converted(
         code=code,
         changed=code != source,

@@ -212,6 +212,8 @@ def render_script(
             f"help={('path of ' + item.path + ' (too large to copy into the package)')!r})"
         )
     out.append("_amlx_args = _amlx_parser.parse_args()")
+    out.append("if hasattr(_amlx_sys.stdout, 'reconfigure'):  # logs reach the runner line by line")
+    out.append("    _amlx_sys.stdout.reconfigure(line_buffering=True)")
     out.append('_amlx_os.makedirs("outputs", exist_ok=True)  # files written here are the job\'s outputs')
     out.append('_amlx_os.environ.setdefault("MPLBACKEND", "Agg")  # no display in a job')
     if job_inputs:
