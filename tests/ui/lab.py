@@ -60,6 +60,8 @@ class LabServer:
     base: Path
     root_dir: Path
     extra_args: list[str] = field(default_factory=list)
+    app: str = "jupyterlab"  # or "jupyter_server" for API-only tests
+    extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     process: subprocess.Popen[bytes] | None = None
@@ -70,20 +72,21 @@ class LabServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return isolated_env(self.base)
+        return {**isolated_env(self.base), **self.extra_env}
 
     @property
     def workspace_dir(self) -> Path:
         return self.base / "amlx-workspace"
 
     def start(self) -> LabServer:
-        log = open(self.base / "jupyter-lab.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.base / f"jupyter-{self.port}.log", "wb")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+                sys.executable, "-m", self.app, "--no-browser", "--allow-root",
                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
-                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                *(["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+                  if self.app == "jupyterlab" else []),
                 *self.extra_args,
             ],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -96,7 +99,7 @@ class LabServer:
         request = urllib.request.Request(f"{self.url}api/status", headers={"Authorization": f"token {self.token}"})
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited early; see {self.base / 'jupyter-lab.log'}")
+                raise RuntimeError(f"jupyter exited early; see {self.base / f'jupyter-{self.port}.log'}")
             try:
                 with urllib.request.urlopen(request, timeout=2) as response:
                     if response.status == 200:
