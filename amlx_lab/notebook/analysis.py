@@ -635,8 +635,8 @@ class _CellScanner:
             summary, walrus = scope_summary(node)
             for name, line in summary.free_reads.items():
                 self.read(name, line)
-            for name, line in ((n, node.lineno) for n in summary.global_mutations):
-                self.mutate(name, line)
+            for name in summary.global_mutations:
+                self.mutate(name, node.lineno)
             self.global_effects.extend((e, node.lineno) for e in summary.effects)
             for name in walrus:
                 self.bind(name, node.lineno)

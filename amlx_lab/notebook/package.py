@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -327,14 +328,13 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     )
     warnings += kernel_warnings
     try:
-        probe = probe_environment(kernel.python)
+        probe = probe_environment(kernel.python, kernel.launcher)
     except RuntimeError as exc:
-        import sys
-
         warnings.append(f"{exc}; requirements are pinned from the current interpreter ({sys.executable}) instead")
         kernel = KernelInfo(kernel.name, sys.executable, None, "current interpreter")
         probe = probe_environment(sys.executable)
-    kernel = KernelInfo(kernel.name, kernel.python, probe.version, kernel.source)
+    python = probe.executable if kernel.launcher else kernel.python
+    kernel = KernelInfo(kernel.name, python, probe.version, kernel.source, kernel.launcher)
     uses_sklearn = any(ref.module == "sklearn" for ref, _ in imports)
     tracking = ["mlflow"] if options.autolog else []
     if options.autolog and uses_sklearn and "skops" in probe.versions:
@@ -488,7 +488,7 @@ def load_package(folder: str | os.PathLike[str]) -> JobPackage:
         root=str(root.absolute()),
         notebook_path=data["notebook_path"],
         target_cell=CellRef(**data["target_cell"]),
-        kernel=KernelInfo(**data["kernel"]),
+        kernel=KernelInfo(**{**data["kernel"], "launcher": tuple(data["kernel"].get("launcher", ()))}),
         command=tuple(data["command"]),
         parameter_syntax=data["parameter_syntax"],
         outputs_dir=data["outputs_dir"],

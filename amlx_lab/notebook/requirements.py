@@ -66,6 +66,7 @@ class KernelInfo(Record):
     python: str
     python_version: str | None
     source: str  # "kernel_python option" | "kernelspec" | "current interpreter"
+    launcher: tuple[str, ...] = ()  # words the kernelspec puts before the interpreter (``conda run -n env``)
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,16 @@ def canonical_name(name: str) -> str:
 _BARE_PYTHONS = {"python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
 
 
-def _python_from_argv(argv: Sequence[str]) -> str | None:
-    """The interpreter in a kernelspec's argv: the word before ``-m ipykernel_launcher``, else argv[0]."""
+def _python_from_argv(argv: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """(launcher words, interpreter) of a kernelspec's argv.
+
+    The interpreter is the word before ``-m ipykernel_launcher``; words before
+    it are a launcher such as ``conda run -n env``. Without that marker: argv[0].
+    """
     for i, word in enumerate(argv[:-1]):
         if word == "-m" and argv[i + 1] in ("ipykernel_launcher", "ipykernel") and i > 0:
-            return argv[i - 1]
-    return argv[0] if argv else None
+            return tuple(argv[: i - 1]), argv[i - 1]
+    return (), (argv[0] if argv else None)
 
 
 def find_kernel_python(
@@ -134,7 +139,14 @@ def find_kernel_python(
         return KernelInfo(kernel_name, sys.executable, None, "current interpreter"), [
             f"kernelspec {kernel_name!r} is not installed; {fallback}"
         ]
-    python = _python_from_argv(list(spec.argv))
+    launcher, python = _python_from_argv(list(spec.argv))
+    if launcher and python:
+        # e.g. ``conda run -n env python``: ask through the same launcher (the probe reports the real path)
+        if shutil.which(launcher[0]) is None:
+            return KernelInfo(kernel_name, sys.executable, None, "current interpreter"), [
+                f"kernelspec {kernel_name!r} starts {launcher[0]!r}, which was not found; {fallback}"
+            ]
+        return KernelInfo(kernel_name, python, None, "kernelspec", launcher), []
     if python in _BARE_PYTHONS:
         # jupyter_client starts such kernels with the interpreter that launches them: this one
         return KernelInfo(kernel_name, sys.executable, None, "kernelspec"), []
@@ -167,9 +179,9 @@ def clear_probe_cache() -> None:
         _cache.clear()
 
 
-def probe_environment(python: str) -> EnvironmentProbe:
+def probe_environment(python: str, launcher: Sequence[str] = ()) -> EnvironmentProbe:
     """Installed distributions of ``python`` (subprocess; cached while its site folders are unchanged)."""
-    key = os.path.abspath(python)
+    key = " ".join([*launcher, python if launcher else os.path.abspath(python)])
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None and _stamp(p for p, _ in cached[0]) == cached[0]:
@@ -177,7 +189,7 @@ def probe_environment(python: str) -> EnvironmentProbe:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME",)}
     try:
         done = subprocess.run(
-            [python, "-c", _PROBE], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, env=env, check=False
+            [*launcher, python, "-c", _PROBE], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, env=env, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RuntimeError(f"cannot run {python}: {exc}") from exc

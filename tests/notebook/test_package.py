@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -404,6 +405,19 @@ def test_kernel_python_from_a_kernelspec_in_another_environment(notebook: MakeNo
     # the bare venv has no scikit-learn (nor mlflow): nothing pinned, and the user is told
     assert not any(r.startswith("scikit-learn") for r in package.requirements)
     assert any("'sklearn'" in w and str(python) in w for w in package.warnings)
+
+    # a kernelspec that starts the interpreter through a launcher (as ``conda run`` does) is asked through it
+    wrapped = tmp_path / "jupyter" / "kernels" / "wrapped"
+    wrapped.mkdir()
+    (wrapped / "kernel.json").write_text(json.dumps({
+        "argv": ["env", "PYTHONNOUSERSITE=1", "python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "wrapped", "language": "python",
+    }))
+    monkeypatch.setenv("PATH", f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+    through = preview_package(notebook(["import sklearn", "print(sklearn)"], name="w.ipynb", kernel="wrapped"), cell=1)
+    assert through.kernel.launcher == ("env", "PYTHONNOUSERSITE=1")
+    assert Path(through.kernel.python).parent == python.parent  # the probe reported the venv's interpreter
+    assert not any(r.startswith("scikit-learn") for r in through.requirements)
 
 
 def test_kernel_python_option_and_probe_cache(notebook: MakeNotebook) -> None:
