@@ -29,7 +29,8 @@ from .procs import spawn_detached, start_time
 from .store import Store
 
 _PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")  # also a command-line option: '-' is common
 _SKIP_IN_CODE = {"__pycache__", ".ipynb_checkpoints", ".git", "outputs", ".DS_Store"}
 COMPUTE = "local"
 
@@ -51,16 +52,16 @@ def _check_spec(spec: object) -> JobSpec:
         raise ValidationError('command must be a non-empty list of arguments, like ["python", "main.py"].', field="command")
     if not all(isinstance(arg, str) and "\x00" not in arg for arg in command):
         raise ValidationError("Every command argument must be text.", field="command")
-    for key, mapping, kinds in (
-        ("parameters", spec.parameters, (str, int, float, bool)),
-        ("inputs", spec.inputs, (str, os.PathLike)),
-        ("tags", spec.tags, (str,)),
+    for key, mapping, kinds, pattern in (
+        ("parameters", spec.parameters, (str, int, float, bool), _PARAMETER_NAME),
+        ("inputs", spec.inputs, (str, os.PathLike), _INPUT_NAME),
+        ("tags", spec.tags, (str,), None),
     ):
         if not isinstance(mapping, Mapping):
             raise ValidationError(f"{key} must be a mapping of names to values.", field=key)
         for name, value in mapping.items():
-            if not isinstance(name, str) or (key != "tags" and not _INPUT_NAME.match(name)):
-                raise ValidationError(f"{name!r} is not a valid name (letters, digits, '_').", field=f"{key}.{name}")
+            if not isinstance(name, str) or (pattern is not None and not pattern.match(name)):
+                raise ValidationError(f"{name!r} is not a valid {key[:-1]} name.", field=f"{key}.{name}")
             if not isinstance(value, kinds):
                 raise ValidationError(f"{key}.{name} has an unsupported value type.", field=f"{key}.{name}")
     for name in spec.tags:

@@ -25,7 +25,7 @@ from .job_index import jobs_from_rows
 from .layout import Layout
 from .store import Store
 
-MAX_LIMIT = 500
+MAX_LIMIT = 1000
 
 # Sortable columns; created_at follows submission order (seq), which never ties.
 _COLUMNS = {
