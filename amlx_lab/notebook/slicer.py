@@ -240,6 +240,8 @@ class _Slicer:
         target = len(self.units) - 1
         self.include(target, "target cell")
         for pos, effects in self.timeline.effects.items():
+            if pos == target:
+                continue  # runs anyway
             text = "; ".join(f"{e} (line {line})" if line else e for e, line in effects)
             self.include(pos, f"changes global state: {text}")
         if self.include_all:
