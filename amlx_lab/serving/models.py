@@ -130,13 +130,20 @@ def _load_mlflow_folder(folder: Path, trusted: Iterable[str]) -> LoadedModel:
             info={"mlflow_version": mlmodel.get("mlflow_version")},
         )
     if "python_function" in flavors:
-        os.environ.setdefault("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")  # the user chose to deploy it
+        # MLflow 3.17 refuses to unpickle without this opt-in; deploying the model is that decision.
+        previous = os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION")
+        os.environ["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = "true"
         try:
             import mlflow.pyfunc
 
             model = mlflow.pyfunc.load_model(str(folder))
         except Exception as exc:  # noqa: BLE001
             raise ModelLoadError(f"cannot load the MLflow model {folder.name}: {type(exc).__name__}: {exc}") from None
+        finally:
+            if previous is None:
+                os.environ.pop("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", None)
+            else:
+                os.environ["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = previous
         return LoadedModel(model, folder, "mlflow-pyfunc", schema, None, mlflow_pyfunc=True)
     raise ModelLoadError(f"{folder.name}/MLmodel has neither a sklearn nor a python_function flavour")
 

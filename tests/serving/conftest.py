@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -74,10 +74,10 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Models:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    os.environ.setdefault("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
+    warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column")
     root = tmp_path_factory.mktemp("models")
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     ridge = Ridge(alpha=0.5).fit(X, y)

@@ -23,6 +23,12 @@ from amlx_lab.serving.stats import DeploymentStats
 
 from .helpers import KEY, SECONDARY
 
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:X does not have valid feature names",
+    "ignore:.*Add type hints to the `predict` method",
+    "ignore:.*An input example was not provided",
+)
+
 # --- payloads ---------------------------------------------------------------------------------
 
 
@@ -225,3 +231,22 @@ def test_open_key_file_is_refused(tmp_path):
     Path(path).write_text(json.dumps({"primary": "short"}))
     with pytest.raises(KeyFileError, match="no usable key"):
         read_key_file(path)
+
+
+def test_non_sklearn_mlflow_model_goes_through_pyfunc(tmp_path, models):
+    import mlflow.pyfunc
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    class Doubler(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input, params=None):
+            return (model_input["x"] * 2).tolist()
+
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    folder = tmp_path / "pyfunc"
+    mlflow.pyfunc.save_model(folder, python_model=Doubler(), pip_requirements=["mlflow"],
+                             signature=infer_signature(frame, [2.0, 4.0]))
+    scorer = ModelScorer(load_model(folder))
+    assert scorer.model.format == "mlflow-pyfunc" and not scorer.numeric_fast_path
+    out = json.loads(scorer.score(b'{"dataframe_records": [{"x": "1.5"}, {"x": 3}]}', {}))
+    assert out == {"predictions": [3.0, 6.0]}
