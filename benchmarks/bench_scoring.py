@@ -202,8 +202,9 @@ def run_wrk(url: str, body: bytes, concurrency: int, duration: float, lua: Path)
         env=env, capture_output=True, text=True, timeout=duration + 30,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # The percentile lines of "Latency Distribution" start a line ("+/- Stdev" columns also end in %).
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     errors = 0
     for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors:.*?read (\d+)"):
         m = re.search(pattern, out)
@@ -388,16 +389,21 @@ def main() -> int:
             if server.skipped:
                 print(f"{server.name}: SKIPPED ({server.skipped})", flush=True)
                 stop(server)
-                continue
-            server.extra["load_average_1min"] = round(os.getloadavg()[0], 2)
-            print(f"{server.name}: ready in {server.startup_s:.2f} s (load average {os.getloadavg()[0]:.2f})", flush=True)
-            for n in (1, 100):
-                for c in (1, 16):
+            else:
+                print(f"{server.name}: ready in {server.startup_s:.2f} s", flush=True)
+        live = [s for s in servers if not s.skipped]
+        # Cells are interleaved (same rows/concurrency on each server back to back) so that the
+        # servers compared with each other see about the same background load; idle servers
+        # use no CPU while another one is measured.
+        for n in (1, 100):
+            for c in (1, 16):
+                for server in live:
                     cell = Cell(server.name, n, c)
                     cells.append(cell)
                     if time.monotonic() - t_start > TOTAL_BUDGET_S - args.duration - 5:
                         cell.note = "skipped: time budget"
                         continue
+                    cell.note = f"load {os.getloadavg()[0]:.1f}"
                     try:
                         if use_wrk:
                             rps, p50, p99, errors = run_wrk(server.url, server.payloads[n], c, args.duration, lua)
@@ -406,8 +412,7 @@ def main() -> int:
                         cell.requests_per_s, cell.p50_ms, cell.p99_ms, cell.errors = rps, p50, p99, errors
                     except Exception as exc:  # noqa: BLE001 - a failed cell is reported, not fatal
                         cell.note = f"failed: {type(exc).__name__}: {exc}"
-                    print(f"  {n:>3} rows c{c:<2} {_fmt(cell)}", flush=True)
-            stop(server)
+                    print(f"  {server.name:<13} {n:>3} rows c{c:<2} {_fmt(cell)}", flush=True)
     finally:
         for server in servers:
             stop(server)
@@ -421,7 +426,7 @@ def _fmt(cell: Cell) -> str:
     if cell.requests_per_s is None:
         return cell.note
     err = f"  errors {cell.errors}" if cell.errors else ""
-    return f"{cell.requests_per_s:8.0f} req/s  p50 {cell.p50_ms:7.2f} ms  p99 {cell.p99_ms:7.2f} ms{err}"
+    return f"{cell.requests_per_s:8.0f} req/s  p50 {cell.p50_ms:7.2f} ms  p99 {cell.p99_ms:7.2f} ms  ({cell.note}){err}"
 
 
 def _get(cells: list[Cell], server: str, rows: int, c: int) -> Cell | None:
@@ -433,19 +438,17 @@ def _get(cells: list[Cell], server: str, rows: int, c: int) -> Cell | None:
 
 def report(cells: list[Cell], servers: list[Server], floor: dict[str, float], tool: str, elapsed: float) -> None:
     print()
-    print("| server | rows/request | concurrency | req/s | p50 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
-    for cell in cells:
+    print("| server | rows/request | concurrency | req/s | p50 ms | p99 ms | errors | 1-min load avg |")
+    print("|---|---|---|---|---|---|---|---|")
+    for cell in sorted(cells, key=lambda c: (c.server != "amlx", c.server, c.rows, c.concurrency)):
         if cell.requests_per_s is None:
-            print(f"| {cell.server} | {cell.rows} | {cell.concurrency} | {cell.note} | | | |")
+            print(f"| {cell.server} | {cell.rows} | {cell.concurrency} | {cell.note} | | | | |")
         else:
             print(f"| {cell.server} | {cell.rows} | {cell.concurrency} | {cell.requests_per_s:.0f} | "
-                  f"{cell.p50_ms:.2f} | {cell.p99_ms:.2f} | {cell.errors} |")
+                  f"{cell.p50_ms:.2f} | {cell.p99_ms:.2f} | {cell.errors} | {cell.note.removeprefix('load ')} |")
     print()
     for s in servers:
-        load = s.extra.get("load_average_1min")
-        print(f"start-up {s.name}: " + (f"{s.startup_s:.2f} s" if s.startup_s else f"skipped ({s.skipped})")
-              + (f"; 1-min load average when its cells began: {load}" if load is not None else ""))
+        print(f"start-up {s.name}: " + (f"{s.startup_s:.2f} s" if s.startup_s else f"skipped ({s.skipped})"))
     ours = _get(cells, "amlx", 1, 16)
     ratios: dict[str, float | None] = {}
     for other, target in (("mlflow serve", 3.0), ("azmlinfsrv", 1.3)):
@@ -465,7 +468,7 @@ def report(cells: list[Cell], servers: list[Server], floor: dict[str, float], to
     out.write_text(json.dumps({
         "load_generator": tool, "cells": [asdict(c) for c in cells], "in_process_ms": floor, "ratios": ratios,
         "startup_s": {s.name: s.startup_s for s in servers},
-        "load_average_1min": {s.name: s.extra.get("load_average_1min") for s in servers}, "skipped": {s.name: s.skipped for s in servers if s.skipped},
+        "skipped": {s.name: s.skipped for s in servers if s.skipped},
         "cores": os.cpu_count(), "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }, indent=1))
     print(f"results written to {out.relative_to(REPO)}")

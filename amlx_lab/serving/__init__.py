@@ -15,7 +15,17 @@ lifecycle), ``__main__`` (command line).
 from __future__ import annotations
 
 from .keys import generate_key, write_key_file
-from .launch import ServerProcess, ServerStartError, build_command, health, is_alive, start_server, stop_server, wait_ready
+from .launch import (
+    ServerProcess,
+    ServerStartError,
+    build_command,
+    health,
+    is_alive,
+    is_serving_process,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 from .state import read_state
 from .stats import read_stats
 
@@ -26,6 +36,7 @@ __all__ = [
     "generate_key",
     "health",
     "is_alive",
+    "is_serving_process",
     "read_state",
     "read_stats",
     "start_server",

@@ -103,6 +103,28 @@ def is_alive(pid: int) -> bool:
         return True
 
 
+def is_serving_process(pid: int, state_file: str | os.PathLike[str] | None = None) -> bool:
+    """True if ``pid`` is a live scoring server (optionally the one writing ``state_file``).
+
+    After a reboot a state file's pid may belong to an unrelated process: check before
+    trusting or signalling it. Reads /proc (Linux); elsewhere it falls back to ``is_alive``.
+    """
+    if not is_alive(pid):
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    if b"amlx_lab.serving" not in argv:
+        return False
+    if state_file is not None:
+        return os.fsencode(os.fspath(state_file)) in argv
+    return True
+
+
 def wait_ready(state_file: str | os.PathLike[str], pid: int, timeout: float = 60.0, log_file: str | None = None) -> dict[str, Any]:
     """Poll the state file until the server with this pid says ready; raise if it fails or dies."""
     deadline = time.monotonic() + timeout
@@ -171,8 +193,14 @@ def start_server(
     return ServerProcess(popen.pid, state, popen)
 
 
-def stop_server(pid: int, grace: float = 5.0) -> bool:
-    """SIGTERM the server's process group, SIGKILL it after ``grace`` s; True if it is gone."""
+def stop_server(pid: int, grace: float = 5.0, *, check: bool = True) -> bool:
+    """SIGTERM the server's process group, SIGKILL it after ``grace`` s; True if it is gone.
+
+    With ``check`` (default) a pid that is not a scoring server is left alone (it was
+    reused by another program) and reported as gone.
+    """
+    if check and not is_serving_process(pid):
+        return True
     try:
         os.killpg(pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):

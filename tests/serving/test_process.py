@@ -9,7 +9,16 @@ import socket
 
 import pytest
 
-from amlx_lab.serving import ServerStartError, health, is_alive, read_state, read_stats, stop_server, write_key_file
+from amlx_lab.serving import (
+    ServerStartError,
+    health,
+    is_alive,
+    is_serving_process,
+    read_state,
+    read_stats,
+    stop_server,
+    write_key_file,
+)
 from amlx_lab.serving.launch import build_command
 
 from .helpers import KEY, SECONDARY, request, score, wait_for
@@ -57,6 +66,9 @@ def test_key_rotation_takes_effect_without_restart(fresh_servers, models, tmp_pa
 def test_sigterm_stops_cleanly_and_says_so(fresh_servers, models, key_file, tmp_path):
     state_file = tmp_path / "s.json"
     proc = fresh_servers.start("term", model=models.joblib, key_file=key_file, state_file=state_file)
+    assert is_serving_process(proc.pid, state_file) and not is_serving_process(proc.pid, tmp_path / "other.json")
+    assert not is_serving_process(os.getpid())  # e.g. a pid reused after a reboot: never signalled
+    assert stop_server(os.getpid()) and is_alive(os.getpid())
     assert stop_server(proc.pid, grace=5)
     state = read_state(state_file)
     assert state is not None and state["status"] == "stopped" and state["pid"] == proc.pid
