@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 __all__ = [
     "DEF",
@@ -40,6 +40,8 @@ __all__ = [
     "StringLiteral",
     "Use",
     "analyze_cell",
+    "parse",
+    "strings_and_imports",
 ]
 
 DEF = "def"  # the cell binds the name on every path
@@ -178,14 +180,13 @@ class CellAnalysis:
     binding_counts: dict[str, int]
     functions: dict[str, FunctionSummary]
     calls: tuple[CallSite, ...]
-    imports: tuple[ImportRef, ...]
     global_effects: tuple[tuple[str, int], ...]  # (description, line)
     star: tuple[str, int] | None  # why the cell may define any name, and where
-    strings: tuple[StringLiteral, ...]
     literal_assigns: tuple[LiteralAssign, ...]
 
-    @property
+    @cached_property
     def bound(self) -> frozenset[str]:
+        """Every module-level name the cell binds or deletes."""
         return frozenset(self.effects)
 
 
@@ -876,8 +877,13 @@ def parse(code: str) -> ast.Module:
     return ast.parse(code)
 
 
-def _strings_and_imports(tree: ast.AST) -> tuple[tuple[StringLiteral, ...], tuple[ImportRef, ...]]:
-    """String literals (data file candidates) and imported modules, in one walk."""
+@lru_cache(maxsize=8192)
+def strings_and_imports(code: str) -> tuple[tuple[StringLiteral, ...], tuple[ImportRef, ...]]:
+    """String literals (data file candidates) and imported modules, in one walk.
+
+    Separate from :func:`analyze_cell` because only the cells of the slice need them.
+    """
+    tree = parse(code)
     strings: list[StringLiteral] = []
     imports: list[ImportRef] = []
     for node in ast.walk(tree):
@@ -897,7 +903,6 @@ def analyze_cell(code: str) -> CellAnalysis:
     scanner = _CellScanner()
     for stmt in tree.body:
         scanner.stmt(stmt)
-    strings, imports = _strings_and_imports(tree)
     return CellAnalysis(
         exposed=scanner.exposed,
         reads=frozenset(scanner.reads),
@@ -908,9 +913,7 @@ def analyze_cell(code: str) -> CellAnalysis:
         binding_counts=scanner.counts,
         functions=scanner.functions,
         calls=tuple(scanner.calls),
-        imports=imports,
         global_effects=tuple(dict.fromkeys(scanner.global_effects)),
         star=scanner.star,
-        strings=strings,
         literal_assigns=tuple(scanner.literal_assigns),
     )

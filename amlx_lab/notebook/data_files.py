@@ -124,8 +124,16 @@ def find_inputs(
             warned.add(text)
             warnings.append(f"{where}: {text!r} {why}; not copied into the package")
 
+    try:
+        top = set(os.listdir(base))  # a relative path can only exist if its first part does
+    except OSError:
+        top = set()
+    seen: set[str] = set()
     for text, cell_index, line in literals:
-        if not _looks_like_path(text):
+        if text in seen or not _looks_like_path(text):
+            continue
+        seen.add(text)
+        if not text.startswith(("/", "~", "..")) and os.path.normpath(text).split(os.sep)[0] not in top:
             continue
         where = f"cell {cell_index}, line {line}" if cell_index is not None else "the code"
         expanded = os.path.expanduser(text)

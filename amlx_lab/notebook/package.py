@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import __version__
 from ..records import Record
-from .analysis import CellAnalysis, analyze_cell
+from .analysis import CellAnalysis, analyze_cell, strings_and_imports
 from .data_files import PackageInput, copy_inputs, find_inputs, local_module
 from .errors import (
     CellSyntaxError,
@@ -298,12 +298,11 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     params = apply_overrides(params, options.parameters_override)
 
     # 4. data files and local modules
-    literals = [
-        (s.value, unit.index, s.line) for unit in included for s in unit.analysis.strings  # type: ignore[union-attr]
-    ]
+    scanned = {unit.index: strings_and_imports(converted[unit.index].code) for unit in included}
+    literals = [(s.value, index, s.line) for index, (strings, _) in scanned.items() for s in strings]
     inputs, input_warnings = find_inputs(literals, nb.base_dir, options.max_copy_bytes)
     warnings += input_warnings
-    imports = [(ref, unit.index) for unit in included for ref in unit.analysis.imports]  # type: ignore[union-attr]
+    imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
     local_modules: dict[str, PackageInput] = {}
     for ref, index in imports:
         if ref.relative or ref.module in local_modules:
