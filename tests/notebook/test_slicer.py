@@ -287,3 +287,40 @@ def test_reasons_say_which_cell_needs_what() -> None:
     assert result.reasons[1] == ["defines df (used by cells 2, 3)"]
     assert result.reasons[2] == ["changes in place df (used by cell 3)"]
     assert result.reasons[3] == ["target cell"]
+
+
+def _reasons(cells: list[str]) -> dict[int, list[str]]:
+    units = [Unit(i, None, analyze_cell(c)) for i, c in enumerate(cells)]
+    result = slice_units(units)
+    return {units[p].index: result.reasons[p] for p in result.positions}
+
+
+def test_redefinitions_and_del_cut_the_chain() -> None:
+    cells = [
+        "df = {}", "df['a'] = 1", "print(df)", "df['b'] = 2", "df = {'fresh': True}", "df['c'] = 3", "del df",
+        "df = {'z': 0}", "df['d'] = 4", "x = len(df)", "print(x, df)",
+    ]
+    reasons = _reasons(cells)
+    assert sorted(reasons) == [7, 8, 9, 10]
+    assert reasons[7] == ["defines df (used by cells 8, 9, 10)"]
+    assert reasons[8] == ["changes in place df (used by cells 9, 10)"]
+
+
+def test_each_use_takes_the_definition_it_sees() -> None:
+    cells = ["df = {}", "df['a'] = 1", "snapshot = dict(df)", "df = {'fresh': True}", "df['b'] = 2", "print(snapshot, df)"]
+    reasons = _reasons(cells)
+    assert sorted(reasons) == [0, 1, 2, 3, 4, 5]
+    assert reasons[0] == ["defines df (used by cells 1, 2)"]
+    assert reasons[1] == ["changes in place df (used by cell 2)"]
+    assert reasons[3] == ["defines df (used by cells 4, 5)"]
+
+
+def test_long_mutation_chains_stay_complete() -> None:
+    """300 cells changing one frame in place: every change before the use is kept, exploration is not."""
+    cells = ["import pandas as pd\ndf = pd.DataFrame({'a': [1.0]})"]
+    for n in range(1, 300):
+        cells.append(f"df['c{n}'] = df['a'] * {n}" if n % 3 else "df.describe()")
+    cells.append("print(df.shape)")
+    included, undefined = sliced(cells)
+    assert undefined == []
+    assert included == [0] + [n for n in range(1, 300) if n % 3] + [300]
