@@ -6,7 +6,8 @@ CLI) does not touch it. It:
 
 1. takes the job's lock file (its liveness signal, see ``reconcile.py``);
 2. waits for a compute slot (``slots.py``), or gives up if the job is canceled;
-3. makes sure the MLflow store and the experiment exist (``tracking.py``);
+3. makes sure the MLflow store and the experiment exist (``tracking.py``; the
+   first job of an experiment pays 2-3 s for it, in a short-lived helper);
 4. starts the command in the job's code folder, in a new process group, with
    stdout and stderr going straight into ``logs/std_log.txt`` (so output
    survives even this process) and MLflow pointed at the workspace store;
@@ -42,7 +43,7 @@ from .procs import FileLock, kill_group, signal_name, start_time
 from .reconcile import reconcile
 from .slots import Slots
 from .store import Store
-from .tracking import JOB_TAG, Reader, RunRef, ensure_experiment, open_reader, terminate_run
+from .tracking import JOB_TAG, Reader, RunRef, open_reader, prepare_experiment, terminate_run
 
 METRICS_INTERVAL = 2.0  # seconds between copies of the run's metrics into the index
 POLL = 0.2  # seconds between checks for exit and cancel requests
@@ -232,7 +233,7 @@ class Supervisor:
             return 0
         self.log(f"got slot {slot}; preparing the MLflow store")
         try:
-            ensure_experiment(self.layout, row["experiment"])
+            prepare_experiment(self.layout, row["experiment"])
         except Exception as exc:
             self.log("MLflow preparation failed:\n" + traceback.format_exc())
             self.finish("Failed", error=f"Could not prepare the MLflow tracking store: {type(exc).__name__}: {exc}")

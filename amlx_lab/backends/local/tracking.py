@@ -23,6 +23,8 @@ import math
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,14 +309,38 @@ def terminate_run(layout: Layout, run_id: str, status: str) -> None:
     MlflowClient(tracking_uri=layout.mlflow_uri).set_terminated(run_id, status=status, end_time=int(time.time() * 1000))
 
 
+def prepare_experiment(layout: Layout, name: str, *, timeout: float = 600) -> None:
+    """``ensure_experiment`` for a long-lived process: the slow path runs in a short-lived helper.
+
+    Creating an experiment imports MLflow (about 200 MB); a supervisor that did
+    it in-process would carry that for the whole job. The fast path (store and
+    experiment exist) stays in-process and costs a few ms.
+    """
+    if layout.mlflow_db.exists() and _experiment_id(layout, name) is not None:
+        return
+    done = subprocess.run(  # its output goes where ours goes (the supervisor's log)
+        [sys.executable, "-m", "amlx_lab.backends.local.tracking", str(layout.root), "--experiment", name],
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise TrackingError(
+            f"the helper that creates experiment {name!r} exited with code {done.returncode} (details in logs/supervisor.txt)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m amlx_lab.backends.local.tracking <workspace>``: build the MLflow store ahead of the first job."""
+    """``python -m amlx_lab.backends.local.tracking <workspace> [--experiment NAME]``: prepare the MLflow store."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("workspace", type=Path)
+    parser.add_argument("--experiment", help="also make sure this experiment exists")
     args = parser.parse_args(argv)
-    ensure_store(Layout(args.workspace.resolve()))
+    layout = Layout(args.workspace.resolve())
+    ensure_store(layout)
+    if args.experiment:
+        ensure_experiment(layout, args.experiment)
     return 0
 
 
