@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import __version__
 from ..records import Record
-from .analysis import CellAnalysis, analyze_cell, strings_and_imports
+from .analysis import CellAnalysis, ImportRef, analyze_cell, strings_and_imports
 from .data_files import PackageInput, copy_inputs, find_inputs, local_module
 from .errors import (
     CellSyntaxError,
@@ -232,24 +232,23 @@ def _undefined_error(name: str, cell: Cell, line: int, nb: Notebook, target: Cel
     return UndefinedNameError(message + ".", details=cell_details(cell.index, cell.id, line, name=name))
 
 
-def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) -> _Plan:
-    options = options or PackageOptions()
-    if not isinstance(options, PackageOptions):
-        options = PackageOptions.from_dict(options)  # type: ignore[arg-type]
-    nb = load_source(source, options.base_dir)
-    if nb.language not in (None, "python"):
-        raise NotebookError(
-            f"The notebook's kernel language is {nb.language!r}; only Python notebooks can be packaged.",
-            details={"language": nb.language},
-        )
-    target = select_cell(nb, cell)
-    warnings: list[str] = []
+@dataclass
+class _Analysed:
+    """Every code cell up to the target as plain Python, analysed (cells with syntax errors have no analysis)."""
 
-    # 1. every code cell up to the target, as plain Python, analysed
+    units: list[Unit]
+    converted: dict[int, Converted]
+    cells: dict[int, Cell]
+    broken: list[tuple[int, int]]
+    warnings: list[str]
+
+
+def _analyse(nb: Notebook, target: Cell) -> _Analysed:
     code_cells = [c for c in nb.cells[: target.index + 1] if c.is_code]
     units: list[Unit] = []
     converted: dict[int, Converted] = {}
     broken: list[tuple[int, int]] = []
+    warnings: list[str] = []
     for c in code_cells:
         conv, analysis, error = _convert(c)
         if error is not None:
@@ -263,69 +262,42 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
         else:
             converted[c.index] = conv  # type: ignore[assignment]
         units.append(Unit(c.index, c.id, analysis, error))
-    by_index = {c.index: c for c in code_cells}
+    return _Analysed(units, converted, {c.index: c for c in code_cells}, broken, warnings)
 
-    # 2. the slice
-    result = slice_units(units, include_all=options.include_all_above)
-    context = {
-        "dropped": [(i, conv.dropped_names) for i, conv in converted.items() if conv.dropped_names],
-        "broken": broken,
-    }
-    for item in result.undefined:
-        unit = units[item.position]
-        c = by_index[unit.index]
-        if not item.soft:
-            raise _undefined_error(item.name, c, item.line, nb, target, context)
-        inside = f" in {item.in_function}()" if item.in_function else ""
-        warnings.append(
-            _line_note(c, item.line, f"name {item.name!r}{inside} is not defined by any cell above; the job fails if that line runs")
-        )
-    included = [units[p] for p in result.positions]
-    for unit in included:
-        for note in converted[unit.index].notes:
-            if note.warning:
-                warnings.append(_line_note(by_index[unit.index], note.line, note.message))
 
-    # 3. parameters
-    param_input = []
-    for pos in result.positions:
-        unit = units[pos]
-        a = unit.analysis
-        assert a is not None
-        param_input.append((pos, unit.index, a.literal_assigns, a.binding_counts, PARAMETERS_TAG in by_index[unit.index].tags))
-    params, sites, notes = find_parameters(param_input)
-    warnings += notes
-    params = apply_overrides(params, options.parameters_override)
-
-    # 4. data files and local modules
-    scanned = {unit.index: strings_and_imports(converted[unit.index].code) for unit in included}
+def _inputs(
+    included: list[Unit], analysed: _Analysed, base_dir: Path, max_copy_bytes: int
+) -> tuple[list[PackageInput], list[tuple[ImportRef, int]], dict[str, PackageInput], list[str]]:
+    """Data files named in the slice's string literals, and the local modules it imports."""
+    scanned = {unit.index: strings_and_imports(analysed.converted[unit.index].code) for unit in included}
     literals = [(s.value, index, s.line) for index, (strings, _) in scanned.items() for s in strings]
-    inputs, input_warnings = find_inputs(literals, nb.base_dir, options.max_copy_bytes)
-    warnings += input_warnings
+    inputs, warnings = find_inputs(literals, base_dir, max_copy_bytes)
     imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
-    local_modules: dict[str, PackageInput] = {}
-    for ref, index in imports:
-        if ref.relative or ref.module in local_modules:
-            continue
-        path = local_module(ref.module, nb.base_dir)
-        if path is not None:
-            found, _ = find_inputs([(path.name, index, ref.line)], nb.base_dir, 1 << 40)  # code is always copied
-            for item in found:
-                local_modules[ref.module] = PackageInput(
-                    item.path, "module", "copied", item.size_bytes, item.sha256, item.source, None, index, ref.line
-                )
+    modules: dict[str, PackageInput] = {}
     for ref, index in imports:
         if ref.relative:
             warnings.append(f"cell {index}, line {ref.line}: relative import; the package has no parent package, so it will fail")
-    known_paths = {i.path for i in inputs}
-    inputs += [m for m in local_modules.values() if m.path not in known_paths]
+            continue
+        path = local_module(ref.module, base_dir) if ref.module not in modules else None
+        if path is not None:
+            found, _ = find_inputs([(path.name, index, ref.line)], base_dir, 1 << 40)  # code is always copied
+            for item in found:
+                modules[ref.module] = PackageInput(
+                    item.path, "module", "copied", item.size_bytes, item.sha256, item.source, None, index, ref.line
+                )
+    known = {i.path for i in inputs}
+    inputs += [m for m in modules.values() if m.path not in known]
     inputs.sort(key=lambda i: i.path)
+    return inputs, imports, modules, warnings
 
-    # 5. requirements from the kernel's environment
-    kernel, kernel_warnings = find_kernel_python(
+
+def _requirements(
+    nb: Notebook, options: PackageOptions, imports: list[tuple[ImportRef, int]], analysed: _Analysed, modules: Mapping[str, Any]
+) -> tuple[KernelInfo, list[str], str, list[str]]:
+    """The kernel, the pinned requirement lines, requirements.txt's text, and warnings."""
+    kernel, warnings = find_kernel_python(
         options.kernel_name or nb.kernel_name, override=options.kernel_python, history=nb.path is None
     )
-    warnings += kernel_warnings
     try:
         probe = probe_environment(kernel.python, kernel.launcher)
     except RuntimeError as exc:
@@ -334,45 +306,90 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
         probe = probe_environment(sys.executable)
     python = probe.executable if kernel.launcher else kernel.python
     kernel = KernelInfo(kernel.name, python, probe.version, kernel.source, kernel.launcher)
-    uses_sklearn = any(ref.module == "sklearn" for ref, _ in imports)
     tracking = ["mlflow"] if options.autolog else []
-    if options.autolog and uses_sklearn and "skops" in probe.versions:
+    if options.autolog and any(ref.module == "sklearn" for ref, _ in imports) and "skops" in probe.versions:
         tracking.append("skops")  # MLflow 3 saves scikit-learn models with skops
-    installs = [
-        (req.spec, index, req.line) for index, conv in converted.items() for req in conv.requirements
-    ]
-    requirements, requirement_warnings = pin_requirements(
-        [(ref.module, index, ref.line) for ref, index in imports],
-        installs,
-        probe,
-        tracking=tracking,
-        local_modules=local_modules,
+    installs = [(req.spec, index, req.line) for index, conv in analysed.converted.items() for req in conv.requirements]
+    requirements, more = pin_requirements(
+        [(ref.module, index, ref.line) for ref, index in imports], installs, probe, tracking=tracking, local_modules=modules
     )
-    warnings += requirement_warnings
-    requirements_text = (
-        f"# Pinned from the kernel's environment: {kernel.python} (Python {kernel.python_version}).\n"
-        + "".join(f"{r.line}\n" for r in requirements)
-    )
+    text = f"# Pinned from the kernel's environment: {kernel.python} (Python {kernel.python_version}).\n"
+    text += "".join(f"{r.line}\n" for r in requirements)
+    return kernel, [r.line for r in requirements], text, warnings + more
 
-    # 6. main.py
-    notebook_name = nb.path.name if nb.path else "the kernel's execution history"
+
+def _content_hash(script: str, requirements_text: str, inputs: list[PackageInput]) -> str:
+    """What the job runs and reads, not where it was built: equal packages hash equal."""
+    digest = hashlib.sha256()
+    digest.update(script.encode())
+    digest.update(b"\0" + requirements_text.encode())
+    for item in inputs:
+        fingerprint = item.sha256 or f"{item.size_bytes}:{_mtime(item.source)}"
+        digest.update(f"\0{item.path}\0{item.kind}\0{item.mode}\0{fingerprint}".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) -> _Plan:
+    options = options or PackageOptions()
+    if not isinstance(options, PackageOptions):
+        options = PackageOptions.from_dict(options)  # type: ignore[arg-type]
+    nb = load_source(source, options.base_dir)
+    if nb.language not in (None, "python"):
+        raise NotebookError(
+            f"The notebook's kernel language is {nb.language!r}; only Python notebooks can be packaged.",
+            details={"language": nb.language},
+        )
+    target = select_cell(nb, cell)
+    analysed = _analyse(nb, target)
+    units, cells = analysed.units, analysed.cells
+    warnings = list(analysed.warnings)
+
+    # the slice, and the names it needs that nothing defines
+    result = slice_units(units, include_all=options.include_all_above)
+    context = {
+        "dropped": [(i, conv.dropped_names) for i, conv in analysed.converted.items() if conv.dropped_names],
+        "broken": analysed.broken,
+    }
+    for item in result.undefined:
+        c = cells[units[item.position].index]
+        if not item.soft:
+            raise _undefined_error(item.name, c, item.line, nb, target, context)
+        inside = f" in {item.in_function}()" if item.in_function else ""
+        warnings.append(
+            _line_note(c, item.line, f"name {item.name!r}{inside} is not defined by any cell above; the job fails if that line runs")
+        )
+    included = [units[p] for p in result.positions]
+    for unit in included:
+        for note in analysed.converted[unit.index].notes:
+            if note.warning:
+                warnings.append(_line_note(cells[unit.index], note.line, note.message))
+
+    # parameters, inputs, requirements
+    params, sites, notes = find_parameters([
+        (pos, units[pos].index, units[pos].analysis.literal_assigns, units[pos].analysis.binding_counts,  # type: ignore[union-attr]
+         PARAMETERS_TAG in cells[units[pos].index].tags)
+        for pos in result.positions
+    ])
+    warnings += notes
+    params = apply_overrides(params, options.parameters_override)
+    inputs, imports, modules, input_warnings = _inputs(included, analysed, nb.base_dir, options.max_copy_bytes)
+    warnings += input_warnings
+    kernel, requirements, requirements_text, requirement_warnings = _requirements(nb, options, imports, analysed, modules)
+    warnings += requirement_warnings
+
+    # main.py
     script_cells: list[ScriptCell] = []
     included_cells: list[IncludedCell] = []
     for pos in result.positions:
-        unit = units[pos]
-        c = by_index[unit.index]
+        c = cells[units[pos].index]
         reasons = list(result.reasons.get(pos, []))
         if PARAMETERS_TAG in c.tags:
             reasons.insert(0, "cell tagged 'parameters'")
         reason = "; ".join(reasons) or "needed by the slice"
-        script_cells.append(ScriptCell(c.index, c.id, c.execution_count, reason, converted[c.index].code, pos))
+        script_cells.append(ScriptCell(c.index, c.id, c.execution_count, reason, analysed.converted[c.index].code, pos))
         included_cells.append(IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, []))))
-    needs_display = any(
-        "display" in u.analysis.exposed and "display" not in u.analysis.bound  # type: ignore[union-attr]
-        for u in included
-    )
     script = render_script(
-        notebook=notebook_name,
+        notebook=nb.path.name if nb.path else "the kernel's execution history",
         generator=f"amlx-lab {__version__}",
         cells=script_cells,
         target=script_cells[-1],
@@ -380,31 +397,22 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
         sites=sites,
         inputs=inputs,
         tracking=True,
-        autolog=options.autolog and uses_sklearn,
-        needs_display=needs_display,
+        autolog=options.autolog and any(ref.module == "sklearn" for ref, _ in imports),
+        needs_display=any("display" in u.analysis.exposed and "display" not in u.analysis.bound for u in included),  # type: ignore[union-attr]
     )
-
-    # 7. content hash: what the job runs and reads, not where it was built
-    digest = hashlib.sha256()
-    digest.update(script.encode())
-    digest.update(b"\0" + requirements_text.encode())
-    for item in inputs:
-        fingerprint = item.sha256 or f"{item.size_bytes}:{_mtime(item.source)}"
-        digest.update(f"\0{item.path}\0{item.kind}\0{item.mode}\0{fingerprint}".encode())
-    files = [SCRIPT_NAME, REQUIREMENTS_NAME, MANIFEST_NAME] + [i.path for i in inputs if i.mode == "copied"]
     package = JobPackage(
         script=script,
-        requirements=tuple(r.line for r in requirements),
+        requirements=tuple(requirements),
         parameters={p.name: p for p in params},
         inputs=tuple(inputs),
         cells=tuple(included_cells),
         warnings=tuple(dict.fromkeys(warnings)),
-        content_hash="sha256:" + digest.hexdigest(),
+        content_hash=_content_hash(script, requirements_text, inputs),
         root=None,
         notebook_path=str(nb.path) if nb.path else None,
         target_cell=CellRef(target.index, target.id),
         kernel=kernel,
-        files=tuple(files),
+        files=tuple([SCRIPT_NAME, REQUIREMENTS_NAME, MANIFEST_NAME] + [i.path for i in inputs if i.mode == "copied"]),
         autolog=options.autolog,
     )
     return _Plan(package, nb.base_dir, inputs, requirements_text)
