@@ -82,9 +82,8 @@ def build_scorer(config: ServerConfig) -> Any:
 class ScoringServer:
     """The running server: listeners, periodic housekeeping, endpoint-port handover."""
 
-    def __init__(self, config: ServerConfig, scorer: Any, keys: KeyRing, t0: float) -> None:
+    def __init__(self, config: ServerConfig, scorer: Any, keys: KeyRing) -> None:
         self.config = config
-        self.t0 = t0
         self.started_at = time.time() - (process_age() or 0.0)
         self.scorer = scorer
         self.stats = DeploymentStats(config.deployment, config.stats_file)
@@ -253,7 +252,6 @@ def _fail(config: ServerConfig, message: str) -> int:
 
 def run(config: ServerConfig) -> int:
     """Run a server until SIGTERM/SIGINT; 0 on a clean stop, 2 when it could not start."""
-    t0 = time.monotonic()
     # The fast path hands sklearn an ndarray in feature_names_in_ order on purpose.
     warnings.filterwarnings("ignore", message="X does not have valid feature names")
     try:
@@ -264,7 +262,7 @@ def run(config: ServerConfig) -> int:
         scorer = build_scorer(config)
     except AmlxError as exc:
         return _fail(config, exc.message)
-    server = ScoringServer(config, scorer, keys, t0)
+    server = ScoringServer(config, scorer, keys)
 
     async def main() -> None:
         await server.serve()

@@ -5,14 +5,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from amlx_lab.serving import ServerProcess, start_server, stop_server, wait_ready, write_key_file
-from amlx_lab.serving.launch import ServerStartError  # noqa: F401 - re-exported for tests
 
 from .helpers import KEY, SECONDARY
 
@@ -170,9 +169,3 @@ def fresh_servers(tmp_path: Path) -> Iterator[ServerFactory]:
     yield factory
     factory.stop_all()
 
-
-def predictions(model: Any, frame: pd.DataFrame) -> list[Any]:
-    return np.asarray(model.predict(frame)).tolist()
-
-
-ExpectFn = Callable[[pd.DataFrame], list[Any]]
