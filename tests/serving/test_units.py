@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -238,9 +239,12 @@ def test_non_sklearn_mlflow_model_goes_through_pyfunc(tmp_path, models):
     import pandas as pd
     from mlflow.models import infer_signature
 
-    class Doubler(mlflow.pyfunc.PythonModel):
-        def predict(self, context, model_input, params=None):
-            return (model_input["x"] * 2).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mlflow suggests type hints when the class is defined
+
+        class Doubler(mlflow.pyfunc.PythonModel):
+            def predict(self, context, model_input, params=None):
+                return (model_input["x"] * 2).tolist()
 
     frame = pd.DataFrame({"x": [1.0, 2.0]})
     folder = tmp_path / "pyfunc"
