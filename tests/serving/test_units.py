@@ -240,16 +240,16 @@ def test_non_sklearn_mlflow_model_goes_through_pyfunc(tmp_path, models):
     from mlflow.models import infer_signature
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mlflow suggests type hints when the class is defined
+        warnings.simplefilter("ignore")  # mlflow suggests type hints and an input example
 
         class Doubler(mlflow.pyfunc.PythonModel):
             def predict(self, context, model_input, params=None):
                 return (model_input["x"] * 2).tolist()
 
-    frame = pd.DataFrame({"x": [1.0, 2.0]})
-    folder = tmp_path / "pyfunc"
-    mlflow.pyfunc.save_model(folder, python_model=Doubler(), pip_requirements=["mlflow"],
-                             signature=infer_signature(frame, [2.0, 4.0]))
+        frame = pd.DataFrame({"x": [1.0, 2.0]})
+        folder = tmp_path / "pyfunc"
+        mlflow.pyfunc.save_model(folder, python_model=Doubler(), pip_requirements=["mlflow"],
+                                 signature=infer_signature(frame, [2.0, 4.0]))
     scorer = ModelScorer(load_model(folder))
     assert scorer.model.format == "mlflow-pyfunc" and not scorer.numeric_fast_path
     out = json.loads(scorer.score(b'{"dataframe_records": [{"x": "1.5"}, {"x": 3}]}', {}))
