@@ -234,6 +234,7 @@ def test_open_key_file_is_refused(tmp_path):
         read_key_file(path)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # mlflow's hints about type hints and input examples
 def test_non_sklearn_mlflow_model_goes_through_pyfunc(tmp_path, models):
     import mlflow.pyfunc
     import pandas as pd
