@@ -7,16 +7,17 @@ and on Azure ML. Operations are added here as they are built (see
 
 Jobs and data assets (issue 4), with the azure-ai-ml call each maps to:
 
-============================  ==================================================
-``submit(spec)``              ``command(...)`` + ``jobs.create_or_update``
-``get_job`` / ``list_jobs``   ``jobs.get`` / ``jobs.list`` (paged, filtered)
-``changes_since``             polling ``jobs.list`` and diffing
-``logs``                      run-history log files (``std_log.txt``)
-``cancel``                    ``jobs.begin_cancel``
-``metric_history``            MLflow at ``workspace.mlflow_tracking_uri``
-``list_outputs``/``output_``  ``jobs.download``
-``register_data`` etc.        ``data.create_or_update(Data(type=uri_file))``
-============================  ==================================================
+=============================  =================================================
+``submit(spec)``               ``command(...)`` + ``jobs.create_or_update``
+``get_job`` / ``list_jobs``    ``jobs.get`` / ``jobs.list`` (paged, filtered)
+``changes_since``              polling ``jobs.list`` and diffing
+``logs``                       run-history log files (``std_log.txt``)
+``cancel``                     ``jobs.begin_cancel``
+``metric_history``             MLflow at ``workspace.mlflow_tracking_uri``
+``list_outputs``               ``jobs.download`` (listing)
+``output_path``                ``jobs.download`` (one file)
+``register_data`` etc.         ``data.create_or_update(Data(type=uri_file))``
+=============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
 ``NotFoundError``; bad argument ``ValidationError`` naming the field;
