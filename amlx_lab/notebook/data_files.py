@@ -178,8 +178,9 @@ def find_inputs(
             cell_index=cell_index,
             line=line,
         )
-    # a file inside a copied folder is already in the package
-    folders = [i.path for i in found.values() if i.kind == "directory" and i.mode == "copied"]
+    # a file inside a folder the code reads comes with that folder (copied, or linked as a job
+    # input); copying it on its own would put a real folder where the job input's link must go
+    folders = [i.path for i in found.values() if i.kind == "directory"]
     inputs = [
         i for i in found.values()
         if not any(i.path != f and i.path.startswith(f + "/") for f in folders)

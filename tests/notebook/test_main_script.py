@@ -199,3 +199,21 @@ def test_plain_run_keeps_tracking_inside_outputs(notebook: MakeNotebook, tmp_pat
     assert done.returncode == 0, done.stderr[-3000:]
     assert (folder / "outputs" / "mlflow" / "mlflow.db").is_file()
     assert sorted(p.name for p in folder.iterdir()) == sorted(["amlx-manifest.json", "main.py", "requirements.txt", "outputs"])
+
+
+def test_a_file_inside_a_job_input_folder_comes_with_the_folder(
+    notebook: MakeNotebook, tmp_path: Path, run_job: RunJob, without_mlflow: dict[str, str]
+) -> None:
+    """Copying data/small.csv on its own would create data/, where the folder's link must go."""
+    path = notebook(["import os\nprint(sorted(os.listdir('data')), open('data/small.csv').read().strip())"])
+    data = path.parent / "data"
+    data.mkdir()
+    (data / "small.csv").write_text("a\n")
+    (data / "big.bin").write_bytes(b"x" * 5000)
+    package = build_package(path, cell=0, out_dir=tmp_path / "pkg", options=PackageOptions(max_copy_bytes=1000))
+    assert [(i.path, i.mode) for i in package.inputs] == [("data", "job_input")]
+    folder = Path(package.root)  # type: ignore[arg-type]
+    assert not (folder / "data").exists()
+    done = run_job(folder, *package.command_line(inputs={"data": str(data)})[2:], env=without_mlflow)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == "['big.bin', 'small.csv'] a"
