@@ -5,7 +5,9 @@ under the notebook's folder is something the code reads (``"data/titanic.csv"``,
 ``"data"`` for ``os.path.join("data", name)``). Up to ``max_copy_bytes`` it is
 copied into the package at the same relative path, so the user's line works
 unchanged with cwd = package folder; above that it becomes a job input that
-main.py links into place from ``--input-<slug> PATH``.
+main.py links into place from ``--input-<slug> PATH``. A path named in
+``job_inputs`` becomes a job input whatever its size, so that something else
+(a registered data asset) can stand in for the local file when the job runs.
 
 Never copied, with a warning: absolute paths, paths that leave the notebook's
 folder (``../../etc/passwd``, or a symlink pointing outside), hidden files
@@ -20,13 +22,13 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..records import Record
 
-__all__ = ["PackageInput", "find_inputs", "local_module", "copy_inputs", "input_option"]
+__all__ = ["PackageInput", "find_inputs", "local_module", "copy_inputs", "input_option", "normalise_path"]
 
 OUTPUTS = "outputs"
 
@@ -44,6 +46,15 @@ class PackageInput(Record):
     option: str | None  # main.py option for a job input, e.g. "--input-data_big_csv"
     cell_index: int | None
     line: int | None
+
+
+def normalise_path(text: str) -> str:
+    """The form of ``PackageInput.path``: ``./data//a.csv`` and ``data/x/../a.csv`` are ``data/a.csv``.
+
+    Callers that name inputs (``job_inputs``, ``command_line(inputs=...)``)
+    normalise the same way, so that any spelling of a path finds its input.
+    """
+    return os.path.normpath(text).replace(os.sep, "/")
 
 
 def input_option(path: str) -> str:
@@ -112,8 +123,12 @@ def find_inputs(
     max_copy_bytes: int,
     *,
     hash_files: bool = True,
+    job_inputs: Collection[str] = (),
 ) -> tuple[list[PackageInput], list[str]]:
-    """Inputs named by ``(text, cell_index, line)`` literals, and warnings about refused ones."""
+    """Inputs named by ``(text, cell_index, line)`` literals, and warnings about refused ones.
+
+    ``job_inputs`` (normalised paths) become job inputs even when they are small enough to copy.
+    """
     base = base_dir.resolve()
     found: dict[str, PackageInput] = {}
     warnings: list[str] = []
@@ -148,7 +163,7 @@ def find_inputs(
             continue
         if not exists:
             continue
-        normal = os.path.normpath(text).replace(os.sep, "/")
+        normal = normalise_path(text)
         if normal in (".", "") or normal.startswith("../") or normal == "..":
             if normal not in (".", ""):
                 refuse(text, where, "leaves the notebook's folder")
@@ -166,15 +181,16 @@ def find_inputs(
         if normal in found or not (resolved.is_file() or resolved.is_dir()):
             continue
         size, fits = _measure(resolved, base, max_copy_bytes)
+        copied = fits and normal not in job_inputs
         kind = "directory" if resolved.is_dir() else "file"
         found[normal] = PackageInput(
             path=normal,
             kind=kind,
-            mode="copied" if fits else "job_input",
+            mode="copied" if copied else "job_input",
             size_bytes=size,
-            sha256=(_digest(resolved, base) if hash_files else None) if fits else None,
+            sha256=(_digest(resolved, base) if hash_files else None) if copied else None,
             source=str(resolved),
-            option=None if fits else input_option(normal),
+            option=None if copied else input_option(normal),
             cell_index=cell_index,
             line=line,
         )

@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from .. import __version__
 from ..records import Record
 from .analysis import CellAnalysis, ImportRef, analyze_cell, strings_and_imports
-from .data_files import PackageInput, copy_inputs, find_inputs, local_module
+from .data_files import PackageInput, copy_inputs, find_inputs, local_module, normalise_path
 from .errors import (
     CellSyntaxError,
     NotebookError,
@@ -71,6 +71,8 @@ class PackageOptions:
     include_all_above: take every code cell above the target instead of the minimal slice.
     autolog: turn on MLflow autologging for scikit-learn in main.py.
     max_copy_bytes: data files (or folders) up to this size are copied; larger ones become job inputs.
+    job_inputs: paths the code reads (relative, as it names them) that become job inputs whatever
+        their size, so a data asset can replace them at submit time; each must be read by the slice.
     kernel_python: pin requirements from this interpreter instead of the notebook's kernelspec.
     kernel_name: use this kernelspec instead of the one named in the notebook's metadata.
     base_dir: folder the code's relative paths resolve against (default: the notebook's folder,
@@ -85,6 +87,7 @@ class PackageOptions:
     kernel_name: str | None = None
     base_dir: str | None = None
     parameters_override: Mapping[str, Any] = field(default_factory=dict)
+    job_inputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("include_all_above", "autolog"):
@@ -100,6 +103,7 @@ class PackageOptions:
             isinstance(k, str) for k in self.parameters_override
         ):
             raise ValidationError("parameters_override must map parameter names to values.", field="parameters_override")
+        object.__setattr__(self, "job_inputs", _job_input_paths(self.job_inputs))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> PackageOptions:
@@ -116,6 +120,18 @@ class PackageOptions:
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: (dict(v) if isinstance(v := getattr(self, f.name), Mapping) else v) for f in fields(self)}
+
+
+def _job_input_paths(value: Any) -> tuple[str, ...]:
+    """``job_inputs`` normalised like ``PackageInput.path`` and sorted, so equal requests compare equal."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)) or not all(
+        isinstance(p, str) and p.strip() for p in value
+    ):
+        raise ValidationError(
+            'job_inputs must be a list of paths the code reads, as it names them (e.g. ["data/titanic.csv"]).',
+            field="job_inputs",
+        )
+    return tuple(sorted({normalise_path(p) for p in value}))
 
 
 @dataclass(frozen=True)
@@ -178,7 +194,7 @@ class JobPackage(Record):
             argv += [param.flag, format_value(param, value)]
         by_path = {i.path: i for i in self.inputs if i.mode == "job_input"}
         for rel, path in (inputs or {}).items():
-            item = by_path.get(rel)
+            item = by_path.get(normalise_path(rel))
             if item is None or item.option is None:
                 raise ValidationError(f"{rel!r} is not a job input of this package.", field="inputs")
             argv += [item.option, str(path)]
@@ -266,12 +282,13 @@ def _analyse(nb: Notebook, target: Cell) -> _Analysed:
 
 
 def _inputs(
-    included: list[Unit], analysed: _Analysed, base_dir: Path, max_copy_bytes: int
+    included: list[Unit], analysed: _Analysed, base_dir: Path, options: PackageOptions
 ) -> tuple[list[PackageInput], list[tuple[ImportRef, int]], dict[str, PackageInput], list[str]]:
     """Data files named in the slice's string literals, and the local modules it imports."""
     scanned = {unit.index: strings_and_imports(analysed.converted[unit.index].code) for unit in included}
     literals = [(s.value, index, s.line) for index, (strings, _) in scanned.items() for s in strings]
-    inputs, warnings = find_inputs(literals, base_dir, max_copy_bytes)
+    inputs, warnings = find_inputs(literals, base_dir, options.max_copy_bytes, job_inputs=options.job_inputs)
+    _check_job_inputs(options.job_inputs, inputs)
     imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
     modules: dict[str, PackageInput] = {}
     for ref, index in imports:
@@ -289,6 +306,28 @@ def _inputs(
     inputs += [m for m in modules.values() if m.path not in known]
     inputs.sort(key=lambda i: i.path)
     return inputs, imports, modules, warnings
+
+
+def _check_job_inputs(wanted: Sequence[str], inputs: Sequence[PackageInput]) -> None:
+    """Refuse a forced job input the slice does not read: a data asset put there would be ignored."""
+    data = [i for i in inputs if i.kind != "module"]
+    reads = {i.path for i in data}
+    for path in wanted:
+        if path in reads:
+            continue
+        folder = next((i.path for i in data if i.kind == "directory" and path.startswith(i.path + "/")), None)
+        if folder is not None:
+            message = (
+                f"job_inputs: {path!r} lies inside the folder {folder!r}, which the code reads as a whole; "
+                f"name {folder!r} instead."
+            )
+        else:
+            listed = ", ".join(repr(p) for p in sorted(reads)) or "none"
+            message = (
+                f"job_inputs: the cell's code (with the cells it needs) does not read {path!r}; "
+                f"the files and folders it reads are: {listed}."
+            )
+        raise ValidationError(message, field="job_inputs", details={"path": path, "reads": sorted(reads)})
 
 
 def _requirements(
@@ -372,7 +411,7 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     ])
     warnings += notes
     params = apply_overrides(params, options.parameters_override)
-    inputs, imports, modules, input_warnings = _inputs(included, analysed, nb.base_dir, options.max_copy_bytes)
+    inputs, imports, modules, input_warnings = _inputs(included, analysed, nb.base_dir, options)
     warnings += input_warnings
     kernel, requirements, requirements_text, requirement_warnings = _requirements(nb, options, imports, analysed, modules)
     warnings += requirement_warnings

@@ -114,7 +114,7 @@ def _amlx_finish(mlflow):
 
 _INPUTS = '''
 def _amlx_link_inputs(args, inputs):
-    """Put each large input where the notebook code reads it (a link to the path given)."""
+    """Put each job input where the notebook code reads it (a link to the path given)."""
     for rel, dest, flag in inputs:
         given = getattr(args, dest)
         if given:
@@ -128,7 +128,7 @@ def _amlx_link_inputs(args, inputs):
             _amlx_os.makedirs(_amlx_os.path.dirname(rel) or ".", exist_ok=True)
             _amlx_os.symlink(target, rel)
         elif not _amlx_os.path.exists(rel):
-            _amlx_sys.exit(f"main.py: the code reads {rel!r}, which was too large to copy into the package; pass {flag} PATH")
+            _amlx_sys.exit(f"main.py: the code reads {rel!r}, a job input the package does not contain; pass {flag} PATH")
 '''
 
 _CONVERTERS = {
@@ -209,7 +209,7 @@ def render_script(
     for n, item in enumerate(job_inputs):
         out.append(
             f"_amlx_parser.add_argument({item.option!r}, dest='_amlx_input_{n}', metavar='PATH', "
-            f"help={('path of ' + item.path + ' (too large to copy into the package)')!r})"
+            f"help={('path of ' + item.path + ' (a job input: not in the package)')!r})"
         )
     out.append("_amlx_args = _amlx_parser.parse_args()")
     out.append("if hasattr(_amlx_sys.stdout, 'reconfigure'):  # logs reach the runner line by line")

@@ -83,6 +83,31 @@ def test_large_inputs_need_their_option(notebook: MakeNotebook, tmp_path: Path, 
     assert given.stdout.splitlines()[1] == "7000"
 
 
+def test_a_small_file_forced_to_a_job_input_reads_the_given_file(
+    notebook: MakeNotebook, tmp_path: Path, run_job: RunJob, without_mlflow: dict[str, str]
+) -> None:
+    """What a data-asset override relies on: the code's path reads whatever file the option names."""
+    path = notebook(["rows = open('data/titanic.csv').read().splitlines()\nprint(rows[1])"])
+    (path.parent / "data").mkdir()
+    (path.parent / "data" / "titanic.csv").write_text("who\nlocal\n")
+    options = PackageOptions(job_inputs=("data/titanic.csv",))
+    package = build_package(path, cell=0, out_dir=tmp_path / "pkg", options=options)
+    folder = Path(package.root)  # type: ignore[arg-type]
+
+    missing = run_job(folder, env=without_mlflow)
+    assert missing.returncode != 0
+    assert "'data/titanic.csv'" in missing.stderr and "pass --input-data_titanic_csv PATH" in missing.stderr
+
+    other = tmp_path / "asset" / "other.csv"
+    other.parent.mkdir()
+    other.write_text("who\nthe asset\n")
+    given = run_job(folder, *package.command_line(inputs={"data/titanic.csv": str(other)})[2:], env=without_mlflow)
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.splitlines()[1] == "the asset"
+    local = run_job(folder, "--input-data_titanic_csv", package.inputs[0].source, env=without_mlflow)
+    assert local.returncode == 0 and local.stdout.splitlines()[1] == "local"  # as the runner passes it by default
+
+
 def test_a_failing_cell_fails_the_job(notebook: MakeNotebook, tmp_path: Path, run_job: RunJob, without_mlflow: dict[str, str]) -> None:
     package = build_package(notebook(["x = 0", "print(1 / x)"]), cell=1, out_dir=tmp_path / "pkg")
     done = run_job(Path(package.root), env=without_mlflow)  # type: ignore[arg-type]

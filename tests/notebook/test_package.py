@@ -312,6 +312,50 @@ def test_large_files_become_job_inputs(notebook: MakeNotebook, tmp_path: Path) -
     assert package.command_line(inputs={"big.txt": "/data/big.txt"})[-2:] == ["--input-big_txt", "/data/big.txt"]
 
 
+def test_job_inputs_option_makes_a_small_file_a_job_input(notebook: MakeNotebook, tmp_path: Path) -> None:
+    path = notebook(["import pandas as pd", "df = pd.read_csv('data/titanic.csv')\nprint(len(df))"])
+    (path.parent / "data").mkdir()
+    (path.parent / "data" / "titanic.csv").write_text("Age\n22\n")
+    default = preview_package(path, cell=1)
+    options = PackageOptions.from_dict({"job_inputs": ["./data//titanic.csv"]})  # any spelling of the path
+    assert options.job_inputs == ("data/titanic.csv",)
+    package = build_package(path, cell=1, out_dir=tmp_path / "pkg", options=options)
+    (item,) = package.inputs
+    assert (item.path, item.kind, item.mode, item.option) == ("data/titanic.csv", "file", "job_input", "--input-data_titanic_csv")
+    assert item.source == str((path.parent / "data" / "titanic.csv").resolve()) and item.sha256 is None
+    assert not (tmp_path / "pkg" / "data").exists() and "data/titanic.csv" not in package.files
+    assert "'--input-data_titanic_csv'" in package.script
+    assert package.content_hash != default.content_hash  # another input mode is another package
+    assert package.command_line(inputs={"./data/titanic.csv": "/mnt/t.csv"})[-2:] == ["--input-data_titanic_csv", "/mnt/t.csv"]
+    assert load_package(tmp_path / "pkg").inputs == package.inputs
+
+
+def test_job_inputs_must_be_read_by_the_slice(notebook: MakeNotebook) -> None:
+    path = notebook([
+        "import os",
+        "print(open('notes.txt').read())",  # exploration: not needed by the target cell
+        "names = os.listdir('images')\nrows = open('train.csv').read()\nprint(names, rows)",
+    ])
+    (path.parent / "notes.txt").write_text("n")
+    (path.parent / "train.csv").write_text("a\n")
+    (path.parent / "images").mkdir()
+    (path.parent / "images" / "a.png").write_bytes(b"png")
+    with pytest.raises(ValidationError) as info:
+        preview_package(path, cell=2, options=PackageOptions(job_inputs=("notes.txt",)))
+    assert info.value.field == "job_inputs"
+    assert "'notes.txt'" in info.value.message and "'images', 'train.csv'" in info.value.message
+    assert info.value.details["reads"] == ["images", "train.csv"]
+    with pytest.raises(ValidationError) as info:
+        preview_package(path, cell=2, options=PackageOptions(job_inputs=("images/a.png",)))
+    assert info.value.field == "job_inputs" and "name 'images' instead" in info.value.message
+    folder = preview_package(path, cell=2, options=PackageOptions(job_inputs=("images",)))
+    assert [(i.path, i.mode) for i in folder.inputs] == [("images", "job_input"), ("train.csv", "copied")]
+    for bad in ("train.csv", ["train.csv", 3], {"train.csv": 1}):
+        with pytest.raises(ValidationError) as info:
+            PackageOptions.from_dict({"job_inputs": bad})
+        assert info.value.field == "job_inputs"
+
+
 def test_paths_outside_the_notebook_folder_are_never_copied(notebook: MakeNotebook, tmp_path: Path) -> None:
     outside = tmp_path / "secret.txt"
     outside.write_text("secret")
