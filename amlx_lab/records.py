@@ -13,10 +13,24 @@ from enum import Enum
 from typing import Any
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def to_jsonable(value: Any) -> Any:
-    """Turn records, enums, paths and containers into JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Turn records, enums, paths and containers into JSON-ready values.
+
+    Listings serialise thousands of fields per answer, so exact plain types
+    return first and each record class's field names are looked up once.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    fields = _FIELDS.get(kind)
+    if fields is None and dataclasses.is_dataclass(kind):
+        fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if fields is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in fields}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):

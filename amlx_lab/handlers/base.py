@@ -21,8 +21,8 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.ioloop import IOLoop
 
+from .. import jsonio
 from ..errors import AmlxError, NotFoundError, ValidationError
-from ..records import to_jsonable
 from ..workspace import Workspace
 
 T = TypeVar("T")
@@ -94,7 +94,7 @@ class AmlxHandler(APIHandler):
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(to_jsonable(data)))
+        self.finish(jsonio.dumps(data))
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a facade call in a worker thread: SDK and disk calls must not block the event loop."""

@@ -8,7 +8,6 @@ overwriting a final status: a terminal status can never be changed.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from typing import Any
 from ...errors import NotFoundError
 from ...records import Job, JobInput, JobStatus, TERMINAL_STATUSES
 from .layout import Layout
+from ... import jsonio
 from .store import Store, Transaction
 from .tracking import LatestMetric
 
@@ -31,6 +31,7 @@ def row_to_job(
     params: dict[str, str] | None = None,
 ) -> Job:
     name = row["name"]
+    code_path, outputs_path, log_path = layout.job_paths_text(name)
     return Job(
         name=name,
         display_name=row["display_name"],
@@ -40,20 +41,20 @@ def row_to_job(
         created_at=row["created_at"],
         started_at=row["started_at"],
         ended_at=row["ended_at"],
-        command=tuple(json.loads(row["command"])),
+        command=tuple(jsonio.loads(row["command"])),
         environment=row["environment"],
-        parameters=json.loads(row["parameters"]),
-        inputs=tuple(JobInput(**item) for item in json.loads(row["inputs"])),
-        tags=json.loads(row["tags"]),
+        parameters=jsonio.loads(row["parameters"]),
+        inputs=tuple(JobInput(**item) for item in jsonio.loads(row["inputs"])),
+        tags=jsonio.loads(row["tags"]),
         metrics=metrics or {},
         params=params or {},
         exit_code=row["exit_code"],
         error=row["error"],
         mlflow_run_id=row["mlflow_run_id"],
         mlflow_experiment_id=row["mlflow_experiment_id"],
-        code_path=str(layout.code_dir(name)),
-        outputs_path=str(layout.outputs_dir(name)),
-        log_path=str(layout.std_log(name)),
+        code_path=code_path,
+        outputs_path=outputs_path,
+        log_path=log_path,
         revision=row["revision"],
     )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 ENV_CACHE_DIR = "AMLX_CACHE_DIR"
@@ -69,6 +70,18 @@ class Layout:
 
     def std_log(self, name: str) -> Path:
         return self.logs_dir(name) / "std_log.txt"
+
+    @cached_property
+    def _jobs_prefix(self) -> str:
+        return f"{self.jobs_dir}{os.sep}"
+
+    def job_paths_text(self, name: str) -> tuple[str, str, str]:
+        """Code folder, outputs folder and log file of a job, as text.
+
+        Listings build these for every row; pathlib costs about 0.1 ms per job, string formatting a microsecond.
+        """
+        base = f"{self._jobs_prefix}{name}{os.sep}"
+        return f"{base}code", f"{base}outputs", f"{base}logs{os.sep}std_log.txt"
 
     def supervisor_log(self, name: str) -> Path:
         return self.logs_dir(name) / "supervisor.txt"
