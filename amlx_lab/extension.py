@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -53,6 +54,14 @@ class AmlxApp(ExtensionApp):
         self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
         self.settings["amlx_root_dir"] = root_dir.resolve()
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
+        # Build the local MLflow store ahead of the first job (in a detached process), off the start-up path.
+        threading.Thread(target=self._warm_up_local, name="amlx-warm-up", daemon=True).start()
+
+    def _warm_up_local(self) -> None:
+        try:
+            self.settings["amlx_workspace"].backend("local").prepare_tracking()
+        except Exception as exc:  # the sidebar's health line reports real problems
+            self.log.warning("amlx_lab: could not prepare the local tracking store: %s", exc)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes())

@@ -17,7 +17,9 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from amlx_lab.backends.local.backend import LocalBackend
 from tests.conftest import error_of
+from tests.local.conftest import stop_everything
 from tests.openapi import assert_matches
 
 pytestmark = pytest.mark.slow
@@ -33,6 +35,18 @@ def write_notebook(path: Path, *cells: str) -> Path:
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     nbformat.write(nb, path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_job_outlives_its_test(amlx_workspace_dir: Path):
+    """Cancel whatever a test left running and wait for its processes to end."""
+    yield
+    if (amlx_workspace_dir / "amlx.db").exists():
+        backend = LocalBackend(amlx_workspace_dir, compute_slots=2)
+        try:
+            stop_everything(backend)
+        finally:
+            backend.close()
 
 
 @pytest.fixture
