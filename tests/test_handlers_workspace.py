@@ -94,3 +94,10 @@ async def test_server_starts_on_a_broken_settings_file_and_says_why(broken_setti
     assert info["target"] == "local"
     assert any("not valid JSON" in w and str(broken_settings) in w for w in info["warnings"])
     assert broken_settings.read_text() == "{not json", "the user's file is left for them to fix"
+
+
+async def test_local_capabilities_say_what_works(jp_fetch) -> None:
+    caps = json.loads((await jp_fetch("amlx", "api", "workspace")).body)["capabilities"]
+    assert caps["jobs"] is True and caps["data_assets"] is True
+    assert caps["live_updates"] == "long-poll"
+    assert caps["compute_targets"] == ["local"]

@@ -95,7 +95,7 @@ class LocalBackend:
         return str(self.root)
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(jobs=True, data_assets=True, compute_targets=("local",))
+        return Capabilities(jobs=True, data_assets=True, compute_targets=("local",), live_updates="long-poll")
 
     def health(self) -> Health:
         """Usable when the folder exists (it is created here), is writable and its index opens."""
