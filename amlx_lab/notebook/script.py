@@ -4,8 +4,9 @@ main.py must run unchanged under the local runner, on Azure ML and by hand,
 without amlx-lab installed, so everything it needs is written into it. Its
 own names start with ``_amlx_`` to stay out of the notebook's way. The
 set-up does, in order: parse the parameters and job inputs (argparse), create
-``./outputs/``, link large inputs into place, and start MLflow tracking (see
-``_TRACKING``); the cells follow, each headed by ``# %% cell N`` (so editors
+``./outputs/``, link job inputs into place, start MLflow tracking (see
+``_TRACKING``) and, with autologging, let logged models reuse requirements.txt
+(see ``_MODEL_REQUIREMENTS``); the cells follow, each headed by ``# %% cell N`` (so editors
 show them as cells too).
 """
 
@@ -110,6 +111,50 @@ def _amlx_finish(mlflow):
     if mlflow is not None and mlflow.active_run() is not None:
         mlflow.end_run("FINISHED")
     print("amlx: done; files in ./outputs/ are the job's outputs", flush=True)
+'''
+
+_MODEL_REQUIREMENTS = '''
+def _amlx_pin_model_requirements(mlflow):
+    """Logged models take their requirements from requirements.txt instead of MLflow's inference.
+
+    MLflow infers a model's requirements by loading it in a subprocess, which costs
+    seconds per logged model; requirements.txt beside this file (in the code folder,
+    locally and on Azure ML) already pins the notebook kernel's versions. mlflow is
+    left out (MLflow adds its own pin), and so is any package the flavor pins itself
+    (its ``fallback``), so that the two can never disagree. If anything is unexpected,
+    MLflow's own inference stays in place.
+    """
+    if mlflow is None:
+        return
+    try:
+        import re
+
+        import mlflow.models
+
+        infer = getattr(mlflow.models, "infer_pip_requirements", None)
+        path = _amlx_os.path.join(_amlx_os.path.dirname(_amlx_os.path.abspath(__file__)), "requirements.txt")
+        if not callable(infer) or not _amlx_os.path.isfile(path):
+            return
+
+        def key(line):
+            name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+            return re.sub(r"[-_.]+", "-", name.group(0)).lower() if name else line
+
+        with open(path, encoding="utf-8") as fh:
+            lines = [line.strip() for line in fh]
+        pinned = [line for line in lines if line and not line.startswith(("#", "-"))]
+        pinned = [line for line in pinned if key(line) not in ("mlflow", "mlflow-skinny", "mlflow-tracing")]
+
+        def infer_pip_requirements(model_uri, flavor, fallback=None, *args, **kwargs):
+            try:
+                own = {key(line) for line in fallback or ()}
+                return [line for line in pinned if key(line) not in own]
+            except Exception:
+                return infer(model_uri, flavor, fallback, *args, **kwargs)
+
+        mlflow.models.infer_pip_requirements = infer_pip_requirements
+    except Exception as exc:
+        print(f"amlx: logged models' requirements are inferred by MLflow ({exc})", flush=True)
 '''
 
 _INPUTS = '''
@@ -231,6 +276,9 @@ def render_script(
         out += ["", "", _TRACKING.strip("\n"), "", ""]
         values = "{" + ", ".join(f"{p.name!r}: _amlx_args.{p.name}" for p in parameters) + "}"
         out.append(f"_amlx_mlflow = _amlx_start_tracking({values}, autolog={autolog!r})")
+        if autolog:
+            out += ["", "", _MODEL_REQUIREMENTS.strip("\n"), "", ""]
+            out.append("_amlx_pin_model_requirements(_amlx_mlflow)  # MLflow's own inference costs seconds per model")
     for cell in cells:
         out += ["", ""]
         title = f"# %% cell {cell.index}"

@@ -6,6 +6,7 @@ import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -242,3 +243,66 @@ def test_a_file_inside_a_job_input_folder_comes_with_the_folder(
     done = run_job(folder, *package.command_line(inputs={"data": str(data)})[2:], env=without_mlflow)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1] == "['big.bin', 'small.csv'] a"
+
+
+def test_model_requirements_hook_only_with_autolog(notebook: MakeNotebook) -> None:
+    from amlx_lab.notebook import preview_package
+
+    cells = ["from sklearn.linear_model import LinearRegression", "m = LinearRegression().fit([[0], [1]], [0, 1])"]
+    path = notebook(cells)
+    hooked = preview_package(path, cell=1).script
+    assert "_amlx_pin_model_requirements(_amlx_mlflow)  # MLflow's own inference costs seconds per model" in hooked
+    assert "_amlx_pin_model_requirements" not in preview_package(path, cell=1, options=PackageOptions(autolog=False)).script
+    assert "_amlx_pin_model_requirements" not in preview_package(notebook(["x = 1\nprint(x)"], name="plain.ipynb"), cell=0).script
+
+
+def _model_requirements(uri: str, run_id: str) -> tuple[list[str], str]:
+    """requirements.txt of the one model the run logged, and the sklearn flavor's serialization format."""
+    import mlflow
+    from mlflow.models import Model
+
+    client = mlflow.MlflowClient(uri)
+    (model,) = client.search_logged_models(experiment_ids=[client.get_run(run_id).info.experiment_id],
+                                           filter_string=f"source_run_id = '{run_id}'")
+    folder = Path(urlparse(model.artifact_location).path)
+    flavor = Model.load(str(folder / "MLmodel")).flavors["sklearn"]
+    lines = [line for line in (folder / "requirements.txt").read_text().splitlines() if line.strip()]
+    return lines, flavor["serialization_format"]
+
+
+@pytest.mark.slow
+def test_logged_model_lists_the_pinned_requirements(
+    notebook: MakeNotebook, tmp_path: Path, run_job: RunJob, mlflow_store: Callable[[Path], str]
+) -> None:
+    """Autolog's model takes requirements.txt's pins instead of MLflow's (slow) inference; without the file, MLflow infers."""
+    import mlflow
+    import mlflow.sklearn
+
+    cells = [
+        "import joblib\nfrom sklearn.datasets import load_iris\nfrom sklearn.linear_model import LogisticRegression",
+        "X, y = load_iris(return_X_y=True)\nclf = LogisticRegression(max_iter=500).fit(X, y)\njoblib.dump(clf, 'outputs/model.joblib')",
+    ]
+    package = build_package(notebook(cells), cell=1, out_dir=tmp_path / "pkg")
+    folder = Path(package.root)  # type: ignore[arg-type]
+    uri = mlflow_store(tmp_path)
+    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_EXPERIMENT_NAME": "pins"}
+
+    run_id = _runner_run(uri, "pins", tmp_path / "artifacts")
+    done = run_job(folder, env={**env, "MLFLOW_RUN_ID": run_id})
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines, serialization = _model_requirements(uri, run_id)
+    pinned = {r for r in package.requirements if not r.startswith("mlflow==")}
+    assert any(r.startswith("joblib==") for r in pinned)  # imported by the notebook; MLflow would not infer it
+    # MLflow itself adds its own pin first and the flavor's defaults (e.g. cloudpickle, which the model needs)
+    flavor_defaults = mlflow.sklearn.get_default_pip_requirements(
+        include_cloudpickle=serialization == "cloudpickle", include_skops=serialization == "skops"
+    )
+    assert lines[0] == f"mlflow=={mlflow.__version__}"
+    assert sorted(lines[1:]) == sorted(pinned | set(flavor_defaults))
+
+    (folder / "requirements.txt").unlink()  # e.g. a hand-made folder: MLflow's inference is left alone
+    run_id = _runner_run(uri, "pins", tmp_path / "artifacts")
+    done = run_job(folder, env={**env, "MLFLOW_RUN_ID": run_id})
+    assert done.returncode == 0, done.stderr[-3000:]
+    inferred, _ = _model_requirements(uri, run_id)
+    assert not any(r.startswith("joblib==") for r in inferred) and any(r.startswith("numpy==") for r in inferred)
