@@ -15,7 +15,7 @@ the kernel probe are loaded on first use, and mlflow is never imported here
 
 from __future__ import annotations
 
-from .data_files import PackageInput
+from .data_files import PackageInput, normalise_path
 from .errors import (
     AmbiguousCellError,
     CellNotFoundError,
@@ -59,5 +59,6 @@ __all__ = [
     "UndefinedNameError",
     "build_package",
     "load_package",
+    "normalise_path",
     "preview_package",
 ]
