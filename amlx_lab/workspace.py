@@ -142,6 +142,7 @@ class Workspace:
             autolog=request.autolog,
             base_dir=folder,
             kernel_python=request.environment,
+            job_inputs=tuple(request.inputs),  # a path given an input is never copied, so the input replaces it
         )
         return source, options
 
@@ -177,22 +178,15 @@ class Workspace:
         self, package: JobPackage, overrides: dict[str, str], *, base_dir: Path, confine: bool
     ) -> dict[str, str]:
         """Large files the code reads become job inputs; ``overrides`` may point them at data assets."""
+        from .notebook import normalise_path
+
         job_inputs = {i.path: i for i in package.inputs if i.mode == "job_input"}
-        copied = {i.path for i in package.inputs if i.mode == "copied"}
-        result: dict[str, str] = {}
-        for path, item in job_inputs.items():
-            result[(item.option or "").lstrip("-")] = item.source
+        result = {(i.option or "").lstrip("-"): i.source for i in job_inputs.values()}
         for key, ref in overrides.items():
-            if key in job_inputs:
-                name = (job_inputs[key].option or "").lstrip("-")
-            elif key in copied:
-                raise ValidationError(
-                    f"{key!r} is small enough to be copied into the job; it cannot be replaced by {ref!r} yet.",
-                    field=f"inputs.{key}",
-                )
-            else:
-                known = ", ".join(job_inputs) or "none"
-                raise ValidationError(f"The cell reads no job input {key!r}; its job inputs are: {known}.", field=f"inputs.{key}")
+            item = job_inputs.get(normalise_path(key))
+            if item is None:  # build_package already refused paths the cell does not read
+                raise ValidationError(f"The cell reads no job input {key!r}.", field=f"inputs.{key}")
+            name = (item.option or "").lstrip("-")
             if _is_asset_ref(ref):
                 result[name] = ref
             else:

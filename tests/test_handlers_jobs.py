@@ -326,3 +326,25 @@ async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetc
         running += delta
         peak = max(peak, running)
     assert peak <= 2, f"{peak} jobs ran at once with 2 compute slots"
+
+
+async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_dir: Path) -> None:
+    (jp_root_dir / "data").mkdir()
+    csv = jp_root_dir / "data" / "numbers.csv"
+    csv.write_text("x\n100\n200\n")
+    await api(jp_fetch, "data", method="POST", body={"name": "numbers", "path": "data/numbers.csv"})
+    csv.write_text("x\n1\n2\n")  # the notebook's own copy now differs from the registered asset
+    write_notebook(jp_root_dir / "sums.ipynb", "rows = open('data/numbers.csv').read().split()[1:]\nprint('sum', sum(map(int, rows)))")
+    body = {"notebook": "sums.ipynb", "cell": 0, "environment": BARE_PYTHON,
+            "inputs": {"data/numbers.csv": "azureml:numbers@latest"}}
+    preview = await api(jp_fetch, "jobs", "preview", method="POST", body=body)
+    assert [(i["path"], i["mode"]) for i in preview["inputs"]] == [("data/numbers.csv", "job_input")]
+    job = await api(jp_fetch, "jobs", method="POST", body=body)
+    assert (await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed"}))["status"] == "Completed"
+    assert "sum 300" in await read_logs_until(jp_fetch, job["name"], "sum ")
+    shown = await api(jp_fetch, "jobs", job["name"])
+    assert [i["asset"] for i in shown["inputs"]] == ["numbers:1"]
+
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, "jobs", method="POST", body={**body, "inputs": {"data/other.csv": "numbers:1"}})
+    assert caught.value.code == 400 and "data/numbers.csv" in error_of(caught.value)["message"]
