@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, render
-from .errors import AmlxError
+from .errors import AmlxError, ValidationError
 from .records import Job, to_jsonable
 from .submission import SubmitRequest, parse_assignments
 from .workspace import Workspace
@@ -76,7 +77,89 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--version")
     listing = data_verbs.add_parser("list", help="list data assets (all versions of NAME if given)")
     listing.add_argument("name", nargs="?")
+    _model_parser(verbs)
+    _endpoint_parser(verbs)
     return parser
+
+
+def _model_parser(verbs: Any) -> None:
+    model = verbs.add_parser("model", help="registered models")
+    actions = model.add_subparsers(dest="model_verb", metavar="ACTION")
+    actions.required = True
+    register = actions.add_parser("register", help="register a finished job's model as the next version of NAME")
+    register.add_argument("name")
+    register.add_argument("--job", required=True, help="the job that produced the model")
+    register.add_argument("--path", help="outputs/model.pkl, a folder in outputs, or mlflow:model (default: the obvious one)")
+    register.add_argument("--description")
+    register.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the version (repeatable)")
+    listing = actions.add_parser("list", help="list models (all versions of NAME if given)")
+    listing.add_argument("name", nargs="?")
+    show = actions.add_parser("show", help="show one version")
+    show.add_argument("model", metavar="NAME[:VERSION]")
+    download = actions.add_parser("download", help="write a version's file (or a zip of its folder)")
+    download.add_argument("model", metavar="NAME[:VERSION]")
+    download.add_argument("--to", default=".", metavar="DIR", help="folder to write into (default: here)")
+    candidates = actions.add_parser("candidates", help="what in a job can be registered")
+    candidates.add_argument("job")
+
+
+def _endpoint_parser(verbs: Any) -> None:
+    endpoint = verbs.add_parser("endpoint", help="online endpoints")
+    actions = endpoint.add_subparsers(dest="endpoint_verb", metavar="ACTION")
+    actions.required = True
+    create = actions.add_parser("create", help="create an endpoint with key auth")
+    create.add_argument("name")
+    create.add_argument("--description")
+    actions.add_parser("list", help="list endpoints")
+    show = actions.add_parser("show", help="show an endpoint and its deployments")
+    show.add_argument("name")
+    delete = actions.add_parser("delete", help="stop and delete an endpoint")
+    delete.add_argument("name")
+    keys = actions.add_parser("keys", help="print the endpoint's keys")
+    keys.add_argument("name")
+    keys.add_argument("--regenerate", choices=["primary", "secondary"], help="replace this key first")
+    deploy = actions.add_parser("deploy", help="deploy a model version to the endpoint (created if missing)")
+    deploy.add_argument("name")
+    deploy.add_argument("--model", required=True, metavar="NAME[:VERSION]")
+    deploy.add_argument("--deployment", help="deployment name (default: blue, then green, ...)")
+    deploy.add_argument("--traffic", type=int, help="percent once ready (default: 100 for the first deployment, else 0)")
+    deploy.add_argument("--score-script", help="a score.py with init() and run(raw_data)")
+    undeploy = actions.add_parser("delete-deployment", help="stop and delete one deployment")
+    undeploy.add_argument("name")
+    undeploy.add_argument("deployment")
+    traffic = actions.add_parser("traffic", help="split traffic, e.g. amlx endpoint traffic E blue=90 green=10")
+    traffic.add_argument("name")
+    traffic.add_argument("split", nargs="+", metavar="DEPLOYMENT=PERCENT")
+    invoke = actions.add_parser("invoke", help="score a JSON request body with the endpoint")
+    invoke.add_argument("name")
+    invoke.add_argument("--data", required=True, metavar="FILE", help="JSON file with the request body (- for stdin)")
+    invoke.add_argument("--deployment", help="send to this deployment instead of following the traffic split")
+    curl = actions.add_parser("curl", help="print the curl command (with the key) to call the endpoint")
+    curl.add_argument("name")
+
+
+def _model_ref(text: str) -> tuple[str, str]:
+    """``name`` or ``name:version`` -> (name, version or ``latest``)."""
+    name, sep, version = text.rpartition(":")
+    return (name, version) if sep and name else (text, "latest")
+
+
+def _percent(text: str, name: str) -> int:
+    if not text.strip().isdigit():
+        raise ValidationError(f"traffic for {name} must be a whole percent, got {text!r}.", field=f"traffic.{name}")
+    return int(text)
+
+
+def _read_json(path: str) -> Any:
+    """The request body from a JSON file (``-``: standard input)."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}.", field="--data") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(f"{path} is not valid JSON: {exc}.", field="--data") from None
 
 
 def _cell(text: str) -> int | str:
@@ -158,6 +241,82 @@ class Cli:
         assets = self.ws.list_data(a.name)
         self.out({"assets": assets}, render.data_text(assets))
         return 0
+
+    def model(self) -> int:
+        a = self.args
+        if a.model_verb == "register":
+            version = self.ws.register_model(
+                a.name, job=a.job, path=a.path, description=a.description,
+                tags=parse_assignments(a.tag, field_name="--tag"),
+            )
+            self.out(version, f"Registered {version.name} version {version.version} ({version.format}, from {version.source}).")
+        elif a.model_verb == "list" and a.name:
+            versions = self.ws.model_versions(a.name)
+            self.out({"name": a.name, "versions": versions}, render.model_versions_text(versions))
+        elif a.model_verb == "list":
+            models = self.ws.list_models()
+            self.out({"models": models}, render.models_text(models))
+        elif a.model_verb == "show":
+            version = self.ws.get_model(*_model_ref(a.model))
+            self.out(version, render.model_version_text(version))
+        elif a.model_verb == "download":
+            source, filename = self.ws.model_download(*_model_ref(a.model))
+            target = Path(a.to).expanduser() / filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            self.out({"path": str(target), "size": target.stat().st_size}, f"Wrote {target} ({target.stat().st_size:,} bytes).")
+        else:
+            candidates = self.ws.model_candidates(a.job)
+            rows = [[c.source, c.format, f"{c.size:,}"] for c in candidates]
+            text = render.table(["SOURCE", "FORMAT", "BYTES"], rows) if rows else f"Job {a.job} left no model."
+            self.out({"job": a.job, "candidates": candidates}, text)
+        return 0
+
+    def endpoint(self) -> int:
+        a = self.args
+        verb = a.endpoint_verb
+        if verb == "create":
+            endpoint = self.ws.create_endpoint(a.name, description=a.description)
+            self.out(endpoint, render.endpoint_text(endpoint))
+        elif verb == "list":
+            endpoints = self.ws.list_endpoints()
+            self.out({"endpoints": endpoints}, render.endpoints_text(endpoints))
+        elif verb == "show":
+            endpoint = self.ws.get_endpoint(a.name)
+            self.out(endpoint, render.endpoint_text(endpoint))
+        elif verb == "delete":
+            self.ws.delete_endpoint(a.name)
+            self.out({"deleted": a.name}, f"Deleted endpoint {a.name}.")
+        elif verb == "keys":
+            keys = self.ws.regenerate_key(a.name, a.regenerate) if a.regenerate else self.ws.endpoint_keys(a.name)
+            self.out(keys, f"primary:   {keys.primary_key}\nsecondary: {keys.secondary_key}")
+        elif verb == "deploy":
+            return self._deploy()
+        elif verb == "delete-deployment":
+            self.ws.delete_deployment(a.name, a.deployment)
+            self.out({"deleted": a.deployment}, f"Deleted deployment {a.deployment} of endpoint {a.name}.")
+        elif verb == "traffic":
+            split = {k: _percent(v, k) for k, v in parse_assignments(a.split, field_name="traffic").items()}
+            endpoint = self.ws.set_traffic(a.name, split)
+            self.out(endpoint, render.endpoint_text(endpoint))
+        elif verb == "invoke":
+            result = self.ws.invoke(a.name, _read_json(a.data), deployment=a.deployment)
+            self.out(result, render.invoke_text(result))
+            return 0 if result.status_code < 400 else 1
+        else:
+            command = self.ws.endpoint_curl(a.name)
+            self.out({"command": command}, command)
+        return 0
+
+    def _deploy(self) -> int:
+        """Create the endpoint if needed, then the deployment; exit 1 if it failed to start."""
+        a = self.args
+        endpoint = self.ws.deploy(
+            a.model, endpoint=a.name, deployment=a.deployment, traffic=a.traffic, score_script=a.score_script,
+            base_dir=Path.cwd(),
+        )
+        self.out(endpoint, render.endpoint_text(endpoint))
+        return 1 if any(d.status == "Failed" for d in endpoint.deployments) else 0
 
     def _follow(self, name: str, quiet: bool = False) -> int:
         """Print the log as it grows until the job ends; exit status 0 only for Completed."""

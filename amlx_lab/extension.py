@@ -56,6 +56,19 @@ class AmlxApp(ExtensionApp):
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
         # Build the local MLflow store ahead of the first job (in a detached process), off the start-up path.
         threading.Thread(target=self._warm_up_local, name="amlx-warm-up", daemon=True).start()
+        threading.Thread(
+            target=self._bring_back_deployments, args=(self.settings["amlx_workspace"],), name="amlx-reconcile", daemon=True
+        ).start()
+
+    def _bring_back_deployments(self, workspace: Workspace) -> None:
+        """Restart local deployments whose supervisor is gone (machine restart), off the start-up path."""
+        try:
+            restarted = workspace.reconcile_endpoints(target="local")
+        except Exception:  # never let this stop the server; the next endpoint read retries
+            self.log.exception("amlx_lab: could not bring local deployments back")
+            return
+        if restarted:
+            self.log.info("amlx_lab: bringing back %d deployment(s): %s", len(restarted), ", ".join(restarted))
 
     def _warm_up_local(self) -> None:
         try:

@@ -330,3 +330,136 @@ class DataAsset(Record):
     def ref(self) -> str:
         """The reference a job input uses, Azure style."""
         return f"azureml:{self.name}:{self.version}"
+
+
+# -- models ----------------------------------------------------------------------
+#
+# A registered model version is an immutable copy of a job's model files (a
+# pickle/joblib/skops file or an MLflow model folder) under the workspace, so
+# a deployment loads a folder that never changes.
+
+MODEL_FORMATS = ("mlflow", "pickle", "joblib", "skops")
+
+
+@dataclass(frozen=True)
+class ModelColumn(Record):
+    """One input column the model expects (types as MLflow names them: double, long, string, boolean, any)."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ModelVersion(Record):
+    """One registered version of a model.
+
+    ``source`` says where in the job it came from (``outputs/model.pkl`` or
+    ``mlflow:model``); ``path`` is the local folder of the immutable copy;
+    ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
+    input columns, for a test panel or a copyable curl.
+    """
+
+    name: str
+    version: str
+    job: str | None
+    source: str
+    format: str
+    path: str
+    size: int
+    description: str | None
+    tags: dict[str, str]
+    created_at: float
+    input_columns: tuple[ModelColumn, ...] | None = None
+    example: dict[str, Any] | None = None
+
+    @property
+    def ref(self) -> str:
+        """``name:version``, as a deployment names its model."""
+        return f"{self.name}:{self.version}"
+
+
+@dataclass(frozen=True)
+class ModelSummary(Record):
+    """A model in the list: its newest version and how many there are."""
+
+    name: str
+    latest_version: str
+    version_count: int
+    description: str | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ModelCandidate(Record):
+    """Something in a job that can be registered as a model (what a "register from a run" picker shows)."""
+
+    source: str  # "outputs/model.pkl", "outputs/model" (an MLflow folder) or "mlflow:model"
+    format: str
+    size: int
+
+
+# -- online endpoints --------------------------------------------------------------
+
+ENDPOINT_STATUSES = ("Creating", "Succeeded", "Failed", "Updating", "Deleting")
+DEPLOYMENT_STATUSES = ("Creating", "Succeeded", "Failed", "Restarting", "Stopped")
+
+
+@dataclass(frozen=True)
+class DeploymentStats(Record):
+    """Requests a deployment answered itself and their latency (recent window, else since it was created)."""
+
+    requests: int
+    errors: int
+    p50_ms: float | None
+    p99_ms: float | None
+
+
+@dataclass(frozen=True)
+class Deployment(Record):
+    """One model served by one scoring server process (restarted by its supervisor when it dies)."""
+
+    name: str
+    endpoint: str
+    model: str  # "name:version"
+    status: str  # one of DEPLOYMENT_STATUSES
+    port: int | None
+    deployment_uri: str | None  # this deployment's own port; the endpoint's scoring_uri routes by traffic
+    pid: int | None
+    restarts: int
+    last_error: str | None
+    started_at: float | None
+    stats: DeploymentStats | None = None
+    score_script: str | None = None
+    created_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint(Record):
+    """An online endpoint: a stable scoring URI with key auth, and the deployments behind it."""
+
+    name: str
+    auth_mode: str
+    description: str | None
+    scoring_uri: str
+    status: str  # one of ENDPOINT_STATUSES
+    traffic: dict[str, int]
+    deployments: tuple[Deployment, ...]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class EndpointKeys(Record):
+    """The endpoint's two keys. Never logged; ``repr`` hides them."""
+
+    primary_key: str = field(repr=False)
+    secondary_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class InvokeResult(Record):
+    """What the scoring server answered: status and body even for 4xx, so a caller can show its message."""
+
+    status_code: int
+    body: Any  # parsed JSON, or the text when it is not JSON
+    latency_ms: float
+    deployment: str | None  # from the azureml-model-deployment header

@@ -6,7 +6,16 @@ import html
 import time
 from collections.abc import Sequence
 
-from .records import DataAsset, HealthState, Job, WorkspaceInfo
+from .records import (
+    DataAsset,
+    Endpoint,
+    HealthState,
+    InvokeResult,
+    Job,
+    ModelSummary,
+    ModelVersion,
+    WorkspaceInfo,
+)
 
 _HEALTH_MARK = {HealthState.OK: "ok", HealthState.NOT_CONFIGURED: "not configured", HealthState.ERROR: "error"}
 
@@ -116,3 +125,85 @@ def data_text(assets: Sequence[DataAsset]) -> str:
         return "No data assets."
     rows = [[a.name, a.version, a.type, f"{a.size:,}", _when(a.created_at), a.description or ""] for a in assets]
     return table(["NAME", "VERSION", "TYPE", "BYTES", "CREATED", "DESCRIPTION"], rows)
+
+
+# -- models and endpoints (text, for the CLI) -----------------------------------------
+
+
+def models_text(models: Sequence[ModelSummary]) -> str:
+    if not models:
+        return "No models."
+    rows = [[m.name, m.latest_version, str(m.version_count), _when(m.updated_at), m.description or ""] for m in models]
+    return table(["NAME", "LATEST", "VERSIONS", "UPDATED", "DESCRIPTION"], rows)
+
+
+def model_versions_text(versions: Sequence[ModelVersion]) -> str:
+    rows = [[v.version, v.format, v.source, v.job or "-", f"{v.size:,}", _when(v.created_at)] for v in versions]
+    return table(["VERSION", "FORMAT", "SOURCE", "JOB", "BYTES", "CREATED"], rows)
+
+
+def model_version_text(version: ModelVersion) -> str:
+    lines = [
+        f"model:       {version.name}:{version.version}",
+        f"format:      {version.format}",
+        f"source:      {version.source}" + (f" of job {version.job}" if version.job else ""),
+        f"size:        {version.size:,} bytes",
+        f"path:        {version.path}",
+        f"created:     {_when(version.created_at)}",
+    ]
+    if version.description:
+        lines.append(f"description: {version.description}")
+    if version.tags:
+        lines.append("tags:        " + ", ".join(f"{k}={v}" for k, v in version.tags.items()))
+    if version.input_columns:
+        lines.append("inputs:      " + ", ".join(f"{c.name} ({c.type})" for c in version.input_columns))
+    return "\n".join(lines)
+
+
+def endpoints_text(endpoints: Sequence[Endpoint]) -> str:
+    if not endpoints:
+        return "No endpoints."
+    rows = [
+        [
+            e.name,
+            e.status,
+            e.scoring_uri,
+            ", ".join(f"{d.name}={e.traffic.get(d.name, 0)}% {d.model} {d.status}" for d in e.deployments) or "-",
+        ]
+        for e in endpoints
+    ]
+    return table(["NAME", "STATUS", "SCORING URI", "DEPLOYMENTS"], rows)
+
+
+def endpoint_text(endpoint: Endpoint) -> str:
+    lines = [
+        f"endpoint:    {endpoint.name} ({endpoint.status})",
+        f"scoring uri: {endpoint.scoring_uri}",
+        f"auth mode:   {endpoint.auth_mode}",
+        f"created:     {_when(endpoint.created_at)}",
+    ]
+    if endpoint.description:
+        lines.append(f"description: {endpoint.description}")
+    if not endpoint.deployments:
+        lines.append("deployments: none yet")
+        return "\n".join(lines)
+    rows = []
+    for d in endpoint.deployments:
+        stats = d.stats
+        latency = "-" if stats is None or stats.p50_ms is None else f"{stats.p50_ms:g}/{stats.p99_ms:g} ms"
+        rows.append([
+            d.name, f"{endpoint.traffic.get(d.name, 0)}%", d.model, d.status, str(d.pid or "-"), str(d.restarts),
+            "0" if stats is None else str(stats.requests), latency,
+        ])
+    lines += ["", table(["DEPLOYMENT", "TRAFFIC", "MODEL", "STATUS", "PID", "RESTARTS", "REQUESTS", "P50/P99"], rows)]
+    lines += [f"{d.name}: last error: {d.last_error}" for d in endpoint.deployments if d.last_error]
+    return "\n".join(lines)
+
+
+def invoke_text(result: InvokeResult) -> str:
+    """The scoring server's answer as JSON (or text), then its status line."""
+    import json
+
+    body = result.body if isinstance(result.body, str) else json.dumps(result.body, indent=2)
+    served = f" from {result.deployment}" if result.deployment else ""
+    return f"{body}\n# HTTP {result.status_code}{served} in {result.latency_ms:.1f} ms"

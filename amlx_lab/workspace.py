@@ -19,12 +19,16 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .backends.base import Backend
 from .config import TARGETS, AmlxConfig
-from .errors import ValidationError
+from .errors import ConflictError, NotFoundError, ValidationError
 from .paths import resolve_user_path
 from .records import (
     CodePackage,
     DataAsset,
+    Deployment,
+    Endpoint,
+    EndpointKeys,
     ExperimentSummary,
+    InvokeResult,
     FileEntry,
     Job,
     JobChanges,
@@ -32,6 +36,9 @@ from .records import (
     JobSpec,
     LogChunk,
     MetricPoint,
+    ModelCandidate,
+    ModelSummary,
+    ModelVersion,
     TargetSummary,
     WorkspaceInfo,
 )
@@ -265,6 +272,167 @@ class Workspace:
 
     def get_data(self, name: str, version: str | int = "latest", *, target: str | None = None) -> DataAsset:
         return self.backend(target).get_data(name, version)
+
+    # -- models ----------------------------------------------------------------------------
+
+    def _capable(self, target: str | None, feature: str) -> Backend:
+        """The backend, if it has ``feature`` (``models``, ``endpoints``); else a 409 saying so."""
+        backend = self.backend(target)
+        if not getattr(backend.capabilities(), feature):
+            raise ConflictError(
+                f"The {backend.label} target does not support {feature} yet; use the local target.",
+                details={"target": backend.name, "feature": feature},
+            )
+        return backend
+
+    def register_model(
+        self,
+        name: str,
+        *,
+        job: str,
+        path: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+        target: str | None = None,
+    ) -> ModelVersion:
+        """Register a finished job's model as the next version of ``name``.
+
+        ``path``: a file or folder in the job's outputs (``model.pkl`` or
+        ``outputs/model.pkl``), ``mlflow:model`` for what autolog logged, or
+        ``None`` for the obvious one (a 400 lists the candidates when there are several).
+        """
+        return self._capable(target, "models").register_model(
+            name, job=job, path=path, description=description, tags=tags
+        )
+
+    def list_models(self, *, target: str | None = None) -> tuple[ModelSummary, ...]:
+        return self._capable(target, "models").list_models()
+
+    def get_model(self, name: str, version: str | int = "latest", *, target: str | None = None) -> ModelVersion:
+        return self._capable(target, "models").get_model(name, version)
+
+    def model_versions(self, name: str, *, target: str | None = None) -> tuple[ModelVersion, ...]:
+        return self._capable(target, "models").model_versions(name)
+
+    def model_candidates(self, job: str, *, target: str | None = None) -> tuple[ModelCandidate, ...]:
+        return self._capable(target, "models").model_candidates(job)
+
+    def model_download(self, name: str, version: str | int = "latest", *, target: str | None = None) -> tuple[Path, str]:
+        """A local file with the version (the model file, or a zip of its folder) and the name to save it as."""
+        return self._capable(target, "models").model_download(name, version)
+
+    # -- online endpoints --------------------------------------------------------------------
+
+    def create_endpoint(
+        self, name: str, *, auth_mode: str = "key", description: str | None = None, target: str | None = None
+    ) -> Endpoint:
+        return self._capable(target, "endpoints").create_endpoint(name, auth_mode=auth_mode, description=description)
+
+    def list_endpoints(self, *, target: str | None = None) -> tuple[Endpoint, ...]:
+        return self._capable(target, "endpoints").list_endpoints()
+
+    def get_endpoint(self, name: str, *, target: str | None = None) -> Endpoint:
+        return self._capable(target, "endpoints").get_endpoint(name)
+
+    def delete_endpoint(self, name: str, *, target: str | None = None) -> None:
+        """Stop the endpoint's scoring processes and remove it with its keys."""
+        self._capable(target, "endpoints").delete_endpoint(name)
+
+    def endpoint_keys(self, name: str, *, target: str | None = None) -> EndpointKeys:
+        return self._capable(target, "endpoints").endpoint_keys(name)
+
+    def regenerate_key(self, name: str, which: str, *, target: str | None = None) -> EndpointKeys:
+        return self._capable(target, "endpoints").regenerate_key(name, which)
+
+    def create_deployment(
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: str | os.PathLike[str] | None = None,
+        base_dir: Path | None = None,
+        confine: bool = False,
+        target: str | None = None,
+    ) -> Deployment:
+        """Deploy ``model`` (``name`` = latest, or ``name:version``) to an endpoint.
+
+        ``score_script`` (Azure's ``init()``/``run()``) is relative to ``base_dir``
+        (the notebook folder; confined to it for REST). Returns once the server
+        is ready, or Failed with the reason.
+        """
+        backend = self._capable(target, "endpoints")
+        script = None
+        if score_script is not None:
+            if not isinstance(score_script, (str, os.PathLike)) or not os.fspath(score_script):
+                raise ValidationError("score_script must be the path of a .py file.", field="score_script")
+            script = resolve_user_path(score_script, base=base_dir or Path.cwd(), field="score_script", confine=confine)
+            if not script.is_file() or script.suffix != ".py":
+                raise ValidationError(f"score_script {os.fspath(score_script)!r} must be a .py file.", field="score_script")
+        return backend.create_deployment(endpoint, name, model=model, traffic=traffic, score_script=script)
+
+    def get_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> Deployment:
+        for deployment in self.get_endpoint(endpoint, target=target).deployments:
+            if deployment.name == name:
+                return deployment
+        raise NotFoundError(
+            f"Endpoint {endpoint} has no deployment named {name!r}.", details={"endpoint": endpoint, "deployment": name}
+        )
+
+    def delete_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> None:
+        self._capable(target, "endpoints").delete_deployment(endpoint, name)
+
+    def set_traffic(self, endpoint: str, traffic: dict[str, int], *, target: str | None = None) -> Endpoint:
+        return self._capable(target, "endpoints").set_traffic(endpoint, traffic)
+
+    def invoke(
+        self, endpoint: str, payload: Any, *, deployment: str | None = None, target: str | None = None
+    ) -> InvokeResult:
+        """Score ``payload`` through the endpoint's scoring URI with its key; 4xx answers come back as results."""
+        return self._capable(target, "endpoints").invoke(endpoint, payload, deployment=deployment)
+
+    def endpoint_curl(self, endpoint: str, payload: Any = None, *, target: str | None = None) -> str:
+        """The curl command (scoring URI, primary key, example payload) to copy; never log it."""
+        return self._capable(target, "endpoints").endpoint_curl(endpoint, payload)
+
+    def deploy(
+        self,
+        model: str,
+        *,
+        endpoint: str,
+        deployment: str | None = None,
+        traffic: int | None = None,
+        score_script: str | os.PathLike[str] | None = None,
+        base_dir: Path | None = None,
+        target: str | None = None,
+    ) -> Endpoint:
+        """Create the endpoint if missing and deploy ``model`` to it; returns the endpoint.
+
+        The first deployment is ``blue`` with all traffic; later ones default to
+        the next free of ``green``, ``deployment-3``... with no traffic (try it,
+        then ``set_traffic``). A deployment that could not start is in the
+        endpoint with status Failed and its ``last_error``.
+        """
+        backend = self._capable(target, "endpoints")
+        try:
+            current = backend.get_endpoint(endpoint)
+        except NotFoundError:
+            current = backend.create_endpoint(endpoint)
+        if deployment is None:
+            taken = {d.name for d in current.deployments}
+            options = ["blue", "green", *(f"deployment-{i}" for i in range(3, len(taken) + 4))]
+            deployment = next(n for n in options if n not in taken)
+        self.create_deployment(
+            endpoint, deployment, model=model, traffic=traffic, score_script=score_script, base_dir=base_dir, target=target
+        )
+        return backend.get_endpoint(endpoint)
+
+    def reconcile_endpoints(self, *, target: str | None = None) -> tuple[str, ...]:
+        """Bring back deployments whose supervisor is gone (local target; called at server start)."""
+        backend = self.backend(target)
+        reconcile = getattr(backend, "reconcile_endpoints", None)
+        return reconcile() if reconcile is not None and backend.capabilities().endpoints else ()
 
     def close(self) -> None:
         with self._lock:

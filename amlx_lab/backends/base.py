@@ -19,9 +19,25 @@ Jobs and data assets (issue 4), with the azure-ai-ml call each maps to:
 ``register_data`` etc.         ``data.create_or_update(Data(type=uri_file))``
 =============================  =================================================
 
+Models and online endpoints (issue 5):
+
+=============================  =================================================
+``register_model``             ``models.create_or_update(Model(path="azureml://jobs/<job>/outputs/artifacts/paths/..."))``
+``list_models`` / ``get_model``  ``models.list`` / ``models.get``
+``model_candidates``           ``jobs.download`` listing + the run's MLflow models
+``model_download``             ``models.download``
+``create_endpoint`` etc.       ``online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(auth_mode="key"))``
+``endpoint_keys`` / ``regenerate_key``  ``online_endpoints.get_keys`` / ``begin_regenerate_keys``
+``create_deployment``          ``online_deployments.begin_create_or_update(ManagedOnlineDeployment)``
+``set_traffic``                ``endpoint.traffic = {...}`` + ``begin_create_or_update``
+``invoke``                     POST to ``scoring_uri`` with the key (not ``online_endpoints.invoke``)
+=============================  =================================================
+
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
 ``NotFoundError``; bad argument ``ValidationError`` naming the field;
-cancelling a finished job ``ConflictError``.
+cancelling a finished job ``ConflictError``; a name taken or traffic to a
+missing deployment ``ConflictError``; a scoring server that cannot be reached
+``UpstreamError``.
 """
 
 from __future__ import annotations
@@ -29,21 +45,28 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..records import (
     Capabilities,
     CodePackage,
     DataAsset,
+    Deployment,
+    Endpoint,
+    EndpointKeys,
     ExperimentSummary,
     FileEntry,
     Health,
+    InvokeResult,
     Job,
     JobChanges,
     JobPage,
     JobSpec,
     LogChunk,
     MetricPoint,
+    ModelCandidate,
+    ModelSummary,
+    ModelVersion,
 )
 
 
@@ -147,4 +170,83 @@ class Backend(Protocol):
 
     def get_data(self, name: str, version: str | int = "latest") -> DataAsset:
         """One version of an asset (``latest``: the newest)."""
+        ...
+
+    # -- models (when ``capabilities().models``) ------------------------------------
+
+    def register_model(
+        self,
+        name: str,
+        *,
+        job: str,
+        path: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Register a finished job's model (``outputs/...`` or ``mlflow:<name>``; ``None``: the obvious one)
+        as the next version of ``name``."""
+        ...
+
+    def list_models(self) -> tuple[ModelSummary, ...]:
+        """Every model with its newest version."""
+        ...
+
+    def get_model(self, name: str, version: str | int = "latest") -> ModelVersion:
+        """One version of a model (``latest``: the newest)."""
+        ...
+
+    def model_versions(self, name: str) -> tuple[ModelVersion, ...]:
+        """Every version of ``name``, newest first."""
+        ...
+
+    def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        """What in a job could be registered as a model."""
+        ...
+
+    def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
+        """A local file holding the version (its model file, or a zip) and the name to save it as."""
+        ...
+
+    # -- online endpoints (when ``capabilities().endpoints``) ----------------------------
+
+    def create_endpoint(self, name: str, *, auth_mode: str = "key", description: str | None = None) -> Endpoint:
+        """A new endpoint with two keys and a scoring URI; 409 if the name is taken."""
+        ...
+
+    def list_endpoints(self) -> tuple[Endpoint, ...]:
+        ...
+
+    def get_endpoint(self, name: str) -> Endpoint:
+        ...
+
+    def delete_endpoint(self, name: str) -> None:
+        """Stop every deployment and forget the endpoint and its keys."""
+        ...
+
+    def endpoint_keys(self, name: str) -> EndpointKeys:
+        ...
+
+    def regenerate_key(self, name: str, which: str) -> EndpointKeys:
+        """A new ``primary`` or ``secondary`` key; the other stays valid."""
+        ...
+
+    def create_deployment(
+        self, endpoint: str, name: str, *, model: str, traffic: int | None = None, score_script: Path | None = None
+    ) -> Deployment:
+        """Serve ``model`` (``name`` or ``name:version``); returns once ready or Failed with the reason."""
+        ...
+
+    def delete_deployment(self, endpoint: str, name: str) -> None:
+        ...
+
+    def set_traffic(self, endpoint: str, traffic: dict[str, int]) -> Endpoint:
+        """Whole percentages per existing deployment, summing to 100."""
+        ...
+
+    def invoke(self, endpoint: str, payload: Any, *, deployment: str | None = None) -> InvokeResult:
+        """POST the payload to the scoring URI with the key; any HTTP status comes back as a result."""
+        ...
+
+    def endpoint_curl(self, endpoint: str, payload: Any = None) -> str:
+        """The curl command a user can copy (contains the primary key)."""
         ...

@@ -6,6 +6,18 @@ from typing import Any
 
 from .base import UnknownRouteHandler
 from .data import ASSET, DataAssetHandler, DataHandler
+from .endpoints import (
+    DEPLOYMENT,
+    ENDPOINT,
+    CurlHandler,
+    DeploymentHandler,
+    DeploymentsHandler,
+    EndpointHandler,
+    EndpointsHandler,
+    InvokeHandler,
+    KeysHandler,
+    TrafficHandler,
+)
 from .jobs import (
     JOB,
     CancelHandler,
@@ -19,6 +31,15 @@ from .jobs import (
     OutputFileHandler,
     OutputsHandler,
     PreviewHandler,
+)
+from .models import (
+    MODEL,
+    VERSION,
+    ModelCandidatesHandler,
+    ModelDownloadHandler,
+    ModelHandler,
+    ModelsHandler,
+    ModelVersionHandler,
 )
 from .workspace import WorkspaceHandler
 
@@ -42,5 +63,18 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}/code", CodeHandler),
         ("/data", DataHandler),
         (f"/data/{ASSET}", DataAssetHandler),
+        (f"/jobs/{JOB}/model-candidates", ModelCandidatesHandler),
+        ("/models", ModelsHandler),
+        (f"/models/{MODEL}", ModelHandler),
+        (f"/models/{MODEL}/versions/{VERSION}", ModelVersionHandler),
+        (f"/models/{MODEL}/versions/{VERSION}/download", ModelDownloadHandler),
+        ("/endpoints", EndpointsHandler),
+        (f"/endpoints/{ENDPOINT}", EndpointHandler),
+        (f"/endpoints/{ENDPOINT}/keys", KeysHandler),
+        (f"/endpoints/{ENDPOINT}/deployments", DeploymentsHandler),
+        (f"/endpoints/{ENDPOINT}/deployments/{DEPLOYMENT}", DeploymentHandler),
+        (f"/endpoints/{ENDPOINT}/traffic", TrafficHandler),
+        (f"/endpoints/{ENDPOINT}/invoke", InvokeHandler),
+        (f"/endpoints/{ENDPOINT}/curl", CurlHandler),
     ]
     return [(API_PREFIX + path, handler) for path, handler in table] + [(rf"{API_PREFIX}/(.*)", UnknownRouteHandler)]

@@ -2,7 +2,8 @@
 
 ``LocalBackend`` only composes the pieces (see ``layout.py`` for the folder,
 ``store.py`` for the index, ``jobs.py`` for submit, ``supervisor.py`` for
-running, ``listing.py`` for reads, ``data_assets.py`` for data). Nothing here
+running, ``listing.py`` for reads, ``data_assets.py`` for data, ``models.py``
+for the model registry, ``endpoints.py`` for online endpoints). Nothing here
 imports MLflow at import time, and only ``metric_history`` may import it at
 all (as a fallback when the store's tables are not the expected shape).
 """
@@ -23,6 +24,13 @@ from ...records import (
     Capabilities,
     CodePackage,
     DataAsset,
+    Deployment,
+    Endpoint,
+    EndpointKeys,
+    InvokeResult,
+    ModelCandidate,
+    ModelSummary,
+    ModelVersion,
     ExperimentSummary,
     FileEntry,
     Health,
@@ -37,8 +45,10 @@ from ...records import (
 )
 from . import files, job_index, listing
 from .data_assets import DataAssets
+from .endpoints import Endpoints
 from .jobs import Submitter
 from .layout import Layout
+from .models import ModelRegistry
 from .names import check_job_name
 from .procs import spawn_detached
 from .reconcile import reconcile, supervisor_alive
@@ -47,6 +57,7 @@ from .tracking import open_reader
 
 DEFAULT_CANCEL_GRACE = 10.0
 DEFAULT_LOG_CHUNK = 64 * 1024
+ENDPOINT_RECONCILE_EVERY = 2.0  # reads bring a lost deployment back within this (a query and a flock probe each)
 
 
 class LocalBackend:
@@ -71,6 +82,7 @@ class LocalBackend:
         self._store: Store | None = None
         self._lock = threading.Lock()
         self._last_reconcile = 0.0
+        self._last_endpoint_reconcile = 0.0
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -86,6 +98,14 @@ class LocalBackend:
     def data(self) -> DataAssets:
         return DataAssets(self.store, self.layout)
 
+    @property
+    def models(self) -> ModelRegistry:
+        return ModelRegistry(self.store, self.layout)
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(self.store, self.layout, self.models)
+
     def _maybe_reconcile(self) -> None:
         """Reads notice dead supervisors on their own, at most every ``reconcile_every`` seconds."""
         if time.monotonic() - self._last_reconcile >= self.reconcile_every:
@@ -95,7 +115,9 @@ class LocalBackend:
         return str(self.root)
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(jobs=True, data_assets=True, compute_targets=("local",), live_updates="long-poll")
+        return Capabilities(
+            jobs=True, models=True, endpoints=True, data_assets=True, compute_targets=("local",), live_updates="long-poll"
+        )
 
     def health(self) -> Health:
         """Usable when the folder exists (it is created here), is writable and its index opens."""
@@ -309,3 +331,92 @@ class LocalBackend:
     def resolve_input(self, ref: str) -> Path:
         """The local path a job input reference (asset or file) stands for."""
         return self.data.resolve(ref)[0]
+
+    # -- models ------------------------------------------------------------------------------
+
+    def register_model(
+        self,
+        name: str,
+        *,
+        job: str,
+        path: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Copy a finished job's model in as the next version of ``name`` (see ``model_sources.choose``)."""
+        return self.models.register(name, job=job, path=path, description=description, tags=tags)
+
+    def list_models(self) -> tuple[ModelSummary, ...]:
+        return self.models.list()
+
+    def get_model(self, name: str, version: str | int = "latest") -> ModelVersion:
+        return self.models.get(name, version)
+
+    def model_versions(self, name: str) -> tuple[ModelVersion, ...]:
+        return self.models.versions(name)
+
+    def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        return self.models.candidates(job)
+
+    def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
+        """A local file to send for a version (the model file, or a zip of its folder) and its name."""
+        return self.models.download(name, version)
+
+    # -- online endpoints -------------------------------------------------------------------
+
+    def reconcile_endpoints(self) -> tuple[str, ...]:
+        """Start a supervisor for every wanted deployment that has none (after a reboot, a crash)."""
+        self._last_endpoint_reconcile = time.monotonic()
+        if not self.layout.index_db.exists():
+            return ()
+        return self.endpoints.reconcile()
+
+    def _maybe_reconcile_endpoints(self) -> None:
+        if time.monotonic() - self._last_endpoint_reconcile >= min(self.reconcile_every, ENDPOINT_RECONCILE_EVERY):
+            self.reconcile_endpoints()
+
+    def create_endpoint(self, name: str, *, auth_mode: str = "key", description: str | None = None) -> Endpoint:
+        return self.endpoints.create(name, auth_mode=auth_mode, description=description)
+
+    def list_endpoints(self) -> tuple[Endpoint, ...]:
+        self._maybe_reconcile_endpoints()
+        return self.endpoints.list()
+
+    def get_endpoint(self, name: str) -> Endpoint:
+        self._maybe_reconcile_endpoints()
+        return self.endpoints.get(name)
+
+    def delete_endpoint(self, name: str) -> None:
+        self.endpoints.delete(name)
+
+    def endpoint_keys(self, name: str) -> EndpointKeys:
+        return self.endpoints.keys(name)
+
+    def regenerate_key(self, name: str, which: str) -> EndpointKeys:
+        return self.endpoints.regenerate_key(name, which)
+
+    def create_deployment(
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: Path | None = None,
+    ) -> Deployment:
+        """Serve model ``name[:version]`` as deployment ``name``; returns once ready (or Failed with the reason)."""
+        version = self.models.resolve(model)
+        return self.endpoints.create_deployment(endpoint, name, model=version, traffic=traffic, score_script=score_script)
+
+    def delete_deployment(self, endpoint: str, name: str) -> None:
+        self.endpoints.delete_deployment(endpoint, name)
+
+    def set_traffic(self, endpoint: str, traffic: dict[str, int]) -> Endpoint:
+        return self.endpoints.set_traffic(endpoint, traffic)
+
+    def invoke(self, endpoint: str, payload: Any, *, deployment: str | None = None) -> InvokeResult:
+        self._maybe_reconcile_endpoints()
+        return self.endpoints.invoke(endpoint, payload, deployment=deployment)
+
+    def endpoint_curl(self, endpoint: str, payload: Any = None) -> str:
+        return self.endpoints.curl(endpoint, payload)

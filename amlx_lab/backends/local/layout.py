@@ -11,6 +11,9 @@ root with this class, so a folder layout change is made here only::
     <root>/jobs/<name>/logs/std_log.txt the job's stdout and stderr
     <root>/jobs/<name>/supervisor.lock  held by the job's supervisor while it lives
     <root>/data/<name>/<version>/       data asset copies
+    <root>/models/<name>/<version>/     registered model versions (immutable copies)
+    <root>/endpoints/<name>/            keys.json (0600), routing.json, deployments/<name>/
+                                        (state, stats, logs, supervisor.lock of one scoring server)
     <root>/slots/<compute>/slot-<i>.lock compute slots (flock)
     <root>/locks/                       locks guarding one-time creation (MLflow store, experiments)
     <root>/logs/                        logs of workspace-level helpers
@@ -92,6 +95,29 @@ class Layout:
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    def model_dir(self, name: str) -> Path:
+        return self.models_dir / name
+
+    @property
+    def endpoints_dir(self) -> Path:
+        return self.root / "endpoints"
+
+    def endpoint_dir(self, name: str) -> Path:
+        return self.endpoints_dir / name
+
+    def endpoint_keys(self, name: str) -> Path:
+        return self.endpoint_dir(name) / "keys.json"
+
+    def endpoint_routing(self, name: str) -> Path:
+        return self.endpoint_dir(name) / "routing.json"
+
+    def deployment_dir(self, endpoint: str, name: str) -> Path:
+        return self.endpoint_dir(endpoint) / "deployments" / name
 
     def slots_dir(self, compute: str) -> Path:
         return self.root / "slots" / compute

@@ -99,8 +99,68 @@ CREATE TABLE data_assets (
 CREATE INDEX data_assets_by_name ON data_assets (name, seq);
 """
 
+# Version 2: the model registry and online endpoints (issue 5). Only adds
+# tables, so a version-1 workspace keeps its jobs and data as they are.
+_SCHEMA_V2 = """
+CREATE TABLE models (
+    name        TEXT PRIMARY KEY,
+    description TEXT,                                  -- of the newest version that has one
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL
+);
+
+CREATE TABLE model_versions (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL REFERENCES models (name) ON DELETE CASCADE,
+    version       INTEGER NOT NULL,                    -- 1, 2, ... per name
+    job           TEXT,                                -- the job it was registered from
+    source        TEXT NOT NULL,                       -- outputs/model.pkl, mlflow:model
+    format        TEXT NOT NULL,                       -- mlflow, pickle, joblib, skops
+    path          TEXT NOT NULL,                       -- the immutable copy (a folder)
+    size          INTEGER NOT NULL,
+    description   TEXT,
+    tags          TEXT NOT NULL DEFAULT '{}',          -- JSON
+    input_columns TEXT,                                -- JSON [{name, type}] or NULL
+    example       TEXT,                                -- JSON request body or NULL
+    mlflow_run_id TEXT,
+    created_at    REAL NOT NULL,
+    UNIQUE (name, version)
+);
+
+CREATE TABLE endpoints (
+    name        TEXT PRIMARY KEY,
+    auth_mode   TEXT NOT NULL,
+    description TEXT,
+    port        INTEGER NOT NULL,                      -- the scoring URI's port, fixed for the endpoint's life
+    traffic     TEXT NOT NULL DEFAULT '{}',            -- JSON {deployment: percent}
+    deleting    INTEGER NOT NULL DEFAULT 0,
+    created_at  REAL NOT NULL
+);
+
+CREATE TABLE deployments (
+    endpoint         TEXT NOT NULL REFERENCES endpoints (name) ON DELETE CASCADE,
+    name             TEXT NOT NULL,
+    model_name       TEXT NOT NULL,
+    model_version    TEXT NOT NULL,
+    model_path       TEXT NOT NULL,
+    score_script     TEXT,                             -- the deployment's snapshot of score.py
+    port             INTEGER NOT NULL,                 -- its own port, kept across restarts while free
+    desired          TEXT NOT NULL DEFAULT 'running',  -- running | deleted
+    status           TEXT NOT NULL,                    -- Creating, Succeeded, Failed, Restarting, Stopped
+    server_pid       INTEGER,
+    restarts         INTEGER NOT NULL DEFAULT 0,
+    last_error       TEXT,
+    started_at       REAL,
+    supervisor_pid   INTEGER,
+    supervisor_start INTEGER,                          -- /proc start time: guards PID reuse
+    spawned_at       REAL,
+    created_at       REAL NOT NULL,
+    PRIMARY KEY (endpoint, name)
+);
+"""
+
 # Index i holds the script that brings the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,260 @@
+"""The local model registry: named, auto-versioned, immutable copies of a job's model.
+
+Why copies: a deployment must load files that never change, even if the job
+folder or the MLflow run is deleted, and a read of the registry must need no
+MLflow import. Each version is copied to ``<ws>/models/<name>/<version>/`` (an
+MLflow model folder keeps its layout, with ``MLmodel`` at the top; a pickle
+keeps its file name, with ``input_schema.json`` if the job wrote one), then
+recorded in ``amlx.db`` in the transaction that picks the version number, so
+two registrations at once get 1 and 2, never the same number.
+
+Mirroring into MLflow's own model registry is left out on purpose: it would
+cost an MLflow import per registration and nothing here reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ...errors import ConflictError, NotFoundError, ValidationError
+from ...records import ModelCandidate, ModelColumn, ModelSummary, ModelVersion
+from . import job_index
+from .layout import Layout
+from .model_inspect import inspect
+from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, folder_size
+from .names import check_asset_name, check_job_name
+from .store import Store
+
+MAX_DESCRIPTION = 5000
+MAX_TAGS = 50
+
+
+def check_tags(tags: object, *, field: str = "tags") -> dict[str, str]:
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict) or len(tags) > MAX_TAGS:
+        raise ValidationError(f"{field} must be an object of at most {MAX_TAGS} text values.", field=field)
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key or len(key) > 255 or not isinstance(value, str) or len(value) > 5000:
+            raise ValidationError(f"{field}.{key} must be text (keys up to 255 characters).", field=f"{field}.{key}")
+    return dict(tags)
+
+
+def check_description(description: object) -> str | None:
+    if description is not None and (not isinstance(description, str) or len(description) > MAX_DESCRIPTION):
+        raise ValidationError(f"description must be text of at most {MAX_DESCRIPTION} characters.", field="description")
+    return description or None
+
+
+def parse_version(version: object, *, field: str = "version") -> int | None:
+    """``latest`` -> ``None``; ``"3"`` or ``3`` -> 3; anything else is a 400."""
+    if version is None or version == "latest":
+        return None
+    text = str(version) if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
+    if not text.isdigit() or int(text) < 1:
+        raise ValidationError(f"{version!r} is not a model version: use a whole number or 'latest'.", field=field)
+    return int(text)
+
+
+def _record(row: sqlite3.Row) -> ModelVersion:
+    columns = None
+    if row["input_columns"] is not None:
+        columns = tuple(ModelColumn(**c) for c in json.loads(row["input_columns"]))
+    return ModelVersion(
+        name=row["name"],
+        version=str(row["version"]),
+        job=row["job"],
+        source=row["source"],
+        format=row["format"],
+        path=row["path"],
+        size=row["size"],
+        description=row["description"],
+        tags=json.loads(row["tags"]),
+        created_at=row["created_at"],
+        input_columns=columns,
+        example=None if row["example"] is None else json.loads(row["example"]),
+    )
+
+
+class ModelRegistry:
+    """Registration, listing and downloads of model versions in one local workspace."""
+
+    def __init__(self, store: Store, layout: Layout) -> None:
+        self.store = store
+        self.layout = layout
+
+    # -- what a job offers ------------------------------------------------------------
+
+    def _finished_job(self, job: str) -> sqlite3.Row:
+        check_job_name(job)
+        row = job_index.get_row(self.store, job)
+        if row["status"] in job_index.ACTIVE:
+            raise ConflictError(
+                f"Job {job} is {row['status']}; register its model once it has finished.",
+                details={"job": job, "status": row["status"]},
+            )
+        return row
+
+    def candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        """Every model the job left: MLflow models of its run(s), then model files and folders in outputs."""
+        check_job_name(job)
+        row = job_index.get_row(self.store, job)
+        return tuple(s.candidate() for s in all_sources(self.layout, job, row["mlflow_run_id"]))
+
+    # -- write -------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        *,
+        job: str,
+        path: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Copy the job's model in as the next version of ``name`` (see ``model_sources.choose`` for ``path``)."""
+        check_asset_name(name, kind="model")
+        description = check_description(description)
+        tags = check_tags(tags)
+        row = self._finished_job(job)
+        source = choose(self.layout, job, row["mlflow_run_id"], path)
+        folder = self.layout.model_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = folder / f".staging-{secrets.token_hex(6)}"
+        try:
+            _copy(source, staging)
+            size = folder_size(staging)
+            columns, example = inspect(staging, source.format)
+            version = self._record(name, job, source, staging, size, description, tags, columns, example)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return self.get(name, version)
+
+    def _record(
+        self,
+        name: str,
+        job: str,
+        source: ModelSource,
+        staging: Path,
+        size: int,
+        description: str | None,
+        tags: dict[str, str],
+        columns: tuple[ModelColumn, ...] | None,
+        example: dict[str, Any] | None,
+    ) -> int:
+        now = time.time()
+        with self.store.write() as tx:
+            latest = tx.execute("SELECT MAX(version) FROM model_versions WHERE name = ?", (name,)).fetchone()[0]
+            version = int(latest or 0) + 1
+            final = self.layout.model_dir(name) / str(version)
+            if final.exists():  # left by a registration that crashed before recording it
+                shutil.rmtree(final)
+            os.replace(staging, final)
+            tx.execute(
+                "INSERT INTO models (name, description, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
+                "description = COALESCE(excluded.description, models.description)",
+                (name, description, now, now),
+            )
+            tx.execute(
+                "INSERT INTO model_versions (name, version, job, source, format, path, size, description, tags, "
+                "input_columns, example, mlflow_run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name, version, job, source.source, source.format, str(final), size, description,
+                    json.dumps(tags), None if columns is None else json.dumps([c.to_dict() for c in columns]),
+                    None if example is None else json.dumps(example), source.mlflow_run_id, now,
+                ),
+            )
+        return version
+
+    # -- read --------------------------------------------------------------------------
+
+    def list(self) -> tuple[ModelSummary, ...]:
+        """Every model with its newest version, most recently updated first."""
+        rows = self.store.query(
+            "SELECT m.name, m.description, m.updated_at, MAX(v.version) AS latest, COUNT(v.seq) AS n "
+            "FROM models m JOIN model_versions v ON v.name = m.name GROUP BY m.name ORDER BY m.updated_at DESC, m.name"
+        )
+        return tuple(
+            ModelSummary(
+                name=r["name"], latest_version=str(r["latest"]), version_count=r["n"],
+                description=r["description"], updated_at=r["updated_at"],
+            )
+            for r in rows
+        )
+
+    def versions(self, name: str) -> tuple[ModelVersion, ...]:
+        """All versions of ``name``, newest first."""
+        check_asset_name(name, kind="model")
+        rows = self.store.query("SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC", (name,))
+        if not rows:
+            raise NotFoundError(f"There is no model named {name!r}.", details={"name": name})
+        return tuple(_record(r) for r in rows)
+
+    def get(self, name: str, version: str | int = "latest") -> ModelVersion:
+        check_asset_name(name, kind="model")
+        number = parse_version(version)
+        if number is None:
+            rows = self.store.query(
+                "SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)
+            )
+        else:
+            rows = self.store.query("SELECT * FROM model_versions WHERE name = ? AND version = ?", (name, number))
+        if not rows:
+            which = "any version" if number is None else f"version {number}"
+            raise NotFoundError(f"There is no model {name!r} with {which}.", details={"name": name, "version": str(version)})
+        return _record(rows[0])
+
+    def resolve(self, ref: str, *, field: str = "model") -> ModelVersion:
+        """``name``, ``name:3``, ``name@latest`` or ``azureml:name:3`` -> that version."""
+        if not isinstance(ref, str) or not ref.strip():
+            raise ValidationError("Name the model as name or name:version.", field=field)
+        text = ref.strip().removeprefix("azureml:")
+        if text.endswith("@latest"):
+            return self.get(text[: -len("@latest")])
+        name, sep, version = text.rpartition(":")
+        if not sep:
+            return self.get(text)
+        return self.get(name, parse_version(version, field=field) or "latest")
+
+    def download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
+        """The file to send and its download name: the model file itself, or a zip of an MLflow folder.
+
+        Zips are built once per version beside the registry (versions never change).
+        """
+        model = self.get(name, version)
+        folder = Path(model.path)
+        files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+        model_files = [p for p in files if p.suffix.lower() in MODEL_SUFFIXES]
+        if model.format != "mlflow" and len(model_files) == 1:
+            return model_files[0], model_files[0].name
+        archive = self.layout.model_dir(name) / f".{model.version}.zip"
+        if not archive.exists():
+            tmp = archive.with_name(f"{archive.name}.{secrets.token_hex(4)}.tmp")
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+                for item in sorted(folder.rglob("*")):
+                    if item.is_file() and not item.is_symlink():
+                        out.write(item, item.relative_to(folder).as_posix())
+            os.replace(tmp, archive)
+        return archive, f"{name}-{model.version}.zip"
+
+
+def _copy(source: ModelSource, staging: Path) -> None:
+    """The model's files into ``staging`` (a new folder); symlinks are copied as the files they point to."""
+    if source.path.is_file():
+        staging.mkdir()
+        shutil.copy2(source.path, staging / source.path.name)
+        schema = source.path.parent / "input_schema.json"
+        if schema.is_file():
+            shutil.copy2(schema, staging / schema.name)
+        return
+    shutil.copytree(source.path, staging, symlinks=False)
