@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .records import (
     DataAsset,
@@ -16,6 +17,9 @@ from .records import (
     ModelVersion,
     WorkspaceInfo,
 )
+
+if TYPE_CHECKING:
+    from .notebook import JobPackage
 
 _HEALTH_MARK = {HealthState.OK: "ok", HealthState.NOT_CONFIGURED: "not configured", HealthState.ERROR: "error"}
 
@@ -125,6 +129,125 @@ def data_text(assets: Sequence[DataAsset]) -> str:
         return "No data assets."
     rows = [[a.name, a.version, a.type, f"{a.size:,}", _when(a.created_at), a.description or ""] for a in assets]
     return table(["NAME", "VERSION", "TYPE", "BYTES", "CREATED", "DESCRIPTION"], rows)
+
+
+# -- HTML for the %aml magics (JupyterLab shows these; a terminal IPython shows the text forms) --
+
+_STATUS_COLOUR = {
+    "Completed": "#2e7d32",
+    "Failed": "#c62828",
+    "Canceled": "#757575",
+    "CancelRequested": "#757575",
+    "Running": "#1565c0",
+    "Finalizing": "#1565c0",
+}
+
+
+def status_badge_html(status: str) -> str:
+    """A coloured pill for a job status, readable on light and dark themes (white on a saturated colour)."""
+    colour = _STATUS_COLOUR.get(status, "#ef6c00")  # queued, preparing, starting: amber
+    return (
+        f"<span class='amlx-status' style='background:{colour};color:#fff;border-radius:8px;"
+        f"padding:1px 8px;font-size:90%'>{html.escape(status)}</span>"
+    )
+
+
+def _rows_html(rows: Sequence[tuple[str, str]], css_class: str) -> str:
+    """A two-column key/value table; values are already HTML."""
+    body = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em;vertical-align:top'>{html.escape(k)}</th>"
+        f"<td style='text-align:left'>{v}</td></tr>"
+        for k, v in rows
+    )
+    return f"<table class='{css_class}'>{body}</table>"
+
+
+def job_html(job: Job, note: str | None = None) -> str:
+    """One job as a key/value table with its status pill, metrics and (optionally) a hint below it."""
+    esc = html.escape
+    rows: list[tuple[str, str]] = [
+        ("Name", f"<code>{esc(job.name)}</code>"),
+        ("Display name", esc(job.display_name)),
+        ("Experiment", esc(job.experiment)),
+        ("Status", status_badge_html(job.status.value)
+         + (f" <span style='opacity:.7'>exit code {job.exit_code}</span>" if job.exit_code is not None else "")),
+        ("Created", esc(_when(job.created_at))),
+        ("Duration", esc(duration(job))),
+        ("Compute", esc(job.compute)),
+    ]
+    if job.error:
+        rows.append(("Error", f"<span style='color:#c62828'>{esc(job.error)}</span>"))
+    if job.parameters:
+        rows.append(("Parameters", esc(", ".join(f"{k}={v}" for k, v in job.parameters.items()))))
+    if job.inputs:
+        rows.append(("Inputs", esc(", ".join(f"{i.name}={i.asset or i.path}" for i in job.inputs))))
+    if job.metrics:
+        rows.append(("Metrics", "<br>".join(f"{esc(k)} = {esc(_number(v))}" for k, v in sorted(job.metrics.items()))))
+    if job.outputs_path:
+        rows.append(("Outputs", f"<code>{esc(job.outputs_path)}</code>"))
+    hint = f"<div style='opacity:.7;margin-top:4px'>{esc(note)}</div>" if note else ""
+    return _rows_html(rows, "amlx-job") + hint
+
+
+def data_html(assets: Sequence[DataAsset]) -> str:
+    """Data assets as an HTML table (same columns as :func:`data_text`)."""
+    if not assets:
+        return "<p>No data assets.</p>"
+    esc = html.escape
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("Name", "Version", "Type", "Bytes", "Created", "Description"))
+    rows = "".join(
+        "<tr>" + "".join(
+            f"<td style='text-align:left'>{esc(cell)}</td>"
+            for cell in (a.name, a.version, a.type, f"{a.size:,}", _when(a.created_at), a.description or "")
+        ) + "</tr>"
+        for a in assets
+    )
+    return f"<table class='amlx-data'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def data_asset_text(asset: DataAsset) -> str:
+    """One registered asset in a line, with the reference a job input uses."""
+    return f"Registered {asset.name} version {asset.version} ({asset.type}, {asset.size:,} bytes); use it as {asset.ref}"
+
+
+def package_text(package: JobPackage) -> str:
+    """A job package preview: the generated main.py, then its parameters, inputs and warnings as comments."""
+    lines = [package.script.rstrip("\n"), ""]
+    if package.parameters:
+        lines.append("# parameters: " + ", ".join(f"{p.flag} {p.default!r}" for p in package.parameters.values()))
+    for item in package.inputs:
+        lines.append(f"# input: {item.path} ({item.mode}, {item.size_bytes:,} bytes)")
+    lines += [f"# warning: {w}" for w in package.warnings]
+    return "\n".join(lines)
+
+
+def package_html(package: JobPackage) -> str:
+    """The preview as HTML: warnings first (they are what needs attention), then main.py."""
+    esc = html.escape
+    warnings = "".join(f"<li>{esc(w)}</li>" for w in package.warnings)
+    params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
+    parts = [f"<div><b>Warnings</b><ul>{warnings}</ul></div>" if warnings else ""]
+    parts.append(f"<div><b>Parameters</b>: {params}</div>" if params else "")
+    parts.append(f"<details open><summary>main.py</summary><pre>{esc(package.script)}</pre></details>")
+    return "<div class='amlx-preview'>" + "".join(parts) + "</div>"
+
+
+def download_text(folder: str, files: Sequence[tuple[str, int]]) -> str:
+    """What a download wrote: one line per file, then the total."""
+    if not files:
+        return f"Nothing written to {folder}: the job has no output files."
+    total = sum(size for _, size in files)
+    lines = [f"  {path}  ({size:,} bytes)" for path, size in files]
+    return "\n".join([f"Wrote {len(files)} file(s), {total:,} bytes, to {folder}:", *lines])
+
+
+def download_html(folder: str, files: Sequence[tuple[str, int]]) -> str:
+    esc = html.escape
+    if not files:
+        return f"<p>Nothing written to <code>{esc(folder)}</code>: the job has no output files.</p>"
+    total = sum(size for _, size in files)
+    items = "".join(f"<li><code>{esc(path)}</code> ({size:,} bytes)</li>" for path, size in files)
+    return f"<div>Wrote {len(files)} file(s), {total:,} bytes, to <code>{esc(folder)}</code>:<ul>{items}</ul></div>"
 
 
 # -- models and endpoints (text, for the CLI) -----------------------------------------
