@@ -8,6 +8,31 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import {
+  ICodePackage,
+  IDataAsset,
+  IDeployment,
+  IEndpoint,
+  IEndpointKeys,
+  IExperimentSummary,
+  IFileEntry,
+  IInvokeResult,
+  IJob,
+  IJobChanges,
+  IJobPackage,
+  IJobPage,
+  IListJobsQuery,
+  ILogChunk,
+  IMetricHistory,
+  IModelCandidate,
+  IModelSummary,
+  IModelVersion,
+  IRegisterModelRequest,
+  ISubmitRequest
+} from './apitypes';
+
+export * from './apitypes';
+
 export type HealthState = 'ok' | 'not_configured' | 'error';
 export type TargetName = 'local' | 'azure';
 
@@ -51,6 +76,7 @@ export interface IWorkspaceInfo {
 export const EXTENSION_MISSING = 'extension_missing';
 export const NETWORK_ERROR = 'network_error';
 export const BAD_RESPONSE = 'bad_response';
+export const ABORTED = 'aborted';
 
 export class AmlxApiError extends Error {
   constructor(
@@ -66,10 +92,15 @@ export class AmlxApiError extends Error {
 
 export const API_ROOT = 'amlx/api';
 
+type Query = Record<string, string | undefined>;
+
 export class AmlxClient {
   constructor(
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {}
+
+  /** The target sent with every call that names none (undefined: the server's default). */
+  target: TargetName | undefined = undefined;
 
   /** The URL of an API path, with optional query parameters (undefined ones are left out). */
   url(path: string, query: Record<string, string | undefined> = {}): string {
@@ -86,24 +117,9 @@ export class AmlxClient {
   async request<T>(
     path: string,
     init: RequestInit = {},
-    query: Record<string, string | undefined> = {}
+    query: Query = {}
   ): Promise<T> {
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(
-        this.url(path, query),
-        init,
-        this.serverSettings
-      );
-    } catch (reason) {
-      throw new AmlxApiError(
-        0,
-        NETWORK_ERROR,
-        `Cannot reach the Jupyter server (${String(
-          (reason as Error)?.message ?? reason
-        )}). Check that it is still running.`
-      );
-    }
+    const response = await this.fetch(path, init, query);
     const text = await response.text();
     const body = parseJson(text);
     if (!response.ok) {
@@ -119,10 +135,231 @@ export class AmlxClient {
     return body as T;
   }
 
+  /** The raw response of a call (for downloads); fetch failures become `AmlxApiError`. */
+  async fetch(path: string, init: RequestInit = {}, query: Query = {}): Promise<Response> {
+    const withTarget = { ...query, target: query.target ?? this.target };
+    try {
+      return await ServerConnection.makeRequest(
+        this.url(path, withTarget),
+        init,
+        this.serverSettings
+      );
+    } catch (reason) {
+      if ((reason as Error)?.name === 'AbortError') {
+        throw new AmlxApiError(0, ABORTED, 'The request was cancelled.');
+      }
+      throw new AmlxApiError(
+        0,
+        NETWORK_ERROR,
+        `Cannot reach the Jupyter server (${String(
+          (reason as Error)?.message ?? reason
+        )}). Check that it is still running.`
+      );
+    }
+  }
+
+  /** A file's bytes; an error answer is read as JSON and becomes an `AmlxApiError`. */
+  async download(path: string): Promise<Blob> {
+    const response = await this.fetch(path);
+    if (!response.ok) {
+      throw errorFromResponse(response.status, parseJson(await response.text()));
+    }
+    return response.blob();
+  }
+
+  private post<T>(path: string, body: unknown, query: Query = {}): Promise<T> {
+    return this.request<T>(path, { method: 'POST', body: JSON.stringify(body) }, query);
+  }
+
+  // -- workspace ---------------------------------------------------------------
+
   /** `GET /amlx/api/workspace`: the target, its health and capabilities. */
   workspace(target?: TargetName): Promise<IWorkspaceInfo> {
     return this.request<IWorkspaceInfo>('workspace', {}, { target });
   }
+
+  // -- jobs --------------------------------------------------------------------
+
+  listJobs(query: IListJobsQuery = {}): Promise<IJobPage> {
+    return this.request<IJobPage>('jobs', {}, {
+      experiment: query.experiment,
+      q: query.q,
+      order_by: query.order_by,
+      descending: query.descending === undefined ? undefined : String(query.descending),
+      limit: query.limit === undefined ? undefined : String(query.limit),
+      cursor: query.cursor
+    });
+  }
+
+  getJob(name: string): Promise<IJob> {
+    return this.request<IJob>(jobPath(name));
+  }
+
+  preview(request: ISubmitRequest): Promise<IJobPackage> {
+    return this.post<IJobPackage>('jobs/preview', request);
+  }
+
+  submit(request: ISubmitRequest): Promise<IJob> {
+    return this.post<IJob>('jobs', request);
+  }
+
+  cancel(name: string): Promise<IJob> {
+    return this.post<IJob>(`${jobPath(name)}/cancel`, {});
+  }
+
+  /** New log text after `offset`; with `wait` the server holds the call until there is some. */
+  logs(name: string, offset: number, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
+    return this.request<ILogChunk>(`${jobPath(name)}/logs`, { signal }, {
+      offset: String(offset),
+      wait: wait ? String(wait) : undefined
+    });
+  }
+
+  metricHistory(name: string, key: string): Promise<IMetricHistory> {
+    return this.request<IMetricHistory>(
+      `${jobPath(name)}/metrics/${encodeURIComponent(key)}`
+    );
+  }
+
+  async outputs(name: string): Promise<IFileEntry[]> {
+    const answer = await this.request<{ files: IFileEntry[] }>(`${jobPath(name)}/outputs`);
+    return answer.files;
+  }
+
+  /** URL path (under the API root) of one output file. */
+  outputPath(name: string, path: string): string {
+    return `${jobPath(name)}/outputs/${path.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  code(name: string): Promise<ICodePackage> {
+    return this.request<ICodePackage>(`${jobPath(name)}/code`);
+  }
+
+  async experiments(): Promise<IExperimentSummary[]> {
+    const answer = await this.request<{ experiments: IExperimentSummary[] }>('experiments');
+    return answer.experiments;
+  }
+
+  /** Jobs changed after revision `since`; with `wait` held until one changes. */
+  events(since: number, wait = 0, signal?: AbortSignal): Promise<IJobChanges> {
+    return this.request<IJobChanges>('events', { signal }, {
+      since: String(since),
+      wait: wait ? String(wait) : undefined
+    });
+  }
+
+  // -- data assets -------------------------------------------------------------
+
+  async dataAssets(): Promise<IDataAsset[]> {
+    const answer = await this.request<{ assets: IDataAsset[] }>('data');
+    return answer.assets;
+  }
+
+  async dataAssetVersions(name: string): Promise<IDataAsset[]> {
+    const answer = await this.request<{ versions: IDataAsset[] }>(
+      `data/${encodeURIComponent(name)}`
+    );
+    return answer.versions;
+  }
+
+  registerData(body: { name: string; path: string; description?: string }): Promise<IDataAsset> {
+    return this.post<IDataAsset>('data', body);
+  }
+
+  // -- models ------------------------------------------------------------------
+
+  async models(): Promise<IModelSummary[]> {
+    const answer = await this.request<{ models: IModelSummary[] }>('models');
+    return answer.models;
+  }
+
+  async modelVersions(name: string): Promise<IModelVersion[]> {
+    const answer = await this.request<{ versions: IModelVersion[] }>(modelPath(name));
+    return answer.versions;
+  }
+
+  modelVersion(name: string, version: string): Promise<IModelVersion> {
+    return this.request<IModelVersion>(
+      `${modelPath(name)}/versions/${encodeURIComponent(version)}`
+    );
+  }
+
+  registerModel(body: IRegisterModelRequest): Promise<IModelVersion> {
+    return this.post<IModelVersion>('models', body);
+  }
+
+  async modelCandidates(job: string): Promise<IModelCandidate[]> {
+    const answer = await this.request<{ candidates: IModelCandidate[] }>(
+      `${jobPath(job)}/model-candidates`
+    );
+    return answer.candidates;
+  }
+
+  // -- endpoints ---------------------------------------------------------------
+
+  async endpoints(): Promise<IEndpoint[]> {
+    const answer = await this.request<{ endpoints: IEndpoint[] }>('endpoints');
+    return answer.endpoints;
+  }
+
+  endpoint(name: string): Promise<IEndpoint> {
+    return this.request<IEndpoint>(endpointPath(name));
+  }
+
+  createEndpoint(body: { name: string; auth_mode: 'key'; description?: string }): Promise<IEndpoint> {
+    return this.post<IEndpoint>('endpoints', body);
+  }
+
+  deleteEndpoint(name: string): Promise<unknown> {
+    return this.request<unknown>(endpointPath(name), { method: 'DELETE' }).catch(
+      (reason: AmlxApiError) => {
+        // a 204 has no JSON body: that is success, not a bad answer
+        if (reason.code === BAD_RESPONSE) {
+          return null;
+        }
+        throw reason;
+      }
+    );
+  }
+
+  endpointKeys(name: string): Promise<IEndpointKeys> {
+    return this.request<IEndpointKeys>(`${endpointPath(name)}/keys`);
+  }
+
+  regenerateKey(name: string, which: 'primary' | 'secondary'): Promise<IEndpointKeys> {
+    return this.post<IEndpointKeys>(`${endpointPath(name)}/keys`, { regenerate: which });
+  }
+
+  deploy(
+    endpoint: string,
+    body: { name: string; model: string; traffic?: number }
+  ): Promise<IDeployment> {
+    return this.post<IDeployment>(`${endpointPath(endpoint)}/deployments`, body);
+  }
+
+  invoke(endpoint: string, payload: unknown, deployment?: string): Promise<IInvokeResult> {
+    return this.post<IInvokeResult>(`${endpointPath(endpoint)}/invoke`, {
+      payload,
+      ...(deployment ? { deployment } : {})
+    });
+  }
+
+  async curl(endpoint: string): Promise<string> {
+    const answer = await this.request<{ command: string }>(`${endpointPath(endpoint)}/curl`);
+    return answer.command;
+  }
+}
+
+function jobPath(name: string): string {
+  return `jobs/${encodeURIComponent(name)}`;
+}
+
+function modelPath(name: string): string {
+  return `models/${encodeURIComponent(name)}`;
+}
+
+function endpointPath(name: string): string {
+  return `endpoints/${encodeURIComponent(name)}`;
 }
 
 function parseJson(text: string): unknown {

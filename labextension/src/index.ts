@@ -5,18 +5,20 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import { ActiveCellTracker } from './activecell';
 import { AmlxClient } from './api';
-import { amlIcon } from './icons';
-import { DEFAULT_SETTINGS, ISidebarSettings, SidebarModel } from './model';
+import { addCommands } from './commands';
+import { DEFAULT_SETTINGS, ISidebarSettings } from './model';
+import { AmlxServices, CommandIDs } from './services';
 import { AmlxSidebar, SIDEBAR_ID } from './sidebar';
 
 export const PLUGIN_ID = 'amlx-lab:plugin';
 
-export namespace CommandIDs {
-  export const openSidebar = 'amlx:open-sidebar';
-}
+export { CommandIDs };
 
 function readSettings(settings: ISettingRegistry.ISettings): ISidebarSettings {
   const composite = settings.composite as Partial<ISidebarSettings>;
@@ -28,19 +30,32 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'Run notebook cells as tracked Azure ML (or local) jobs from a sidebar.',
   autoStart: true,
-  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, ILabShell],
+  optional: [
+    ICommandPalette,
+    ISettingRegistry,
+    ILayoutRestorer,
+    ILabShell,
+    INotebookTracker,
+    IFileBrowserFactory
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    _labShell: ILabShell | null,
+    notebooks: INotebookTracker | null,
+    browserFactory: IFileBrowserFactory | null
   ) => {
     const client = new AmlxClient(app.serviceManager.serverSettings);
-    const model = new SidebarModel(client);
+    const activeCell = notebooks ? new ActiveCellTracker(notebooks) : null;
+    const services = new AmlxServices(app, client, activeCell);
+    const model = services.model;
     let settings: ISettingRegistry.ISettings | null = null;
 
     const sidebar = new AmlxSidebar({
       model,
+      services,
       onTargetChange: target => {
         if (settings) {
           void settings.set('target', target);
@@ -54,23 +69,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       restorer.add(sidebar, SIDEBAR_ID);
     }
 
-    app.commands.addCommand(CommandIDs.openSidebar, {
-      label: 'AML: Open sidebar',
-      caption: 'Show the Azure ML jobs sidebar',
-      icon: args => (args.isPalette ? undefined : amlIcon),
-      execute: () => {
-        app.shell.activateById(SIDEBAR_ID);
-      }
-    });
-    if (palette) {
-      palette.addItem({ command: CommandIDs.openSidebar, category: 'Azure ML' });
-    }
+    addCommands(app, services, palette, browserFactory);
 
     const ready = settingRegistry
       ? settingRegistry
           .load(PLUGIN_ID)
           .then(loaded => {
             settings = loaded;
+            services.saveSetting = (key, value) => {
+              void loaded.set(key, value as never);
+            };
             model.setSettings(readSettings(loaded));
             loaded.changed.connect(() => model.setSettings(readSettings(loaded)));
           })

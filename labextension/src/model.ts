@@ -21,6 +21,8 @@ export interface ISidebarSettings {
   defaultCompute: string;
   refresh: RefreshMode;
   refreshIntervalSeconds: number;
+  /** Metric columns of the Runs list; empty means the most common ones. */
+  runColumns: string[];
 }
 
 export const DEFAULT_SETTINGS: ISidebarSettings = {
@@ -28,7 +30,8 @@ export const DEFAULT_SETTINGS: ISidebarSettings = {
   defaultExperiment: 'notebook-jobs',
   defaultCompute: 'local',
   refresh: 'live',
-  refreshIntervalSeconds: 15
+  refreshIntervalSeconds: 15,
+  runColumns: []
 };
 
 export type LoadState = 'loading' | 'ready' | 'error';

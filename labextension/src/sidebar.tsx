@@ -1,6 +1,6 @@
 /**
- * The left-panel widget: a workspace header (target, health, location) that
- * later issues extend with Submit, Runs, Models, Endpoints and Data sections.
+ * The left-panel widget: a workspace header (target, health, location), then
+ * the Submit, Runs, Models, Endpoints and Data sections the target supports.
  */
 import {
   HTMLSelect,
@@ -8,11 +8,17 @@ import {
   UseSignal,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { EXTENSION_MISSING, IWorkspaceInfo } from './api';
+import { DataSection, EndpointsSection, ModelsSection } from './catalog';
+import { Section } from './components';
 import { amlIcon } from './icons';
 import { SidebarModel, TargetSetting } from './model';
+import { RunsSection } from './runslist';
+import { AmlxServices } from './services';
+import { SubmitSection } from './submit';
 
 export const SIDEBAR_ID = 'amlx-lab-sidebar';
 
@@ -24,6 +30,7 @@ const TARGET_CHOICES: { value: TargetSetting; label: string }[] = [
 
 export interface ISidebarProps {
   model: SidebarModel;
+  services: AmlxServices;
   /** Persist a target choice (the settings registry when present). */
   onTargetChange: (target: TargetSetting) => void;
 }
@@ -62,7 +69,7 @@ function WorkspaceHeader(props: ISidebarProps): JSX.Element {
           className="jp-Button jp-mod-minimal amlx-IconButton"
           title="Refresh"
           aria-label="Refresh the workspace"
-          onClick={() => void model.refresh()}
+          onClick={() => props.services.refreshAll()}
         >
           <refreshIcon.react tag="span" />
         </button>
@@ -128,16 +135,105 @@ function ErrorBox(props: { model: SidebarModel }): JSX.Element | null {
   );
 }
 
-function GettingStarted(): JSX.Element {
+type SectionId = 'submit' | 'runs' | 'models' | 'endpoints' | 'data';
+
+const INITIALLY_EXPANDED: Record<SectionId, boolean> = {
+  submit: true,
+  runs: true,
+  models: false,
+  endpoints: false,
+  data: false
+};
+
+/** What the target cannot do, in one sentence (its sections are hidden). */
+function missingCapabilities(info: IWorkspaceInfo): string | null {
+  const caps = info.capabilities;
+  const missing = [
+    !caps.jobs && 'jobs',
+    !caps.models && 'models',
+    !caps.endpoints && 'endpoints',
+    !caps.data_assets && 'data assets'
+  ].filter(Boolean) as string[];
+  if (!missing.length) {
+    return null;
+  }
+  return `${info.label} does not support ${missing.join(', ')} here yet, so ${
+    missing.length === 1 ? 'that section is' : 'those sections are'
+  } hidden.`;
+}
+
+function Sections(props: ISidebarProps): JSX.Element | null {
+  const { services } = props;
+  const info = props.model.workspace;
+  const [expanded, setExpanded] = React.useState(INITIALLY_EXPANDED);
+  if (!info) {
+    return null;
+  }
+  const caps = info.capabilities;
+  const toggle = (id: SectionId) => setExpanded({ ...expanded, [id]: !expanded[id] });
+  const refreshButton = (label: string, onClick: () => void) => (
+    <button className="jp-Button jp-mod-minimal amlx-IconButton" aria-label={label} title={label} onClick={onClick}>
+      <refreshIcon.react tag="span" />
+    </button>
+  );
+  const note = missingCapabilities(info);
   return (
-    <section className="amlx-Section" aria-label="Getting started">
-      <h3 className="amlx-Section-title">Getting started</h3>
-      <p>
-        In a notebook run <code>%load_ext amlx_lab</code> then{' '}
-        <code>%aml workspace</code>; in a terminal run{' '}
-        <code>amlx workspace</code>.
-      </p>
-    </section>
+    <>
+      {caps.jobs && (
+        <Section id="submit" title="Submit" expanded={expanded.submit} onToggle={() => toggle('submit')}>
+          <SubmitSection services={services} />
+        </Section>
+      )}
+      {caps.jobs && (
+        <Section
+          id="runs"
+          title="Runs"
+          expanded={expanded.runs}
+          onToggle={() => toggle('runs')}
+          className="amlx-mod-grow"
+        >
+          <RunsSection services={services} />
+        </Section>
+      )}
+      {caps.models && (
+        <Section
+          id="models"
+          title="Models"
+          expanded={expanded.models}
+          onToggle={() => toggle('models')}
+          actions={refreshButton('Refresh models', () => void services.models.reload())}
+        >
+          <ModelsSection services={services} />
+        </Section>
+      )}
+      {caps.endpoints && (
+        <Section
+          id="endpoints"
+          title="Endpoints"
+          expanded={expanded.endpoints}
+          onToggle={() => toggle('endpoints')}
+          actions={refreshButton('Refresh endpoints', () => void services.endpoints.reload())}
+        >
+          <EndpointsSection services={services} />
+        </Section>
+      )}
+      {caps.data_assets && (
+        <Section
+          id="data"
+          title="Data"
+          expanded={expanded.data}
+          onToggle={() => toggle('data')}
+          actions={refreshButton('Refresh data assets', () => void services.data.reload())}
+        >
+          <DataSection services={services} />
+        </Section>
+      )}
+      {note && (
+        <p className="amlx-Hint amlx-Capabilities" role="note">
+          {note}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -146,7 +242,7 @@ export function SidebarView(props: ISidebarProps): JSX.Element {
     <div className="amlx-Sidebar">
       <WorkspaceHeader {...props} />
       <ErrorBox model={props.model} />
-      <GettingStarted />
+      <Sections {...props} />
     </div>
   );
 }
@@ -158,6 +254,12 @@ export class AmlxSidebar extends ReactWidget {
     this.addClass('amlx-SidebarWidget');
     this.title.icon = amlIcon;
     this.title.caption = 'Azure ML jobs';
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    // runs load the first time someone looks, not on every JupyterLab start
+    this.props.services.startFeed();
   }
 
   protected render(): JSX.Element {

@@ -1,0 +1,227 @@
+/**
+ * The commands: palette, notebook toolbar, cell and file-browser context
+ * menus and the Submit shortcut all go through these.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { Widget } from '@lumino/widgets';
+
+import { createComparisonWidget, compareWidgetId } from './comparison';
+import { createEndpointWidget, endpointWidgetId, reloadEndpoint } from './endpointpanel';
+import { assetNameFrom } from './format';
+import { amlIcon } from './icons';
+import { createModelWidget, modelWidgetId, selectDeployVersion } from './modelpanels';
+import { asApiError } from './resource';
+import { createRunWidget, runWidgetId } from './rundetails';
+import { AmlxServices, CommandIDs } from './services';
+import { SIDEBAR_ID } from './sidebar';
+import { createSubmitWidget, sourceFromCell } from './submit';
+
+/** The open main-area widget with this id, if any. */
+function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | null {
+  for (const widget of app.shell.widgets('main')) {
+    if (widget.id === id) {
+      return widget as T;
+    }
+  }
+  return null;
+}
+
+/** Activate the widget with `id`, or add the one `create` makes. */
+function openOnce<T extends Widget>(app: JupyterFrontEnd, id: string, create: () => T, onExisting?: (w: T) => void): T {
+  const existing = findWidget<T>(app, id);
+  if (existing) {
+    onExisting?.(existing);
+    app.shell.activateById(id);
+    return existing;
+  }
+  const widget = create();
+  app.shell.add(widget, 'main');
+  app.shell.activateById(widget.id);
+  return widget;
+}
+
+function stringArg(args: Record<string, unknown>, key: string): string {
+  const value = args[key];
+  return typeof value === 'string' ? value : '';
+}
+
+async function registerData(services: AmlxServices, path: string): Promise<void> {
+  const result = await InputDialog.getText({
+    title: 'Register as data asset',
+    label: `Name of the data asset for ${path} (letters, digits, - _ .):`,
+    text: assetNameFrom(path),
+    okLabel: 'Register'
+  });
+  if (!result.button.accept || !result.value) {
+    return;
+  }
+  try {
+    const asset = await services.client.registerData({ name: result.value.trim(), path });
+    void services.data.reload();
+    Notification.success(`Registered ${asset.name} version ${asset.version} from ${path}.`, {
+      autoClose: 6000,
+      actions: [{ label: 'Show data', callback: () => services.app.shell.activateById(SIDEBAR_ID) }]
+    });
+  } catch (reason) {
+    Notification.error(`${path} could not be registered: ${asApiError(reason).message}`, {
+      autoClose: false,
+      actions: [{ label: 'Try again', callback: () => void registerData(services, path) }]
+    });
+  }
+}
+
+export function addCommands(
+  app: JupyterFrontEnd,
+  services: AmlxServices,
+  palette: ICommandPalette | null,
+  browserFactory: IFileBrowserFactory | null
+): void {
+  const { commands } = app;
+  const hasCell = () => services.activeCell?.current?.cellType === 'code';
+
+  commands.addCommand(CommandIDs.openSidebar, {
+    label: 'AML: Open sidebar',
+    caption: 'Show the Azure ML jobs sidebar',
+    icon: args => (args.isPalette ? undefined : amlIcon),
+    execute: () => app.shell.activateById(SIDEBAR_ID)
+  });
+
+  const openSubmit = (tab: 'form' | 'preview') => {
+    const cell = services.activeCell?.current;
+    if (!cell || cell.cellType !== 'code') {
+      Notification.warning('Select a code cell of a notebook first: that cell becomes the job.', { autoClose: 5000 });
+      return;
+    }
+    const source = sourceFromCell(cell);
+    const id = `amlx-submit-${source.target.notebook}-${source.target.cell}`.replace(/[^A-Za-z0-9_-]/g, '-');
+    const existing = findWidget(app, id);
+    if (existing) {
+      // a fresh form: the cell may have changed since the last one
+      existing.dispose();
+    }
+    const widget = createSubmitWidget(services, source, tab);
+    app.shell.add(widget, 'main', { mode: 'split-right' });
+    app.shell.activateById(widget.id);
+  };
+
+  commands.addCommand(CommandIDs.submitCell, {
+    label: args => (args.toolbar ? 'Submit' : 'AML: Submit cell as a job…'),
+    caption: 'Run this cell (and the code it needs) as a tracked job (Ctrl/Cmd+Shift+Enter)',
+    icon: args => (args.isPalette ? undefined : amlIcon),
+    isEnabled: () => services.activeCell === null || hasCell(),
+    execute: () => openSubmit('form')
+  });
+
+  commands.addCommand(CommandIDs.previewCell, {
+    label: 'AML: Preview cell as a job',
+    caption: 'Show the main.py, requirements and inputs a submit would use, without running anything',
+    isEnabled: () => services.activeCell === null || hasCell(),
+    execute: () => openSubmit('preview')
+  });
+
+  commands.addCommand(CommandIDs.openRun, {
+    label: args => (args.name ? `AML: Open run ${args.name as string}` : 'AML: Open run'),
+    execute: async args => {
+      let name = stringArg(args, 'name');
+      if (!name) {
+        const answer = await InputDialog.getText({ title: 'Open run', label: 'Job name:' });
+        name = answer.button.accept ? (answer.value ?? '').trim() : '';
+      }
+      if (name) {
+        openOnce(app, runWidgetId(name), () => createRunWidget(services, name));
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.compareRuns, {
+    label: 'AML: Compare runs of an experiment',
+    execute: async args => {
+      let experiment = stringArg(args, 'experiment');
+      if (!experiment) {
+        services.startFeed();
+        const names = Array.from(new Set(services.runs.all().map(job => job.experiment)));
+        const answer = await InputDialog.getItem({ title: 'Compare runs', label: 'Experiment:', items: names });
+        experiment = answer.button.accept ? answer.value ?? '' : '';
+      }
+      if (experiment) {
+        openOnce(app, compareWidgetId(experiment), () => createComparisonWidget(services, experiment));
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.deployModel, {
+    label: 'AML: Open model (versions and deploy)',
+    execute: args => {
+      const name = stringArg(args, 'name');
+      const version = stringArg(args, 'version');
+      if (name) {
+        openOnce(app, modelWidgetId(name), () => createModelWidget(services, name, version), widget =>
+          selectDeployVersion(widget as ReturnType<typeof createModelWidget>, version)
+        );
+      } else {
+        app.shell.activateById(SIDEBAR_ID);
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.openEndpoint, {
+    label: 'AML: Open endpoint',
+    execute: args => {
+      const name = stringArg(args, 'name');
+      if (name) {
+        openOnce(app, endpointWidgetId(name), () => createEndpointWidget(services, name), widget =>
+          reloadEndpoint(widget as ReturnType<typeof createEndpointWidget>)
+        );
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.refresh, {
+    label: 'AML: Refresh the sidebar',
+    execute: () => services.refreshAll()
+  });
+
+  commands.addCommand(CommandIDs.registerData, {
+    label: 'Register as data asset',
+    caption: 'Register this file as a versioned data asset that jobs can use',
+    icon: amlIcon,
+    // files and folders alike: a folder becomes a uri_folder asset
+    isVisible: () => {
+      const item = browserFactory?.tracker.currentWidget?.selectedItems().next();
+      return !!item && !item.done;
+    },
+    execute: async args => {
+      let path = stringArg(args, 'path');
+      if (!path) {
+        const item = browserFactory?.tracker.currentWidget?.selectedItems().next();
+        path = item && !item.done ? item.value.path : '';
+      }
+      if (!path) {
+        Notification.warning('Select a file in the file browser first.', { autoClose: 5000 });
+        return;
+      }
+      await registerData(services, path);
+    }
+  });
+
+  if (palette) {
+    for (const command of [
+      CommandIDs.openSidebar,
+      CommandIDs.submitCell,
+      CommandIDs.previewCell,
+      CommandIDs.openRun,
+      CommandIDs.compareRuns,
+      CommandIDs.refresh
+    ]) {
+      palette.addItem({ command, category: 'Azure ML' });
+    }
+  }
+
+  // enabled state of the toolbar button follows the active cell
+  services.activeCell?.changed.connect(() => {
+    commands.notifyCommandChanged(CommandIDs.submitCell);
+    commands.notifyCommandChanged(CommandIDs.previewCell);
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * One metric across the runs of an experiment against a parameter (the
+ * diabetes picture: rmse against alpha), and which run is best.
+ */
+import { IJob } from './apitypes';
+
+export type Goal = 'min' | 'max';
+
+export interface IComparePoint {
+  job: IJob;
+  x: number;
+  y: number;
+}
+
+/** A number from a parameter value: numbers as they are, numeric text parsed, anything else none. */
+export function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    return isFinite(value) ? value : undefined;
+  }
+  if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = Number(value);
+    return isFinite(parsed) ? parsed : undefined;
+  }
+  if (typeof value === 'boolean') {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The value of parameter `key` for a job: the submitted parameters first, then MLflow params. */
+export function parameterValue(job: IJob, key: string): unknown {
+  if (job.parameters && key in job.parameters) {
+    return job.parameters[key];
+  }
+  return job.params?.[key];
+}
+
+/**
+ * Parameters worth plotting against: numeric in at least two runs with at
+ * least two distinct values. Submitted parameters (the notebook's) come
+ * before logged MLflow params, each group by how many runs have them.
+ */
+export function parameterCandidates(jobs: IJob[]): string[] {
+  const stats = new Map<string, { runs: number; values: Set<number>; submitted: boolean }>();
+  const note = (key: string, value: unknown, submitted: boolean) => {
+    const number = numeric(value);
+    if (number === undefined) {
+      return;
+    }
+    const entry = stats.get(key) ?? { runs: 0, values: new Set<number>(), submitted };
+    entry.runs++;
+    entry.values.add(number);
+    entry.submitted = entry.submitted || submitted;
+    stats.set(key, entry);
+  };
+  for (const job of jobs) {
+    const seen = new Set<string>();
+    for (const [key, value] of Object.entries(job.parameters ?? {})) {
+      note(key, value, true);
+      seen.add(key);
+    }
+    for (const [key, value] of Object.entries(job.params ?? {})) {
+      if (!seen.has(key)) {
+        note(key, value, false);
+      }
+    }
+  }
+  return Array.from(stats.entries())
+    .filter(([, s]) => s.runs >= 2 && s.values.size >= 2)
+    .sort(
+      (a, b) =>
+        Number(b[1].submitted) - Number(a[1].submitted) ||
+        b[1].runs - a[1].runs ||
+        a[0].localeCompare(b[0])
+    )
+    .map(([key]) => key);
+}
+
+/** Metric names present in at least one run, most common first. */
+export function metricCandidates(jobs: IJob[]): string[] {
+  const counts = new Map<string, number>();
+  for (const job of jobs) {
+    for (const [key, value] of Object.entries(job.metrics ?? {})) {
+      if (typeof value === 'number' && isFinite(value)) {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return Array.from(counts.entries())
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([key]) => key);
+}
+
+const LOWER_IS_BETTER = /(^|[_\-. ])(rmse|mse|mae|mape|loss|error|err|log_loss|logloss|deviance)($|[_\-. ])/i;
+
+/** Whether smaller is better for a metric name (errors and losses), else larger. */
+export function defaultGoal(metric: string): Goal {
+  return LOWER_IS_BETTER.test(metric) ? 'min' : 'max';
+}
+
+/** Runs that have both a numeric x parameter and the y metric, ordered by x. */
+export function comparePoints(jobs: IJob[], xKey: string, yKey: string): IComparePoint[] {
+  const points: IComparePoint[] = [];
+  for (const job of jobs) {
+    const x = numeric(parameterValue(job, xKey));
+    const y = job.metrics?.[yKey];
+    if (x !== undefined && typeof y === 'number' && isFinite(y)) {
+      points.push({ job, x, y });
+    }
+  }
+  return points.sort((a, b) => a.x - b.x || a.job.created_at - b.job.created_at);
+}
+
+/** The best point for the goal; ties go to the earliest run. */
+export function bestPoint(points: IComparePoint[], goal: Goal): IComparePoint | null {
+  let best: IComparePoint | null = null;
+  for (const point of points) {
+    if (
+      !best ||
+      (goal === 'min' ? point.y < best.y : point.y > best.y) ||
+      (point.y === best.y && point.job.created_at < best.job.created_at)
+    ) {
+      best = point;
+    }
+  }
+  return best;
+}
+
+/** The metric a person most likely wants on y: a test-set error or score before training ones. */
+export function preferredMetric(metrics: string[]): string {
+  const order = [/^rmse$/i, /^(mae|mse|r2|accuracy|f1|auc)$/i, /test/i, /^(?!training_)/];
+  for (const pattern of order) {
+    const found = metrics.find(key => pattern.test(key));
+    if (found) {
+      return found;
+    }
+  }
+  return metrics[0] ?? '';
+}

@@ -1,0 +1,181 @@
+/**
+ * Comparing the runs of one experiment: a metric (y) against a parameter (x),
+ * one point per run, the best run marked (the diabetes picture: rmse
+ * against alpha).
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { ReactWidget, tableRowsIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { ScatterChart } from './charts';
+import { Empty, Loading, useSignal } from './components';
+import {
+  Goal,
+  bestPoint,
+  comparePoints,
+  defaultGoal,
+  metricCandidates,
+  parameterCandidates,
+  preferredMetric
+} from './compare';
+import { formatMetric } from './format';
+import { AmlxServices, CommandIDs } from './services';
+
+/** More points than this make the SVG slow and unreadable; the table still ranks them all. */
+const MAX_POINTS = 3000;
+const TABLE_ROWS = 15;
+
+function ComparisonView(props: { services: AmlxServices; experiment: string }): JSX.Element {
+  const { services, experiment } = props;
+  useSignal(services.runs.changed);
+  useSignal(services.feed.changed);
+  React.useEffect(() => services.startFeed(), []);
+  const jobs = React.useMemo(
+    () => services.runs.all().filter(job => job.experiment === experiment && job.status === 'Completed'),
+    [services.runs.version, experiment]
+  );
+  const xs = React.useMemo(() => parameterCandidates(jobs), [jobs]);
+  const ys = React.useMemo(() => metricCandidates(jobs), [jobs]);
+  const [xKey, setXKey] = React.useState('');
+  const [yKey, setYKey] = React.useState('');
+  const [goal, setGoal] = React.useState<Goal | ''>('');
+  const [logX, setLogX] = React.useState(false);
+  const x = xs.includes(xKey) ? xKey : xs[0] ?? '';
+  const y = ys.includes(yKey) ? yKey : preferredMetric(ys);
+  const effectiveGoal: Goal = goal || defaultGoal(y);
+  const points = React.useMemo(() => (x && y ? comparePoints(jobs, x, y) : []), [jobs, x, y]);
+  const best = bestPoint(points, effectiveGoal);
+  const ranked = points
+    .slice()
+    .sort((a, b) => (effectiveGoal === 'min' ? a.y - b.y : b.y - a.y))
+    .slice(0, TABLE_ROWS);
+
+  if (!services.feed.complete && jobs.length === 0) {
+    return <Loading text="Loading runs…" />;
+  }
+  return (
+    <div className="amlx-Comparison" data-experiment={experiment}>
+      <header className="amlx-Panel-header">
+        <h2>Compare runs of {experiment}</h2>
+        <p className="amlx-Hint">
+          {jobs.length} completed run{jobs.length === 1 ? '' : 's'}; one point per run that has both values.
+        </p>
+      </header>
+      {xs.length === 0 || ys.length === 0 ? (
+        <Empty>
+          Nothing to compare yet: this needs at least two completed runs with different values of a numeric
+          parameter and a logged metric. Submit the training cell again with another parameter value.
+        </Empty>
+      ) : (
+        <>
+          <div className="amlx-Comparison-controls">
+            <label>
+              Metric (y){' '}
+              <select className="amlx-Select" aria-label="Metric (y axis)" value={y} onChange={e => setYKey(e.currentTarget.value)}>
+                {ys.map(key => (
+                  <option key={key} value={key}>
+                    {key}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Parameter (x){' '}
+              <select className="amlx-Select" aria-label="Parameter (x axis)" value={x} onChange={e => setXKey(e.currentTarget.value)}>
+                {xs.map(key => (
+                  <option key={key} value={key}>
+                    {key}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <fieldset className="amlx-Goal">
+              <legend className="amlx-visually-hidden">Best is</legend>
+              Best is{' '}
+              {(['min', 'max'] as Goal[]).map(option => (
+                <label key={option}>
+                  <input
+                    type="radio"
+                    name={`amlx-goal-${experiment}`}
+                    checked={effectiveGoal === option}
+                    onChange={() => setGoal(option)}
+                  />
+                  {option === 'min' ? 'lowest' : 'highest'}
+                </label>
+              ))}
+            </fieldset>
+            <label>
+              <input type="checkbox" checked={logX} onChange={e => setLogX(e.currentTarget.checked)} /> log x
+            </label>
+          </div>
+          <ScatterChart
+            points={points.slice(0, MAX_POINTS).map(p => ({
+              id: p.job.name,
+              label: p.job.display_name || p.job.name,
+              x: p.x,
+              y: p.y
+            }))}
+            bestId={best?.job.name ?? null}
+            xLabel={x}
+            yLabel={y}
+            logX={logX}
+            onPick={name => services.execute(CommandIDs.openRun, { name })}
+          />
+          {points.length > MAX_POINTS && (
+            <div className="amlx-Hint">
+              Showing {MAX_POINTS} of {points.length} points; the table ranks all of them.
+            </div>
+          )}
+          {best && (
+            <div className="amlx-Best" role="status" data-run={best.job.name}>
+              Best run: <strong>{best.job.display_name || best.job.name}</strong> with {y} ={' '}
+              <strong>{formatMetric(best.y)}</strong> at {x} = <strong>{formatMetric(best.x)}</strong>{' '}
+              <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: best.job.name })}>
+                open run
+              </button>
+            </div>
+          )}
+          <table className="amlx-Table amlx-Ranking" aria-label={`Runs ranked by ${y}`}>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Run</th>
+                <th>{x}</th>
+                <th>{y}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ranked.map((point, i) => (
+                <tr key={point.job.name} data-run={point.job.name} className={point === best ? 'amlx-mod-best' : ''}>
+                  <td>{i + 1}</td>
+                  <td>
+                    <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: point.job.name })}>
+                      {point.job.display_name || point.job.name}
+                    </button>
+                  </td>
+                  <td>{formatMetric(point.x)}</td>
+                  <td>{formatMetric(point.y)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function compareWidgetId(experiment: string): string {
+  return `amlx-compare-${experiment}`.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+export function createComparisonWidget(services: AmlxServices, experiment: string): MainAreaWidget {
+  const content = ReactWidget.create(<ComparisonView services={services} experiment={experiment} />);
+  content.addClass('amlx-MainPanel');
+  const widget = new MainAreaWidget({ content });
+  widget.id = compareWidgetId(experiment);
+  widget.title.label = `Compare ${experiment}`;
+  widget.title.icon = tableRowsIcon;
+  widget.title.closable = true;
+  return widget;
+}

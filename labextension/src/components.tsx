@@ -1,0 +1,235 @@
+/**
+ * Small shared React pieces: collapsible sections, status badges, inline
+ * errors with Retry, tabs, copy buttons.
+ */
+import { ISignal } from '@lumino/signaling';
+import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { JobStatus } from './apitypes';
+import { isTerminal, statusKind } from './format';
+
+/** A titled block whose body can be folded; the header is a real button (keyboard, aria-expanded). */
+export function Section(props: {
+  id: string;
+  title: string;
+  expanded: boolean;
+  onToggle: () => void;
+  actions?: React.ReactNode;
+  badge?: React.ReactNode;
+  className?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  const bodyId = `amlx-section-${props.id}`;
+  const Caret = props.expanded ? caretDownIcon : caretRightIcon;
+  return (
+    <section
+      className={`amlx-Section amlx-Section-${props.id} ${props.className ?? ''}`}
+      data-expanded={props.expanded}
+      aria-label={props.title}
+    >
+      <div className="amlx-Section-header">
+        <button
+          className="amlx-Section-toggle"
+          aria-expanded={props.expanded}
+          aria-controls={bodyId}
+          onClick={props.onToggle}
+        >
+          <Caret.react tag="span" className="amlx-Section-caret" />
+          <span className="amlx-Section-title">{props.title}</span>
+          {props.badge}
+        </button>
+        {props.expanded && props.actions && (
+          <div className="amlx-Section-actions">{props.actions}</div>
+        )}
+      </div>
+      {props.expanded && (
+        <div className="amlx-Section-body" id={bodyId}>
+          {props.children}
+        </div>
+      )}
+    </section>
+  );
+}
+
+const SHORT_STATUS: Partial<Record<JobStatus, string>> = {
+  CancelRequested: 'Canceling',
+  NotStarted: 'Not started'
+};
+
+/** A status pill (text) or dot (compact, for list rows); the text is always there for screen readers. */
+export function StatusBadge(props: { status: JobStatus; compact?: boolean }): JSX.Element {
+  const kind = statusKind(props.status);
+  const label = SHORT_STATUS[props.status] ?? props.status;
+  return (
+    <span
+      className={`amlx-Status amlx-Status-${kind} ${props.compact ? 'amlx-mod-compact' : ''}`}
+      data-status={props.status}
+      data-active={!isTerminal(props.status)}
+      title={props.status}
+    >
+      <span className="amlx-Status-dot" aria-hidden="true" />
+      <span className={props.compact ? 'amlx-visually-hidden' : 'amlx-Status-text'}>{label}</span>
+    </span>
+  );
+}
+
+/** A readable error in place, with an optional Retry. */
+export function ErrorNote(props: {
+  error: AmlxApiError | null;
+  title?: string;
+  onRetry?: () => void;
+}): JSX.Element | null {
+  if (!props.error) {
+    return null;
+  }
+  return (
+    <div className="amlx-ErrorNote" role="alert">
+      {props.title && <strong>{props.title}</strong>}
+      <span className="amlx-ErrorNote-message">{props.error.message}</span>
+      {props.onRetry && (
+        <button className="jp-Button jp-mod-styled jp-mod-reject amlx-small" onClick={props.onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading(props: { text?: string }): JSX.Element {
+  return (
+    <div className="amlx-Loading" role="status">
+      <span className="amlx-Spinner" aria-hidden="true" />
+      {props.text ?? 'Loading…'}
+    </div>
+  );
+}
+
+export function Empty(props: { children: React.ReactNode }): JSX.Element {
+  return <div className="amlx-Empty">{props.children}</div>;
+}
+
+export interface ITab {
+  id: string;
+  label: string;
+}
+
+/** WAI-ARIA tabs: arrow keys move between tabs, the panel follows. */
+export function Tabs(props: {
+  tabs: ITab[];
+  selected: string;
+  onSelect: (id: string) => void;
+  label: string;
+  idPrefix: string;
+}): JSX.Element {
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const index = props.tabs.findIndex(tab => tab.id === props.selected);
+    let next = index;
+    if (event.key === 'ArrowRight') {
+      next = (index + 1) % props.tabs.length;
+    } else if (event.key === 'ArrowLeft') {
+      next = (index - 1 + props.tabs.length) % props.tabs.length;
+    } else if (event.key === 'Home') {
+      next = 0;
+    } else if (event.key === 'End') {
+      next = props.tabs.length - 1;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    props.onSelect(props.tabs[next].id);
+    const button = document.getElementById(`${props.idPrefix}-tab-${props.tabs[next].id}`);
+    button?.focus();
+  };
+  return (
+    <div className="amlx-Tabs" role="tablist" aria-label={props.label} onKeyDown={onKeyDown}>
+      {props.tabs.map(tab => (
+        <button
+          key={tab.id}
+          id={`${props.idPrefix}-tab-${tab.id}`}
+          role="tab"
+          className="amlx-Tab"
+          aria-selected={tab.id === props.selected}
+          aria-controls={`${props.idPrefix}-panel-${tab.id}`}
+          tabIndex={tab.id === props.selected ? 0 : -1}
+          onClick={() => props.onSelect(tab.id)}
+        >
+          {tab.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function TabPanel(props: {
+  idPrefix: string;
+  id: string;
+  children: React.ReactNode;
+  className?: string;
+}): JSX.Element {
+  return (
+    <div
+      role="tabpanel"
+      id={`${props.idPrefix}-panel-${props.id}`}
+      aria-labelledby={`${props.idPrefix}-tab-${props.id}`}
+      className={`amlx-TabPanel ${props.className ?? ''}`}
+      tabIndex={0}
+    >
+      {props.children}
+    </div>
+  );
+}
+
+/** Copies `text` (which may differ from what is shown, e.g. a masked key) and says so. */
+export function CopyButton(props: { text: () => Promise<string> | string; label: string }): JSX.Element {
+  const [done, setDone] = React.useState<'idle' | 'copied' | 'failed'>('idle');
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(await props.text());
+      setDone('copied');
+    } catch {
+      setDone('failed');
+    }
+    window.setTimeout(() => setDone('idle'), 2000);
+  };
+  return (
+    <button
+      className="jp-Button jp-mod-styled amlx-small amlx-CopyButton"
+      onClick={() => void copy()}
+      aria-label={props.label}
+      title={props.label}
+    >
+      {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed' : 'Copy'}
+    </button>
+  );
+}
+
+/** Re-render on an interval (live durations of running jobs). */
+export function useTicker(active: boolean, ms = 1000): number {
+  const [tick, setTick] = React.useState(0);
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    const handle = window.setInterval(() => setTick(t => t + 1), ms);
+    return () => window.clearInterval(handle);
+  }, [active, ms]);
+  return tick;
+}
+
+/** Subscribe a component to a Lumino signal (re-render on emit). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function useSignal(signal: ISignal<any, any> | null): void {
+  const [, setCount] = React.useState(0);
+  React.useEffect(() => {
+    if (!signal) {
+      return;
+    }
+    const onChange = () => setCount(c => c + 1);
+    signal.connect(onChange);
+    return () => {
+      signal.disconnect(onChange);
+    };
+  }, [signal]);
+}

@@ -1,0 +1,425 @@
+/**
+ * One online endpoint in the main area: status, scoring URI, masked keys with
+ * Copy, deployments, a test panel (JSON prefilled from the model's example)
+ * and a copyable curl command.
+ */
+import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
+import { ReactWidget, launchIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
+import { CopyButton, ErrorNote, Loading, useSignal } from './components';
+import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets } from './format';
+import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
+import { Resource, asApiError } from './resource';
+import { AmlxServices } from './services';
+
+const SETTLING = new Set(['Creating', 'Updating', 'Deleting', 'Restarting']);
+const POLL_MS = 2000;
+
+/** Whether the endpoint or one of its deployments is still changing. */
+export function isSettling(endpoint: IEndpoint): boolean {
+  return SETTLING.has(endpoint.status) || endpoint.deployments.some(d => SETTLING.has(d.status));
+}
+
+function EndpointStatus(props: { status: string }): JSX.Element {
+  const kind =
+    props.status === 'Succeeded' ? 'completed' : props.status === 'Failed' ? 'failed' : props.status === 'Stopped' ? 'canceled' : 'running';
+  return (
+    <span className={`amlx-Status amlx-Status-${kind}`} data-status={props.status}>
+      <span className="amlx-Status-dot" aria-hidden="true" />
+      <span className="amlx-Status-text">{props.status}</span>
+    </span>
+  );
+}
+
+function Keys(props: { services: AmlxServices; name: string; keys: IEndpointKeys | null; error: AmlxApiError | null; onKeys: (keys: IEndpointKeys) => void }): JSX.Element {
+  const { services, name, keys } = props;
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const regenerate = async (which: 'primary' | 'secondary') => {
+    const answer = await showDialog({
+      title: `Regenerate the ${which} key?`,
+      body: `Clients using the current ${which} key of ${name} will get 401 until they use the new one.`,
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Regenerate' })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      props.onKeys(await services.client.regenerateKey(name, which));
+      setError(null);
+    } catch (reason) {
+      setError(asApiError(reason));
+    }
+  };
+  if (props.error) {
+    return <ErrorNote error={props.error} title="The keys could not be read." />;
+  }
+  if (!keys) {
+    return <Loading text="Reading keys…" />;
+  }
+  const row = (label: string, which: 'primary' | 'secondary', value: string) => (
+    <tr data-key={which}>
+      <th scope="row">{label}</th>
+      <td>
+        <code className="amlx-Secret" aria-label={`${label} (masked)`}>
+          {maskSecret(value)}
+        </code>
+      </td>
+      <td className="amlx-Row-actions">
+        <CopyButton text={() => value} label={`Copy the ${which} key`} />
+        <button className="jp-Button jp-mod-styled amlx-small" onClick={() => void regenerate(which)}>
+          Regenerate
+        </button>
+      </td>
+    </tr>
+  );
+  return (
+    <>
+      <table className="amlx-Table amlx-Keys" aria-label="Keys">
+        <tbody>
+          {row('Primary key', 'primary', keys.primary_key)}
+          {row('Secondary key', 'secondary', keys.secondary_key)}
+        </tbody>
+      </table>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
+function Deployments(props: { endpoint: IEndpoint }): JSX.Element {
+  const { endpoint } = props;
+  if (!endpoint.deployments.length) {
+    return <div className="amlx-Empty">No deployments yet: deploy a model version from the Models section.</div>;
+  }
+  return (
+    <table className="amlx-Table amlx-Deployments" aria-label="Deployments">
+      <thead>
+        <tr>
+          <th>Deployment</th>
+          <th>Model</th>
+          <th>Status</th>
+          <th>Traffic</th>
+          <th>Requests</th>
+          <th>Errors</th>
+          <th>p50 / p99 ms</th>
+          <th>Restarts</th>
+        </tr>
+      </thead>
+      <tbody>
+        {endpoint.deployments.map(d => (
+          <React.Fragment key={d.name}>
+            <tr data-deployment={d.name}>
+              <td>{d.name}</td>
+              <td>
+                <code>{d.model}</code>
+              </td>
+              <td>
+                <EndpointStatus status={d.status} />
+              </td>
+              <td>{endpoint.traffic[d.name] ?? 0}%</td>
+              <td>{d.stats?.requests ?? '—'}</td>
+              <td>{d.stats?.errors ?? '—'}</td>
+              <td>
+                {formatMetric(d.stats?.p50_ms)} / {formatMetric(d.stats?.p99_ms)}
+              </td>
+              <td>{d.restarts}</td>
+            </tr>
+            {d.last_error && (
+              <tr>
+                <td colSpan={8} className="amlx-Deployments-error" role="note">
+                  {d.last_error}
+                </td>
+              </tr>
+            )}
+          </React.Fragment>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint }): JSX.Element {
+  const { services, endpoint } = props;
+  const [text, setText] = React.useState<string | null>(null);
+  const [deployment, setDeployment] = React.useState('');
+  const [result, setResult] = React.useState<IInvokeResult | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [prefillNote, setPrefillNote] = React.useState('');
+  const primary = endpoint.deployments.slice().sort((a, b) => (endpoint.traffic[b.name] ?? 0) - (endpoint.traffic[a.name] ?? 0))[0];
+  const model = primary?.model ?? '';
+
+  const prefill = async () => {
+    const [name, version] = model.split(':');
+    if (!name) {
+      setText(prefillPayload(null));
+      return;
+    }
+    try {
+      const found = await services.client.modelVersion(name, version ?? 'latest');
+      setText(prefillPayload(found));
+      setPrefillNote(found.example ? `Prefilled with an example row of ${model}.` : found.input_columns ? `Prefilled from the input columns of ${model}.` : '');
+    } catch {
+      setText(current => current ?? prefillPayload(null));
+      setPrefillNote(`The example of ${model} could not be read; write the payload yourself.`);
+    }
+  };
+  React.useEffect(() => {
+    if (text === null && model) {
+      void prefill();
+    }
+  }, [model]);
+
+  const parsed = parsePayload(text ?? '');
+  const send = async () => {
+    if (!parsed.ok) {
+      return;
+    }
+    setBusy(true);
+    try {
+      setResult(await services.client.invoke(endpoint.name, parsed.value, deployment || undefined));
+      setError(null);
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const prediction = result && result.status_code < 300 ? firstPrediction(result.body) : undefined;
+  return (
+    <section className="amlx-Card amlx-TestPanel" aria-label="Test the endpoint">
+      <h3>Test</h3>
+      {prefillNote && <div className="amlx-Hint">{prefillNote}</div>}
+      <label htmlFor={`amlx-payload-${endpoint.name}`} className="amlx-FieldLabel">
+        Request body (JSON)
+      </label>
+      <textarea
+        id={`amlx-payload-${endpoint.name}`}
+        className={`amlx-Input amlx-Code amlx-TestPanel-payload ${parsed.ok || text === null ? '' : 'amlx-mod-invalid'}`}
+        spellCheck={false}
+        rows={8}
+        value={text ?? ''}
+        aria-invalid={!parsed.ok}
+        aria-describedby={`amlx-payload-${endpoint.name}-check`}
+        onChange={event => setText(event.currentTarget.value)}
+        onKeyDown={event => {
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault();
+            void send();
+          }
+        }}
+      />
+      <div id={`amlx-payload-${endpoint.name}-check`} className={parsed.ok ? 'amlx-Hint' : 'amlx-FieldError'}>
+        {text === null ? 'Loading the model example…' : parsed.ok ? 'Valid JSON. Ctrl/Cmd+Enter sends.' : parsed.message}
+      </div>
+      <div className="amlx-Card-actions">
+        {endpoint.deployments.length > 1 && (
+          <select className="amlx-Select" aria-label="Deployment to call" value={deployment} onChange={event => setDeployment(event.currentTarget.value)}>
+            <option value="">By traffic split</option>
+            {endpoint.deployments.map(d => (
+              <option key={d.name} value={d.name}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <button
+          className="jp-Button jp-mod-styled jp-mod-accept amlx-TestPanel-send"
+          disabled={busy || !parsed.ok || endpoint.deployments.length === 0}
+          onClick={() => void send()}
+        >
+          {busy ? 'Sending…' : 'Send'}
+        </button>
+        <button className="jp-Button jp-mod-styled" onClick={() => void prefill()} disabled={!model}>
+          Reset to example
+        </button>
+      </div>
+      <ErrorNote error={error} title="The request could not be sent." />
+      {result && (
+        <div className="amlx-Response" data-status-code={result.status_code} aria-live="polite">
+          <div className="amlx-Response-meta">
+            <span className={`amlx-HttpStatus ${result.status_code < 300 ? 'amlx-mod-ok' : 'amlx-mod-error'}`}>
+              HTTP {result.status_code}
+            </span>
+            <span>{formatMetric(result.latency_ms)} ms</span>
+            {result.deployment && <span>deployment {result.deployment}</span>}
+          </div>
+          {prediction !== undefined && (
+            <div className="amlx-Prediction">
+              Prediction: <strong>{formatBody(prediction)}</strong>
+            </div>
+          )}
+          <pre className="amlx-Code amlx-Response-body" aria-label="Response body">
+            {formatBody(result.body)}
+          </pre>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys | null; ready: boolean }): JSX.Element {
+  const { services, name, keys } = props;
+  const [command, setCommand] = React.useState<string | null>(null);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const load = () => {
+    services.client.curl(name).then(
+      answer => {
+        setCommand(answer);
+        setError(null);
+      },
+      reason => setError(asApiError(reason))
+    );
+  };
+  React.useEffect(load, [name, props.ready, keys?.primary_key]);
+  if (error) {
+    return <ErrorNote error={error} title="The curl command could not be made." onRetry={load} />;
+  }
+  if (command === null) {
+    return <Loading />;
+  }
+  const secrets = [...(keys ? [keys.primary_key, keys.secondary_key] : []), ...bearerTokens(command)];
+  return (
+    <div className="amlx-Curl">
+      <pre className="amlx-Code amlx-Curl-command" aria-label="curl command (key masked)">
+        {maskSecrets(command, secrets)}
+      </pre>
+      <CopyButton text={() => command} label="Copy the curl command (with the key)" />
+    </div>
+  );
+}
+
+function EndpointView(props: { services: AmlxServices; name: string; resource: Resource<IEndpoint>; onDeleted: () => void }): JSX.Element {
+  const { services, name, resource } = props;
+  useSignal(resource.changed);
+  const [keys, setKeys] = React.useState<IEndpointKeys | null>(null);
+  const [keysError, setKeysError] = React.useState<AmlxApiError | null>(null);
+  const [deleting, setDeleting] = React.useState(false);
+  const [deleteError, setDeleteError] = React.useState<AmlxApiError | null>(null);
+  React.useEffect(() => {
+    void resource.reload();
+    services.client.endpointKeys(name).then(setKeys, reason => setKeysError(asApiError(reason)));
+  }, [name]);
+  const endpoint = resource.data;
+  const settling = endpoint ? isSettling(endpoint) : false;
+  React.useEffect(() => {
+    if (!settling) {
+      return;
+    }
+    const handle = window.setInterval(() => void resource.reload(), POLL_MS);
+    return () => window.clearInterval(handle);
+  }, [settling]);
+  const remove = async () => {
+    const answer = await showDialog({
+      title: `Delete endpoint ${name}?`,
+      body: 'Its deployments stop and its scoring URI stops answering. Registered models are kept.',
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    setDeleting(true);
+    try {
+      await services.client.deleteEndpoint(name);
+      void services.endpoints.reload();
+      props.onDeleted();
+    } catch (reason) {
+      setDeleteError(asApiError(reason));
+    } finally {
+      setDeleting(false);
+    }
+  };
+  if (!endpoint) {
+    return resource.error ? (
+      <ErrorNote error={resource.error} title={`Endpoint ${name} could not be loaded.`} onRetry={() => void resource.reload()} />
+    ) : (
+      <Loading text={`Loading endpoint ${name}…`} />
+    );
+  }
+  return (
+    <div className="amlx-EndpointView" data-endpoint={name} data-status={endpoint.status}>
+      <header className="amlx-Panel-header">
+        <div className="amlx-RunDetails-title">
+          <h2>Endpoint {endpoint.name}</h2>
+          <EndpointStatus status={endpoint.status} />
+          {settling && <span className="amlx-Spinner" aria-label="updating" />}
+        </div>
+        <div className="amlx-RunDetails-meta">
+          <span>auth: {endpoint.auth_mode}</span>
+          <span>created {formatTime(endpoint.created_at)}</span>
+          {endpoint.description && <span>{endpoint.description}</span>}
+        </div>
+        <ErrorNote error={resource.error} title="Could not refresh the endpoint." onRetry={() => void resource.reload()} />
+      </header>
+      <section className="amlx-Card">
+        <h3>Scoring URI</h3>
+        <div className="amlx-Curl">
+          <code className="amlx-ScoringUri">{endpoint.scoring_uri ?? '(not listening yet)'}</code>
+          {endpoint.scoring_uri && <CopyButton text={() => endpoint.scoring_uri ?? ''} label="Copy the scoring URI" />}
+        </div>
+        <h3>Keys</h3>
+        <Keys services={services} name={name} keys={keys} error={keysError} onKeys={setKeys} />
+      </section>
+      <section className="amlx-Card">
+        <h3>Deployments</h3>
+        <Deployments endpoint={endpoint} />
+      </section>
+      <TestPanel services={services} endpoint={endpoint} />
+      <section className="amlx-Card">
+        <h3>Call it from a terminal</h3>
+        <Curl services={services} name={name} keys={keys} ready={endpoint.deployments.length > 0} />
+      </section>
+      <div className="amlx-Card-actions">
+        <button className="jp-Button jp-mod-styled jp-mod-warn" disabled={deleting} onClick={() => void remove()}>
+          {deleting ? 'Deleting…' : 'Delete endpoint'}
+        </button>
+      </div>
+      <ErrorNote error={deleteError} title="The endpoint could not be deleted." />
+    </div>
+  );
+}
+
+class EndpointContent extends ReactWidget {
+  constructor(
+    private readonly services: AmlxServices,
+    readonly endpointName: string,
+    private readonly onDeleted: () => void
+  ) {
+    super();
+    this.addClass('amlx-MainPanel');
+    this.resource = new Resource(() => services.client.endpoint(endpointName));
+  }
+
+  readonly resource: Resource<IEndpoint>;
+
+  dispose(): void {
+    this.resource.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return <EndpointView services={this.services} name={this.endpointName} resource={this.resource} onDeleted={this.onDeleted} />;
+  }
+}
+
+export function endpointWidgetId(name: string): string {
+  return `amlx-endpoint-${name}`.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+export function createEndpointWidget(services: AmlxServices, name: string): MainAreaWidget<EndpointContent> {
+  let widget: MainAreaWidget<EndpointContent> | null = null;
+  const content = new EndpointContent(services, name, () => widget?.dispose());
+  widget = new MainAreaWidget({ content });
+  widget.id = endpointWidgetId(name);
+  widget.title.label = `Endpoint ${name}`;
+  widget.title.icon = launchIcon;
+  widget.title.closable = true;
+  return widget;
+}
+
+/** Reload an open endpoint panel (after a new deployment). */
+export function reloadEndpoint(widget: MainAreaWidget<EndpointContent>): void {
+  void widget.content.resource.reload();
+}

@@ -1,0 +1,203 @@
+/**
+ * How numbers, times and statuses read in the UI (pure functions, jest-tested).
+ */
+import { IJob, JobStatus } from './apitypes';
+
+export const EMPTY = '—';
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set<JobStatus>([
+  'Completed',
+  'Failed',
+  'Canceled'
+]);
+
+/** A job that will not change any more. */
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+export type StatusKind = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
+
+/** The colour family of a status badge. */
+export function statusKind(status: JobStatus): StatusKind {
+  switch (status) {
+    case 'Completed':
+      return 'completed';
+    case 'Failed':
+      return 'failed';
+    case 'Canceled':
+    case 'CancelRequested':
+      return 'canceled';
+    case 'NotStarted':
+    case 'Queued':
+      return 'queued';
+    default:
+      return 'running';
+  }
+}
+
+/** Seconds as "0.4s", "12s", "1m 05s", "2h 03m", "3d 4h". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !isFinite(seconds) || seconds < 0) {
+    return EMPTY;
+  }
+  if (seconds < 10) {
+    return `${(Math.round(seconds * 10) / 10).toFixed(seconds < 1 ? 1 : 0)}s`;
+  }
+  const total = Math.round(seconds);
+  if (total < 60) {
+    return `${total}s`;
+  }
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) {
+    return `${minutes}m ${pad(total % 60)}s`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    return `${hours}h ${pad(minutes % 60)}m`;
+  }
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+/** How long a job ran (or has been running, at `now` epoch seconds); null before it starts. */
+export function jobDuration(job: IJob, now: number): number | null {
+  if (job.started_at === null || job.started_at === undefined) {
+    return null;
+  }
+  const end = job.ended_at ?? (isTerminal(job.status) ? job.started_at : now);
+  return Math.max(0, end - job.started_at);
+}
+
+/** A metric value with about four significant digits; huge or tiny ones in exponent form. */
+export function formatMetric(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) {
+    return EMPTY;
+  }
+  if (!isFinite(value)) {
+    return value > 0 ? '∞' : '-∞';
+  }
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) {
+    return String(value);
+  }
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6 || magnitude < 1e-3) {
+    return value.toExponential(2);
+  }
+  return String(Number(value.toPrecision(4)));
+}
+
+/** Any parameter value as short text (strings unquoted, objects as JSON). */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) {
+    return EMPTY;
+  }
+  if (typeof value === 'number') {
+    return formatMetric(value);
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  return JSON.stringify(value);
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || bytes < 0) {
+    return EMPTY;
+  }
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", then the date. */
+export function formatAgo(epochSeconds: number | null | undefined, now: number): string {
+  if (!epochSeconds) {
+    return EMPTY;
+  }
+  const delta = Math.max(0, now - epochSeconds);
+  if (delta < 45) {
+    return 'just now';
+  }
+  if (delta < 3600) {
+    return `${Math.max(1, Math.round(delta / 60))} min ago`;
+  }
+  if (delta < 86400) {
+    return `${Math.round(delta / 3600)} h ago`;
+  }
+  if (delta < 7 * 86400) {
+    return `${Math.round(delta / 86400)} d ago`;
+  }
+  return new Date(epochSeconds * 1000).toLocaleDateString();
+}
+
+/** A local date and time for tooltips and details. */
+export function formatTime(epochSeconds: number | null | undefined): string {
+  if (!epochSeconds) {
+    return EMPTY;
+  }
+  return new Date(epochSeconds * 1000).toLocaleString();
+}
+
+const MASK = '•'.repeat(8);
+
+/** A secret shown as dots plus its last four characters (enough to tell two keys apart). */
+export function maskSecret(secret: string): string {
+  if (!secret) {
+    return '';
+  }
+  return secret.length <= 8 ? MASK : `${MASK}${secret.slice(-4)}`;
+}
+
+/** `text` with every occurrence of each secret masked (for the displayed curl command). */
+export function maskSecrets(text: string, secrets: string[]): string {
+  let masked = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) {
+      masked = masked.split(secret).join(maskSecret(secret));
+    }
+  }
+  return masked;
+}
+
+/** Best-effort: the `Bearer <key>` inside a curl command, so it can be masked without the keys route. */
+export function bearerTokens(command: string): string[] {
+  const found: string[] = [];
+  const pattern = /Bearer\s+([^\s"'\\]+)/g;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(command)) !== null) {
+    if (!match[1].startsWith('$')) {
+      found.push(match[1]);
+    }
+  }
+  return found;
+}
+
+/** The file name of a path. */
+export function baseName(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  return parts.length ? parts[parts.length - 1] : path;
+}
+
+/** A notebook path's name without folder and extension ("examples/titanic.ipynb" -> "titanic"). */
+export function notebookStem(path: string): string {
+  return baseName(path).replace(/\.ipynb$/i, '');
+}
+
+/** A name the server accepts for assets, models and endpoints: letters, digits, - _ . */
+export function assetNameFrom(fileName: string): string {
+  const cleaned = baseName(fileName)
+    .replace(/\.([A-Za-z0-9]+)$/, '-$1')
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/-+/g, '-')
+    .replace(/-$/, '')
+    .toLowerCase();
+  return cleaned || 'asset';
+}

@@ -1,0 +1,406 @@
+/**
+ * The Runs section: filter, sort by any column or metric, metric columns the
+ * person picks, runs grouped by experiment in a virtualized list (only the
+ * visible rows are in the DOM, so 10,000 runs scroll like 10).
+ */
+import { refreshIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IJob } from './apitypes';
+import { ErrorNote, Loading, StatusBadge, useSignal, useTicker } from './components';
+import { formatAgo, formatDuration, formatMetric, jobDuration } from './format';
+import { METRIC_PREFIX, RunRow } from './runstore';
+import { AmlxServices, CommandIDs } from './services';
+import { autoColumnCount } from './runsview';
+import { scrollToRow, visibleWindow } from './virtual';
+
+export const ROW_HEIGHT = 28;
+
+const FIXED_SORTS: { value: string; label: string }[] = [
+  { value: 'created_at', label: 'Submitted' },
+  { value: 'duration', label: 'Duration' },
+  { value: 'display_name', label: 'Name' },
+  { value: 'status', label: 'Status' }
+];
+
+/** The element's client size, kept current with a ResizeObserver. */
+function useSize(ref: React.RefObject<HTMLElement>): { width: number; height: number } {
+  const [size, setSize] = React.useState({ width: 300, height: 400 });
+  React.useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element) {
+      return;
+    }
+    const measure = () =>
+      setSize({ width: element.clientWidth || 300, height: element.clientHeight || 400 });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return size;
+}
+
+function SortArrow(props: { active: boolean; descending: boolean }): JSX.Element | null {
+  if (!props.active) {
+    return null;
+  }
+  return <span aria-hidden="true">{props.descending ? ' ▾' : ' ▴'}</span>;
+}
+
+function ColumnsChooser(props: { services: AmlxServices; shown: string[]; onClose: () => void }): JSX.Element {
+  const { runs } = props.services;
+  const keys = runs.metricKeys();
+  const shown = new Set(props.shown);
+  const toggle = (key: string) => {
+    const next = new Set(shown);
+    if (next.has(key)) {
+      next.delete(key);
+    } else {
+      next.add(key);
+    }
+    // keep the order of the metric list so columns do not jump around
+    props.services.setRunColumns(keys.filter(k => next.has(k)));
+  };
+  return (
+    <div
+      className="amlx-Columns"
+      role="group"
+      aria-label="Metric columns"
+      onKeyDown={event => {
+        if (event.key === 'Escape') {
+          props.onClose();
+        }
+      }}
+    >
+      <div className="amlx-Columns-title">Metric columns</div>
+      {keys.length === 0 && <div className="amlx-Empty">No run has logged metrics yet.</div>}
+      <div className="amlx-Columns-list">
+        {keys.map(key => (
+          <label key={key} className="amlx-Columns-item">
+            <input type="checkbox" checked={shown.has(key)} onChange={() => toggle(key)} />
+            <span title={key}>{key}</span>
+          </label>
+        ))}
+      </div>
+      <div className="amlx-Columns-actions">
+        <button className="jp-Button jp-mod-styled amlx-small" onClick={() => props.services.setRunColumns([])}>
+          Automatic
+        </button>
+        <button className="jp-Button jp-mod-styled jp-mod-accept amlx-small" onClick={props.onClose}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Element {
+  const { runsView, runs, feed } = props.services;
+  const query = runsView.query;
+  const [choosing, setChoosing] = React.useState(false);
+  const metricSorts = runs.metricKeys().map(key => ({ value: METRIC_PREFIX + key, label: key }));
+  return (
+    <>
+      <div className="amlx-Runs-toolbar">
+        <input
+          className="amlx-Input amlx-Runs-filter"
+          type="search"
+          placeholder="Filter runs"
+          aria-label="Filter runs"
+          value={query.filter}
+          onChange={event => runsView.setQuery({ filter: event.currentTarget.value })}
+        />
+        <button
+          className="jp-Button jp-mod-minimal amlx-IconButton"
+          aria-label="Refresh runs"
+          title="Refresh runs"
+          onClick={() => feed.refreshNow()}
+        >
+          <refreshIcon.react tag="span" />
+        </button>
+      </div>
+      <div className="amlx-Runs-toolbar">
+        <label className="amlx-Runs-sortLabel" htmlFor="amlx-runs-sort">
+          Sort
+        </label>
+        <select
+          id="amlx-runs-sort"
+          className="amlx-Select"
+          aria-label="Sort runs by"
+          value={query.sortKey}
+          onChange={event => runsView.setQuery({ sortKey: event.currentTarget.value })}
+        >
+          {FIXED_SORTS.map(option => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+          {metricSorts.length > 0 && (
+            <optgroup label="Metrics">
+              {metricSorts.map(option => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </optgroup>
+          )}
+        </select>
+        <button
+          className="jp-Button jp-mod-minimal amlx-IconButton"
+          aria-label={query.descending ? 'Sorted descending; sort ascending' : 'Sorted ascending; sort descending'}
+          title={query.descending ? 'Descending' : 'Ascending'}
+          onClick={() => runsView.setQuery({ descending: !query.descending })}
+        >
+          {query.descending ? '↓' : '↑'}
+        </button>
+        <button
+          className="jp-Button jp-mod-minimal amlx-IconButton amlx-Runs-columnsButton"
+          aria-label="Choose metric columns"
+          aria-expanded={choosing}
+          title="Metric columns"
+          onClick={() => setChoosing(!choosing)}
+        >
+          Columns
+        </button>
+      </div>
+      {choosing && <ColumnsChooser services={props.services} shown={props.columns} onClose={() => setChoosing(false)} />}
+    </>
+  );
+}
+
+function HeaderRow(props: { services: AmlxServices; columns: string[] }): JSX.Element {
+  const { runsView } = props.services;
+  const query = runsView.query;
+  const cell = (key: string, label: string, className: string) => (
+    <button
+      key={key}
+      className={`amlx-RunHead-cell ${className}`}
+      aria-label={`Sort by ${label}`}
+      aria-sort={query.sortKey === key ? (query.descending ? 'descending' : 'ascending') : undefined}
+      onClick={() => runsView.sortBy(key)}
+      title={`Sort by ${label}`}
+    >
+      {label}
+      <SortArrow active={query.sortKey === key} descending={query.descending} />
+    </button>
+  );
+  return (
+    <div className="amlx-RunHead">
+      {cell('status', 'St', 'amlx-col-status')}
+      {cell('display_name', 'Run', 'amlx-col-name')}
+      {cell('duration', 'Time', 'amlx-col-duration')}
+      {props.columns.map(key => cell(METRIC_PREFIX + key, key, 'amlx-col-metric'))}
+    </div>
+  );
+}
+
+function GroupRow(props: {
+  row: Extract<RunRow, { kind: 'group' }>;
+  services: AmlxServices;
+  active: boolean;
+  id: string;
+}): JSX.Element {
+  const { row, services } = props;
+  return (
+    <div
+      id={props.id}
+      role="option"
+      aria-selected={props.active}
+      aria-expanded={!row.collapsed}
+      className={`amlx-RunGroup ${props.active ? 'amlx-mod-active' : ''}`}
+      data-experiment={row.experiment}
+      onClick={() => services.runsView.toggleGroup(row.experiment)}
+    >
+      <span className="amlx-RunGroup-caret" aria-hidden="true">
+        {row.collapsed ? '▸' : '▾'}
+      </span>
+      <span className="amlx-RunGroup-name" title={row.experiment}>
+        {row.experiment}
+      </span>
+      <span className="amlx-RunGroup-count">{row.count.toLocaleString()}</span>
+      <button
+        className="jp-Button jp-mod-minimal amlx-RunGroup-compare"
+        aria-label={`Compare runs of ${row.experiment}`}
+        title="Compare runs: a metric against a parameter"
+        onClick={event => {
+          event.stopPropagation();
+          services.execute(CommandIDs.compareRuns, { experiment: row.experiment });
+        }}
+      >
+        Compare
+      </button>
+    </div>
+  );
+}
+
+function RunRowView(props: {
+  job: IJob;
+  columns: string[];
+  services: AmlxServices;
+  active: boolean;
+  id: string;
+  now: number;
+}): JSX.Element {
+  const { job, now } = props;
+  return (
+    <div
+      id={props.id}
+      role="option"
+      aria-selected={props.active}
+      className={`amlx-RunRow ${props.active ? 'amlx-mod-active' : ''}`}
+      data-run={job.name}
+      data-status={job.status}
+      title={`${job.display_name || job.name} (${job.name}), submitted ${formatAgo(job.created_at, now)}`}
+      onClick={() => props.services.execute(CommandIDs.openRun, { name: job.name })}
+    >
+      <span className="amlx-col-status">
+        <StatusBadge status={job.status} compact />
+      </span>
+      <span className="amlx-col-name amlx-RunRow-name">{job.display_name || job.name}</span>
+      <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>
+      {props.columns.map(key => (
+        <span key={key} className="amlx-col-metric" data-metric={key}>
+          {formatMetric(job.metrics?.[key])}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: string[]; now: number }): JSX.Element {
+  const { rows, services } = props;
+  const viewport = React.useRef<HTMLDivElement>(null);
+  const { height } = useSize(viewport);
+  const [scrollTop, setScrollTop] = React.useState(0);
+  const [active, setActive] = React.useState(-1);
+  const window = visibleWindow(rows.length, ROW_HEIGHT, scrollTop, height);
+  const activeIndex = Math.min(active, rows.length - 1);
+
+  const moveTo = (index: number) => {
+    const next = Math.max(0, Math.min(rows.length - 1, index));
+    setActive(next);
+    const element = viewport.current;
+    if (element) {
+      element.scrollTop = scrollToRow(next, ROW_HEIGHT, element.scrollTop, element.clientHeight);
+    }
+  };
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
+    const keys: Record<string, () => void> = {
+      ArrowDown: () => moveTo(activeIndex + 1),
+      ArrowUp: () => moveTo(activeIndex - 1),
+      PageDown: () => moveTo(activeIndex + page),
+      PageUp: () => moveTo(activeIndex - page),
+      Home: () => moveTo(0),
+      End: () => moveTo(rows.length - 1),
+      Enter: () => {
+        const row = rows[activeIndex];
+        if (row?.kind === 'group') {
+          services.runsView.toggleGroup(row.experiment);
+        } else if (row) {
+          services.execute(CommandIDs.openRun, { name: row.job.name });
+        }
+      },
+      ' ': () => keys.Enter()
+    };
+    const action = keys[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  };
+
+  const items: JSX.Element[] = [];
+  for (let index = window.start; index < window.end; index++) {
+    const row = rows[index];
+    const id = `amlx-runrow-${index}`;
+    items.push(
+      row.kind === 'group' ? (
+        <GroupRow key={`g:${row.experiment}`} row={row} services={services} active={index === activeIndex} id={id} />
+      ) : (
+        <RunRowView
+          key={row.job.name}
+          job={row.job}
+          columns={props.columns}
+          services={services}
+          active={index === activeIndex}
+          id={id}
+          now={props.now}
+        />
+      )
+    );
+  }
+  return (
+    <div
+      ref={viewport}
+      className="amlx-Runs-viewport"
+      role="listbox"
+      aria-label="Runs, grouped by experiment"
+      aria-activedescendant={activeIndex >= 0 ? `amlx-runrow-${activeIndex}` : undefined}
+      tabIndex={0}
+      onScroll={event => setScrollTop(event.currentTarget.scrollTop)}
+      onKeyDown={onKeyDown}
+      onFocus={() => {
+        if (active < 0 && rows.length) {
+          setActive(0);
+        }
+      }}
+    >
+      <div className="amlx-Runs-spacer" style={{ height: window.total }}>
+        <div className="amlx-Runs-window" style={{ transform: `translateY(${window.offset}px)` }}>
+          {items}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function RunsSection(props: { services: AmlxServices }): JSX.Element {
+  const { services } = props;
+  useSignal(services.runs.changed);
+  useSignal(services.runsView.changed);
+  useSignal(services.feed.changed);
+  const { runs, runsView, feed } = services;
+  useTicker(runs.activeCount() > 0, 1000);
+  const container = React.useRef<HTMLDivElement>(null);
+  const { width } = useSize(container);
+  const now = Date.now() / 1000;
+  const rows = runsView.rows(now);
+  const columns = runsView.columns(autoColumnCount(width));
+  const total = feed.complete ? runs.size : Math.max(runs.size, feed.total ?? 0);
+  return (
+    <div className="amlx-Runs" ref={container}>
+      <Toolbar services={services} columns={columns} />
+      <div className="amlx-Runs-status" aria-live="polite">
+        {feed.state === 'loading' && runs.size === 0 ? (
+          <Loading text="Loading runs…" />
+        ) : (
+          <span>
+            {runsView.query.filter
+              ? `${runsView.matching.toLocaleString()} of ${total.toLocaleString()} runs`
+              : `${total.toLocaleString()} run${total === 1 ? '' : 's'}`}
+            {!feed.complete && runs.size > 0 && ' (loading more…)'}
+            {feed.options.mode === 'live' && feed.state === 'ready' && (
+              <span className="amlx-Live" title="Updates arrive as they happen">
+                {' '}
+                · live
+              </span>
+            )}
+          </span>
+        )}
+      </div>
+      <ErrorNote error={feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
+      {runs.size === 0 && feed.state === 'ready' ? (
+        <div className="amlx-Empty">
+          No runs yet. Select a notebook cell and use <strong>Submit cell</strong>.
+        </div>
+      ) : (
+        <>
+          <HeaderRow services={services} columns={columns} />
+          <VirtualRuns services={services} rows={rows} columns={columns} now={now} />
+        </>
+      )}
+    </div>
+  );
+}
