@@ -45,6 +45,7 @@ from ...records import (
 )
 from . import files, job_index, listing
 from .data_assets import DataAssets
+from .endpoint_index import check_name
 from .endpoints import Endpoints
 from .jobs import Submitter
 from .layout import Layout
@@ -405,6 +406,8 @@ class LocalBackend:
         score_script: Path | None = None,
     ) -> Deployment:
         """Serve model ``name[:version]`` as deployment ``name``; returns once ready (or Failed with the reason)."""
+        check_name(endpoint, kind="endpoint", field="endpoint")
+        check_name(name, kind="deployment")
         version = self.models.resolve(model)
         return self.endpoints.create_deployment(endpoint, name, model=version, traffic=traffic, score_script=score_script)
 
