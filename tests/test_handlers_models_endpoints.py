@@ -277,3 +277,72 @@ async def test_every_route_needs_jupyter_auth(jp_fetch, method: str, path: tuple
                                    headers={"Authorization": ""})
     assert code == 403
     assert_matches(spec_path(path), method, code, response.body)
+
+
+STUB_SCORE = "def init():\n    pass\n\ndef run(raw_data):\n    return {'result': ['stub']}\n"
+
+
+@pytest.fixture
+def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
+    """Before the Jupyter server starts: a deployment whose supervisor and server died (as in a machine restart).
+
+    A score.py deployment starts in well under a second (no scikit-learn), so
+    the model is a stub file from a quick job.
+    """
+    import os
+    import signal
+    import sys
+    import time
+
+    from amlx_lab.backends.local import LocalBackend
+    from amlx_lab.records import JobSpec
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "main.py").write_text("import os\nos.makedirs('outputs', exist_ok=True)\nopen('outputs/model.pkl', 'wb').write(b'stub')\n")
+    (tmp_path / "score.py").write_text(STUB_SCORE)
+    backend = LocalBackend(amlx_workspace_dir, compute_slots=1)
+    try:
+        job = backend.submit(JobSpec(code_dir=code, environment=str(Path(sys.base_prefix) / "bin" / "python3")))
+        assert backend.wait(job.name, timeout=120).status.value == "Completed"
+        backend.register_model("stub", job=job.name)
+        endpoint = backend.create_endpoint("ep-back")
+        blue = backend.create_deployment("ep-back", "blue", model="stub", score_script=tmp_path / "score.py")
+        assert blue.status == "Succeeded", blue.last_error
+        row = backend.store.query("SELECT supervisor_pid, supervisor_start FROM deployments")[0]
+        lost = [(row["supervisor_pid"], row["supervisor_start"]), (blue.pid, start_time(blue.pid))]
+        for pid, _ in lost:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(is_alive(p, s) for p, s in lost):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        state = backend.layout.deployment_dir("ep-back", "blue") / "state.json"
+        return {"scoring_uri": endpoint.scoring_uri, "old_pid": blue.pid, "state": state,
+                "lock": state.with_name("supervisor.lock")}
+    finally:
+        backend.close()
+
+
+async def test_deployments_come_back_when_the_jupyter_server_starts(lost_deployment: dict[str, Any], jp_fetch, workspace) -> None:
+    """The extension reconciles at start-up: the supervisor is back before anything reads the endpoint."""
+    import time
+
+    from amlx_lab.backends.local.procs import is_locked
+    from amlx_lab.serving import is_serving_process, read_state
+
+    await jp_fetch("amlx", "api", "workspace")  # the server is up; nothing has read endpoints yet
+    deadline = time.monotonic() + 60
+    while True:
+        state = read_state(lost_deployment["state"]) or {}
+        pid = state.get("pid")
+        if is_locked(lost_deployment["lock"]) and state.get("status") == "ready" and pid != lost_deployment["old_pid"] \
+                and is_serving_process(pid, lost_deployment["state"]):
+            break
+        assert time.monotonic() < deadline, "the deployment was not brought back at server start"
+        time.sleep(0.05)
+    endpoint = await checked(jp_fetch, "GET", "endpoints", "ep-back", status=200)
+    assert endpoint["scoring_uri"] == lost_deployment["scoring_uri"]
+    assert endpoint["deployments"][0]["restarts"] == 1 and endpoint["deployments"][0]["status"] == "Succeeded"
+    scored = await checked(jp_fetch, "POST", "endpoints", "ep-back", "invoke", status=200, body={"payload": {"data": []}})
+    assert scored["body"] == {"result": ["stub"]}
