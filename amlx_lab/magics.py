@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import html
 import json
 import keyword
@@ -53,7 +54,7 @@ from . import render
 from .config import ENV_TARGET, SETTINGS_FILE, TARGETS, AmlxConfig, write_settings_file
 from .errors import AmlxError, NotFoundError, ValidationError
 from .paths import resolve_within
-from .records import DataAsset, Job, WorkspaceInfo
+from .records import DataAsset, Endpoint, InvokeResult, Job, ModelVersion, WorkspaceInfo
 from .submission import SubmitRequest, parse_assignments
 from .workspace import Workspace
 
@@ -242,64 +243,74 @@ class LiveStatus:
     """One daemon thread that keeps the displayed status of submitted jobs current until each ends.
 
     One thread for all jobs (not one per job) so that a loop of submissions
-    does not start a thread per cell. It polls ``get_job`` (quickly at first,
-    then every few seconds), updates a display only when the job changed, and
-    exits when no job is left to watch or the interpreter is exiting: it is a
-    daemon and stops at ``atexit``, so it never keeps the kernel alive.
+    does not start a thread per cell. It polls ``get_job`` (at once when a job
+    is added, then less and less often, up to every few seconds), updates a
+    display only when its job changed, and exits when no job is left to watch
+    or the interpreter is exiting: it is a daemon and stops at ``atexit``, so
+    it never keeps the kernel alive.
     """
 
     def __init__(self, first: float = LIVE_FIRST_INTERVAL_S, most: float = LIVE_MAX_INTERVAL_S) -> None:
         self.first, self.most = first, most
-        self._jobs: dict[str, _Watched] = {}
+        self._jobs: dict[str, _Watched] = {}  # by display id: one job may be shown twice
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         atexit.register(self.stop)
 
     def watch(self, workspace: Workspace, target: str, job: Job, handle: Any) -> None:
+        """Keep ``handle``'s display of ``job`` current until the job ends."""
         with self._lock:
-            self._jobs[job.name] = _Watched(workspace, target, handle, job)
+            self._jobs[handle.display_id] = _Watched(workspace, target, handle, job)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="amlx-live-status", daemon=True)
                 self._thread.start()
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     @property
     def watching(self) -> tuple[str, ...]:
+        """Names of the jobs whose displays are still being updated."""
         with self._lock:
-            return tuple(self._jobs)
+            return tuple(item.job.name for item in self._jobs.values())
 
     def _run(self) -> None:
         delay = self.first
-        while not self._stop.wait(delay):
-            with self._lock:
-                watched = list(self._jobs.values())
-            if not watched:
+        while True:
+            if self._wake.wait(delay):
+                self._wake.clear()
+                delay = self.first  # a new job: look soon, short jobs end quickly
+            if self._stop.is_set():
                 return
-            for item in watched:
+            with self._lock:
+                watched = list(self._jobs.items())
+            for key, item in watched:
                 if self._refresh(item):
                     with self._lock:
-                        self._jobs.pop(item.job.name, None)
-            delay = min(delay * 1.5, self.most)
+                        self._jobs.pop(key, None)
             with self._lock:
                 if not self._jobs:
                     self._thread = None
                     return
+            delay = min(delay * 1.5, self.most)
 
     def _refresh(self, item: _Watched) -> bool:
         """Update one display if its job changed; ``True`` when there is nothing more to watch."""
         try:
             job = item.workspace.get_job(item.job.name, target=item.target)
+            if job.revision != item.job.revision or job.status != item.job.status:
+                item.job = job
+                item.handle.update(JobView(job, _live_note(job)))
+            return job.status.terminal
         except Exception as exc:  # noqa: BLE001 - a status display must never raise into the kernel
-            item.handle.update(JobView(item.job, f"Live status stopped: {_one_line(str(exc))}. "
-                                                  f"Refresh with: %aml show {item.job.name}"))
+            note = f"Live status stopped: {_one_line(str(exc))}. Refresh with: %aml show {item.job.name}"
+            with contextlib.suppress(Exception):
+                item.handle.update(JobView(item.job, note))
             return True
-        if job.revision != item.job.revision or job.status != item.job.status:
-            item.job = job
-            item.handle.update(JobView(job, _live_note(job)))
-        return job.status.terminal
 
 
 def _live_note(job: Job) -> str:
@@ -756,7 +767,9 @@ class Aml(Magics, Configurable):  # type: ignore[misc]
     @magic_arguments("aml endpoints")
     @_parser_options("List online endpoints with their deployments, traffic and scoring URLs.")
     def _cmd_endpoints(self, args: argparse.Namespace, cell: str | None) -> Any:
-        return _facade_operation(self.workspace, "list_endpoints", "endpoint listing")()
+        endpoints = _facade_operation(self.workspace, "list_endpoints", "endpoint listing")()
+        text = render.endpoints_text(endpoints)
+        return Rich(text, _pre(text), endpoints)
 
     @magic_arguments("aml data register")
     @_parser_options("Register a file or folder as the next version of a data asset (jobs read it as azureml:NAME:VERSION).")
@@ -807,8 +820,11 @@ _CELL_VERBS = frozenset({"submit", "invoke"})
 def _find_subcommand(words: list[str]) -> tuple[str, Handler, list[str]]:
     """The subcommand the words name (one word, or two for ``data register|list``) and the rest."""
     if words[0] == "data":
-        if len(words) < 2 or words[1] in ("-h", "--help"):
+        if len(words) < 2:
             raise ValidationError("data needs an action: %aml data register NAME PATH, or %aml data list [NAME].")
+        if words[1] in ("-h", "--help"):
+            print("\n".join(SUBCOMMANDS[v].parser.format_help() for v in ("data register", "data list")))  # type: ignore[attr-defined]
+            raise _HelpShown()
         verb, rest = f"data {words[1]}", words[2:]
     else:
         verb, rest = words[0], words[1:]
@@ -901,6 +917,11 @@ Aml.aml.__doc__ = _help_text()
 # -- registration --------------------------------------------------------------------------------------
 
 
+def _pre(text: str) -> str:
+    """Preformatted HTML for records that have only a text rendering so far (models, endpoints)."""
+    return f"<pre>{html.escape(text)}</pre>"
+
+
 def _plain(render_text: Callable[[Any], str]) -> Callable[[Any, Any, bool], None]:
     """An IPython pretty-printer from a text renderer."""
 
@@ -920,6 +941,10 @@ def _register_formatters(ipython: Any) -> None:
     plain.for_type(WorkspaceInfo, _plain(render.workspace_text))
     html.for_type(DataAsset, lambda asset: render.data_html([asset]))
     plain.for_type(DataAsset, _plain(render.data_asset_text))
+    for record_type, text in ((ModelVersion, render.model_version_text), (Endpoint, render.endpoint_text),
+                              (InvokeResult, render.invoke_text)):
+        html.for_type(record_type, lambda obj, text=text: _pre(text(obj)))
+        plain.for_type(record_type, _plain(text))
 
 
 def register(ipython: Any) -> None:
