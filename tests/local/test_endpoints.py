@@ -343,3 +343,44 @@ def test_an_unreachable_endpoint_is_a_502(backend: LocalBackend) -> None:
         )
     with pytest.raises(UpstreamError):
         backend.endpoints.invoke("ep-down", SEED)
+
+
+# -- the amlx command line ------------------------------------------------------------------------
+
+
+def test_the_cli_deploys_invokes_and_prints_the_curl(
+    backend: LocalBackend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from amlx_lab.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    root = str(backend.root)
+
+    def amlx(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(["--workspace", root, *args])
+        return code, capsys.readouterr().out
+
+    code, out = amlx("endpoint", "deploy", "ep-cli", "--model", "titanic")
+    assert code == 0 and "blue" in out and "Succeeded" in out and "100%" in out
+    (tmp_path / "seed.json").write_text(json.dumps(SEED))
+    code, out = amlx("--json", "endpoint", "invoke", "ep-cli", "--data", "seed.json")
+    result = json.loads(out)
+    assert code == 0 and result["status_code"] == 200 and result["body"]["result"][0] in (0, 1)
+    (tmp_path / "bad.json").write_text(json.dumps({"data": [{"Age": 22}]}))
+    code, out = amlx("endpoint", "invoke", "ep-cli", "--data", "bad.json")
+    assert code == 1 and "HTTP 400" in out and "Pclass" in out
+
+    keys = backend.endpoint_keys("ep-cli")
+    code, out = amlx("endpoint", "curl", "ep-cli")
+    assert code == 0 and out.startswith("curl -X POST http://127.0.0.1:") and f"Bearer {keys.primary_key}" in out
+    code, out = amlx("endpoint", "keys", "ep-cli", "--regenerate", "secondary")
+    assert code == 0 and keys.primary_key in out and keys.secondary_key not in out
+    code, out = amlx("endpoint", "traffic", "ep-cli", "blue=50")
+    assert code == 2  # a split must add up to 100
+    code, out = amlx("--json", "endpoint", "list")
+    assert [e["name"] for e in json.loads(out)["endpoints"]] == ["ep-cli"]
+    code, out = amlx("model", "list")
+    assert code == 0 and "titanic" in out
+    code, out = amlx("endpoint", "delete", "ep-cli")
+    assert code == 0 and "Deleted" in out
