@@ -471,7 +471,7 @@ class Aml(Magics, Configurable):  # type: ignore[misc]
     @magic_arguments("aml target")
     @_parser_options(
         "Show the target, or switch to another one. The choice is saved in the workspace's settings.json, "
-        "so the sidebar, the CLI and other kernels use it too, and it applies here at once."
+        "where the CLI and other kernels read it, and it applies here at once."
     )
     @argument("name", nargs="?", choices=list(TARGETS), metavar="local|azure", help="local or azure; leave out to show the current one")
     def _cmd_target(self, args: argparse.Namespace, cell: str | None) -> Rich:
@@ -518,7 +518,7 @@ class Aml(Magics, Configurable):  # type: ignore[misc]
     @argument("--notebook", nargs="?", const="", metavar="PATH", help="take the earlier cells from the saved notebook (this kernel's, or PATH)")
     @argument("--preview", action="store_true", help="show the generated main.py and warnings; submit nothing")
     @argument("--wait", action="store_true", help="stream the log until the job ends and return the finished job")
-    @argument("-o", "--out", metavar="VAR", help="also store the job record in this variable")
+    @argument("-o", "--out", metavar="VAR", help="store the job record in this variable (with --wait: the finished job, not shown)")
     def _cmd_submit(self, args: argparse.Namespace, cell: str | None) -> Any:
         if cell is None:
             raise ValidationError("submit runs the cell it heads: start a cell with %%aml submit and put the code below it.")
@@ -718,7 +718,7 @@ class Aml(Magics, Configurable):  # type: ignore[misc]
     @_parser_options("Register a file a job wrote as the next version of a model.")
     @argument("name", metavar="NAME", help="model name")
     @argument("--job", required=True, metavar="J", help="the job that wrote the model")
-    @argument("--path", metavar="P", help="the model file or folder in the job, e.g. outputs/model.pkl")
+    @argument("--path", metavar="P", help="the model in the job: outputs/model.pkl, or mlflow:model for what autolog logged (default: the only candidate)")
     @argument("--description", metavar="TEXT", help="a note kept with the version")
     def _cmd_register(self, args: argparse.Namespace, cell: str | None) -> Any:
         if not args.name.strip():
