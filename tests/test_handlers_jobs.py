@@ -107,9 +107,7 @@ async def read_logs_until(jp_fetch, name: str, needle: str, deadline_s: float = 
     raise AssertionError(f"{needle!r} not in the logs of {name}:\n{text[-2000:]}")
 
 
-async def test_submit_runs_the_cell_and_tracks_it(
-    jp_fetch, notebooks: Path, amlx_workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, amlx_workspace_dir: Path) -> None:
     response = await jp_fetch("amlx", "api", "jobs", method="POST", body=json.dumps({"notebook": "tiny.ipynb", "cell": 1}))
     assert response.code == 201
     job = assert_matches("/jobs", "POST", 201, response.body)
@@ -138,8 +136,12 @@ async def test_submit_runs_the_cell_and_tracks_it(
     # the same run is in the workspace's MLflow store, where mlflow.search_runs finds it
     import mlflow
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{amlx_workspace_dir / 'mlflow' / 'mlflow.db'}")
-    runs = mlflow.search_runs(experiment_names=["tiny"])
+    previous = mlflow.get_tracking_uri()  # process-global: other tests may have set it
+    mlflow.set_tracking_uri(f"sqlite:///{amlx_workspace_dir / 'mlflow' / 'mlflow.db'}")
+    try:
+        runs = mlflow.search_runs(experiment_names=["tiny"])
+    finally:
+        mlflow.set_tracking_uri(previous)
     assert list(runs["metrics.total"]) == [30.0]
     assert list(runs["run_id"]) == [shown["mlflow_run_id"]]
 
@@ -306,7 +308,9 @@ def amlx_app_config() -> dict[str, Any]:
 
 async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetch, notebooks: Path) -> None:
     body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "environment": BARE_PYTHON, "experiment": "burst"})
-    responses = await asyncio.gather(*(jp_fetch("amlx", "api", "jobs", method="POST", body=body) for _ in range(50)))
+    responses = await asyncio.gather(
+        *(jp_fetch("amlx", "api", "jobs", method="POST", body=body, request_timeout=300) for _ in range(50))
+    )
     names = [json.loads(r.body)["name"] for r in responses]
     assert len(set(names)) == 50
 
