@@ -346,3 +346,10 @@ async def test_deployments_come_back_when_the_jupyter_server_starts(lost_deploym
     assert endpoint["deployments"][0]["restarts"] == 1 and endpoint["deployments"][0]["status"] == "Succeeded"
     scored = await checked(jp_fetch, "POST", "endpoints", "ep-back", "invoke", status=200, body={"payload": {"data": []}})
     assert scored["body"] == {"result": ["stub"]}
+
+
+@pytest.mark.parametrize("path", [("models",), ("endpoints",)])
+async def test_a_target_without_models_or_endpoints_says_so(jp_fetch, path: tuple[str, ...]) -> None:
+    code, data, response = await call(jp_fetch, "GET", *path, params={"target": "azure"})
+    assert code == 409 and data["error"]["details"]["target"] == "azure"
+    assert_matches(spec_path(path), "GET", code, response.body)
