@@ -117,8 +117,8 @@ export function ScatterChart(props: {
   height?: number;
   onPick?: (id: string) => void;
 }): JSX.Element {
-  const width = props.width ?? 560;
-  const height = props.height ?? 320;
+  const width = props.width ?? 640;
+  const height = props.height ?? 360;
   const xs = extent(props.points.map(p => p.x));
   const ys = extent(props.points.map(p => p.y));
   if (!xs || !ys) {

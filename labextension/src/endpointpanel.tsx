@@ -140,7 +140,7 @@ function Deployments(props: { endpoint: IEndpoint }): JSX.Element {
   );
 }
 
-function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint }): JSX.Element {
+function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent: () => void }): JSX.Element {
   const { services, endpoint } = props;
   const [text, setText] = React.useState<string | null>(null);
   const [deployment, setDeployment] = React.useState('');
@@ -181,6 +181,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint }): JSX.
     try {
       setResult(await services.client.invoke(endpoint.name, parsed.value, deployment || undefined));
       setError(null);
+      props.onSent();
     } catch (reason) {
       setError(asApiError(reason));
     } finally {
@@ -366,7 +367,7 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
         <h3>Deployments</h3>
         <Deployments endpoint={endpoint} />
       </section>
-      <TestPanel services={services} endpoint={endpoint} />
+      <TestPanel services={services} endpoint={endpoint} onSent={() => void resource.reload()} />
       <section className="amlx-Card">
         <h3>Call it from a terminal</h3>
         <Curl services={services} name={name} keys={keys} ready={endpoint.deployments.length > 0} />

@@ -197,7 +197,7 @@ export function assetNameFrom(fileName: string): string {
     .replace(/[^A-Za-z0-9_.-]+/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .replace(/-+/g, '-')
-    .replace(/-$/, '')
+    .replace(/[^A-Za-z0-9]+$/, '')
     .toLowerCase();
   return cleaned || 'asset';
 }

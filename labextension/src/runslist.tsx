@@ -200,6 +200,7 @@ function GroupRow(props: {
   services: AmlxServices;
   active: boolean;
   id: string;
+  onActivate: () => void;
 }): JSX.Element {
   const { row, services } = props;
   return (
@@ -210,7 +211,10 @@ function GroupRow(props: {
       aria-expanded={!row.collapsed}
       className={`amlx-RunGroup ${props.active ? 'amlx-mod-active' : ''}`}
       data-experiment={row.experiment}
-      onClick={() => services.runsView.toggleGroup(row.experiment)}
+      onClick={() => {
+        props.onActivate();
+        services.runsView.toggleGroup(row.experiment);
+      }}
     >
       <span className="amlx-RunGroup-caret" aria-hidden="true">
         {row.collapsed ? '▸' : '▾'}
@@ -241,6 +245,7 @@ function RunRowView(props: {
   active: boolean;
   id: string;
   now: number;
+  onActivate: () => void;
 }): JSX.Element {
   const { job, now } = props;
   return (
@@ -252,7 +257,10 @@ function RunRowView(props: {
       data-run={job.name}
       data-status={job.status}
       title={`${job.display_name || job.name} (${job.name}), submitted ${formatAgo(job.created_at, now)}`}
-      onClick={() => props.services.execute(CommandIDs.openRun, { name: job.name })}
+      onClick={() => {
+        props.onActivate();
+        props.services.execute(CommandIDs.openRun, { name: job.name });
+      }}
     >
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
@@ -317,7 +325,14 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
     const id = `amlx-runrow-${index}`;
     items.push(
       row.kind === 'group' ? (
-        <GroupRow key={`g:${row.experiment}`} row={row} services={services} active={index === activeIndex} id={id} />
+        <GroupRow
+          key={`g:${row.experiment}`}
+          row={row}
+          services={services}
+          active={index === activeIndex}
+          id={id}
+          onActivate={() => setActive(index)}
+        />
       ) : (
         <RunRowView
           key={row.job.name}
@@ -327,6 +342,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
           active={index === activeIndex}
           id={id}
           now={props.now}
+          onActivate={() => setActive(index)}
         />
       )
     );
@@ -341,8 +357,9 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
       tabIndex={0}
       onScroll={event => setScrollTop(event.currentTarget.scrollTop)}
       onKeyDown={onKeyDown}
-      onFocus={() => {
-        if (active < 0 && rows.length) {
+      onKeyUp={event => {
+        // keyboard focus arriving by Tab starts on the first row
+        if (event.key === 'Tab' && active < 0 && rows.length) {
           setActive(0);
         }
       }}

@@ -76,7 +76,10 @@ export class RunStore {
     return this._active;
   }
 
-  /** Metric names over all runs, most common first (then by name). */
+  /**
+   * Metric names over all runs: the ones the code logs itself before MLflow's
+   * autologged `training_*` ones, each group most common first, then by name.
+   */
   metricKeys(): string[] {
     if (this._keysVersion !== this._version) {
       const counts = new Map<string, number>();
@@ -86,7 +89,12 @@ export class RunStore {
         }
       }
       this._keys = Array.from(counts.entries())
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .sort(
+          (a, b) =>
+            Number(isAutologged(a[0])) - Number(isAutologged(b[0])) ||
+            b[1] - a[1] ||
+            a[0].localeCompare(b[0])
+        )
         .map(entry => entry[0]);
       this._keysVersion = this._version;
     }
@@ -105,6 +113,11 @@ export class RunStore {
   private _active = 0;
   private _activeVersion = -1;
   private _changed = new Signal<this, void>(this);
+}
+
+/** MLflow autologging's training-set metrics (less telling than the ones the code logs). */
+export function isAutologged(metric: string): boolean {
+  return metric.startsWith('training_');
 }
 
 /** Equal revisions may still differ on a target without revisions (Azure): compare what the list shows. */

@@ -169,6 +169,16 @@ export function withPreview(form: IFormState, pkg: IJobPackage): IFormState {
   return { ...form, parameters };
 }
 
+/** "alpha=0.3, solver=svd" (long values shortened). */
+export function describeParameters(parameters: Record<string, ParameterValue>): string {
+  return Object.entries(parameters)
+    .map(([name, value]) => {
+      const text = String(value);
+      return `${name}=${text.length > 24 ? `${text.slice(0, 21)}...` : text}`;
+    })
+    .join(', ');
+}
+
 /** The REST body for preview or submit. */
 export function buildRequest(
   target: ICellTarget,
@@ -181,6 +191,9 @@ export function buildRequest(
   }
   if (form.displayName.trim()) {
     request.display_name = form.displayName.trim();
+  } else if (Object.keys(parameters).length && target.index !== undefined) {
+    // runs of one cell differ by their parameters: say so in the name
+    request.display_name = `${notebookStem(target.notebook)} cell ${target.index} (${describeParameters(parameters)})`;
   }
   if (form.compute.trim()) {
     request.compute = form.compute.trim();

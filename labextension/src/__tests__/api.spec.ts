@@ -140,4 +140,66 @@ describe('AmlxClient', () => {
     const error = await failure(client.workspace());
     expect(error.code).toBe('bad_response');
   });
+
+  it('lists jobs with the query it was given and the chosen target', async () => {
+    const { client, calls } = scripted([{ status: 200, body: JSON.stringify({ items: [], next_cursor: null }) }]);
+    client.target = 'local';
+    await client.listJobs({ experiment: 'titanic', order_by: 'metrics.rmse', descending: false, limit: 100 });
+    const url = new URL(calls[0]);
+    expect(url.pathname).toBe('/lab-base/amlx/api/jobs');
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      experiment: 'titanic',
+      order_by: 'metrics.rmse',
+      descending: 'false',
+      limit: '100',
+      target: 'local'
+    });
+  });
+
+  it('long-polls events and logs with since/offset and wait', async () => {
+    const { client, calls } = scripted(() => ({ status: 200, body: JSON.stringify({ jobs: [], revision: 4, text: '' }) }));
+    await client.events(4, 25);
+    await client.logs('calm_lamp_1', 120, 25);
+    expect(Object.fromEntries(new URL(calls[0]).searchParams)).toMatchObject({ since: '4', wait: '25' });
+    expect(new URL(calls[1]).pathname).toBe('/lab-base/amlx/api/jobs/calm_lamp_1/logs');
+    expect(Object.fromEntries(new URL(calls[1]).searchParams)).toMatchObject({ offset: '120', wait: '25' });
+  });
+
+  it('encodes output paths segment by segment', () => {
+    const { client } = scripted([]);
+    expect(client.outputPath('job_1', 'plots/a b.png')).toBe('jobs/job_1/outputs/plots/a%20b.png');
+  });
+
+  it('posts the documented bodies for models and endpoints', async () => {
+    const bodies: unknown[] = [];
+    const settings = ServerConnection.makeSettings({
+      baseUrl: 'http://127.0.0.1:8888/',
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        bodies.push({ url: new URL(String((input as Request).url ?? input)).pathname, body: init?.body ?? (input as Request).body });
+        return new Response('{}', { status: 201 });
+      }) as typeof fetch
+    });
+    const client = new AmlxClient(settings);
+    await client.registerModel({ name: 'titanic-model', job: 'job_1', path: 'outputs/model.pkl' });
+    await client.deploy('titanic-endpoint', { name: 'blue', model: 'titanic-model:1' });
+    await client.invoke('titanic-endpoint', { data: [{ Age: 22 }] });
+    expect(bodies.map(b => (b as { url: string }).url)).toEqual([
+      '/amlx/api/models',
+      '/amlx/api/endpoints/titanic-endpoint/deployments',
+      '/amlx/api/endpoints/titanic-endpoint/invoke'
+    ]);
+  });
+
+  it('reads a JSON error from a failed download', async () => {
+    const { client } = scripted([
+      { status: 404, body: JSON.stringify({ error: { code: 'not_found', message: 'No output x.', details: {} } }) }
+    ]);
+    const error = await failure(client.download('jobs/j/outputs/x'));
+    expect(error.message).toBe('No output x.');
+  });
+
+  it('treats an empty answer to DELETE as success', async () => {
+    const { client } = scripted([{ status: 200, body: '' }]);
+    await expect(client.deleteEndpoint('titanic-endpoint')).resolves.toBeNull();
+  });
 });

@@ -1,0 +1,261 @@
+/** Keeping data current: the runs feed (first page, events catch-up, long-poll), log streaming, lists. */
+import { AmlxApiError, AmlxClient } from '../api';
+import { IJobChanges, IJobPage, ILogChunk } from '../apitypes';
+import { fileTree } from '../filetree';
+import { LogFollower } from '../logfollow';
+import { endpointNameFor, modelNameFor, outputsSource } from '../naming';
+import { Resource } from '../resource';
+import { ITimers, LONG_POLL_S, RunsFeed } from '../runsfeed';
+import { RunStore } from '../runstore';
+import { job } from './fixtures';
+
+const flush = async (times = 10) => {
+  for (let i = 0; i < times; i++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+};
+
+/** A call the test answers when it wants to. */
+interface IPending<T> {
+  args: unknown[];
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+}
+
+function deferredClient() {
+  const events: IPending<IJobChanges>[] = [];
+  const pages: IPending<IJobPage>[] = [];
+  const logs: IPending<ILogChunk>[] = [];
+  const client = {
+    listJobs: (query: unknown) => new Promise<IJobPage>((resolve, reject) => pages.push({ args: [query], resolve, reject })),
+    events: (since: number, wait: number, signal?: AbortSignal) =>
+      new Promise<IJobChanges>((resolve, reject) => {
+        events.push({ args: [since, wait], resolve, reject });
+        signal?.addEventListener('abort', () => reject(new AmlxApiError(0, 'aborted', 'cancelled')));
+      }),
+    logs: (name: string, offset: number, wait: number) =>
+      new Promise<ILogChunk>((resolve, reject) => logs.push({ args: [name, offset, wait], resolve, reject }))
+  } as unknown as AmlxClient;
+  return { client, events, pages, logs };
+}
+
+/** Sleeps that end only when the test says so. */
+function manualTimers() {
+  const sleeping: { ms: number; wake: () => void }[] = [];
+  const timers: ITimers = {
+    sleep: (ms, signal) =>
+      new Promise(resolve => {
+        sleeping.push({ ms, wake: () => resolve() });
+        signal.addEventListener('abort', () => resolve());
+      })
+  };
+  return { timers, sleeping };
+}
+
+describe('RunsFeed', () => {
+  it('paints a first page, catches up from revision 0, then holds a long-poll', async () => {
+    const server = deferredClient();
+    const store = new RunStore();
+    const feed = new RunsFeed(server.client, store, manualTimers().timers);
+    feed.start({ mode: 'live', intervalSeconds: 15 });
+    await flush();
+    expect(feed.state).toBe('loading');
+    server.pages[0].resolve({ items: [job({ name: 'new', revision: 3 })], next_cursor: 'x', total: 3 });
+    await flush();
+    expect(store.size).toBe(1);
+    expect(feed.total).toBe(3);
+    expect(feed.complete).toBe(false);
+
+    expect(server.events[0].args).toEqual([0, 0]);
+    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 1 }), job({ name: 'new', revision: 3 })], revision: 3 });
+    await flush();
+    expect(server.events[1].args).toEqual([3, 0]);
+    server.events[1].resolve({ jobs: [], revision: 3 });
+    await flush();
+    expect(feed.complete).toBe(true);
+    expect(feed.state).toBe('ready');
+    expect(store.size).toBe(2);
+
+    // live: one held request from the latest revision
+    expect(server.events[2].args).toEqual([3, LONG_POLL_S]);
+    server.events[2].resolve({ jobs: [job({ name: 'new', status: 'Failed', revision: 4 })], revision: 4 });
+    await flush();
+    expect(store.get('new')?.status).toBe('Failed');
+    feed.dispose();
+  });
+
+  it('keeps the runs and shows the error when the server fails, then recovers', async () => {
+    const server = deferredClient();
+    const clock = manualTimers();
+    const store = new RunStore();
+    store.merge([job({ name: 'kept', revision: 1 })]);
+    const feed = new RunsFeed(server.client, store, clock.timers);
+    feed.start({ mode: 'manual', intervalSeconds: 15 });
+    await flush();
+    server.events[0].reject(new AmlxApiError(502, 'upstream_error', 'Azure said no.'));
+    await flush();
+    expect(feed.state).toBe('error');
+    expect(feed.error?.message).toBe('Azure said no.');
+    expect(store.get('kept')).toBeDefined();
+    expect(clock.sleeping[0].ms).toBe(2000);
+
+    clock.sleeping[0].wake();
+    await flush();
+    server.events[1].resolve({ jobs: [], revision: 1 });
+    await flush();
+    expect(feed.state).toBe('ready');
+    expect(feed.error).toBeNull();
+    // manual: nothing more until asked
+    expect(server.events.length).toBe(2);
+    feed.refreshNow();
+    await flush();
+    expect(server.events.length).toBe(3);
+    feed.dispose();
+  });
+
+  it('polls on an interval instead of holding requests', async () => {
+    const server = deferredClient();
+    const clock = manualTimers();
+    const store = new RunStore();
+    store.merge([job({ revision: 1 })]);
+    const feed = new RunsFeed(server.client, store, clock.timers);
+    feed.start({ mode: 'interval', intervalSeconds: 7 });
+    await flush();
+    server.events[0].resolve({ jobs: [], revision: 1 });
+    await flush();
+    expect(clock.sleeping[0].ms).toBe(7000);
+    expect(server.events.length).toBe(1);
+    clock.sleeping[0].wake();
+    await flush();
+    expect(server.events[1].args).toEqual([1, 0]);
+    feed.dispose();
+  });
+
+  it('starts over after a target switch', async () => {
+    const server = deferredClient();
+    const store = new RunStore();
+    store.merge([job({ revision: 5 })]);
+    const feed = new RunsFeed(server.client, store, manualTimers().timers);
+    feed.start({ mode: 'manual', intervalSeconds: 15 });
+    await flush();
+    feed.reset();
+    await flush();
+    expect(store.size).toBe(0);
+    expect(server.pages.length).toBe(1);
+    feed.dispose();
+  });
+});
+
+describe('LogFollower', () => {
+  it('asks from the last offset until the log is complete', async () => {
+    const server = deferredClient();
+    const follower = new LogFollower(server.client, 'job_x', manualTimers().timers);
+    follower.start();
+    await flush();
+    expect(server.logs[0].args).toEqual(['job_x', 0, 25]);
+    server.logs[0].resolve({ text: 'line 1\n', offset: 0, next_offset: 7, size: 7, complete: false });
+    await flush();
+    expect(follower.text).toBe('line 1\n');
+    expect(server.logs[1].args).toEqual(['job_x', 7, 25]);
+    server.logs[1].resolve({ text: 'done\n', offset: 7, next_offset: 12, size: 12, complete: true });
+    await flush();
+    expect(follower.text).toBe('line 1\ndone\n');
+    expect(follower.complete).toBe(true);
+    expect(follower.following).toBe(false);
+    expect(server.logs.length).toBe(2);
+  });
+
+  it('keeps only the tail of a huge log, from a line start', async () => {
+    const server = deferredClient();
+    const follower = new LogFollower(server.client, 'job_x', manualTimers().timers, 12);
+    follower.start();
+    await flush();
+    server.logs[0].resolve({ text: 'aaaa\nbbbb\ncccc\n', offset: 0, next_offset: 15, size: 15, complete: true });
+    await flush();
+    expect(follower.text).toBe('bbbb\ncccc\n');
+    expect(follower.truncated).toBe(true);
+  });
+
+  it('stops on an unknown job and says why', async () => {
+    const server = deferredClient();
+    const follower = new LogFollower(server.client, 'gone', manualTimers().timers);
+    follower.start();
+    await flush();
+    server.logs[0].reject(new AmlxApiError(404, 'not_found', 'No job gone.'));
+    await flush();
+    expect(follower.error?.message).toBe('No job gone.');
+    expect(follower.following).toBe(false);
+  });
+});
+
+describe('Resource', () => {
+  it('keeps the previous data while reloading and after a failure', async () => {
+    const answers: ((value: string) => void)[] = [];
+    const failures: ((reason: unknown) => void)[] = [];
+    const resource = new Resource<string>(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          answers.push(resolve);
+          failures.push(reject);
+        })
+    );
+    void resource.ensure();
+    expect(resource.pending).toBe(true);
+    answers[0]('first');
+    await flush();
+    expect(resource.data).toBe('first');
+    void resource.reload();
+    expect(resource.state).toBe('loading');
+    expect(resource.pending).toBe(false);
+    failures[1](new AmlxApiError(500, 'x', 'Broken.'));
+    await flush();
+    expect(resource.state).toBe('error');
+    expect(resource.data).toBe('first');
+    expect(resource.error?.message).toBe('Broken.');
+  });
+
+  it('drops an older answer that arrives after a newer one', async () => {
+    const answers: ((value: number) => void)[] = [];
+    const resource = new Resource<number>(() => new Promise<number>(resolve => answers.push(resolve)));
+    void resource.reload();
+    void resource.reload();
+    answers[1](2);
+    await flush();
+    answers[0](1);
+    await flush();
+    expect(resource.data).toBe(2);
+  });
+
+  it('turns anything thrown into a readable error', async () => {
+    const resource = new Resource<number>(() => Promise.reject(new TypeError('boom')));
+    await resource.reload();
+    expect(resource.error?.message).toBe('boom');
+  });
+});
+
+describe('small helpers', () => {
+  it('lays out outputs as a tree, folders first, with folder sizes', () => {
+    const rows = fileTree([
+      { path: 'model.pkl', size: 10, modified: 0 },
+      { path: 'plots/b.png', size: 5, modified: 0 },
+      { path: 'plots/a.png', size: 7, modified: 0 }
+    ]);
+    expect(rows.map(r => `${'  '.repeat(r.depth)}${r.name}${r.folder ? '/' : ''}:${r.size}`)).toEqual([
+      'plots/:12',
+      '  a.png:7',
+      '  b.png:5',
+      'model.pkl:10'
+    ]);
+  });
+
+  it('proposes model and endpoint names', () => {
+    expect(modelNameFor('titanic')).toBe('titanic-model');
+    expect(modelNameFor('Diabetes Ridge')).toBe('diabetes-ridge-model');
+    expect(endpointNameFor('titanic-model')).toBe('titanic-endpoint');
+    expect(endpointNameFor('42-model')).toBe('m-42-endpoint');
+    expect(endpointNameFor('a-very-long-model-name-that-goes-on').length).toBeLessThanOrEqual(32);
+    expect(outputsSource('model.pkl')).toBe('outputs/model.pkl');
+    expect(outputsSource('mlflow:model')).toBe('mlflow:model');
+  });
+});
+
