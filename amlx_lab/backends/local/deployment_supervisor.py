@@ -35,8 +35,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...serving.launch import ServerStartError, health, is_serving_process, start_server, stop_server
-from ...serving.state import READY, read_state
+from ...serving.launch import ServerStartError, health, is_alive, is_serving_process, start_server, stop_server
+from ...serving.state import FAILED, READY, read_state
 from .endpoint_index import (
     DeploymentFiles,
     free_port,
@@ -60,6 +60,14 @@ STABLE_AFTER = 60.0  # a server up this long starts the backoff afresh
 # The server must not inherit the Jupyter server's token or notebook settings.
 _DROP_PREFIXES = ("JPY_", "JUPYTER_TOKEN")
 _DROP = {"MPLBACKEND", "PYDEVD_USE_FRAME_EVAL"}
+
+
+def _log_tail(path: Path, lines: int = 3) -> str:
+    try:
+        tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return ("; log: " + " | ".join(tail)) if tail else ""
 
 
 def server_environment(base: dict[str, str]) -> dict[str, str]:
@@ -269,16 +277,43 @@ class DeploymentSupervisor:
             endpoint_port=int(row["endpoint_port"]),
             env=server_environment(dict(os.environ)),
             cwd=self.files.folder,
-            timeout=START_TIMEOUT,
+            wait=False,
             **settings,
         )
-        server = Server(pid=proc.pid, port=proc.port, state_file=self.files.state, popen=proc.popen)
-        changes: dict[str, object] = {"status": "Succeeded", "server_pid": proc.pid, "started_at": time.time()}
-        if proc.state.get("endpoint_error"):
-            changes["last_error"] = f"{proc.state['endpoint_error']}; the deployment answers on its own port only"
+        assert proc.popen is not None
+        # Recorded at once, so whoever deletes the deployment can stop a server that is still loading.
+        self.update(server_pid=proc.pid)
+        try:
+            state = self._wait_ready(proc.pid)
+        except ServerStartError:
+            stop_server(proc.pid, grace=1.0)
+            proc.popen.wait()
+            raise
+        server = Server(pid=proc.pid, port=int(state["port"]), state_file=self.files.state, popen=proc.popen)
+        changes: dict[str, object] = {"status": "Succeeded", "started_at": time.time()}
+        if state.get("endpoint_error"):
+            changes["last_error"] = f"{state['endpoint_error']}; the deployment answers on its own port only"
         self.update(**changes)
-        self.log(f"scoring server pid {proc.pid} ready in {proc.state.get('startup_seconds')} s")
+        self.log(f"scoring server pid {proc.pid} ready in {state.get('startup_seconds')} s")
         return server
+
+    def _wait_ready(self, pid: int) -> dict[str, object]:
+        """Poll the state file until the server is ready; raise with its reason if it fails, dies, or we must stop."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            state = read_state(self.files.state)
+            if state and state.get("pid") == pid:
+                if state.get("status") == READY:
+                    return state
+                if state.get("status") == FAILED:
+                    raise ServerStartError(str(state.get("error") or "the scoring server failed to start"))
+            if not is_alive(pid):
+                raise ServerStartError("the scoring server exited before it was ready" + _log_tail(self.files.server_log))
+            if self.stop_signal is not None:
+                raise ServerStartError("stopped while starting")
+            if time.monotonic() > deadline:
+                raise ServerStartError(f"the scoring server was not ready within {START_TIMEOUT:g} s")
+            time.sleep(0.05)
 
     def _watch(self) -> bool:
         """Until the server dies or hangs (``True``: restart it) or a stop is requested (``False``)."""

@@ -250,7 +250,13 @@ class Endpoints:
         deadline = time.monotonic() + wait
         delay = 0.02
         while True:
-            row = deployment_row(self.store, endpoint, name)
+            try:
+                row = deployment_row(self.store, endpoint, name)
+            except NotFoundError:
+                raise ConflictError(
+                    f"Deployment {name} of endpoint {endpoint} was deleted while it was starting.",
+                    details={"endpoint": endpoint, "deployment": name},
+                ) from None
             if row["status"] != "Creating" or time.monotonic() >= deadline:
                 return row
             if not supervisor_alive(self.layout, row):
@@ -305,9 +311,9 @@ class Endpoints:
         if row["supervisor_pid"] and is_alive(row["supervisor_pid"], row["supervisor_start"]):
             os.kill(row["supervisor_pid"], signal.SIGKILL)
         state = read_state(files.state)
-        pid = state.get("pid") if state else None
-        if isinstance(pid, int) and is_serving_process(pid, files.state):
-            stop_server(pid, grace=3.0)
+        for pid in {state.get("pid") if state else None, row["server_pid"]}:
+            if isinstance(pid, int) and is_serving_process(pid, files.state):  # never a reused pid
+                stop_server(pid, grace=3.0)
 
     def set_traffic(self, endpoint: str, traffic: dict[str, int]) -> Endpoint:
         """Split the endpoint's traffic; every named deployment must exist, the others get 0."""
