@@ -384,3 +384,37 @@ def test_the_cli_deploys_invokes_and_prints_the_curl(
     assert code == 0 and "titanic" in out
     code, out = amlx("endpoint", "delete", "ep-cli")
     assert code == 0 and "Deleted" in out
+
+
+def test_a_hung_server_fails_its_health_checks_and_is_restarted(backend: LocalBackend, tmp_path: Path) -> None:
+    """A predict that never returns blocks the server's event loop; /health stops answering; the supervisor restarts it."""
+    (tmp_path / "score.py").write_text(textwrap.dedent("""
+        import json, time
+
+        def init():
+            pass
+
+        def run(raw_data):
+            if json.loads(raw_data).get("hang"):
+                time.sleep(3600)
+            return {"ok": True}
+    """))
+    endpoint = backend.create_endpoint("ep-hang")
+    first = backend.create_deployment("ep-hang", "blue", model="titanic", score_script=tmp_path / "score.py")
+    assert first.status == "Succeeded", first.last_error
+    keys = backend.endpoint_keys("ep-hang")
+    conn = http.client.HTTPConnection("127.0.0.1", port_of(endpoint.scoring_uri), timeout=120)
+    try:
+        conn.request("POST", "/score", body=b'{"hang": true}', headers={
+            "Authorization": f"Bearer {keys.primary_key}", "Content-Type": "application/json",
+        })
+        with pytest.raises((ConnectionError, http.client.HTTPException)):
+            conn.getresponse().read()  # the connection dies with the hung server
+    finally:
+        conn.close()
+    back = wait_until(
+        lambda: (d := deployment(backend, "ep-hang")).status == "Succeeded" and d.pid not in (None, first.pid) and d,
+        90, "the hung server to be replaced",
+    )
+    assert back.restarts == 1 and "stopped answering /health" in back.last_error
+    assert backend.invoke("ep-hang", {"data": []}).body == {"ok": True}

@@ -227,9 +227,9 @@ class DeploymentSupervisor:
                     attempt += 1
                     continue
                 first = False
-            if not self._watch():
+            reason = self._watch()
+            if reason is None:
                 break  # stop requested
-            reason = self.server.exit_reason() if self.server else "the scoring server stopped answering"
             if self.server is not None:
                 if time.monotonic() - self.server.started >= STABLE_AFTER:
                     attempt = 0
@@ -315,17 +315,17 @@ class DeploymentSupervisor:
                 raise ServerStartError(f"the scoring server was not ready within {START_TIMEOUT:g} s")
             time.sleep(0.05)
 
-    def _watch(self) -> bool:
-        """Until the server dies or hangs (``True``: restart it) or a stop is requested (``False``)."""
+    def _watch(self) -> str | None:
+        """Until the server dies or hangs (returns why: restart it) or a stop is requested (``None``)."""
         server = self.server
         assert server is not None
         failures = 0
         next_health = time.monotonic() + HEALTH_EVERY
         while True:
             if server.wait_exit(POLL):
-                return True
+                return server.exit_reason()
             if not self.wanted():
-                return False
+                return None
             if time.monotonic() >= next_health:
                 if health(server.port, timeout=HEALTH_TIMEOUT):
                     failures = 0
@@ -335,9 +335,10 @@ class DeploymentSupervisor:
                     if failures >= HEALTH_FAILURES:
                         stop_server(server.pid, grace=2.0)
                         server.wait_exit(5.0)
-                        server.close()
-                        self.server = None
-                        return True
+                        return (
+                            f"the scoring server (pid {server.pid}) stopped answering /health "
+                            f"({HEALTH_FAILURES} checks in a row), so it was stopped"
+                        )
                 next_health = time.monotonic() + HEALTH_EVERY
 
     def _stop_server(self) -> None:
