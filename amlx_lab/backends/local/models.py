@@ -30,7 +30,7 @@ from . import job_index
 from .layout import Layout
 from .model_inspect import inspect
 from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, folder_size
-from .names import check_asset_name, check_job_name
+from .names import JOB_NAME_RE, check_asset_name
 from .store import Store
 
 MAX_DESCRIPTION = 5000
@@ -64,6 +64,12 @@ def parse_version(version: object, *, field: str = "version") -> int | None:
     return int(text)
 
 
+def check_job(job: object) -> str:
+    if not isinstance(job, str) or not JOB_NAME_RE.match(job):
+        raise ValidationError(f"{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field="job")
+    return job
+
+
 def _record(row: sqlite3.Row) -> ModelVersion:
     columns = None
     if row["input_columns"] is not None:
@@ -94,7 +100,7 @@ class ModelRegistry:
     # -- what a job offers ------------------------------------------------------------
 
     def _finished_job(self, job: str) -> sqlite3.Row:
-        check_job_name(job)
+        check_job(job)
         row = job_index.get_row(self.store, job)
         if row["status"] in job_index.ACTIVE:
             raise ConflictError(
@@ -105,7 +111,7 @@ class ModelRegistry:
 
     def candidates(self, job: str) -> tuple[ModelCandidate, ...]:
         """Every model the job left: MLflow models of its run(s), then model files and folders in outputs."""
-        check_job_name(job)
+        check_job(job)
         row = job_index.get_row(self.store, job)
         return tuple(s.candidate() for s in all_sources(self.layout, job, row["mlflow_run_id"]))
 
