@@ -16,7 +16,6 @@ A source is named as the REST API shows it: ``outputs/model.pkl``,
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,8 +241,3 @@ def choose(layout: Layout, job: str, run_id: str | None, path: str | None, *, fi
         field=field,
         details={"candidates": names},
     )
-
-
-def relative_name(source: ModelSource) -> str:
-    """The file or folder name the copy keeps (``model.pkl``), for the download's file name."""
-    return os.path.basename(source.path)
