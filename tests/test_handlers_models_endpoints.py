@@ -341,9 +341,14 @@ async def test_deployments_come_back_when_the_jupyter_server_starts(lost_deploym
             break
         assert time.monotonic() < deadline, "the deployment was not brought back at server start"
         time.sleep(0.05)
-    endpoint = await checked(jp_fetch, "GET", "endpoints", "ep-back", status=200)
+    while True:  # the supervisor records Succeeded just after the server's state file says ready
+        endpoint = await checked(jp_fetch, "GET", "endpoints", "ep-back", status=200)
+        if endpoint["deployments"][0]["status"] == "Succeeded":
+            break
+        assert time.monotonic() < deadline, endpoint
+        time.sleep(0.05)
     assert endpoint["scoring_uri"] == lost_deployment["scoring_uri"]
-    assert endpoint["deployments"][0]["restarts"] == 1 and endpoint["deployments"][0]["status"] == "Succeeded"
+    assert endpoint["deployments"][0]["restarts"] == 1
     scored = await checked(jp_fetch, "POST", "endpoints", "ep-back", "invoke", status=200, body={"payload": {"data": []}})
     assert scored["body"] == {"result": ["stub"]}
 
