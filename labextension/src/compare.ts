@@ -137,3 +137,16 @@ export function preferredMetric(metrics: string[]): string {
   }
   return metrics[0] ?? '';
 }
+
+/** At most `max` points spread evenly over the list, always keeping `keep` (the best run). */
+export function samplePoints(points: IComparePoint[], max: number, keep: IComparePoint | null): IComparePoint[] {
+  if (points.length <= max) {
+    return points;
+  }
+  const step = Math.ceil(points.length / max);
+  const sampled = points.filter((_, i) => i % step === 0);
+  if (keep && !sampled.includes(keep)) {
+    sampled.push(keep);
+  }
+  return sampled;
+}

@@ -8,7 +8,7 @@ import { ReactWidget, tableRowsIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ScatterChart } from './charts';
-import { Empty, Loading, useSignal } from './components';
+import { Empty, Loading, useSignal, useSize } from './components';
 import {
   Goal,
   bestPoint,
@@ -16,7 +16,8 @@ import {
   defaultGoal,
   metricCandidates,
   parameterCandidates,
-  preferredMetric
+  preferredMetric,
+  samplePoints
 } from './compare';
 import { formatMetric } from './format';
 import { AmlxServices, CommandIDs } from './services';
@@ -40,6 +41,8 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
   const [yKey, setYKey] = React.useState('');
   const [goal, setGoal] = React.useState<Goal | ''>('');
   const [logX, setLogX] = React.useState(false);
+  const frame = React.useRef<HTMLDivElement>(null);
+  const { width } = useSize(frame);
   const x = xs.includes(xKey) ? xKey : xs[0] ?? '';
   const y = ys.includes(yKey) ? yKey : preferredMetric(ys);
   const effectiveGoal: Goal = goal || defaultGoal(y);
@@ -50,18 +53,17 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
     .sort((a, b) => (effectiveGoal === 'min' ? a.y - b.y : b.y - a.y))
     .slice(0, TABLE_ROWS);
 
-  if (!services.feed.complete && jobs.length === 0) {
-    return <Loading text="Loading runs…" />;
-  }
+  const loading = !services.feed.complete && jobs.length === 0;
   return (
-    <div className="amlx-Comparison" data-experiment={experiment}>
+    <div className="amlx-Comparison" data-experiment={experiment} ref={frame}>
+      {loading && <Loading text="Loading runs…" />}
       <header className="amlx-Panel-header">
         <h2>Compare runs of {experiment}</h2>
         <p className="amlx-Hint">
           {jobs.length} completed run{jobs.length === 1 ? '' : 's'}; one point per run that has both values.
         </p>
       </header>
-      {xs.length === 0 || ys.length === 0 ? (
+      {loading ? null : xs.length === 0 || ys.length === 0 ? (
         <Empty>
           Nothing to compare yet: this needs at least two completed runs with different values of a numeric
           parameter and a logged metric. Submit the training cell again with another parameter value.
@@ -109,7 +111,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
             </label>
           </div>
           <ScatterChart
-            points={points.slice(0, MAX_POINTS).map(p => ({
+            points={samplePoints(points, MAX_POINTS, best).map(p => ({
               id: p.job.name,
               label: p.job.display_name || p.job.name,
               x: p.x,
@@ -119,6 +121,8 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
             xLabel={x}
             yLabel={y}
             logX={logX}
+            width={Math.max(320, Math.min(760, width))}
+            height={Math.max(240, Math.min(380, Math.round(width * 0.55)))}
             onPick={name => services.execute(CommandIDs.openRun, { name })}
           />
           {points.length > MAX_POINTS && (

@@ -205,6 +205,23 @@ export function CopyButton(props: { text: () => Promise<string> | string; label:
   );
 }
 
+/** The element's client size, kept current with a ResizeObserver. */
+export function useSize(ref: React.RefObject<HTMLElement>): { width: number; height: number } {
+  const [size, setSize] = React.useState({ width: 300, height: 400 });
+  React.useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element) {
+      return;
+    }
+    const measure = () => setSize({ width: element.clientWidth || 300, height: element.clientHeight || 400 });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return size;
+}
+
 /** Re-render on an interval (live durations of running jobs). */
 export function useTicker(active: boolean, ms = 1000): number {
   const [tick, setTick] = React.useState(0);

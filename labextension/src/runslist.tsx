@@ -7,7 +7,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useSignal, useTicker } from './components';
+import { ErrorNote, Loading, StatusBadge, useSignal, useSize, useTicker } from './components';
 import { formatAgo, formatDuration, formatMetric, jobDuration } from './format';
 import { METRIC_PREFIX, RunRow } from './runstore';
 import { AmlxServices, CommandIDs } from './services';
@@ -22,24 +22,6 @@ const FIXED_SORTS: { value: string; label: string }[] = [
   { value: 'display_name', label: 'Name' },
   { value: 'status', label: 'Status' }
 ];
-
-/** The element's client size, kept current with a ResizeObserver. */
-function useSize(ref: React.RefObject<HTMLElement>): { width: number; height: number } {
-  const [size, setSize] = React.useState({ width: 300, height: 400 });
-  React.useLayoutEffect(() => {
-    const element = ref.current;
-    if (!element) {
-      return;
-    }
-    const measure = () =>
-      setSize({ width: element.clientWidth || 300, height: element.clientHeight || 400 });
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [ref]);
-  return size;
-}
 
 function SortArrow(props: { active: boolean; descending: boolean }): JSX.Element | null {
   if (!props.active) {
@@ -389,7 +371,12 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   return (
     <div className="amlx-Runs" ref={container}>
       <Toolbar services={services} columns={columns} />
-      <div className="amlx-Runs-status" aria-live="polite">
+      <div
+        className="amlx-Runs-status"
+        aria-live="polite"
+        data-loaded={runs.size}
+        data-complete={feed.complete}
+      >
         {feed.state === 'loading' && runs.size === 0 ? (
           <Loading text="Loading runs…" />
         ) : (

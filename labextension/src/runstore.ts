@@ -78,7 +78,8 @@ export class RunStore {
 
   /**
    * Metric names over all runs: the ones the code logs itself before MLflow's
-   * autologged `training_*` ones, each group most common first, then by name.
+   * autologged `training_*` ones, each group most common first, then short
+   * names (rmse, r2: usually logged by hand) before long ones.
    */
   metricKeys(): string[] {
     if (this._keysVersion !== this._version) {
@@ -93,6 +94,7 @@ export class RunStore {
           (a, b) =>
             Number(isAutologged(a[0])) - Number(isAutologged(b[0])) ||
             b[1] - a[1] ||
+            a[0].length - b[0].length ||
             a[0].localeCompare(b[0])
         )
         .map(entry => entry[0]);

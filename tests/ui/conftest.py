@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -61,13 +62,23 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         browser.close()
 
 
-def _lab(tmp_path_factory: pytest.TempPathFactory, name: str, extra_args: list[str]) -> Iterator[LabServer]:
+def _lab(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    extra_args: list[str],
+    prepare: Callable[[LabServer], None] | None = None,
+) -> Iterator[LabServer]:
     base = tmp_path_factory.mktemp(name)
     root = base / "notebooks"
     if (REPO / "examples").is_dir():
-        shutil.copytree(REPO / "examples", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            REPO / "examples", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "outputs", "mlruns")
+        )
     root.mkdir(exist_ok=True)
-    server = LabServer(base=base, root_dir=root, extra_args=extra_args).start()
+    server = LabServer(base=base, root_dir=root, extra_args=extra_args)
+    if prepare is not None:
+        prepare(server)  # e.g. seed the workspace before JupyterLab reads it
+    server.start()
     yield server
     server.stop()
 
@@ -86,7 +97,10 @@ def lab_without_server_extension(tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # clipboard access lets tests check what the Copy buttons copy
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
     page = context.new_page()
     page.console_errors = []  # type: ignore[attr-defined]
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # type: ignore[attr-defined]
@@ -94,8 +108,9 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     context.close()
 
 
-def open_lab(page, server: LabServer) -> None:
-    """Load JupyterLab and wait until its splash screen is gone."""
-    page.goto(f"{server.url}lab?token={server.token}")
+def open_lab(page, server: LabServer, path: str | None = None, reset: bool = False) -> None:
+    """Load JupyterLab (optionally opening ``path``; ``reset`` forgets the open tabs) and wait for it."""
+    route = f"lab/tree/{quote(path)}" if path else "lab"
+    page.goto(f"{server.url}{route}?token={server.token}{'&reset' if reset else ''}")
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
     page.wait_for_selector(".jp-SideBar", timeout=30_000)

@@ -6,7 +6,8 @@ import {
   metricCandidates,
   numeric,
   parameterCandidates,
-  preferredMetric
+  preferredMetric,
+  samplePoints
 } from '../compare';
 import { extent, linearScale, linePath, logTicks, niceTicks } from '../chartmath';
 import { job } from './fixtures';
@@ -62,6 +63,16 @@ describe('best run', () => {
     const early = job({ parameters: { a: 1 }, metrics: { m: 1 }, created_at: 1 });
     const late = job({ parameters: { a: 2 }, metrics: { m: 1 }, created_at: 2 });
     expect(bestPoint(comparePoints([late, early], 'a', 'm'), 'min')?.job).toBe(early);
+  });
+
+  it('thins out a huge cloud of points but keeps the best one', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => job({ parameters: { a: i }, metrics: { m: (i * 7919) % 10_000 } }));
+    const points = comparePoints(many, 'a', 'm');
+    const best = bestPoint(points, 'min');
+    const shown = samplePoints(points, 3000, best);
+    expect(shown.length).toBeLessThanOrEqual(3001);
+    expect(shown).toContain(best);
+    expect(samplePoints(points.slice(0, 10), 3000, best)).toHaveLength(10);
   });
 
   it('guesses whether lower is better from the metric name', () => {

@@ -1,0 +1,67 @@
+"""Steps a person takes in the amlx sidebar, shared by the browser tests (they wait on conditions, never on time)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+SIDEBAR_TAB = '.jp-SideBar [data-id="amlx-lab-sidebar"]'
+SIDEBAR = "#amlx-lab-sidebar"
+VISIBLE_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+ACTIVE_CELL = re.compile(r"\bjp-mod-active\b")
+JOB_TIMEOUT_MS = 180_000  # a job imports pandas, sklearn and MLflow on 2 shared cores
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    """Screenshot of the whole window as a test artifact."""
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def open_sidebar(page: Page) -> Locator:
+    sidebar = page.locator(SIDEBAR)
+    tab = page.locator(SIDEBAR_TAB)
+    if tab.get_attribute("aria-selected") != "true":  # a click on the open tab would close it
+        tab.click()
+    expect(sidebar).to_be_visible()
+    expect(sidebar.locator(".amlx-Header-health")).to_have_attribute("data-state", "ok")
+    return sidebar
+
+
+def widen_sidebar(page: Page, width: int = 400) -> None:
+    """Drag the left panel's edge so the runs list has room for metric columns (as a person would)."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(width + 33, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+
+
+def expand_section(page: Page, title: str) -> Locator:
+    section = page.locator(f"{SIDEBAR} .amlx-Section", has=page.locator(".amlx-Section-title", has_text=title))
+    toggle = section.locator(".amlx-Section-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    return section
+
+
+def select_cell(page: Page, text: str) -> Locator:
+    """Make the code cell containing ``text`` the active cell (click its prompt, like a person)."""
+    cell = page.locator(f"{VISIBLE_NOTEBOOK} .jp-CodeCell", has_text=text).first
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputPrompt").click()
+    expect(cell).to_have_class(ACTIVE_CELL)
+    return cell
+
+
+def run_row(page: Page, display_name: str) -> Locator:
+    return page.locator(f"{SIDEBAR} .amlx-RunRow", has_text=display_name)
+
+
+def main_panel(page: Page, selector: str) -> Locator:
+    """A main-area panel of ours that is on screen (the current tab of its area)."""
+    return page.locator(f".jp-MainAreaWidget:not(.lm-mod-hidden) {selector}")

@@ -1,0 +1,203 @@
+"""The two stories of issue 6 through the UI alone, against a real JupyterLab and real jobs.
+
+Titanic: open the notebook, select the training cell, preview, submit, watch the
+run finish with its log streaming, register the model, deploy it, test the
+endpoint and read a prediction. Diabetes: submit the training cell with three
+alpha values from the form and read rmse against alpha, best run marked.
+A screenshot of every step goes to test-artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from .conftest import open_lab
+from .lab import LabServer
+from .steps import (
+    JOB_TIMEOUT_MS,
+
+    expand_section,
+    main_panel,
+    open_sidebar,
+    run_row,
+    select_cell,
+    shot,
+    widen_sidebar,
+)
+
+SEED_BODY = {"data": [{"Age": 22, "Pclass": 3, "Sex": "male"}]}
+
+
+def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifacts: Path) -> None:
+    # 1. the notebook, the sidebar following its training cell
+    open_lab(page, lab, "titanic.ipynb", reset=True)
+    sidebar = open_sidebar(page)
+    widen_sidebar(page)
+    select_cell(page, 'joblib.dump(model, "outputs/model.pkl")')
+    submit = sidebar.locator(".amlx-Submit")
+    expect(submit.locator(".amlx-Submit-notebook")).to_have_text("titanic.ipynb")
+    expect(submit.locator(".amlx-Submit-cell")).to_have_text("cell 15")
+    expect(submit.locator(".amlx-Tag")).to_have_text("aml-train")
+    shot(page, artifacts, "10-titanic-cell-selected")
+
+    # 2. the notebook toolbar's Submit button opens the form, prefilled by the slicer
+    page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] jp-button, "
+                 ".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] button").first.click()
+    form = main_panel(page, ".amlx-SubmitView")
+    expect(form.locator("h2")).to_contain_text("Submit cell 15 of titanic.ipynb")
+    expect(form.locator(".amlx-Param[data-param='TEST_SIZE'] input")).to_have_value("0.2")
+    expect(form.locator(".amlx-Param[data-param='SEED'] input")).to_have_value("42")
+    expect(form.get_by_label("Experiment")).to_have_value("titanic")
+    expect(form.locator(".amlx-Inputs [data-input='data/titanic.csv']")).to_be_visible()
+    shot(page, artifacts, "11-titanic-submit-form")
+
+    # 3. the Preview tab: main.py, requirements, the data file, warnings, before anything runs
+    form.get_by_role("tab", name="Preview").click()
+    expect(form.locator(".amlx-Preview-script")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
+    expect(form.locator(".amlx-Preview-requirements")).to_contain_text("scikit-learn")
+    expect(form.locator(".amlx-Preview-inputs")).to_contain_text("data/titanic.csv")
+    expect(form.locator(".amlx-Warnings")).to_contain_text("%matplotlib inline")
+    shot(page, artifacts, "12-titanic-preview")
+
+    # 4. submit; the notification links to the run
+    form.locator(".amlx-SubmitView-submit").click()
+    toast = page.locator(".Toastify__toast", has_text="Submitted titanic cell 15")
+    expect(toast).to_be_visible()
+    shot(page, artifacts, "13-titanic-submitted")
+    toast.get_by_role("button", name="Open run").click()
+
+    # 5. run details: the log streams while the job runs, then the run completes
+    details = main_panel(page, ".amlx-RunDetails")
+    expect(details.locator("h2")).to_have_text("titanic cell 15")
+    details.get_by_role("tab", name="Logs").click()
+    log = details.locator(".amlx-Logs-text")
+    expect(log).not_to_be_empty(timeout=JOB_TIMEOUT_MS)
+    status_when_streaming = details.get_attribute("data-status")
+    shot(page, artifacts, "14-titanic-log-streaming")
+    expect(details).to_have_attribute("data-status", "Completed", timeout=JOB_TIMEOUT_MS)
+    expect(details.locator(".amlx-Logs-status")).to_have_text("Log complete.")
+    expect(log).to_contain_text("accuracy:")
+    assert status_when_streaming != "Completed", "the log should have streamed while the job was running"
+    expect(run_row(page, "titanic cell 15")).to_have_attribute("data-status", "Completed")
+    shot(page, artifacts, "15-titanic-completed-log")
+
+    # metrics and outputs of the finished run
+    details.get_by_role("tab", name="Metrics").click()
+    expect(details.locator(".amlx-MetricCard[data-metric='accuracy_score_X_test']")).to_be_visible()
+    details.get_by_role("tab", name="Outputs").click()
+    expect(details.locator(".amlx-FileTree [data-path='model.pkl']")).to_be_visible()
+    shot(page, artifacts, "16-titanic-outputs")
+
+    # 6. register titanic-model from outputs/model.pkl
+    details.locator(".amlx-RunActions-register").click()
+    card = details.locator(".amlx-RegisterModel")
+    card.locator(".amlx-Candidate[data-source='outputs/model.pkl'] input").check()
+    expect(card.locator(".amlx-RegisterModel-name")).to_have_value("titanic-model")
+    card.locator(".amlx-RegisterModel-submit").click()
+    expect(card.locator(".amlx-Success")).to_contain_text("Registered titanic-model version 1")
+    shot(page, artifacts, "17-titanic-model-registered")
+    models = expand_section(page, "Models")
+    expect(models.locator(".amlx-ListItem[data-model='titanic-model']")).to_contain_text("v1")
+
+    # 7. deploy it to titanic-endpoint (key auth), with progress, then the endpoint panel
+    card.locator(".amlx-RegisterModel-deploy").click()
+    deploy = main_panel(page, ".amlx-Deploy")
+    expect(deploy.get_by_label("Endpoint name")).to_have_value("titanic-endpoint")
+    deploy.locator(".amlx-Deploy-submit").click()
+    endpoint = main_panel(page, ".amlx-EndpointView[data-endpoint='titanic-endpoint']")
+    expect(endpoint).to_have_attribute("data-status", "Succeeded", timeout=120_000)
+    expect(endpoint.locator(".amlx-Deployments [data-deployment='blue']")).to_contain_text("titanic-model:1")
+    expect(endpoint.locator(".amlx-ScoringUri")).to_have_text(re.compile(r"^http://127\.0\.0\.1:\d+/score$"))
+    expect(endpoint.locator(".amlx-Keys .amlx-Secret").first).to_have_text(re.compile(r"^•+.{4}$"))
+    endpoints = expand_section(page, "Endpoints")
+    expect(endpoints.locator(".amlx-ListItem[data-endpoint='titanic-endpoint']")).to_contain_text("Succeeded")
+    shot(page, artifacts, "18-titanic-endpoint")
+
+    # 8. the test panel: prefilled from the model, then the seed body, and a prediction
+    payload = endpoint.locator(".amlx-TestPanel-payload")
+    expect(payload).to_have_value(re.compile(r'"Age"'))
+    payload.fill(json.dumps(SEED_BODY, indent=2))
+    endpoint.locator(".amlx-TestPanel-send").click()
+    response = endpoint.locator(".amlx-Response")
+    expect(response).to_have_attribute("data-status-code", "200")
+    expect(endpoint.locator(".amlx-Prediction")).to_have_text("Prediction: 0")
+    shot(page, artifacts, "19-titanic-prediction")
+
+    # a broken payload is explained, not sent
+    payload.fill('{"data": [{"Age": 22,}]}')
+    expect(endpoint.locator(".amlx-TestPanel .amlx-FieldError")).to_contain_text("Invalid JSON at line 1")
+    expect(endpoint.locator(".amlx-TestPanel-send")).to_be_disabled()
+
+    # 9. the curl command shows the key masked and copies the real one
+    curl = endpoint.locator(".amlx-Curl-command")
+    expect(curl).to_contain_text("curl")
+    expect(curl).to_contain_text("••••")
+    endpoint.get_by_role("button", name="Copy the curl command (with the key)").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "Bearer " in copied and "•" not in copied
+    key = copied.split("Bearer ", 1)[1].split('"', 1)[0].split("'", 1)[0]
+    assert len(key) >= 16 and key not in curl.inner_text()
+    endpoint.locator(".amlx-Curl-command").scroll_into_view_if_needed()
+    shot(page, artifacts, "20-titanic-curl")
+    assert not [e for e in page.console_errors if "amlx" in e.lower()]
+
+
+def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path) -> None:
+    open_lab(page, lab, "diabetes_ridge.ipynb", reset=True)
+    sidebar = open_sidebar(page)
+    widen_sidebar(page)
+    select_cell(page, "model = Ridge(alpha=alpha)")
+    expect(sidebar.locator(".amlx-Submit-cell")).to_have_text("cell 11")
+
+    # the keyboard shortcut opens the form; alpha comes from the 'parameters' cell
+    page.keyboard.press("Control+Shift+Enter")
+    form = main_panel(page, ".amlx-SubmitView")
+    alpha = form.locator(".amlx-Param[data-param='alpha'] input")
+    expect(alpha).to_have_value("0.5")
+    alpha.fill("fast")
+    expect(form.locator(".amlx-Param[data-param='alpha'] .amlx-FieldError")).to_have_text(
+        "alpha takes a number, e.g. 0.5."
+    )
+    expect(form.locator(".amlx-SubmitView-submit")).to_be_disabled()
+
+    alphas = ["0.05", "0.3", "2"]
+    for count, value in enumerate(alphas, start=1):
+        alpha.fill(value)
+        form.locator(".amlx-SubmitView-submit").click()
+        expect(form.locator(".amlx-Submitted button")).to_have_count(count)
+    shot(page, artifacts, "30-diabetes-three-submits")
+
+    for value in alphas:
+        expect(run_row(page, f"(alpha={value})")).to_have_attribute("data-status", "Completed", timeout=JOB_TIMEOUT_MS)
+    group = sidebar.locator(".amlx-RunGroup[data-experiment='diabetes_ridge']")
+    expect(group.locator(".amlx-RunGroup-count")).to_have_text("3")
+    expect(sidebar.locator(".amlx-RunHead")).to_contain_text("rmse")
+    shot(page, artifacts, "31-diabetes-runs")
+
+    # sort by rmse by clicking its column
+    sidebar.locator(".amlx-RunHead-cell", has_text="rmse").click()
+    sidebar.locator(".amlx-RunHead-cell", has_text="rmse").click()
+    first = sidebar.locator(".amlx-RunRow").first
+    expect(first).to_contain_text("(alpha=0.3)")
+
+    group.locator(".amlx-RunGroup-compare").click()
+    chart = main_panel(page, ".amlx-Comparison[data-experiment='diabetes_ridge']")
+    expect(chart.get_by_label("Metric (y axis)")).to_have_value("rmse")
+    expect(chart.get_by_label("Parameter (x axis)")).to_have_value("alpha")
+    expect(chart.locator(".amlx-Scatter-point")).to_have_count(3)
+    best = chart.locator(".amlx-Best")
+    expect(best).to_contain_text("alpha = 0.3")
+    best_run = best.get_attribute("data-run")
+    expect(chart.locator(".amlx-Scatter-best")).to_have_attribute("data-run", best_run or "")
+    expect(chart.locator(".amlx-Scatter-point.amlx-mod-best")).to_have_attribute("data-run", best_run or "")
+    expect(chart.locator(".amlx-Ranking tbody tr").first).to_have_attribute("data-run", best_run or "")
+    shot(page, artifacts, "32-diabetes-rmse-vs-alpha")
+
+    # the other way round: 'highest' marks alpha 2
+    chart.get_by_label("highest").check()
+    expect(chart.locator(".amlx-Best")).to_contain_text("alpha = 2")
+    chart.get_by_label("lowest").check()
