@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import mimetypes
 from collections.abc import Callable
 from http.client import responses
 from pathlib import Path
@@ -95,6 +96,18 @@ class AmlxHandler(APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(jsonio.dumps(data))
+
+    async def send_file(self, local: Path, filename: str, chunk_size: int = 256 * 1024) -> None:
+        """Stream a file as an attachment, in chunks, so a large model or output never sits in memory."""
+        kind, _ = mimetypes.guess_type(filename)
+        self.set_header("Content-Type", kind or "application/octet-stream")
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.set_header("Content-Length", str(local.stat().st_size))
+        with local.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a facade call in a worker thread: SDK and disk calls must not block the event loop."""

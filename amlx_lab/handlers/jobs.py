@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from jupyter_server.auth.decorator import authorized
@@ -104,21 +103,11 @@ class OutputsHandler(AmlxHandler):
 class OutputFileHandler(AmlxHandler):
     """Downloads one output file; the backend refuses any path outside the job's outputs."""
 
-    CHUNK = 256 * 1024
-
     @web.authenticated
     @authorized
     async def get(self, name: str, path: str) -> None:
         local: Path = await self.call(self.workspace.output_path, name, path, target=self.query_target())
-        kind, _ = mimetypes.guess_type(local.name)
-        self.set_header("Content-Type", kind or "application/octet-stream")
-        self.set_header("Content-Disposition", f'attachment; filename="{local.name}"')
-        self.set_header("Content-Length", str(local.stat().st_size))
-        with local.open("rb") as handle:
-            while chunk := handle.read(self.CHUNK):
-                self.write(chunk)
-                await self.flush()
-        self.finish()
+        await self.send_file(local, local.name)
 
 
 class CodeHandler(AmlxHandler):

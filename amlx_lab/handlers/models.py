@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from jupyter_server.auth.decorator import authorized
@@ -58,22 +57,11 @@ class ModelVersionHandler(AmlxHandler):
 class ModelDownloadHandler(AmlxHandler):
     """The model file itself, or a zip of an MLflow model folder."""
 
-    CHUNK = 256 * 1024
-
     @web.authenticated
     @authorized
     async def get(self, name: str, version: str) -> None:
         local, filename = await self.call(self.workspace.model_download, name, version, target=self.query_target())
-        local = Path(local)
-        kind, _ = mimetypes.guess_type(filename)
-        self.set_header("Content-Type", kind or "application/octet-stream")
-        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
-        self.set_header("Content-Length", str(local.stat().st_size))
-        with local.open("rb") as handle:
-            while chunk := handle.read(self.CHUNK):
-                self.write(chunk)
-                await self.flush()
-        self.finish()
+        await self.send_file(Path(local), filename)
 
 
 class ModelCandidatesHandler(AmlxHandler):
