@@ -17,6 +17,7 @@ import { AmlxServices } from './services';
 
 const SETTLING = new Set(['Creating', 'Updating', 'Deleting', 'Restarting']);
 const POLL_MS = 2000;
+const STATS_DELAY_MS = 1500;
 
 /** Whether the endpoint or one of its deployments is still changing. */
 export function isSettling(endpoint: IEndpoint): boolean {
@@ -367,7 +368,15 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
         <h3>Deployments</h3>
         <Deployments endpoint={endpoint} />
       </section>
-      <TestPanel services={services} endpoint={endpoint} onSent={() => void resource.reload()} />
+      <TestPanel
+        services={services}
+        endpoint={endpoint}
+        onSent={() => {
+          void resource.reload();
+          // the scoring server writes its counters about once a second
+          window.setTimeout(() => void resource.reload(), STATS_DELAY_MS);
+        }}
+      />
       <section className="amlx-Card">
         <h3>Call it from a terminal</h3>
         <Curl services={services} name={name} keys={keys} ready={endpoint.deployments.length > 0} />

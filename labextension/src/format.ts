@@ -201,3 +201,14 @@ export function assetNameFrom(fileName: string): string {
     .toLowerCase();
   return cleaned || 'asset';
 }
+
+/**
+ * A run's name inside its experiment's group: the display name without the
+ * experiment's name in front ("diabetes_ridge cell 11 (alpha=2)" in group
+ * diabetes_ridge reads "cell 11 (alpha=2)"), so the part that differs shows.
+ */
+export function runLabel(display: string, name: string, experiment: string): string {
+  const label = display || name;
+  const prefix = `${experiment} `;
+  return label.length > prefix.length && label.startsWith(prefix) ? label.slice(prefix.length) : label;
+}

@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import { IJob } from './apitypes';
 import { ErrorNote, Loading, StatusBadge, useSignal, useSize, useTicker } from './components';
-import { formatAgo, formatDuration, formatMetric, jobDuration } from './format';
+import { formatAgo, formatDuration, formatMetric, jobDuration, runLabel } from './format';
 import { METRIC_PREFIX, RunRow } from './runstore';
 import { AmlxServices, CommandIDs } from './services';
 import { autoColumnCount } from './runsview';
@@ -247,7 +247,7 @@ function RunRowView(props: {
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
       </span>
-      <span className="amlx-col-name amlx-RunRow-name">{job.display_name || job.name}</span>
+      <span className="amlx-col-name amlx-RunRow-name">{runLabel(job.display_name, job.name, job.experiment)}</span>
       <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>
       {props.columns.map(key => (
         <span key={key} className="amlx-col-metric" data-metric={key}>

@@ -159,12 +159,17 @@ function InputsList(props: {
 
 function ParametersForm(props: {
   pkg: IJobPackage | null;
+  failed: boolean;
   form: IFormState;
   errors: Record<string, string>;
   onChange: (name: string, text: string) => void;
 }): JSX.Element {
   if (!props.pkg) {
-    return <Loading text="Reading the notebook's parameters…" />;
+    return props.failed ? (
+      <Empty>The parameters show once the cell can be packaged (see the message above).</Empty>
+    ) : (
+      <Loading text="Reading the notebook's parameters…" />
+    );
   }
   const params = Object.values(props.pkg.parameters);
   if (!params.length) {
@@ -227,10 +232,14 @@ function Warnings(props: { warnings: string[] }): JSX.Element | null {
   );
 }
 
-function PreviewView(props: { pkg: IJobPackage | null; phase: Phase; stale: boolean }): JSX.Element {
+function PreviewView(props: { pkg: IJobPackage | null; phase: Phase; failed: boolean }): JSX.Element {
   const { pkg } = props;
   if (!pkg) {
-    return <Loading text="Slicing the notebook…" />;
+    return props.failed ? (
+      <Empty>Nothing to preview: the message above says what to change in the notebook.</Empty>
+    ) : (
+      <Loading text="Slicing the notebook…" />
+    );
   }
   return (
     <div className="amlx-Preview">
@@ -448,6 +457,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
           <h3>Parameters</h3>
           <ParametersForm
             pkg={pkg}
+            failed={error !== null && phase === 'idle'}
             form={form}
             errors={check.errors}
             onChange={(name, text) => setForm({ ...form, parameters: { ...form.parameters, [name]: text } })}
@@ -460,6 +470,8 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
               assets={assets}
               onChange={(path, ref) => setForm({ ...form, inputs: { ...form.inputs, [path]: ref } })}
             />
+          ) : error && phase === 'idle' ? (
+            <Empty>Not known until the cell can be packaged.</Empty>
           ) : (
             <Loading />
           )}
@@ -467,7 +479,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
         </TabPanel>
       ) : (
         <TabPanel idPrefix={idPrefix} id="preview">
-          <PreviewView pkg={pkg} phase={phase} stale={requestKey !== previewedWith} />
+          <PreviewView pkg={pkg} phase={phase} failed={error !== null && phase === 'idle'} />
         </TabPanel>
       )}
       <footer className="amlx-Panel-footer">

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -59,9 +62,38 @@ def select_cell(page: Page, text: str) -> Locator:
 
 
 def run_row(page: Page, display_name: str) -> Locator:
-    return page.locator(f"{SIDEBAR} .amlx-RunRow", has_text=display_name)
+    """The Runs list row whose display name contains ``display_name`` (rows show it in their title)."""
+    return page.locator(f"{SIDEBAR} .amlx-RunRow[title*={json.dumps(display_name)}]")
 
 
 def main_panel(page: Page, selector: str) -> Locator:
     """A main-area panel of ours that is on screen (the current tab of its area)."""
     return page.locator(f".jp-MainAreaWidget:not(.lm-mod-hidden) {selector}")
+
+
+def dismiss_toasts(page: Page) -> None:
+    """Close the notifications on screen (they stay in the notification center) so screenshots are clear."""
+    page.evaluate("() => document.querySelectorAll('.jp-Notification-Toast-Close').forEach(b => b.click())")
+    expect(page.locator(".Toastify__toast")).to_have_count(0)
+
+
+def run_command(page: Page, label: str) -> None:
+    """Run a command from the palette by its label, as a keyboard user would."""
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator("#command-palette input")
+    expect(palette).to_be_focused()
+    palette.fill(label)
+    page.locator("#command-palette .lm-CommandPalette-item", has_text=label).first.click()
+
+
+@contextmanager
+def simple_mode(page: Page) -> Iterator[None]:
+    """JupyterLab's Simple Interface (one main-area panel at a time) for the length of the block."""
+    shell = page.locator(".jp-LabShell")
+    run_command(page, "Simple Interface")
+    expect(shell).to_have_attribute("data-shell-mode", "single-document")
+    try:
+        yield
+    finally:
+        run_command(page, "Simple Interface")
+        expect(shell).to_have_attribute("data-shell-mode", "multiple-document")

@@ -20,12 +20,14 @@ from .lab import LabServer
 from .steps import (
     JOB_TIMEOUT_MS,
 
+    dismiss_toasts,
     expand_section,
     main_panel,
     open_sidebar,
     run_row,
     select_cell,
     shot,
+    simple_mode,
     widen_sidebar,
 )
 
@@ -115,6 +117,7 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     expect(endpoint.locator(".amlx-Keys .amlx-Secret").first).to_have_text(re.compile(r"^•+.{4}$"))
     endpoints = expand_section(page, "Endpoints")
     expect(endpoints.locator(".amlx-ListItem[data-endpoint='titanic-endpoint']")).to_contain_text("Succeeded")
+    dismiss_toasts(page)
     shot(page, artifacts, "18-titanic-endpoint")
 
     # 8. the test panel: prefilled from the model, then the seed body, and a prediction
@@ -125,7 +128,11 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     response = endpoint.locator(".amlx-Response")
     expect(response).to_have_attribute("data-status-code", "200")
     expect(endpoint.locator(".amlx-Prediction")).to_have_text("Prediction: 0")
+    dismiss_toasts(page)
     shot(page, artifacts, "19-titanic-prediction")
+
+    with simple_mode(page):  # the panel alone, for the README
+        shot(page, artifacts, "21-titanic-endpoint-test-panel")
 
     # a broken payload is explained, not sent
     payload.fill('{"data": [{"Age": 22,}]}')
@@ -149,7 +156,7 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
 def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path) -> None:
     open_lab(page, lab, "diabetes_ridge.ipynb", reset=True)
     sidebar = open_sidebar(page)
-    widen_sidebar(page)
+    widen_sidebar(page, 470)
     select_cell(page, "model = Ridge(alpha=alpha)")
     expect(sidebar.locator(".amlx-Submit-cell")).to_have_text("cell 11")
 
@@ -176,6 +183,7 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     group = sidebar.locator(".amlx-RunGroup[data-experiment='diabetes_ridge']")
     expect(group.locator(".amlx-RunGroup-count")).to_have_text("3")
     expect(sidebar.locator(".amlx-RunHead")).to_contain_text("rmse")
+    dismiss_toasts(page)
     shot(page, artifacts, "31-diabetes-runs")
 
     # sort by rmse by clicking its column
@@ -195,7 +203,11 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     expect(chart.locator(".amlx-Scatter-best")).to_have_attribute("data-run", best_run or "")
     expect(chart.locator(".amlx-Scatter-point.amlx-mod-best")).to_have_attribute("data-run", best_run or "")
     expect(chart.locator(".amlx-Ranking tbody tr").first).to_have_attribute("data-run", best_run or "")
+    dismiss_toasts(page)
     shot(page, artifacts, "32-diabetes-rmse-vs-alpha")
+
+    with simple_mode(page):
+        shot(page, artifacts, "33-diabetes-compare-panel")
 
     # the other way round: 'highest' marks alpha 2
     chart.get_by_label("highest").check()

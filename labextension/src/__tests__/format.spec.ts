@@ -13,6 +13,7 @@ import {
   maskSecret,
   maskSecrets,
   notebookStem,
+  runLabel,
   statusKind
 } from '../format';
 import { job } from './fixtures';
@@ -147,6 +148,13 @@ describe('names', () => {
     expect(assetNameFrom('data/titanic.csv')).toBe('titanic-csv');
     expect(assetNameFrom('My Data (v2).parquet')).toBe('my-data-v2-parquet');
     expect(assetNameFrom('__init__')).toBe('init');
+  });
+
+  it('leaves the experiment out of a run label inside its group', () => {
+    expect(runLabel('diabetes_ridge cell 11 (alpha=2)', 'x', 'diabetes_ridge')).toBe('cell 11 (alpha=2)');
+    expect(runLabel('titanic cell 15', 'x', 'other')).toBe('titanic cell 15');
+    expect(runLabel('', 'calm_lamp_1', 'titanic')).toBe('calm_lamp_1');
+    expect(runLabel('titanic ', 'x', 'titanic')).toBe('titanic ');
   });
 
   it('takes a notebook stem', () => {
