@@ -78,6 +78,8 @@ export interface ISubmitRequest {
   parameters?: Record<string, ParameterValue>;
   inputs?: Record<string, string>;
   tags?: Record<string, string>;
+  include_all_above?: boolean;
+  autolog?: boolean;
 }
 
 export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'literal';

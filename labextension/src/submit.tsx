@@ -310,7 +310,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
 
   const check = pkg ? checkParameters(pkg.parameters, form.parameters) : { parameters: {}, errors: {} };
   const hasErrors = Object.keys(check.errors).length > 0;
-  const requestKey = JSON.stringify([check.parameters, form.inputs]);
+  const requestKey = JSON.stringify([check.parameters, form.inputs, form.includeAllAbove, form.autolog]);
 
   const preview = async (parameters = check.parameters) => {
     const mine = ++ticket.current;
@@ -323,7 +323,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       if (mine === ticket.current) {
         setPkg(answer);
         setForm(current => withPreview(current, answer));
-        setPreviewedWith(JSON.stringify([parameters, form.inputs]));
+        setPreviewedWith(JSON.stringify([parameters, form.inputs, form.includeAllAbove, form.autolog]));
         setError(null);
       }
     } catch (reason) {
@@ -454,6 +454,25 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
               </datalist>
             </div>
           </div>
+          <fieldset className="amlx-Options">
+            <legend className="amlx-FieldLabel">Options</legend>
+            <label>
+              <input
+                type="checkbox"
+                checked={form.includeAllAbove}
+                onChange={event => setForm({ ...form, includeAllAbove: event.currentTarget.checked })}
+              />{' '}
+              Run every code cell above (not only the cells this one needs)
+            </label>
+            <label>
+              <input
+                type="checkbox"
+                checked={form.autolog}
+                onChange={event => setForm({ ...form, autolog: event.currentTarget.checked })}
+              />{' '}
+              MLflow autologging (parameters, metrics and the model of scikit-learn estimators)
+            </label>
+          </fieldset>
           <h3>Parameters</h3>
           <ParametersForm
             pkg={pkg}

@@ -33,6 +33,10 @@ export interface IFormState {
   parameters: Record<string, string>;
   /** Job input path -> replacement (a data asset reference or a file path); empty keeps the detected file. */
   inputs: Record<string, string>;
+  /** Run every code cell above instead of the minimal slice. */
+  includeAllAbove: boolean;
+  /** MLflow autologging inside the job (the server's default is on). */
+  autolog: boolean;
 }
 
 /**
@@ -156,7 +160,9 @@ export function initialForm(
     displayName: '',
     compute: settings.defaultCompute || 'local',
     parameters: {},
-    inputs: {}
+    inputs: {},
+    includeAllAbove: false,
+    autolog: true
   };
 }
 
@@ -208,6 +214,12 @@ export function buildRequest(
   );
   if (Object.keys(inputs).length) {
     request.inputs = inputs;
+  }
+  if (form.includeAllAbove) {
+    request.include_all_above = true;
+  }
+  if (!form.autolog) {
+    request.autolog = false;
   }
   if (typeof target.cell === 'string' && !/^\d+$/.test(target.cell)) {
     request.tags = { [CELL_ID_TAG]: target.cell };

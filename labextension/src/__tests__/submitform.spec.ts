@@ -88,6 +88,12 @@ describe('buildRequest', () => {
     expect(buildRequest(target, { ...form, displayName: 'mine' }, { alpha: 0.3 }).display_name).toBe('mine');
   });
 
+  it('sends the options only when they differ from the server defaults', () => {
+    expect(buildRequest(target, form, {})).not.toHaveProperty('autolog');
+    const request = buildRequest(target, { ...form, includeAllAbove: true, autolog: false }, {});
+    expect(request).toMatchObject({ include_all_above: true, autolog: false });
+  });
+
   it('sends only input replacements that were filled in', () => {
     const request = buildRequest(target, { ...form, inputs: { 'data/a.csv': ' azureml:a@latest ', 'b.csv': '' } }, {});
     expect(request.inputs).toEqual({ 'data/a.csv': 'azureml:a@latest' });
