@@ -264,7 +264,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
   const { height } = useSize(viewport);
   const [scrollTop, setScrollTop] = React.useState(0);
   const [active, setActive] = React.useState(-1);
-  const window = visibleWindow(rows.length, ROW_HEIGHT, scrollTop, height);
+  const slice = visibleWindow(rows.length, ROW_HEIGHT, scrollTop, height);
   const activeIndex = Math.min(active, rows.length - 1);
 
   const moveTo = (index: number) => {
@@ -302,7 +302,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
   };
 
   const items: JSX.Element[] = [];
-  for (let index = window.start; index < window.end; index++) {
+  for (let index = slice.start; index < slice.end; index++) {
     const row = rows[index];
     const id = `amlx-runrow-${index}`;
     items.push(
@@ -346,8 +346,8 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         }
       }}
     >
-      <div className="amlx-Runs-spacer" style={{ height: window.total }}>
-        <div className="amlx-Runs-window" style={{ transform: `translateY(${window.offset}px)` }}>
+      <div className="amlx-Runs-spacer" style={{ height: slice.total }}>
+        <div className="amlx-Runs-window" style={{ transform: `translateY(${slice.offset}px)` }}>
           {items}
         </div>
       </div>
