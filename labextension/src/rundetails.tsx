@@ -415,6 +415,13 @@ function Actions(props: { services: AmlxServices; job: IJob; onRegister: () => v
             Register model…
           </button>
         )}
+        <button
+          className="jp-Button jp-mod-styled amlx-RunActions-compare"
+          title={`A metric against a parameter across the runs of ${job.experiment}`}
+          onClick={() => services.execute(CommandIDs.compareRuns, { experiment: job.experiment })}
+        >
+          Compare runs
+        </button>
       </div>
       <ErrorNote error={error} />
     </>
