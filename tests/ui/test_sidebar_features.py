@@ -4,7 +4,6 @@ the cell context menu, the palette, and readable errors instead of blank panels.
 from __future__ import annotations
 
 import json
-import re
 import urllib.request
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from .conftest import open_lab
 from .lab import LabServer
-from .steps import expand_section, main_panel, open_sidebar, select_cell, shot
+from .steps import expand_section, main_panel, open_sidebar, run_command, select_cell, shot
 
 BROKEN_NOTEBOOK = {
     "cells": [
@@ -96,16 +95,11 @@ def test_cell_menu_palette_and_readable_errors(page: Page, lab: LabServer, artif
     expect(form.locator(".amlx-Submitted")).to_have_count(0)
 
     # the palette has the commands, under "Azure ML"
-    page.keyboard.press("Control+Shift+C")
-    palette = page.locator("#command-palette input")
-    palette.fill("AML: Preview")
-    page.locator("#command-palette .lm-CommandPalette-item", has_text=re.compile("AML: Preview cell as a job")).first.click()
+    run_command(page, "AML: Preview cell as a job")
     expect(main_panel(page, ".amlx-SubmitView .amlx-Tab[aria-selected='true']")).to_have_text("Preview")
 
     # a run that does not exist is a message, not a blank panel
-    page.keyboard.press("Control+Shift+C")
-    palette.fill("AML: Open run")
-    page.locator("#command-palette .lm-CommandPalette-item", has_text="AML: Open run").first.click()
+    run_command(page, "AML: Open run")
     page.locator(".jp-Dialog input").fill("no_such_job_x")
     page.locator(".jp-Dialog").get_by_role("button", name="Ok").click()
     missing = main_panel(page, ".amlx-RunDetails .amlx-ErrorNote")
