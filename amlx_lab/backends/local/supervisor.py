@@ -142,8 +142,10 @@ class Supervisor:
         rows = self.store.query("SELECT cancel_requested_at FROM jobs WHERE name = ?", (self.name,))
         return bool(rows) and rows[0][0] is not None
 
-    def finish(self, status: str, *, error: str | None = None, exit_code: int | None = None) -> None:
-        changes = {"status": status, "ended_at": time.time(), "error": error, "exit_code": exit_code}
+    def finish(
+        self, status: str, *, error: str | None = None, exit_code: int | None = None, ended_at: float | None = None
+    ) -> None:
+        changes = {"status": status, "ended_at": ended_at or time.time(), "error": error, "exit_code": exit_code}
         if not update(self.store, self.name, changes, only_if=ACTIVE):
             self.log("the job was already final; status left unchanged")
         else:
@@ -274,15 +276,16 @@ class Supervisor:
             update_in(tx, self.name, {"status": "Running"}, only_if=("Preparing",))
 
         exit_code, canceled = self._watch(child, row["cancel_grace"], seq)
+        ended = time.time()  # the job's run ends here and its slot is free from now on, before metrics are synced
         slot_lock.release()
         update(self.store, self.name, {"status": "Finalizing"}, only_if=("Running",))
         self.sync_metrics(seq)
 
         if canceled:
-            self.finish("Canceled", error=self.cancel_reason(), exit_code=exit_code)
+            self.finish("Canceled", error=self.cancel_reason(), exit_code=exit_code, ended_at=ended)
             run_status = "KILLED"
         elif exit_code == 0:
-            self.finish("Completed", exit_code=0)
+            self.finish("Completed", exit_code=0, ended_at=ended)
             run_status = "FINISHED"
         else:
             if exit_code < 0:
@@ -290,7 +293,7 @@ class Supervisor:
             else:
                 error = f"The command exited with code {exit_code}."
             summary = failure_summary(log_path)
-            self.finish("Failed", error=f"{error} {summary}" if summary else error, exit_code=exit_code)
+            self.finish("Failed", error=f"{error} {summary}" if summary else error, exit_code=exit_code, ended_at=ended)
             run_status = "FAILED"
         self._close_run(run_status)
         return 0
