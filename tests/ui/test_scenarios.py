@@ -100,7 +100,8 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     card.locator(".amlx-Candidate[data-source='outputs/model.pkl'] input").check()
     expect(card.locator(".amlx-RegisterModel-name")).to_have_value("titanic-model")
     card.locator(".amlx-RegisterModel-submit").click()
-    expect(card.locator(".amlx-Success")).to_contain_text("Registered titanic-model version 1")
+    # registering loads the model in a helper process: seconds, more on a busy machine
+    expect(card.locator(".amlx-Success")).to_contain_text("Registered titanic-model version 1", timeout=60_000)
     shot(page, artifacts, "17-titanic-model-registered")
     models = expand_section(page, "Models")
     expect(models.locator(".amlx-ListItem[data-model='titanic-model']")).to_contain_text("v1")
