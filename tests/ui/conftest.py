@@ -9,8 +9,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from .lab import LabServer
+
+# Conditions, not sleeps: but on a loaded 2-core CI machine a slicer run or a model
+# inspection can take longer than Playwright's default 5 s, so wait up to 20 s.
+expect.set_options(timeout=20_000)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "ui"

@@ -127,7 +127,7 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     payload.fill(json.dumps(SEED_BODY, indent=2))
     endpoint.locator(".amlx-TestPanel-send").click()
     response = endpoint.locator(".amlx-Response")
-    expect(response).to_have_attribute("data-status-code", "200")
+    expect(response).to_have_attribute("data-status-code", "200", timeout=60_000)
     expect(endpoint.locator(".amlx-Prediction")).to_have_text("Prediction: 0")
     dismiss_toasts(page)
     shot(page, artifacts, "19-titanic-prediction")
