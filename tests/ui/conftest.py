@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -84,8 +86,29 @@ def _lab(
     if prepare is not None:
         prepare(server)  # e.g. seed the workspace before JupyterLab reads it
     server.start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        _delete_endpoints(server)
+        server.stop()
+
+
+def _delete_endpoints(server: LabServer) -> None:
+    """Deployments outlive JupyterLab (their supervisors are detached, as on Azure): delete every
+    endpoint a test left behind, so no scoring server keeps running after the module."""
+    headers = {"Authorization": f"token {server.token}"}
+    try:
+        request = urllib.request.Request(f"{server.url}amlx/api/endpoints", headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            names = [e["name"] for e in json.load(response).get("endpoints", [])]
+    except (OSError, ValueError):
+        return  # no server extension or no endpoints route: nothing was deployed
+    for name in names:
+        request = urllib.request.Request(f"{server.url}amlx/api/endpoints/{name}", headers=headers, method="DELETE")
+        try:
+            urllib.request.urlopen(request, timeout=60).close()
+        except OSError as error:
+            print(f"could not delete endpoint {name}: {error}")
 
 
 @pytest.fixture(scope="module")

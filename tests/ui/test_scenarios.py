@@ -151,6 +151,12 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     assert len(key) >= 16 and key not in curl.inner_text()
     endpoint.locator(".amlx-Curl-command").scroll_into_view_if_needed()
     shot(page, artifacts, "20-titanic-curl")
+
+    # 10. delete the endpoint (its scoring server stops); the model stays registered
+    endpoint.get_by_role("button", name="Delete endpoint").click()
+    page.locator(".jp-Dialog").get_by_role("button", name="Delete").click()
+    expect(endpoints.locator(".amlx-ListItem[data-endpoint='titanic-endpoint']")).to_have_count(0, timeout=60_000)
+    expect(models.locator(".amlx-ListItem[data-model='titanic-model']")).to_be_visible()
     assert not [e for e in page.console_errors if "amlx" in e.lower()]
 
 
