@@ -245,6 +245,9 @@ class Workspace:
     def code_package(self, name: str, *, target: str | None = None) -> CodePackage:
         return self.backend(target).code_package(name)
 
+    def code_path(self, name: str, path: str, *, target: str | None = None) -> Path:
+        return self.backend(target).code_path(name, path)
+
     def list_experiments(self, *, target: str | None = None) -> tuple[ExperimentSummary, ...]:
         return self.backend(target).list_experiments()
 

@@ -272,6 +272,21 @@ async def test_output_download_and_traversal(
         assert response.code in (400, 404), (escape, response.code)
         assert json.loads(response.body)["error"]["message"]
         assert b"import" not in response.body and b"root:" not in response.body
+    # the code snapshot's files: main.py is what the Code tab shows; outputs and escapes are refused
+    script = await jp_fetch("amlx", "api", "jobs", job["name"], "code", "main.py")
+    assert b"forty-two" in script.body and "attachment" in script.headers["Content-Disposition"]
+    code = await api(jp_fetch, "jobs", job["name"], "code")
+    assert "main.py" in [f["path"] for f in code["files"]]
+    for escape, status in (("outputs%2Fsub%2Fresult.txt", 404), ("..%2Foutputs%2Fsub%2Fresult.txt", 400),
+                           ("%2Fetc%2Fpasswd", 400), ("no-such.py", 404)):
+        url = f"{jp_base_url}amlx/api/jobs/{job['name']}/code/{escape}"
+        response = await http_server_client.fetch(url, headers=jp_auth_header, raise_error=False)
+        assert response.code == status, (escape, response.code)
+        assert json.loads(response.body)["error"]["message"]
+        assert b"forty-two" not in response.body
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "jobs", "no_such_job", "code", "main.py")
+    assert caught.value.code == 404
 
 
 async def test_data_assets_are_versioned(jp_fetch, jp_root_dir: Path) -> None:

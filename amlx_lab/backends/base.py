@@ -16,6 +16,7 @@ Jobs and data assets (issue 4), with the azure-ai-ml call each maps to:
 ``metric_history``             MLflow at ``workspace.mlflow_tracking_uri``
 ``list_outputs``               ``jobs.download`` (listing)
 ``output_path``                ``jobs.download`` (one file)
+``code_package`` / ``code_path``  the job's ``code`` asset (``jobs.get(...).code``)
 ``register_data`` etc.         ``data.create_or_update(Data(type=uri_file))``
 =============================  =================================================
 
@@ -150,6 +151,10 @@ class Backend(Protocol):
 
     def code_package(self, name: str) -> CodePackage:
         """The code the job ran, its exact command and the slicer's manifest."""
+        ...
+
+    def code_path(self, name: str, path: str) -> Path:
+        """A local path to one file of the job's code snapshot; never outside the snapshot."""
         ...
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:

@@ -21,6 +21,7 @@ from .endpoints import (
 from .jobs import (
     JOB,
     CancelHandler,
+    CodeFileHandler,
     CodeHandler,
     EventsHandler,
     ExperimentsHandler,
@@ -61,6 +62,7 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}/outputs", OutputsHandler),
         (f"/jobs/{JOB}/outputs/(?P<path>.+)", OutputFileHandler),
         (f"/jobs/{JOB}/code", CodeHandler),
+        (f"/jobs/{JOB}/code/(?P<path>.+)", CodeFileHandler),
         ("/data", DataHandler),
         (f"/data/{ASSET}", DataAssetHandler),
         (f"/jobs/{JOB}/model-candidates", ModelCandidatesHandler),

@@ -117,6 +117,16 @@ class CodeHandler(AmlxHandler):
         self.write_json(await self.call(self.workspace.code_package, name, target=self.query_target()))
 
 
+class CodeFileHandler(AmlxHandler):
+    """One file of the job's code snapshot (``main.py`` for the Code tab); paths outside it are refused."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str, path: str) -> None:
+        local: Path = await self.call(self.workspace.code_path, name, path, target=self.query_target())
+        await self.send_file(local, local.name)
+
+
 class ExperimentsHandler(AmlxHandler):
     @web.authenticated
     @authorized

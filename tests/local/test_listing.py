@@ -218,3 +218,16 @@ def test_first_page_of_ten_thousand_sorted_by_metric_is_fast(backend):
     assert len(values) == 50 and values == sorted(values) and page.total == 9_000
     print(f"first page of 50 of 10,000 by metrics.rmse: best {min(timings) * 1000:.1f} ms")
     assert min(timings) < 0.1  # a few ms in practice; generous for a loaded machine
+
+
+def test_seeded_runs_are_jobs_and_mlflow_runs(make_backend):
+    """Bulk seeding (benchmarks, the 10,000-run browser test) writes both stores, also under pytest."""
+    backend = make_backend()
+    runs = [{"metrics": {"rmse": 60.0 - a}, "params": {"alpha": a}} for a in range(3)]
+    assert backend.seed_completed_jobs("seeded", runs) == 3
+    page = backend.list_jobs(experiment="seeded", order_by="metrics.rmse", descending=False)
+    assert [j.metrics["rmse"] for j in page.items] == [58.0, 59.0, 60.0]
+    assert {j.status for j in page.items} == {JobStatus.COMPLETED}
+    best = page.items[0]
+    assert best.params == {"alpha": "2"}
+    assert [p.value for p in backend.metric_history(best.name, "rmse")] == [58.0]

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ...errors import ConflictError, ValidationError
+from ...errors import ConflictError, NotFoundError, ValidationError
 from ...records import (
     Capabilities,
     CodePackage,
@@ -304,9 +304,16 @@ class LocalBackend:
         )
 
     def code_path(self, name: str, path: str) -> Path:
-        """The real path of one file of the job's code snapshot."""
+        """The real path of one file of the job's code snapshot (its ``outputs`` link is not code)."""
         self.get_job(name)
-        return files.safe_file(self.layout.code_dir(name), path, what=f"code of job {name}")
+        what = f"code of job {name}"
+        pure = files.check_relpath(path, field="path")
+        if pure.parts[0] == "outputs":
+            raise NotFoundError(
+                f"There is no file {str(pure)!r} in the {what}: the job's outputs are under its outputs, not its code.",
+                details={"path": str(pure)},
+            )
+        return files.safe_file(self.layout.code_dir(name), path, what=what)
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         rows = self.store.query(

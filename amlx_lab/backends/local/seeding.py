@@ -85,7 +85,7 @@ def _write_batch(store, layout, tracking, experiment, experiment_id, artifact_ro
             objects.append(SqlMetric(key=key, value=value, timestamp=ms, step=0, is_nan=False, run_uuid=run_id))
             objects.append(SqlLatestMetric(key=key, value=value, timestamp=ms, step=0, is_nan=False, run_uuid=run_id))
         rows.append((name, run_id, started, metrics, params, item.get("display_name") or name, ms))
-    with tracking.ManagedSessionMaker() as session:
+    with _write_session(tracking) as session:
         session.add_all(objects)
     with store.write() as tx:
         for name, run_id, started, metrics, params, display, ms in rows:
@@ -108,3 +108,11 @@ def _write_batch(store, layout, tracking, experiment, experiment_id, artifact_ro
             for key, value in params.items():
                 tx.execute("INSERT INTO job_params (job_seq, key, value) VALUES (?, ?, ?)", (seq, key, value))
     return len(rows)
+
+
+def _write_session(tracking):  # type: ignore[no-untyped-def]
+    """A session marked as writing: recent MLflow defaults to read-only and, under pytest, refuses flushes."""
+    try:
+        return tracking.ManagedSessionMaker(read_only=False)
+    except TypeError:  # MLflow before the read-replica split takes no argument
+        return tracking.ManagedSessionMaker()
