@@ -235,6 +235,11 @@ export class AmlxClient {
     return this.request<ICodePackage>(`${jobPath(name)}/code`);
   }
 
+  /** URL path (under the API root) of one file of the job's code snapshot. */
+  codePath(name: string, path: string): string {
+    return `${jobPath(name)}/code/${path.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
   async experiments(): Promise<IExperimentSummary[]> {
     const answer = await this.request<{ experiments: IExperimentSummary[] }>('experiments');
     return answer.experiments;

@@ -277,65 +277,94 @@ function Outputs(props: {
   );
 }
 
+/** Files larger than this are offered for download instead of shown. */
+const CODE_VIEW_LIMIT = 512 * 1024;
+
 function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Element {
   const { services, job } = props;
   const [pkg, setPkg] = React.useState<ICodePackage | null>(null);
-  const [script, setScript] = React.useState<string | null>(null);
-  const [scriptError, setScriptError] = React.useState<string | null>(null);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [selected, setSelected] = React.useState('main.py');
+  const [text, setText] = React.useState<string | null>(null);
+  const [fileError, setFileError] = React.useState<AmlxApiError | null>(null);
   const load = () => {
-    services.client.code(job.name).then(
-      answer => {
-        setPkg(answer);
-        setError(null);
-      },
-      reason => setError(asApiError(reason))
-    );
-    services.client
-      .download(`jobs/${encodeURIComponent(job.name)}/code/main.py`)
-      .then(blob => blob.text())
-      .then(
-        text => setScript(text),
-        reason => {
-          const apiError = asApiError(reason);
-          setScriptError(
-            apiError.status === 404
-              ? 'This server does not serve the files of a code package; the command and files are listed below.'
-              : apiError.message
-          );
-        }
-      );
+    setError(null);
+    services.client.code(job.name).then(setPkg, reason => setError(asApiError(reason)));
   };
   React.useEffect(load, [job.name]);
+  const entry = pkg?.files.find(file => file.path === selected);
+  const tooLarge = entry !== undefined && entry.size > CODE_VIEW_LIMIT;
+  React.useEffect(() => {
+    // a slow answer for a file no longer selected must not replace the one shown
+    let current = true;
+    setText(null);
+    setFileError(null);
+    if (!pkg || !entry || tooLarge) {
+      return;
+    }
+    services.client
+      .download(services.client.codePath(job.name, selected))
+      .then(blob => blob.text())
+      .then(
+        value => current && setText(value),
+        reason => current && setFileError(asApiError(reason))
+      );
+    return () => {
+      current = false;
+    };
+  }, [pkg, job.name, selected]);
   if (error) {
     return <ErrorNote error={error} title="The code package could not be read." onRetry={load} />;
   }
   if (!pkg) {
     return <Loading text="Reading the code package…" />;
   }
+  const download = (path: string) => {
+    downloadFile(services.client, services.client.codePath(job.name, path), path).then(
+      () => setFileError(null),
+      reason => setFileError(asApiError(reason))
+    );
+  };
   const cells = (pkg.manifest?.cells as { index: number; reason: string }[] | undefined) ?? [];
   return (
     <div className="amlx-CodeTab">
       <h3>Command</h3>
       <pre className="amlx-Code">{pkg.command.join(' ')}</pre>
-      <h3>main.py</h3>
-      {script !== null ? (
-        <pre className="amlx-Code amlx-CodeTab-script" aria-label="main.py of the code package">
-          {script}
-        </pre>
-      ) : scriptError ? (
-        <div className="amlx-Hint">{scriptError}</div>
-      ) : (
-        <Loading />
-      )}
       <h3>Files</h3>
-      <ul className="amlx-CodeTab-files">
+      <ul className="amlx-CodeTab-files" aria-label="Files of the code package">
         {pkg.files.map(file => (
-          <li key={file.path}>
-            <code>{file.path}</code> <span className="amlx-Hint">{formatBytes(file.size)}</span>
+          <li key={file.path} data-path={file.path}>
+            <button
+              className={`amlx-Link amlx-CodeTab-file${file.path === selected ? ' amlx-mod-selected' : ''}`}
+              aria-pressed={file.path === selected}
+              onClick={() => setSelected(file.path)}
+            >
+              {file.path}
+            </button>{' '}
+            <span className="amlx-Hint">{formatBytes(file.size)}</span>{' '}
+            <button
+              className="jp-Button jp-mod-styled amlx-small"
+              aria-label={`Download ${file.path}`}
+              onClick={() => download(file.path)}
+            >
+              Download
+            </button>
           </li>
         ))}
       </ul>
+      <h3>{selected}</h3>
+      <ErrorNote error={fileError} title={`${selected} could not be read.`} />
+      {!entry ? (
+        <Empty>The code package has no {selected}.</Empty>
+      ) : tooLarge ? (
+        <Empty>{selected} is {formatBytes(entry.size)}: too large to show here; download it instead.</Empty>
+      ) : text !== null ? (
+        <pre className="amlx-Code amlx-CodeTab-script" aria-label={`${selected} of the code package`}>
+          {text}
+        </pre>
+      ) : (
+        !fileError && <Loading />
+      )}
       {cells.length > 0 && (
         <>
           <h3>Notebook cells in the job</h3>

@@ -93,6 +93,12 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     details.get_by_role("tab", name="Outputs").click()
     expect(details.locator(".amlx-FileTree [data-path='model.pkl']")).to_be_visible()
     shot(page, artifacts, "16-titanic-outputs")
+    # the code package: main.py as it ran, and any other file of the snapshot on a click
+    details.get_by_role("tab", name="Code").click()
+    expect(details.locator(".amlx-CodeTab-script")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
+    details.locator(".amlx-CodeTab-files [data-path='requirements.txt'] .amlx-CodeTab-file").click()
+    expect(details.locator(".amlx-CodeTab-script")).to_contain_text("scikit-learn")
+    shot(page, artifacts, "16b-titanic-code")
 
     # 6. register titanic-model from outputs/model.pkl
     details.locator(".amlx-RunActions-register").click()
