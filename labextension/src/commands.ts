@@ -17,6 +17,7 @@ import { createRunWidget, runWidgetId } from './rundetails';
 import { AmlxServices, CommandIDs } from './services';
 import { SIDEBAR_ID } from './sidebar';
 import { createSubmitWidget, sourceFromCell } from './submit';
+import { panelId } from './naming';
 
 /** The open main-area widget with this id, if any. */
 function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | null {
@@ -95,7 +96,7 @@ export function addCommands(
       return;
     }
     const source = sourceFromCell(cell);
-    const id = `amlx-submit-${source.target.notebook}-${source.target.cell}`.replace(/[^A-Za-z0-9_-]/g, '-');
+    const id = panelId('submit', source.target.notebook, String(source.target.cell));
     const existing = findWidget(app, id);
     if (existing) {
       // a fresh form: the cell may have changed since the last one

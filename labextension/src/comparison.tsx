@@ -21,6 +21,7 @@ import {
 } from './compare';
 import { formatMetric } from './format';
 import { AmlxServices, CommandIDs } from './services';
+import { panelId } from './naming';
 
 /** More points than this make the SVG slow and unreadable; the table still ranks them all. */
 const MAX_POINTS = 3000;
@@ -170,7 +171,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
 }
 
 export function compareWidgetId(experiment: string): string {
-  return `amlx-compare-${experiment}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return panelId('compare', experiment);
 }
 
 export function createComparisonWidget(services: AmlxServices, experiment: string): MainAreaWidget {

@@ -14,6 +14,7 @@ import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets } from 
 import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
 import { Resource, asApiError } from './resource';
 import { AmlxServices } from './services';
+import { panelId } from './naming';
 
 const SETTLING = new Set(['Creating', 'Updating', 'Deleting', 'Restarting']);
 const POLL_MS = 2000;
@@ -415,7 +416,7 @@ class EndpointContent extends ReactWidget {
 }
 
 export function endpointWidgetId(name: string): string {
-  return `amlx-endpoint-${name}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return panelId('endpoint', name);
 }
 
 export function createEndpointWidget(services: AmlxServices, name: string): MainAreaWidget<EndpointContent> {

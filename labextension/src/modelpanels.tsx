@@ -13,7 +13,7 @@ import { Empty, ErrorNote, Loading, useSignal, useTicker } from './components';
 import { formatBytes, formatTime } from './format';
 import { Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
-import { endpointNameFor, modelNameFor, outputsSource } from './naming';
+import { endpointNameFor, modelNameFor, outputsSource, panelId } from './naming';
 
 const CANDIDATE_LABEL: Record<string, string> = {
   mlflow: 'MLflow model',
@@ -373,7 +373,7 @@ class ModelContent extends ReactWidget {
 }
 
 export function modelWidgetId(name: string): string {
-  return `amlx-model-${name}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return panelId('model', name);
 }
 
 export function createModelWidget(services: AmlxServices, name: string, version: string): MainAreaWidget<ModelContent> {

@@ -32,3 +32,17 @@ export function outputsSource(path: string): string {
   const clean = path.replace(/^\/+/, '');
   return clean.startsWith('outputs/') || clean.startsWith('mlflow:') ? clean : `outputs/${clean}`;
 }
+
+/**
+ * A DOM id for a main-area panel: distinct names give distinct ids ("run.1" and
+ * "run-1" must not open each other's panel). Every character outside
+ * [A-Za-z0-9] becomes `_<hex>_`, so the `-` between parts is unambiguous.
+ */
+export function panelId(kind: string, ...parts: string[]): string {
+  const escaped = parts.map(part =>
+    Array.from(part)
+      .map(ch => (/[A-Za-z0-9]/.test(ch) ? ch : `_${ch.codePointAt(0)!.toString(16)}_`))
+      .join('')
+  );
+  return ['amlx', kind, ...escaped].join('-');
+}

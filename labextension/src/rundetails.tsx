@@ -27,6 +27,7 @@ import { RegisterModelCard } from './modelpanels';
 import { Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { rerunRequest } from './submitform';
+import { panelId } from './naming';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -583,7 +584,7 @@ class RunDetailsContent extends ReactWidget {
 }
 
 export function runWidgetId(name: string): string {
-  return `amlx-run-${name}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return panelId('run', name);
 }
 
 export function createRunWidget(services: AmlxServices, name: string): MainAreaWidget {

@@ -22,6 +22,7 @@ import {
   initialForm,
   withPreview
 } from './submitform';
+import { panelId } from './naming';
 
 /** The sidebar block: which cell a submit would run, and the button. */
 export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
@@ -560,7 +561,7 @@ export function createSubmitWidget(
   );
   content.addClass('amlx-MainPanel');
   const widget = new MainAreaWidget({ content });
-  widget.id = `amlx-submit-${source.target.notebook}-${source.target.cell}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  widget.id = panelId('submit', source.target.notebook, String(source.target.cell));
   widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} cell ${source.target.index ?? source.target.cell}`;
   widget.title.icon = runIcon;
   widget.title.closable = true;

@@ -1,4 +1,5 @@
 /** How numbers, times, statuses and secrets read in the UI. */
+import { panelId } from '../naming';
 import {
   EMPTY,
   assetNameFrom,
@@ -159,5 +160,14 @@ describe('names', () => {
 
   it('takes a notebook stem', () => {
     expect(notebookStem('examples/titanic.ipynb')).toBe('titanic');
+  });
+
+  it('gives distinct panel ids to distinct names', () => {
+    expect(panelId('run', 'run.1')).not.toBe(panelId('run', 'run-1'));
+    expect(panelId('run', 'a_b')).not.toBe(panelId('run', 'a.b'));
+    expect(panelId('submit', 'a/b.ipynb', '3')).not.toBe(panelId('submit', 'a', 'b.ipynb/3'));
+    expect(panelId('model', 'titanic-model')).toBe('amlx-model-titanic_2d_model');
+    expect(panelId('submit', 'a--b', 'c')).not.toBe(panelId('submit', 'a', 'b', 'c'));
+    expect(panelId('run', 'x y')).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 });
