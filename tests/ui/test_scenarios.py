@@ -155,6 +155,10 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     assert "Bearer " in copied and "•" not in copied
     key = copied.split("Bearer ", 1)[1].split('"', 1)[0].split("'", 1)[0]
     assert len(key) >= 16 and key not in curl.inner_text()
+    # the primary key's own Copy button copies the same key the curl carries
+    endpoint.get_by_role("button", name="Copy the primary key").click()
+    expect(endpoint.get_by_role("button", name="Copy the primary key")).to_have_text("Copied")
+    assert page.evaluate("() => navigator.clipboard.readText()") == key
     endpoint.locator(".amlx-Curl-command").scroll_into_view_if_needed()
     shot(page, artifacts, "20-titanic-curl")
 

@@ -4,6 +4,7 @@ the cell context menu, the palette, and readable errors instead of blank panels.
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -90,7 +91,9 @@ def test_cell_menu_palette_and_readable_errors(page: Page, lab: LabServer, artif
     shot(page, artifacts, "52-submit-readable-error")
 
     # Retry keeps failing readably; submitting does too (the server's 422 in words)
-    form.locator(".amlx-SubmitView-submit").click()
+    with page.expect_response(lambda r: r.request.method == "POST" and re.search(r"/amlx/api/jobs(\?|$)", r.url)) as sent:
+        form.locator(".amlx-SubmitView-submit").click()
+    assert sent.value.status == 422
     expect(error).to_contain_text("undefined_name")
     expect(form.locator(".amlx-Submitted")).to_have_count(0)
 
@@ -137,3 +140,43 @@ def test_cancel_and_rerun_from_the_run_details(page: Page, lab: LabServer, artif
     again.locator(".amlx-RunActions-cancel").click()
     expect(again).to_have_attribute("data-status", "Canceled", timeout=60_000)
     expect(sidebar.locator(".amlx-RunRow[data-status='Canceled']", has_text="to cancel")).to_have_count(2)
+
+
+METRICS_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "id": "train", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "import os\nimport mlflow\n"
+                   "for step in range(5):\n    mlflow.log_metric('loss', 1.0 / (step + 1), step=step)\n"
+                   "os.makedirs('outputs', exist_ok=True)\nopen('outputs/result.txt', 'w').write('five steps')"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_metric_history_chart_and_output_download(page: Page, lab: LabServer, artifacts: Path) -> None:
+    _put_notebook(lab, "steps.ipynb", METRICS_NOTEBOOK)
+    open_lab(page, lab, "steps.ipynb", reset=True)
+    sidebar = open_sidebar(page)
+    select_cell(page, "log_metric")
+    sidebar.locator(".amlx-Submit-button").click()
+    form = main_panel(page, ".amlx-SubmitView")
+    form.locator(".amlx-SubmitView-submit").click()
+    form.locator(".amlx-Submitted button").first.click()
+    details = main_panel(page, ".amlx-RunDetails")
+    expect(details).to_have_attribute("data-status", "Completed", timeout=120_000)
+
+    # a metric logged at five steps is drawn as a line with five points
+    details.get_by_role("tab", name="Metrics").click()
+    card = details.locator(".amlx-MetricCard[data-metric='loss']")
+    expect(card.locator("svg.amlx-Chart .amlx-Chart-line")).to_have_count(1)
+    expect(card.locator("svg.amlx-Chart .amlx-Chart-dot")).to_have_count(5)
+    shot(page, artifacts, "55-metric-history-chart")
+
+    # Download saves the output file's bytes through Jupyter's auth
+    details.get_by_role("tab", name="Outputs").click()
+    with page.expect_download() as saved:
+        details.get_by_role("button", name="Download result.txt").click()
+    assert saved.value.suggested_filename == "result.txt"
+    assert Path(saved.value.path()).read_text() == "five steps"

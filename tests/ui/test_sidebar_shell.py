@@ -41,6 +41,12 @@ def test_target_switch_applies_without_reload(page, lab: LabServer, artifacts: P
     expect(header.locator(".amlx-Badge")).to_have_text("Local")
 
 
+def _luminance(css_colour: str) -> float:
+    """Relative brightness 0..1 of an ``rgb(...)``/``rgba(...)`` colour."""
+    red, green, blue = (float(v) for v in css_colour[css_colour.index("(") + 1:].rstrip(")").split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
 def test_sidebar_follows_the_dark_theme(page, lab: LabServer, artifacts: Path) -> None:
     open_lab(page, lab)
     open_sidebar(page)
@@ -58,7 +64,7 @@ def test_sidebar_follows_the_dark_theme(page, lab: LabServer, artifacts: Path) -
     dark = page.eval_on_selector(SIDEBAR, "e => getComputedStyle(e).backgroundColor")
     assert dark == expected and dark != light
     title = page.eval_on_selector(f"{SIDEBAR} .amlx-Header-title", "e => getComputedStyle(e).color")
-    assert title != dark, "text must not vanish into the background"
+    assert _luminance(title) - _luminance(dark) > 0.4, f"light text on the dark panel, got {title} on {dark}"
     page.screenshot(path=str(artifacts / "03-sidebar-dark.png"))
     # back to light for the other tests sharing this server's settings
     page.click("text=Settings")
