@@ -2,25 +2,15 @@
  * Streams a job's log: long-polls `GET /jobs/{name}/logs?offset=&wait=25`
  * from the last offset until the server says the log is complete. Keeps at
  * most `maxChars` of text (the tail) so a chatty job cannot freeze the page.
+ * `stop` then `start` resumes from the offset reached, keeping the text.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ABORTED, AmlxApiError, AmlxClient } from './api';
-import { ITimers } from './runsfeed';
+import { AmlxApiError, AmlxClient } from './api';
+import { ITimers, pollLoop, realTimers, throwIfAborted } from './poll';
 
 export const LOG_WAIT_S = 25;
 export const MAX_LOG_CHARS = 2_000_000;
-
-const realTimers: ITimers = {
-  sleep: (ms, signal) =>
-    new Promise(resolve => {
-      const handle = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(handle);
-        resolve();
-      });
-    })
-};
 
 export class LogFollower {
   constructor(
@@ -79,15 +69,13 @@ export class LogFollower {
     Signal.clearData(this);
   }
 
-  private async _run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted && !this._complete) {
-      try {
+  private _run(signal: AbortSignal): Promise<void> {
+    return pollLoop({
+      signal,
+      timers: this.timers,
+      step: async () => {
         const chunk = await this.client.logs(this.job, this._offset, LOG_WAIT_S, signal);
-        if (signal.aborted) {
-          return;
-        }
-        failures = 0;
+        throwIfAborted(signal);
         this._error = null;
         this._offset = chunk.next_offset;
         this._complete = chunk.complete;
@@ -95,22 +83,15 @@ export class LogFollower {
           this._append(chunk.text);
         }
         this._changed.emit();
-      } catch (reason) {
-        if (signal.aborted || (reason as AmlxApiError)?.code === ABORTED) {
-          return;
-        }
-        failures++;
-        this._error =
-          reason instanceof AmlxApiError
-            ? reason
-            : new AmlxApiError(0, 'client_error', String(reason));
+        return !chunk.complete;
+      },
+      failed: error => {
+        this._error = error;
         this._changed.emit();
-        if (this._error.status === 404) {
-          return;
-        }
-        await this.timers.sleep(Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)), signal);
+        // an unknown job will not appear by asking again
+        return error.status !== 404;
       }
-    }
+    });
   }
 
   private _append(text: string): void {

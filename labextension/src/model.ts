@@ -10,6 +10,7 @@ import {
   IWorkspaceInfo,
   TargetName
 } from './api';
+import { asApiError } from './resource';
 
 export type TargetSetting = 'server-default' | TargetName;
 export type RefreshMode = 'live' | 'interval' | 'manual';
@@ -96,10 +97,7 @@ export class SidebarModel {
       if (ticket !== this._ticket) {
         return;
       }
-      this._error =
-        reason instanceof AmlxApiError
-          ? reason
-          : new AmlxApiError(0, 'client_error', String(reason));
+      this._error = asApiError(reason);
       this._state = 'error';
     }
     this._changed.emit();

@@ -7,13 +7,15 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ABORTED, AmlxApiError, AmlxClient } from './api';
+import { AmlxApiError, AmlxClient } from './api';
 import { RefreshMode } from './model';
+import { ITimers, pollLoop, realTimers, throwIfAborted } from './poll';
 import { RunStore } from './runstore';
+
+export type { ITimers } from './poll';
 
 export const LONG_POLL_S = 25;
 export const FIRST_PAGE = 100;
-const MAX_BACKOFF_MS = 30_000;
 
 export type FeedState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -21,22 +23,6 @@ export interface IFeedOptions {
   mode: RefreshMode;
   intervalSeconds: number;
 }
-
-/** Injectable timers so tests can drive time. */
-export interface ITimers {
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-const realTimers: ITimers = {
-  sleep: (ms, signal) =>
-    new Promise(resolve => {
-      const handle = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(handle);
-        resolve();
-      });
-    })
-};
 
 export class RunsFeed {
   constructor(
@@ -122,43 +108,45 @@ export class RunsFeed {
     Signal.clearData(this);
   }
 
+  /**
+   * One loop per start: catch up, then wait (hold a long-poll, sleep the
+   * interval, or stop when manual) and catch up again. Every step rethrows
+   * an abort, so a loop replaced by `stop`, `reset` or `refreshNow` ends
+   * without touching the state its successor owns.
+   */
   private async _run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        if (this.store.size === 0 && this._revision === 0) {
-          await this._firstPage(signal);
+    let caughtUp = false;
+    await pollLoop({
+      signal,
+      timers: this.timers,
+      step: async () => {
+        if (!caughtUp) {
+          if (this.store.size === 0 && this._revision === 0) {
+            await this._firstPage(signal);
+          }
+          await this._catchUp(signal);
+          caughtUp = true;
+          this._error = null;
+          this._setState('ready');
+          return this._options.mode !== 'manual';
         }
-        await this._catchUp(signal);
-        failures = 0;
-        this._error = null;
-        this._setState('ready');
-        const { mode, intervalSeconds } = this._options;
-        if (mode === 'manual') {
-          break;
+        if (this._options.mode === 'interval') {
+          await this.timers.sleep(this._options.intervalSeconds * 1000, signal);
+          caughtUp = false;
+        } else if (await this._longPoll(signal)) {
+          // an answer with changes: catch up fully; nothing within the wait: ask again
+          caughtUp = false;
         }
-        if (mode === 'interval') {
-          await this.timers.sleep(intervalSeconds * 1000, signal);
-          continue;
-        }
-        // hold a long-poll open; after an answer with changes, catch up fully
-        while (!signal.aborted && !(await this._longPoll(signal))) {
-          // nothing changed within the wait: ask again
-        }
-      } catch (reason) {
-        if (signal.aborted || (reason as AmlxApiError)?.code === ABORTED) {
-          break;
-        }
-        failures++;
-        this._error =
-          reason instanceof AmlxApiError
-            ? reason
-            : new AmlxApiError(0, 'client_error', String(reason));
+        return true;
+      },
+      failed: error => {
+        // after a failure, catch up from scratch before waiting again
+        caughtUp = false;
+        this._error = error;
         this._setState('error');
-        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 5));
-        await this.timers.sleep(delay, signal);
+        return true;
       }
-    }
+    });
     if (this._controller?.signal === signal) {
       this._running = false;
     }
@@ -167,10 +155,9 @@ export class RunsFeed {
   /** The newest runs first, so the list paints before thousands of runs have arrived. */
   private async _firstPage(signal: AbortSignal): Promise<void> {
     this._setState('loading');
+    // listJobs takes no signal: a page that arrives after a reset is dropped here
     const page = await this.client.listJobs({ limit: FIRST_PAGE });
-    if (signal.aborted) {
-      return;
-    }
+    throwIfAborted(signal);
     this._total = page.total ?? null;
     this.store.merge(page.items);
     this._changed.emit();
@@ -180,9 +167,7 @@ export class RunsFeed {
   private async _catchUp(signal: AbortSignal): Promise<void> {
     for (;;) {
       const changes = await this.client.events(this._revision, 0, signal);
-      if (signal.aborted) {
-        return;
-      }
+      throwIfAborted(signal);
       const grew = changes.revision > this._revision;
       this._revision = changes.revision;
       this.store.merge(changes.jobs);
@@ -199,9 +184,7 @@ export class RunsFeed {
   /** One held request; true when it brought changes. */
   private async _longPoll(signal: AbortSignal): Promise<boolean> {
     const changes = await this.client.events(this._revision, LONG_POLL_S, signal);
-    if (signal.aborted) {
-      return true;
-    }
+    throwIfAborted(signal);
     this._revision = Math.max(this._revision, changes.revision);
     this.store.merge(changes.jobs);
     return changes.jobs.length > 0;
