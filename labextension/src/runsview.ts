@@ -1,6 +1,7 @@
 /**
  * What the Runs list shows: filter, sort, collapsed experiments, metric
- * columns; rows are recomputed only when the store or these choices change.
+ * columns; rows are recomputed only when the store or these choices change
+ * (or, sorted by duration, every few seconds while jobs run).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -16,6 +17,13 @@ import {
 
 /** At most this many metric columns are shown when the person has not picked any. */
 export const AUTO_COLUMNS = 3;
+
+/**
+ * A running job's duration grows, so a duration sort goes stale as time
+ * passes: while jobs run it is redone when the list re-renders on its ticker,
+ * at most this often (a sort of 10,000 runs takes milliseconds, not every second).
+ */
+export const DURATION_RESORT_S = 5;
 
 /** Pixel widths of the row layout (kept in step with base.css). */
 export const LAYOUT = { status: 18, duration: 50, metric: 60, gap: 4, padding: 8, minName: 72 };
@@ -87,14 +95,22 @@ export class RunsView {
     this._changed.emit();
   }
 
-  /** The rows for the virtualized list (memoized on the store version and the choices). */
+  /**
+   * The rows for the virtualized list, memoized on the store version and the
+   * choices, and on the time `now` (seconds) for a duration sort of running jobs.
+   */
   rows(now: number): RunRow[] {
     const version = this.store.version;
-    if (this._rowsFor !== version || this._rowsStale) {
+    const aged =
+      this._query.sortKey === 'duration' &&
+      Math.abs(now - this._rowsAt) >= DURATION_RESORT_S &&
+      this.store.activeCount() > 0;
+    if (this._rowsFor !== version || this._rowsStale || aged) {
       const sorted = selectRuns(this.store.all(), this._query, now);
       this._matching = sorted.length;
       this._rows = flattenGroups(groupRuns(sorted), this._collapsed);
       this._rowsFor = version;
+      this._rowsAt = now;
       this._rowsStale = false;
     }
     return this._rows;
@@ -115,6 +131,7 @@ export class RunsView {
   private _picked: string[] = [];
   private _rows: RunRow[] = [];
   private _rowsFor = -1;
+  private _rowsAt = 0;
   private _rowsStale = true;
   private _matching = 0;
   private _changed = new Signal<this, void>(this);

@@ -7,6 +7,7 @@ import { endpointNameFor, modelNameFor, outputsSource } from '../naming';
 import { Resource } from '../resource';
 import { ITimers, LONG_POLL_S, RunsFeed } from '../runsfeed';
 import { RunStore } from '../runstore';
+import { DURATION_RESORT_S, RunsView } from '../runsview';
 import { job } from './fixtures';
 
 const flush = async (times = 10) => {
@@ -22,7 +23,8 @@ interface IPending<T> {
   reject: (reason: unknown) => void;
 }
 
-function deferredClient() {
+/** `lateAnswers`: requests ignore their abort signal, so answers can arrive after a stop or reset. */
+function deferredClient(lateAnswers = false) {
   const events: IPending<IJobChanges>[] = [];
   const pages: IPending<IJobPage>[] = [];
   const logs: IPending<ILogChunk>[] = [];
@@ -31,7 +33,9 @@ function deferredClient() {
     events: (since: number, wait: number, signal?: AbortSignal) =>
       new Promise<IJobChanges>((resolve, reject) => {
         events.push({ args: [since, wait], resolve, reject });
-        signal?.addEventListener('abort', () => reject(new AmlxApiError(0, 'aborted', 'cancelled')));
+        if (!lateAnswers) {
+          signal?.addEventListener('abort', () => reject(new AmlxApiError(0, 'aborted', 'cancelled')));
+        }
       }),
     logs: (name: string, offset: number, wait: number) =>
       new Promise<ILogChunk>((resolve, reject) => logs.push({ args: [name, offset, wait], resolve, reject }))
@@ -146,6 +150,71 @@ describe('RunsFeed', () => {
   });
 });
 
+describe('RunsFeed after a reset', () => {
+  it('a stale loop whose catch-up answers late does not mark the new feed complete', async () => {
+    const server = deferredClient(true);
+    const store = new RunStore();
+    const feed = new RunsFeed(server.client, store, manualTimers().timers);
+    feed.start({ mode: 'manual', intervalSeconds: 15 });
+    await flush();
+    server.pages[0].resolve({ items: [job({ name: 'a', revision: 1 })], next_cursor: null, total: 1 });
+    await flush();
+    expect(server.events.length).toBe(1);
+
+    feed.reset();
+    await flush();
+    expect(feed.state).toBe('loading');
+    expect(server.pages.length).toBe(2);
+    // the old loop's catch-up answers after the reset
+    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 2 })], revision: 2 });
+    await flush();
+    expect(feed.state).toBe('loading');
+    expect(feed.complete).toBe(false);
+    expect(feed.revision).toBe(0);
+    expect(store.size).toBe(0);
+    expect(server.events.length).toBe(1);
+
+    // the new loop carries on undisturbed
+    server.pages[1].resolve({ items: [job({ name: 'b', revision: 1 })], next_cursor: null, total: 1 });
+    await flush();
+    server.events[1].resolve({ jobs: [], revision: 1 });
+    await flush();
+    expect(feed.state).toBe('ready');
+    expect(feed.complete).toBe(true);
+    expect(store.all().map(j => j.name)).toEqual(['b']);
+    feed.dispose();
+  });
+
+  it('drops a first page and a long-poll answer that arrive after the reset', async () => {
+    const server = deferredClient(true);
+    const store = new RunStore();
+    const feed = new RunsFeed(server.client, store, manualTimers().timers);
+    feed.start({ mode: 'live', intervalSeconds: 15 });
+    await flush();
+    feed.reset();
+    await flush();
+    server.pages[0].resolve({ items: [job({ name: 'stale', revision: 9 })], next_cursor: null, total: 9 });
+    await flush();
+    expect(store.size).toBe(0);
+    expect(feed.total).toBeNull();
+    expect(server.events.length).toBe(0);
+
+    server.pages[1].resolve({ items: [], next_cursor: null, total: 0 });
+    await flush();
+    server.events[0].resolve({ jobs: [], revision: 0 });
+    await flush();
+    expect(server.events[1].args).toEqual([0, LONG_POLL_S]);
+    feed.reset();
+    await flush();
+    server.events[1].resolve({ jobs: [job({ name: 'late', revision: 3 })], revision: 3 });
+    await flush();
+    expect(store.size).toBe(0);
+    expect(feed.revision).toBe(0);
+    expect(feed.state).toBe('loading');
+    feed.dispose();
+  });
+});
+
 describe('LogFollower', () => {
   it('asks from the last offset until the log is complete', async () => {
     const server = deferredClient();
@@ -176,6 +245,31 @@ describe('LogFollower', () => {
     expect(follower.truncated).toBe(true);
   });
 
+  it('resumes from its offset after a stop, keeping the text and dropping a late answer', async () => {
+    const server = deferredClient();
+    const follower = new LogFollower(server.client, 'job_x', manualTimers().timers);
+    follower.start();
+    await flush();
+    server.logs[0].resolve({ text: 'line 1\n', offset: 0, next_offset: 7, size: 7, complete: false });
+    await flush();
+    expect(server.logs.length).toBe(2);
+    follower.stop();
+    expect(follower.following).toBe(false);
+    follower.start();
+    await flush();
+    expect(server.logs[2].args).toEqual(['job_x', 7, 25]);
+    // the request held before the stop answers late: ignored
+    server.logs[1].resolve({ text: 'twice\n', offset: 7, next_offset: 13, size: 13, complete: false });
+    await flush();
+    expect(follower.text).toBe('line 1\n');
+    expect(follower.following).toBe(true);
+    server.logs[2].resolve({ text: 'line 2\n', offset: 7, next_offset: 14, size: 14, complete: true });
+    await flush();
+    expect(follower.text).toBe('line 1\nline 2\n');
+    expect(follower.complete).toBe(true);
+    expect(server.logs.length).toBe(3);
+  });
+
   it('stops on an unknown job and says why', async () => {
     const server = deferredClient();
     const follower = new LogFollower(server.client, 'gone', manualTimers().timers);
@@ -185,6 +279,33 @@ describe('LogFollower', () => {
     await flush();
     expect(follower.error?.message).toBe('No job gone.');
     expect(follower.following).toBe(false);
+  });
+});
+
+describe('RunsView sorted by duration', () => {
+  it('reorders running jobs as time passes, at most every few seconds', () => {
+    const store = new RunStore();
+    store.merge([
+      job({ name: 'done', status: 'Completed', started_at: 0, ended_at: 100, revision: 1 }),
+      job({ name: 'running', status: 'Running', started_at: 1000, ended_at: null, revision: 2 })
+    ]);
+    const view = new RunsView(store);
+    view.setQuery({ sortKey: 'duration', descending: true });
+    const names = (now: number) => view.rows(now).flatMap(row => (row.kind === 'run' ? [row.job.name] : []));
+    expect(names(1050)).toEqual(['done', 'running']);
+    const first = view.rows(1050);
+    // within the window the memoized rows are kept, even though the order is about to change
+    expect(view.rows(1050 + DURATION_RESORT_S - 1)).toBe(first);
+    expect(names(1200)).toEqual(['running', 'done']);
+
+    // another sort, or no running job: time alone recomputes nothing
+    view.setQuery({ sortKey: 'created_at' });
+    const byTime = view.rows(1300);
+    expect(view.rows(5000)).toBe(byTime);
+    store.merge([job({ name: 'running', status: 'Completed', started_at: 1000, ended_at: 1010, revision: 3 })]);
+    view.setQuery({ sortKey: 'duration' });
+    const settled = view.rows(6000);
+    expect(view.rows(9000)).toBe(settled);
   });
 });
 
