@@ -7,15 +7,21 @@ import * as React from 'react';
 import { IDataAsset } from './apitypes';
 import { Empty, ErrorNote, Loading, useSignal } from './components';
 import { formatAgo, formatBytes } from './format';
-import { Resource, asApiError } from './resource';
+import { Latest, Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 
-/** Loads a resource the first time its section is drawn. */
+/**
+ * Loads a resource while its section is drawn: the first time, and again
+ * when a target switch resets it (the section stays mounted through that).
+ */
 function useEnsure<T>(resource: Resource<T>): void {
   useSignal(resource.changed);
+  React.useEffect(() => resource.watch(), [resource]);
   React.useEffect(() => {
-    void resource.ensure();
-  }, [resource]);
+    if (resource.state === 'idle') {
+      void resource.ensure();
+    }
+  }, [resource, resource.state]);
 }
 
 function ListState<T>(props: { resource: Resource<T>; what: string }): JSX.Element | null {
@@ -100,10 +106,28 @@ export function EndpointsSection(props: { services: AmlxServices }): JSX.Element
 function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Element {
   const [versions, setVersions] = React.useState<IDataAsset[] | null>(null);
   const [error, setError] = React.useState<ReturnType<typeof asApiError> | null>(null);
+  const [requests] = React.useState(() => new Latest());
   const load = () => {
-    props.services.client.dataAssetVersions(props.name).then(setVersions, reason => setError(asApiError(reason)));
+    const isLatest = requests.begin();
+    // the error note is drawn first: clear it so Retry shows the spinner
+    setError(null);
+    props.services.client.dataAssetVersions(props.name).then(
+      found => {
+        if (isLatest()) {
+          setVersions(found);
+        }
+      },
+      reason => {
+        if (isLatest()) {
+          setError(asApiError(reason));
+        }
+      }
+    );
   };
-  React.useEffect(load, [props.name]);
+  React.useEffect(() => {
+    load();
+    return () => requests.cancel();
+  }, [props.name]);
   if (error) {
     return <ErrorNote error={error} onRetry={load} />;
   }

@@ -40,6 +40,26 @@ export class Resource<T> {
     return this._state === 'loading' && this._data === null;
   }
 
+  /** Whether a view shows the list now (see `watch`). */
+  get watched(): boolean {
+    return this._watchers > 0;
+  }
+
+  /**
+   * A view starts showing the list; call the returned function when it stops.
+   * Lets a refresh load a displayed list that a target switch left idle.
+   */
+  watch(): () => void {
+    this._watchers++;
+    let stopped = false;
+    return () => {
+      if (!stopped) {
+        stopped = true;
+        this._watchers--;
+      }
+    };
+  }
+
   /** Load once; later calls do nothing until `reload`. */
   ensure(): Promise<void> {
     return this._state === 'idle' ? this.reload() : this._last;
@@ -69,6 +89,20 @@ export class Resource<T> {
     return this._last;
   }
 
+  /**
+   * The data once loaded: waits for a load in flight, loads when idle and
+   * tries a failed load again; null when it still fails. For actions that
+   * must decide from the list (whether an endpoint exists).
+   */
+  async current(): Promise<T | null> {
+    if (this._state === 'idle' || this._state === 'error') {
+      await this.reload();
+    } else {
+      await this._last;
+    }
+    return this._data;
+  }
+
   /** Forget the data (after a target switch); the next `ensure` loads again. */
   reset(): void {
     this._ticket++;
@@ -87,6 +121,27 @@ export class Resource<T> {
   private _data: T | null = null;
   private _error: AmlxApiError | null = null;
   private _ticket = 0;
+  private _watchers = 0;
   private _last: Promise<void> = Promise.resolve();
   private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * Request tickets for one value a view loads more than once (a curl command,
+ * keys): only the newest request may apply its answer, so a slower older
+ * answer (made with a key since regenerated) never wins.
+ */
+export class Latest {
+  /** Start a request; the returned function says whether it is still the newest. */
+  begin(): () => boolean {
+    const mine = ++this._ticket;
+    return () => mine === this._ticket;
+  }
+
+  /** Drop every request in flight (the view goes away). */
+  cancel(): void {
+    this._ticket++;
+  }
+
+  private _ticket = 0;
 }
