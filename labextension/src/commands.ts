@@ -14,10 +14,9 @@ import { amlIcon } from './icons';
 import { createModelWidget, modelWidgetId, selectDeployVersion } from './modelpanels';
 import { asApiError } from './resource';
 import { createRunWidget, runWidgetId } from './rundetails';
-import { AmlxServices, CommandIDs } from './services';
+import { AmlxServices, CommandIDs, ITargetSwitch, workspacePanelIds } from './services';
 import { SIDEBAR_ID } from './sidebar';
-import { createSubmitWidget, sourceFromCell } from './submit';
-import { panelId } from './naming';
+import { createSubmitWidget, sourceFromCell, submitWidgetId } from './submit';
 
 /** The open main-area widget with this id, if any. */
 function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | null {
@@ -73,6 +72,26 @@ async function registerData(services: AmlxServices, path: string): Promise<void>
   }
 }
 
+/** Close the panels of the workspace that was left (they share the client, now pointed elsewhere) and say so. */
+function closeWorkspacePanels(app: JupyterFrontEnd, change: ITargetSwitch): void {
+  const widgets = Array.from(app.shell.widgets('main'));
+  const closing = new Set(workspacePanelIds(widgets.map(widget => widget.id)));
+  if (!closing.size) {
+    return;
+  }
+  for (const widget of widgets) {
+    if (closing.has(widget.id)) {
+      widget.dispose();
+    }
+  }
+  const count = closing.size === 1 ? 'one panel' : `${closing.size} panels`;
+  const from = change.previousLabel ? ` of ${change.previousLabel}` : '';
+  Notification.info(
+    `Closed ${count}${from}: the sidebar switched to another target, and those runs, models and endpoints are not in it. Open what you need again from the sidebar.`,
+    { autoClose: 8000 }
+  );
+}
+
 export function addCommands(
   app: JupyterFrontEnd,
   services: AmlxServices,
@@ -96,11 +115,11 @@ export function addCommands(
       return;
     }
     const source = sourceFromCell(cell);
-    const id = panelId('submit', source.target.notebook, String(source.target.cell));
-    const existing = findWidget(app, id);
-    if (existing) {
-      // a fresh form: the cell may have changed since the last one
-      existing.dispose();
+    const id = submitWidgetId(source.target);
+    if (findWidget(app, id)) {
+      // keep what was typed in the open form; its preview re-reads the cell
+      app.shell.activateById(id);
+      return;
     }
     const widget = createSubmitWidget(services, source, tab);
     app.shell.add(widget, 'main', { mode: 'split-right' });
@@ -219,6 +238,8 @@ export function addCommands(
       palette.addItem({ command, category: 'Azure ML' });
     }
   }
+
+  services.targetChanged.connect((_, change) => closeWorkspacePanels(app, change));
 
   // enabled state of the toolbar button follows the active cell
   services.activeCell?.changed.connect(() => {

@@ -5,8 +5,9 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
+import { ISignal, Signal } from '@lumino/signaling';
 
-import { AmlxClient } from './api';
+import { AmlxClient, TargetName } from './api';
 import { IDataAsset, IEndpoint, IModelSummary } from './apitypes';
 import { ActiveCellTracker } from './activecell';
 import { isTerminal } from './format';
@@ -31,6 +32,29 @@ export namespace CommandIDs {
 /** The keyboard shortcut of "Submit cell" (also declared in schema/plugin.json). */
 export const SUBMIT_SHORTCUT = 'Accel Shift Enter';
 
+/** Kinds of main-area panels that show one workspace's runs, models or endpoints (see `panelId`). */
+const WORKSPACE_PANEL_KINDS = new Set(['run', 'compare', 'model', 'endpoint', 'deploy']);
+
+/**
+ * The ids among `ids` of panels that belong to a workspace: after a target
+ * switch they would load forever or talk to the other workspace. The submit
+ * form ('amlx-submit-…') stays: it is about a notebook, and submits to the
+ * current target.
+ */
+export function workspacePanelIds(ids: Iterable<string>): string[] {
+  return Array.from(ids).filter(id => {
+    const [prefix, kind] = id.split('-');
+    return prefix === 'amlx' && WORKSPACE_PANEL_KINDS.has(kind);
+  });
+}
+
+export interface ITargetSwitch {
+  previous: TargetName | undefined;
+  current: TargetName | undefined;
+  /** How the previous workspace was labelled in the sidebar ('' when it never loaded). */
+  previousLabel: string;
+}
+
 export class AmlxServices {
   constructor(
     readonly app: JupyterFrontEnd,
@@ -54,6 +78,11 @@ export class AmlxServices {
   readonly models: Resource<IModelSummary[]>;
   readonly endpoints: Resource<IEndpoint[]>;
   readonly data: Resource<IDataAsset[]>;
+
+  /** The requests now go to another target (the lists are already reset). */
+  get targetChanged(): ISignal<this, ITargetSwitch> {
+    return this._targetChanged;
+  }
 
   /** Persists a setting (the settings registry, when there is one); set by the plugin. */
   saveSetting: ((key: string, value: unknown) => void) | null = null;
@@ -93,7 +122,8 @@ export class AmlxServices {
       this.feed.refreshNow();
     }
     for (const resource of [this.models, this.endpoints, this.data]) {
-      if (resource.state !== 'idle') {
+      // a list nobody has looked at stays unloaded; a shown one loads even when a switch left it idle
+      if (resource.state !== 'idle' || resource.watched) {
         void resource.reload();
       }
     }
@@ -114,13 +144,20 @@ export class AmlxServices {
     }
     const target = this.model.requestedTarget;
     if (target !== this.client.target) {
+      const previous = this.client.target;
       this.client.target = target;
-      this.runs.clear();
       this.models.reset();
       this.endpoints.reset();
       this.data.reset();
       if (this._feedWanted) {
-        this.feed.reset();
+        this.feed.reset(); // clears the runs too
+      } else {
+        this.runs.clear();
+      }
+      // the header still describes the previous workspace until its refresh answers
+      const shown = this.model.workspace;
+      if (target === undefined || shown?.target !== target) {
+        this._targetChanged.emit({ previous, current: target, previousLabel: shown?.label ?? '' });
       }
     }
     if (this._feedWanted) {
@@ -150,6 +187,7 @@ export class AmlxServices {
     }
   }
 
+  private _targetChanged = new Signal<this, ITargetSwitch>(this);
   private _feedWanted = false;
   private _watched = new Set<string>();
 }

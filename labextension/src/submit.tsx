@@ -128,50 +128,52 @@ function InputsList(props: {
   assets: string[];
   onChange: (path: string, ref: string) => void;
 }): JSX.Element {
+  // one list of asset names for every row; ids unique per form
+  const refsId = React.useId();
   if (!props.inputs.length) {
     return <Empty>The cell reads no files.</Empty>;
   }
   return (
-    <table className="amlx-Table amlx-Inputs">
-      <thead>
-        <tr>
-          <th>Path</th>
-          <th>Size</th>
-          <th>Goes in as</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.inputs.map(input => (
-          <tr key={input.path} data-input={input.path}>
-            <td>
-              <code>{input.path}</code>
-            </td>
-            <td>{formatBytes(input.size_bytes)}</td>
-            <td>
-              {input.mode === 'job_input' ? (
-                <>
+    <>
+      <datalist id={refsId}>
+        {props.assets.map(ref => (
+          <option key={ref} value={ref} />
+        ))}
+      </datalist>
+      <table className="amlx-Table amlx-Inputs">
+        <thead>
+          <tr>
+            <th>Path</th>
+            <th>Size</th>
+            <th>Goes in as</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.inputs.map(input => (
+            <tr key={input.path} data-input={input.path}>
+              <td>
+                <code>{input.path}</code>
+              </td>
+              <td>{formatBytes(input.size_bytes)}</td>
+              <td>
+                {input.mode === 'job_input' ? (
                   <input
                     className="amlx-Input"
-                    list="amlx-asset-refs"
+                    list={refsId}
                     aria-label={`Data asset or file for ${input.path}`}
                     placeholder="the detected file"
                     value={props.form.inputs[input.path] ?? ''}
                     onChange={event => props.onChange(input.path, event.currentTarget.value)}
                   />
-                  <datalist id="amlx-asset-refs">
-                    {props.assets.map(ref => (
-                      <option key={ref} value={ref} />
-                    ))}
-                  </datalist>
-                </>
-              ) : (
-                'copied with the code'
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+                ) : (
+                  'copied with the code'
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
@@ -182,6 +184,7 @@ function ParametersForm(props: {
   errors: Record<string, string>;
   onChange: (name: string, text: string) => void;
 }): JSX.Element {
+  const formId = React.useId();
   if (!props.pkg) {
     return props.failed ? (
       <Empty>The parameters show once the cell can be packaged (see the message above).</Empty>
@@ -202,7 +205,7 @@ function ParametersForm(props: {
     <div className="amlx-Params">
       {params.map(param => {
         const error = props.errors[param.name];
-        const id = `amlx-param-${param.name}`;
+        const id = `${formId}param-${param.name}`;
         return (
           <div key={param.name} className="amlx-Field amlx-Param" data-param={param.name}>
             <label htmlFor={id}>
@@ -325,6 +328,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   const [previewedWith, setPreviewedWith] = React.useState('');
   useSignal(services.data.changed);
   const ticket = React.useRef(0);
+  const formId = React.useId();
 
   const check = pkg ? checkParameters(pkg.parameters, form.parameters) : { parameters: {}, errors: {} };
   const hasErrors = Object.keys(check.errors).length > 0;
@@ -401,7 +405,8 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   };
 
   const assets = (services.data.data ?? []).map(asset => `azureml:${asset.name}@latest`);
-  const idPrefix = `amlx-submit-${source.target.cell}`;
+  // two open forms (a copied notebook has the same cell ids) must not share DOM ids
+  const idPrefix = `amlx-submit${formId}`;
   const experiments = Array.from(new Set(services.runs.all().map(job => job.experiment))).slice(0, 50);
   const computes = services.model.workspace?.capabilities.compute_targets ?? [];
   return (
@@ -550,6 +555,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   );
 }
 
+/** The id of a cell's submit form in the main area (the command activates an open one). */
+export function submitWidgetId(target: ICellTarget): string {
+  return panelId('submit', target.notebook, String(target.cell));
+}
+
 /** The form in the main area, one per notebook cell. */
 export function createSubmitWidget(
   services: AmlxServices,
@@ -561,7 +571,7 @@ export function createSubmitWidget(
   );
   content.addClass('amlx-MainPanel');
   const widget = new MainAreaWidget({ content });
-  widget.id = panelId('submit', source.target.notebook, String(source.target.cell));
+  widget.id = submitWidgetId(source.target);
   widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} cell ${source.target.index ?? source.target.cell}`;
   widget.title.icon = runIcon;
   widget.title.closable = true;
