@@ -172,6 +172,17 @@ export function RegisterModelCard(props: {
   );
 }
 
+/** Create a key-auth endpoint; one that already exists (the list was stale) is fine too. */
+async function createEndpointIfMissing(services: AmlxServices, name: string): Promise<void> {
+  try {
+    await services.client.createEndpoint({ name, auth_mode: 'key' });
+  } catch (reason) {
+    if (asApiError(reason).code !== 'conflict') {
+      throw reason;
+    }
+  }
+}
+
 /** Create the endpoint when it does not exist, then deploy; shows each step and the time it takes. */
 function DeployForm(props: { services: AmlxServices; model: string; versions: IModelVersion[]; initialVersion: string }): JSX.Element {
   const { services, model, versions } = props;
@@ -183,6 +194,8 @@ function DeployForm(props: { services: AmlxServices; model: string; versions: IM
   const [started, setStarted] = React.useState(0);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   useTicker(step !== null, 500);
+  // several model panels can be open: their fields must not share DOM ids
+  const formId = React.useId();
   React.useEffect(() => {
     void services.endpoints.ensure();
   }, []);
@@ -192,9 +205,14 @@ function DeployForm(props: { services: AmlxServices; model: string; versions: IM
     setError(null);
     try {
       const name = endpoint.trim();
-      if (!known.some(e => e.name === name)) {
+      if (services.endpoints.state !== 'ready') {
+        setStep('Checking the endpoints…');
+      }
+      // decide from a loaded list, not from one that is still loading or failed
+      const existing = (await services.endpoints.current()) ?? [];
+      if (!existing.some(e => e.name === name)) {
         setStep(`Creating endpoint ${name}…`);
-        await services.client.createEndpoint({ name, auth_mode: 'key' });
+        await createEndpointIfMissing(services, name);
       }
       setStep(`Deploying ${model}:${version} to ${name}/${deployment.trim()}; the model is loaded and health-checked…`);
       await services.client.deploy(name, { name: deployment.trim(), model: `${model}:${version}` });
@@ -216,9 +234,9 @@ function DeployForm(props: { services: AmlxServices; model: string; versions: IM
       <h3>Deploy to an online endpoint</h3>
       <div className="amlx-FormGrid">
         <div className="amlx-Field">
-          <label htmlFor="amlx-deploy-version">Version</label>
+          <label htmlFor={`${formId}-version`}>Version</label>
           <select
-            id="amlx-deploy-version"
+            id={`${formId}-version`}
             className="amlx-Select"
             value={version}
             onChange={event => setVersion(event.currentTarget.value)}
@@ -231,15 +249,15 @@ function DeployForm(props: { services: AmlxServices; model: string; versions: IM
           </select>
         </div>
         <div className="amlx-Field">
-          <label htmlFor="amlx-deploy-endpoint">Endpoint name</label>
+          <label htmlFor={`${formId}-endpoint`}>Endpoint name</label>
           <input
-            id="amlx-deploy-endpoint"
+            id={`${formId}-endpoint`}
             className="amlx-Input"
-            list="amlx-deploy-endpoints"
+            list={`${formId}-endpoints`}
             value={endpoint}
             onChange={event => setEndpoint(event.currentTarget.value)}
           />
-          <datalist id="amlx-deploy-endpoints">
+          <datalist id={`${formId}-endpoints`}>
             {known.map(e => (
               <option key={e.name} value={e.name} />
             ))}
@@ -249,9 +267,9 @@ function DeployForm(props: { services: AmlxServices; model: string; versions: IM
           </div>
         </div>
         <div className="amlx-Field">
-          <label htmlFor="amlx-deploy-deployment">Deployment name</label>
+          <label htmlFor={`${formId}-deployment`}>Deployment name</label>
           <input
-            id="amlx-deploy-deployment"
+            id={`${formId}-deployment`}
             className="amlx-Input"
             value={deployment}
             onChange={event => setDeployment(event.currentTarget.value)}
