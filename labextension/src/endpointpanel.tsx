@@ -12,7 +12,7 @@ import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
 import { CopyButton, ErrorNote, Loading, useSignal } from './components';
 import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets } from './format';
 import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
-import { Resource, asApiError } from './resource';
+import { Latest, Resource, asApiError } from './resource';
 import { AmlxServices } from './services';
 import { panelId } from './naming';
 
@@ -36,7 +36,14 @@ function EndpointStatus(props: { status: string }): JSX.Element {
   );
 }
 
-function Keys(props: { services: AmlxServices; name: string; keys: IEndpointKeys | null; error: AmlxApiError | null; onKeys: (keys: IEndpointKeys) => void }): JSX.Element {
+function Keys(props: {
+  services: AmlxServices;
+  name: string;
+  keys: IEndpointKeys | null;
+  error: AmlxApiError | null;
+  onKeys: (keys: IEndpointKeys) => void;
+  onRetry: () => void;
+}): JSX.Element {
   const { services, name, keys } = props;
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const regenerate = async (which: 'primary' | 'secondary') => {
@@ -56,7 +63,7 @@ function Keys(props: { services: AmlxServices; name: string; keys: IEndpointKeys
     }
   };
   if (props.error) {
-    return <ErrorNote error={props.error} title="The keys could not be read." />;
+    return <ErrorNote error={props.error} title="The keys could not be read." onRetry={props.onRetry} />;
   }
   if (!keys) {
     return <Loading text="Reading keys…" />;
@@ -150,29 +157,43 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const [prefillNote, setPrefillNote] = React.useState('');
+  // whether the person edited the body since the last prefill: automatic prefills leave it alone
+  const touched = React.useRef(false);
+  const [prefills] = React.useState(() => new Latest());
   const primary = endpoint.deployments.slice().sort((a, b) => (endpoint.traffic[b.name] ?? 0) - (endpoint.traffic[a.name] ?? 0))[0];
   const model = primary?.model ?? '';
 
-  const prefill = async () => {
+  /** Fill in the model's example (a generic body without a model); `force` is the Reset button. */
+  const prefill = async (force: boolean) => {
+    const isLatest = prefills.begin();
+    // payload null: keep what is there (a failed Reset), or the generic body when there is nothing
+    const apply = (payload: string | null, note: string) => {
+      if (!isLatest() || (touched.current && !force)) {
+        return;
+      }
+      touched.current = false;
+      setText(current => payload ?? current ?? prefillPayload(null));
+      setPrefillNote(note);
+    };
     const [name, version] = model.split(':');
     if (!name) {
-      setText(prefillPayload(null));
+      apply(prefillPayload(null), '');
       return;
     }
     try {
       const found = await services.client.modelVersion(name, version ?? 'latest');
-      setText(prefillPayload(found));
-      setPrefillNote(found.example ? `Prefilled with an example row of ${model}.` : found.input_columns ? `Prefilled from the input columns of ${model}.` : '');
+      apply(
+        prefillPayload(found),
+        found.example ? `Prefilled with an example row of ${model}.` : found.input_columns ? `Prefilled from the input columns of ${model}.` : ''
+      );
     } catch {
-      setText(current => current ?? prefillPayload(null));
-      setPrefillNote(`The example of ${model} could not be read; write the payload yourself.`);
+      apply(null, `The example of ${model} could not be read; write the payload yourself.`);
     }
   };
   React.useEffect(() => {
-    if (text === null && model) {
-      void prefill();
-    }
+    void prefill(false);
   }, [model]);
+  React.useEffect(() => () => prefills.cancel(), []);
 
   const parsed = parsePayload(text ?? '');
   const send = async () => {
@@ -206,7 +227,10 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
         value={text ?? ''}
         aria-invalid={!parsed.ok}
         aria-describedby={`amlx-payload-${endpoint.name}-check`}
-        onChange={event => setText(event.currentTarget.value)}
+        onChange={event => {
+          touched.current = true;
+          setText(event.currentTarget.value);
+        }}
         onKeyDown={event => {
           if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
             event.preventDefault();
@@ -235,7 +259,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
         >
           {busy ? 'Sending…' : 'Send'}
         </button>
-        <button className="jp-Button jp-mod-styled" onClick={() => void prefill()} disabled={!model}>
+        <button className="jp-Button jp-mod-styled" onClick={() => void prefill(true)}>
           Reset to example
         </button>
       </div>
@@ -267,16 +291,29 @@ function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys
   const { services, name, keys } = props;
   const [command, setCommand] = React.useState<string | null>(null);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [requests] = React.useState(() => new Latest());
   const load = () => {
+    const isLatest = requests.begin();
+    // nothing to copy until the answer for the current key is here
+    setCommand(null);
+    setError(null);
     services.client.curl(name).then(
       answer => {
-        setCommand(answer);
-        setError(null);
+        if (isLatest()) {
+          setCommand(answer);
+        }
       },
-      reason => setError(asApiError(reason))
+      reason => {
+        if (isLatest()) {
+          setError(asApiError(reason));
+        }
+      }
     );
   };
-  React.useEffect(load, [name, props.ready, keys?.primary_key]);
+  React.useEffect(() => {
+    load();
+    return () => requests.cancel();
+  }, [name, props.ready, keys?.primary_key, keys?.secondary_key]);
   if (error) {
     return <ErrorNote error={error} title="The curl command could not be made." onRetry={load} />;
   }
@@ -301,9 +338,33 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
   const [keysError, setKeysError] = React.useState<AmlxApiError | null>(null);
   const [deleting, setDeleting] = React.useState(false);
   const [deleteError, setDeleteError] = React.useState<AmlxApiError | null>(null);
+  const [keyRequests] = React.useState(() => new Latest());
+  const loadKeys = () => {
+    const isLatest = keyRequests.begin();
+    setKeysError(null);
+    services.client.endpointKeys(name).then(
+      answer => {
+        if (isLatest()) {
+          setKeys(answer);
+        }
+      },
+      reason => {
+        if (isLatest()) {
+          setKeysError(asApiError(reason));
+        }
+      }
+    );
+  };
+  /** Keys from Regenerate; a read still in flight must not bring the old ones back. */
+  const onKeys = (answer: IEndpointKeys) => {
+    keyRequests.cancel();
+    setKeysError(null);
+    setKeys(answer);
+  };
   React.useEffect(() => {
     void resource.reload();
-    services.client.endpointKeys(name).then(setKeys, reason => setKeysError(asApiError(reason)));
+    loadKeys();
+    return () => keyRequests.cancel();
   }, [name]);
   const endpoint = resource.data;
   const settling = endpoint ? isSettling(endpoint) : false;
@@ -311,8 +372,19 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
     if (!settling) {
       return;
     }
-    const handle = window.setInterval(() => void resource.reload(), POLL_MS);
-    return () => window.clearInterval(handle);
+    // the next poll waits for the previous answer: a slow server never gets requests stacked up
+    let active = true;
+    let handle = 0;
+    const next = () => {
+      handle = window.setTimeout(() => {
+        void resource.reload().then(() => active && next());
+      }, POLL_MS);
+    };
+    next();
+    return () => {
+      active = false;
+      window.clearTimeout(handle);
+    };
   }, [settling]);
   const remove = async () => {
     const answer = await showDialog({
@@ -363,7 +435,7 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
           {endpoint.scoring_uri && <CopyButton text={() => endpoint.scoring_uri ?? ''} label="Copy the scoring URI" />}
         </div>
         <h3>Keys</h3>
-        <Keys services={services} name={name} keys={keys} error={keysError} onKeys={setKeys} />
+        <Keys services={services} name={name} keys={keys} error={keysError} onKeys={onKeys} onRetry={loadKeys} />
       </section>
       <section className="amlx-Card">
         <h3>Deployments</h3>
