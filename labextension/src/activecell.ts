@@ -5,6 +5,9 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
+/** The model of a notebook cell (named through the notebook, which this package depends on). */
+type ICellModel = NonNullable<NotebookPanel['content']['activeCell']>['model'];
+
 export interface IActiveCell {
   panel: NotebookPanel;
   /** Notebook path relative to the server root (what the REST API wants). */
@@ -17,6 +20,9 @@ export interface IActiveCell {
   /** First line of the cell, for display. */
   summary: string;
 }
+
+/** How long typing in the cell waits before the summary is read again. */
+const EDIT_DEBOUNCE_MS = 300;
 
 export class ActiveCellTracker {
   constructor(private readonly tracker: INotebookTracker) {
@@ -37,6 +43,8 @@ export class ActiveCellTracker {
     this.tracker.currentChanged.disconnect(this._onCurrentChanged, this);
     this.tracker.activeCellChanged.disconnect(this._update, this);
     this._watchPanel(null);
+    this._watchCell(null);
+    window.clearTimeout(this._debounce);
     Signal.clearData(this);
   }
 
@@ -65,17 +73,43 @@ export class ActiveCellTracker {
     }
   }
 
+  /** Follow edits of the active cell (summary, tags) so the sidebar never shows a stale one. */
+  private _watchCell(model: ICellModel | null): void {
+    if (this._cellModel === model) {
+      return;
+    }
+    if (this._cellModel) {
+      this._cellModel.contentChanged.disconnect(this._onCellEdited, this);
+      this._cellModel.metadataChanged.disconnect(this._onCellEdited, this);
+    }
+    window.clearTimeout(this._debounce);
+    this._cellModel = model;
+    if (model) {
+      model.contentChanged.connect(this._onCellEdited, this);
+      model.metadataChanged.connect(this._onCellEdited, this);
+    }
+  }
+
+  /** Every keystroke lands here: read the cell again once typing pauses. */
+  private _onCellEdited(): void {
+    window.clearTimeout(this._debounce);
+    this._debounce = window.setTimeout(() => this._update(), EDIT_DEBOUNCE_MS);
+  }
+
   private _update(): void {
     const panel = this.tracker.currentWidget;
     const cell = panel?.content.activeCell ?? null;
     let next: IActiveCell | null = null;
-    if (panel && !panel.isDisposed && cell) {
+    let watched: ICellModel | null = null;
+    if (panel && !panel.isDisposed && cell && !cell.isDisposed) {
       const model = cell.model;
+      watched = model;
       const tags = model.getMetadata('tags');
       const source = model.sharedModel.getSource();
       next = {
         panel,
-        path: panel.context.path,
+        // under real-time collaboration `path` is 'RTC:…'; the REST API wants the server path
+        path: panel.context.localPath,
         cellId: model.id,
         index: panel.content.activeCellIndex,
         cellType: model.type,
@@ -83,13 +117,8 @@ export class ActiveCellTracker {
         summary: source.split('\n').find(line => line.trim()) ?? ''
       };
     }
-    const before = this._current;
-    if (
-      before?.panel === next?.panel &&
-      before?.cellId === next?.cellId &&
-      before?.index === next?.index &&
-      before?.path === next?.path
-    ) {
+    this._watchCell(watched);
+    if (sameCell(this._current, next)) {
       return;
     }
     this._current = next;
@@ -97,6 +126,24 @@ export class ActiveCellTracker {
   }
 
   private _panel: NotebookPanel | null = null;
+  private _cellModel: ICellModel | null = null;
+  private _debounce = 0;
   private _current: IActiveCell | null = null;
   private _changed = new Signal<this, IActiveCell | null>(this);
+}
+
+/** Whether two readings show the same thing (no need to tell the views). */
+function sameCell(a: IActiveCell | null, b: IActiveCell | null): boolean {
+  if (!a || !b) {
+    return a === b;
+  }
+  return (
+    a.panel === b.panel &&
+    a.cellId === b.cellId &&
+    a.index === b.index &&
+    a.path === b.path &&
+    a.cellType === b.cellType &&
+    a.summary === b.summary &&
+    a.tags.join('\n') === b.tags.join('\n')
+  );
 }
