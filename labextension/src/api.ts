@@ -315,16 +315,9 @@ export class AmlxClient {
     return this.post<IEndpoint>('endpoints', body);
   }
 
-  deleteEndpoint(name: string): Promise<unknown> {
-    return this.request<unknown>(endpointPath(name), { method: 'DELETE' }).catch(
-      (reason: AmlxApiError) => {
-        // a 204 has no JSON body: that is success, not a bad answer
-        if (reason.code === BAD_RESPONSE) {
-          return null;
-        }
-        throw reason;
-      }
-    );
+  /** The server answers `{"deleted": name}` (never an empty 204). */
+  deleteEndpoint(name: string): Promise<{ deleted: string }> {
+    return this.request<{ deleted: string }>(endpointPath(name), { method: 'DELETE' });
   }
 
   endpointKeys(name: string): Promise<IEndpointKeys> {

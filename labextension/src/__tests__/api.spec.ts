@@ -198,8 +198,9 @@ describe('AmlxClient', () => {
     expect(error.message).toBe('No output x.');
   });
 
-  it('treats an empty answer to DELETE as success', async () => {
-    const { client } = scripted([{ status: 200, body: '' }]);
-    await expect(client.deleteEndpoint('titanic-endpoint')).resolves.toBeNull();
+  it('deletes an endpoint and reads what the server says it deleted', async () => {
+    const { client, calls } = scripted([{ status: 200, body: JSON.stringify({ deleted: 'titanic-endpoint' }) }]);
+    await expect(client.deleteEndpoint('titanic-endpoint')).resolves.toEqual({ deleted: 'titanic-endpoint' });
+    expect(new URL(calls[0]).pathname).toBe('/lab-base/amlx/api/endpoints/titanic-endpoint');
   });
 });
