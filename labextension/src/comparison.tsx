@@ -8,7 +8,7 @@ import { ReactWidget, tableRowsIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ScatterChart } from './charts';
-import { Empty, Loading, useSignal, useSize } from './components';
+import { Empty, ErrorNote, Loading, useSignal, useSize } from './components';
 import {
   Goal,
   bestPoint,
@@ -54,7 +54,10 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
     .sort((a, b) => (effectiveGoal === 'min' ? a.y - b.y : b.y - a.y))
     .slice(0, TABLE_ROWS);
 
-  const loading = !services.feed.complete && jobs.length === 0;
+  const { feed } = services;
+  // a failing feed keeps retrying with backoff: say why instead of spinning
+  const unavailable = !feed.complete && jobs.length === 0;
+  const loading = unavailable && !feed.error;
   return (
     <div className="amlx-Comparison" data-experiment={experiment} ref={frame}>
       {loading && <Loading text="Loading runs…" />}
@@ -63,8 +66,13 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
         <p className="amlx-Hint">
           {jobs.length} completed run{jobs.length === 1 ? '' : 's'}; one point per run that has both values.
         </p>
+        <ErrorNote
+          error={feed.error}
+          title={feed.complete ? 'Runs could not be updated.' : 'Runs could not be loaded.'}
+          onRetry={() => feed.refreshNow()}
+        />
       </header>
-      {loading ? null : xs.length === 0 || ys.length === 0 ? (
+      {unavailable ? null : xs.length === 0 || ys.length === 0 ? (
         <Empty>
           Nothing to compare yet: this needs at least two completed runs with different values of a numeric
           parameter and a logged metric. Submit the training cell again with another parameter value.
