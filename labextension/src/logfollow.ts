@@ -114,3 +114,49 @@ export class LogFollower {
   private _controller: AbortController | null = null;
   private _changed = new Signal<this, void>(this);
 }
+
+/**
+ * Follows a log only while it is on screen: its tab selected and its panel
+ * visible. A running job's log holds a 25 s request and the browser allows
+ * six per host, so a few panels following in the background would stall
+ * every other Jupyter request. The follower resumes from its offset.
+ */
+export class FollowWhenShown {
+  constructor(readonly follower: LogFollower) {}
+
+  /** The panel came back into view. */
+  get shown(): ISignal<this, void> {
+    return this._shown;
+  }
+
+  setTabSelected(selected: boolean): void {
+    this._selected = selected;
+    this._apply();
+  }
+
+  /** The panel is attached and visible (or no longer). */
+  setVisible(visible: boolean): void {
+    const appeared = visible && !this._visible;
+    this._visible = visible;
+    this._apply();
+    if (appeared) {
+      this._shown.emit();
+    }
+  }
+
+  dispose(): void {
+    Signal.clearData(this);
+  }
+
+  private _apply(): void {
+    if (this._selected && this._visible) {
+      this.follower.start();
+    } else {
+      this.follower.stop();
+    }
+  }
+
+  private _selected = false;
+  private _visible = false;
+  private _shown = new Signal<this, void>(this);
+}

@@ -5,6 +5,7 @@
  */
 import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { ReactWidget, listIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
@@ -22,8 +23,9 @@ import {
   isTerminal,
   jobDuration
 } from './format';
-import { LogFollower } from './logfollow';
+import { FollowWhenShown, LogFollower } from './logfollow';
 import { RegisterModelCard } from './modelpanels';
+import { Throttle } from './poll';
 import { Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { rerunRequest } from './submitform';
@@ -175,9 +177,11 @@ function Metrics(props: { histories: Resource<IMetricHistory[]> }): JSX.Element 
       {data.length === 0 && !histories.error && <Empty>No metrics logged (yet).</Empty>}
       <div className="amlx-Metrics-grid">
         {data.map(history => {
+          // metrics logged without steps are drawn in logging order
+          const stepped = history.points.some(q => q.step !== 0);
           const points = history.points
             .filter(p => typeof p.value === 'number' && isFinite(p.value))
-            .map((p, i) => ({ x: history.points.some(q => q.step !== 0) ? p.step : i, y: p.value as number }));
+            .map((p, i) => ({ x: stepped ? p.step : i, y: p.value as number }));
           return (
             <figure key={history.key} className="amlx-MetricCard" data-metric={history.key}>
               <figcaption>
@@ -458,22 +462,35 @@ function Actions(props: { services: AmlxServices; job: IJob; onRegister: () => v
   );
 }
 
+/** While a job runs, its outputs and metric histories (up to 40 requests) reload at most this often. */
+const RELOAD_MS = 5000;
+
 class RunResources {
   constructor(services: AmlxServices, readonly name: string) {
     this.follower = new LogFollower(services.client, name);
+    this.onScreen = new FollowWhenShown(this.follower);
     this.outputs = new Resource(() => services.client.outputs(name));
     this.histories = new Resource(async () => {
       const job = services.runs.get(name) ?? (await services.client.getJob(name));
       const keys = Object.keys(job.metrics ?? {}).slice(0, 40);
       return Promise.all(keys.map(key => services.client.metricHistory(name, key)));
     });
+    this.outputsReload = new Throttle(() => void this.outputs.reload(), RELOAD_MS);
+    this.historiesReload = new Throttle(() => void this.histories.reload(), RELOAD_MS);
   }
 
   readonly follower: LogFollower;
+  /** Starts and stops the follower as the Logs tab and the panel show and hide. */
+  readonly onScreen: FollowWhenShown;
   readonly outputs: Resource<IFileEntry[]>;
   readonly histories: Resource<IMetricHistory[]>;
+  readonly outputsReload: Throttle;
+  readonly historiesReload: Throttle;
 
   dispose(): void {
+    this.outputsReload.cancel();
+    this.historiesReload.cancel();
+    this.onScreen.dispose();
     this.follower.dispose();
     this.outputs.dispose();
     this.histories.dispose();
@@ -499,18 +516,62 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   React.useEffect(() => {
     load();
     services.startFeed();
-    resources.follower.start();
   }, [name]);
-  // metrics and outputs follow the job: reload on each change while it runs, once more when it ends
+  React.useEffect(() => {
+    if (tab !== 'logs') {
+      return;
+    }
+    resources.onScreen.setTabSelected(true);
+    return () => resources.onScreen.setTabSelected(false);
+  }, [tab]);
+  // read the job again when its log ends (the feed does not run in manual
+  // mode) and when the panel comes back into view while the job runs
+  React.useEffect(() => {
+    const { follower } = resources;
+    let complete = follower.complete;
+    const running = () => {
+      const current = services.runs.get(name);
+      return !current || !isTerminal(current.status);
+    };
+    const onLog = () => {
+      if (follower.complete && !complete) {
+        complete = true;
+        if (running()) {
+          load();
+        }
+      }
+    };
+    const onShown = () => {
+      if (running()) {
+        load();
+      }
+    };
+    follower.changed.connect(onLog);
+    resources.onScreen.shown.connect(onShown);
+    return () => {
+      follower.changed.disconnect(onLog);
+      resources.onScreen.shown.disconnect(onShown);
+    };
+  }, [name]);
+  // metrics and outputs follow the job: reload on its changes while it runs
+  // (at most every few seconds), at once when it ends
   const revision = job?.revision ?? -1;
   const terminal = job ? isTerminal(job.status) : false;
+  const wasTerminal = React.useRef(terminal);
   React.useEffect(() => {
-    if (tab === 'metrics' && job) {
-      void resources.histories.reload();
+    const ended = terminal && !wasTerminal.current;
+    wasTerminal.current = terminal;
+    const reload =
+      tab === 'metrics' ? resources.historiesReload : tab === 'outputs' ? resources.outputsReload : null;
+    if (!job || !reload) {
+      return;
     }
-    if (tab === 'outputs' && job) {
-      void resources.outputs.reload();
+    if (ended) {
+      reload.flush();
+    } else {
+      reload.request();
     }
+    return () => reload.cancel();
   }, [tab, terminal, terminal ? 0 : revision]);
   useTicker(!!job && !terminal, 1000);
   if (!job) {
@@ -576,6 +637,27 @@ class RunDetailsContent extends ReactWidget {
   dispose(): void {
     this.resources.dispose();
     super.dispose();
+  }
+
+  // the log is followed only while the panel is on screen (see FollowWhenShown)
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.resources.onScreen.setVisible(this.isVisible);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.resources.onScreen.setVisible(true);
+  }
+
+  protected onBeforeHide(msg: Message): void {
+    super.onBeforeHide(msg);
+    this.resources.onScreen.setVisible(false);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.resources.onScreen.setVisible(false);
+    super.onBeforeDetach(msg);
   }
 
   protected render(): JSX.Element {

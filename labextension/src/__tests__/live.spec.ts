@@ -2,7 +2,7 @@
 import { AmlxApiError, AmlxClient } from '../api';
 import { IJobChanges, IJobPage, ILogChunk } from '../apitypes';
 import { fileTree } from '../filetree';
-import { LogFollower } from '../logfollow';
+import { FollowWhenShown, LogFollower } from '../logfollow';
 import { endpointNameFor, modelNameFor, outputsSource } from '../naming';
 import { Resource } from '../resource';
 import { ITimers, LONG_POLL_S, RunsFeed } from '../runsfeed';
@@ -279,6 +279,43 @@ describe('LogFollower', () => {
     await flush();
     expect(follower.error?.message).toBe('No job gone.');
     expect(follower.following).toBe(false);
+  });
+});
+
+describe('FollowWhenShown', () => {
+  it('follows only while the Logs tab is selected and the panel visible', async () => {
+    const server = deferredClient();
+    const follower = new LogFollower(server.client, 'job_x', manualTimers().timers);
+    const onScreen = new FollowWhenShown(follower);
+    let shown = 0;
+    onScreen.shown.connect(() => shown++);
+
+    onScreen.setVisible(true);
+    await flush();
+    expect(shown).toBe(1);
+    expect(follower.following).toBe(false);
+    expect(server.logs.length).toBe(0);
+
+    onScreen.setTabSelected(true);
+    await flush();
+    expect(follower.following).toBe(true);
+    server.logs[0].resolve({ text: 'a\n', offset: 0, next_offset: 2, size: 2, complete: false });
+    await flush();
+
+    // the panel goes to the background: the held request is given up
+    onScreen.setVisible(false);
+    expect(follower.following).toBe(false);
+    onScreen.setVisible(true);
+    await flush();
+    expect(shown).toBe(2);
+    expect(follower.following).toBe(true);
+    expect(server.logs[2].args).toEqual(['job_x', 2, 25]);
+    expect(follower.text).toBe('a\n');
+
+    onScreen.setTabSelected(false);
+    expect(follower.following).toBe(false);
+    onScreen.dispose();
+    follower.dispose();
   });
 });
 
