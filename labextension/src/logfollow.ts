@@ -57,11 +57,16 @@ export class LogFollower {
         this._changed.emit();
       }
     });
+    // `following` changed: the Logs tab says it streams before the first chunk
+    this._changed.emit();
   }
 
   stop(): void {
-    this._controller?.abort();
-    this._controller = null;
+    if (this._controller) {
+      this._controller.abort();
+      this._controller = null;
+      this._changed.emit();
+    }
   }
 
   dispose(): void {
