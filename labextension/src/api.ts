@@ -180,8 +180,8 @@ export class AmlxClient {
 
   // -- jobs --------------------------------------------------------------------
 
-  listJobs(query: IListJobsQuery = {}): Promise<IJobPage> {
-    return this.request<IJobPage>('jobs', {}, {
+  listJobs(query: IListJobsQuery = {}, signal?: AbortSignal): Promise<IJobPage> {
+    return this.request<IJobPage>('jobs', { signal }, {
       experiment: query.experiment,
       q: query.q,
       order_by: query.order_by,

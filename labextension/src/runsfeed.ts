@@ -155,8 +155,7 @@ export class RunsFeed {
   /** The newest runs first, so the list paints before thousands of runs have arrived. */
   private async _firstPage(signal: AbortSignal): Promise<void> {
     this._setState('loading');
-    // listJobs takes no signal: a page that arrives after a reset is dropped here
-    const page = await this.client.listJobs({ limit: FIRST_PAGE });
+    const page = await this.client.listJobs({ limit: FIRST_PAGE }, signal);
     throwIfAborted(signal);
     this._total = page.total ?? null;
     this.store.merge(page.items);
