@@ -16,7 +16,7 @@ import { asApiError } from './resource';
 import { createRunWidget, runWidgetId } from './rundetails';
 import { AmlxServices, CommandIDs, ITargetSwitch, workspacePanelIds } from './services';
 import { SIDEBAR_ID } from './sidebar';
-import { createSubmitWidget, sourceFromCell, submitWidgetId } from './submit';
+import { SubmitWidget, createSubmitWidget, sourceFromCell, submitWidgetId } from './submit';
 
 /** The open main-area widget with this id, if any. */
 function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | null {
@@ -116,8 +116,12 @@ export function addCommands(
     }
     const source = sourceFromCell(cell);
     const id = submitWidgetId(source.target);
-    if (findWidget(app, id)) {
+    const open = findWidget<Widget>(app, id);
+    if (open) {
       // keep what was typed in the open form; its preview re-reads the cell
+      if (open instanceof SubmitWidget) {
+        open.showTab(tab);
+      }
       app.shell.activateById(id);
       return;
     }

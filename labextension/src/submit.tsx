@@ -5,6 +5,7 @@
 import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { ReactWidget, runIcon } from '@jupyterlab/ui-components';
+import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
@@ -90,10 +91,14 @@ export function sourceFromCell(cell: IActiveCell): ISubmitSource {
 
 type Phase = 'idle' | 'previewing' | 'submitting';
 
+type SubmitTab = 'form' | 'preview';
+
 interface ISubmitViewProps {
   services: AmlxServices;
   source: ISubmitSource;
-  initialTab: 'form' | 'preview';
+  initialTab: SubmitTab;
+  /** Asks an open form to show a tab (the Submit or Preview command on a cell whose form is open). */
+  tabRequests: Signal<object, SubmitTab>;
 }
 
 /** The last save each notebook was asked for: saves run one after another, never overlapping. */
@@ -319,6 +324,13 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   const { services, source } = props;
   const settings = services.model.settings;
   const [tab, setTab] = React.useState<string>(props.initialTab);
+  React.useEffect(() => {
+    const show = (_: object, requested: SubmitTab) => setTab(requested);
+    props.tabRequests.connect(show);
+    return () => {
+      props.tabRequests.disconnect(show);
+    };
+  }, [props.tabRequests]);
   const [form, setForm] = React.useState<IFormState>(() => initialForm(source.target.notebook, settings));
   const [pkg, setPkg] = React.useState<IJobPackage | null>(null);
   const [phase, setPhase] = React.useState<Phase>('idle');
@@ -560,17 +572,24 @@ export function submitWidgetId(target: ICellTarget): string {
   return panelId('submit', target.notebook, String(target.cell));
 }
 
-/** The form in the main area, one per notebook cell. */
-export function createSubmitWidget(
-  services: AmlxServices,
-  source: ISubmitSource,
-  initialTab: 'form' | 'preview'
-): MainAreaWidget {
+/** The form in the main area, one per notebook cell; `showTab` brings an open one to a tab. */
+export class SubmitWidget extends MainAreaWidget {
+  constructor(content: ReactWidget, private readonly _tabRequests: Signal<object, SubmitTab>) {
+    super({ content });
+  }
+
+  showTab(tab: SubmitTab): void {
+    this._tabRequests.emit(tab);
+  }
+}
+
+export function createSubmitWidget(services: AmlxServices, source: ISubmitSource, initialTab: SubmitTab): SubmitWidget {
+  const tabRequests = new Signal<object, SubmitTab>({});
   const content = ReactWidget.create(
-    <SubmitView services={services} source={source} initialTab={initialTab} />
+    <SubmitView services={services} source={source} initialTab={initialTab} tabRequests={tabRequests} />
   );
   content.addClass('amlx-MainPanel');
-  const widget = new MainAreaWidget({ content });
+  const widget = new SubmitWidget(content, tabRequests);
   widget.id = submitWidgetId(source.target);
   widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} cell ${source.target.index ?? source.target.cell}`;
   widget.title.icon = runIcon;
