@@ -29,6 +29,16 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
+@pytest.fixture(autouse=True)
+def jobs_see_no_test_pythonpath(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-jupyter's ``jp_environ`` exports the test's ``sys.path`` as PYTHONPATH, and the server's job
+    supervisors pass it on: a bare interpreter would import this venv's mlflow (3-4 s per job) and stop being
+    bare. A server started by a person has no such variable; tests should not either."""
+    if "jp_environ" in request.fixturenames:
+        request.getfixturevalue("jp_environ")
+        monkeypatch.delenv("PYTHONPATH", raising=False)
+
+
 @pytest.fixture
 def amlx_workspace_dir(tmp_path: Path) -> Path:
     return tmp_path / "amlx-workspace"
