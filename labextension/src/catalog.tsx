@@ -4,10 +4,9 @@
  */
 import * as React from 'react';
 
-import { IDataAsset } from './apitypes';
-import { Empty, ErrorNote, Loading, useSignal } from './components';
+import { Empty, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
 import { formatAgo, formatBytes } from './format';
-import { Latest, Resource, asApiError } from './resource';
+import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 
 /**
@@ -104,30 +103,10 @@ export function EndpointsSection(props: { services: AmlxServices }): JSX.Element
 }
 
 function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Element {
-  const [versions, setVersions] = React.useState<IDataAsset[] | null>(null);
-  const [error, setError] = React.useState<ReturnType<typeof asApiError> | null>(null);
-  const [requests] = React.useState(() => new Latest());
-  const load = () => {
-    const isLatest = requests.begin();
-    // the error note is drawn first: clear it so Retry shows the spinner
-    setError(null);
-    props.services.client.dataAssetVersions(props.name).then(
-      found => {
-        if (isLatest()) {
-          setVersions(found);
-        }
-      },
-      reason => {
-        if (isLatest()) {
-          setError(asApiError(reason));
-        }
-      }
-    );
-  };
-  React.useEffect(() => {
-    load();
-    return () => requests.cancel();
-  }, [props.name]);
+  const { value: versions, error, load } = useLatestRequest(
+    () => props.services.client.dataAssetVersions(props.name),
+    [props.name]
+  );
   if (error) {
     return <ErrorNote error={error} onRetry={load} />;
   }

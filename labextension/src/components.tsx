@@ -9,6 +9,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { JobStatus } from './apitypes';
 import { isTerminal, statusKind } from './format';
+import { Latest, asApiError } from './resource';
 
 /** A titled block whose body can be folded; the header is a real button (keyboard, aria-expanded). */
 export function Section(props: {
@@ -249,4 +250,43 @@ export function useSignal(signal: ISignal<any, any> | null): void {
       signal.disconnect(onChange);
     };
   }, [signal]);
+}
+
+/**
+ * One value a view fetches for itself (a curl command, keys, versions): only
+ * the newest request's answer or error applies, so a slower older one never
+ * overwrites it, and nothing applies after unmount. `set` puts a value known
+ * otherwise (e.g. keys from Regenerate) and drops the requests in flight;
+ * with `clear`, the old value goes while a new one loads.
+ */
+export function useLatestRequest<T>(
+  fetch: () => Promise<T>,
+  deps: React.DependencyList,
+  clear = false
+): { value: T | null; error: AmlxApiError | null; load: () => void; set: (value: T) => void } {
+  const [value, setValue] = React.useState<T | null>(null);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [requests] = React.useState(() => new Latest());
+  const load = () => {
+    const isLatest = requests.begin();
+    // an error note is drawn instead of the value: clear it so Retry shows progress
+    setError(null);
+    if (clear) {
+      setValue(null);
+    }
+    fetch().then(
+      answer => isLatest() && setValue(() => answer),
+      reason => isLatest() && setError(asApiError(reason))
+    );
+  };
+  const set = (answer: T) => {
+    requests.cancel();
+    setError(null);
+    setValue(() => answer);
+  };
+  React.useEffect(() => {
+    load();
+    return () => requests.cancel();
+  }, deps);
+  return { value, error, load, set };
 }

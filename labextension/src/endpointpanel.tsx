@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
-import { CopyButton, ErrorNote, Loading, useSignal } from './components';
+import { CopyButton, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
 import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets } from './format';
 import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
 import { Latest, Resource, asApiError } from './resource';
@@ -289,31 +289,12 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
 
 function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys | null; ready: boolean }): JSX.Element {
   const { services, name, keys } = props;
-  const [command, setCommand] = React.useState<string | null>(null);
-  const [error, setError] = React.useState<AmlxApiError | null>(null);
-  const [requests] = React.useState(() => new Latest());
-  const load = () => {
-    const isLatest = requests.begin();
-    // nothing to copy until the answer for the current key is here
-    setCommand(null);
-    setError(null);
-    services.client.curl(name).then(
-      answer => {
-        if (isLatest()) {
-          setCommand(answer);
-        }
-      },
-      reason => {
-        if (isLatest()) {
-          setError(asApiError(reason));
-        }
-      }
-    );
-  };
-  React.useEffect(() => {
-    load();
-    return () => requests.cancel();
-  }, [name, props.ready, keys?.primary_key, keys?.secondary_key]);
+  // nothing to copy until the answer for the current key is here
+  const { value: command, error, load } = useLatestRequest(
+    () => services.client.curl(name),
+    [name, props.ready, keys?.primary_key, keys?.secondary_key],
+    true
+  );
   if (error) {
     return <ErrorNote error={error} title="The curl command could not be made." onRetry={load} />;
   }
@@ -334,37 +315,15 @@ function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys
 function EndpointView(props: { services: AmlxServices; name: string; resource: Resource<IEndpoint>; onDeleted: () => void }): JSX.Element {
   const { services, name, resource } = props;
   useSignal(resource.changed);
-  const [keys, setKeys] = React.useState<IEndpointKeys | null>(null);
-  const [keysError, setKeysError] = React.useState<AmlxApiError | null>(null);
   const [deleting, setDeleting] = React.useState(false);
   const [deleteError, setDeleteError] = React.useState<AmlxApiError | null>(null);
-  const [keyRequests] = React.useState(() => new Latest());
-  const loadKeys = () => {
-    const isLatest = keyRequests.begin();
-    setKeysError(null);
-    services.client.endpointKeys(name).then(
-      answer => {
-        if (isLatest()) {
-          setKeys(answer);
-        }
-      },
-      reason => {
-        if (isLatest()) {
-          setKeysError(asApiError(reason));
-        }
-      }
-    );
-  };
-  /** Keys from Regenerate; a read still in flight must not bring the old ones back. */
-  const onKeys = (answer: IEndpointKeys) => {
-    keyRequests.cancel();
-    setKeysError(null);
-    setKeys(answer);
-  };
+  // keys from Regenerate go through `onKeys`: a read still in flight must not bring the old ones back
+  const { value: keys, error: keysError, load: loadKeys, set: onKeys } = useLatestRequest(
+    () => services.client.endpointKeys(name),
+    [name]
+  );
   React.useEffect(() => {
     void resource.reload();
-    loadKeys();
-    return () => keyRequests.cancel();
   }, [name]);
   const endpoint = resource.data;
   const settling = endpoint ? isSettling(endpoint) : false;
