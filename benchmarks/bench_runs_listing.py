@@ -110,6 +110,16 @@ def main() -> None:
                 print(f"{label:<20} {ours_ms:9.1f} ms ({ours_min:.1f}) {theirs_ms:9.1f} ms ({theirs_min:.1f}) "
                       f"{theirs_ms / ours_ms:8.1f}x")
             print("target: at least 10x faster than MlflowClient.search_runs(max_results=50)")
+
+            def status() -> object:
+                conn.request("GET", "/api/status", headers=headers)
+                response = conn.getresponse()
+                response.read()
+                return response.status
+
+            floor_ms, floor_min = median_ms(status, args.repeat)
+            print(f"context: Jupyter's own GET /api/status, the floor of any authenticated request here: "
+                  f"{floor_ms:.1f} ms ({floor_min:.1f})")
             conn.close()
         finally:
             server.stop()
