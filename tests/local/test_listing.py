@@ -123,7 +123,10 @@ def test_filters_and_totals(backend):
     assert backend.list_jobs(status=["Failed", "Running"]).total == 2
     assert backend.list_jobs(text="first").total == 1
     assert backend.list_jobs(text="%").total == 0  # LIKE wildcards are literal
-    assert [e.name for e in backend.list_experiments()] == ["diabetes", "titanic"]
+    experiments = backend.list_experiments()
+    assert [(e.name, e.job_count) for e in experiments] == [("diabetes", 1), ("titanic", 2)]
+    newest = {j.experiment: j.created_at for j in reversed(backend.list_jobs().items)}
+    assert [e.last_submitted_at for e in experiments] == [newest["diabetes"], newest["titanic"]]
     with pytest.raises(ValidationError) as raised:
         backend.list_jobs(status="Done")
     assert raised.value.field == "status"

@@ -316,8 +316,11 @@ class LocalBackend:
         return files.safe_file(self.layout.code_dir(name), path, what=what)
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
+        # counted on the (experiment, seq) index alone; the newest job of each is the one with the highest seq
         rows = self.store.query(
-            "SELECT experiment, COUNT(*) AS n, MAX(created_at) AS last FROM jobs GROUP BY experiment ORDER BY last DESC"
+            "SELECT g.experiment, g.n, j.created_at AS last FROM "
+            "(SELECT experiment, COUNT(*) AS n, MAX(seq) AS newest FROM jobs GROUP BY experiment) g "
+            "JOIN jobs j ON j.seq = g.newest ORDER BY last DESC"
         )
         return tuple(ExperimentSummary(name=r["experiment"], job_count=r["n"], last_submitted_at=r["last"]) for r in rows)
 
