@@ -1,0 +1,113 @@
+"""The table of ``%aml`` subcommands, finding one from the words of a line, and the ``%aml?`` text.
+
+One table, in the order the help lists them, so that dispatch, per-command
+``--help`` and the overview can never disagree about which subcommands exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ValidationError
+from .arguments import HelpShown
+from .data import cmd_data_list, cmd_data_register
+from .downloads import cmd_download
+from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
+from .models import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
+from .submit import cmd_submit
+from .target import cmd_target, cmd_workspace
+
+if TYPE_CHECKING:
+    from .magic import Aml
+
+Handler = Callable[["Aml", argparse.Namespace, "str | None"], Any]
+
+#: subcommand -> function, in the order ``%aml?`` lists them
+SUBCOMMANDS: dict[str, Handler] = {
+    "submit": cmd_submit,
+    "jobs": cmd_jobs,
+    "show": cmd_show,
+    "logs": cmd_logs,
+    "cancel": cmd_cancel,
+    "best": cmd_best,
+    "download": cmd_download,
+    "register": cmd_register,
+    "deploy": cmd_deploy,
+    "invoke": cmd_invoke,
+    "endpoints": cmd_endpoints,
+    "data register": cmd_data_register,
+    "data list": cmd_data_list,
+    "target": cmd_target,
+    "workspace": cmd_workspace,
+}
+#: the subcommands that take a cell body (``%%aml submit``, ``%%aml invoke``)
+CELL_VERBS = frozenset({"submit", "invoke"})
+
+
+def find_subcommand(words: list[str]) -> tuple[str, Handler, list[str]]:
+    """The subcommand the words name (one word, or two for ``data register|list``) and the rest."""
+    if words[0] == "data":
+        if len(words) < 2:
+            raise ValidationError("data needs an action: %aml data register NAME PATH, or %aml data list [NAME].")
+        if words[1] in ("-h", "--help"):
+            print("\n".join(SUBCOMMANDS[v].parser.format_help() for v in ("data register", "data list")))  # type: ignore[attr-defined]
+            raise HelpShown()
+        verb, rest = f"data {words[1]}", words[2:]
+    else:
+        verb, rest = words[0], words[1:]
+    handler = SUBCOMMANDS.get(verb)
+    if handler is None:
+        choices = ", ".join(dict.fromkeys(v.split()[0] for v in SUBCOMMANDS))
+        raise ValidationError(f"unknown subcommand {verb!r}; choose one of: {choices} (%aml? explains them).")
+    return verb, handler, rest
+
+
+def parse(handler: Handler, words: list[str]) -> argparse.Namespace:
+    """Parse with the subcommand's ``magic_arguments`` parser; ``--help`` prints and stops."""
+    try:
+        return handler.parser.parse_args(words)  # type: ignore[attr-defined]
+    except SystemExit:  # argparse's --help action prints the help, then exits
+        raise HelpShown() from None
+
+
+def _wrap_usage(usage: str, width: int) -> list[str]:
+    """Wrap a usage line between options, never inside ``[--top N]``."""
+    lines, current = [], "  "
+    for token in re.findall(r"\[(?:[^\[\]]|\[[^\]]*\])*\]|\S+", usage):
+        if len(current) + len(token) + 1 > width and current.strip():
+            lines.append(current.rstrip())
+            current = "        "
+        current += token + " "
+    return [*lines, current.rstrip()]
+
+
+def help_text() -> str:
+    """What ``%aml?`` and bare ``%aml`` show: every subcommand's usage and purpose."""
+    lines = [
+        "%aml SUBCOMMAND [options]      (and %%aml submit at the top of a cell)",
+        "",
+        "Run notebook cells as tracked ML jobs (local by default, Azure ML optionally) and work",
+        "with what they produce. The same workspace as the JupyterLab sidebar and the amlx CLI.",
+        "",
+        "Subcommands:",
+    ]
+    for verb, handler in SUBCOMMANDS.items():
+        parser = handler.parser  # type: ignore[attr-defined]
+        usage = " ".join(parser.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")
+        if verb == "submit":
+            usage = "%" + usage
+        summary = (parser.description or "").split(". ")[0].rstrip(".")
+        lines += _wrap_usage(usage, 100)
+        lines += textwrap.wrap(summary + ".", 100, initial_indent="      ", subsequent_indent="      ")
+    lines += [
+        "",
+        "Settings: %config Aml.experiment = 'name'   (also Aml.compute, Aml.target, Aml.workspace_dir,",
+        "          Aml.live_status, Aml.show_tracebacks)",
+        "Results: -o VAR stores the result in VAR instead of showing it. %aml SUBCOMMAND --help",
+        "         shows every option of one subcommand.",
+    ]
+    return "\n".join(lines)
