@@ -26,14 +26,12 @@ import os
 import time
 from typing import Any, Awaitable, Callable
 
+from ..errors import AmlxError, NotFoundError, PayloadTooLargeError
 from .errors import (
-    AmlxError,
     BadGatewayError,
     BadRequestError,
     LengthRequiredError,
     MethodNotAllowedError,
-    NotFoundError,
-    PayloadTooLargeError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )

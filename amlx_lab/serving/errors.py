@@ -1,28 +1,28 @@
-"""HTTP-level errors of the scoring server.
+"""HTTP-level errors only the scoring server answers (401, 405, 411, 415, 502, 504, ...).
 
-They extend the project's typed errors (``amlx_lab.errors``) so the body is
-the same ``{"error": {"code", "message", "details"}}`` shape as the REST API.
+This is not a copy of ``amlx_lab.errors``: every class here subclasses the
+shared ``AmlxError``/``ValidationError`` (same ``status``/``code`` fields and
+the same ``{"error": {"code", "message", "details"}}`` body as the REST API),
+and the shared classes (``NotFoundError``, ``PayloadTooLargeError``, ...) are
+imported from ``amlx_lab.errors`` where they are used. That reuse keeps the
+server process light because ``amlx_lab.errors`` imports only ``typing``.
 Messages name what is wrong (a column, a header) and never echo a key.
 """
 
 from __future__ import annotations
 
-from ..errors import AmlxError, NotFoundError, PayloadTooLargeError, ValidationError
+from ..errors import AmlxError, ValidationError
 
 __all__ = [
-    "AmlxError",
     "BadGatewayError",
     "BadRequestError",
     "GatewayTimeoutError",
     "LengthRequiredError",
     "MethodNotAllowedError",
     "ModelLoadError",
-    "NotFoundError",
-    "PayloadTooLargeError",
     "ScoringFailedError",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
-    "ValidationError",
 ]
 
 

@@ -32,7 +32,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import AmlxError, BadRequestError, ScoringFailedError
+from ..errors import AmlxError
+from .errors import BadRequestError, ScoringFailedError
 from .jsonout import encode, to_native
 from .models import LoadedModel
 from .payloads import Batch, parse_payload, render

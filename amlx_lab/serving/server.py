@@ -17,8 +17,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import AmlxError
 from .app import ScoringApp
-from .errors import AmlxError
 from .http import HttpServer, Limits
 from .keys import KeyFileError, KeyRing
 from .routing import RoutingFile
