@@ -11,7 +11,6 @@ import argparse
 import json
 import shutil
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from .records import Job, to_jsonable
 from .submission import SubmitRequest, parse_assignments
 from .workspace import Workspace
 
-FOLLOW_INTERVAL_S = 0.25
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,18 +318,13 @@ class Cli:
 
     def _follow(self, name: str, quiet: bool = False) -> int:
         """Print the log as it grows until the job ends; exit status 0 only for Completed."""
-        offset = 0
-        while True:
-            chunk = self.ws.logs(name, offset)
-            if chunk.text and not quiet:
-                sys.stdout.write(chunk.text)
+
+        def write(text: str) -> None:
+            if not quiet:
+                sys.stdout.write(text)
                 sys.stdout.flush()
-            offset = chunk.next_offset
-            if chunk.complete:
-                break
-            if not chunk.text:
-                time.sleep(FOLLOW_INTERVAL_S)  # the log is a file another process appends to
-        job: Job = self.ws.get_job(name)
+
+        job: Job = self.ws.follow_logs(name, write)
         if quiet:
             self.out(job, "")
         print(f"{job.name}: {job.status.value}" + (f" - {job.error}" if job.error else ""), file=sys.stderr)

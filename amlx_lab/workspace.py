@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,10 @@ from .submission import SubmitRequest
 
 if TYPE_CHECKING:
     from .notebook import JobPackage, PackageOptions
+
+
+# How often a followed log is read again when nothing new came (it is a file another process appends to).
+FOLLOW_INTERVAL_S = 0.25
 
 
 class Workspace:
@@ -232,6 +237,25 @@ class Workspace:
 
     def logs(self, name: str, offset: int = 0, limit_bytes: int = 65536, *, target: str | None = None) -> LogChunk:
         return self.backend(target).logs(name, offset, limit_bytes)
+
+    def follow_logs(
+        self, name: str, write: Callable[[str], object], *, target: str | None = None, interval: float = FOLLOW_INTERVAL_S
+    ) -> Job:
+        """Hand the job's log to ``write`` as it grows until the job ends; returns the final job.
+
+        The CLI's ``--follow``/``--wait`` and the magics' ``logs --follow``/``submit --wait``
+        all stream this way. Ctrl+C (KeyboardInterrupt) propagates to the caller.
+        """
+        offset = 0
+        while True:
+            chunk = self.logs(name, offset, target=target)
+            if chunk.text:
+                write(chunk.text)
+            offset = chunk.next_offset
+            if chunk.complete:
+                return self.get_job(name, target=target)
+            if not chunk.text:
+                time.sleep(interval)  # the log is a file another process appends to
 
     def metric_history(self, name: str, key: str, *, target: str | None = None) -> tuple[MetricPoint, ...]:
         return self.backend(target).metric_history(name, key)

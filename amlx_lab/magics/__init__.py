@@ -38,7 +38,6 @@ from typing import Any
 
 from .display import JobView, Rich, register_formatters
 from .frames import jobs_frame
-from .jobs import FOLLOW_INTERVAL_S
 from .live import LIVE_FIRST_INTERVAL_S, LIVE_MAX_INTERVAL_S, LiveStatus
 from .magic import Aml
 from .models import NotAvailableError
@@ -47,7 +46,6 @@ from .payloads import parse_model, payload_from_text, payload_from_value
 from .subcommands import SUBCOMMANDS, Handler
 
 __all__ = [
-    "FOLLOW_INTERVAL_S",
     "LIVE_FIRST_INTERVAL_S",
     "LIVE_MAX_INTERVAL_S",
     "SUBCOMMANDS",

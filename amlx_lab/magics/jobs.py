@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -23,26 +22,20 @@ if TYPE_CHECKING:
     from .magic import Aml
 
 #: how often ``--wait`` / ``--follow`` look for new log text when there was none
-FOLLOW_INTERVAL_S = 0.25
 
 
 def follow_log(ws: Workspace, name: str) -> Job:
     """Write the job's log to the cell's output as it grows, until the job ends or Ctrl+C."""
-    offset = 0
     try:
-        while True:
-            chunk = ws.logs(name, offset)
-            if chunk.text:
-                sys.stdout.write(chunk.text)
-                sys.stdout.flush()
-            offset = chunk.next_offset
-            if chunk.complete:
-                break
-            if not chunk.text:
-                time.sleep(FOLLOW_INTERVAL_S)  # the log is a file another process appends to
+        return ws.follow_logs(name, _write_out)
     except KeyboardInterrupt:
         print(f"\nStopped following {name}; the job keeps running (%aml cancel {name} stops it).", file=sys.stderr)
-    return ws.get_job(name)
+        return ws.get_job(name)
+
+
+def _write_out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 @magic_arguments("aml jobs")
