@@ -14,7 +14,8 @@ path                     method  key   answer
 Checks on a scoring request, in order, all before the body is read: Host is a
 loopback name (421 otherwise: a DNS-rebinding page cannot reach the server),
 method (405), key (401), ``Content-Type: application/json`` (415),
-Content-Length present (411) and within the limit (413). Then the body is
+Content-Length present or the body chunked (411), and within the limit (413; a chunked body is
+checked as it arrives). Then the body is
 read and parsed (400 names the problem), routed (see ``routing.py``) and
 scored. Every scoring answer carries ``azureml-model-deployment: <name>``.
 """
@@ -108,8 +109,8 @@ class ScoringApp:
                 return self._early(
                     req, 415, _error(UnsupportedMediaTypeError("send the body as JSON with 'Content-Type: application/json'"))
                 )
-            if "content-length" not in req.headers:
-                return self._early(req, 411, _error(LengthRequiredError("a Content-Length header is required")))
+            if "content-length" not in req.headers and not req.chunked:
+                return self._early(req, 411, _error(LengthRequiredError("send a Content-Length header or a chunked body")))
             if req.content_length > self.max_body:
                 return self._early(
                     req,

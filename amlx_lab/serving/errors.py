@@ -43,7 +43,7 @@ class MethodNotAllowedError(AmlxError):
 
 
 class LengthRequiredError(AmlxError):
-    """A body without Content-Length (chunked uploads are not accepted)."""
+    """A scoring request with neither Content-Length nor a chunked body."""
 
     status = 411
     code = "length_required"

@@ -5,7 +5,9 @@ and ASGI hops are a large share of the time. This module does only what the
 scoring server needs, and does it defensively:
 
 * keep-alive and pipelining (requests on one connection are answered in order);
-* bodies framed by ``Content-Length`` only; ``Transfer-Encoding`` gets 411;
+* bodies framed by ``Content-Length`` or ``Transfer-Encoding: chunked`` (what
+  streaming clients send); both at once is refused (request smuggling), other
+  transfer codings get 501;
 * a hook (``Handler.head``) sees the headers before the body is read, so a
   wrong key, a wrong content type or an oversized body is answered without
   reading the body (``Expect: 100-continue`` is honoured);
@@ -37,12 +39,17 @@ REASONS = {
     100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
     405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
     413: "Content Too Large", 415: "Unsupported Media Type", 421: "Misdirected Request",
-    431: "Request Header Fields Too Large", 500: "Internal Server Error", 502: "Bad Gateway",
+    431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
     503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
 }
 _STATUS_LINES = {code: f"HTTP/1.1 {code} {reason}\r\n".encode() for code, reason in REASONS.items()}
 
-_HEAD, _BODY, _DISCARD, _LINGER, _CLOSED = range(5)
+_HEAD, _BODY, _DISCARD, _LINGER, _CLOSED, _CHUNKED = range(6)
+
+# While reading a chunked body, ``remaining`` is the size of the chunk being read,
+# or one of these: the next chunk-size line is due, or the trailer section is.
+_SIZE_LINE, _TRAILERS = -1, -2
+_MAX_SIZE_LINE = 1024
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,8 @@ class Request:
     """One parsed request. ``headers`` keys are lower-case."""
 
     __slots__ = (
-        "method", "path", "query", "version", "headers", "body", "keep_alive", "content_length", "started", "via_endpoint",
+        "method", "path", "query", "version", "headers", "body", "keep_alive", "content_length", "chunked", "started",
+        "via_endpoint",
     )
 
     def __init__(self, method: str, path: str, query: str, version: str, headers: dict[str, str]) -> None:
@@ -70,6 +78,7 @@ class Request:
         self.headers = headers
         self.body = b""
         self.content_length = 0
+        self.chunked = False  # the body arrives in chunks; its length is known only at the end
         conn = headers.get("connection", "").lower()
         if version == "HTTP/1.1":
             self.keep_alive = "close" not in conn
@@ -103,7 +112,10 @@ class _Clock:
 
 
 class HttpConnection(asyncio.Protocol):
-    __slots__ = ("server", "endpoint", "transport", "buf", "state", "request", "remaining", "busy", "deadline", "_closing_after")
+    __slots__ = (
+        "server", "endpoint", "transport", "buf", "state", "request", "remaining", "busy", "deadline", "_closing_after",
+        "chunks",
+    )
 
     def __init__(self, server: "HttpServer", endpoint: bool = True) -> None:
         self.server = server
@@ -116,6 +128,7 @@ class HttpConnection(asyncio.Protocol):
         self.busy = False
         self.deadline = 0.0
         self._closing_after = False
+        self.chunks = bytearray()  # the decoded part of a chunked body
 
     # --- asyncio callbacks ---------------------------------------------------------------
 
@@ -192,6 +205,9 @@ class HttpConnection(asyncio.Protocol):
                 del self.buf[: self.remaining]
                 self.state = _HEAD
                 self._dispatch(req)
+            elif self.state == _CHUNKED:
+                if not self._read_chunks():
+                    return
             elif self.state == _DISCARD:
                 drop = min(self.remaining, len(self.buf))
                 del self.buf[:drop]
@@ -240,9 +256,15 @@ class HttpConnection(asyncio.Protocol):
         path, _, query = target.partition("?")
         req = Request(method, path, query, version, headers)
         req.via_endpoint = self.endpoint
-        if "transfer-encoding" in headers:
-            self._fail(411, "length_required", "chunked bodies are not accepted; send Content-Length")
-            return False
+        coding = headers.get("transfer-encoding")
+        if coding is not None:
+            if "content-length" in headers:
+                self._fail(400, "bad_request", "send either Content-Length or Transfer-Encoding, not both")
+                return False
+            if coding.lower() != "chunked" or version != "HTTP/1.1":
+                self._fail(501, "not_implemented", "the only transfer coding accepted is chunked (HTTP/1.1)")
+                return False
+            req.chunked = True
         length_text = headers.get("content-length")
         if length_text is not None:
             if not length_text.isdigit():
@@ -254,7 +276,13 @@ class HttpConnection(asyncio.Protocol):
         if early is not None:
             self._reject_early(req, early)
             return self.state not in (_CLOSED, _LINGER)
-        if req.content_length:
+        if req.chunked:
+            self.state = _CHUNKED
+            self.remaining = _SIZE_LINE
+            self.chunks = bytearray()
+            if headers.get("expect", "").lower() == "100-continue" and not self.buf:
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        elif req.content_length:
             self.state = _BODY
             self.remaining = req.content_length
             if headers.get("expect", "").lower() == "100-continue" and len(self.buf) < req.content_length:
@@ -263,12 +291,65 @@ class HttpConnection(asyncio.Protocol):
             self._dispatch(req)
         return True
 
+    def _read_chunks(self) -> bool:
+        """Decode what has arrived of a chunked body; True once the request was dispatched or failed."""
+        limit = self.server.limits.max_body
+        while True:
+            if self.remaining == _SIZE_LINE or self.remaining == _TRAILERS:
+                end = self.buf.find(b"\r\n")
+                if end < 0:
+                    if len(self.buf) > _MAX_SIZE_LINE:
+                        self._fail(400, "bad_request", "a chunk-size or trailer line is too long")
+                        return True
+                    if self._closing_after:
+                        self._fail(400, "bad_request", "the connection closed before the whole body arrived")
+                        return True
+                    return False
+                line = bytes(self.buf[:end])
+                del self.buf[: end + 2]
+                if self.remaining == _TRAILERS:
+                    if not line:  # the empty line that ends the request
+                        req = self.request
+                        assert req is not None
+                        req.body = bytes(self.chunks)
+                        req.content_length = len(req.body)
+                        self.chunks = bytearray()
+                        self.state = _HEAD
+                        self._dispatch(req)
+                        return True
+                    continue  # trailer fields carry nothing the scoring server uses
+                size_text = line.split(b";", 1)[0].strip()
+                if not size_text or len(size_text) > 8 or size_text.strip(b"0123456789abcdefABCDEF"):
+                    self._fail(400, "bad_request", "malformed chunk size")
+                    return True
+                size = int(size_text, 16)
+                if size == 0:
+                    self.remaining = _TRAILERS
+                elif len(self.chunks) + size > limit:
+                    self._fail(413, "payload_too_large", f"the body is over the limit of {limit} bytes")
+                    return True
+                else:
+                    self.remaining = size
+                continue
+            if len(self.buf) < self.remaining + 2:
+                if self._closing_after:
+                    self._fail(400, "bad_request", "the connection closed before the whole body arrived")
+                    return True
+                return False
+            if self.buf[self.remaining : self.remaining + 2] != b"\r\n":
+                self._fail(400, "bad_request", "a chunk is longer than its size says")
+                return True
+            self.chunks += self.buf[: self.remaining]
+            del self.buf[: self.remaining + 2]
+            self.remaining = _SIZE_LINE
+
     def _reject_early(self, req: Request, response: Response) -> None:
         """Answer before the body; keep the connection only if the body can be skipped safely."""
         status, body, extra = response
         pending = req.content_length
         expect = req.headers.get("expect", "").lower() == "100-continue"
-        if not req.keep_alive or (pending and (expect or pending > self.server.limits.max_body)):
+        # a chunked body cannot be skipped without decoding it: answer and close instead
+        if not req.keep_alive or req.chunked or (pending and (expect or pending > self.server.limits.max_body)):
             self._write(req, status, body, extra, close=True)
             self._linger()
             return

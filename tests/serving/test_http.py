@@ -100,6 +100,57 @@ def test_garbage_and_half_requests_do_not_take_it_down(server):
     _ok(server.port)
 
 
+def _chunked(body: bytes, sizes: list[int], extra_headers: str = "") -> bytes:
+    head = (f"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n"
+            f"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n{extra_headers}\r\n").encode()
+    parts, at = [], 0
+    for size in sizes:
+        parts.append(f"{size:x};ext=1\r\n".encode() + body[at:at + size] + b"\r\n")
+        at += size
+    assert at == len(body)
+    return head + b"".join(parts) + b"0\r\nX-Trailer: ignored\r\n\r\n"
+
+
+def test_chunked_bodies_are_scored_like_framed_ones(server):
+    """Streaming clients (requests with a generator, Java, Go) send chunked bodies; Azure ML accepts them."""
+    body = json.dumps(ROW).encode()
+    framed = _ok(server.port)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    try:
+        for _ in range(2):  # twice on one kept-alive connection: the decoder leaves the stream in step
+            conn.request("POST", "/score", body=iter([body[:1], body[1:8], body[8:]]), headers=headers,
+                         encode_chunked=True)
+            response = conn.getresponse()
+            assert response.status == 200
+            assert response.read() == framed.body
+    finally:
+        conn.close()
+    raw = raw_exchange(server.port, _chunked(body, [len(body)], "Connection: close\r\n"))
+    assert raw.startswith(b"HTTP/1.1 200") and raw.endswith(framed.body), "extensions and trailers are skipped"
+
+
+def test_bad_chunked_bodies_are_refused(server):
+    body = json.dumps(ROW).encode()
+    chunked = _chunked(body, [len(body)])
+    head, rest = chunked.split(b"\r\n\r\n", 1)
+    cases = [
+        (chunked.replace(b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked\r\nContent-Length: 5"), b"400"),
+        (chunked.replace(b"Transfer-Encoding: chunked", b"Transfer-Encoding: gzip, chunked"), b"501"),
+        (head + b"\r\n\r\nzz\r\n" + body, b"400"),  # not a hex size
+        (head + b"\r\n\r\n" + f"{len(body) - 3:x}".encode() + b"\r\n" + body + b"\r\n0\r\n\r\n", b"400"),
+        (head + b"\r\n\r\n" + f"{300000:x}".encode() + b"\r\n" + b"[" * 100, b"413"),  # over --max-body-bytes
+        (chunked.replace(b"Authorization: Bearer " + KEY.encode(), b"Authorization: Bearer wrong"), b"401"),
+    ]
+    for data, status in cases:
+        answer = raw_exchange(server.port, data)
+        assert answer.startswith(b"HTTP/1.1 " + status), (status, answer[:120])
+        assert b"Traceback" not in answer and KEY.encode() not in answer
+    many = head + b"\r\n\r\n" + b"".join(b"ffff\r\n" + b" " * 0xFFFF + b"\r\n" for _ in range(4))
+    assert raw_exchange(server.port, many).startswith(b"HTTP/1.1 413"), "the limit counts all chunks together"
+    _ok(server.port)
+
+
 def test_slow_request_times_out_with_408(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
         s.sendall(b"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\n")
