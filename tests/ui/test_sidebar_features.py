@@ -141,6 +141,15 @@ def test_cancel_and_rerun_from_the_run_details(page: Page, lab: LabServer, artif
     expect(again).to_have_attribute("data-status", "Canceled", timeout=60_000)
     expect(sidebar.locator(".amlx-RunRow[data-status='Canceled']", has_text="to cancel")).to_have_count(2)
 
+    # switching the target closes the panels of runs that are not in the new one, and says so
+    header = sidebar.locator(".amlx-Header")
+    header.locator("select").select_option("azure")
+    expect(page.locator(".Toastify__toast", has_text="Closed 2 panels")).to_be_visible()
+    expect(page.locator(".jp-MainAreaWidget .amlx-RunDetails")).to_have_count(0)
+    expect(sidebar.locator(".amlx-RunRow")).to_have_count(0)
+    header.locator("select").select_option("server-default")
+    expect(sidebar.locator(".amlx-RunRow[data-status='Canceled']", has_text="to cancel")).to_have_count(2)
+
 
 METRICS_NOTEBOOK = {
     "cells": [
