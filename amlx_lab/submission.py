@@ -37,6 +37,7 @@ class SubmitRequest(Record):
     include_all_above: bool = False
     autolog: bool = True
     environment: str | None = None
+    cell_source: str | None = None  # with ``notebook``: run this text as the target cell (see PackageOptions)
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> SubmitRequest:
@@ -71,7 +72,20 @@ class SubmitRequest(Record):
             include_all_above=_flag(body, "include_all_above", False),
             autolog=_flag(body, "autolog", True),
             environment=_optional_str(body, "environment"),
+            cell_source=_cell_source(body, notebook),
         )
+
+
+def _cell_source(body: Mapping[str, Any], notebook: str | None) -> str | None:
+    value = body.get("cell_source")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("cell_source must be the code to run as the target cell.", field="cell_source")
+    if notebook is None:
+        raise ValidationError("cell_source replaces a cell of a notebook: give notebook too, or put the code in sources.",
+                              field="cell_source")
+    return value
 
 
 def _optional_str(body: Mapping[str, Any], name: str) -> str | None:

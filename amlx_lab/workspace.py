@@ -155,6 +155,7 @@ class Workspace:
             base_dir=folder,
             kernel_python=request.environment,
             job_inputs=tuple(request.inputs),  # a path given an input is never copied, so the input replaces it
+            target_source=request.cell_source,
         )
         return source, options
 

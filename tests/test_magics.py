@@ -357,6 +357,25 @@ def test_submit_from_the_saved_notebook(shell: InteractiveShell, project: Path) 
     assert (job.experiment, job.display_name) == ("work", "work cell 3"), "the notebook's own cell number"
 
 
+def test_submit_from_the_saved_notebook_keeps_its_cell_tags(shell: InteractiveShell, project: Path) -> None:
+    """A cell tagged 'parameters' makes only its own assignments parameters: the file's tags must reach the slicer."""
+    body = "print('total', scale * 10 + offset)"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("scale = 5", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("offset = 1"),
+        nbformat.v4.new_code_cell(f"%%aml submit --notebook tagged.ipynb\n{body}"),
+    ]
+    nbformat.write(nb, project / "tagged.ipynb")
+    preview = repr(run(shell, f"%%aml submit --notebook tagged.ipynb --preview --python {BARE_PYTHON}\n{body}"))
+    assert "--scale 5" in preview and "--offset" not in preview, preview
+    assert "cell tagged 'parameters'" in preview
+    job = submit_wait(shell, body, "--notebook tagged.ipynb --param scale=7")
+    assert "total 71" in Workspace.from_environment().logs(job.name).text
+    assert job.display_name == "tagged cell 3" and job.tags["amlx.cell_source"] == "notebook file"
+
+
 def test_submit_notebook_without_a_path_uses_the_kernels_notebook(
     shell: InteractiveShell, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

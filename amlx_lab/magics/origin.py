@@ -17,13 +17,19 @@ from ..errors import ValidationError
 
 @dataclass(frozen=True)
 class CellOrigin:
-    """The cells to slice, which one is the target, and where relative paths in the code resolve."""
+    """The cells to slice, which one is the target, and where relative paths in the code resolve.
+
+    From the history, ``sources`` are the cells; from a saved notebook they are empty and the
+    file itself is sliced (its cell tags, e.g. ``parameters``, count), with ``body`` as the
+    target cell's code in place of the ``%%aml`` cell the file holds.
+    """
 
     sources: tuple[str, ...]
     index: int
     base_dir: Path
     notebook: Path | None  # the notebook the kernel runs, when known (names the experiment)
     from_file: bool  # True: the cells came from the saved notebook; False: from the execution history
+    body: str = ""
 
 
 def _is_submit_cell(source: str, body: str) -> bool:
@@ -72,9 +78,7 @@ def notebook_origin(path: Path, body: str) -> CellOrigin:
             field="--notebook",
         )
     target = matches[0]
-    # markdown cells become empty code cells so that indices stay the notebook's cell numbers
-    sources = [c.source if c.is_code else "" for c in nb.cells[: target.index]] + [body]
-    return CellOrigin(tuple(sources), target.index, nb.base_dir, nb.path, from_file=True)
+    return CellOrigin((), target.index, nb.base_dir, nb.path, from_file=True, body=body)
 
 
 def kernel_notebook(user_ns: dict[str, Any], environ: Any = os.environ) -> Path | None:

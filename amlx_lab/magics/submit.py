@@ -105,9 +105,14 @@ def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> S
     if origin.notebook:
         tags["amlx.notebook"] = str(origin.notebook)
     tags.update(parse_assignments(args.tag, field_name="--tag"))
+    code: dict[str, Any] = (
+        {"notebook": str(origin.notebook), "cell_source": origin.body}
+        if origin.from_file and origin.notebook
+        else {"sources": list(origin.sources)}
+    )
     return SubmitRequest.from_json({
         "cell": origin.index,
-        "sources": list(origin.sources),
+        **code,
         "experiment": args.experiment or aml.experiment or stem,
         "display_name": display,
         "compute": args.compute or aml.compute,

@@ -23,7 +23,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,9 @@ class PackageOptions:
     base_dir: folder the code's relative paths resolve against (default: the notebook's folder,
         or the current folder for an execution history).
     parameters_override: new defaults for parameters, e.g. ``{"alpha": 0.3}`` (names must exist).
+    target_source: run this text as the target cell instead of what the file holds (``%%aml submit
+        --notebook`` sends its body: the saved cell also holds the magic line). The notebook's other
+        cells, with their tags, are read from the file as usual.
     """
 
     include_all_above: bool = False
@@ -88,6 +91,7 @@ class PackageOptions:
     base_dir: str | None = None
     parameters_override: Mapping[str, Any] = field(default_factory=dict)
     job_inputs: tuple[str, ...] = ()
+    target_source: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("include_all_above", "autolog"):
@@ -104,6 +108,8 @@ class PackageOptions:
         ):
             raise ValidationError("parameters_override must map parameter names to values.", field="parameters_override")
         object.__setattr__(self, "job_inputs", _job_input_paths(self.job_inputs))
+        if self.target_source is not None and not isinstance(self.target_source, str):
+            raise ValidationError("target_source must be the text of a cell.", field="target_source")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> PackageOptions:
@@ -379,6 +385,9 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
             details={"language": nb.language},
         )
     target = select_cell(nb, cell)
+    if options.target_source is not None:
+        target = replace(target, source=options.target_source)
+        nb = replace(nb, cells=tuple(target if c.index == target.index else c for c in nb.cells))
     analysed = _analyse(nb, target)
     units, cells = analysed.units, analysed.cells
     warnings = list(analysed.warnings)
