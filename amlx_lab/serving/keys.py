@@ -18,9 +18,9 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 from pathlib import Path
 
+from .atomic import write_json_atomic
 from .errors import UnauthorizedError
 
 KEY_NAMES = ("primary", "secondary")
@@ -45,20 +45,7 @@ def write_key_file(path: str | os.PathLike[str], primary: str | None = None, sec
     keys = {"primary": primary or generate_key(), "secondary": secondary or generate_key()}
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".keys-", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(keys, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_json_atomic(target, keys, mode=0o600, durable=True)
     return keys
 
 
