@@ -84,6 +84,52 @@ def test_palette_command_opens_the_sidebar(page, lab: LabServer) -> None:
     expect(page.locator(f"{SIDEBAR} .amlx-Badge")).to_have_text("Local")
 
 
+def test_settings_editor_changes_apply_without_reload(page, lab: LabServer, artifacts: Path) -> None:
+    """Settings changed in JupyterLab's own Settings Editor reach an open page: the next submit form uses them."""
+    notebook = {"cells": [{"cell_type": "code", "id": "c0", "metadata": {}, "execution_count": None, "outputs": [],
+                           "source": "print(1)"}],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    _api(lab, "PUT", "api/contents/settings-demo.ipynb", {"type": "notebook", "format": "json", "content": notebook})
+    try:
+        open_lab(page, lab, "settings-demo.ipynb", reset=True)
+        sidebar = open_sidebar(page)
+        run_command(page, "Settings Editor")
+        editor = page.locator(".jp-SettingsPanel, .jp-SettingsEditor").first
+        editor.get_by_text("Azure ML jobs (amlx-lab)", exact=True).first.click()
+        # the form editor's inputs carry the property name at the end of their id
+        editor.locator("input[id$='defaultExperiment']").fill("from-settings")
+        compute = editor.locator("input[id$='defaultCompute']")
+        compute.fill("gpu-local")
+        compute.press("Tab")
+        # the runs list stops following server events the moment refresh is 'manual'
+        expect(sidebar.locator(".amlx-Live")).to_be_visible()
+        editor.locator("select[id$='refresh']").select_option("manual")
+        expect(sidebar.locator(".amlx-Live")).to_have_count(0)
+        # the editor saves on its own; the sidebar's settings follow through the registry
+        page.get_by_role("tab", name="settings-demo.ipynb").click()
+        page.locator(".jp-Cell").first.locator(".jp-InputPrompt").click()
+        sidebar.locator(".amlx-Submit-button").click()
+        form = page.locator(".jp-MainAreaWidget:not(.lm-mod-hidden) .amlx-SubmitView")
+        expect(form.get_by_label("Experiment")).to_have_value("from-settings")
+        expect(form.get_by_label("Compute")).to_have_value("gpu-local")
+        page.screenshot(path=str(artifacts / "05-settings-applied.png"))
+    finally:
+        _api(lab, "PUT", "lab/api/settings/amlx-lab:plugin", {"raw": "{}"})
+
+
+def _api(lab: LabServer, method: str, path: str, body: dict) -> None:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{lab.url}{path}", data=json.dumps(body).encode(), method=method,
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201, 204)
+
+
 def test_missing_server_extension_is_explained(page, lab_without_server_extension: LabServer, artifacts: Path) -> None:
     open_lab(page, lab_without_server_extension)
     if page.locator(SIDEBAR_TAB).get_attribute("aria-selected") != "true":  # a click on an open tab closes it
