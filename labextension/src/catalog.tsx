@@ -37,68 +37,89 @@ function ListState<T>(props: { resource: Resource<T>; what: string }): JSX.Eleme
   );
 }
 
-export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
-  const { services } = props;
-  useEnsure(services.models);
-  const models = services.models.data ?? [];
-  const now = Date.now() / 1000;
+/** A sidebar list of one resource: loading and error states, the empty text, one item per entry. */
+function ResourceList<T>(props: {
+  resource: Resource<T[]>;
+  what: string;
+  label: string;
+  className: string;
+  empty: React.ReactNode;
+  keyOf: (item: T) => string;
+  children: (item: T) => React.ReactNode;
+}): JSX.Element {
+  const { resource } = props;
+  useEnsure(resource);
+  const items = resource.data ?? [];
   return (
-    <div className="amlx-List amlx-Models">
-      <ListState resource={services.models} what="models" />
-      {services.models.state === 'ready' && models.length === 0 && (
-        <Empty>No models yet. Open a completed run and use Register model.</Empty>
-      )}
-      <ul aria-label="Models">
-        {models.map(model => (
-          <li key={model.name}>
-            <button
-              className="amlx-ListItem"
-              data-model={model.name}
-              onClick={() => services.execute(CommandIDs.deployModel, { name: model.name })}
-              title={model.description ?? model.name}
-            >
-              <span className="amlx-ListItem-name">{model.name}</span>
-              <span className="amlx-ListItem-meta">
-                v{model.latest_version}
-                {model.version_count > 1 ? ` · ${model.version_count} versions` : ''} · {formatAgo(model.updated_at, now)}
-              </span>
-            </button>
-          </li>
+    <div className={`amlx-List ${props.className}`}>
+      <ListState resource={resource} what={props.what} />
+      {resource.state === 'ready' && items.length === 0 && <Empty>{props.empty}</Empty>}
+      <ul aria-label={props.label}>
+        {items.map(item => (
+          <li key={props.keyOf(item)}>{props.children(item)}</li>
         ))}
       </ul>
     </div>
   );
 }
 
+export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
+  const { services } = props;
+  const now = Date.now() / 1000;
+  return (
+    <ResourceList
+      resource={services.models}
+      what="models"
+      label="Models"
+      className="amlx-Models"
+      empty="No models yet. Open a completed run and use Register model."
+      keyOf={model => model.name}
+    >
+      {model => (
+        <button
+          className="amlx-ListItem"
+          data-model={model.name}
+          onClick={() => services.execute(CommandIDs.deployModel, { name: model.name })}
+          title={model.description ?? model.name}
+        >
+          <span className="amlx-ListItem-name">{model.name}</span>
+          <span className="amlx-ListItem-meta">
+            v{model.latest_version}
+            {model.version_count > 1 ? ` · ${model.version_count} versions` : ''} · {formatAgo(model.updated_at, now)}
+          </span>
+        </button>
+      )}
+    </ResourceList>
+  );
+}
+
 export function EndpointsSection(props: { services: AmlxServices }): JSX.Element {
   const { services } = props;
-  useEnsure(services.endpoints);
-  const endpoints = services.endpoints.data ?? [];
   return (
-    <div className="amlx-List amlx-Endpoints">
-      <ListState resource={services.endpoints} what="endpoints" />
-      {services.endpoints.state === 'ready' && endpoints.length === 0 && (
-        <Empty>No endpoints yet. Deploy a registered model from its panel.</Empty>
+    <ResourceList
+      resource={services.endpoints}
+      what="endpoints"
+      label="Endpoints"
+      className="amlx-Endpoints"
+      empty="No endpoints yet. Deploy a registered model from its panel."
+      keyOf={endpoint => endpoint.name}
+    >
+      {endpoint => (
+        <button
+          className="amlx-ListItem"
+          data-endpoint={endpoint.name}
+          onClick={() => services.execute(CommandIDs.openEndpoint, { name: endpoint.name })}
+          title={endpoint.scoring_uri ?? endpoint.name}
+        >
+          <span className="amlx-ListItem-name">{endpoint.name}</span>
+          <span className="amlx-ListItem-meta">
+            <span className={`amlx-EndpointDot amlx-mod-${endpoint.status.toLowerCase()}`} aria-hidden="true" />
+            {endpoint.status} ·{' '}
+            {endpoint.deployments.map(d => `${d.name} ${endpoint.traffic[d.name] ?? 0}%`).join(', ') || 'no deployments'}
+          </span>
+        </button>
       )}
-      <ul aria-label="Endpoints">
-        {endpoints.map(endpoint => (
-          <li key={endpoint.name}>
-            <button
-              className="amlx-ListItem"
-              data-endpoint={endpoint.name}
-              onClick={() => services.execute(CommandIDs.openEndpoint, { name: endpoint.name })}
-              title={endpoint.scoring_uri ?? endpoint.name}
-            >
-              <span className="amlx-ListItem-name">{endpoint.name}</span>
-              <span className="amlx-ListItem-meta">
-                <span className={`amlx-EndpointDot amlx-mod-${endpoint.status.toLowerCase()}`} aria-hidden="true" />
-                {endpoint.status} · {endpoint.deployments.map(d => `${d.name} ${endpoint.traffic[d.name] ?? 0}%`).join(', ') || 'no deployments'}
-              </span>
-            </button>
-          </li>
-        ))}
-      </ul>
-    </div>
+    </ResourceList>
   );
 }
 
@@ -131,34 +152,33 @@ function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Ele
 
 export function DataSection(props: { services: AmlxServices }): JSX.Element {
   const { services } = props;
-  useEnsure(services.data);
   const [open, setOpen] = React.useState<string | null>(null);
-  const assets = services.data.data ?? [];
   return (
-    <div className="amlx-List amlx-Data">
-      <ListState resource={services.data} what="data assets" />
-      {services.data.state === 'ready' && assets.length === 0 && (
-        <Empty>No data assets yet. Right-click a file in the file browser and choose Register as data asset.</Empty>
+    <ResourceList
+      resource={services.data}
+      what="data assets"
+      label="Data assets"
+      className="amlx-Data"
+      empty="No data assets yet. Right-click a file in the file browser and choose Register as data asset."
+      keyOf={asset => asset.name}
+    >
+      {asset => (
+        <>
+          <button
+            className="amlx-ListItem"
+            data-asset={asset.name}
+            aria-expanded={open === asset.name}
+            onClick={() => setOpen(open === asset.name ? null : asset.name)}
+            title={asset.description ?? asset.source ?? asset.path}
+          >
+            <span className="amlx-ListItem-name">{asset.name}</span>
+            <span className="amlx-ListItem-meta">
+              v{asset.version} · {asset.type === 'uri_folder' ? 'folder' : 'file'} · {formatBytes(asset.size)}
+            </span>
+          </button>
+          {open === asset.name && <AssetVersions services={services} name={asset.name} />}
+        </>
       )}
-      <ul aria-label="Data assets">
-        {assets.map(asset => (
-          <li key={asset.name}>
-            <button
-              className="amlx-ListItem"
-              data-asset={asset.name}
-              aria-expanded={open === asset.name}
-              onClick={() => setOpen(open === asset.name ? null : asset.name)}
-              title={asset.description ?? asset.source ?? asset.path}
-            >
-              <span className="amlx-ListItem-name">{asset.name}</span>
-              <span className="amlx-ListItem-meta">
-                v{asset.version} · {asset.type === 'uri_folder' ? 'folder' : 'file'} · {formatBytes(asset.size)}
-              </span>
-            </button>
-            {open === asset.name && <AssetVersions services={services} name={asset.name} />}
-          </li>
-        ))}
-      </ul>
-    </div>
+    </ResourceList>
   );
 }

@@ -27,6 +27,28 @@ import { panelId } from './naming';
 const MAX_POINTS = 3000;
 const TABLE_ROWS = 15;
 
+/** One axis's choice: a metric or a parameter name. */
+function KeyPicker(props: {
+  label: string;
+  axis: string;
+  keys: string[];
+  value: string;
+  onChange: (key: string) => void;
+}): JSX.Element {
+  return (
+    <label>
+      {props.label}{' '}
+      <select className="amlx-Select" aria-label={props.axis} value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
+        {props.keys.map(key => (
+          <option key={key} value={key}>
+            {key}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function ComparisonView(props: { services: AmlxServices; experiment: string }): JSX.Element {
   const { services, experiment } = props;
   useSignal(services.runs.changed);
@@ -80,26 +102,8 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
       ) : (
         <>
           <div className="amlx-Comparison-controls">
-            <label>
-              Metric (y){' '}
-              <select className="amlx-Select" aria-label="Metric (y axis)" value={y} onChange={e => setYKey(e.currentTarget.value)}>
-                {ys.map(key => (
-                  <option key={key} value={key}>
-                    {key}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Parameter (x){' '}
-              <select className="amlx-Select" aria-label="Parameter (x axis)" value={x} onChange={e => setXKey(e.currentTarget.value)}>
-                {xs.map(key => (
-                  <option key={key} value={key}>
-                    {key}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <KeyPicker label="Metric (y)" axis="Metric (y axis)" keys={ys} value={y} onChange={setYKey} />
+            <KeyPicker label="Parameter (x)" axis="Parameter (x axis)" keys={xs} value={x} onChange={setXKey} />
             <fieldset className="amlx-Goal">
               <legend className="amlx-visually-hidden">Best is</legend>
               Best is{' '}
