@@ -46,7 +46,7 @@ from .endpoint_index import (
     write_routing,
 )
 from .layout import Layout
-from .procs import FileLock, signal_name, start_time
+from .procs import FileLock, log_line, signal_name, start_time
 from .store import Store
 
 POLL = 0.5  # seconds between checks of the desired state (and the longest a stop request waits)
@@ -141,8 +141,7 @@ class DeploymentSupervisor:
     # -- helpers -------------------------------------------------------------------
 
     def log(self, message: str) -> None:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        print(f"{stamp} [deployment supervisor {os.getpid()}] {message}", flush=True)
+        log_line("deployment supervisor", message)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self.stop_signal = signum

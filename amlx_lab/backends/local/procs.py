@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 
@@ -79,6 +80,12 @@ def signal_name(sig: int) -> str:
         return signal.Signals(sig).name
     except ValueError:
         return f"signal {sig}"
+
+
+def log_line(role: str, message: str) -> None:
+    """One timestamped line of a detached supervisor's log (its stdout is its log file)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    print(f"{stamp} [{role} {os.getpid()}] {message}", flush=True)
 
 
 def spawn_detached(argv: list[str], *, log: Path, cwd: Path) -> subprocess.Popen[bytes]:

@@ -39,7 +39,7 @@ from typing import Any
 
 from .job_index import ACTIVE, get_row, replace_run_data, update, update_in
 from .layout import Layout
-from .procs import FileLock, kill_group, signal_name, start_time
+from .procs import FileLock, kill_group, log_line, signal_name, start_time
 from .reconcile import reconcile
 from .slots import Slots
 from .store import Store
@@ -130,8 +130,7 @@ class Supervisor:
     # -- helpers -------------------------------------------------------------------
 
     def log(self, message: str) -> None:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        print(f"{stamp} [supervisor {os.getpid()}] {message}", flush=True)
+        log_line("supervisor", message)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         self.stop_signal = signum
