@@ -11,6 +11,7 @@ import http.client
 import json
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,6 @@ def endpoint_processes(workspace: Any) -> list[tuple[int, int | None]]:
 
 
 def assert_gone(processes: list[tuple[int, int | None]], timeout: float = 30) -> None:
-    import time
 
     deadline = time.monotonic() + timeout
     while [p for p, s in processes if s is not None and is_alive(p, s)]:
@@ -292,10 +292,9 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
     import os
     import signal
     import sys
-    import time
 
     from amlx_lab.backends.local import LocalBackend
-    from amlx_lab.records import JobSpec
+    from amlx_lab.specs import CommandJobSpec
 
     code = tmp_path / "code"
     code.mkdir()
@@ -303,14 +302,18 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
     (tmp_path / "score.py").write_text(STUB_SCORE)
     backend = LocalBackend(amlx_workspace_dir, compute_slots=1)
     try:
-        job = backend.submit(JobSpec(code_dir=code, environment=str(Path(sys.base_prefix) / "bin" / "python3")))
+        job = backend.submit(CommandJobSpec(code_dir=code, interpreter=str(Path(sys.base_prefix) / "bin" / "python3")))
         assert backend.wait(job.name, timeout=120).status.value == "Completed"
         backend.register_model("stub", job=job.name)
         endpoint = backend.create_endpoint("ep-back")
-        blue = backend.create_deployment("ep-back", "blue", model="stub", score_script=tmp_path / "score.py")
+        backend.create_deployment("ep-back", "blue", model="stub", score_script=tmp_path / "score.py")
+        deadline = time.monotonic() + 90
+        while (blue := backend.get_endpoint("ep-back").deployments[0]).status == "Creating":
+            assert time.monotonic() < deadline, "the deployment never settled"
+            time.sleep(0.05)
         assert blue.status == "Succeeded", blue.last_error
-        row = backend.store.query("SELECT supervisor_pid, supervisor_start FROM deployments")[0]
-        lost = [(row["supervisor_pid"], row["supervisor_start"]), (blue.pid, start_time(blue.pid))]
+        row = backend.store.query("SELECT supervisor_pid, supervisor_start, server_pid FROM deployments")[0]
+        lost = [(row["supervisor_pid"], row["supervisor_start"]), (row["server_pid"], start_time(row["server_pid"]))]
         for pid, _ in lost:
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
@@ -318,7 +321,7 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         state = backend.layout.deployment_dir("ep-back", "blue") / "state.json"
-        return {"scoring_uri": endpoint.scoring_uri, "old_pid": blue.pid, "state": state,
+        return {"scoring_uri": endpoint.scoring_uri, "old_pid": row["server_pid"], "state": state,
                 "lock": state.with_name("supervisor.lock")}
     finally:
         backend.close()
@@ -326,7 +329,6 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
 
 async def test_deployments_come_back_when_the_jupyter_server_starts(lost_deployment: dict[str, Any], jp_fetch, workspace) -> None:
     """The extension reconciles at start-up: the supervisor is back before anything reads the endpoint."""
-    import time
 
     from amlx_lab.backends.local.procs import is_locked
     from amlx_lab.serving import is_serving_process, read_state

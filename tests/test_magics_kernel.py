@@ -160,7 +160,7 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     table = printed(kernel, "print(runs.sort_values('metrics.rmse')['name'].iloc[0], len(runs), sorted(runs['params.alpha']))")
     assert table == f"{best[0]} 2 [0.1, 0.5]"
     assert best[0] in (first_name, second_name)
-    rmse = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").get_job(n).metrics["rmse"]
+    rmse = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").jobs().get_job(n).metrics["rmse"]
             for n in (first_name, second_name)}
     assert best[0] == min(rmse, key=rmse.get) and float(best[1]) == pytest.approx(min(rmse.values()))
 
@@ -185,9 +185,9 @@ def test_kernel_exits_while_a_live_status_watches_a_running_job(kernel: Kernel, 
     assert not kernel.manager.is_alive(), "the live status thread must not keep the kernel alive"
 
     ws = Workspace.from_environment(workspace_dir=tmp_path / "ws")
-    assert not ws.get_job(name).status.terminal, "the job outlives the kernel"
+    assert not ws.jobs().get_job(name).status.terminal, "the job outlives the kernel"
     try:
-        ws.cancel(name)
+        ws.jobs().cancel(name)
     except ConflictError:
         pass
     ws.close()

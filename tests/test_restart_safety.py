@@ -58,7 +58,7 @@ def test_a_job_survives_kill_9_of_the_server(tmp_path: Path) -> None:
 
     first = LabServer(base=tmp_path, root_dir=root, app="jupyter_server", extra_env=env).start()
     try:
-        job = call(first, "jobs", {"notebook": "waits.ipynb", "cell": 0, "environment": BARE_PYTHON})
+        job = call(first, "jobs", {"notebook": "waits.ipynb", "cell": 0, "python": BARE_PYTHON})
         wait_status(first, job["name"], {"Running"})
     finally:
         assert first.process is not None
