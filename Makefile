@@ -17,7 +17,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # jupyter labextension develop/build call jupyter-builder and jlpm by name: use the venv's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test install install-test chromium test-js test-py test-ui bench build-wheel clean
+.PHONY: lab test install install-test chromium lint test-js test-py test-ui bench build-wheel clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ chromium:
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
 
+# Static checks: the type checker and ruff over the Python package (eslint and tsc over the frontend join here).
+lint:
+	$(PY) -m mypy
+	$(PY) -m ruff check amlx_lab tests benchmarks
+	$(PY) -m amlx_lab.apischema --check
+
 test-js:
 	jlpm test
 
@@ -51,6 +57,7 @@ test-ui:
 	$(PY) -m pytest tests/ui
 
 test: install-test chromium
+	$(MAKE) lint
 	jlpm test
 	$(PY) -m pytest
 

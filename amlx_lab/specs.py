@@ -25,6 +25,8 @@ from .validation import Checked, QueryModel
 _PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")  # also a command-line option: '-' is common
 
+#: The most jobs one page holds.
+MAX_PAGE = 1000
 #: Columns every target can order a job listing by (a target lists the ones it sorts on the server).
 JOB_SORT_COLUMNS = ("created_at", "started_at", "ended_at", "name", "display_name", "experiment", "status")
 
@@ -155,7 +157,7 @@ class JobQuery(QueryModel):
     top_level: bool = False  # only jobs without a parent
     order_by: str = "created_at"
     descending: bool = True
-    limit: int = Field(default=50, ge=1, le=1000)
+    limit: int = 50
     cursor: str | None = None
 
     @field_validator("order_by")
@@ -174,6 +176,13 @@ class JobQuery(QueryModel):
     @classmethod
     def _parent(cls, value: str | None) -> str | None:
         return None if value is None else check_job_name(value, field="parent")
+
+    @field_validator("limit")
+    @classmethod
+    def _limit(cls, value: int) -> int:
+        if not 1 <= value <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}.")
+        return value
 
     @model_validator(mode="after")
     def _one_scope(self) -> JobQuery:

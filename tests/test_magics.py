@@ -281,7 +281,8 @@ def test_submit_wait_runs_the_cell_with_the_code_it_needs_from_the_history(
     assert "ran_here" not in shell.user_ns and "rows" not in shell.user_ns, "the cell body did not run in the kernel"
     code = Workspace.from_environment().jobs().code_package(job.name)
     assert [c["reason"] for c in code.manifest["cells"]][-1] == "target cell"
-    assert "plot me" not in (Path(code.path) / "main.py").read_text(), "the display-only cell is left out"
+    main = Workspace.from_environment().jobs().code_file(job.name, "main.py")
+    assert "plot me" not in main.read_text(), "the display-only cell is left out"
     shown = formats(shell, job)
     assert "Completed" in shown["text/html"] and "status:      Completed" in shown["text/plain"]
 
@@ -607,8 +608,8 @@ def test_best_and_metric_columns(shell: InteractiveShell, capsys: pytest.Capture
         ("best --metric rmse", "say which value is best: --min or --max"),
         ("best --metric rmse --min --max", "say which value is best"),
         ("best --min", "the following arguments are required: --metric"),
-        ("best --metric '' --min", "--metric must name a metric"),
-        ("best --experiment nowhere --metric rmse --min", "no completed job in experiment 'nowhere' logged the metric 'rmse'"),
+        ("best --metric '' --min", "Name the metric, e.g. rmse."),
+        ("best --experiment nowhere --metric rmse --min", "No completed job in experiment 'nowhere' logged the metric 'rmse'"),
     ],
 )
 def test_best_user_errors(shell: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str, expected: str) -> None:

@@ -60,7 +60,9 @@ class Kernel:
                     and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"):
                 break
         reply = self.client.get_shell_msg(timeout=30)
-        assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok", reply["content"]
+        while reply["parent_header"].get("msg_id") != msg_id:  # e.g. a second kernel_info reply of wait_for_ready
+            reply = self.client.get_shell_msg(timeout=30)
+        assert reply["content"]["status"] == "ok", reply["content"]
         return [m for m in self.iopub if m["parent_header"].get("msg_id") == msg_id]
 
     def wait_for(self, found: Callable[[Message], bool], timeout: float, what: str) -> Message:

@@ -34,7 +34,7 @@ from .jobs import (
     OutputsHandler,
     PreviewHandler,
 )
-from .models import (
+from .registry import (
     MODEL,
     VERSION,
     ModelCandidatesHandler,

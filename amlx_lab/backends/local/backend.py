@@ -51,7 +51,7 @@ from .endpoint_index import check_name
 from .endpoints import Endpoints
 from .jobs import COMPUTE, Submitter
 from .layout import Layout
-from .models import ModelRegistry
+from .model_registry import ModelRegistry
 from .procs import spawn_detached
 from .reconcile import reconcile, supervisor_alive
 from .store import Store

@@ -48,7 +48,7 @@ from .endpoint_index import (
 from .endpoint_reconcile import reconcile_deployments, spawn_supervisor, supervisor_alive
 from .invoke import DEFAULT_TIMEOUT, encode_payload, post_score
 from .layout import Layout
-from .models import ModelRegistry
+from .model_registry import ModelRegistry
 from .procs import is_alive
 from .store import Store
 
