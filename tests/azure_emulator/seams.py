@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -58,7 +59,9 @@ def use_credential_for_mlflow(settings: dict[str, Any], credential: Any, trackin
         workspace_name=settings["workspace_name"], resource_group_name=settings["resource_group"],
         auth=credential, location=settings["location"], cloud=KNOWN_CLOUDS[settings["cloud_name"]],
     )
-    _AzureMLServiceContextLoader.add_service_context(uri, context)
+    # The workspace reports v1.0; azure-ai-ml hands out the v2.0 form when azureml-mlflow is installed.
+    for version in ("v1.0", "v2.0"):
+        _AzureMLServiceContextLoader.add_service_context(re.sub(r"/mlflow/v\d\.0/", f"/mlflow/{version}/", uri), context)
 
 
 def apply(settings: dict[str, Any], credential: Any) -> None:

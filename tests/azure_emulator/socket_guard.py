@@ -41,6 +41,8 @@ class SocketGuard:
     def __init__(self, log_path: str | None) -> None:
         self.log_path = log_path
         self.violations: list[str] = []
+        # Substrings of violations a test provokes on purpose (it then asserts they were refused).
+        self.expected: list[str] = []
         self._saved: dict[str, Any] = {}
 
     def install(self) -> None:

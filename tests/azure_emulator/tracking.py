@@ -51,7 +51,7 @@ class Tracking:
 
         experiment = self.store.get_experiment(experiment_id)
         all_tags = {MLFLOW_RUN_NAME: run_name, MLFLOW_USER: user, **tags}
-        with self.store.ManagedSessionMaker() as session:
+        with self.store.ManagedSessionMaker(read_only=False) as session:
             run = SqlRun(
                 name=run_name, run_uuid=run_id, experiment_id=int(experiment_id), user_id=user,
                 artifact_uri=f"{experiment.artifact_location.rstrip('/')}/{run_id}/artifacts",
