@@ -41,24 +41,38 @@ def job_artifact_location(job: str, path: str) -> BlobLocation:
     return BlobLocation(DATASTORE_CONTAINERS[ARTIFACTSTORE], f"ExperimentRun/dcid.{job}/{path}")
 
 
-def asset_version(store: ArmStore, workspace_path: str, uri: str, kind: str) -> dict[str, object] | None:
-    """The asset version an ``azureml:name:version`` / ``azureml:name@latest`` / ARM-id reference names."""
-    short = _SHORT_ASSET.match(uri)
-    full = _ASSET_ID.search(uri)
-    if full:
-        kind, name, version = full.group("kind"), full.group("name"), full.group("version")
-    elif short:
-        name, version = short.group("name"), short.group("version")
-        if version is None:
-            if short.group("label") not in (None, "latest"):
-                raise UnresolvableUri(f"Label '{short.group('label')}' is not supported; use a version or @latest.")
-            container = store.get(f"{workspace_path}/{kind}/{name}")
-            if container is None:
-                return None
-            version = container["properties"]["latestVersion"]
-    else:
-        return None
-    return store.get(f"{workspace_path}/{kind}/{name}/versions/{version}")
+@dataclass(frozen=True)
+class AssetReference:
+    kind: str | None  # "data" or "models" when the reference says so (an ARM id), else None
+    name: str
+    version: str | None  # None means the latest version
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.version}" if self.version else f"{self.name}@latest"
+
+
+def asset_reference(uri: str) -> AssetReference | None:
+    """``azureml:name:version``, ``azureml:name@latest`` or an asset version's ARM id; else None."""
+    if full := _ASSET_ID.search(uri):
+        return AssetReference(full.group("kind"), full.group("name"), full.group("version"))
+    if short := _SHORT_ASSET.match(uri):
+        label = short.group("label")
+        if label not in (None, "latest"):
+            raise UnresolvableUri(f"Label '{label}' is not supported; use a version or @latest.")
+        return AssetReference(None, short.group("name"), short.group("version"))
+    return None
+
+
+def asset_version(store: ArmStore, workspace_path: str, ref: AssetReference, kind: str) -> dict[str, object] | None:
+    """The stored asset version ``ref`` names (``kind`` is used when the reference does not say)."""
+    kind = ref.kind or kind
+    version = ref.version
+    if version is None:
+        container = store.get(f"{workspace_path}/{kind}/{ref.name}")
+        if container is None:
+            return None
+        version = container["properties"]["latestVersion"]
+    return store.get(f"{workspace_path}/{kind}/{ref.name}/versions/{version}")
 
 
 def blob_location(uri: str, blob_account_url: str) -> BlobLocation:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..blobs import BlobStore
 from ..store import ArmStore
-from ..uris import UnresolvableUri, asset_version, blob_location
+from ..uris import UnresolvableUri, asset_reference, asset_version, blob_location
 
 _DATA_KINDS = {"uri_file", "uri_folder", "mltable"}
 _MODEL_KINDS = {"custom_model", "mlflow_model", "triton_model"}
@@ -37,12 +37,14 @@ def resolve_inputs(
 
 
 def _download(uri: str, kind: str, store: ArmStore, blobs: BlobStore, workspace_path: str, target: Path) -> Path:
-    if uri.startswith("azureml:") and "/datastores/" not in uri and not uri.startswith("azureml://jobs/"):
-        asset_kind = "models" if kind in _MODEL_KINDS else "data"
-        version = asset_version(store, workspace_path, uri, asset_kind)
+    ref = asset_reference(uri)
+    if ref is not None:
+        asset_kind = ref.kind or ("models" if kind in _MODEL_KINDS else "data")
+        version = asset_version(store, workspace_path, ref, asset_kind)
         if version is None:
-            raise UnresolvableUri(f"The {asset_kind} asset '{uri}' does not exist in this workspace.")
-        properties = version["properties"]
+            noun = "model" if asset_kind == "models" else "data asset"
+            raise UnresolvableUri(f"The {noun} '{ref}' does not exist in this workspace.")
+        properties: Any = version["properties"]
         uri = str(properties.get("dataUri") or properties.get("modelUri") or "")
         kind = str(properties.get("dataType", kind)).lower()
     location = blob_location(uri, blobs.account_url)

@@ -72,7 +72,9 @@ class RunChildrenHandler(RunHistoryHandler):
             job = self.ctx.store.get(child.arm_path)
             if job is not None:
                 children.append(self.run_body(child, job["properties"]))
-        self.send_json(self.page(children))
+        # One page: the generated pager re-templates nextLink and would drop a query-string token.
+        top = self.get_query_argument("$top", None)
+        self.send_json({"value": children[: int(top)] if top else children, "nextLink": None})
 
 
 class RunDataHandler(RunHistoryHandler):
