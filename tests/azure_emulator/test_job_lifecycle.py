@@ -141,3 +141,19 @@ def _alive(pid: int) -> bool:
 
 def _tracking_uri(ml: Any) -> str:
     return str(ml.workspaces.get(ml.workspace_name).mlflow_tracking_uri)
+
+
+def test_jobs_beyond_the_slots_wait_queued(ml_client: Any, tmp_path: Path) -> None:
+    """The session emulator has two job slots: a third job stays Queued until one of the two finishes."""
+    from azure.ai.ml import command
+
+    release = tmp_path / "release"
+    wait = f"python -c \"import os, time\nwhile not os.path.exists('{release}'): time.sleep(0.05)\""
+    blockers = [ml_client.jobs.create_or_update(command(command=wait, environment=CURATED, compute="cpu-cluster")).name
+                for _ in range(2)]
+    for name in blockers:
+        wait_for_job(ml_client, name, ("Running",))
+    third = ml_client.jobs.create_or_update(command(command="echo third", environment=CURATED, compute="cpu-cluster"))
+    assert ml_client.jobs.get(third.name).status == "Queued"
+    release.touch()
+    assert {wait_for_job(ml_client, n).status for n in [*blockers, third.name]} == {"Completed"}
