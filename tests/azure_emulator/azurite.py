@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .processes import die_with_parent, stop_group
+from .processes import dying_with_parent, stop_group
 
 NODE_PROJECT = Path(__file__).with_name("node")
 _LISTENING = re.compile(rb"listens on (http://127\.0\.0\.1:\d+)")
@@ -63,8 +63,8 @@ def start_azurite(workdir: Path, env: dict[str, str] | None = None, timeout: flo
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            args, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, start_new_session=True, preexec_fn=die_with_parent,
+            dying_with_parent(args), cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})}, start_new_session=True,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from pathlib import Path, PurePosixPath
@@ -30,10 +31,8 @@ class BlobStore:
         )
 
     def ensure_container(self, name: str) -> None:
-        try:
+        with contextlib.suppress(ResourceExistsError):
             self.service.create_container(name)
-        except ResourceExistsError:
-            pass
 
     def new_upload_container(self, kind: str) -> str:
         """A fresh container for one pending upload (``startPendingUpload`` hands out container SAS URLs)."""

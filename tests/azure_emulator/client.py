@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from .processes import die_with_parent, stop_group
+from .processes import dying_with_parent, stop_group
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
@@ -135,8 +135,9 @@ def start_emulator_process(
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            args, cwd=PACKAGE_PARENT, env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=die_with_parent,
+            dying_with_parent(args), cwd=PACKAGE_PARENT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

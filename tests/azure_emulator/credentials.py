@@ -9,6 +9,7 @@ import time
 from typing import Any, NamedTuple
 
 import jwt
+from typing_extensions import Self
 
 LOOPBACK_TENANT = "00000000-0000-4000-8000-0000000000aa"
 LOOPBACK_USER = "amlx-tester@loopback.test"
@@ -56,7 +57,7 @@ class LoopbackCredential:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> LoopbackCredential:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

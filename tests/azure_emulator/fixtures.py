@@ -33,7 +33,9 @@ def azure_emulator_guard_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def azure_emulator(tmp_path_factory: pytest.TempPathFactory, azure_emulator_guard_log: Path) -> Iterator[RunningEmulator]:
+def azure_emulator(
+    tmp_path_factory: pytest.TempPathFactory, azure_emulator_guard_log: Path
+) -> Iterator[RunningEmulator]:
     started = time.monotonic()
     emulator = start_emulator_process(
         tmp_path_factory.mktemp("azure-emulator"), EmulatorOptions(),
@@ -76,7 +78,8 @@ def guarded(log_path: Path) -> Iterator[SocketGuard]:
     found, _ = read_violations(str(log_path), offset)
     unexpected = [v for v in found if not any(e in v["what"] for e in guard.expected)]
     if unexpected:
-        lines = [f"pid {v['pid']} ({v['process']}): {v['what']} at {' / '.join(v.get('where', []))}" for v in unexpected]
+        lines = [f"pid {v['pid']} ({v['process']}): {v['what']} at {' / '.join(v.get('where', []))}"
+                 for v in unexpected]
         pytest.fail("Sockets left 127.0.0.1 during the test:\n  " + "\n  ".join(lines), pytrace=False)
 
 

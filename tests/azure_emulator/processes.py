@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
 
-_PR_SET_PDEATHSIG = 1
 
-
-def die_with_parent() -> None:
-    """``preexec_fn``: ask Linux to SIGTERM this child when the process that started it exits."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:  # not Linux/glibc: teardown still stops children explicitly
-        pass
+def dying_with_parent(args: list[str]) -> list[str]:
+    """``args`` run through util-linux's ``setpriv --pdeathsig TERM`` (Linux SIGTERMs the child when the
+    process that started it exits), so no Python code has to run between fork and exec. Without setpriv the
+    command runs as is and only explicit teardown stops it."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *args] if setpriv else args
 
 
 def stop_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -32,8 +31,6 @@ def stop_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
         if proc.poll() is not None:
             return
         time.sleep(0.05)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()

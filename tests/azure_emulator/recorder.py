@@ -42,7 +42,8 @@ class Recorder:
             except ValueError:
                 body = {"<bytes>": len(raw_body)}
         lowered = {k.lower(): v for k, v in headers.items()}
-        api_version = (query.get("api-version") or [None])[0]
+        versions = query.get("api-version")
+        api_version = versions[0] if versions else None
         kept = {k: lowered[k] for k in _KEPT_HEADERS if k in lowered}
         with self._lock:
             entry = RecordedRequest(

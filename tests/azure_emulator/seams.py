@@ -61,7 +61,8 @@ def use_credential_for_mlflow(settings: dict[str, Any], credential: Any, trackin
     )
     # The workspace reports v1.0; azure-ai-ml hands out the v2.0 form when azureml-mlflow is installed.
     for version in ("v1.0", "v2.0"):
-        _AzureMLServiceContextLoader.add_service_context(re.sub(r"/mlflow/v\d\.0/", f"/mlflow/{version}/", uri), context)
+        variant = re.sub(r"/mlflow/v\d\.0/", f"/mlflow/{version}/", uri)
+        _AzureMLServiceContextLoader.add_service_context(variant, context)
 
 
 def apply(settings: dict[str, Any], credential: Any) -> None:

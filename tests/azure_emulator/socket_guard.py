@@ -77,8 +77,8 @@ class SocketGuard:
             guard._check_name(host)
             return real_gethostbyname_ex(host)
 
-        socket.socket.connect = connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+        socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
         socket.getaddrinfo = getaddrinfo
         socket.gethostbyname = gethostbyname
         socket.gethostbyname_ex = gethostbyname_ex
@@ -94,9 +94,9 @@ class SocketGuard:
         self._saved = {}
 
     def _check_address(self, sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-            if not is_loopback(address[0]):
-                self._refuse(f"connect to {address[0]}:{address[1]}")
+        inet = sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple)
+        if inet and not is_loopback(address[0]):
+            self._refuse(f"connect to {address[0]}:{address[1]}")
 
     def _check_name(self, host: Any) -> None:
         if not is_loopback(host):

@@ -80,7 +80,7 @@ def test_submit_sends_code_upload_environment_and_job_put(trained: Submitted, az
         ("PUT", rf"/jobs/{trained.name}", "2025-01-01-preview"),
     ]
     assert len(seen) == len(patterns), seen
-    for (method, path, version), (want_method, want_path, want_version) in zip(seen, patterns):
+    for (method, path, version), (want_method, want_path, want_version) in zip(seen, patterns, strict=True):
         assert (method, version) == (want_method, want_version) and re.fullmatch(want_path, path), (method, path)
     lookup = trained.requests[0]
     assert lookup["query"]["hash"] and lookup["query"]["hashVersion"] == ["202208"]
@@ -135,6 +135,7 @@ def test_metrics_logged_by_the_job_are_read_with_mlflow_at_the_workspace_trackin
     history = client.get_metric_history(trained.name, "rmse")
     assert [(m.step, round(m.value, 4)) for m in history] == [(0, 0.6667), (1, 0.4), (2, 0.2857)]
     experiment = client.get_experiment_by_name("emulator-e2e")
+    assert experiment is not None
     found = client.search_runs([experiment.experiment_id], filter_string="params.alpha = '0.5'")
     assert [r.info.run_id for r in found] == [trained.name]
     mlflow_calls = [r for r in azure_env.requests() if r["path"].startswith("/mlflow/v2.0/")]
@@ -159,7 +160,8 @@ def test_model_registered_from_a_job_output_lists_and_downloads(
         path=f"azureml://jobs/{trained.name}/outputs/artifacts/paths/outputs/model.pkl",
     ))
     assert model.version == "1" and model.job_name == trained.name
-    assert model.path.endswith(f"/datastores/workspaceartifactstore/paths/ExperimentRun/dcid.{trained.name}/outputs/model.pkl")
+    stored = f"/datastores/workspaceartifactstore/paths/ExperimentRun/dcid.{trained.name}/outputs/model.pkl"
+    assert model.path.endswith(stored)  # the service resolves a job-output path to the datastore path
     assert [m.version for m in ml_client.models.list(name="emulator-model")] == ["1"]
     ml_client.models.download("emulator-model", "1", download_path=str(tmp_path))
     assert pickle.loads((tmp_path / "emulator-model" / "model.pkl").read_bytes()) == {"alpha": 0.5}

@@ -76,7 +76,8 @@ def test_uri_folder_input_is_downloaded_as_a_folder(ml_client: Any, tmp_path: Pa
     ml_client.data.create_or_update(Data(name="emulator-parts", version="1", type=AssetTypes.URI_FOLDER,
                                          path=str(folder)))
     job = ml_client.jobs.create_or_update(command(
-        command="ls ${{inputs.parts}}", inputs={"parts": Input(type=AssetTypes.URI_FOLDER, path="azureml:emulator-parts:1")},
+        command="ls ${{inputs.parts}}",
+        inputs={"parts": Input(type=AssetTypes.URI_FOLDER, path="azureml:emulator-parts:1")},
         environment=CURATED, compute="cpu-cluster",
     ))
     assert wait_for_job(ml_client, job.name).status == "Completed"

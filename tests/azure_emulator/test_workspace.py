@@ -32,8 +32,8 @@ def test_computes_and_vm_sizes_are_listed(ml_client: Any) -> None:
 
 
 def test_requests_without_a_bearer_token_are_refused_in_arms_shape(azure_emulator: RunningEmulator) -> None:
-    answer = requests.get(f"{azure_emulator.base_url}{azure_emulator.workspace_path}/jobs?api-version=2024-01-01-preview",
-                          verify=azure_emulator.ca_bundle, timeout=30)
+    url = f"{azure_emulator.base_url}{azure_emulator.workspace_path}/jobs?api-version=2024-01-01-preview"
+    answer = requests.get(url, verify=azure_emulator.ca_bundle, timeout=30)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "AuthenticationFailed"
 
@@ -54,7 +54,8 @@ def test_canned_faults_reach_the_sdk(ml_client: Any, azure_env: RunningEmulator)
                         "The client does not have authorization to perform action 'computes/read'.")
     with pytest.raises(HttpResponseError) as refused:
         list(ml_client.compute.list())
-    assert refused.value.status_code == 403 and refused.value.error.code == "AuthorizationFailed"
+    assert refused.value.status_code == 403
+    assert refused.value.error is not None and refused.value.error.code == "AuthorizationFailed"
 
     workspace = azure_env.settings["workspace_name"]
     mark = azure_env.mark()

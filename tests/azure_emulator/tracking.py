@@ -45,7 +45,7 @@ class Tracking:
 
     def create_run(self, run_id: str, experiment_id: str, run_name: str, tags: dict[str, str], user: str) -> None:
         """Insert a SCHEDULED run whose id is ``run_id`` (the job's name)."""
-        from mlflow.entities import LifecycleStage, SourceType
+        from mlflow.entities import LifecycleStage
         from mlflow.store.tracking.dbmodels.models import SqlRun, SqlTag
         from mlflow.utils.mlflow_tags import MLFLOW_RUN_NAME, MLFLOW_USER
 
@@ -55,7 +55,7 @@ class Tracking:
             run = SqlRun(
                 name=run_name, run_uuid=run_id, experiment_id=int(experiment_id), user_id=user,
                 artifact_uri=f"{experiment.artifact_location.rstrip('/')}/{run_id}/artifacts",
-                source_type=SourceType.to_string(SourceType.JOB), source_name="", entry_point_name="",
+                source_type="JOB", source_name="", entry_point_name="",
                 source_version="", status=SCHEDULED, start_time=int(time.time() * 1000), end_time=None,
                 deleted_time=None, lifecycle_stage=LifecycleStage.ACTIVE,
             )
@@ -76,4 +76,4 @@ class Tracking:
 def _run_status(name: str) -> int:
     from mlflow.entities import RunStatus
 
-    return int(RunStatus.from_string(name))
+    return int(RunStatus.from_string(name))  # type: ignore[no-untyped-call]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.S)
+_OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
 _REFERENCE = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_.-]+)\s*\}\}")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..blobs import BlobStore
 from ..config import ARTIFACTSTORE, BLOBSTORE, DATASTORE_CONTAINERS, EmulatorConfig
-from ..processes import die_with_parent
+from ..processes import dying_with_parent
 from ..store import ArmStore
 from ..tracking import Tracking
 from ..uris import blob_location
@@ -72,8 +72,8 @@ def execute(ws: Workspace, run: JobRun, set_status: Callable[[str], None]) -> in
     sink = ws.blobs.append_log(DATASTORE_CONTAINERS[ARTIFACTSTORE], log_blob)
     run.log_files = [STD_LOG]
     process = subprocess.Popen(
-        ["/bin/sh", "-c", command], cwd=code_dir, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
+        dying_with_parent(["/bin/sh", "-c", command]), cwd=code_dir, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     run.process = process
     assert process.stdout is not None

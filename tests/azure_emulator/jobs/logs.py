@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from ..blobs import AppendLog
 
@@ -13,9 +13,9 @@ from ..blobs import AppendLog
 class LogPump:
     """Reads a process's combined stdout/stderr in a thread; ``flush()`` ships what arrived to the blob."""
 
-    def __init__(self, stream: BinaryIO, local: Path, sink: AppendLog) -> None:
+    def __init__(self, stream: IO[bytes], local: Path, sink: AppendLog) -> None:
         self._stream, self._sink = stream, sink
-        self._local = open(local, "ab")
+        self._local = open(local, "ab")  # noqa: SIM115 (open for the process's lifetime; close() closes it)
         self._pending = bytearray()
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name=f"log-{local.parent.name}", daemon=True)

@@ -3,6 +3,7 @@ Finalizing → Completed/Failed, or to Canceled (a running job's process group i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -14,7 +15,15 @@ from ..processes import stop_group
 from ..store import utc_now
 from .execution import JobSetupError, Workspace, execute, failure_message
 from .records import (
-    CANCEL_REQUESTED, CANCELED, COMPLETED, FAILED, MLFLOW_STATUS, NOT_STARTED, QUEUED, RUNNING, JobRun,
+    CANCEL_REQUESTED,
+    CANCELED,
+    COMPLETED,
+    FAILED,
+    MLFLOW_STATUS,
+    NOT_STARTED,
+    QUEUED,
+    RUNNING,
+    JobRun,
 )
 
 log = logging.getLogger("amlx.azure_emulator.jobs")
@@ -138,7 +147,5 @@ class Scheduler:
 
 def _kill_if_alive(pgid: int, process: Any) -> None:
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from urllib.parse import urlencode
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import jwt
 import tornado.web

@@ -54,9 +54,10 @@ class _Provisioned(BaseHandler):
             props["provisioningState"] = "Updating"
         stored, created = self.ctx.store.put(path, body, self.principal())
         if delay > 0:
-            op = self.ctx.operations.after(
-                delay, lambda: self.ctx.store.update(path, {"provisioningState": "Succeeded"})
-            )
+            def provisioned() -> None:
+                self.ctx.store.update(path, {"provisioningState": "Succeeded"})
+
+            op = self.ctx.operations.after(delay, provisioned)
             self.set_header("Azure-AsyncOperation", operation_url(self.ctx, op, "mfeOperationsStatus"))
             self.set_header("Retry-After", "1")
         self.send_json(stored, status_on_create if created else 200)

@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+from ..config import PROVIDER
 from ..jobs.records import NOT_STARTED, JobRun
 from ..operations import IN_PROGRESS, SUCCEEDED
 from ..store import utc_now
@@ -173,7 +174,8 @@ class OperationStatusHandler(BaseHandler):
             raise not_found("operation", op)
         if status == IN_PROGRESS:
             self.set_header("Retry-After", "1")
-        self.send_json({"id": op, "name": op, "status": status, "endTime": None if status == IN_PROGRESS else utc_now()})
+        end = None if status == IN_PROGRESS else utc_now()
+        self.send_json({"id": op, "name": op, "status": status, "endTime": end})
 
 
 def operation_url(ctx: Context, op: str, kind: str) -> str:
@@ -184,7 +186,7 @@ def operation_url(ctx: Context, op: str, kind: str) -> str:
 
 def routes(ctx: Context) -> list[tuple[str, type, dict[str, Any]]]:
     kw = {"ctx": ctx}
-    location = r"/subscriptions/(?P<sub>[^/]+)/providers/Microsoft.MachineLearningServices/locations/(?P<location>[^/]+)"
+    location = rf"/subscriptions/(?P<sub>[^/]+)/providers/{PROVIDER}/locations/(?P<location>[^/]+)"
     return [
         (location + rf"/mfeOperationResults/(?P<op>{SEGMENT})", OperationResultHandler, kw),
         (location + rf"/mfeOperationsStatus/(?P<op>{SEGMENT})", OperationStatusHandler, kw),

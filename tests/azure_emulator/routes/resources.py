@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
+from azure.core.exceptions import ResourceNotFoundError
 
 from ..config import ARTIFACTSTORE
 from ..uris import datastore_uri
@@ -110,7 +111,7 @@ def _mlflow_flavors(handler: ResourceHandler, container: str, prefix: str) -> di
     try:
         client = handler.ctx.blobs.service.get_blob_client(container, name)
         mlmodel = yaml.safe_load(client.download_blob().readall()) or {}
-    except Exception:  # no MLmodel file: not an MLflow model folder
+    except (ResourceNotFoundError, yaml.YAMLError):  # no readable MLmodel: not an MLflow model folder
         return {}
     return {flavor: {"data": {k: str(v) for k, v in (conf or {}).items() if not isinstance(v, (dict, list))}}
             for flavor, conf in (mlmodel.get("flavors") or {}).items()}
