@@ -11,11 +11,16 @@ import os
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from .azurite import start_azurite
+from .azurite import launch_azurite, wait_for_azurite
 from .config import CLOUD_NAME, EmulatorConfig
+from .processes import stop_group
 from .settings import client_settings
+from .tracking import Tracking
+
+log = logging.getLogger("amlx.azure_emulator")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,19 +44,29 @@ def main(argv: list[str] | None = None) -> int:
                        provisioning_seconds=args.provisioning_seconds)
     )
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="amlx-azure-emulator-"))
-    azurite = None if args.azurite_url else start_azurite(state_dir / "azurite", env=_node_guard_env())
-    azurite_url = args.azurite_url or (azurite.url if azurite else "")
+    started = time.monotonic()
+    # Azurite starts while this process loads MLflow and migrates its store (the two slow parts).
+    pending = None if args.azurite_url else launch_azurite(state_dir / "azurite", env=_node_guard_env())
     try:
-        return asyncio.run(_serve(config, state_dir, azurite_url, args))
+        tracking = Tracking(state_dir)
+        log.info("MLflow store ready after %.2f s", time.monotonic() - started)
+        azurite = wait_for_azurite(*pending) if pending else None
+        log.info("Azurite listening after %.2f s", time.monotonic() - started)
+        azurite_url = args.azurite_url or (azurite.url if azurite else "")
+        return asyncio.run(_serve(config, state_dir, azurite_url, tracking, args))
     finally:
-        if azurite is not None:
-            azurite.stop()
+        if pending is not None:
+            stop_group(pending[0])
 
 
-async def _serve(config: EmulatorConfig, state_dir: Path, azurite_url: str, args: argparse.Namespace) -> int:
+async def _serve(
+    config: EmulatorConfig, state_dir: Path, azurite_url: str, tracking: Tracking, args: argparse.Namespace
+) -> int:
     from .app import start_emulator
 
-    emulator = start_emulator(config, state_dir, azurite_url, guard=not args.no_guard)
+    started = time.monotonic()
+    emulator = start_emulator(config, state_dir, azurite_url, guard=not args.no_guard, tracking=tracking)
+    log.info("emulator serving at %s after %.2f s", emulator.base_url, time.monotonic() - started)
     settings = client_settings(config, emulator.base_url, azurite_url, emulator.ca_bundle, state_dir)
     if args.ready_file:
         partial = args.ready_file.with_suffix(".partial")

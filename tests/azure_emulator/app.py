@@ -63,7 +63,9 @@ def build_application(ctx: Context) -> tornado.web.Application:
     )
 
 
-def start_emulator(config: EmulatorConfig, state_dir: Path, azurite_url: str, guard: bool) -> Emulator:
+def start_emulator(
+    config: EmulatorConfig, state_dir: Path, azurite_url: str, guard: bool, tracking: Tracking | None = None
+) -> Emulator:
     """Start serving on 127.0.0.1 (a port the OS picks) in the current IOLoop; jobs run on worker threads."""
     state_dir.mkdir(parents=True, exist_ok=True)
     cert, key = write_self_signed(state_dir / "tls")
@@ -76,7 +78,7 @@ def start_emulator(config: EmulatorConfig, state_dir: Path, azurite_url: str, gu
     store = ArmStore()
     seed_datastores(store, config.workspace_path)
     seed_computes(store, config)
-    tracking = Tracking(state_dir)
+    tracking = tracking or Tracking(state_dir)
     scheduler = Scheduler(config.job_slots)
     ctx = Context(
         config=config, base_url=base_url, store=store, blobs=blobs, tracking=tracking, recorder=Recorder(),

@@ -52,8 +52,9 @@ class Azurite:
         stop_group(self.process)
 
 
-def start_azurite(workdir: Path, env: dict[str, str] | None = None, timeout: float = 60.0) -> Azurite:
-    """Start ``azurite-blob`` on 127.0.0.1 and a port the OS picks; return once it listens."""
+def launch_azurite(workdir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start ``azurite-blob`` on 127.0.0.1 and a port the OS picks; ``wait_for_azurite`` returns once it listens
+    (start it first and do other start-up work meanwhile)."""
     binary = find_azurite_blob()
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "azurite.log"
@@ -66,6 +67,10 @@ def start_azurite(workdir: Path, env: dict[str, str] | None = None, timeout: flo
             dying_with_parent(args), cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})}, start_new_session=True,
         )
+    return process, log_path
+
+
+def wait_for_azurite(process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60.0) -> Azurite:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         match = _LISTENING.search(log_path.read_bytes())
@@ -76,3 +81,7 @@ def start_azurite(workdir: Path, env: dict[str, str] | None = None, timeout: flo
         time.sleep(0.05)
     stop_group(process)
     raise RuntimeError(f"Azurite did not start; its output:\n{log_path.read_text(errors='replace')[-2000:]}")
+
+
+def start_azurite(workdir: Path, env: dict[str, str] | None = None, timeout: float = 60.0) -> Azurite:
+    return wait_for_azurite(*launch_azurite(workdir, env), timeout=timeout)

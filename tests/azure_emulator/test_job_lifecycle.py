@@ -33,7 +33,7 @@ def test_failing_job_is_failed_with_its_error(ml_client: Any, tmp_path: Path) ->
     assert wait_for_job(ml_client, job.name).status == "Failed"
     details = ml_client.jobs._runs_operations.get_run_details(job.name)
     assert details.error.error.code == "UserError"
-    assert "exited with status code 1" in details.error.error.message
+    assert "User process 'python' exited with status code 1" in details.error.error.message
     assert "ValueError: the data has no rows" in details.error.error.message
     assert "about to fail" in _log(ml_client, job.name)
 

@@ -24,8 +24,9 @@ def test_client_calls_reach_mlflows_own_handlers(ml_client: Any, azure_env: Runn
     client.log_param(run_id, "alpha", "0.1")
     client.log_metric(run_id, "rmse", 0.5, step=0)
     now = int(time.time() * 1000)
-    client.log_batch(run_id, metrics=[Metric("rmse", 0.25, now, 1)], params=[Param("beta", "2")],
-                     tags=[RunTag("origin", "emulator-test")])
+    client.log_batch(run_id, metrics=[Metric("rmse", 0.25, now, 1)],
+                     params=[Param("beta", "2")],  # type: ignore[no-untyped-call]
+                     tags=[RunTag("origin", "emulator-test")])  # type: ignore[no-untyped-call]
     client.set_tag(run_id, "stage", "tested")
     client.set_terminated(run_id, "FINISHED")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,8 +97,13 @@ def failure_message(ws: Workspace, run: JobRun, code: int) -> str:
     """Azure's sentence for a failed user process, with the end of its log."""
     log = ws.state_dir / "jobs" / run.name / "std_log.txt"
     tail = log.read_bytes()[-_ERROR_TAIL:].decode(errors="replace").strip() if log.exists() else ""
+    command = str((ws.store.get(run.arm_path) or {}).get("properties", {}).get("command", ""))
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        program = "/bin/sh"
     return (
-        f"Execution failed. User process '/bin/sh -c' exited with status code {code}. "
+        f"Execution failed. User process '{program}' exited with status code {code}. "
         f"Please check log file '{STD_LOG}' for error details. Error: {tail}"
     )
 
