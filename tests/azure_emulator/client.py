@@ -100,6 +100,10 @@ class RunningEmulator:
                  "headers": headers or {}, "count": count}
         self._control("POST", "/_emulator/faults", fault)
 
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        """Change ``provisioning_seconds`` or ``page_size`` of the running emulator; returns both."""
+        return dict(self._control("PATCH", "/_emulator/config", changes))
+
     def clear_faults(self) -> None:
         self._control("DELETE", "/_emulator/faults")
 

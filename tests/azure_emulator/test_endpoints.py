@@ -79,3 +79,19 @@ def test_endpoint_and_deployment_lifecycle(
     ml_client.online_endpoints.begin_delete(name=name).result()
     with pytest.raises(ResourceNotFoundError):
         ml_client.online_endpoints.get(name)
+
+
+def test_slow_provisioning_is_a_long_running_operation(ml_client: Any, azure_env: RunningEmulator) -> None:
+    from azure.ai.ml.entities import ManagedOnlineEndpoint
+
+    name = f"ep-{uuid.uuid4().hex[:8]}"
+    azure_env.configure(provisioning_seconds=1.5)
+    try:
+        poller = ml_client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name=name, auth_mode="key"))
+        assert ml_client.online_endpoints.get(name).provisioning_state == "Creating"
+        assert poller.result().provisioning_state == "Succeeded"
+    finally:
+        azure_env.configure(provisioning_seconds=0)
+    polls = [r for r in azure_env.requests() if "/mfeOperationsStatus/" in r["path"]]
+    assert polls and polls[-1]["status"] == 200
+    ml_client.online_endpoints.begin_delete(name=name).result()

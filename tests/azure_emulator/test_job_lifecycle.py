@@ -157,3 +157,4 @@ def test_jobs_beyond_the_slots_wait_queued(ml_client: Any, tmp_path: Path) -> No
     assert ml_client.jobs.get(third.name).status == "Queued"
     release.touch()
     assert {wait_for_job(ml_client, n).status for n in [*blockers, third.name]} == {"Completed"}
+

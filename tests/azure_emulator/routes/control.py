@@ -29,6 +29,24 @@ class FaultsHandler(_Control):
         self.send_json({"ok": True})
 
 
+class ConfigHandler(_Control):
+    """Change the knobs that may change while serving (``provisioning_seconds``, ``page_size``)."""
+
+    _MUTABLE = ("provisioning_seconds", "page_size")
+
+    def patch(self) -> None:
+        changes = json.loads(self.request.body or b"{}")
+        unknown = sorted(set(changes) - set(self._MUTABLE))
+        if unknown:
+            self.set_status(400)
+            message = f"Cannot change {', '.join(unknown)} while serving."
+            self.finish({"error": {"code": "BadRequest", "message": message}})
+            return
+        for key, value in changes.items():
+            setattr(self.ctx.config, key, type(getattr(self.ctx.config, key))(value))
+        self.send_json({key: getattr(self.ctx.config, key) for key in self._MUTABLE})
+
+
 class HealthHandler(_Control):
     def get(self) -> None:
         self.send_json({"ok": True, "workspace": self.ctx.config.workspace_path})
@@ -39,5 +57,6 @@ def routes(ctx: Context) -> list[tuple[str, type, dict[str, Any]]]:
     return [
         (r"/_emulator/requests", RequestsHandler, kw),
         (r"/_emulator/faults", FaultsHandler, kw),
+        (r"/_emulator/config", ConfigHandler, kw),
         (r"/_emulator/health", HealthHandler, kw),
     ]
