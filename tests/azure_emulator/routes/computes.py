@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any  # noqa: F401
-
 from ..config import EmulatorConfig
 from ..store import ArmStore
 

@@ -5,7 +5,6 @@ extensions (asynchronous batch logging) are answered here on top of MLflow's ``l
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -72,10 +71,6 @@ class MlflowHandler(BaseHandler):
 
         payload = await asyncio.get_running_loop().run_in_executor(_EXECUTOR, run)
         return captured["status"], captured["headers"], payload
-
-
-def _json(payload: bytes) -> Any:
-    return json.loads(payload) if payload else None
 
 
 def routes(ctx: Context) -> list[tuple[str, type, dict[str, Any]]]:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from azure.core.exceptions import ResourceNotFoundError
 
-from ..config import ARTIFACTSTORE
+from ..config import ARTIFACTSTORE, DATASTORE_CONTAINERS
 from ..uris import datastore_uri
 from .base import SEGMENT, WS, ArmError, BaseHandler, Context, not_found
 
@@ -94,7 +94,7 @@ def _model_version(handler: ResourceHandler, path: str, body: dict[str, Any]) ->
         if handler.ctx.store.get(f"{handler.workspace_path}/jobs/{job}") is None:
             raise ArmError(404, "UserError", f"The job '{job}' in the model path does not exist in this workspace.")
         prefix = f"ExperimentRun/dcid.{job}/{relative}"
-        location_container = "azureml"
+        location_container = DATASTORE_CONTAINERS[ARTIFACTSTORE]
         if not handler.ctx.blobs.exists_under(location_container, prefix.rstrip("/")):
             raise ArmError(400, "UserError", f"The job '{job}' has no output at '{relative}'.")
         properties["modelUri"] = datastore_uri(handler.workspace_path, ARTIFACTSTORE, prefix)
