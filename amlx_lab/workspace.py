@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, capabilities_of, require
+from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, TrackingStore, capabilities_of, require
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
@@ -123,6 +123,12 @@ class Workspace:
 
     def endpoints(self, target: str | None = None) -> EndpointOps:
         return require(self.backend(target), "endpoints")
+
+    def kernel_tracking_uri(self) -> str | None:
+        """Where a notebook kernel's own MLflow runs should go: the active target's store, when a kernel can
+        log to it directly (the local target); ``None`` otherwise."""
+        backend = self.backend()
+        return backend.tracking_uri() if isinstance(backend, TrackingStore) else None
 
     def on_server_start(self) -> None:
         """What each target does when a Jupyter server starts (the local one warms its stores up)."""
