@@ -201,7 +201,7 @@ class Workspace:
         assert package.root is not None  # a built package has a folder; only previews have none
         return CommandJobSpec(
             code_dir=package.root,
-            experiment=request.experiment or notebook,
+            experiment=request.experiment or package.experiment or request.default_experiment or notebook,
             command=tuple(command),
             parameters=values,
             inputs=inputs,
