@@ -82,7 +82,8 @@ def chosen_experiment(cells: Iterable[tuple[int, str]]) -> ExperimentChoice | No
     it (an earlier cell did); aliases from ``import mlflow as mf`` and
     ``from mlflow import set_experiment`` count from where they appear on.
     """
-    modules, functions = {"mlflow"}, set()
+    modules: set[str] = {"mlflow"}
+    functions: set[str] = set()
     last: ExperimentChoice | None = None
     for index, code in cells:
         try:
