@@ -28,6 +28,8 @@ import pytest
 from jupyter_client.manager import KernelManager
 from tornado.httpclient import HTTPClientError
 
+from amlx_lab.backends.local.layout import Layout
+from amlx_lab.backends.local.tracking import ensure_store
 from amlx_lab.errors import ConflictError
 from amlx_lab.workspace import Workspace
 from tests.openapi import assert_matches
@@ -107,9 +109,13 @@ def example_cells() -> tuple[list[str], str]:
 
 @pytest.fixture
 def kernel(tmp_path: Path) -> Any:
+    """A kernel in a notebook folder, with MLflow pointed at the workspace's store as the Jupyter server points it."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    env = {**os.environ, "AMLX_WORKSPACE": str(tmp_path / "ws"), "MLFLOW_DISABLE_TELEMETRY": "true"}
+    layout = Layout(tmp_path / "ws")
+    ensure_store(layout)  # the server builds it at start-up
+    env = {**os.environ, "AMLX_WORKSPACE": str(tmp_path / "ws"), "MLFLOW_DISABLE_TELEMETRY": "true",
+           "MLFLOW_TRACKING_URI": layout.mlflow_uri}
     env.pop("JPY_SESSION_NAME", None)
     manager = KernelManager(kernel_name="python3")
     manager.start_kernel(cwd=str(folder), env=env)
@@ -136,15 +142,16 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     for source in earlier:  # the example as a user runs it, plots and all
         kernel.run(source)
 
-    # without --wait: returns at once with a status display that the magic keeps current
-    first = kernel.run(f"%%aml submit --experiment diabetes-ridge --param alpha=0.1\n{train}")
+    # without --wait: returns at once with a status display that the magic keeps current; no --experiment: the
+    # notebook's own mlflow.set_experiment("diabetes-ridge") names it
+    first = kernel.run(f"%%aml submit --param alpha=0.1\n{train}")
     assert stream(first, "stderr") == ""
     first_name, display_id = submitted_job(first)
     html = next(m for m in first if m["msg_type"] == "display_data")["content"]["data"]["text/html"]
     assert first_name in html and "class='amlx-status'" in html
 
     # with --wait: the job's log streams into the cell, then the finished job is the result
-    second = kernel.run(f"%%aml submit --experiment diabetes-ridge --wait\n{train}")
+    second = kernel.run(f"%%aml submit --wait\n{train}")
     log = stream(second)
     assert "alpha_value: 0.5" in log and "rmse:" in log, log
     result = next(m for m in second if m["msg_type"] == "execute_result")["content"]["data"]
@@ -163,19 +170,22 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     assert printed(kernel, "print('model' in globals(), 'rmse' in globals())") == "False False"
 
     # the tutorial's best-run loop in one line, checked against the jobs table
-    kernel.run("%aml best --experiment diabetes-ridge --metric rmse --min -o best")
+    searched = stream(kernel.run("%aml best --metric rmse --min -o best"))
+    assert searched.strip() == "Searched experiment 'diabetes-ridge' (the notebook's mlflow.set_experiment) for the lowest rmse."
     best = printed(kernel, "print(best.name, best.metrics['rmse'])").split()
     kernel.run("%aml jobs --experiment diabetes-ridge -o runs")
     table = printed(kernel, "print(runs.sort_values('metrics.rmse')['name'].iloc[0], len(runs), sorted(runs['params.alpha']))")
     assert table == f"{best[0]} 2 [0.1, 0.5]"
     assert best[0] in (first_name, second_name)
-    rmse = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").jobs().get_job(n).metrics["rmse"]
-            for n in (first_name, second_name)}
+    jobs = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").jobs().get_job(n) for n in (first_name, second_name)}
+    assert {j.experiment for j in jobs.values()} == {"diabetes-ridge"}
+    rmse = {n: j.metrics["rmse"] for n, j in jobs.items()}
     assert best[0] == min(rmse, key=rmse.get) and float(best[1]) == pytest.approx(min(rmse.values()))
 
     fetched = kernel.run(f"%aml download {best[0]} --path model.pkl")
     assert "Wrote 1 file(s)" in next(m for m in fetched if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"]
     assert (tmp_path / "notebooks" / "outputs" / best[0] / "model.pkl").stat().st_size > 0
+    assert not (tmp_path / "notebooks" / "mlflow.db").exists(), "the kernel's MLflow wrote to the workspace"
 
 
 @pytest.mark.slow
