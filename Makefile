@@ -52,6 +52,7 @@ test-ui:
 
 test: install-test chromium
 	jlpm test
+	jlpm lint && jlpm api:check
 	$(PY) -m pytest
 
 bench:

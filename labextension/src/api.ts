@@ -10,6 +10,8 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   ICodePackage,
+  ICreateDeploymentRequest,
+  ICreateEndpointRequest,
   IDataAsset,
   IDeployment,
   IEndpoint,
@@ -27,50 +29,14 @@ import {
   IModelCandidate,
   IModelSummary,
   IModelVersion,
+  IRegisterDataRequest,
   IRegisterModelRequest,
-  ISubmitRequest
+  ISubmitRequest,
+  IWorkspaceInfo,
+  TargetName
 } from './apitypes';
 
 export * from './apitypes';
-
-export type HealthState = 'ok' | 'not_configured' | 'error';
-export type TargetName = 'local' | 'azure';
-
-export interface IHealth {
-  state: HealthState;
-  message: string;
-}
-
-export interface ICapabilities {
-  jobs: boolean;
-  sweeps: boolean;
-  automl: boolean;
-  models: boolean;
-  endpoints: boolean;
-  data_assets: boolean;
-  instance_types: boolean;
-  compute_targets: string[];
-  live_updates: string;
-  export_yaml: boolean;
-}
-
-export interface ITargetSummary {
-  name: TargetName;
-  label: string;
-  health: IHealth;
-}
-
-export interface IWorkspaceInfo {
-  target: TargetName;
-  label: string;
-  location: string;
-  workspace_dir: string;
-  version: string;
-  health: IHealth;
-  capabilities: ICapabilities;
-  targets: ITargetSummary[];
-  warnings: string[];
-}
 
 /** Codes the client produces itself, next to the server's own error codes. */
 export const EXTENSION_MISSING = 'extension_missing';
@@ -267,7 +233,7 @@ export class AmlxClient {
     return answer.versions;
   }
 
-  registerData(body: { name: string; path: string; description?: string }): Promise<IDataAsset> {
+  registerData(body: IRegisterDataRequest): Promise<IDataAsset> {
     return this.post<IDataAsset>('data', body);
   }
 
@@ -311,7 +277,7 @@ export class AmlxClient {
     return this.request<IEndpoint>(endpointPath(name));
   }
 
-  createEndpoint(body: { name: string; auth_mode: 'key'; description?: string }): Promise<IEndpoint> {
+  createEndpoint(body: ICreateEndpointRequest): Promise<IEndpoint> {
     return this.post<IEndpoint>('endpoints', body);
   }
 
@@ -328,10 +294,7 @@ export class AmlxClient {
     return this.post<IEndpointKeys>(`${endpointPath(name)}/keys`, { regenerate: which });
   }
 
-  deploy(
-    endpoint: string,
-    body: { name: string; model: string; traffic?: number }
-  ): Promise<IDeployment> {
+  deploy(endpoint: string, body: ICreateDeploymentRequest): Promise<IDeployment> {
     return this.post<IDeployment>(`${endpointPath(endpoint)}/deployments`, body);
   }
 
