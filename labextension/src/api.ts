@@ -187,6 +187,15 @@ export class AmlxClient {
     );
   }
 
+  /**
+   * The histories of several metrics of one job, in the order of `keys`.
+   * Every view that charts metrics asks through here, so the way they are
+   * fetched (one request per metric today) changes in one place.
+   */
+  metricHistories(name: string, keys: string[]): Promise<IMetricHistory[]> {
+    return Promise.all(keys.map(key => this.metricHistory(name, key)));
+  }
+
   async outputs(name: string): Promise<IFileEntry[]> {
     const answer = await this.request<{ files: IFileEntry[] }>(`${jobPath(name)}/outputs`);
     return answer.files;

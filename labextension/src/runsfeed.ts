@@ -8,7 +8,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { AmlxApiError, AmlxClient } from './api';
-import { RefreshMode } from './model';
+import { RefreshMode } from './sidebarmodel';
 import { ITimers, pollLoop, realTimers, throwIfAborted } from './poll';
 import { RunStore } from './runstore';
 

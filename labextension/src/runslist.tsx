@@ -7,7 +7,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useSignal, useSize, useTicker } from './components';
+import { ErrorNote, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
 import { formatAgo, formatDuration, formatMetric, jobDuration, runLabel } from './format';
 import { METRIC_PREFIX, RunRow } from './runstore';
 import { AmlxServices, CommandIDs } from './services';
@@ -361,10 +361,10 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   useSignal(services.runsView.changed);
   useSignal(services.feed.changed);
   const { runs, runsView, feed } = services;
-  useTicker(runs.activeCount() > 0, 1000);
+
   const container = React.useRef<HTMLDivElement>(null);
   const { width } = useSize(container);
-  const now = Date.now() / 1000;
+  const now = useNow(runs.activeCount() > 0, 1000) / 1000;
   const rows = runsView.rows(now);
   const columns = runsView.columns(autoColumnCount(width));
   const total = feed.complete ? runs.size : Math.max(runs.size, feed.total ?? 0);

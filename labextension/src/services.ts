@@ -11,23 +11,24 @@ import { AmlxClient, TargetName } from './api';
 import { IDataAsset, IEndpoint, IModelSummary } from './apitypes';
 import { ActiveCellTracker } from './activecell';
 import { isTerminal } from './format';
-import { SidebarModel } from './model';
+import { SidebarModel } from './sidebarmodel';
 import { Resource } from './resource';
 import { RunsFeed } from './runsfeed';
 import { RunStore } from './runstore';
 import { RunsView } from './runsview';
 
-export namespace CommandIDs {
-  export const openSidebar = 'amlx:open-sidebar';
-  export const submitCell = 'amlx:submit-cell';
-  export const previewCell = 'amlx:preview-cell';
-  export const openRun = 'amlx:open-run';
-  export const compareRuns = 'amlx:compare-runs';
-  export const refresh = 'amlx:refresh';
-  export const deployModel = 'amlx:deploy-model';
-  export const openEndpoint = 'amlx:open-endpoint';
-  export const registerData = 'amlx:register-data';
-}
+/** The ids of every amlx command. */
+export const CommandIDs = {
+  openSidebar: 'amlx:open-sidebar',
+  submitCell: 'amlx:submit-cell',
+  previewCell: 'amlx:preview-cell',
+  openRun: 'amlx:open-run',
+  compareRuns: 'amlx:compare-runs',
+  refresh: 'amlx:refresh',
+  deployModel: 'amlx:deploy-model',
+  openEndpoint: 'amlx:open-endpoint',
+  registerData: 'amlx:register-data'
+} as const;
 
 /** The keyboard shortcut of "Submit cell" (also declared in schema/plugin.json). */
 export const SUBMIT_SHORTCUT = 'Accel Shift Enter';

@@ -203,4 +203,17 @@ describe('AmlxClient', () => {
     await expect(client.deleteEndpoint('titanic-endpoint')).resolves.toEqual({ deleted: 'titanic-endpoint' });
     expect(new URL(calls[0]).pathname).toBe('/lab-base/amlx/api/endpoints/titanic-endpoint');
   });
+
+  it('reads the histories of several metrics in the order asked', async () => {
+    const { client, calls } = scripted(url => {
+      const key = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+      return { status: 200, body: JSON.stringify({ job: 'j', key, points: [{ key, value: 1, step: 0, timestamp: 0 }] }) };
+    });
+    const histories = await client.metricHistories('j', ['rmse', 'r2 score']);
+    expect(histories.map(h => h.key)).toEqual(['rmse', 'r2 score']);
+    expect(calls.map(url => new URL(url).pathname)).toEqual([
+      '/lab-base/amlx/api/jobs/j/metrics/rmse',
+      '/lab-base/amlx/api/jobs/j/metrics/r2%20score'
+    ]);
+  });
 });

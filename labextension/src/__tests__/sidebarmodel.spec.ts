@@ -2,7 +2,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { AmlxClient, IWorkspaceInfo } from '../api';
-import { SidebarModel } from '../model';
+import { SidebarModel } from '../sidebarmodel';
 
 function info(target: 'local' | 'azure'): IWorkspaceInfo {
   return {

@@ -18,7 +18,7 @@ import {
   parameterCandidates,
   preferredMetric,
   samplePoints
-} from './compare';
+} from './comparemath';
 import { formatMetric } from './format';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
@@ -53,10 +53,13 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
   const { services, experiment } = props;
   useSignal(services.runs.changed);
   useSignal(services.feed.changed);
-  React.useEffect(() => services.startFeed(), []);
+  React.useEffect(() => services.startFeed(), [services]);
+  const { runs } = services;
+  // the store is mutable: its version says when it changed
+  const version = runs.version;
   const jobs = React.useMemo(
-    () => services.runs.all().filter(job => job.experiment === experiment && job.status === 'Completed'),
-    [services.runs.version, experiment]
+    () => (version >= 0 ? runs.all().filter(job => job.experiment === experiment && job.status === 'Completed') : []),
+    [runs, version, experiment]
   );
   const xs = React.useMemo(() => parameterCandidates(jobs), [jobs]);
   const ys = React.useMemo(() => metricCandidates(jobs), [jobs]);
