@@ -58,7 +58,8 @@ export class AmlxApiError extends Error {
 
 export const API_ROOT = 'amlx/api';
 
-type Query = Record<string, string | undefined>;
+/** Query parameters; undefined and empty ones are left out, an array repeats its key. */
+type Query = Record<string, string | string[] | undefined>;
 
 export class AmlxClient {
   constructor(
@@ -68,16 +69,18 @@ export class AmlxClient {
   /** The target sent with every call that names none (undefined: the server's default). */
   target: TargetName | undefined = undefined;
 
-  /** The URL of an API path, with optional query parameters (undefined ones are left out). */
-  url(path: string, query: Record<string, string | undefined> = {}): string {
+  /** The URL of an API path, with optional query parameters. */
+  url(path: string, query: Query = {}): string {
     const base = URLExt.join(this.serverSettings.baseUrl, API_ROOT, path);
-    const params = Object.entries(query).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''
-    );
-    if (params.length === 0) {
-      return base;
+    const params: string[] = [];
+    for (const [key, value] of Object.entries(query)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== '') {
+          params.push(`${encodeURIComponent(key)}=${encodeURIComponent(item)}`);
+        }
+      }
     }
-    return base + URLExt.objectToQueryString(Object.fromEntries(params));
+    return params.length ? `${base}?${params.join('&')}` : base;
   }
 
   async request<T>(
@@ -149,6 +152,7 @@ export class AmlxClient {
   listJobs(query: IListJobsQuery = {}, signal?: AbortSignal): Promise<IJobPage> {
     return this.request<IJobPage>('jobs', { signal }, {
       experiment: query.experiment,
+      status: query.status,
       q: query.q,
       order_by: query.order_by,
       descending: query.descending === undefined ? undefined : String(query.descending),

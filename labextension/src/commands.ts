@@ -165,7 +165,8 @@ export function addCommands(
       let experiment = stringArg(args, 'experiment');
       if (!experiment) {
         services.startFeed();
-        const names = Array.from(new Set(services.runs.all().map(job => job.experiment)));
+        const groups = (await services.runsView.experiments.current()) ?? [];
+        const names = groups.map(group => group.name);
         const answer = await InputDialog.getItem({ title: 'Compare runs', label: 'Experiment:', items: names });
         experiment = answer.button.accept ? answer.value ?? '' : '';
       }

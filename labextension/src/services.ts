@@ -1,13 +1,14 @@
 /**
  * Everything the sidebar and the main-area panels share: the REST client,
- * the workspace model, the runs store and its feed, and the model, endpoint
- * and data lists. One instance per JupyterLab page.
+ * the workspace model, the runs this page knows, the change feed, the Runs
+ * list (server-paged), and the model, endpoint and data lists. One instance
+ * per JupyterLab page.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AmlxClient, TargetName } from './api';
+import { AmlxClient, ICapabilities, TargetName } from './api';
 import { IDataAsset, IEndpoint, IModelSummary } from './apitypes';
 import { ActiveCellTracker } from './activecell';
 import { isTerminal } from './format';
@@ -56,6 +57,12 @@ export interface ITargetSwitch {
   previousLabel: string;
 }
 
+/** The sort keys a target announces (none yet: the Runs list assumes the local target's). */
+function sortKeysOf(capabilities: ICapabilities | undefined): string[] | null {
+  const keys = (capabilities as { sort_keys?: unknown } | undefined)?.sort_keys;
+  return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : null;
+}
+
 export class AmlxServices {
   constructor(
     readonly app: JupyterFrontEnd,
@@ -64,7 +71,9 @@ export class AmlxServices {
   ) {
     this.model = new SidebarModel(client);
     this.feed = new RunsFeed(client, this.runs);
-    this.runsView = new RunsView(this.runs);
+    this.runsView = new RunsView(client, this.runs);
+    // the feed only hints: the list decides what to update or read again
+    this.feed.changes.connect((_, jobs) => this.runsView.hint(jobs, Date.now() / 1000));
     this.models = new Resource(() => client.models());
     this.endpoints = new Resource(() => client.endpoints());
     this.data = new Resource(() => client.dataAssets());
@@ -102,6 +111,7 @@ export class AmlxServices {
   startFeed(): void {
     this._feedWanted = true;
     this.feed.start(this._feedOptions());
+    this.runsView.start();
   }
 
   /** Tell the person when a run they submitted from here finishes. */
@@ -121,6 +131,7 @@ export class AmlxServices {
     void this.model.refresh();
     if (this._feedWanted) {
       this.feed.refreshNow();
+      this.runsView.refresh();
     }
     for (const resource of [this.models, this.endpoints, this.data]) {
       // a list nobody has looked at stays unloaded; a shown one loads even when a switch left it idle
@@ -150,8 +161,10 @@ export class AmlxServices {
       this.models.reset();
       this.endpoints.reset();
       this.data.reset();
+      this.runsView.reset();
       if (this._feedWanted) {
         this.feed.reset(); // clears the runs too
+        this.runsView.start();
       } else {
         this.runs.clear();
       }
@@ -161,6 +174,7 @@ export class AmlxServices {
         this._targetChanged.emit({ previous, current: target, previousLabel: shown?.label ?? '' });
       }
     }
+    this.runsView.setSortKeys(sortKeysOf(this.model.workspace?.capabilities));
     if (this._feedWanted) {
       this.feed.start(this._feedOptions());
     }

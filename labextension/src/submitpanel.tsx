@@ -111,6 +111,12 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
     return () => previews.cancel();
   }, [fetchPreview, previews, source.target, initial]);
 
+  // the experiments offered as names (most recently used first)
+  const groups = services.runsView.experiments;
+  useSignal(groups.changed);
+  React.useEffect(() => {
+    void groups.ensure();
+  }, [groups]);
   const data = services.data;
   const usesData = services.model.workspace?.capabilities.data_assets ?? false;
   React.useEffect(() => {
@@ -189,7 +195,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   const assets = (services.data.data ?? []).map(asset => `azureml:${asset.name}@latest`);
   // two open forms (a copied notebook has the same cell ids) must not share DOM ids
   const idPrefix = `amlx-submit${formId}`;
-  const experiments = Array.from(new Set(services.runs.all().map(job => job.experiment))).slice(0, 50);
+  const experiments = (services.runsView.experiments.data ?? []).slice(0, 50).map(group => group.name);
   const computes = services.model.workspace?.capabilities.compute_targets ?? [];
   return (
     <div className="amlx-SubmitView">

@@ -1,13 +1,12 @@
-/** Keeping data current: the runs feed (first page, events catch-up, long-poll), log streaming, lists. */
+/** Keeping data current: the change feed (position, catch-up, long-poll), log streaming, lists. */
 import { AmlxApiError, AmlxClient } from '../api';
 import { IJobChanges, IJobPage, ILogChunk } from '../apitypes';
 import { fileTree } from '../filetree';
 import { FollowWhenShown, LogFollower } from '../logfollow';
 import { endpointNameFor, modelNameFor, outputsSource } from '../naming';
 import { Resource } from '../resource';
-import { ITimers, LONG_POLL_S, RunsFeed } from '../runsfeed';
+import { ITimers, LONG_POLL_S, POSITION_PAGE, RunsFeed } from '../runsfeed';
 import { RunStore } from '../runstore';
-import { DURATION_RESORT_S, RunsView } from '../runsview';
 import { job } from './fixtures';
 
 const flush = async (times = 10) => {
@@ -57,34 +56,38 @@ function manualTimers() {
 }
 
 describe('RunsFeed', () => {
-  it('paints a first page, catches up from revision 0, then holds a long-poll', async () => {
+  it('enters the feed after the newest runs, catches up, then holds a long-poll; changes go to the store and out', async () => {
     const server = deferredClient();
     const store = new RunStore();
     const feed = new RunsFeed(server.client, store, manualTimers().timers);
+    const seen: string[][] = [];
+    feed.changes.connect((_, jobs) => seen.push(jobs.map(j => j.name)));
     feed.start({ mode: 'live', intervalSeconds: 15 });
     await flush();
     expect(feed.state).toBe('loading');
-    server.pages[0].resolve({ items: [job({ name: 'new', revision: 3 })], next_cursor: 'x', total: 3 });
+    // the position: the newest change among the newest runs, not the whole feed from 0
+    expect(server.pages[0].args).toEqual([{ limit: POSITION_PAGE }]);
+    server.pages[0].resolve({ items: [job({ name: 'new', revision: 7 }), job({ name: 'older', revision: 5 })], next_cursor: 'x', total: 3000 });
     await flush();
-    expect(store.size).toBe(1);
-    expect(feed.total).toBe(3);
-    expect(feed.complete).toBe(false);
+    expect(feed.position).toBe(7);
+    expect(store.size).toBe(0); // the list pages runs itself; the feed only reports changes
 
-    expect(server.events[0].args).toEqual([0, 0]);
-    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 1 }), job({ name: 'new', revision: 3 })], revision: 3 });
+    expect(server.events[0].args).toEqual([7, 0]);
+    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 8 })], revision: 8 });
     await flush();
-    expect(server.events[1].args).toEqual([3, 0]);
-    server.events[1].resolve({ jobs: [], revision: 3 });
+    expect(server.events[1].args).toEqual([8, 0]);
+    server.events[1].resolve({ jobs: [], revision: 8 });
     await flush();
-    expect(feed.complete).toBe(true);
     expect(feed.state).toBe('ready');
-    expect(store.size).toBe(2);
+    expect(store.get('old')).toBeDefined();
+    expect(seen).toEqual([['old']]);
 
-    // live: one held request from the latest revision
-    expect(server.events[2].args).toEqual([3, LONG_POLL_S]);
-    server.events[2].resolve({ jobs: [job({ name: 'new', status: 'Failed', revision: 4 })], revision: 4 });
+    // live: one held request from the latest position
+    expect(server.events[2].args).toEqual([8, LONG_POLL_S]);
+    server.events[2].resolve({ jobs: [job({ name: 'old', status: 'Failed', revision: 9 })], revision: 9 });
     await flush();
-    expect(store.get('new')?.status).toBe('Failed');
+    expect(store.get('old')?.status).toBe('Failed');
+    expect(seen).toEqual([['old'], ['old']]);
     feed.dispose();
   });
 
@@ -95,6 +98,8 @@ describe('RunsFeed', () => {
     store.merge([job({ name: 'kept', revision: 1 })]);
     const feed = new RunsFeed(server.client, store, clock.timers);
     feed.start({ mode: 'manual', intervalSeconds: 15 });
+    await flush();
+    server.pages[0].resolve({ items: [job({ revision: 1 })], next_cursor: null, total: 1 });
     await flush();
     server.events[0].reject(new AmlxApiError(502, 'upstream_error', 'Azure said no.'));
     await flush();
@@ -109,21 +114,22 @@ describe('RunsFeed', () => {
     await flush();
     expect(feed.state).toBe('ready');
     expect(feed.error).toBeNull();
-    // manual: nothing more until asked
+    // manual: nothing more until asked, and then from the position it has
     expect(server.events.length).toBe(2);
     feed.refreshNow();
     await flush();
     expect(server.events.length).toBe(3);
+    expect(server.pages.length).toBe(1);
     feed.dispose();
   });
 
   it('polls on an interval instead of holding requests', async () => {
     const server = deferredClient();
     const clock = manualTimers();
-    const store = new RunStore();
-    store.merge([job({ revision: 1 })]);
-    const feed = new RunsFeed(server.client, store, clock.timers);
+    const feed = new RunsFeed(server.client, new RunStore(), clock.timers);
     feed.start({ mode: 'interval', intervalSeconds: 7 });
+    await flush();
+    server.pages[0].resolve({ items: [job({ revision: 1 })], next_cursor: null, total: 1 });
     await flush();
     server.events[0].resolve({ jobs: [], revision: 1 });
     await flush();
@@ -135,82 +141,30 @@ describe('RunsFeed', () => {
     feed.dispose();
   });
 
-  it('starts over after a target switch', async () => {
-    const server = deferredClient();
+  it('starts over after a target switch, and answers of the old loop change nothing', async () => {
+    const server = deferredClient(true);
     const store = new RunStore();
     store.merge([job({ revision: 5 })]);
     const feed = new RunsFeed(server.client, store, manualTimers().timers);
-    feed.start({ mode: 'manual', intervalSeconds: 15 });
-    await flush();
-    feed.reset();
-    await flush();
-    expect(store.size).toBe(0);
-    expect(server.pages.length).toBe(1);
-    feed.dispose();
-  });
-});
-
-describe('RunsFeed after a reset', () => {
-  it('a stale loop whose catch-up answers late does not mark the new feed complete', async () => {
-    const server = deferredClient(true);
-    const store = new RunStore();
-    const feed = new RunsFeed(server.client, store, manualTimers().timers);
-    feed.start({ mode: 'manual', intervalSeconds: 15 });
-    await flush();
-    server.pages[0].resolve({ items: [job({ name: 'a', revision: 1 })], next_cursor: null, total: 1 });
-    await flush();
-    expect(server.events.length).toBe(1);
-
-    feed.reset();
-    await flush();
-    expect(feed.state).toBe('loading');
-    expect(server.pages.length).toBe(2);
-    // the old loop's catch-up answers after the reset
-    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 2 })], revision: 2 });
-    await flush();
-    expect(feed.state).toBe('loading');
-    expect(feed.complete).toBe(false);
-    expect(feed.revision).toBe(0);
-    expect(store.size).toBe(0);
-    expect(server.events.length).toBe(1);
-
-    // the new loop carries on undisturbed
-    server.pages[1].resolve({ items: [job({ name: 'b', revision: 1 })], next_cursor: null, total: 1 });
-    await flush();
-    server.events[1].resolve({ jobs: [], revision: 1 });
-    await flush();
-    expect(feed.state).toBe('ready');
-    expect(feed.complete).toBe(true);
-    expect(store.all().map(j => j.name)).toEqual(['b']);
-    feed.dispose();
-  });
-
-  it('drops a first page and a long-poll answer that arrive after the reset', async () => {
-    const server = deferredClient(true);
-    const store = new RunStore();
-    const feed = new RunsFeed(server.client, store, manualTimers().timers);
     feed.start({ mode: 'live', intervalSeconds: 15 });
     await flush();
+    server.pages[0].resolve({ items: [job({ revision: 5 })], next_cursor: null, total: 1 });
+    await flush();
     feed.reset();
     await flush();
-    server.pages[0].resolve({ items: [job({ name: 'stale', revision: 9 })], next_cursor: null, total: 9 });
+    expect(store.size).toBe(0);
+    expect(feed.position).toBeNull();
+    expect(server.pages.length).toBe(2);
+    // the old loop's catch-up answers after the reset
+    server.events[0].resolve({ jobs: [job({ name: 'late', revision: 9 })], revision: 9 });
     await flush();
     expect(store.size).toBe(0);
-    expect(feed.total).toBeNull();
-    expect(server.events.length).toBe(0);
-
+    expect(feed.position).toBeNull();
+    expect(feed.state).toBe('loading');
+    // the new loop carries on from its own position
     server.pages[1].resolve({ items: [], next_cursor: null, total: 0 });
     await flush();
-    server.events[0].resolve({ jobs: [], revision: 0 });
-    await flush();
-    expect(server.events[1].args).toEqual([0, LONG_POLL_S]);
-    feed.reset();
-    await flush();
-    server.events[1].resolve({ jobs: [job({ name: 'late', revision: 3 })], revision: 3 });
-    await flush();
-    expect(store.size).toBe(0);
-    expect(feed.revision).toBe(0);
-    expect(feed.state).toBe('loading');
+    expect(server.events[1].args).toEqual([0, 0]);
     feed.dispose();
   });
 });
@@ -316,33 +270,6 @@ describe('FollowWhenShown', () => {
     expect(follower.following).toBe(false);
     onScreen.dispose();
     follower.dispose();
-  });
-});
-
-describe('RunsView sorted by duration', () => {
-  it('reorders running jobs as time passes, at most every few seconds', () => {
-    const store = new RunStore();
-    store.merge([
-      job({ name: 'done', status: 'Completed', started_at: 0, ended_at: 100, revision: 1 }),
-      job({ name: 'running', status: 'Running', started_at: 1000, ended_at: null, revision: 2 })
-    ]);
-    const view = new RunsView(store);
-    view.setQuery({ sortKey: 'duration', descending: true });
-    const names = (now: number) => view.rows(now).flatMap(row => (row.kind === 'run' ? [row.job.name] : []));
-    expect(names(1050)).toEqual(['done', 'running']);
-    const first = view.rows(1050);
-    // within the window the memoized rows are kept, even though the order is about to change
-    expect(view.rows(1050 + DURATION_RESORT_S - 1)).toBe(first);
-    expect(names(1200)).toEqual(['running', 'done']);
-
-    // another sort, or no running job: time alone recomputes nothing
-    view.setQuery({ sortKey: 'created_at' });
-    const byTime = view.rows(1300);
-    expect(view.rows(5000)).toBe(byTime);
-    store.merge([job({ name: 'running', status: 'Completed', started_at: 1000, ended_at: 1010, revision: 3 })]);
-    view.setQuery({ sortKey: 'duration' });
-    const settled = view.rows(6000);
-    expect(view.rows(9000)).toBe(settled);
   });
 });
 
