@@ -17,7 +17,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # jupyter labextension develop/build call jupyter-builder and jlpm by name: use the venv's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test install install-test chromium test-js test-py test-ui bench build-wheel clean
+.PHONY: lab test install install-test azurite chromium lint test-js test-py test-ui bench build-wheel clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,15 +31,30 @@ install: $(PY)
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=examples --ServerApp.ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG)
 
-install-test: $(PY)
+install-test: $(PY) azurite
 	$(PIP) install -e ".[test]"
 	$(BIN)/jupyter labextension develop . --overwrite
+
+# Azurite (Microsoft's storage emulator, from npm) for the loopback Azure ML tests, pinned by its own
+# lockfile and kept out of the extension's node_modules; re-installed only when the lockfile changes.
+AZURITE_DIR := tests/azure_emulator/node
+AZURITE := $(AZURITE_DIR)/node_modules/.bin/azurite-blob
+azurite: $(AZURITE)
+$(AZURITE): $(AZURITE_DIR)/package-lock.json
+	npm ci --prefix $(AZURITE_DIR) --no-audit --no-fund --ignore-scripts --no-update-notifier
+	touch $@
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
+
+# Static checks: the type checker and ruff over the Python package (eslint and tsc over the frontend join here).
+lint:
+	$(PY) -m mypy
+	$(PY) -m ruff check amlx_lab tests benchmarks
+	$(PY) -m amlx_lab.apischema --check
 
 test-js:
 	jlpm test
@@ -51,6 +66,7 @@ test-ui:
 	$(PY) -m pytest tests/ui
 
 test: install-test chromium
+	$(MAKE) lint
 	jlpm test
 	jlpm lint && jlpm api:check
 	$(PY) -m pytest

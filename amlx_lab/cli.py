@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
     submit.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
     submit.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
-    submit.add_argument("--python", dest="environment", help="interpreter to run with (default: the notebook kernel's)")
+    submit.add_argument("--python", help="interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)")
+    submit.add_argument("--environment", help="an Azure ML environment to run in (default: one built from the pinned requirements)")
     submit.add_argument("--preview", action="store_true", help="show the generated package instead of submitting")
     submit.add_argument("--wait", action="store_true", help="stream the logs until the job ends")
 
@@ -56,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--asc", action="store_true", help="ascending order")
     jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
     jobs.add_argument("--metric", action="append", help="metric column to show (repeatable)")
+
+    best = verbs.add_parser("best", help="the completed job with the best value of a metric")
+    best.add_argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
+    goal = best.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--min", dest="goal", action="store_const", const="min", help="lowest value wins")
+    goal.add_argument("--max", dest="goal", action="store_const", const="max", help="highest value wins")
+    best.add_argument("--experiment", help="experiment to search (default: every experiment)")
+    best.add_argument("--parent", metavar="JOB", help="search the trials of this sweep or AutoML job")
 
     show = verbs.add_parser("show", help="show one job")
     show.add_argument("name")
@@ -122,6 +131,8 @@ def _endpoint_parser(verbs: Any) -> None:
     deploy.add_argument("--deployment", help="deployment name (default: blue, then green, ...)")
     deploy.add_argument("--traffic", type=int, help="percent once ready (default: 100 for the first deployment, else 0)")
     deploy.add_argument("--score-script", help="a score.py with init() and run(raw_data)")
+    deploy.add_argument("--no-wait", action="store_true", help="return once provisioning started instead of when it ends")
+    deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the deployment (default 600)")
     undeploy = actions.add_parser("delete-deployment", help="stop and delete one deployment")
     undeploy.add_argument("name")
     undeploy.add_argument("deployment")
@@ -184,7 +195,7 @@ class Cli:
             cell=_cell(a.cell), notebook=a.notebook, experiment=a.experiment, display_name=a.display_name,
             compute=a.compute, parameters=parse_assignments(a.param, field_name="--param"),
             inputs=parse_assignments(a.input, field_name="--input"), tags=parse_assignments(a.tag, field_name="--tag"),
-            include_all_above=a.all_above, autolog=not a.no_autolog, environment=a.environment,
+            include_all_above=a.all_above, autolog=not a.no_autolog, python=a.python, environment=a.environment,
         )
         if a.preview:
             package = self.ws.preview(request, base_dir=Path.cwd())
@@ -206,19 +217,27 @@ class Cli:
         self.out(page, render.jobs_text(page.items, a.metric or ()))
         return 0
 
+    def best(self) -> int:
+        a = self.args
+        job = self.ws.best_job(a.metric, goal=a.goal, experiment=a.experiment, parent=a.parent)
+        self.out(job, render.job_text(job))
+        return 0
+
     def show(self) -> int:
-        job = self.ws.get_job(self.args.name)
+        job = self.ws.jobs().get_job(self.args.name)
         self.out(job, render.job_text(job))
         return 0
 
     def logs(self) -> int:
         if self.args.follow:
             return self._follow(self.args.name)
-        offset, parts = 0, []
+        jobs = self.ws.jobs()
+        offset: str | None = None
+        parts = []
         while True:  # the backend hands out the log in bounded chunks
-            chunk = self.ws.logs(self.args.name, offset)
+            chunk = jobs.logs(self.args.name, offset)
             parts.append(chunk.text)
-            if chunk.next_offset == offset or chunk.next_offset >= chunk.size:
+            if not chunk.text or chunk.next_offset == offset:
                 break
             offset = chunk.next_offset
         text = "".join(parts)
@@ -226,7 +245,7 @@ class Cli:
         return 0
 
     def cancel(self) -> int:
-        job = self.ws.cancel(self.args.name)
+        job = self.ws.jobs().cancel(self.args.name)
         self.out(job, f"{job.name}: {job.status.value}")
         return 0
 
@@ -236,35 +255,35 @@ class Cli:
             asset = self.ws.register_data(a.name, a.path, base_dir=Path.cwd(), description=a.description, version=a.version)
             self.out(asset, f"Registered {asset.name} version {asset.version} ({asset.type}, {asset.size:,} bytes).")
             return 0
-        assets = self.ws.list_data(a.name)
+        assets = self.ws.data().list_data(a.name)
         self.out({"assets": assets}, render.data_text(assets))
         return 0
 
     def model(self) -> int:
         a = self.args
         if a.model_verb == "register":
-            version = self.ws.register_model(
+            version = self.ws.models().register_model(
                 a.name, job=a.job, path=a.path, description=a.description,
                 tags=parse_assignments(a.tag, field_name="--tag"),
             )
             self.out(version, f"Registered {version.name} version {version.version} ({version.format}, from {version.source}).")
         elif a.model_verb == "list" and a.name:
-            versions = self.ws.model_versions(a.name)
+            versions = self.ws.models().model_versions(a.name)
             self.out({"name": a.name, "versions": versions}, render.model_versions_text(versions))
         elif a.model_verb == "list":
-            models = self.ws.list_models()
+            models = self.ws.models().list_models()
             self.out({"models": models}, render.models_text(models))
         elif a.model_verb == "show":
-            version = self.ws.get_model(*_model_ref(a.model))
+            version = self.ws.models().get_model(*_model_ref(a.model))
             self.out(version, render.model_version_text(version))
         elif a.model_verb == "download":
-            source, filename = self.ws.model_download(*_model_ref(a.model))
+            source, filename = self.ws.models().model_download(*_model_ref(a.model))
             target = Path(a.to).expanduser() / filename
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             self.out({"path": str(target), "size": target.stat().st_size}, f"Wrote {target} ({target.stat().st_size:,} bytes).")
         else:
-            candidates = self.ws.model_candidates(a.job)
+            candidates = self.ws.models().model_candidates(a.job)
             rows = [[c.source, c.format, f"{c.size:,}"] for c in candidates]
             text = render.table(["SOURCE", "FORMAT", "BYTES"], rows) if rows else f"Job {a.job} left no model."
             self.out({"job": a.job, "candidates": candidates}, text)
@@ -273,45 +292,48 @@ class Cli:
     def endpoint(self) -> int:
         a = self.args
         verb = a.endpoint_verb
+        endpoints = self.ws.endpoints()
         if verb == "create":
-            endpoint = self.ws.create_endpoint(a.name, description=a.description)
+            endpoint = endpoints.create_endpoint(a.name, description=a.description)
             self.out(endpoint, render.endpoint_text(endpoint))
         elif verb == "list":
-            endpoints = self.ws.list_endpoints()
-            self.out({"endpoints": endpoints}, render.endpoints_text(endpoints))
+            listed = endpoints.list_endpoints()
+            self.out({"endpoints": listed}, render.endpoints_text(listed))
         elif verb == "show":
-            endpoint = self.ws.get_endpoint(a.name)
+            endpoint = endpoints.get_endpoint(a.name)
             self.out(endpoint, render.endpoint_text(endpoint))
         elif verb == "delete":
-            self.ws.delete_endpoint(a.name)
+            endpoints.delete_endpoint(a.name)
             self.out({"deleted": a.name}, f"Deleted endpoint {a.name}.")
         elif verb == "keys":
-            keys = self.ws.regenerate_key(a.name, a.regenerate) if a.regenerate else self.ws.endpoint_keys(a.name)
+            keys = endpoints.regenerate_key(a.name, a.regenerate) if a.regenerate else endpoints.endpoint_keys(a.name)
             self.out(keys, f"primary:   {keys.primary_key}\nsecondary: {keys.secondary_key}")
         elif verb == "deploy":
             return self._deploy()
         elif verb == "delete-deployment":
-            self.ws.delete_deployment(a.name, a.deployment)
+            endpoints.delete_deployment(a.name, a.deployment)
             self.out({"deleted": a.deployment}, f"Deleted deployment {a.deployment} of endpoint {a.name}.")
         elif verb == "traffic":
             split = {k: _percent(v, k) for k, v in parse_assignments(a.split, field_name="traffic").items()}
-            endpoint = self.ws.set_traffic(a.name, split)
+            endpoint = endpoints.set_traffic(a.name, split)
             self.out(endpoint, render.endpoint_text(endpoint))
         elif verb == "invoke":
-            result = self.ws.invoke(a.name, _read_json(a.data), deployment=a.deployment)
+            result = endpoints.invoke(a.name, _read_json(a.data), deployment=a.deployment)
             self.out(result, render.invoke_text(result))
             return 0 if result.status_code < 400 else 1
         else:
-            command = self.ws.endpoint_curl(a.name)
+            command = endpoints.endpoint_curl(a.name)
             self.out({"command": command}, command)
         return 0
 
     def _deploy(self) -> int:
-        """Create the endpoint if needed, then the deployment; exit 1 if it failed to start."""
+        """Create the endpoint if needed, then the deployment, and follow it; exit 1 if it failed to start."""
         a = self.args
+        if not a.no_wait:
+            print("Provisioning the deployment; waiting until it is ready.", file=sys.stderr)
         endpoint = self.ws.deploy(
             a.model, endpoint=a.name, deployment=a.deployment, traffic=a.traffic, score_script=a.score_script,
-            base_dir=Path.cwd(),
+            base_dir=Path.cwd(), wait=None if a.no_wait else a.timeout,
         )
         self.out(endpoint, render.endpoint_text(endpoint))
         return 1 if any(d.status == "Failed" for d in endpoint.deployments) else 0

@@ -56,6 +56,12 @@ class ConflictError(AmlxError):
     code = "conflict"
 
 
+class NotSupportedError(ConflictError):
+    """The target lacks the capability the request needs (e.g. endpoints on a target without them)."""
+
+    code = "not_supported"
+
+
 class NotebookError(AmlxError):
     """A notebook cannot be turned into a job: syntax error, unknown name, corrupt file.
 

@@ -54,27 +54,16 @@ class AmlxApp(ExtensionApp):
         self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
         self.settings["amlx_root_dir"] = root_dir.resolve()
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
-        # Build the local MLflow store ahead of the first job (in a detached process), off the start-up path.
-        threading.Thread(target=self._warm_up_local, name="amlx-warm-up", daemon=True).start()
+        # Warm-up (the local MLflow store, deployments a restart stopped) runs off the start-up path.
         threading.Thread(
-            target=self._bring_back_deployments, args=(self.settings["amlx_workspace"],), name="amlx-reconcile", daemon=True
+            target=self._on_server_start, args=(self.settings["amlx_workspace"],), name="amlx-start", daemon=True
         ).start()
 
-    def _bring_back_deployments(self, workspace: Workspace) -> None:
-        """Restart local deployments whose supervisor is gone (machine restart), off the start-up path."""
+    def _on_server_start(self, workspace: Workspace) -> None:
         try:
-            restarted = workspace.reconcile_endpoints(target="local")
-        except Exception:  # never let this stop the server; the next endpoint read retries
-            self.log.exception("amlx_lab: could not bring local deployments back")
-            return
-        if restarted:
-            self.log.info("amlx_lab: bringing back %d deployment(s): %s", len(restarted), ", ".join(restarted))
-
-    def _warm_up_local(self) -> None:
-        try:
-            self.settings["amlx_workspace"].backend("local").prepare_tracking()
-        except Exception as exc:  # the sidebar's health line reports real problems
-            self.log.warning("amlx_lab: could not prepare the local tracking store: %s", exc)
+            workspace.on_server_start()
+        except Exception:  # never let this stop the server; the sidebar's health line reports real problems
+            self.log.exception("amlx_lab: the start-up work of a target failed")
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes())

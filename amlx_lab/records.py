@@ -89,7 +89,9 @@ class Health(Record):
 class Capabilities(Record):
     """What a target can do, so the UI hides what it cannot (cf. jupyter-scheduler's /config).
 
-    Flags are true only when the feature is implemented for that target.
+    The feature flags (``jobs`` .. ``data_assets``) are derived from the
+    capability protocols a backend implements (``backends/base.py``), never set
+    by hand; the rest is what the backend declares about itself in ``TargetTraits``.
     """
 
     jobs: bool = False
@@ -100,8 +102,21 @@ class Capabilities(Record):
     data_assets: bool = False
     instance_types: bool = False
     compute_targets: tuple[str, ...] = ()
-    live_updates: str = "none"  # "sse" once job events stream
+    live_updates: str = "none"  # "long-poll": the change feed holds a request until something changes
     export_yaml: bool = False
+    sort_keys: tuple[str, ...] = ()  # order_by values sorted on the server; "metrics.*" means any metric
+
+
+@dataclass(frozen=True)
+class TargetTraits:
+    """What a backend declares about itself beyond the operations it implements."""
+
+    compute_targets: tuple[str, ...] = ()
+    default_compute: str | None = None
+    instance_types: bool = False
+    live_updates: str = "none"
+    export_yaml: bool = False
+    sort_keys: tuple[str, ...] = ("created_at",)
 
 
 @dataclass(frozen=True)
@@ -136,57 +151,12 @@ class WorkspaceInfo(Record):
 ParameterValue = str | int | float | bool
 
 
-@dataclass(frozen=True)
-class JobSpec(Record):
-    """What to run: the input of ``Backend.submit``, independent of how it was produced.
+class JobType(str, Enum):
+    """Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML."""
 
-    ``command`` items may use Azure ML placeholders ``${{inputs.<name>}}`` for any
-    input (replaced by its resolved path) or parameter (replaced by its value). An
-    input the command does not mention is appended as ``--<name> <path>``.
-    Parameters are never appended: the caller renders them (or uses placeholders);
-    they are recorded so runs can be compared. A leading ``python``/``python3`` is
-    replaced by the ``environment`` interpreter.
-    """
-
-    code_dir: Any  # os.PathLike or str: a folder with main.py; copied at submit
-    experiment: str = "Default"
-    command: tuple[str, ...] = ("python", "main.py")
-    parameters: dict[str, ParameterValue] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)  # name -> local path or data-asset ref
-    display_name: str | None = None
-    compute: str = "local"
-    environment: str | None = None  # Python interpreter path; default: the submitting interpreter
-    tags: dict[str, str] = field(default_factory=dict)
-    manifest: dict[str, Any] | None = None  # the slicer's package description, kept with the job
-
-    @classmethod
-    def from_mapping(cls, data: Any) -> JobSpec:
-        """A spec from a JSON body; a wrong shape is a ``ValidationError`` naming the field.
-
-        Values are checked in depth by ``Backend.submit``; this only checks the shape.
-        """
-        from .errors import ValidationError
-
-        if not isinstance(data, dict):
-            raise ValidationError("The job must be a JSON object.", field="job")
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in data:
-            if key not in known:
-                raise ValidationError(f"Unknown field {key!r}; known fields: {', '.join(sorted(known))}.", field=key)
-        if "code_dir" not in data:
-            raise ValidationError("code_dir is required: the folder holding main.py.", field="code_dir")
-        shapes = {
-            "code_dir": str, "experiment": str, "command": list, "parameters": dict, "inputs": dict,
-            "display_name": (str, type(None)), "compute": str, "environment": (str, type(None)), "tags": dict,
-            "manifest": (dict, type(None)),
-        }
-        for key, value in data.items():
-            if not isinstance(value, shapes[key]):
-                raise ValidationError(f"{key} has the wrong type ({type(value).__name__}).", field=key)
-        values = dict(data)
-        if "command" in values:
-            values["command"] = tuple(values["command"])
-        return cls(**values)
+    COMMAND = "command"
+    SWEEP = "sweep"
+    AUTOML = "automl"
 
 
 @dataclass(frozen=True)
@@ -201,10 +171,15 @@ class JobInput(Record):
 
 @dataclass(frozen=True)
 class Job(Record):
-    """A submitted job as the index knows it (no MLflow call is needed to build one).
+    """A submitted job, the same shape on every target.
 
     ``parameters`` are the values submitted; ``params`` and ``metrics`` are what the
     job's MLflow run logged (latest value per metric key; ``None`` for NaN).
+    ``environment`` is an environment reference (``azureml:name:version``, a curated
+    environment) or ``None`` when the job runs with the requirements captured at
+    submit. ``parent`` names the sweep or AutoML job a trial belongs to.
+    ``updated_at`` is when the record last changed: of two answers about one job,
+    the later one wins.
     """
 
     name: str
@@ -213,8 +188,11 @@ class Job(Record):
     status: JobStatus
     compute: str
     created_at: float
+    type: JobType = JobType.COMMAND
+    parent: str | None = None
     started_at: float | None = None
     ended_at: float | None = None
+    updated_at: float | None = None
     command: tuple[str, ...] = ()
     environment: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -226,10 +204,7 @@ class Job(Record):
     error: str | None = None
     mlflow_run_id: str | None = None
     mlflow_experiment_id: str | None = None
-    code_path: str | None = None
-    outputs_path: str | None = None
-    log_path: str | None = None
-    revision: int = 0  # bumped on every change, for "what changed since R"
+    studio_url: str | None = None  # the job in Azure ML studio; None on the local target
 
 
 @dataclass(frozen=True)
@@ -243,17 +218,15 @@ class JobPage(Record):
 
 @dataclass(frozen=True)
 class JobChanges(Record):
-    """Jobs changed after a revision, and the revision to ask from next time.
+    """Jobs changed since a cursor, and the cursor to ask from next time.
 
-    Unpacks as ``jobs, revision = backend.changes_since(r)``.
+    Cursors are opaque: a target with a revision counter encodes it, one
+    without lists and diffs. ``more`` says further changes are ready now.
     """
 
     jobs: tuple[Job, ...]
-    revision: int
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield self.jobs
-        yield self.revision
+    cursor: str
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,16 +241,17 @@ class MetricPoint(Record):
 
 @dataclass(frozen=True)
 class LogChunk(Record):
-    """A slice of a job's ``std_log.txt``; offsets are byte offsets in the file.
+    """A slice of a job's ``std_log.txt``.
 
-    ``next_offset`` always falls on a UTF-8 character boundary; ``complete`` is
-    true once the job is finished and everything has been read.
+    ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
+    on. ``complete`` is true once the job is finished and everything has been
+    read; ``size`` is the log's length in bytes when the target knows it.
     """
 
     text: str
-    offset: int
-    next_offset: int
-    size: int
+    offset: str
+    next_offset: str
+    size: int | None
     complete: bool
 
 
@@ -295,7 +269,6 @@ class CodePackage(Record):
     """The code a job ran: the snapshot taken at submit, and the slicer's manifest."""
 
     job: str
-    path: str
     files: tuple[FileEntry, ...]
     command: tuple[str, ...]
     manifest: dict[str, Any] | None = None
@@ -320,7 +293,6 @@ class DataAsset(Record):
     name: str
     version: str
     type: str
-    path: str  # where the copy lives; jobs read this
     size: int  # bytes (sum of files for a folder)
     created_at: float
     description: str | None = None
@@ -354,8 +326,7 @@ class ModelVersion(Record):
     """One registered version of a model.
 
     ``source`` says where in the job it came from (``outputs/model.pkl`` or
-    ``mlflow:model``); ``path`` is the local folder of the immutable copy;
-    ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
+    ``mlflow:model``); ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
     input columns, for a test panel or a copyable curl.
     """
 
@@ -364,7 +335,6 @@ class ModelVersion(Record):
     job: str | None
     source: str
     format: str
-    path: str
     size: int
     description: str | None
     tags: dict[str, str]
@@ -422,9 +392,7 @@ class Deployment(Record):
     endpoint: str
     model: str  # "name:version"
     status: str  # one of DEPLOYMENT_STATUSES
-    port: int | None
-    deployment_uri: str | None  # this deployment's own port; the endpoint's scoring_uri routes by traffic
-    pid: int | None
+    deployment_uri: str | None  # this deployment's own URI; the endpoint's scoring_uri routes by traffic
     restarts: int
     last_error: str | None
     started_at: float | None

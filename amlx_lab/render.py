@@ -119,8 +119,8 @@ def job_text(job: Job) -> str:
     if job.metrics:
         lines.append("metrics:")
         lines += [f"  {k} = {_number(v)}" for k, v in sorted(job.metrics.items())]
-    if job.outputs_path:
-        lines.append(f"outputs:     {job.outputs_path}")
+    if job.studio_url:
+        lines.append(f"studio:      {job.studio_url}")
     return "\n".join(lines)
 
 
@@ -183,8 +183,8 @@ def job_html(job: Job, note: str | None = None) -> str:
         rows.append(("Inputs", esc(", ".join(f"{i.name}={i.asset or i.path}" for i in job.inputs))))
     if job.metrics:
         rows.append(("Metrics", "<br>".join(f"{esc(k)} = {esc(_number(v))}" for k, v in sorted(job.metrics.items()))))
-    if job.outputs_path:
-        rows.append(("Outputs", f"<code>{esc(job.outputs_path)}</code>"))
+    if job.studio_url:
+        rows.append(("Studio", f"<a href='{esc(job.studio_url)}' target='_blank' rel='noopener'>open in Azure ML studio</a>"))
     hint = f"<div style='opacity:.7;margin-top:4px'>{esc(note)}</div>" if note else ""
     return _rows_html(rows, "amlx-job") + hint
 
@@ -271,7 +271,6 @@ def model_version_text(version: ModelVersion) -> str:
         f"format:      {version.format}",
         f"source:      {version.source}" + (f" of job {version.job}" if version.job else ""),
         f"size:        {version.size:,} bytes",
-        f"path:        {version.path}",
         f"created:     {_when(version.created_at)}",
     ]
     if version.description:
@@ -315,10 +314,10 @@ def endpoint_text(endpoint: Endpoint) -> str:
         stats = d.stats
         latency = "-" if stats is None or stats.p50_ms is None else f"{stats.p50_ms:g}/{stats.p99_ms:g} ms"
         rows.append([
-            d.name, f"{endpoint.traffic.get(d.name, 0)}%", d.model, d.status, str(d.pid or "-"), str(d.restarts),
+            d.name, f"{endpoint.traffic.get(d.name, 0)}%", d.model, d.status, str(d.restarts),
             "0" if stats is None else str(stats.requests), latency,
         ])
-    lines += ["", table(["DEPLOYMENT", "TRAFFIC", "MODEL", "STATUS", "PID", "RESTARTS", "REQUESTS", "P50/P99"], rows)]
+    lines += ["", table(["DEPLOYMENT", "TRAFFIC", "MODEL", "STATUS", "RESTARTS", "REQUESTS", "P50/P99"], rows)]
     lines += [f"{d.name}: last error: {d.last_error}" for d in endpoint.deployments if d.last_error]
     return "\n".join(lines)
 

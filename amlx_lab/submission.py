@@ -1,125 +1,103 @@
-"""What a user asks for when submitting a notebook cell, validated once for REST, CLI and magics."""
+"""What a user asks for when submitting a cell, validated once for REST, the CLI and the magics."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, ClassVar
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .errors import ValidationError
-from .records import Record
+from .records import ParameterValue
+from .validation import Checked
 
 CellSelector = int | str
-ParameterValue = str | int | float | bool
 
 _NAME_LIMIT = 255
 
 
-@dataclass(frozen=True)
-class SubmitRequest(Record):
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
+
+
+class SubmitRequest(Checked):
     """A cell of a notebook (or of a kernel's history) to run as a job.
 
     ``notebook`` is a path (relative paths resolve against the caller's folder)
     or ``None`` when ``sources`` holds the cells. ``inputs`` maps a path the
     code reads, or an input name, to a file path or a data-asset reference
-    (``azureml:name@latest``, ``name:2``).
+    (``azureml:name@latest``, ``name:2``). ``python`` is the interpreter whose
+    packages are pinned (and that runs the job locally; default: the notebook
+    kernel's); ``environment`` names an Azure ML environment to run in instead
+    of one built from those requirements.
     """
 
+    what: ClassVar[str] = "The submission"
+
     cell: CellSelector
-    notebook: str | None = None
-    sources: tuple[str, ...] | None = None
-    experiment: str | None = None
-    display_name: str | None = None
-    compute: str | None = None
-    parameters: dict[str, ParameterValue] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
+    notebook: OptionalText = None
+    sources: list[str] | None = None
+    experiment: OptionalText = None
+    display_name: OptionalText = Field(default=None, max_length=_NAME_LIMIT)
+    compute: OptionalText = None
+    parameters: Mapping[str, ParameterValue] = Field(default_factory=dict)
+    inputs: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
     include_all_above: bool = False
     autolog: bool = True
-    environment: str | None = None
+    python: OptionalText = None
+    environment: OptionalText = None
     cell_source: str | None = None  # with ``notebook``: run this text as the target cell (see PackageOptions)
 
+    @field_validator("cell")
     @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> SubmitRequest:
-        """Validate a JSON body; every problem is a 400 that names its field."""
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(body) - known)
-        if unknown:
-            raise ValidationError(f"Unknown field {unknown[0]!r}; expected some of: {', '.join(sorted(known))}.", field=unknown[0])
-        notebook = _optional_str(body, "notebook")
-        sources = body.get("sources")
-        if sources is not None:
-            if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-                raise ValidationError("sources must be a list of cell source strings.", field="sources")
-            sources = tuple(sources)
-        if (notebook is None) == (sources is None):
+    def _cell(cls, value: CellSelector) -> CellSelector:
+        if value == "":
+            raise ValueError("cell must be a cell index (number), a cell id or a tag (text).")
+        return value
+
+    @field_validator("experiment", "compute")
+    @classmethod
+    def _single_line(cls, value: str | None, info: object) -> str | None:
+        if value is None:
+            return None
+        name = getattr(info, "field_name", "name")
+        if len(value) > _NAME_LIMIT or not value.strip() or any(c in value for c in "\n\r\t\x00"):
+            raise ValueError(f"{name} must be a single line of at most {_NAME_LIMIT} characters.")
+        return value.strip()
+
+    @field_validator("parameters", "inputs", "tags")
+    @classmethod
+    def _named(cls, value: dict[str, object], info: object) -> dict[str, object]:
+        if any(not key for key in value):
+            raise ValueError(f"{getattr(info, 'field_name', 'names')} must not have an empty name.")
+        return value
+
+    @field_validator("cell_source")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("cell_source must be the code to run as the target cell.")
+        return value
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> SubmitRequest:
+        if (self.notebook is None) == (self.sources is None):
             raise ValidationError("Give exactly one of notebook (a path) or sources (cell texts).", field="notebook")
-        if "cell" not in body:
-            raise ValidationError("cell is required: a cell index, a cell id or the tag 'aml-train'.", field="cell")
-        cell = body["cell"]
-        if isinstance(cell, bool) or not isinstance(cell, (int, str)) or cell == "":
-            raise ValidationError("cell must be a cell index (number), a cell id or a tag (text).", field="cell")
-        return cls(
-            cell=cell,
-            notebook=notebook,
-            sources=sources,
-            experiment=_name(body, "experiment"),
-            display_name=_optional_str(body, "display_name"),
-            compute=_name(body, "compute"),
-            parameters=_mapping(body, "parameters", (str, int, float, bool)),
-            inputs=_mapping(body, "inputs", (str,)),
-            tags=_mapping(body, "tags", (str,)),
-            include_all_above=_flag(body, "include_all_above", False),
-            autolog=_flag(body, "autolog", True),
-            environment=_optional_str(body, "environment"),
-            cell_source=_cell_source(body, notebook),
-        )
+        if self.cell_source is not None and self.notebook is None:
+            raise ValidationError(
+                "cell_source replaces a cell of a notebook: give notebook too, or put the code in sources.",
+                field="cell_source",
+            )
+        return self
 
-
-def _cell_source(body: Mapping[str, Any], notebook: str | None) -> str | None:
-    value = body.get("cell_source")
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("cell_source must be the code to run as the target cell.", field="cell_source")
-    if notebook is None:
-        raise ValidationError("cell_source replaces a cell of a notebook: give notebook too, or put the code in sources.",
-                              field="cell_source")
-    return value
-
-
-def _optional_str(body: Mapping[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be text.", field=name)
-    return value
-
-
-def _name(body: Mapping[str, Any], name: str) -> str | None:
-    value = _optional_str(body, name)
-    if value is not None and (len(value) > _NAME_LIMIT or not value.strip() or any(c in value for c in "\n\r\t\x00")):
-        raise ValidationError(f"{name} must be a single line of at most {_NAME_LIMIT} characters.", field=name)
-    return value.strip() if value else None
-
-
-def _flag(body: Mapping[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be true or false.", field=name)
-    return value
-
-
-def _mapping(body: Mapping[str, Any], name: str, types: tuple[type, ...]) -> dict[str, Any]:
-    value = body.get(name) or {}
-    if not isinstance(value, dict):
-        raise ValidationError(f"{name} must be an object of name: value pairs.", field=name)
-    for key, item in value.items():
-        if not key or not isinstance(item, types) or (bool not in types and isinstance(item, bool)):
-            expected = " or ".join(sorted({t.__name__.replace("str", "text").replace("float", "number") for t in types}))
-            raise ValidationError(f"{name}.{key} must be {expected}.", field=f"{name}.{key}")
-    return dict(value)
+    @classmethod
+    def from_json(cls, body: object) -> SubmitRequest:
+        """A JSON body; every problem is a 400 that names its field."""
+        return cls.parse(body)
 
 
 def parse_assignments(pairs: list[str] | None, *, field_name: str) -> dict[str, str]:

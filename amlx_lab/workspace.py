@@ -1,8 +1,11 @@
 """The one facade every front end calls: REST handlers, ``%aml`` magics and the ``amlx`` CLI.
 
-It resolves the target, validates input and returns plain records; it holds
-no HTTP, terminal or notebook rendering. Each user operation is written once,
-here, on top of the ``Backend`` protocol.
+It resolves the target, checks that the target has the capability an
+operation needs (a 409 with a sentence when it does not), validates input and
+returns plain records; it holds no HTTP, terminal or notebook rendering. Each
+user operation is written once, here, on top of the capability protocols of
+``backends/base.py``; operations with no logic of their own go straight to the
+backend (``jobs()``, ``data()``, ``models()``, ``endpoints()``).
 """
 
 from __future__ import annotations
@@ -12,37 +15,28 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import Backend
+from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, capabilities_of, require
 from .config import TARGETS, AmlxConfig
-from .errors import ConflictError, NotFoundError, ValidationError
+from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
 from .records import (
-    CodePackage,
     DataAsset,
     Deployment,
     Endpoint,
-    EndpointKeys,
-    ExperimentSummary,
-    InvokeResult,
-    FileEntry,
     Job,
-    JobChanges,
     JobPage,
-    JobSpec,
-    LogChunk,
+    JobStatus,
     MetricPoint,
-    ModelCandidate,
-    ModelSummary,
-    ModelVersion,
     TargetSummary,
     WorkspaceInfo,
 )
+from .specs import CommandJobSpec, JobQuery
 from .submission import SubmitRequest
 
 if TYPE_CHECKING:
@@ -51,6 +45,8 @@ if TYPE_CHECKING:
 
 # How often a followed log is read again when nothing new came (it is a file another process appends to).
 FOLLOW_INTERVAL_S = 0.25
+# A deployment is followed by reading it again, more slowly as provisioning goes on (Azure takes minutes).
+DEPLOYMENT_POLL_S = (0.1, 5.0)
 
 
 class Workspace:
@@ -59,7 +55,7 @@ class Workspace:
     def __init__(self, config: AmlxConfig, *, search_from: Path | None = None) -> None:
         self.config = config
         self._search_from = search_from or Path.cwd()
-        self._backends: dict[str, Backend] = {}
+        self._backends: dict[str, Target] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -75,7 +71,7 @@ class Workspace:
             raise ValidationError(f"Unknown target {name!r}: choose one of {', '.join(TARGETS)}.", field="target")
         return name
 
-    def backend(self, target: str | None = None) -> Backend:
+    def backend(self, target: str | None = None) -> Target:
         """The backend for ``target`` (default: the configured one)."""
         name = self._target_name(target)
         with self._lock:
@@ -83,7 +79,7 @@ class Workspace:
                 self._backends[name] = self._create_backend(name)
             return self._backends[name]
 
-    def _create_backend(self, name: str) -> Backend:
+    def _create_backend(self, name: str) -> Target:
         if name == "local":
             from .backends.local import LocalBackend
 
@@ -109,10 +105,29 @@ class Workspace:
             workspace_dir=str(self.config.workspace_dir),
             version=__version__,
             health=health,
-            capabilities=backend.capabilities(),
+            capabilities=capabilities_of(backend),
             targets=summaries,
             warnings=self.config.warnings,
         )
+
+    # -- capabilities: the backend as the protocol an operation needs, or a 409 ----------
+
+    def jobs(self, target: str | None = None) -> JobOps:
+        return require(self.backend(target), "jobs")
+
+    def data(self, target: str | None = None) -> DataOps:
+        return require(self.backend(target), "data_assets")
+
+    def models(self, target: str | None = None) -> ModelOps:
+        return require(self.backend(target), "models")
+
+    def endpoints(self, target: str | None = None) -> EndpointOps:
+        return require(self.backend(target), "endpoints")
+
+    def on_server_start(self) -> None:
+        """What each target does when a Jupyter server starts (the local one warms its stores up)."""
+        for name in TARGETS:
+            self.backend(name).on_server_start()
 
     # -- notebook cells -> jobs ----------------------------------------------------------
 
@@ -131,13 +146,14 @@ class Workspace:
         """Package the cell and start it as a job; returns at once with status Queued."""
         from .notebook import build_package
 
-        backend = self.backend(target)
+        jobs = self.jobs(target)
+        compute = request.compute or self.backend(target).traits().default_compute
         source, options = self._package_inputs(request, base_dir, confine)
         staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
         try:
             package = build_package(source, cell=request.cell, out_dir=staging, options=options)
-            spec = self._job_spec(package, request, base_dir=base_dir, confine=confine)
-            return backend.submit(spec)
+            spec = self._job_spec(package, request, compute, base_dir=base_dir, confine=confine)
+            return jobs.submit(spec)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -153,13 +169,15 @@ class Workspace:
             include_all_above=request.include_all_above,
             autolog=request.autolog,
             base_dir=folder,
-            kernel_python=request.environment,
+            kernel_python=request.python,
             job_inputs=tuple(request.inputs),  # a path given an input is never copied, so the input replaces it
             target_source=request.cell_source,
         )
         return source, options
 
-    def _job_spec(self, package: JobPackage, request: SubmitRequest, *, base_dir: Path, confine: bool) -> JobSpec:
+    def _job_spec(
+        self, package: JobPackage, request: SubmitRequest, compute: str | None, *, base_dir: Path, confine: bool
+    ) -> CommandJobSpec:
         """Render the package's command with the requested parameters and inputs."""
         from .notebook.parameters import coerce, format_value
 
@@ -174,15 +192,17 @@ class Workspace:
         notebook = Path(request.notebook).stem if request.notebook else "history"
         cell = package.target_cell
         tags = {"amlx.notebook": request.notebook or "(kernel history)", "amlx.cell": str(cell.index), **request.tags}
-        return JobSpec(
+        assert package.root is not None  # a built package has a folder; only previews have none
+        return CommandJobSpec(
             code_dir=package.root,
             experiment=request.experiment or notebook,
             command=tuple(command),
             parameters=values,
             inputs=inputs,
             display_name=request.display_name or f"{notebook} cell {cell.index}",
-            compute=request.compute or "local",
-            environment=request.environment or package.kernel.python,
+            compute=compute,
+            environment=request.environment,
+            interpreter=request.python or package.kernel.python,
             tags=tags,
             manifest={k: v for k, v in package.to_dict().items() if k != "script"},
         )
@@ -208,36 +228,32 @@ class Workspace:
 
     # -- jobs ------------------------------------------------------------------------
 
-    def list_jobs(
-        self,
-        *,
-        experiment: str | None = None,
-        status: str | Iterable[str] | None = None,
-        text: str | None = None,
-        order_by: str = "created_at",
-        descending: bool = True,
-        limit: int = 50,
-        cursor: str | None = None,
-        target: str | None = None,
-    ) -> JobPage:
-        if not 1 <= limit <= 1000:
-            raise ValidationError("limit must be between 1 and 1000.", field="limit")
-        return self.backend(target).list_jobs(
-            experiment=experiment, status=status, text=text, order_by=order_by,
-            descending=descending, limit=limit, cursor=cursor,
-        )
+    def list_jobs(self, query: JobQuery | None = None, *, target: str | None = None, **filters: Any) -> JobPage:
+        """A page of jobs; ``filters`` are ``JobQuery`` fields (``experiment=``, ``order_by=``...).
 
-    def get_job(self, name: str, *, target: str | None = None) -> Job:
-        return self.backend(target).get_job(name)
+        A sort key the target cannot sort on is refused with the keys it can,
+        rather than sorted over a partial window without saying so.
+        """
+        query = query or JobQuery(**filters)
+        backend = self.backend(target)
+        keys = backend.traits().sort_keys
+        if query.order_by not in keys and not (query.metric is not None and "metrics.*" in keys):
+            raise ValidationError(
+                f"The {backend.label} target cannot sort jobs by {query.order_by!r} on the server; "
+                f"it sorts by {', '.join(keys)}.",
+                field="order_by",
+            )
+        return self.jobs(target).list_jobs(query)
 
-    def wait(self, name: str, timeout: float | None = None, *, target: str | None = None) -> Job:
-        return self.backend(target).wait(name, timeout)
-
-    def cancel(self, name: str, *, target: str | None = None) -> Job:
-        return self.backend(target).cancel(name)
-
-    def logs(self, name: str, offset: int = 0, limit_bytes: int = 65536, *, target: str | None = None) -> LogChunk:
-        return self.backend(target).logs(name, offset, limit_bytes)
+    def wait(self, name: str, timeout: float | None = None, *, target: str | None = None, interval: float = 0.25) -> Job:
+        """The job once finished, or as it is after ``timeout`` seconds."""
+        jobs = self.jobs(target)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = jobs.get_job(name)
+            if job.status.terminal or (deadline is not None and time.monotonic() >= deadline):
+                return job
+            time.sleep(interval)
 
     def follow_logs(
         self, name: str, write: Callable[[str], object], *, target: str | None = None, interval: float = FOLLOW_INTERVAL_S
@@ -247,37 +263,77 @@ class Workspace:
         The CLI's ``--follow``/``--wait`` and the magics' ``logs --follow``/``submit --wait``
         all stream this way. Ctrl+C (KeyboardInterrupt) propagates to the caller.
         """
-        offset = 0
+        jobs = self.jobs(target)
+        offset: str | None = None
         while True:
-            chunk = self.logs(name, offset, target=target)
+            chunk = jobs.logs(name, offset)
             if chunk.text:
                 write(chunk.text)
             offset = chunk.next_offset
             if chunk.complete:
-                return self.get_job(name, target=target)
+                return jobs.get_job(name)
             if not chunk.text:
-                time.sleep(interval)  # the log is a file another process appends to
+                time.sleep(interval)  # the log is written by another process or service
 
     def metric_history(self, name: str, key: str, *, target: str | None = None) -> tuple[MetricPoint, ...]:
-        return self.backend(target).metric_history(name, key)
+        """One metric's history (the batch ``metric_histories`` of the backend, for one key)."""
+        return self.jobs(target).metric_histories(name, [key])[key]
 
-    def list_outputs(self, name: str, *, target: str | None = None) -> tuple[FileEntry, ...]:
-        return self.backend(target).list_outputs(name)
+    def best_job(
+        self,
+        metric: str,
+        *,
+        goal: str = "min",
+        experiment: str | None = None,
+        parent: str | None = None,
+        target: str | None = None,
+    ) -> Job:
+        """The completed job with the lowest (``goal="min"``) or highest value of ``metric``.
 
-    def output_path(self, name: str, path: str, *, target: str | None = None) -> Path:
-        return self.backend(target).output_path(name, path)
+        Searches one experiment, or the trials of one sweep (``parent``), or
+        every job when neither is given. A target that cannot sort by metrics
+        on the server is searched over its completed jobs page by page.
+        """
+        if goal not in ("min", "max"):
+            raise ValidationError("goal must be min or max.", field="goal")
+        if not isinstance(metric, str) or not metric.strip():
+            raise ValidationError("Name the metric, e.g. rmse.", field="metric")
+        backend = self.backend(target)
+        scope: dict[str, Any] = {"experiment": experiment, "parent": parent, "status": (JobStatus.COMPLETED,)}
+        best: Job | None = None
+        if "metrics.*" in backend.traits().sort_keys:
+            page = self.jobs(target).list_jobs(
+                JobQuery(**scope, order_by=f"metrics.{metric}", descending=goal == "max", limit=1)
+            )
+            best = page.items[0] if page.items else None
+        else:
+            best = self._best_by_scanning(metric, goal, scope, target)
+        if best is None or best.metrics.get(metric) is None:
+            where = (
+                f"the trials of {parent}" if parent else f"experiment {experiment!r}" if experiment else "any experiment"
+            )
+            raise NotFoundError(
+                f"No completed job in {where} logged the metric {metric!r}.",
+                details={"metric": metric, "experiment": experiment, "parent": parent},
+            )
+        return best
 
-    def code_package(self, name: str, *, target: str | None = None) -> CodePackage:
-        return self.backend(target).code_package(name)
-
-    def code_path(self, name: str, path: str, *, target: str | None = None) -> Path:
-        return self.backend(target).code_path(name, path)
-
-    def list_experiments(self, *, target: str | None = None) -> tuple[ExperimentSummary, ...]:
-        return self.backend(target).list_experiments()
-
-    def changes_since(self, revision: int, *, target: str | None = None) -> JobChanges:
-        return self.backend(target).changes_since(revision)
+    def _best_by_scanning(self, metric: str, goal: str, scope: dict[str, Any], target: str | None) -> Job | None:
+        jobs = self.jobs(target)
+        best: Job | None = None
+        cursor: str | None = None
+        while True:
+            page = jobs.list_jobs(JobQuery(**scope, limit=1000, cursor=cursor))
+            for job in page.items:
+                value = job.metrics.get(metric)
+                if value is None:
+                    continue
+                current = None if best is None else best.metrics.get(metric)
+                if current is None or (value < current if goal == "min" else value > current):
+                    best = job
+            if page.next_cursor is None:
+                return best
+            cursor = page.next_cursor
 
     # -- data assets -------------------------------------------------------------------
 
@@ -292,85 +348,12 @@ class Workspace:
         version: str | int | None = None,
         target: str | None = None,
     ) -> DataAsset:
+        """Register a file or folder (relative to ``base_dir``; confined to it for REST) as a data asset."""
+        data = self.data(target)
         source = resolve_user_path(path, base=base_dir, field="path", confine=confine)
-        return self.backend(target).register_data(name, source, description=description, version=version)
-
-    def list_data(self, name: str | None = None, *, target: str | None = None) -> tuple[DataAsset, ...]:
-        return self.backend(target).list_data(name)
-
-    def get_data(self, name: str, version: str | int = "latest", *, target: str | None = None) -> DataAsset:
-        return self.backend(target).get_data(name, version)
-
-    # -- models ----------------------------------------------------------------------------
-
-    def _capable(self, target: str | None, feature: str) -> Backend:
-        """The backend, if it has ``feature`` (``models``, ``endpoints``); else a 409 saying so."""
-        backend = self.backend(target)
-        if not getattr(backend.capabilities(), feature):
-            raise ConflictError(
-                f"The {backend.label} target does not support {feature} yet; use the local target.",
-                details={"target": backend.name, "feature": feature},
-            )
-        return backend
-
-    def register_model(
-        self,
-        name: str,
-        *,
-        job: str,
-        path: str | None = None,
-        description: str | None = None,
-        tags: dict[str, str] | None = None,
-        target: str | None = None,
-    ) -> ModelVersion:
-        """Register a finished job's model as the next version of ``name``.
-
-        ``path``: a file or folder in the job's outputs (``model.pkl`` or
-        ``outputs/model.pkl``), ``mlflow:model`` for what autolog logged, or
-        ``None`` for the obvious one (a 400 lists the candidates when there are several).
-        """
-        return self._capable(target, "models").register_model(
-            name, job=job, path=path, description=description, tags=tags
-        )
-
-    def list_models(self, *, target: str | None = None) -> tuple[ModelSummary, ...]:
-        return self._capable(target, "models").list_models()
-
-    def get_model(self, name: str, version: str | int = "latest", *, target: str | None = None) -> ModelVersion:
-        return self._capable(target, "models").get_model(name, version)
-
-    def model_versions(self, name: str, *, target: str | None = None) -> tuple[ModelVersion, ...]:
-        return self._capable(target, "models").model_versions(name)
-
-    def model_candidates(self, job: str, *, target: str | None = None) -> tuple[ModelCandidate, ...]:
-        return self._capable(target, "models").model_candidates(job)
-
-    def model_download(self, name: str, version: str | int = "latest", *, target: str | None = None) -> tuple[Path, str]:
-        """A local file with the version (the model file, or a zip of its folder) and the name to save it as."""
-        return self._capable(target, "models").model_download(name, version)
+        return data.register_data(name, source, description=description, version=version)
 
     # -- online endpoints --------------------------------------------------------------------
-
-    def create_endpoint(
-        self, name: str, *, auth_mode: str = "key", description: str | None = None, target: str | None = None
-    ) -> Endpoint:
-        return self._capable(target, "endpoints").create_endpoint(name, auth_mode=auth_mode, description=description)
-
-    def list_endpoints(self, *, target: str | None = None) -> tuple[Endpoint, ...]:
-        return self._capable(target, "endpoints").list_endpoints()
-
-    def get_endpoint(self, name: str, *, target: str | None = None) -> Endpoint:
-        return self._capable(target, "endpoints").get_endpoint(name)
-
-    def delete_endpoint(self, name: str, *, target: str | None = None) -> None:
-        """Stop the endpoint's scoring processes and remove it with its keys."""
-        self._capable(target, "endpoints").delete_endpoint(name)
-
-    def endpoint_keys(self, name: str, *, target: str | None = None) -> EndpointKeys:
-        return self._capable(target, "endpoints").endpoint_keys(name)
-
-    def regenerate_key(self, name: str, which: str, *, target: str | None = None) -> EndpointKeys:
-        return self._capable(target, "endpoints").regenerate_key(name, which)
 
     def create_deployment(
         self,
@@ -384,13 +367,13 @@ class Workspace:
         confine: bool = False,
         target: str | None = None,
     ) -> Deployment:
-        """Deploy ``model`` (``name`` = latest, or ``name:version``) to an endpoint.
+        """Start deploying ``model`` (``name`` = latest, or ``name:version``) to an endpoint.
 
         ``score_script`` (Azure's ``init()``/``run()``) is relative to ``base_dir``
-        (the notebook folder; confined to it for REST). Returns once the server
-        is ready, or Failed with the reason.
+        (the notebook folder; confined to it for REST). Returns at once with
+        status Creating; ``wait_deployment`` follows it.
         """
-        backend = self._capable(target, "endpoints")
+        endpoints = self.endpoints(target)
         script = None
         if score_script is not None:
             if not isinstance(score_script, (str, os.PathLike)) or not os.fspath(score_script):
@@ -398,31 +381,30 @@ class Workspace:
             script = resolve_user_path(score_script, base=base_dir or Path.cwd(), field="score_script", confine=confine)
             if not script.is_file() or script.suffix != ".py":
                 raise ValidationError(f"score_script {os.fspath(score_script)!r} must be a .py file.", field="score_script")
-        return backend.create_deployment(endpoint, name, model=model, traffic=traffic, score_script=script)
+        return endpoints.create_deployment(endpoint, name, model=model, traffic=traffic, score_script=script)
 
     def get_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> Deployment:
-        for deployment in self.get_endpoint(endpoint, target=target).deployments:
+        for deployment in self.endpoints(target).get_endpoint(endpoint).deployments:
             if deployment.name == name:
                 return deployment
         raise NotFoundError(
             f"Endpoint {endpoint} has no deployment named {name!r}.", details={"endpoint": endpoint, "deployment": name}
         )
 
-    def delete_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> None:
-        self._capable(target, "endpoints").delete_deployment(endpoint, name)
-
-    def set_traffic(self, endpoint: str, traffic: dict[str, int], *, target: str | None = None) -> Endpoint:
-        return self._capable(target, "endpoints").set_traffic(endpoint, traffic)
-
-    def invoke(
-        self, endpoint: str, payload: Any, *, deployment: str | None = None, target: str | None = None
-    ) -> InvokeResult:
-        """Score ``payload`` through the endpoint's scoring URI with its key; 4xx answers come back as results."""
-        return self._capable(target, "endpoints").invoke(endpoint, payload, deployment=deployment)
-
-    def endpoint_curl(self, endpoint: str, payload: Any = None, *, target: str | None = None) -> str:
-        """The curl command (scoring URI, primary key, example payload) to copy; never log it."""
-        return self._capable(target, "endpoints").endpoint_curl(endpoint, payload)
+    def wait_deployment(
+        self, endpoint: str, name: str, *, timeout: float | None = None, target: str | None = None
+    ) -> Deployment:
+        """Follow a deployment's provisioning until it is ``Succeeded`` or ``Failed`` (or ``timeout`` passes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay, ceiling = DEPLOYMENT_POLL_S
+        while True:
+            deployment = self.get_deployment(endpoint, name, target=target)
+            if deployment.status not in ("Creating", "Updating"):
+                return deployment
+            if deadline is not None and time.monotonic() >= deadline:
+                return deployment
+            time.sleep(delay if deadline is None else max(0.0, min(delay, deadline - time.monotonic())))
+            delay = min(delay * 1.5, ceiling)
 
     def deploy(
         self,
@@ -433,20 +415,21 @@ class Workspace:
         traffic: int | None = None,
         score_script: str | os.PathLike[str] | None = None,
         base_dir: Path | None = None,
+        wait: float | None = None,
         target: str | None = None,
     ) -> Endpoint:
         """Create the endpoint if missing and deploy ``model`` to it; returns the endpoint.
 
         The first deployment is ``blue`` with all traffic; later ones default to
         the next free of ``green``, ``deployment-3``... with no traffic (try it,
-        then ``set_traffic``). A deployment that could not start is in the
-        endpoint with status Failed and its ``last_error``.
+        then ``set_traffic``). With ``wait`` (seconds), returns once the
+        deployment is ready or Failed (with its ``last_error``), or the time is up.
         """
-        backend = self._capable(target, "endpoints")
+        endpoints = self.endpoints(target)
         try:
-            current = backend.get_endpoint(endpoint)
+            current = endpoints.get_endpoint(endpoint)
         except NotFoundError:
-            current = backend.create_endpoint(endpoint)
+            current = endpoints.create_endpoint(endpoint)
         if deployment is None:
             taken = {d.name for d in current.deployments}
             options = ["blue", "green", *(f"deployment-{i}" for i in range(3, len(taken) + 4))]
@@ -454,13 +437,9 @@ class Workspace:
         self.create_deployment(
             endpoint, deployment, model=model, traffic=traffic, score_script=score_script, base_dir=base_dir, target=target
         )
-        return backend.get_endpoint(endpoint)
-
-    def reconcile_endpoints(self, *, target: str | None = None) -> tuple[str, ...]:
-        """Bring back deployments whose supervisor is gone (local target; called at server start)."""
-        backend = self.backend(target)
-        reconcile = getattr(backend, "reconcile_endpoints", None)
-        return reconcile() if reconcile is not None and backend.capabilities().endpoints else ()
+        if wait is not None:
+            self.wait_deployment(endpoint, deployment, timeout=wait, target=target)
+        return endpoints.get_endpoint(endpoint)
 
     def close(self) -> None:
         with self._lock:
@@ -469,7 +448,7 @@ class Workspace:
             self._backends.clear()
 
 
-def _check_parameter_names(package: JobPackage, parameters: dict[str, Any]) -> None:
+def _check_parameter_names(package: JobPackage, parameters: Mapping[str, Any]) -> None:
     unknown = sorted(set(parameters) - set(package.parameters))
     if unknown:
         known = ", ".join(package.parameters) or "none"

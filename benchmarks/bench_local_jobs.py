@@ -31,7 +31,8 @@ from pathlib import Path
 from amlx_lab.backends.local import LocalBackend
 from amlx_lab.backends.local.layout import Layout
 from amlx_lab.backends.local.tracking import ensure_experiment, ensure_store
-from amlx_lab.records import JobSpec, JobStatus
+from amlx_lab.records import JobStatus
+from amlx_lab.specs import CommandJobSpec
 
 MAIN = """
 print("job starting", flush=True)
@@ -74,7 +75,7 @@ def run_direct(code: Path, tracking_uri: str, estimators: int, deadline: float) 
 
 def run_local(backend: LocalBackend, code: Path, estimators: int, deadline: float) -> dict[str, float]:
     started = time.perf_counter()
-    job = backend.submit(JobSpec(code_dir=code, experiment=EXPERIMENT, command=("python", "main.py", str(estimators))))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment=EXPERIMENT, command=("python", "main.py", str(estimators))))
     submitted = time.perf_counter()
     log = Path(job.log_path)
     first_line = None
@@ -118,7 +119,7 @@ def main() -> None:
         backend = LocalBackend(root / "workspace", compute_slots=2)
         # Steady state for both sides: migrated store, experiment present, files in the page cache.
         t0 = time.perf_counter()
-        first = backend.submit(JobSpec(code_dir=code, experiment=EXPERIMENT, command=("python", "main.py", "1")))
+        first = backend.submit(CommandJobSpec(code_dir=code, experiment=EXPERIMENT, command=("python", "main.py", "1")))
         first_done = backend.wait(first.name, timeout=max(1.0, deadline - time.monotonic()))
         first_wall = time.perf_counter() - t0
         if first_done.status is not JobStatus.COMPLETED:

@@ -81,11 +81,14 @@ async def api(jp_fetch, *path: str, method: str = "GET", body: Any = None, **par
 async def wait_for_status(jp_fetch, name: str, statuses: set[str], deadline_s: float = 240) -> dict[str, Any]:
     """Long-poll ``/events`` until job ``name`` has one of ``statuses``."""
     deadline = time.monotonic() + deadline_s
-    revision = 0
+    cursor = (await api(jp_fetch, "events"))["cursor"]  # the present, taken before the job is read
+    job = await api(jp_fetch, "jobs", name)
+    if job["status"] in statuses:
+        return job
     while time.monotonic() < deadline:
-        changes = await api(jp_fetch, "events", since=revision, wait=10)
+        changes = await api(jp_fetch, "events", cursor=cursor, wait=10)
         assert_matches("/events", "GET", 200, json.dumps(changes))
-        revision = changes["revision"]
+        cursor = changes["cursor"]
         for job in changes["jobs"]:
             if job["name"] == name and job["status"] in statuses:
                 return job
@@ -95,9 +98,10 @@ async def wait_for_status(jp_fetch, name: str, statuses: set[str], deadline_s: f
 async def read_logs_until(jp_fetch, name: str, needle: str, deadline_s: float = 120) -> str:
     """Long-poll the log route until ``needle`` appears."""
     deadline = time.monotonic() + deadline_s
-    text, offset = "", 0
+    text, offset = "", None
     while time.monotonic() < deadline:
-        chunk = await api(jp_fetch, "jobs", name, "logs", offset=offset, wait=10)
+        where = {} if offset is None else {"offset": offset}
+        chunk = await api(jp_fetch, "jobs", name, "logs", wait=10, **where)
         text += chunk["text"]
         offset = chunk["next_offset"]
         if needle in text:
@@ -156,7 +160,7 @@ async def test_preview_describes_the_package_without_running_it(jp_fetch, notebo
 
 
 async def test_a_failing_cell_is_failed_with_its_traceback(jp_fetch, notebooks: Path) -> None:
-    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "fails.ipynb", "cell": 1, "environment": BARE_PYTHON})
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "fails.ipynb", "cell": 1, "python": BARE_PYTHON})
     done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
     assert done["status"] == "Failed"
     assert done["exit_code"] not in (0, None)
@@ -165,7 +169,7 @@ async def test_a_failing_cell_is_failed_with_its_traceback(jp_fetch, notebooks: 
 
 
 async def test_cancel_stops_a_running_job(jp_fetch, notebooks: Path) -> None:
-    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "ticks.ipynb", "cell": 0, "environment": BARE_PYTHON})
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "ticks.ipynb", "cell": 0, "python": BARE_PYTHON})
     await read_logs_until(jp_fetch, job["name"], "tick 3")
     cancelled = await api(jp_fetch, "jobs", job["name"], "cancel", method="POST")
     assert_matches("/jobs/{name}/cancel", "POST", 200, json.dumps(cancelled))
@@ -179,7 +183,7 @@ async def test_cancel_stops_a_running_job(jp_fetch, notebooks: Path) -> None:
 
 
 async def test_logs_long_poll_returns_as_soon_as_text_arrives(jp_fetch, notebooks: Path) -> None:
-    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "ticks.ipynb", "cell": 0, "environment": BARE_PYTHON})
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "ticks.ipynb", "cell": 0, "python": BARE_PYTHON})
     try:
         await read_logs_until(jp_fetch, job["name"], "tick 1")
         size = (await api(jp_fetch, "jobs", job["name"], "logs", offset=-1))["size"]
@@ -197,7 +201,7 @@ async def test_logs_long_poll_returns_as_soon_as_text_arrives(jp_fetch, notebook
     [
         ("{not json", 400, "body"),
         ("[1, 2]", 400, "body"),
-        ({}, 400, "notebook"),
+        ({}, 400, "cell"),
         ({"notebook": "tiny.ipynb"}, 400, "cell"),
         ({"notebook": "tiny.ipynb", "cell": True}, 400, "cell"),
         ({"notebook": "tiny.ipynb", "cell": 1, "bogus": 1}, 400, "bogus"),
@@ -260,7 +264,7 @@ async def test_output_download_and_traversal(
         jp_root_dir / "writes.ipynb",
         "import os\nos.makedirs('outputs/sub', exist_ok=True)\nopen('outputs/sub/result.txt', 'w').write('forty-two')",
     )
-    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "writes.ipynb", "cell": 0, "environment": BARE_PYTHON})
+    job = await api(jp_fetch, "jobs", method="POST", body={"notebook": "writes.ipynb", "cell": 0, "python": BARE_PYTHON})
     assert (await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed"}))["status"] == "Completed"
     listing = await api(jp_fetch, "jobs", job["name"], "outputs")
     assert_matches("/jobs/{name}/outputs", "GET", 200, json.dumps(listing))
@@ -292,7 +296,7 @@ async def test_output_download_and_traversal(
     assert caught.value.code == 404
 
 
-async def test_data_assets_are_versioned(jp_fetch, jp_root_dir: Path) -> None:
+async def test_data_assets_are_versioned(jp_fetch, jp_root_dir: Path, amlx_workspace_dir: Path) -> None:
     (jp_root_dir / "data").mkdir()
     csv = jp_root_dir / "data" / "titanic.csv"
     csv.write_text("Age,Pclass,Sex,Survived\n22,3,male,0\n")
@@ -307,7 +311,8 @@ async def test_data_assets_are_versioned(jp_fetch, jp_root_dir: Path) -> None:
     versions = await api(jp_fetch, "data", "titanic-dataset")
     assert_matches("/data/{name}", "GET", 200, json.dumps(versions))
     assert sorted(v["version"] for v in versions["versions"]) == ["1", "2"]
-    assert Path(first["path"]).read_text().count("\n") == 2, "version 1 keeps its own copy"
+    copy = next((amlx_workspace_dir / "data" / "titanic-dataset").glob("1/*"))
+    assert copy.read_text().count("\n") == 2, "version 1 keeps its own copy"
     for body, status in [
         ({"name": "x", "path": "../../etc/passwd"}, 400),
         ({"name": "x", "path": "data/missing.csv"}, 404),
@@ -325,7 +330,7 @@ def amlx_app_config() -> dict[str, Any]:
 
 
 async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetch, notebooks: Path) -> None:
-    body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "environment": BARE_PYTHON, "experiment": "burst"})
+    body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "python": BARE_PYTHON, "experiment": "burst"})
     responses = await asyncio.gather(
         *(jp_fetch("amlx", "api", "jobs", method="POST", body=body, request_timeout=300) for _ in range(50))
     )
@@ -335,10 +340,11 @@ async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetc
     deadline = time.monotonic() + 400
     page: dict[str, Any] = {}
     while time.monotonic() < deadline:
+        cursor = (await api(jp_fetch, "events"))["cursor"]
         page = await api(jp_fetch, "jobs", experiment="burst", limit=100)
         if all(j["status"] in ("Completed", "Failed", "Canceled") for j in page["items"]):
             break
-        await api(jp_fetch, "events", since=max(j["revision"] for j in page["items"]), wait=10)
+        await api(jp_fetch, "events", cursor=cursor, wait=10)
     jobs = page["items"]
     assert sorted(j["name"] for j in jobs) == sorted(names), "none lost, none duplicated"
     assert all(j["status"] == "Completed" for j in jobs), [j["error"] for j in jobs if j["status"] != "Completed"]
@@ -357,7 +363,7 @@ async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_d
     await api(jp_fetch, "data", method="POST", body={"name": "numbers", "path": "data/numbers.csv"})
     csv.write_text("x\n1\n2\n")  # the notebook's own copy now differs from the registered asset
     write_notebook(jp_root_dir / "sums.ipynb", "rows = open('data/numbers.csv').read().split()[1:]\nprint('sum', sum(map(int, rows)))")
-    body = {"notebook": "sums.ipynb", "cell": 0, "environment": BARE_PYTHON,
+    body = {"notebook": "sums.ipynb", "cell": 0, "python": BARE_PYTHON,
             "inputs": {"data/numbers.csv": "azureml:numbers@latest"}}
     preview = await api(jp_fetch, "jobs", "preview", method="POST", body=body)
     assert [(i["path"], i["mode"]) for i in preview["inputs"]] == [("data/numbers.csv", "job_input")]

@@ -7,10 +7,12 @@ supervisor or scoring processes is left.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,7 +85,6 @@ def endpoint_processes(workspace: Any) -> list[tuple[int, int | None]]:
 
 
 def assert_gone(processes: list[tuple[int, int | None]], timeout: float = 30) -> None:
-    import time
 
     deadline = time.monotonic() + timeout
     while [p for p, s in processes if s is not None and is_alive(p, s)]:
@@ -97,8 +98,8 @@ def workspace(jp_serverapp) -> Iterator[Any]:
     ws = jp_serverapp.web_app.settings["amlx_workspace"]
     yield ws
     processes = endpoint_processes(ws)
-    for endpoint in ws.list_endpoints(target="local"):
-        ws.delete_endpoint(endpoint.name, target="local")
+    for endpoint in ws.endpoints("local").list_endpoints():
+        ws.endpoints("local").delete_endpoint(endpoint.name)
     assert_gone(processes)
 
 
@@ -152,7 +153,8 @@ async def test_register_deploy_invoke_and_delete_through_every_route(jp_fetch, w
     assert (await checked(jp_fetch, "GET", "models", "tiny-model", "versions", "latest", status=200))["version"] == "2"
     assert (await checked(jp_fetch, "GET", "models", "tiny-model", "versions", "1", status=200)) == first
     download = await jp_fetch("amlx", "api", "models", "tiny-model", "versions", "1", "download")
-    assert download.body == Path(first["path"], "model.pkl").read_bytes()
+    registry = workspace.backend("local").models
+    assert download.body == (registry.folder(registry.get("tiny-model", 1)) / "model.pkl").read_bytes()
     assert 'filename="model.pkl"' in download.headers["Content-Disposition"]
 
     # -- an endpoint and its deployment
@@ -161,16 +163,20 @@ async def test_register_deploy_invoke_and_delete_through_every_route(jp_fetch, w
     code, keys, response = await call(jp_fetch, "GET", "endpoints", "ep-rest", "keys")
     assert code == 200 and response.headers["Cache-Control"] == "no-store"
     assert_matches("/endpoints/{name}/keys", "GET", 200, response.body)
-    blue = await checked(
-        jp_fetch, "POST", "endpoints", "ep-rest", "deployments", status=201,
-        body={"name": "blue", "model": "tiny-model:1"}, request_timeout=DEPLOY_TIMEOUT,
+    code, started, response = await call(
+        jp_fetch, "POST", "endpoints", "ep-rest", "deployments", body={"name": "blue", "model": "tiny-model:1"}
     )
+    assert code == 202 and started["status"] == "Creating", "provisioning is a long-running operation"
+    assert_matches("/endpoints/{name}/deployments", "POST", 202, response.body)
+    assert response.headers["Location"].endswith("/amlx/api/endpoints/ep-rest/deployments/blue")
+    blue = await follow_deployment(jp_fetch, "ep-rest", "blue")
     assert blue["status"] == "Succeeded", blue["last_error"]
-    assert blue["model"] == "tiny-model:1" and blue["pid"] and blue["restarts"] == 0
+    assert blue["model"] == "tiny-model:1" and blue["restarts"] == 0
+    server_pid = served_by(workspace, "ep-rest", "blue")
     endpoint = await checked(jp_fetch, "GET", "endpoints", "ep-rest", status=200)
     assert endpoint["traffic"] == {"blue": 100} and endpoint["status"] == "Succeeded"
     assert (await checked(jp_fetch, "GET", "endpoints", status=200))["endpoints"][0]["name"] == "ep-rest"
-    assert (await checked(jp_fetch, "GET", "endpoints", "ep-rest", "deployments", "blue", status=200))["port"] == blue["port"]
+    assert (await checked(jp_fetch, "GET", "endpoints", "ep-rest", "deployments", "blue", status=200)) == blue
 
     scored = await checked(jp_fetch, "POST", "endpoints", "ep-rest", "invoke", status=200, body={"payload": {"data": [ROW]}})
     assert scored["status_code"] == 200 and scored["body"]["result"][0] in (0, 1) and scored["deployment"] == "blue"
@@ -186,7 +192,7 @@ async def test_register_deploy_invoke_and_delete_through_every_route(jp_fetch, w
     assert renewed["secondary_key"] == keys["secondary_key"] and renewed["primary_key"] != keys["primary_key"]
     assert post_score(created["scoring_uri"], keys["primary_key"], {"data": [ROW]}) == 401
     assert post_score(created["scoring_uri"], renewed["primary_key"], {"data": [ROW]}) == 200
-    assert (await checked(jp_fetch, "GET", "endpoints", "ep-rest", status=200))["deployments"][0]["pid"] == blue["pid"]
+    assert served_by(workspace, "ep-rest", "blue") == server_pid
 
     # -- the copyable curl runs as it is
     curl = await checked(jp_fetch, "GET", "endpoints", "ep-rest", "curl", status=200)
@@ -205,9 +211,29 @@ async def test_register_deploy_invoke_and_delete_through_every_route(jp_fetch, w
     await checked(jp_fetch, "GET", "endpoints", "ep-rest", status=404)
 
 
+async def follow_deployment(jp_fetch, endpoint: str, name: str) -> dict[str, Any]:
+    """Follow a deployment as the sidebar does, until provisioning is decided."""
+    deadline = time.monotonic() + DEPLOY_TIMEOUT
+    while time.monotonic() < deadline:
+        deployment = await checked(jp_fetch, "GET", "endpoints", endpoint, "deployments", name, status=200)
+        if deployment["status"] != "Creating":
+            return deployment
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"deployment {name} of {endpoint} still Creating after {DEPLOY_TIMEOUT} s")
+
+
+def served_by(workspace, endpoint: str, name: str) -> int:
+    """The pid of the scoring server behind a deployment (a local detail the API does not show)."""
+    rows = workspace.backend("local").store.query(
+        "SELECT server_pid FROM deployments WHERE endpoint = ? AND name = ?", (endpoint, name)
+    )
+    assert rows and rows[0]["server_pid"], "the deployment has a running server"
+    return int(rows[0]["server_pid"])
+
+
 @pytest.fixture
 def empty_endpoint(workspace) -> str:
-    return workspace.create_endpoint("ep-empty", target="local").name
+    return workspace.endpoints("local").create_endpoint("ep-empty").name
 
 
 @pytest.mark.parametrize(
@@ -292,10 +318,9 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
     import os
     import signal
     import sys
-    import time
 
     from amlx_lab.backends.local import LocalBackend
-    from amlx_lab.records import JobSpec
+    from amlx_lab.specs import CommandJobSpec
 
     code = tmp_path / "code"
     code.mkdir()
@@ -303,14 +328,18 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
     (tmp_path / "score.py").write_text(STUB_SCORE)
     backend = LocalBackend(amlx_workspace_dir, compute_slots=1)
     try:
-        job = backend.submit(JobSpec(code_dir=code, environment=str(Path(sys.base_prefix) / "bin" / "python3")))
+        job = backend.submit(CommandJobSpec(code_dir=code, interpreter=str(Path(sys.base_prefix) / "bin" / "python3")))
         assert backend.wait(job.name, timeout=120).status.value == "Completed"
         backend.register_model("stub", job=job.name)
         endpoint = backend.create_endpoint("ep-back")
-        blue = backend.create_deployment("ep-back", "blue", model="stub", score_script=tmp_path / "score.py")
+        backend.create_deployment("ep-back", "blue", model="stub", score_script=tmp_path / "score.py")
+        deadline = time.monotonic() + 90
+        while (blue := backend.get_endpoint("ep-back").deployments[0]).status == "Creating":
+            assert time.monotonic() < deadline, "the deployment never settled"
+            time.sleep(0.05)
         assert blue.status == "Succeeded", blue.last_error
-        row = backend.store.query("SELECT supervisor_pid, supervisor_start FROM deployments")[0]
-        lost = [(row["supervisor_pid"], row["supervisor_start"]), (blue.pid, start_time(blue.pid))]
+        row = backend.store.query("SELECT supervisor_pid, supervisor_start, server_pid FROM deployments")[0]
+        lost = [(row["supervisor_pid"], row["supervisor_start"]), (row["server_pid"], start_time(row["server_pid"]))]
         for pid, _ in lost:
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
@@ -318,7 +347,7 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         state = backend.layout.deployment_dir("ep-back", "blue") / "state.json"
-        return {"scoring_uri": endpoint.scoring_uri, "old_pid": blue.pid, "state": state,
+        return {"scoring_uri": endpoint.scoring_uri, "old_pid": row["server_pid"], "state": state,
                 "lock": state.with_name("supervisor.lock")}
     finally:
         backend.close()
@@ -326,7 +355,6 @@ def lost_deployment(amlx_workspace_dir: Path, tmp_path: Path) -> dict[str, Any]:
 
 async def test_deployments_come_back_when_the_jupyter_server_starts(lost_deployment: dict[str, Any], jp_fetch, workspace) -> None:
     """The extension reconciles at start-up: the supervisor is back before anything reads the endpoint."""
-    import time
 
     from amlx_lab.backends.local.procs import is_locked
     from amlx_lab.serving import is_serving_process, read_state

@@ -60,7 +60,9 @@ class Kernel:
                     and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"):
                 break
         reply = self.client.get_shell_msg(timeout=30)
-        assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok", reply["content"]
+        while reply["parent_header"].get("msg_id") != msg_id:  # e.g. a second kernel_info reply of wait_for_ready
+            reply = self.client.get_shell_msg(timeout=30)
+        assert reply["content"]["status"] == "ok", reply["content"]
         return [m for m in self.iopub if m["parent_header"].get("msg_id") == msg_id]
 
     def wait_for(self, found: Callable[[Message], bool], timeout: float, what: str) -> Message:
@@ -160,7 +162,7 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     table = printed(kernel, "print(runs.sort_values('metrics.rmse')['name'].iloc[0], len(runs), sorted(runs['params.alpha']))")
     assert table == f"{best[0]} 2 [0.1, 0.5]"
     assert best[0] in (first_name, second_name)
-    rmse = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").get_job(n).metrics["rmse"]
+    rmse = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").jobs().get_job(n).metrics["rmse"]
             for n in (first_name, second_name)}
     assert best[0] == min(rmse, key=rmse.get) and float(best[1]) == pytest.approx(min(rmse.values()))
 
@@ -185,9 +187,9 @@ def test_kernel_exits_while_a_live_status_watches_a_running_job(kernel: Kernel, 
     assert not kernel.manager.is_alive(), "the live status thread must not keep the kernel alive"
 
     ws = Workspace.from_environment(workspace_dir=tmp_path / "ws")
-    assert not ws.get_job(name).status.terminal, "the job outlives the kernel"
+    assert not ws.jobs().get_job(name).status.terminal, "the job outlives the kernel"
     try:
-        ws.cancel(name)
+        ws.jobs().cancel(name)
     except ConflictError:
         pass
     ws.close()

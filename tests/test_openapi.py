@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tornado.httpclient import HTTPClientError
 
@@ -38,3 +40,51 @@ async def test_workspace_errors_match_the_spec(jp_fetch, params, headers, status
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("amlx", "api", "workspace", params=params, headers=headers)
     assert_matches("/workspace", "GET", status, caught.value.response.body)
+
+
+def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None:
+    """records.py, the input models and schema/openapi.yaml cannot disagree: the schemas are generated."""
+    from amlx_lab.apischema import SPEC, generated_document
+
+    current = SPEC.read_text(encoding="utf-8")
+    assert generated_document(current) == current, "run: python -m amlx_lab.apischema"
+
+
+@pytest.mark.parametrize(
+    "path, method, params",
+    [
+        ("jobs", "GET", {}),
+        ("experiments", "GET", {}),
+        ("events", "GET", {}),
+        ("data", "GET", {}),
+        ("models", "GET", {}),
+        ("endpoints", "GET", {}),
+        ("jobs/calm_lamp_x1y2z3a4b5", "GET", {}),
+        ("jobs/calm_lamp_x1y2z3a4b5/metrics", "GET", {"key": "rmse"}),
+    ],
+)
+async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", *path.split("/"), method=method, params={"target": "azure", **params})
+    assert caught.value.code == 409
+    error = json.loads(caught.value.response.body)["error"]
+    assert error["code"] == "not_supported" and "Azure ML workspace target does not support" in error["message"]
+    spec_path = "/" + path.replace("calm_lamp_x1y2z3a4b5", "{name}")
+    assert_matches(spec_path, method, 409, caught.value.response.body)
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested more than 1024 levels"),
+        (b'{"name": "x", "path": ' + b"9" * 5000 + b"}", "too large"),
+        (b'{"name": "x", "path": "a.csv"', "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+async def test_hostile_json_bodies_are_400_with_a_sentence(jp_fetch, body: bytes, words: str) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "data", method="POST", body=body)
+    assert caught.value.code == 400
+    error = json.loads(caught.value.response.body)["error"]
+    assert words in error["message"] and error["details"]["field"] == "body"

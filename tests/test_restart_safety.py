@@ -33,10 +33,14 @@ def call(server: LabServer, path: str, body: Any = None, timeout: float = 60) ->
 
 
 def wait_status(server: LabServer, name: str, wanted: set[str], deadline_s: float = 120) -> dict[str, Any]:
-    deadline, revision = time.monotonic() + deadline_s, 0
+    deadline = time.monotonic() + deadline_s
+    cursor = call(server, "events")["cursor"]  # the present, taken before the job is read
+    job = call(server, f"jobs/{name}")
+    if job["status"] in wanted:
+        return job
     while time.monotonic() < deadline:
-        changes = call(server, f"events?since={revision}&wait=10", timeout=30)
-        revision = changes["revision"]
+        changes = call(server, f"events?cursor={cursor}&wait=10", timeout=30)
+        cursor = changes["cursor"]
         for job in changes["jobs"]:
             if job["name"] == name and job["status"] in wanted:
                 return job
@@ -58,7 +62,7 @@ def test_a_job_survives_kill_9_of_the_server(tmp_path: Path) -> None:
 
     first = LabServer(base=tmp_path, root_dir=root, app="jupyter_server", extra_env=env).start()
     try:
-        job = call(first, "jobs", {"notebook": "waits.ipynb", "cell": 0, "environment": BARE_PYTHON})
+        job = call(first, "jobs", {"notebook": "waits.ipynb", "cell": 0, "python": BARE_PYTHON})
         wait_status(first, job["name"], {"Running"})
     finally:
         assert first.process is not None

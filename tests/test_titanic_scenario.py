@@ -19,7 +19,12 @@ import pytest
 
 from tests.openapi import assert_matches
 from tests.test_handlers_jobs import api, wait_for_status
-from tests.test_handlers_models_endpoints import assert_gone, endpoint_processes, workspace  # noqa: F401 (fixture)
+from tests.test_handlers_models_endpoints import (  # noqa: F401 (workspace is a fixture)
+    assert_gone,
+    endpoint_processes,
+    follow_deployment,
+    workspace,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +69,9 @@ async def test_titanic_from_data_asset_to_a_curl_prediction(jp_fetch, jp_root_di
         "amlx", "api", "endpoints", "titanic-endpoint", "deployments", method="POST",
         body=json.dumps({"name": "blue", "model": "titanic-model:1", "traffic": 100}), request_timeout=150,
     )
-    blue = assert_matches("/endpoints/{name}/deployments", "POST", 201, response.body)
+    started = assert_matches("/endpoints/{name}/deployments", "POST", 202, response.body)
+    assert started["status"] == "Creating"
+    blue = await follow_deployment(jp_fetch, "titanic-endpoint", "blue")
     assert blue["status"] == "Succeeded", blue["last_error"]
     shown = await api(jp_fetch, "endpoints", "titanic-endpoint")
     assert shown["traffic"] == {"blue": 100}

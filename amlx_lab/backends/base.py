@@ -1,35 +1,34 @@
-"""The one protocol both targets implement.
+"""The seam between the facade and a target: one small protocol per capability.
 
-The workspace facade talks to a target only through this protocol, so that a
-button, a magic and a CLI verb behave the same on the embedded local workspace
-and on Azure ML. Operations are added here as they are built (see
-``docs/architecture.md`` for the mapping to azure-ai-ml).
+A target is a ``Target`` (who it is, whether it is usable) plus any of the
+capability protocols below. What it implements is what it can do: the
+``Capabilities`` the UI reads are derived from these protocols
+(``capabilities_of``), never set by hand, and the facade asks for a capability
+before using it (``require``), so a target that lacks one answers 409 with a
+sentence instead of failing half-way.
 
-Jobs and data assets (issue 4), with the azure-ai-ml call each maps to:
+Semantics are the target-neutral ones of Azure ML: records carry no local
+paths, change feeds and log reads take opaque cursors, and provisioning a
+deployment is a long-running operation that returns at once.
 
+=============================  =================================================
+operation                      azure-ai-ml counterpart
 =============================  =================================================
 ``submit(spec)``               ``command(...)`` + ``jobs.create_or_update``
 ``get_job`` / ``list_jobs``    ``jobs.get`` / ``jobs.list`` (paged, filtered)
-``changes_since``              polling ``jobs.list`` and diffing
-``logs``                       run-history log files (``std_log.txt``)
+``changes``                    polling ``jobs.list`` and diffing
+``logs``                       run-history log files (``user_logs/std_log.txt``), read by range
 ``cancel``                     ``jobs.begin_cancel``
-``metric_history``             MLflow at ``workspace.mlflow_tracking_uri``
-``list_outputs``               ``jobs.download`` (listing)
-``output_path``                ``jobs.download`` (one file)
-``code_package`` / ``code_path``  the job's ``code`` asset (``jobs.get(...).code``)
+``metric_histories``           MLflow at ``workspace.mlflow_tracking_uri``
+``list_outputs`` / ``output_file``  ``jobs.download`` (listing, one file)
+``code_package`` / ``code_file``    the job's ``code`` asset
 ``register_data`` etc.         ``data.create_or_update(Data(type=uri_file))``
-=============================  =================================================
-
-Models and online endpoints (issue 5):
-
-=============================  =================================================
 ``register_model``             ``models.create_or_update(Model(path="azureml://jobs/<job>/outputs/artifacts/paths/..."))``
 ``list_models`` / ``get_model``  ``models.list`` / ``models.get``
-``model_candidates``           ``jobs.download`` listing + the run's MLflow models
 ``model_download``             ``models.download``
 ``create_endpoint`` etc.       ``online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(auth_mode="key"))``
 ``endpoint_keys`` / ``regenerate_key``  ``online_endpoints.get_keys`` / ``begin_regenerate_keys``
-``create_deployment``          ``online_deployments.begin_create_or_update(ManagedOnlineDeployment)``
+``create_deployment``          ``online_deployments.begin_create_or_update`` (not waited for)
 ``set_traffic``                ``endpoint.traffic = {...}`` + ``begin_create_or_update``
 ``invoke``                     POST to ``scoring_uri`` with the key (not ``online_endpoints.invoke``)
 =============================  =================================================
@@ -37,17 +36,18 @@ Models and online endpoints (issue 5):
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
 ``NotFoundError``; bad argument ``ValidationError`` naming the field;
 cancelling a finished job ``ConflictError``; a name taken or traffic to a
-missing deployment ``ConflictError``; a scoring server that cannot be reached
-``UpstreamError``.
+missing deployment ``ConflictError``; a remote service or scoring server that
+cannot be reached ``UpstreamError``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..errors import NotSupportedError
 from ..records import (
     Capabilities,
     CodePackage,
@@ -62,18 +62,18 @@ from ..records import (
     Job,
     JobChanges,
     JobPage,
-    JobSpec,
     LogChunk,
     MetricPoint,
     ModelCandidate,
     ModelSummary,
     ModelVersion,
+    TargetTraits,
 )
+from ..specs import CommandJobSpec, JobQuery
 
 
-@runtime_checkable
-class Backend(Protocol):
-    """A compute-and-tracking target (``local`` or ``azure``)."""
+class Target(Protocol):
+    """What every target is: a name, a place, a health line, and what it declares about itself."""
 
     name: str
     label: str
@@ -82,86 +82,79 @@ class Backend(Protocol):
         """Where the target lives, in words a person recognises (a folder, a workspace path)."""
         ...
 
-    def capabilities(self) -> Capabilities:
-        """Features this target supports; cheap and free of network calls."""
-        ...
-
     def health(self) -> Health:
         """Whether the target is usable now; must not block on the network for long."""
+        ...
+
+    def traits(self) -> TargetTraits:
+        """Compute targets, sortable keys, live-update style; cheap and free of network calls."""
+        ...
+
+    def on_server_start(self) -> None:
+        """Work a Jupyter server does once when it starts (off its start-up path); may do nothing."""
         ...
 
     def close(self) -> None:
         """Release resources (threads, connections); the target may be reopened later."""
         ...
 
-    # -- jobs ------------------------------------------------------------------------
 
-    def submit(self, spec: JobSpec) -> Job:
-        """Start a job; returns at once (status ``Queued``) with its Azure-style name."""
+@runtime_checkable
+class JobOps(Protocol):
+    """Command jobs: submit, read, follow, cancel."""
+
+    def submit(self, spec: CommandJobSpec) -> Job:
+        """Start a command job; returns at once (status ``Queued``) with its Azure-style name."""
         ...
 
     def get_job(self, name: str) -> Job:
-        """One job: status, times, parameters, latest metrics and params, exit code, error."""
         ...
 
-    def list_jobs(
-        self,
-        *,
-        experiment: str | None = None,
-        status: str | Iterable[str] | None = None,
-        text: str | None = None,
-        order_by: str = "created_at",
-        descending: bool = True,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> JobPage:
-        """A page of jobs; ``order_by`` is a column (``created_at``, ``started_at``,
-        ``ended_at``, ``name``, ``display_name``, ``experiment``, ``status``) or
-        ``metrics.<key>``; rows lacking the sort value come last. ``next_cursor``
-        fetches the next page and stays valid while jobs are added."""
+    def list_jobs(self, query: JobQuery) -> JobPage:
+        """A page of jobs. Sorting by a key outside ``traits().sort_keys`` is a ``ValidationError``;
+        rows lacking the sort value come last. ``next_cursor`` stays valid while jobs are added."""
         ...
 
-    def changes_since(self, revision: int) -> JobChanges:
-        """Jobs changed after ``revision`` and the revision to ask from next (0: all)."""
-        ...
-
-    def wait(self, name: str, timeout: float | None = None) -> Job:
-        """The job once finished, or as it is after ``timeout`` seconds."""
+    def changes(self, cursor: str | None) -> JobChanges:
+        """Jobs changed after ``cursor``; with ``None``, no jobs and the cursor of the present."""
         ...
 
     def cancel(self, name: str) -> Job:
         """Request cancellation (status ``CancelRequested``, then ``Canceled``); 409 if finished."""
         ...
 
-    def metric_history(self, name: str, key: str) -> tuple[MetricPoint, ...]:
-        """Every logged value of one metric of the job's run, by step."""
+    def metric_histories(self, name: str, keys: Sequence[str] | None = None) -> dict[str, tuple[MetricPoint, ...]]:
+        """Every logged value of each metric in ``keys`` (``None``: every metric the job logged), by step."""
         ...
 
-    def logs(self, name: str, offset: int = 0, limit_bytes: int = 65536) -> LogChunk:
-        """The job's ``std_log.txt`` from byte ``offset`` (negative: from the end)."""
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = 65536) -> LogChunk:
+        """The job's ``std_log.txt`` from an opaque ``offset`` (``None``: the start)."""
         ...
 
     def list_outputs(self, name: str) -> tuple[FileEntry, ...]:
         """Files under the job's ``outputs/``."""
         ...
 
-    def output_path(self, name: str, path: str) -> Path:
-        """A local path to one output file (downloaded first on remote targets); never outside the outputs."""
+    def output_file(self, name: str, path: str) -> Path:
+        """A local file holding one output (downloaded first on remote targets); never outside the outputs."""
         ...
 
     def code_package(self, name: str) -> CodePackage:
         """The code the job ran, its exact command and the slicer's manifest."""
         ...
 
-    def code_path(self, name: str, path: str) -> Path:
-        """A local path to one file of the job's code snapshot; never outside the snapshot."""
+    def code_file(self, name: str, path: str) -> Path:
+        """A local file holding one file of the job's code snapshot; never outside the snapshot."""
         ...
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         """Experiments that have jobs, most recently used first."""
         ...
 
-    # -- data assets -----------------------------------------------------------------
+
+@runtime_checkable
+class DataOps(Protocol):
+    """Versioned data assets (``uri_file`` / ``uri_folder``)."""
 
     def register_data(
         self, name: str, path: str | os.PathLike[str], description: str | None = None, version: str | int | None = None
@@ -174,10 +167,12 @@ class Backend(Protocol):
         ...
 
     def get_data(self, name: str, version: str | int = "latest") -> DataAsset:
-        """One version of an asset (``latest``: the newest)."""
         ...
 
-    # -- models (when ``capabilities().models``) ------------------------------------
+
+@runtime_checkable
+class ModelOps(Protocol):
+    """The model registry."""
 
     def register_model(
         self,
@@ -188,20 +183,16 @@ class Backend(Protocol):
         description: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> ModelVersion:
-        """Register a finished job's model (``outputs/...`` or ``mlflow:<name>``; ``None``: the obvious one)
-        as the next version of ``name``."""
+        """Register a finished job's model (``outputs/...`` or ``mlflow:<name>``; ``None``: the obvious one)."""
         ...
 
     def list_models(self) -> tuple[ModelSummary, ...]:
-        """Every model with its newest version."""
         ...
 
     def get_model(self, name: str, version: str | int = "latest") -> ModelVersion:
-        """One version of a model (``latest``: the newest)."""
         ...
 
     def model_versions(self, name: str) -> tuple[ModelVersion, ...]:
-        """Every version of ``name``, newest first."""
         ...
 
     def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
@@ -212,10 +203,12 @@ class Backend(Protocol):
         """A local file holding the version (its model file, or a zip) and the name to save it as."""
         ...
 
-    # -- online endpoints (when ``capabilities().endpoints``) ----------------------------
+
+@runtime_checkable
+class EndpointOps(Protocol):
+    """Online endpoints with key auth, their deployments and traffic."""
 
     def create_endpoint(self, name: str, *, auth_mode: str = "key", description: str | None = None) -> Endpoint:
-        """A new endpoint with two keys and a scoring URI; 409 if the name is taken."""
         ...
 
     def list_endpoints(self) -> tuple[Endpoint, ...]:
@@ -225,20 +218,18 @@ class Backend(Protocol):
         ...
 
     def delete_endpoint(self, name: str) -> None:
-        """Stop every deployment and forget the endpoint and its keys."""
         ...
 
     def endpoint_keys(self, name: str) -> EndpointKeys:
         ...
 
     def regenerate_key(self, name: str, which: str) -> EndpointKeys:
-        """A new ``primary`` or ``secondary`` key; the other stays valid."""
         ...
 
     def create_deployment(
         self, endpoint: str, name: str, *, model: str, traffic: int | None = None, score_script: Path | None = None
     ) -> Deployment:
-        """Serve ``model`` (``name`` or ``name:version``); returns once ready or Failed with the reason."""
+        """Start provisioning ``model`` (``name`` or ``name:version``); returns at once (status ``Creating``)."""
         ...
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
@@ -255,3 +246,56 @@ class Backend(Protocol):
     def endpoint_curl(self, endpoint: str, payload: Any = None) -> str:
         """The curl command a user can copy (contains the primary key)."""
         ...
+
+
+#: Capability flag -> the protocol a backend implements to have it. Sweep and
+#: AutoML protocols join here when their job kinds are built.
+CAPABILITY_PROTOCOLS: dict[str, type] = {
+    "jobs": JobOps,
+    "data_assets": DataOps,
+    "models": ModelOps,
+    "endpoints": EndpointOps,
+}
+
+#: How the sentence of a 409 names each capability.
+CAPABILITY_WORDS = {
+    "jobs": "jobs",
+    "sweeps": "sweep jobs",
+    "automl": "AutoML jobs",
+    "data_assets": "data assets",
+    "models": "the model registry",
+    "endpoints": "online endpoints",
+}
+
+def has_capability(backend: object, capability: str) -> bool:
+    protocol = CAPABILITY_PROTOCOLS.get(capability)
+    return protocol is not None and isinstance(backend, protocol)
+
+
+def capabilities_of(backend: Target) -> Capabilities:
+    """The capabilities a target has: its protocols, plus what it declares in ``traits``."""
+    traits = backend.traits()
+    return Capabilities(
+        **{flag: has_capability(backend, flag) for flag in CAPABILITY_PROTOCOLS},
+        instance_types=traits.instance_types,
+        compute_targets=traits.compute_targets,
+        live_updates=traits.live_updates,
+        export_yaml=traits.export_yaml,
+        sort_keys=traits.sort_keys,
+    )
+
+
+def require(backend: Target, capability: str) -> Any:
+    """``backend`` if it implements ``capability``'s protocol; else a 409 whose sentence names what is missing.
+
+    Typed ``Any`` so the facade can annotate the protocol it hands out (mypy
+    cannot take a Protocol class as a ``type[T]`` argument).
+    """
+    if not has_capability(backend, capability):
+        what = CAPABILITY_WORDS.get(capability, capability)
+        raise NotSupportedError(
+            f"The {backend.label} target does not support {what} in this version of amlx-lab; "
+            "switch to a target that does (the sidebar's Target menu, --target, or %aml target).",
+            details={"target": backend.name, "capability": capability},
+        )
+    return backend

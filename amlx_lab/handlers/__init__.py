@@ -28,12 +28,13 @@ from .jobs import (
     JobHandler,
     JobsHandler,
     LogsHandler,
+    MetricHistoriesHandler,
     MetricHistoryHandler,
     OutputFileHandler,
     OutputsHandler,
     PreviewHandler,
 )
-from .models import (
+from .registry import (
     MODEL,
     VERSION,
     ModelCandidatesHandler,
@@ -58,6 +59,7 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}", JobHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
+        (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),
         (f"/jobs/{JOB}/metrics/(?P<key>[^/]+)", MetricHistoryHandler),
         (f"/jobs/{JOB}/outputs", OutputsHandler),
         (f"/jobs/{JOB}/outputs/(?P<path>.+)", OutputFileHandler),

@@ -17,6 +17,8 @@ from http.client import responses
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
@@ -24,9 +26,11 @@ from tornado.ioloop import IOLoop
 
 from .. import jsonio
 from ..errors import AmlxError, NotFoundError, ValidationError
+from ..validation import Checked
 from ..workspace import Workspace
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Checked)
 
 AUTH_RESOURCE = "amlx"
 
@@ -72,19 +76,47 @@ class AmlxHandler(APIHandler):
 
     # -- input -------------------------------------------------------------------
 
-    def json_object(self) -> dict[str, Any]:
-        """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    def json_body(self) -> Any:
+        """The request body as decoded JSON (``None`` when empty), or a 400 saying what is wrong with it.
+
+        orjson refuses nesting deeper than 1024 levels and integers beyond 64 bits,
+        which would otherwise exhaust the stack or the int-to-text limit.
+        """
         raw = self.request.body or b""
         if not raw.strip():
-            return {}
+            return None
         try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-            raise ValidationError(f"The request body is not valid JSON{where}.", field="body") from None
+            return jsonio.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ValidationError(f"The request body is not valid JSON: {_json_problem(exc)}.", field="body") from None
+
+    def json_object(self) -> dict[str, Any]:
+        """The request body as a JSON object (an empty body is ``{}``)."""
+        data = self.json_body()
+        if data is None:
+            return {}
         if not isinstance(data, dict):
             raise ValidationError("The request body must be a JSON object.", field="body")
         return data
+
+    def body(self, model: type[C]) -> C:
+        """The JSON body validated by an input model (a 400 names the first bad field)."""
+        return model.parse(self.json_object())
+
+    def query(self, model: type[C], *, repeated: tuple[str, ...] = (), renamed: dict[str, str] | None = None) -> C:
+        """The query string validated by an input model; ``target`` is read apart (``query_target``).
+
+        ``repeated`` parameters may appear several times and arrive as lists;
+        bare numeric keys are the cache-busting stamps JupyterLab adds to GETs.
+        """
+        values: dict[str, Any] = {}
+        for key in self.request.query_arguments:
+            if key == "target" or key.isdigit():
+                continue
+            items = self.get_query_arguments(key)
+            name = (renamed or {}).get(key, key)
+            values[name] = [i for i in items if i] if key in repeated else (items[-1] if items[-1] != "" else None)
+        return model.parse({k: v for k, v in values.items() if v is not None})
 
     def query_target(self) -> str | None:
         """The optional ``?target=local|azure`` the sidebar sends from its settings."""
@@ -113,6 +145,13 @@ class AmlxHandler(APIHandler):
         """Run a facade call in a worker thread: SDK and disk calls must not block the event loop."""
         return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """A client's mistake (a typed 4xx) is one line in the server log; only real failures get a traceback."""
+        if isinstance(value, AmlxError) and value.status < 500:
+            self.log.info("amlx_lab: %s %s -> %d %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        super().log_exception(typ, value, tb)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AmlxError):
@@ -140,17 +179,32 @@ class UnknownRouteHandler(AmlxHandler):
         raise NotFoundError(f"There is no amlx API route /amlx/api/{path}.", details={"path": path})
 
     @web.authenticated
+    @authorized
     def get(self, path: str) -> None:
         self._not_found(path)
 
     @web.authenticated
+    @authorized
     def post(self, path: str) -> None:
         self._not_found(path)
 
     @web.authenticated
+    @authorized
     def put(self, path: str) -> None:
         self._not_found(path)
 
     @web.authenticated
+    @authorized
     def delete(self, path: str) -> None:
         self._not_found(path)
+
+
+def _json_problem(exc: orjson.JSONDecodeError) -> str:
+    """orjson's reason in words, with where it happened when that helps."""
+    reason = str(getattr(exc, "msg", exc))
+    if "depth" in reason or "recursion" in reason:
+        return "it is nested more than 1024 levels deep"
+    if "infinity" in reason:
+        return "a number is too large"
+    where = f" (line {exc.lineno}, column {exc.colno})" if getattr(exc, "lineno", None) else ""
+    return f"{reason}{where}"

@@ -1,45 +1,69 @@
-"""Checking JSON request bodies field by field, with 400s that name the field."""
+"""The JSON bodies of the REST routes, as input models (the submit body is ``SubmitRequest``).
+
+They check shapes (types, required and unknown fields); the values are checked
+by the facade and the backends, which the CLI and the magics reach directly.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-from ..errors import ValidationError
+from pydantic import Field
 
+from ..validation import Checked
 
-def check_fields(body: dict[str, Any], *, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> None:
-    """Unknown fields and missing required ones are 400s naming them."""
-    known = set(required) | set(optional)
-    for key in body:
-        if key not in known:
-            raise ValidationError(f"Unknown field {key!r}; expected some of: {', '.join(sorted(known))}.", field=key)
-    for key in required:
-        if body.get(key) is None:
-            raise ValidationError(f"{key} is required.", field=key)
+class RegisterData(Checked):
+    """Register a file or folder under the notebook folder as a data asset."""
 
+    what: ClassVar[str] = "The data asset"
 
-def text(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{name} must be non-empty text.", field=name)
-    return value
+    name: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    description: str | None = None
+    version: str | int | None = None
 
 
-def whole_number(body: dict[str, Any], name: str) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{name} must be a whole number.", field=name)
-    return value
+class RegisterModel(Checked):
+    """Register a finished job's model (a file or folder of its outputs, or ``mlflow:model``)."""
+
+    what: ClassVar[str] = "The model"
+
+    name: str = Field(min_length=1)
+    job: str = Field(min_length=1)
+    path: str | None = None
+    description: str | None = None
+    tags: dict[str, str] | None = None
 
 
-def mapping(body: dict[str, Any], name: str) -> dict[str, Any] | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValidationError(f"{name} must be an object.", field=name)
-    return value
+class CreateEndpoint(Checked):
+    what: ClassVar[str] = "The endpoint"
+
+    name: str = Field(min_length=1)
+    auth_mode: Literal["key"] = "key"
+    description: str | None = None
+
+
+class CreateDeployment(Checked):
+    """Deploy a registered model (``name`` or ``name:version``) behind an endpoint."""
+
+    what: ClassVar[str] = "The deployment"
+
+    name: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    traffic: int | None = Field(default=None, ge=0, le=100)
+    score_script: str | None = None
+
+
+class RegenerateKey(Checked):
+    what: ClassVar[str] = "The key request"
+
+    regenerate: Literal["primary", "secondary"]
+
+
+class Invoke(Checked):
+    """A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment."""
+
+    what: ClassVar[str] = "The invocation"
+
+    payload: Any
+    deployment: str | None = None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import ValidationError
 from .base import AmlxHandler
+from .bodies import RegisterData
 
 ASSET = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 
@@ -15,25 +15,17 @@ class DataHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        assets = await self.call(self.workspace.list_data, target=self.query_target())
+        target = self.query_target()
+        assets = await self.call(lambda: self.workspace.data(target).list_data())
         self.write_json({"assets": assets})
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object()
-        for field in ("name", "path"):
-            if not isinstance(body.get(field), str) or not body[field]:
-                raise ValidationError(f"{field} is required and must be text.", field=field)
-        description = body.get("description")
-        if description is not None and not isinstance(description, str):
-            raise ValidationError("description must be text.", field="description")
-        version = body.get("version")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, (str, int))):
-            raise ValidationError("version must be text or a whole number.", field="version")
+        body = self.body(RegisterData)
         asset = await self.call(
-            self.workspace.register_data, body["name"], body["path"], base_dir=self.root_dir, confine=True,
-            description=description, version=version, target=self.query_target(),
+            self.workspace.register_data, body.name, body.path, base_dir=self.root_dir, confine=True,
+            description=body.description, version=body.version, target=self.query_target(),
         )
         self.write_json(asset, status=201)
 
@@ -42,5 +34,6 @@ class DataAssetHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        versions = await self.call(self.workspace.list_data, name, target=self.query_target())
+        target = self.query_target()
+        versions = await self.call(lambda: self.workspace.data(target).list_data(name))
         self.write_json({"name": name, "versions": versions})

@@ -11,7 +11,7 @@ from tornado import web
 
 from ..errors import ValidationError
 from .base import AmlxHandler
-from .bodies import check_fields, text, whole_number
+from .bodies import CreateDeployment, CreateEndpoint, Invoke, RegenerateKey
 
 ENDPOINT = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 DEPLOYMENT = r"(?P<deployment>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
@@ -21,20 +21,19 @@ class EndpointsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        endpoints = await self.call(self.workspace.list_endpoints, target=self.query_target())
+        target = self.query_target()
+        endpoints = await self.call(lambda: self.workspace.endpoints(target).list_endpoints())
         self.write_json({"endpoints": endpoints})
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object()
-        check_fields(body, required=("name",), optional=("auth_mode", "description"))
+        body = self.body(CreateEndpoint)
+        target = self.query_target()
         endpoint = await self.call(
-            self.workspace.create_endpoint,
-            text(body, "name", required=True),
-            auth_mode=text(body, "auth_mode") or "key",
-            description=body.get("description"),
-            target=self.query_target(),
+            lambda: self.workspace.endpoints(target).create_endpoint(
+                body.name, auth_mode=body.auth_mode, description=body.description
+            )
         )
         self.set_header("Location", self.api_url("endpoints", endpoint.name))
         self.write_json(endpoint, status=201)
@@ -44,12 +43,14 @@ class EndpointHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.write_json(await self.call(self.workspace.get_endpoint, name, target=self.query_target()))
+        target = self.query_target()
+        self.write_json(await self.call(lambda: self.workspace.endpoints(target).get_endpoint(name)))
 
     @web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
-        await self.call(self.workspace.delete_endpoint, name, target=self.query_target())
+        target = self.query_target()
+        await self.call(lambda: self.workspace.endpoints(target).delete_endpoint(name))
         self.write_json({"deleted": name})
 
 
@@ -57,40 +58,41 @@ class KeysHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        keys = await self.call(self.workspace.endpoint_keys, name, target=self.query_target())
+        target = self.query_target()
+        keys = await self.call(lambda: self.workspace.endpoints(target).endpoint_keys(name))
         self.set_header("Cache-Control", "no-store")
         self.write_json(keys)
 
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        body = self.json_object()
-        check_fields(body, required=("regenerate",))
-        which = text(body, "regenerate", required=True)
-        keys = await self.call(self.workspace.regenerate_key, name, which, target=self.query_target())
+        body = self.body(RegenerateKey)
+        target = self.query_target()
+        keys = await self.call(lambda: self.workspace.endpoints(target).regenerate_key(name, body.regenerate))
         self.set_header("Cache-Control", "no-store")
         self.write_json(keys)
 
 
 class DeploymentsHandler(AmlxHandler):
+    """Provisioning is a long-running operation: 202 at once, then follow the deployment until it settles."""
+
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        body = self.json_object()
-        check_fields(body, required=("name", "model"), optional=("traffic", "score_script"))
+        body = self.body(CreateDeployment)
         deployment = await self.call(
             self.workspace.create_deployment,
             name,
-            text(body, "name", required=True),
-            model=text(body, "model", required=True),
-            traffic=whole_number(body, "traffic"),
-            score_script=text(body, "score_script"),
+            body.name,
+            model=body.model,
+            traffic=body.traffic,
+            score_script=body.score_script,
             base_dir=self.root_dir,
             confine=True,
             target=self.query_target(),
         )
         self.set_header("Location", self.api_url("endpoints", name, "deployments", deployment.name))
-        self.write_json(deployment, status=201)
+        self.write_json(deployment, status=202)
 
 
 class DeploymentHandler(AmlxHandler):
@@ -102,7 +104,8 @@ class DeploymentHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def delete(self, name: str, deployment: str) -> None:
-        await self.call(self.workspace.delete_deployment, name, deployment, target=self.query_target())
+        target = self.query_target()
+        await self.call(lambda: self.workspace.endpoints(target).delete_deployment(name, deployment))
         self.write_json({"deleted": deployment})
 
 
@@ -113,7 +116,8 @@ class TrafficHandler(AmlxHandler):
         body = self.json_object()
         if not body:
             raise ValidationError('Send the split as {"blue": 90, "green": 10}.', field="traffic")
-        self.write_json(await self.call(self.workspace.set_traffic, name, body, target=self.query_target()))
+        target = self.query_target()
+        self.write_json(await self.call(lambda: self.workspace.endpoints(target).set_traffic(name, body)))
 
 
 class InvokeHandler(AmlxHandler):
@@ -122,10 +126,10 @@ class InvokeHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        body = self.json_object()
-        check_fields(body, required=("payload",), optional=("deployment",))
+        body = self.body(Invoke)
+        target = self.query_target()
         result = await self.call(
-            self.workspace.invoke, name, body["payload"], deployment=text(body, "deployment"), target=self.query_target()
+            lambda: self.workspace.endpoints(target).invoke(name, body.payload, deployment=body.deployment)
         )
         self.write_json(result)
 
@@ -134,6 +138,7 @@ class CurlHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        command = await self.call(self.workspace.endpoint_curl, name, target=self.query_target())
+        target = self.query_target()
+        command = await self.call(lambda: self.workspace.endpoints(target).endpoint_curl(name))
         self.set_header("Cache-Control", "no-store")
         self.write_json({"command": command})

@@ -7,10 +7,11 @@ from pathlib import Path
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..specs import JobQuery
 from ..submission import SubmitRequest
 from .base import AmlxHandler
-from .longpoll import MAX_WAIT_S, wait_for
-from .params import bool_arg, float_arg, int_arg, str_arg
+from .longpoll import wait_for
+from .params import EventsQuery, LogsQuery, MetricsQuery
 
 JOB = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 
@@ -19,24 +20,13 @@ class JobsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        statuses = self.get_query_arguments("status")
-        page = await self.call(
-            self.workspace.list_jobs,
-            experiment=str_arg(self, "experiment"),
-            status=[s for s in statuses if s] or None,
-            text=str_arg(self, "q"),
-            order_by=str_arg(self, "order_by") or "created_at",
-            descending=bool_arg(self, "descending", True),
-            limit=int_arg(self, "limit", 50, low=1, high=1000),
-            cursor=str_arg(self, "cursor"),
-            target=self.query_target(),
-        )
-        self.write_json(page)
+        query = self.query(JobQuery, repeated=("status",), renamed={"q": "text"})
+        self.write_json(await self.call(self.workspace.list_jobs, query, target=self.query_target()))
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        request = SubmitRequest.from_json(self.json_object())
+        request = self.body(SubmitRequest)
         job = await self.call(self.workspace.submit, request, base_dir=self.root_dir, confine=True, target=self.query_target())
         self.set_header("Location", self.api_url("jobs", job.name))
         self.write_json(job, status=201)
@@ -46,7 +36,7 @@ class PreviewHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        request = SubmitRequest.from_json(self.json_object())
+        request = self.body(SubmitRequest)
         package = await self.call(self.workspace.preview, request, base_dir=self.root_dir, confine=True)
         self.write_json(package)
 
@@ -55,33 +45,46 @@ class JobHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.write_json(await self.call(self.workspace.get_job, name, target=self.query_target()))
+        target = self.query_target()
+        self.write_json(await self.call(lambda: self.workspace.jobs(target).get_job(name)))
 
 
 class CancelHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        self.write_json(await self.call(self.workspace.cancel, name, target=self.query_target()))
+        target = self.query_target()
+        self.write_json(await self.call(lambda: self.workspace.jobs(target).cancel(name)))
 
 
 class LogsHandler(AmlxHandler):
-    """``?offset=N&wait=S``: new text after byte ``offset``, held up to ``S`` seconds until there is some."""
+    """``?offset=O&wait=S``: new text after ``offset``, held up to ``S`` seconds until there is some."""
 
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        offset = int_arg(self, "offset", 0, low=-(2**40), high=2**40)
-        limit = int_arg(self, "limit", 65536, low=1, high=4 * 2**20)
-        wait_s = float_arg(self, "wait", 0.0, low=0.0, high=MAX_WAIT_S)
+        query = self.query(LogsQuery)
         target = self.query_target()
         chunk = await wait_for(
-            lambda: self.call(self.workspace.logs, name, offset, limit, target=target),
+            lambda: self.call(lambda: self.workspace.jobs(target).logs(name, query.offset, query.limit)),
             lambda c: bool(c.text) or c.complete,
-            wait_s,
+            query.wait,
             self.connection_closed,
         )
         self.write_json(chunk)
+
+
+class MetricHistoriesHandler(AmlxHandler):
+    """``?key=a&key=b``: several metrics' histories in one answer (none: every metric the job logged)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        query = self.query(MetricsQuery, repeated=("key",))
+        target = self.query_target()
+        keys = query.key or None
+        histories = await self.call(lambda: self.workspace.jobs(target).metric_histories(name, keys))
+        self.write_json({"job": name, "metrics": histories})
 
 
 class MetricHistoryHandler(AmlxHandler):
@@ -96,7 +99,8 @@ class OutputsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        files = await self.call(self.workspace.list_outputs, name, target=self.query_target())
+        target = self.query_target()
+        files = await self.call(lambda: self.workspace.jobs(target).list_outputs(name))
         self.write_json({"job": name, "files": files})
 
 
@@ -106,7 +110,8 @@ class OutputFileHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str, path: str) -> None:
-        local: Path = await self.call(self.workspace.output_path, name, path, target=self.query_target())
+        target = self.query_target()
+        local: Path = await self.call(lambda: self.workspace.jobs(target).output_file(name, path))
         await self.send_file(local, local.name)
 
 
@@ -114,7 +119,8 @@ class CodeHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.write_json(await self.call(self.workspace.code_package, name, target=self.query_target()))
+        target = self.query_target()
+        self.write_json(await self.call(lambda: self.workspace.jobs(target).code_package(name)))
 
 
 class CodeFileHandler(AmlxHandler):
@@ -123,7 +129,8 @@ class CodeFileHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str, path: str) -> None:
-        local: Path = await self.call(self.workspace.code_path, name, path, target=self.query_target())
+        target = self.query_target()
+        local: Path = await self.call(lambda: self.workspace.jobs(target).code_file(name, path))
         await self.send_file(local, local.name)
 
 
@@ -131,23 +138,26 @@ class ExperimentsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        experiments = await self.call(self.workspace.list_experiments, target=self.query_target())
+        target = self.query_target()
+        experiments = await self.call(lambda: self.workspace.jobs(target).list_experiments())
         self.write_json({"experiments": experiments})
 
 
 class EventsHandler(AmlxHandler):
-    """``?since=R&wait=S``: jobs changed after revision ``R``, held up to ``S`` seconds until one changes."""
+    """``?cursor=C&wait=S``: jobs changed after ``C``, held up to ``S`` seconds until one changes.
+
+    Without a cursor the answer comes at once with the present cursor and no jobs.
+    """
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        since = int_arg(self, "since", 0, low=0, high=2**62)
-        wait_s = float_arg(self, "wait", 0.0, low=0.0, high=MAX_WAIT_S)
+        query = self.query(EventsQuery)
         target = self.query_target()
         changes = await wait_for(
-            lambda: self.call(self.workspace.changes_since, since, target=target),
-            lambda c: bool(c.jobs),
-            wait_s,
+            lambda: self.call(lambda: self.workspace.jobs(target).changes(query.cursor)),
+            lambda c: bool(c.jobs) or query.cursor is None,
+            query.wait,
             self.connection_closed,
         )
         self.write_json(changes)

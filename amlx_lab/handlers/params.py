@@ -1,49 +1,32 @@
-"""Query-string parsing shared by the handlers, with 400s that name the parameter."""
+"""The query strings of the REST routes, as input models (the job listing's is ``JobQuery``)."""
 
 from __future__ import annotations
 
-from tornado.web import RequestHandler
+from pydantic import Field
 
-from ..errors import ValidationError
+from ..validation import QueryModel
+from .longpoll import MAX_WAIT_S
 
-
-def int_arg(handler: RequestHandler, name: str, default: int, *, low: int, high: int) -> int:
-    raw = handler.get_query_argument(name, None)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError(f"{name} must be a whole number, got {raw!r}.", field=name) from None
-    if not low <= value <= high:
-        raise ValidationError(f"{name} must be between {low} and {high}.", field=name)
-    return value
+#: The most log text one request returns.
+MAX_LOG_LIMIT = 1024 * 1024
 
 
-def float_arg(handler: RequestHandler, name: str, default: float, *, low: float, high: float) -> float:
-    raw = handler.get_query_argument(name, None)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError(f"{name} must be a number, got {raw!r}.", field=name) from None
-    if not low <= value <= high:
-        raise ValidationError(f"{name} must be between {low} and {high}.", field=name)
-    return value
+class LogsQuery(QueryModel):
+    """``offset`` is the ``next_offset`` of the previous chunk (opaque); ``wait`` holds the request until new text."""
+
+    offset: str | None = None
+    limit: int = Field(default=65536, ge=1, le=MAX_LOG_LIMIT)
+    wait: float = Field(default=0.0, ge=0.0, le=MAX_WAIT_S)
 
 
-def bool_arg(handler: RequestHandler, name: str, default: bool) -> bool:
-    raw = handler.get_query_argument(name, None)
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in ("1", "true", "yes"):
-        return True
-    if raw.lower() in ("0", "false", "no"):
-        return False
-    raise ValidationError(f"{name} must be true or false, got {raw!r}.", field=name)
+class EventsQuery(QueryModel):
+    """``cursor`` from the previous answer (omit it to get the present one); ``wait`` holds until a job changes."""
+
+    cursor: str | None = None
+    wait: float = Field(default=0.0, ge=0.0, le=MAX_WAIT_S)
 
 
-def str_arg(handler: RequestHandler, name: str) -> str | None:
-    raw = handler.get_query_argument(name, None)
-    return raw if raw else None
+class MetricsQuery(QueryModel):
+    """Metric keys whose histories to return (repeat ``key``); none: every metric the job logged."""
+
+    key: list[str] = Field(default_factory=list, max_length=200)

@@ -40,7 +40,6 @@ from .display import JobView, Rich, register_formatters
 from .frames import jobs_frame
 from .live import LIVE_FIRST_INTERVAL_S, LIVE_MAX_INTERVAL_S, LiveStatus
 from .magic import Aml
-from .models import NotAvailableError
 from .origin import CellOrigin, history_origin, kernel_notebook, notebook_origin
 from .payloads import parse_model, payload_from_text, payload_from_value
 from .subcommands import SUBCOMMANDS, Handler
@@ -54,7 +53,6 @@ __all__ = [
     "Handler",
     "JobView",
     "LiveStatus",
-    "NotAvailableError",
     "Rich",
     "history_origin",
     "jobs_frame",

@@ -22,7 +22,7 @@ class HelpShown(Exception):
 class _HelpFormatter(MagicHelpFormatter):
     """IPython's magic help layout, with a plain ``usage: %aml ...`` line instead of an RST block."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def,override]
+    def add_usage(self, usage, actions, groups, prefix=None):
         argparse.RawDescriptionHelpFormatter.add_usage(self, usage, actions, groups, "usage: %")
 
 

@@ -35,5 +35,5 @@ def cmd_data_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> D
 @argument("-o", "--out", metavar="VAR", help="store the assets in this variable instead of showing them")
 def cmd_data_list(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
-    assets = aml.workspace.list_data(args.name)
+    assets = aml.workspace.data().list_data(args.name)
     return aml.result(out, assets, Rich(render.data_text(assets), render.data_html(assets), assets))

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 @argument("--to", metavar="DIR", help="where to write (default: outputs/<job name>)")
 def cmd_download(aml: Aml, args: argparse.Namespace, cell: str | None) -> Rich:
     ws = aml.workspace
-    files = select_outputs(ws.list_outputs(args.name), args.path, args.name)
+    files = select_outputs(ws.jobs().list_outputs(args.name), args.path, args.name)
     dest = download_folder(args.to, args.name)
     written: list[tuple[str, int]] = []
     for entry in files:
@@ -44,7 +44,7 @@ def cmd_download(aml: Aml, args: argparse.Namespace, cell: str | None) -> Rich:
         if dest.resolve() not in target.parents:
             raise ValidationError(f"output {entry.path!r} would land outside {dest}.", field="--path")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ws.output_path(args.name, entry.path), target)
+        shutil.copyfile(ws.jobs().output_file(args.name, entry.path), target)
         written.append((entry.path, target.stat().st_size))
     shown = str(dest)
     return Rich(render.download_text(shown, written), render.download_html(shown, written), dest)

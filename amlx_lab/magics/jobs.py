@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..errors import NotFoundError, ValidationError
+from ..errors import ValidationError
 from ..records import Job
 from ..workspace import Workspace
 from .arguments import parser_options, variable_name
@@ -30,7 +30,7 @@ def follow_log(ws: Workspace, name: str) -> Job:
         return ws.follow_logs(name, _write_out)
     except KeyboardInterrupt:
         print(f"\nStopped following {name}; the job keeps running (%aml cancel {name} stops it).", file=sys.stderr)
-        return ws.get_job(name)
+        return ws.jobs().get_job(name)
 
 
 def _write_out(text: str) -> None:
@@ -67,7 +67,7 @@ def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 @argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
 def cmd_show(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
-    return aml.result(out, aml.workspace.get_job(args.name))
+    return aml.result(out, aml.workspace.jobs().get_job(args.name))
 
 
 @magic_arguments("aml logs")
@@ -79,11 +79,12 @@ def cmd_logs(aml: Aml, args: argparse.Namespace, cell: str | None) -> None:
     if args.follow:
         follow_log(ws, args.name)
         return None
-    offset = 0
+    jobs = ws.jobs()
+    offset: str | None = None
     while True:  # the backend hands out the log in bounded chunks
-        chunk = ws.logs(args.name, offset)
+        chunk = jobs.logs(args.name, offset)
         sys.stdout.write(chunk.text)
-        if chunk.next_offset == offset or chunk.next_offset >= chunk.size:
+        if not chunk.text or chunk.next_offset == offset:
             break
         offset = chunk.next_offset
     sys.stdout.flush()
@@ -94,7 +95,7 @@ def cmd_logs(aml: Aml, args: argparse.Namespace, cell: str | None) -> None:
 @parser_options("Cancel a queued or running job.")
 @argument("name", metavar="NAME", help="the job's name")
 def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
-    return aml.workspace.cancel(args.name)
+    return aml.workspace.jobs().cancel(args.name)
 
 
 @magic_arguments("aml best")
@@ -111,15 +112,6 @@ def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     if args.min == args.max:
         raise ValidationError("say which value is best: --min or --max.", field="--min")
-    if not args.metric.strip():
-        raise ValidationError("--metric must name a metric, e.g. --metric rmse.", field="--metric")
     experiment = args.experiment or aml.experiment
-    page = aml.workspace.list_jobs(
-        experiment=experiment, status="Completed", order_by=f"metrics.{args.metric}",
-        descending=args.max, limit=1,
-    )
-    best = page.items[0] if page.items else None
-    if best is None or best.metrics.get(args.metric) is None:
-        where = f"experiment {experiment!r}" if experiment else "any experiment"
-        raise NotFoundError(f"no completed job in {where} logged the metric {args.metric!r}.")
+    best = aml.workspace.best_job(args.metric, goal="max" if args.max else "min", experiment=experiment)
     return aml.result(out, best)

@@ -99,8 +99,8 @@ class LiveStatus:
     def _refresh(self, item: _Watched) -> bool:
         """Update one display if its job changed; ``True`` when there is nothing more to watch."""
         try:
-            job = item.workspace.get_job(item.job.name, target=item.target)
-            if job.revision != item.job.revision or job.status != item.job.status:
+            job = item.workspace.jobs(item.target).get_job(item.job.name)
+            if job.updated_at != item.job.updated_at or job.status != item.job.status:
                 item.job = job
                 item.handle.update(JobView(job, live_note(job)))
             return job.status.terminal

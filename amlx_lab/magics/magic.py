@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Enum, Unicode
 from traitlets.config import Configurable
@@ -26,7 +27,7 @@ from .subcommands import CELL_VERBS, find_subcommand, help_text, parse
 
 
 @magics_class
-class Aml(Magics, Configurable):  # type: ignore[misc]
+class Aml(Magics, Configurable):
     """Azure ML (or local) jobs from notebook cells: ``%aml SUBCOMMAND [options]``.
 
     ``%%aml submit`` runs the cell it heads as a tracked job; the other
@@ -62,11 +63,17 @@ class Aml(Magics, Configurable):  # type: ignore[misc]
             found = self._workspaces[config] = Workspace(config)
         return found
 
+    @property
+    def ipython(self) -> InteractiveShell:
+        """The shell this magic is registered in (set by ``%load_ext amlx_lab``)."""
+        assert self.shell is not None, "the %aml magic is used outside an IPython shell"
+        return self.shell
+
     def store(self, name: str | None, value: Any) -> bool:
         """Put ``value`` in the user's namespace as ``name`` (``-o``); ``True`` if it was stored."""
         if name is None:
             return False
-        self.shell.user_ns[name] = value
+        self.ipython.user_ns[name] = value
         return True
 
     def result(self, name: str | None, value: Any, shown: Any = None) -> Any:
@@ -79,7 +86,7 @@ class Aml(Magics, Configurable):  # type: ignore[misc]
         try:
             words = split_line(line)
             if not words or words[0] in ("-h", "--help", "help"):
-                print(self.aml.__doc__)
+                print(Aml.aml.__doc__)
                 return None
             verb, handler, rest = find_subcommand(words)
             if cell is not None and cell.strip() and verb not in CELL_VERBS:

@@ -17,7 +17,7 @@ from .arguments import HelpShown
 from .data import cmd_data_list, cmd_data_register
 from .downloads import cmd_download
 from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
-from .models import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
+from .deploy import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
 from .submit import cmd_submit
 from .target import cmd_target, cmd_workspace
 

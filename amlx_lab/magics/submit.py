@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 @argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
 @argument("--all-above", action="store_true", help="run every earlier cell instead of the minimal slice")
 @argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
-@argument("--python", dest="environment", metavar="PYTHON", help="interpreter to run with (default: this kernel's)")
+@argument("--python", metavar="PYTHON", help="interpreter whose packages are pinned and that runs local jobs (default: this kernel's)")
+@argument("--environment", metavar="ENV", help="an Azure ML environment to run in (default: built from the pinned requirements)")
 @argument("--notebook", nargs="?", const="", metavar="PATH", help="take the earlier cells from the saved notebook (this kernel's, or PATH)")
 @argument("--preview", action="store_true", help="show the generated main.py and warnings; submit nothing")
 @argument("--wait", action="store_true", help="stream the log until the job ends and return the finished job")
@@ -80,9 +81,11 @@ def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
 def _origin(aml: Aml, notebook: str | None, cell: str) -> CellOrigin:
     """``--notebook`` absent: the history; bare: this kernel's notebook; with a path: that file."""
-    known = kernel_notebook(aml.shell.user_ns)
+    known = kernel_notebook(aml.ipython.user_ns)
     if notebook is None:
-        raw = list(aml.shell.history_manager.input_hist_raw)
+        history = aml.ipython.history_manager
+        assert history is not None, "IPython keeps a history in every shell"
+        raw = list(history.input_hist_raw)
         return history_origin(raw, cell, Path.cwd(), known)
     if notebook == "":
         if known is None:
@@ -121,6 +124,7 @@ def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> S
         "tags": tags,
         "include_all_above": args.all_above,
         "autolog": not args.no_autolog,
+        "python": args.python,
         "environment": args.environment,
     })
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 from ..errors import AmlxError, NotFoundError, PayloadTooLargeError
 from .errors import (

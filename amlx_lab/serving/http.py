@@ -26,14 +26,15 @@ import logging
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any, Awaitable, Protocol, Union
+from typing import Any, Protocol
+from collections.abc import Awaitable
 
 from .jsonout import encode
 
 log = logging.getLogger("amlx.serving")
 
 Headers = list[tuple[str, str]]
-Response = tuple[int, bytes, Union[Headers, None]]
+Response = tuple[int, bytes, Headers | None]
 
 REASONS = {
     100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
@@ -117,7 +118,7 @@ class HttpConnection(asyncio.Protocol):
         "chunks",
     )
 
-    def __init__(self, server: "HttpServer", endpoint: bool = True) -> None:
+    def __init__(self, server: HttpServer, endpoint: bool = True) -> None:
         self.server = server
         self.endpoint = endpoint
         self.transport: Any = None
@@ -377,7 +378,7 @@ class HttpConnection(asyncio.Protocol):
         task = asyncio.ensure_future(result)  # type: ignore[arg-type]
         task.add_done_callback(lambda t, r=req: self._finish_async(r, t))
 
-    def _finish_async(self, req: Request, task: "asyncio.Future[Response]") -> None:
+    def _finish_async(self, req: Request, task: asyncio.Future[Response]) -> None:
         if self.state == _CLOSED:
             return
         try:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from .errors import ModelLoadError
 from .schema import SCHEMA_FILE, InputSchema, from_estimator, from_mlflow_signature, read_schema_file

@@ -28,7 +28,8 @@ from __future__ import annotations
 import json
 import logging
 import operator
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

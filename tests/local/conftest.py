@@ -19,6 +19,8 @@ import pytest
 
 from amlx_lab.backends.local import LocalBackend
 from amlx_lab.backends.local.procs import is_alive, is_locked, kill_group
+from amlx_lab.records import JobPage
+from amlx_lab.specs import JobQuery
 
 T = TypeVar("T")
 
@@ -33,6 +35,11 @@ def wait_until(condition: Callable[[], T], timeout: float = 60.0, what: str = "c
         if time.monotonic() >= deadline:
             pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(every)
+
+
+def list_jobs(backend: LocalBackend, **query: object) -> JobPage:
+    """``backend.list_jobs`` with the query's fields as keywords."""
+    return backend.list_jobs(JobQuery(**query))
 
 
 def write_code(folder: Path, main: str, **extra: str) -> Path:
@@ -78,7 +85,7 @@ def _leftovers(backend: LocalBackend) -> list[tuple[str, int | None, int | None,
 
 def stop_everything(backend: LocalBackend, timeout: float = 30.0) -> None:
     """Cancel active jobs and wait until every supervisor and job process is gone (kill if must)."""
-    for job in backend.list_jobs(status=["Queued", "Preparing", "Running", "Finalizing"], limit=500).items:
+    for job in list_jobs(backend, status=["Queued", "Preparing", "Running", "Finalizing"], limit=500).items:
         try:
             backend.cancel(job.name)
         except Exception:
@@ -95,7 +102,7 @@ def stop_everything(backend: LocalBackend, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while alive() and time.monotonic() < deadline:
         time.sleep(0.1)
-    for name, spid, sstart, cpid, cstart in rows:  # last resort; the test already failed if needed
+    for _name, spid, sstart, cpid, cstart in rows:  # last resort; the test already failed if needed
         if is_alive(spid, sstart):
             os.kill(spid, signal.SIGKILL)
         if is_alive(cpid, cstart):

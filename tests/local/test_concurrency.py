@@ -7,14 +7,14 @@ import subprocess
 import sys
 import textwrap
 import threading
-from pathlib import Path
 
 import pytest
 
 from amlx_lab.backends.local import LocalBackend
-from amlx_lab.records import JobSpec, JobStatus
+from amlx_lab.records import JobStatus
+from amlx_lab.specs import CommandJobSpec
 
-from .conftest import wait_until, write_code
+from .conftest import wait_until, write_code, list_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -33,11 +33,11 @@ SUBMITTER = """
     import sys
     from pathlib import Path
     from amlx_lab.backends.local import LocalBackend
-    from amlx_lab.records import JobSpec
+    from amlx_lab.specs import CommandJobSpec
     root, code, prefix, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     backend = LocalBackend(Path(root), compute_slots=2)
     for i in range(count):
-        job = backend.submit(JobSpec(code_dir=code, experiment="crowd", command=("python", "main.py", f"{prefix}-{i}")))
+        job = backend.submit(CommandJobSpec(code_dir=code, experiment="crowd", command=("python", "main.py", f"{prefix}-{i}")))
         print(job.name, flush=True)
 """
 
@@ -62,7 +62,7 @@ def test_fifty_concurrent_submissions_from_threads_and_processes(make_backend, t
         own = LocalBackend(backend.root, compute_slots=2)  # its own connection, like another front end
         try:
             for i in range(count):
-                job = own.submit(JobSpec(code_dir=code, experiment="crowd", command=("python", "main.py", f"{prefix}-{i}")))
+                job = own.submit(CommandJobSpec(code_dir=code, experiment="crowd", command=("python", "main.py", f"{prefix}-{i}")))
                 with lock:
                     names.append(job.name)
         except BaseException as exc:  # surfaced below
@@ -90,18 +90,18 @@ def test_fifty_concurrent_submissions_from_threads_and_processes(make_backend, t
     assert not errors, errors
 
     assert len(names) == 50 and len(set(names)) == 50
-    page = backend.list_jobs(experiment="crowd", limit=500)
+    page = list_jobs(backend, experiment="crowd", limit=500)
     assert page.total == 50 and {j.name for j in page.items} == set(names)
 
     wait_until(
-        lambda: all(j.status.terminal for j in backend.list_jobs(limit=500).items), 240, "all 50 jobs to finish", every=0.5
+        lambda: all(j.status.terminal for j in list_jobs(backend, limit=500).items), 240, "all 50 jobs to finish", every=0.5
     )
-    jobs = backend.list_jobs(limit=500).items
+    jobs = list_jobs(backend, limit=500).items
     assert {j.status for j in jobs} == {JobStatus.COMPLETED}
 
     tags, intervals = set(), []
     for job in jobs:
-        record = json.loads((Path(job.outputs_path) / "times.json").read_text())
+        record = json.loads(backend.output_file(job.name, "times.json").read_text())
         tags.add(record["tag"])
         intervals.append((record["start"], record["end"]))
         assert f"job {record['tag']}" in backend.logs(job.name).text
@@ -116,7 +116,7 @@ def test_fifty_concurrent_submissions_from_threads_and_processes(make_backend, t
 def test_with_one_slot_jobs_start_in_submission_order(make_backend, tmp_path):
     backend = make_backend(slots=1)
     code = write_code(tmp_path / "pkg", "print('hi')\n")
-    names = [backend.submit(JobSpec(code_dir=code, experiment="fifo")).name for _ in range(5)]
+    names = [backend.submit(CommandJobSpec(code_dir=code, experiment="fifo")).name for _ in range(5)]
     for name in names:
         assert backend.wait(name, timeout=120).status is JobStatus.COMPLETED
     starts = [backend.get_job(name).started_at for name in names]

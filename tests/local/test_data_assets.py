@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from amlx_lab.errors import ConflictError, NotFoundError, ValidationError
-from amlx_lab.records import JobSpec, JobStatus
+from amlx_lab.records import JobStatus
+from amlx_lab.specs import CommandJobSpec
 
 from .conftest import write_code
 
@@ -25,14 +26,15 @@ def test_versions_increment_and_latest_resolves_to_the_newest(backend, tmp_path)
     v2 = backend.register_data("titanic-dataset", source)
     assert (v1.version, v2.version) == ("1", "2")
     assert v1.type == "uri_file" and v1.description == "first cut" and v1.ref == "azureml:titanic-dataset:1"
-    assert Path(v1.path).read_text().count("\n") == 3 and Path(v1.path).is_relative_to(backend.root)
+    copy = backend.data.local_copy("titanic-dataset", 1)[0]
+    assert copy.read_text().count("\n") == 3 and copy.is_relative_to(backend.root)
     assert backend.get_data("titanic-dataset").version == "2"
     assert backend.get_data("titanic-dataset", 1).size == v1.size
 
-    assert backend.resolve_input("azureml:titanic-dataset@latest") == Path(v2.path)
-    assert backend.resolve_input("titanic-dataset@latest") == Path(v2.path)
-    assert backend.resolve_input("titanic-dataset:1") == Path(v1.path)
-    assert backend.resolve_input("azureml:titanic-dataset:1") == Path(v1.path)
+    assert backend.resolve_input("azureml:titanic-dataset@latest") == backend.data.local_copy("titanic-dataset", 2)[0]
+    assert backend.resolve_input("titanic-dataset@latest") == backend.data.local_copy("titanic-dataset", 2)[0]
+    assert backend.resolve_input("titanic-dataset:1") == backend.data.local_copy("titanic-dataset", 1)[0]
+    assert backend.resolve_input("azureml:titanic-dataset:1") == backend.data.local_copy("titanic-dataset", 1)[0]
     assert backend.resolve_input(str(source)) == source.resolve()
 
     backend.register_data("heart", source, version="2024.1")
@@ -74,7 +76,8 @@ def test_folders_register_as_uri_folder(backend, tmp_path):
     (folder / "a" / "1.txt").write_text("xx")
     (folder / "2.txt").write_text("yyy")
     asset = backend.register_data("images", folder)
-    assert asset.type == "uri_folder" and asset.size == 5 and (Path(asset.path) / "a" / "1.txt").exists()
+    copy = backend.data.local_copy(asset.name, asset.version)[0]
+    assert asset.type == "uri_folder" and asset.size == 5 and (copy / "a" / "1.txt").exists()
 
 
 @pytest.mark.slow
@@ -94,7 +97,7 @@ def test_a_job_reads_a_data_asset_input(backend, tmp_path):
         """,
     )
     job = backend.submit(
-        JobSpec(
+        CommandJobSpec(
             code_dir=code,
             experiment="titanic-demo",
             command=("python", "main.py", "--train", "${{inputs.train}}"),

@@ -18,7 +18,8 @@ import subprocess
 import textwrap
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,7 +27,8 @@ from urllib.parse import urlparse
 import pytest
 
 from amlx_lab.backends.local import LocalBackend
-from amlx_lab.backends.local.endpoints import blend, check_traffic
+from amlx_lab.backends.local.endpoint_index import blend
+from amlx_lab.backends.local.endpoints import check_traffic
 from amlx_lab.backends.local.procs import is_alive, start_time
 from amlx_lab.errors import ConflictError, NotFoundError, UpstreamError, ValidationError
 from amlx_lab.records import Deployment
@@ -109,8 +111,20 @@ def post(uri: str, body: Any, key: str | None, headers: dict[str, str] | None = 
         conn.close()
 
 
-def deployment(backend: LocalBackend, endpoint: str, name: str = "blue") -> Deployment:
-    return next(d for d in backend.get_endpoint(endpoint).deployments if d.name == name)
+def deployment(backend: LocalBackend, endpoint: str, name: str = "blue") -> SimpleNamespace:
+    """The deployment's record plus what only the local index knows: its server's pid and port."""
+    record = next(d for d in backend.get_endpoint(endpoint).deployments if d.name == name)
+    row = backend.store.query("SELECT server_pid, port FROM deployments WHERE endpoint = ? AND name = ?", (endpoint, name))[0]
+    pid = row["server_pid"] if record.status == "Succeeded" else None
+    return SimpleNamespace(**{f.name: getattr(record, f.name) for f in fields(Deployment)}, pid=pid, port=row["port"])
+
+
+def create(backend: LocalBackend, endpoint: str, name: str, **options: Any) -> SimpleNamespace:
+    """Start a deployment and follow it, as a client of the long-running operation does, until it settles."""
+    started = backend.create_deployment(endpoint, name, **options)
+    assert started.status == "Creating"
+    wait_until(lambda: deployment(backend, endpoint, name).status != "Creating", 90, f"deployment {name} to settle")
+    return deployment(backend, endpoint, name)
 
 
 def gone(pid: int, started: int | None) -> bool:
@@ -182,7 +196,7 @@ def test_endpoint_keys_and_errors(backend: LocalBackend) -> None:
 
 def test_deploy_score_payloads_and_key_rotation(backend: LocalBackend, served: Served) -> None:
     endpoint = backend.create_endpoint("ep-main")
-    blue = backend.create_deployment("ep-main", "blue", model="titanic")  # latest version
+    blue = create(backend, "ep-main", "blue", model="titanic")  # latest version
     assert blue.status == "Succeeded", blue.last_error
     assert blue.model == served.model and blue.pid and blue.restarts == 0
     assert blue.deployment_uri == f"http://127.0.0.1:{blue.port}/score"
@@ -240,7 +254,7 @@ def test_deploy_score_payloads_and_key_rotation(backend: LocalBackend, served: S
 
 def test_a_dead_server_is_restarted_and_a_lost_supervisor_brought_back(backend: LocalBackend) -> None:
     endpoint = backend.create_endpoint("ep-restart")
-    first = backend.create_deployment("ep-restart", "blue", model="titanic")
+    first = create(backend, "ep-restart", "blue", model="titanic")
     assert first.status == "Succeeded", first.last_error
     first_start = start_time(first.pid)
 
@@ -277,8 +291,8 @@ def test_a_dead_server_is_restarted_and_a_lost_supervisor_brought_back(backend: 
 
 def test_blue_green_traffic(backend: LocalBackend) -> None:
     backend.create_endpoint("ep-bg")
-    blue = backend.create_deployment("ep-bg", "blue", model="titanic")
-    green = backend.create_deployment("ep-bg", "green", model="titanic:1")
+    blue = create(backend, "ep-bg", "blue", model="titanic")
+    green = create(backend, "ep-bg", "green", model="titanic:1")
     assert (blue.status, green.status) == ("Succeeded", "Succeeded"), (blue.last_error, green.last_error)
     assert backend.get_endpoint("ep-bg").traffic == {"blue": 100, "green": 0}
     assert backend.invoke("ep-bg", SEED, deployment="green").deployment == "green"  # tried before it gets traffic
@@ -321,13 +335,13 @@ def test_a_custom_score_script_and_a_broken_one(backend: LocalBackend, tmp_path:
     """))
     (tmp_path / "broken.py").write_text("def init():\n    raise RuntimeError('no model here')\n\ndef run(raw):\n    return raw\n")
     backend.create_endpoint("ep-script")
-    scripted = backend.create_deployment("ep-script", "blue", model="titanic", score_script=tmp_path / "score.py")
+    scripted = create(backend, "ep-script", "blue", model="titanic", score_script=tmp_path / "score.py")
     assert scripted.status == "Succeeded", scripted.last_error
     assert scripted.score_script == "score.py"
     answer = backend.invoke("ep-script", SEED)
     assert answer.status_code == 200 and answer.body["by"] == "score.py" and answer.body["survived"] in ([True], [False])
 
-    broken = backend.create_deployment("ep-script", "green", model="titanic", score_script=tmp_path / "broken.py")
+    broken = create(backend, "ep-script", "green", model="titanic", score_script=tmp_path / "broken.py")
     assert broken.status == "Failed" and "no model here" in broken.last_error and broken.pid is None
     row = backend.store.query("SELECT supervisor_pid, supervisor_start FROM deployments WHERE name = 'green'")[0]
     wait_until(lambda: gone(row["supervisor_pid"], row["supervisor_start"]), 30, "the supervisor of a failed deployment to exit")
@@ -401,7 +415,7 @@ def test_a_hung_server_fails_its_health_checks_and_is_restarted(backend: LocalBa
             return {"ok": True}
     """))
     endpoint = backend.create_endpoint("ep-hang")
-    first = backend.create_deployment("ep-hang", "blue", model="titanic", score_script=tmp_path / "score.py")
+    first = create(backend, "ep-hang", "blue", model="titanic", score_script=tmp_path / "score.py")
     assert first.status == "Succeeded", first.last_error
     keys = backend.endpoint_keys("ep-hang")
     conn = http.client.HTTPConnection("127.0.0.1", port_of(endpoint.scoring_uri), timeout=120)

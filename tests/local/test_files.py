@@ -9,7 +9,8 @@ import pytest
 
 from amlx_lab.backends.local.files import read_log
 from amlx_lab.errors import NotFoundError, ValidationError
-from amlx_lab.records import JobSpec, JobStatus
+from amlx_lab.records import JobStatus
+from amlx_lab.specs import CommandJobSpec
 
 from .conftest import write_code
 
@@ -18,28 +19,31 @@ def test_log_chunks_reassemble_exactly_and_cut_at_character_boundaries(tmp_path)
     text = "héllo wörld ✓ 🎉\n" * 50
     log = tmp_path / "std_log.txt"
     log.write_bytes(text.encode())
-    pieces, offset = [], 0
+    pieces, offset = [], None
     while True:
         chunk = read_log(log, offset, 7, finished=True)
         pieces.append(chunk.text)
         assert "\ufffd" not in chunk.text
         if chunk.complete:
             break
-        assert chunk.next_offset > offset
+        assert int(chunk.next_offset) > int(offset or 0)
         offset = chunk.next_offset
     assert "".join(pieces) == text
-    tail = read_log(log, -10, 1000, finished=False)
-    assert text.endswith(tail.text) and tail.next_offset == len(text.encode()) and not tail.complete
-    assert read_log(tmp_path / "missing.txt", 0, 10, finished=False).text == ""
+    tail = read_log(log, "-10", 1000, finished=False)
+    assert text.endswith(tail.text) and tail.next_offset == str(len(text.encode())) and not tail.complete
+    assert read_log(tmp_path / "missing.txt", None, 10, finished=False).text == ""
     with pytest.raises(ValidationError):
-        read_log(log, 0, 0, finished=True)
+        read_log(log, None, 0, finished=True)
+    for bad in ("x", "1.5", "--3", "9" * 40):
+        with pytest.raises(ValidationError):
+            read_log(log, bad, 10, finished=True)
 
 
 def test_logs_grow_while_the_job_runs(backend, tmp_path):
     code = write_code(tmp_path / "pkg", "print('line one'); print('dernière ligne ✓')\n")
-    job = backend.submit(JobSpec(code_dir=code, experiment="logs"))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="logs"))
     first = backend.logs(job.name)
-    assert first.offset == 0 and not first.complete  # it just started
+    assert first.offset == "0" and not first.complete  # it just started
     done = backend.wait(job.name, timeout=60)
     assert done.status is JobStatus.COMPLETED
     chunk = backend.logs(job.name, offset=first.next_offset)
@@ -60,22 +64,22 @@ def test_output_paths_cannot_escape_the_outputs_folder(backend, tmp_path):
         os.symlink("/", "outputs/root")
         """,
     )
-    job = backend.submit(JobSpec(code_dir=code, experiment="files"))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="files"))
     assert backend.wait(job.name, timeout=60).status is JobStatus.COMPLETED
     assert [(f.path, f.size) for f in backend.list_outputs(job.name)] == [("model/model.pkl", 2)]
-    assert backend.output_path(job.name, "model/model.pkl").read_bytes() == b"\x00\x01"
+    assert backend.output_file(job.name, "model/model.pkl").read_bytes() == b"\x00\x01"
 
     for bad in ("../code/main.py", "../../../amlx.db", "/etc/passwd", "model/../../logs/std_log.txt", "~/x", "a\x00b", ""):
         with pytest.raises(ValidationError) as raised:
-            backend.output_path(job.name, bad)
+            backend.output_file(job.name, bad)
         assert raised.value.field == "path"
     for leak in ("leak.txt", "root/etc/passwd"):
         with pytest.raises(ValidationError, match="outside"):
-            backend.output_path(job.name, leak)
+            backend.output_file(job.name, leak)
     with pytest.raises(NotFoundError):
-        backend.output_path(job.name, "model/missing.pkl")
+        backend.output_file(job.name, "model/missing.pkl")
     with pytest.raises(NotFoundError):
-        backend.output_path(job.name, "model")  # a folder is not a file to download
+        backend.output_file(job.name, "model")  # a folder is not a file to download
     with pytest.raises(ValidationError):
-        backend.code_path(job.name, "../outputs/model/model.pkl")
-    assert Path(backend.code_path(job.name, "main.py")).parent == Path(os.path.realpath(backend.layout.code_dir(job.name)))
+        backend.code_file(job.name, "../outputs/model/model.pkl")
+    assert Path(backend.code_file(job.name, "main.py")).parent == Path(os.path.realpath(backend.layout.code_dir(job.name)))

@@ -11,9 +11,10 @@ import pytest
 from amlx_lab.backends.local.jobs import build_command
 from amlx_lab.backends.local.procs import is_alive
 from amlx_lab.errors import ConflictError, NotFoundError, ValidationError
-from amlx_lab.records import JobInput, JobSpec, JobStatus
+from amlx_lab.records import JobInput, JobStatus
+from amlx_lab.specs import CommandJobSpec
 
-from .conftest import BLOCKING_MAIN, wait_until, write_code
+from .conftest import BLOCKING_MAIN, wait_until, write_code, list_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +34,7 @@ MLFLOW_MAIN = """
 
 def test_job_completes_and_its_metrics_reach_the_index_and_mlflow(backend, tmp_path):
     code = write_code(tmp_path / "pkg", MLFLOW_MAIN)
-    job = backend.submit(JobSpec(code_dir=code, experiment="diabetes", display_name="ridge", tags={"team": "a"}))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="diabetes", display_name="ridge", tags={"team": "a"}))
     assert job.status is JobStatus.QUEUED
     assert job.name.count("_") == 2 and job.display_name == "ridge"
 
@@ -46,9 +47,9 @@ def test_job_completes_and_its_metrics_reach_the_index_and_mlflow(backend, tmp_p
     assert done.tags == {"team": "a"}
     assert done.command[1:] == ("main.py",) and os.path.isabs(done.command[0])
 
-    history = backend.metric_history(job.name, "rmse")
+    history = backend.metric_histories(job.name, ["rmse"])["rmse"]
     assert [(p.step, p.value) for p in history] == [(0, 3.0), (1, 2.0), (2, 1.5)]
-    assert backend.metric_history(job.name, "unknown") == ()
+    assert backend.metric_histories(job.name, ["unknown"]) == {"unknown": ()}
 
     import mlflow
 
@@ -61,7 +62,7 @@ def test_job_completes_and_its_metrics_reach_the_index_and_mlflow(backend, tmp_p
     assert run.info.artifact_uri.startswith(str(backend.layout.artifacts_dir))
 
     assert [(f.path, f.size) for f in backend.list_outputs(job.name)] == [("model.txt", 7)]
-    assert backend.output_path(job.name, "model.txt").read_text() == "weights"
+    assert backend.output_file(job.name, "model.txt").read_text() == "weights"
     log = backend.logs(job.name)
     assert "training starts" in log.text and "training done" in log.text and log.complete
 
@@ -83,7 +84,7 @@ def test_metrics_are_copied_while_the_job_runs(backend, tmp_path):
         """,
     )
     go = tmp_path / "go"
-    job = backend.submit(JobSpec(code_dir=code, experiment="live", command=("python", "main.py", str(go))))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="live", command=("python", "main.py", str(go))))
     running = wait_until(
         lambda: (j := backend.get_job(job.name)).metrics.get("loss") == 0.5 and j, 90, "the first metric while running"
     )
@@ -103,12 +104,12 @@ def test_a_job_that_raises_is_failed_with_its_traceback_in_the_log(backend, tmp_
         train()
         """,
     )
-    job = backend.submit(JobSpec(code_dir=code, experiment="broken"))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="broken"))
     done = backend.wait(job.name, timeout=90)
     assert done.status is JobStatus.FAILED
     assert done.exit_code == 1
     assert "exited with code 1" in done.error and "ValueError: the data has no rows" in done.error
-    text = Path(done.log_path).read_text()
+    text = backend.layout.std_log(done.name).read_text()
     assert "before the error" in text
     assert "Traceback (most recent call last)" in text and 'raise ValueError("the data has no rows")' in text
 
@@ -127,7 +128,7 @@ def test_cancel_stops_the_whole_process_group(backend, tmp_path):
             time.sleep(0.05)
         """,
     )
-    job = backend.submit(JobSpec(code_dir=code, experiment="cancel"))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="cancel"))
     pids_file = Path(backend.layout.outputs_dir(job.name)) / "pids.json"
     wait_until(lambda: pids_file.exists() and pids_file.stat().st_size > 0, 60, "the job to start its helper")
     pids = json.loads(pids_file.read_text())
@@ -158,7 +159,7 @@ def test_cancel_escalates_to_sigkill_after_the_grace_period(make_backend, tmp_pa
             time.sleep(0.05)
         """,
     )
-    job = backend.submit(JobSpec(code_dir=code, experiment="stubborn"))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="stubborn"))
     wait_until(lambda: "ignoring SIGTERM" in backend.logs(job.name).text, 60, "the job to start")
     backend.cancel(job.name)
     done = backend.wait(job.name, timeout=30)
@@ -169,9 +170,9 @@ def test_cancel_a_queued_job_before_it_starts(make_backend, tmp_path):
     backend = make_backend(slots=1)
     code = write_code(tmp_path / "pkg", BLOCKING_MAIN)
     go = tmp_path / "go"
-    first = backend.submit(JobSpec(code_dir=code, experiment="queue", command=("python", "main.py", str(go))))
+    first = backend.submit(CommandJobSpec(code_dir=code, experiment="queue", command=("python", "main.py", str(go))))
     wait_until(lambda: backend.get_job(first.name).status is JobStatus.RUNNING, 60, "the first job to run")
-    second = backend.submit(JobSpec(code_dir=code, experiment="queue", command=("python", "main.py", str(go))))
+    second = backend.submit(CommandJobSpec(code_dir=code, experiment="queue", command=("python", "main.py", str(go))))
     assert backend.get_job(second.name).status is JobStatus.QUEUED
     backend.cancel(second.name)
     done = backend.wait(second.name, timeout=30)
@@ -197,7 +198,7 @@ def test_unknown_jobs_are_404_and_bad_names_400(backend):
         ({"experiment": "bad name!"}, "experiment"),
         ({"command": "python main.py"}, "command"),
         ({"command": ("python", "main.py", "${{inputs.missing}}")}, "command"),
-        ({"environment": "/no/such/python"}, "environment"),
+        ({"interpreter": "/no/such/python"}, "interpreter"),
         ({"inputs": {"data": "no-such-file.csv"}}, "inputs.data"),
         ({"parameters": {"alpha": [1, 2]}}, "parameters.alpha"),
         ({"code_dir": "/no/such/folder"}, "code_dir"),
@@ -207,9 +208,9 @@ def test_bad_submissions_name_the_field(backend, tmp_path, change, field):
     code = write_code(tmp_path / "pkg", "print('hi')\n")
     values = {"code_dir": code, "experiment": "e", **change}
     with pytest.raises(ValidationError) as raised:
-        backend.submit(JobSpec(**values))
+        backend.submit(CommandJobSpec(**values))
     assert raised.value.field == field
-    assert backend.list_jobs().total == 0  # nothing half-recorded
+    assert list_jobs(backend).total == 0  # nothing half-recorded
 
 
 def test_command_placeholders_parameters_and_inputs():
@@ -236,7 +237,7 @@ def test_the_code_is_a_snapshot_and_parameters_are_recorded(backend, tmp_path):
     (code / "outputs").mkdir()
     (code / "outputs" / "old.bin").write_text("stale")
     job = backend.submit(
-        JobSpec(
+        CommandJobSpec(
             code_dir=code,
             experiment="snap",
             command=("python", "main.py", "--alpha", "${{inputs.alpha}}"),
@@ -254,19 +255,21 @@ def test_the_code_is_a_snapshot_and_parameters_are_recorded(backend, tmp_path):
     assert sorted(f.path for f in package.files) == ["helper.txt", "main.py"]
     assert package.manifest == {"cells": [3, 5]} and package.command == done.command
     assert backend.list_outputs(job.name) == ()  # the code folder's old outputs/ was not copied
-    assert backend.code_path(job.name, "helper.txt").read_text() == "version one"
+    assert backend.code_file(job.name, "helper.txt").read_text() == "version one"
 
 
 def test_job_spec_from_a_json_body_names_bad_fields():
-    spec = JobSpec.from_mapping({"code_dir": "/x", "experiment": "e", "command": ["python", "main.py"], "tags": {"a": "b"}})
+    spec = CommandJobSpec.parse({"code_dir": "/x", "experiment": "e", "command": ["python", "main.py"], "tags": {"a": "b"}})
     assert spec.command == ("python", "main.py") and spec.tags == {"a": "b"}
     for body, field in (
         ({"experiment": "e"}, "code_dir"),
         ({"code_dir": "/x", "colour": "red"}, "colour"),
         ({"code_dir": "/x", "command": "python main.py"}, "command"),
         ({"code_dir": "/x", "parameters": [1]}, "parameters"),
-        ([], "job"),
+        ({"code_dir": "/x", "experiment": "no good"}, "experiment"),
+        ({"code_dir": "/x", "inputs": {"n": "a"}, "parameters": {"n": 1}}, "inputs"),
+        ([], "body"),
     ):
         with pytest.raises(ValidationError) as raised:
-            JobSpec.from_mapping(body)
+            CommandJobSpec.parse(body)
         assert raised.value.field == field

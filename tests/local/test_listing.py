@@ -16,6 +16,8 @@ from amlx_lab.backends.local.tracking import LatestMetric
 from amlx_lab.errors import ConflictError, ValidationError
 from amlx_lab.records import HealthState, JobStatus
 
+from .conftest import list_jobs
+
 _counter = iter(range(10**9))
 
 
@@ -32,7 +34,7 @@ def add_job(backend: LocalBackend, experiment: str = "e", status: str = "Complet
                 "status": status,
                 "compute": "local",
                 "compute_slots": 2,
-                "environment": sys.executable,
+                "interpreter": sys.executable,
                 "command": '["python", "main.py"]',
                 "cancel_grace": 1.0,
                 "created_at": time.time(),
@@ -48,7 +50,7 @@ def add_job(backend: LocalBackend, experiment: str = "e", status: str = "Complet
 def walk(backend: LocalBackend, **query) -> list[str]:
     names, cursor = [], None
     while True:
-        page = backend.list_jobs(cursor=cursor, **query)
+        page = list_jobs(backend, cursor=cursor, **query)
         names += [j.name for j in page.items]
         cursor = page.next_cursor
         if cursor is None:
@@ -59,7 +61,7 @@ def test_creating_a_workspace_is_quick_and_makes_a_wal_index(tmp_path):
     started = time.perf_counter()
     backend = LocalBackend(tmp_path / "ws", compute_slots=2)
     assert backend.health().state is HealthState.OK
-    assert backend.list_jobs().total == 0
+    assert list_jobs(backend).total == 0
     elapsed = time.perf_counter() - started
     backend.close()
     assert elapsed < 2.0, elapsed  # no MLflow, no migrations: milliseconds in practice
@@ -85,7 +87,7 @@ def test_the_read_side_never_imports_mlflow(tmp_path):
         import sys, time
         from pathlib import Path
         from amlx_lab.backends.local import LocalBackend
-        from amlx_lab.records import JobSpec
+        from amlx_lab.specs import CommandJobSpec, JobQuery
         root = Path(sys.argv[1])
         (root / "pkg").mkdir(parents=True)
         (root / "pkg" / "main.py").write_text("print('hi')")
@@ -93,10 +95,10 @@ def test_the_read_side_never_imports_mlflow(tmp_path):
         backend = LocalBackend(root / "ws", compute_slots=1)
         backend.register_data("table", root / "data.csv")
         started = time.perf_counter()
-        job = backend.submit(JobSpec(code_dir=root / "pkg", experiment="e", inputs={"data": "azureml:table@latest"}))
+        job = backend.submit(CommandJobSpec(code_dir=root / "pkg", experiment="e", inputs={"data": "azureml:table@latest"}))
         took = time.perf_counter() - started
-        backend.list_jobs(order_by="metrics.rmse"); backend.get_job(job.name); backend.logs(job.name)
-        backend.changes_since(0); backend.list_outputs(job.name); backend.list_data(); backend.cancel(job.name)
+        backend.list_jobs(JobQuery(order_by="metrics.rmse")); backend.get_job(job.name); backend.logs(job.name)
+        backend.changes(None); backend.list_outputs(job.name); backend.list_data(); backend.cancel(job.name)
         print("mlflow" in sys.modules, took)
     """
     out = subprocess.run(
@@ -108,7 +110,7 @@ def test_the_read_side_never_imports_mlflow(tmp_path):
     assert float(took) < 1.0  # "returns at once": tens of ms here
     backend = LocalBackend(tmp_path / "ws", compute_slots=1)
     try:  # let the canceled job's supervisor finish before the folder goes away
-        job = backend.list_jobs().items[0]
+        job = list_jobs(backend).items[0]
         assert backend.wait(job.name, timeout=60).status is JobStatus.CANCELED
     finally:
         backend.close()
@@ -118,23 +120,23 @@ def test_filters_and_totals(backend):
     add_job(backend, "titanic", "Completed", display_name="first try")
     add_job(backend, "titanic", "Failed")
     add_job(backend, "diabetes", "Running")
-    assert backend.list_jobs(experiment="titanic").total == 2
-    assert [j.status for j in backend.list_jobs(status="Failed").items] == [JobStatus.FAILED]
-    assert backend.list_jobs(status=["Failed", "Running"]).total == 2
-    assert backend.list_jobs(text="first").total == 1
-    assert backend.list_jobs(text="%").total == 0  # LIKE wildcards are literal
+    assert list_jobs(backend, experiment="titanic").total == 2
+    assert [j.status for j in list_jobs(backend, status="Failed").items] == [JobStatus.FAILED]
+    assert list_jobs(backend, status=["Failed", "Running"]).total == 2
+    assert list_jobs(backend, text="first").total == 1
+    assert list_jobs(backend, text="%").total == 0  # LIKE wildcards are literal
     experiments = backend.list_experiments()
     assert [(e.name, e.job_count) for e in experiments] == [("diabetes", 1), ("titanic", 2)]
-    newest = {j.experiment: j.created_at for j in reversed(backend.list_jobs().items)}
+    newest = {j.experiment: j.created_at for j in reversed(list_jobs(backend).items)}
     assert [e.last_submitted_at for e in experiments] == [newest["diabetes"], newest["titanic"]]
     with pytest.raises(ValidationError) as raised:
-        backend.list_jobs(status="Done")
+        list_jobs(backend, status="Done")
     assert raised.value.field == "status"
     with pytest.raises(ValidationError) as raised:
-        backend.list_jobs(order_by="colour")
+        list_jobs(backend, order_by="colour")
     assert raised.value.field == "order_by"
     with pytest.raises(ValidationError) as raised:
-        backend.list_jobs(limit=0)
+        list_jobs(backend, limit=0)
     assert raised.value.field == "limit"
 
 
@@ -152,26 +154,26 @@ def test_sort_by_metric_puts_jobs_without_it_last_and_pages_cover_everything(bac
     assert got[:6] == [1.0, 2.0, 3.0, 3.0, 4.0, 5.0] and got[6:] == [None, None]
     descending = walk(backend, experiment="e", order_by="metrics.rmse", descending=True, limit=2)
     assert [names[n] for n in descending][:6] == [5.0, 4.0, 3.0, 3.0, 2.0, 1.0]
-    first = backend.list_jobs(experiment="e", order_by="metrics.rmse", descending=False, limit=1).items[0]
+    first = list_jobs(backend, experiment="e", order_by="metrics.rmse", descending=False, limit=1).items[0]
     assert first.metrics == {"rmse": 1.0} and first.params == {"p": "1"}
 
 
 def test_cursors_are_stable_while_jobs_are_added(backend):
     created = [add_job(backend) for _ in range(7)]
-    page = backend.list_jobs(limit=3)
+    page = list_jobs(backend, limit=3)
     assert [j.name for j in page.items] == created[::-1][:3]
     add_job(backend)  # newer than everything listed: must not shift the next pages
     names, cursor = [], page.next_cursor
     while cursor:
-        next_page = backend.list_jobs(limit=3, cursor=cursor)
+        next_page = list_jobs(backend, limit=3, cursor=cursor)
         names += [j.name for j in next_page.items]
         cursor = next_page.next_cursor
     assert names == created[::-1][3:]
     with pytest.raises(ValidationError) as raised:
-        backend.list_jobs(limit=3, cursor=page.next_cursor, experiment="other")
+        list_jobs(backend, limit=3, cursor=page.next_cursor, experiment="other")
     assert raised.value.field == "cursor"
     with pytest.raises(ValidationError):
-        backend.list_jobs(cursor="not-a-cursor")
+        list_jobs(backend, cursor="not-a-cursor")
 
 
 def test_sort_by_a_nullable_column(backend):
@@ -182,17 +184,20 @@ def test_sort_by_a_nullable_column(backend):
     assert walk(backend, order_by="started_at", descending=True, limit=2) == [late, early, queued]
 
 
-def test_changes_since_returns_only_what_changed(backend):
-    start = backend.changes_since(0)
-    assert start.jobs == () and start.revision == 0
+def test_changes_follow_an_opaque_cursor(backend):
+    start = backend.changes(None)  # no cursor: the present, and nothing yet
+    assert start.jobs == () and isinstance(start.cursor, str)
     first = add_job(backend, status="Running")
     second = add_job(backend, status="Running")
-    jobs, revision = backend.changes_since(start.revision)
-    assert [j.name for j in jobs] == [first, second]
+    changed = backend.changes(start.cursor)
+    assert [j.name for j in changed.jobs] == [first, second] and not changed.more
     job_index.update(backend.store, second, {"status": "Completed"})
-    jobs, newer = backend.changes_since(revision)
-    assert [(j.name, j.status) for j in jobs] == [(second, JobStatus.COMPLETED)] and newer > revision
-    assert backend.changes_since(newer).jobs == ()
+    newer = backend.changes(changed.cursor)
+    assert [(j.name, j.status) for j in newer.jobs] == [(second, JobStatus.COMPLETED)] and newer.cursor != changed.cursor
+    assert backend.changes(newer.cursor).jobs == ()
+    for bad in ("", "r-1", "42", "r" + "9" * 30):
+        with pytest.raises(ValidationError):
+            backend.changes(bad)
     assert job_index.update(backend.store, second, {"status": "Running"}) is False  # final stays final
 
 
@@ -203,7 +208,7 @@ def test_first_page_of_ten_thousand_sorted_by_metric_is_fast(backend):
                 tx,
                 {
                     "name": f"bulk_job_{i:010d}", "display_name": "x", "experiment": "sweep" if i % 10 else "other",
-                    "status": "Completed", "compute": "local", "compute_slots": 2, "environment": "python",
+                    "status": "Completed", "compute": "local", "compute_slots": 2, "interpreter": "python",
                     "command": "[]", "cancel_grace": 1.0, "created_at": float(i),
                 },
             )
@@ -215,7 +220,7 @@ def test_first_page_of_ten_thousand_sorted_by_metric_is_fast(backend):
     timings = []
     for _ in range(5):
         started = time.perf_counter()
-        page = backend.list_jobs(experiment="sweep", order_by="metrics.rmse", descending=False, limit=50)
+        page = list_jobs(backend, experiment="sweep", order_by="metrics.rmse", descending=False, limit=50)
         timings.append(time.perf_counter() - started)
     values = [j.metrics["rmse"] for j in page.items]
     assert len(values) == 50 and values == sorted(values) and page.total == 9_000
@@ -228,9 +233,9 @@ def test_seeded_runs_are_jobs_and_mlflow_runs(make_backend):
     backend = make_backend()
     runs = [{"metrics": {"rmse": 60.0 - a}, "params": {"alpha": a}} for a in range(3)]
     assert backend.seed_completed_jobs("seeded", runs) == 3
-    page = backend.list_jobs(experiment="seeded", order_by="metrics.rmse", descending=False)
+    page = list_jobs(backend, experiment="seeded", order_by="metrics.rmse", descending=False)
     assert [j.metrics["rmse"] for j in page.items] == [58.0, 59.0, 60.0]
     assert {j.status for j in page.items} == {JobStatus.COMPLETED}
     best = page.items[0]
     assert best.params == {"alpha": "2"}
-    assert [p.value for p in backend.metric_history(best.name, "rmse")] == [58.0]
+    assert [p.value for p in backend.metric_histories(best.name, ["rmse"])["rmse"]] == [58.0]

@@ -21,7 +21,8 @@ import pytest
 from amlx_lab.backends.local import LocalBackend
 from amlx_lab.backends.local.store import _SCHEMA_V1, SCHEMA_VERSION, Store, _statements
 from amlx_lab.errors import ConflictError, NotFoundError, ValidationError
-from amlx_lab.records import JobSpec, JobStatus
+from amlx_lab.records import JobStatus
+from amlx_lab.specs import CommandJobSpec
 
 from .conftest import stop_everything, write_code
 
@@ -71,7 +72,7 @@ def train(backend: LocalBackend, folder: Path, *, mlflow: bool) -> str:
     """Run the training job to completion; returns its name."""
     code = write_code(folder, TRAIN_MAIN)
     command = ("python", "main.py", "--mlflow") if mlflow else ("python", "main.py")
-    job = backend.submit(JobSpec(code_dir=code, experiment="models", command=command))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="models", command=command))
     done = backend.wait(job.name, timeout=300)
     log = backend.layout.std_log(job.name).read_text(errors="replace")
     assert done.status == JobStatus.COMPLETED, f"{done.error}\n{log[-3000:]}"
@@ -95,7 +96,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, amlx_cache: Path) -> Itera
 
 def bare_job(backend: LocalBackend, folder: Path, main: str) -> str:
     """A quick job in an interpreter without MLflow (it writes files, no model is trained)."""
-    job = backend.submit(JobSpec(code_dir=write_code(folder, main), environment=BARE_PYTHON, experiment="files"))
+    job = backend.submit(CommandJobSpec(code_dir=write_code(folder, main), interpreter=BARE_PYTHON, experiment="files"))
     done = backend.wait(job.name, timeout=120)
     assert done.status == JobStatus.COMPLETED, done.error
     return job.name
@@ -114,18 +115,18 @@ def test_register_a_pickle_from_outputs(trained: Trained) -> None:
     assert (first.version, second.version) == ("1", "2")
     assert first.format == "pickle" and first.source == "outputs/model.pkl" and first.job == trained.job
     assert first.description == "first" and first.tags == {"k": "v"}
-    assert sorted(p.name for p in Path(first.path).iterdir()) == ["model.pkl"]
-    assert first.size == Path(first.path, "model.pkl").stat().st_size
+    assert sorted(p.name for p in backend.models.folder(first).iterdir()) == ["model.pkl"]
+    assert first.size == (backend.models.folder(first) / "model.pkl").stat().st_size
     # columns from the fitted pipeline (loaded by the serving code in a helper process), example from its encoder
     assert [(c.name, c.type) for c in first.input_columns] == [("Age", "double"), ("Pclass", "any"), ("Sex", "string")]
     row = first.example["data"][0]
     assert set(row) == {"Age", "Pclass", "Sex"} and row["Sex"] in ("female", "male")
 
     # versions are immutable copies: the job's file changing later does not touch them
-    original = Path(first.path, "model.pkl").read_bytes()
+    original = (backend.models.folder(first) / "model.pkl").read_bytes()
     (backend.layout.outputs_dir(trained.job) / "model.pkl").write_bytes(original + b"changed")
     try:
-        assert Path(first.path, "model.pkl").read_bytes() == original
+        assert (backend.models.folder(first) / "model.pkl").read_bytes() == original
     finally:
         (backend.layout.outputs_dir(trained.job) / "model.pkl").write_bytes(original)
 
@@ -143,7 +144,7 @@ def test_register_the_mlflow_model_of_the_run(trained: Trained) -> None:
     backend = trained.backend
     version = backend.register_model("titanic-mlflow", job=trained.job, path="mlflow:model")
     assert (version.version, version.format, version.source) == ("1", "mlflow", "mlflow:model")
-    assert (Path(version.path) / "MLmodel").is_file()
+    assert (backend.models.folder(version) / "MLmodel").is_file()
     assert [c.name for c in version.input_columns] == ["Age", "Pclass", "Sex"]  # from the signature
     assert version.example["data"][0]["Sex"] in ("female", "male")
     # with no path the job's MLflow model is the obvious choice
@@ -196,9 +197,9 @@ def test_bad_registrations_are_explained(trained: Trained, tmp_path: Path) -> No
 def test_a_running_job_cannot_register(trained: Trained, tmp_path: Path) -> None:
     backend = trained.backend
     go = tmp_path / "go"
-    job = backend.submit(JobSpec(
-        code_dir=write_code(tmp_path / "wait", "import os, time\nwhile not os.path.exists(%r): time.sleep(0.05)\n" % str(go)),
-        environment=BARE_PYTHON,
+    job = backend.submit(CommandJobSpec(
+        code_dir=write_code(tmp_path / "wait", f"import os, time\nwhile not os.path.exists({str(go)!r}): time.sleep(0.05)\n"),
+        interpreter=BARE_PYTHON,
     ))
     try:
         with pytest.raises(ConflictError):
@@ -221,7 +222,7 @@ def test_a_version_1_index_is_migrated_in_place(tmp_path: Path) -> None:
     conn.close()
     store = Store(db)
     try:
-        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 2
+        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
         assert [r["name"] for r in store.query("SELECT name FROM data_assets")] == ["d"]
         tables = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"models", "model_versions", "endpoints", "deployments"} <= tables

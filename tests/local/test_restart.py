@@ -14,9 +14,10 @@ import pytest
 from amlx_lab.backends.local import LocalBackend
 from amlx_lab.backends.local import job_index
 from amlx_lab.backends.local.procs import is_alive, is_locked
-from amlx_lab.records import JobSpec, JobStatus
+from amlx_lab.records import JobStatus
+from amlx_lab.specs import CommandJobSpec
 
-from .conftest import BLOCKING_MAIN, wait_until, write_code
+from .conftest import BLOCKING_MAIN, wait_until, write_code, list_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +26,9 @@ SERVER = """
     import sys
     from pathlib import Path
     from amlx_lab.backends.local import LocalBackend
-    from amlx_lab.records import JobSpec
+    from amlx_lab.specs import CommandJobSpec
     backend = LocalBackend(Path(sys.argv[1]), compute_slots=2)
-    job = backend.submit(JobSpec(code_dir=sys.argv[2], experiment="restart", command=("python", "main.py", sys.argv[3])))
+    job = backend.submit(CommandJobSpec(code_dir=sys.argv[2], experiment="restart", command=("python", "main.py", sys.argv[3])))
     print(job.name, flush=True)
     sys.stdin.read()
 """
@@ -67,7 +68,7 @@ def test_kill_9_of_the_submitting_process_does_not_stop_the_job(make_backend, tm
 def test_a_supervisor_killed_mid_job_is_failed_with_a_reason(backend, tmp_path):
     code = write_code(tmp_path / "pkg", BLOCKING_MAIN)
     go = tmp_path / "go"
-    job = backend.submit(JobSpec(code_dir=code, experiment="lost", command=("python", "main.py", str(go))))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="lost", command=("python", "main.py", str(go))))
     wait_until(lambda: backend.get_job(job.name).status is JobStatus.RUNNING, 60, "the job to run")
     row = job_index.get_row(backend.store, job.name)
     assert is_alive(row["supervisor_pid"], row["supervisor_start"]) and is_alive(row["child_pid"], row["child_start"])
@@ -87,7 +88,7 @@ def test_a_supervisor_killed_mid_job_is_failed_with_a_reason(backend, tmp_path):
 def test_reconcile_leaves_live_jobs_alone_and_fails_jobs_never_started(backend, tmp_path):
     code = write_code(tmp_path / "pkg", BLOCKING_MAIN)
     go = tmp_path / "go"
-    live = backend.submit(JobSpec(code_dir=code, experiment="mixed", command=("python", "main.py", str(go))))
+    live = backend.submit(CommandJobSpec(code_dir=code, experiment="mixed", command=("python", "main.py", str(go))))
     # A row whose submitter died between recording it and starting its supervisor, long ago.
     with backend.store.write() as tx:
         job_index.insert(
@@ -99,7 +100,7 @@ def test_reconcile_leaves_live_jobs_alone_and_fails_jobs_never_started(backend, 
                 "status": "Queued",
                 "compute": "local",
                 "compute_slots": 2,
-                "environment": sys.executable,
+                "interpreter": sys.executable,
                 "command": '["python", "main.py"]',
                 "cancel_grace": 1.0,
                 "created_at": time.time() - 3600,
@@ -115,7 +116,7 @@ def test_reconcile_leaves_live_jobs_alone_and_fails_jobs_never_started(backend, 
 def test_cancel_of_a_job_whose_supervisor_is_gone_closes_it_at_once(backend, tmp_path):
     code = write_code(tmp_path / "pkg", BLOCKING_MAIN)
     go = tmp_path / "go"
-    job = backend.submit(JobSpec(code_dir=code, experiment="lost", command=("python", "main.py", str(go))))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="lost", command=("python", "main.py", str(go))))
     wait_until(lambda: backend.get_job(job.name).status is JobStatus.RUNNING, 60, "the job to run")
     row = job_index.get_row(backend.store, job.name)
     os.kill(row["supervisor_pid"], signal.SIGKILL)
@@ -129,7 +130,7 @@ def test_reads_reconcile_on_their_own(make_backend, tmp_path):
     backend = make_backend()
     backend.reconcile_every = 0.0
     code = write_code(tmp_path / "pkg", BLOCKING_MAIN)
-    job = backend.submit(JobSpec(code_dir=code, experiment="lost", command=("python", "main.py", str(tmp_path / "go"))))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="lost", command=("python", "main.py", str(tmp_path / "go"))))
     wait_until(lambda: backend.get_job(job.name).status is JobStatus.RUNNING, 60, "the job to run")
     row = job_index.get_row(backend.store, job.name)
     os.kill(row["supervisor_pid"], signal.SIGKILL)
@@ -141,7 +142,7 @@ def test_a_new_backend_instance_is_cheap_and_shares_the_index(make_backend, tmp_
     first.health()
     second = LocalBackend(first.root, compute_slots=2)
     try:
-        assert second.list_jobs().total == 0
+        assert list_jobs(second).total == 0
         assert second.store.revision() == first.store.revision()
     finally:
         second.close()
@@ -160,14 +161,14 @@ def test_a_dead_queued_job_does_not_block_the_queue(make_backend, tmp_path):
                 "status": "Queued",
                 "compute": "local",
                 "compute_slots": 1,
-                "environment": sys.executable,
+                "interpreter": sys.executable,
                 "command": '["python", "main.py"]',
                 "cancel_grace": 1.0,
                 "created_at": time.time() - 3600,
             },
         )
     code = write_code(tmp_path / "pkg", "print('ran')\n")
-    job = backend.submit(JobSpec(code_dir=code, experiment="queue"))
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="queue"))
     done = backend.wait(job.name, timeout=60)  # the waiting supervisor reconciles the dead one after ~5 s
     assert done.status is JobStatus.COMPLETED
     assert backend.get_job("calm_lamp_stuck00000").status is JobStatus.FAILED

@@ -6,7 +6,8 @@ import http.client
 import json
 import socket
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 KEY = "primary-key-for-tests-0123456789"
 SECONDARY = "secondary-key-for-tests-987654321"
@@ -77,7 +78,7 @@ def raw_exchange(port: int, data: bytes, *, timeout: float = 5.0, shutdown: bool
                 if not chunk:
                     break
                 chunks.append(chunk)
-        except (socket.timeout, ConnectionResetError):
+        except (TimeoutError, ConnectionResetError):
             pass
         return b"".join(chunks)
 

@@ -61,9 +61,9 @@ def test_malformed_json_is_400_with_position(server):
 
 def test_oversized_body_is_413_without_reading_it(server):
     head = (
-        "POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n"
+        f"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
         "Content-Length: 50000000\r\n\r\n"
-    ).format(KEY).encode()
+    ).encode()
     started = time.monotonic()
     answer = raw_exchange(server.port, head + b"{" * 1000)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]

@@ -1,4 +1,9 @@
-"""Azure target. ``azure.ai.ml`` (about 1.7 s to import) is only imported when an operation needs it."""
+"""Azure target. ``azure.ai.ml`` (about 1.7 s to import) is only imported when an operation needs it.
+
+So far the target only finds its workspace and reports its health; it
+implements none of the capability protocols, so every job, data, model and
+endpoint operation on it answers 409 naming what is missing.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import importlib.util
 from pathlib import Path
 
 from ...config import AzureSettings
-from ...records import Capabilities, Health, HealthState
+from ...records import Health, HealthState, TargetTraits
 from . import config as azure_config
 
 
@@ -30,12 +35,15 @@ class AzureBackend:
             return "not configured"
         return f"{found.subscription_id}/{found.resource_group}/{found.workspace_name}"
 
-    def capabilities(self) -> Capabilities:
-        return Capabilities(instance_types=True)
+    def traits(self) -> TargetTraits:
+        return TargetTraits(instance_types=True, sort_keys=("created_at",))
+
+    def on_server_start(self) -> None:
+        return None
 
     def health(self) -> Health:
         """Configured and installed; a live check would need the network, which this call avoids."""
-        if importlib.util.find_spec("azure.ai.ml") is None or importlib.util.find_spec("azure.identity") is None:
+        if not _installed("azure.ai.ml") or not _installed("azure.identity"):
             return Health(
                 HealthState.NOT_CONFIGURED,
                 "The Azure packages are not installed: pip install 'amlx_lab[azure]'.",
@@ -51,3 +59,11 @@ class AzureBackend:
 
     def close(self) -> None:
         return None
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported; ``find_spec`` of a dotted name imports its parents, which may be missing."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False

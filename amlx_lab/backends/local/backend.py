@@ -15,42 +15,43 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ...errors import ConflictError, NotFoundError, ValidationError
+from ...names import check_job_name
 from ...records import (
-    Capabilities,
     CodePackage,
     DataAsset,
     Deployment,
     Endpoint,
     EndpointKeys,
-    InvokeResult,
-    ModelCandidate,
-    ModelSummary,
-    ModelVersion,
     ExperimentSummary,
     FileEntry,
     Health,
     HealthState,
+    InvokeResult,
     Job,
     JobChanges,
     JobPage,
-    JobSpec,
     JobStatus,
     LogChunk,
     MetricPoint,
+    ModelCandidate,
+    ModelSummary,
+    ModelVersion,
+    TargetTraits,
 )
+from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery
+from ..base import DataOps, EndpointOps, JobOps, ModelOps
 from . import files, job_index, listing
 from .data_assets import DataAssets
 from .endpoint_index import check_name
 from .endpoints import Endpoints
-from .jobs import Submitter
+from .jobs import COMPUTE, Submitter
 from .layout import Layout
-from .models import ModelRegistry
-from .names import check_job_name
+from .model_registry import ModelRegistry
 from .procs import spawn_detached
 from .reconcile import reconcile, supervisor_alive
 from .store import Store
@@ -115,10 +116,18 @@ class LocalBackend:
     def location(self) -> str:
         return str(self.root)
 
-    def capabilities(self) -> Capabilities:
-        return Capabilities(
-            jobs=True, models=True, endpoints=True, data_assets=True, compute_targets=("local",), live_updates="long-poll"
+    def traits(self) -> TargetTraits:
+        return TargetTraits(
+            compute_targets=(COMPUTE,),
+            default_compute=COMPUTE,
+            live_updates="long-poll",
+            sort_keys=(*JOB_SORT_COLUMNS, "metrics.*"),
         )
+
+    def on_server_start(self) -> None:
+        """Build the MLflow store ahead of the first job, and bring back deployments a restart stopped."""
+        self.prepare_tracking()
+        self.reconcile_endpoints()
 
     def health(self) -> Health:
         """Usable when the folder exists (it is created here), is writable and its index opens."""
@@ -129,7 +138,7 @@ class LocalBackend:
         if not os.access(self.root, os.W_OK | os.X_OK):
             return Health(HealthState.ERROR, f"The workspace folder {self.root} is not writable.")
         try:
-            self.store
+            _ = self.store  # opening it migrates and checks the schema
         except Exception as exc:  # a newer schema, a corrupt file: say so in the header
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             return Health(HealthState.ERROR, f"Cannot open the workspace index: {message}")
@@ -164,7 +173,7 @@ class LocalBackend:
 
     # -- jobs: write side --------------------------------------------------------------
 
-    def submit(self, spec: JobSpec) -> Job:
+    def submit(self, spec: CommandJobSpec) -> Job:
         """Record the job and start its supervisor; returns at once with status Queued."""
         submitter = Submitter(
             self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace
@@ -209,43 +218,25 @@ class LocalBackend:
     def get_job(self, name: str) -> Job:
         check_job_name(name)
         self._maybe_reconcile()
-        return job_index.get_job(self.store, self.layout, name)
+        return job_index.get_job(self.store, name)
 
-    def list_jobs(
-        self,
-        *,
-        experiment: str | None = None,
-        status: str | Iterable[str] | None = None,
-        text: str | None = None,
-        order_by: str = "created_at",
-        descending: bool = True,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> JobPage:
+    def list_jobs(self, query: JobQuery) -> JobPage:
         """A page of jobs (newest first by default); sort by a column or ``metrics.<key>``."""
         self._maybe_reconcile()
-        return listing.list_jobs(
-            self.store,
-            self.layout,
-            experiment=experiment,
-            status=status,
-            text=text,
-            order_by=order_by,
-            descending=descending,
-            limit=limit,
-            cursor=cursor,
-        )
+        return listing.list_jobs(self.store, query)
 
-    def changes_since(self, revision: int) -> JobChanges:
-        """Jobs changed after ``revision`` and the revision to pass next time (0: everything)."""
-        if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
-            raise ValidationError("revision must be a whole number of at least 0.", field="revision")
+    def changes(self, cursor: str | None) -> JobChanges:
+        """Jobs changed after ``cursor`` (the index's revision counter, written as ``r<N>``)."""
+        if cursor is None:
+            return JobChanges(jobs=(), cursor=f"r{self.store.revision()}")
+        if not isinstance(cursor, str) or not cursor.startswith("r") or not cursor[1:].isdigit() or len(cursor) > 20:
+            raise ValidationError("The cursor is not one this server handed out (omit it to start).", field="cursor")
         self._maybe_reconcile()
-        jobs, latest = job_index.changes_since(self.store, self.layout, revision)
-        return JobChanges(jobs=tuple(jobs), revision=latest)
+        jobs, latest, more = job_index.changes_since(self.store, int(cursor[1:]))
+        return JobChanges(jobs=tuple(jobs), cursor=f"r{latest}", more=more)
 
     def wait(self, name: str, timeout: float | None = None, *, poll: float = 0.1) -> Job:
-        """The job once it is finished, or as it is when ``timeout`` seconds have passed."""
+        """The job once it is finished, or as it is when ``timeout`` seconds have passed (tests, benchmarks)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             job = self.get_job(name)
@@ -253,30 +244,32 @@ class LocalBackend:
                 return job
             time.sleep(poll)
 
-    def metric_history(self, name: str, key: str) -> tuple[MetricPoint, ...]:
-        """Every logged value of one metric of the job's run, by step (empty if none yet)."""
+    def metric_histories(self, name: str, keys: Sequence[str] | None = None) -> dict[str, tuple[MetricPoint, ...]]:
+        """Every logged value of each metric (``None``: all the run logged), by step; read in one store visit."""
         job = self.get_job(name)
-        if not isinstance(key, str) or not key:
-            raise ValidationError("Name the metric.", field="key")
+        if keys is not None and any(not isinstance(k, str) or not k for k in keys):
+            raise ValidationError("Name each metric.", field="key")
+        wanted = None if keys is None else list(dict.fromkeys(keys))
+        empty: dict[str, tuple[MetricPoint, ...]] = {k: () for k in wanted or ()}
         if not self.layout.mlflow_db.exists():
-            return ()
+            return empty
         reader = open_reader(self.layout)
         try:
             run_id = job.mlflow_run_id
             if run_id is None:
                 found = reader.find_run(name)
                 if found is None:
-                    return ()
+                    return empty
                 run_id = found.run_id
-            return tuple(
-                MetricPoint(key=p.key, value=p.value, step=p.step, timestamp=p.timestamp / 1000)
-                for p in reader.history(run_id, key)
-            )
+            return {
+                key: tuple(MetricPoint(key=p.key, value=p.value, step=p.step, timestamp=p.timestamp / 1000) for p in points)
+                for key, points in reader.histories(run_id, wanted).items()
+            }
         finally:
             reader.close()
 
-    def logs(self, name: str, offset: int = 0, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
-        """Part of the job's ``std_log.txt`` from byte ``offset`` (negative: from the end)."""
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
+        """Part of the job's ``std_log.txt`` from ``offset`` (a byte position as text; ``-N``: from the end)."""
         job = self.get_job(name)
         return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=job.status.terminal)
 
@@ -285,7 +278,7 @@ class LocalBackend:
         self.get_job(name)
         return files.list_files(self.layout.outputs_dir(name))
 
-    def output_path(self, name: str, path: str) -> Path:
+    def output_file(self, name: str, path: str) -> Path:
         """The real path of one output file, for download; nothing outside the job's outputs."""
         self.get_job(name)
         return files.safe_file(self.layout.outputs_dir(name), path, what=f"outputs of job {name}")
@@ -297,13 +290,12 @@ class LocalBackend:
         manifest = None if row["manifest"] is None else json.loads(row["manifest"])
         return CodePackage(
             job=name,
-            path=str(self.layout.code_dir(name)),
             files=files.list_files(self.layout.code_dir(name), skip_top=frozenset({"outputs"})),
             command=job.command,
             manifest=manifest,
         )
 
-    def code_path(self, name: str, path: str) -> Path:
+    def code_file(self, name: str, path: str) -> Path:
         """The real path of one file of the job's code snapshot (its ``outputs`` link is not code)."""
         self.get_job(name)
         what = f"code of job {name}"
@@ -415,7 +407,7 @@ class LocalBackend:
         traffic: int | None = None,
         score_script: Path | None = None,
     ) -> Deployment:
-        """Serve model ``name[:version]`` as deployment ``name``; returns once ready (or Failed with the reason)."""
+        """Provision model ``name[:version]`` as deployment ``name``; returns at once with status Creating."""
         check_name(endpoint, kind="endpoint", field="endpoint")
         check_name(name, kind="deployment")
         version = self.models.resolve(model)
@@ -433,3 +425,8 @@ class LocalBackend:
 
     def endpoint_curl(self, endpoint: str, payload: Any = None) -> str:
         return self.endpoints.curl(endpoint, payload)
+
+
+def _implements_every_capability(backend: LocalBackend) -> tuple[JobOps, DataOps, ModelOps, EndpointOps]:
+    """Never called: the type checker proves here that the local target implements every protocol."""
+    return backend, backend, backend, backend

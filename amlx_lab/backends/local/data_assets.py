@@ -20,7 +20,7 @@ from pathlib import Path
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...records import DataAsset
 from .layout import Layout
-from .names import check_asset_name
+from ...names import check_asset_name
 from .store import Store
 
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
@@ -32,7 +32,6 @@ def _record(row: sqlite3.Row) -> DataAsset:
         name=row["name"],
         version=row["version"],
         type=row["type"],
-        path=row["path"],
         size=row["size"],
         created_at=row["created_at"],
         description=row["description"],
@@ -127,6 +126,9 @@ class DataAssets:
         return tuple(_record(r) for r in rows)
 
     def get(self, name: str, version: str | int = "latest") -> DataAsset:
+        return _record(self._row(name, version))
+
+    def _row(self, name: str, version: str | int = "latest") -> sqlite3.Row:
         check_asset_name(name)
         version = str(version)
         if version == "latest":
@@ -138,7 +140,12 @@ class DataAssets:
             raise NotFoundError(
                 f"There is no data asset {name!r} with {which}.", details={"name": name, "version": version}
             )
-        return _record(rows[0])
+        return rows[0]
+
+    def local_copy(self, name: str, version: str | int = "latest") -> tuple[Path, DataAsset]:
+        """The workspace's copy of a version (a local detail, never in a record) and its record."""
+        row = self._row(name, version)
+        return Path(row["path"]), _record(row)
 
     def resolve(self, ref: str, *, base: Path | None = None, field: str = "ref") -> tuple[Path, DataAsset | None]:
         """The path a job input reads, and the asset it came from (``None`` for a plain path).
@@ -165,20 +172,17 @@ class DataAssets:
         if explicit:
             if not match:
                 raise ValidationError(f"{text!r} is not a data asset reference (azureml:<name>@latest).", field=field)
-            asset = self.get(match["name"], match["version"] or "latest")
-            return Path(asset.path), asset
+            return self.local_copy(match["name"], match["version"] or "latest")
         local = Path(body).expanduser()
         if not local.is_absolute() and base is not None:
             local = base / local
         if match and (match["label"] or match["version"]) and not local.exists():
-            asset = self.get(match["name"], match["version"] or "latest")
-            return Path(asset.path), asset
+            return self.local_copy(match["name"], match["version"] or "latest")
         if local.exists():
             return local.resolve(), None
         if match:
             try:
-                asset = self.get(match["name"])
-                return Path(asset.path), asset
+                return self.local_copy(match["name"])
             except NotFoundError:
                 pass
         raise NotFoundError(

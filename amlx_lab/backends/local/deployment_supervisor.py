@@ -32,6 +32,7 @@ import sqlite3
 import subprocess
 import time
 import traceback
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from .endpoint_index import (
     owned_ports,
     port_free,
     update_deployment,
+    apply_requested_traffic,
     write_routing,
 )
 from .layout import Layout
@@ -205,6 +207,7 @@ class DeploymentSupervisor:
         if self.server is not None:
             self.log(f"adopted the running scoring server pid {self.server.pid}")
             self.update(status="Succeeded", server_pid=self.server.pid)
+            apply_requested_traffic(self.store, self.layout, self.endpoint, self.name)
         elif not first:
             why = None if row["status"] == "Stopped" else "brought back after its supervisor ended (server or machine restart)"
             self.log("starting the scoring server again" + (f": {why}" if why else ""))
@@ -262,7 +265,7 @@ class DeploymentSupervisor:
             self.update(port=port)
             write_routing(self.store, self.layout, self.endpoint)
         self.log(f"starting the scoring server on port {port} (endpoint port {row['endpoint_port']})")
-        settings: dict[str, object] = {"model": row["model_path"]}
+        settings: dict[str, Any] = {"model": row["model_path"]}
         if row["score_script"]:
             settings["score_script"] = row["score_script"]
         proc = start_server(
@@ -293,10 +296,12 @@ class DeploymentSupervisor:
         if state.get("endpoint_error"):
             changes["last_error"] = f"{state['endpoint_error']}; the deployment answers on its own port only"
         self.update(**changes)
+        if apply_requested_traffic(self.store, self.layout, self.endpoint, self.name):
+            self.log("applied the traffic share asked for at creation")
         self.log(f"scoring server pid {proc.pid} ready in {state.get('startup_seconds')} s")
         return server
 
-    def _wait_ready(self, pid: int) -> dict[str, object]:
+    def _wait_ready(self, pid: int) -> dict[str, Any]:
         """Poll the state file until the server is ready; raise with its reason if it fails, dies, or we must stop."""
         deadline = time.monotonic() + START_TIMEOUT
         while True:

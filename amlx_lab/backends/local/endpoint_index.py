@@ -149,6 +149,47 @@ def traffic_of(row: sqlite3.Row) -> dict[str, int]:
 # -- routing ----------------------------------------------------------------------------------
 
 
+def blend(current: dict[str, int], name: str, share: int) -> dict[str, int]:
+    """Give ``name`` ``share`` percent, scaling the others down so the total stays 100 (largest remainders)."""
+    others = {k: v for k, v in current.items() if k != name and v > 0}
+    total = sum(others.values())
+    result = dict.fromkeys(current, 0)
+    result[name] = share
+    if not total:
+        return result
+    room = 100 - share
+    exact = {k: v * room / total for k, v in others.items()}
+    floors = {k: int(v) for k, v in exact.items()}
+    left = room - sum(floors.values())
+    for k in sorted(exact, key=lambda k: (floors[k] - exact[k], k))[:left]:
+        floors[k] += 1
+    result.update(floors)
+    return result
+
+
+def apply_requested_traffic(store: Store, layout: Layout, endpoint: str, name: str) -> bool:
+    """Give a deployment that just became ready the traffic asked for at creation (once); ``True`` if it changed.
+
+    Creation returns before the server is ready, so the share waits in the
+    row until the deployment's supervisor sees the first successful start.
+    """
+    with store.write() as tx:
+        row = tx.execute(
+            "SELECT requested_traffic, requested_alone FROM deployments WHERE endpoint = ? AND name = ?", (endpoint, name)
+        ).fetchone()
+        if row is None or row["requested_traffic"] is None:
+            return False
+        ep = tx.execute("SELECT traffic FROM endpoints WHERE name = ?", (endpoint,)).fetchone()
+        share = int(row["requested_traffic"])
+        new = {name: share} if row["requested_alone"] else blend(traffic_of(ep), name, share)
+        tx.execute("UPDATE endpoints SET traffic = ? WHERE name = ?", (json.dumps(new), endpoint))
+        tx.execute(
+            "UPDATE deployments SET requested_traffic = NULL WHERE endpoint = ? AND name = ?", (endpoint, name)
+        )
+    write_routing(store, layout, endpoint)
+    return True
+
+
 def write_routing(store: Store, layout: Layout, endpoint: str) -> None:
     """Rewrite the endpoint's routing file from the index (atomically; serving processes re-read it)."""
     folder = layout.endpoint_dir(endpoint)
@@ -200,9 +241,7 @@ def deployment_record(row: sqlite3.Row, layout: Layout) -> Deployment:
         endpoint=row["endpoint"],
         model=f"{row['model_name']}:{row['model_version']}",
         status=status,
-        port=port,
         deployment_uri=f"http://{HOST}:{port}/score" if port else None,
-        pid=pid if alive else None,
         restarts=row["restarts"],
         last_error=row["last_error"],
         started_at=row["started_at"],

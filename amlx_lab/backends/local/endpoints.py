@@ -48,13 +48,12 @@ from .endpoint_index import (
 from .endpoint_reconcile import reconcile_deployments, spawn_supervisor, supervisor_alive
 from .invoke import DEFAULT_TIMEOUT, encode_payload, post_score
 from .layout import Layout
-from .models import ModelRegistry
+from .model_registry import ModelRegistry
 from .procs import is_alive
 from .store import Store
 
 AUTH_MODES = ("key",)
 KEY_NAMES = ("primary", "secondary")
-READY_WAIT = 75.0  # seconds create_deployment waits for the first start (the server's own limit is 60)
 STOP_WAIT = 20.0
 
 
@@ -79,24 +78,6 @@ def check_traffic(traffic: object, *, field: str = "traffic") -> dict[str, int]:
     if total != 100:
         raise ValidationError(f"traffic must add up to 100 (it adds up to {total}).", field=field)
     return {str(k): int(v) for k, v in traffic.items()}
-
-
-def blend(current: dict[str, int], name: str, share: int) -> dict[str, int]:
-    """Give ``name`` ``share`` percent, scaling the others down so the total stays 100 (largest remainders)."""
-    others = {k: v for k, v in current.items() if k != name and v > 0}
-    total = sum(others.values())
-    result = dict.fromkeys(current, 0)
-    result[name] = share
-    if not total:
-        return result
-    room = 100 - share
-    exact = {k: v * room / total for k, v in others.items()}
-    floors = {k: int(v) for k, v in exact.items()}
-    left = room - sum(floors.values())
-    for k in sorted(exact, key=lambda k: (floors[k] - exact[k], k))[:left]:
-        floors[k] += 1
-    result.update(floors)
-    return result
 
 
 def shell_quote_json(payload: Any) -> str:
@@ -195,13 +176,14 @@ class Endpoints:
         model: ModelVersion,
         traffic: int | None = None,
         score_script: Path | None = None,
-        wait: float = READY_WAIT,
     ) -> Deployment:
-        """Start serving ``model`` as deployment ``name``; returns once it is ready, failed, or ``wait`` s passed.
+        """Start provisioning ``model`` as deployment ``name``; returns at once with status Creating.
 
+        The deployment's supervisor starts the scoring server and records
+        Succeeded (or Failed with the reason); follow it with ``get``.
         ``traffic`` defaults to 100 for the endpoint's first deployment and 0
         otherwise (try it with the ``azureml-model-deployment`` header, then
-        move traffic); it is applied only once the deployment is ready.
+        move traffic); the supervisor applies it once the server is ready.
         """
         check_name(endpoint, kind="endpoint", field="endpoint")
         check_name(name, kind="deployment")
@@ -212,6 +194,7 @@ class Endpoints:
             raise ConflictError(f"Endpoint {endpoint} is being deleted.", details={"endpoint": endpoint})
         files = DeploymentFiles.of(self.layout, endpoint, name)
         port = free_port(owned_ports(self.store))
+        model_path = self.models.folder(model)
         with self.store.write() as tx:
             if tx.execute("SELECT 1 FROM deployments WHERE endpoint = ? AND name = ?", (endpoint, name)).fetchone():
                 raise ConflictError(
@@ -219,6 +202,7 @@ class Endpoints:
                     details={"endpoint": endpoint, "deployment": name},
                 )
             first = tx.execute("SELECT COUNT(*) FROM deployments WHERE endpoint = ?", (endpoint,)).fetchone()[0] == 0
+            share = traffic if traffic is not None else (100 if first else 0)
             if files.folder.exists():
                 shutil.rmtree(files.folder, ignore_errors=True)
             files.folder.mkdir(parents=True)
@@ -229,45 +213,16 @@ class Endpoints:
                 shutil.copy2(score_script, script)  # a snapshot, as Azure uploads the code
             tx.execute(
                 "INSERT INTO deployments (endpoint, name, model_name, model_version, model_path, score_script, port, "
-                "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'Creating', ?)",
-                (endpoint, name, model.name, model.version, model.path, None if script is None else str(script), port, time.time()),
+                "status, created_at, requested_traffic, requested_alone) VALUES (?, ?, ?, ?, ?, ?, ?, 'Creating', ?, ?, ?)",
+                (
+                    endpoint, name, model.name, model.version, str(model_path),
+                    None if script is None else str(script), port, time.time(),
+                    share if (first or share) else None, int(first),
+                ),
             )
         write_routing(self.store, self.layout, endpoint)
         spawn_supervisor(self.store, self.layout, endpoint, name)
-        row = self._wait_started(endpoint, name, wait)
-        if row["status"] == "Succeeded":
-            share = traffic if traffic is not None else (100 if first else 0)
-            if first or share:
-                with self.store.write() as tx:
-                    current = traffic_of(tx.execute("SELECT traffic FROM endpoints WHERE name = ?", (endpoint,)).fetchone())
-                    new = {name: share} if first else blend(current, name, share)
-                    tx.execute("UPDATE endpoints SET traffic = ? WHERE name = ?", (json.dumps(new), endpoint))
-                write_routing(self.store, self.layout, endpoint)
         return deployment_record(deployment_row(self.store, endpoint, name), self.layout)
-
-    def _wait_started(self, endpoint: str, name: str, wait: float) -> Any:
-        """Poll the row until the first start is decided; a supervisor that vanished makes it Failed."""
-        deadline = time.monotonic() + wait
-        delay = 0.02
-        while True:
-            try:
-                row = deployment_row(self.store, endpoint, name)
-            except NotFoundError:
-                raise ConflictError(
-                    f"Deployment {name} of endpoint {endpoint} was deleted while it was starting.",
-                    details={"endpoint": endpoint, "deployment": name},
-                ) from None
-            if row["status"] != "Creating" or time.monotonic() >= deadline:
-                return row
-            if not supervisor_alive(self.layout, row):
-                log = DeploymentFiles.of(self.layout, endpoint, name).supervisor_log
-                update_deployment(
-                    self.store, endpoint, name,
-                    {"status": "Failed", "last_error": f"The deployment's supervisor ended before the server was ready; see {log}."},
-                )
-                continue
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.2)
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
         """Stop one deployment; one that still receives traffic beside others must give it up first."""

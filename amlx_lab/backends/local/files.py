@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from ...errors import NotFoundError, ValidationError
 from ...records import FileEntry, LogChunk
@@ -17,23 +18,32 @@ MAX_LOG_CHUNK = 1024 * 1024
 MAX_ENTRIES = 10_000
 
 
-def read_log(path: Path, offset: int, limit_bytes: int, *, finished: bool) -> LogChunk:
+def parse_log_offset(offset: str | None) -> int:
+    """The byte position an opaque log offset stands for (``None``: the start; ``-N``: N bytes before the end)."""
+    if offset is None or offset == "":
+        return 0
+    text = offset[1:] if isinstance(offset, str) and offset.startswith("-") else offset
+    if not isinstance(text, str) or not text.isdigit() or len(text) > 15:
+        raise ValidationError("offset is not a log position this server handed out (use next_offset).", field="offset")
+    return int(offset)
+
+
+def read_log(path: Path, offset: str | None, limit_bytes: int, *, finished: bool) -> LogChunk:
     """Bytes ``[offset, offset + limit_bytes)`` of the log as text, cut at a UTF-8 boundary.
 
-    A negative ``offset`` counts from the end (``-4096``: the last 4 KiB).
+    Offsets are byte positions written as text (opaque to clients); ``-4096`` is the last 4 KiB.
     """
-    if isinstance(offset, bool) or not isinstance(offset, int):
-        raise ValidationError("offset must be a whole number of bytes.", field="offset")
+    position = parse_log_offset(offset)
     if isinstance(limit_bytes, bool) or not isinstance(limit_bytes, int) or not 1 <= limit_bytes <= MAX_LOG_CHUNK:
-        raise ValidationError(f"limit_bytes must be from 1 to {MAX_LOG_CHUNK}.", field="limit_bytes")
+        raise ValidationError(f"limit must be from 1 to {MAX_LOG_CHUNK} bytes.", field="limit")
     try:
         handle = open(path, "rb")
     except FileNotFoundError:
-        return LogChunk(text="", offset=0, next_offset=0, size=0, complete=finished)
+        return LogChunk(text="", offset="0", next_offset="0", size=0, complete=finished)
     with handle:
         size = os.fstat(handle.fileno()).st_size
-        start = max(0, size + offset) if offset < 0 else min(offset, size)
-        if offset < 0:
+        start = max(0, size + position) if position < 0 else min(position, size)
+        if position < 0:
             start = _next_boundary(handle, start, size)
         handle.seek(start)
         data = handle.read(limit_bytes)
@@ -42,8 +52,8 @@ def read_log(path: Path, offset: int, limit_bytes: int, *, finished: bool) -> Lo
     end = start + len(data)
     return LogChunk(
         text=data.decode("utf-8", errors="replace"),
-        offset=start,
-        next_offset=end,
+        offset=str(start),
+        next_offset=str(end),
         size=size,
         complete=finished and end >= size,
     )
@@ -62,7 +72,7 @@ def _complete_prefix(data: bytes) -> int:
     return len(data)
 
 
-def _next_boundary(handle, start: int, size: int) -> int:  # type: ignore[no-untyped-def]
+def _next_boundary(handle: BinaryIO, start: int, size: int) -> int:
     """Move ``start`` forward past UTF-8 continuation bytes (a tail must not begin mid-character)."""
     handle.seek(start)
     head = handle.read(4)

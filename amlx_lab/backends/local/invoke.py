@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import time
 from typing import Any
 
@@ -55,7 +54,7 @@ def post_score(
             f"Nothing answers on the endpoint's port {port}: no deployment is running yet, or it is restarting.",
             details={"port": port},
         ) from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise UpstreamError(f"The scoring server did not answer within {timeout:g} s.", details={"port": port}) from None
     except (http.client.HTTPException, OSError) as exc:
         raise UpstreamError(

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ...errors import NotFoundError
-from ...records import Job, JobInput, JobStatus, TERMINAL_STATUSES
-from .layout import Layout
+from ...records import TERMINAL_STATUSES, Job, JobInput, JobStatus, JobType
 from ... import jsonio
 from .store import Store, Transaction
 from .tracking import LatestMetric
@@ -26,21 +25,24 @@ TERMINAL = tuple(s.value for s in TERMINAL_STATUSES)
 
 def row_to_job(
     row: sqlite3.Row,
-    layout: Layout,
     metrics: dict[str, float | None] | None = None,
     params: dict[str, str] | None = None,
 ) -> Job:
-    name = row["name"]
-    code_path, outputs_path, log_path = layout.job_paths_text(name)
+    updated = row["updated_at"]
+    if updated is None:  # rows written before the column existed
+        updated = max(t for t in (row["created_at"], row["started_at"], row["ended_at"]) if t is not None)
     return Job(
-        name=name,
+        name=row["name"],
         display_name=row["display_name"],
         experiment=row["experiment"],
         status=JobStatus(row["status"]),
         compute=row["compute"],
         created_at=row["created_at"],
+        type=JobType(row["type"]),
+        parent=row["parent"],
         started_at=row["started_at"],
         ended_at=row["ended_at"],
+        updated_at=updated,
         command=tuple(jsonio.loads(row["command"])),
         environment=row["environment"],
         parameters=jsonio.loads(row["parameters"]),
@@ -52,14 +54,10 @@ def row_to_job(
         error=row["error"],
         mlflow_run_id=row["mlflow_run_id"],
         mlflow_experiment_id=row["mlflow_experiment_id"],
-        code_path=code_path,
-        outputs_path=outputs_path,
-        log_path=log_path,
-        revision=row["revision"],
     )
 
 
-def jobs_from_rows(conn: sqlite3.Connection | Store, rows: Sequence[sqlite3.Row], layout: Layout) -> list[Job]:
+def jobs_from_rows(conn: sqlite3.Connection | Store, rows: Sequence[sqlite3.Row]) -> list[Job]:
     """Records for ``rows``, with their metrics and params loaded in two queries."""
     if not rows:
         return []
@@ -72,7 +70,7 @@ def jobs_from_rows(conn: sqlite3.Connection | Store, rows: Sequence[sqlite3.Row]
         metrics[seq][key] = value
     for seq, key, value in run(f"SELECT job_seq, key, value FROM job_params WHERE job_seq IN ({marks})", seqs):
         params[seq][key] = value
-    return [row_to_job(row, layout, metrics[row["seq"]], params[row["seq"]]) for row in rows]
+    return [row_to_job(row, metrics[row["seq"]], params[row["seq"]]) for row in rows]
 
 
 def get_row(store: Store, name: str) -> sqlite3.Row:
@@ -82,20 +80,22 @@ def get_row(store: Store, name: str) -> sqlite3.Row:
     return rows[0]
 
 
-def get_job(store: Store, layout: Layout, name: str) -> Job:
+def get_job(store: Store, name: str) -> Job:
     with store.read() as conn:
         row = conn.execute("SELECT * FROM jobs WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise NotFoundError(f"There is no job named {name!r} in this workspace.", details={"job": name})
-        return jobs_from_rows(conn, [row], layout)[0]
+        return jobs_from_rows(conn, [row])[0]
 
 
 def insert(tx: Transaction, values: dict[str, Any]) -> int:
     """Insert a job row (stamped with a new revision); returns its ``seq``."""
-    values = dict(values, revision=tx.next_revision())
+    values = dict(values, revision=tx.next_revision(), updated_at=time.time())
     columns = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
-    return int(tx.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", values).lastrowid)
+    seq = tx.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", values).lastrowid
+    assert seq is not None
+    return int(seq)
 
 
 def update(
@@ -119,7 +119,8 @@ def update_in(tx: Transaction, name: str, changes: dict[str, Any], *, only_if: I
     if row is None:
         return False
     params["revision"] = tx.next_revision()
-    tx.execute(f"UPDATE jobs SET {sets}, revision = :revision WHERE name = :_name", params)
+    params["updated_at"] = time.time()
+    tx.execute(f"UPDATE jobs SET {sets}, revision = :revision, updated_at = :updated_at WHERE name = :_name", params)
     return True
 
 
@@ -157,32 +158,33 @@ def replace_run_data(
                 )
         for key in have_p.keys() - params.keys():
             tx.execute("DELETE FROM job_params WHERE job_seq = ? AND key = ?", (seq, key))
-        for key, value in params.items():
-            if have_p.get(key) != value:
+        for key, text in params.items():
+            if have_p.get(key) != text:
                 tx.execute(
                     "INSERT INTO job_params (job_seq, key, value) VALUES (?, ?, ?) "
                     "ON CONFLICT (job_seq, key) DO UPDATE SET value = excluded.value",
-                    (seq, key, value),
+                    (seq, key, text),
                 )
         sets = "".join(f", {k} = :{k}" for k in run_changes)
         tx.execute(
-            f"UPDATE jobs SET revision = :revision{sets} WHERE seq = :seq",
-            dict(run_changes, revision=tx.next_revision(), seq=seq),
+            f"UPDATE jobs SET revision = :revision, updated_at = :updated_at{sets} WHERE seq = :seq",
+            dict(run_changes, revision=tx.next_revision(), updated_at=time.time(), seq=seq),
         )
         return True
 
 
-def changes_since(store: Store, layout: Layout, revision: int, limit: int = 500) -> tuple[list[Job], int]:
-    """Jobs whose row changed after ``revision`` (oldest change first) and the revision to ask from next."""
+def changes_since(store: Store, revision: int, limit: int = 500) -> tuple[list[Job], int, bool]:
+    """Jobs whose row changed after ``revision`` (oldest change first), the revision to ask from next,
+    and whether more changes are waiting beyond ``limit``."""
     with store.read() as conn:
         current = int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
         rows = conn.execute(
             "SELECT * FROM jobs WHERE revision > ? ORDER BY revision LIMIT ?", (revision, limit)
         ).fetchall()
-        jobs = jobs_from_rows(conn, rows, layout)
+        jobs = jobs_from_rows(conn, rows)
     if len(rows) == limit:  # more to come: resume after the last one returned
-        return jobs, int(rows[-1]["revision"])
-    return jobs, max(current, revision)
+        return jobs, int(rows[-1]["revision"]), True
+    return jobs, max(current, revision), False
 
 
 def now() -> float:

@@ -20,67 +20,29 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import NotFoundError, ValidationError
-from ...records import Job, JobInput, JobSpec
+from ...records import Job, JobInput
+from ...specs import CommandJobSpec
 from . import job_index
 from .data_assets import DataAssets
 from .layout import Layout
-from .names import check_asset_name, new_job_name
+from .names import new_job_name
 from .procs import spawn_detached, start_time
 from .store import Store
 
 _PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
-_INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")  # also a command-line option: '-' is common
 _SKIP_IN_CODE = {"__pycache__", ".ipynb_checkpoints", ".git", "outputs", ".DS_Store"}
 COMPUTE = "local"
 
 
-def _check_spec(spec: object) -> JobSpec:
-    if not isinstance(spec, JobSpec):
-        raise ValidationError("The submission must be a JobSpec.", field="spec")
-    if not isinstance(spec.experiment, str) or not spec.experiment:
-        raise ValidationError("Name the experiment the job belongs to.", field="experiment")
-    check_asset_name(spec.experiment, field="experiment", kind="experiment")
-    if spec.display_name is not None and (not isinstance(spec.display_name, str) or len(spec.display_name) > 255):
-        raise ValidationError("display_name must be text of at most 255 characters.", field="display_name")
-    if spec.compute != COMPUTE:
-        raise ValidationError(
-            f"Unknown compute {spec.compute!r}: the local workspace runs jobs on 'local'.", field="compute"
-        )
-    command = spec.command
-    if isinstance(command, str) or not isinstance(command, (list, tuple)) or not command:
-        raise ValidationError('command must be a non-empty list of arguments, like ["python", "main.py"].', field="command")
-    if not all(isinstance(arg, str) and "\x00" not in arg for arg in command):
-        raise ValidationError("Every command argument must be text.", field="command")
-    for key, mapping, kinds, pattern in (
-        ("parameters", spec.parameters, (str, int, float, bool), _PARAMETER_NAME),
-        ("inputs", spec.inputs, (str, os.PathLike), _INPUT_NAME),
-        ("tags", spec.tags, (str,), None),
-    ):
-        if not isinstance(mapping, Mapping):
-            raise ValidationError(f"{key} must be a mapping of names to values.", field=key)
-        for name, value in mapping.items():
-            if not isinstance(name, str) or (pattern is not None and not pattern.match(name)):
-                raise ValidationError(f"{name!r} is not a valid {key[:-1]} name.", field=f"{key}.{name}")
-            if not isinstance(value, kinds):
-                raise ValidationError(f"{key}.{name} has an unsupported value type.", field=f"{key}.{name}")
-    for name in spec.tags:
-        if not name or len(name) > 255 or len(spec.tags[name]) > 5000:
-            raise ValidationError("Tag names must be 1-255 characters and values at most 5000.", field=f"tags.{name}")
-    overlap = set(spec.inputs) & set(spec.parameters)
-    if overlap:
-        raise ValidationError(f"{sorted(overlap)[0]!r} is both an input and a parameter.", field="inputs")
-    if spec.manifest is not None:
-        try:
-            json.dumps(spec.manifest)
-        except (TypeError, ValueError):
-            raise ValidationError("manifest must be JSON-serialisable.", field="manifest") from None
-    return spec
+def _check_local(spec: CommandJobSpec) -> str:
+    """What only the local target requires of a spec (the rest was checked when the spec was built)."""
+    compute = spec.compute or COMPUTE
+    if compute != COMPUTE:
+        raise ValidationError(f"Unknown compute {compute!r}: the local workspace runs jobs on 'local'.", field="compute")
+    return compute
 
 
-def _code_dir(spec: JobSpec) -> Path:
-    if not isinstance(spec.code_dir, (str, os.PathLike)) or not str(spec.code_dir):
-        raise ValidationError("code_dir must be the folder holding main.py.", field="code_dir")
+def _code_dir(spec: CommandJobSpec) -> Path:
     path = Path(spec.code_dir).expanduser().resolve()
     if not path.is_dir():
         raise ValidationError(f"The code folder {str(path)!r} does not exist.", field="code_dir")
@@ -90,14 +52,14 @@ def _code_dir(spec: JobSpec) -> Path:
     return path
 
 
-def _interpreter(environment: str | None) -> str:
-    if environment is None:
+def _interpreter(interpreter: str | None) -> str:
+    if interpreter is None:
         return sys.executable
-    if not isinstance(environment, str) or not environment:
-        raise ValidationError("environment must be the path of a Python interpreter.", field="environment")
-    found = shutil.which(environment) if os.sep not in environment else environment
+    if not interpreter:
+        raise ValidationError("interpreter must be the path of a Python interpreter.", field="interpreter")
+    found = shutil.which(interpreter) if os.sep not in interpreter else interpreter
     if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
-        raise ValidationError(f"The Python interpreter {environment!r} does not exist or cannot run.", field="environment")
+        raise ValidationError(f"The Python interpreter {interpreter!r} does not exist or cannot run.", field="interpreter")
     return os.path.abspath(found)
 
 
@@ -145,10 +107,10 @@ class Submitter:
         self.compute_slots = compute_slots
         self.cancel_grace = cancel_grace
 
-    def submit(self, spec: JobSpec) -> Job:
-        spec = _check_spec(spec)
+    def submit(self, spec: CommandJobSpec) -> Job:
+        compute = _check_local(spec)
         code = _code_dir(spec)
-        python = _interpreter(spec.environment)
+        python = _interpreter(spec.interpreter)
         inputs = []
         for name, ref in spec.inputs.items():
             try:
@@ -174,9 +136,12 @@ class Submitter:
                         "display_name": spec.display_name or name,
                         "experiment": spec.experiment,
                         "status": "Queued",
-                        "compute": spec.compute,
+                        "compute": compute,
                         "compute_slots": self.compute_slots,
-                        "environment": python,
+                        "interpreter": python,
+                        "environment": spec.environment,
+                        "type": spec.type,
+                        "parent": spec.parent,
                         "command": json.dumps(argv),
                         "parameters": json.dumps(dict(spec.parameters)),
                         "inputs": json.dumps([i.to_dict() for i in inputs]),
@@ -190,7 +155,7 @@ class Submitter:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         self._spawn(name)
-        return job_index.get_job(self.store, self.layout, name)
+        return job_index.get_job(self.store, name)
 
     def _new_folder(self) -> tuple[str, Path]:
         self.layout.jobs_dir.mkdir(parents=True, exist_ok=True)

@@ -15,17 +15,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ...errors import ValidationError
-from ...records import JobPage, JobStatus
+from ...records import JobPage
+from ...specs import JobQuery
 from .job_index import jobs_from_rows
-from .layout import Layout
 from .store import Store
-
-MAX_LIMIT = 1000
 
 # Sortable columns; created_at follows submission order (seq), which never ties.
 _COLUMNS = {
@@ -46,34 +43,29 @@ class _Query:
     fingerprint: str
 
 
-def _filters(experiment: str | None, status: Iterable[str] | str | None, text: str | None) -> _Query:
+def _filters(query: JobQuery) -> _Query:
     clauses: list[str] = []
     params: list[Any] = []
-    if experiment is not None:
-        if not isinstance(experiment, str):
-            raise ValidationError("experiment must be a string.", field="experiment")
+    if query.experiment is not None:
         clauses.append("j.experiment = ?")
-        params.append(experiment)
-    statuses: list[str] = []
-    if status is not None:
-        for item in [status] if isinstance(status, (str, JobStatus)) else list(status):
-            try:
-                statuses.append(JobStatus(item).value)
-            except ValueError:
-                known = ", ".join(s.value for s in JobStatus)
-                raise ValidationError(f"Unknown status {item!r}: use one of {known}.", field="status") from None
-        if statuses:
-            clauses.append(f"j.status IN ({','.join('?' * len(statuses))})")
-            params.extend(statuses)
-    if text:
-        if not isinstance(text, str):
-            raise ValidationError("text must be a string.", field="text")
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params.append(query.experiment)
+    statuses = sorted({s.value for s in query.status})
+    if statuses:
+        clauses.append(f"j.status IN ({','.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if query.parent is not None:
+        clauses.append("j.parent = ?")
+        params.append(query.parent)
+    elif query.top_level:
+        clauses.append("j.parent IS NULL")
+    if query.text:
+        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append(
             "(j.name LIKE ? ESCAPE '\\' OR j.display_name LIKE ? ESCAPE '\\' OR j.experiment LIKE ? ESCAPE '\\')"
         )
         params.extend([pattern] * 3)
-    fingerprint = hashlib.sha256(json.dumps([experiment, sorted(statuses), text]).encode()).hexdigest()[:12]
+    identity = [query.experiment, statuses, query.text, query.parent, query.top_level]
+    fingerprint = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
     return _Query(" AND ".join(clauses) or "1", params, fingerprint)
 
 
@@ -93,50 +85,31 @@ def _decode(cursor: str, expect: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def list_jobs(
-    store: Store,
-    layout: Layout,
-    *,
-    experiment: str | None = None,
-    status: Iterable[str] | str | None = None,
-    text: str | None = None,
-    order_by: str = "created_at",
-    descending: bool = True,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> JobPage:
+def list_jobs(store: Store, query: JobQuery) -> JobPage:
     """One page of jobs; see the module doc for the order of rows without a sort value."""
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError(f"limit must be a whole number from 1 to {MAX_LIMIT}.", field="limit")
-    if not isinstance(order_by, str):
-        raise ValidationError("order_by must be a string.", field="order_by")
-    query = _filters(experiment, status, text)
-    metric = order_by[len("metrics."):] if order_by.startswith("metrics.") else None
-    if metric is None and order_by not in _COLUMNS:
-        choices = ", ".join([*_COLUMNS, "metrics.<key>"])
-        raise ValidationError(f"Cannot sort by {order_by!r}: use one of {choices}.", field="order_by")
-    if metric == "":
-        raise ValidationError("Name the metric to sort by, as metrics.<key>.", field="order_by")
-    identity = {"order": order_by, "desc": bool(descending), "filters": query.fingerprint}
+    where = _filters(query)
+    order_by, descending, limit, cursor = query.order_by, query.descending, query.limit, query.cursor
+    metric = query.metric
+    identity = {"order": order_by, "desc": bool(descending), "filters": where.fingerprint}
     state = _decode(cursor, identity) if cursor else {"phase": 1, "value": None, "seq": None}
 
     direction = "DESC" if descending else "ASC"
     after = "<" if descending else ">"
     rows: list[Any] = []
     with store.read() as conn:
-        total = conn.execute(f"SELECT COUNT(*) FROM jobs j WHERE {query.where}", query.params).fetchone()[0]
+        total = conn.execute(f"SELECT COUNT(*) FROM jobs j WHERE {where.where}", where.params).fetchone()[0]
         phase = state["phase"]
         if phase == 1:
-            sql, params = _phase_one(query, order_by, metric, direction, after, state, limit + 1)
+            sql, params = _phase_one(where, order_by, metric, direction, after, state, limit + 1)
             rows = conn.execute(sql, params).fetchall()
             if len(rows) <= limit and (metric or _COLUMNS[order_by]):
                 phase = 2  # this walk is done; rows without a value follow
                 state = {"phase": 2, "value": None, "seq": None}
         if phase == 2 and len(rows) <= limit:
-            sql, params = _phase_two(query, metric, order_by, direction, after, state, limit + 1 - len(rows))
+            sql, params = _phase_two(where, metric, order_by, direction, after, state, limit + 1 - len(rows))
             rows += conn.execute(sql, params).fetchall()
         page = rows[:limit]
-        items = jobs_from_rows(conn, page, layout)
+        items = jobs_from_rows(conn, page)
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -173,7 +146,7 @@ def _phase_one(
             params.append(state["seq"])
         return sql + f" ORDER BY j.seq {direction} LIMIT ?", [*params, limit]
     else:
-        column = _COLUMNS[order_by]
+        column = _COLUMNS[order_by] or "j.seq"
         sql = f"SELECT j.*, {column} AS sort_value FROM jobs j WHERE {column} IS NOT NULL AND {query.where}"
         params += query.params
         key = column

@@ -20,7 +20,8 @@ from typing import Any
 
 from . import job_index
 from .layout import Layout
-from .names import check_asset_name, new_job_name
+from ...names import check_asset_name
+from .names import new_job_name
 from .store import Store
 from .tracking import JOB_TAG, ensure_experiment
 
@@ -59,7 +60,7 @@ def seed_completed_jobs(store: Store, layout: Layout, experiment: str, runs: Ite
     return created
 
 
-def _write_batch(store, layout, tracking, experiment, experiment_id, artifact_root, user, batch, models) -> int:  # type: ignore[no-untyped-def]
+def _write_batch(store, layout, tracking, experiment, experiment_id, artifact_root, user, batch, models) -> int:
     SqlRun, SqlTag, SqlParam, SqlMetric, SqlLatestMetric = models
     now = time.time()
     rows = []
@@ -93,7 +94,7 @@ def _write_batch(store, layout, tracking, experiment, experiment_id, artifact_ro
                 tx,
                 {
                     "name": name, "display_name": display, "experiment": experiment, "status": "Completed",
-                    "compute": "local", "compute_slots": 1, "environment": sys.executable,
+                    "compute": "local", "compute_slots": 1, "interpreter": sys.executable,
                     "command": json.dumps(["python", "main.py"]), "parameters": json.dumps(params),
                     "tags": json.dumps({"amlx.seeded": "true"}), "cancel_grace": 0.0, "created_at": started,
                     "started_at": started, "ended_at": started + 1.0, "exit_code": 0,
@@ -105,12 +106,12 @@ def _write_batch(store, layout, tracking, experiment, experiment_id, artifact_ro
                     "INSERT INTO job_metrics (job_seq, key, value, step, timestamp) VALUES (?, ?, ?, 0, ?)",
                     (seq, key, value, ms),
                 )
-            for key, value in params.items():
-                tx.execute("INSERT INTO job_params (job_seq, key, value) VALUES (?, ?, ?)", (seq, key, value))
+            for key, text in params.items():
+                tx.execute("INSERT INTO job_params (job_seq, key, value) VALUES (?, ?, ?)", (seq, key, text))
     return len(rows)
 
 
-def _write_session(tracking):  # type: ignore[no-untyped-def]
+def _write_session(tracking):
     """A session marked as writing: recent MLflow defaults to read-only and, under pytest, refuses flushes."""
     try:
         return tracking.ManagedSessionMaker(read_only=False)

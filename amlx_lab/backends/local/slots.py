@@ -49,7 +49,7 @@ class Slots:
         *,
         jobs_ahead: Callable[[], int],
         give_up: Callable[[], bool],
-        on_stuck: Callable[[], None] = lambda: None,
+        on_stuck: Callable[[], object] = lambda: None,
         stuck_after: float = 5.0,
     ) -> tuple[int, FileLock] | None:
         """Block until a slot is ours (``None`` if ``give_up()`` turns true first).

@@ -7,7 +7,8 @@ front so two writers queue on the busy timeout instead of failing. The schema
 version lives in ``PRAGMA user_version`` and migrations run forward only.
 
 Every change to a job bumps one global ``revision`` counter inside the same
-transaction, so "which jobs changed since revision R" is an indexed range scan.
+transaction, so "which jobs changed since revision R" is an indexed range scan
+(the change feed's cursor encodes R; nothing above the backend sees the number).
 """
 
 from __future__ import annotations
@@ -159,8 +160,23 @@ CREATE TABLE deployments (
 );
 """
 
+# Version 3: job kinds (a sweep or AutoML parent and its trials), target-neutral
+# job fields, and deployments whose traffic is applied once they are ready.
+# ``environment`` held the interpreter path, which is a local detail: it becomes
+# ``interpreter``, and ``environment`` now holds an environment reference.
+_SCHEMA_V3 = """
+ALTER TABLE jobs RENAME COLUMN environment TO interpreter;
+ALTER TABLE jobs ADD COLUMN environment TEXT;
+ALTER TABLE jobs ADD COLUMN type TEXT NOT NULL DEFAULT 'command';
+ALTER TABLE jobs ADD COLUMN parent TEXT;
+ALTER TABLE jobs ADD COLUMN updated_at REAL;
+CREATE INDEX jobs_by_parent ON jobs (parent, seq);
+ALTER TABLE deployments ADD COLUMN requested_traffic INTEGER;   -- share to apply once ready, then NULL
+ALTER TABLE deployments ADD COLUMN requested_alone INTEGER NOT NULL DEFAULT 0;  -- the endpoint's first deployment
+"""
+
 # Index i holds the script that brings the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,6 +19,8 @@ Writing experiments and run status goes through MLflow itself (imported lazily).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import math
 import os
 import shutil
@@ -191,6 +193,7 @@ class Reader(Protocol):
     def latest_metrics(self, run_id: str) -> list[LatestMetric]: ...
     def params(self, run_id: str) -> dict[str, str]: ...
     def history(self, run_id: str, key: str) -> list[LatestMetric]: ...
+    def histories(self, run_id: str, keys: Sequence[str] | None) -> dict[str, list[LatestMetric]]: ...
     def close(self) -> None: ...
 
 
@@ -246,6 +249,18 @@ class RunReader:
         ).fetchall()
         return [LatestMetric(k, _value(v, nan), int(s or 0), int(t or 0)) for k, v, s, t, nan in rows]
 
+    def histories(self, run_id: str, keys: Sequence[str] | None) -> dict[str, list[LatestMetric]]:
+        """Several metrics' histories in one query (``None``: every metric of the run)."""
+        sql = "SELECT key, value, step, timestamp, is_nan FROM metrics WHERE run_uuid = ?"
+        params: list[Any] = [run_id]
+        if keys is not None:
+            sql += f" AND key IN ({','.join('?' * len(keys))})"
+            params += list(keys)
+        result: dict[str, list[LatestMetric]] = {k: [] for k in keys or ()}
+        for k, v, s, t, nan in self._conn.execute(sql + " ORDER BY key, step, timestamp", params):
+            result.setdefault(k, []).append(LatestMetric(k, _value(v, nan), int(s or 0), int(t or 0)))
+        return result
+
 
 def _value(value: Any, is_nan: Any) -> float | None:
     if is_nan or value is None:
@@ -290,6 +305,10 @@ class FallbackRunReader:
     def history(self, run_id: str, key: str) -> list[LatestMetric]:
         points = self._client.get_metric_history(run_id, key)
         return [LatestMetric(m.key, _value(m.value, False), int(m.step), int(m.timestamp)) for m in points]
+
+    def histories(self, run_id: str, keys: Sequence[str] | None) -> dict[str, list[LatestMetric]]:
+        wanted = list(keys) if keys is not None else sorted(self._client.get_run(run_id).data.metrics)
+        return {key: self.history(run_id, key) for key in wanted}
 
 
 def open_reader(layout: Layout) -> Reader:

@@ -30,7 +30,7 @@ from . import job_index
 from .layout import Layout
 from .model_inspect import inspect
 from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, folder_size
-from .names import JOB_NAME_RE, check_asset_name
+from ...names import JOB_NAME_RE, check_asset_name
 from .store import Store
 
 MAX_DESCRIPTION = 5000
@@ -80,7 +80,6 @@ def _record(row: sqlite3.Row) -> ModelVersion:
         job=row["job"],
         source=row["source"],
         format=row["format"],
-        path=row["path"],
         size=row["size"],
         description=row["description"],
         tags=json.loads(row["tags"]),
@@ -207,6 +206,9 @@ class ModelRegistry:
         return tuple(_record(r) for r in rows)
 
     def get(self, name: str, version: str | int = "latest") -> ModelVersion:
+        return _record(self._row(name, version))
+
+    def _row(self, name: str, version: str | int = "latest") -> sqlite3.Row:
         check_asset_name(name, kind="model")
         number = parse_version(version)
         if number is None:
@@ -218,7 +220,11 @@ class ModelRegistry:
         if not rows:
             which = "any version" if number is None else f"version {number}"
             raise NotFoundError(f"There is no model {name!r} with {which}.", details={"name": name, "version": str(version)})
-        return _record(rows[0])
+        return rows[0]
+
+    def folder(self, model: ModelVersion) -> Path:
+        """The immutable local copy of a version (a local detail, never in a record)."""
+        return Path(self._row(model.name, model.version)["path"])
 
     def resolve(self, ref: str, *, field: str = "model") -> ModelVersion:
         """``name``, ``name:3``, ``name@latest`` or ``azureml:name:3`` -> that version."""
@@ -238,7 +244,7 @@ class ModelRegistry:
         Zips are built once per version beside the registry (versions never change).
         """
         model = self.get(name, version)
-        folder = Path(model.path)
+        folder = self.folder(model)
         files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
         model_files = [p for p in files if p.suffix.lower() in MODEL_SUFFIXES]
         if model.format != "mlflow" and len(model_files) == 1:

@@ -8,7 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .base import AmlxHandler
-from .bodies import check_fields, mapping, text
+from .bodies import RegisterModel
 
 MODEL = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 VERSION = r"(?P<version>[A-Za-z0-9]{1,32})"
@@ -18,22 +18,19 @@ class ModelsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        models = await self.call(self.workspace.list_models, target=self.query_target())
+        target = self.query_target()
+        models = await self.call(lambda: self.workspace.models(target).list_models())
         self.write_json({"models": models})
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object()
-        check_fields(body, required=("name", "job"), optional=("path", "description", "tags"))
+        body = self.body(RegisterModel)
+        target = self.query_target()
         version = await self.call(
-            self.workspace.register_model,
-            text(body, "name", required=True),
-            job=text(body, "job", required=True),
-            path=text(body, "path"),
-            description=body.get("description"),
-            tags=mapping(body, "tags"),
-            target=self.query_target(),
+            lambda: self.workspace.models(target).register_model(
+                body.name, job=body.job, path=body.path, description=body.description, tags=body.tags
+            )
         )
         self.set_header("Location", self.api_url("models", version.name, "versions", version.version))
         self.write_json(version, status=201)
@@ -43,7 +40,8 @@ class ModelHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        versions = await self.call(self.workspace.model_versions, name, target=self.query_target())
+        target = self.query_target()
+        versions = await self.call(lambda: self.workspace.models(target).model_versions(name))
         self.write_json({"name": name, "versions": versions})
 
 
@@ -51,7 +49,8 @@ class ModelVersionHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str, version: str) -> None:
-        self.write_json(await self.call(self.workspace.get_model, name, version, target=self.query_target()))
+        target = self.query_target()
+        self.write_json(await self.call(lambda: self.workspace.models(target).get_model(name, version)))
 
 
 class ModelDownloadHandler(AmlxHandler):
@@ -60,7 +59,8 @@ class ModelDownloadHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str, version: str) -> None:
-        local, filename = await self.call(self.workspace.model_download, name, version, target=self.query_target())
+        target = self.query_target()
+        local, filename = await self.call(lambda: self.workspace.models(target).model_download(name, version))
         await self.send_file(Path(local), filename)
 
 
@@ -70,5 +70,6 @@ class ModelCandidatesHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        candidates = await self.call(self.workspace.model_candidates, name, target=self.query_target())
+        target = self.query_target()
+        candidates = await self.call(lambda: self.workspace.models(target).model_candidates(name))
         self.write_json({"job": name, "candidates": candidates})

@@ -1,21 +1,18 @@
 """``%aml register``, ``deploy``, ``invoke`` and ``endpoints``: from a job's model to a scoring endpoint.
 
-The facade methods are looked up by name so that an installation whose
-facade lacks one answers with a clear "not available" line (HTTP 501 in
-the shared error vocabulary) instead of an AttributeError.
+A target without a model registry or endpoints answers with the facade's
+409 sentence, printed as one line like every other user error.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from .. import render
-from ..errors import AmlxError, ValidationError
-from ..workspace import Workspace
+from ..errors import ValidationError
 from .arguments import parser_options, variable_name
 from .display import Rich, pre
 from .payloads import parse_model, payload_from_text, payload_from_value
@@ -24,32 +21,19 @@ if TYPE_CHECKING:
     from .magic import Aml
 
 
-class NotAvailableError(AmlxError):
-    """The facade of this installation lacks the operation (models and endpoints arrive later)."""
-
-    status = 501
-    code = "not_available"
-
-
-def facade_operation(ws: Workspace, method: str, what: str) -> Callable[..., Any]:
-    """The facade's ``method``, or :class:`NotAvailableError` naming ``what`` is missing."""
-    operation = getattr(ws, method, None)
-    if operation is None:
-        raise NotAvailableError(f"{what} is not available yet in this version of amlx_lab.")
-    return operation
-
-
 @magic_arguments("aml register")
 @parser_options("Register a file a job wrote as the next version of a model.")
 @argument("name", metavar="NAME", help="model name")
 @argument("--job", required=True, metavar="J", help="the job that wrote the model")
-@argument("--path", metavar="P", help="the model in the job: outputs/model.pkl, or mlflow:model for what autolog logged (default: the only candidate)")
+@argument(
+    "--path", metavar="P",
+    help="the model in the job: outputs/model.pkl, or mlflow:model for what autolog logged (default: the only candidate)",
+)
 @argument("--description", metavar="TEXT", help="a note kept with the version")
 def cmd_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     if not args.name.strip():
         raise ValidationError("name the model.", field="name")
-    operation = facade_operation(aml.workspace, "register_model", "model registration")
-    return operation(args.name, job=args.job, path=args.path, description=args.description)
+    return aml.workspace.models().register_model(args.name, job=args.job, path=args.path, description=args.description)
 
 
 @magic_arguments("aml deploy")
@@ -57,10 +41,10 @@ def cmd_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 @argument("model", metavar="MODEL[:VERSION]", help="model name, optionally with a version (default: latest)")
 @argument("--endpoint", required=True, metavar="E", help="endpoint name")
 @argument("--deployment", metavar="D", help="deployment name (default: chosen by the target)")
+@argument("--timeout", type=float, default=600.0, metavar="S", help="seconds to wait until it is ready (default 600)")
 def cmd_deploy(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     parse_model(args.model)
-    operation = facade_operation(aml.workspace, "deploy", "deployment")
-    return operation(args.model, endpoint=args.endpoint, deployment=args.deployment)
+    return aml.workspace.deploy(args.model, endpoint=args.endpoint, deployment=args.deployment, wait=args.timeout)
 
 
 @magic_arguments("aml invoke")
@@ -76,8 +60,7 @@ def cmd_deploy(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 def cmd_invoke(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     payload = _payload(aml, args, cell)
-    operation = facade_operation(aml.workspace, "invoke", "endpoint scoring")
-    return aml.result(out, operation(args.endpoint, payload, deployment=args.deployment))
+    return aml.result(out, aml.workspace.endpoints().invoke(args.endpoint, payload, deployment=args.deployment))
 
 
 def _payload(aml: Aml, args: argparse.Namespace, cell: str | None) -> dict[str, Any]:
@@ -88,15 +71,15 @@ def _payload(aml: Aml, args: argparse.Namespace, cell: str | None) -> dict[str, 
     if args.data is not None:
         return payload_from_text(args.data, "--data")
     if args.data_var is not None:
-        if args.data_var not in aml.shell.user_ns:
+        if args.data_var not in aml.ipython.user_ns:
             raise ValidationError(f"no variable named {args.data_var!r} in the notebook.", field="--data-var")
-        return payload_from_value(aml.shell.user_ns[args.data_var], args.data_var)
+        return payload_from_value(aml.ipython.user_ns[args.data_var], args.data_var)
     return payload_from_text(cell or "", "the cell body")
 
 
 @magic_arguments("aml endpoints")
 @parser_options("List online endpoints with their deployments, traffic and scoring URLs.")
 def cmd_endpoints(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
-    endpoints = facade_operation(aml.workspace, "list_endpoints", "endpoint listing")()
+    endpoints = aml.workspace.endpoints().list_endpoints()
     text = render.endpoints_text(endpoints)
     return Rich(text, pre(text), endpoints)

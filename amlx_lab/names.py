@@ -1,0 +1,41 @@
+"""The rules user-chosen names follow on every target (Azure ML's alphabet).
+
+Experiments, data assets, models, endpoints and deployments share Azure ML's
+naming rule; job names are generated (``adjective_noun_xxxxxxxxxx``) and only
+checked when a caller hands one back, since a name is also a folder locally.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ValidationError
+
+JOB_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,254}$")
+# Azure ML asset and experiment names: start with a letter or digit; letters, digits, '-', '_', '.'.
+ASSET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
+
+
+def check_job_name(name: object, *, field: str = "name") -> str:
+    """A job name as given by a caller; anything else could escape the jobs folder."""
+    if not isinstance(name, str) or not JOB_NAME_RE.match(name):
+        raise ValidationError(f"{name!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field=field)
+    return name
+
+
+def asset_name_problem(name: object, kind: str) -> str | None:
+    """The sentence saying why ``name`` is not a valid ``kind`` name, or ``None`` when it is."""
+    if isinstance(name, str) and ASSET_NAME_RE.match(name) and name not in {".", ".."}:
+        return None
+    return (
+        f"{name!r} is not a valid {kind} name: use 1 to 255 letters, digits, '-', '_' or '.', "
+        "starting with a letter or digit."
+    )
+
+
+def check_asset_name(name: object, *, field: str = "name", kind: str = "data asset") -> str:
+    """A data asset, model or experiment name in Azure ML's alphabet (also safe as a folder name)."""
+    problem = asset_name_problem(name, kind)
+    if problem:
+        raise ValidationError(problem, field=field)
+    return name  # type: ignore[return-value]
