@@ -25,6 +25,7 @@ import {
   IJobPage,
   IListJobsQuery,
   ILogChunk,
+  IMetricHistories,
   IMetricHistory,
   IModelCandidate,
   IModelSummary,
@@ -43,6 +44,8 @@ export const EXTENSION_MISSING = 'extension_missing';
 export const NETWORK_ERROR = 'network_error';
 export const BAD_RESPONSE = 'bad_response';
 export const ABORTED = 'aborted';
+/** The server's code for an operation the target does not offer (HTTP 409). */
+export const NOT_SUPPORTED = 'not_supported';
 
 export class AmlxApiError extends Error {
   constructor(
@@ -156,6 +159,8 @@ export class AmlxClient {
       q: query.q,
       order_by: query.order_by,
       descending: query.descending === undefined ? undefined : String(query.descending),
+      parent: query.parent,
+      top_level: query.top_level ? 'true' : undefined,
       limit: query.limit === undefined ? undefined : String(query.limit),
       cursor: query.cursor
     });
@@ -177,10 +182,14 @@ export class AmlxClient {
     return this.post<IJob>(`${jobPath(name)}/cancel`, {});
   }
 
-  /** New log text after `offset`; with `wait` the server holds the call until there is some. */
-  logs(name: string, offset: number, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
+  /**
+   * New log text after `offset` (an opaque string from the previous chunk's
+   * `next_offset`; null reads from the start); with `wait` the server holds
+   * the call until there is some.
+   */
+  logs(name: string, offset: string | null, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
     return this.request<ILogChunk>(`${jobPath(name)}/logs`, { signal }, {
-      offset: String(offset),
+      offset: offset ?? undefined,
       wait: wait ? String(wait) : undefined
     });
   }
@@ -192,12 +201,15 @@ export class AmlxClient {
   }
 
   /**
-   * The histories of several metrics of one job, in the order of `keys`.
-   * Every view that charts metrics asks through here, so the way they are
-   * fetched (one request per metric today) changes in one place.
+   * The histories of several metrics of one job in one request, in the
+   * order of `keys` (a metric the job never logged has no points).
    */
-  metricHistories(name: string, keys: string[]): Promise<IMetricHistory[]> {
-    return Promise.all(keys.map(key => this.metricHistory(name, key)));
+  async metricHistories(name: string, keys: string[]): Promise<IMetricHistory[]> {
+    if (!keys.length) {
+      return [];
+    }
+    const answer = await this.request<IMetricHistories>(`${jobPath(name)}/metrics`, {}, { key: keys });
+    return keys.map(key => ({ job: answer.job, key, points: answer.metrics[key] ?? [] }));
   }
 
   async outputs(name: string): Promise<IFileEntry[]> {
@@ -224,10 +236,14 @@ export class AmlxClient {
     return answer.experiments;
   }
 
-  /** Jobs changed after revision `since`; with `wait` held until one changes. */
-  events(since: number, wait = 0, signal?: AbortSignal): Promise<IJobChanges> {
+  /**
+   * Jobs changed after `cursor` (opaque; null asks for the present position:
+   * the answer comes at once with no jobs); with `wait` held until one
+   * changes. `more` in the answer means: ask again at once.
+   */
+  events(cursor: string | null, wait = 0, signal?: AbortSignal): Promise<IJobChanges> {
     return this.request<IJobChanges>('events', { signal }, {
-      since: String(since),
+      cursor: cursor ?? undefined,
       wait: wait ? String(wait) : undefined
     });
   }
@@ -307,8 +323,13 @@ export class AmlxClient {
     return this.post<IEndpointKeys>(`${endpointPath(name)}/keys`, { regenerate: which });
   }
 
+  /** Starts provisioning (a long-running operation): the answer is at once, status `Creating`; follow `deployment`. */
   deploy(endpoint: string, body: ICreateDeploymentRequest): Promise<IDeployment> {
     return this.post<IDeployment>(`${endpointPath(endpoint)}/deployments`, body);
+  }
+
+  deployment(endpoint: string, name: string): Promise<IDeployment> {
+    return this.request<IDeployment>(`${endpointPath(endpoint)}/deployments/${encodeURIComponent(name)}`);
   }
 
   invoke(endpoint: string, payload: unknown, deployment?: string): Promise<IInvokeResult> {

@@ -41,6 +41,7 @@ export type IJob = Schemas['Job'];
 export type IJobInput = Schemas['JobInput'];
 export type IJobPage = Schemas['JobPage'];
 export type IJobChanges = Schemas['JobChanges'];
+export type JobType = Schemas['JobType'];
 /** The query of `GET /jobs` (the target is the client's own). */
 export type IListJobsQuery = Omit<NonNullable<operations['listJobs']['parameters']['query']>, 'target'>;
 export type ISubmitRequest = Schemas['SubmitRequest'];
@@ -55,6 +56,8 @@ export type IPackageCell = IJobPackage['cells'][number];
 export type ILogChunk = Schemas['LogChunk'];
 export type IMetricPoint = Schemas['MetricPoint'];
 export type IMetricHistory = Ok<'getMetricHistory'>;
+/** Several metrics of one job in one answer (`GET /jobs/{name}/metrics?key=…`). */
+export type IMetricHistories = Ok<'getMetricHistories'>;
 export type IFileEntry = Schemas['FileEntry'];
 export type ICodePackage = Schemas['CodePackage'];
 export type IExperimentSummary = Schemas['ExperimentSummary'];

@@ -138,7 +138,7 @@ function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Ele
   return (
     <ul className="amlx-AssetVersions" aria-label={`Versions of ${props.name}`}>
       {versions.map(v => (
-        <li key={v.version} title={v.source ?? v.path}>
+        <li key={v.version} title={v.source ?? undefined}>
           <code>
             {v.name}:{v.version}
           </code>{' '}
@@ -170,7 +170,7 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
             data-asset={asset.name}
             aria-expanded={open === asset.name}
             onClick={() => setOpen(open === asset.name ? null : asset.name)}
-            title={asset.description ?? asset.source ?? asset.path}
+            title={asset.description ?? asset.source ?? undefined}
           >
             <span className="amlx-ListItem-name">{asset.name}</span>
             <span className="amlx-ListItem-meta">

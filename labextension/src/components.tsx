@@ -6,7 +6,7 @@ import { ISignal } from '@lumino/signaling';
 import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { AmlxApiError } from './api';
+import { AmlxApiError, NOT_SUPPORTED } from './api';
 import { JobStatus } from './apitypes';
 import { isTerminal, statusKind } from './format';
 import { Latest, asApiError } from './resource';
@@ -76,7 +76,11 @@ export function StatusBadge(props: { status: JobStatus; compact?: boolean }): JS
   );
 }
 
-/** A readable error in place, with an optional Retry. */
+/**
+ * A readable error in place, with an optional Retry. A capability the target
+ * does not have (409 `not_supported`) is a plain sentence: trying again
+ * cannot help.
+ */
 export function ErrorNote(props: {
   error: AmlxApiError | null;
   title?: string;
@@ -84,6 +88,13 @@ export function ErrorNote(props: {
 }): JSX.Element | null {
   if (!props.error) {
     return null;
+  }
+  if (props.error.code === NOT_SUPPORTED) {
+    return (
+      <div className="amlx-Note amlx-NotSupported" role="note">
+        {props.error.message}
+      </div>
+    );
   }
   return (
     <div className="amlx-ErrorNote" role="alert">

@@ -9,6 +9,8 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IModelVersion } from './apitypes';
 import { ErrorNote, useNow, useSignal } from './components';
+import { followDeployment } from './deployfollow';
+import { isAbort } from './poll';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { endpointNameFor } from './naming';
@@ -35,6 +37,9 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
   const [started, setStarted] = React.useState(0);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const now = useNow(step !== null, 500);
+  // a panel closed while provisioning stops following (the server goes on)
+  const following = React.useRef<AbortController | null>(null);
+  React.useEffect(() => () => following.current?.abort(), []);
   // several model panels can be open: their fields must not share DOM ids
   const formId = React.useId();
   const endpoints = services.endpoints;
@@ -56,8 +61,19 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
         setStep(`Creating endpoint ${name}…`);
         await createEndpointIfMissing(services, name);
       }
-      setStep(`Deploying ${model}:${version} to ${name}/${deployment.trim()}; the model is loaded and health-checked…`);
-      await services.client.deploy(name, { name: deployment.trim(), model: `${model}:${version}` });
+      const target = `${name}/${deployment.trim()}`;
+      setStep(`Deploying ${model}:${version} to ${target}…`);
+      const controller = new AbortController();
+      following.current?.abort();
+      following.current = controller;
+      const created = await services.client.deploy(name, { name: deployment.trim(), model: `${model}:${version}` });
+      // provisioning goes on on the server: follow it, showing its state and the time taken
+      await followDeployment(
+        services.client,
+        created,
+        state => setStep(`Provisioning ${target} (${state.status}): the model is loaded and health-checked…`),
+        controller.signal
+      );
       void services.endpoints.reload();
       Notification.success(`Deployed ${model}:${version} to ${name}.`, {
         autoClose: 6000,
@@ -65,8 +81,10 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
       });
       services.execute(CommandIDs.openEndpoint, { name });
     } catch (reason) {
-      setError(asApiError(reason));
-      void services.endpoints.reload();
+      if (!isAbort(reason, following.current?.signal ?? new AbortController().signal)) {
+        setError(asApiError(reason));
+        void services.endpoints.reload();
+      }
     } finally {
       setStep(null);
     }

@@ -97,7 +97,6 @@ export function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Eleme
           </ul>
         </>
       )}
-      <div className="amlx-Hint">Snapshot folder: {pkg.path}</div>
     </div>
   );
 }

@@ -137,7 +137,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   // metrics and outputs follow the job: reload on its changes while it runs
   // (at most every few seconds), at once when it ends
   const terminal = job ? isTerminal(job.status) : false;
-  const changeMark = job && !terminal ? job.revision : 0;
+  const changeMark = job && !terminal ? job.updated_at ?? 0 : 0;
   const hasJob = job !== null;
   const wasTerminal = React.useRef(terminal);
   const { historiesReload, outputsReload } = resources;

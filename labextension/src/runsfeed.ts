@@ -1,14 +1,15 @@
 /**
  * The change feed: which runs changed, as hints for what the page shows. It
  * never lists runs itself (the Runs list pages them from the server, see
- * `runwindow.ts`): it takes a position in the feed, then, when live, holds
- * one long-poll (`wait=25`) after another; `interval` asks on a timer;
- * `manual` only on demand. Each answer goes into the RunStore and out
- * through `changes`. Errors are kept for the UI and retried with backoff.
+ * `runwindow.ts`): it asks `/events` for the present cursor, then, when
+ * live, holds one long-poll (`wait=25`) after another; `interval` asks on a
+ * timer; `manual` only on demand. Each answer goes into the RunStore and out
+ * through `changes`. Errors are kept for the UI and retried with backoff,
+ * except a target that has no feed (409 `not_supported`): that is said once.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AmlxApiError, AmlxClient } from './api';
+import { AmlxApiError, AmlxClient, NOT_SUPPORTED } from './api';
 import { IJob } from './apitypes';
 import { ITimers, pollLoop, realTimers, throwIfAborted } from './poll';
 import { RunStore } from './runstore';
@@ -17,12 +18,6 @@ import { RefreshMode } from './sidebarmodel';
 export type { ITimers } from './poll';
 
 export const LONG_POLL_S = 25;
-/**
- * The feed is entered after the newest change among this many newest runs:
- * the runs that change are the recent ones, so only changes to older runs
- * made since then come again (as harmless hints).
- */
-export const POSITION_PAGE = 50;
 
 export type FeedState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -56,7 +51,7 @@ export class RunsFeed {
   }
 
   /** Where the next question to the feed starts (null before the feed was entered). */
-  get position(): number | null {
+  get position(): string | null {
     return this._position;
   }
 
@@ -146,7 +141,8 @@ export class RunsFeed {
         caughtUp = false;
         this._error = error;
         this._setState('error');
-        return true;
+        // asking again cannot help a target that has no change feed
+        return error.code !== NOT_SUPPORTED;
       }
     });
     if (this._controller?.signal === signal) {
@@ -154,21 +150,20 @@ export class RunsFeed {
     }
   }
 
-  /** A position in the feed without reading the whole feed (see POSITION_PAGE). */
-  private async _enter(signal: AbortSignal): Promise<number> {
-    const page = await this.client.listJobs({ limit: POSITION_PAGE }, signal);
+  /** The present position: asked without a cursor, the feed answers at once. */
+  private async _enter(signal: AbortSignal): Promise<string> {
+    const answer = await this.client.events(null, 0, signal);
     throwIfAborted(signal);
-    return page.items.reduce((newest, job) => Math.max(newest, job.revision), 0);
+    return answer.cursor;
   }
 
-  /** Ask the feed without waiting until an answer brings nothing new. */
+  /** Ask the feed without waiting while it says there is more. */
   private async _catchUp(signal: AbortSignal): Promise<void> {
     for (;;) {
-      const before = this._position ?? 0;
-      const changes = await this.client.events(before, 0, signal);
+      const changes = await this.client.events(this._position, 0, signal);
       throwIfAborted(signal);
-      this._take(changes.jobs, changes.revision);
-      if (!changes.jobs.length || changes.revision <= before) {
+      this._take(changes.jobs, changes.cursor);
+      if (!changes.more) {
         break;
       }
     }
@@ -176,14 +171,14 @@ export class RunsFeed {
 
   /** One held request; true when it brought changes. */
   private async _longPoll(signal: AbortSignal): Promise<boolean> {
-    const changes = await this.client.events(this._position ?? 0, LONG_POLL_S, signal);
+    const changes = await this.client.events(this._position, LONG_POLL_S, signal);
     throwIfAborted(signal);
-    this._take(changes.jobs, changes.revision);
-    return changes.jobs.length > 0;
+    this._take(changes.jobs, changes.cursor);
+    return changes.jobs.length > 0 || changes.more;
   }
 
-  private _take(jobs: IJob[], position: number): void {
-    this._position = Math.max(this._position ?? 0, position);
+  private _take(jobs: IJob[], cursor: string): void {
+    this._position = cursor;
     if (jobs.length) {
       this.store.merge(jobs);
       this._changes.emit(jobs);
@@ -202,7 +197,7 @@ export class RunsFeed {
   private _options: IFeedOptions = { mode: 'live', intervalSeconds: 15 };
   private _running = false;
   private _controller: AbortController | null = null;
-  private _position: number | null = null;
+  private _position: string | null = null;
   private _changed = new Signal<this, void>(this);
   private _changes = new Signal<this, IJob[]>(this);
 }

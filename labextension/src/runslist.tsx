@@ -450,7 +450,7 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
         </div>
       )}
       <ErrorNote error={runsView.error} title="Runs could not be loaded." onRetry={() => runsView.retry()} />
-      <ErrorNote error={feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
+      <ErrorNote error={runsView.error ? null : feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
       {groups.state === 'ready' && (groups.data ?? []).length === 0 ? (
         <div className="amlx-Empty">
           No runs yet. Select a notebook cell and use <strong>Submit cell</strong>.

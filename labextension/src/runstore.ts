@@ -123,12 +123,12 @@ export function isAutologged(metric: string): boolean {
   return metric.startsWith('training_');
 }
 
-/** Whether record `a` of a job is older than record `b` of the same job. */
+/** Whether record `a` of a job is older than record `b` of the same job (by `updated_at`, when both have one). */
 export function isOlder(a: IJob, b: IJob): boolean {
-  return a.revision < b.revision;
+  return a.updated_at !== null && b.updated_at !== null && a.updated_at < b.updated_at;
 }
 
-/** Equal revisions may still differ on a target without revisions (Azure): compare what the list shows. */
+/** Records of the same age may still differ (a clock's resolution): compare what the list shows. */
 function sameJob(a: IJob, b: IJob): boolean {
   if (
     a.status !== b.status ||

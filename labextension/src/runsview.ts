@@ -119,7 +119,7 @@ export class RunsView {
     return this.store.metricKeys().slice(0, autoCount);
   }
 
-  /** The keys the target sorts on (`capabilities.sort_keys`; null: the local target's). */
+  /** The keys the target sorts on (`capabilities.sort_keys`; null: not known yet, the local target's). */
   setSortKeys(keys: readonly string[] | null | undefined): void {
     const next = keys ? keys.slice() : DEFAULT_SORT_KEYS;
     if (next.join('\n') !== this._sortKeys.join('\n')) {
@@ -256,7 +256,9 @@ export class RunsView {
           q: this._applied.filter.trim() || undefined,
           // a sort done here pages newest first and sorts what has arrived
           orderBy: onServer ? this._applied.sortKey : 'created_at',
-          descending: onServer ? this._applied.descending : true
+          descending: onServer ? this._applied.descending : true,
+          // trials show under their sweep, not as runs of their own
+          topLevel: true
         },
         REFETCH_MS,
         items => this.store.merge(items)

@@ -32,6 +32,8 @@ export interface IWindowQuery {
   /** A sort key the server knows (see `capabilities.sort_keys`). */
   orderBy: SortKey;
   descending: boolean;
+  /** Only runs without a parent (not the trials of a sweep or AutoML job). */
+  topLevel?: boolean;
 }
 
 /** What a hint did: nothing, updated a shown run, put a new run on top, or asked for a read. */
@@ -114,8 +116,8 @@ export class RunWindow {
     if (!this._loaded || this._disposed) {
       return 'none'; // the first page will bring it
     }
-    const { experiment, q, orderBy, descending } = this.query;
-    if (experiment !== undefined && job.experiment !== experiment) {
+    const { experiment, q, orderBy, descending, topLevel } = this.query;
+    if ((experiment !== undefined && job.experiment !== experiment) || (topLevel && job.parent !== null)) {
       return 'none';
     }
     const index = this._items.findIndex(item => item.name === job.name);
@@ -183,10 +185,18 @@ export class RunWindow {
     const controller = new AbortController();
     this._controller = controller;
     this._changed.emit();
-    const { experiment, q, orderBy, descending } = this.query;
+    const { experiment, q, orderBy, descending, topLevel } = this.query;
     this.client
       .listJobs(
-        { experiment, q: q || undefined, order_by: orderBy, descending, limit, cursor: cursor ?? undefined },
+        {
+          experiment,
+          q: q || undefined,
+          order_by: orderBy,
+          descending,
+          top_level: topLevel || undefined,
+          limit,
+          cursor: cursor ?? undefined
+        },
         controller.signal
       )
       .then(

@@ -8,7 +8,7 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AmlxClient, ICapabilities, TargetName } from './api';
+import { AmlxClient, TargetName } from './api';
 import { IDataAsset, IEndpoint, IModelSummary } from './apitypes';
 import { ActiveCellTracker } from './activecell';
 import { isTerminal } from './format';
@@ -55,12 +55,6 @@ export interface ITargetSwitch {
   current: TargetName | undefined;
   /** How the previous workspace was labelled in the sidebar ('' when it never loaded). */
   previousLabel: string;
-}
-
-/** The sort keys a target announces (none yet: the Runs list assumes the local target's). */
-function sortKeysOf(capabilities: ICapabilities | undefined): string[] | null {
-  const keys = (capabilities as { sort_keys?: unknown } | undefined)?.sort_keys;
-  return Array.isArray(keys) ? keys.filter((key): key is string => typeof key === 'string') : null;
 }
 
 export class AmlxServices {
@@ -174,7 +168,7 @@ export class AmlxServices {
         this._targetChanged.emit({ previous, current: target, previousLabel: shown?.label ?? '' });
       }
     }
-    this.runsView.setSortKeys(sortKeysOf(this.model.workspace?.capabilities));
+    this.runsView.setSortKeys(this.model.workspace?.capabilities.sort_keys);
     if (this._feedWanted) {
       this.feed.start(this._feedOptions());
     }

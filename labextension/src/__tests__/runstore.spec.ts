@@ -12,25 +12,25 @@ describe('RunStore.merge', () => {
     expect(changes).toBe(1);
   });
 
-  it('never lets an older revision replace a newer one (a late answer)', () => {
+  it('never lets an older record (updated_at) replace a newer one (a late answer)', () => {
     const store = new RunStore();
-    store.merge([job({ name: 'a', status: 'Completed', revision: 9 })]);
-    expect(store.merge([job({ name: 'a', status: 'Running', revision: 5 })])).toBe(false);
+    store.merge([job({ name: 'a', status: 'Completed', updated_at: 9 })]);
+    expect(store.merge([job({ name: 'a', status: 'Running', updated_at: 5 })])).toBe(false);
     expect(store.get('a')?.status).toBe('Completed');
   });
 
-  it('takes a newer revision', () => {
+  it('takes a newer record', () => {
     const store = new RunStore();
-    store.merge([job({ name: 'a', status: 'Running', revision: 5 })]);
+    store.merge([job({ name: 'a', status: 'Running', updated_at: 5 })]);
     const version = store.version;
-    store.merge([job({ name: 'a', status: 'Completed', revision: 6 })]);
+    store.merge([job({ name: 'a', status: 'Completed', updated_at: 6 })]);
     expect(store.get('a')?.status).toBe('Completed');
     expect(store.version).toBeGreaterThan(version);
   });
 
-  it('ignores a repeat of the same record but not a changed one at an equal revision', () => {
+  it('ignores a repeat of the same record but not a changed one of the same age', () => {
     const store = new RunStore();
-    const first = job({ name: 'a', revision: 0, metrics: { rmse: 1 } });
+    const first = job({ name: 'a', updated_at: 0, metrics: { rmse: 1 } });
     store.merge([first]);
     expect(store.merge([{ ...first }])).toBe(false);
     expect(store.merge([{ ...first, metrics: { rmse: 2 } }])).toBe(true);

@@ -189,7 +189,7 @@ describe('RunsView change hints', () => {
     await flush();
     const shown = view.rows(0)[1] as { job: IJob };
     const before = server.experimentCalls;
-    view.hint([{ ...shown.job, status: 'Failed', revision: shown.job.revision + 1 }], 0);
+    view.hint([{ ...shown.job, status: 'Failed', updated_at: shown.job.updated_at! + 1 }], 0);
     await flush();
     expect(server.experimentCalls).toBe(before);
     expect((view.rows(0)[1] as { job: IJob }).job.status).toBe('Failed');

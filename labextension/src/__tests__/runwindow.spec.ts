@@ -97,10 +97,10 @@ describe('RunWindow hints', () => {
   it('updates a shown run in place when its place cannot change', async () => {
     const { server, window } = await loaded();
     const shown = window.items[3];
-    expect(window.hint({ ...shown, status: 'Failed', revision: shown.revision + 1 }, 0)).toBe('updated');
+    expect(window.hint({ ...shown, status: 'Failed', updated_at: shown.updated_at! + 1 }, 0)).toBe('updated');
     expect(window.items[3].status).toBe('Failed');
     // an older record (a late answer) changes nothing
-    expect(window.hint({ ...shown, status: 'Running', revision: shown.revision - 1 }, 0)).toBe('none');
+    expect(window.hint({ ...shown, status: 'Running', updated_at: shown.updated_at! - 1 }, 0)).toBe('none');
     expect(window.items[3].status).toBe('Failed');
     expect(server.calls).toHaveLength(1);
   });
@@ -119,7 +119,7 @@ describe('RunWindow hints', () => {
   it('leaves alone a changed run past the loaded ones', async () => {
     const { server, window } = await loaded();
     const old = server.jobs[0]; // the oldest: far past the first page
-    expect(window.hint({ ...old, status: 'Failed', revision: old.revision + 1 }, 0)).toBe('none');
+    expect(window.hint({ ...old, status: 'Failed', updated_at: old.updated_at! + 1 }, 0)).toBe('none');
     expect(server.calls).toHaveLength(1);
   });
 
@@ -127,7 +127,7 @@ describe('RunWindow hints', () => {
     const { server, window } = await loaded('metrics.rmse', true);
     const top = window.items[0];
     const index = server.jobs.findIndex(j => j.name === top.name);
-    server.jobs[index] = { ...top, metrics: { rmse: -1 }, revision: top.revision + 1 };
+    server.jobs[index] = { ...top, metrics: { rmse: -1 }, updated_at: top.updated_at! + 1 };
     expect(window.hint(server.jobs[index], 0)).toBe('refetch');
     await flush();
     expect(server.calls).toHaveLength(2);

@@ -97,8 +97,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The job's std_log.txt from a byte offset; with wait, held until new text arrives or the job ends. */
+        /** The job's std_log.txt from an offset; with wait, held until new text arrives or the job ends. */
         get: operations["getJobLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Several metrics' histories in one answer, by step (repeat key; none means every metric the job logged). */
+        get: operations["getMetricHistories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -217,8 +234,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live updates by long-polling. Jobs changed after revision `since`; with wait, held until one changes.
-         * @description Start with since=0 (every job), then pass back the `revision` of each answer. Log lines
+         * Live updates by long-polling. Jobs changed after `cursor`; with wait, held until one changes.
+         * @description Ask without a cursor first (the answer comes at once, with no jobs and the present cursor),
+         *     then pass back the `cursor` of each answer; `more` means ask again at once. Log lines
          *     stream the same way through /jobs/{name}/logs?offset=...&wait=...
          */
         get: operations["getJobChanges"];
@@ -414,7 +432,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Serve a registered model version behind the endpoint; answers once the server is ready (or Failed with the reason). */
+        /**
+         * Start provisioning a registered model version behind the endpoint (a long-running operation).
+         * @description Answers 202 at once with the deployment in status Creating; follow GET /endpoints/{name}/deployments/{deployment} until it is Succeeded or Failed (last_error says why). Provisioning takes seconds locally and 10 to 20 minutes on Azure.
+         */
         post: operations["createDeployment"];
         delete?: never;
         options?: never;
@@ -495,253 +516,356 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description What a target can do, so the UI hides what it cannot (cf. jupyter-scheduler's /config).
+         *
+         *     The feature flags (``jobs`` .. ``data_assets``) are derived from the
+         *     capability protocols a backend implements (``backends/base.py``), never set
+         *     by hand; the rest is what the backend declares about itself in ``TargetTraits``.
+         */
+        Capabilities: {
+            /** @default false */
+            jobs: boolean;
+            /** @default false */
+            sweeps: boolean;
+            /** @default false */
+            automl: boolean;
+            /** @default false */
+            models: boolean;
+            /** @default false */
+            endpoints: boolean;
+            /** @default false */
+            data_assets: boolean;
+            /** @default false */
+            instance_types: boolean;
+            /** @default [] */
+            compute_targets: string[];
+            /** @default none */
+            live_updates: string;
+            /** @default false */
+            export_yaml: boolean;
+            /** @default [] */
+            sort_keys: string[];
+        };
+        CellRef: {
+            index: number;
+            id: string | null;
+        };
+        /** @description The code a job ran: the snapshot taken at submit, and the slicer's manifest. */
+        CodePackage: {
+            job: string;
+            files: components["schemas"]["FileEntry"][];
+            command: string[];
+            /** @default null */
+            manifest: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @description Deploy a registered model (``name`` or ``name:version``) behind an endpoint. */
+        CreateDeployment: {
+            name: string;
+            model: string;
+            /** @default null */
+            traffic?: number | null;
+            /** @default null */
+            score_script?: string | null;
+        };
+        CreateEndpoint: {
+            name: string;
+            /**
+             * @default key
+             * @constant
+             */
+            auth_mode?: "key";
+            /** @default null */
+            description?: string | null;
+        };
+        /** @description A named, versioned copy of a file (``uri_file``) or folder (``uri_folder``). */
+        DataAsset: {
+            name: string;
+            version: string;
+            type: string;
+            size: number;
+            created_at: number;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            source: string | null;
+        };
+        /** @description The answer of a DELETE: the name of what is gone. */
+        Deleted: {
+            deleted: string;
+        };
+        /** @description One model served by one scoring server process (restarted by its supervisor when it dies). */
+        Deployment: {
+            name: string;
+            endpoint: string;
+            model: string;
+            status: string;
+            deployment_uri: string | null;
+            restarts: number;
+            last_error: string | null;
+            started_at: number | null;
+            /** @default null */
+            stats: components["schemas"]["DeploymentStats"] | null;
+            /** @default null */
+            score_script: string | null;
+            /** @default null */
+            created_at: number | null;
+        };
+        /** @description Requests a deployment answered itself and their latency (recent window, else since it was created). */
+        DeploymentStats: {
+            requests: number;
+            errors: number;
+            p50_ms: number | null;
+            p99_ms: number | null;
+        };
+        /** @description An online endpoint: a stable scoring URI with key auth, and the deployments behind it. */
+        Endpoint: {
+            name: string;
+            auth_mode: string;
+            description: string | null;
+            scoring_uri: string;
+            status: string;
+            traffic: {
+                [key: string]: number;
+            };
+            deployments: components["schemas"]["Deployment"][];
+            created_at: number;
+        };
+        /** @description The endpoint's two keys. Never logged; ``repr`` hides them. */
+        EndpointKeys: {
+            primary_key: string;
+            secondary_key: string;
+        };
+        /** @description Every error answer, with the real HTTP status. */
         Error: {
-            error: {
-                /** @description Stable machine-readable code, e.g. invalid_request, not_found, conflict, notebook_error. */
-                code: string;
-                /** @description A sentence for a person; never contains a secret. */
-                message: string;
-                /** @description Context such as the offending field, cell index and line. */
-                details: Record<string, unknown>;
+            error: components["schemas"]["ErrorDetail"];
+        };
+        /** @description What went wrong: a stable code, a sentence for a person (never a secret), and context such as the field. */
+        ErrorDetail: {
+            code: string;
+            message: string;
+            details: {
+                [key: string]: unknown;
             };
         };
+        /** @description An experiment as the job index sees it. */
+        ExperimentSummary: {
+            name: string;
+            job_count: number;
+            last_submitted_at: number | null;
+        };
+        /** @description A file in a job's outputs or code folder (``path`` is relative, with ``/``). */
+        FileEntry: {
+            path: string;
+            size: number;
+            modified: number;
+        };
+        /** @description Whether a target can be used now, with a sentence saying why not. */
         Health: {
-            /** @enum {string} */
-            state: "ok" | "not_configured" | "error";
+            state: components["schemas"]["HealthState"];
             message: string;
         };
-        /** @description What the target can do; the UI hides what it cannot. */
-        Capabilities: {
-            jobs: boolean;
-            sweeps: boolean;
-            automl: boolean;
-            models: boolean;
-            endpoints: boolean;
-            data_assets: boolean;
-            instance_types: boolean;
-            compute_targets: string[];
-            /** @enum {string} */
-            live_updates: "none" | "long-poll";
-            export_yaml: boolean;
-        };
-        TargetSummary: {
-            /** @enum {string} */
-            name: "local" | "azure";
-            label: string;
-            health: components["schemas"]["Health"];
-        };
-        WorkspaceInfo: {
-            /** @enum {string} */
-            target: "local" | "azure";
-            label: string;
-            /** @description The local workspace folder, or subscription/resource-group/workspace on Azure. */
-            location: string;
-            /** @description Folder of the embedded local workspace (also holds settings.json). */
-            workspace_dir: string;
-            /** @description Version of the amlx_lab package serving the API. */
-            version: string;
-            health: components["schemas"]["Health"];
-            capabilities: components["schemas"]["Capabilities"];
-            targets: components["schemas"]["TargetSummary"][];
-            /** @description Problems found in the configuration (e.g. a broken settings.json), in words. */
-            warnings: string[];
-        };
         /** @enum {string} */
-        JobStatus: "NotStarted" | "Queued" | "Preparing" | "Starting" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled";
-        /** @description Exactly one of notebook or sources. */
-        SubmitRequest: {
-            /** @description Path of an .ipynb relative to the notebook folder. */
-            notebook?: string;
-            /** @description Cell texts in execution order (a kernel's history). */
-            sources?: string[];
-            /** @description Cell index */
-            cell: number | string;
-            /** @description Default is the notebook's name. */
-            experiment?: string;
-            display_name?: string;
-            /** @default local */
-            compute?: string;
-            /** @description New values for the cell's parameters. */
-            parameters?: {
-                [key: string]: string | number | boolean;
-            };
-            /** @description A path the code reads (a job input) -> a file or a data asset such as azureml:titanic-dataset@latest. */
-            inputs?: {
-                [key: string]: string;
-            };
-            tags?: {
-                [key: string]: string;
-            };
-            /**
-             * @description Run every code cell above instead of the minimal slice.
-             * @default false
-             */
-            include_all_above?: boolean;
-            /**
-             * @description MLflow autologging for scikit-learn inside the job.
-             * @default true
-             */
-            autolog?: boolean;
-            /** @description Python interpreter; default is the notebook kernel's. */
-            environment?: string;
-            /** @description With notebook: run this text as the target cell instead of the saved one (the other cells and all tags come from the file). */
-            cell_source?: string;
+        HealthState: "ok" | "not_configured" | "error";
+        /** @description A cell main.py runs, and why the slice needs it. */
+        IncludedCell: {
+            index: number;
+            id: string | null;
+            execution_count: number | null;
+            reason: string;
+            /** @default [] */
+            names: string[];
         };
-        JobInput: {
-            name: string;
-            ref: string;
-            path: string;
-            asset: string | null;
+        /** @description A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment. */
+        Invoke: {
+            payload: unknown;
+            /** @default null */
+            deployment?: string | null;
         };
+        /** @description What the scoring server answered: status and body even for 4xx, so a caller can show its message. */
+        InvokeResult: {
+            status_code: number;
+            body: unknown;
+            latency_ms: number;
+            deployment: string | null;
+        };
+        /**
+         * @description A submitted job, the same shape on every target.
+         *
+         *     ``parameters`` are the values submitted; ``params`` and ``metrics`` are what the
+         *     job's MLflow run logged (latest value per metric key; ``None`` for NaN).
+         *     ``environment`` is an environment reference (``azureml:name:version``, a curated
+         *     environment) or ``None`` when the job runs with the requirements captured at
+         *     submit. ``parent`` names the sweep or AutoML job a trial belongs to.
+         *     ``updated_at`` is when the record last changed: of two answers about one job,
+         *     the later one wins.
+         */
         Job: {
             name: string;
             display_name: string;
             experiment: string;
             status: components["schemas"]["JobStatus"];
             compute: string;
-            /** @description Epoch seconds. */
             created_at: number;
+            /** @default command */
+            type: components["schemas"]["JobType"];
+            /** @default null */
+            parent: string | null;
+            /** @default null */
             started_at: number | null;
+            /** @default null */
             ended_at: number | null;
+            /** @default null */
+            updated_at: number | null;
+            /** @default [] */
             command: string[];
-            environment?: string | null;
-            parameters: Record<string, unknown>;
-            inputs?: components["schemas"]["JobInput"][];
-            tags?: {
+            /** @default null */
+            environment: string | null;
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** @default [] */
+            inputs: components["schemas"]["JobInput"][];
+            tags: {
                 [key: string]: string;
             };
-            /** @description Latest value per metric. */
             metrics: {
                 [key: string]: number | null;
             };
             params: {
                 [key: string]: string;
             };
-            exit_code?: number | null;
-            /** @description Why the job failed */
-            error?: string | null;
-            mlflow_run_id?: string | null;
-            mlflow_experiment_id?: string | null;
-            code_path?: string | null;
-            outputs_path?: string | null;
-            log_path?: string | null;
-            revision: number;
+            /** @default null */
+            exit_code: number | null;
+            /** @default null */
+            error: string | null;
+            /** @default null */
+            mlflow_run_id: string | null;
+            /** @default null */
+            mlflow_experiment_id: string | null;
+            /** @default null */
+            studio_url: string | null;
         };
+        /**
+         * @description Jobs changed since a cursor, and the cursor to ask from next time.
+         *
+         *     Cursors are opaque: a target with a revision counter encodes it, one
+         *     without lists and diffs. ``more`` says further changes are ready now.
+         */
+        JobChanges: {
+            jobs: components["schemas"]["Job"][];
+            cursor: string;
+            /** @default false */
+            more: boolean;
+        };
+        /** @description One job input as resolved at submit time. */
+        JobInput: {
+            name: string;
+            ref: string;
+            path: string;
+            /** @default null */
+            asset: string | null;
+        };
+        /**
+         * @description A notebook cell packaged as a job (``root`` is None for a preview).
+         *
+         *     Run it as ``command`` with cwd = ``root``, adding ``--name value`` per
+         *     parameter (``command_line`` formats them) and ``--input-... PATH`` per
+         *     job input.
+         */
+        JobPackage: {
+            script: string;
+            requirements: string[];
+            parameters: {
+                [key: string]: components["schemas"]["Parameter"];
+            };
+            inputs: components["schemas"]["PackageInput"][];
+            cells: components["schemas"]["IncludedCell"][];
+            warnings: string[];
+            content_hash: string;
+            root: string | null;
+            notebook_path: string | null;
+            target_cell: components["schemas"]["CellRef"];
+            kernel: components["schemas"]["KernelInfo"];
+            /**
+             * @default [
+             *       "python",
+             *       "main.py"
+             *     ]
+             */
+            command: string[];
+            /** @default --{name} {value} */
+            parameter_syntax: string;
+            /** @default outputs */
+            outputs_dir: string;
+            /** @default [] */
+            files: string[];
+            /** @default true */
+            autolog: boolean;
+            /** @default amlx-lab 0.1.0 */
+            generator: string;
+        };
+        /** @description One page of a job listing; pass ``next_cursor`` back to get the next one. */
         JobPage: {
             items: components["schemas"]["Job"][];
             next_cursor: string | null;
-            total?: number | null;
+            /** @default null */
+            total: number | null;
         };
-        JobChanges: {
-            jobs: components["schemas"]["Job"][];
-            revision: number;
+        /**
+         * @description Azure ML's job status vocabulary, used by every target.
+         * @enum {string}
+         */
+        JobStatus: "NotStarted" | "Queued" | "Preparing" | "Starting" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled";
+        /**
+         * @description Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML.
+         * @enum {string}
+         */
+        JobType: "command" | "sweep" | "automl";
+        /** @description Which interpreter the requirements were pinned from, and how it was found. */
+        KernelInfo: {
+            name: string | null;
+            python: string;
+            python_version: string | null;
+            source: string;
+            /** @default [] */
+            launcher: string[];
         };
+        /**
+         * @description A slice of a job's ``std_log.txt``.
+         *
+         *     ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
+         *     on. ``complete`` is true once the job is finished and everything has been
+         *     read; ``size`` is the log's length in bytes when the target knows it.
+         */
         LogChunk: {
             text: string;
-            offset: number;
-            next_offset: number;
-            size: number;
-            /** @description The job is finished and everything has been read. */
+            offset: string;
+            next_offset: string;
+            size: number | null;
             complete: boolean;
         };
+        /** @description One logged value of a metric (``value`` is ``None`` for NaN). */
         MetricPoint: {
             key: string;
             value: number | null;
             step: number;
             timestamp: number;
         };
-        FileEntry: {
-            path: string;
+        /** @description Something in a job that can be registered as a model (what a "register from a run" picker shows). */
+        ModelCandidate: {
+            source: string;
+            format: string;
             size: number;
-            modified: number;
         };
-        CodePackage: {
-            job: string;
-            path: string;
-            files: components["schemas"]["FileEntry"][];
-            command: string[];
-            manifest?: Record<string, unknown> | null;
-        };
-        ExperimentSummary: {
-            name: string;
-            job_count: number;
-            last_submitted_at: number | null;
-        };
-        DataAsset: {
-            name: string;
-            version: string;
-            /** @enum {string} */
-            type: "uri_file" | "uri_folder";
-            path: string;
-            size: number;
-            created_at: number;
-            description?: string | null;
-            source?: string | null;
-        };
-        /** @description The slicer's description of a job package (see amlx_lab/notebook). */
-        JobPackage: {
-            /** @description The generated main.py. */
-            script: string;
-            requirements: string[];
-            parameters: {
-                [key: string]: {
-                    name: string;
-                    /** @enum {string} */
-                    type: "int" | "float" | "str" | "bool" | "literal";
-                    default: unknown;
-                    notebook_value?: unknown;
-                    cell_index?: number;
-                    line?: number;
-                    flag: string;
-                };
-            };
-            inputs: {
-                path: string;
-                kind: string;
-                /** @enum {string} */
-                mode: "copied" | "job_input";
-                size_bytes?: number;
-                option?: string | null;
-            }[];
-            cells: {
-                index: number;
-                id?: string | null;
-                reason: string;
-            }[];
-            warnings: string[];
-            content_hash: string;
-            root: string | null;
-            notebook_path: string | null;
-            target_cell: Record<string, unknown>;
-            kernel: Record<string, unknown>;
-            command: string[];
-        };
+        /** @description One input column the model expects (types as MLflow names them: double, long, string, boolean, any). */
         ModelColumn: {
             name: string;
-            /** @description double, long, string, boolean, datetime or any (MLflow's names). */
             type: string;
         };
-        ModelVersion: {
-            name: string;
-            version: string;
-            /** @description The job it was registered from. */
-            job: string | null;
-            /** @description Where in the job it came from: outputs/model.pkl, outputs/<folder> or mlflow:model. */
-            source: string;
-            /** @enum {string} */
-            format: "mlflow" | "pickle" | "joblib" | "skops";
-            /** @description Local folder of the immutable copy. */
-            path: string;
-            size: number;
-            description: string | null;
-            tags: {
-                [key: string]: string;
-            };
-            created_at: number;
-            input_columns: components["schemas"]["ModelColumn"][] | null;
-            /** @description A one-row request body built from the input columns, e.g. {"data": [{"Age": 0.0, "Pclass": 0, "Sex": "female"}]}. */
-            example: Record<string, unknown> | null;
-        };
+        /** @description A model in the list: its newest version and how many there are. */
         ModelSummary: {
             name: string;
             latest_version: string;
@@ -749,73 +873,140 @@ export interface components {
             description: string | null;
             updated_at: number;
         };
-        ModelCandidate: {
-            /** @description Pass it as path when registering. */
+        /**
+         * @description One registered version of a model.
+         *
+         *     ``source`` says where in the job it came from (``outputs/model.pkl`` or
+         *     ``mlflow:model``); ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
+         *     input columns, for a test panel or a copyable curl.
+         */
+        ModelVersion: {
+            name: string;
+            version: string;
+            job: string | null;
             source: string;
-            /** @enum {string} */
-            format: "mlflow" | "pickle" | "joblib" | "skops";
+            format: string;
             size: number;
-        };
-        DeploymentStats: {
-            /** @description Scoring requests this deployment answered (any status). */
-            requests: number;
-            errors: number;
-            /** @description Over the last 1024 requests (since creation after a restart). */
-            p50_ms: number | null;
-            p99_ms: number | null;
-        };
-        Deployment: {
-            name: string;
-            endpoint: string;
-            /** @description name:version */
-            model: string;
-            /** @enum {string} */
-            status: "Creating" | "Succeeded" | "Failed" | "Restarting" | "Stopped";
-            port: number | null;
-            /** @description This deployment's own URL (no traffic split). */
-            deployment_uri: string | null;
-            /** @description The scoring server's process while it runs. */
-            pid: number | null;
-            /** @description How often the server was started again (crash */
-            restarts: number;
-            /** @description Why it last failed or restarted */
-            last_error: string | null;
-            started_at: number | null;
-            stats: components["schemas"]["DeploymentStats"] | null;
-            score_script?: string | null;
-            created_at?: number | null;
-        };
-        Endpoint: {
-            name: string;
-            /** @enum {string} */
-            auth_mode: "key";
             description: string | null;
-            /** @description Fixed for the endpoint's life, e.g. http://127.0.0.1:50200/score. */
-            scoring_uri: string;
-            /** @enum {string} */
-            status: "Creating" | "Succeeded" | "Failed" | "Updating" | "Deleting";
-            /** @description Deployment name -> percent. */
-            traffic: {
-                [key: string]: number;
+            tags: {
+                [key: string]: string;
             };
-            deployments: components["schemas"]["Deployment"][];
             created_at: number;
+            /** @default null */
+            input_columns: components["schemas"]["ModelColumn"][] | null;
+            /** @default null */
+            example: {
+                [key: string]: unknown;
+            } | null;
         };
-        EndpointKeys: {
-            primary_key: string;
-            secondary_key: string;
+        /** @description A file or folder the job reads, with the relative path the code uses. */
+        PackageInput: {
+            path: string;
+            kind: string;
+            mode: string;
+            size_bytes: number;
+            sha256: string | null;
+            source: string;
+            option: string | null;
+            cell_index: number | null;
+            line: number | null;
         };
-        InvokeResult: {
-            /** @description The scoring server's HTTP status (a 400 names the bad column). */
-            status_code: number;
-            /** @description The parsed JSON answer */
-            body: unknown;
-            latency_ms: number;
-            /** @description The deployment that answered. */
-            deployment: string | null;
+        /** @description One ``--name value`` option of main.py. */
+        Parameter: {
+            name: string;
+            type: string;
+            default: unknown;
+            notebook_value: unknown;
+            cell_index: number;
+            line: number;
+            flag: string;
         };
-        Deleted: {
-            deleted: string;
+        RegenerateKey: {
+            /** @enum {string} */
+            regenerate: "primary" | "secondary";
+        };
+        /** @description Register a file or folder under the notebook folder as a data asset. */
+        RegisterData: {
+            name: string;
+            path: string;
+            /** @default null */
+            description?: string | null;
+            /** @default null */
+            version?: string | number | null;
+        };
+        /** @description Register a finished job's model (a file or folder of its outputs, or ``mlflow:model``). */
+        RegisterModel: {
+            name: string;
+            job: string;
+            /** @default null */
+            path?: string | null;
+            /** @default null */
+            description?: string | null;
+            /** @default null */
+            tags?: {
+                [key: string]: string;
+            } | null;
+        };
+        /**
+         * @description A cell of a notebook (or of a kernel's history) to run as a job.
+         *
+         *     ``notebook`` is a path (relative paths resolve against the caller's folder)
+         *     or ``None`` when ``sources`` holds the cells. ``inputs`` maps a path the
+         *     code reads, or an input name, to a file path or a data-asset reference
+         *     (``azureml:name@latest``, ``name:2``). ``python`` is the interpreter whose
+         *     packages are pinned (and that runs the job locally; default: the notebook
+         *     kernel's); ``environment`` names an Azure ML environment to run in instead
+         *     of one built from those requirements.
+         */
+        SubmitRequest: {
+            cell: number | string;
+            /** @default null */
+            notebook?: string | null;
+            /** @default null */
+            sources?: string[] | null;
+            /** @default null */
+            experiment?: string | null;
+            /** @default null */
+            display_name?: string | null;
+            /** @default null */
+            compute?: string | null;
+            parameters?: {
+                [key: string]: string | number | boolean;
+            };
+            inputs?: {
+                [key: string]: string;
+            };
+            tags?: {
+                [key: string]: string;
+            };
+            /** @default false */
+            include_all_above?: boolean;
+            /** @default true */
+            autolog?: boolean;
+            /** @default null */
+            python?: string | null;
+            /** @default null */
+            environment?: string | null;
+            /** @default null */
+            cell_source?: string | null;
+        };
+        /** @description One selectable target as the workspace header lists it. */
+        TargetSummary: {
+            name: string;
+            label: string;
+            health: components["schemas"]["Health"];
+        };
+        /** @description Answer of ``GET /amlx/api/workspace``: the active target and what it can do. */
+        WorkspaceInfo: {
+            target: string;
+            label: string;
+            location: string;
+            workspace_dir: string;
+            version: string;
+            health: components["schemas"]["Health"];
+            capabilities: components["schemas"]["Capabilities"];
+            targets: components["schemas"]["TargetSummary"][];
+            warnings: string[];
         };
     };
     responses: {
@@ -828,7 +1019,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request contradicts the current state (e.g. cancelling a finished job). */
+        /** @description The request contradicts the current state (e.g. cancelling a finished job), or the target lacks the capability (code not_supported, with a sentence naming it). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -935,6 +1126,10 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page. */
                 cursor?: string;
+                /** @description Only the trials of this sweep or AutoML job. */
+                parent?: string;
+                /** @description Only jobs without a parent. */
+                top_level?: boolean;
             };
             header?: never;
             path?: never;
@@ -953,6 +1148,7 @@ export interface operations {
             };
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
         };
     };
     submitJob: {
@@ -983,6 +1179,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["BadNotebook"];
         };
     };
@@ -1038,8 +1235,10 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     cancelJob: {
@@ -1066,6 +1265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -1076,8 +1276,9 @@ export interface operations {
             query?: {
                 /** @description Which target to use; the server's configured default when absent. */
                 target?: components["parameters"]["Target"];
-                /** @description Byte offset; negative counts from the end. */
-                offset?: number;
+                /** @description The next_offset of the previous chunk (opaque); omit it to read from the start. */
+                offset?: string;
+                /** @description At most this many bytes of text. */
                 limit?: number;
                 /** @description Seconds to hold the request while there is nothing new (long-polling). */
                 wait?: number;
@@ -1103,6 +1304,43 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getMetricHistories: {
+        parameters: {
+            query?: {
+                key?: string[];
+                /** @description Which target to use; the server's configured default when absent. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each metric's history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: string;
+                        metrics: {
+                            [key: string]: components["schemas"]["MetricPoint"][];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getMetricHistory: {
@@ -1134,8 +1372,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listJobOutputs: {
@@ -1165,8 +1405,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     downloadJobOutput: {
@@ -1198,6 +1440,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getJobCode: {
@@ -1224,8 +1467,10 @@ export interface operations {
                     "application/json": components["schemas"]["CodePackage"];
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     downloadJobCodeFile: {
@@ -1257,6 +1502,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listExperiments: {
@@ -1282,7 +1528,9 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
         };
     };
     getJobChanges: {
@@ -1290,7 +1538,8 @@ export interface operations {
             query?: {
                 /** @description Which target to use; the server's configured default when absent. */
                 target?: components["parameters"]["Target"];
-                since?: number;
+                /** @description The cursor of the previous answer (opaque). */
+                cursor?: string;
                 wait?: number;
             };
             header?: never;
@@ -1299,7 +1548,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The changed jobs and the revision to ask from next. */
+            /** @description The changed jobs and the cursor to ask from next. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1310,6 +1559,7 @@ export interface operations {
             };
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
         };
     };
     listDataAssets: {
@@ -1335,7 +1585,9 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
         };
     };
     registerDataAsset: {
@@ -1350,15 +1602,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Letters, digits, -, _ and .; e.g. titanic-dataset. */
-                    name: string;
-                    /** @description Relative to the notebook folder; may not leave it. */
-                    path: string;
-                    description?: string;
-                    /** @description Default is the next whole number. */
-                    version?: string | number;
-                };
+                "application/json": components["schemas"]["RegisterData"];
             };
         };
         responses: {
@@ -1403,8 +1647,10 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listModelCandidates: {
@@ -1463,6 +1709,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
         };
@@ -1479,23 +1726,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Letters, digits, -, _ and .; e.g. titanic-model. */
-                    name: string;
-                    /** @description The job that produced the model. */
-                    job: string;
-                    /**
-                     * @description A file or folder in the job's outputs (model.pkl and outputs/model.pkl are the same), or
-                     *     mlflow:model for the MLflow model autolog logged. Absent: the job's MLflow model if any,
-                     *     else its single .pkl/.joblib/.skops file; several candidates are a 400 listing them
-                     *     in details.candidates.
-                     */
-                    path?: string;
-                    description?: string;
-                    tags?: {
-                        [key: string]: string;
-                    };
-                };
+                "application/json": components["schemas"]["RegisterModel"];
             };
         };
         responses: {
@@ -1544,6 +1775,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getModelVersion: {
@@ -1575,6 +1807,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     downloadModelVersion: {
@@ -1606,6 +1839,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listEndpoints: {
@@ -1631,6 +1865,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
         };
@@ -1647,16 +1882,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description 3 to 32 letters, digits or -, starting with a letter (Azure ML rule). */
-                    name: string;
-                    /**
-                     * @default key
-                     * @enum {string}
-                     */
-                    auth_mode?: "key";
-                    description?: string;
-                };
+                "application/json": components["schemas"]["CreateEndpoint"];
             };
         };
         responses: {
@@ -1701,6 +1927,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     deleteEndpoint: {
@@ -1730,6 +1957,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getEndpointKeys: {
@@ -1759,6 +1987,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     regenerateEndpointKey: {
@@ -1776,10 +2005,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    regenerate: "primary" | "secondary";
-                };
+                "application/json": components["schemas"]["RegenerateKey"];
             };
         };
         responses: {
@@ -1795,6 +2021,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     createDeployment: {
@@ -1812,21 +2039,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description e.g. blue; 3 to 32 letters, digits or -, starting with a letter. */
-                    name: string;
-                    /** @description name:version, or name for the latest version. */
-                    model: string;
-                    /** @description Percent once ready; default 100 for the first deployment, else 0 (the others are scaled down). */
-                    traffic?: number;
-                    /** @description A score.py with init() and run(raw_data) */
-                    score_script?: string;
-                };
+                "application/json": components["schemas"]["CreateDeployment"];
             };
         };
         responses: {
-            /** @description The deployment, Succeeded or Failed (last_error says why); its URL is in the Location header. */
-            201: {
+            /** @description The deployment, Creating; its URL is in the Location header. */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1869,6 +2087,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     deleteDeployment: {
@@ -1954,12 +2173,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The request body, e.g. {"data": [{"Age": 22, "Pclass": 3, "Sex": "male"}]}. */
-                    payload: Record<string, unknown> | unknown[];
-                    /** @description Send to this deployment (azureml-model-deployment header) instead of following the traffic split. */
-                    deployment?: string;
-                };
+                "application/json": components["schemas"]["Invoke"];
             };
         };
         responses: {
@@ -2008,6 +2222,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
 }
