@@ -178,6 +178,11 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           <span>experiment {job.experiment}</span>
           <span>duration {formatDuration(jobDuration(job, now))}</span>
           <span>submitted {formatTime(job.created_at)}</span>
+          {job.studio_url && (
+            <a className="amlx-Link" href={job.studio_url} target="_blank" rel="noopener noreferrer">
+              open in Azure ML studio
+            </a>
+          )}
         </div>
         <Actions services={services} job={job} onRegister={() => setRegistering('')} />
         <ErrorNote error={error} title="Could not refresh the run." onRetry={load} />

@@ -72,6 +72,8 @@ export function Overview(props: { job: IJob }): JSX.Element {
             entries={[
               ['Name', job.name],
               ['Experiment', job.experiment],
+              ['Kind', job.type],
+              ['Part of', job.parent],
               ['Compute', job.compute],
               ['Submitted', formatTime(job.created_at)],
               ['Started', formatTime(job.started_at)],
