@@ -584,7 +584,8 @@ export interface components {
         DataAsset: {
             name: string;
             version: string;
-            type: string;
+            /** @enum {string} */
+            type: "uri_file" | "uri_folder";
             size: number;
             created_at: number;
             /** @default null */
@@ -601,7 +602,8 @@ export interface components {
             name: string;
             endpoint: string;
             model: string;
-            status: string;
+            /** @enum {string} */
+            status: "Creating" | "Succeeded" | "Failed" | "Restarting" | "Stopped";
             deployment_uri: string | null;
             restarts: number;
             last_error: string | null;
@@ -626,7 +628,8 @@ export interface components {
             auth_mode: string;
             description: string | null;
             scoring_uri: string;
-            status: string;
+            /** @enum {string} */
+            status: "Creating" | "Succeeded" | "Failed" | "Updating" | "Deleting";
             traffic: {
                 [key: string]: number;
             };
@@ -806,6 +809,8 @@ export interface components {
             autolog: boolean;
             /** @default amlx-lab 0.1.0 */
             generator: string;
+            /** @default null */
+            experiment: string | null;
         };
         /** @description One page of a job listing; pass ``next_cursor`` back to get the next one. */
         JobPage: {
@@ -821,9 +826,13 @@ export interface components {
         JobStatus: "NotStarted" | "Queued" | "Preparing" | "Starting" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled";
         /**
          * @description Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML.
+         *
+         *     ``interactive`` is a run no job made: a notebook kernel's own ``mlflow.start_run()``
+         *     logged to the workspace's tracking store (Azure ML lists such runs next to its jobs
+         *     too). It has metrics, params and artifacts, but no log, code or process to cancel.
          * @enum {string}
          */
-        JobType: "command" | "sweep" | "automl";
+        JobType: "command" | "sweep" | "automl" | "interactive";
         /** @description Which interpreter the requirements were pinned from, and how it was found. */
         KernelInfo: {
             name: string | null;
@@ -914,7 +923,8 @@ export interface components {
         /** @description One ``--name value`` option of main.py. */
         Parameter: {
             name: string;
-            type: string;
+            /** @enum {string} */
+            type: "int" | "float" | "str" | "bool" | "literal";
             default: unknown;
             notebook_value: unknown;
             cell_index: number;
@@ -957,6 +967,11 @@ export interface components {
          *     packages are pinned (and that runs the job locally; default: the notebook
          *     kernel's); ``environment`` names an Azure ML environment to run in instead
          *     of one built from those requirements.
+         *
+         *     The job's experiment is ``experiment`` when given, else the one the code
+         *     itself names (``mlflow.set_experiment("...")`` above or in the cell), else
+         *     ``default_experiment`` (a client that knows the notebook behind a kernel's
+         *     history sends its name), else the notebook's name.
          */
         SubmitRequest: {
             cell: number | string;
@@ -966,6 +981,8 @@ export interface components {
             sources?: string[] | null;
             /** @default null */
             experiment?: string | null;
+            /** @default null */
+            default_experiment?: string | null;
             /** @default null */
             display_name?: string | null;
             /** @default null */
@@ -1118,7 +1135,7 @@ export interface operations {
                 experiment?: string;
                 /** @description Repeat to accept several statuses. */
                 status?: components["schemas"]["JobStatus"][];
-                /** @description Text searched in names */
+                /** @description Text searched in job names, display names and experiment names. */
                 q?: string;
                 /** @description created_at, started_at, ended_at, name, display_name, experiment, status, or metrics.<key> (rows without the metric come last). */
                 order_by?: string;
