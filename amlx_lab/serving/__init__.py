@@ -6,7 +6,7 @@ model and HTTP code load in the server process.
 
 Layout: ``http`` (HTTP/1.1 on asyncio), ``app`` (routes, auth, checks),
 ``payloads`` (request shapes -> Batch, response shapes), ``schema`` (input
-columns and coercion), ``models`` (loading), ``scorer`` (predict path),
+columns and coercion), ``loader`` (loading models), ``scorer`` (predict path),
 ``script`` (Azure score.py), ``routing``/``forward`` (blue/green split),
 ``stats``, ``state``, ``keys``, ``server`` (process), ``launch`` (for the
 lifecycle), ``__main__`` (command line).

@@ -300,12 +300,16 @@ def is_positional(est: Any) -> bool:
     return True
 
 
-def _find_column_transformer(est: Any) -> Any | None:
+def find_column_transformer(est: Any) -> Any | None:
+    """The ColumnTransformer a model starts with (itself, or a pipeline's first step), else None.
+
+    Public because the registry's model inspection reads encoder categories from it too.
+    """
     if type(est).__name__ == "ColumnTransformer":
         return est
     steps = getattr(est, "steps", None)
     if isinstance(steps, list) and steps:
-        return _find_column_transformer(steps[0][1])
+        return find_column_transformer(steps[0][1])
     return None
 
 
@@ -329,7 +333,8 @@ def _kinds_for(transformer: Any, n_columns: int) -> list[str]:
     return ["double"] * n_columns if is_positional(transformer) else ["any"] * n_columns
 
 
-def _resolve_columns(spec: Any, names: list[str]) -> list[str]:
+def resolve_columns(spec: Any, names: list[str]) -> list[str]:
+    """The input column names a ColumnTransformer column spec selects (names, positions, slice or mask)."""
     if isinstance(spec, str):
         return [spec]
     if isinstance(spec, slice):
@@ -348,14 +353,14 @@ def from_estimator(est: Any) -> InputSchema | None:
     names = [str(n) for n in names]
     types = dict.fromkeys(names, "double" if is_positional(est) else "any")
     optional: set[str] = set()
-    ct = _find_column_transformer(est)
+    ct = find_column_transformer(est)
     if ct is not None and hasattr(ct, "transformers_"):
         types = dict.fromkeys(names, "any")
         used: set[str] = set()
         dropped: set[str] = set()
         for _, transformer, spec in ct.transformers_:
             try:
-                cols = _resolve_columns(spec, names)
+                cols = resolve_columns(spec, names)
             except (IndexError, TypeError):
                 continue
             if isinstance(transformer, str) and transformer == "drop":

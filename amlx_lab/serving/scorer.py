@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import AmlxError
 from .errors import BadRequestError, ScoringFailedError
 from .jsonout import encode, to_native
-from .models import LoadedModel
+from .loader import LoadedModel
 from .payloads import Batch, parse_payload, render
 from .schema import CoercionError, coercer_for, coercion_error, is_positional, missing_columns_error
 

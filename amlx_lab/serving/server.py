@@ -73,7 +73,7 @@ def build_scorer(config: ServerConfig) -> Any:
         return ScriptScorer(config.score_script, model_dir_for(config.model))
     if not config.model:
         raise AmlxError("give a model (--model) or a score script (--score-script)")
-    from .models import load_model
+    from .loader import load_model
     from .scorer import ModelScorer
 
     return ModelScorer(load_model(config.model, trusted_types=config.trusted_types), skip_sklearn_finite_check=True)
