@@ -1,8 +1,8 @@
 """The scoring server runtime: one process serves one deployed model on 127.0.0.1.
 
 Light to import: ``launch`` (start/stop/health), ``keys`` (key files),
-``state``/``stats``/``routing`` readers use only the standard library; the
-model and HTTP code load in the server process.
+``state``/``stats``/``routing`` readers use only the standard library and
+psutil; the model and HTTP code load in the server process.
 
 Layout: ``http`` (HTTP/1.1 on asyncio), ``app`` (routes, auth, checks),
 ``payloads`` (request shapes -> Batch, response shapes), ``schema`` (input

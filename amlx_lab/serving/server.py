@@ -17,6 +17,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import psutil
+
 from ..errors import AmlxError
 from .app import ScoringApp
 from .http import HttpServer, Limits
@@ -52,17 +54,12 @@ class ServerConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def process_age() -> float | None:
-    """Seconds since this process was created (Linux /proc), for the start-up time."""
+def process_started_at() -> float:
+    """When this process was created (seconds since the epoch), so start-up time includes the imports."""
     try:
-        with open("/proc/self/stat", encoding="ascii") as fh:
-            after_name = fh.read().rsplit(")", 1)[1].split()
-        start_ticks = int(after_name[19])
-        with open("/proc/uptime", encoding="ascii") as fh:
-            uptime = float(fh.read().split()[0])
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return None
+        return float(psutil.Process().create_time())
+    except (psutil.Error, OSError):
+        return time.time()
 
 
 def build_scorer(config: ServerConfig) -> Any:
@@ -84,7 +81,7 @@ class ScoringServer:
 
     def __init__(self, config: ServerConfig, scorer: Any, keys: KeyRing) -> None:
         self.config = config
-        self.started_at = time.time() - (process_age() or 0.0)
+        self.started_at = process_started_at()
         self.scorer = scorer
         self.stats = DeploymentStats(config.deployment, config.stats_file)
         self.routing = RoutingFile(config.routing_file) if config.routing_file else None
