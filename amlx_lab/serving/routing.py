@@ -55,7 +55,7 @@ class Routing:
     _names: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
-    def parse(cls, data: Any) -> "Routing":
+    def parse(cls, data: Any) -> Routing:
         if not isinstance(data, dict):
             raise RoutingError("the routing file must hold a JSON object")
         traffic_raw = data.get("traffic") or {}
