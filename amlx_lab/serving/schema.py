@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .errors import BadRequestError
 
@@ -85,17 +86,24 @@ def _number_from_str(text: str) -> float | int | bool | None:
         raise CoercionError("a number") from None
 
 
+def _as_float(n: float) -> float:
+    try:
+        return float(n)
+    except OverflowError:
+        raise CoercionError("a number a float can hold (up to about 1.8e308)") from None
+
+
 def to_double(v: Any) -> float | None:
     t = type(v)
     if t is float:
         return v
     if t is int or t is bool:
-        return float(v)
+        return _as_float(v)
     if v is None:
         return None
     if t is str:
         n = _number_from_str(v)
-        return None if n is None else float(n)
+        return None if n is None else _as_float(n)
     raise CoercionError("a number")
 
 
