@@ -134,6 +134,7 @@ class Cell:
     p50_ms: float | None = None
     p99_ms: float | None = None
     errors: int = 0
+    cpu_ms_per_request: float | None = None  # the server's CPU per request: what it costs, whatever else runs
     note: str = ""
 
 
@@ -204,6 +205,23 @@ def spawn(server: Server, cmd: list[str], env: dict[str, str], timeout: float = 
         server.skipped = "did not become healthy: " + " | ".join(tail)
 
 
+def tree_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process and its children so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        import psutil
+
+        root = psutil.Process(pid)
+        total = 0.0
+        for p in [root, *root.children(recursive=True)]:
+            times = p.cpu_times()
+            total += times.user + times.system
+        return total
+    except Exception:  # noqa: BLE001 - CPU time is informative only
+        return 0.0
+
+
 def tree_rss_mb(pid: int | None) -> float | None:
     """Resident memory of a process and its children (mlflow and gunicorn run a parent and a worker)."""
     if pid is None:
@@ -248,14 +266,29 @@ def _ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def run_wrk(url: str, body: bytes, concurrency: int, duration: float, lua: Path) -> tuple[float, float, float, int]:
+@dataclass
+class Load:
+    """One timed run of the load generator against one server."""
+
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+    server_cpu_s: float  # CPU time the server's process tree used during the run
+
+
+def run_wrk(url: str, body: bytes, concurrency: int, duration: float, lua: Path, cpu: Callable[[], float]) -> Load:
     env = {**os.environ, "BENCH_BODY": body.decode(), "BENCH_KEY": KEY}
     subprocess.run(["wrk", "-t1", f"-c{concurrency}", "-d1s", "-s", str(lua), url], env=env,
                    capture_output=True, text=True, timeout=30, check=False)  # warm-up
+    cpu_before = cpu()
     out = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{duration:g}s", "--latency", "-s", str(lua), url],
         env=env, capture_output=True, text=True, timeout=duration + 30, check=False,
     ).stdout
+    server_cpu = cpu() - cpu_before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # The percentile lines of "Latency Distribution" start a line ("+/- Stdev" columns also end in %).
     p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
@@ -267,7 +300,7 @@ def run_wrk(url: str, body: bytes, concurrency: int, duration: float, lua: Path)
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if m:
         errors += sum(int(g) for g in m.groups())
-    return rps, p50, p99, errors
+    return Load(rps, p50, p99, errors, requests, server_cpu)
 
 
 async def _python_load(host: str, port: int, path: str, body: bytes, concurrency: int, duration: float) -> tuple[float, list[float], int]:
@@ -302,14 +335,16 @@ async def _python_load(host: str, port: int, path: str, body: bytes, concurrency
     return len(latencies) / (time.perf_counter() - started), latencies, errors
 
 
-def run_python(url: str, body: bytes, concurrency: int, duration: float) -> tuple[float, float, float, int]:
+def run_python(url: str, body: bytes, concurrency: int, duration: float, cpu: Callable[[], float]) -> Load:
     m = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
     assert m
     host, port, path = m.group(1), int(m.group(2)), m.group(3)
     asyncio.run(_python_load(host, port, path, body, concurrency, 1.0))
+    cpu_before = cpu()
     rps, lat, errors = asyncio.run(_python_load(host, port, path, body, concurrency, duration))
+    server_cpu = cpu() - cpu_before
     lat.sort()
-    return rps, lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))], errors
+    return Load(rps, lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))], errors, len(lat), server_cpu)
 
 
 # --- the models --------------------------------------------------------------------------------
@@ -554,12 +589,14 @@ def measure(server: Server, model: Model, n: int, c: int, args: argparse.Namespa
         cell.note = "skipped: time budget"
         return cell
     cell.note = f"load {os.getloadavg()[0]:.1f}"
+    cpu = functools.partial(tree_cpu_seconds, server.pid)
     try:
         if use_wrk:
-            rps, p50, p99, errors = run_wrk(server.url, server.payloads[n], c, args.duration, lua)
+            load = run_wrk(server.url, server.payloads[n], c, args.duration, lua, cpu)
         else:
-            rps, p50, p99, errors = run_python(server.url, server.payloads[n], c, args.duration)
-        cell.requests_per_s, cell.p50_ms, cell.p99_ms, cell.errors = rps, p50, p99, errors
+            load = run_python(server.url, server.payloads[n], c, args.duration, cpu)
+        cell.requests_per_s, cell.p50_ms, cell.p99_ms, cell.errors = load.requests_per_s, load.p50_ms, load.p99_ms, load.errors
+        cell.cpu_ms_per_request = 1000.0 * load.server_cpu_s / load.requests if load.requests else None
     except Exception as exc:  # noqa: BLE001 - a failed cell is reported, not fatal
         cell.note = f"failed: {type(exc).__name__}: {exc}"
     print(f"  [{model.name}] {server.key:<12} {n:>3} rows c{c:<2} {_fmt(cell)}", flush=True)
@@ -570,7 +607,9 @@ def _fmt(cell: Cell) -> str:
     if cell.requests_per_s is None:
         return cell.note
     err = f"  errors {cell.errors}" if cell.errors else ""
-    return f"{cell.requests_per_s:8.0f} req/s  p50 {cell.p50_ms:7.2f} ms  p99 {cell.p99_ms:7.2f} ms  ({cell.note}){err}"
+    cpu = f"{cell.cpu_ms_per_request:6.3f}" if cell.cpu_ms_per_request is not None else "   n/a"
+    return (f"{cell.requests_per_s:8.0f} req/s  p50 {cell.p50_ms:7.2f} ms  p99 {cell.p99_ms:7.2f} ms  "
+            f"server CPU {cpu} ms/req  ({cell.note}){err}")
 
 
 def _get(cells: list[Cell], model: str, server: str, rows: int, c: int) -> Cell | None:
@@ -591,14 +630,15 @@ def _show(ratio: float | None, target: str = "") -> str:
 def report(cells: list[Cell], servers: list[Server], floors: dict[str, dict[str, float]], tool: str, elapsed: float) -> None:
     order = [v[0] for v in AMLX_VARIANTS] + ["mlflow", "azmlinfsrv"]
     print()
-    print("| model | server | rows/request | concurrency | req/s | p50 ms | p99 ms | errors | 1-min load avg |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | server | rows/request | concurrency | req/s | p50 ms | p99 ms | server CPU ms/req | errors | 1-min load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for cell in sorted(cells, key=lambda c: (c.model, order.index(c.server) if c.server in order else 99, c.rows, c.concurrency)):
         if cell.requests_per_s is None:
-            print(f"| {cell.model} | {cell.server} | {cell.rows} | {cell.concurrency} | {cell.note} | | | | |")
+            print(f"| {cell.model} | {cell.server} | {cell.rows} | {cell.concurrency} | {cell.note} | | | | | |")
         else:
+            cpu = f"{cell.cpu_ms_per_request:.3f}" if cell.cpu_ms_per_request is not None else ""
             print(f"| {cell.model} | {cell.server} | {cell.rows} | {cell.concurrency} | {cell.requests_per_s:.0f} | "
-                  f"{cell.p50_ms:.2f} | {cell.p99_ms:.2f} | {cell.errors} | {cell.note.removeprefix('load ')} |")
+                  f"{cell.p50_ms:.2f} | {cell.p99_ms:.2f} | {cpu} | {cell.errors} | {cell.note.removeprefix('load ')} |")
     print()
     print("| model | server | start-up s | memory MB (process tree, after the load) |")
     print("|---|---|---|---|")
@@ -616,6 +656,10 @@ def report(cells: list[Cell], servers: list[Server], floors: dict[str, dict[str,
                 ratios[f"{model} {n}-row c16 req/s amlx/{other}"] = ratio
                 shown_target = target if model == "numeric" and n == 1 else ""
                 print(f"[{model}] req/s at c16, {n} row(s), amlx / {other}: {_show(ratio, shown_target)}")
+                cpu_ratio = _ratio(theirs.cpu_ms_per_request if theirs else None, ours16.cpu_ms_per_request if ours16 else None)
+                ratios[f"{model} {n}-row c16 CPU per request {other}/amlx"] = cpu_ratio
+                print(f"[{model}] server CPU per request at c16, {n} row(s), {other} / amlx "
+                      f"(requests one core can serve, amlx over {other}): {_show(cpu_ratio)}")
         for n in ROWS:
             ours1 = _get(cells, model, "amlx", n, 1)
             p50 = ours1.p50_ms if ours1 else None
