@@ -115,10 +115,6 @@ WRK_LUA = textwrap.dedent(
 
 # amlx configurations: (key, label, extra environment, extra arguments).
 AMLX_VARIANTS: list[tuple[str, str, dict[str, str], list[str]]] = [
-    # TEMPORARY, until http.py is deleted: the same app on the old server, and tornado without the thread hop.
-    ("amlx-old", "amlx on the old http.py (predict inline)",
-     {"AMLX_SERVING_HTTP": "legacy", "AMLX_SERVING_PREDICT": "inline"}, []),
-    ("amlx-inline", "amlx (tornado, predict inline on the event loop)", {"AMLX_SERVING_PREDICT": "inline"}, []),
     ("amlx", "amlx (tornado, 1 predict thread)", {}, []),
     ("amlx-2t", "amlx (tornado, 2 predict threads)", {}, ["--threads", "2"]),
 ]

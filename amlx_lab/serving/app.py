@@ -85,7 +85,7 @@ class ScoringApp:
         forward_timeout: float = 60.0,
         allowed_hosts: frozenset[str] = frozenset(),
         describe_extra: Callable[[], dict[str, Any]] | None = None,
-        pool: PredictPool | None = None,
+        pool: PredictPool,
         hung_after: float = 30.0,
         connection_stats: Callable[[], dict[str, int]] | None = None,
     ) -> None:
@@ -180,7 +180,7 @@ class ScoringApp:
 
     def health(self) -> Response:
         """Healthy unless a prediction has been running for longer than ``hung_after`` seconds."""
-        running = self.pool.longest_running() if self.pool is not None else 0.0
+        running = self.pool.longest_running()
         if running > self.hung_after:
             message = (
                 f"a prediction has been running for {running:.0f} s (limit {self.hung_after:g} s); "
@@ -203,26 +203,10 @@ class ScoringApp:
             data.update(self.describe_extra())
         return data
 
-    def _score_local(self, req: Request) -> Response | Awaitable[Response]:
-        if self.pool is None:
-            return self._scored(req, self._score_inline, req)
-        return self._score_on_pool(req)
-
-    async def _score_on_pool(self, req: Request) -> Response:
-        assert self.pool is not None
+    async def _score_local(self, req: Request) -> Response:
+        """Score on a worker thread; the answer (and the stats) are made back on the loop."""
         try:
-            body = await self.pool.run(self.scorer.score, req.body, req.headers)
-        except Exception as exc:  # noqa: BLE001 - turned into an answer below
-            return self._failed(req, exc)
-        return self._scored(req, lambda: body)
-
-    def _score_inline(self, req: Request) -> bytes:
-        body: bytes = self.scorer.score(req.body, req.headers)
-        return body
-
-    def _scored(self, req: Request, produce: Callable[..., bytes], *args: Any) -> Response:
-        try:
-            body = produce(*args)
+            body: bytes = await self.pool.run(self.scorer.score, req.body, req.headers)
         except Exception as exc:  # noqa: BLE001 - turned into an answer
             return self._failed(req, exc)
         self.stats.record(200, (time.monotonic() - req.started) * 1000.0)
@@ -275,8 +259,7 @@ class ScoringApp:
         except BadGatewayError as exc:
             self.stats.record_forward(target, ok=False)
             if not pinned:
-                local = self._score_local(req)
-                return local if isinstance(local, tuple) else await local
+                return await self._score_local(req)
             return exc.status, encode(exc.to_dict()), [(DEPLOYMENT_HEADER, target)]
         except AmlxError as exc:
             self.stats.record_forward(target, ok=False)

@@ -143,17 +143,6 @@ class ScoringServer:
                 max_connections=max_connections,
             ),
         )
-        # TEMPORARY, removed with http.py: lets benchmarks/bench_scoring.py run the same app on the old server.
-        if os.environ.get("AMLX_SERVING_PREDICT") == "inline":
-            self.app.pool = None
-        if os.environ.get("AMLX_SERVING_HTTP") == "legacy":
-            from . import http as legacy
-
-            self.http = legacy.HttpServer(  # type: ignore[assignment]
-                self.app, legacy.Limits(max_body=config.max_body, request_timeout=config.request_timeout,
-                                        idle_timeout=config.idle_timeout)
-            )
-            self.http.evicted = self.http.refused = 0  # type: ignore[attr-defined]
         self.port = 0
         self.endpoint_listening = False
         self.endpoint_error: str | None = None
@@ -271,8 +260,6 @@ class ScoringServer:
                 await asyncio.wait_for(self._stop.wait(), TICK_SECONDS)
             except asyncio.TimeoutError:
                 pass
-            if hasattr(self.http, "sweep"):  # TEMPORARY: the old server's timeouts
-                self.http.sweep()
             if await self.sync_endpoint_listener():
                 self.write_state(READY)
             now = time.monotonic()
@@ -288,7 +275,7 @@ class ScoringServer:
         for key in list(self.http.listeners):
             await self.http.stop_listening(*key)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        while getattr(self.http, "in_flight", 0) and time.monotonic() < deadline:
+        while self.http.in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await self.http.close()
         if self.app.siblings is not None:
