@@ -40,6 +40,7 @@ from .errors import (
     BadRequestError,
     LengthRequiredError,
     MethodNotAllowedError,
+    PredictionHungError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
@@ -182,11 +183,11 @@ class ScoringApp:
         """Healthy unless a prediction has been running for longer than ``hung_after`` seconds."""
         running = self.pool.longest_running()
         if running > self.hung_after:
-            message = (
+            err = PredictionHungError(
                 f"a prediction has been running for {running:.0f} s (limit {self.hung_after:g} s); "
                 "the server needs a restart"
             )
-            return 503, encode({"status": "Unhealthy", "error": {"code": "prediction_hung", "message": message}}), None
+            return err.status, encode({"status": "Unhealthy", **err.to_dict()}), None
         return 200, _HEALTH_BODY, None
 
     def metadata(self) -> dict[str, Any]:
