@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,7 +18,7 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "http
 
 
 @pytest.fixture
-def proxies_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+def proxies_everywhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A proxy that does not exist: a client that honoured it could not reach 127.0.0.1."""
     for name in PROXY_VARIABLES:
         monkeypatch.setenv(name, "http://127.0.0.1:9")
