@@ -1,0 +1,376 @@
+"""A cell's top-level statements walked in order: what it reads, binds, deletes and changes in place."""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+
+from .effects import (
+    ARG_MUTATORS,
+    STAR_CALLS,
+    attribute_chain,
+    call_mutation,
+    dotted_name,
+    global_effect,
+    store_effect,
+)
+from .parsing import parse
+from .records import (
+    DEF,
+    KILL,
+    MAYBE,
+    CallSite,
+    CellAnalysis,
+    FunctionSummary,
+    LiteralAssign,
+    Use,
+)
+from .scopes import COMPREHENSIONS, ScopeCollector, scope_summary
+
+__all__ = ["analyze_cell"]
+
+_LITERAL_TYPES = (int, float, str, bool, list, tuple, dict)
+
+
+def _literal(node: ast.expr | None) -> tuple[bool, object]:
+    """``(True, value)`` for a literal a parameter can hold (``0.5``, ``["Age", "Sex"]``)."""
+    if node is None:
+        return False, None
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False, None
+    return isinstance(value, _LITERAL_TYPES), value
+
+
+class _CellScanner:
+    """Walks a cell's top-level statements in order, tracking what is bound on the current path."""
+
+    def __init__(self) -> None:
+        self.blocks: list[set[str]] = [set()]
+        self.cond = 0
+        self.maybe: set[str] = set()
+        self.exposed: dict[str, Use] = {}
+        self.reads: set[str] = set()
+        self.effects: dict[str, str] = {}
+        self.mutations: dict[str, int] = {}
+        self.lines: dict[str, int] = {}
+        self.kinds: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
+        self.functions: dict[str, FunctionSummary] = {}
+        self.calls: list[CallSite] = []
+        self.global_effects: list[tuple[str, int]] = []
+        self.star: tuple[str, int] | None = None
+        self.literal_assigns: list[LiteralAssign] = []
+
+    # -- events ------------------------------------------------------------------------
+
+    def read(self, name: str, line: int) -> None:
+        self.reads.add(name)
+        if name not in self.exposed and not any(name in b for b in self.blocks):
+            self.exposed[name] = Use(line, name in self.maybe)
+
+    def bind(self, name: str, line: int, kind: str = "value") -> None:
+        self.blocks[-1].add(name)
+        self.lines[name] = line
+        self.kinds[name] = kind
+        self.counts[name] = self.counts.get(name, 0) + 1
+        if kind not in ("function", "class"):
+            self.functions.pop(name, None)
+        if self.cond == 0:
+            self.effects[name] = DEF
+        else:
+            self.maybe.add(name)
+            if self.effects.get(name) != DEF:
+                self.effects[name] = MAYBE
+
+    def kill(self, name: str, line: int) -> None:
+        self.read(name, line)
+        for block in self.blocks:
+            block.discard(name)
+        self.functions.pop(name, None)
+        self.lines[name] = line
+        self.effects[name] = KILL if self.cond == 0 else MAYBE
+
+    def mutate(self, name: str, line: int) -> None:
+        self.mutations.setdefault(name, line)
+
+    def block(self, stmts: list[ast.stmt], conditional: bool) -> set[str]:
+        self.blocks.append(set())
+        self.cond += conditional
+        for stmt in stmts:
+            self.stmt(stmt)
+        self.cond -= conditional
+        return self.blocks.pop()
+
+    # -- expressions -------------------------------------------------------------------
+
+    def expr(self, node: ast.AST | None, discarded: bool = False) -> None:
+        if node is None:
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.read(node.id, node.lineno)
+            return
+        if isinstance(node, (ast.Lambda, *COMPREHENSIONS)):
+            if isinstance(node, ast.Lambda):
+                for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
+                    self.expr(default)
+            else:
+                self.expr(node.generators[0].iter)
+            summary, walrus = scope_summary(node)
+            for name, line in summary.free_reads.items():
+                self.read(name, line)
+            for name in summary.global_mutations:
+                self.mutate(name, node.lineno)
+            self.global_effects.extend((e, node.lineno) for e in summary.effects)
+            for name in walrus:
+                self.bind(name, node.lineno)
+            return
+        if isinstance(node, ast.NamedExpr):
+            self.expr(node.value)
+            self.bind(node.target.id, node.lineno)
+            return
+        if isinstance(node, ast.Call):
+            self.call(node, discarded)
+        for child in ast.iter_child_nodes(node):
+            self.expr(child)
+
+    def call(self, node: ast.Call, discarded: bool) -> None:
+        root = call_mutation(node, discarded)
+        if root is not None:
+            self.mutate(root, node.lineno)
+        dotted = dotted_name(node.func) or ""
+        last = dotted.rsplit(".", 1)[-1]
+        if last in ARG_MUTATORS:
+            for arg in node.args:
+                if isinstance(arg, ast.Name):
+                    self.mutate(arg.id, node.lineno)
+        effect = global_effect(node)
+        if effect:
+            self.global_effects.append((effect, node.lineno))
+        if dotted in STAR_CALLS and not (dotted in ("vars",) and node.args) and self.star is None:
+            self.star = (f"{dotted}() can define any name", node.lineno)
+        if isinstance(node.func, ast.Name):
+            self.calls.append(
+                CallSite(
+                    func=node.func.id,
+                    args=tuple(a.id if isinstance(a, ast.Name) else None for a in node.args),
+                    keywords=tuple((k.arg, k.value.id if isinstance(k.value, ast.Name) else None) for k in node.keywords if k.arg),
+                    discarded=discarded,
+                    line=node.lineno,
+                )
+            )
+
+    def target(self, node: ast.expr, line: int) -> None:
+        """Bind an assignment target (names bind, subscripts and attributes mutate their root)."""
+        if isinstance(node, ast.Name):
+            self.bind(node.id, line)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                self.target(elt, line)
+        elif isinstance(node, ast.Starred):
+            self.target(node.value, line)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            root, chain = attribute_chain(node)
+            self.expr(node.value)
+            if isinstance(node, ast.Subscript):
+                self.expr(node.slice)
+            if root is not None:
+                self.mutate(root, line)
+                effect = store_effect(root, chain)
+                if effect:
+                    self.global_effects.append((f"{dotted_name(node.value) or root}[...] = ... {effect}", line))
+
+    # -- statements --------------------------------------------------------------------
+
+    def stmt(self, node: ast.stmt) -> None:
+        method = getattr(self, f"stmt_{type(node).__name__}", None)
+        if method is not None:
+            method(node)
+        else:  # Pass, Break, Continue, Return (invalid at top level), Raise, Assert, ...
+            for child in ast.iter_child_nodes(node):
+                self.expr(child)
+
+    def stmt_Expr(self, node: ast.Expr) -> None:
+        self.expr(node.value, discarded=True)
+
+    def stmt_Assign(self, node: ast.Assign) -> None:
+        self.expr(node.value)
+        for target in node.targets:
+            self.target(target, node.lineno)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            self._literal_candidate(node.targets[0].id, node.value, node)
+
+    def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.expr(node.value)
+        self.expr(node.annotation)
+        if node.value is not None:
+            self.target(node.target, node.lineno)
+            if isinstance(node.target, ast.Name):
+                self._literal_candidate(node.target.id, node.value, node)
+        elif not isinstance(node.target, ast.Name):
+            self.target(node.target, node.lineno)
+
+    def _literal_candidate(self, name: str, value: ast.expr, node: ast.stmt) -> None:
+        if self.cond or len(self.blocks) > 1:
+            return
+        ok, literal = _literal(value)
+        if ok:
+            self.literal_assigns.append(LiteralAssign(name, literal, node.lineno, node.end_lineno or node.lineno))
+
+    def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        self.expr(node.value)
+        if isinstance(node.target, ast.Name):
+            self.read(node.target.id, node.lineno)
+        self.target(node.target, node.lineno)
+
+    def stmt_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            for t in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                if isinstance(t, ast.Name):
+                    self.kill(t.id, node.lineno)
+                else:
+                    self.target(t, node.lineno)
+
+    def stmt_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.bind(alias.asname or alias.name.split(".")[0], node.lineno, "import")
+
+    def stmt_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                if self.star is None:
+                    self.star = (f"'from {'.' * node.level}{node.module or ''} import *' can define any name", node.lineno)
+            else:
+                self.bind(alias.asname or alias.name, node.lineno, "import")
+
+    def stmt_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        args = node.args
+        for part in [*node.decorator_list, *args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.expr(part)
+        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if a is not None and a.annotation is not None:
+                self.expr(a.annotation)
+        self.expr(node.returns)
+        summary, _ = scope_summary(node)
+        self.bind(node.name, node.lineno, "function")
+        self.functions[node.name] = summary
+
+    stmt_AsyncFunctionDef = stmt_FunctionDef
+
+    def stmt_ClassDef(self, node: ast.ClassDef) -> None:
+        for part in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.expr(part)
+        summary, _ = scope_summary(node)
+        # the class body runs now: its reads are immediate; methods run later (deferred)
+        collector = ScopeCollector()
+        for stmt in node.body:
+            collector.visit(stmt)
+        for name, line in collector.loads.items():
+            if name not in collector.stores:
+                self.read(name, line)
+        self.bind(node.name, node.lineno, "class")
+        self.functions[node.name] = summary
+
+    def stmt_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.expr(node.iter)
+        self.blocks.append(set())
+        self.cond += 1
+        self.target(node.target, node.lineno)
+        for stmt in node.body:
+            self.stmt(stmt)
+        self.cond -= 1
+        self.blocks.pop()
+        self.block(node.orelse, True)
+
+    stmt_AsyncFor = stmt_For
+
+    def stmt_While(self, node: ast.While) -> None:
+        self.expr(node.test)
+        self.block(node.body, True)
+        self.block(node.orelse, True)
+
+    def stmt_If(self, node: ast.If) -> None:
+        self.expr(node.test)
+        body = self.block(node.body, True)
+        orelse = self.block(node.orelse, True)
+        both = body & orelse
+        self.blocks[-1] |= both
+        if self.cond == 0:
+            for name in both:
+                if self.effects.get(name) == MAYBE:
+                    self.effects[name] = DEF
+
+    def stmt_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.expr(item.context_expr)
+            if item.optional_vars is not None:
+                self.target(item.optional_vars, node.lineno)
+        self.blocks[-1] |= self.block(node.body, False)
+
+    stmt_AsyncWith = stmt_With
+
+    def stmt_Try(self, node: ast.Try) -> None:
+        self.block(node.body, True)
+        for handler in node.handlers:
+            self.expr(handler.type)
+            self.blocks.append(set())
+            self.cond += 1
+            if handler.name:
+                self.bind(handler.name, handler.lineno)
+            for stmt in handler.body:
+                self.stmt(stmt)
+            self.cond -= 1
+            self.blocks.pop()
+        self.block(node.orelse, True)
+        self.blocks[-1] |= self.block(node.finalbody, False)
+
+    stmt_TryStar = stmt_Try
+
+    def stmt_Match(self, node: ast.AST) -> None:
+        self.expr(node.subject)  # type: ignore[attr-defined]
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.blocks.append(set())
+            self.cond += 1
+            for sub in ast.walk(case.pattern):
+                name = getattr(sub, "name", None) or getattr(sub, "rest", None)
+                if isinstance(name, str):
+                    self.bind(name, case.pattern.lineno)
+                if isinstance(sub, ast.MatchValue):
+                    self.expr(sub.value)
+                if isinstance(sub, ast.MatchClass):
+                    self.expr(sub.cls)
+            self.expr(case.guard)
+            for stmt in case.body:
+                self.stmt(stmt)
+            self.cond -= 1
+            self.blocks.pop()
+
+    def stmt_Global(self, node: ast.Global) -> None:
+        """``global x`` at module level changes nothing."""
+
+    stmt_Nonlocal = stmt_Global
+
+
+@lru_cache(maxsize=8192)
+def analyze_cell(code: str) -> CellAnalysis:
+    """Analyse plain Python (raises ``SyntaxError``); cached by source text, so re-packaging is cheap."""
+    tree = parse(code)
+    scanner = _CellScanner()
+    for stmt in tree.body:
+        scanner.stmt(stmt)
+    return CellAnalysis(
+        exposed=scanner.exposed,
+        reads=frozenset(scanner.reads),
+        effects=scanner.effects,
+        mutations=scanner.mutations,
+        lines=scanner.lines,
+        binding_kinds=scanner.kinds,
+        binding_counts=scanner.counts,
+        functions=scanner.functions,
+        calls=tuple(scanner.calls),
+        global_effects=tuple(dict.fromkeys(scanner.global_effects)),
+        star=scanner.star,
+        literal_assigns=tuple(scanner.literal_assigns),
+    )
