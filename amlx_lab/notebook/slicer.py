@@ -4,7 +4,9 @@ Cells are read top to bottom, as "Run All" would run them. For every name a
 needed cell reads before binding it, the slicer walks back to the latest
 earlier cell that binds it on every path (``DEF``), taking along the cells in
 between that may bind it (``MAYBE``: a conditional assignment, a call to a
-function with ``global``) or change it in place. Each cell taken is needed in
+function with ``global``) or change it in place, directly or through any
+other name that may refer to the same object (:mod:`.aliases`: ``df = train``,
+``for ds in [train, test]``, ``frames['train']``). Each cell taken is needed in
 turn. Reads inside a function body count where the function is used, since
 that is when they run. Cells that change interpreter-wide state (random seeds,
 ``sys.path``, environment variables, ...) and cells that may define any name
@@ -21,10 +23,12 @@ import builtins
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
+from .aliases import AliasTracker, Change
 from .analysis import DEF, KILL, MAYBE, CellAnalysis, FunctionSummary
 
-__all__ = ["MUTATE", "KNOWN_NAMES", "HISTORY_NAMES", "Unit", "SliceResult", "Undefined", "slice_units", "is_history_name"]
+__all__ = ["HISTORY_NAMES", "KNOWN_NAMES", "MUTATE", "SliceResult", "Undefined", "Unit", "is_history_name", "slice_units"]
 
 MUTATE = "mutate"
 
@@ -78,7 +82,12 @@ class SliceResult:
 
 
 class _Timeline:
-    """Per-name events (position, kind) in notebook order, plus interpreter-wide effects."""
+    """Per-name events (position, kind) in notebook order, plus interpreter-wide effects.
+
+    In-place changes come from :class:`~.aliases.AliasTracker`, so a change
+    made through another name (``ds`` in ``for ds in [train, test]``) is an
+    event of every name that sees it; ``changes`` keeps how, for the reasons.
+    """
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self.units = units
@@ -86,69 +95,43 @@ class _Timeline:
         self.maybe_here: list[set[str]] = []  # names a cell may bind through functions it calls
         self.effects: dict[int, list[tuple[str, int]]] = {}
         self.stars: list[tuple[int, str, int]] = []
-        current: dict[str, tuple[str, FunctionSummary | None]] = {}
+        self.changes: dict[tuple[str, int], Change] = {}
+        self.current: dict[str, tuple[str, FunctionSummary | None]] = {}
+        aliases = AliasTracker()
         for pos, unit in enumerate(units):
             a = unit.analysis
             self.maybe_here.append(set())
             if a is None:
                 continue
             extra_maybe: dict[str, int] = {}
-            extra_mut: dict[str, int] = {}
             cell_effects = list(a.global_effects)
-
-            def summary(name: str) -> FunctionSummary | None:
-                if name in a.functions:
-                    return a.functions[name]
-                found = current.get(name)
-                return found[1] if found else None
-
+            lookup = partial(self._summary, a)
             for name in a.reads:
-                s = summary(name)
+                s = lookup(name)
                 if s is None:
                     continue
                 for g in s.global_writes:
                     extra_maybe.setdefault(g, 0)
-                for g in s.global_mutations:
-                    extra_mut.setdefault(g, 0)
                 cell_effects.extend((f"calls {name}(), which runs {e}", 0) for e in s.effects)
-            for call in a.calls:
-                s = summary(call.func)
-                if s is not None:
-                    positional = list(s.params)
-                    for i, arg in enumerate(call.args):
-                        if arg and i < len(positional) and positional[i] in s.mutated_params:
-                            extra_mut.setdefault(arg, call.line)
-                    for key, arg in call.keywords:
-                        if arg and key in s.mutated_params:
-                            extra_mut.setdefault(arg, call.line)
-                    continue
-                kind = current.get(call.func, ("", None))[0] if call.func not in a.effects else a.binding_kinds.get(call.func, "")
-                if call.discarded and kind == "value":  # an unknown callable object called for its effect
-                    for arg in [*call.args, *(v for _, v in call.keywords)]:
-                        if arg:
-                            extra_mut.setdefault(arg, call.line)
-            for name, line in a.mutations.items():
-                kind = a.binding_kinds.get(name) if name in a.effects else current.get(name, ("", None))[0]
-                if kind != "import":  # calling into a module (plt.title(...)) changes no notebook data
-                    extra_mut.setdefault(name, line)
             for name, kind in a.effects.items():
                 self.events.setdefault(name, []).append((pos, kind, a.lines.get(name, 0)))
             for name, line in extra_maybe.items():
                 if name not in a.effects:
                     self.events.setdefault(name, []).append((pos, MAYBE, line))
                     self.maybe_here[pos].add(name)
-            for name, line in extra_mut.items():
+            for name, change in aliases.cell(a, lookup).items():
                 if a.effects.get(name) not in (DEF, KILL):
-                    self.events.setdefault(name, []).append((pos, MUTATE, line))
+                    self.events.setdefault(name, []).append((pos, MUTATE, change.line))
+                    self.changes[(name, pos)] = change
             if cell_effects:
                 self.effects[pos] = list(dict.fromkeys(cell_effects))
             if a.star is not None:
                 self.stars.append((pos, a.star[0], a.star[1]))
             for name, kind in a.effects.items():
                 if kind == KILL:
-                    current.pop(name, None)
+                    self.current.pop(name, None)
                 else:
-                    current[name] = (a.binding_kinds.get(name, "value"), a.functions.get(name))
+                    self.current[name] = (a.binding_kinds.get(name, "value"), a.functions.get(name))
         self.positions = {name: [e[0] for e in evs] for name, evs in self.events.items()}
         # Per name, for walking back in O(1) per event: the nearest DEF/KILL at or before each
         # event, prefix counts of DEF/MAYBE events, and the events that define a function.
@@ -167,6 +150,13 @@ class _Timeline:
                 if kind in (DEF, MAYBE) and a is not None and name in a.functions:
                     functions.append(i)
             self.stops[name], self.defs_before[name], self.function_events[name] = stops, counts, functions
+
+    def _summary(self, analysis: CellAnalysis, name: str) -> FunctionSummary | None:
+        """The notebook function ``name`` refers to in a cell: defined there, or in an earlier cell."""
+        if name in analysis.functions:
+            return analysis.functions[name]
+        found = self.current.get(name)
+        return found[1] if found else None
 
 
 class _Slicer:

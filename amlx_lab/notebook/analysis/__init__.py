@@ -13,13 +13,17 @@ For a cell's Python (after :mod:`..ipython_syntax`) :func:`analyze_cell` finds, 
   site carries those effects;
 * calls with effects on the interpreter rather than on a name (random seeds,
   ``os.environ``, ``sys.path``, ``os.makedirs``, ``sklearn.set_config``);
-* what makes the analysis unsure (``from x import *``, ``exec``, ``globals()``).
+* what makes the analysis unsure (``from x import *``, ``exec``, ``globals()``);
+* its steps for the alias analysis (binds, in-place changes, calls, loops),
+  so that a change through ``df`` after ``df = train`` counts for ``train``.
 
 The modules, one concern each: ``records`` (what an analysis returns),
-``effects`` (which calls and stores change what), ``scopes`` (summaries of
-functions, lambdas, classes and comprehensions), ``scanner`` (the walk over
-a cell's statements) and ``parsing`` (the shared parse cache, string literals
-and imports).
+``effects`` (which calls and stores change what), ``values`` (what an
+expression may be, and the steps), ``heap`` (abstract objects: who may
+refer to and hold what), ``scopes`` (summaries of functions, lambdas,
+classes and comprehensions), ``scanner`` (the walk over a cell's
+statements) and ``parsing`` (the shared parse cache, string literals and
+imports).
 """
 
 from __future__ import annotations
@@ -29,11 +33,11 @@ from .records import (
     DEF,
     KILL,
     MAYBE,
-    CallSite,
     CellAnalysis,
     FunctionSummary,
     ImportRef,
     LiteralAssign,
+    NestedCall,
     StringLiteral,
     Use,
 )
@@ -43,11 +47,11 @@ __all__ = [
     "DEF",
     "KILL",
     "MAYBE",
-    "CallSite",
     "CellAnalysis",
     "FunctionSummary",
     "ImportRef",
     "LiteralAssign",
+    "NestedCall",
     "StringLiteral",
     "Use",
     "analyze_cell",

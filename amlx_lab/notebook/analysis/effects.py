@@ -65,7 +65,13 @@ PURE_METHODS = frozenset(
     }
 )
 _DISPLAY_ATTRS = frozenset({"plot", "style", "hist", "boxplot"})
-ARG_MUTATORS = frozenset({"shuffle"})  # np.random.shuffle(x), random.shuffle(x)
+#: Functions that change their first argument in place: ``np.random.shuffle(x)``, ``setattr(obj, ...)``, ``heapq.heappush(h, x)``.
+ARG_MUTATORS = frozenset(
+    {
+        "shuffle", "setattr", "delattr", "heappush", "heappop", "heapify", "heappushpop", "heapreplace", "insort",
+        "insort_left", "insort_right", "copyto", "fill_diagonal", "putmask", "place",
+    }
+)
 _SEED_FUNCS = frozenset({"seed", "manual_seed", "manual_seed_all", "set_seed", "set_random_seed", "seed_everything"})
 _GLOBAL_CALLS = {
     "os.chdir": "changes the working folder",
@@ -134,20 +140,23 @@ def _mutating_method(name: str) -> bool:
 
 
 def call_mutation(call: ast.Call, discarded: bool) -> str | None:
-    """The name a method call changes in place, if any (heuristic, see module docs)."""
+    """How a method call changes its receiver in place (``.fillna(inplace=True)``, ``.append()``), or None.
+
+    A method of unknown effect whose result is thrown away is taken to change
+    its receiver when the receiver is a name (``acc.bump()``), not when it is a
+    temporary (``np.array(x).tofile(path)``).
+    """
     func = call.func
     if not isinstance(func, ast.Attribute):
         return None
-    root, chain = attribute_chain(func.value)
-    if root is None:
-        return None
-    if any(kw.arg == "inplace" and is_true(kw.value) for kw in call.keywords):
-        return root
     method = func.attr
+    if any(kw.arg == "inplace" and is_true(kw.value) for kw in call.keywords):
+        return f".{method}(inplace=True)"
     if _mutating_method(method):
-        return root
-    if discarded and method not in PURE_METHODS and not _DISPLAY_ATTRS.intersection(chain):
-        return root
+        return f".{method}()"
+    root, chain = attribute_chain(func.value)
+    if root is not None and discarded and method not in PURE_METHODS and not _DISPLAY_ATTRS.intersection(chain):
+        return f".{method}(), called for its effect"
     return None
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .values import Op
+
 __all__ = [
     "DEF",
     "KILL",
     "MAYBE",
-    "CallSite",
     "CellAnalysis",
     "FunctionSummary",
     "ImportRef",
     "LiteralAssign",
+    "NestedCall",
     "StringLiteral",
     "Use",
 ]
@@ -32,6 +34,23 @@ class Use:
 
 
 @dataclass(frozen=True)
+class NestedCall:
+    """A call inside a function body to a name the body does not define (``add_title(d)``).
+
+    Its effect is known only where the function is called, from what that
+    name is then; ``receiver`` and ``args`` name, per argument, the
+    parameters and globals the argument may reach.
+    """
+
+    func: str | None  # None for obj.method(...) passing a name that may be a function
+    receiver: frozenset[str]
+    args: tuple[frozenset[str], ...]
+    keywords: tuple[tuple[str | None, frozenset[str]], ...]
+    discarded: bool
+    line: int
+
+
+@dataclass(frozen=True)
 class FunctionSummary:
     """What calling a function (or using a class) defined in the notebook does to globals."""
 
@@ -41,17 +60,11 @@ class FunctionSummary:
     params: tuple[str, ...] = ()
     mutated_params: frozenset[str] = frozenset()
     effects: tuple[str, ...] = ()  # e.g. "np.random.seed(...) sets a random seed"
-
-
-@dataclass(frozen=True)
-class CallSite:
-    """``f(a, b=c)`` at module level, with the plain names passed, for effects of user functions."""
-
-    func: str
-    args: tuple[str | None, ...]
-    keywords: tuple[tuple[str, str | None], ...]
-    discarded: bool
-    line: int
+    returns: frozenset[str] = frozenset()  # parameters and globals the result may be, hold or be part of
+    calls: tuple[NestedCall, ...] = ()
+    mutated_through: dict[str, str] = field(default_factory=dict)  # changed name -> the phrase naming the local it changes through
+    positional: int = 0  # how many leading params take positional arguments (after self for a class)
+    varargs: bool = False  # *args or **kwargs: any argument may land in any parameter
 
 
 @dataclass(frozen=True)
@@ -84,12 +97,12 @@ class CellAnalysis:
     exposed: dict[str, Use]
     reads: frozenset[str]
     effects: dict[str, str]  # name -> DEF | MAYBE | KILL
-    mutations: dict[str, int]  # name -> line of an in-place change
     lines: dict[str, int]  # name -> line where the cell binds it
     binding_kinds: dict[str, str]  # name -> "import" | "function" | "class" | "value"
     binding_counts: dict[str, int]
     functions: dict[str, FunctionSummary]
-    calls: tuple[CallSite, ...]
+    steps: tuple[Op, ...]  # binds, changes and calls in execution order, for the alias analysis
+    sites: int  # how many places in the cell make a new object (numbered 0..sites-1 in steps)
     global_effects: tuple[tuple[str, int], ...]  # (description, line)
     star: tuple[str, int] | None  # why the cell may define any name, and where
     literal_assigns: tuple[LiteralAssign, ...]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from functools import lru_cache
 
 from .effects import (
-    ARG_MUTATORS,
     STAR_CALLS,
     attribute_chain,
-    call_mutation,
     dotted_name,
     global_effect,
     store_effect,
@@ -19,15 +18,26 @@ from .records import (
     DEF,
     KILL,
     MAYBE,
-    CallSite,
     CellAnalysis,
     FunctionSummary,
     LiteralAssign,
     Use,
 )
-from .scopes import COMPREHENSIONS, ScopeCollector, scope_summary
+from .scopes import (
+    COMPREHENSIONS,
+    ScopeCollector,
+    call_steps,
+    nested_steps,
+    scope_summary,
+)
+from .values import EMPTY, Bind, Kill, Loop, Mutate, Op, Val, ValueReader
 
 __all__ = ["analyze_cell"]
+
+
+def _root(node: ast.expr) -> frozenset[str]:
+    root, _ = attribute_chain(node)
+    return frozenset({root}) if root is not None else frozenset()
 
 _LITERAL_TYPES = (int, float, str, bool, list, tuple, dict)
 
@@ -44,7 +54,13 @@ def _literal(node: ast.expr | None) -> tuple[bool, object]:
 
 
 class _CellScanner:
-    """Walks a cell's top-level statements in order, tracking what is bound on the current path."""
+    """Walks a cell's top-level statements in order, tracking what is bound on the current path.
+
+    Alongside the names, it records the cell's steps (:mod:`.values`) for the
+    alias analysis: binds, in-place changes and calls, in execution order,
+    with loop bodies as :class:`~.values.Loop` and steps under a branch
+    marked weak.
+    """
 
     def __init__(self) -> None:
         self.blocks: list[set[str]] = [set()]
@@ -53,15 +69,16 @@ class _CellScanner:
         self.exposed: dict[str, Use] = {}
         self.reads: set[str] = set()
         self.effects: dict[str, str] = {}
-        self.mutations: dict[str, int] = {}
         self.lines: dict[str, int] = {}
         self.kinds: dict[str, str] = {}
         self.counts: dict[str, int] = {}
         self.functions: dict[str, FunctionSummary] = {}
-        self.calls: list[CallSite] = []
         self.global_effects: list[tuple[str, int]] = []
         self.star: tuple[str, int] | None = None
         self.literal_assigns: list[LiteralAssign] = []
+        self.steps: list[list[Op]] = [[]]
+        self.scopes: dict[int, tuple[FunctionSummary, set[str]]] = {}
+        self.values = ValueReader(self.scope_value)
 
     # -- events ------------------------------------------------------------------------
 
@@ -91,9 +108,13 @@ class _CellScanner:
         self.functions.pop(name, None)
         self.lines[name] = line
         self.effects[name] = KILL if self.cond == 0 else MAYBE
+        self.step(Kill(name))
 
-    def mutate(self, name: str, line: int) -> None:
-        self.mutations.setdefault(name, line)
+    def step(self, step: Op) -> None:
+        self.steps[-1].append(step)
+
+    def bind_step(self, name: str, value: Val, line: int, kind: str = "value", origin: str = "assign") -> None:
+        self.step(Bind(name, value, self.cond > 0, line, kind, origin))
 
     def block(self, stmts: list[ast.stmt], conditional: bool) -> set[str]:
         self.blocks.append(set())
@@ -102,6 +123,31 @@ class _CellScanner:
             self.stmt(stmt)
         self.cond -= conditional
         return self.blocks.pop()
+
+    def loop(self, run: Callable[[], None]) -> None:
+        """Steps recorded by ``run`` become one :class:`~.values.Loop` (they may repeat or not run)."""
+        self.steps.append([])
+        self.cond += 1
+        run()
+        self.cond -= 1
+        body = self.steps.pop()
+        if body:
+            self.step(Loop(tuple(body)))
+
+    # -- nested scopes -----------------------------------------------------------------
+
+    def summary_of(self, node: ast.AST) -> tuple[FunctionSummary, set[str]]:
+        found = self.scopes.get(id(node))
+        if found is None:
+            found = self.scopes[id(node)] = scope_summary(node)
+        return found
+
+    def scope_value(self, node: ast.AST) -> Val:
+        """A lambda is a new function; a comprehension a new container of what its elements may be."""
+        if isinstance(node, ast.Lambda):
+            return self.values.new()
+        summary, _ = self.summary_of(node)
+        return self.values.new(Val(parts=summary.returns) if summary.returns else None)
 
     # -- expressions -------------------------------------------------------------------
 
@@ -118,66 +164,90 @@ class _CellScanner:
                     self.expr(default)
             else:
                 self.expr(node.generators[0].iter)
-            summary, walrus = scope_summary(node)
+            summary, walrus = self.summary_of(node)
             for name, line in summary.free_reads.items():
                 self.read(name, line)
-            for name in summary.global_mutations:
-                self.mutate(name, node.lineno)
             self.global_effects.extend((e, node.lineno) for e in summary.effects)
+            for step in nested_steps(summary, node, node.lineno):
+                if not isinstance(step, Bind):  # the value comes from scope_value
+                    self.step(step)
             for name in walrus:
                 self.bind(name, node.lineno)
+                self.bind_step(name, Val(parts=summary.returns) | self.values.new(), node.lineno)
             return
         if isinstance(node, ast.NamedExpr):
             self.expr(node.value)
             self.bind(node.target.id, node.lineno)
+            self.bind_step(node.target.id, self.values.read(node.value), node.lineno)
             return
-        if isinstance(node, ast.Call):
-            self.call(node, discarded)
         for child in ast.iter_child_nodes(node):
             self.expr(child)
+        if isinstance(node, ast.Call):
+            self.call(node, discarded)
 
     def call(self, node: ast.Call, discarded: bool) -> None:
-        root = call_mutation(node, discarded)
-        if root is not None:
-            self.mutate(root, node.lineno)
+        for step in call_steps(self.values, node, discarded):
+            self.step(step)
+        self._function_arguments(node)
         dotted = dotted_name(node.func) or ""
-        last = dotted.rsplit(".", 1)[-1]
-        if last in ARG_MUTATORS:
-            for arg in node.args:
-                if isinstance(arg, ast.Name):
-                    self.mutate(arg.id, node.lineno)
         effect = global_effect(node)
         if effect:
             self.global_effects.append((effect, node.lineno))
         if dotted in STAR_CALLS and not (dotted in ("vars",) and node.args) and self.star is None:
             self.star = (f"{dotted}() can define any name", node.lineno)
-        if isinstance(node.func, ast.Name):
-            self.calls.append(
-                CallSite(
-                    func=node.func.id,
-                    args=tuple(a.id if isinstance(a, ast.Name) else None for a in node.args),
-                    keywords=tuple((k.arg, k.value.id if isinstance(k.value, ast.Name) else None) for k in node.keywords if k.arg),
-                    discarded=discarded,
-                    line=node.lineno,
-                )
-            )
 
-    def target(self, node: ast.expr, line: int) -> None:
-        """Bind an assignment target (names bind, subscripts and attributes mutate their root)."""
+    def _function_arguments(self, node: ast.Call) -> None:
+        """A lambda that changes its argument, passed to a call, may be applied to the call's other values."""
+        passed = [*node.args, *(kw.value for kw in node.keywords)]
+        for arg in passed:
+            if not isinstance(arg, ast.Lambda) or not self.summary_of(arg)[0].mutated_params:
+                continue
+            others = [a for a in passed if a is not arg]
+            value = EMPTY
+            roots: frozenset[str] = frozenset()
+            for other in others:
+                value = value | self.values.read(other)
+                roots |= _root(other)
+            if isinstance(node.func, ast.Attribute):
+                value = value | self.values.read(node.func.value)
+                roots |= _root(node.func.value)
+            callee = dotted_name(node.func) or "a call"
+            self.step(Mutate(value.deep(), node.lineno, roots, f"a lambda passed to {callee}() changes its argument"))
+
+    def target(self, node: ast.expr, line: int, value: Val = EMPTY, origin: str = "assign", source: ast.expr | None = None) -> None:
+        """Bind an assignment target (names bind, subscripts and attributes change their container).
+
+        ``value`` is what is assigned; ``source`` the expression it came from,
+        so that ``a, b = train, test`` pairs the names one to one.
+        """
         if isinstance(node, ast.Name):
             self.bind(node.id, line)
+            self.bind_step(node.id, value, line, origin=origin)
         elif isinstance(node, (ast.Tuple, ast.List)):
-            for elt in node.elts:
-                self.target(elt, line)
+            pairs = (
+                isinstance(source, (ast.Tuple, ast.List))
+                and len(source.elts) == len(node.elts)
+                and not any(isinstance(e, ast.Starred) for e in [*source.elts, *node.elts])
+            )
+            inner = value.elements()
+            for i, elt in enumerate(node.elts):
+                if pairs:
+                    item = source.elts[i]  # type: ignore[union-attr]
+                    self.target(elt, line, self.values.read(item), "unpack" if origin == "assign" else origin, item)
+                else:
+                    self.target(elt, line, inner, "unpack" if origin == "assign" else origin)
         elif isinstance(node, ast.Starred):
-            self.target(node.value, line)
+            self.target(node.value, line, self.values.new(value.elements()), origin)
         elif isinstance(node, (ast.Attribute, ast.Subscript)):
             root, chain = attribute_chain(node)
             self.expr(node.value)
             if isinstance(node, ast.Subscript):
                 self.expr(node.slice)
+            how = "item assignment" if isinstance(node, ast.Subscript) else f"setting .{node.attr}"
+            if origin == "del":
+                how = "del"
+            self.step(Mutate(self.values.read(node.value), line, _root(node), how, value))
             if root is not None:
-                self.mutate(root, line)
                 effect = store_effect(root, chain)
                 if effect:
                     self.global_effects.append((f"{dotted_name(node.value) or root}[...] = ... {effect}", line))
@@ -197,8 +267,15 @@ class _CellScanner:
 
     def stmt_Assign(self, node: ast.Assign) -> None:
         self.expr(node.value)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Lambda):
+            name = node.targets[0].id  # f = lambda d: ...: a function, whose calls carry its effects
+            self.bind(name, node.lineno, "function")
+            self.bind_step(name, self.values.new(), node.lineno, "function")
+            self.functions[name] = self.summary_of(node.value)[0]
+            return
+        value = self.values.read(node.value)
         for target in node.targets:
-            self.target(target, node.lineno)
+            self.target(target, node.lineno, value, source=node.value)
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             self._literal_candidate(node.targets[0].id, node.value, node)
 
@@ -206,7 +283,7 @@ class _CellScanner:
         self.expr(node.value)
         self.expr(node.annotation)
         if node.value is not None:
-            self.target(node.target, node.lineno)
+            self.target(node.target, node.lineno, self.values.read(node.value), source=node.value)
             if isinstance(node.target, ast.Name):
                 self._literal_candidate(node.target.id, node.value, node)
         elif not isinstance(node.target, ast.Name):
@@ -220,10 +297,16 @@ class _CellScanner:
             self.literal_assigns.append(LiteralAssign(name, literal, node.lineno, node.end_lineno or node.lineno))
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        """``x += y`` rebinds ``x`` and, for lists and frames, changes the object ``x`` refers to in place."""
         self.expr(node.value)
+        value = self.values.read(node.value)
         if isinstance(node.target, ast.Name):
-            self.read(node.target.id, node.lineno)
-        self.target(node.target, node.lineno)
+            name = node.target.id
+            self.read(name, node.lineno)
+            self.bind(name, node.lineno)
+            self.step(Mutate(Val(names=frozenset({name})), node.lineno, frozenset({name}), "augmented assignment", value))
+        else:
+            self.target(node.target, node.lineno, value)
 
     def stmt_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:
@@ -231,11 +314,13 @@ class _CellScanner:
                 if isinstance(t, ast.Name):
                     self.kill(t.id, node.lineno)
                 else:
-                    self.target(t, node.lineno)
+                    self.target(t, node.lineno, origin="del")
 
     def stmt_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self.bind(alias.asname or alias.name.split(".")[0], node.lineno, "import")
+            name = alias.asname or alias.name.split(".")[0]
+            self.bind(name, node.lineno, "import")
+            self.bind_step(name, EMPTY, node.lineno, "import")
 
     def stmt_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
@@ -244,6 +329,7 @@ class _CellScanner:
                     self.star = (f"'from {'.' * node.level}{node.module or ''} import *' can define any name", node.lineno)
             else:
                 self.bind(alias.asname or alias.name, node.lineno, "import")
+                self.bind_step(alias.asname or alias.name, EMPTY, node.lineno, "import")
 
     def stmt_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
@@ -255,6 +341,7 @@ class _CellScanner:
         self.expr(node.returns)
         summary, _ = scope_summary(node)
         self.bind(node.name, node.lineno, "function")
+        self.bind_step(node.name, self.values.new(), node.lineno, "function")
         self.functions[node.name] = summary
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
@@ -270,25 +357,35 @@ class _CellScanner:
         for name, line in collector.loads.items():
             if name not in collector.stores:
                 self.read(name, line)
+        for step in nested_steps(summary, node, node.lineno):  # the body's own statements run now
+            self.step(step)
         self.bind(node.name, node.lineno, "class")
+        self.bind_step(node.name, self.values.new(), node.lineno, "class")
         self.functions[node.name] = summary
 
     def stmt_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.expr(node.iter)
-        self.blocks.append(set())
-        self.cond += 1
-        self.target(node.target, node.lineno)
-        for stmt in node.body:
-            self.stmt(stmt)
-        self.cond -= 1
-        self.blocks.pop()
+        items = self.values.read(node.iter).elements()
+
+        def body() -> None:
+            self.blocks.append(set())
+            self.target(node.target, node.lineno, items, "loop")
+            for stmt in node.body:
+                self.stmt(stmt)
+            self.blocks.pop()
+
+        self.loop(body)
         self.block(node.orelse, True)
 
     stmt_AsyncFor = stmt_For
 
     def stmt_While(self, node: ast.While) -> None:
+        def body() -> None:
+            self.expr(node.test)
+            self.block(node.body, False)
+
         self.expr(node.test)
-        self.block(node.body, True)
+        self.loop(body)
         self.block(node.orelse, True)
 
     def stmt_If(self, node: ast.If) -> None:
@@ -306,7 +403,7 @@ class _CellScanner:
         for item in node.items:
             self.expr(item.context_expr)
             if item.optional_vars is not None:
-                self.target(item.optional_vars, node.lineno)
+                self.target(item.optional_vars, node.lineno, self.values.read(item.context_expr), "with")
         self.blocks[-1] |= self.block(node.body, False)
 
     stmt_AsyncWith = stmt_With
@@ -319,6 +416,7 @@ class _CellScanner:
             self.cond += 1
             if handler.name:
                 self.bind(handler.name, handler.lineno)
+                self.bind_step(handler.name, self.values.new(), handler.lineno)
             for stmt in handler.body:
                 self.stmt(stmt)
             self.cond -= 1
@@ -330,6 +428,7 @@ class _CellScanner:
 
     def stmt_Match(self, node: ast.AST) -> None:
         self.expr(node.subject)  # type: ignore[attr-defined]
+        subject = self.values.read(node.subject).deep()  # type: ignore[attr-defined]
         for case in node.cases:  # type: ignore[attr-defined]
             self.blocks.append(set())
             self.cond += 1
@@ -337,6 +436,7 @@ class _CellScanner:
                 name = getattr(sub, "name", None) or getattr(sub, "rest", None)
                 if isinstance(name, str):
                     self.bind(name, case.pattern.lineno)
+                    self.bind_step(name, subject, case.pattern.lineno)
                 if isinstance(sub, ast.MatchValue):
                     self.expr(sub.value)
                 if isinstance(sub, ast.MatchClass):
@@ -364,12 +464,12 @@ def analyze_cell(code: str) -> CellAnalysis:
         exposed=scanner.exposed,
         reads=frozenset(scanner.reads),
         effects=scanner.effects,
-        mutations=scanner.mutations,
         lines=scanner.lines,
         binding_kinds=scanner.kinds,
         binding_counts=scanner.counts,
         functions=scanner.functions,
-        calls=tuple(scanner.calls),
+        steps=tuple(scanner.steps[0]),
+        sites=scanner.values.sites,
         global_effects=tuple(dict.fromkeys(scanner.global_effects)),
         star=scanner.star,
         literal_assigns=tuple(scanner.literal_assigns),

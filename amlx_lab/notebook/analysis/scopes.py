@@ -2,7 +2,14 @@
 
 A function's body runs when it is called, not where it is defined, so its
 effects are summarised once (:class:`~.records.FunctionSummary`) and applied
-at each use by the slicer.
+at each use by the slicer: the globals it reads, assigns and changes, which
+parameters it changes, what its result may be, and the calls it makes to
+names it does not define (resolved where it is called).
+
+Inside a body, order is ignored: its steps run over :class:`~.heap.Heap`
+until nothing changes, as if any statement could follow any other. So
+``for d in [train, test]: d['x'] = 1`` changes ``train`` and ``test``, and
+``x = frame; x.fillna(0, inplace=True)`` changes the parameter ``frame``.
 """
 
 from __future__ import annotations
@@ -18,15 +25,28 @@ from .effects import (
     global_effect,
     store_effect,
 )
-from .records import FunctionSummary
+from .heap import Heap
+from .records import FunctionSummary, NestedCall
+from .values import EMPTY, Bind, Call, Mutate, Op, Val, ValueReader
 
-__all__ = ["COMPREHENSIONS", "ScopeCollector", "scope_summary"]
+__all__ = ["COMPREHENSIONS", "RETURN", "ScopeCollector", "scope_key", "scope_summary"]
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+RETURN = "<return>"  # the pseudo-name a scope's result is bound to
+
+
+def scope_key(node: ast.AST) -> str:
+    """The pseudo-name a nested scope's value is bound to once its summary is known."""
+    return f"<scope {id(node)}>"
+
+
+def _roots(node: ast.expr) -> frozenset[str]:
+    root, _ = attribute_chain(node)
+    return frozenset({root}) if root is not None else frozenset()
 
 
 class ScopeCollector(ast.NodeVisitor):
-    """Names loaded and stored directly in one scope; nested scopes are recorded, not entered."""
+    """Names loaded and stored directly in one scope, and its steps; nested scopes are recorded, not entered."""
 
     def __init__(self) -> None:
         self.loads: dict[str, int] = {}
@@ -35,9 +55,41 @@ class ScopeCollector(ast.NodeVisitor):
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.nested: list[ast.AST] = []
-        self.mutated: dict[str, int] = {}
-        self.passed_to_discarded: set[str] = set()
         self.effects: list[str] = []
+        self.steps: list[Op] = []
+        self.passed: list[tuple[Val, int]] = []  # plain names handed to a call made for its effect
+        self.values = ValueReader(self._nested_value)
+
+    def _nested_value(self, node: ast.AST) -> Val:
+        if isinstance(node, ast.Lambda):
+            return self.values.new()
+        return self.values.new(Val(parts=frozenset({scope_key(node)})))  # a new container of its elements
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def bind_target(self, target: ast.expr, value: Val, origin: str, line: int) -> None:
+        """Steps for an assignment target: names bind, items and attributes change their container."""
+        if isinstance(target, ast.Name):
+            self.steps.append(Bind(target.id, value, True, line, origin=origin))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            inner = value.elements()
+            for elt in target.elts:
+                self.bind_target(elt, inner, "unpack" if origin == "assign" else origin, line)
+        elif isinstance(target, ast.Starred):
+            self.bind_target(target.value, self.values.new(value), origin, line)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            how = "item assignment" if isinstance(target, ast.Subscript) else f"setting .{target.attr}"
+            self.steps.append(Mutate(self.values.read(target.value), line, _roots(target), how, value))
+            root, chain = attribute_chain(target)
+            effect = store_effect(root, chain) if root is not None else None
+            if effect:
+                self.effects.append(effect)
+
+    def returns(self, node: ast.AST | None, line: int) -> None:
+        if node is not None:
+            self.steps.append(Bind(RETURN, self.values.read(node), True, line))
+
+    # -- names -------------------------------------------------------------------------
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
@@ -66,6 +118,7 @@ class ScopeCollector(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.stores.add(node.name)
+        self.steps.append(Bind(node.name, self.values.new(), True, node.lineno, "function"))
         self._function_header(node)
         self.nested.append(node)
 
@@ -77,6 +130,7 @@ class ScopeCollector(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.stores.add(node.name)
+        self.steps.append(Bind(node.name, self.values.new(), True, node.lineno, "class"))
         for part in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(part)
         self.nested.append(node)
@@ -91,19 +145,33 @@ class ScopeCollector(ast.NodeVisitor):
         self.visit(node.value)
         self.stores.add(node.target.id)
         self.walrus.add(node.target.id)
+        self.steps.append(Bind(node.target.id, self.values.read(node.value), True, node.lineno))
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self.stores.add(alias.asname or alias.name.split(".")[0])
+            name = alias.asname or alias.name.split(".")[0]
+            self.stores.add(name)
+            self.steps.append(Bind(name, EMPTY, True, node.lineno, "import"))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             if alias.name != "*":
                 self.stores.add(alias.asname or alias.name)
+                self.steps.append(Bind(alias.asname or alias.name, EMPTY, True, node.lineno, "import"))
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
             self.stores.add(node.name)
+            self.steps.append(Bind(node.name, self.values.new(), True, node.lineno))
+        self.generic_visit(node)
+
+    def visit_Match(self, node: ast.AST) -> None:
+        subject = self.values.read(node.subject).deep()  # type: ignore[attr-defined]
+        for case in node.cases:  # type: ignore[attr-defined]
+            for sub in ast.walk(case.pattern):
+                name = getattr(sub, "name", None) or getattr(sub, "rest", None)
+                if isinstance(name, str):
+                    self.steps.append(Bind(name, subject, True, case.pattern.lineno))
         self.generic_visit(node)
 
     def visit_MatchAs(self, node: ast.MatchAs) -> None:
@@ -120,48 +188,59 @@ class ScopeCollector(ast.NodeVisitor):
             self.stores.add(node.rest)
         self.generic_visit(node)
 
-    def _mutated_target(self, target: ast.expr) -> None:
-        if isinstance(target, (ast.Attribute, ast.Subscript)):
-            root, chain = attribute_chain(target)
-            if root is not None:
-                self.mutated.setdefault(root, target.lineno)
-                effect = store_effect(root, chain)
-                if effect:
-                    self.effects.append(effect)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                self._mutated_target(elt)
-        elif isinstance(target, ast.Starred):
-            self._mutated_target(target.value)
+    # -- statements ----------------------------------------------------------------------
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        value = self.values.read(node.value)
         for target in node.targets:
-            self._mutated_target(target)
+            self.bind_target(target, value, "assign", node.lineno)
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self._mutated_target(node.target)
+        value = self.values.read(node.value)
         if isinstance(node.target, ast.Name):
-            self.loads.setdefault(node.target.id, node.lineno)
+            name = node.target.id
+            self.loads.setdefault(name, node.lineno)
+            self.steps.append(Mutate(Val(names=frozenset({name})), node.lineno, frozenset({name}), "augmented assignment", value))
+        else:
+            self.bind_target(node.target, value, "assign", node.lineno)
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self._mutated_target(node.target)
+        if node.value is not None:
+            self.bind_target(node.target, self.values.read(node.value), "assign", node.lineno)
+        elif not isinstance(node.target, ast.Name):
+            self.bind_target(node.target, EMPTY, "assign", node.lineno)
         self.generic_visit(node)
 
     def visit_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:
-            self._mutated_target(target)
+            for t in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                if isinstance(t, (ast.Attribute, ast.Subscript)):
+                    self.steps.append(Mutate(self.values.read(t.value), node.lineno, _roots(t), "del"))
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.bind_target(node.target, self.values.read(node.iter).elements(), "loop", node.lineno)
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self.bind_target(item.optional_vars, self.values.read(item.context_expr), "with", node.lineno)
+        self.generic_visit(node)
+
+    visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.returns(node.value, node.lineno)
         self.generic_visit(node)
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Call):
             self._call(node.value, discarded=True)
-            func = node.value.func
-            if not (isinstance(func, ast.Name) and func.id in DISPLAY_BUILTINS):
-                for arg in node.value.args:
-                    if isinstance(arg, ast.Name):
-                        self.passed_to_discarded.add(arg.id)
             self._visit_call_parts(node.value)
         else:
             self.visit(node.value)
@@ -178,17 +257,42 @@ class ScopeCollector(ast.NodeVisitor):
             self.visit(kw.value)
 
     def _call(self, node: ast.Call, discarded: bool) -> None:
-        root = call_mutation(node, discarded)
-        if root is not None:
-            self.mutated.setdefault(root, node.lineno)
-        dotted = dotted_name(node.func) or ""
-        if dotted.rsplit(".", 1)[-1] in ARG_MUTATORS:
+        for step in call_steps(self.values, node, discarded):
+            self.steps.append(step)
+        func = node.func
+        if discarded and not (isinstance(func, ast.Name) and func.id in DISPLAY_BUILTINS):
             for arg in node.args:
                 if isinstance(arg, ast.Name):
-                    self.mutated.setdefault(arg.id, node.lineno)
+                    self.passed.append((Val(names=frozenset({arg.id})), node.lineno))
         effect = global_effect(node)
         if effect:
             self.effects.append(effect)
+
+
+def call_steps(values: ValueReader, node: ast.Call, discarded: bool) -> list[Op]:
+    """The steps of one call: in-place changes it surely makes, and the part that depends on the callee."""
+    steps: list[Op] = []
+    func = node.func
+    args = tuple(values.read(a) for a in node.args)
+    keywords = tuple((kw.arg, values.read(kw.value)) for kw in node.keywords)
+    how = call_mutation(node, discarded)
+    if how is not None and isinstance(func, ast.Attribute):
+        held = EMPTY
+        for value in [*args, *(v for _, v in keywords)]:
+            held = held | value
+        steps.append(Mutate(values.read(func.value), node.lineno, _roots(func.value), how, held))
+    dotted = dotted_name(func) or ""
+    last = dotted.rsplit(".", 1)[-1]
+    if last in ARG_MUTATORS and args:
+        held = args[2] if last == "setattr" and len(args) > 2 else EMPTY
+        steps.append(Mutate(args[0], node.lineno, _roots(node.args[0]), f"{dotted}()", held))
+    starred = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
+    if isinstance(func, ast.Name):
+        steps.append(Call(func.id, EMPTY, args, keywords, discarded, node.lineno, starred))
+    elif any(isinstance(a, ast.Name) for a in node.args) or any(isinstance(kw.value, ast.Name) for kw in node.keywords):
+        receiver = values.read(func.value if isinstance(func, ast.Attribute) else func)
+        steps.append(Call(None, receiver, args, keywords, discarded, node.lineno, starred))
+    return steps
 
 
 def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
@@ -202,27 +306,58 @@ def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[s
     return names
 
 
+def nested_steps(sub: FunctionSummary, nested: ast.AST, line: int) -> list[Op]:
+    """What running a nested scope does, as steps of the scope around it."""
+    steps: list[Op] = []
+    for name in sorted(sub.global_mutations):
+        target = Val(parts=frozenset({name}), calls=frozenset({name}))
+        steps.append(Mutate(target, line, frozenset({name}), "", through=sub.mutated_through.get(name)))
+    for call in sub.calls:
+        steps.append(
+            Call(
+                call.func,
+                Val(parts=call.receiver),
+                tuple(Val(parts=a) for a in call.args),
+                tuple((k, Val(parts=v)) for k, v in call.keywords),
+                call.discarded,
+                call.line,
+            )
+        )
+    if isinstance(nested, COMPREHENSIONS):
+        steps.append(Bind(scope_key(nested), Val(parts=sub.returns) if sub.returns else EMPTY, True, line))
+    return steps
+
+
 def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tuple[FunctionSummary, set[str]]:
     """Summary of a nested scope, and the names its walrus operators bind in the enclosing scope.
 
     ``enclosing`` holds the locals of enclosing function scopes (closures), which
-    are not globals.
+    are not globals. Changes to them are still reported as ``global_mutations``:
+    the enclosing scope's own summary decides what they reach.
     """
     collector = ScopeCollector()
     params: list[str] = []
+    positional, varargs = 0, False
+    line = getattr(node, "lineno", 0)
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         params = _params(node)
+        positional = len(node.args.posonlyargs) + len(node.args.args)
+        varargs = node.args.vararg is not None or node.args.kwarg is not None
         for stmt in node.body:
             collector.visit(stmt)
     elif isinstance(node, ast.Lambda):
         params = _params(node)
+        positional = len(node.args.posonlyargs) + len(node.args.args)
+        varargs = node.args.vararg is not None or node.args.kwarg is not None
         collector.visit(node.body)
+        collector.returns(node.body, line)
     elif isinstance(node, ast.ClassDef):
         for stmt in node.body:
             collector.visit(stmt)
     else:  # comprehension: targets are local, the first iterable was evaluated outside
         gens = node.generators  # type: ignore[attr-defined]
         for i, gen in enumerate(gens):
+            collector.bind_target(gen.target, collector.values.read(gen.iter).elements(), "comprehension", line)
             collector.visit(gen.target)
             if i:
                 collector.visit(gen.iter)
@@ -231,36 +366,96 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
         for part in ("elt", "key", "value"):
             if hasattr(node, part):
                 collector.visit(getattr(node, part))
+                collector.returns(getattr(node, part), line)
     is_comprehension = isinstance(node, COMPREHENSIONS)
+    is_class = isinstance(node, ast.ClassDef)
     locals_ = (set(params) | collector.stores) - collector.globals - collector.nonlocals
     if is_comprehension:
         locals_ -= collector.walrus  # a walrus in a comprehension binds in the enclosing scope
     free = {n: line for n, line in collector.loads.items() if (n not in locals_ or n in collector.globals) and n not in enclosing}
     global_writes = set(collector.stores & collector.globals)
-    mutated_globals = {n for n in collector.mutated if (n not in locals_ or n in collector.globals) and n not in enclosing}
-    mutated_params = {n for n in collector.mutated if n in params} | (collector.passed_to_discarded & set(params))
     effects = list(collector.effects)
+    steps = list(collector.steps)
+    passed_through: set[str] = set()  # a class passes its methods' changes on untouched
+    through: dict[str, str] = {}
+    calls: list[NestedCall] = []
+    init: FunctionSummary | None = None
     # class bodies do not enclose the functions defined in them
-    inner_enclosing = enclosing if isinstance(node, ast.ClassDef) else enclosing | frozenset(locals_)
+    inner_enclosing = enclosing if is_class else enclosing | frozenset(locals_)
     for nested in collector.nested:
         sub, walrus = scope_summary(nested, inner_enclosing)
-        for n, line in sub.free_reads.items():
+        for n, at in sub.free_reads.items():
             # methods cannot see class-level names, so a class filters nothing
-            if isinstance(node, ast.ClassDef) or n not in locals_ or n in collector.globals:
-                free.setdefault(n, line)
+            if is_class or n not in locals_ or n in collector.globals:
+                free.setdefault(n, at)
         global_writes |= sub.global_writes
-        mutated_globals |= {n for n in sub.global_mutations if n not in locals_}
         effects.extend(sub.effects)
+        if is_class:
+            passed_through |= sub.global_mutations
+            through.update(sub.mutated_through)
+            calls.extend(sub.calls)
+            if isinstance(nested, (ast.FunctionDef, ast.AsyncFunctionDef)) and nested.name == "__init__":
+                init = sub
+        else:
+            steps.extend(nested_steps(sub, nested, getattr(nested, "lineno", line)))
         if walrus and not is_comprehension:
             locals_ |= walrus
     walrus_out = collector.walrus if is_comprehension else set()
+
+    heap = Heap(returns=lambda func: (func,))  # a callee's result may be anything the callee reaches
+    heap.count = collector.values.sites
+    outside = {p: heap.fresh() for p in params}
+    for p, obj in outside.items():
+        heap.bind(p, {obj}, False, origin="param")
+    seen_calls: dict[int, Call] = {}
+
+    def remember(_heap: Heap, call: Call, _depth: int) -> None:
+        seen_calls.setdefault(id(call), call)
+
+    heap.on_call = remember
+    heap.run(steps, loop=True)
+    outside.update({n: o for n, o in heap.outside.items() if n not in locals_ and not n.startswith("<")})
+
+    def owners(objs: set[int]) -> frozenset[str]:
+        return frozenset(n for n, o in outside.items() if o in objs)
+
+    changed = owners(heap.above(heap.mutated))
+    for value, _ in collector.passed:
+        changed |= owners(heap.objects(value)) & frozenset(params)
+    through.update({n: c.through for n, c in heap.changed.items() if n in changed and c.through})
+    returned = owners(heap.reach(heap.env.get(RETURN, set())))
+
+    def reached(value: Val) -> frozenset[str]:
+        return owners(heap.above(heap.objects(value)))
+
+    for call in seen_calls.values():
+        calls.append(
+            NestedCall(
+                call.func,
+                reached(call.receiver),
+                tuple(reached(a) for a in call.args),
+                tuple((k, reached(v)) for k, v in call.keywords),
+                call.discarded,
+                call.line,
+            )
+        )
+    mutated_params = changed & frozenset(params)
+    global_mutations = (changed - frozenset(params)) | passed_through
+    if init is not None:  # calling a class runs __init__ on the arguments (after self)
+        params = list(init.params[1:])
+        mutated_params = init.mutated_params - set(init.params[:1])
+        positional, varargs = max(init.positional - 1, 0), init.varargs
     summary = FunctionSummary(
         free_reads=free,
         global_writes=frozenset(global_writes),
-        global_mutations=frozenset(mutated_globals),
+        global_mutations=frozenset(global_mutations),
         params=tuple(params),
-        mutated_params=frozenset(mutated_params),
+        mutated_params=mutated_params,
         effects=tuple(dict.fromkeys(effects)),
+        returns=returned,
+        calls=tuple(calls),
+        mutated_through=through,
+        positional=positional,
+        varargs=varargs,
     )
     return summary, walrus_out
-
