@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 
 from .analysis import CellAnalysis, FunctionSummary
 from .analysis.heap import Change, Heap
+from .analysis.scopes import changed_value
 from .analysis.values import EMPTY, Call, Mutate, Val
 
 __all__ = ["AliasTracker", "Change"]
@@ -110,7 +111,7 @@ class AliasTracker:
             argument = given.get(param)
             if argument is not None:
                 detail = f"{func}() changes its argument `{param}`"
-                heap.mutate(Mutate(argument.deep(), op.line, _roots(argument), "", detail=detail))
+                heap.mutate(Mutate(changed_value(summary, param, argument), op.line, _roots(argument), "", detail=detail))
         if unsure and _changes_arguments(summary):
             heap.mutate(Mutate(everything.deep(), op.line, _roots(everything), "", detail=f"{func}() may change its arguments"))
         self._globals(func, summary, op.line, everything)
@@ -141,7 +142,7 @@ class AliasTracker:
         """The globals a notebook function changes or assigns when it runs."""
         heap = self.heap
         for name in sorted(summary.global_mutations):
-            target = Val(parts=frozenset({name}), calls=frozenset({name}))
+            target = changed_value(summary, name)
             heap.mutate(Mutate(target, line, frozenset({name}), "", through=summary.mutated_through.get(name), detail=f"{func}() changes it"))
         for name in sorted(summary.global_writes):
             sources = Val(parts=frozenset(summary.free_reads)) | given.deep()

@@ -30,7 +30,13 @@ from typing import Any
 from .. import __version__
 from ..records import Record
 from .analysis import CellAnalysis, ImportRef, analyze_cell, strings_and_imports
-from .data_files import PackageInput, copy_inputs, find_inputs, local_module, normalise_path
+from .data_files import (
+    PackageInput,
+    copy_inputs,
+    find_inputs,
+    local_module,
+    normalise_path,
+)
 from .errors import (
     CellSyntaxError,
     NotebookError,
@@ -39,12 +45,26 @@ from .errors import (
     cell_details,
     cell_label,
 )
+from .explain import KeepReason, explain
 from .ipython_syntax import Converted, convert_cell
 from .parameters import Parameter, apply_overrides, find_parameters, format_value
-from .requirements import KernelInfo, find_kernel_python, pin_requirements, probe_environment
+from .requirements import (
+    KernelInfo,
+    find_kernel_python,
+    pin_requirements,
+    probe_environment,
+)
 from .script import ScriptCell, render_script
 from .slicer import Unit, is_history_name, slice_units
-from .source import PARAMETERS_TAG, Cell, CellSelector, Notebook, Source, load_source, select_cell
+from .source import (
+    PARAMETERS_TAG,
+    Cell,
+    CellSelector,
+    Notebook,
+    Source,
+    load_source,
+    select_cell,
+)
 
 __all__ = [
     "DEFAULT_MAX_COPY_BYTES",
@@ -155,6 +175,7 @@ class IncludedCell(Record):
     execution_count: int | None
     reason: str
     names: tuple[str, ...] = ()
+    explanation: str = ""  # why the cell is kept, in sentences for the preview
 
 
 @dataclass(frozen=True)
@@ -431,11 +452,15 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     for pos in result.positions:
         c = cells[units[pos].index]
         reasons = list(result.reasons.get(pos, []))
+        why = list(result.why.get(pos, []))
         if PARAMETERS_TAG in c.tags:
             reasons.insert(0, "cell tagged 'parameters'")
+            why.insert(0, KeepReason("parameters"))
         reason = "; ".join(reasons) or "needed by the slice"
         script_cells.append(ScriptCell(c.index, c.id, c.execution_count, reason, analysed.converted[c.index].code, pos))
-        included_cells.append(IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, []))))
+        included_cells.append(
+            IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, [])), explain(c.index, why))
+        )
     script = render_script(
         notebook=nb.path.name if nb.path else "the kernel's execution history",
         generator=f"amlx-lab {__version__}",

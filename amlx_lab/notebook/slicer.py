@@ -27,6 +27,7 @@ from functools import partial
 
 from .aliases import AliasTracker, Change
 from .analysis import DEF, KILL, MAYBE, CellAnalysis, FunctionSummary
+from .explain import KeepReason
 
 __all__ = ["HISTORY_NAMES", "KNOWN_NAMES", "MUTATE", "SliceResult", "Undefined", "Unit", "is_history_name", "slice_units"]
 
@@ -76,9 +77,10 @@ class Undefined:
 @dataclass
 class SliceResult:
     positions: list[int]
-    reasons: dict[int, list[str]]
+    reasons: dict[int, list[str]]  # terse, for main.py's comments
     names: dict[int, list[str]]  # names each cell provides to the slice
     undefined: list[Undefined] = field(default_factory=list)
+    why: dict[int, list[KeepReason]] = field(default_factory=dict)  # the same, structured for explain()
 
 
 class _Timeline:
@@ -167,14 +169,17 @@ class _Slicer:
         self.included: set[int] = set()
         self.queue: list[int] = []
         self.other: dict[int, list[str]] = {}
+        self.other_why: dict[int, list[KeepReason]] = {}
         self.done: dict[tuple[str, int], bool] = {}
         self.high: dict[tuple[str, int], int] = {}  # (name, segment) -> highest event index taken
         self.walks: dict[str, list[tuple[int, int, int, int]]] = {}  # name -> (segment, low, high, use position)
         self.undefined: dict[tuple[str, int], Undefined] = {}
 
-    def include(self, pos: int, reason: str | None = None) -> None:
+    def include(self, pos: int, reason: str | None = None, why: KeepReason | None = None) -> None:
         if reason:
             self.other.setdefault(pos, []).append(reason)
+        if why is not None:
+            self.other_why.setdefault(pos, []).append(why)
         if pos not in self.included:
             self.included.add(pos)
             self.queue.append(pos)
@@ -218,7 +223,7 @@ class _Slicer:
                     self._deferred(name, events[j][0], pos)
         for where, why, at in tl.stars:
             if where < pos:
-                self.include(where, f"may define any name: {why} (line {at})")
+                self.include(where, f"may define any name: {why} (line {at})", KeepReason("star", text=f"{why}, line {at}"))
                 found = True
         return found
 
@@ -252,16 +257,16 @@ class _Slicer:
 
     def run(self) -> SliceResult:
         target = len(self.units) - 1
-        self.include(target, "target cell")
+        self.include(target, "target cell", KeepReason("target"))
         for pos, effects in self.timeline.effects.items():
             if pos == target:
                 continue  # runs anyway
             text = "; ".join(f"{e} (line {line})" if line else e for e, line in effects)
-            self.include(pos, f"changes global state: {text}")
+            self.include(pos, f"changes global state: {text}", KeepReason("global", text=text))
         if self.include_all:
             for pos, unit in enumerate(self.units[:-1]):
                 if unit.analysis is not None:
-                    self.include(pos, "include_all_above option")
+                    self.include(pos, "include_all_above option", KeepReason("all"))
         while self.queue:
             self.process(self.queue.pop())
         return self._result()
@@ -291,26 +296,53 @@ class _Slicer:
 
     def _result(self) -> SliceResult:
         reasons: dict[int, list[str]] = {}
+        why: dict[int, list[KeepReason]] = {}
         names: dict[int, list[str]] = {}
         defines, mutates = self._users()
+        changes = self.timeline.changes
+
+        def indices(users: set[int]) -> tuple[int, ...]:
+            return tuple(sorted(self.units[u].index for u in users))
 
         def cells(users: set[int]) -> str:
-            indices = sorted(self.units[u].index for u in users)
-            shown = ", ".join(map(str, indices[:12])) + (f" and {len(indices) - 12} more" if len(indices) > 12 else "")
-            return ("cell " if len(indices) == 1 else "cells ") + shown
+            shown = indices(users)
+            listed = ", ".join(map(str, shown[:12])) + (f" and {len(shown) - 12} more" if len(shown) > 12 else "")
+            return ("cell " if len(shown) == 1 else "cells ") + listed
 
         for pos in sorted(self.included):
             parts = list(self.other.get(pos, []))
-            for label, table in (("defines", defines), ("changes in place", mutates)):
-                entries = {name: users - {pos} for name, users in table.get(pos, {}).items()}
-                entries = {name: users for name, users in entries.items() if users}
-                if entries:
-                    users = set().union(*entries.values())
-                    parts.append(f"{label} {', '.join(sorted(entries))} (used by {cells(users)})")
+            kept = list(self.other_why.get(pos, []))
+            defined = self._needed(defines, pos)
+            if defined:
+                users = set().union(*defined.values())
+                parts.append(f"defines {', '.join(sorted(defined))} (used by {cells(users)})")
+                maybe = all(self._only_maybe(name, pos) for name in defined)
+                kept.append(KeepReason("defines", tuple(sorted(defined)), indices(users), maybe=maybe))
+            changed = self._needed(mutates, pos)
+            groups: dict[tuple[str | None, str, str, int], dict[str, set[int]]] = {}
+            for name, users in changed.items():
+                change = changes.get((name, pos))
+                key = (change.through, change.detail, change.how, change.line) if change else (None, "", "", 0)
+                groups.setdefault(key, {})[name] = users
+            for (through, detail, how, line), group in sorted(groups.items(), key=lambda g: (g[0][0] is not None, sorted(g[1]))):
+                users = set().union(*group.values())
+                label = "changes in place " + ", ".join(sorted(group)) + (f" through {through.replace('{it}', 'it')}" if through else "")
+                parts.append(f"{label} (used by {cells(users)})")
+                kept.append(KeepReason("changes", tuple(sorted(group)), indices(users), through=through, how=how, detail=detail, line=line))
             reasons[pos] = parts
+            why[pos] = kept
             names[pos] = sorted(set(defines.get(pos, {})) | set(mutates.get(pos, {})))
         undefined = sorted(self.undefined.values(), key=lambda u: (u.soft, -u.position, u.line, u.name))
-        return SliceResult(sorted(self.included), reasons, names, undefined)
+        return SliceResult(sorted(self.included), reasons, names, undefined, why)
+
+    @staticmethod
+    def _needed(table: dict[int, dict[str, set[int]]], pos: int) -> dict[str, set[int]]:
+        """Names a cell provides to other kept cells, with those cells (its own use does not count)."""
+        entries = {name: users - {pos} for name, users in table.get(pos, {}).items()}
+        return {name: users for name, users in entries.items() if users}
+
+    def _only_maybe(self, name: str, pos: int) -> bool:
+        return all(kind == MAYBE for where, kind, _ in self.timeline.events.get(name, []) if where == pos)
 
 
 def slice_units(units: Sequence[Unit], *, include_all: bool = False) -> SliceResult:

@@ -193,3 +193,36 @@ def test_alias_changes_keep_their_cells(cells: list[str], expected: list[int], c
     job = cell_runner.run([cells[i] for i in expected])
     assert job.error is None, job.error
     assert job.last == everything.last
+
+
+def _explained(cells: list[str]) -> dict[int, str]:
+    from amlx_lab.notebook import preview_package
+
+    return {c.index: c.explanation for c in preview_package(cells, cell=-1).cells}
+
+
+def test_the_preview_says_which_name_a_change_went_through() -> None:
+    why = _explained(CASES[0][1])
+    assert why[1] == (
+        "Cell 1 changes `test` and `train` through the loop variable `ds` (item assignment, line 1), and cell 2 uses them."
+    ) or why[1] == "Cell 1 changes `train` through the loop variable `ds` (item assignment, line 1), and cell 2 uses it."
+    assert why[2] == "Cell 2 is the target cell."
+    assert why[0].startswith("Cell 0 defines `")
+
+
+def test_the_preview_names_alias_container_and_parameter_routes() -> None:
+    alias = _explained([FRAME, "df = train", "df['Young'] = df['Age'] < 30", "print(train.columns.tolist())"])
+    assert alias[2] == (
+        "Cell 2 changes `train` through `df`, another name for the same object (item assignment, line 1), and cell 3 uses it."
+    )
+    container = _explained(CASES[5][1])
+    assert container[2].startswith("Cell 2 changes `train` through the container `frames` (item assignment, line 1)")
+    called = _explained(CASES[4][1])
+    assert called[2] == (
+        "Cell 2 changes `test` through the loop variable `d` (add_title() changes its argument `frame`, line 2), "
+        "and cell 3 uses it."
+    )
+    comprehension = _explained(CASES[3][1])
+    assert comprehension[1].startswith("Cell 1 changes `train` through the comprehension variable `d`")
+    held = _explained([FRAME, "frames = [train]", "train['Late'] = 1", "print(frames[0].columns.tolist())"])
+    assert held[2] == "Cell 2 changes `frames` through `train`, an object inside it (item assignment, line 1), and cell 3 uses it."

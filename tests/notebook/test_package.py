@@ -181,6 +181,8 @@ def test_to_dict_is_json_ready_with_the_documented_keys(notebook: MakeNotebook) 
     assert [c["index"] for c in data["cells"]] == [1, 2, 3, 5]
     assert data["cells"][-1]["reason"] == "target cell"
     assert "defines alpha, name (used by cell 5)" in data["cells"][2]["reason"]
+    assert data["cells"][-1]["explanation"] == "Cell 5 is the target cell."
+    assert data["cells"][2]["explanation"] == "Cell 3 defines `alpha` and `name`, which cell 5 uses."
 
 
 def test_script_keeps_user_lines_verbatim_under_cell_headers(notebook: MakeNotebook) -> None:
@@ -228,6 +230,7 @@ def test_include_all_above_option(notebook: MakeNotebook) -> None:
     package = preview_package(notebook(BASIC), cell=5, options=PackageOptions(include_all_above=True))
     assert [c.index for c in package.cells] == [1, 2, 3, 4, 5]
     assert "include_all_above option" in package.cells[3].reason
+    assert package.cells[3].explanation == "Cell 4 is above the target, and every cell above was asked for."
 
 
 def test_options_from_dict_refuses_unknown_keys() -> None:
@@ -248,6 +251,7 @@ def test_parameters_cell_wins_over_other_literals(notebook: MakeNotebook) -> Non
     package = preview_package(path, cell=2)
     assert {n: p.type for n, p in package.parameters.items()} == {"alpha": "float", "layers": "literal", "use_bias": "bool"}
     assert package.cells[1].reason.startswith("cell tagged 'parameters'")
+    assert package.cells[1].explanation.startswith("Cell 1 is tagged `parameters`: its values become the job's options. ")
 
 
 def test_names_bound_twice_are_not_parameters(notebook: MakeNotebook) -> None:

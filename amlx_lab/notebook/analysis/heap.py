@@ -31,8 +31,9 @@ class Change:
 
     line: int
     how: str = ""
-    through: str | None = None
+    through: str | None = None  # a phrase; "{it}" stands for the changed name(s)
     detail: str = ""  # e.g. "add_title() changes its argument"
+    direct: bool = True  # written through this very name (perhaps inside a function), not seen through another
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Heap:
     origins: dict[str, str] = field(default_factory=dict)
     changed: dict[str, Change] = field(default_factory=dict)
     mutated: set[int] = field(default_factory=set)
+    mutated_inside: set[int] = field(default_factory=set)  # changed through a part (df['a'].fillna(...)), not itself
     outside: dict[str, int] = field(default_factory=dict)  # names read before any binding -> their object
     count: int = 0
     version: int = 0
@@ -189,6 +191,8 @@ class Heap:
             for obj in objs:
                 self._hold(obj, inner)
         self.mutated |= objs
+        if op.target.parts or op.target.calls:
+            self.mutated_inside |= self.objects(Val(parts=op.target.parts, calls=op.target.calls))
         for name in op.roots:
             if self.kinds.get(name) != "import":  # plt.title(...) changes no notebook data
                 self._record(name, Change(op.line, op.how, op.through, op.detail))
@@ -198,16 +202,16 @@ class Heap:
         for obj in self.above(objs):
             for name in self.holders.get(obj, ()):
                 if name not in op.roots and self.kinds.get(name) != "import" and self._wants(name):
-                    self._record(name, Change(op.line, op.how, self._through(name, op.roots, reached), op.detail))
+                    self._record(name, Change(op.line, op.how, self._through(name, op.roots, reached), op.detail, False))
 
     def _wants(self, name: str) -> bool:
         """Whether a record of ``name`` could still improve (a direct change beats one through another name)."""
         known = self.changed.get(name)
-        return known is None or known.through is not None
+        return known is None or not known.direct
 
     def _record(self, name: str, change: Change) -> None:
         known = self.changed.get(name)
-        if known is None or (known.through is not None and change.through is None):
+        if known is None or (not known.direct and change.direct):
             self.changed[name] = change
             self.version += 1
 
@@ -226,8 +230,8 @@ class Heap:
             if via not in reached:
                 reached[via] = self.reach(theirs)
             if mine & reached[via]:
-                return f"`{via}`, which holds it"
-            return f"`{via}`, which it holds"
+                return f"the container `{via}`"
+            return f"`{via}`, an object inside {{it}}"  # worded per number by the reader
         if roots:
             return f"`{min(roots)}`"
         return "an object it shares with a temporary value"

@@ -63,6 +63,7 @@ class FunctionSummary:
     returns: frozenset[str] = frozenset()  # parameters and globals the result may be, hold or be part of
     calls: tuple[NestedCall, ...] = ()
     mutated_through: dict[str, str] = field(default_factory=dict)  # changed name -> the phrase naming the local it changes through
+    shallow_mutations: frozenset[str] = frozenset()  # changed names whose own object changes, nothing inside it
     positional: int = 0  # how many leading params take positional arguments (after self for a class)
     varargs: bool = False  # *args or **kwargs: any argument may land in any parameter
 

@@ -29,7 +29,7 @@ from .heap import Heap
 from .records import FunctionSummary, NestedCall
 from .values import EMPTY, Bind, Call, Mutate, Op, Val, ValueReader
 
-__all__ = ["COMPREHENSIONS", "RETURN", "ScopeCollector", "scope_key", "scope_summary"]
+__all__ = ["COMPREHENSIONS", "RETURN", "ScopeCollector", "changed_value", "nested_steps", "scope_key", "scope_summary"]
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 RETURN = "<return>"  # the pseudo-name a scope's result is bound to
@@ -306,11 +306,21 @@ def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[s
     return names
 
 
+def changed_value(summary: FunctionSummary, name: str, given: Val | None = None) -> Val:
+    """What a function changes when it changes ``name`` (a global, or a parameter given ``given``)."""
+    value = given if given is not None else Val(names=frozenset({name}))
+    if name in summary.shallow_mutations:
+        return value
+    if given is None:
+        return Val(parts=frozenset({name}), calls=frozenset({name}))
+    return value.deep()
+
+
 def nested_steps(sub: FunctionSummary, nested: ast.AST, line: int) -> list[Op]:
     """What running a nested scope does, as steps of the scope around it."""
     steps: list[Op] = []
     for name in sorted(sub.global_mutations):
-        target = Val(parts=frozenset({name}), calls=frozenset({name}))
+        target = changed_value(sub, name)
         steps.append(Mutate(target, line, frozenset({name}), "", through=sub.mutated_through.get(name)))
     for call in sub.calls:
         steps.append(
@@ -420,6 +430,8 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
         return frozenset(n for n, o in outside.items() if o in objs)
 
     changed = owners(heap.above(heap.mutated))
+    holding = heap.above({outer for obj in heap.mutated for outer in heap.held_by.get(obj, ())})
+    shallow = owners(heap.mutated - heap.mutated_inside - holding)
     for value, _ in collector.passed:
         changed |= owners(heap.objects(value)) & frozenset(params)
     through.update({n: c.through for n, c in heap.changed.items() if n in changed and c.through})
@@ -455,6 +467,7 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
         returns=returned,
         calls=tuple(calls),
         mutated_through=through,
+        shallow_mutations=frozenset(shallow & (changed | passed_through)) - passed_through,
         positional=positional,
         varargs=varargs,
     )
