@@ -37,7 +37,7 @@ class KeepReason:
 
 
 def _names(names: Sequence[str]) -> str:
-    quoted = [f"`{n}`" for n in names]
+    quoted = [f"the file `{n[5:]}`" if n.startswith("file:") else f"`{n}`" for n in names]  # a file changed in place
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
@@ -67,8 +67,14 @@ def _sentence(index: int, reason: KeepReason) -> str:
         return f"{cell} is above the target, and every cell above was asked for."
     users = f"{_cells(reason.users)} {_verb(reason.users, 'uses', 'use')}"
     if reason.kind == "defines":
+        files = [n for n in reason.names if n.startswith("file:")]
+        names = [n for n in reason.names if not n.startswith("file:")]
         verb = "may set" if reason.maybe else "defines"
-        return f"{cell} {verb} {_names(reason.names)}, which {users}."
+        parts = [f"{verb} {_names(names)}"] if names else []
+        if files:
+            listed = _names([f[5:] for f in files])
+            parts.append(f"writes the file {listed}" if len(files) == 1 else f"writes the files {listed}")
+        return f"{cell} {' and '.join(parts)}, which {users}."
     pronoun = "it" if len(reason.names) == 1 else "them"
     way = " in place" if reason.through is None else " through " + reason.through.replace("{it}", pronoun)
     notes = [n for n in (reason.detail, reason.how, f"line {reason.line}" if reason.line else "") if n]

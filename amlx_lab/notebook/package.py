@@ -31,11 +31,13 @@ from .. import __version__
 from ..records import Record
 from .analysis import CellAnalysis, ImportRef, analyze_cell, strings_and_imports
 from .data_files import (
+    OUTPUTS,
     PackageInput,
     copy_inputs,
     find_inputs,
     local_module,
     normalise_path,
+    written_first,
 )
 from .errors import (
     CellSyntaxError,
@@ -313,8 +315,17 @@ def _inputs(
 ) -> tuple[list[PackageInput], list[tuple[ImportRef, int]], dict[str, PackageInput], list[str]]:
     """Data files named in the slice's string literals, and the local modules it imports."""
     scanned = {unit.index: strings_and_imports(analysed.converted[unit.index].code) for unit in included}
-    literals = [(s.value, index, s.line) for index, (strings, _) in scanned.items() for s in strings]
+    uses = [(s.value, index, s.line, s.written) for index, (strings, _) in scanned.items() for s in strings]
+    outputs = written_first(uses)
+    literals = [(text, index, line) for text, index, line, _ in uses if normalise_path(text) not in outputs]
     inputs, warnings = find_inputs(literals, base_dir, options.max_copy_bytes, job_inputs=options.job_inputs)
+    for written, (text, index, line) in sorted(outputs.items(), key=lambda item: item[1][1:]):
+        inside = not written.startswith(("/", "~", "..")) and written.split("/")[0] != OUTPUTS
+        if inside and os.path.lexists(base_dir / written):
+            warnings.append(
+                f"cell {index}, line {line}: the code writes {text!r} before reading it, so the file in the notebook's "
+                f"folder is not copied in; only files the job writes under {OUTPUTS}/ are kept as its outputs"
+            )
     _check_job_inputs(options.job_inputs, inputs)
     imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
     modules: dict[str, PackageInput] = {}

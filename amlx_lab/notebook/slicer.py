@@ -50,7 +50,7 @@ def is_history_name(name: str) -> bool:
 
 
 def _known(name: str) -> bool:
-    return name in KNOWN_NAMES or name.startswith("_amlx_")
+    return name in KNOWN_NAMES or name.startswith(("_amlx_", "file:"))
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,13 @@ class _Timeline:
             extra_maybe: dict[str, int] = {}
             cell_effects = list(a.global_effects)
             lookup = partial(self._summary, a)
+            for key, line in a.files_written.items():  # a file written may be read by a later cell
+                extra_maybe.setdefault(key, line)
             for name in a.reads:
                 s = lookup(name)
                 if s is None:
                     continue
-                for g in s.global_writes:
+                for g in [*s.global_writes, *s.files_written]:
                     extra_maybe.setdefault(g, 0)
                 cell_effects.extend((f"calls {name}(), which runs {e}", 0) for e in s.effects)
             for name, kind in a.effects.items():
@@ -238,6 +240,8 @@ class _Slicer:
         for free, line in summary.free_reads.items():
             if free != name and free not in bound_at_use:
                 self.resolve(free, use_pos, line, soft=True, in_function=name)
+        for key in summary.files_used:
+            self._file(key, use_pos, 0)
 
     def process(self, pos: int) -> None:
         a = self.units[pos].analysis
@@ -247,6 +251,8 @@ class _Slicer:
         for name, use in a.exposed.items():
             soft = soft_cell or use.maybe_local or name in self.timeline.maybe_here[pos]
             self.resolve(name, pos, use.line, soft)
+        for key, line in a.files_used.items():
+            self._file(key, pos, line)
         for name in a.reads:
             summary = a.functions.get(name)
             if summary is None:
@@ -254,6 +260,14 @@ class _Slicer:
             for free, line in summary.free_reads.items():
                 if free not in a.bound:
                     self.resolve(free, pos, line, soft=True, in_function=name)
+            for key in summary.files_used:
+                self._file(key, pos, 0)
+
+    def _file(self, key: str, pos: int, line: int) -> None:
+        """A literal that may name a file an earlier cell writes: take the writers (files are data too)."""
+        written = self.timeline.positions.get(key)
+        if written and written[0] < pos:
+            self.resolve(key, pos, line, soft=True)
 
     def run(self) -> SliceResult:
         target = len(self.units) - 1

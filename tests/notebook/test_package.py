@@ -385,6 +385,39 @@ def test_outputs_folder_is_not_an_input(notebook: MakeNotebook) -> None:
     assert preview_package(path, cell=0).inputs == ()
 
 
+def test_files_the_notebook_writes_are_outputs_not_inputs(
+    notebook: MakeNotebook, tmp_path: Path, run_job: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """A file left by the last notebook run is not shipped when the code writes it before reading it."""
+    path = notebook([
+        "import pandas as pd\ntrain = pd.read_csv('train.csv')",
+        "train['double'] = train['a'] * 2\ntrain.to_csv('submission.csv', index=False)\n"
+        "with open('log.txt', 'w') as fh:\n    fh.write('done')",
+        "back = pd.read_csv('submission.csv')\nprint(back['double'].tolist(), open('log.txt').read())",
+    ])
+    (path.parent / "train.csv").write_text("a\n1\n2\n")
+    (path.parent / "submission.csv").write_text("stale\n")  # from an earlier run of the notebook
+    (path.parent / "log.txt").write_text("stale")
+    package = build_package(path, cell=2, out_dir=tmp_path / "pkg", options=PackageOptions(autolog=False))
+    assert [c.index for c in package.cells] == [0, 1, 2]  # the target reads what cell 1 writes
+    assert package.cells[1].explanation == "Cell 1 writes the files `log.txt` and `submission.csv`, which cell 2 uses."
+    assert [i.path for i in package.inputs] == ["train.csv"]
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["amlx-manifest.json", "main.py", "requirements.txt", "train.csv"]
+    notes = [w for w in package.warnings if "before reading it" in w]
+    assert len(notes) == 2 and "'submission.csv'" in notes[0] and "'log.txt'" in notes[1]
+    done = run_job(tmp_path / "pkg", env={"MLFLOW_TRACKING_URI": ""})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[2, 4] done" in done.stdout
+
+
+def test_a_file_read_before_the_code_writes_it_is_still_an_input(notebook: MakeNotebook) -> None:
+    path = notebook(["import pandas as pd\nscores = pd.read_csv('scores.csv')", "scores.to_csv('scores.csv')\nprint(len(scores))"])
+    (path.parent / "scores.csv").write_text("s\n1\n")
+    package = preview_package(path, cell=1)
+    assert [i.path for i in package.inputs] == ["scores.csv"]
+    assert not [w for w in package.warnings if "before reading it" in w]
+
+
 def test_local_modules_are_copied(notebook: MakeNotebook, tmp_path: Path) -> None:
     path = notebook(["import helpers", "print(helpers.double(2))"])
     (path.parent / "helpers.py").write_text("def double(x):\n    return 2 * x\n")

@@ -10,6 +10,7 @@ whose result is used (a documented limitation).
 from __future__ import annotations
 
 import ast
+import os
 
 __all__ = [
     "ARG_MUTATORS",
@@ -20,9 +21,11 @@ __all__ = [
     "attribute_chain",
     "call_mutation",
     "dotted_name",
+    "file_key",
     "global_effect",
     "is_true",
     "store_effect",
+    "written_paths",
 ]
 
 MUTATING_METHODS = frozenset(
@@ -91,6 +94,18 @@ _GLOBAL_CALLS = {
     "torch.set_default_dtype": "changes torch's default dtype",
     "torch.set_num_threads": "changes torch's thread count",
 }
+#: Calls that write a file named by an argument: ``df.to_csv("submission.csv")``, ``plt.savefig("a.png")``,
+#: ``joblib.dump(model, "model.pkl")``, ``np.save("x.npy", a)``, ``Path("x").write_text(...)``.
+WRITE_CALLS = frozenset(
+    {
+        "to_csv", "to_parquet", "to_json", "to_excel", "to_pickle", "to_feather", "to_hdf", "to_html", "to_latex",
+        "to_stata", "to_xml", "to_orc", "to_markdown", "to_netcdf", "to_file", "savefig", "save", "savez",
+        "savez_compressed", "savetxt", "save_model", "save_weights", "save_pretrained", "write_text",
+        "write_bytes", "dump", "imwrite", "imsave", "tofile", "write_image", "write_html", "ExcelWriter",
+        "export_graphviz",
+    }
+)
+_PATH_KEYWORDS = frozenset({"path", "path_or_buf", "fname", "filename", "file", "f", "excel_writer", "out_file", "filepath"})
 DISPLAY_BUILTINS = frozenset({"print", "display", "repr", "len", "str", "type", "id", "help", "dir", "vars", "isinstance"})
 STAR_CALLS = frozenset({"exec", "eval", "globals", "vars", "locals"})
 
@@ -190,3 +205,28 @@ def store_effect(root: str | None, chain: list[str]) -> str | None:
         return "changes sys.path"
     return None
 
+
+
+def written_paths(call: ast.Call) -> list[ast.expr]:
+    """The arguments of ``call`` that name a file it writes (for ``Path(x).write_text()``, ``x``)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name == "open" and isinstance(func, ast.Name):
+        mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+        writes = isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(c in mode.value for c in "wax")
+        return call.args[:1] if writes else []
+    if name not in WRITE_CALLS:
+        return []
+    if name in ("write_text", "write_bytes"):  # Path("x").write_text(content): the path is the receiver's
+        return func.value.args[:1] if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) else []
+    return [*call.args, *(k.value for k in call.keywords if k.arg in _PATH_KEYWORDS)]
+
+
+def file_key(node: ast.AST) -> str | None:
+    """``file:data/a.csv`` for a string literal that may name a file: the pseudo-name its writes and reads share."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return None
+    text = node.value
+    if not text or len(text) > 512 or "\n" in text or "\0" in text or "://" in text or text != text.strip():
+        return None
+    return "file:" + os.path.normpath(text).replace(os.sep, "/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 
-from .effects import dotted_name
+from .effects import dotted_name, written_paths
 from .records import ImportRef, StringLiteral
 
 __all__ = ["import_refs", "parse", "strings_and_imports"]
@@ -48,12 +48,15 @@ def strings_and_imports(code: str) -> tuple[tuple[StringLiteral, ...], tuple[Imp
     tree = parse(code)
     strings: list[StringLiteral] = []
     imports: list[ImportRef] = []
-    for node in ast.walk(tree):
+    written: set[int] = set()
+    for node in ast.walk(tree):  # breadth first: a call is met before the literals inside it
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, str) and 0 < len(value) < 1024 and "\n" not in value:
-                strings.append(StringLiteral(value, node.lineno))
+                strings.append(StringLiteral(value, node.lineno, id(node) in written))
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Call)):
             imports.extend(import_refs(node))
+            if isinstance(node, ast.Call):
+                written.update(id(arg) for arg in written_paths(node) if isinstance(arg, ast.Constant))
     return tuple(strings), tuple(imports)
 

@@ -64,6 +64,8 @@ class FunctionSummary:
     calls: tuple[NestedCall, ...] = ()
     mutated_through: dict[str, str] = field(default_factory=dict)  # changed name -> the phrase naming the local it changes through
     shallow_mutations: frozenset[str] = frozenset()  # changed names whose own object changes, nothing inside it
+    files_written: frozenset[str] = frozenset()  # file:<path> of the files it writes (df.to_csv("x.csv"))
+    files_used: frozenset[str] = frozenset()  # file:<path> of every other literal that may name a file
     positional: int = 0  # how many leading params take positional arguments (after self for a class)
     varargs: bool = False  # *args or **kwargs: any argument may land in any parameter
 
@@ -89,6 +91,7 @@ class LiteralAssign:
 class StringLiteral:
     value: str
     line: int
+    written: bool = False  # the argument naming the file of a call that writes it (df.to_csv("x.csv"))
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class CellAnalysis:
     binding_kinds: dict[str, str]  # name -> "import" | "function" | "class" | "value"
     binding_counts: dict[str, int]
     functions: dict[str, FunctionSummary]
+    files_written: dict[str, int]  # file:<path> -> line, for files the cell writes (df.to_csv("x.csv"), open(p, "w"))
+    files_used: dict[str, int]  # file:<path> -> line, for other literals that may name a file it reads
     steps: tuple[Op, ...]  # binds, changes and calls in execution order, for the alias analysis
     sites: int  # how many places in the cell make a new object (numbered 0..sites-1 in steps)
     global_effects: tuple[tuple[str, int], ...]  # (description, line)

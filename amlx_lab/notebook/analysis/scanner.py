@@ -10,8 +10,10 @@ from .effects import (
     STAR_CALLS,
     attribute_chain,
     dotted_name,
+    file_key,
     global_effect,
     store_effect,
+    written_paths,
 )
 from .parsing import parse
 from .records import (
@@ -77,6 +79,9 @@ class _CellScanner:
         self.star: tuple[str, int] | None = None
         self.literal_assigns: list[LiteralAssign] = []
         self.steps: list[list[Op]] = [[]]
+        self.files_written: dict[str, int] = {}
+        self.files_used: dict[str, int] = {}
+        self._written_nodes: set[int] = set()
         self.scopes: dict[int, tuple[FunctionSummary, set[str]]] = {}
         self.values = ValueReader(self.scope_value)
 
@@ -158,6 +163,11 @@ class _CellScanner:
             if isinstance(node.ctx, ast.Load):
                 self.read(node.id, node.lineno)
             return
+        if isinstance(node, ast.Constant):
+            key = file_key(node)
+            if key is not None and id(node) not in self._written_nodes:
+                self.files_used.setdefault(key, node.lineno)
+            return
         if isinstance(node, (ast.Lambda, *COMPREHENSIONS)):
             if isinstance(node, ast.Lambda):
                 for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
@@ -167,6 +177,10 @@ class _CellScanner:
             summary, walrus = self.summary_of(node)
             for name, line in summary.free_reads.items():
                 self.read(name, line)
+            for key in summary.files_written:
+                self.files_written.setdefault(key, node.lineno)
+            for key in summary.files_used:
+                self.files_used.setdefault(key, node.lineno)
             self.global_effects.extend((e, node.lineno) for e in summary.effects)
             for step in nested_steps(summary, node, node.lineno):
                 if not isinstance(step, Bind):  # the value comes from scope_value
@@ -180,6 +194,12 @@ class _CellScanner:
             self.bind(node.target.id, node.lineno)
             self.bind_step(node.target.id, self.values.read(node.value), node.lineno)
             return
+        if isinstance(node, ast.Call):
+            for arg in written_paths(node):
+                key = file_key(arg)
+                if key is not None:
+                    self.files_written.setdefault(key, node.lineno)
+                    self._written_nodes.add(id(arg))
         for child in ast.iter_child_nodes(node):
             self.expr(child)
         if isinstance(node, ast.Call):
@@ -468,6 +488,8 @@ def analyze_cell(code: str) -> CellAnalysis:
         binding_kinds=scanner.kinds,
         binding_counts=scanner.counts,
         functions=scanner.functions,
+        files_written=scanner.files_written,
+        files_used=scanner.files_used,
         steps=tuple(scanner.steps[0]),
         sites=scanner.values.sites,
         global_effects=tuple(dict.fromkeys(scanner.global_effects)),

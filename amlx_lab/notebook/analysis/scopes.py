@@ -22,8 +22,10 @@ from .effects import (
     attribute_chain,
     call_mutation,
     dotted_name,
+    file_key,
     global_effect,
     store_effect,
+    written_paths,
 )
 from .heap import Heap
 from .records import FunctionSummary, NestedCall
@@ -58,6 +60,9 @@ class ScopeCollector(ast.NodeVisitor):
         self.effects: list[str] = []
         self.steps: list[Op] = []
         self.passed: list[tuple[Val, int]] = []  # plain names handed to a call made for its effect
+        self.files_written: set[str] = set()
+        self.files_used: set[str] = set()
+        self._written_nodes: set[int] = set()
         self.values = ValueReader(self._nested_value)
 
     def _nested_value(self, node: ast.AST) -> Val:
@@ -90,6 +95,11 @@ class ScopeCollector(ast.NodeVisitor):
             self.steps.append(Bind(RETURN, self.values.read(node), True, line))
 
     # -- names -------------------------------------------------------------------------
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        key = file_key(node)
+        if key is not None and id(node) not in self._written_nodes:
+            self.files_used.add(key)
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
@@ -257,6 +267,11 @@ class ScopeCollector(ast.NodeVisitor):
             self.visit(kw.value)
 
     def _call(self, node: ast.Call, discarded: bool) -> None:
+        for arg in written_paths(node):
+            key = file_key(arg)
+            if key is not None:
+                self.files_written.add(key)
+                self._written_nodes.add(id(arg))
         for step in call_steps(self.values, node, discarded):
             self.steps.append(step)
         func = node.func
@@ -384,6 +399,7 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
         locals_ -= collector.walrus  # a walrus in a comprehension binds in the enclosing scope
     free = {n: line for n, line in collector.loads.items() if (n not in locals_ or n in collector.globals) and n not in enclosing}
     global_writes = set(collector.stores & collector.globals)
+    files_written, files_used = set(collector.files_written), set(collector.files_used)
     effects = list(collector.effects)
     steps = list(collector.steps)
     passed_through: set[str] = set()  # a class passes its methods' changes on untouched
@@ -399,6 +415,8 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
             if is_class or n not in locals_ or n in collector.globals:
                 free.setdefault(n, at)
         global_writes |= sub.global_writes
+        files_written |= sub.files_written
+        files_used |= sub.files_used
         effects.extend(sub.effects)
         if is_class:
             passed_through |= sub.global_mutations
@@ -468,6 +486,8 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
         calls=tuple(calls),
         mutated_through=through,
         shallow_mutations=frozenset(shallow & (changed | passed_through)) - passed_through,
+        files_written=frozenset(files_written),
+        files_used=frozenset(files_used),
         positional=positional,
         varargs=varargs,
     )
