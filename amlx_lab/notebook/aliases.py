@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 
 from .analysis import CellAnalysis, FunctionSummary
 from .analysis.heap import Change, Heap
-from .analysis.scopes import changed_value
+from .analysis.scopes import changed_value, default_name
 from .analysis.values import EMPTY, Call, Mutate, Val
 
 __all__ = ["AliasTracker", "Change"]
@@ -52,11 +52,16 @@ class AliasTracker:
     def __init__(self) -> None:
         self.heap = Heap(on_call=self._call, returns=self._returns)
         self._lookup: Lookup = lambda name: None
+        self._methods: dict[str, list[FunctionSummary]] = {}  # methods of the notebook's classes, by name
 
     def cell(self, analysis: CellAnalysis, lookup: Lookup) -> dict[str, Change]:
         """The names ``analysis``'s cell changes in place; ``lookup`` finds the notebook functions known there."""
         heap = self.heap
         self._lookup = lookup
+        for defined in analysis.functions.values():
+            for name, method in defined.methods.items():
+                if _changes_arguments(method) or method.global_mutations or method.holds:
+                    self._methods.setdefault(name, []).append(method)
         heap.changed = {}
         heap.base = heap.count
         heap.count += analysis.sites
@@ -79,9 +84,14 @@ class AliasTracker:
         everything = [op.receiver, *op.args, *(v for _, v in op.keywords)]
         if summary is not None:
             self._apply(op.func or "", summary, op, depth)
-        elif op.func is not None and op.discarded and heap.kinds.get(op.func) == "value":
-            for value in everything:  # an unknown callable object called for its effect
-                heap.mutate(Mutate(value.deep(), op.line, _roots(value), "", detail=f"passed to {op.func}(), called for its effect"))
+        elif op.dynamic or (op.func is not None and op.discarded and heap.kinds.get(op.func) == "value"):
+            callee = f"{op.func}()" if op.func else "a callable the analysis cannot name"
+            for value in [*op.args, *(v for _, v in op.keywords)]:  # an unknown callable: assume it changes them
+                heap.mutate(Mutate(value.deep(), op.line, _roots(value), "", detail=f"passed to {callee}"))
+        if op.method is not None and depth <= _MAX_DEPTH:
+            for method in self._methods.get(op.method, ()):  # obj.method(...) may run a notebook class's method
+                bound = Call(op.method, EMPTY, (op.receiver, *op.args), op.keywords, op.discarded, op.line, op.starred)
+                self._apply(f".{op.method}", method, bound, depth + 1)
         for value in everything:
             for name in sorted(value.names):
                 passed = self._lookup(name)
@@ -107,28 +117,48 @@ class AliasTracker:
         for value in [*op.args, *(v for _, v in op.keywords)]:
             everything = everything | value
         unsure = op.starred or summary.varargs or len(op.args) > summary.positional
+
+        def value_for(name: str) -> Val:
+            """A parameter's argument (or its default value), or a global."""
+            if name not in summary.params:
+                return Val(names=frozenset({name}))
+            if name in given:
+                return given[name]
+            return Val(names=frozenset({default_name(func, name)})) if name in summary.defaults else EMPTY
+
+        def reaching(roots: frozenset[str]) -> Val:
+            found = EMPTY
+            for root in sorted(roots):
+                found = found | value_for(root).deep()
+            return found
+
         for param in sorted(summary.mutated_params):
-            argument = given.get(param)
-            if argument is not None:
+            if param in given:
                 detail = f"{func}() changes its argument `{param}`"
-                heap.mutate(Mutate(changed_value(summary, param, argument), op.line, _roots(argument), "", detail=detail))
+            elif param in summary.defaults and not unsure:
+                detail = f"{func}() changes the default value of `{param}`"
+            else:
+                continue
+            argument = value_for(param)
+            heap.mutate(Mutate(changed_value(summary, param, argument), op.line, _roots(argument), "", detail=detail))
+        for holder, held in sorted(summary.holds.items()):  # registry.append(d): what it holds now
+            container = value_for(holder)
+            if container is not EMPTY:
+                detail = f"{func}() stores into it"
+                heap.mutate(Mutate(container, op.line, _roots(container), "", held=reaching(held), detail=detail))
         if unsure and _changes_arguments(summary):
             heap.mutate(Mutate(everything.deep(), op.line, _roots(everything), "", detail=f"{func}() may change its arguments"))
         self._globals(func, summary, op.line, everything)
         for nested in summary.calls:
-            def value_of(roots: frozenset[str]) -> Val:
-                found = EMPTY
-                for root in sorted(roots):
-                    found = found | (given.get(root, EMPTY).deep() if root in summary.params else Val(parts=frozenset({root})))
-                return found
-
             inner = Call(
                 nested.func,
-                value_of(nested.receiver),
-                tuple(value_of(a) for a in nested.args),
-                tuple((k, value_of(v)) for k, v in nested.keywords),
+                reaching(nested.receiver),
+                tuple(reaching(a) for a in nested.args),
+                tuple((k, reaching(v)) for k, v in nested.keywords),
                 nested.discarded,
                 op.line,
+                method=nested.method,
+                dynamic=nested.dynamic,
             )
             if depth < _MAX_DEPTH:
                 self._call(heap, inner, depth + 1)

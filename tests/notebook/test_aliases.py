@@ -171,6 +171,26 @@ CASES = [
         [0, 1, 2, 3, 4],
     ),
     (
+        "a default value that is a frame, changed by a call without that argument",
+        [FRAME, "def mark(frame=train):\n    frame['Default'] = 1", "mark()", "print(train.columns.tolist())"],
+        [0, 1, 2, 3],
+    ),
+    (
+        "a function that stores its argument in a global list, changed later through the list",
+        [FRAME, "registry = []", "def register(frame):\n    registry.append(frame)", "register(test)", "registry[0]['Registered'] = 1", "print(test.columns.tolist())"],
+        [0, 1, 2, 3, 4, 5],
+    ),
+    (
+        "a method of a notebook class that changes its argument",
+        [FRAME, "class Cleaner:\n    def clean(self, frame):\n        frame.fillna({'Age': -1.0}, inplace=True)", "cleaner = Cleaner()", "done = cleaner.clean(train)", "print(train['Age'].tolist())"],
+        [0, 1, 2, 3, 4],
+    ),
+    (
+        "a function taken from a list and called",
+        [FRAME, "def tag(frame):\n    frame['Tagged'] = 1", "steps = [tag]", "result = steps[0](test)", "print(test.columns.tolist())"],
+        [0, 1, 2, 3, 4],
+    ),
+    (
         "exploration through an alias is still left out",
         [FRAME, "df = train", "df.head()", "print(df.describe())", "print(train['Age'].tolist())"],
         [0, 4],

@@ -42,12 +42,14 @@ class NestedCall:
     parameters and globals the argument may reach.
     """
 
-    func: str | None  # None for obj.method(...) passing a name that may be a function
+    func: str | None  # None for obj.method(...) and for a callee that is not a name
     receiver: frozenset[str]
     args: tuple[frozenset[str], ...]
     keywords: tuple[tuple[str | None, frozenset[str]], ...]
     discarded: bool
     line: int
+    method: str | None = None  # obj.method(...): a notebook class may define it
+    dynamic: bool = False  # a callee the analysis cannot name (ops[0](df))
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class FunctionSummary:
     shallow_mutations: frozenset[str] = frozenset()  # changed names whose own object changes, nothing inside it
     files_written: frozenset[str] = frozenset()  # file:<path> of the files it writes (df.to_csv("x.csv"))
     files_used: frozenset[str] = frozenset()  # file:<path> of every other literal that may name a file
+    defaults: frozenset[str] = frozenset()  # params with a default value (bound where the function is made)
+    holds: dict[str, frozenset[str]] = field(default_factory=dict)  # param/global -> those it may come to hold
+    methods: dict[str, FunctionSummary] = field(default_factory=dict)  # a class's methods, by name
     positional: int = 0  # how many leading params take positional arguments (after self for a class)
     varargs: bool = False  # *args or **kwargs: any argument may land in any parameter
 

@@ -29,7 +29,9 @@ from .scopes import (
     COMPREHENSIONS,
     ScopeCollector,
     call_steps,
+    default_name,
     nested_steps,
+    param_defaults,
     scope_summary,
 )
 from .values import EMPTY, Bind, Kill, Loop, Mutate, Op, Val, ValueReader
@@ -291,6 +293,7 @@ class _CellScanner:
             name = node.targets[0].id  # f = lambda d: ...: a function, whose calls carry its effects
             self.bind(name, node.lineno, "function")
             self.bind_step(name, self.values.new(), node.lineno, "function")
+            self._defaults(name, node.value)
             self.functions[name] = self.summary_of(node.value)[0]
             return
         value = self.values.read(node.value)
@@ -362,9 +365,15 @@ class _CellScanner:
         summary, _ = scope_summary(node)
         self.bind(node.name, node.lineno, "function")
         self.bind_step(node.name, self.values.new(), node.lineno, "function")
+        self._defaults(node.name, node)
         self.functions[node.name] = summary
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
+
+    def _defaults(self, name: str, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        """Default values are made once, here; a call that changes one changes that object."""
+        for param, default in param_defaults(node).items():
+            self.bind_step(default_name(name, param), self.values.read(default), node.lineno)
 
     def stmt_ClassDef(self, node: ast.ClassDef) -> None:
         for part in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:

@@ -31,7 +31,17 @@ from .heap import Heap
 from .records import FunctionSummary, NestedCall
 from .values import EMPTY, Bind, Call, Mutate, Op, Val, ValueReader
 
-__all__ = ["COMPREHENSIONS", "RETURN", "ScopeCollector", "changed_value", "nested_steps", "scope_key", "scope_summary"]
+__all__ = [
+    "COMPREHENSIONS",
+    "RETURN",
+    "ScopeCollector",
+    "changed_value",
+    "default_name",
+    "nested_steps",
+    "param_defaults",
+    "scope_key",
+    "scope_summary",
+]
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 RETURN = "<return>"  # the pseudo-name a scope's result is bound to
@@ -304,10 +314,27 @@ def call_steps(values: ValueReader, node: ast.Call, discarded: bool) -> list[Op]
     starred = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
     if isinstance(func, ast.Name):
         steps.append(Call(func.id, EMPTY, args, keywords, discarded, node.lineno, starred))
-    elif any(isinstance(a, ast.Name) for a in node.args) or any(isinstance(kw.value, ast.Name) for kw in node.keywords):
-        receiver = values.read(func.value if isinstance(func, ast.Attribute) else func)
-        steps.append(Call(None, receiver, args, keywords, discarded, node.lineno, starred))
+    elif not all(isinstance(a, ast.Constant) for a in [*node.args, *(kw.value for kw in node.keywords)]):
+        if isinstance(func, ast.Attribute):
+            receiver = values.read(func.value)
+            steps.append(Call(None, receiver, args, keywords, discarded, node.lineno, starred, method=func.attr))
+        else:
+            steps.append(Call(None, values.read(func), args, keywords, discarded, node.lineno, starred, dynamic=True))
     return steps
+
+
+def param_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> dict[str, ast.expr]:
+    """Each parameter with a default, and the default's expression (evaluated once, where the function is made)."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    found = {a.arg: d for a, d in zip(positional[len(positional) - len(args.defaults) :], args.defaults)}
+    found.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    return found
+
+
+def default_name(func: str, param: str) -> str:
+    """The pseudo-name a default value is bound to where the function is made (``f.frame=``)."""
+    return f"{func}.{param}="
 
 
 def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
@@ -346,6 +373,8 @@ def nested_steps(sub: FunctionSummary, nested: ast.AST, line: int) -> list[Op]:
                 tuple((k, Val(parts=v)) for k, v in call.keywords),
                 call.discarded,
                 call.line,
+                method=call.method,
+                dynamic=call.dynamic,
             )
         )
     if isinstance(nested, COMPREHENSIONS):
@@ -363,7 +392,11 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
     collector = ScopeCollector()
     params: list[str] = []
     positional, varargs = 0, False
+    defaults: frozenset[str] = frozenset()
+    methods: dict[str, FunctionSummary] = {}
     line = getattr(node, "lineno", 0)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        defaults = frozenset(param_defaults(node))
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         params = _params(node)
         positional = len(node.args.posonlyargs) + len(node.args.args)
@@ -422,8 +455,10 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
             passed_through |= sub.global_mutations
             through.update(sub.mutated_through)
             calls.extend(sub.calls)
-            if isinstance(nested, (ast.FunctionDef, ast.AsyncFunctionDef)) and nested.name == "__init__":
-                init = sub
+            if isinstance(nested, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[nested.name] = sub
+                if nested.name == "__init__":
+                    init = sub
         else:
             steps.extend(nested_steps(sub, nested, getattr(nested, "lineno", line)))
         if walrus and not is_comprehension:
@@ -467,8 +502,15 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
                 tuple((k, reached(v)) for k, v in call.keywords),
                 call.discarded,
                 call.line,
+                call.method,
+                call.dynamic,
             )
         )
+    holds = {}
+    for name, obj in outside.items():
+        inner = owners(heap.reach(heap.holds.get(obj, set()))) - {name}
+        if inner:
+            holds[name] = inner
     mutated_params = changed & frozenset(params)
     global_mutations = (changed - frozenset(params)) | passed_through
     if init is not None:  # calling a class runs __init__ on the arguments (after self)
@@ -490,5 +532,8 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
         files_used=frozenset(files_used),
         positional=positional,
         varargs=varargs,
+        defaults=defaults,
+        holds=holds if not is_class else {},
+        methods=methods,
     )
     return summary, walrus_out

@@ -156,8 +156,10 @@ class Mutate:
 class Call:
     """A call whose effect depends on what its callee is when it runs (a notebook function, a value).
 
-    ``func`` is the callee's name for ``f(...)``, None for ``obj.method(...)``
-    (kept only when an argument may be a function, as in ``df.pipe(add_title)``).
+    ``func`` is the callee's name for ``f(...)``; for ``obj.method(...)`` it is
+    None and ``method`` names the method (a notebook class may define it, and
+    an argument may be a function, as in ``df.pipe(add_title)``); a callee that
+    is neither (``ops[0](df)``) is ``dynamic``.
     """
 
     func: str | None
@@ -167,6 +169,8 @@ class Call:
     discarded: bool
     line: int
     starred: bool = False  # ``f(*xs)``: arguments cannot be matched to parameters
+    method: str | None = None
+    dynamic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
