@@ -112,7 +112,9 @@ def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], s
 # -- running cells for real, to compare a slice with every cell above --------------------------
 
 _WORKER = r'''
-import contextlib, io, json, os, random, sys, traceback
+import contextlib, io, json, os, random, sys, warnings
+
+warnings.simplefilter("ignore")  # deprecations (pandas' inplace=) are not what is compared
 
 protocol = os.fdopen(os.dup(1), "w")  # answers go here; the programs' own output is captured
 os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
