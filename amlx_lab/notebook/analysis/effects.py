@@ -229,4 +229,6 @@ def file_key(node: ast.AST) -> str | None:
     text = node.value
     if not text or len(text) > 512 or "\n" in text or "\0" in text or "://" in text or text != text.strip():
         return None
-    return "file:" + os.path.normpath(text).replace(os.sep, "/")
+    if "." in text or "/" in text or os.sep in text:  # only these can be spelled more than one way
+        text = os.path.normpath(text).replace(os.sep, "/")
+    return "file:" + text

@@ -15,6 +15,7 @@ until nothing changes, as if any statement could follow any other. So
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 
 from .effects import (
     ARG_MUTATORS,
@@ -314,7 +315,7 @@ def call_steps(values: ValueReader, node: ast.Call, discarded: bool) -> list[Op]
     starred = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
     if isinstance(func, ast.Name):
         steps.append(Call(func.id, EMPTY, args, keywords, discarded, node.lineno, starred))
-    elif not all(isinstance(a, ast.Constant) for a in [*node.args, *(kw.value for kw in node.keywords)]):
+    elif not all(_constant(a) for a in [*node.args, *(kw.value for kw in node.keywords)]):
         if isinstance(func, ast.Attribute):
             receiver = values.read(func.value)
             steps.append(Call(None, receiver, args, keywords, discarded, node.lineno, starred, method=func.attr))
@@ -335,6 +336,13 @@ def param_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) ->
 def default_name(func: str, param: str) -> str:
     """The pseudo-name a default value is bound to where the function is made (``f.frame=``)."""
     return f"{func}.{param}="
+
+
+def _constant(node: ast.expr) -> bool:
+    """A literal made of constants (``'a'``, ``('f', 'g')``): it cannot be a function or hold an object."""
+    if isinstance(node, ast.Constant):
+        return True
+    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(_constant(e) for e in node.elts)
 
 
 def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
@@ -380,6 +388,77 @@ def nested_steps(sub: FunctionSummary, nested: ast.AST, line: int) -> list[Op]:
     if isinstance(nested, COMPREHENSIONS):
         steps.append(Bind(scope_key(nested), Val(parts=sub.returns) if sub.returns else EMPTY, True, line))
     return steps
+
+
+@dataclass
+class _Body:
+    """What running a scope's steps found, in terms of its parameters and the names it reads from outside."""
+
+    changed: frozenset[str] = frozenset()
+    shallow: frozenset[str] = frozenset()
+    returned: frozenset[str] = frozenset()
+    holds: dict[str, frozenset[str]] = field(default_factory=dict)
+    through: dict[str, str] = field(default_factory=dict)
+    calls: list[NestedCall] = field(default_factory=list)
+
+
+def _plain_returns(steps: list[Op], params: list[str], locals_: set[str]) -> frozenset[str]:
+    """Without changes or calls, the result may be any parameter, or anything a binding takes from outside."""
+    found = set(params)
+    for step in steps:
+        if isinstance(step, Bind):
+            found |= {n for n in step.value.roots() if n not in locals_ and not n.startswith("<")}
+    return frozenset(found)
+
+
+def _run_body(steps: list[Op], params: list[str], locals_: set[str], sites: int, passed: list[tuple[Val, int]]) -> _Body:
+    """Run a scope's steps, in any order, until nothing changes; then read off its effects on outside objects."""
+    heap = Heap(returns=lambda func: (func,))  # a callee's result may be anything the callee reaches
+    heap.count = sites
+    outside = {p: heap.fresh() for p in params}
+    for p, obj in outside.items():
+        heap.bind(p, {obj}, False, origin="param")
+    seen_calls: dict[int, Call] = {}
+
+    def remember(_heap: Heap, call: Call, _depth: int) -> None:
+        seen_calls.setdefault(id(call), call)
+
+    heap.on_call = remember
+    heap.run(steps, loop=True)
+    outside.update({n: o for n, o in heap.outside.items() if n not in locals_ and not n.startswith("<")})
+
+    def owners(objs: set[int]) -> frozenset[str]:
+        return frozenset(n for n, o in outside.items() if o in objs)
+
+    def reached(value: Val) -> frozenset[str]:
+        return owners(heap.above(heap.objects(value)))
+
+    changed = owners(heap.above(heap.mutated))
+    holding = heap.above({outer for obj in heap.mutated for outer in heap.held_by.get(obj, ())})
+    body = _Body(shallow=owners(heap.mutated - heap.mutated_inside - holding))
+    for value, _ in passed:
+        changed |= owners(heap.objects(value)) & frozenset(params)
+    body.changed = changed
+    body.through = {n: c.through for n, c in heap.changed.items() if n in changed and c.through}
+    body.returned = owners(heap.reach(heap.env.get(RETURN, set())))
+    for call in seen_calls.values():
+        body.calls.append(
+            NestedCall(
+                call.func,
+                reached(call.receiver),
+                tuple(reached(a) for a in call.args),
+                tuple((k, reached(v)) for k, v in call.keywords),
+                call.discarded,
+                call.line,
+                call.method,
+                call.dynamic,
+            )
+        )
+    for name, obj in outside.items():
+        inner = owners(heap.reach(heap.holds.get(obj, set()))) - {name}
+        if inner:
+            body.holds[name] = inner
+    return body
 
 
 def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tuple[FunctionSummary, set[str]]:
@@ -465,52 +544,13 @@ def scope_summary(node: ast.AST, enclosing: frozenset[str] = frozenset()) -> tup
             locals_ |= walrus
     walrus_out = collector.walrus if is_comprehension else set()
 
-    heap = Heap(returns=lambda func: (func,))  # a callee's result may be anything the callee reaches
-    heap.count = collector.values.sites
-    outside = {p: heap.fresh() for p in params}
-    for p, obj in outside.items():
-        heap.bind(p, {obj}, False, origin="param")
-    seen_calls: dict[int, Call] = {}
-
-    def remember(_heap: Heap, call: Call, _depth: int) -> None:
-        seen_calls.setdefault(id(call), call)
-
-    heap.on_call = remember
-    heap.run(steps, loop=True)
-    outside.update({n: o for n, o in heap.outside.items() if n not in locals_ and not n.startswith("<")})
-
-    def owners(objs: set[int]) -> frozenset[str]:
-        return frozenset(n for n, o in outside.items() if o in objs)
-
-    changed = owners(heap.above(heap.mutated))
-    holding = heap.above({outer for obj in heap.mutated for outer in heap.held_by.get(obj, ())})
-    shallow = owners(heap.mutated - heap.mutated_inside - holding)
-    for value, _ in collector.passed:
-        changed |= owners(heap.objects(value)) & frozenset(params)
-    through.update({n: c.through for n, c in heap.changed.items() if n in changed and c.through})
-    returned = owners(heap.reach(heap.env.get(RETURN, set())))
-
-    def reached(value: Val) -> frozenset[str]:
-        return owners(heap.above(heap.objects(value)))
-
-    for call in seen_calls.values():
-        calls.append(
-            NestedCall(
-                call.func,
-                reached(call.receiver),
-                tuple(reached(a) for a in call.args),
-                tuple((k, reached(v)) for k, v in call.keywords),
-                call.discarded,
-                call.line,
-                call.method,
-                call.dynamic,
-            )
-        )
-    holds = {}
-    for name, obj in outside.items():
-        inner = owners(heap.reach(heap.holds.get(obj, set()))) - {name}
-        if inner:
-            holds[name] = inner
+    if any(isinstance(step, (Mutate, Call)) for step in steps) or collector.passed:
+        body = _run_body(steps, params, locals_, collector.values.sites, collector.passed)
+    else:  # nothing changes in place and nothing is called: only what the result may be matters
+        body = _Body(returned=_plain_returns(steps, params, locals_))
+    changed, shallow, returned, holds = body.changed, body.shallow, body.returned, body.holds
+    through.update(body.through)
+    calls.extend(body.calls)
     mutated_params = changed & frozenset(params)
     global_mutations = (changed - frozenset(params)) | passed_through
     if init is not None:  # calling a class runs __init__ on the arguments (after self)

@@ -194,6 +194,7 @@ class ValueReader:
     def __init__(self, scope_value: Callable[[ast.AST], Val]) -> None:
         self.sites = 0
         self._scope_value = scope_value
+        self._read: dict[int, Val] = {}  # an expression read twice (a call's argument, then the call) is one value
 
     def site(self) -> frozenset[int]:
         self.sites += 1
@@ -205,6 +206,14 @@ class ValueReader:
     def read(self, node: ast.AST | None) -> Val:
         if node is None:
             return EMPTY
+        if isinstance(node, ast.Name):
+            return Val(names=frozenset({node.id}))
+        found = self._read.get(id(node))
+        if found is None:
+            found = self._read[id(node)] = self._evaluate(node)
+        return found
+
+    def _evaluate(self, node: ast.AST) -> Val:
         if isinstance(node, ast.Name):
             return Val(names=frozenset({node.id}))
         if isinstance(node, (ast.Constant, ast.JoinedStr, ast.FormattedValue, ast.Slice)):
