@@ -8,6 +8,9 @@ prints: a slice that leaves out a change prints something else, or fails.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from amlx_lab.notebook.analysis import analyze_cell
@@ -246,3 +249,50 @@ def test_the_preview_names_alias_container_and_parameter_routes() -> None:
     assert comprehension[1].startswith("Cell 1 changes `train` through the comprehension variable `d`")
     held = _explained([FRAME, "frames = [train]", "train['Late'] = 1", "print(frames[0].columns.tolist())"])
     assert held[2] == "Cell 2 changes `frames` through `train`, an object inside it (item assignment, line 1), and cell 3 uses it."
+
+
+# The feature-engineering idiom of public Titanic notebooks, on the example data: every feature is made
+# for train and test together through a loop or comprehension variable; only the last cell names them.
+TITANIC = [
+    "import pandas as pd\nfrom sklearn.linear_model import LogisticRegression",
+    "full = pd.read_csv('data/titanic.csv')\ntrain = full.iloc[:600].copy()\ntest = full.iloc[600:].copy()\ncombine = [train, test]",
+    "train.head()",
+    "for dataset in combine:\n    dataset['Title'] = dataset['Name'].str.extract(r' ([A-Za-z]+)\\.', expand=False)",
+    "pd.crosstab(train['Title'], train['Sex'])",
+    "for dataset in combine:\n    dataset['Title'] = dataset['Title'].replace(['Lady', 'Countess', 'Capt', 'Col', 'Don', 'Dr', 'Major', 'Rev', 'Sir', 'Jonkheer', 'Dona'], 'Rare')\n"
+    "    dataset['Title'] = dataset['Title'].replace({'Mlle': 'Miss', 'Ms': 'Miss', 'Mme': 'Mrs'})\n"
+    "    dataset['Title'] = dataset['Title'].map({'Mr': 1, 'Miss': 2, 'Mrs': 3, 'Master': 4, 'Rare': 5}).fillna(0)",
+    "for dataset in (train, test):\n    dataset['Sex'] = dataset['Sex'].map({'female': 1, 'male': 0}).astype(int)",
+    "for dataset in combine:\n    dataset.fillna({'Age': 28.0}, inplace=True)\n    dataset['IsAlone'] = (dataset['SibSp'] + dataset['Parch'] == 0).astype(int)",
+    "train[['IsAlone', 'Survived']].groupby('IsAlone').mean()",
+    "[d.drop(['Cabin', 'Ticket', 'Name'], axis=1, inplace=True) for d in combine]",
+    "features = ['Pclass', 'Sex', 'Age', 'Title', 'IsAlone']\nmodel = LogisticRegression(max_iter=1000).fit(train[features], train['Survived'])\n"
+    "print(f\"accuracy: {model.score(test[features], test['Survived']):.4f}\")\nprint(sorted(train.columns))",
+]
+
+
+@pytest.mark.slow
+def test_titanic_feature_loops_run_as_a_job_print_the_notebooks_numbers(
+    notebook, tmp_path, run_job, cell_runner
+) -> None:
+    """Built and run as a job (main.py), the training cell prints what the notebook prints."""
+    import shutil
+    from pathlib import Path
+
+    from amlx_lab.notebook import PackageOptions, build_package
+
+    path = notebook(TITANIC, name="titanic_features.ipynb")
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "data", path.parent / "data")
+    package = build_package(path, cell=len(TITANIC) - 1, out_dir=tmp_path / "job", options=PackageOptions(autolog=False))
+    assert [c.index for c in package.cells] == [0, 1, 3, 5, 6, 7, 9, 10]
+    assert package.cells[2].explanation.startswith("Cell 3 changes ")
+    assert "through the loop variable `dataset`" in package.cells[2].explanation
+    done = run_job(tmp_path / "job", env={"MLFLOW_TRACKING_URI": ""})
+    assert done.returncode == 0, done.stderr[-3000:]
+    reference = subprocess.run(
+        [sys.executable, "-c", "\n".join(TITANIC)], cwd=path.parent, capture_output=True, text=True, timeout=300
+    )
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    printed = [line for line in done.stdout.splitlines() if not line.startswith("amlx:")]
+    assert printed == reference.stdout.splitlines()
+    assert printed[0].startswith("accuracy: ") and "IsAlone" in printed[1] and "Cabin" not in printed[1]
