@@ -194,6 +194,16 @@ CASES = [
         [0, 1, 2, 3, 4],
     ),
     (
+        "a generator that yields the frames",
+        [FRAME, "def batches():\n    for d in [train, test]:\n        yield d", "for d in batches():\n    d['Batch'] = 1", "print(train.columns.tolist())"],
+        [0, 1, 2, 3],
+    ),
+    (
+        "a closure returned by a function, called later",
+        [FRAME, "def make(frame):\n    return lambda: frame", "get = make(test)", "get()['Closed'] = 1", "print(test.columns.tolist())"],
+        [0, 1, 2, 3, 4],
+    ),
+    (
         "exploration through an alias is still left out",
         [FRAME, "df = train", "df.head()", "print(df.describe())", "print(train['Age'].tolist())"],
         [0, 4],

@@ -30,6 +30,7 @@ from .scopes import (
     ScopeCollector,
     call_steps,
     default_name,
+    function_reach,
     nested_steps,
     param_defaults,
     scope_summary,
@@ -150,10 +151,10 @@ class _CellScanner:
         return found
 
     def scope_value(self, node: ast.AST) -> Val:
-        """A lambda is a new function; a comprehension a new container of what its elements may be."""
-        if isinstance(node, ast.Lambda):
-            return self.values.new()
+        """A lambda is a new function that reaches what it reads; a comprehension a new container of its elements."""
         summary, _ = self.summary_of(node)
+        if isinstance(node, ast.Lambda):
+            return self.values.new(function_reach(summary))
         return self.values.new(Val(parts=summary.returns) if summary.returns else None)
 
     # -- expressions -------------------------------------------------------------------
@@ -292,9 +293,9 @@ class _CellScanner:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Lambda):
             name = node.targets[0].id  # f = lambda d: ...: a function, whose calls carry its effects
             self.bind(name, node.lineno, "function")
-            self.bind_step(name, self.values.new(), node.lineno, "function")
-            self._defaults(name, node.value)
             self.functions[name] = self.summary_of(node.value)[0]
+            self.bind_step(name, self.values.new(function_reach(self.functions[name])), node.lineno, "function")
+            self._defaults(name, node.value)
             return
         value = self.values.read(node.value)
         for target in node.targets:
@@ -364,7 +365,7 @@ class _CellScanner:
         self.expr(node.returns)
         summary, _ = scope_summary(node)
         self.bind(node.name, node.lineno, "function")
-        self.bind_step(node.name, self.values.new(), node.lineno, "function")
+        self.bind_step(node.name, self.values.new(function_reach(summary)), node.lineno, "function")
         self._defaults(node.name, node)
         self.functions[node.name] = summary
 
@@ -389,7 +390,7 @@ class _CellScanner:
         for step in nested_steps(summary, node, node.lineno):  # the body's own statements run now
             self.step(step)
         self.bind(node.name, node.lineno, "class")
-        self.bind_step(node.name, self.values.new(), node.lineno, "class")
+        self.bind_step(node.name, self.values.new(function_reach(summary)), node.lineno, "class")
         self.functions[node.name] = summary
 
     def stmt_For(self, node: ast.For | ast.AsyncFor) -> None:

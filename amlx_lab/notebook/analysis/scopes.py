@@ -38,6 +38,7 @@ __all__ = [
     "ScopeCollector",
     "changed_value",
     "default_name",
+    "function_reach",
     "nested_steps",
     "param_defaults",
     "scope_key",
@@ -77,9 +78,8 @@ class ScopeCollector(ast.NodeVisitor):
         self.values = ValueReader(self._nested_value)
 
     def _nested_value(self, node: ast.AST) -> Val:
-        if isinstance(node, ast.Lambda):
-            return self.values.new()
-        return self.values.new(Val(parts=frozenset({scope_key(node)})))  # a new container of its elements
+        """A comprehension is a new container of its elements; a lambda a new function that reaches what it reads."""
+        return self.values.new(Val(parts=frozenset({scope_key(node)})))
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ class ScopeCollector(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.stores.add(node.name)
-        self.steps.append(Bind(node.name, self.values.new(), True, node.lineno, "function"))
+        self.steps.append(Bind(node.name, self._nested_value(node), True, node.lineno, "function"))
         self._function_header(node)
         self.nested.append(node)
 
@@ -151,7 +151,7 @@ class ScopeCollector(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.stores.add(node.name)
-        self.steps.append(Bind(node.name, self.values.new(), True, node.lineno, "class"))
+        self.steps.append(Bind(node.name, self._nested_value(node), True, node.lineno, "class"))
         for part in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self.visit(part)
         self.nested.append(node)
@@ -258,6 +258,13 @@ class ScopeCollector(ast.NodeVisitor):
     def visit_Return(self, node: ast.Return) -> None:
         self.returns(node.value, node.lineno)
         self.generic_visit(node)
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        """What a generator yields is what iterating over its result gives."""
+        self.returns(node.value, node.lineno)
+        self.generic_visit(node)
+
+    visit_YieldFrom = visit_Yield  # type: ignore[assignment]
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Call):
@@ -387,7 +394,15 @@ def nested_steps(sub: FunctionSummary, nested: ast.AST, line: int) -> list[Op]:
         )
     if isinstance(nested, COMPREHENSIONS):
         steps.append(Bind(scope_key(nested), Val(parts=sub.returns) if sub.returns else EMPTY, True, line))
+    else:
+        steps.append(Bind(scope_key(nested), function_reach(sub), True, line))
     return steps
+
+
+def function_reach(summary: FunctionSummary) -> Val:
+    """What a function object may lead to when called later: what it reads from outside, and what it returns."""
+    reach = (frozenset(summary.free_reads) | summary.returns) - frozenset(summary.params)
+    return Val(parts=reach) if reach else EMPTY
 
 
 @dataclass
