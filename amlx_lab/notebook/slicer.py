@@ -318,8 +318,7 @@ class _Slicer:
         def indices(users: set[int]) -> tuple[int, ...]:
             return tuple(sorted(self.units[u].index for u in users))
 
-        def cells(users: set[int]) -> str:
-            shown = indices(users)
+        def cells(shown: tuple[int, ...]) -> str:
             listed = ", ".join(map(str, shown[:12])) + (f" and {len(shown) - 12} more" if len(shown) > 12 else "")
             return ("cell " if len(shown) == 1 else "cells ") + listed
 
@@ -328,10 +327,10 @@ class _Slicer:
             kept = list(self.other_why.get(pos, []))
             defined = self._needed(defines, pos)
             if defined:
-                users = set().union(*defined.values())
-                parts.append(f"defines {', '.join(sorted(defined))} (used by {cells(users)})")
+                shown = indices(set().union(*defined.values()))
+                parts.append(f"defines {', '.join(sorted(defined))} (used by {cells(shown)})")
                 maybe = all(self._only_maybe(name, pos) for name in defined)
-                kept.append(KeepReason("defines", tuple(sorted(defined)), indices(users), maybe=maybe))
+                kept.append(KeepReason("defines", tuple(sorted(defined)), shown, maybe=maybe))
             changed = self._needed(mutates, pos)
             groups: dict[tuple[str | None, str, str, int], dict[str, set[int]]] = {}
             for name, users in changed.items():
@@ -339,10 +338,10 @@ class _Slicer:
                 key = (change.through, change.detail, change.how, change.line) if change else (None, "", "", 0)
                 groups.setdefault(key, {})[name] = users
             for (through, detail, how, line), group in sorted(groups.items(), key=lambda g: (g[0][0] is not None, sorted(g[1]))):
-                users = set().union(*group.values())
+                shown = indices(set().union(*group.values()))
                 label = "changes in place " + ", ".join(sorted(group)) + (f" through {through.replace('{it}', 'it')}" if through else "")
-                parts.append(f"{label} (used by {cells(users)})")
-                kept.append(KeepReason("changes", tuple(sorted(group)), indices(users), through=through, how=how, detail=detail, line=line))
+                parts.append(f"{label} (used by {cells(shown)})")
+                kept.append(KeepReason("changes", tuple(sorted(group)), shown, through=through, how=how, detail=detail, line=line))
             reasons[pos] = parts
             why[pos] = kept
             names[pos] = sorted(set(defines.get(pos, {})) | set(mutates.get(pos, {})))
