@@ -38,7 +38,7 @@ Lookup = Callable[[str], FunctionSummary | None]
 
 def _roots(value: Val) -> frozenset[str]:
     """The names an argument is written with (``frames`` for ``frames['train']``), not the callees in it."""
-    return (value.roots()) - value.calls
+    return value.roots() - value.calls
 
 
 def _changes_arguments(summary: FunctionSummary) -> bool:
@@ -53,6 +53,7 @@ class AliasTracker:
         self.heap = Heap(on_call=self._call, returns=self._returns)
         self._lookup: Lookup = lambda name: None
         self._methods: dict[str, list[FunctionSummary]] = {}  # methods of the notebook's classes, by name
+        self._made: dict[tuple[str, str], int] = {}  # the object a function assigns to a global (one per pair)
 
     def cell(self, analysis: CellAnalysis, lookup: Lookup) -> dict[str, Change]:
         """The names ``analysis``'s cell changes in place; ``lookup`` finds the notebook functions known there."""
@@ -176,4 +177,7 @@ class AliasTracker:
             heap.mutate(Mutate(target, line, frozenset({name}), "", through=summary.mutated_through.get(name), detail=f"{func}() changes it"))
         for name in sorted(summary.global_writes):
             sources = Val(parts=frozenset(summary.free_reads)) | given.deep()
-            heap.bind(name, heap.objects(sources) | {heap.fresh()}, weak=True)
+            made = self._made.get((func, name))
+            if made is None:
+                made = self._made[(func, name)] = heap.fresh()
+            heap.bind(name, heap.objects(sources) | {made}, weak=True)
