@@ -43,7 +43,7 @@ NEW_OBJECT_METHODS = frozenset(
     {
         "copy", "deepcopy", "dropna", "fillna", "drop", "drop_duplicates", "rename", "replace", "astype",
         "reset_index", "set_index", "sort_values", "sort_index", "assign", "merge", "join", "min", "max",
-        "round", "abs", "cumsum", "cumprod", "tolist", "to_list", "to_dict",
+        "round", "abs", "cumsum", "cumprod", "tolist", "to_list", "to_dict", "concat",
     }
 )
 #: Methods whose result holds nothing of its inputs: numbers, strings, masks, summaries.
