@@ -45,6 +45,7 @@ def _root(node: ast.expr) -> frozenset[str]:
     return frozenset({root}) if root is not None else frozenset()
 
 _LITERAL_TYPES = (int, float, str, bool, list, tuple, dict)
+_NESTED = (ast.Lambda, *COMPREHENSIONS)
 
 
 def _literal(node: ast.expr | None) -> tuple[bool, object]:
@@ -171,7 +172,7 @@ class _CellScanner:
             if key is not None and id(node) not in self._written_nodes:
                 self.files_used.setdefault(key, node.lineno)
             return
-        if isinstance(node, (ast.Lambda, *COMPREHENSIONS)):
+        if isinstance(node, _NESTED):
             if isinstance(node, ast.Lambda):
                 for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
                     self.expr(default)
@@ -222,6 +223,8 @@ class _CellScanner:
     def _function_arguments(self, node: ast.Call) -> None:
         """A lambda that changes its argument, passed to a call, may be applied to the call's other values."""
         passed = [*node.args, *(kw.value for kw in node.keywords)]
+        if not any(isinstance(arg, ast.Lambda) for arg in passed):
+            return
         for arg in passed:
             if not isinstance(arg, ast.Lambda) or not self.summary_of(arg)[0].mutated_params:
                 continue

@@ -304,25 +304,27 @@ class ScopeCollector(ast.NodeVisitor):
 
 def call_steps(values: ValueReader, node: ast.Call, discarded: bool) -> list[Op]:
     """The steps of one call: in-place changes it surely makes, and the part that depends on the callee."""
-    steps: list[Op] = []
     func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    how = call_mutation(node, discarded)
+    constant = all(_constant(a) for a in node.args) and all(_constant(kw.value) for kw in node.keywords)
+    if constant and how is None and not isinstance(func, ast.Name) and last not in ARG_MUTATORS:
+        return []  # df.head(), plt.title("x"): nothing to change, nothing handed over
+    steps: list[Op] = []
     args = tuple(values.read(a) for a in node.args)
     keywords = tuple((kw.arg, values.read(kw.value)) for kw in node.keywords)
-    how = call_mutation(node, discarded)
     if how is not None and isinstance(func, ast.Attribute):
         held = EMPTY
         for value in [*args, *(v for _, v in keywords)]:
             held = held | value
         steps.append(Mutate(values.read(func.value), node.lineno, _roots(func.value), how, held))
-    dotted = dotted_name(func) or ""
-    last = dotted.rsplit(".", 1)[-1]
     if last in ARG_MUTATORS and args:
         held = args[2] if last == "setattr" and len(args) > 2 else EMPTY
-        steps.append(Mutate(args[0], node.lineno, _roots(node.args[0]), f"{dotted}()", held))
+        steps.append(Mutate(args[0], node.lineno, _roots(node.args[0]), f"{dotted_name(func) or last}()", held))
     starred = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
     if isinstance(func, ast.Name):
         steps.append(Call(func.id, EMPTY, args, keywords, discarded, node.lineno, starred))
-    elif not all(_constant(a) for a in [*node.args, *(kw.value for kw in node.keywords)]):
+    elif not constant:
         if isinstance(func, ast.Attribute):
             receiver = values.read(func.value)
             steps.append(Call(None, receiver, args, keywords, discarded, node.lineno, starred, method=func.attr))
