@@ -19,11 +19,11 @@ For a cell's Python (after :mod:`..ipython_syntax`) :func:`analyze_cell` finds, 
 
 The modules, one concern each: ``records`` (what an analysis returns),
 ``effects`` (which calls and stores change what), ``values`` (what an
-expression may be, and the steps), ``heap`` (abstract objects: who may
-refer to and hold what), ``scopes`` (summaries of functions, lambdas,
-classes and comprehensions), ``scanner`` (the walk over a cell's
-statements) and ``parsing`` (the shared parse cache, string literals and
-imports).
+expression may be, and the steps), ``calls`` (the steps of one call),
+``heap`` (abstract objects: who may refer to and hold what), ``scopes``
+(summaries of functions, lambdas, classes and comprehensions),
+``scanner`` (the walk over a cell's statements) and ``parsing`` (the
+shared parse cache, string literals and imports).
 """
 
 from __future__ import annotations

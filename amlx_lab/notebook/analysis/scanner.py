@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable
 from functools import lru_cache
 
+from .calls import call_steps
 from .effects import (
     STAR_CALLS,
     attribute_chain,
@@ -28,7 +29,6 @@ from .records import (
 from .scopes import (
     COMPREHENSIONS,
     ScopeCollector,
-    call_steps,
     default_name,
     function_reach,
     nested_steps,

@@ -17,12 +17,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .calls import call_steps, roots_of
 from .effects import (
-    ARG_MUTATORS,
     DISPLAY_BUILTINS,
     attribute_chain,
-    call_mutation,
-    dotted_name,
     file_key,
     global_effect,
     store_effect,
@@ -52,11 +50,6 @@ RETURN = "<return>"  # the pseudo-name a scope's result is bound to
 def scope_key(node: ast.AST) -> str:
     """The pseudo-name a nested scope's value is bound to once its summary is known."""
     return f"<scope {id(node)}>"
-
-
-def _roots(node: ast.expr) -> frozenset[str]:
-    root, _ = attribute_chain(node)
-    return frozenset({root}) if root is not None else frozenset()
 
 
 class ScopeCollector(ast.NodeVisitor):
@@ -95,7 +88,7 @@ class ScopeCollector(ast.NodeVisitor):
             self.bind_target(target.value, self.values.new(value), origin, line)
         elif isinstance(target, (ast.Attribute, ast.Subscript)):
             how = "item assignment" if isinstance(target, ast.Subscript) else f"setting .{target.attr}"
-            self.steps.append(Mutate(self.values.read(target.value), line, _roots(target), how, value))
+            self.steps.append(Mutate(self.values.read(target.value), line, roots_of(target), how, value))
             root, chain = attribute_chain(target)
             effect = store_effect(root, chain) if root is not None else None
             if effect:
@@ -238,7 +231,7 @@ class ScopeCollector(ast.NodeVisitor):
         for target in node.targets:
             for t in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
                 if isinstance(t, (ast.Attribute, ast.Subscript)):
-                    self.steps.append(Mutate(self.values.read(t.value), node.lineno, _roots(t), "del"))
+                    self.steps.append(Mutate(self.values.read(t.value), node.lineno, roots_of(t), "del"))
         self.generic_visit(node)
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
@@ -302,37 +295,6 @@ class ScopeCollector(ast.NodeVisitor):
             self.effects.append(effect)
 
 
-def call_steps(values: ValueReader, node: ast.Call, discarded: bool) -> list[Op]:
-    """The steps of one call: in-place changes it surely makes, and the part that depends on the callee."""
-    func = node.func
-    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    how = call_mutation(node, discarded)
-    constant = all(_constant(a) for a in node.args) and all(_constant(kw.value) for kw in node.keywords)
-    if constant and how is None and not isinstance(func, ast.Name) and last not in ARG_MUTATORS:
-        return []  # df.head(), plt.title("x"): nothing to change, nothing handed over
-    steps: list[Op] = []
-    args = tuple(values.read(a) for a in node.args)
-    keywords = tuple((kw.arg, values.read(kw.value)) for kw in node.keywords)
-    if how is not None and isinstance(func, ast.Attribute):
-        held = EMPTY
-        for value in [*args, *(v for _, v in keywords)]:
-            held = held | value
-        steps.append(Mutate(values.read(func.value), node.lineno, _roots(func.value), how, held))
-    if last in ARG_MUTATORS and args:
-        held = args[2] if last == "setattr" and len(args) > 2 else EMPTY
-        steps.append(Mutate(args[0], node.lineno, _roots(node.args[0]), f"{dotted_name(func) or last}()", held))
-    starred = any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords)
-    if isinstance(func, ast.Name):
-        steps.append(Call(func.id, EMPTY, args, keywords, discarded, node.lineno, starred))
-    elif not constant:
-        if isinstance(func, ast.Attribute):
-            receiver = values.read(func.value)
-            steps.append(Call(None, receiver, args, keywords, discarded, node.lineno, starred, method=func.attr))
-        else:
-            steps.append(Call(None, values.read(func), args, keywords, discarded, node.lineno, starred, dynamic=True))
-    return steps
-
-
 def param_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> dict[str, ast.expr]:
     """Each parameter with a default, and the default's expression (evaluated once, where the function is made)."""
     args = node.args
@@ -345,13 +307,6 @@ def param_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) ->
 def default_name(func: str, param: str) -> str:
     """The pseudo-name a default value is bound to where the function is made (``f.frame=``)."""
     return f"{func}.{param}="
-
-
-def _constant(node: ast.expr) -> bool:
-    """A literal made of constants (``'a'``, ``('f', 'g')``): it cannot be a function or hold an object."""
-    if isinstance(node, ast.Constant):
-        return True
-    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(_constant(e) for e in node.elts)
 
 
 def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
