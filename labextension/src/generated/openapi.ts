@@ -680,6 +680,8 @@ export interface components {
             reason: string;
             /** @default [] */
             names: string[];
+            /** @default  */
+            explanation: string;
         };
         /** @description A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment. */
         Invoke: {
