@@ -412,7 +412,7 @@ def _content_hash(script: str, requirements_text: str, inputs: list[PackageInput
 def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) -> _Plan:
     options = options or PackageOptions()
     if not isinstance(options, PackageOptions):
-        options = PackageOptions.from_dict(options)  # type: ignore[arg-type]
+        options = PackageOptions.from_dict(options)
     nb = load_source(source, options.base_dir)
     if nb.language not in (None, "python"):
         raise NotebookError(

@@ -136,7 +136,7 @@ class ScopeCollector(ast.NodeVisitor):
         self._function_header(node)
         self.nested.append(node)
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._function_header(node)
@@ -153,7 +153,7 @@ class ScopeCollector(ast.NodeVisitor):
         self.visit(node.generators[0].iter)  # type: ignore[attr-defined]
         self.nested.append(node)
 
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension  # type: ignore[assignment]
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
@@ -238,7 +238,7 @@ class ScopeCollector(ast.NodeVisitor):
         self.bind_target(node.target, self.values.read(node.iter).elements(), "loop", node.lineno)
         self.generic_visit(node)
 
-    visit_AsyncFor = visit_For  # type: ignore[assignment]
+    visit_AsyncFor = visit_For
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
@@ -246,7 +246,7 @@ class ScopeCollector(ast.NodeVisitor):
                 self.bind_target(item.optional_vars, self.values.read(item.context_expr), "with", node.lineno)
         self.generic_visit(node)
 
-    visit_AsyncWith = visit_With  # type: ignore[assignment]
+    visit_AsyncWith = visit_With
 
     def visit_Return(self, node: ast.Return) -> None:
         self.returns(node.value, node.lineno)
@@ -257,7 +257,7 @@ class ScopeCollector(ast.NodeVisitor):
         self.returns(node.value, node.lineno)
         self.generic_visit(node)
 
-    visit_YieldFrom = visit_Yield  # type: ignore[assignment]
+    visit_YieldFrom = visit_Yield
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if isinstance(node.value, ast.Call):
