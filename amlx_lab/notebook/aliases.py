@@ -103,7 +103,8 @@ class AliasTracker:
                     if other is not value:
                         others = others | other
                 callee = f"{op.func}()" if op.func else "a call"
-                heap.mutate(Mutate(others.deep(), op.line, _roots(others), "", detail=f"{name}() is handed to {callee}, which may apply it"))
+                detail = f"{name}() is handed to {callee}, which may apply it"
+                heap.mutate(Mutate(others.deep(), op.line, _roots(others), "", detail=detail))
 
     def _apply(self, func: str, summary: FunctionSummary, op: Call, depth: int) -> None:
         """What calling a notebook function does, from its summary."""
@@ -174,7 +175,8 @@ class AliasTracker:
         heap = self.heap
         for name in sorted(summary.global_mutations):
             target = changed_value(summary, name)
-            heap.mutate(Mutate(target, line, frozenset({name}), "", through=summary.mutated_through.get(name), detail=f"{func}() changes it"))
+            through = summary.mutated_through.get(name)
+            heap.mutate(Mutate(target, line, frozenset({name}), "", through=through, detail=f"{func}() changes it"))
         for name in sorted(summary.global_writes):
             sources = Val(parts=frozenset(summary.free_reads)) | given.deep()
             made = self._made.get((func, name))
