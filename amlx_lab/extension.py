@@ -10,6 +10,7 @@ from traitlets import Enum, Integer, Unicode
 
 from .config import TARGETS, AmlxConfig
 from .handlers import routes
+from .handlers.pools import Pools
 from .workspace import Workspace
 
 
@@ -53,6 +54,7 @@ class AmlxApp(ExtensionApp):
         root_dir = Path(getattr(self.serverapp, "root_dir", None) or Path.cwd())
         self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
         self.settings["amlx_root_dir"] = root_dir.resolve()
+        self.settings["amlx_pools"] = Pools()
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
         # Warm-up (the local MLflow store, deployments a restart stopped) runs off the start-up path.
         threading.Thread(
@@ -72,3 +74,6 @@ class AmlxApp(ExtensionApp):
         workspace: Workspace | None = self.settings.get("amlx_workspace")
         if workspace is not None:
             workspace.close()
+        pools: Pools | None = self.settings.get("amlx_pools")
+        if pools is not None:
+            pools.shutdown()

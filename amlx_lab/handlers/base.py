@@ -1,7 +1,8 @@
 """What every ``/amlx/api`` handler shares: auth, JSON in and out, and the one error mapping.
 
 Handlers stay thin: parse the request, call the workspace facade (off the event
-loop when it may block), render the record. Any ``AmlxError`` becomes
+loop when it may block: ``call`` for reads, ``work`` for long work, each on its
+own threads, see ``pools.py``), render the record. Any ``AmlxError`` becomes
 ``{"error": {"code", "message", "details"}}`` with its own HTTP status; anything
 else becomes a 500 whose body says nothing internal (the traceback goes to the
 server log only).
@@ -28,6 +29,7 @@ from .. import jsonio
 from ..errors import AmlxError, NotFoundError, ValidationError
 from ..validation import Checked
 from ..workspace import Workspace
+from .pools import Pools
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Checked)
@@ -141,9 +143,20 @@ class AmlxHandler(APIHandler):
                 await self.flush()
         self.finish()
 
+    @property
+    def pools(self) -> Pools:
+        pools = self.settings.get("amlx_pools")
+        if pools is None:  # a server that did not go through AmlxApp (it sets them up once)
+            pools = self.settings["amlx_pools"] = Pools()
+        return pools
+
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a facade call in a worker thread: SDK and disk calls must not block the event loop."""
-        return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
+        """Run a short blocking facade call (a read, a small change) on the read threads, off the event loop."""
+        return await IOLoop.current().run_in_executor(self.pools.reads, functools.partial(fn, *args, **kwargs))
+
+    async def work(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a call that may take long (submit, register, deploy, invoke) on the work threads, so reads never queue behind it."""
+        return await IOLoop.current().run_in_executor(self.pools.work, functools.partial(fn, *args, **kwargs))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """A client's mistake (a typed 4xx) is one line in the server log; only real failures get a traceback."""
