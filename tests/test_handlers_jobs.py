@@ -356,6 +356,44 @@ async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetc
     assert peak <= 2, f"{peak} jobs ran at once with 2 compute slots"
 
 
+# An interpreter that does not answer until the test creates RELEASE: the package build asks the
+# kernel's interpreter for its packages, so a submission using it holds its thread that long.
+SLOW_PYTHON = """#!/bin/sh
+touch "{folder}/started-$$"
+i=0
+while [ ! -e "{folder}/RELEASE" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+exec {python} "$@"
+"""
+
+
+async def test_reads_answer_while_submissions_hold_every_work_thread(jp_fetch, notebooks: Path, tmp_path: Path) -> None:
+    """Eight slow submissions are more than tornado's default executor has threads (6 on 2 cores):
+    when reads shared it, GET /workspace waited behind them."""
+    folder = tmp_path / "slow-python"
+    folder.mkdir()
+    slow = folder / "python"
+    slow.write_text(SLOW_PYTHON.format(folder=folder, python=BARE_PYTHON))
+    slow.chmod(0o755)
+    body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "python": str(slow), "experiment": "slow"})
+    submits = [
+        asyncio.ensure_future(jp_fetch("amlx", "api", "jobs", method="POST", body=body, request_timeout=300))
+        for _ in range(8)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not list(folder.glob("started-*")) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert list(folder.glob("started-*")), "no submission reached the package build"
+        assert not any(s.done() for s in submits)
+        info = await asyncio.wait_for(api(jp_fetch, "workspace"), timeout=60)
+        assert info["target"] == "local"
+        assert not any(s.done() for s in submits), "the read answered while every submission was still held"
+    finally:
+        (folder / "RELEASE").touch()
+        responses = await asyncio.gather(*submits, return_exceptions=True)
+    assert all(getattr(r, "code", None) == 201 for r in responses), responses
+
+
 async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_dir: Path) -> None:
     (jp_root_dir / "data").mkdir()
     csv = jp_root_dir / "data" / "numbers.csv"
