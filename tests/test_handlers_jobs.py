@@ -63,6 +63,8 @@ def notebooks(jp_root_dir: Path) -> Path:
     )
     write_notebook(jp_root_dir / "broken.ipynb", "x = 1", "def f(:\n    pass")
     write_notebook(jp_root_dir / "bare.ipynb", "k = 1", "print('bare job', k)")
+    write_notebook(jp_root_dir / "reads.ipynb", "print(open('data.csv').read())")
+    (jp_root_dir / "data.csv").write_text("a,b\n1,2\n")
     return jp_root_dir
 
 
@@ -216,10 +218,18 @@ async def test_logs_long_poll_returns_as_soon_as_text_arrives(jp_fetch, notebook
         ({"notebook": "missing.ipynb", "cell": 0}, 404, "notebook"),
         ({"notebook": "tiny.ipynb", "cell": 99}, 404, None),
         ({"notebook": "broken.ipynb", "cell": 1}, 422, None),
+        # refused by the job spec or the target, which preview consults as submit does
+        ({"notebook": "tiny.ipynb", "cell": 1, "compute": "gpu-cluster"}, 400, "compute"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "experiment": "no spaces allowed"}, 400, "experiment"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "tags": {"k": "v" * 6000}}, 400, "tags"),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"data.csv": "../outside.csv"}}, 400, "inputs.data.csv"),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"data.csv": "azureml:no-such-asset@latest"}}, 400, None),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"other.csv": "data.csv"}}, 400, None),
     ],
 )
 async def test_bad_submissions_are_explained(jp_fetch, notebooks: Path, body: Any, status: int, field: str | None) -> None:
     (notebooks.parent / "outside.ipynb").write_text((notebooks / "tiny.ipynb").read_text())
+    (notebooks.parent / "outside.csv").write_text("secret\n")
     for route in (("jobs",), ("jobs", "preview")):
         with pytest.raises(HTTPClientError) as caught:
             await api(jp_fetch, *route, method="POST", body=body)

@@ -37,7 +37,9 @@ class PreviewHandler(AmlxHandler):
     @authorized
     async def post(self) -> None:
         request = self.body(SubmitRequest)
-        package = await self.work(self.workspace.preview, request, base_dir=self.root_dir, confine=True)
+        package = await self.work(
+            self.workspace.preview, request, base_dir=self.root_dir, confine=True, target=self.query_target()
+        )
         self.write_json(package)
 
 

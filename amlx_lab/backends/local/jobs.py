@@ -107,18 +107,26 @@ class Submitter:
         self.compute_slots = compute_slots
         self.cancel_grace = cancel_grace
 
-    def submit(self, spec: CommandJobSpec) -> Job:
+    def check(self, spec: CommandJobSpec) -> None:
+        """Everything ``submit`` refuses except the code folder (a preview has none yet); starts nothing."""
+        self._resolve(spec, base=Path(spec.code_dir).expanduser())
+
+    def _resolve(self, spec: CommandJobSpec, *, base: Path) -> tuple[str, str, list[JobInput], list[str]]:
+        """The compute, interpreter, resolved inputs (relative paths against ``base``) and exact argv."""
         compute = _check_local(spec)
-        code = _code_dir(spec)
         python = _interpreter(spec.interpreter)
         inputs = []
         for name, ref in spec.inputs.items():
             try:
-                path, asset = self.data.resolve(str(ref), base=code, field=f"inputs.{name}")
+                path, asset = self.data.resolve(str(ref), base=base, field=f"inputs.{name}")
             except NotFoundError as exc:
                 raise ValidationError(exc.message, field=f"inputs.{name}") from None
             inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
-        argv = build_command(spec.command, python, inputs, spec.parameters)
+        return compute, python, inputs, build_command(spec.command, python, inputs, spec.parameters)
+
+    def submit(self, spec: CommandJobSpec) -> Job:
+        code = _code_dir(spec)
+        compute, python, inputs, argv = self._resolve(spec, base=code)
 
         name, folder = self._new_folder()
         try:
