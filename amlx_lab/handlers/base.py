@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import mimetypes
+import typing
 from collections.abc import Callable
 from http.client import responses
 from pathlib import Path
@@ -110,19 +111,30 @@ class AmlxHandler(APIHandler):
 
         ``repeated`` parameters may appear several times and arrive as lists;
         bare numeric keys are the cache-busting stamps JupyterLab adds to GETs.
+        An empty text parameter (``?q=``) is the same as leaving it out; an
+        empty number or flag (``?limit=``) is refused like any other bad value.
         """
         values: dict[str, Any] = {}
         for key in self.request.query_arguments:
             if key == "target" or key.isdigit():
                 continue
-            items = self.get_query_arguments(key)
+            items = self.raw_query_arguments(key)
             name = (renamed or {}).get(key, key)
-            values[name] = [i for i in items if i] if key in repeated else (items[-1] if items[-1] != "" else None)
-        return model.parse({k: v for k, v in values.items() if v is not None})
+            if key in repeated:
+                values[name] = items
+            elif items[-1] != "" or not _takes_text(model, name):
+                values[name] = items[-1]
+        return model.parse(values)
 
     def query_target(self) -> str | None:
-        """The optional ``?target=local|azure`` the sidebar sends from its settings."""
-        return self.get_query_argument("target", None) or None
+        """The optional ``?target=local|azure`` the sidebar sends from its settings (absent or empty: the default)."""
+        values = self.raw_query_arguments("target")
+        return values[-1] if values and values[-1] else None
+
+    def raw_query_arguments(self, key: str) -> list[str]:
+        """The values of a query parameter as sent (tornado's own getters strip them and blank out control
+        characters, which would turn ``?target=%07`` into the default target instead of a 400)."""
+        return [self.decode_argument(value, key) for value in self.request.query_arguments.get(key, [])]
 
     # -- output ------------------------------------------------------------------
 
@@ -165,7 +177,16 @@ class AmlxHandler(APIHandler):
             return
         super().log_exception(typ, value, tb)
 
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this route answers (its verbs, plus OPTIONS for CORS preflight), for ``Allow``."""
+        verbs = ("GET", "POST", "PUT", "PATCH", "DELETE")
+        own = [m for m in verbs if getattr(cls, m.lower()) is not getattr(web.RequestHandler, m.lower())]
+        return [*own, "OPTIONS"]
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AmlxError):
             self.set_status(exc.status)
@@ -210,6 +231,15 @@ class UnknownRouteHandler(AmlxHandler):
     @authorized
     def delete(self, path: str) -> None:
         self._not_found(path)
+
+
+def _takes_text(model: type[Checked], name: str) -> bool:
+    """Whether the field ``name`` of ``model`` is text (unknown fields count as text: the model names them)."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return True
+    annotation = field.annotation
+    return annotation is str or str in typing.get_args(annotation)
 
 
 def _json_problem(exc: orjson.JSONDecodeError) -> str:
