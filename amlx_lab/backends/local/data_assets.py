@@ -64,7 +64,7 @@ class DataAssets:
         check_asset_name(name)
         if isinstance(version, int) and not isinstance(version, bool):
             version = str(version)
-        if version is not None and (not isinstance(version, str) or not VERSION_RE.match(version) or version == "latest"):
+        if version is not None and (not isinstance(version, str) or not VERSION_RE.fullmatch(version) or version == "latest"):
             raise ValidationError(
                 f"{version!r} is not a valid version: use letters, digits, '-', '_' or '.'.", field="version"
             )
@@ -166,7 +166,7 @@ class DataAssets:
             )
         explicit = text.startswith("azureml:")
         body = text[len("azureml:"):] if explicit else text
-        match = _REF_RE.match(body)
+        match = _REF_RE.fullmatch(body)
         if match and match["label"] not in (None, "latest"):
             raise ValidationError(f"Unknown label in {text!r}: only @latest is supported.", field=field)
         if explicit:

@@ -65,7 +65,7 @@ def parse_version(version: object, *, field: str = "version") -> int | None:
 
 
 def check_job(job: object) -> str:
-    if not isinstance(job, str) or not JOB_NAME_RE.match(job):
+    if not isinstance(job, str) or not JOB_NAME_RE.fullmatch(job):
         raise ValidationError(f"{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field="job")
     return job
 
