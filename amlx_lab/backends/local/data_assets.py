@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...records import DataAsset
+from .files import refuse_links
 from .layout import Layout
 from ...names import check_asset_name
 from .store import Store
@@ -74,8 +75,10 @@ class DataAssets:
             raise ValidationError("Give the path of the file or folder to register.", field="path")
         source = Path(path).expanduser().resolve()
         if not source.exists():
-            raise ValidationError(f"There is no file or folder at {str(source)!r}.", field="path")
+            raise ValidationError(f"There is no file or folder at {os.fspath(path)!r}.", field="path")
         kind = "uri_file" if source.is_file() else "uri_folder"
+        if kind == "uri_folder":
+            refuse_links(source, what=f"folder {source.name!r}")
 
         folder = self.layout.data_dir / name
         folder.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from ...records import Job, JobInput
 from ...specs import CommandJobSpec
 from . import job_index
 from .data_assets import DataAssets
+from .files import refuse_links
 from .layout import Layout
 from .names import new_job_name
 from .procs import spawn_detached, start_time
@@ -43,12 +44,19 @@ def _check_local(spec: CommandJobSpec) -> str:
 
 
 def _code_dir(spec: CommandJobSpec) -> Path:
-    path = Path(spec.code_dir).expanduser().resolve()
+    """The code folder, checked: it exists, holds the script, and no link in it leaves it (the snapshot would follow it)."""
+    given = os.fspath(spec.code_dir)
+    path = Path(given).expanduser().resolve()
     if not path.is_dir():
-        raise ValidationError(f"The code folder {str(path)!r} does not exist.", field="code_dir")
+        raise ValidationError(f"The code folder {given!r} does not exist.", field="code_dir")
     for arg in spec.command[1:2]:
         if arg.endswith(".py") and not (path / arg).is_file():
-            raise ValidationError(f"The code folder {str(path)!r} has no {arg}.", field="code_dir")
+            raise ValidationError(f"The code folder {given!r} has no {arg}.", field="code_dir")
+    try:
+        refuse_links(path, what="code folder", skip_top=frozenset(_SKIP_IN_CODE))
+    except ValidationError as exc:
+        link = {k: v for k, v in exc.details.items() if k != "field"}
+        raise ValidationError(exc.message, field="code_dir", details=link) from None
     return path
 
 
