@@ -424,3 +424,30 @@ async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_d
     with pytest.raises(HTTPClientError) as caught:
         await api(jp_fetch, "jobs", method="POST", body={**body, "inputs": {"data/other.csv": "numbers:1"}})
     assert caught.value.code == 400 and "data/numbers.csv" in error_of(caught.value)["message"]
+
+
+async def test_error_bodies_name_paths_as_the_user_gave_them(jp_fetch, notebooks: Path, jp_root_dir: Path, tmp_path: Path,
+                                                            amlx_workspace_dir: Path) -> None:
+    """Errors raised deep down may hold resolved paths; no body leaves with the server's folders in it."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not yours")
+    (jp_root_dir / "data").mkdir()
+    (jp_root_dir / "data" / "link.csv").symlink_to(secret)
+    (jp_root_dir / "corrupt.ipynb").write_text("{not json")
+    (jp_root_dir / "folder.ipynb").mkdir()
+    cases = [
+        (("data",), {"name": "linked", "path": "data"}, 400),
+        (("jobs", "preview"), {"notebook": "corrupt.ipynb", "cell": 0}, 422),
+        (("jobs", "preview"), {"notebook": str(jp_root_dir / "folder.ipynb"), "cell": 0}, 404),
+        (("jobs",), {"notebook": str(jp_root_dir / "missing.ipynb"), "cell": 0}, 404),
+    ]
+    for route, body, status in cases:
+        with pytest.raises(HTTPClientError) as caught:
+            await api(jp_fetch, *route, method="POST", body=body)
+        text = caught.value.response.body.decode()
+        assert caught.value.code == status, text
+        for folder in {str(jp_root_dir), str(jp_root_dir.resolve()), str(amlx_workspace_dir), str(tmp_path)}:
+            assert folder not in text, f"{route} {body} answered with a server path: {text}"
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, "data", method="POST", body={"name": "linked", "path": "data"})
+    assert "'link.csv'" in error_of(caught.value)["message"]

@@ -177,6 +177,40 @@ class AmlxHandler(APIHandler):
             return
         super().log_exception(typ, value, tb)
 
+    def without_server_paths(self, value: Any) -> Any:
+        """``value`` with the server's own folders taken out of every text in it.
+
+        A path inside the notebook folder becomes relative to it (as the user
+        named it over REST); one inside the amlx workspace starts with
+        ``<workspace>``. Errors raised deep down (a notebook that cannot be read,
+        a folder that cannot be copied) may name a resolved path; this is the
+        one place every error body passes, so none leaves with one.
+        """
+        folders: list[tuple[str, str]] = []
+        workspace = self.settings.get("amlx_workspace")
+        if workspace is not None:
+            for form in {str(workspace.config.workspace_dir), str(Path(workspace.config.workspace_dir).resolve())}:
+                folders.append((form, "<workspace>"))
+        root = self.settings.get("amlx_root_dir")
+        if root is not None:
+            for form in {str(root), str(Path(root).resolve())}:
+                folders.append((form, "."))
+        folders = [pair for pair in folders if len(pair[0]) > 1]  # a server rooted at / has nothing to hide
+        folders.sort(key=lambda pair: len(pair[0]), reverse=True)  # the longest (innermost) folder first
+
+        def clean(item: Any) -> Any:
+            if isinstance(item, str):
+                for folder, shown in folders:
+                    item = item.replace(folder + "/", "" if shown == "." else shown + "/").replace(folder, shown)
+                return item
+            if isinstance(item, dict):
+                return {k: clean(v) for k, v in item.items()}
+            if isinstance(item, (list, tuple)):
+                return [clean(v) for v in item]
+            return item
+
+        return clean(value) if folders else value
+
     @classmethod
     def allowed_methods(cls) -> list[str]:
         """The HTTP methods this route answers (its verbs, plus OPTIONS for CORS preflight), for ``Allow``."""
@@ -190,7 +224,7 @@ class AmlxHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AmlxError):
             self.set_status(exc.status)
-            body = exc.to_dict()
+            body = self.without_server_paths(exc.to_dict())
         elif isinstance(exc, web.HTTPError):
             message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
             body = error_body(
