@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sysconfig
 import threading
 from pathlib import Path
 
@@ -46,6 +48,7 @@ class AmlxApp(ExtensionApp):
     )
 
     def initialize_settings(self) -> None:
+        _put_scripts_on_path()
         config = AmlxConfig.resolve(
             workspace_dir=self.workspace_dir,
             target=self.default_target,
@@ -77,3 +80,15 @@ class AmlxApp(ExtensionApp):
         pools: Pools | None = self.settings.get("amlx_pools")
         if pools is not None:
             pools.shutdown()
+
+
+def _put_scripts_on_path() -> None:
+    """This interpreter's scripts folder (where ``amlx`` is) first on the server's PATH, if it is missing.
+
+    A server started as ``.venv/bin/jupyter lab`` without activating the venv
+    would otherwise give its terminals and kernels a PATH without ``amlx``.
+    """
+    scripts = sysconfig.get_path("scripts")
+    entries = os.environ.get("PATH", "").split(os.pathsep)
+    if scripts and os.path.isdir(scripts) and scripts not in entries:
+        os.environ["PATH"] = os.pathsep.join([scripts, *[e for e in entries if e]])
