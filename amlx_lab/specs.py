@@ -93,7 +93,7 @@ class CommandJobSpec(Checked):
     @classmethod
     def _parameters(cls, value: dict[str, ParameterValue]) -> dict[str, ParameterValue]:
         for name in value:
-            if not _PARAMETER_NAME.match(name):
+            if not _PARAMETER_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not a valid parameter name.")
         return value
 
@@ -101,7 +101,7 @@ class CommandJobSpec(Checked):
     @classmethod
     def _inputs(cls, value: Mapping[str, str | os.PathLike[str]]) -> Mapping[str, str | os.PathLike[str]]:
         for name in value:
-            if not _INPUT_NAME.match(name):
+            if not _INPUT_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not a valid input name.")
         return value
 

@@ -11,11 +11,11 @@ so the CLI and the magics get the same sentences as REST.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import pydantic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .errors import ValidationError
 
@@ -39,6 +39,36 @@ _KINDS = {
     "dataclass_type": "an object",
     "none_required": "absent",
 }
+
+
+def documented_pattern(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """A ``json_schema_extra`` putting ``pattern`` on a field's text form in the OpenAPI document.
+
+    Only documents it: the value is checked by the domain rule that owns it
+    (``names.py`` and the backends), whose sentence says what a valid name
+    looks like, rather than pydantic's generic "has characters that are not allowed".
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                branch["pattern"] = pattern
+
+    return extra
+
+
+def integral_float(value: object) -> object:
+    """``3.0`` -> ``3``: JSON Schema (and JavaScript) count 3.0 as an integer; other values pass unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: A whole number in a JSON body: an integer, or a float with no fraction (``3.0``); never a bool or text.
+WholeNumber = Annotated[int, BeforeValidator(integral_float)]
+
+
+def whole_number(*, ge: int, le: int) -> Any:
+    """``WholeNumber`` within bounds (the bounds go on the integer itself, so the document shows them)."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(integral_float)]
 
 
 class Checked(BaseModel):

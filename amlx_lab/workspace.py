@@ -137,16 +137,27 @@ class Workspace:
 
     # -- notebook cells -> jobs ----------------------------------------------------------
 
-    def preview(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False) -> JobPackage:
-        """The package a submit would run (script, requirements, inputs, parameters, warnings); writes nothing."""
+    def preview(
+        self, request: SubmitRequest, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> JobPackage:
+        """The package a submit would run (script, requirements, inputs, parameters, warnings); writes nothing.
+
+        It refuses what submit refuses: the job spec is built from the previewed
+        package (experiment, parameters, tags, inputs confined like submit's) and
+        the target checks it (compute, interpreter, data assets) without starting it.
+        """
         from .notebook import preview_package
 
+        jobs = self.jobs(target)
+        compute = request.compute or self.backend(target).traits().default_compute
         source, options = self._package_inputs(request, base_dir, confine)
         package = preview_package(source, cell=request.cell, options=options)
-        if not request.parameters:
-            return package
-        _check_parameter_names(package, request.parameters)
-        return preview_package(source, cell=request.cell, options=replace(options, parameters_override=request.parameters))
+        if request.parameters:
+            _check_parameter_names(package, request.parameters)
+            overridden = replace(options, parameters_override=request.parameters)
+            package = preview_package(source, cell=request.cell, options=overridden)
+        jobs.validate_job(self._job_spec(package, request, compute, base_dir=base_dir, confine=confine, code_dir=base_dir))
+        return package
 
     def submit(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
         """Package the cell and start it as a job; returns at once with status Queued."""
@@ -158,7 +169,8 @@ class Workspace:
         staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
         try:
             package = build_package(source, cell=request.cell, out_dir=staging, options=options)
-            spec = self._job_spec(package, request, compute, base_dir=base_dir, confine=confine)
+            assert package.root is not None  # a built package has its folder
+            spec = self._job_spec(package, request, compute, base_dir=base_dir, confine=confine, code_dir=Path(package.root))
             return jobs.submit(spec)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -182,9 +194,16 @@ class Workspace:
         return source, options
 
     def _job_spec(
-        self, package: JobPackage, request: SubmitRequest, compute: str | None, *, base_dir: Path, confine: bool
+        self,
+        package: JobPackage,
+        request: SubmitRequest,
+        compute: str | None,
+        *,
+        base_dir: Path,
+        confine: bool,
+        code_dir: Path,
     ) -> CommandJobSpec:
-        """Render the package's command with the requested parameters and inputs."""
+        """Render the package's command with the requested parameters and inputs (``code_dir``: its folder)."""
         from .notebook.parameters import coerce, format_value
 
         _check_parameter_names(package, request.parameters)
@@ -198,9 +217,8 @@ class Workspace:
         notebook = Path(request.notebook).stem if request.notebook else "history"
         cell = package.target_cell
         tags = {"amlx.notebook": request.notebook or "(kernel history)", "amlx.cell": str(cell.index), **request.tags}
-        assert package.root is not None  # a built package has a folder; only previews have none
         return CommandJobSpec(
-            code_dir=package.root,
+            code_dir=code_dir,
             experiment=request.experiment or package.experiment or request.default_experiment or notebook,
             command=tuple(command),
             parameters=values,

@@ -63,6 +63,8 @@ def notebooks(jp_root_dir: Path) -> Path:
     )
     write_notebook(jp_root_dir / "broken.ipynb", "x = 1", "def f(:\n    pass")
     write_notebook(jp_root_dir / "bare.ipynb", "k = 1", "print('bare job', k)")
+    write_notebook(jp_root_dir / "reads.ipynb", "print(open('data.csv').read())")
+    (jp_root_dir / "data.csv").write_text("a,b\n1,2\n")
     return jp_root_dir
 
 
@@ -218,10 +220,18 @@ async def test_logs_long_poll_returns_as_soon_as_text_arrives(jp_fetch, notebook
         ({"notebook": "missing.ipynb", "cell": 0}, 404, "notebook"),
         ({"notebook": "tiny.ipynb", "cell": 99}, 404, None),
         ({"notebook": "broken.ipynb", "cell": 1}, 422, None),
+        # refused by the job spec or the target, which preview consults as submit does
+        ({"notebook": "tiny.ipynb", "cell": 1, "compute": "gpu-cluster"}, 400, "compute"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "experiment": "no spaces allowed"}, 400, "experiment"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "tags": {"k": "v" * 6000}}, 400, "tags"),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"data.csv": "../outside.csv"}}, 400, "inputs.data.csv"),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"data.csv": "azureml:no-such-asset@latest"}}, 400, None),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"other.csv": "data.csv"}}, 400, None),
     ],
 )
 async def test_bad_submissions_are_explained(jp_fetch, notebooks: Path, body: Any, status: int, field: str | None) -> None:
     (notebooks.parent / "outside.ipynb").write_text((notebooks / "tiny.ipynb").read_text())
+    (notebooks.parent / "outside.csv").write_text("secret\n")
     for route in (("jobs",), ("jobs", "preview")):
         with pytest.raises(HTTPClientError) as caught:
             await api(jp_fetch, *route, method="POST", body=body)
@@ -358,6 +368,44 @@ async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetc
     assert peak <= 2, f"{peak} jobs ran at once with 2 compute slots"
 
 
+# An interpreter that does not answer until the test creates RELEASE: the package build asks the
+# kernel's interpreter for its packages, so a submission using it holds its thread that long.
+SLOW_PYTHON = """#!/bin/sh
+touch "{folder}/started-$$"
+i=0
+while [ ! -e "{folder}/RELEASE" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+exec {python} "$@"
+"""
+
+
+async def test_reads_answer_while_submissions_hold_every_work_thread(jp_fetch, notebooks: Path, tmp_path: Path) -> None:
+    """Eight slow submissions are more than tornado's default executor has threads (6 on 2 cores):
+    when reads shared it, GET /workspace waited behind them."""
+    folder = tmp_path / "slow-python"
+    folder.mkdir()
+    slow = folder / "python"
+    slow.write_text(SLOW_PYTHON.format(folder=folder, python=BARE_PYTHON))
+    slow.chmod(0o755)
+    body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "python": str(slow), "experiment": "slow"})
+    submits = [
+        asyncio.ensure_future(jp_fetch("amlx", "api", "jobs", method="POST", body=body, request_timeout=300))
+        for _ in range(8)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not list(folder.glob("started-*")) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert list(folder.glob("started-*")), "no submission reached the package build"
+        assert not any(s.done() for s in submits)
+        info = await asyncio.wait_for(api(jp_fetch, "workspace"), timeout=60)
+        assert info["target"] == "local"
+        assert not any(s.done() for s in submits), "the read answered while every submission was still held"
+    finally:
+        (folder / "RELEASE").touch()
+        responses = await asyncio.gather(*submits, return_exceptions=True)
+    assert all(getattr(r, "code", None) == 201 for r in responses), responses
+
+
 async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_dir: Path) -> None:
     (jp_root_dir / "data").mkdir()
     csv = jp_root_dir / "data" / "numbers.csv"
@@ -378,3 +426,30 @@ async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_d
     with pytest.raises(HTTPClientError) as caught:
         await api(jp_fetch, "jobs", method="POST", body={**body, "inputs": {"data/other.csv": "numbers:1"}})
     assert caught.value.code == 400 and "data/numbers.csv" in error_of(caught.value)["message"]
+
+
+async def test_error_bodies_name_paths_as_the_user_gave_them(jp_fetch, notebooks: Path, jp_root_dir: Path, tmp_path: Path,
+                                                            amlx_workspace_dir: Path) -> None:
+    """Errors raised deep down may hold resolved paths; no body leaves with the server's folders in it."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not yours")
+    (jp_root_dir / "data").mkdir()
+    (jp_root_dir / "data" / "link.csv").symlink_to(secret)
+    (jp_root_dir / "corrupt.ipynb").write_text("{not json")
+    (jp_root_dir / "folder.ipynb").mkdir()
+    cases = [
+        (("data",), {"name": "linked", "path": "data"}, 400),
+        (("jobs", "preview"), {"notebook": "corrupt.ipynb", "cell": 0}, 422),
+        (("jobs", "preview"), {"notebook": str(jp_root_dir / "folder.ipynb"), "cell": 0}, 404),
+        (("jobs",), {"notebook": str(jp_root_dir / "missing.ipynb"), "cell": 0}, 404),
+    ]
+    for route, body, status in cases:
+        with pytest.raises(HTTPClientError) as caught:
+            await api(jp_fetch, *route, method="POST", body=body)
+        text = caught.value.response.body.decode()
+        assert caught.value.code == status, text
+        for folder in {str(jp_root_dir), str(jp_root_dir.resolve()), str(amlx_workspace_dir), str(tmp_path)}:
+            assert folder not in text, f"{route} {body} answered with a server path: {text}"
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, "data", method="POST", body={"name": "linked", "path": "data"})
+    assert "'link.csv'" in error_of(caught.value)["message"]

@@ -15,6 +15,7 @@ deployment is a long-running operation that returns at once.
 operation                      azure-ai-ml counterpart
 =============================  =================================================
 ``submit(spec)``               ``command(...)`` + ``jobs.create_or_update``
+``validate_job(spec)``         ``jobs.validate(job, raise_on_failure=True)``
 ``get_job`` / ``list_jobs``    ``jobs.get`` / ``jobs.list`` (paged, filtered)
 ``changes``                    polling ``jobs.list`` and diffing
 ``logs``                       run-history log files (``user_logs/std_log.txt``), read by range
@@ -105,6 +106,13 @@ class JobOps(Protocol):
 
     def submit(self, spec: CommandJobSpec) -> Job:
         """Start a command job; returns at once (status ``Queued``) with its Azure-style name."""
+        ...
+
+    def validate_job(self, spec: CommandJobSpec) -> None:
+        """Refuse a spec the way ``submit`` would (compute, interpreter, inputs, command), starting nothing.
+
+        A preview has written no code folder yet, so ``code_dir`` is checked by ``submit`` only.
+        """
         ...
 
     def get_job(self, name: str) -> Job:

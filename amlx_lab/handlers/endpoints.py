@@ -50,7 +50,7 @@ class EndpointHandler(AmlxHandler):
     @authorized
     async def delete(self, name: str) -> None:
         target = self.query_target()
-        await self.call(lambda: self.workspace.endpoints(target).delete_endpoint(name))
+        await self.work(lambda: self.workspace.endpoints(target).delete_endpoint(name))
         self.write_json({"deleted": name})
 
 
@@ -80,7 +80,7 @@ class DeploymentsHandler(AmlxHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.body(CreateDeployment)
-        deployment = await self.call(
+        deployment = await self.work(
             self.workspace.create_deployment,
             name,
             body.name,
@@ -105,7 +105,7 @@ class DeploymentHandler(AmlxHandler):
     @authorized
     async def delete(self, name: str, deployment: str) -> None:
         target = self.query_target()
-        await self.call(lambda: self.workspace.endpoints(target).delete_deployment(name, deployment))
+        await self.work(lambda: self.workspace.endpoints(target).delete_deployment(name, deployment))
         self.write_json({"deleted": deployment})
 
 
@@ -128,7 +128,7 @@ class InvokeHandler(AmlxHandler):
     async def post(self, name: str) -> None:
         body = self.body(Invoke)
         target = self.query_target()
-        result = await self.call(
+        result = await self.work(
             lambda: self.workspace.endpoints(target).invoke(name, body.payload, deployment=body.deployment)
         )
         self.write_json(result)

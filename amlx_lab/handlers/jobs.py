@@ -27,7 +27,7 @@ class JobsHandler(AmlxHandler):
     @authorized
     async def post(self) -> None:
         request = self.body(SubmitRequest)
-        job = await self.call(self.workspace.submit, request, base_dir=self.root_dir, confine=True, target=self.query_target())
+        job = await self.work(self.workspace.submit, request, base_dir=self.root_dir, confine=True, target=self.query_target())
         self.set_header("Location", self.api_url("jobs", job.name))
         self.write_json(job, status=201)
 
@@ -37,7 +37,9 @@ class PreviewHandler(AmlxHandler):
     @authorized
     async def post(self) -> None:
         request = self.body(SubmitRequest)
-        package = await self.call(self.workspace.preview, request, base_dir=self.root_dir, confine=True)
+        package = await self.work(
+            self.workspace.preview, request, base_dir=self.root_dir, confine=True, target=self.query_target()
+        )
         self.write_json(package)
 
 

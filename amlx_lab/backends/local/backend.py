@@ -193,10 +193,14 @@ class LocalBackend:
 
     def submit(self, spec: CommandJobSpec) -> Job:
         """Record the job and start its supervisor; returns at once with status Queued."""
-        submitter = Submitter(
-            self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace
-        )
-        return submitter.submit(spec)
+        return self._submitter().submit(spec)
+
+    def validate_job(self, spec: CommandJobSpec) -> None:
+        """What ``submit`` refuses (compute, interpreter, inputs, command placeholders), without starting anything."""
+        self._submitter().check(spec)
+
+    def _submitter(self) -> Submitter:
+        return Submitter(self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace)
 
     def cancel(self, name: str) -> Job:
         """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); returns it as CancelRequested.

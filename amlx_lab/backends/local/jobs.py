@@ -24,6 +24,7 @@ from ...records import Job, JobInput
 from ...specs import CommandJobSpec
 from . import job_index
 from .data_assets import DataAssets
+from .files import refuse_links
 from .layout import Layout
 from .names import new_job_name
 from .procs import spawn_detached, start_time
@@ -43,12 +44,19 @@ def _check_local(spec: CommandJobSpec) -> str:
 
 
 def _code_dir(spec: CommandJobSpec) -> Path:
-    path = Path(spec.code_dir).expanduser().resolve()
+    """The code folder, checked: it exists, holds the script, and no link in it leaves it (the snapshot would follow it)."""
+    given = os.fspath(spec.code_dir)
+    path = Path(given).expanduser().resolve()
     if not path.is_dir():
-        raise ValidationError(f"The code folder {str(path)!r} does not exist.", field="code_dir")
+        raise ValidationError(f"The code folder {given!r} does not exist.", field="code_dir")
     for arg in spec.command[1:2]:
         if arg.endswith(".py") and not (path / arg).is_file():
-            raise ValidationError(f"The code folder {str(path)!r} has no {arg}.", field="code_dir")
+            raise ValidationError(f"The code folder {given!r} has no {arg}.", field="code_dir")
+    try:
+        refuse_links(path, what="code folder", skip_top=frozenset(_SKIP_IN_CODE))
+    except ValidationError as exc:
+        link = {k: v for k, v in exc.details.items() if k != "field"}
+        raise ValidationError(exc.message, field="code_dir", details=link) from None
     return path
 
 
@@ -107,18 +115,26 @@ class Submitter:
         self.compute_slots = compute_slots
         self.cancel_grace = cancel_grace
 
-    def submit(self, spec: CommandJobSpec) -> Job:
+    def check(self, spec: CommandJobSpec) -> None:
+        """Everything ``submit`` refuses except the code folder (a preview has none yet); starts nothing."""
+        self._resolve(spec, base=Path(spec.code_dir).expanduser())
+
+    def _resolve(self, spec: CommandJobSpec, *, base: Path) -> tuple[str, str, list[JobInput], list[str]]:
+        """The compute, interpreter, resolved inputs (relative paths against ``base``) and exact argv."""
         compute = _check_local(spec)
-        code = _code_dir(spec)
         python = _interpreter(spec.interpreter)
         inputs = []
         for name, ref in spec.inputs.items():
             try:
-                path, asset = self.data.resolve(str(ref), base=code, field=f"inputs.{name}")
+                path, asset = self.data.resolve(str(ref), base=base, field=f"inputs.{name}")
             except NotFoundError as exc:
                 raise ValidationError(exc.message, field=f"inputs.{name}") from None
             inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
-        argv = build_command(spec.command, python, inputs, spec.parameters)
+        return compute, python, inputs, build_command(spec.command, python, inputs, spec.parameters)
+
+    def submit(self, spec: CommandJobSpec) -> Job:
+        code = _code_dir(spec)
+        compute, python, inputs, argv = self._resolve(spec, base=code)
 
         name, folder = self._new_folder()
         try:

@@ -27,6 +27,7 @@ from typing import Any
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...records import ModelCandidate, ModelColumn, ModelSummary, ModelVersion
 from . import job_index
+from .files import refuse_links
 from .layout import Layout
 from .model_inspect import inspect
 from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, folder_size
@@ -65,7 +66,7 @@ def parse_version(version: object, *, field: str = "version") -> int | None:
 
 
 def check_job(job: object) -> str:
-    if not isinstance(job, str) or not JOB_NAME_RE.match(job):
+    if not isinstance(job, str) or not JOB_NAME_RE.fullmatch(job):
         raise ValidationError(f"{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field="job")
     return job
 
@@ -245,7 +246,7 @@ class ModelRegistry:
         """
         model = self.get(name, version)
         folder = self.folder(model)
-        files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+        files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink()] if folder.is_dir() else []
         model_files = [p for p in files if p.suffix.lower() in MODEL_SUFFIXES]
         if model.format != "mlflow" and len(model_files) == 1:
             return model_files[0], model_files[0].name
@@ -261,12 +262,17 @@ class ModelRegistry:
 
 
 def _copy(source: ModelSource, staging: Path) -> None:
-    """The model's files into ``staging`` (a new folder); symlinks are copied as the files they point to."""
+    """The model's files into ``staging`` (a new folder).
+
+    A folder holding a link that leaves it is refused (``files.refuse_links``);
+    an ``input_schema.json`` next to a model file is taken only if it is a real file.
+    """
     if source.path.is_file():
         staging.mkdir()
         shutil.copy2(source.path, staging / source.path.name)
         schema = source.path.parent / "input_schema.json"
-        if schema.is_file():
+        if schema.is_file() and not schema.is_symlink():
             shutil.copy2(schema, staging / schema.name)
         return
+    refuse_links(source.path, what=f"model folder {source.source!r}")
     shutil.copytree(source.path, staging, symlinks=False)

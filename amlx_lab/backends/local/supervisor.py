@@ -5,9 +5,11 @@ in its own session, so the death of whoever submitted (Jupyter server, magic,
 CLI) does not touch it. It:
 
 1. takes the job's lock file (its liveness signal, see ``reconcile.py``);
-2. waits for a compute slot (``slots.py``), or gives up if the job is canceled;
-3. makes sure the MLflow store and the experiment exist (``tracking.py``; the
-   first job of an experiment pays 2-3 s for it, in a short-lived helper);
+2. waits for its turn (jobs take slots in submission order, ``slots.py``), or
+   gives up if the job is canceled;
+3. at the head of the queue, makes sure the MLflow store and the experiment
+   exist (``tracking.py``; the first job of an experiment pays 2-3 s for it, in
+   a short-lived helper), then takes a compute slot;
 4. starts the command in the job's code folder, in a new process group, with
    stdout and stderr going straight into ``logs/std_log.txt`` (so output
    survives even this process) and MLflow pointed at the workspace store;
@@ -81,6 +83,10 @@ def failure_summary(log_path: Path) -> str | None:
         return None
     tail = [line for line in lines[starts[-1] + 1 :] if line.strip() and not line.startswith((" ", "\t"))]
     return tail[-1][:500] if tail else None
+
+
+class PreparationFailed(Exception):
+    """The MLflow store or experiment could not be made; the message is the job's error."""
 
 
 class ExitWatch:
@@ -210,14 +216,19 @@ class Supervisor:
         self.log(f"job {self.name} waiting for one of {row['compute_slots']} '{row['compute']}' slot(s)")
 
         slots = Slots(self.layout, row["compute"], row["compute_slots"])
-        got = slots.wait(
-            jobs_ahead=lambda: self.store.query(
-                "SELECT COUNT(*) FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?",
-                (row["compute"], seq),
-            )[0][0],
-            give_up=self.cancel_requested,
-            on_stuck=lambda: reconcile(self.store, self.layout, queued_before=seq),
-        )
+        try:
+            got = slots.wait(
+                jobs_ahead=lambda: self.store.query(
+                    "SELECT COUNT(*) FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?",
+                    (row["compute"], seq),
+                )[0][0],
+                give_up=self.cancel_requested,
+                on_stuck=lambda: reconcile(self.store, self.layout, queued_before=seq),
+                at_head=lambda: self._prepare(row["experiment"]),
+            )
+        except PreparationFailed as exc:
+            self.finish("Failed", error=str(exc))
+            return 1
         if got is None:
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")
             return 0
@@ -227,18 +238,21 @@ class Supervisor:
         finally:
             slot_lock.release()
 
+    def _prepare(self, experiment: str) -> None:
+        """The MLflow store and the job's experiment, made to exist before the job takes a slot."""
+        self.log("next in the queue; preparing the MLflow store")
+        try:
+            prepare_experiment(self.layout, experiment)
+        except Exception as exc:
+            self.log("MLflow preparation failed:\n" + traceback.format_exc())
+            raise PreparationFailed(f"Could not prepare the MLflow tracking store: {type(exc).__name__}: {exc}") from exc
+
     def _run_in_slot(self, row: Any, slot: int, slot_lock: FileLock) -> int:
         seq = row["seq"]
         if not update(self.store, self.name, {"status": "Preparing", "slot": slot}, only_if=("Queued",)):
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")
             return 0
-        self.log(f"got slot {slot}; preparing the MLflow store")
-        try:
-            prepare_experiment(self.layout, row["experiment"])
-        except Exception as exc:
-            self.log("MLflow preparation failed:\n" + traceback.format_exc())
-            self.finish("Failed", error=f"Could not prepare the MLflow tracking store: {type(exc).__name__}: {exc}")
-            return 1
+        self.log(f"got slot {slot}")
         if self.cancel_requested():
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")
             return 0

@@ -48,7 +48,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What submitting would run (script, requirements, inputs, parameters, warnings); runs and writes nothing. */
+        /** What submitting would run (script, requirements, inputs, parameters, warnings); runs and writes nothing. Refuses what submit refuses (compute, experiment, inputs, interpreter). */
         post: operations["previewJob"];
         delete?: never;
         options?: never;
@@ -685,7 +685,9 @@ export interface components {
         };
         /** @description A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment. */
         Invoke: {
-            payload: unknown;
+            payload: {
+                [key: string]: unknown;
+            } | unknown[];
             /** @default null */
             deployment?: string | null;
         };
@@ -1008,7 +1010,11 @@ export interface components {
             environment?: string | null;
             /** @default null */
             cell_source?: string | null;
-        };
+        } & ({
+            notebook: string;
+        } | {
+            sources: unknown[];
+        });
         /** @description One selectable target as the workspace header lists it. */
         TargetSummary: {
             name: string;
@@ -1093,8 +1099,8 @@ export interface components {
         EndpointName: string;
         /** @description The deployment's name, e.g. blue. */
         DeploymentName: string;
-        /** @description Which target to use; the server's configured default when absent. */
-        Target: "local" | "azure";
+        /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+        Target: string;
         /** @description The job's name, e.g. calm_lamp_8x2k1q. */
         JobName: string;
     };
@@ -1107,7 +1113,7 @@ export interface operations {
     getWorkspace: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1132,12 +1138,12 @@ export interface operations {
     listJobs: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
                 experiment?: string;
                 /** @description Repeat to accept several statuses. */
                 status?: components["schemas"]["JobStatus"][];
-                /** @description Text searched in job names, display names and experiment names. */
+                /** @description Text searched in names, display names, experiments and tags. */
                 q?: string;
                 /** @description created_at, started_at, ended_at, name, display_name, experiment, status, or metrics.<key> (rows without the metric come last). */
                 order_by?: string;
@@ -1145,7 +1151,7 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page. */
                 cursor?: string;
-                /** @description Only the trials of this sweep or AutoML job. */
+                /** @description Only the trials of this sweep or AutoML job (not with top_level=true). */
                 parent?: string;
                 /** @description Only jobs without a parent. */
                 top_level?: boolean;
@@ -1173,7 +1179,7 @@ export interface operations {
     submitJob: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1204,7 +1210,10 @@ export interface operations {
     };
     previewJob: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1227,13 +1236,14 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["BadNotebook"];
         };
     };
     getJob: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1263,7 +1273,7 @@ export interface operations {
     cancelJob: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1293,7 +1303,7 @@ export interface operations {
     getJobLogs: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
                 /** @description The next_offset of the previous chunk (opaque); omit it to read from the start. */
                 offset?: string;
@@ -1330,7 +1340,7 @@ export interface operations {
         parameters: {
             query?: {
                 key?: string[];
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1365,7 +1375,7 @@ export interface operations {
     getMetricHistory: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1400,7 +1410,7 @@ export interface operations {
     listJobOutputs: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1433,7 +1443,7 @@ export interface operations {
     downloadJobOutput: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1447,13 +1457,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file's bytes, as an attachment. */
+            /** @description The file's bytes, as an attachment, with the media type its name suggests (application/octet-stream when none does). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": unknown;
                 };
             };
             400: components["responses"]["Invalid"];
@@ -1465,7 +1475,7 @@ export interface operations {
     getJobCode: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1495,7 +1505,7 @@ export interface operations {
     downloadJobCodeFile: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1509,13 +1519,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file's bytes, as an attachment. */
+            /** @description The file's bytes, as an attachment, with the media type its name suggests (application/octet-stream when none does). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": unknown;
                 };
             };
             400: components["responses"]["Invalid"];
@@ -1527,7 +1537,7 @@ export interface operations {
     listExperiments: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1555,7 +1565,7 @@ export interface operations {
     getJobChanges: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
                 /** @description The cursor of the previous answer (opaque). */
                 cursor?: string;
@@ -1584,7 +1594,7 @@ export interface operations {
     listDataAssets: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1612,7 +1622,7 @@ export interface operations {
     registerDataAsset: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1643,7 +1653,7 @@ export interface operations {
     getDataAsset: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1675,7 +1685,7 @@ export interface operations {
     listModelCandidates: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1708,7 +1718,7 @@ export interface operations {
     listModels: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1736,7 +1746,7 @@ export interface operations {
     registerModel: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1767,7 +1777,7 @@ export interface operations {
     getModel: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1800,7 +1810,7 @@ export interface operations {
     getModelVersion: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1832,7 +1842,7 @@ export interface operations {
     downloadModelVersion: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1846,13 +1856,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes, as an attachment named after the file (or <name>-<version>.zip). */
+            /** @description The bytes, as an attachment named after the file (or <name>-<version>.zip), with the media type its name suggests (application/octet-stream when none does). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": unknown;
                 };
             };
             400: components["responses"]["Invalid"];
@@ -1864,7 +1874,7 @@ export interface operations {
     listEndpoints: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1892,7 +1902,7 @@ export interface operations {
     createEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1922,7 +1932,7 @@ export interface operations {
     getEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1952,7 +1962,7 @@ export interface operations {
     deleteEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1982,7 +1992,7 @@ export interface operations {
     getEndpointKeys: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2012,7 +2022,7 @@ export interface operations {
     regenerateEndpointKey: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2046,7 +2056,7 @@ export interface operations {
     createDeployment: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2080,7 +2090,7 @@ export interface operations {
     getDeployment: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2112,7 +2122,7 @@ export interface operations {
     deleteDeployment: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2144,7 +2154,7 @@ export interface operations {
     setEndpointTraffic: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2180,7 +2190,7 @@ export interface operations {
     invokeEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2215,7 +2225,7 @@ export interface operations {
     getEndpointCurl: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
