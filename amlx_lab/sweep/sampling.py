@@ -45,6 +45,18 @@ class TrialResult:
         return self.objective[-1] if self.objective else None
 
 
+def as_parameter(value: ChoiceValue, default: Any) -> Any:
+    """A sampled value in the type of the notebook's value: ``4.0`` for an ``int`` parameter is ``4``,
+    ``"true"`` for a ``bool`` one is ``True``; what ``main.py``'s ``--name`` option accepts."""
+    if isinstance(default, bool):
+        return value.strip().lower() in ("true", "1", "yes", "on") if isinstance(value, str) else bool(value)
+    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    return value
+
+
 def random_seed() -> int:
     """A seed for a sweep that names none (kept with the sweep, so a resumed sweep draws the same points)."""
     return random.SystemRandom().randrange(2**32)

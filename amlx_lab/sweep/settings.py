@@ -92,9 +92,9 @@ def _sampling_text(value: Any) -> Any:
     return {"type": word}
 
 
+_Sampling = Annotated[RandomSampling | GridSampling | BayesianSampling, Field(discriminator="type")]
 SamplingAlgorithm = Annotated[
-    Annotated[RandomSampling | GridSampling | BayesianSampling, Field(discriminator="type")],
-    BeforeValidator(_sampling_text),
+    _Sampling, BeforeValidator(_sampling_text, json_schema_input_type=Literal["random", "grid", "bayesian"] | _Sampling)
 ]
 
 

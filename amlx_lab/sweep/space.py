@@ -376,7 +376,7 @@ Expression = Annotated[
     Field(discriminator="type"),
 ]
 #: One dimension as it may be given: an object, or its text form (parsed first).
-SearchExpression = Annotated[Expression, BeforeValidator(_text_or_dict)]
+SearchExpression = Annotated[Expression, BeforeValidator(_text_or_dict, json_schema_input_type=str | Expression)]
 
 
 def describe(expression: _Expression) -> str:

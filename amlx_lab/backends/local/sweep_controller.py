@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ...sweep.policies import Progress, first_stop
-from ...sweep.sampling import TrialResult, sample
+from ...sweep.sampling import TrialResult, as_parameter, sample
 from ...sweep.settings import SweepSettings
 from ...sweep.space import describe
 from . import job_index
@@ -339,20 +339,9 @@ class SweepController:
             results.append(TrialResult(trial.index, trial.values, kind, trial.objective))
         return results
 
-    def _coerce(self, name: str, value: Any) -> Any:
-        """A sampled value in the type of the notebook's value (``4.0`` for an int parameter becomes ``4``)."""
-        default = self.plan.parameters.get(name)
-        if isinstance(default, bool):
-            return str(value).strip().lower() in ("true", "1", "yes", "on") if isinstance(value, str) else bool(value)
-        if isinstance(default, int) and isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(default, float) and isinstance(value, int):
-            return float(value)
-        return value
-
     def _create_trial(self, index: int, point: dict[str, Any]) -> Trial:
         name = f"{self.name}_{index}"
-        values = {k: self._coerce(k, v) for k, v in point.items()}
+        values = {k: as_parameter(v, self.plan.parameters.get(k)) for k, v in point.items()}
         parameters = {**self.plan.parameters, **values}
         argv = build_command(self.plan.command, self.plan.python, self.plan.job_inputs(), parameters)
         folder = self.layout.job_dir(name)
