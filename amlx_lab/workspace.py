@@ -33,6 +33,7 @@ from .records import (
     JobPage,
     JobStatus,
     MetricPoint,
+    SweepDetails,
     TargetSummary,
     WorkspaceInfo,
 )
@@ -223,6 +224,45 @@ class Workspace:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
+    def sweep_trials(self, name: str, *, target: str | None = None) -> list[Job]:
+        """Every trial of a sweep, oldest first."""
+        jobs = self.jobs(target)
+        trials: list[Job] = []
+        cursor: str | None = None
+        while True:
+            page = jobs.list_jobs(JobQuery(parent=name, descending=False, limit=1000, cursor=cursor))
+            trials += page.items
+            if page.next_cursor is None:
+                return trials
+            cursor = page.next_cursor
+
+    def follow_sweep(
+        self,
+        name: str,
+        show: Callable[[Job, SweepDetails, list[Job]], object],
+        *,
+        target: str | None = None,
+        interval: float = 0.5,
+    ) -> Job:
+        """Hand the sweep, its details and its trials to ``show`` whenever they change, until it ends.
+
+        ``amlx sweep --wait`` and ``%%aml sweep --wait`` follow a sweep this way;
+        Ctrl+C (KeyboardInterrupt) propagates to the caller.
+        """
+        sweeps, jobs = self.sweeps(target), self.jobs(target)
+        seen: tuple[Any, ...] | None = None
+        while True:
+            parent = jobs.get_job(name)
+            details = sweeps.sweep_details(name)
+            trials = self.sweep_trials(name, target=target)
+            state = (parent.updated_at, details.best_trial, tuple((t.name, t.updated_at) for t in trials))
+            if state != seen:
+                seen = state
+                show(parent, details, trials)
+            if parent.status.terminal:
+                return parent
+            time.sleep(interval)
+
     def _offered_metrics(self, request: SubmitRequest, package: JobPackage, target: str | None) -> tuple[str, ...]:
         from .sweep.cell import offered_metrics
 
@@ -371,10 +411,12 @@ class Workspace:
         and goal default to the sweep's objective. A target that cannot sort
         by metrics on the server is searched over its completed jobs page by page.
         """
-        if metric is None and parent is not None:
-            objective = self.sweeps(target).sweep_details(parent).settings.objective
-            metric = objective.primary_metric
-            goal = goal or ("min" if objective.minimize else "max")
+        if parent is not None and (metric is None or goal is None) and has_capability(self.backend(target), "sweeps"):
+            if self.jobs(target).get_job(parent).type.value == "sweep":
+                objective = self.sweeps(target).sweep_details(parent).settings.objective
+                if metric in (None, objective.primary_metric):
+                    metric = objective.primary_metric
+                    goal = goal or ("min" if objective.minimize else "max")
         goal = goal or "min"
         if metric is None:
             raise ValidationError("Name the metric, e.g. rmse (or the sweep whose objective to use).", field="metric")
