@@ -106,6 +106,7 @@ class Worker:
         self.open = True
         self.pending_learn: list[str] = []
         self.roots = _installed_roots()
+        self.engines: list[Any] = []  # SQLAlchemy engines made here: a forked child must not reuse their connections
 
     # -- start-up ------------------------------------------------------------------
 
@@ -123,8 +124,7 @@ class Worker:
         self._warm_caches()
         return imported, failed
 
-    @staticmethod
-    def _warm_caches() -> None:
+    def _warm_caches(self) -> None:
         """Per-process caches the trials would otherwise each rebuild (seconds on a busy machine)."""
         if "mlflow" in sys.modules:
             try:
@@ -133,6 +133,17 @@ class Worker:
                 requirements_utils._init_modules_to_packages_map()  # scans every installed distribution
             except Exception as exc:  # noqa: BLE001 - an optimisation only
                 _log(f"MLflow's package map not prepared: {type(exc).__name__}: {exc}")
+            uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+            if uri.startswith("sqlite:///") and os.path.exists(uri[len("sqlite:///"):]):  # never create a store here
+                try:  # the tracking store, schema checked once; MLflow caches it per URI
+                    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+                    engine = getattr(tracking_utils._get_store(), "engine", None)
+                    if engine is not None:
+                        engine.dispose()  # no connection open across a fork; each child opens its own
+                        self.engines.append(engine)
+                except Exception as exc:  # noqa: BLE001 - an optimisation only
+                    _log(f"MLflow's tracking store not prepared: {type(exc).__name__}: {exc}")
         if "sklearn" in sys.modules:
             try:
                 from sklearn.utils import all_estimators
@@ -220,6 +231,8 @@ class Worker:
         try:
             os.setsid()  # its own session and process group: a cancel reaches whatever it starts
             self.sock.close()
+            for engine in self.engines:
+                engine.dispose(close=False)  # SQLAlchemy's rule for a forked child: fresh pool, parent's connections untouched
             log = fds[0]
             os.dup2(log, 1)
             os.dup2(log, 2)
