@@ -191,6 +191,11 @@ class SweepController:
             )
             for note in self.settings.notes():
                 self.say(f"note: {note}")
+        if not self.trials and self.cancel_requested():  # canceled while queued: nothing to start or stop
+            job_index.update(self.store, self.name, {"status": "Canceled", "error": "Canceled before it started.",
+                                                     "ended_at": time.time()})
+            self.say("canceled before any trial started")
+            return 0
         self.launcher = self._start_launcher()  # first: its imports take the longest
         ensure_store(self.layout)
         if self.launcher.kind == "cold":  # the warm worker creates the experiment with the parent run
