@@ -236,6 +236,18 @@ class Workspace:
                 return trials
             cursor = page.next_cursor
 
+    def sweep_histories(
+        self, name: str, key: str | None = None, *, target: str | None = None
+    ) -> dict[str, tuple[MetricPoint, ...]]:
+        """One metric's history for every trial of a sweep (default: its objective), by trial name.
+
+        What the sweep view draws as "objective over time", in one request.
+        """
+        metric = key or self.sweeps(target).sweep_details(name).settings.objective.primary_metric
+        jobs = self.jobs(target)
+        trials = self.sweep_trials(name, target=target)
+        return {trial.name: jobs.metric_histories(trial.name, [metric]).get(metric, ()) for trial in trials}
+
     def follow_sweep(
         self,
         name: str,

@@ -101,6 +101,11 @@ async def test_a_sweep_starts_lists_its_trials_and_cancels_with_them(jp_fetch, n
         assert time.monotonic() < deadline, f"the quick trials did not finish: {trials}"
         await asyncio.sleep(0.2)
     details = assert_matches("/jobs/{name}/sweep", "GET", 200, (await raw(jp_fetch, "jobs", job["name"], "sweep")).body)
+    histories = assert_matches("/jobs/{name}/sweep/metrics", "GET", 200,
+                               (await raw(jp_fetch, "jobs", job["name"], "sweep", "metrics")).body)["trials"]
+    assert set(histories) == {t["name"] for t in trials}
+    assert {n: [p["value"] for p in points] for n, points in histories.items() if points} == {
+        t["name"]: [(t["parameters"]["k"] - 2) ** 2] for t in trials if t["status"] == "Completed"}
     best = next(t for t in trials if t["parameters"]["k"] == 2)
     assert details["best_trial"] == best["name"] and details["best_value"] == 0.0
     assert details["settings"]["search_space"]["k"] == {"type": "choice", "values": [1, 2, 3]}

@@ -43,7 +43,7 @@ from .registry import (
     ModelsHandler,
     ModelVersionHandler,
 )
-from .sweeps import SweepDetailsHandler, SweepPreviewHandler, SweepsHandler
+from .sweeps import SweepDetailsHandler, SweepMetricsHandler, SweepPreviewHandler, SweepsHandler
 from .workspace import WorkspaceHandler
 
 API_PREFIX = "/amlx/api"
@@ -61,6 +61,7 @@ def routes() -> list[tuple[str, Any]]:
         ("/jobs/sweep/preview", SweepPreviewHandler),
         (f"/jobs/{JOB}", JobHandler),
         (f"/jobs/{JOB}/sweep", SweepDetailsHandler),
+        (f"/jobs/{JOB}/sweep/metrics", SweepMetricsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),

@@ -11,7 +11,14 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..submission import SweepRequest
+from ..validation import QueryModel
 from .base import AmlxHandler
+
+
+class SweepMetricsQuery(QueryModel):
+    """The metric whose history each trial gives (default: the sweep's objective)."""
+
+    key: str | None = None
 
 
 class SweepsHandler(AmlxHandler):
@@ -41,3 +48,14 @@ class SweepDetailsHandler(AmlxHandler):
     async def get(self, name: str) -> None:
         target = self.query_target()
         self.write_json(await self.call(lambda: self.workspace.sweeps(target).sweep_details(name)))
+
+
+class SweepMetricsHandler(AmlxHandler):
+    """``?key=rmse``: one metric's history per trial (default: the objective), for the objective-over-time chart."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        query = self.query(SweepMetricsQuery)
+        histories = await self.call(self.workspace.sweep_histories, name, query.key, target=self.query_target())
+        self.write_json({"job": name, "trials": histories})
