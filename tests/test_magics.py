@@ -223,7 +223,7 @@ def test_aml_question_mark_shows_the_subcommands(shell: InteractiveShell, capsys
 @pytest.mark.parametrize(
     "line, expected",
     [
-        ("bogus", "%aml: unknown subcommand 'bogus'; choose one of: submit, jobs"),
+        ("bogus", "%aml: unknown subcommand 'bogus'; choose one of: submit, sweep, jobs"),
         ('workspace "unclosed', "check the quotes"),
         ("show", "%aml show: the following arguments are required: NAME (see %aml show --help)"),
         ("jobs --top many", "argument --top: invalid int value: 'many'"),
