@@ -17,7 +17,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # jupyter labextension develop/build call jupyter-builder and jlpm by name: use the venv's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test install install-test chromium lint test-js test-py test-ui bench build-wheel clean
+.PHONY: lab test install install-test azurite chromium lint test-js test-py test-ui bench build-wheel clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,18 @@ install: $(PY)
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=examples --ServerApp.ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG)
 
-install-test: $(PY)
+install-test: $(PY) azurite
 	$(PIP) install -e ".[test]"
 	$(BIN)/jupyter labextension develop . --overwrite
+
+# Azurite (Microsoft's storage emulator, from npm) for the loopback Azure ML tests, pinned by its own
+# lockfile and kept out of the extension's node_modules; re-installed only when the lockfile changes.
+AZURITE_DIR := tests/azure_emulator/node
+AZURITE := $(AZURITE_DIR)/node_modules/.bin/azurite-blob
+azurite: $(AZURITE)
+$(AZURITE): $(AZURITE_DIR)/package-lock.json
+	npm ci --prefix $(AZURITE_DIR) --no-audit --no-fund --ignore-scripts --no-update-notifier
+	touch $@
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
@@ -59,6 +68,7 @@ test-ui:
 test: install-test chromium
 	$(MAKE) lint
 	jlpm test
+	jlpm lint && jlpm api:check
 	$(PY) -m pytest
 
 bench:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .sweep.settings import SweepSettings
 
@@ -157,11 +157,17 @@ ParameterValue = str | int | float | bool
 
 
 class JobType(str, Enum):
-    """Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML."""
+    """Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML.
+
+    ``interactive`` is a run no job made: a notebook kernel's own ``mlflow.start_run()``
+    logged to the workspace's tracking store (Azure ML lists such runs next to its jobs
+    too). It has metrics, params and artifacts, but no log, code or process to cancel.
+    """
 
     COMMAND = "command"
     SWEEP = "sweep"
     AUTOML = "automl"
+    INTERACTIVE = "interactive"
 
 
 @dataclass(frozen=True)
@@ -320,7 +326,7 @@ class DataAsset(Record):
 
     name: str
     version: str
-    type: str
+    type: Literal["uri_file", "uri_folder"]
     size: int  # bytes (sum of files for a folder)
     created_at: float
     description: str | None = None
@@ -398,8 +404,10 @@ class ModelCandidate(Record):
 
 # -- online endpoints --------------------------------------------------------------
 
-ENDPOINT_STATUSES = ("Creating", "Succeeded", "Failed", "Updating", "Deleting")
-DEPLOYMENT_STATUSES = ("Creating", "Succeeded", "Failed", "Restarting", "Stopped")
+EndpointStatus = Literal["Creating", "Succeeded", "Failed", "Updating", "Deleting"]
+DeploymentStatus = Literal["Creating", "Succeeded", "Failed", "Restarting", "Stopped"]
+ENDPOINT_STATUSES: tuple[str, ...] = get_args(EndpointStatus)
+DEPLOYMENT_STATUSES: tuple[str, ...] = get_args(DeploymentStatus)
 
 
 @dataclass(frozen=True)
@@ -419,7 +427,7 @@ class Deployment(Record):
     name: str
     endpoint: str
     model: str  # "name:version"
-    status: str  # one of DEPLOYMENT_STATUSES
+    status: DeploymentStatus
     deployment_uri: str | None  # this deployment's own URI; the endpoint's scoring_uri routes by traffic
     restarts: int
     last_error: str | None
@@ -437,7 +445,7 @@ class Endpoint(Record):
     auth_mode: str
     description: str | None
     scoring_uri: str
-    status: str  # one of ENDPOINT_STATUSES
+    status: EndpointStatus
     traffic: dict[str, int]
     deployments: tuple[Deployment, ...]
     created_at: float

@@ -21,7 +21,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, SweepOps, Target, capabilities_of, has_capability, require
+from .backends.base import (
+    DataOps,
+    EndpointOps,
+    JobOps,
+    ModelOps,
+    SweepOps,
+    Target,
+    TrackingStore,
+    capabilities_of,
+    has_capability,
+    require,
+)
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
@@ -128,6 +139,12 @@ class Workspace:
 
     def endpoints(self, target: str | None = None) -> EndpointOps:
         return require(self.backend(target), "endpoints")
+
+    def kernel_tracking_uri(self) -> str | None:
+        """Where a notebook kernel's own MLflow runs should go: the active target's store, when a kernel can
+        log to it directly (the local target); ``None`` otherwise."""
+        backend = self.backend()
+        return backend.tracking_uri() if isinstance(backend, TrackingStore) else None
 
     def on_server_start(self) -> None:
         """What each target does when a Jupyter server starts (the local one warms its stores up)."""
@@ -281,7 +298,8 @@ class Workspace:
         backend = self.backend(target)
         if not has_capability(backend, "jobs"):
             return ()
-        experiment = request.experiment or (Path(request.notebook).stem if request.notebook else None)
+        notebook = Path(request.notebook).stem if request.notebook else "history"
+        experiment = request.experiment or package.experiment or request.default_experiment or notebook  # as _job_spec names it
         page = self.jobs(target).list_jobs(JobQuery(experiment=experiment, limit=200))
         return offered_metrics(page.items, cell=package.target_cell.index, notebook=request.notebook)
 
@@ -323,7 +341,7 @@ class Workspace:
         assert package.root is not None  # a built package has a folder; only previews have none
         return CommandJobSpec(
             code_dir=package.root,
-            experiment=request.experiment or notebook,
+            experiment=request.experiment or package.experiment or request.default_experiment or notebook,
             command=tuple(command),
             parameters=values,
             inputs=inputs,

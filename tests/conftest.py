@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+# azure_emulator.fixtures: the loopback Azure ML workspace (one per session, shared by every test dir).
+pytest_plugins = ("pytest_jupyter.jupyter_server", "azure_emulator.fixtures")
 
 
 @pytest.fixture(scope="session")

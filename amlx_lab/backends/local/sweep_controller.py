@@ -76,7 +76,7 @@ class Trial:
     values: dict[str, Any]
     status: str
     pid: int | None = None
-    pid_start: int | None = None
+    pid_start: float | None = None
     started_at: float | None = None
     lock: FileLock | None = None
     objective: tuple[float | None, ...] = ()
