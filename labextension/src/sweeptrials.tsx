@@ -8,7 +8,7 @@
 import * as React from 'react';
 
 import { IJob, IMetricPoint, ISweepDetails } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useSignal } from './components';
+import { ErrorNote, Loading, StatusBadge, useSignal, useSize } from './components';
 import { formatMetric, formatValue, isTerminal } from './format';
 import { RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
@@ -65,11 +65,24 @@ function describeSettings(details: ISweepDetails): string {
   return `${space} — ${settings.objective.goal} ${settings.objective.primary_metric}, ${rule} sampling${policy}`;
 }
 
+/** The Trials tab; its box is measured from the start, so the charts fit the panel once the trials arrive. */
 export function SweepTrials(props: { services: AmlxServices; sweep: IJob; resources: SweepResources }): JSX.Element {
+  const box = React.useRef<HTMLDivElement>(null);
+  const { width } = useSize(box);
+  return (
+    <div className="amlx-Sweep" data-sweep={props.sweep.name} ref={box}>
+      <SweepContent {...props} width={width} />
+    </div>
+  );
+}
+
+function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: SweepResources; width: number }): JSX.Element {
   const { services, sweep, resources } = props;
   const { state } = resources;
   useSignal(state.changed);
   const [registering, setRegistering] = React.useState(false);
+  // the charts take the panel's width, within reason
+  const chartWidth = Math.max(280, Math.min(640, props.width - 16));
   const terminal = isTerminal(sweep.status);
   // reload as the sweep changes while it runs (the feed brings its updated_at), once more when it ends
   const mark = terminal ? -1 : sweep.updated_at ?? 0;
@@ -108,7 +121,7 @@ export function SweepTrials(props: { services: AmlxServices; sweep: IJob; resour
   const canRegister = best !== null && best.status === 'Completed' && (services.model.workspace?.capabilities.models ?? false);
   const open = (name: string) => services.execute(CommandIDs.openRun, { name });
   return (
-    <div className="amlx-Sweep" data-sweep={sweep.name}>
+    <>
       <ErrorNote error={state.error} title="Could not refresh the trials." onRetry={() => void state.reload()} />
       <p className="amlx-Sweep-settings">{describeSettings(details)}</p>
       <div className="amlx-Sweep-summary" role="status">
@@ -184,13 +197,13 @@ export function SweepTrials(props: { services: AmlxServices; sweep: IJob; resour
       <div className="amlx-Sweep-charts">
         <figure>
           <figcaption>{metric} over time, per trial</figcaption>
-          <ObjectiveChart series={objectiveSeries(rows, histories)} metric={metric} />
+          <ObjectiveChart series={objectiveSeries(rows, histories)} metric={metric} width={chartWidth} />
         </figure>
         <figure>
           <figcaption>Parallel coordinates ({metric} on the last axis)</figcaption>
-          <ParallelCoordinates axes={axes} lines={parallelLines(axes, rows)} onPick={open} />
+          <ParallelCoordinates axes={axes} lines={parallelLines(axes, rows)} onPick={open} width={chartWidth} />
         </figure>
       </div>
-    </div>
+    </>
   );
 }
