@@ -88,13 +88,18 @@ def _installed_roots() -> tuple[str, ...]:
 
 
 def _installed(name: str, roots: tuple[str, ...]) -> bool:
-    """Whether a loaded module comes with the interpreter or its packages (not from a job's folder)."""
+    """Whether a loaded module comes with the interpreter or its packages (not from a job's folder),
+    and can be imported by its name (some are loaded from a path under a made-up name)."""
     module = sys.modules.get(name)
     if module is None or name == "__main__" or name.startswith("__mp_"):
         return False
     origin = getattr(module, "__file__", None)
     if origin is None:
         return name in sys.builtin_module_names or getattr(module, "__spec__", None) is not None
+    last = name.rsplit(".", 1)[-1]
+    stem = os.path.basename(origin).split(".", 1)[0]
+    if stem != last and not (stem == "__init__" and os.path.basename(os.path.dirname(origin)) == last):
+        return False  # loaded from a file under another name: importing the name would not find it
     return os.path.realpath(origin).startswith(roots)
 
 
@@ -462,13 +467,15 @@ def main() -> int:
     started = time.monotonic()
     with open(args.preload, encoding="utf-8") as handle:
         modules = list(json.load(handle))
-    if args.learned:
+    imported, failed = worker.preload(modules)
+    learned = 0
+    if args.learned:  # what earlier trials imported; a name gone since (another version of a package) is skipped
         try:
             with open(args.learned, encoding="utf-8") as handle:
-                modules += [m for m in json.load(handle) if isinstance(m, str)]
+                learned = sum(_try_import(m) for m in json.load(handle) if isinstance(m, str) and m not in sys.modules)
         except (OSError, ValueError):
             pass
-    imported, failed = worker.preload(modules)
+    imported += learned
     seconds = time.monotonic() - started
     _log(f"imported {imported} module(s) in {seconds:.2f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
     worker.send({"event": "ready", "imported": imported, "failed": failed, "seconds": seconds,
