@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__, render
 from .errors import AmlxError, ValidationError
 from .records import Job, to_jsonable
-from .submission import SubmitRequest, parse_assignments
+from .submission import SubmitRequest, SweepRequest, parse_assignments
 from .workspace import Workspace
 
 
@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--preview", action="store_true", help="show the generated package instead of submitting")
     submit.add_argument("--wait", action="store_true", help="stream the logs until the job ends")
 
+    _sweep_parser(verbs)
+
     jobs = verbs.add_parser("jobs", help="list jobs")
     jobs.add_argument("--experiment")
     jobs.add_argument("--status", action="append", help="only jobs with this status (repeatable)")
@@ -58,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
     jobs.add_argument("--metric", action="append", help="metric column to show (repeatable)")
 
-    best = verbs.add_parser("best", help="the completed job with the best value of a metric")
-    best.add_argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
-    goal = best.add_mutually_exclusive_group(required=True)
+    best = verbs.add_parser("best", help="the completed job with the best value of a metric (or a sweep's best trial)")
+    best.add_argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default with --parent: the sweep's objective)")
+    goal = best.add_mutually_exclusive_group()
     goal.add_argument("--min", dest="goal", action="store_const", const="min", help="lowest value wins")
     goal.add_argument("--max", dest="goal", action="store_const", const="max", help="highest value wins")
     best.add_argument("--experiment", help="experiment to search (default: every experiment)")
@@ -87,6 +89,38 @@ def build_parser() -> argparse.ArgumentParser:
     _model_parser(verbs)
     _endpoint_parser(verbs)
     return parser
+
+
+def _sweep_parser(verbs: Any) -> None:
+    sweep = verbs.add_parser(
+        "sweep", help="run a notebook cell as a sweep job: a search over its parameters",
+        description="Run a notebook cell as a sweep job: trials of the cell with parameters drawn from a search space, "
+        "the best by an objective metric. --param NAME=EXPRESSION opens a dimension (uniform(0.1, 1.0), loguniform(-6, -1), "
+        "choice(16, 32, 64), randint(10), normal(0, 1) and the q forms, as in Azure ML); --param NAME=VALUE fixes a value.",
+    )
+    sweep.add_argument("notebook", help="the .ipynb file")
+    sweep.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
+    sweep.add_argument("--param", action="append", metavar="NAME=EXPR", help="a dimension to search, or a fixed value (repeatable)")
+    sweep.add_argument("--objective", metavar="METRIC:GOAL", help="the metric the cell logs and min or max, e.g. rmse:min")
+    sweep.add_argument("--sampling", default="random", help="random (default), sobol, grid (choice only) or bayesian")
+    sweep.add_argument("--seed", type=int, help="seed of random or sobol sampling")
+    sweep.add_argument("--policy", metavar="POLICY", help="early termination, e.g. bandit(slack_factor=0.1, delay_evaluation=5), "
+                       "median_stopping(delay_evaluation=5), truncation_selection(truncation_percentage=20)")
+    sweep.add_argument("--trials", type=int, help="max_total_trials (default 1000, or the grid's size)")
+    sweep.add_argument("--concurrent", type=int, help="max_concurrent_trials (default: as many as the compute allows)")
+    sweep.add_argument("--timeout", type=int, metavar="SECONDS", help="stop the sweep after this long")
+    sweep.add_argument("--trial-timeout", type=int, metavar="SECONDS", help="stop any trial running longer than this")
+    sweep.add_argument("--experiment", help="experiment (default: the notebook's name)")
+    sweep.add_argument("--name", dest="display_name", help="display name of the sweep")
+    sweep.add_argument("--compute", help="compute target (default: local)")
+    sweep.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
+    sweep.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the sweep (repeatable)")
+    sweep.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
+    sweep.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the trials")
+    sweep.add_argument("--python", help="interpreter whose packages are pinned and that runs local trials")
+    sweep.add_argument("--environment", help="an Azure ML environment to run in")
+    sweep.add_argument("--preview", action="store_true", help="show the dimensions and the first sampled points instead of submitting")
+    sweep.add_argument("--wait", action="store_true", help="follow the trials until the sweep ends")
 
 
 def _model_parser(verbs: Any) -> None:
@@ -208,6 +242,58 @@ class Cli:
         print(f"Submitted {job.name}; streaming its log.", file=sys.stderr)
         return self._follow(job.name, quiet=a.json)
 
+    def sweep(self) -> int:
+        from .sweep import cell
+
+        a = self.args
+        fixed, space = cell.split_params(parse_assignments(a.param, field_name="--param"))
+        base = dict(
+            cell=_cell(a.cell), notebook=a.notebook, experiment=a.experiment, display_name=a.display_name,
+            compute=a.compute, parameters=fixed, inputs=parse_assignments(a.input, field_name="--input"),
+            tags=parse_assignments(a.tag, field_name="--tag"), include_all_above=a.all_above, autolog=not a.no_autolog,
+            python=a.python, environment=a.environment,
+        )
+        offered: tuple[str, ...] = ()
+        if a.objective is None:
+            offered = self.ws.preview_sweep(SweepRequest(**base), base_dir=Path.cwd()).metrics
+        settings = cell.sweep_settings(
+            space, objective=a.objective, sampling=a.sampling, seed=a.seed, policy=a.policy, trials=a.trials,
+            concurrent=a.concurrent, timeout=a.timeout, trial_timeout=a.trial_timeout, offered=offered,
+        )
+        request = SweepRequest(**base, sweep=settings)
+        if a.preview:
+            preview = self.ws.preview_sweep(request, base_dir=Path.cwd())
+            self.out(preview, render.sweep_preview_text(preview))
+            return 0
+        job = self.ws.sweep(request, base_dir=Path.cwd())
+        if not a.wait:
+            self.out(job, f"Submitted sweep {job.name} ({job.status.value}). Its trials: amlx show {job.name}")
+            return 0
+        print(f"Submitted sweep {job.name}; following its trials.", file=sys.stderr)
+        return self._follow_sweep(job.name)
+
+    def _follow_sweep(self, name: str) -> int:
+        """Print each trial's changes as they happen, then the table; exit 0 only for a Completed sweep."""
+        shown: dict[str, str] = {}
+
+        def show(parent: Job, details: Any, trials: list[Job]) -> None:
+            if self.args.json:
+                return
+            metric = details.settings.objective.primary_metric
+            for trial in trials:
+                if shown.get(trial.name) != trial.status.value:
+                    shown[trial.name] = trial.status.value
+                    value = trial.metrics.get(metric)
+                    values = ", ".join(f"{k}={trial.parameters.get(k)}" for k in details.settings.search_space)
+                    extra = f" {metric}={value:.6g}" if value is not None and trial.status.terminal else ""
+                    print(f"{trial.name}: {trial.status.value} ({values}){extra}", flush=True)
+
+        parent = self.ws.follow_sweep(name, show)
+        details = self.ws.sweeps().sweep_details(name)
+        trials = self.ws.sweep_trials(name)
+        self.out({"job": parent, "sweep": details, "trials": trials}, "\n" + render.sweep_text(parent, details, trials))
+        return 0 if parent.status.value == "Completed" else 1
+
     def jobs(self) -> int:
         a = self.args
         page = self.ws.list_jobs(
@@ -219,12 +305,18 @@ class Cli:
 
     def best(self) -> int:
         a = self.args
+        if a.parent is None and (a.metric is None or a.goal is None):
+            raise ValidationError("Name the metric and which value wins: --metric rmse --min (or --parent SWEEP for its best trial).")
         job = self.ws.best_job(a.metric, goal=a.goal, experiment=a.experiment, parent=a.parent)
         self.out(job, render.job_text(job))
         return 0
 
     def show(self) -> int:
         job = self.ws.jobs().get_job(self.args.name)
+        if job.type.value == "sweep" and not self.args.json:
+            details, trials = self.ws.sweeps().sweep_details(job.name), self.ws.sweep_trials(job.name)
+            self.out(job, render.job_text(job) + "\n\n" + render.sweep_text(job, details, trials))
+            return 0
         self.out(job, render.job_text(job))
         return 0
 

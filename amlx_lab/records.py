@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, get_args
 
+from .sweep.settings import SweepSettings
+
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -39,6 +41,9 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if hasattr(value, "__fspath__"):
         return str(value)
+    dump = getattr(value, "model_dump", None)  # a pydantic model (a sweep's settings inside a record)
+    if callable(dump):
+        return dump(mode="json")
     return value
 
 
@@ -211,6 +216,29 @@ class Job(Record):
     mlflow_run_id: str | None = None
     mlflow_experiment_id: str | None = None
     studio_url: str | None = None  # the job in Azure ML studio; None on the local target
+
+
+@dataclass(frozen=True)
+class SweepDetails(Record):
+    """What a sweep job searches and how far it got (its trials are the jobs whose ``parent`` it is).
+
+    ``settings`` is the search space, objective, sampling algorithm, early
+    termination policy and limits as submitted; ``seed`` is the one the
+    sampler used (chosen at submit when none was given). ``best_trial`` and
+    ``best_value`` follow the completed trials as they finish (Azure's
+    ``best_child_run_id`` and ``score``). ``trial_counts`` counts the trials
+    created so far by status; ``pruned`` how many the policy stopped.
+    """
+
+    name: str
+    settings: SweepSettings
+    seed: int | None
+    best_trial: str | None
+    best_value: float | None
+    trials: int
+    trial_counts: dict[str, int]
+    pruned: int
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

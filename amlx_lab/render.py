@@ -15,11 +15,13 @@ from .records import (
     Job,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     WorkspaceInfo,
 )
 
 if TYPE_CHECKING:
     from .notebook import JobPackage
+    from .sweep.cell import SweepPreview
 
 _HEALTH_MARK = {HealthState.OK: "ok", HealthState.NOT_CONFIGURED: "not configured", HealthState.ERROR: "error"}
 
@@ -333,3 +335,80 @@ def invoke_text(result: InvokeResult) -> str:
     body = result.body if isinstance(result.body, str) else json.dumps(result.body, indent=2)
     served = f" from {result.deployment}" if result.deployment else ""
     return f"{body}\n# HTTP {result.status_code}{served} in {result.latency_ms:.1f} ms"
+
+
+# -- sweeps --------------------------------------------------------------------------
+
+
+def _trial_rows(details: SweepDetails, trials: Sequence[Job]) -> tuple[list[str], list[tuple[Job, list[str]]]]:
+    """The trials table shared by the text and HTML renderings: one row per trial, best marked."""
+    metric = details.settings.objective.primary_metric
+    names = list(details.settings.search_space)
+    headers = ["TRIAL", "STATUS", *names, metric, "NOTE"]
+    rows = []
+    for job in sorted(trials, key=lambda j: (int(j.tags.get("amlx.trial", "0") or 0), j.created_at)):
+        pruned = job.tags.get("amlx.pruned_at")
+        note = "best" if job.name == details.best_trial else f"stopped early at interval {pruned}" if pruned else ""
+        if not note and job.status.value == "Failed" and job.error:
+            note = job.error[:80]
+        values = [_number(v) if isinstance(v, float) else str(v) for v in (job.parameters.get(n, "") for n in names)]
+        rows.append((job, [job.tags.get("amlx.trial", job.name), job.status.value, *values, _number(job.metrics.get(metric)), note]))
+    return headers, rows
+
+
+def _sweep_summary(parent: Job, details: SweepDetails) -> str:
+    objective = details.settings.objective
+    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(details.trial_counts.items())) or "no trials yet"
+    best = (
+        f"; best {details.best_trial} with {objective.primary_metric} {_number(details.best_value)}"
+        if details.best_trial else ""
+    )
+    return (
+        f"Sweep {parent.name} ({parent.status.value}): {details.trials} of {details.settings.total_trials()} trial(s) "
+        f"({counts}), {objective.goal} {objective.primary_metric}{best}"
+    )
+
+
+def sweep_text(parent: Job, details: SweepDetails, trials: Sequence[Job]) -> str:
+    """A sweep as a summary line and its trials table (the CLI and a terminal IPython)."""
+    headers, rows = _trial_rows(details, trials)
+    lines = [_sweep_summary(parent, details)]
+    if rows:
+        lines += ["", table(headers, [cells for _, cells in rows])]
+    if parent.error:
+        lines.append(f"error: {parent.error}")
+    return "\n".join(lines)
+
+
+def sweep_html(parent: Job, details: SweepDetails, trials: Sequence[Job], note: str | None = None) -> str:
+    """A sweep as HTML: the summary, then the trials table with status pills, the best trial in bold."""
+    esc = html.escape
+    headers, rows = _trial_rows(details, trials)
+    head = "".join(f"<th style='text-align:left;padding-right:1em'>{esc(h)}</th>" for h in headers)
+    body = ""
+    for job, cells in rows:
+        style = " style='font-weight:bold'" if job.name == details.best_trial else ""
+        tds = [f"<td style='text-align:left;padding-right:1em'>{esc(c)}</td>" for c in cells]
+        tds[1] = f"<td style='text-align:left;padding-right:1em'>{status_badge_html(job.status.value)}</td>"
+        body += f"<tr{style} title='{esc(job.name)}'>" + "".join(tds) + "</tr>"
+    summary = f"<div>{status_badge_html(parent.status.value)} {esc(_sweep_summary(parent, details))}</div>"
+    error = f"<div style='color:#c62828'>{esc(parent.error)}</div>" if parent.error else ""
+    trials_table = f"<table class='amlx-sweep'><tr>{head}</tr>{body}</table>" if rows else ""
+    hint = f"<div style='opacity:.7;margin-top:4px'>{esc(note)}</div>" if note else ""
+    return summary + error + trials_table + hint
+
+
+def sweep_preview_text(preview: SweepPreview) -> str:
+    """A sweep preview: the cell's dimensions, the metrics to choose from, the first points."""
+    rows = [[d.name, d.type, repr(d.default), d.expression or ("(fixed)" if d.searchable else "(not searchable)")]
+            for d in preview.dimensions]
+    lines = ["Dimensions:", table(["PARAMETER", "TYPE", "NOTEBOOK VALUE", "SEARCH"], rows) if rows else "  (the cell has no parameters)"]
+    lines.append("Objective: earlier runs of this cell logged " + (", ".join(preview.metrics) if preview.metrics else "no metrics yet"))
+    if preview.points:
+        names = list(preview.points[0])
+        seed = f" (seed {preview.seed})" if preview.seed is not None else ""
+        rows = [[str(i), *(_number(p[n]) if isinstance(p[n], float) else str(p[n]) for n in names)] for i, p in enumerate(preview.points)]
+        lines += [f"First {len(preview.points)} of {preview.total_trials} trial(s){seed}:", table(["TRIAL", *names], rows)]
+    lines += [f"note: {n}" for n in preview.notes]
+    return "\n".join(lines)
+

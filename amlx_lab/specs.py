@@ -20,9 +20,11 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from .errors import ValidationError
 from .names import asset_name_problem, check_job_name
 from .records import JobStatus, ParameterValue
+from .sweep.settings import SweepSettings
 from .validation import Checked, QueryModel
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")  # also a command-line option: '-' is common
 
 #: The most jobs one page holds.
@@ -136,8 +138,43 @@ class CommandJobSpec(Checked):
         return self
 
 
-#: Every kind of job a backend can be asked to run (sweep and AutoML specs join as they are built).
-JobSpec = CommandJobSpec
+class SweepJobSpec(Checked, SweepSettings):
+    """A sweep job: many trials of one command, each with parameters drawn from ``search_space``.
+
+    The shape is Azure ML's ``SweepJob``: ``trial`` is the command every trial
+    runs (its experiment, display name, compute, environment and tags are the
+    sweep's, as ``command(...).sweep(...)`` copies them), and each searched
+    parameter reaches the command through a ``${{inputs.<name>}}``
+    placeholder, the way ``command(...)(alpha=Uniform(...))`` binds it. The
+    trial's ``parameters`` hold every parameter's default; a trial runs with
+    them, its sampled values replacing the searched ones.
+    """
+
+    model_config = ConfigDict(strict=False, extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    what: ClassVar[str] = "The sweep"
+
+    type: Literal["sweep"] = "sweep"
+    trial: CommandJobSpec
+
+    @model_validator(mode="after")
+    def _trial_takes_the_space(self) -> SweepJobSpec:
+        used = {m.group(1) for arg in self.trial.command for m in _PLACEHOLDER.finditer(arg)}
+        for name in self.search_space:
+            if name not in used:
+                raise ValidationError(
+                    f"The trial command never uses {name}; add --{name} ${{{{inputs.{name}}}}} to it "
+                    "so that each trial receives its value.",
+                    field=f"search_space.{name}",
+                )
+            if name in self.trial.inputs:
+                raise ValidationError(f"{name!r} is a data input of the trial, not a parameter to search.", field="search_space")
+        if self.trial.parent is not None:
+            raise ValidationError("A sweep's trial template cannot name a parent job.", field="trial.parent")
+        return self
+
+
+#: Every kind of job a backend can be asked to run (the AutoML spec joins when it is built).
+JobSpec = Annotated[CommandJobSpec | SweepJobSpec, Field(discriminator="type")]
 
 
 def _one_or_many(value: object) -> object:

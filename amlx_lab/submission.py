@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from .errors import ValidationError
 from .names import ASSET_NAME_RE
 from .records import ParameterValue
+from .sweep.settings import SweepSettings
 from .validation import Checked, WholeNumber, documented_pattern
 
 CellSelector = WholeNumber | str
@@ -146,6 +147,20 @@ class SubmitRequest(Checked):
     def from_json(cls, body: object) -> SubmitRequest:
         """A JSON body; every problem is a 400 that names its field."""
         return cls.parse(body)
+
+
+class SweepRequest(SubmitRequest):
+    """A cell to run as a sweep: the submission (which cell, where from), plus what to search and how.
+
+    The cell's parameters are the dimensions a ``sweep.search_space`` may
+    open; ``parameters`` fix the others. ``sweep`` may be left out only when
+    previewing (the preview then lists the dimensions and the metrics the
+    cell's earlier runs logged, to choose from).
+    """
+
+    what: ClassVar[str] = "The sweep"
+
+    sweep: SweepSettings | None = None
 
 
 def parse_assignments(pairs: list[str] | None, *, field_name: str) -> dict[str, str]:

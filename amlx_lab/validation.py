@@ -146,6 +146,9 @@ def _sentence(error: Mapping[str, Any], loc: tuple[Any, ...], model: type[BaseMo
         return str(reason) if reason is not None else str(error["msg"])
     if kind in _KINDS:
         return f"{name} must be {_KINDS[kind]}."
+    if kind == "union_tag_invalid":
+        key = str(ctx.get("discriminator", "type")).strip("'")
+        return f"{name}: unknown {key} {ctx.get('tag')!r}; use one of {ctx.get('expected_tags')}."
     if kind in ("literal_error", "enum"):
         return f"{name} must be one of {ctx.get('expected', 'the allowed values')}."
     if kind == "string_too_short":

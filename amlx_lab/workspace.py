@@ -21,7 +21,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, TrackingStore, capabilities_of, require
+from .backends.base import (
+    DataOps,
+    EndpointOps,
+    JobOps,
+    ModelOps,
+    SweepOps,
+    Target,
+    TrackingStore,
+    capabilities_of,
+    has_capability,
+    require,
+)
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
@@ -33,14 +44,16 @@ from .records import (
     JobPage,
     JobStatus,
     MetricPoint,
+    SweepDetails,
     TargetSummary,
     WorkspaceInfo,
 )
-from .specs import CommandJobSpec, JobQuery
-from .submission import SubmitRequest
+from .specs import CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
+from .submission import SubmitRequest, SweepRequest
 
 if TYPE_CHECKING:
     from .notebook import JobPackage, PackageOptions
+    from .sweep.cell import SweepPreview
 
 
 # How often a followed log is read again when nothing new came (it is a file another process appends to).
@@ -115,6 +128,9 @@ class Workspace:
     def jobs(self, target: str | None = None) -> JobOps:
         return require(self.backend(target), "jobs")
 
+    def sweeps(self, target: str | None = None) -> SweepOps:
+        return require(self.backend(target), "sweeps")
+
     def data(self, target: str | None = None) -> DataOps:
         return require(self.backend(target), "data_assets")
 
@@ -174,6 +190,133 @@ class Workspace:
             return jobs.submit(spec)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def submit_spec(self, spec: JobSpec, *, target: str | None = None) -> Job:
+        """Start a job of any kind from its spec (a re-run, a script): the kind picks the capability."""
+        if isinstance(spec, SweepJobSpec):
+            return self.sweeps(target).submit_sweep(spec)
+        return self.jobs(target).submit(spec)
+
+    # -- notebook cells -> sweeps -----------------------------------------------------------
+
+    def preview_sweep(
+        self, request: SweepRequest, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> SweepPreview:
+        """The cell's dimensions and the metrics its earlier runs logged; with a sweep described, its first points."""
+        from .sweep import cell, sampling
+
+        package = self.preview(_as_submit(request), base_dir=base_dir, confine=confine)
+        settings = request.sweep
+        metrics = self._offered_metrics(request, package, target)
+        dims = cell.dimensions(package, settings)
+        if settings is None:
+            return cell.SweepPreview(package=package, dimensions=dims, metrics=metrics)
+        cell.check_space(package, settings, request.parameters)
+        seed = getattr(settings.sampling_algorithm, "seed", None)
+        if seed is None and settings.sampling_algorithm.type != "grid":
+            seed = sampling.random_seed()
+        points = tuple(
+            {name: sampling.as_parameter(v, package.parameters[name].default) for name, v in point.items()}
+            for point in sampling.preview(settings, seed or 0, cell.PREVIEW_POINTS)
+        )
+        return cell.SweepPreview(
+            package=package, dimensions=dims, metrics=metrics, seed=seed, points=points,
+            total_trials=settings.total_trials(), notes=tuple(settings.notes()),
+        )
+
+    def sweep(self, request: SweepRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
+        """Package the cell and start it as a sweep job over its parameters; returns the parent job at once."""
+        from .notebook import build_package
+        from .sweep import cell
+
+        sweeps = self.sweeps(target)
+        settings = request.sweep
+        if settings is None:
+            raise ValidationError(
+                "Describe the sweep: search_space (a cell parameter and its expression) and objective (metric and goal).",
+                field="sweep",
+            )
+        compute = request.compute or self.backend(target).traits().default_compute
+        source, options = self._package_inputs(request, base_dir, confine)
+        staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
+        try:
+            package = build_package(source, cell=request.cell, out_dir=staging, options=options)
+            assert package.root is not None  # a built package has its folder
+            cell.check_space(package, settings, request.parameters)
+            trial = self._job_spec(
+                package, request, compute, base_dir=base_dir, confine=confine, code_dir=Path(package.root)
+            )
+            notebook = Path(request.notebook).stem if request.notebook else "history"
+            trial = trial.model_copy(update={
+                "command": tuple(cell.trial_command(package, settings, request.parameters)),
+                "display_name": request.display_name or f"{notebook} cell {package.target_cell.index} sweep",
+            })
+            spec = SweepJobSpec(trial=trial, **{k: getattr(settings, k) for k in type(settings).model_fields})
+            return sweeps.submit_sweep(spec)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def sweep_trials(self, name: str, *, target: str | None = None) -> list[Job]:
+        """Every trial of a sweep, oldest first."""
+        jobs = self.jobs(target)
+        trials: list[Job] = []
+        cursor: str | None = None
+        while True:
+            page = jobs.list_jobs(JobQuery(parent=name, descending=False, limit=1000, cursor=cursor))
+            trials += page.items
+            if page.next_cursor is None:
+                return trials
+            cursor = page.next_cursor
+
+    def sweep_histories(
+        self, name: str, key: str | None = None, *, target: str | None = None
+    ) -> dict[str, tuple[MetricPoint, ...]]:
+        """One metric's history for every trial of a sweep (default: its objective), by trial name.
+
+        What the sweep view draws as "objective over time", in one request.
+        """
+        metric = key or self.sweeps(target).sweep_details(name).settings.objective.primary_metric
+        jobs = self.jobs(target)
+        trials = self.sweep_trials(name, target=target)
+        return {trial.name: jobs.metric_histories(trial.name, [metric]).get(metric, ()) for trial in trials}
+
+    def follow_sweep(
+        self,
+        name: str,
+        show: Callable[[Job, SweepDetails, list[Job]], object],
+        *,
+        target: str | None = None,
+        interval: float = 0.5,
+    ) -> Job:
+        """Hand the sweep, its details and its trials to ``show`` whenever they change, until it ends.
+
+        ``amlx sweep --wait`` and ``%%aml sweep --wait`` follow a sweep this way;
+        Ctrl+C (KeyboardInterrupt) propagates to the caller.
+        """
+        sweeps, jobs = self.sweeps(target), self.jobs(target)
+        seen: tuple[Any, ...] | None = None
+        while True:
+            parent = jobs.get_job(name)
+            details = sweeps.sweep_details(name)
+            trials = self.sweep_trials(name, target=target)
+            state = (parent.updated_at, details.best_trial, tuple((t.name, t.updated_at) for t in trials))
+            if state != seen:
+                seen = state
+                show(parent, details, trials)
+            if parent.status.terminal:
+                return parent
+            time.sleep(interval)
+
+    def _offered_metrics(self, request: SubmitRequest, package: JobPackage, target: str | None) -> tuple[str, ...]:
+        from .sweep.cell import offered_metrics
+
+        backend = self.backend(target)
+        if not has_capability(backend, "jobs"):
+            return ()
+        notebook = Path(request.notebook).stem if request.notebook else "history"
+        experiment = request.experiment or package.experiment or request.default_experiment or notebook  # as _job_spec names it
+        page = self.jobs(target).list_jobs(JobQuery(experiment=experiment, limit=200))
+        return offered_metrics(page.items, cell=package.target_cell.index, notebook=request.notebook)
 
     def _package_inputs(self, request: SubmitRequest, base_dir: Path, confine: bool) -> tuple[Any, PackageOptions]:
         from .notebook import PackageOptions
@@ -305,9 +448,9 @@ class Workspace:
 
     def best_job(
         self,
-        metric: str,
+        metric: str | None = None,
         *,
-        goal: str = "min",
+        goal: str | None = None,
         experiment: str | None = None,
         parent: str | None = None,
         target: str | None = None,
@@ -315,9 +458,19 @@ class Workspace:
         """The completed job with the lowest (``goal="min"``) or highest value of ``metric``.
 
         Searches one experiment, or the trials of one sweep (``parent``), or
-        every job when neither is given. A target that cannot sort by metrics
-        on the server is searched over its completed jobs page by page.
+        every job when neither is given. For the trials of a sweep, the metric
+        and goal default to the sweep's objective. A target that cannot sort
+        by metrics on the server is searched over its completed jobs page by page.
         """
+        if parent is not None and (metric is None or goal is None) and has_capability(self.backend(target), "sweeps"):
+            if self.jobs(target).get_job(parent).type.value == "sweep":
+                objective = self.sweeps(target).sweep_details(parent).settings.objective
+                if metric in (None, objective.primary_metric):
+                    metric = objective.primary_metric
+                    goal = goal or ("min" if objective.minimize else "max")
+        goal = goal or "min"
+        if metric is None:
+            raise ValidationError("Name the metric, e.g. rmse (or the sweep whose objective to use).", field="metric")
         if goal not in ("min", "max"):
             raise ValidationError("goal must be min or max.", field="goal")
         if not isinstance(metric, str) or not metric.strip():
@@ -470,6 +623,13 @@ class Workspace:
             for backend in self._backends.values():
                 backend.close()
             self._backends.clear()
+
+
+def _as_submit(request: SubmitRequest) -> SubmitRequest:
+    """The submission part of a sweep request (what packaging the cell needs)."""
+    if type(request) is SubmitRequest:
+        return request
+    return SubmitRequest(**{name: getattr(request, name) for name in SubmitRequest.model_fields})
 
 
 def _check_parameter_names(package: JobPackage, parameters: Mapping[str, Any]) -> None:

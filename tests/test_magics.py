@@ -236,7 +236,7 @@ def test_aml_question_mark_shows_the_subcommands(shell: InteractiveShell, capsys
 @pytest.mark.parametrize(
     "line, expected",
     [
-        ("bogus", "%aml: unknown subcommand 'bogus'; choose one of: submit, jobs"),
+        ("bogus", "%aml: unknown subcommand 'bogus'; choose one of: submit, sweep, jobs"),
         ('workspace "unclosed', "check the quotes"),
         ("show", "%aml show: the following arguments are required: NAME (see %aml show --help)"),
         ("jobs --top many", "argument --top: invalid int value: 'many'"),
@@ -630,7 +630,7 @@ def test_best_and_metric_columns(shell: InteractiveShell, capsys: pytest.Capture
     [
         ("best --metric rmse", "say which value is best: --min or --max"),
         ("best --metric rmse --min --max", "say which value is best"),
-        ("best --min", "the following arguments are required: --metric"),
+        ("best --min", "name the metric: --metric rmse (or a sweep"),
         ("best --metric '' --min", "Name the metric, e.g. rmse."),
         ("best --experiment nowhere --metric rmse --min", "No completed job in experiment 'nowhere' logged the metric 'rmse'"),
     ],
@@ -884,3 +884,74 @@ def test_a_job_keeps_the_experiment_its_code_names(shell: InteractiveShell) -> N
     chosen = run(shell, f"%%aml submit --python {sys.executable} --wait --experiment chosen-here\n{body}")
     assert chosen.experiment == "chosen-here" and experiment_of_run(chosen) == "chosen-here"
     assert "ignored: the job logs to its run in experiment 'chosen-here'" in ws.jobs().logs(chosen.name).text
+
+
+# -- sweeps -------------------------------------------------------------------------------------------------
+
+SWEEP_CELL = "import mlflow\nmlflow.log_metric('score', (k - 2) ** 2)"
+
+
+def test_sweep_preview_shows_the_points_and_submits_nothing(shell: InteractiveShell) -> None:
+    run(shell, "k = 1")
+    before = job_count()
+    preview = run(shell, "%%aml sweep --param k=choice(1,2,3) --objective score:min --sampling grid --preview\n" + SWEEP_CELL)
+    assert isinstance(preview, Rich) and "First 3 of 3 trial(s):" in repr(preview) and "<pre>" in preview._repr_html_()
+    assert job_count() == before
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("sweep --param k=choice(1,2)", "Name the objective, e.g. --objective rmse:min"),
+        ("sweep --param k=uniform(0,1) --objective score:min", "draws fractions"),
+        ("sweep --param k=choice(1,2) --objective score:min --sampling annealing", "use random, sobol, grid or bayesian"),
+    ],
+)
+def test_sweep_user_errors(shell: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str, expected: str) -> None:
+    run(shell, "k = 1")
+    assert run(shell, f"%%aml {line}\n{SWEEP_CELL}") is None
+    assert expected in one_error_line(capsys)
+
+
+@pytest.mark.slow
+def test_sweep_wait_returns_the_finished_sweep_and_best_understands_it(shell: InteractiveShell) -> None:
+    from amlx_lab.magics.sweep import SweepView
+
+    run(shell, "k = 1")
+    view = run(shell, f"%%aml sweep --param k=choice(1,2,3) --objective score:min --sampling grid --concurrent 2 "
+                      f"--python {sys.executable} --wait\n{SWEEP_CELL}")
+    assert isinstance(view, SweepView) and view.job.status is JobStatus.COMPLETED, getattr(view, "job", view)
+    name = view.job.name
+    assert view.details.best_trial == f"{name}_1" and len(view.trials) == 3
+    html = view._repr_html_()
+    assert "<table class='amlx-sweep'>" in html and "font-weight:bold" in html and "best" in repr(view)
+
+    best = run(shell, f"%aml best {name}")
+    assert isinstance(best, Job) and best.name == f"{name}_1" and best.metrics["score"] == 0
+    assert run(shell, f"%aml best --parent {name} -o top") is None and shell.user_ns["top"].name == best.name
+    shown = run(shell, f"%aml show {name}")
+    assert isinstance(shown, SweepView) and [t.parameters["k"] for t in shown.trials] == [1, 2, 3]
+
+
+def test_sweep_without_wait_keeps_a_live_trials_table(shell: InteractiveShell) -> None:
+    from IPython.display import display
+
+    from amlx_lab.magics.sweep import SweepView, sweep_view
+
+    run(shell, "k = 1")
+    view = run(shell, f"%%aml sweep --param k=choice(1,2) --objective score:min --sampling grid --python {BARE_PYTHON}\n"
+                      "print('k is', k)")
+    assert isinstance(view, SweepView) and view.job.status is JobStatus.QUEUED
+    live = magics.LiveStatus(first=0.05, most=0.3)
+    with capture_output() as captured:
+        handle = display(view, display_id=True)
+        live.watch(aml_of(shell).workspace, "local", view.job, handle, view=sweep_view)
+        thread = live._thread
+        assert thread is not None
+        thread.join(timeout=300)
+    assert not thread.is_alive()
+    updates = [o for o in captured.outputs if o.update]
+    final = updates[-1].data
+    # The trials print but log no metric: the sweep ends Failed, saying which objective is missing.
+    assert "Failed" in final["text/html"] and "No trial logged the objective metric 'score'" in final["text/plain"]
+    assert "k is 1" in Workspace.from_environment().jobs().logs(f"{view.job.name}_0").text

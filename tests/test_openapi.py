@@ -61,6 +61,7 @@ def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None
         ("endpoints", "GET", {}),
         ("jobs/calm_lamp_x1y2z3a4b5", "GET", {}),
         ("jobs/calm_lamp_x1y2z3a4b5/metrics", "GET", {"key": "rmse"}),
+        ("jobs/calm_lamp_x1y2z3a4b5/sweep", "GET", {}),
     ],
 )
 async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:

@@ -32,6 +32,9 @@ operation                      azure-ai-ml counterpart
 ``create_deployment``          ``online_deployments.begin_create_or_update`` (not waited for)
 ``set_traffic``                ``endpoint.traffic = {...}`` + ``begin_create_or_update``
 ``invoke``                     POST to ``scoring_uri`` with the key (not ``online_endpoints.invoke``)
+``submit_sweep(spec)``         ``command(...)(alpha=Uniform(...)).sweep(...)`` + ``set_limits`` + ``jobs.create_or_update``
+``sweep_details``              ``jobs.get`` (a ``SweepJob``; best trial from ``properties["best_child_run_id"]``)
+trials of a sweep              ``jobs.list(parent_job_name=...)`` (``list_jobs(JobQuery(parent=...))``)
 =============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
@@ -68,9 +71,10 @@ from ..records import (
     ModelCandidate,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     TargetTraits,
 )
-from ..specs import CommandJobSpec, JobQuery
+from ..specs import CommandJobSpec, JobQuery, SweepJobSpec
 
 
 class Target(Protocol):
@@ -157,6 +161,24 @@ class JobOps(Protocol):
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         """Experiments that have jobs, most recently used first."""
+        ...
+
+
+@runtime_checkable
+class SweepOps(Protocol):
+    """Sweep jobs: a parent job that runs trials of a command with parameters drawn from a search space.
+
+    The parent and its trials are jobs like any other (``JobOps`` reads,
+    follows and cancels them; cancelling the parent cancels its trials); the
+    trials are the jobs whose ``parent`` is the sweep.
+    """
+
+    def submit_sweep(self, spec: SweepJobSpec) -> Job:
+        """Start a sweep; returns at once with the parent job (type ``sweep``, status ``Queued``)."""
+        ...
+
+    def sweep_details(self, name: str) -> SweepDetails:
+        """The sweep's settings, the best trial so far and its trials' counts; 404 for a job that is not a sweep."""
         ...
 
 
@@ -269,10 +291,11 @@ class TrackingStore(Protocol):
         ...
 
 
-#: Capability flag -> the protocol a backend implements to have it. Sweep and
-#: AutoML protocols join here when their job kinds are built.
+#: Capability flag -> the protocol a backend implements to have it. The AutoML
+#: protocol joins here when its job kind is built.
 CAPABILITY_PROTOCOLS: dict[str, type] = {
     "jobs": JobOps,
+    "sweeps": SweepOps,
     "data_assets": DataOps,
     "models": ModelOps,
     "endpoints": EndpointOps,

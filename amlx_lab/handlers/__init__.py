@@ -43,6 +43,7 @@ from .registry import (
     ModelsHandler,
     ModelVersionHandler,
 )
+from .sweeps import SweepDetailsHandler, SweepMetricsHandler, SweepPreviewHandler, SweepsHandler
 from .workspace import WorkspaceHandler
 
 API_PREFIX = "/amlx/api"
@@ -56,7 +57,11 @@ def routes() -> list[tuple[str, Any]]:
         ("/experiments", ExperimentsHandler),
         ("/jobs", JobsHandler),
         ("/jobs/preview", PreviewHandler),
+        ("/jobs/sweep", SweepsHandler),
+        ("/jobs/sweep/preview", SweepPreviewHandler),
         (f"/jobs/{JOB}", JobHandler),
+        (f"/jobs/{JOB}/sweep", SweepDetailsHandler),
+        (f"/jobs/{JOB}/sweep/metrics", SweepMetricsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),

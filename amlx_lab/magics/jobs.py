@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import ValidationError
-from ..records import Job
+from ..records import Job, JobType
 from ..workspace import Workspace
 from .arguments import parser_options, variable_name
 from .frames import jobs_frame
@@ -68,12 +68,19 @@ def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
 
 @magic_arguments("aml show")
-@parser_options("Show one job: status, times, parameters, metrics, outputs.")
+@parser_options("Show one job: status, times, parameters, metrics, outputs. A sweep shows its trials table and best trial.")
 @argument("name", metavar="NAME", help="the job's name")
 @argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
 def cmd_show(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
-    return aml.result(out, aml.workspace.jobs().get_job(args.name))
+    job = aml.workspace.jobs().get_job(args.name)
+    if job.type is JobType.SWEEP and out is None:
+        from .sweep import sweep_note, sweep_view
+
+        shown, _ = sweep_view(aml.workspace, aml.workspace.config.target, job)
+        shown.note = sweep_note(job)
+        return shown
+    return aml.result(out, job)
 
 
 @magic_arguments("aml logs")
@@ -109,17 +116,34 @@ def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
     "The completed job with the lowest (--min) or highest (--max) value of a metric in the current "
     "experiment: the tutorial's best-run loop in one line. The current experiment is Aml.experiment, else the "
     "one this notebook's code names with mlflow.set_experiment, else the notebook's name (what %%aml submit "
-    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too."
+    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too. "
+    "Given a sweep (%aml best SWEEP, or --parent SWEEP), its best trial by the sweep's objective."
 )
+@argument("sweep", nargs="?", metavar="SWEEP", help="a sweep job: its best trial")
+@argument("--parent", metavar="JOB", help="search the trials of this sweep (the same as naming it)")
 @argument("--experiment", metavar="E", help="experiment to search (default: the current experiment, see above)")
 @argument("--all", action="store_true", help="search every experiment")
-@argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
+@argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default for a sweep: its objective)")
 @argument("--min", action="store_true", help="lowest value wins")
 @argument("--max", action="store_true", help="highest value wins")
 @argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
 def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
-    if args.min == args.max:
+    if args.min and args.max:
+        raise ValidationError("say which value is best: --min or --max, not both.", field="--min")
+    if args.sweep and args.parent and args.sweep != args.parent:
+        raise ValidationError("name one sweep: %aml best SWEEP or --parent SWEEP.", field="--parent")
+    parent = args.sweep or args.parent
+    goal = "max" if args.max else "min" if args.min else None
+    if parent is not None:
+        best = aml.workspace.best_job(args.metric, goal=goal, parent=parent)
+        how = f"the {'highest' if args.max else 'lowest'} {args.metric}" if args.metric and goal else "its objective"
+        print(f"Searched the trials of sweep {parent} for {how}.")
+        return aml.result(out, best)
+    if args.metric is None:
+        raise ValidationError("name the metric: --metric rmse (or a sweep, for its best trial: %aml best SWEEP).",
+                              field="--metric")
+    if goal is None:
         raise ValidationError("say which value is best: --min or --max.", field="--min")
     if args.all and args.experiment:
         raise ValidationError("give --experiment E or --all, not both.", field="--all")
@@ -127,7 +151,6 @@ def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
         experiment, source = args.experiment, ("--experiment" if args.experiment else "--all")
     else:
         experiment, source = current_experiment(aml)
-    goal = "max" if args.max else "min"
     where = f"experiment {experiment!r}" if experiment else "every experiment"
     print(f"Searched {where} ({source}) for the {'highest' if args.max else 'lowest'} {args.metric}.")
     best = aml.workspace.best_job(args.metric, goal=goal, experiment=experiment)

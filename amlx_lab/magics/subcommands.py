@@ -19,6 +19,7 @@ from .downloads import cmd_download
 from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
 from .deploy import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
 from .submit import cmd_submit
+from .sweep import cmd_sweep
 from .target import cmd_target, cmd_workspace
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ Handler = Callable[["Aml", argparse.Namespace, "str | None"], Any]
 #: subcommand -> function, in the order ``%aml?`` lists them
 SUBCOMMANDS: dict[str, Handler] = {
     "submit": cmd_submit,
+    "sweep": cmd_sweep,
     "jobs": cmd_jobs,
     "show": cmd_show,
     "logs": cmd_logs,
@@ -45,7 +47,7 @@ SUBCOMMANDS: dict[str, Handler] = {
     "workspace": cmd_workspace,
 }
 #: the subcommands that take a cell body (``%%aml submit``, ``%%aml invoke``)
-CELL_VERBS = frozenset({"submit", "invoke"})
+CELL_VERBS = frozenset({"submit", "sweep", "invoke"})
 
 
 def find_subcommand(words: list[str]) -> tuple[str, Handler, list[str]]:
@@ -98,7 +100,7 @@ def help_text() -> str:
     for verb, handler in SUBCOMMANDS.items():
         parser = handler.parser  # type: ignore[attr-defined]
         usage = " ".join(parser.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")
-        if verb == "submit":
+        if verb in ("submit", "sweep"):
             usage = "%" + usage
         summary = (parser.description or "").split(". ")[0].rstrip(".")
         lines += _wrap_usage(usage, 100)

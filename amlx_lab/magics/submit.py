@@ -97,8 +97,13 @@ def _origin(aml: Aml, notebook: str | None, cell: str) -> CellOrigin:
     return notebook_origin(path if path.is_absolute() else Path.cwd() / path, cell)
 
 
-def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> SubmitRequest:
-    """The request, named after the notebook and cell when known, tagged with where the code came from."""
+def _submit_request(
+    aml: Aml, args: argparse.Namespace, origin: CellOrigin, parameters: dict[str, str] | None = None
+) -> SubmitRequest:
+    """The request, named after the notebook and cell when known, tagged with where the code came from.
+
+    ``parameters`` replaces the ``--param`` values (a sweep separates its search expressions from them).
+    """
     stem = origin.notebook.stem if origin.notebook else None
     if args.display_name:
         display = args.display_name
@@ -122,7 +127,7 @@ def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> S
         "default_experiment": stem,
         "display_name": display,
         "compute": args.compute or aml.compute,
-        "parameters": parse_assignments(args.param, field_name="--param"),
+        "parameters": parse_assignments(args.param, field_name="--param") if parameters is None else parameters,
         "inputs": parse_assignments(args.input, field_name="--input"),
         "tags": tags,
         "include_all_above": args.all_above,

@@ -33,6 +33,10 @@ import {
   IRegisterDataRequest,
   IRegisterModelRequest,
   ISubmitRequest,
+  ISweepDetails,
+  ISweepMetrics,
+  ISweepPreview,
+  ISweepRequest,
   IWorkspaceInfo,
   TargetName
 } from './apitypes';
@@ -176,6 +180,27 @@ export class AmlxClient {
 
   submit(request: ISubmitRequest): Promise<IJob> {
     return this.post<IJob>('jobs', request);
+  }
+
+  // -- sweeps ------------------------------------------------------------------
+
+  /** The cell's dimensions and offered objectives; with `sweep`, its first sampled points. */
+  previewSweep(request: ISweepRequest): Promise<ISweepPreview> {
+    return this.post<ISweepPreview>('jobs/sweep/preview', request);
+  }
+
+  /** Start a sweep of a notebook cell; the answer is the parent job. */
+  submitSweep(request: ISweepRequest): Promise<IJob> {
+    return this.post<IJob>('jobs/sweep', request);
+  }
+
+  sweep(name: string): Promise<ISweepDetails> {
+    return this.request<ISweepDetails>(`${jobPath(name)}/sweep`);
+  }
+
+  /** One metric's history for every trial (default: the sweep's objective), by trial name. */
+  async sweepMetrics(name: string, key?: string): Promise<ISweepMetrics['trials']> {
+    return (await this.request<ISweepMetrics>(`${jobPath(name)}/sweep/metrics`, {}, { key })).trials;
   }
 
   cancel(name: string): Promise<IJob> {

@@ -83,3 +83,16 @@ export type IEndpointKeys = Schemas['EndpointKeys'];
 export type IInvokeResult = Schemas['InvokeResult'];
 export type ICreateEndpointRequest = Body<'createEndpoint'>;
 export type ICreateDeploymentRequest = Body<'createDeployment'>;
+
+// -- sweeps ---------------------------------------------------------------------
+
+/** A notebook cell to run as a sweep: the submission plus `sweep` (its settings; optional for a preview). */
+export type ISweepRequest = Schemas['SweepRequest'];
+/** What a sweep searches and how, as a request sends it (text forms such as `uniform(0.1, 1)` allowed). */
+export type ISweepSettingsInput = NonNullable<ISweepRequest['sweep']>;
+export type ISweepSettings = Schemas['SweepSettings'];
+export type ISweepDetails = Schemas['SweepDetails'];
+export type ISweepPreview = Schemas['SweepPreview'];
+export type ISweepDimension = Schemas['SweepDimension'];
+/** One metric's history per trial (`GET /jobs/{name}/sweep/metrics`). */
+export type ISweepMetrics = Ok<'getSweepMetrics'>;

@@ -17,7 +17,9 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
   const { services, job } = props;
   const [busy, setBusy] = React.useState<'cancel' | 'rerun' | null>(null);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
-  const rerun = rerunRequest(job);
+  const isSweep = job.type === 'sweep';
+  // re-running a sweep takes its settings: that is the Sweep tab of the cell's submit form
+  const rerun = isSweep ? null : rerunRequest(job);
   const cancel = async () => {
     setBusy('cancel');
     try {
@@ -49,7 +51,8 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
       setBusy(null);
     }
   };
-  const canRegister = job.status === 'Completed' && (services.model.workspace?.capabilities.models ?? false);
+  // a sweep's own model is its best trial's (the Trials tab registers it)
+  const canRegister = !isSweep && job.status === 'Completed' && (services.model.workspace?.capabilities.models ?? false);
   return (
     <>
       <div className="amlx-RunActions">
@@ -65,7 +68,13 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
         <button
           className="jp-Button jp-mod-styled amlx-RunActions-rerun"
           disabled={busy !== null || !rerun}
-          title={rerun ? 'Submit the same cell again with the same parameters' : 'This run did not come from a notebook file'}
+          title={
+            rerun
+              ? 'Submit the same cell again with the same parameters'
+              : isSweep
+                ? "Sweep the cell again from its submit form's Sweep tab"
+                : 'This run did not come from a notebook file'
+          }
           onClick={() => void again()}
         >
           {busy === 'rerun' ? 'Submitting…' : 'Re-run'}

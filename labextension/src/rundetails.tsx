@@ -24,10 +24,12 @@ import { Metrics } from './runmetrics';
 import { Outputs } from './runoutputs';
 import { Overview } from './runoverview';
 import { AmlxServices } from './services';
+import { SweepResources, SweepTrials } from './sweeptrials';
 import { panelId } from './naming';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
+  { id: 'trials', label: 'Trials' },
   { id: 'logs', label: 'Logs' },
   { id: 'metrics', label: 'Metrics' },
   { id: 'outputs', label: 'Outputs' },
@@ -51,7 +53,11 @@ class RunResources {
     });
     this.outputsReload = new Throttle(() => void this.outputs.reload(), RELOAD_MS);
     this.historiesReload = new Throttle(() => void this.histories.reload(), RELOAD_MS);
+    this.sweep = new SweepResources(services, name);
   }
+
+  /** A sweep's trials, details and objective histories (loaded only if the run is a sweep). */
+  readonly sweep: SweepResources;
 
   readonly follower: LogFollower;
   /** Starts and stops the follower as the Logs tab and the panel show and hide. */
@@ -62,6 +68,7 @@ class RunResources {
   readonly historiesReload: Throttle;
 
   dispose(): void {
+    this.sweep.dispose();
     this.outputsReload.cancel();
     this.historiesReload.cancel();
     this.onScreen.dispose();
@@ -74,10 +81,13 @@ class RunResources {
 function RunDetails(props: { services: AmlxServices; name: string; resources: RunResources }): JSX.Element {
   const { services, name, resources } = props;
   useSignal(services.runs.changed);
-  const [tab, setTab] = React.useState('overview');
+  const [chosenTab, setTab] = React.useState<string | null>(null);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const [registering, setRegistering] = React.useState<string | null>(null);
   const job = services.runs.get(name) ?? null;
+  const isSweep = job?.type === 'sweep';
+  // a sweep opens on its trials; only a sweep has them
+  const tab = chosenTab === 'trials' && !isSweep ? 'overview' : chosenTab ?? (isSweep ? 'trials' : 'overview');
   const { client, runs } = services;
   const [requests] = React.useState(() => new Latest());
   const load = React.useCallback(() => {
@@ -165,6 +175,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
       <Loading text={`Loading run ${name}…`} />
     );
   }
+  const tabs = TABS.filter(t => t.id !== 'trials' || isSweep);
   const idPrefix = `amlx-run-${name}`;
   return (
     <div className="amlx-RunDetails" data-run={name} data-status={job.status}>
@@ -195,9 +206,10 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           onClose={() => setRegistering(null)}
         />
       )}
-      <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
+      <Tabs tabs={tabs} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
       <TabPanel idPrefix={idPrefix} id={tab} className={`amlx-RunDetails-${tab}`}>
         {tab === 'overview' && <Overview job={job} />}
+        {tab === 'trials' && <SweepTrials services={services} sweep={job} resources={resources.sweep} />}
         {tab === 'logs' && <Logs follower={resources.follower} job={job} />}
         {tab === 'metrics' && <Metrics histories={resources.histories} />}
         {tab === 'outputs' && (

@@ -229,16 +229,26 @@ function RunRowView(props: {
   id: string;
   now: number;
   onActivate: () => void;
+  /** A sweep's row: whether its trials show under it (undefined for other runs). */
+  expanded?: boolean;
+  /** A trial's row, under its sweep. */
+  trial?: boolean;
 }): JSX.Element {
   const { job, now } = props;
+  const sweep = props.expanded !== undefined;
+  const label = props.trial
+    ? `trial ${job.tags?.['amlx.trial'] ?? job.name}`
+    : runLabel(job.display_name, job.name, job.experiment);
   return (
     <div
       id={props.id}
       role="option"
       aria-selected={props.active}
-      className={`amlx-RunRow ${props.active ? 'amlx-mod-active' : ''}`}
+      aria-expanded={sweep ? props.expanded : undefined}
+      className={`amlx-RunRow ${props.active ? 'amlx-mod-active' : ''} ${sweep ? 'amlx-mod-sweep' : ''} ${props.trial ? 'amlx-mod-trial' : ''}`}
       data-run={job.name}
       data-status={job.status}
+      data-type={job.type}
       title={`${job.display_name || job.name} (${job.name}), submitted ${formatAgo(job.created_at, now)}`}
       onClick={() => {
         props.onActivate();
@@ -248,7 +258,22 @@ function RunRowView(props: {
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
       </span>
-      <span className="amlx-col-name amlx-RunRow-name">{runLabel(job.display_name, job.name, job.experiment)}</span>
+      <span className="amlx-col-name amlx-RunRow-name">
+        {sweep && (
+          <button
+            className="amlx-RunRow-caret"
+            aria-label={`${props.expanded ? 'Hide' : 'Show'} the trials of ${job.display_name || job.name}`}
+            title={props.expanded ? 'Hide its trials' : 'Show its trials'}
+            onClick={event => {
+              event.stopPropagation();
+              props.services.runsView.toggleSweep(job.name);
+            }}
+          >
+            {props.expanded ? '▾' : '▸'}
+          </button>
+        )}
+        {label}
+      </span>
       <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>
       {props.columns.map(key => (
         <span key={key} className="amlx-col-metric" data-metric={key}>
@@ -307,6 +332,19 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
     const keys: Record<string, () => void> = {
       ArrowDown: () => moveTo(activeIndex + 1),
       ArrowUp: () => moveTo(activeIndex - 1),
+      // a sweep's trials open and close like a tree's children
+      ArrowRight: () => {
+        const row = rows[activeIndex];
+        if (row?.kind === 'run' && row.expanded === false) {
+          services.runsView.toggleSweep(row.job.name);
+        }
+      },
+      ArrowLeft: () => {
+        const row = rows[activeIndex];
+        if (row?.kind === 'run' && row.expanded) {
+          services.runsView.toggleSweep(row.job.name);
+        }
+      },
       PageDown: () => moveTo(activeIndex + page),
       PageUp: () => moveTo(activeIndex - page),
       Home: () => moveTo(0),
@@ -315,7 +353,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         const row = rows[activeIndex];
         if (row?.kind === 'group') {
           services.runsView.toggleGroup(row.experiment);
-        } else if (row?.kind === 'run') {
+        } else if (row?.kind === 'run' || row?.kind === 'trial') {
           services.execute(CommandIDs.openRun, { name: row.job.name });
         } else if (row?.kind === 'more') {
           services.runsView.loadMore(row.experiment);
@@ -357,6 +395,21 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
           id={id}
           now={props.now}
           onActivate={onActivate}
+          expanded={row.expanded}
+        />
+      );
+    } else if (row.kind === 'trial') {
+      items.push(
+        <RunRowView
+          key={`t:${row.job.name}`}
+          job={row.job}
+          columns={props.columns}
+          services={services}
+          active={active}
+          id={id}
+          now={props.now}
+          onActivate={onActivate}
+          trial
         />
       );
     } else if (row.kind === 'pending') {

@@ -9,7 +9,7 @@ import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
-import { IJob, IJobPackage, ISubmitRequest, ParameterValue } from './apitypes';
+import { IJob, IJobPackage, ISubmitRequest, ISweepPreview, ParameterValue } from './apitypes';
 import { IActiveCell } from './activecell';
 import { ErrorNote, TabPanel, Tabs, useSignal } from './components';
 import { saveIfDirty } from './notebooksave';
@@ -18,6 +18,8 @@ import { AmlxServices, CommandIDs } from './services';
 import { FormTab } from './submitformtab';
 import { ICellTarget, IFormState, buildRequest, checkParameters, initialForm, withPreview } from './submitform';
 import { PreviewView } from './submitpreview';
+import { SweepTab } from './submitsweeptab';
+import { ISweepForm, initialSweepForm, sweepPreviewKey, sweepRequest, sweepSettings, withSweepPackage } from './sweepform';
 import { panelId } from './naming';
 
 /** Where the form's cell lives; the panel may be closed later (then nothing is saved). */
@@ -37,7 +39,10 @@ export function sourceFromCell(cell: IActiveCell): ISubmitSource {
 
 type Phase = 'idle' | 'previewing' | 'submitting';
 
-type SubmitTab = 'form' | 'preview';
+type SubmitTab = 'form' | 'sweep' | 'preview';
+
+/** The sweep's points are previewed once the person pauses typing this long. */
+const SWEEP_PREVIEW_MS = 400;
 
 interface ISubmitViewProps {
   services: AmlxServices;
@@ -68,6 +73,13 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   const [previews] = React.useState(() => new Latest());
   useSignal(services.data.changed);
   const formId = React.useId();
+  const [sweepForm, setSweepForm] = React.useState<ISweepForm>(initialSweepForm);
+  const [sweepPreview, setSweepPreview] = React.useState<ISweepPreview | null>(null);
+  const [sweepMetrics, setSweepMetrics] = React.useState<string[]>([]);
+  const [sweepError, setSweepError] = React.useState<AmlxApiError | null>(null);
+  const [sweepUpdating, setSweepUpdating] = React.useState(false);
+  const [sweepPreviews] = React.useState(() => new Latest());
+  const canSweep = services.model.workspace?.capabilities.sweeps ?? false;
 
   const check = pkg ? checkParameters(pkg.parameters, form.parameters) : { parameters: {}, errors: {} };
   const hasErrors = Object.keys(check.errors).length > 0;
@@ -87,6 +99,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
           answer => {
             if (isLatest()) {
               setPkg(answer);
+              setSweepForm(current => withSweepPackage(current, answer));
               setForm(current => withPreview(current, answer));
               setPreviewedWith(key);
               setError(null);
@@ -161,7 +174,78 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
     };
   }, [tabRequests]);
 
+  // the Sweep tab previews the first points (and learns the metrics to offer) as the person edits it
+  const sweepCheck = sweepSettings(sweepForm);
+  const sweepBase = buildRequest(source.target, form, check.parameters);
+  const sweepAsked = sweepRequest(sweepBase, sweepForm, sweepCheck.settings);
+  const sweepKey = sweepPreviewKey(sweepAsked);
+  React.useEffect(() => {
+    if (tab !== 'sweep' || !pkg || hasErrors) {
+      return;
+    }
+    const isLatest = sweepPreviews.begin();
+    const timer = setTimeout(() => {
+      setSweepUpdating(true);
+      client.previewSweep(sweepAsked).then(
+        answer => {
+          if (isLatest()) {
+            setSweepPreview(answer);
+            setSweepMetrics(answer.metrics);
+            setSweepForm(current => withSweepPackage(current, answer.package, answer.metrics));
+            setSweepError(null);
+            setSweepUpdating(false);
+          }
+        },
+        reason => {
+          if (isLatest()) {
+            setSweepPreview(null);
+            setSweepError(asApiError(reason));
+            setSweepUpdating(false);
+          }
+        }
+      );
+    }, SWEEP_PREVIEW_MS);
+    return () => {
+      clearTimeout(timer);
+      sweepPreviews.cancel();
+    };
+    // sweepKey stands for sweepAsked
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tab, pkg, hasErrors, sweepKey, client, sweepPreviews]);
+
+  const startSweep = async () => {
+    if (hasErrors) {
+      selectTab('form');
+      return;
+    }
+    if (!sweepCheck.settings) {
+      return;
+    }
+    setPhase('submitting');
+    try {
+      if (await saveIfDirty(source.panel)) {
+        setSaved(true);
+      }
+      const job = await services.client.submitSweep(sweepRequest(sweepBase, sweepForm, sweepCheck.settings));
+      services.runs.merge([job]);
+      services.watchJob(job.name);
+      setSubmitted(list => [job, ...list]);
+      setSweepError(null);
+      Notification.success(`Started sweep ${job.display_name || job.name} in ${job.experiment}.`, {
+        autoClose: 8000,
+        actions: [{ label: 'Open sweep', callback: () => services.execute(CommandIDs.openRun, { name: job.name }) }]
+      });
+    } catch (reason) {
+      setSweepError(asApiError(reason));
+    } finally {
+      setPhase('idle');
+    }
+  };
+
   const submit = async () => {
+    if (tab === 'sweep') {
+      return startSweep();
+    }
     if (hasErrors) {
       selectTab('form');
       return;
@@ -213,6 +297,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       <Tabs
         tabs={[
           { id: 'form', label: 'Form' },
+          ...(canSweep ? [{ id: 'sweep', label: 'Sweep' }] : []),
           { id: 'preview', label: 'Preview' }
         ]}
         selected={tab}
@@ -221,7 +306,24 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
         idPrefix={idPrefix}
       />
       <ErrorNote error={error} title="The cell cannot be submitted as it is." onRetry={retry} />
-      {tab === 'form' ? (
+      {tab === 'sweep' && (
+        <ErrorNote error={sweepError} title="The sweep cannot start as it is." />
+      )}
+      {tab === 'sweep' ? (
+        <TabPanel idPrefix={idPrefix} id="sweep" className="amlx-SubmitForm">
+          <SweepTab
+            idPrefix={idPrefix}
+            form={sweepForm}
+            onChange={setSweepForm}
+            pkg={pkg}
+            failed={failed}
+            errors={sweepCheck.errors}
+            metrics={sweepMetrics}
+            preview={sweepError ? null : sweepPreview}
+            updating={sweepUpdating}
+          />
+        </TabPanel>
+      ) : tab === 'form' ? (
         <TabPanel idPrefix={idPrefix} id="form" className="amlx-SubmitForm">
           <FormTab
             idPrefix={idPrefix}
@@ -242,11 +344,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       )}
       <footer className="amlx-Panel-footer">
         <button
-          className="jp-Button jp-mod-styled jp-mod-accept amlx-SubmitView-submit"
-          disabled={phase === 'submitting' || hasErrors}
+          className={`jp-Button jp-mod-styled jp-mod-accept amlx-SubmitView-submit ${tab === 'sweep' ? 'amlx-SubmitView-sweep' : ''}`}
+          disabled={phase === 'submitting' || hasErrors || (tab === 'sweep' && !sweepCheck.settings)}
           onClick={() => void submit()}
         >
-          {phase === 'submitting' ? 'Submitting…' : 'Submit'}
+          {phase === 'submitting' ? 'Submitting…' : tab === 'sweep' ? 'Start sweep' : 'Submit'}
         </button>
         {tab === 'form' && (
           <button className="jp-Button jp-mod-styled" onClick={() => selectTab('preview')}>

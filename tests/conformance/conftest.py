@@ -49,7 +49,7 @@ class Target:
         """Skip the rest of a test when the target lacks ``capability``, after checking it says so properly."""
         if self.has(capability):
             return
-        accessor = {"jobs": self.ws.jobs, "data_assets": self.ws.data, "models": self.ws.models,
+        accessor = {"jobs": self.ws.jobs, "sweeps": self.ws.sweeps, "data_assets": self.ws.data, "models": self.ws.models,
                     "endpoints": self.ws.endpoints}[capability]
         with pytest.raises(NotSupportedError) as refused:
             accessor(self.name)

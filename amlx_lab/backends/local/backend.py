@@ -42,11 +42,12 @@ from ...records import (
     ModelCandidate,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     TargetTraits,
 )
-from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery
-from ..base import DataOps, EndpointOps, JobOps, ModelOps
-from . import files, interactive, job_index, listing
+from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery, SweepJobSpec
+from ..base import DataOps, EndpointOps, JobOps, ModelOps, SweepOps
+from . import files, interactive, job_index, listing, sweeps
 from .data_assets import DataAssets
 from .endpoint_index import check_name
 from .endpoints import Endpoints
@@ -191,6 +192,9 @@ class LocalBackend:
 
     # -- jobs: write side --------------------------------------------------------------
 
+    def _submitter(self) -> Submitter:
+        return Submitter(self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace)
+
     def submit(self, spec: CommandJobSpec) -> Job:
         """Record the job and start its supervisor; returns at once with status Queued."""
         return self._submitter().submit(spec)
@@ -199,8 +203,15 @@ class LocalBackend:
         """What ``submit`` refuses (compute, interpreter, inputs, command placeholders), without starting anything."""
         self._submitter().check(spec)
 
-    def _submitter(self) -> Submitter:
-        return Submitter(self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace)
+    # -- sweeps ----------------------------------------------------------------------------
+
+    def submit_sweep(self, spec: SweepJobSpec) -> Job:
+        """Record the sweep and start its controller (``sweep_controller.py``); returns at once with status Queued."""
+        return sweeps.submit_sweep(self._submitter(), spec)
+
+    def sweep_details(self, name: str) -> SweepDetails:
+        self._maybe_reconcile()
+        return sweeps.sweep_details(self.store, self.layout, name)
 
     def cancel(self, name: str) -> Job:
         """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); returns it as CancelRequested.
@@ -500,6 +511,6 @@ class LocalBackend:
         return self.endpoints.curl(endpoint, payload)
 
 
-def _implements_every_capability(backend: LocalBackend) -> tuple[JobOps, DataOps, ModelOps, EndpointOps]:
+def _implements_every_capability(backend: LocalBackend) -> tuple[JobOps, SweepOps, DataOps, ModelOps, EndpointOps]:
     """Never called: the type checker proves here that the local target implements every protocol."""
-    return backend, backend, backend, backend
+    return backend, backend, backend, backend, backend

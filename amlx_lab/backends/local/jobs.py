@@ -97,12 +97,29 @@ def build_command(command: tuple[str, ...] | list[str], python: str, inputs: lis
     return argv
 
 
-def _copy_code(source: Path, target: Path) -> None:
+def _copy_code(source: Path, target: Path, *, hardlink: bool = False) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         top = Path(folder) == source
         return {n for n in names if n in _SKIP_IN_CODE and (top or n != "outputs")}
 
-    shutil.copytree(source, target, ignore=ignore)
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, ignore=ignore, copy_function=link if hardlink else shutil.copy2)
+
+
+def populate_folder(layout: Layout, name: str, code: Path, *, hardlink: bool = False) -> None:
+    """Fill ``jobs/<name>/``: the code snapshot (``hardlink``: linked, not copied, as sweep trials share one),
+    ``outputs/`` (also reachable as ``code/outputs``) and an empty ``logs/std_log.txt``."""
+    _copy_code(code, layout.code_dir(name), hardlink=hardlink)
+    layout.outputs_dir(name).mkdir()
+    layout.logs_dir(name).mkdir()
+    layout.std_log(name).touch()
+    outputs_link = layout.code_dir(name) / "outputs"
+    outputs_link.symlink_to(Path("..") / "outputs", target_is_directory=True)  # ./outputs is the job output
 
 
 class Submitter:
@@ -117,33 +134,14 @@ class Submitter:
 
     def check(self, spec: CommandJobSpec) -> None:
         """Everything ``submit`` refuses except the code folder (a preview has none yet); starts nothing."""
-        self._resolve(spec, base=Path(spec.code_dir).expanduser())
-
-    def _resolve(self, spec: CommandJobSpec, *, base: Path) -> tuple[str, str, list[JobInput], list[str]]:
-        """The compute, interpreter, resolved inputs (relative paths against ``base``) and exact argv."""
-        compute = _check_local(spec)
-        python = _interpreter(spec.interpreter)
-        inputs = []
-        for name, ref in spec.inputs.items():
-            try:
-                path, asset = self.data.resolve(str(ref), base=base, field=f"inputs.{name}")
-            except NotFoundError as exc:
-                raise ValidationError(exc.message, field=f"inputs.{name}") from None
-            inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
-        return compute, python, inputs, build_command(spec.command, python, inputs, spec.parameters)
+        compute, python, inputs = self._resolve_parts(spec, base=Path(spec.code_dir).expanduser())
+        build_command(spec.command, python, inputs, spec.parameters)  # placeholders name inputs or parameters
 
     def submit(self, spec: CommandJobSpec) -> Job:
-        code = _code_dir(spec)
-        compute, python, inputs, argv = self._resolve(spec, base=code)
-
-        name, folder = self._new_folder()
+        compute, code, python, inputs = self.resolve(spec)
+        argv = build_command(spec.command, python, inputs, spec.parameters)
+        name, folder = self.create_folder(code)
         try:
-            _copy_code(code, self.layout.code_dir(name))
-            self.layout.outputs_dir(name).mkdir()
-            self.layout.logs_dir(name).mkdir()
-            self.layout.std_log(name).touch()
-            outputs_link = self.layout.code_dir(name) / "outputs"
-            outputs_link.symlink_to(Path("..") / "outputs", target_is_directory=True)  # ./outputs is the job output
             with self.store.write() as tx:
                 job_index.insert(
                     tx,
@@ -172,6 +170,35 @@ class Submitter:
             raise
         self._spawn(name)
         return job_index.get_job(self.store, name)
+
+    def resolve(self, spec: CommandJobSpec) -> tuple[str, Path, str, list[JobInput]]:
+        """What the spec names on this machine: compute, code folder, interpreter and inputs (checked)."""
+        code = _code_dir(spec)
+        compute, python, inputs = self._resolve_parts(spec, base=code)
+        return compute, code, python, inputs
+
+    def _resolve_parts(self, spec: CommandJobSpec, *, base: Path) -> tuple[str, str, list[JobInput]]:
+        """The compute, interpreter and resolved inputs (relative paths against ``base``)."""
+        compute = _check_local(spec)
+        python = _interpreter(spec.interpreter)
+        inputs = []
+        for name, ref in spec.inputs.items():
+            try:
+                path, asset = self.data.resolve(str(ref), base=base, field=f"inputs.{name}")
+            except NotFoundError as exc:
+                raise ValidationError(exc.message, field=f"inputs.{name}") from None
+            inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
+        return compute, python, inputs
+
+    def create_folder(self, code: Path) -> tuple[str, Path]:
+        """A fresh job name and its folder: a snapshot of ``code``, empty outputs, an empty log."""
+        name, folder = self._new_folder()
+        try:
+            populate_folder(self.layout, name, code)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return name, folder
 
     def _new_folder(self) -> tuple[str, Path]:
         self.layout.jobs_dir.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Package a notebook cell and start it as a sweep job over its parameters (search space, objective, sampling, early termination, limits).
+         * @description The answer is the parent job (type `sweep`). Its trials are the jobs whose `parent` it is
+         *     (`GET /jobs?parent=<name>`); cancelling it cancels them. Each searched parameter must be a parameter
+         *     of the cell; the settings follow Azure ML's sweep job (a sentence per mistake, 400).
+         */
+        post: operations["submitSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/sweep/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The cell's parameters as dimensions, the metrics its earlier runs logged, and (with `sweep`) the first sampled points; runs and writes nothing. */
+        post: operations["previewSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{name}": {
         parameters: {
             query?: never;
@@ -65,6 +104,40 @@ export interface paths {
         };
         /** One job with its status, times, parameters, latest metrics and params. */
         get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep's settings, its best trial so far (name and objective value) and its trials' counts by status. */
+        get: operations["getSweep"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/sweep/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One metric's history for every trial of a sweep (default key, the sweep's objective), by trial name. */
+        get: operations["getSweepMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -516,6 +589,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Stop a trial whose value is not within the slack of the best trial's value at the same interval. */
+        BanditPolicy: {
+            /** @default 1 */
+            evaluation_interval?: number;
+            /** @default 0 */
+            delay_evaluation?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bandit";
+            /** @default null */
+            slack_factor?: number | null;
+            /** @default null */
+            slack_amount?: number | null;
+        };
+        /** @description Points chosen from the results so far (locally: optuna's TPE after a few random ones). */
+        BayesianSampling: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bayesian";
+        };
         /**
          * @description What a target can do, so the UI hides what it cannot (cf. jupyter-scheduler's /config).
          *
@@ -550,6 +647,15 @@ export interface components {
         CellRef: {
             index: number;
             id: string | null;
+        };
+        /** @description One of ``values`` (numbers or text; Azure's nested dict choices are not supported here). */
+        Choice: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "choice";
+            values: (string | number)[];
         };
         /** @description The code a job ran: the snapshot taken at submit, and the slicer's manifest. */
         CodePackage: {
@@ -664,6 +770,14 @@ export interface components {
             path: string;
             size: number;
             modified: number;
+        };
+        /** @description Every combination of the ``choice`` values, each once. */
+        GridSampling: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "grid";
         };
         /** @description Whether a target can be used now, with a sentence saying why not. */
         Health: {
@@ -860,6 +974,38 @@ export interface components {
             size: number | null;
             complete: boolean;
         };
+        /** @description exp(N(mu, sigma)). */
+        LogNormal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "lognormal";
+            mu: number;
+            sigma: number;
+        };
+        /** @description exp(U(min_value, max_value)): the bounds are logs, so the values lie in [e^min_value, e^max_value]. */
+        LogUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "loguniform";
+            min_value: number;
+            max_value: number;
+        };
+        /** @description Stop a trial whose best value is worse than the median of the other trials' running averages. */
+        MedianStoppingPolicy: {
+            /** @default 1 */
+            evaluation_interval?: number;
+            /** @default 0 */
+            delay_evaluation?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "median_stopping";
+        };
         /** @description One logged value of a metric (``value`` is ``None`` for NaN). */
         MetricPoint: {
             key: string;
@@ -912,6 +1058,22 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** @description N(mu, sigma), unbounded. */
+        Normal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "normal";
+            mu: number;
+            sigma: number;
+        };
+        /** @description The metric the trials log (``mlflow.log_metric`` name, matched exactly) and whether lower or higher wins. */
+        Objective: {
+            primary_metric: string;
+            /** @enum {string} */
+            goal: "minimize" | "maximize";
+        };
         /** @description A file or folder the job reads, with the relative path the code uses. */
         PackageInput: {
             path: string;
@@ -934,6 +1096,74 @@ export interface components {
             cell_index: number;
             line: number;
             flag: string;
+        };
+        /** @description round(exp(N(mu, sigma)) / q) * q. */
+        QLogNormal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "qlognormal";
+            mu: number;
+            sigma: number;
+            q: number;
+        };
+        /** @description round(exp(U(min_value, max_value)) / q) * q (the bounds are logs). */
+        QLogUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "qloguniform";
+            min_value: number;
+            max_value: number;
+            q: number;
+        };
+        /** @description round(N(mu, sigma) / q) * q. */
+        QNormal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "qnormal";
+            mu: number;
+            sigma: number;
+            q: number;
+        };
+        /** @description round(U(min_value, max_value) / q) * q. */
+        QUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "quniform";
+            min_value: number;
+            max_value: number;
+            q: number;
+        };
+        /** @description An integer in [0, upper): Azure's upper bound is exclusive. */
+        Randint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "randint";
+            upper: number;
+        };
+        /** @description Independent draws (``rule="random"``) or a scrambled Sobol sequence (``rule="sobol"``), from ``seed``. */
+        RandomSampling: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "random";
+            /**
+             * @default random
+             * @enum {string}
+             */
+            rule?: "random" | "sobol";
+            /** @default null */
+            seed?: number | null;
         };
         RegenerateKey: {
             /** @enum {string} */
@@ -1015,11 +1245,179 @@ export interface components {
         } | {
             sources: unknown[];
         });
+        /**
+         * @description What a sweep job searches and how far it got (its trials are the jobs whose ``parent`` it is).
+         *
+         *     ``settings`` is the search space, objective, sampling algorithm, early
+         *     termination policy and limits as submitted; ``seed`` is the one the
+         *     sampler used (chosen at submit when none was given). ``best_trial`` and
+         *     ``best_value`` follow the completed trials as they finish (Azure's
+         *     ``best_child_run_id`` and ``score``). ``trial_counts`` counts the trials
+         *     created so far by status; ``pruned`` how many the policy stopped.
+         */
+        SweepDetails: {
+            name: string;
+            settings: components["schemas"]["SweepSettings"];
+            seed: number | null;
+            best_trial: string | null;
+            best_value: number | null;
+            trials: number;
+            trial_counts: {
+                [key: string]: number;
+            };
+            pruned: number;
+            /** @default [] */
+            notes: string[];
+        };
+        /**
+         * @description A parameter of the cell, as a dimension a sweep may search.
+         *
+         *     ``type`` is the notebook value's (``float``, ``int``, ``str``, ``bool``,
+         *     ``literal``); ``searchable`` is false for lists and dicts;
+         *     ``expression`` is the requested search expression, if any.
+         */
+        SweepDimension: {
+            name: string;
+            type: string;
+            default: unknown;
+            searchable: boolean;
+            /** @default null */
+            expression: string | null;
+        };
+        /** @description How many trials in all and at once, and how long (seconds) the sweep and each trial may run. */
+        SweepLimits: {
+            /** @default 1000 */
+            max_total_trials?: number;
+            /** @default null */
+            max_concurrent_trials?: number | null;
+            /** @default null */
+            timeout?: number | null;
+            /** @default null */
+            trial_timeout?: number | null;
+        };
+        /**
+         * @description What sweeping the cell would do, before anything runs.
+         *
+         *     ``metrics`` are the metric keys the cell's earlier runs logged (the
+         *     objective to offer, most common first). With a sweep described,
+         *     ``points`` are the first sampled trials (parameters as the trials get
+         *     them), drawn with ``seed`` (pass it back to run exactly these; bayesian
+         *     sampling chooses later points from results); ``total_trials`` is how many
+         *     trials the limits (or the grid) allow.
+         */
+        SweepPreview: {
+            package: components["schemas"]["JobPackage"];
+            dimensions: components["schemas"]["SweepDimension"][];
+            metrics: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default [] */
+            points: {
+                [key: string]: unknown;
+            }[];
+            /** @default null */
+            total_trials: number | null;
+            /** @default [] */
+            notes: string[];
+        };
+        /**
+         * @description A cell to run as a sweep: the submission (which cell, where from), plus what to search and how.
+         *
+         *     The cell's parameters are the dimensions a ``sweep.search_space`` may
+         *     open; ``parameters`` fix the others. ``sweep`` may be left out only when
+         *     previewing (the preview then lists the dimensions and the metrics the
+         *     cell's earlier runs logged, to choose from).
+         */
+        SweepRequest: {
+            cell: number | string;
+            /** @default null */
+            notebook?: string | null;
+            /** @default null */
+            sources?: string[] | null;
+            /** @default null */
+            experiment?: string | null;
+            /** @default null */
+            default_experiment?: string | null;
+            /** @default null */
+            display_name?: string | null;
+            /** @default null */
+            compute?: string | null;
+            parameters?: {
+                [key: string]: string | number | boolean;
+            };
+            inputs?: {
+                [key: string]: string;
+            };
+            tags?: {
+                [key: string]: string;
+            };
+            /** @default false */
+            include_all_above?: boolean;
+            /** @default true */
+            autolog?: boolean;
+            /** @default null */
+            python?: string | null;
+            /** @default null */
+            environment?: string | null;
+            /** @default null */
+            cell_source?: string | null;
+            /** @default null */
+            sweep?: components["schemas"]["SweepSettingsInput"] | null;
+        } & ({
+            notebook: string;
+        } | {
+            sources: unknown[];
+        });
+        /** @description What to search and how: everything a sweep has besides the trial's command. */
+        SweepSettings: {
+            search_space: {
+                [key: string]: components["schemas"]["Choice"] | components["schemas"]["Randint"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["QUniform"] | components["schemas"]["QLogUniform"] | components["schemas"]["Normal"] | components["schemas"]["LogNormal"] | components["schemas"]["QNormal"] | components["schemas"]["QLogNormal"];
+            };
+            objective: components["schemas"]["Objective"];
+            sampling_algorithm?: components["schemas"]["RandomSampling"] | components["schemas"]["GridSampling"] | components["schemas"]["BayesianSampling"];
+            /** @default null */
+            early_termination?: (components["schemas"]["BanditPolicy"] | components["schemas"]["MedianStoppingPolicy"] | components["schemas"]["TruncationSelectionPolicy"]) | null;
+            limits?: components["schemas"]["SweepLimits"];
+        };
+        /** @description What to search and how: everything a sweep has besides the trial's command. */
+        SweepSettingsInput: {
+            search_space: {
+                [key: string]: string | (components["schemas"]["Choice"] | components["schemas"]["Randint"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["QUniform"] | components["schemas"]["QLogUniform"] | components["schemas"]["Normal"] | components["schemas"]["LogNormal"] | components["schemas"]["QNormal"] | components["schemas"]["QLogNormal"]);
+            };
+            objective: components["schemas"]["Objective"];
+            sampling_algorithm?: ("random" | "grid" | "bayesian") | (components["schemas"]["RandomSampling"] | components["schemas"]["GridSampling"] | components["schemas"]["BayesianSampling"]);
+            /** @default null */
+            early_termination?: (components["schemas"]["BanditPolicy"] | components["schemas"]["MedianStoppingPolicy"] | components["schemas"]["TruncationSelectionPolicy"]) | null;
+            limits?: components["schemas"]["SweepLimits"];
+        };
         /** @description One selectable target as the workspace header lists it. */
         TargetSummary: {
             name: string;
             label: string;
             health: components["schemas"]["Health"];
+        };
+        /** @description At each evaluation, stop the trials in the worst ``truncation_percentage`` percent. */
+        TruncationSelectionPolicy: {
+            /** @default 1 */
+            evaluation_interval?: number;
+            /** @default 0 */
+            delay_evaluation?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "truncation_selection";
+            truncation_percentage: number;
+        };
+        /** @description U(min_value, max_value). */
+        Uniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "uniform";
+            min_value: number;
+            max_value: number;
         };
         /** @description Answer of ``GET /amlx/api/workspace``: the active target and what it can do. */
         WorkspaceInfo: {
@@ -1240,6 +1638,70 @@ export interface operations {
             422: components["responses"]["BadNotebook"];
         };
     };
+    submitSweep: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            /** @description The sweep's parent job, queued; its URL is in the Location header. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["BadNotebook"];
+        };
+    };
+    previewSweep: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPreview"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["BadNotebook"];
+        };
+    };
     getJob: {
         parameters: {
             query?: {
@@ -1262,6 +1724,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getSweep: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sweep's details. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDetails"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getSweepMetrics: {
+        parameters: {
+            query?: {
+                key?: string;
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each trial's history of the metric. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: string;
+                        trials: {
+                            [key: string]: components["schemas"]["MetricPoint"][];
+                        };
+                    };
                 };
             };
             400: components["responses"]["Invalid"];
