@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, capabilities_of, require
+from .backends.base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, Target, capabilities_of, require
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
@@ -86,7 +86,9 @@ class Workspace:
             return LocalBackend(self.config.workspace_dir, compute_slots=self.config.compute_slots)
         from .backends.azure import AzureBackend
 
-        return AzureBackend(self.config.azure, search_from=self._search_from)
+        return AzureBackend(
+            self.config.azure, search_from=self._search_from, cache_dir=self.config.workspace_dir / "azure-cache"
+        )
 
     # -- operations --------------------------------------------------------------
 
@@ -123,6 +125,9 @@ class Workspace:
 
     def endpoints(self, target: str | None = None) -> EndpointOps:
         return require(self.backend(target), "endpoints")
+
+    def computes(self, target: str | None = None) -> ComputeOps:
+        return require(self.backend(target), "computes")
 
     def on_server_start(self) -> None:
         """What each target does when a Jupyter server starts (the local one warms its stores up)."""

@@ -31,6 +31,8 @@ operation                      azure-ai-ml counterpart
 ``create_deployment``          ``online_deployments.begin_create_or_update`` (not waited for)
 ``set_traffic``                ``endpoint.traffic = {...}`` + ``begin_create_or_update``
 ``invoke``                     POST to ``scoring_uri`` with the key (not ``online_endpoints.invoke``)
+``list_computes``              ``compute.list`` (clusters, instances) plus serverless
+``list_instance_types``        ``compute.list_sizes``
 =============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
@@ -51,6 +53,7 @@ from ..errors import NotSupportedError
 from ..records import (
     Capabilities,
     CodePackage,
+    ComputeTarget,
     DataAsset,
     Deployment,
     Endpoint,
@@ -58,6 +61,7 @@ from ..records import (
     ExperimentSummary,
     FileEntry,
     Health,
+    InstanceType,
     InvokeResult,
     Job,
     JobChanges,
@@ -248,6 +252,19 @@ class EndpointOps(Protocol):
         ...
 
 
+@runtime_checkable
+class ComputeOps(Protocol):
+    """Where jobs run: what ``compute`` a submit may name, and the VM sizes serverless jobs may ask for."""
+
+    def list_computes(self) -> tuple[ComputeTarget, ...]:
+        """Every compute a job can run on, with its state (the default one marked)."""
+        ...
+
+    def list_instance_types(self) -> tuple[InstanceType, ...]:
+        """VM sizes for serverless jobs; empty on a target without them."""
+        ...
+
+
 #: Capability flag -> the protocol a backend implements to have it. Sweep and
 #: AutoML protocols join here when their job kinds are built.
 CAPABILITY_PROTOCOLS: dict[str, type] = {
@@ -255,6 +272,7 @@ CAPABILITY_PROTOCOLS: dict[str, type] = {
     "data_assets": DataOps,
     "models": ModelOps,
     "endpoints": EndpointOps,
+    "computes": ComputeOps,
 }
 
 #: How the sentence of a 409 names each capability.
@@ -265,6 +283,7 @@ CAPABILITY_WORDS = {
     "data_assets": "data assets",
     "models": "the model registry",
     "endpoints": "online endpoints",
+    "computes": "compute listing",
 }
 
 def has_capability(backend: object, capability: str) -> bool:
