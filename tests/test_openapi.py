@@ -50,6 +50,16 @@ def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None
     assert generated_document(current) == current, "run: python -m amlx_lab.apischema"
 
 
+@pytest.mark.parametrize("path, method, params", [("models", "GET", {}), ("endpoints", "GET", {})])
+async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", *path.split("/"), method=method, params={"target": "azure", **params})
+    assert caught.value.code == 409
+    error = json.loads(caught.value.response.body)["error"]
+    assert error["code"] == "not_supported" and "Azure ML workspace target does not support" in error["message"]
+    assert_matches("/" + path, method, 409, caught.value.response.body)
+
+
 @pytest.mark.parametrize(
     "path, method, params",
     [
@@ -57,18 +67,17 @@ def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None
         ("experiments", "GET", {}),
         ("events", "GET", {}),
         ("data", "GET", {}),
-        ("models", "GET", {}),
-        ("endpoints", "GET", {}),
+        ("computes", "GET", {}),
         ("jobs/calm_lamp_x1y2z3a4b5", "GET", {}),
         ("jobs/calm_lamp_x1y2z3a4b5/metrics", "GET", {"key": "rmse"}),
     ],
 )
-async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
+async def test_an_unconfigured_target_is_a_409_saying_what_to_configure(jp_fetch, path: str, method: str, params: dict) -> None:
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("amlx", "api", *path.split("/"), method=method, params={"target": "azure", **params})
     assert caught.value.code == 409
     error = json.loads(caught.value.response.body)["error"]
-    assert error["code"] == "not_supported" and "Azure ML workspace target does not support" in error["message"]
+    assert error["code"] == "target_not_configured" and "config.json" in error["message"]
     spec_path = "/" + path.replace("calm_lamp_x1y2z3a4b5", "{name}")
     assert_matches(spec_path, method, 409, caught.value.response.body)
 
