@@ -32,6 +32,7 @@ from amlx_lab.errors import NotSupportedError
 from amlx_lab.records import Job
 from amlx_lab.specs import CommandJobSpec
 from amlx_lab.workspace import Workspace
+from azure_target.helpers import azure_settings
 
 TARGETS = ("local", "azure")
 T = TypeVar("T")
@@ -103,16 +104,6 @@ def _workspace(name: str, root: Path, emulator: Any = None) -> Workspace:
         (root / "ws" / "settings.json").write_text(json.dumps({"azure": azure_settings(emulator)}))
         return Workspace(AmlxConfig.resolve(workspace_dir=root / "ws", target="azure"), search_from=root)
     raise ValueError(name)
-
-
-def azure_settings(emulator: Any, **extra: Any) -> dict[str, Any]:
-    """The ``azure`` section of a workspace's settings.json that points the Azure target at the emulator."""
-    s = emulator.settings
-    return {
-        "subscription_id": s["subscription_id"], "resource_group": s["resource_group"],
-        "workspace_name": s["workspace_name"], "credential": "loopback", "cloud": s["cloud_name"],
-        "cloud_metadata": dict(s["cloud_metadata"]), **extra,
-    }
 
 
 @pytest.fixture(scope="module", params=TARGETS)

@@ -207,6 +207,7 @@ class AzureBackend:
                 default_environment=settings.environment,
                 instance_type=settings.instance_type,
             )
+            submission.stable_package(Path(spec.code_dir))
             job = submission.build_job(spec, definition)
             with quiet_streams():
                 created = parts.connection.ml.jobs.create_or_update(job)

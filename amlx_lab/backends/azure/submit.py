@@ -142,6 +142,27 @@ def define(
     )
 
 
+MANIFEST = "amlx-manifest.json"
+
+
+def stable_package(code_dir: Path) -> None:
+    """Drop the package folder's own path from its manifest before upload.
+
+    A package built for a submit records where it was staged (a fresh folder
+    each time, on this machine); without it, the same cell and requirements
+    give the same content hash, so azure-ai-ml reuses the code it uploaded.
+    Only a manifest naming this very folder is touched.
+    """
+    path = code_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(manifest, dict) and manifest.get("root") == str(code_dir):
+        manifest["root"] = "."
+        path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def build_job(spec: CommandJobSpec, definition: JobDefinition) -> Any:
     """The azure-ai-ml ``Command`` for a definition (azure.ai.ml imported here)."""
     from azure.ai.ml import Input, command
