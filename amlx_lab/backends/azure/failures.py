@@ -98,7 +98,7 @@ def translate(
             f"Azure ML could not be reached ({azure_message(exc)}); check the network and try again.",
             details={"upstream": "azure"},
         )
-    sdk = _sdk_error(exc)
+    sdk = _sdk_error(exc, not_found)
     if sdk is not None:
         return sdk
     return None
@@ -160,17 +160,45 @@ def missing_workspace(workspace: str) -> AmlxError:
     return _missing_workspace(workspace, {"upstream": "azure", "status": 404})
 
 
-def _sdk_error(exc: BaseException) -> AmlxError | None:
-    """azure-ai-ml's and marshmallow's refusals, raised before anything was sent."""
+def _sdk_error(exc: BaseException, not_found: NotFound | None) -> AmlxError | None:
+    """azure-ai-ml's and marshmallow's refusals, raised before anything was sent (or wrapping a 404)."""
     module = type(exc).__module__
-    name = type(exc).__name__
     if module.startswith("marshmallow"):
         return ValidationError(f"Azure ML's client refused the job: {clean(str(exc))}")
     if not module.startswith("azure.ai.ml"):
         return None
-    if name in ("ValidationException", "UserErrorException", "EmptyDirectoryError", "ValidationError"):
-        return ValidationError(f"Azure ML's client refused the request: {azure_message(exc)}")
-    return UpstreamError(f"Azure ML's client failed: {azure_message(exc)}", details={"upstream": "azure"})
+    chain = _chain(exc)
+    if not_found is not None and any(_is_not_found(e) for e in chain):
+        return not_found()
+    message = _concise(chain)
+    category = str(getattr(exc, "error_category", "") or "")
+    if type(exc).__name__ in ("ValidationException", "UserErrorException", "EmptyDirectoryError") or category == "UserError":
+        return ValidationError(f"Azure ML's client refused the request: {message}")
+    return UpstreamError(f"Azure ML's client failed: {message}", details={"upstream": "azure"})
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from, outermost first."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found and len(found) < 10:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _is_not_found(exc: BaseException) -> bool:
+    if type(exc).__name__ == "ResourceNotFoundError":
+        return True
+    kind = getattr(exc, "error_type", None)
+    return getattr(kind, "name", "") == "RESOURCE_NOT_FOUND"
+
+
+def _concise(chain: list[BaseException]) -> str:
+    """The plainest message in the chain: azure-ai-ml wraps a short one in a long one with 'Resolutions'."""
+    messages = [azure_message(e) for e in chain if type(e).__module__.startswith("azure.ai.ml")]
+    short = [m for m in messages if m and "Resolutions" not in m and len(m) < 300]
+    return short[-1] if short else (messages[0] if messages else azure_message(chain[0]))
 
 
 @contextmanager
