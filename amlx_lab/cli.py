@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit = verbs.add_parser("submit", help="run a notebook cell (and the code it needs) as a job")
     submit.add_argument("notebook", help="the .ipynb file")
     submit.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
-    submit.add_argument("--experiment", help="experiment (default: the notebook's name)")
+    submit.add_argument("--experiment", help="experiment (default: the code's own mlflow.set_experiment, else the notebook's name)")
     submit.add_argument("--name", dest="display_name", help="display name of the job")
     submit.add_argument("--compute", help="compute target (default: the target's; amlx compute lists them)")
     submit.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from traitlets import Enum, Integer, Unicode
 from .config import TARGETS, AmlxConfig
 from .handlers import routes
 from .workspace import Workspace
+
+#: The MLflow variable kernels started by this server inherit (unless the user set it).
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 
 
 class AmlxApp(ExtensionApp):
@@ -54,10 +58,29 @@ class AmlxApp(ExtensionApp):
         self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
         self.settings["amlx_root_dir"] = root_dir.resolve()
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
+        self._point_kernels_at_tracking(self.settings["amlx_workspace"])
         # Warm-up (the local MLflow store, deployments a restart stopped) runs off the start-up path.
         threading.Thread(
             target=self._on_server_start, args=(self.settings["amlx_workspace"],), name="amlx-start", daemon=True
         ).start()
+
+    def _point_kernels_at_tracking(self, workspace: Workspace) -> None:
+        """Kernels this server starts log MLflow runs to the workspace's tracking store.
+
+        A notebook's own ``mlflow.start_run()`` would otherwise write ``./mlflow.db`` next to
+        the notebook, where the sidebar never looks. Kernels inherit the server's environment
+        (sessions add ``JPY_SESSION_NAME`` to a copy of it; bare kernels and terminals take it
+        as it is), so setting the variable here, once, reaches every kernel and terminal. A
+        value the user set is kept.
+        """
+        self._tracking_uri_set: str | None = None
+        if os.environ.get(TRACKING_URI_ENV):
+            self.log.info("amlx_lab: kernels keep the %s the server was started with", TRACKING_URI_ENV)
+            return
+        uri = workspace.kernel_tracking_uri()
+        if uri is not None:
+            os.environ[TRACKING_URI_ENV] = self._tracking_uri_set = uri
+            self.log.info("amlx_lab: notebook kernels log MLflow runs to the workspace (%s)", TRACKING_URI_ENV)
 
     def _on_server_start(self, workspace: Workspace) -> None:
         try:
@@ -69,6 +92,8 @@ class AmlxApp(ExtensionApp):
         self.handlers.extend(routes())
 
     async def stop_extension(self) -> None:
+        if getattr(self, "_tracking_uri_set", None) and os.environ.get(TRACKING_URI_ENV) == self._tracking_uri_set:
+            del os.environ[TRACKING_URI_ENV]  # what this server set goes with it (tests run servers in-process)
         workspace: Workspace | None = self.settings.get("amlx_workspace")
         if workspace is not None:
             workspace.close()

@@ -163,11 +163,17 @@ ParameterValue = str | int | float | bool
 
 
 class JobType(str, Enum):
-    """Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML."""
+    """Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML.
+
+    ``interactive`` is a run no job made: a notebook kernel's own ``mlflow.start_run()``
+    logged to the workspace's tracking store (Azure ML lists such runs next to its jobs
+    too). It has metrics, params and artifacts, but no log, code or process to cancel.
+    """
 
     COMMAND = "command"
     SWEEP = "sweep"
     AUTOML = "automl"
+    INTERACTIVE = "interactive"
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,8 @@ def data_asset_text(asset: DataAsset) -> str:
 def package_text(package: JobPackage) -> str:
     """A job package preview: the generated main.py, then its parameters, inputs and warnings as comments."""
     lines = [package.script.rstrip("\n"), ""]
+    if package.experiment:
+        lines.append(f"# experiment: {package.experiment} (the code's mlflow.set_experiment; --experiment overrides it)")
     if package.parameters:
         lines.append("# parameters: " + ", ".join(f"{p.flag} {p.default!r}" for p in package.parameters.values()))
     for item in package.inputs:
@@ -262,6 +264,8 @@ def package_html(package: JobPackage) -> str:
     params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
     parts = [f"<div><b>Warnings</b><ul>{warnings}</ul></div>" if warnings else ""]
     parts.append(f"<div><b>Parameters</b>: {params}</div>" if params else "")
+    if package.experiment:
+        parts.append(f"<div><b>Experiment</b>: <code>{esc(package.experiment)}</code> (the code's mlflow.set_experiment)</div>")
     parts.append(f"<details open><summary>main.py</summary><pre>{esc(package.script)}</pre></details>")
     return "<div class='amlx-preview'>" + "".join(parts) + "</div>"
 

@@ -33,6 +33,11 @@ class SubmitRequest(Checked):
     packages are pinned (and that runs the job locally; default: the notebook
     kernel's); ``environment`` names an Azure ML environment to run in instead
     of one built from those requirements.
+
+    The job's experiment is ``experiment`` when given, else the one the code
+    itself names (``mlflow.set_experiment("...")`` above or in the cell), else
+    ``default_experiment`` (a client that knows the notebook behind a kernel's
+    history sends its name), else the notebook's name.
     """
 
     what: ClassVar[str] = "The submission"
@@ -41,6 +46,7 @@ class SubmitRequest(Checked):
     notebook: OptionalText = None
     sources: list[str] | None = None
     experiment: OptionalText = None
+    default_experiment: OptionalText = None
     display_name: OptionalText = Field(default=None, max_length=_NAME_LIMIT)
     compute: OptionalText = None
     parameters: Mapping[str, ParameterValue] = Field(default_factory=dict)
@@ -59,7 +65,7 @@ class SubmitRequest(Checked):
             raise ValueError("cell must be a cell index (number), a cell id or a tag (text).")
         return value
 
-    @field_validator("experiment", "compute")
+    @field_validator("experiment", "default_experiment", "compute")
     @classmethod
     def _single_line(cls, value: str | None, info: object) -> str | None:
         if value is None:

@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, Target, capabilities_of, require
+from .backends.base import (
+    ComputeOps,
+    DataOps,
+    EndpointOps,
+    JobOps,
+    ModelOps,
+    Target,
+    TrackingStore,
+    capabilities_of,
+    require,
+)
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
@@ -129,6 +139,12 @@ class Workspace:
     def computes(self, target: str | None = None) -> ComputeOps:
         return require(self.backend(target), "computes")
 
+    def kernel_tracking_uri(self) -> str | None:
+        """Where a notebook kernel's own MLflow runs should go: the active target's store, when a kernel can
+        log to it directly (the local target); ``None`` otherwise."""
+        backend = self.backend()
+        return backend.tracking_uri() if isinstance(backend, TrackingStore) else None
+
     def on_server_start(self) -> None:
         """What each target does when a Jupyter server starts (the local one warms its stores up)."""
         for name in TARGETS:
@@ -200,7 +216,7 @@ class Workspace:
         assert package.root is not None  # a built package has a folder; only previews have none
         return CommandJobSpec(
             code_dir=package.root,
-            experiment=request.experiment or notebook,
+            experiment=request.experiment or package.experiment or request.default_experiment or notebook,
             command=tuple(command),
             parameters=values,
             inputs=inputs,

@@ -146,24 +146,36 @@ def test_config_changes_apply_at_once(fresh_shell: InteractiveShell) -> None:
     assert run(fresh_shell, "%aml workspace").target == "local"
 
 
-def test_target_shows_persists_and_applies_at_once(fresh_shell: InteractiveShell, tmp_path: Path) -> None:
+def test_target_switch_applies_to_this_kernel_only(fresh_shell: InteractiveShell, tmp_path: Path) -> None:
     shown = run(fresh_shell, "%aml target")
-    assert repr(shown).startswith("target: local") and "<table" in shown._repr_html_()
+    assert repr(shown).startswith("target: local (Local workspace), the default") and "<table" in shown._repr_html_()
 
     switched = run(fresh_shell, "%aml target azure")
-    assert switched.value.target == "azure" and "Target set to azure" in repr(switched)
-    assert json.loads((tmp_path / "ws" / "settings.json").read_text())["target"] == "azure"
-    assert run(fresh_shell, "%aml workspace").target == "azure", "applies without a restart"
-    assert Workspace.from_environment().config.target == "azure", "other processes (server, CLI) see it"
+    assert switched.value.target == "azure" and "Target set to azure for this kernel only" in repr(switched)
+    assert "--save" in repr(switched), "it says how to make it the workspace's"
+    assert not (tmp_path / "ws" / "settings.json").exists(), "the workspace's settings are untouched"
+    assert Workspace.from_environment().config.target == "local", "other processes (server, CLI) keep theirs"
+    assert run(fresh_shell, "%aml workspace").target == "azure", "applies here without a restart"
+    assert "chosen for this kernel" in repr(run(fresh_shell, "%aml target"))
 
     run(fresh_shell, "%aml target local")
     assert run(fresh_shell, "%aml workspace").target == "local"
 
 
-def test_target_keeps_an_explicit_setting_in_step(fresh_shell: InteractiveShell) -> None:
+def test_target_save_writes_the_workspace_settings(fresh_shell: InteractiveShell, tmp_path: Path) -> None:
+    run(fresh_shell, "%aml target local")  # a kernel-only choice first: saving replaces it
+    saved = run(fresh_shell, "%aml target azure --save")
+    assert "Target set to azure and saved in" in repr(saved)
+    assert json.loads((tmp_path / "ws" / "settings.json").read_text())["target"] == "azure"
+    assert Workspace.from_environment().config.target == "azure", "other processes (server, CLI) see it"
+    assert run(fresh_shell, "%aml workspace").target == "azure"
+    assert aml_of(fresh_shell).target is None, "this kernel follows the workspace from now on"
+    assert "settings.json" in repr(run(fresh_shell, "%aml target"))
+
+
+def test_target_save_keeps_an_explicit_setting_in_step(fresh_shell: InteractiveShell) -> None:
     fresh_shell.run_line_magic("config", 'Aml.target = "local"')
-    run(fresh_shell, "%aml target azure")
-    assert aml_of(fresh_shell).target == "azure"
+    run(fresh_shell, "%aml target azure --save")
     assert run(fresh_shell, "%aml workspace").target == "azure"
 
 
@@ -171,14 +183,15 @@ def test_target_notes_an_environment_variable_that_wins_elsewhere(
     fresh_shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AMLX_TARGET", "local")
-    switched = run(fresh_shell, "%aml target azure")
+    assert "$AMLX_TARGET" in repr(run(fresh_shell, "%aml target"))
+    switched = run(fresh_shell, "%aml target azure --save")
     assert "$AMLX_TARGET=local still wins" in repr(switched)
     assert run(fresh_shell, "%aml workspace").target == "azure"
 
 
 def test_settings_file_changed_elsewhere_applies_here(fresh_shell: InteractiveShell, tmp_path: Path) -> None:
     assert run(fresh_shell, "%aml workspace").target == "local"
-    (tmp_path / "ws" / "settings.json").write_text('{"target": "azure"}')  # as the sidebar would
+    (tmp_path / "ws" / "settings.json").write_text('{"target": "azure"}')  # as the sidebar (or --save) would
     assert run(fresh_shell, "%aml workspace").target == "azure"
 
 
@@ -233,6 +246,8 @@ def test_aml_question_mark_shows_the_subcommands(shell: InteractiveShell, capsys
         ("show -o class some_job", "-o 'class' is not a Python variable name"),
         ("data", "data needs an action"),
         ("data bogus", "unknown subcommand 'data bogus'"),
+        ("target --save", "name the target to save"),
+        ("best --metric rmse --min --all --experiment x", "give --experiment E or --all, not both"),
     ],
 )
 def test_user_errors_print_one_line_without_traceback(
@@ -519,11 +534,19 @@ def test_jobs_returns_a_dataframe_newest_first(shell: InteractiveShell, two_jobs
     frame = run(shell, f"%aml jobs --search {token}")
     assert isinstance(frame, pd.DataFrame)
     assert list(frame["name"]) == [jobs[1].name, jobs[0].name]
-    assert list(frame.columns[:7]) == ["name", "display_name", "experiment", "status", "created", "duration_s", "compute"]
+    assert list(frame.columns) == ["name", "display_name", "experiment", "status", "created", "duration_s", "params.scale"]
     assert list(frame["params.scale"]) == [3, 2]
     assert set(frame["status"]) == {"Completed"}
-    assert isinstance(frame["created"].iloc[0], pd.Timestamp)
+    created = frame["created"].iloc[0]
+    assert isinstance(created, pd.Timestamp) and created.microsecond == 0 and created.nanosecond == 0
+    assert all(d == round(d, 1) for d in frame["duration_s"])
     assert "<table" in formats(shell, frame)["text/html"]
+
+    one = run(shell, f"%aml jobs --search {token} --experiment one")
+    assert "experiment" not in one.columns, "a listing of one experiment does not repeat it on every row"
+    wide = run(shell, f"%aml jobs --search {token} --all-columns")
+    assert {"experiment", "type", "compute", "started", "ended", "mlflow_run_id"} <= set(wide.columns)
+    assert {f"tags.{k}" for k in jobs[0].tags} <= set(wide.columns) and list(wide["type"]) == ["command", "command"]
 
 
 def test_jobs_filters_and_stores_in_a_variable(shell: InteractiveShell, two_jobs: tuple[str, list[Job]]) -> None:
@@ -763,3 +786,101 @@ def test_invoke_payloads_from_notebook_values() -> None:
     assert magics.payload_from_value({"input_data": [[1]]}, "a") == {"input_data": [[1]]}
     assert magics.parse_model("titanic-model:3") == ("titanic-model", "3")
     assert magics.parse_model("titanic-model") == ("titanic-model", None)
+
+
+# -- a notebook's own MLflow runs, %aml best's experiment --------------------------------------------------
+
+
+@pytest.fixture
+def notebook_runs(fresh_shell: InteractiveShell, tmp_path: Path) -> Any:
+    """Finished MLflow runs a notebook logged in the workspace's store (no job made them): rmse per experiment."""
+    from mlflow.tracking import MlflowClient
+
+    from amlx_lab.backends.local.layout import Layout
+    from amlx_lab.backends.local.tracking import ensure_store
+
+    layout = Layout(tmp_path / "ws")
+    ensure_store(layout)
+    client = MlflowClient(layout.mlflow_uri)
+    for experiment, values in {"diabetes-ridge": (0.7, 0.4), "other": (0.1,)}.items():
+        experiment_id = client.create_experiment(experiment)
+        for value in values:
+            run_id = client.create_run(experiment_id, run_name=f"{experiment} {value}").info.run_id
+            client.log_param(run_id, "alpha", str(value))
+            client.log_metric(run_id, "rmse", value)
+            client.log_metric(run_id, "diverged", float("nan"))
+            client.set_terminated(run_id)
+    return client
+
+
+def best_of(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], options: str = "") -> tuple[Job, str]:
+    best = run(ip, f"%aml best --metric rmse --min {options}")
+    assert isinstance(best, Job), capsys.readouterr().err
+    return best, capsys.readouterr().out.splitlines()[0]  # what was searched; the shell's Out[] follows
+
+
+def test_best_searches_the_current_experiment_and_says_which(
+    fresh_shell: InteractiveShell, notebook_runs: Any, capsys: pytest.CaptureFixture[str],
+    project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    best, said = best_of(fresh_shell, capsys)
+    assert best.display_name == "other 0.1" and best.type.value == "interactive"
+    assert said == "Searched every experiment (no current experiment: set Aml.experiment or pass --experiment) for the lowest rmse."
+
+    nbformat.write(nbformat.v4.new_notebook(), project / "other.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(project / "other.ipynb"))
+    best, said = best_of(fresh_shell, capsys)
+    assert best.display_name == "other 0.1"
+    assert said == "Searched experiment 'other' (the notebook's name, other.ipynb) for the lowest rmse."
+
+    # the notebook's code names its experiment (a stand-in keeps this process's MLflow untouched)
+    run(fresh_shell, "import types\nmlflow = types.SimpleNamespace(set_experiment=lambda name: None)")
+    run(fresh_shell, "mlflow.set_experiment('diabetes-ridge')")
+    best, said = best_of(fresh_shell, capsys)
+    assert best.display_name == "diabetes-ridge 0.4"
+    assert said == "Searched experiment 'diabetes-ridge' (the notebook's mlflow.set_experiment) for the lowest rmse."
+
+    fresh_shell.run_line_magic("config", 'Aml.experiment = "other"')
+    assert best_of(fresh_shell, capsys)[1] == "Searched experiment 'other' (Aml.experiment) for the lowest rmse."
+    best, said = best_of(fresh_shell, capsys, "--experiment diabetes-ridge")
+    assert best.display_name == "diabetes-ridge 0.4" and "(--experiment)" in said
+    assert best_of(fresh_shell, capsys, "--all")[1].startswith("Searched every experiment (--all)")
+    assert run(fresh_shell, "%aml best --metric rmse --max -o top") is None
+    assert fresh_shell.user_ns["top"].display_name == "other 0.1"
+    assert "Searched experiment 'other'" in capsys.readouterr().out, "said with -o as well"
+
+
+def test_jobs_lists_a_notebooks_runs_with_the_useful_columns(fresh_shell: InteractiveShell, notebook_runs: Any) -> None:
+    frame = run(fresh_shell, "%aml jobs --experiment diabetes-ridge --order-by metrics.rmse --asc")
+    assert list(frame["display_name"]) == ["diabetes-ridge 0.4", "diabetes-ridge 0.7"]
+    assert list(frame.columns) == ["name", "display_name", "status", "created", "duration_s", "metrics.rmse"], (
+        "no submitted parameters, and the metric no run has a value for is left out"
+    )
+    assert all(name.startswith("run_") for name in frame["name"])
+    wide = run(fresh_shell, "%aml jobs --experiment diabetes-ridge --all-columns")
+    assert {"params.alpha", "metrics.diverged", "metrics.rmse"} <= set(wide.columns)
+    assert set(wide["type"]) == {"interactive"}
+
+
+@pytest.mark.slow
+def test_a_job_keeps_the_experiment_its_code_names(shell: InteractiveShell) -> None:
+    """The kernel's history names the experiment; the job and its MLflow run land there unless overridden."""
+    run(shell, "import types\nmlflow = types.SimpleNamespace(set_experiment=lambda name: None)")  # stands in for MLflow
+    run(shell, "mlflow.set_experiment('named-by-the-code')")
+    body = "import mlflow\nmlflow.set_experiment('named-by-the-code')\nmlflow.log_metric('rmse', 1.0)"
+    ws = Workspace.from_environment()
+
+    def experiment_of_run(job: Job) -> str:
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(ws.config.workspace_dir / "mlflow" / "mlflow.db")) as conn:
+            return conn.execute("SELECT name FROM experiments WHERE experiment_id = ?", (job.mlflow_experiment_id,)).fetchone()[0]
+
+    job = run(shell, f"%%aml submit --python {sys.executable} --wait\n{body}")
+    assert job.status is JobStatus.COMPLETED and job.experiment == "named-by-the-code"
+    assert experiment_of_run(job) == "named-by-the-code"
+    assert "ignored" not in ws.jobs().logs(job.name).text, "the code's own call names the job's experiment"
+
+    chosen = run(shell, f"%%aml submit --python {sys.executable} --wait --experiment chosen-here\n{body}")
+    assert chosen.experiment == "chosen-here" and experiment_of_run(chosen) == "chosen-here"
+    assert "ignored: the job logs to its run in experiment 'chosen-here'" in ws.jobs().logs(chosen.name).text

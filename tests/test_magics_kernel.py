@@ -7,10 +7,15 @@ background thread) and once with ``--wait`` (the log streams into the cell).
 ``%aml best`` must then name the run with the lowest rmse, which ``%aml jobs``
 confirms, and ``%aml download`` fetches its model. Last, the kernel must shut
 down promptly while a live status still watches a running job.
+
+Also here: a kernel the Jupyter server starts (as JupyterLab starts one for a
+notebook) logs its own MLflow runs to the workspace, where they are jobs of
+type ``interactive``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
@@ -21,9 +26,13 @@ from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
+from tornado.httpclient import HTTPClientError
 
+from amlx_lab.backends.local.layout import Layout
+from amlx_lab.backends.local.tracking import ensure_store
 from amlx_lab.errors import ConflictError
 from amlx_lab.workspace import Workspace
+from tests.openapi import assert_matches
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 Message = dict[str, Any]
@@ -100,9 +109,13 @@ def example_cells() -> tuple[list[str], str]:
 
 @pytest.fixture
 def kernel(tmp_path: Path) -> Any:
+    """A kernel in a notebook folder, with MLflow pointed at the workspace's store as the Jupyter server points it."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    env = {**os.environ, "AMLX_WORKSPACE": str(tmp_path / "ws"), "MLFLOW_DISABLE_TELEMETRY": "true"}
+    layout = Layout(tmp_path / "ws")
+    ensure_store(layout)  # the server builds it at start-up
+    env = {**os.environ, "AMLX_WORKSPACE": str(tmp_path / "ws"), "MLFLOW_DISABLE_TELEMETRY": "true",
+           "MLFLOW_TRACKING_URI": layout.mlflow_uri}
     env.pop("JPY_SESSION_NAME", None)
     manager = KernelManager(kernel_name="python3")
     manager.start_kernel(cwd=str(folder), env=env)
@@ -129,15 +142,16 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     for source in earlier:  # the example as a user runs it, plots and all
         kernel.run(source)
 
-    # without --wait: returns at once with a status display that the magic keeps current
-    first = kernel.run(f"%%aml submit --experiment diabetes-ridge --param alpha=0.1\n{train}")
+    # without --wait: returns at once with a status display that the magic keeps current; no --experiment: the
+    # notebook's own mlflow.set_experiment("diabetes-ridge") names it
+    first = kernel.run(f"%%aml submit --param alpha=0.1\n{train}")
     assert stream(first, "stderr") == ""
     first_name, display_id = submitted_job(first)
     html = next(m for m in first if m["msg_type"] == "display_data")["content"]["data"]["text/html"]
     assert first_name in html and "class='amlx-status'" in html
 
     # with --wait: the job's log streams into the cell, then the finished job is the result
-    second = kernel.run(f"%%aml submit --experiment diabetes-ridge --wait\n{train}")
+    second = kernel.run(f"%%aml submit --wait\n{train}")
     log = stream(second)
     assert "alpha_value: 0.5" in log and "rmse:" in log, log
     result = next(m for m in second if m["msg_type"] == "execute_result")["content"]["data"]
@@ -156,19 +170,22 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     assert printed(kernel, "print('model' in globals(), 'rmse' in globals())") == "False False"
 
     # the tutorial's best-run loop in one line, checked against the jobs table
-    kernel.run("%aml best --experiment diabetes-ridge --metric rmse --min -o best")
+    searched = stream(kernel.run("%aml best --metric rmse --min -o best"))
+    assert searched.strip() == "Searched experiment 'diabetes-ridge' (the notebook's mlflow.set_experiment) for the lowest rmse."
     best = printed(kernel, "print(best.name, best.metrics['rmse'])").split()
     kernel.run("%aml jobs --experiment diabetes-ridge -o runs")
     table = printed(kernel, "print(runs.sort_values('metrics.rmse')['name'].iloc[0], len(runs), sorted(runs['params.alpha']))")
     assert table == f"{best[0]} 2 [0.1, 0.5]"
     assert best[0] in (first_name, second_name)
-    rmse = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").jobs().get_job(n).metrics["rmse"]
-            for n in (first_name, second_name)}
+    jobs = {n: Workspace.from_environment(workspace_dir=tmp_path / "ws").jobs().get_job(n) for n in (first_name, second_name)}
+    assert {j.experiment for j in jobs.values()} == {"diabetes-ridge"}
+    rmse = {n: j.metrics["rmse"] for n, j in jobs.items()}
     assert best[0] == min(rmse, key=rmse.get) and float(best[1]) == pytest.approx(min(rmse.values()))
 
     fetched = kernel.run(f"%aml download {best[0]} --path model.pkl")
     assert "Wrote 1 file(s)" in next(m for m in fetched if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"]
     assert (tmp_path / "notebooks" / "outputs" / best[0] / "model.pkl").stat().st_size > 0
+    assert not (tmp_path / "notebooks" / "mlflow.db").exists(), "the kernel's MLflow wrote to the workspace"
 
 
 @pytest.mark.slow
@@ -193,3 +210,97 @@ def test_kernel_exits_while_a_live_status_watches_a_running_job(kernel: Kernel, 
     except ConflictError:
         pass
     ws.close()
+
+
+# -- kernels the Jupyter server starts ---------------------------------------------------------------------
+
+
+async def run_in_kernel(kernel: Any, code: str, timeout: float = 120) -> str:
+    """Execute ``code`` in a kernel the server manages; its stdout (a failure shows the traceback)."""
+    client = kernel.client()  # an asynchronous client: the server's event loop keeps serving meanwhile
+    client.start_channels()
+    out: list[str] = []
+
+    def keep(msg: Message) -> None:
+        if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+            out.append(msg["content"]["text"])
+        if msg["msg_type"] == "error":
+            out.append("\n".join(msg["content"]["traceback"]))
+
+    try:
+        await client.wait_for_ready(timeout=timeout)
+        reply = await client.execute_interactive(code, timeout=timeout, output_hook=keep)
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok", "".join(out)
+    return "".join(out)
+
+
+async def amlx_get(jp_fetch: Any, *path: str, **params: str) -> Any:
+    response = await jp_fetch("amlx", "api", *path, params=params)
+    spec_path = "/" + "/".join("{name}" if i == 1 and path[0] == "jobs" else p for i, p in enumerate(path))
+    return assert_matches(spec_path, "GET", response.code, response.body)
+
+
+@pytest.mark.slow
+async def test_a_kernel_the_server_starts_logs_its_runs_to_the_workspace(
+    jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path, amlx_workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = f"sqlite:///{amlx_workspace_dir / 'mlflow' / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    deadline = time.monotonic() + 120
+    while not (amlx_workspace_dir / "mlflow" / "mlflow.db").exists():  # built by the server's start-up work
+        assert time.monotonic() < deadline, "the server never built the workspace's MLflow store"
+        await asyncio.sleep(0.1)
+
+    # as JupyterLab opens a notebook: a session, whose kernel the server starts
+    body = json.dumps({"path": "work.ipynb", "type": "notebook", "name": "work.ipynb", "kernel": {"name": "python3"}})
+    session = json.loads((await jp_fetch("api", "sessions", method="POST", body=body)).body)
+    kernel = jp_serverapp.kernel_manager.get_kernel(session["kernel"]["id"])
+    code = (
+        "import os, mlflow\n"
+        "print(os.environ.get('MLFLOW_TRACKING_URI'))\n"
+        "mlflow.set_experiment('kernel-runs')\n"
+        "with mlflow.start_run(run_name='tried-in-the-notebook'):\n"
+        "    mlflow.log_param('alpha', 0.5)\n"
+        "    mlflow.log_metric('rmse', 1.25)\n"
+        "print('logged')"
+    )
+    printed = await run_in_kernel(kernel, code)
+    assert printed.split() == [uri, "logged"]
+    assert not (jp_root_dir / "mlflow.db").exists() and not (jp_root_dir / "mlruns").exists(), "nothing next to the notebook"
+
+    # the run is a job of the workspace, as REST (and so the sidebar) lists it
+    deadline = time.monotonic() + 60
+    while not (page := await amlx_get(jp_fetch, "jobs", experiment="kernel-runs"))["items"]:
+        assert time.monotonic() < deadline, "the notebook's run never showed up among the jobs"
+        await asyncio.sleep(0.25)
+    (job,) = page["items"]
+    assert job["name"].startswith("run_") and job["type"] == "interactive"
+    assert (job["display_name"], job["status"], job["metrics"], job["params"]) == (
+        "tried-in-the-notebook", "Completed", {"rmse": 1.25}, {"alpha": "0.5"}
+    )
+
+    # what makes no sense for it is a clear answer, never a 500
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("amlx", "api", "jobs", job["name"], "cancel", method="POST", body="")
+    assert refused.value.code == 409
+    error = assert_matches("/jobs/{name}/cancel", "POST", 409, refused.value.response.body)["error"]
+    assert "interactive MLflow run" in error["message"]
+    log = await amlx_get(jp_fetch, "jobs", job["name"], "logs")
+    assert (log["text"], log["complete"]) == ("", True)
+    assert (await amlx_get(jp_fetch, "jobs", job["name"], "code"))["files"] == []
+    assert (await amlx_get(jp_fetch, "jobs", job["name"], "outputs"))["files"] == []
+
+
+@pytest.fixture
+def tracking_uri_set_by_the_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    uri = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri
+
+
+@pytest.mark.slow
+async def test_a_tracking_uri_the_user_set_is_kept(tracking_uri_set_by_the_user: str, jp_fetch: Any) -> None:
+    await jp_fetch("amlx", "api", "workspace")  # the server (and its amlx_lab extension) is running
+    assert os.environ["MLFLOW_TRACKING_URI"] == tracking_uri_set_by_the_user

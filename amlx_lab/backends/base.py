@@ -265,6 +265,19 @@ class ComputeOps(Protocol):
         ...
 
 
+@runtime_checkable
+class TrackingStore(Protocol):
+    """A target whose MLflow tracking store a notebook kernel can log to directly (not a UI capability).
+
+    The Jupyter server points the kernels it starts at it, so a notebook's own
+    ``mlflow.start_run()`` lands in the workspace, as in Azure ML's own notebooks.
+    """
+
+    def tracking_uri(self) -> str:
+        """The ``MLFLOW_TRACKING_URI`` a process on this machine logs to."""
+        ...
+
+
 #: Capability flag -> the protocol a backend implements to have it. Sweep and
 #: AutoML protocols join here when their job kinds are built.
 CAPABILITY_PROTOCOLS: dict[str, type] = {

@@ -17,6 +17,7 @@ from ..records import Job
 from ..workspace import Workspace
 from .arguments import parser_options, variable_name
 from .frames import jobs_frame
+from .origin import kernel_notebook
 
 if TYPE_CHECKING:
     from .magic import Aml
@@ -40,11 +41,15 @@ def _write_out(text: str) -> None:
 
 @magic_arguments("aml jobs")
 @parser_options(
-    "List jobs as a pandas DataFrame, newest first: one row per job with its status, params.<name> and "
-    "metrics.<key> columns (MLflow's naming)."
+    "List jobs, and a notebook's own MLflow runs, as a pandas DataFrame with the columns that tell runs apart. "
+    "Newest first, one row per job: name, display name, status, created (to the second), duration, the "
+    "submitted parameters (params.<name>) and each metric some row logged (metrics.<key>, MLflow's naming); "
+    "the experiment too when the listing spans several. --all-columns adds every field, the params the runs "
+    "logged (autologging's too), every metric and the tags. A notebook's own runs have type interactive."
 )
 @argument("--experiment", metavar="E", help="only this experiment (default: Aml.experiment when set)")
 @argument("--all", action="store_true", help="every experiment, even when Aml.experiment is set")
+@argument("--all-columns", action="store_true", help="every column: all fields, logged params, every metric, tags")
 @argument("--status", action="append", metavar="S", help="only jobs with this status (repeatable)")
 @argument("--search", dest="text", metavar="TEXT", help="text to find in names, display names and tags")
 @argument("--order-by", default="created_at", metavar="COLUMN", help="a column or metrics.<key> (default: created_at)")
@@ -58,7 +63,8 @@ def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
         experiment=experiment, status=args.status, text=args.text, order_by=args.order_by,
         descending=not args.asc, limit=args.top,
     )
-    return aml.result(out, jobs_frame(page.items))
+    frame = jobs_frame(page.items, all_columns=args.all_columns, experiment_column=experiment is None)
+    return aml.result(out, frame)
 
 
 @magic_arguments("aml show")
@@ -100,10 +106,13 @@ def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
 
 @magic_arguments("aml best")
 @parser_options(
-    "The completed job with the lowest (--min) or highest (--max) value of a metric: the tutorial's "
-    "best-run loop in one line."
+    "The completed job with the lowest (--min) or highest (--max) value of a metric in the current "
+    "experiment: the tutorial's best-run loop in one line. The current experiment is Aml.experiment, else the "
+    "one this notebook's code names with mlflow.set_experiment, else the notebook's name (what %%aml submit "
+    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too."
 )
-@argument("--experiment", metavar="E", help="experiment to search (default: Aml.experiment, else all)")
+@argument("--experiment", metavar="E", help="experiment to search (default: the current experiment, see above)")
+@argument("--all", action="store_true", help="search every experiment")
 @argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
 @argument("--min", action="store_true", help="lowest value wins")
 @argument("--max", action="store_true", help="highest value wins")
@@ -112,6 +121,36 @@ def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     if args.min == args.max:
         raise ValidationError("say which value is best: --min or --max.", field="--min")
-    experiment = args.experiment or aml.experiment
-    best = aml.workspace.best_job(args.metric, goal="max" if args.max else "min", experiment=experiment)
+    if args.all and args.experiment:
+        raise ValidationError("give --experiment E or --all, not both.", field="--all")
+    if args.experiment or args.all:
+        experiment, source = args.experiment, ("--experiment" if args.experiment else "--all")
+    else:
+        experiment, source = current_experiment(aml)
+    goal = "max" if args.max else "min"
+    where = f"experiment {experiment!r}" if experiment else "every experiment"
+    print(f"Searched {where} ({source}) for the {'highest' if args.max else 'lowest'} {args.metric}.")
+    best = aml.workspace.best_job(args.metric, goal=goal, experiment=experiment)
     return aml.result(out, best)
+
+
+def current_experiment(aml: Aml) -> tuple[str | None, str]:
+    """The experiment this notebook works in, as ``%%aml submit`` would name it, and where that came from.
+
+    ``Aml.experiment``; else the last literal ``mlflow.set_experiment`` the kernel
+    ran (its history, IPython syntax already translated); else the notebook's
+    name; else none is known (every experiment is searched, and the output says why).
+    """
+    if aml.experiment:
+        return aml.experiment, "Aml.experiment"
+    from ..notebook.experiment import chosen_experiment
+
+    history = aml.ipython.history_manager
+    cells = list(history.input_hist_parsed) if history is not None else []
+    choice = chosen_experiment(enumerate(cells))
+    if choice is not None and choice.name:
+        return choice.name, "the notebook's mlflow.set_experiment"
+    notebook = kernel_notebook(aml.ipython.user_ns)
+    if notebook is not None:
+        return notebook.stem, f"the notebook's name, {notebook.name}"
+    return None, "no current experiment: set Aml.experiment or pass --experiment"

@@ -36,11 +36,14 @@ class Aml(Magics, Configurable):
     ``workspace_dir``, ``live_status``, ``show_tracebacks``).
     """
 
-    experiment = Unicode(None, allow_none=True, config=True, help="Experiment for submit, jobs and best when --experiment is not given.")
+    experiment = Unicode(None, allow_none=True, config=True,
+                         help="Experiment for submit, jobs and best when --experiment is not given (outranks the one "
+                              "the code names with mlflow.set_experiment).")
     compute = Unicode(None, allow_none=True, config=True, help="Compute for submit when --compute is not given (default: local).")
     workspace_dir = Unicode(None, allow_none=True, config=True, help="Local workspace folder (default: $AMLX_WORKSPACE).")
     target = Enum(list(TARGETS), default_value=None, allow_none=True, config=True,
-                  help="Target to use; overrides $AMLX_TARGET and the workspace's settings.json.")
+                  help="Target this kernel uses (%aml target NAME sets it); overrides $AMLX_TARGET and the "
+                       "workspace's settings.json.")
     live_status = Bool(True, config=True, help="Keep a submitted job's status current in notebook front ends.")
     show_tracebacks = Bool(False, config=True, help="Show the traceback of unexpected errors (for bug reports).")
 
@@ -54,8 +57,10 @@ class Aml(Magics, Configurable):
         """The facade for the current settings; one per distinct resolved config, kept for later calls.
 
         Resolving reads ``settings.json`` each time, which is what lets a
-        target chosen in the sidebar (or by ``%aml target``) apply here at
-        once. Old facades are not closed: a live status may still use one.
+        target chosen in the sidebar (or saved by ``%aml target --save``)
+        apply here at once; ``%aml target NAME`` sets ``Aml.target``, which
+        outranks it in this kernel only. Old facades are not closed: a live
+        status may still use one.
         """
         config = AmlxConfig.resolve(workspace_dir=self.workspace_dir or None, target=self.target)
         found = self._workspaces.get(config)

@@ -107,6 +107,9 @@ def help_text() -> str:
         "",
         "Settings: %config Aml.experiment = 'name'   (also Aml.compute, Aml.target, Aml.workspace_dir,",
         "          Aml.live_status, Aml.show_tracebacks)",
+        "Experiment: submit and best use Aml.experiment, else the one the notebook's code names with",
+        "            mlflow.set_experiment, else the notebook's name; best says which it searched.",
+        "Target: %aml target NAME switches this kernel only; --save switches the workspace (sidebar, CLI).",
         "Results: -o VAR stores the result in VAR instead of showing it. %aml SUBCOMMAND --help",
         "         shows every option of one subcommand.",
     ]

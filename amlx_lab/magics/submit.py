@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     "place until the job ends. With --wait the job's log streams into the output and the finished "
     "job is returned (Ctrl+C stops following; the job keeps running)."
 )
-@argument("--experiment", metavar="E", help="experiment (default: Aml.experiment, else the notebook's name)")
+@argument("--experiment", metavar="E",
+          help="experiment (default: Aml.experiment, else the one the code names with mlflow.set_experiment, "
+               "else the notebook's name)")
 @argument("--name", dest="display_name", metavar="N", help="display name of the job")
 @argument("--compute", metavar="C", help="compute target (default: Aml.compute, else local)")
 @argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter of the code (repeatable)")
@@ -116,7 +118,8 @@ def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> S
     return SubmitRequest.from_json({
         "cell": origin.index,
         **code,
-        "experiment": args.experiment or aml.experiment or stem,
+        "experiment": args.experiment or aml.experiment,  # else the code's own mlflow.set_experiment, else the stem
+        "default_experiment": stem,
         "display_name": display,
         "compute": args.compute or aml.compute,
         "parameters": parse_assignments(args.param, field_name="--param"),

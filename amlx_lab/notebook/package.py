@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..names import asset_name_problem
 from ..records import Record
 from .analysis import CellAnalysis, ImportRef, analyze_cell, strings_and_imports
 from .data_files import PackageInput, copy_inputs, find_inputs, local_module, normalise_path
@@ -39,6 +40,7 @@ from .errors import (
     cell_details,
     cell_label,
 )
+from .experiment import chosen_experiment
 from .ipython_syntax import Converted, convert_cell
 from .parameters import Parameter, apply_overrides, find_parameters, format_value
 from .requirements import KernelInfo, find_kernel_python, pin_requirements, probe_environment
@@ -183,6 +185,7 @@ class JobPackage(Record):
     files: tuple[str, ...] = ()
     autolog: bool = True
     generator: str = f"amlx-lab {__version__}"
+    experiment: str | None = None  # what the code's own mlflow.set_experiment("...") names (see experiment.py)
 
     def command_line(self, parameters: Mapping[str, Any] | None = None, inputs: Mapping[str, str] | None = None) -> list[str]:
         """``command`` plus ``--name value`` for ``parameters`` and ``--input-... PATH`` for job ``inputs``.
@@ -424,6 +427,8 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     warnings += input_warnings
     kernel, requirements, requirements_text, requirement_warnings = _requirements(nb, options, imports, analysed, modules)
     warnings += requirement_warnings
+    experiment, experiment_warnings = _experiment(analysed)
+    warnings += experiment_warnings
 
     # main.py
     script_cells: list[ScriptCell] = []
@@ -462,8 +467,24 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
         kernel=kernel,
         files=tuple([SCRIPT_NAME, REQUIREMENTS_NAME, MANIFEST_NAME] + [i.path for i in inputs if i.mode == "copied"]),
         autolog=options.autolog,
+        experiment=experiment,
     )
     return _Plan(package, nb.base_dir, inputs, requirements_text)
+
+
+def _experiment(analysed: _Analysed) -> tuple[str | None, list[str]]:
+    """The experiment the code chooses for the target cell, from every cell up to it (not only the slice)."""
+    choice = chosen_experiment((index, conv.code) for index, conv in sorted(analysed.converted.items()))
+    if choice is None:
+        return None, []
+    where = cell_label(choice.cell, analysed.cells[choice.cell].id, choice.line)
+    if choice.name is None:
+        return None, [f"{where}: mlflow.set_experiment() names no literal experiment; the job's experiment is the default "
+                      "(choose one with --experiment)"]
+    problem = asset_name_problem(choice.name, "experiment")
+    if problem:
+        return None, [f"{where}: {problem} The job's experiment is the default (choose one with --experiment)."]
+    return choice.name, []
 
 
 def _mtime(path: str) -> int:
@@ -550,4 +571,5 @@ def load_package(folder: str | os.PathLike[str]) -> JobPackage:
         files=tuple(data["files"]),
         autolog=data["autolog"],
         generator=data["generator"],
+        experiment=data.get("experiment"),
     )

@@ -83,8 +83,10 @@ def _amlx_start_tracking(parameters, autolog):
         print(f"amlx: mlflow.set_tracking_uri({uri!r}) ignored: the job logs to its own run", flush=True)
 
     def set_experiment(experiment_name=None, experiment_id=None):
-        print("amlx: mlflow.set_experiment(...) ignored: the job logs to its own run", flush=True)
-        return mlflow.get_experiment(run.info.experiment_id)
+        current = mlflow.get_experiment(run.info.experiment_id)  # the job's experiment: the code's own unless overridden
+        if experiment_name not in (None, current.name) or experiment_id not in (None, current.experiment_id):
+            print(f"amlx: mlflow.set_experiment(...) ignored: the job logs to its run in experiment {current.name!r}", flush=True)
+        return current
 
     mlflow.start_run = start_run
     mlflow.set_tracking_uri = set_tracking_uri

@@ -38,6 +38,7 @@ from ...records import (
     JobChanges,
     JobPage,
     JobStatus,
+    JobType,
     LogChunk,
     MetricPoint,
     ModelCandidate,
@@ -47,7 +48,7 @@ from ...records import (
 )
 from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery
 from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps
-from . import files, job_index, listing
+from . import files, interactive, job_index, listing
 from .data_assets import DataAssets
 from .endpoint_index import check_name
 from .endpoints import Endpoints
@@ -57,11 +58,13 @@ from .model_registry import ModelRegistry
 from .procs import spawn_detached
 from .reconcile import reconcile, supervisor_alive
 from .store import Store
-from .tracking import open_reader
+from .model_sources import local_path
+from .tracking import RunReader, TrackingError, keep_artifacts_in_workspace, open_reader
 
 DEFAULT_CANCEL_GRACE = 10.0
 DEFAULT_LOG_CHUNK = 64 * 1024
 ENDPOINT_RECONCILE_EVERY = 2.0  # reads bring a lost deployment back within this (a query and a flock probe each)
+INTERACTIVE_EVERY = 2.0  # reads bring a notebook's own MLflow runs up to date within this (see interactive.py)
 
 
 class LocalBackend:
@@ -77,16 +80,21 @@ class LocalBackend:
         compute_slots: int,
         cancel_grace: float = DEFAULT_CANCEL_GRACE,
         reconcile_every: float = 5.0,
+        interactive_every: float = INTERACTIVE_EVERY,
     ) -> None:
         self.root = Path(root)
         self.layout = Layout(self.root)
         self.compute_slots = compute_slots
         self.cancel_grace = cancel_grace
         self.reconcile_every = reconcile_every
+        self.interactive_every = interactive_every
         self._store: Store | None = None
         self._lock = threading.Lock()
         self._last_reconcile = 0.0
         self._last_endpoint_reconcile = 0.0
+        self._last_interactive = float("-inf")
+        self._interactive_lock = threading.Lock()
+        self._run_reader: RunReader | None = None
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -111,9 +119,12 @@ class LocalBackend:
         return Endpoints(self.store, self.layout, self.models)
 
     def _maybe_reconcile(self) -> None:
-        """Reads notice dead supervisors on their own, at most every ``reconcile_every`` seconds."""
+        """Reads notice dead supervisors on their own, at most every ``reconcile_every`` seconds,
+        and a notebook's own MLflow runs at most every ``interactive_every`` seconds."""
         if time.monotonic() - self._last_reconcile >= self.reconcile_every:
             self.reconcile()
+        if time.monotonic() - self._last_interactive >= self.interactive_every:
+            self.sync_interactive_runs()
 
     def location(self) -> str:
         return str(self.root)
@@ -147,6 +158,10 @@ class LocalBackend:
         return Health(HealthState.OK, f"Local workspace ready with {self.compute_slots} compute slot(s).")
 
     def close(self) -> None:
+        with self._interactive_lock:
+            if self._run_reader is not None:
+                self._run_reader.close()
+                self._run_reader = None
         with self._lock:
             if self._store is not None:
                 self._store.close()
@@ -157,9 +172,12 @@ class LocalBackend:
 
         Call it when a server starts so the first job does not wait for the
         store (a few seconds the very first time on a machine). Costs this
-        process nothing: the work happens in a detached process.
+        process nothing: the work happens in a detached process. An existing
+        store gets back the trigger that keeps kernel-made experiments' artifacts
+        in the workspace, should an MLflow migration have dropped it.
         """
         if self.layout.mlflow_db.exists():
+            keep_artifacts_in_workspace(self.layout)
             return False
         self.layout.logs_root.mkdir(parents=True, exist_ok=True)
         spawn_detached(
@@ -185,10 +203,17 @@ class LocalBackend:
     def cancel(self, name: str) -> Job:
         """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); returns it as CancelRequested.
 
-        A queued job is canceled before it starts. A finished job is a conflict.
+        A queued job is canceled before it starts. A finished job, or a notebook's own run, is a conflict.
         """
         check_job_name(name)
+        self._maybe_reconcile()
         row = job_index.get_row(self.store, name)
+        if interactive.is_interactive(row):
+            raise ConflictError(
+                f"{name} is an interactive MLflow run (a notebook's own mlflow.start_run()), not a job amlx runs: "
+                "end it where it runs, with mlflow.end_run().",
+                details={"job": name, "type": "interactive"},
+            )
         cancellable = [s for s in job_index.ACTIVE if s != JobStatus.CANCEL_REQUESTED.value]
         changed = job_index.update(
             self.store, name, {"status": "CancelRequested", "cancel_requested_at": time.time()}, only_if=cancellable
@@ -208,6 +233,23 @@ class LocalBackend:
         """Mark active jobs whose supervisor is gone as Failed (or Canceled if that was asked); returns their names."""
         self._last_reconcile = time.monotonic()
         return tuple(reconcile(self.store, self.layout))
+
+    def sync_interactive_runs(self) -> int:
+        """Mirror MLflow runs no job made (a notebook's own runs) into the index; returns the rows changed.
+
+        Reads MLflow's tables only (no MLflow import). Until the store exists, or
+        if its tables are not the expected shape, there is nothing to mirror.
+        """
+        with self._interactive_lock:
+            self._last_interactive = time.monotonic()
+            if self._run_reader is None:
+                if not self.layout.mlflow_db.exists():
+                    return 0
+                try:
+                    self._run_reader = RunReader(self.layout)
+                except TrackingError:
+                    return 0
+            return interactive.sync(self.store, self._run_reader)
 
     def seed_completed_jobs(self, experiment: str, runs: Iterable[Mapping[str, Any]]) -> int:
         """Bulk-create finished jobs with MLflow runs (benchmarks, demos); see ``seeding.py``."""
@@ -271,23 +313,43 @@ class LocalBackend:
             reader.close()
 
     def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
-        """Part of the job's ``std_log.txt`` from ``offset`` (a byte position as text; ``-N``: from the end)."""
+        """Part of the job's ``std_log.txt`` from ``offset`` (a byte position as text; ``-N``: from the end).
+
+        An interactive run has no log: an empty, complete one (its output is in its notebook).
+        """
         job = self.get_job(name)
-        return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=job.status.terminal)
+        finished = job.status.terminal or job.type is JobType.INTERACTIVE
+        return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=finished)
+
+    def _outputs_dir(self, job: Job) -> Path | None:
+        """The job's ``outputs`` folder; for an interactive run, its MLflow artifacts when they are local."""
+        if job.type is not JobType.INTERACTIVE:
+            return self.layout.outputs_dir(job.name)
+        with self._interactive_lock:
+            reader = self._run_reader
+            runs = reader.run_summaries([job.mlflow_run_id]) if reader is not None and job.mlflow_run_id else {}
+        run = runs.get(job.mlflow_run_id or "")
+        return local_path(run.artifact_uri) if run is not None else None
 
     def list_outputs(self, name: str) -> tuple[FileEntry, ...]:
-        """Files the job wrote under ``./outputs``, with sizes."""
-        self.get_job(name)
-        return files.list_files(self.layout.outputs_dir(name))
+        """Files the job wrote under ``./outputs`` (an interactive run: its artifacts), with sizes."""
+        folder = self._outputs_dir(self.get_job(name))
+        return files.list_files(folder) if folder is not None else ()
 
     def output_file(self, name: str, path: str) -> Path:
         """The real path of one output file, for download; nothing outside the job's outputs."""
-        self.get_job(name)
-        return files.safe_file(self.layout.outputs_dir(name), path, what=f"outputs of job {name}")
+        folder = self._outputs_dir(self.get_job(name))
+        what = f"outputs of job {name}"
+        if folder is None:
+            files.check_relpath(path)
+            raise NotFoundError(f"There is no file {path!r} in the {what}.", details={"path": path})
+        return files.safe_file(folder, path, what=what)
 
     def code_package(self, name: str) -> CodePackage:
-        """The code snapshot the job ran, its exact command and the slicer's manifest."""
+        """The code snapshot the job ran, its exact command and the slicer's manifest (none for an interactive run)."""
         job = self.get_job(name)
+        if job.type is JobType.INTERACTIVE:
+            return CodePackage(job=name, files=(), command=(), manifest=None)
         row = job_index.get_row(self.store, name)
         manifest = None if row["manifest"] is None else json.loads(row["manifest"])
         return CodePackage(
@@ -299,9 +361,14 @@ class LocalBackend:
 
     def code_file(self, name: str, path: str) -> Path:
         """The real path of one file of the job's code snapshot (its ``outputs`` link is not code)."""
-        self.get_job(name)
+        job = self.get_job(name)
         what = f"code of job {name}"
         pure = files.check_relpath(path, field="path")
+        if job.type is JobType.INTERACTIVE:
+            raise NotFoundError(
+                f"There is no file {str(pure)!r} in the {what}: it is an interactive MLflow run, its code is its notebook.",
+                details={"path": str(pure)},
+            )
         if pure.parts[0] == "outputs":
             raise NotFoundError(
                 f"There is no file {str(pure)!r} in the {what}: the job's outputs are under its outputs, not its code.",
@@ -310,6 +377,7 @@ class LocalBackend:
         return files.safe_file(self.layout.code_dir(name), path, what=what)
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
+        self._maybe_reconcile()
         # counted on the (experiment, seq) index alone; the newest job of each is the one with the highest seq
         rows = self.store.query(
             "SELECT g.experiment, g.n, j.created_at AS last FROM "

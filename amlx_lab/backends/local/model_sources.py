@@ -127,7 +127,8 @@ def _connect(db: Path) -> sqlite3.Connection:
     return conn
 
 
-def _local_path(location: str | None) -> Path | None:
+def local_path(location: str | None) -> Path | None:
+    """The folder an MLflow artifact location names on this machine (``None``: remote or unset)."""
     if not location:
         return None
     if location.startswith("file:"):
@@ -169,9 +170,9 @@ def mlflow_sources(layout: Layout, job: str, run_id: str | None) -> list[ModelSo
                 f"WHERE source_run_id IN ({marks}) AND lifecycle_stage = 'active'",
                 list(runs),
             ):
-                _offer(found, name, _local_path(location), float(created or 0), status, source_run)
+                _offer(found, name, local_path(location), float(created or 0), status, source_run)
         for run, artifact_uri in runs.items():  # MLflow 2 style: <run artifacts>/<name>/MLmodel
-            base = _local_path(artifact_uri)
+            base = local_path(artifact_uri)
             if base is None or not base.is_dir():
                 continue
             for mlmodel in sorted(base.glob("*/MLmodel")):

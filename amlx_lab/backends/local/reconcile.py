@@ -38,7 +38,7 @@ def reconcile(store: Store, layout: Layout, *, queued_before: int | None = None)
     checked (what a waiting supervisor needs to unblock the queue).
     """
     marks = ",".join("?" * len(ACTIVE))
-    sql = f"SELECT * FROM jobs WHERE status IN ({marks})"
+    sql = f"SELECT * FROM jobs WHERE status IN ({marks}) AND type != 'interactive'"  # those have no supervisor
     params: list[object] = list(ACTIVE)
     if queued_before is not None:
         sql = "SELECT * FROM jobs WHERE status = 'Queued' AND seq < ?"

@@ -38,10 +38,11 @@ from .procs import FileLock
 
 JOB_TAG = "amlx.job_name"  # set on the job's run(s) through MLFLOW_RUN_CONTEXT
 PARENT_TAG = "mlflow.parentRunId"
+ARTIFACTS_TRIGGER = "amlx_artifacts_in_workspace"
 
 _REQUIRED_COLUMNS = {
     "experiments": {"experiment_id", "name", "artifact_location", "lifecycle_stage"},
-    "runs": {"run_uuid", "experiment_id", "status", "start_time", "end_time", "lifecycle_stage"},
+    "runs": {"run_uuid", "experiment_id", "status", "start_time", "end_time", "lifecycle_stage", "name", "artifact_uri"},
     "tags": {"key", "value", "run_uuid"},
     "latest_metrics": {"key", "value", "timestamp", "step", "is_nan", "run_uuid"},
     "params": {"key", "value", "run_uuid"},
@@ -101,13 +102,15 @@ def ensure_store(layout: Layout) -> None:
     """Make ``<ws>/mlflow/mlflow.db`` exist: a copy of the template, in WAL mode, artifacts under the workspace."""
     if layout.mlflow_db.exists():
         return
+    # The template first: notebook kernels point MLflow at this store, and the folder must not
+    # sit there empty for seconds, inviting a kernel's MLflow to create a store of its own.
+    template = ensure_template()
     layout.mlflow_dir.mkdir(parents=True, exist_ok=True)
     layout.artifacts_dir.mkdir(parents=True, exist_ok=True)
     layout.locks_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(layout.locks_dir / "mlflow-store.lock"):
         if layout.mlflow_db.exists():
             return
-        template = ensure_template()
         tmp = layout.mlflow_dir / f".mlflow.db.{os.getpid()}.tmp"
         shutil.copyfile(template, tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
@@ -117,10 +120,44 @@ def ensure_store(layout: Layout) -> None:
                 "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
                 (str(layout.artifacts_dir / "0"),),
             )
+            _artifacts_trigger(conn, layout)
             conn.execute("PRAGMA journal_mode = WAL")  # the jobs write while the index reads
         finally:
             conn.close()
-        os.replace(tmp, layout.mlflow_db)
+        try:  # a link never replaces a store a kernel's own MLflow created meanwhile (it may hold runs)
+            os.link(tmp, layout.mlflow_db)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _artifacts_trigger(conn: sqlite3.Connection, layout: Layout) -> None:
+    """Experiments created with MLflow's default location keep their artifacts in the workspace.
+
+    A notebook kernel pointed at this store creates experiments with
+    ``mlflow.set_experiment``; MLflow's client then puts their artifacts under
+    ``./mlruns`` of the kernel's folder (it has no public setting for that). MLflow
+    stores the default location in a second write after the insert, so this trigger
+    rewrites exactly that write; a location the user chose is inserted at once and kept.
+    """
+    root = str(layout.artifacts_dir).replace("'", "''")
+    conn.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {ARTIFACTS_TRIGGER} AFTER UPDATE OF artifact_location ON experiments "
+        "WHEN OLD.artifact_location IS NULL OR OLD.artifact_location = '' BEGIN "
+        f"UPDATE experiments SET artifact_location = '{root}/' || NEW.experiment_id "
+        "WHERE experiment_id = NEW.experiment_id; END"
+    )
+
+
+def keep_artifacts_in_workspace(layout: Layout) -> None:
+    """Install the trigger of ``_artifacts_trigger`` in an existing store (an MLflow migration may drop it)."""
+    conn = _open(layout.mlflow_db)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (ARTIFACTS_TRIGGER,)).fetchone():
+            _artifacts_trigger(conn, layout)
+    finally:
+        conn.close()
 
 
 def ensure_experiment(layout: Layout, name: str) -> str:
@@ -188,6 +225,27 @@ class LatestMetric:
     timestamp: int  # ms
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """A run as the index mirrors a run no job made (times in ms, as MLflow stores them).
+
+    ``position`` is the run's rowid in MLflow's ``runs`` table: it grows with every run
+    created, so "runs created since the last look" is a range scan.
+    """
+
+    run_id: str
+    experiment_id: str
+    experiment: str
+    status: str
+    name: str | None
+    start_time: int | None
+    end_time: int | None
+    artifact_uri: str | None
+    active: bool  # lifecycle_stage is 'active' (not deleted)
+    tags: dict[str, str]
+    position: int
+
+
 class Reader(Protocol):
     def find_run(self, job_name: str) -> RunRef | None: ...
     def latest_metrics(self, run_id: str) -> list[LatestMetric]: ...
@@ -215,6 +273,51 @@ class RunReader:
 
     def close(self) -> None:
         self._conn.close()
+
+    # -- runs no job made (a notebook kernel's own runs) ------------------------------------
+
+    def last_position(self) -> int:
+        """The newest run's position (0 for an empty store)."""
+        return int(self._conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM runs").fetchone()[0])
+
+    def runs_outside_jobs(self, after: int, upto: int, limit: int) -> list[RunSummary]:
+        """Active runs created after position ``after`` (up to ``upto``) that carry no job tag, oldest first."""
+        rows = self._conn.execute(
+            _SUMMARY_SELECT
+            + "WHERE r.rowid > ? AND r.rowid <= ? AND r.lifecycle_stage = 'active' "
+            "AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid AND t.key = ?) "
+            "ORDER BY r.rowid LIMIT ?",
+            (after, upto, JOB_TAG, limit),
+        ).fetchall()
+        return self._summaries(rows)
+
+    def run_summaries(self, run_ids: Sequence[str]) -> dict[str, RunSummary]:
+        """The runs among ``run_ids`` that still exist, by id."""
+        if not run_ids:
+            return {}
+        marks = ",".join("?" * len(run_ids))
+        rows = self._conn.execute(_SUMMARY_SELECT + f"WHERE r.run_uuid IN ({marks})", list(run_ids)).fetchall()
+        return {s.run_id: s for s in self._summaries(rows)}
+
+    def _summaries(self, rows: list[Any]) -> list[RunSummary]:
+        tags: dict[str, dict[str, str]] = {row[1]: {} for row in rows}
+        if tags:
+            marks = ",".join("?" * len(tags))
+            for run_id, key, value in self._conn.execute(
+                f"SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ({marks})", list(tags)
+            ):
+                tags[run_id][key] = "" if value is None else str(value)
+        return [
+            RunSummary(
+                run_id=run_id, experiment_id=str(experiment_id), experiment=experiment or str(experiment_id),
+                status=status or "RUNNING", name=name or tags[run_id].get("mlflow.runName"),
+                start_time=start, end_time=end, artifact_uri=artifact_uri, active=stage == "active",
+                tags=tags[run_id], position=int(position),
+            )
+            for position, run_id, experiment_id, experiment, status, name, start, end, artifact_uri, stage in rows
+        ]
+
+    # -- one job's runs ------------------------------------------------------------------------
 
     def find_run(self, job_name: str) -> RunRef | None:
         """The job's top-level run (the first one it started), by the tag every job run carries."""
@@ -260,6 +363,12 @@ class RunReader:
         for k, v, s, t, nan in self._conn.execute(sql + " ORDER BY key, step, timestamp", params):
             result.setdefault(k, []).append(LatestMetric(k, _value(v, nan), int(s or 0), int(t or 0)))
         return result
+
+
+_SUMMARY_SELECT = (
+    "SELECT r.rowid, r.run_uuid, r.experiment_id, e.name, r.status, r.name, r.start_time, r.end_time, "
+    "r.artifact_uri, r.lifecycle_stage FROM runs r LEFT JOIN experiments e ON e.experiment_id = r.experiment_id "
+)
 
 
 def _value(value: Any, is_nan: Any) -> float | None:
