@@ -150,15 +150,21 @@ export function checkParameters(
   return { parameters, errors };
 }
 
-/** Form state for a freshly selected cell (parameters come later, from the preview). */
+/**
+ * Form state for a freshly selected cell (parameters come later, from the preview).
+ * ``computes`` are the target's compute targets, its default first: a default compute
+ * setting the target does not have (``local`` on Azure ML) gives way to the target's.
+ */
 export function initialForm(
   notebook: string,
-  settings: { defaultExperiment: string; defaultCompute: string }
+  settings: { defaultExperiment: string; defaultCompute: string },
+  computes: readonly string[] = []
 ): IFormState {
+  const wanted = settings.defaultCompute || 'local';
   return {
     experiment: defaultExperiment(settings.defaultExperiment, notebook),
     displayName: '',
-    compute: settings.defaultCompute || 'local',
+    compute: computes.length && !computes.includes(wanted) ? computes[0] : wanted,
     parameters: {},
     inputs: {},
     includeAllAbove: false,

@@ -35,6 +35,10 @@ describe('defaults', () => {
   it('takes compute from the settings', () => {
     expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'cpu-cluster' }).compute).toBe('cpu-cluster');
     expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: '' }).compute).toBe('local');
+    // a default the target lacks (local, on Azure ML) gives way to the target's own default
+    const azure = ['cpu-cluster', 'serverless'];
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'local' }, azure).compute).toBe('cpu-cluster');
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'serverless' }, azure).compute).toBe('serverless');
   });
 });
 

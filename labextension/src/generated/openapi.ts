@@ -248,6 +248,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/computes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a job can run (the value of `compute` in a submit), with each compute's state; the default is marked. */
+        get: operations["listComputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/computes/instance-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VM sizes a serverless job may ask for (empty on a target without them). */
+        get: operations["listInstanceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/data": {
         parameters: {
             query?: never;
@@ -537,6 +571,8 @@ export interface components {
             /** @default false */
             data_assets: boolean;
             /** @default false */
+            computes: boolean;
+            /** @default false */
             instance_types: boolean;
             /** @default [] */
             compute_targets: string[];
@@ -560,6 +596,28 @@ export interface components {
             manifest: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * @description Somewhere a job can run: the local machine's slots, an Azure ML cluster, or serverless compute.
+         *
+         *     ``state`` is the target's own word (``Succeeded``, ``Resizing``, ``Ready``);
+         *     ``max_nodes`` is a cluster's node limit, or the local target's slots.
+         *     ``default`` marks what a submit without ``compute`` runs on.
+         */
+        ComputeTarget: {
+            name: string;
+            kind: string;
+            state: string;
+            /** @default null */
+            instance_type: string | null;
+            /** @default null */
+            min_nodes: number | null;
+            /** @default null */
+            max_nodes: number | null;
+            /** @default null */
+            current_nodes: number | null;
+            /** @default false */
+            default: boolean;
         };
         /** @description Deploy a registered model (``name`` or ``name:version``) behind an endpoint. */
         CreateDeployment: {
@@ -662,13 +720,28 @@ export interface components {
             size: number;
             modified: number;
         };
-        /** @description Whether a target can be used now, with a sentence saying why not. */
+        /**
+         * @description Whether a target can be used now, with a sentence saying why not.
+         *
+         *     A remote target also says what it reached (workspace, region, studio
+         *     link, the identity it signed in as) and when it last checked.
+         */
         Health: {
             state: components["schemas"]["HealthState"];
             message: string;
+            /** @default null */
+            workspace: string | null;
+            /** @default null */
+            region: string | null;
+            /** @default null */
+            studio_url: string | null;
+            /** @default null */
+            identity: string | null;
+            /** @default null */
+            checked_at: number | null;
         };
         /** @enum {string} */
-        HealthState: "ok" | "not_configured" | "error";
+        HealthState: "ok" | "not_configured" | "error" | "checking";
         /** @description A cell main.py runs, and why the slice needs it. */
         IncludedCell: {
             index: number;
@@ -677,6 +750,16 @@ export interface components {
             reason: string;
             /** @default [] */
             names: string[];
+        };
+        /** @description A VM size a serverless job (or a new cluster) may ask for. */
+        InstanceType: {
+            name: string;
+            /** @default null */
+            vcpus: number | null;
+            /** @default null */
+            memory_gb: number | null;
+            /** @default null */
+            gpus: number | null;
         };
         /** @description A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment. */
         Invoke: {
@@ -806,6 +889,8 @@ export interface components {
             autolog: boolean;
             /** @default amlx-lab 0.1.0 */
             generator: string;
+            /** @default null */
+            experiment: string | null;
         };
         /** @description One page of a job listing; pass ``next_cursor`` back to get the next one. */
         JobPage: {
@@ -821,9 +906,13 @@ export interface components {
         JobStatus: "NotStarted" | "Queued" | "Preparing" | "Starting" | "Running" | "Finalizing" | "CancelRequested" | "Completed" | "Failed" | "Canceled";
         /**
          * @description Azure ML's job kinds this product runs: a command, a sweep over its parameters, AutoML.
+         *
+         *     ``interactive`` is a run no job made: a notebook kernel's own ``mlflow.start_run()``
+         *     logged to the workspace's tracking store (Azure ML lists such runs next to its jobs
+         *     too). It has metrics, params and artifacts, but no log, code or process to cancel.
          * @enum {string}
          */
-        JobType: "command" | "sweep" | "automl";
+        JobType: "command" | "sweep" | "automl" | "interactive";
         /** @description Which interpreter the requirements were pinned from, and how it was found. */
         KernelInfo: {
             name: string | null;
@@ -957,6 +1046,11 @@ export interface components {
          *     packages are pinned (and that runs the job locally; default: the notebook
          *     kernel's); ``environment`` names an Azure ML environment to run in instead
          *     of one built from those requirements.
+         *
+         *     The job's experiment is ``experiment`` when given, else the one the code
+         *     itself names (``mlflow.set_experiment("...")`` above or in the cell), else
+         *     ``default_experiment`` (a client that knows the notebook behind a kernel's
+         *     history sends its name), else the notebook's name.
          */
         SubmitRequest: {
             cell: number | string;
@@ -966,6 +1060,8 @@ export interface components {
             sources?: string[] | null;
             /** @default null */
             experiment?: string | null;
+            /** @default null */
+            default_experiment?: string | null;
             /** @default null */
             display_name?: string | null;
             /** @default null */
@@ -1046,7 +1142,34 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Not authenticated or not authorised. */
+        /** @description The server could not sign in to Azure (code sign_in_required); the message says what to run. */
+        SignInRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Azure ML is throttling the workspace's requests after retries (code throttled, details.retry_after in seconds). */
+        Throttled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Azure ML failed or could not be reached (code upstream_error, details.upstream is azure). */
+        Upstream: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not authenticated or not authorised (by Jupyter; or, code not_authorized, by Azure for the signed-in identity). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1560,6 +1683,68 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listComputes: {
+        parameters: {
+            query?: {
+                /** @description Which target to use; the server's configured default when absent. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The computes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        computes: components["schemas"]["ComputeTarget"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["SignInRequired"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["Throttled"];
+            502: components["responses"]["Upstream"];
+        };
+    };
+    listInstanceTypes: {
+        parameters: {
+            query?: {
+                /** @description Which target to use; the server's configured default when absent. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance_types: components["schemas"]["InstanceType"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["SignInRequired"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["Throttled"];
+            502: components["responses"]["Upstream"];
         };
     };
     listDataAssets: {
