@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from amlx_lab.backends.azure.environments import DEFAULT_BASE_IMAGE
 from amlx_lab.config import AmlxConfig
 from amlx_lab.submission import SubmitRequest
 from amlx_lab.workspace import Workspace
@@ -21,10 +21,12 @@ pytestmark = pytest.mark.slow
 
 
 def notebook(folder: Path) -> Path:
+    """A notebook whose code is new to the session's workspace (so its first submit uploads it)."""
     cells = [
         {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "alpha = 0.5\nlabel = 'first try'\n"},
         {"cell_type": "code", "metadata": {}, "source": "import pathlib\nrows = pathlib.Path('data/big.csv').read_text()\n"},
-        {"cell_type": "code", "metadata": {"tags": ["aml-train"]}, "source": "print('rows', rows.count(chr(10)), alpha, label)\n"},
+        {"cell_type": "code", "metadata": {"tags": ["aml-train"]},
+         "source": f"# {uuid.uuid4()}\nprint('rows', rows.count(chr(10)), alpha, label)\n"},
     ]
     for cell in cells:
         cell.update(outputs=[], execution_count=None)
@@ -37,9 +39,10 @@ def notebook(folder: Path) -> Path:
     return path
 
 
-def _workspace(emulator: Any, root: Path, search_from: Path) -> Workspace:
+def _workspace(emulator: Any, root: Path, search_from: Path, **settings: str) -> Workspace:
     root.mkdir(exist_ok=True)
-    (root / "settings.json").write_text(json.dumps({"azure": azure_settings(emulator, compute="cpu-cluster")}))
+    azure = azure_settings(emulator, compute="cpu-cluster", **settings)
+    (root / "settings.json").write_text(json.dumps({"azure": azure}))
     return Workspace(AmlxConfig.resolve(workspace_dir=root, target="azure"), search_from=search_from)
 
 
@@ -48,7 +51,9 @@ def test_a_cell_becomes_a_command_job_with_code_environment_inputs_compute_and_e
 ) -> None:
     monkeypatch.chdir(tmp_path)
     notebook(tmp_path)
-    ws = _workspace(emulator, tmp_path / "ws", tmp_path)
+    # a base image of its own: this environment is new to the session's workspace whatever ran before
+    image = f"example.test/amlx-tests/{uuid.uuid4().hex}:1"
+    ws = _workspace(emulator, tmp_path / "ws", tmp_path, base_image=image)
     request = SubmitRequest(notebook="train.ipynb", cell="aml-train", experiment="req-exp", parameters={"alpha": 0.7},
                             tags={"stage": "baseline"}, inputs={"data/big.csv": "data/big.csv"})
     mark = emulator.mark()
@@ -74,7 +79,7 @@ def test_a_cell_becomes_a_command_job_with_code_environment_inputs_compute_and_e
     conda = yaml.safe_load(env_put["condaFile"])
     pip = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
     projects = {re.split(r"[=<>!~ ]", line)[0] for line in pip}
-    assert {"mlflow", "azureml-mlflow"} <= projects and env_put["image"] == DEFAULT_BASE_IMAGE
+    assert {"mlflow", "azureml-mlflow"} <= projects and env_put["image"] == image
     job_put = _body(recorded, "PUT", "/jobs/")
     ws_path = emulator.workspace_path
     assert job_put["jobType"] == "Command"
