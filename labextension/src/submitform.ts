@@ -152,8 +152,9 @@ export function checkParameters(
 
 /**
  * Form state for a freshly selected cell (parameters come later, from the preview).
- * ``computes`` are the target's compute targets, its default first: a default compute
- * setting the target does not have (``local`` on Azure ML) gives way to the target's.
+ * ``computes`` are the target's compute targets, its default first: the built-in
+ * default ``local`` gives way to the target's own on a target without it (Azure ML);
+ * any other compute the person chose in the settings is kept as chosen.
  */
 export function initialForm(
   notebook: string,
@@ -164,7 +165,7 @@ export function initialForm(
   return {
     experiment: defaultExperiment(settings.defaultExperiment, notebook),
     displayName: '',
-    compute: computes.length && !computes.includes(wanted) ? computes[0] : wanted,
+    compute: wanted === 'local' && computes.length && !computes.includes(wanted) ? computes[0] : wanted,
     parameters: {},
     inputs: {},
     includeAllAbove: false,
