@@ -148,3 +148,29 @@ def _body(recorded: list[dict[str, Any]], method: str, part: str) -> dict[str, A
     found = [r for r in recorded if r["method"] == method and part in r["path"]]
     assert len(found) == 1, [r["path"] for r in found]
     return dict(found[0]["body"]["properties"])
+
+
+def test_without_a_cluster_a_job_goes_serverless_with_the_instance_type(emulator: Any, tmp_path: Path) -> None:
+    from amlx_lab.backends.azure import AzureBackend
+    from amlx_lab.config import AzureSettings
+    from amlx_lab.specs import CommandJobSpec
+
+    settings = AzureSettings.from_mapping(azure_settings(emulator, instance_type="Standard_DS3_v2",
+                                                         environment="azureml:AzureML-sklearn-1.5@latest"))
+    target = AzureBackend(settings, search_from=tmp_path, cache_dir=tmp_path / "cache")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "main.py").write_text("print('serverless')\n")
+    try:
+        assert target.traits().default_compute is None
+        mark = emulator.mark()
+        job = target.submit(CommandJobSpec(code_dir=code, experiment="serverless"))
+        recorded = emulator.requests(mark)
+    finally:
+        target.close()
+    assert not [r for r in recorded if "/environments/" in r["path"]], "a named environment is passed as given"
+    job_put = _body(recorded, "PUT", "/jobs/")
+    assert "computeId" not in job_put or job_put["computeId"] is None
+    assert job_put["resources"]["instanceType"] == "Standard_DS3_v2"
+    assert job_put["environmentId"] == "azureml:AzureML-sklearn-1.5@latest"
+    assert job.compute == "serverless" and job.environment == "azureml:AzureML-sklearn-1.5@latest"
