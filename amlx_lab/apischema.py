@@ -66,6 +66,8 @@ RESPONSES: tuple[type, ...] = (
     records.CodePackage,
     records.ExperimentSummary,
     records.DataAsset,
+    records.ComputeTarget,
+    records.InstanceType,
     records.ModelVersion,
     records.ModelSummary,
     records.ModelCandidate,

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
     submit.add_argument("--experiment", help="experiment (default: the code's own mlflow.set_experiment, else the notebook's name)")
     submit.add_argument("--name", dest="display_name", help="display name of the job")
-    submit.add_argument("--compute", help="compute target (default: local)")
+    submit.add_argument("--compute", help="compute target (default: the target's; amlx compute lists them)")
     submit.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     submit.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
     submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--version")
     listing = data_verbs.add_parser("list", help="list data assets (all versions of NAME if given)")
     listing.add_argument("name", nargs="?")
+
+    compute = verbs.add_parser("compute", help="list where jobs can run (--compute of submit), with their state")
+    compute.add_argument("--instance-types", action="store_true", help="list the VM sizes serverless jobs may ask for")
     _model_parser(verbs)
     _endpoint_parser(verbs)
     return parser
@@ -349,6 +352,16 @@ class Cli:
             return 0
         assets = self.ws.data().list_data(a.name)
         self.out({"assets": assets}, render.data_text(assets))
+        return 0
+
+    def compute(self) -> int:
+        computes = self.ws.computes()
+        if self.args.instance_types:
+            types = computes.list_instance_types()
+            self.out({"instance_types": types}, render.instance_types_text(types))
+            return 0
+        listed = computes.list_computes()
+        self.out({"computes": listed}, render.computes_text(listed))
         return 0
 
     def model(self) -> int:

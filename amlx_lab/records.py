@@ -80,14 +80,24 @@ class HealthState(str, Enum):
     OK = "ok"
     NOT_CONFIGURED = "not_configured"
     ERROR = "error"
+    CHECKING = "checking"  # configured, but not yet reached: "configured" is not "reachable"
 
 
 @dataclass(frozen=True)
 class Health(Record):
-    """Whether a target can be used now, with a sentence saying why not."""
+    """Whether a target can be used now, with a sentence saying why not.
+
+    A remote target also says what it reached (workspace, region, studio
+    link, the identity it signed in as) and when it last checked.
+    """
 
     state: HealthState
     message: str
+    workspace: str | None = None
+    region: str | None = None
+    studio_url: str | None = None
+    identity: str | None = None
+    checked_at: float | None = None  # epoch seconds of the last reachability check; None: never checked
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class Capabilities(Record):
     models: bool = False
     endpoints: bool = False
     data_assets: bool = False
+    computes: bool = False
     instance_types: bool = False
     compute_targets: tuple[str, ...] = ()
     live_updates: str = "none"  # "long-poll": the change feed holds a request until something changes
@@ -315,6 +326,38 @@ class ExperimentSummary(Record):
     name: str
     job_count: int
     last_submitted_at: float | None
+
+
+# -- computes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComputeTarget(Record):
+    """Somewhere a job can run: the local machine's slots, an Azure ML cluster, or serverless compute.
+
+    ``state`` is the target's own word (``Succeeded``, ``Resizing``, ``Ready``);
+    ``max_nodes`` is a cluster's node limit, or the local target's slots.
+    ``default`` marks what a submit without ``compute`` runs on.
+    """
+
+    name: str
+    kind: str  # "local", "amlcompute", "computeinstance", "kubernetes", "serverless", ...
+    state: str
+    instance_type: str | None = None
+    min_nodes: int | None = None
+    max_nodes: int | None = None
+    current_nodes: int | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class InstanceType(Record):
+    """A VM size a serverless job (or a new cluster) may ask for."""
+
+    name: str
+    vcpus: int | None = None
+    memory_gb: float | None = None
+    gpus: int | None = None
 
 
 # -- data assets -----------------------------------------------------------------

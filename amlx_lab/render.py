@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .records import (
+    ComputeTarget,
     DataAsset,
     Endpoint,
     HealthState,
+    InstanceType,
     InvokeResult,
     Job,
     ModelSummary,
@@ -23,7 +25,12 @@ if TYPE_CHECKING:
     from .notebook import JobPackage
     from .sweep.cell import SweepPreview
 
-_HEALTH_MARK = {HealthState.OK: "ok", HealthState.NOT_CONFIGURED: "not configured", HealthState.ERROR: "error"}
+_HEALTH_MARK = {
+    HealthState.OK: "ok",
+    HealthState.NOT_CONFIGURED: "not configured",
+    HealthState.ERROR: "error",
+    HealthState.CHECKING: "checking",
+}
 
 
 def workspace_text(info: WorkspaceInfo) -> str:
@@ -37,6 +44,11 @@ def workspace_text(info: WorkspaceInfo) -> str:
         f"features:  {', '.join(enabled) if enabled else 'none yet'}",
         "targets:   " + ", ".join(f"{t.name} ({_HEALTH_MARK[t.health.state]})" for t in info.targets),
     ]
+    health = info.health
+    if health.identity:
+        lines.insert(3, f"signed in: {health.identity}")
+    if health.studio_url:
+        lines.insert(3, f"studio:    {health.studio_url}")
     lines += [f"warning:   {w}" for w in info.warnings]
     return "\n".join(lines)
 
@@ -49,6 +61,9 @@ def workspace_html(info: WorkspaceInfo) -> str:
         ("Health", f"<b>{esc(_HEALTH_MARK[info.health.state])}</b> &mdash; {esc(info.health.message)}"),
         ("Version", f"amlx_lab {esc(info.version)}"),
     ]
+    if info.health.studio_url:
+        link = f"<a href='{esc(info.health.studio_url)}' target='_blank' rel='noopener'>open in Azure ML studio</a>"
+        rows.insert(3, ("Studio", link))
     body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)
     return f"<table class='amlx-workspace'>{body}</table>"
 
@@ -131,6 +146,25 @@ def data_text(assets: Sequence[DataAsset]) -> str:
         return "No data assets."
     rows = [[a.name, a.version, a.type, f"{a.size:,}", _when(a.created_at), a.description or ""] for a in assets]
     return table(["NAME", "VERSION", "TYPE", "BYTES", "CREATED", "DESCRIPTION"], rows)
+
+
+def computes_text(computes: Sequence[ComputeTarget]) -> str:
+    if not computes:
+        return "No computes."
+    rows = [
+        [c.name + (" *" if c.default else ""), c.kind, c.state, c.instance_type or "",
+         "" if c.max_nodes is None else f"{c.min_nodes or 0}-{c.max_nodes}"]
+        for c in computes
+    ]
+    return table(["NAME (* default)", "KIND", "STATE", "INSTANCE TYPE", "NODES"], rows)
+
+
+def instance_types_text(types: Sequence[InstanceType]) -> str:
+    if not types:
+        return "This target offers no instance types."
+    rows = [[t.name, "" if t.vcpus is None else str(t.vcpus), "" if t.memory_gb is None else f"{t.memory_gb:g}",
+             "" if t.gpus is None else str(t.gpus)] for t in types]
+    return table(["NAME", "VCPUS", "MEMORY GB", "GPUS"], rows)
 
 
 # -- HTML for the %aml magics (JupyterLab shows these; a terminal IPython shows the text forms) --

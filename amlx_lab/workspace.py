@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .backends.base import (
+    ComputeOps,
     DataOps,
     EndpointOps,
     JobOps,
@@ -99,7 +100,9 @@ class Workspace:
             return LocalBackend(self.config.workspace_dir, compute_slots=self.config.compute_slots)
         from .backends.azure import AzureBackend
 
-        return AzureBackend(self.config.azure, search_from=self._search_from)
+        return AzureBackend(
+            self.config.azure, search_from=self._search_from, cache_dir=self.config.workspace_dir / "azure-cache"
+        )
 
     # -- operations --------------------------------------------------------------
 
@@ -139,6 +142,9 @@ class Workspace:
 
     def endpoints(self, target: str | None = None) -> EndpointOps:
         return require(self.backend(target), "endpoints")
+
+    def computes(self, target: str | None = None) -> ComputeOps:
+        return require(self.backend(target), "computes")
 
     def kernel_tracking_uri(self) -> str | None:
         """Where a notebook kernel's own MLflow runs should go: the active target's store, when a kernel can

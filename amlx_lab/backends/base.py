@@ -35,6 +35,8 @@ operation                      azure-ai-ml counterpart
 ``submit_sweep(spec)``         ``command(...)(alpha=Uniform(...)).sweep(...)`` + ``set_limits`` + ``jobs.create_or_update``
 ``sweep_details``              ``jobs.get`` (a ``SweepJob``; best trial from ``properties["best_child_run_id"]``)
 trials of a sweep              ``jobs.list(parent_job_name=...)`` (``list_jobs(JobQuery(parent=...))``)
+``list_computes``              ``compute.list`` (clusters, instances) plus serverless
+``list_instance_types``        ``compute.list_sizes``
 =============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
@@ -55,6 +57,7 @@ from ..errors import NotSupportedError
 from ..records import (
     Capabilities,
     CodePackage,
+    ComputeTarget,
     DataAsset,
     Deployment,
     Endpoint,
@@ -62,6 +65,7 @@ from ..records import (
     ExperimentSummary,
     FileEntry,
     Health,
+    InstanceType,
     InvokeResult,
     Job,
     JobChanges,
@@ -279,6 +283,19 @@ class EndpointOps(Protocol):
 
 
 @runtime_checkable
+class ComputeOps(Protocol):
+    """Where jobs run: what ``compute`` a submit may name, and the VM sizes serverless jobs may ask for."""
+
+    def list_computes(self) -> tuple[ComputeTarget, ...]:
+        """Every compute a job can run on, with its state (the default one marked)."""
+        ...
+
+    def list_instance_types(self) -> tuple[InstanceType, ...]:
+        """VM sizes for serverless jobs; empty on a target without them."""
+        ...
+
+
+@runtime_checkable
 class TrackingStore(Protocol):
     """A target whose MLflow tracking store a notebook kernel can log to directly (not a UI capability).
 
@@ -299,6 +316,7 @@ CAPABILITY_PROTOCOLS: dict[str, type] = {
     "data_assets": DataOps,
     "models": ModelOps,
     "endpoints": EndpointOps,
+    "computes": ComputeOps,
 }
 
 #: How the sentence of a 409 names each capability.
@@ -309,6 +327,7 @@ CAPABILITY_WORDS = {
     "data_assets": "data assets",
     "models": "the model registry",
     "endpoints": "online endpoints",
+    "computes": "compute listing",
 }
 
 def has_capability(backend: object, capability: str) -> bool:

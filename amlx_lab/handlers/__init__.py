@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import UnknownRouteHandler
+from .computes import ComputesHandler, InstanceTypesHandler
 from .data import ASSET, DataAssetHandler, DataHandler
 from .endpoints import (
     DEPLOYMENT,
@@ -70,6 +71,8 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}/outputs/(?P<path>.+)", OutputFileHandler),
         (f"/jobs/{JOB}/code", CodeHandler),
         (f"/jobs/{JOB}/code/(?P<path>.+)", CodeFileHandler),
+        ("/computes", ComputesHandler),
+        ("/computes/instance-types", InstanceTypesHandler),
         ("/data", DataHandler),
         (f"/data/{ASSET}", DataAssetHandler),
         (f"/jobs/{JOB}/model-candidates", ModelCandidatesHandler),

@@ -150,15 +150,22 @@ export function checkParameters(
   return { parameters, errors };
 }
 
-/** Form state for a freshly selected cell (parameters come later, from the preview). */
+/**
+ * Form state for a freshly selected cell (parameters come later, from the preview).
+ * ``computes`` are the target's compute targets, its default first: the built-in
+ * default ``local`` gives way to the target's own on a target without it (Azure ML);
+ * any other compute the person chose in the settings is kept as chosen.
+ */
 export function initialForm(
   notebook: string,
-  settings: { defaultExperiment: string; defaultCompute: string }
+  settings: { defaultExperiment: string; defaultCompute: string },
+  computes: readonly string[] = []
 ): IFormState {
+  const wanted = settings.defaultCompute || 'local';
   return {
     experiment: defaultExperiment(settings.defaultExperiment, notebook),
     displayName: '',
-    compute: settings.defaultCompute || 'local',
+    compute: wanted === 'local' && computes.length && !computes.includes(wanted) ? computes[0] : wanted,
     parameters: {},
     inputs: {},
     includeAllAbove: false,

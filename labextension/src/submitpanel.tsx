@@ -60,7 +60,13 @@ function previewKey(form: IFormState, parameters: Record<string, ParameterValue>
 function SubmitView(props: ISubmitViewProps): JSX.Element {
   const { services, source, tabRequests } = props;
   const { client } = services;
-  const [initial] = React.useState(() => initialForm(source.target.notebook, services.model.settings));
+  const [initial] = React.useState(() =>
+    initialForm(
+      source.target.notebook,
+      services.model.settings,
+      services.model.workspace?.capabilities.compute_targets ?? []
+    )
+  );
   const [tab, setTab] = React.useState<SubmitTab>(props.initialTab);
   const [form, setForm] = React.useState<IFormState>(initial);
   const [pkg, setPkg] = React.useState<IJobPackage | null>(null);

@@ -23,6 +23,7 @@ from ...errors import ConflictError, NotFoundError, ValidationError
 from ...names import check_job_name
 from ...records import (
     CodePackage,
+    ComputeTarget,
     DataAsset,
     Deployment,
     Endpoint,
@@ -31,6 +32,7 @@ from ...records import (
     FileEntry,
     Health,
     HealthState,
+    InstanceType,
     InvokeResult,
     Job,
     JobChanges,
@@ -46,7 +48,7 @@ from ...records import (
     TargetTraits,
 )
 from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery, SweepJobSpec
-from ..base import DataOps, EndpointOps, JobOps, ModelOps, SweepOps
+from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
 from . import files, interactive, job_index, listing, sweeps
 from .data_assets import DataAssets
 from .endpoint_index import check_name
@@ -400,6 +402,15 @@ class LocalBackend:
         )
         return tuple(ExperimentSummary(name=r["experiment"], job_count=r["n"], last_submitted_at=r["last"]) for r in rows)
 
+    # -- computes -----------------------------------------------------------------------------
+
+    def list_computes(self) -> tuple[ComputeTarget, ...]:
+        """The one local compute; its ``max_nodes`` are the compute slots (jobs that run at once)."""
+        return (ComputeTarget(name=COMPUTE, kind="local", state="Ready", max_nodes=self.compute_slots, default=True),)
+
+    def list_instance_types(self) -> tuple[InstanceType, ...]:
+        return ()
+
     # -- data assets -------------------------------------------------------------------------
 
     def register_data(
@@ -511,6 +522,8 @@ class LocalBackend:
         return self.endpoints.curl(endpoint, payload)
 
 
-def _implements_every_capability(backend: LocalBackend) -> tuple[JobOps, SweepOps, DataOps, ModelOps, EndpointOps]:
+def _implements_every_capability(
+    backend: LocalBackend,
+) -> tuple[JobOps, SweepOps, DataOps, ModelOps, EndpointOps, ComputeOps]:
     """Never called: the type checker proves here that the local target implements every protocol."""
-    return backend, backend, backend, backend, backend
+    return backend, backend, backend, backend, backend, backend

@@ -39,7 +39,7 @@ const INFO: IWorkspaceInfo = {
   location: '/home/me/.amlx/workspace',
   workspace_dir: '/home/me/.amlx/workspace',
   version: '0.1.0',
-  health: { state: 'ok', message: 'ready' },
+  health: { state: 'ok', message: 'ready', workspace: null, region: null, studio_url: null, identity: null, checked_at: null },
   capabilities: {
     jobs: false,
     sweeps: false,
@@ -47,6 +47,7 @@ const INFO: IWorkspaceInfo = {
     models: false,
     endpoints: false,
     data_assets: false,
+    computes: false,
     instance_types: false,
     compute_targets: ['local'],
     live_updates: 'none',

@@ -14,7 +14,7 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
     location: '/ws',
     workspace_dir: '/ws',
     version: '0.1.0',
-    health: { state: 'ok', message: 'fine' },
+    health: { state: 'ok', message: 'fine', workspace: null, region: null, studio_url: null, identity: null, checked_at: null },
     capabilities: {
       jobs: true,
       sweeps: false,
@@ -22,6 +22,7 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
       models: true,
       endpoints: true,
       data_assets: true,
+      computes: true,
       instance_types: false,
       compute_targets: [],
       live_updates: 'none',

@@ -35,6 +35,13 @@ describe('defaults', () => {
   it('takes compute from the settings', () => {
     expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'cpu-cluster' }).compute).toBe('cpu-cluster');
     expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: '' }).compute).toBe('local');
+    // the built-in default (local) gives way to the target's own on a target without it (Azure ML)
+    const azure = ['cpu-cluster', 'serverless'];
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'local' }, azure).compute).toBe('cpu-cluster');
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: '' }, azure).compute).toBe('cpu-cluster');
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'serverless' }, azure).compute).toBe('serverless');
+    // a compute the person chose is kept, even one the target does not list
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'gpu-local' }, ['local']).compute).toBe('gpu-local');
   });
 });
 

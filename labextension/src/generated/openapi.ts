@@ -321,6 +321,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/computes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a job can run (the value of `compute` in a submit), with each compute's state; the default is marked. */
+        get: operations["listComputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/computes/instance-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VM sizes a serverless job may ask for (empty on a target without them). */
+        get: operations["listInstanceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/data": {
         parameters: {
             query?: never;
@@ -634,6 +668,8 @@ export interface components {
             /** @default false */
             data_assets: boolean;
             /** @default false */
+            computes: boolean;
+            /** @default false */
             instance_types: boolean;
             /** @default [] */
             compute_targets: string[];
@@ -666,6 +702,28 @@ export interface components {
             manifest: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * @description Somewhere a job can run: the local machine's slots, an Azure ML cluster, or serverless compute.
+         *
+         *     ``state`` is the target's own word (``Succeeded``, ``Resizing``, ``Ready``);
+         *     ``max_nodes`` is a cluster's node limit, or the local target's slots.
+         *     ``default`` marks what a submit without ``compute`` runs on.
+         */
+        ComputeTarget: {
+            name: string;
+            kind: string;
+            state: string;
+            /** @default null */
+            instance_type: string | null;
+            /** @default null */
+            min_nodes: number | null;
+            /** @default null */
+            max_nodes: number | null;
+            /** @default null */
+            current_nodes: number | null;
+            /** @default false */
+            default: boolean;
         };
         /** @description Deploy a registered model (``name`` or ``name:version``) behind an endpoint. */
         CreateDeployment: {
@@ -779,13 +837,28 @@ export interface components {
              */
             type: "grid";
         };
-        /** @description Whether a target can be used now, with a sentence saying why not. */
+        /**
+         * @description Whether a target can be used now, with a sentence saying why not.
+         *
+         *     A remote target also says what it reached (workspace, region, studio
+         *     link, the identity it signed in as) and when it last checked.
+         */
         Health: {
             state: components["schemas"]["HealthState"];
             message: string;
+            /** @default null */
+            workspace: string | null;
+            /** @default null */
+            region: string | null;
+            /** @default null */
+            studio_url: string | null;
+            /** @default null */
+            identity: string | null;
+            /** @default null */
+            checked_at: number | null;
         };
         /** @enum {string} */
-        HealthState: "ok" | "not_configured" | "error";
+        HealthState: "ok" | "not_configured" | "error" | "checking";
         /** @description A cell main.py runs, and why the slice needs it. */
         IncludedCell: {
             index: number;
@@ -796,6 +869,16 @@ export interface components {
             names: string[];
             /** @default  */
             explanation: string;
+        };
+        /** @description A VM size a serverless job (or a new cluster) may ask for. */
+        InstanceType: {
+            name: string;
+            /** @default null */
+            vcpus: number | null;
+            /** @default null */
+            memory_gb: number | null;
+            /** @default null */
+            gpus: number | null;
         };
         /** @description A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment. */
         Invoke: {
@@ -1469,7 +1552,34 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Not authenticated or not authorised. */
+        /** @description The server could not sign in to Azure (code sign_in_required); the message says what to run. */
+        SignInRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Azure ML is throttling the workspace's requests after retries (code throttled, details.retry_after in seconds). */
+        Throttled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Azure ML failed or could not be reached (code upstream_error, details.upstream is azure). */
+        Upstream: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not authenticated or not authorised (by Jupyter; or, code not_authorized, by Azure for the signed-in identity). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -2117,6 +2227,68 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listComputes: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The computes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        computes: components["schemas"]["ComputeTarget"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["SignInRequired"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["Throttled"];
+            502: components["responses"]["Upstream"];
+        };
+    };
+    listInstanceTypes: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance_types: components["schemas"]["InstanceType"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["SignInRequired"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["Throttled"];
+            502: components["responses"]["Upstream"];
         };
     };
     listDataAssets: {

@@ -1,0 +1,117 @@
+"""Keep azure-ai-ml's chatter out of the user's output (a cell, a terminal, the server log).
+
+The SDK is noisy in three ways, each handled where it comes from:
+
+* Experimental-class banners ("Class XSchema: This is an experimental class")
+  and info lines go through loggers under ``azure.ai.ml``. Importing
+  ``azure.ai.ml`` sets that logger to INFO with its own stderr handler, so
+  ``configure_logging`` (called once the SDK is imported) raises it to ERROR;
+  azure-identity's and azure-core's loggers, whose failures we report
+  ourselves, are raised too unless the user already gave them a level.
+* Deprecation warnings from its marshmallow schemas: a warnings filter scoped
+  to those modules.
+* A few direct writes to ``sys.stderr`` around uploads (a colour-reset code).
+  ``quiet_streams()`` wraps the calls that upload. While any thread is inside
+  it, ``sys.stdout``/``sys.stderr`` are a router that drops what *that* thread
+  writes and passes every other thread's writes through unchanged (a kernel's
+  other output, a live display thread); the original streams come back when
+  the last such block ends. Nothing is redirected process-wide for anyone else.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+log = logging.getLogger("amlx_lab.azure")
+
+#: Loggers whose warnings are the SDK's business, not the user's (we turn failures into sentences).
+_QUIET_LOGGERS = (
+    "azure.identity",
+    "azure.core.pipeline.policies.http_logging_policy",
+    "azureml",
+)
+
+_configured: set[str] = set()
+_configure_lock = threading.Lock()
+
+
+def configure_logging(*, sdk: bool = False) -> None:
+    """Quiet azure-identity's and azure-core's loggers and the SDK's warnings (once per process); with
+    ``sdk``, also import ``azure.ai.ml`` and raise its logger, which that import sets to INFO."""
+    with _configure_lock:
+        if sdk and "sdk" not in _configured:
+            import azure.ai.ml  # noqa: F401 - its import sets the level overridden here
+
+            logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)
+            _configured.add("sdk")
+        if "base" in _configured:
+            return
+        _configured.add("base")
+        for name in _QUIET_LOGGERS:
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET:
+                logger.setLevel(logging.ERROR)
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.filterwarnings("ignore", category=category, module=r"(azure\.ai\.ml|marshmallow)(\.|$)")
+
+
+class _Router:
+    """Stands in for ``sys.stdout``/``sys.stderr``: drops writes of quiet threads, forwards the rest."""
+
+    def __init__(self, target: TextIO, name: str) -> None:
+        self._target = target
+        self._name = name
+
+    def write(self, text: str) -> int:
+        if getattr(_state, "quiet", 0):
+            if text.strip():
+                log.debug("azure-ai-ml wrote to %s: %r", self._name, text[:200])
+            return len(text)
+        return self._target.write(text)
+
+    def flush(self) -> None:
+        if not getattr(_state, "quiet", 0):
+            self._target.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno... of the real stream
+        return getattr(self._target, name)
+
+
+_state = threading.local()
+_streams_lock = threading.Lock()
+_depth = 0
+_saved: tuple[TextIO, TextIO, _Router, _Router] | None = None
+
+
+@contextmanager
+def quiet_streams() -> Iterator[None]:
+    """Drop what this thread writes to stdout/stderr inside the block; other threads are unaffected."""
+    global _depth, _saved
+    with _streams_lock:
+        if _depth == 0:
+            out = _Router(sys.stdout, "stdout")
+            err = _Router(sys.stderr, "stderr")
+            _saved = (sys.stdout, sys.stderr, out, err)
+            sys.stdout, sys.stderr = out, err
+        _depth += 1
+    _state.quiet = getattr(_state, "quiet", 0) + 1
+    try:
+        yield
+    finally:
+        _state.quiet -= 1
+        with _streams_lock:
+            _depth -= 1
+            if _depth == 0 and _saved is not None:
+                original_out, original_err, out, err = _saved
+                # put back only what is still ours: someone who swapped a stream meanwhile keeps theirs
+                if sys.stdout is out:
+                    sys.stdout = original_out
+                if sys.stderr is err:
+                    sys.stderr = original_err
+                _saved = None
