@@ -37,6 +37,7 @@ from ...records import (
     JobPage,
     JobStatus,
     LogChunk,
+    LogKind,
     MetricPoint,
     ModelCandidate,
     ModelSummary,
@@ -268,10 +269,13 @@ class LocalBackend:
         finally:
             reader.close()
 
-    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
-        """Part of the job's ``std_log.txt`` from ``offset`` (a byte position as text; ``-N``: from the end)."""
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK, log: LogKind = "user") -> LogChunk:
+        """Part of the job's ``std_log.txt`` (or ``system_log.txt``) from ``offset`` (a byte position as text; ``-N``: from the end)."""
+        if log not in ("user", "system"):
+            raise ValidationError(f"log must be 'user' or 'system', not {log!r}.", field="log")
         job = self.get_job(name)
-        return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=job.status.terminal)
+        path = self.layout.std_log(name) if log == "user" else self.layout.system_log(name)
+        return files.read_log(path, offset, limit_bytes, finished=job.status.terminal)
 
     def list_outputs(self, name: str) -> tuple[FileEntry, ...]:
         """Files the job wrote under ``./outputs``, with sizes."""
