@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
     submit.add_argument("--python", help="interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)")
     submit.add_argument("--environment", help="an Azure ML environment to run in (default: one built from the pinned requirements)")
-    submit.add_argument("--preview", action="store_true", help="show the generated package instead of submitting")
+    submit.add_argument("--preview", action="store_true", help="show the package (cells, parameters, requirements, data) instead of submitting")
+    submit.add_argument("--script", action="store_true", help="with --preview: show main.py itself")
     submit.add_argument("--wait", action="store_true", help="stream the logs until the job ends")
 
     jobs = verbs.add_parser("jobs", help="list jobs")
@@ -199,7 +200,7 @@ class Cli:
         )
         if a.preview:
             package = self.ws.preview(request, base_dir=Path.cwd())
-            self.out(package, package.script + "\n# warnings:\n" + "\n".join(f"#  {w}" for w in package.warnings))
+            self.out(package, render.package_text(package, script=a.script))
             return 0
         job = self.ws.submit(request, base_dir=Path.cwd())
         if not a.wait:

@@ -110,6 +110,11 @@ def test_submit_preview_shows_the_script_and_runs_nothing(project: Path, tmp_pat
     assert shown.returncode == 0, shown.stderr
     assert "print('total', scale * sum(int(r) for r in rows))" in shown.stdout
     assert "plot me" not in shown.stdout, "the display-only cell is not part of the slice"
+    assert "parameters:   --path 'data/numbers.csv'" in shown.stdout and "data files:   data/numbers.csv" in shown.stdout
+    assert "_amlx_runtime" not in shown.stdout  # main.py itself only with --script
+    script = amlx_in(project, tmp_path / "ws", "submit", "sums.ipynb", "--cell", "aml-train", "--preview", "--script",
+                     "--python", BARE_PYTHON)
+    assert script.stdout.startswith("#!/usr/bin/env python3") and "_amlx_args = _amlx_runtime.start()" in script.stdout
     assert "No jobs." in amlx_in(project, tmp_path / "ws", "jobs").stdout
 
 

@@ -337,7 +337,10 @@ def test_submit_preview_shows_the_script_and_submits_nothing(shell: InteractiveS
     assert isinstance(preview, Rich)
     assert "print(scale * 3)" in repr(preview) and "plot me" not in repr(preview)
     assert "--scale 2" in repr(preview)
-    assert "main.py" in preview._repr_html_()
+    assert "import _amlx_runtime" not in repr(preview)  # the cells, not the script, unless asked for
+    assert "<details><summary>main.py" in preview._repr_html_()  # folded
+    script = run(shell, f"%%aml submit --preview --script --python {BARE_PYTHON}\nprint(scale * 3)")
+    assert repr(script).startswith("#!/usr/bin/env python3") and "import _amlx_runtime" in repr(script)
     assert job_count() == before
 
 
