@@ -92,6 +92,8 @@ def test_submit_wait_streams_the_log_and_exits_with_the_job(project: Path, tmp_p
     assert "parameters:  path=data/numbers.csv, scale=10" in shown.stdout
     logs = amlx_in(project, ws, "logs", name)
     assert "total 60" in logs.stdout
+    system = amlx_in(project, ws, "logs", name, "--system")  # untracked (no mlflow here): nothing from MLflow
+    assert system.returncode == 0 and "total 60" not in system.stdout
     refused = amlx_in(project, ws, "cancel", name)
     assert refused.returncode == 2 and "already Completed" in refused.stderr
 
