@@ -44,6 +44,10 @@ SETTINGS: dict[str, Any] = {
 }
 EXAMPLE_ROWS = 5
 METHODS = ("fit", "fit_transform", "fit_predict")
+# Data preparation, not models: MLflow does not autolog these on their own (only inside a Pipeline),
+# and neither are they a job's final model (f1_score fits a LabelEncoder, for one).
+NOT_MODELS = ("sklearn.preprocessing", "sklearn.impute", "sklearn.feature_extraction", "sklearn.feature_selection")
+NOT_MODEL_CLASSES = ("sklearn.compose._column_transformer.ColumnTransformer",)
 
 
 def enable(mlflow: Any) -> FitTracker | None:
@@ -89,10 +93,12 @@ class FitTracker:
         self._local = threading.local()
 
     def install(self) -> None:
-        """Wrap the fit methods of every scikit-learn estimator class (autologging patched the same ones)."""
+        """Wrap the fit methods of the scikit-learn estimator classes autologging follows."""
         from sklearn.utils import all_estimators
 
         for _, cls in all_estimators():
+            if cls.__module__.startswith(NOT_MODELS) or f"{cls.__module__}.{cls.__name__}" in NOT_MODEL_CLASSES:
+                continue
             for name in METHODS:
                 method = cls.__dict__.get(name)
                 if callable(method) and not getattr(method, "_amlx_follows", False):
