@@ -133,7 +133,8 @@ async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, aml
     assert [p["value"] for p in history["points"]] == [30.0]
     code = await api(jp_fetch, "jobs", job["name"], "code")
     assert_matches("/jobs/{name}/code", "GET", 200, json.dumps(code))
-    assert {"main.py", "requirements.txt"} <= {f["path"] for f in code["files"]}
+    assert {"main.py", "requirements.txt", "_amlx_runtime/__init__.py"} <= {f["path"] for f in code["files"]}
+    assert not [f["path"] for f in code["files"] if "__pycache__" in f["path"]]  # the snapshot is what was submitted
     experiments = await api(jp_fetch, "experiments")
     assert {"name": "tiny", "job_count": 1} == {k: experiments["experiments"][0][k] for k in ("name", "job_count")}
 

@@ -65,6 +65,7 @@ def job_environment(layout: Layout, name: str, experiment: str, base: dict[str, 
         MLFLOW_EXPERIMENT_NAME=experiment,
         MLFLOW_RUN_CONTEXT=json.dumps({JOB_TAG: name, "mlflow.runName": name}),
         PYTHONUNBUFFERED="1",  # lines reach std_log.txt as they are printed
+        PYTHONDONTWRITEBYTECODE="1",  # the code folder is the job's snapshot: no __pycache__ appears in it
         AMLX_JOB_NAME=name,
         AMLX_SYSTEM_LOG=str(layout.system_log(name)),  # MLflow's messages, kept out of std_log.txt
     )
