@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
     submit.add_argument("--python", help="interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)")
     submit.add_argument("--environment", help="an Azure ML environment to run in (default: one built from the pinned requirements)")
-    submit.add_argument("--preview", action="store_true", help="show the generated package instead of submitting")
+    submit.add_argument("--preview", action="store_true", help="show the package (cells, parameters, requirements, data), submit nothing")
+    submit.add_argument("--script", action="store_true", help="with --preview: show main.py itself")
     submit.add_argument("--wait", action="store_true", help="stream the logs until the job ends")
 
     _sweep_parser(verbs)
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs = verbs.add_parser("logs", help="print a job's log")
     logs.add_argument("name")
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing until the job ends")
+    logs.add_argument("--system", action="store_true", help="the job's system log (MLflow's messages) instead of its output")
     cancel = verbs.add_parser("cancel", help="cancel a queued or running job")
     cancel.add_argument("name")
 
@@ -236,7 +238,7 @@ class Cli:
         )
         if a.preview:
             package = self.ws.preview(request, base_dir=Path.cwd())
-            self.out(package, package.script + "\n# warnings:\n" + "\n".join(f"#  {w}" for w in package.warnings))
+            self.out(package, render.package_text(package, script=a.script))
             return 0
         job = self.ws.submit(request, base_dir=Path.cwd())
         if not a.wait:
@@ -324,13 +326,13 @@ class Cli:
         return 0
 
     def logs(self) -> int:
-        if self.args.follow:
+        if self.args.follow and not self.args.system:
             return self._follow(self.args.name)
         jobs = self.ws.jobs()
         offset: str | None = None
         parts = []
         while True:  # the backend hands out the log in bounded chunks
-            chunk = jobs.logs(self.args.name, offset)
+            chunk = jobs.logs(self.args.name, offset, log="system" if self.args.system else "user")
             parts.append(chunk.text)
             if not chunk.text or chunk.next_offset == offset:
                 break

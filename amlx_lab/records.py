@@ -284,9 +284,14 @@ class MetricPoint(Record):
     timestamp: float  # epoch seconds
 
 
+#: Which of a job's logs: ``user`` is std_log.txt (what the code prints); ``system`` holds MLflow's
+#: and amlx's messages from inside the job (Azure ML's ``user_logs`` and ``system_logs``).
+LogKind = Literal["user", "system"]
+
+
 @dataclass(frozen=True)
 class LogChunk(Record):
-    """A slice of a job's ``std_log.txt``.
+    """A slice of a job's ``std_log.txt`` (or of its system log).
 
     ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
     on. ``complete`` is true once the job is finished and everything has been

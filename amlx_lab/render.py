@@ -22,7 +22,8 @@ from .records import (
 )
 
 if TYPE_CHECKING:
-    from .notebook import JobPackage
+    from .notebook import JobPackage, PackageInput
+    from .notebook.package import IncludedCell
     from .sweep.cell import SweepPreview
 
 _HEALTH_MARK = {
@@ -246,29 +247,79 @@ def data_asset_text(asset: DataAsset) -> str:
     return f"Registered {asset.name} version {asset.version} ({asset.type}, {asset.size:,} bytes); use it as {asset.ref}"
 
 
-def package_text(package: JobPackage) -> str:
-    """A job package preview: the generated main.py, then its parameters, inputs and warnings as comments."""
-    lines = [package.script.rstrip("\n"), ""]
+def _package_title(package: JobPackage) -> str:
+    notebook = package.notebook_path.replace("\\", "/").rsplit("/", 1)[-1] if package.notebook_path else "the kernel's history"
+    others = len(package.cells) - 1
+    needs = f", with {others} earlier cell{'s' if others != 1 else ''} it needs" if others else ""
+    return f"Cell {package.target_cell.index} of {notebook} as a job{needs}"
+
+
+def _cell_code(package: JobPackage, cell: IncludedCell) -> str:
+    """The cell's code as main.py runs it (its override lines included)."""
+    if cell.script_start is None or cell.script_end is None:
+        return ""
+    return "\n".join(package.script.splitlines()[cell.script_start - 1 : cell.script_end])
+
+
+def _cell_label(cell: IncludedCell) -> str:
+    label = f"cell {cell.index}" + (f" (id {cell.id!r})" if cell.id else "")
+    return label + (f" In [{cell.execution_count}]" if cell.execution_count is not None else "")
+
+
+def _input_text(item: PackageInput) -> str:
+    if item.mode == "job_input":
+        return f"{item.path} (job input {item.option} PATH, {item.size_bytes:,} bytes)"
+    return f"{item.path} ({item.kind}, copied, {item.size_bytes:,} bytes)"
+
+
+def package_text(package: JobPackage, *, script: bool = False) -> str:
+    """A job package preview: the cells it runs, parameters, requirements, data files, warnings.
+
+    main.py itself (the same cells plus two lines of set-up) only with ``script=True``.
+    """
+    if script:
+        return package.script.rstrip("\n")
+    lines = [f"{_package_title(package)} (main.py: {len(package.script.splitlines())} lines; --script shows it)", ""]
+    for cell in package.cells:
+        lines.append(f"# {_cell_label(cell)}: {cell.reason}")
+        lines += [f"    {line}" if line else "" for line in _cell_code(package, cell).splitlines()]
+        lines.append("")
     if package.experiment:
-        lines.append(f"# experiment: {package.experiment} (the code's mlflow.set_experiment; --experiment overrides it)")
+        lines.append(f"experiment:   {package.experiment} (the code's mlflow.set_experiment; --experiment overrides it)")
     if package.parameters:
-        lines.append("# parameters: " + ", ".join(f"{p.flag} {p.default!r}" for p in package.parameters.values()))
-    for item in package.inputs:
-        lines.append(f"# input: {item.path} ({item.mode}, {item.size_bytes:,} bytes)")
-    lines += [f"# warning: {w}" for w in package.warnings]
-    return "\n".join(lines)
+        lines.append("parameters:   " + ", ".join(
+            f"{p.flag} {p.default!r} (cell {p.cell_index}, line {p.line})" for p in package.parameters.values()
+        ))
+    lines.append("requirements: " + (", ".join(package.requirements) or "none"))
+    if package.inputs:
+        lines.append("data files:   " + "; ".join(_input_text(i) for i in package.inputs))
+    if package.warnings:
+        lines.append("warnings:")
+        lines += [f"  - {w}" for w in package.warnings]
+    return "\n".join(lines).rstrip("\n")
 
 
 def package_html(package: JobPackage) -> str:
-    """The preview as HTML: warnings first (they are what needs attention), then main.py."""
+    """The preview as HTML: warnings first (they are what needs attention), the cells, then main.py folded."""
     esc = html.escape
-    warnings = "".join(f"<li>{esc(w)}</li>" for w in package.warnings)
-    params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
-    parts = [f"<div><b>Warnings</b><ul>{warnings}</ul></div>" if warnings else ""]
-    parts.append(f"<div><b>Parameters</b>: {params}</div>" if params else "")
+    parts = [f"<div><b>{esc(_package_title(package))}</b></div>"]
+    if package.warnings:
+        parts.append("<div><b>Warnings</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in package.warnings) + "</ul></div>")
+    for cell in package.cells:
+        parts.append(
+            f"<div><code>{esc(_cell_label(cell))}</code>: {esc(cell.reason)}"
+            f"<pre style='margin:2px 0 6px 0'>{esc(_cell_code(package, cell))}</pre></div>"
+        )
     if package.experiment:
         parts.append(f"<div><b>Experiment</b>: <code>{esc(package.experiment)}</code> (the code's mlflow.set_experiment)</div>")
-    parts.append(f"<details open><summary>main.py</summary><pre>{esc(package.script)}</pre></details>")
+    if package.parameters:
+        params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
+        parts.append(f"<div><b>Parameters</b>: {params}</div>")
+    parts.append(f"<div><b>Requirements</b>: {esc(', '.join(package.requirements) or 'none')}</div>")
+    if package.inputs:
+        parts.append("<div><b>Data files</b>: " + esc("; ".join(_input_text(i) for i in package.inputs)) + "</div>")
+    lines = len(package.script.splitlines())
+    parts.append(f"<details><summary>main.py ({lines} lines)</summary><pre>{esc(package.script)}</pre></details>")
     return "<div class='amlx-preview'>" + "".join(parts) + "</div>"
 
 

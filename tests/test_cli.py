@@ -92,6 +92,8 @@ def test_submit_wait_streams_the_log_and_exits_with_the_job(project: Path, tmp_p
     assert "parameters:  path=data/numbers.csv, scale=10" in shown.stdout
     logs = amlx_in(project, ws, "logs", name)
     assert "total 60" in logs.stdout
+    system = amlx_in(project, ws, "logs", name, "--system")  # untracked (no mlflow here): nothing from MLflow
+    assert system.returncode == 0 and "total 60" not in system.stdout
     refused = amlx_in(project, ws, "cancel", name)
     assert refused.returncode == 2 and "already Completed" in refused.stderr
 
@@ -110,6 +112,11 @@ def test_submit_preview_shows_the_script_and_runs_nothing(project: Path, tmp_pat
     assert shown.returncode == 0, shown.stderr
     assert "print('total', scale * sum(int(r) for r in rows))" in shown.stdout
     assert "plot me" not in shown.stdout, "the display-only cell is not part of the slice"
+    assert "parameters:   --path 'data/numbers.csv'" in shown.stdout and "data files:   data/numbers.csv" in shown.stdout
+    assert "_amlx_runtime" not in shown.stdout  # main.py itself only with --script
+    script = amlx_in(project, tmp_path / "ws", "submit", "sums.ipynb", "--cell", "aml-train", "--preview", "--script",
+                     "--python", BARE_PYTHON)
+    assert script.stdout.startswith("#!/usr/bin/env python3") and "_amlx_args = _amlx_runtime.start()" in script.stdout
     assert "No jobs." in amlx_in(project, tmp_path / "ws", "jobs").stdout
 
 

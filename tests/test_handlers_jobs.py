@@ -135,7 +135,8 @@ async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, aml
     assert [p["value"] for p in history["points"]] == [30.0]
     code = await api(jp_fetch, "jobs", job["name"], "code")
     assert_matches("/jobs/{name}/code", "GET", 200, json.dumps(code))
-    assert {"main.py", "requirements.txt"} <= {f["path"] for f in code["files"]}
+    assert {"main.py", "requirements.txt", "_amlx_runtime/__init__.py"} <= {f["path"] for f in code["files"]}
+    assert not [f["path"] for f in code["files"] if "__pycache__" in f["path"]]  # the snapshot is what was submitted
     experiments = await api(jp_fetch, "experiments")
     assert {"name": "tiny", "job_count": 1} == {k: experiments["experiments"][0][k] for k in ("name", "job_count")}
 
@@ -168,8 +169,39 @@ async def test_a_failing_cell_is_failed_with_its_traceback(jp_fetch, notebooks: 
     done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
     assert done["status"] == "Failed"
     assert done["exit_code"] not in (0, None)
+    # the run details name the notebook cell and line, not main.py's
+    assert done["error"].endswith("ValueError: boom: bad data (cell 0, line 2: raise ValueError('boom: bad data'))"), done["error"]
     logs = await read_logs_until(jp_fetch, job["name"], "ValueError: boom: bad data")
     assert "Traceback" in logs
+    assert "  cell 1, line 1, in <module> (main.py, line " in logs and "\n    train()\n" in logs
+    assert "  cell 0, line 2, in train (main.py, line " in logs
+    assert 'main.py", line' not in logs
+
+
+async def test_figures_are_outputs_and_mlflow_writes_to_the_system_log(jp_fetch, jp_root_dir: Path) -> None:
+    write_notebook(
+        jp_root_dir / "plots.ipynb",
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom sklearn.linear_model import Ridge",
+        "for alpha in (0.1, 1.0):\n    Ridge(alpha=alpha).fit([[0], [1], [2]], [0, 1, 2])\n"
+        "plt.plot([1, 3, 2])\nplt.title('progress')\nplt.show()\nprint('plotted')",
+    )
+    body = {"notebook": "plots.ipynb", "cell": 1, "python": sys.executable}
+    job = await api(jp_fetch, "jobs", method="POST", body=body)
+    done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
+    assert done["status"] == "Completed", done.get("error")
+
+    outputs = await api(jp_fetch, "jobs", job["name"], "outputs")
+    assert "figures/figure-01-cell-1.png" in {f["path"] for f in outputs["files"]}
+    png = await jp_fetch("amlx", "api", "jobs", job["name"], "outputs", "figures/figure-01-cell-1.png")
+    assert png.body[:8] == b"\x89PNG\r\n\x1a\n" and len(png.body) > 1000
+
+    user = await read_logs_until(jp_fetch, job["name"], "plotted")
+    system = await api(jp_fetch, "jobs", job["name"], "logs", log="system")
+    assert_matches("/jobs/{name}/logs", "GET", 200, json.dumps(system))
+    # the second fit's alpha cannot overwrite the run's parameter: MLflow says so in the system log only
+    assert "Changing param values is not allowed" in system["text"] and system["complete"]
+    assert "Changing param values" not in user and "WARNING" not in user
+    assert "figure saved to outputs/figures/figure-01-cell-1.png" in user
 
 
 async def test_cancel_stops_a_running_job(jp_fetch, notebooks: Path) -> None:
@@ -252,6 +284,7 @@ async def test_bad_submissions_are_explained(jp_fetch, notebooks: Path, body: An
     [
         (("jobs", "no_such_job"), {}, 404),
         (("jobs", "no_such_job", "logs"), {}, 404),
+        (("jobs", "no_such_job", "logs"), {"log": "kernel"}, 400),
         (("jobs", "no_such_job", "outputs"), {}, 404),
         (("jobs", "no_such_job", "code"), {}, 404),
         (("jobs",), {"limit": 0}, 400),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -351,7 +352,10 @@ def test_submit_preview_shows_the_script_and_submits_nothing(shell: InteractiveS
     assert isinstance(preview, Rich)
     assert "print(scale * 3)" in repr(preview) and "plot me" not in repr(preview)
     assert "--scale 2" in repr(preview)
-    assert "main.py" in preview._repr_html_()
+    assert "import _amlx_runtime" not in repr(preview)  # the cells, not the script, unless asked for
+    assert "<details><summary>main.py" in preview._repr_html_()  # folded
+    script = run(shell, f"%%aml submit --preview --script --python {BARE_PYTHON}\nprint(scale * 3)")
+    assert repr(script).startswith("#!/usr/bin/env python3") and "import _amlx_runtime" in repr(script)
     assert job_count() == before
 
 
@@ -443,10 +447,16 @@ def test_submit_as_a_line_magic_says_how_to_use_it(shell: InteractiveShell, caps
 
 
 def test_submit_wait_returns_a_failed_job(shell: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
-    job = submit_wait(shell, "raise ValueError('bad data')")
+    job = submit_wait(shell, "rows = 3\nraise ValueError('bad data')")
     assert job.status is JobStatus.FAILED
-    assert "ValueError: bad data" in capsys.readouterr().out
-    assert "Failed" in formats(shell, job)["text/html"]
+    streamed = capsys.readouterr().out
+    assert "ValueError: bad data" in streamed
+    assert re.search(r"^  cell \d+, line 2, in <module> \(main\.py, line \d+\)$", streamed, re.MULTILINE), streamed
+    shown = formats(shell, job)
+    assert "Failed" in shown["text/html"]
+    # the error the magic shows names the line of the magic's cell the user wrote
+    assert re.search(r"ValueError: bad data \(cell \d+, line 2: raise ValueError\('bad data'\)\)$", job.error or ""), job.error
+    assert "line 2: raise ValueError(&#x27;bad data&#x27;)" in shown["text/html"]
 
 
 def test_ctrl_c_stops_following_and_the_job_keeps_running(

@@ -18,7 +18,7 @@ operation                      azure-ai-ml counterpart
 ``validate_job(spec)``         ``jobs.validate(job, raise_on_failure=True)``
 ``get_job`` / ``list_jobs``    ``jobs.get`` / ``jobs.list`` (paged, filtered)
 ``changes``                    polling ``jobs.list`` and diffing
-``logs``                       run-history log files (``user_logs/std_log.txt``), read by range
+``logs``                       run-history log files (``user_logs/std_log.txt``, ``system_logs/``), read by range
 ``cancel``                     ``jobs.begin_cancel``
 ``metric_histories``           MLflow at ``workspace.mlflow_tracking_uri``
 ``list_outputs`` / ``output_file``  ``jobs.download`` (listing, one file)
@@ -71,6 +71,7 @@ from ..records import (
     JobChanges,
     JobPage,
     LogChunk,
+    LogKind,
     MetricPoint,
     ModelCandidate,
     ModelSummary,
@@ -143,8 +144,8 @@ class JobOps(Protocol):
         """Every logged value of each metric in ``keys`` (``None``: every metric the job logged), by step."""
         ...
 
-    def logs(self, name: str, offset: str | None = None, limit_bytes: int = 65536) -> LogChunk:
-        """The job's ``std_log.txt`` from an opaque ``offset`` (``None``: the start)."""
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = 65536, log: LogKind = "user") -> LogChunk:
+        """The job's ``std_log.txt`` (``log="system"``: its system log) from an opaque ``offset`` (``None``: the start)."""
         ...
 
     def list_outputs(self, name: str) -> tuple[FileEntry, ...]:

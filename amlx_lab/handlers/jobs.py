@@ -60,7 +60,7 @@ class CancelHandler(AmlxHandler):
 
 
 class LogsHandler(AmlxHandler):
-    """``?offset=O&wait=S``: new text after ``offset``, held up to ``S`` seconds until there is some."""
+    """``?offset=O&wait=S[&log=system]``: new text after ``offset``, held up to ``S`` seconds until there is some."""
 
     @web.authenticated
     @authorized
@@ -68,7 +68,7 @@ class LogsHandler(AmlxHandler):
         query = self.query(LogsQuery)
         target = self.query_target()
         chunk = await wait_for(
-            lambda: self.call(lambda: self.workspace.jobs(target).logs(name, query.offset, query.limit)),
+            lambda: self.call(lambda: self.workspace.jobs(target).logs(name, query.offset, query.limit, query.log)),
             lambda c: bool(c.text) or c.complete,
             query.wait,
             self.connection_closed,

@@ -87,15 +87,16 @@ def cmd_show(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 @parser_options("Print a job's log (std_log.txt); --follow keeps printing until the job ends (Ctrl+C stops).")
 @argument("name", metavar="NAME", help="the job's name")
 @argument("-f", "--follow", action="store_true", help="keep printing until the job ends")
+@argument("--system", action="store_true", help="the job's system log (MLflow's messages) instead of its output")
 def cmd_logs(aml: Aml, args: argparse.Namespace, cell: str | None) -> None:
     ws = aml.workspace
-    if args.follow:
+    if args.follow and not args.system:
         follow_log(ws, args.name)
         return None
     jobs = ws.jobs()
     offset: str | None = None
     while True:  # the backend hands out the log in bounded chunks
-        chunk = jobs.logs(args.name, offset)
+        chunk = jobs.logs(args.name, offset, log="system" if args.system else "user")
         sys.stdout.write(chunk.text)
         if not chunk.text or chunk.next_offset == offset:
             break

@@ -8,6 +8,7 @@ and the CLI (so validation is shared), from the cell's origin (see
 from __future__ import annotations
 
 import argparse
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
 @argument("--python", metavar="PYTHON", help="interpreter whose packages are pinned and that runs local jobs (default: this kernel's)")
 @argument("--environment", metavar="ENV", help="an Azure ML environment to run in (default: built from the pinned requirements)")
 @argument("--notebook", nargs="?", const="", metavar="PATH", help="take the earlier cells from the saved notebook (this kernel's, or PATH)")
-@argument("--preview", action="store_true", help="show the generated main.py and warnings; submit nothing")
+@argument("--preview", action="store_true", help="show the package (cells, parameters, requirements, data files, warnings); submit nothing")
+@argument("--script", action="store_true", help="with --preview: show main.py itself")
 @argument("--wait", action="store_true", help="stream the log until the job ends and return the finished job")
 @argument("-o", "--out", metavar="VAR", help="store the job record in this variable (with --wait: the finished job, not shown)")
 def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
@@ -68,6 +70,8 @@ def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     ws = aml.workspace
     if args.preview:
         package = ws.preview(request, base_dir=origin.base_dir)
+        if args.script:
+            return Rich(package.script, f"<pre>{html.escape(package.script)}</pre>", package)
         return Rich(render.package_text(package), render.package_html(package), package)
     job = ws.submit(request, base_dir=origin.base_dir)
     aml.store(out, job)

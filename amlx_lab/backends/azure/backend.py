@@ -41,6 +41,7 @@ from ...records import (
     JobChanges,
     JobPage,
     JobStatus,
+    LogKind,
     LogChunk,
     MetricPoint,
     TargetTraits,
@@ -277,12 +278,16 @@ class AzureBackend:
                 wanted = list(dict.fromkeys(keys))
             return {key: parts.tracking.history(name, key) for key in wanted}
 
-    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
+    def logs(
+        self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK, log: LogKind = "user"
+    ) -> LogChunk:
         check_job_name(name)
+        if log not in ("user", "system"):
+            raise ValidationError(f"log must be 'user' or 'system', not {log!r}.", field="log")
         parse_offset(offset)  # a bad offset is a 400 before any request
         parts = self._get_parts()
         with parts.connection.translated():
-            chunk = parts.logs.read(name, offset, limit_bytes)
+            chunk = parts.logs.read(name, offset, limit_bytes, system=log == "system")
         if chunk is not None:
             return chunk
         job = parts.reader.get(name)  # 404 for an unknown job; else it has no run yet

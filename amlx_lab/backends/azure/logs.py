@@ -47,8 +47,11 @@ class LogReader:
         self._quiet: dict[tuple[str, str, int], float] = {}  # (job, file, position) -> when nothing new was there
         self._lock = threading.Lock()
 
-    def read(self, name: str, offset: str | None, limit: int) -> LogChunk | None:
-        """The next chunk after ``offset``; ``None`` when run history knows no such run."""
+    def read(self, name: str, offset: str | None, limit: int, *, system: bool = False) -> LogChunk | None:
+        """The next chunk after ``offset``; ``None`` when run history knows no such run.
+
+        ``system``: the service's own log of the job (``system_logs/``) rather than the user log.
+        """
         position, wanted = parse_offset(offset)
         limit = max(4, limit)
         info = self._run_details(name)
@@ -56,7 +59,7 @@ class LogReader:
             return None
         finished = status_of(info.status).terminal
         files = info.log_files or {}
-        file = wanted or primary_log(files)
+        file = wanted or (system_log(files) if system else primary_log(files))
         here = encode_offset(position, file)
         if file is None or file not in files:
             if wanted is not None and files:
@@ -104,6 +107,14 @@ class LogReader:
                     oldest = min(self._details, key=lambda k: self._details[k].fetched)
                     del self._details[oldest]
         return info
+
+
+def system_log(files: dict[str, str]) -> str | None:
+    """The service's log of the job: the execution wrapper's when listed, else the first system log."""
+    names = sorted(f for f in files if f.startswith("system_logs/"))
+    preferred = [f for f in names if f.endswith("execution-wrapper.log")]
+    chosen = preferred or names
+    return chosen[0] if chosen else None
 
 
 def primary_log(files: dict[str, str]) -> str | None:

@@ -40,6 +40,7 @@ from ...records import (
     JobStatus,
     JobType,
     LogChunk,
+    LogKind,
     MetricPoint,
     ModelCandidate,
     ModelSummary,
@@ -327,14 +328,17 @@ class LocalBackend:
         finally:
             reader.close()
 
-    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
-        """Part of the job's ``std_log.txt`` from ``offset`` (a byte position as text; ``-N``: from the end).
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK, log: LogKind = "user") -> LogChunk:
+        """Part of the job's ``std_log.txt`` (or ``system_log.txt``) from ``offset`` (a byte position as text; ``-N``: from the end).
 
         An interactive run has no log: an empty, complete one (its output is in its notebook).
         """
+        if log not in ("user", "system"):
+            raise ValidationError(f"log must be 'user' or 'system', not {log!r}.", field="log")
         job = self.get_job(name)
         finished = job.status.terminal or job.type is JobType.INTERACTIVE
-        return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=finished)
+        path = self.layout.std_log(name) if log == "user" else self.layout.system_log(name)
+        return files.read_log(path, offset, limit_bytes, finished=finished)
 
     def _outputs_dir(self, job: Job) -> Path | None:
         """The job's ``outputs`` folder; for an interactive run, its MLflow artifacts when they are local."""

@@ -12,7 +12,9 @@ CLI) does not touch it. It:
    a short-lived helper), then takes a compute slot;
 4. starts the command in the job's code folder, in a new process group, with
    stdout and stderr going straight into ``logs/std_log.txt`` (so output
-   survives even this process) and MLflow pointed at the workspace store;
+   survives even this process), MLflow pointed at the workspace store, and
+   ``AMLX_SYSTEM_LOG`` naming ``logs/system_log.txt`` (where a job package's
+   runtime puts MLflow's own messages);
 5. every ``METRICS_INTERVAL`` seconds copies the run's latest metrics and
    params into the index, and watches for a cancel request (SIGTERM to the
    process group, SIGKILL after the grace period);
@@ -65,13 +67,21 @@ def job_environment(layout: Layout, name: str, experiment: str, base: dict[str, 
         MLFLOW_EXPERIMENT_NAME=experiment,
         MLFLOW_RUN_CONTEXT=json.dumps({JOB_TAG: name, "mlflow.runName": name}),
         PYTHONUNBUFFERED="1",  # lines reach std_log.txt as they are printed
+        PYTHONDONTWRITEBYTECODE="1",  # the code folder is the job's snapshot: no __pycache__ appears in it
         AMLX_JOB_NAME=name,
+        AMLX_SYSTEM_LOG=str(layout.system_log(name)),  # MLflow's messages, kept out of std_log.txt
     )
     return env
 
 
 def failure_summary(log_path: Path) -> str | None:
-    """The last exception line of a Python traceback at the end of the log, if any."""
+    """The exception of the last Python traceback in the log, and the notebook cell it was raised in.
+
+    A job package's runtime writes main.py's frames as ``cell 5, line 3, in ...``
+    (``notebook/runtime/cells.py``); the innermost such frame, with its source
+    line, names where the user's code failed: ``ZeroDivisionError: division by
+    zero (cell 5, line 3: print(1 / x))``. Other commands give the exception alone.
+    """
     try:
         with open(log_path, "rb") as handle:
             handle.seek(max(0, handle.seek(0, os.SEEK_END) - 32768))
@@ -81,8 +91,19 @@ def failure_summary(log_path: Path) -> str | None:
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
     if not starts:
         return None
-    tail = [line for line in lines[starts[-1] + 1 :] if line.strip() and not line.startswith((" ", "\t"))]
-    return tail[-1][:500] if tail else None
+    block = lines[starts[-1] + 1 :]
+    end = next((i for i, line in enumerate(block) if line.strip() and not line.startswith((" ", "\t"))), None)
+    if end is None:
+        return None
+    summary = block[end]
+    from ...notebook.runtime.cells import CELL_FRAME  # lazy: only a failed job needs it
+
+    places = [(i, m.group(1)) for i, line in enumerate(block[:end]) if (m := CELL_FRAME.match(line))]
+    if places:
+        i, where = places[-1]
+        source = block[i + 1].strip() if i + 1 < end and block[i + 1].startswith("    ") else ""
+        summary += f" ({where}: {source})" if source else f" ({where})"
+    return summary[:500]
 
 
 class PreparationFailed(Exception):

@@ -170,7 +170,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The job's std_log.txt from an offset; with wait, held until new text arrives or the job ends. */
+        /** The job's std_log.txt (or its system log) from an offset; with wait, held until new text arrives or the job ends. */
         get: operations["getJobLogs"];
         put?: never;
         post?: never;
@@ -859,7 +859,13 @@ export interface components {
         };
         /** @enum {string} */
         HealthState: "ok" | "not_configured" | "error" | "checking";
-        /** @description A cell main.py runs, and why the slice needs it. */
+        /**
+         * @description A cell main.py runs, and why the slice needs it.
+         *
+         *     ``script_start``..``script_end``: the lines (1-based, inclusive) of main.py that hold the
+         *     cell's code, with any line amlx added (a parameter's override), so a viewer can show a
+         *     cell on its own or point into the script.
+         */
         IncludedCell: {
             index: number;
             id: string | null;
@@ -869,6 +875,10 @@ export interface components {
             names: string[];
             /** @default  */
             explanation: string;
+            /** @default null */
+            script_start: number | null;
+            /** @default null */
+            script_end: number | null;
         };
         /** @description A VM size a serverless job (or a new cluster) may ask for. */
         InstanceType: {
@@ -1044,7 +1054,7 @@ export interface components {
             launcher: string[];
         };
         /**
-         * @description A slice of a job's ``std_log.txt``.
+         * @description A slice of a job's ``std_log.txt`` (or of its system log).
          *
          *     ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
          *     on. ``complete`` is true once the job is finished and everything has been
@@ -1943,6 +1953,8 @@ export interface operations {
             query?: {
                 /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
+                /** @description Which log - user (std_log.txt, what the code prints) or system (MLflow's and amlx's messages from inside the job). */
+                log?: "user" | "system";
                 /** @description The next_offset of the previous chunk (opaque); omit it to read from the start. */
                 offset?: string;
                 /** @description At most this many bytes of text. */
