@@ -21,6 +21,7 @@ from pydantic import ConfigDict, TypeAdapter
 from . import records
 from .handlers import bodies
 from .notebook.package import JobPackage
+from .specs import AutoMLJobSpec
 from .submission import SubmitRequest
 
 SPEC = Path(__file__).resolve().parents[1] / "schema" / "openapi.yaml"
@@ -58,6 +59,7 @@ RESPONSES: tuple[type, ...] = (
     records.WorkspaceInfo,
     records.Job,
     records.JobPage,
+    records.AutoMLDetails,
     records.JobChanges,
     records.LogChunk,
     records.MetricPoint,
@@ -78,6 +80,7 @@ RESPONSES: tuple[type, ...] = (
 #: What the API accepts (validation schemas: fields with defaults may be left out).
 REQUESTS: tuple[type, ...] = (
     SubmitRequest,
+    AutoMLJobSpec,
     bodies.RegisterData,
     bodies.RegisterModel,
     bodies.CreateEndpoint,

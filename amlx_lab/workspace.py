@@ -21,11 +21,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, TrackingStore, capabilities_of, require
+from .backends.base import (
+    AutoMLOps,
+    DataOps,
+    EndpointOps,
+    JobOps,
+    ModelOps,
+    Target,
+    TrackingStore,
+    capabilities_of,
+    require,
+)
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
 from .records import (
+    AutoMLDetails,
     DataAsset,
     Deployment,
     Endpoint,
@@ -36,7 +47,7 @@ from .records import (
     TargetSummary,
     WorkspaceInfo,
 )
-from .specs import CommandJobSpec, JobQuery
+from .specs import AutoMLJobSpec, CommandJobSpec, JobQuery
 from .submission import SubmitRequest
 
 if TYPE_CHECKING:
@@ -114,6 +125,9 @@ class Workspace:
 
     def jobs(self, target: str | None = None) -> JobOps:
         return require(self.backend(target), "jobs")
+
+    def automl(self, target: str | None = None) -> AutoMLOps:
+        return require(self.backend(target), "automl")
 
     def data(self, target: str | None = None) -> DataOps:
         return require(self.backend(target), "data_assets")
@@ -232,6 +246,43 @@ class Workspace:
                 result[name] = str(resolve_user_path(ref, base=base_dir, field=f"inputs.{key}", confine=confine))
         return result
 
+    # -- AutoML ----------------------------------------------------------------------
+
+    def submit_automl(
+        self, spec: AutoMLJobSpec, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> Job:
+        """Start an AutoML job; returns at once with the parent job (Queued).
+
+        ``training_data`` that is not a data asset reference is a file path
+        relative to ``base_dir`` (the notebook folder; confined to it for REST).
+        """
+        automl = self.automl(target)
+        if not _is_asset_ref(spec.training_data):
+            path = resolve_user_path(spec.training_data, base=base_dir, field="training_data", confine=confine)
+            spec = spec.model_copy(update={"training_data": str(path)})
+        if spec.compute is None:
+            spec = spec.model_copy(update={"compute": self.backend(target).traits().default_compute})
+        return automl.submit_automl(spec)
+
+    def register_dataframe(
+        self, name: str, frame: Any, *, description: str | None = None, target: str | None = None
+    ) -> DataAsset:
+        """Save a pandas DataFrame (a kernel variable) as the next version of data asset ``name`` (a CSV file)."""
+        data = self.data(target)
+        if not hasattr(frame, "to_csv") or not hasattr(frame, "columns"):
+            raise ValidationError(f"{type(frame).__name__} is not a pandas DataFrame.", field="data")
+        staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
+        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            path = staging / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            return data.register_data(name, path, description=description or "saved from a notebook DataFrame")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def automl_details(self, name: str, *, target: str | None = None) -> AutoMLDetails:
+        return self.automl(target).automl_details(name)
+
     # -- jobs ------------------------------------------------------------------------
 
     def list_jobs(self, query: JobQuery | None = None, *, target: str | None = None, **filters: Any) -> JobPage:
@@ -287,23 +338,29 @@ class Workspace:
 
     def best_job(
         self,
-        metric: str,
+        metric: str | None,
         *,
-        goal: str = "min",
+        goal: str | None = "min",
         experiment: str | None = None,
         parent: str | None = None,
         target: str | None = None,
     ) -> Job:
         """The completed job with the lowest (``goal="min"``) or highest value of ``metric``.
 
-        Searches one experiment, or the trials of one sweep (``parent``), or
-        every job when neither is given. A target that cannot sort by metrics
-        on the server is searched over its completed jobs page by page.
+        Searches one experiment, or the trials of one sweep or AutoML job
+        (``parent``), or every job when neither is given. For the trials of an
+        AutoML job, ``metric`` and ``goal`` default to its primary metric and
+        its goal. A target that cannot sort by metrics on the server is
+        searched over its completed jobs page by page.
         """
+        if parent is not None and (metric is None or goal is None):
+            details = self.automl_details(parent, target=target)
+            metric = metric or details.primary_metric
+            goal = goal or ("min" if details.goal == "minimize" else "max")
         if goal not in ("min", "max"):
             raise ValidationError("goal must be min or max.", field="goal")
         if not isinstance(metric, str) or not metric.strip():
-            raise ValidationError("Name the metric, e.g. rmse.", field="metric")
+            raise ValidationError("Name the metric, e.g. rmse (only an AutoML job's trials have a default).", field="metric")
         backend = self.backend(target)
         scope: dict[str, Any] = {"experiment": experiment, "parent": parent, "status": (JobStatus.COMPLETED,)}
         best: Job | None = None

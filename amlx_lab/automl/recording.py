@@ -29,6 +29,7 @@ PARENT_TAG = "amlx.automl_parent"
 TRIAL_TAG = "amlx.trial"
 INDEX_TAG = "amlx.trial_index"
 ALGORITHM_TAG = "amlx.algorithm"
+JOB_TAG = "amlx.job_name"  # the trial is a job of its own (the local index mirrors it under this name)
 
 
 def plain(value: Any) -> Any:
@@ -184,6 +185,7 @@ class TrialRecorder:
             "mlflow.runName": trial.name,
             PARENT_TAG: os.environ.get("AMLX_JOB_NAME", ""),
             TRIAL_TAG: trial.name,
+            JOB_TAG: trial.name,
             INDEX_TAG: str(trial.index),
             ALGORITHM_TAG: trial.algorithm,
         }

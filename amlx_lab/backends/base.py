@@ -31,6 +31,8 @@ operation                      azure-ai-ml counterpart
 ``create_deployment``          ``online_deployments.begin_create_or_update`` (not waited for)
 ``set_traffic``                ``endpoint.traffic = {...}`` + ``begin_create_or_update``
 ``invoke``                     POST to ``scoring_uri`` with the key (not ``online_endpoints.invoke``)
+``submit_automl(spec)``        ``automl.classification/regression/forecasting(...)`` + ``set_limits`` + ``jobs.create_or_update``
+``automl_details``             ``jobs.get`` + the child runs' metrics (best from ``properties["best_child_run_id"]``)
 =============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
@@ -49,6 +51,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..errors import NotSupportedError
 from ..records import (
+    AutoMLDetails,
     Capabilities,
     CodePackage,
     DataAsset,
@@ -69,7 +72,7 @@ from ..records import (
     ModelVersion,
     TargetTraits,
 )
-from ..specs import CommandJobSpec, JobQuery
+from ..specs import AutoMLJobSpec, CommandJobSpec, JobQuery
 
 
 class Target(Protocol):
@@ -149,6 +152,29 @@ class JobOps(Protocol):
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         """Experiments that have jobs, most recently used first."""
+        ...
+
+
+@runtime_checkable
+class AutoMLOps(Protocol):
+    """AutoML jobs: a parent job that trains and validates many candidate models and keeps the best.
+
+    The parent and its trials are jobs like any other (``JobOps`` reads,
+    follows and cancels the parent; its trials are the jobs whose ``parent``
+    it is, ``JobQuery(parent=...)``). The parent's outputs hold the best model
+    as an MLflow model, which ``ModelOps.register_model`` takes from it.
+    """
+
+    def submit_automl(self, spec: AutoMLJobSpec) -> Job:
+        """Start an AutoML job; returns at once with the parent job (type ``automl``, status ``Queued``).
+
+        A training data reference the target cannot resolve, or a target column
+        the data does not have, is a ``ValidationError``.
+        """
+        ...
+
+    def automl_details(self, name: str) -> AutoMLDetails:
+        """The job's settings, leaderboard, best trial and (once saved) best model and charts; 404 if not AutoML."""
         ...
 
 
@@ -261,10 +287,11 @@ class TrackingStore(Protocol):
         ...
 
 
-#: Capability flag -> the protocol a backend implements to have it. Sweep and
-#: AutoML protocols join here when their job kinds are built.
+#: Capability flag -> the protocol a backend implements to have it. The sweep
+#: protocol joins here when its job kind is built.
 CAPABILITY_PROTOCOLS: dict[str, type] = {
     "jobs": JobOps,
+    "automl": AutoMLOps,
     "data_assets": DataOps,
     "models": ModelOps,
     "endpoints": EndpointOps,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .automl import AutoMLDetailsHandler, AutoMLJobsHandler
 from .base import UnknownRouteHandler
 from .data import ASSET, DataAssetHandler, DataHandler
 from .endpoints import (
@@ -56,7 +57,9 @@ def routes() -> list[tuple[str, Any]]:
         ("/experiments", ExperimentsHandler),
         ("/jobs", JobsHandler),
         ("/jobs/preview", PreviewHandler),
+        ("/jobs/automl", AutoMLJobsHandler),
         (f"/jobs/{JOB}", JobHandler),
+        (f"/jobs/{JOB}/automl", AutoMLDetailsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),

@@ -107,7 +107,8 @@ class Submitter:
         self.compute_slots = compute_slots
         self.cancel_grace = cancel_grace
 
-    def submit(self, spec: CommandJobSpec) -> Job:
+    def submit(self, spec: CommandJobSpec, *, job_type: str | None = None) -> Job:
+        """Start ``spec``; ``job_type`` records another kind of job that runs as this command (``automl``)."""
         compute = _check_local(spec)
         code = _code_dir(spec)
         python = _interpreter(spec.interpreter)
@@ -140,7 +141,7 @@ class Submitter:
                         "compute_slots": self.compute_slots,
                         "interpreter": python,
                         "environment": spec.environment,
-                        "type": spec.type,
+                        "type": job_type or spec.type,
                         "parent": spec.parent,
                         "command": json.dumps(argv),
                         "parameters": json.dumps(dict(spec.parameters)),
