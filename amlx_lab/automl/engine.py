@@ -46,6 +46,13 @@ LANDMARK_ITERATIONS = 20  # Azure's early termination never stops before these..
 PATIENCE = 10  # ...and then stops once the best score has not improved for this many iterations
 
 
+def early_termination(iterations: int, best_at: int) -> bool:
+    """Azure's rule: never within the first 20 iterations (the landmarks); from then on, stop once the best
+    score has not improved for 10 iterations, so iteration 31 is the earliest stop. ``best_at`` is the
+    iteration (counted from 1) that found the best score so far."""
+    return iterations > LANDMARK_ITERATIONS + PATIENCE and iterations - best_at >= PATIENCE
+
+
 class UserError(Exception):
     """The data or the settings cannot work; the message is the sentence the job's error shows."""
 
@@ -225,9 +232,8 @@ class Search:
             reached = best.score <= exit_score if self.spec.goal == "minimize" else best.score >= exit_score
             if reached:
                 self._stop(f"the best score {best.score:.4f} reached exit_score {exit_score:g}")
-        if self.limits.enable_early_termination and count > LANDMARK_ITERATIONS + PATIENCE:
-            if count - self.best_index >= PATIENCE:
-                self._stop(f"early termination: no improvement in the last {PATIENCE} iterations")
+        if self.limits.enable_early_termination and early_termination(count, self.best_index):
+            self._stop(f"early termination: no improvement in the last {PATIENCE} iterations")
         if self.trials_left() <= 0:
             self._stop(f"max_trials ({self.limits.max_trials}) reached")
 

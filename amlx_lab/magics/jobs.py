@@ -113,12 +113,22 @@ def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
 )
 @argument("--experiment", metavar="E", help="experiment to search (default: the current experiment, see above)")
 @argument("--all", action="store_true", help="search every experiment")
-@argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
+@argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default for --parent: the AutoML job's primary metric)")
+@argument("--parent", metavar="JOB", help="search the trials of this AutoML (or sweep) job instead")
 @argument("--min", action="store_true", help="lowest value wins")
 @argument("--max", action="store_true", help="highest value wins")
 @argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
 def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
+    if args.parent is not None:
+        if args.min and args.max:
+            raise ValidationError("say which value is best: --min or --max, not both.", field="--min")
+        goal_given = "max" if args.max else "min" if args.min else None
+        best = aml.workspace.best_job(args.metric, goal=goal_given, parent=args.parent)
+        print(f"Searched the trials of {args.parent} for the best {args.metric or 'primary metric'}.")
+        return aml.result(out, best)
+    if args.metric is None:
+        raise ValidationError("name the metric with --metric KEY (or give --parent AUTOML_JOB).", field="--metric")
     if args.min == args.max:
         raise ValidationError("say which value is best: --min or --max.", field="--min")
     if args.all and args.experiment:
