@@ -50,7 +50,7 @@ class Target:
         if self.has(capability):
             return
         accessor = {"jobs": self.ws.jobs, "data_assets": self.ws.data, "models": self.ws.models,
-                    "endpoints": self.ws.endpoints}[capability]
+                    "endpoints": self.ws.endpoints, "automl": self.ws.automl}[capability]
         with pytest.raises(NotSupportedError) as refused:
             accessor(self.name)
         assert refused.value.status == 409 and capability in refused.value.details["capability"]
