@@ -68,6 +68,7 @@ test-ui:
 test: install-test chromium
 	$(MAKE) lint
 	jlpm test
+	jlpm lint && jlpm api:check
 	$(PY) -m pytest
 
 bench:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -391,7 +391,7 @@ class DataAsset(Record):
 
     name: str
     version: str
-    type: str
+    type: Literal["uri_file", "uri_folder"]
     size: int  # bytes (sum of files for a folder)
     created_at: float
     description: str | None = None
@@ -469,8 +469,10 @@ class ModelCandidate(Record):
 
 # -- online endpoints --------------------------------------------------------------
 
-ENDPOINT_STATUSES = ("Creating", "Succeeded", "Failed", "Updating", "Deleting")
-DEPLOYMENT_STATUSES = ("Creating", "Succeeded", "Failed", "Restarting", "Stopped")
+EndpointStatus = Literal["Creating", "Succeeded", "Failed", "Updating", "Deleting"]
+DeploymentStatus = Literal["Creating", "Succeeded", "Failed", "Restarting", "Stopped"]
+ENDPOINT_STATUSES: tuple[str, ...] = get_args(EndpointStatus)
+DEPLOYMENT_STATUSES: tuple[str, ...] = get_args(DeploymentStatus)
 
 
 @dataclass(frozen=True)
@@ -490,7 +492,7 @@ class Deployment(Record):
     name: str
     endpoint: str
     model: str  # "name:version"
-    status: str  # one of DEPLOYMENT_STATUSES
+    status: DeploymentStatus
     deployment_uri: str | None  # this deployment's own URI; the endpoint's scoring_uri routes by traffic
     restarts: int
     last_error: str | None
@@ -508,7 +510,7 @@ class Endpoint(Record):
     auth_mode: str
     description: str | None
     scoring_uri: str
-    status: str  # one of ENDPOINT_STATUSES
+    status: EndpointStatus
     traffic: dict[str, int]
     deployments: tuple[Deployment, ...]
     created_at: float

@@ -1,9 +1,10 @@
-"""Notebook cell -> job package (issue 3): the heart of amlx-lab.
+"""Notebook cell -> job package: the heart of amlx-lab.
 
 ``build_package(source, cell=..., out_dir=...)`` turns the cell a data
 scientist is working on into a folder that runs as a tracked job with
 ``python main.py``: the cell plus the earlier cells it needs (a minimal slice
-found by static analysis), requirements pinned from the notebook kernel's
+found by static analysis, which follows changes made through any other name
+for the same data), requirements pinned from the notebook kernel's
 environment, the data files it reads, and its literal settings as
 ``--name value`` parameters. ``preview_package`` returns the same description
 without writing anything.

@@ -12,7 +12,9 @@ main.py links into place from ``--input-<slug> PATH``. A path named in
 Never copied, with a warning: absolute paths, paths that leave the notebook's
 folder (``../../etc/passwd``, or a symlink pointing outside), hidden files
 (``.env`` often holds secrets). ``outputs/`` is skipped quietly: it is where
-the job writes, not what it reads.
+the job writes, not what it reads. Nor is a file the code writes before it
+reads it (``df.to_csv("submission.csv")``, :func:`written_first`): the copy
+left by the last notebook run is an output of that run, not an input.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from ..records import Record
 
-__all__ = ["PackageInput", "find_inputs", "local_module", "copy_inputs", "input_option", "normalise_path"]
+__all__ = ["PackageInput", "copy_inputs", "find_inputs", "input_option", "local_module", "normalise_path", "written_first"]
 
 OUTPUTS = "outputs"
 
@@ -202,6 +204,25 @@ def find_inputs(
         if not any(i.path != f and i.path.startswith(f + "/") for f in folders)
     ]
     return sorted(inputs, key=lambda i: i.path), warnings
+
+
+def written_first(uses: Iterable[tuple[str, int, int, bool]]) -> dict[str, tuple[str, int, int]]:
+    """Paths whose first use, in running order, writes them: outputs of the job, not inputs.
+
+    ``uses`` are ``(text, cell_index, line, written)`` for every path-like
+    string literal of the cells the job runs; the answer maps the normalised
+    path to where it is first written. A path read (or used in a way the
+    analysis does not know) before it is written stays an input.
+    """
+    first: dict[str, tuple[int, int, bool, str]] = {}
+    for text, cell_index, line, written in uses:
+        if not _looks_like_path(text):
+            continue
+        key = normalise_path(text)
+        seen = first.get(key)
+        if seen is None or (cell_index, line, not written) < (seen[0], seen[1], not seen[2]):
+            first[key] = (cell_index, line, written, text)
+    return {key: (text, cell, line) for key, (cell, line, written, text) in first.items() if written}
 
 
 def local_module(module: str, base_dir: Path) -> Path | None:

@@ -343,7 +343,7 @@ def _statements(body: list[ast.stmt], nested: bool) -> list[tuple[ast.stmt, bool
 
 
 @lru_cache(maxsize=1)
-def _transformer():  # type: ignore[no-untyped-def]
+def _transformer():
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager()

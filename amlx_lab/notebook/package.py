@@ -31,7 +31,15 @@ from .. import __version__
 from ..names import asset_name_problem
 from ..records import Record
 from .analysis import CellAnalysis, ImportRef, analyze_cell, strings_and_imports
-from .data_files import PackageInput, copy_inputs, find_inputs, local_module, normalise_path
+from .data_files import (
+    OUTPUTS,
+    PackageInput,
+    copy_inputs,
+    find_inputs,
+    local_module,
+    normalise_path,
+    written_first,
+)
 from .errors import (
     CellSyntaxError,
     NotebookError,
@@ -41,12 +49,26 @@ from .errors import (
     cell_label,
 )
 from .experiment import chosen_experiment
+from .explain import KeepReason, explain
 from .ipython_syntax import Converted, convert_cell
 from .parameters import Parameter, apply_overrides, find_parameters, format_value
-from .requirements import KernelInfo, find_kernel_python, pin_requirements, probe_environment
+from .requirements import (
+    KernelInfo,
+    find_kernel_python,
+    pin_requirements,
+    probe_environment,
+)
 from .script import ScriptCell, render_script
 from .slicer import Unit, is_history_name, slice_units
-from .source import PARAMETERS_TAG, Cell, CellSelector, Notebook, Source, load_source, select_cell
+from .source import (
+    PARAMETERS_TAG,
+    Cell,
+    CellSelector,
+    Notebook,
+    Source,
+    load_source,
+    select_cell,
+)
 
 __all__ = [
     "DEFAULT_MAX_COPY_BYTES",
@@ -157,6 +179,7 @@ class IncludedCell(Record):
     execution_count: int | None
     reason: str
     names: tuple[str, ...] = ()
+    explanation: str = ""  # why the cell is kept, in sentences for the preview
 
 
 @dataclass(frozen=True)
@@ -295,8 +318,17 @@ def _inputs(
 ) -> tuple[list[PackageInput], list[tuple[ImportRef, int]], dict[str, PackageInput], list[str]]:
     """Data files named in the slice's string literals, and the local modules it imports."""
     scanned = {unit.index: strings_and_imports(analysed.converted[unit.index].code) for unit in included}
-    literals = [(s.value, index, s.line) for index, (strings, _) in scanned.items() for s in strings]
+    uses = [(s.value, index, s.line, s.written) for index, (strings, _) in scanned.items() for s in strings]
+    outputs = written_first(uses)
+    literals = [(text, index, line) for text, index, line, _ in uses if normalise_path(text) not in outputs]
     inputs, warnings = find_inputs(literals, base_dir, options.max_copy_bytes, job_inputs=options.job_inputs)
+    for written, (text, index, line) in sorted(outputs.items(), key=lambda item: item[1][1:]):
+        inside = not written.startswith(("/", "~", "..")) and written.split("/")[0] != OUTPUTS
+        if inside and os.path.lexists(base_dir / written):
+            warnings.append(
+                f"cell {index}, line {line}: the code writes {text!r} before reading it, so the file in the notebook's "
+                f"folder is not copied in; only files the job writes under {OUTPUTS}/ are kept as its outputs"
+            )
     _check_job_inputs(options.job_inputs, inputs)
     imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
     modules: dict[str, PackageInput] = {}
@@ -380,7 +412,7 @@ def _content_hash(script: str, requirements_text: str, inputs: list[PackageInput
 def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) -> _Plan:
     options = options or PackageOptions()
     if not isinstance(options, PackageOptions):
-        options = PackageOptions.from_dict(options)  # type: ignore[arg-type]
+        options = PackageOptions.from_dict(options)
     nb = load_source(source, options.base_dir)
     if nb.language not in (None, "python"):
         raise NotebookError(
@@ -436,11 +468,15 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     for pos in result.positions:
         c = cells[units[pos].index]
         reasons = list(result.reasons.get(pos, []))
+        why = list(result.why.get(pos, []))
         if PARAMETERS_TAG in c.tags:
             reasons.insert(0, "cell tagged 'parameters'")
+            why.insert(0, KeepReason("parameters"))
         reason = "; ".join(reasons) or "needed by the slice"
         script_cells.append(ScriptCell(c.index, c.id, c.execution_count, reason, analysed.converted[c.index].code, pos))
-        included_cells.append(IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, []))))
+        included_cells.append(
+            IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, [])), explain(c.index, why))
+        )
     script = render_script(
         notebook=nb.path.name if nb.path else "the kernel's execution history",
         generator=f"amlx-lab {__version__}",

@@ -17,7 +17,7 @@ import ast
 import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..records import Record
 from .analysis import LiteralAssign
@@ -33,7 +33,7 @@ class Parameter(Record):
     """One ``--name value`` option of main.py."""
 
     name: str
-    type: str  # "int" | "float" | "str" | "bool" | "literal" (lists, tuples, dicts: Python literal syntax)
+    type: ParameterType  # literal: lists, tuples, dicts in Python syntax
     default: Any  # what main.py uses without the option (the notebook value unless overridden)
     notebook_value: Any
     cell_index: int
@@ -50,7 +50,10 @@ class ParameterSite:
     end_line: int
 
 
-def parameter_type(value: object) -> str:
+ParameterType = Literal["int", "float", "str", "bool", "literal"]
+
+
+def parameter_type(value: object) -> ParameterType:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):

@@ -247,7 +247,7 @@ def render_script(
     for kind in sorted({p.type for p in parameters} & set(_CONVERTERS)):
         out += ["", _CONVERTERS[kind].strip("\n"), "", ""]
     job_inputs = [i for i in inputs if i.mode == "job_input"]
-    out.append(f'_amlx_parser = _amlx_argparse.ArgumentParser(description={("Cell %d of %s as a job." % (target.index, notebook))!r})')
+    out.append(f'_amlx_parser = _amlx_argparse.ArgumentParser(description={f"Cell {target.index} of {notebook} as a job."!r})')
     for p in parameters:
         help_text = f"cell {p.cell_index}, line {p.line}; notebook value {p.notebook_value!r}"
         out.append(

@@ -4,7 +4,9 @@ Cells are read top to bottom, as "Run All" would run them. For every name a
 needed cell reads before binding it, the slicer walks back to the latest
 earlier cell that binds it on every path (``DEF``), taking along the cells in
 between that may bind it (``MAYBE``: a conditional assignment, a call to a
-function with ``global``) or change it in place. Each cell taken is needed in
+function with ``global``) or change it in place, directly or through any
+other name that may refer to the same object (:mod:`.aliases`: ``df = train``,
+``for ds in [train, test]``, ``frames['train']``). Each cell taken is needed in
 turn. Reads inside a function body count where the function is used, since
 that is when they run. Cells that change interpreter-wide state (random seeds,
 ``sys.path``, environment variables, ...) and cells that may define any name
@@ -21,10 +23,13 @@ import builtins
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
+from .aliases import AliasTracker, Change
 from .analysis import DEF, KILL, MAYBE, CellAnalysis, FunctionSummary
+from .explain import KeepReason
 
-__all__ = ["MUTATE", "KNOWN_NAMES", "HISTORY_NAMES", "Unit", "SliceResult", "Undefined", "slice_units", "is_history_name"]
+__all__ = ["HISTORY_NAMES", "KNOWN_NAMES", "MUTATE", "SliceResult", "Undefined", "Unit", "is_history_name", "slice_units"]
 
 MUTATE = "mutate"
 
@@ -45,7 +50,7 @@ def is_history_name(name: str) -> bool:
 
 
 def _known(name: str) -> bool:
-    return name in KNOWN_NAMES or name.startswith("_amlx_")
+    return name in KNOWN_NAMES or name.startswith(("_amlx_", "file:"))
 
 
 @dataclass(frozen=True)
@@ -72,13 +77,19 @@ class Undefined:
 @dataclass
 class SliceResult:
     positions: list[int]
-    reasons: dict[int, list[str]]
+    reasons: dict[int, list[str]]  # terse, for main.py's comments
     names: dict[int, list[str]]  # names each cell provides to the slice
     undefined: list[Undefined] = field(default_factory=list)
+    why: dict[int, list[KeepReason]] = field(default_factory=dict)  # the same, structured for explain()
 
 
 class _Timeline:
-    """Per-name events (position, kind) in notebook order, plus interpreter-wide effects."""
+    """Per-name events (position, kind) in notebook order, plus interpreter-wide effects.
+
+    In-place changes come from :class:`~.aliases.AliasTracker`, so a change
+    made through another name (``ds`` in ``for ds in [train, test]``) is an
+    event of every name that sees it; ``changes`` keeps how, for the reasons.
+    """
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self.units = units
@@ -86,69 +97,45 @@ class _Timeline:
         self.maybe_here: list[set[str]] = []  # names a cell may bind through functions it calls
         self.effects: dict[int, list[tuple[str, int]]] = {}
         self.stars: list[tuple[int, str, int]] = []
-        current: dict[str, tuple[str, FunctionSummary | None]] = {}
+        self.changes: dict[tuple[str, int], Change] = {}
+        self.current: dict[str, tuple[str, FunctionSummary | None]] = {}
+        aliases = AliasTracker()
         for pos, unit in enumerate(units):
             a = unit.analysis
             self.maybe_here.append(set())
             if a is None:
                 continue
             extra_maybe: dict[str, int] = {}
-            extra_mut: dict[str, int] = {}
             cell_effects = list(a.global_effects)
-
-            def summary(name: str) -> FunctionSummary | None:
-                if name in a.functions:
-                    return a.functions[name]
-                found = current.get(name)
-                return found[1] if found else None
-
+            lookup = partial(self._summary, a)
+            for key, line in a.files_written.items():  # a file written may be read by a later cell
+                extra_maybe.setdefault(key, line)
             for name in a.reads:
-                s = summary(name)
+                s = lookup(name)
                 if s is None:
                     continue
-                for g in s.global_writes:
+                for g in [*s.global_writes, *s.files_written]:
                     extra_maybe.setdefault(g, 0)
-                for g in s.global_mutations:
-                    extra_mut.setdefault(g, 0)
                 cell_effects.extend((f"calls {name}(), which runs {e}", 0) for e in s.effects)
-            for call in a.calls:
-                s = summary(call.func)
-                if s is not None:
-                    positional = list(s.params)
-                    for i, arg in enumerate(call.args):
-                        if arg and i < len(positional) and positional[i] in s.mutated_params:
-                            extra_mut.setdefault(arg, call.line)
-                    for key, arg in call.keywords:
-                        if arg and key in s.mutated_params:
-                            extra_mut.setdefault(arg, call.line)
-                    continue
-                kind = current.get(call.func, ("", None))[0] if call.func not in a.effects else a.binding_kinds.get(call.func, "")
-                if call.discarded and kind == "value":  # an unknown callable object called for its effect
-                    for arg in [*call.args, *(v for _, v in call.keywords)]:
-                        if arg:
-                            extra_mut.setdefault(arg, call.line)
-            for name, line in a.mutations.items():
-                kind = a.binding_kinds.get(name) if name in a.effects else current.get(name, ("", None))[0]
-                if kind != "import":  # calling into a module (plt.title(...)) changes no notebook data
-                    extra_mut.setdefault(name, line)
             for name, kind in a.effects.items():
                 self.events.setdefault(name, []).append((pos, kind, a.lines.get(name, 0)))
             for name, line in extra_maybe.items():
                 if name not in a.effects:
                     self.events.setdefault(name, []).append((pos, MAYBE, line))
                     self.maybe_here[pos].add(name)
-            for name, line in extra_mut.items():
+            for name, change in aliases.cell(a, lookup).items():
                 if a.effects.get(name) not in (DEF, KILL):
-                    self.events.setdefault(name, []).append((pos, MUTATE, line))
+                    self.events.setdefault(name, []).append((pos, MUTATE, change.line))
+                    self.changes[(name, pos)] = change
             if cell_effects:
                 self.effects[pos] = list(dict.fromkeys(cell_effects))
             if a.star is not None:
                 self.stars.append((pos, a.star[0], a.star[1]))
             for name, kind in a.effects.items():
                 if kind == KILL:
-                    current.pop(name, None)
+                    self.current.pop(name, None)
                 else:
-                    current[name] = (a.binding_kinds.get(name, "value"), a.functions.get(name))
+                    self.current[name] = (a.binding_kinds.get(name, "value"), a.functions.get(name))
         self.positions = {name: [e[0] for e in evs] for name, evs in self.events.items()}
         # Per name, for walking back in O(1) per event: the nearest DEF/KILL at or before each
         # event, prefix counts of DEF/MAYBE events, and the events that define a function.
@@ -168,6 +155,13 @@ class _Timeline:
                     functions.append(i)
             self.stops[name], self.defs_before[name], self.function_events[name] = stops, counts, functions
 
+    def _summary(self, analysis: CellAnalysis, name: str) -> FunctionSummary | None:
+        """The notebook function ``name`` refers to in a cell: defined there, or in an earlier cell."""
+        if name in analysis.functions:
+            return analysis.functions[name]
+        found = self.current.get(name)
+        return found[1] if found else None
+
 
 class _Slicer:
     def __init__(self, units: Sequence[Unit], include_all: bool) -> None:
@@ -177,14 +171,17 @@ class _Slicer:
         self.included: set[int] = set()
         self.queue: list[int] = []
         self.other: dict[int, list[str]] = {}
+        self.other_why: dict[int, list[KeepReason]] = {}
         self.done: dict[tuple[str, int], bool] = {}
         self.high: dict[tuple[str, int], int] = {}  # (name, segment) -> highest event index taken
         self.walks: dict[str, list[tuple[int, int, int, int]]] = {}  # name -> (segment, low, high, use position)
         self.undefined: dict[tuple[str, int], Undefined] = {}
 
-    def include(self, pos: int, reason: str | None = None) -> None:
+    def include(self, pos: int, reason: str | None = None, why: KeepReason | None = None) -> None:
         if reason:
             self.other.setdefault(pos, []).append(reason)
+        if why is not None:
+            self.other_why.setdefault(pos, []).append(why)
         if pos not in self.included:
             self.included.add(pos)
             self.queue.append(pos)
@@ -228,7 +225,7 @@ class _Slicer:
                     self._deferred(name, events[j][0], pos)
         for where, why, at in tl.stars:
             if where < pos:
-                self.include(where, f"may define any name: {why} (line {at})")
+                self.include(where, f"may define any name: {why} (line {at})", KeepReason("star", text=f"{why}, line {at}"))
                 found = True
         return found
 
@@ -243,6 +240,8 @@ class _Slicer:
         for free, line in summary.free_reads.items():
             if free != name and free not in bound_at_use:
                 self.resolve(free, use_pos, line, soft=True, in_function=name)
+        for key in summary.files_used:
+            self._file(key, use_pos, 0)
 
     def process(self, pos: int) -> None:
         a = self.units[pos].analysis
@@ -252,6 +251,8 @@ class _Slicer:
         for name, use in a.exposed.items():
             soft = soft_cell or use.maybe_local or name in self.timeline.maybe_here[pos]
             self.resolve(name, pos, use.line, soft)
+        for key, line in a.files_used.items():
+            self._file(key, pos, line)
         for name in a.reads:
             summary = a.functions.get(name)
             if summary is None:
@@ -259,19 +260,27 @@ class _Slicer:
             for free, line in summary.free_reads.items():
                 if free not in a.bound:
                     self.resolve(free, pos, line, soft=True, in_function=name)
+            for key in summary.files_used:
+                self._file(key, pos, 0)
+
+    def _file(self, key: str, pos: int, line: int) -> None:
+        """A literal that may name a file an earlier cell writes: take the writers (files are data too)."""
+        written = self.timeline.positions.get(key)
+        if written and written[0] < pos:
+            self.resolve(key, pos, line, soft=True)
 
     def run(self) -> SliceResult:
         target = len(self.units) - 1
-        self.include(target, "target cell")
+        self.include(target, "target cell", KeepReason("target"))
         for pos, effects in self.timeline.effects.items():
             if pos == target:
                 continue  # runs anyway
             text = "; ".join(f"{e} (line {line})" if line else e for e, line in effects)
-            self.include(pos, f"changes global state: {text}")
+            self.include(pos, f"changes global state: {text}", KeepReason("global", text=text))
         if self.include_all:
             for pos, unit in enumerate(self.units[:-1]):
                 if unit.analysis is not None:
-                    self.include(pos, "include_all_above option")
+                    self.include(pos, "include_all_above option", KeepReason("all"))
         while self.queue:
             self.process(self.queue.pop())
         return self._result()
@@ -301,26 +310,52 @@ class _Slicer:
 
     def _result(self) -> SliceResult:
         reasons: dict[int, list[str]] = {}
+        why: dict[int, list[KeepReason]] = {}
         names: dict[int, list[str]] = {}
         defines, mutates = self._users()
+        changes = self.timeline.changes
 
-        def cells(users: set[int]) -> str:
-            indices = sorted(self.units[u].index for u in users)
-            shown = ", ".join(map(str, indices[:12])) + (f" and {len(indices) - 12} more" if len(indices) > 12 else "")
-            return ("cell " if len(indices) == 1 else "cells ") + shown
+        def indices(users: set[int]) -> tuple[int, ...]:
+            return tuple(sorted(self.units[u].index for u in users))
+
+        def cells(shown: tuple[int, ...]) -> str:
+            listed = ", ".join(map(str, shown[:12])) + (f" and {len(shown) - 12} more" if len(shown) > 12 else "")
+            return ("cell " if len(shown) == 1 else "cells ") + listed
 
         for pos in sorted(self.included):
             parts = list(self.other.get(pos, []))
-            for label, table in (("defines", defines), ("changes in place", mutates)):
-                entries = {name: users - {pos} for name, users in table.get(pos, {}).items()}
-                entries = {name: users for name, users in entries.items() if users}
-                if entries:
-                    users = set().union(*entries.values())
-                    parts.append(f"{label} {', '.join(sorted(entries))} (used by {cells(users)})")
+            kept = list(self.other_why.get(pos, []))
+            defined = self._needed(defines, pos)
+            if defined:
+                shown = indices(set().union(*defined.values()))
+                parts.append(f"defines {', '.join(sorted(defined))} (used by {cells(shown)})")
+                maybe = all(self._only_maybe(name, pos) for name in defined)
+                kept.append(KeepReason("defines", tuple(sorted(defined)), shown, maybe=maybe))
+            changed = self._needed(mutates, pos)
+            groups: dict[tuple[str | None, str, str, int], dict[str, set[int]]] = {}
+            for name, users in changed.items():
+                change = changes.get((name, pos))
+                key = (change.through, change.detail, change.how, change.line) if change else (None, "", "", 0)
+                groups.setdefault(key, {})[name] = users
+            for (through, detail, how, line), group in sorted(groups.items(), key=lambda g: (g[0][0] is not None, sorted(g[1]))):
+                shown = indices(set().union(*group.values()))
+                label = "changes in place " + ", ".join(sorted(group)) + (f" through {through.replace('{it}', 'it')}" if through else "")
+                parts.append(f"{label} (used by {cells(shown)})")
+                kept.append(KeepReason("changes", tuple(sorted(group)), shown, through=through, how=how, detail=detail, line=line))
             reasons[pos] = parts
+            why[pos] = kept
             names[pos] = sorted(set(defines.get(pos, {})) | set(mutates.get(pos, {})))
         undefined = sorted(self.undefined.values(), key=lambda u: (u.soft, -u.position, u.line, u.name))
-        return SliceResult(sorted(self.included), reasons, names, undefined)
+        return SliceResult(sorted(self.included), reasons, names, undefined, why)
+
+    @staticmethod
+    def _needed(table: dict[int, dict[str, set[int]]], pos: int) -> dict[str, set[int]]:
+        """Names a cell provides to other kept cells, with those cells (its own use does not count)."""
+        entries = {name: users - {pos} for name, users in table.get(pos, {}).items()}
+        return {name: users for name, users in entries.items() if users}
+
+    def _only_maybe(self, name: str, pos: int) -> bool:
+        return all(kind == MAYBE for where, kind, _ in self.timeline.events.get(name, []) if where == pos)
 
 
 def slice_units(units: Sequence[Unit], *, include_all: bool = False) -> SliceResult:

@@ -9,6 +9,8 @@ message saying how to upgrade them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 from collections.abc import Sequence
@@ -103,8 +105,9 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
             raise CorruptNotebookError(
                 f"The notebook is corrupt: {cell_label(index)} has no cell_type.", details=cell_details(index, path=str(p))
             )
-        metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
-        tags = metadata.get("tags") if isinstance(metadata.get("tags"), list) else []
+        metadata = _mapping(item.get("metadata"))
+        raw_tags = metadata.get("tags")
+        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
         cell_id = item.get("id") if isinstance(item.get("id"), str) else None
         count = item.get("execution_count")
         cells.append(
@@ -117,9 +120,9 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
                 execution_count=count if isinstance(count, int) else None,
             )
         )
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    kernelspec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
-    language_info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    meta = _mapping(data.get("metadata"))
+    kernelspec = _mapping(meta.get("kernelspec"))
+    language_info = _mapping(meta.get("language_info"))
     kernel_name = kernelspec.get("name") if isinstance(kernelspec.get("name"), str) else None
     language = kernelspec.get("language") or language_info.get("name")
     resolved = p.resolve()
@@ -205,3 +208,8 @@ def select_cell(nb: Notebook, selector: CellSelector) -> Cell:
             details=cell_details(cell.index, cell.id, None, cell_type=cell.cell_type),
         )
     return cell
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A JSON object from the notebook file, or an empty one when the file has something else there."""
+    return value if isinstance(value, dict) else {}

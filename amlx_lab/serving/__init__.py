@@ -1,15 +1,17 @@
 """The scoring server runtime: one process serves one deployed model on 127.0.0.1.
 
 Light to import: ``launch`` (start/stop/health), ``keys`` (key files),
-``state``/``stats``/``routing`` readers use only the standard library; the
-model and HTTP code load in the server process.
+``state``/``stats``/``routing`` readers use only the standard library and
+psutil; the model, tornado and httpx load in the server process.
 
-Layout: ``http`` (HTTP/1.1 on asyncio), ``app`` (routes, auth, checks),
-``payloads`` (request shapes -> Batch, response shapes), ``schema`` (input
-columns and coercion), ``models`` (loading), ``scorer`` (predict path),
-``script`` (Azure score.py), ``routing``/``forward`` (blue/green split),
-``stats``, ``state``, ``keys``, ``server`` (process), ``launch`` (for the
-lifecycle), ``__main__`` (command line).
+Layout: ``httpserver`` (tornado's HTTP/1.1 plus the scoring rules: early
+checks, framing errors as JSON, connection limit), ``app`` (routes, auth,
+checks), ``workers`` (predictions on a thread), ``payloads`` (request shapes
+-> Batch, response shapes), ``schema`` (input columns and coercion),
+``loader`` (loading models), ``scorer`` (predict path), ``script`` (Azure
+score.py), ``routing``/``relay`` (blue/green split, forwarding through
+httpx), ``stats``, ``state``, ``keys``, ``server`` (process), ``launch``
+(for the lifecycle), ``__main__`` (command line).
 """
 
 from __future__ import annotations

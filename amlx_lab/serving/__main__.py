@@ -42,10 +42,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--deployment", default="default", help="deployment name (routing, stats, azureml-model-deployment header)")
     limits = p.add_argument_group("limits")
     limits.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024, help="larger bodies get 413 (default 10 MiB)")
-    limits.add_argument("--request-timeout", type=float, default=30.0, help="seconds to receive a whole request (408 after)")
-    limits.add_argument("--idle-timeout", type=float, default=75.0, help="seconds an idle keep-alive connection stays open")
+    limits.add_argument(
+        "--request-timeout", type=float, default=30.0, help="seconds to receive a body once its headers are in"
+    )
+    limits.add_argument(
+        "--idle-timeout", type=float, default=75.0,
+        help="seconds a connection may take to send the headers of its next request (idle keep-alive included)",
+    )
     limits.add_argument("--forward-timeout", type=float, default=60.0, help="seconds to wait for a sibling deployment")
     limits.add_argument("--stats-interval", type=float, default=1.0, help="seconds between stats file writes")
+    limits.add_argument(
+        "--max-connections", type=int, default=4096,
+        help="open connections at most; past it the longest-idle one is closed to make room (default 4096)",
+    )
+    limits.add_argument("--threads", type=int, default=1, help="worker threads that run predictions (default 1)")
+    limits.add_argument(
+        "--hung-after", type=float, default=30.0,
+        help="seconds a prediction may run before /health answers 503 so the supervisor restarts the server",
+    )
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = p.parse_args(argv)
     if not args.model and not args.score_script:
@@ -73,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         idle_timeout=args.idle_timeout,
         forward_timeout=args.forward_timeout,
         stats_interval=args.stats_interval,
+        max_connections=args.max_connections,
+        threads=args.threads,
+        hung_after=args.hung_after,
         trusted_types=tuple(args.trust_skops_type),
         allowed_hosts=tuple(args.allow_host),
     )

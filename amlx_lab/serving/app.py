@@ -17,7 +17,13 @@ method (405), key (401), ``Content-Type: application/json`` (415),
 Content-Length present or the body chunked (411), and within the limit (413; a chunked body is
 checked as it arrives). Then the body is
 read and parsed (400 names the problem), routed (see ``routing.py``) and
-scored. Every scoring answer carries ``azureml-model-deployment: <name>``.
+scored on a worker thread (``workers.py``), so the event loop keeps serving
+other connections meanwhile. Every scoring answer carries
+``azureml-model-deployment: <name>``.
+
+``/health`` answers 503 while a prediction has been running longer than
+``hung_after`` seconds: a thread cannot be interrupted, so the supervisor's
+restart is the way out of a predict that never returns.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ..errors import AmlxError, NotFoundError, PayloadTooLargeError
 from .errors import (
@@ -34,15 +40,17 @@ from .errors import (
     BadRequestError,
     LengthRequiredError,
     MethodNotAllowedError,
+    PredictionHungError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from .forward import HOP_HEADER, UpstreamPool
-from .http import Request, Response
+from .httpserver import Request, Response
 from .jsonout import encode
 from .keys import KeyRing
+from .relay import HOP_HEADER, SiblingClient
 from .routing import DEPLOYMENT_HEADER, RoutingFile
 from .stats import DeploymentStats
+from .workers import PredictPool
 
 log = logging.getLogger("amlx.serving")
 
@@ -78,6 +86,9 @@ class ScoringApp:
         forward_timeout: float = 60.0,
         allowed_hosts: frozenset[str] = frozenset(),
         describe_extra: Callable[[], dict[str, Any]] | None = None,
+        pool: PredictPool,
+        hung_after: float = 30.0,
+        connection_stats: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.scorer = scorer
         self.keys = keys
@@ -87,8 +98,11 @@ class ScoringApp:
         self.routing = routing
         self.forward_timeout = forward_timeout
         self.allowed_hosts = LOOPBACK_NAMES | {h.lower() for h in allowed_hosts}
-        self.upstreams = UpstreamPool()
+        self.siblings = SiblingClient(forward_timeout) if routing is not None else None
         self.describe_extra = describe_extra
+        self.pool = pool
+        self.hung_after = hung_after
+        self.connection_stats = connection_stats
         self._served_by = [(DEPLOYMENT_HEADER, deployment)]
         self._last_key_error: str | None = None
 
@@ -157,10 +171,24 @@ class ScoringApp:
                 return target
             return self._score_local(req)
         if path in HEALTH_PATHS:
-            return 200, _HEALTH_BODY, None
+            return self.health()
         if path == "/stats":
-            return 200, encode(self.stats.snapshot()), None
+            snapshot = self.stats.snapshot()
+            if self.connection_stats is not None:
+                snapshot["connections"] = self.connection_stats()
+            return 200, encode(snapshot), None
         return 200, encode(self.metadata()), None
+
+    def health(self) -> Response:
+        """Healthy unless a prediction has been running for longer than ``hung_after`` seconds."""
+        running = self.pool.longest_running()
+        if running > self.hung_after:
+            err = PredictionHungError(
+                f"a prediction has been running for {running:.0f} s (limit {self.hung_after:g} s); "
+                "the server needs a restart"
+            )
+            return err.status, encode({"status": "Unhealthy", **err.to_dict()}), None
+        return 200, _HEALTH_BODY, None
 
     def metadata(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -176,18 +204,24 @@ class ScoringApp:
             data.update(self.describe_extra())
         return data
 
-    def _score_local(self, req: Request) -> Response:
+    async def _score_local(self, req: Request) -> Response:
+        """Score on a worker thread; the answer (and the stats) are made back on the loop."""
         try:
-            body = self.scorer.score(req.body, req.headers)
-            status, result = 200, (200, body, self._served_by)
-        except AmlxError as exc:
-            status, result = exc.status, (exc.status, encode(exc.to_dict()), self._served_by)
-        except Exception as exc:  # noqa: BLE001 - reported, never fatal
-            log.exception("scoring failed")
+            body: bytes = await self.pool.run(self.scorer.score, req.body, req.headers)
+        except Exception as exc:  # noqa: BLE001 - turned into an answer
+            return self._failed(req, exc)
+        self.stats.record(200, (time.monotonic() - req.started) * 1000.0)
+        return 200, body, self._served_by
+
+    def _failed(self, req: Request, exc: Exception) -> Response:
+        """A scoring error as an answer: 4xx/5xx from an AmlxError, 500 naming the type otherwise."""
+        if isinstance(exc, AmlxError):
+            err = exc
+        else:
+            log.error("scoring failed", exc_info=exc)
             err = AmlxError(f"scoring failed: {type(exc).__name__}")
-            status, result = 500, (500, encode(err.to_dict()), self._served_by)
-        self.stats.record(status, (time.monotonic() - req.started) * 1000.0)
-        return result
+        self.stats.record(err.status, (time.monotonic() - req.started) * 1000.0)
+        return err.status, encode(err.to_dict()), self._served_by
 
     # --- traffic split -----------------------------------------------------------------------------
 
@@ -220,14 +254,13 @@ class ScoringApp:
 
     async def _forward(self, req: Request, target: str, port: int, pinned: bool) -> Response:
         """Relay to a sibling. If it is down (e.g. restarting) an unpinned request is scored here."""
+        assert self.siblings is not None
         try:
-            status, body, headers = await self.upstreams.get(port).send(
-                "POST", req.path, req.headers, req.body, self.forward_timeout
-            )
+            status, body, headers = await self.siblings.send(port, req.path, req.headers, req.body)
         except BadGatewayError as exc:
             self.stats.record_forward(target, ok=False)
             if not pinned:
-                return self._score_local(req)
+                return await self._score_local(req)
             return exc.status, encode(exc.to_dict()), [(DEPLOYMENT_HEADER, target)]
         except AmlxError as exc:
             self.stats.record_forward(target, ok=False)

@@ -1,4 +1,4 @@
-"""HTTP-level errors only the scoring server answers (401, 405, 411, 415, 502, 504, ...).
+"""HTTP-level errors only the scoring server answers (401, 405, 411, 415, 502, 503, 504, ...).
 
 This is not a copy of ``amlx_lab.errors``: every class here subclasses the
 shared ``AmlxError``/``ValidationError`` (same ``status``/``code`` fields and
@@ -20,6 +20,7 @@ __all__ = [
     "LengthRequiredError",
     "MethodNotAllowedError",
     "ModelLoadError",
+    "PredictionHungError",
     "ScoringFailedError",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
@@ -61,6 +62,13 @@ class ScoringFailedError(AmlxError):
 
     status = 500
     code = "scoring_failed"
+
+
+class PredictionHungError(AmlxError):
+    """A prediction has run for too long: ``/health`` says so, so the supervisor restarts the server."""
+
+    status = 503
+    code = "prediction_hung"
 
 
 class BadGatewayError(AmlxError):

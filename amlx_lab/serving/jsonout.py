@@ -17,7 +17,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 
 def _clean_floats(values: list[Any]) -> list[Any]:
     """Replace NaN/inf floats (at any depth) by None."""
-    out = []
+    out: list[Any] = []
     for v in values:
         if isinstance(v, float) and not math.isfinite(v):
             out.append(None)

@@ -22,10 +22,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
+
+import psutil
 
 from .state import FAILED, READY, read_state
 
@@ -92,37 +94,31 @@ def is_alive(pid: int) -> bool:
     except ChildProcessError:
         pass
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
+    except psutil.Error:  # exists, but we may not look at it
         return True
 
 
 def is_serving_process(pid: int, state_file: str | os.PathLike[str] | None = None) -> bool:
     """True if ``pid`` is a live scoring server (optionally the one writing ``state_file``).
 
-    After a reboot a state file's pid may belong to an unrelated process: check before
-    trusting or signalling it. Reads /proc (Linux); elsewhere it falls back to ``is_alive``.
+    After a reboot a state file's pid may belong to an unrelated process: check its
+    command line (through psutil) before trusting or signalling it.
     """
     if not is_alive(pid):
         return False
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            argv = fh.read().split(b"\0")
-    except FileNotFoundError:
+        argv = psutil.Process(pid).cmdline()
+    except psutil.NoSuchProcess:
         return False
-    except OSError:
-        return True
-    if b"amlx_lab.serving" not in argv:
+    except psutil.Error:  # alive but not ours to inspect: it cannot be a server we started either
+        return False
+    if "amlx_lab.serving" not in argv:
         return False
     if state_file is not None:
-        return os.fsencode(os.fspath(state_file)) in argv
+        return os.fspath(state_file) in argv
     return True
 
 

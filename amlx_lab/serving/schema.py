@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Iterable
 
 from .errors import BadRequestError
 
@@ -86,17 +86,24 @@ def _number_from_str(text: str) -> float | int | bool | None:
         raise CoercionError("a number") from None
 
 
+def _as_float(n: float) -> float:
+    try:
+        return float(n)
+    except OverflowError:
+        raise CoercionError("a number a float can hold (up to about 1.8e308)") from None
+
+
 def to_double(v: Any) -> float | None:
     t = type(v)
     if t is float:
         return v
     if t is int or t is bool:
-        return float(v)
+        return _as_float(v)
     if v is None:
         return None
     if t is str:
         n = _number_from_str(v)
-        return None if n is None else float(n)
+        return None if n is None else _as_float(n)
     raise CoercionError("a number")
 
 
@@ -301,12 +308,16 @@ def is_positional(est: Any) -> bool:
     return True
 
 
-def _find_column_transformer(est: Any) -> Any | None:
+def find_column_transformer(est: Any) -> Any | None:
+    """The ColumnTransformer a model starts with (itself, or a pipeline's first step), else None.
+
+    Public because the registry's model inspection reads encoder categories from it too.
+    """
     if type(est).__name__ == "ColumnTransformer":
         return est
     steps = getattr(est, "steps", None)
     if isinstance(steps, list) and steps:
-        return _find_column_transformer(steps[0][1])
+        return find_column_transformer(steps[0][1])
     return None
 
 
@@ -330,7 +341,8 @@ def _kinds_for(transformer: Any, n_columns: int) -> list[str]:
     return ["double"] * n_columns if is_positional(transformer) else ["any"] * n_columns
 
 
-def _resolve_columns(spec: Any, names: list[str]) -> list[str]:
+def resolve_columns(spec: Any, names: list[str]) -> list[str]:
+    """The input column names a ColumnTransformer column spec selects (names, positions, slice or mask)."""
     if isinstance(spec, str):
         return [spec]
     if isinstance(spec, slice):
@@ -349,14 +361,14 @@ def from_estimator(est: Any) -> InputSchema | None:
     names = [str(n) for n in names]
     types = dict.fromkeys(names, "double" if is_positional(est) else "any")
     optional: set[str] = set()
-    ct = _find_column_transformer(est)
+    ct = find_column_transformer(est)
     if ct is not None and hasattr(ct, "transformers_"):
         types = dict.fromkeys(names, "any")
         used: set[str] = set()
         dropped: set[str] = set()
         for _, transformer, spec in ct.transformers_:
             try:
-                cols = _resolve_columns(spec, names)
+                cols = resolve_columns(spec, names)
             except (IndexError, TypeError):
                 continue
             if isinstance(transformer, str) and transformer == "drop":

@@ -13,14 +13,19 @@ Two ways to build the model input, chosen once at load time:
   with the columns in the fitted order is built, which name-based pipelines
   (ColumnTransformer, FunctionTransformer, non-sklearn estimators) need.
 
-Predict runs inline on the event loop: it is CPU-bound and the process has one
-core's worth of Python, so a thread hop would only add latency.
+``score`` runs on the server's worker threads (``workers.py``), never on the
+event loop. scikit-learn's configuration is per thread, so each worker calls
+``prepare_thread`` once.
 
 In the server process (``skip_sklearn_finite_check=True``) scikit-learn's own
 NaN/inf scan is switched off for the fast path only, after the same check is
 done here on the ndarray (a few µs instead of ~60 µs of sklearn validation);
 any other input, or a matrix with NaN/inf, is predicted with sklearn's usual
 checks, so errors and NaN handling are unchanged.
+
+Hostile JSON is a 400 like any other bad body: nesting too deep for the
+parser (it would otherwise raise RecursionError), integers longer than
+Python's 4,300-digit conversion limit, and numbers too large for a float.
 """
 
 from __future__ import annotations
@@ -28,20 +33,27 @@ from __future__ import annotations
 import json
 import logging
 import operator
-from typing import Any
+import sys
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import AmlxError
 from .errors import BadRequestError, ScoringFailedError
 from .jsonout import encode, to_native
-from .models import LoadedModel
+from .loader import LoadedModel
 from .payloads import Batch, parse_payload, render
-from .schema import CoercionError, coercer_for, coercion_error, is_positional, missing_columns_error
+from .schema import (
+    CoercionError,
+    coercer_for,
+    coercion_error,
+    is_positional,
+    missing_columns_error,
+)
 
 log = logging.getLogger("amlx.serving")
-_CLIENT_ERRORS = (ValueError, TypeError, KeyError, IndexError)
+_CLIENT_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 
 
 def decode_json(body: bytes) -> Any:
@@ -50,7 +62,17 @@ def decode_json(body: bytes) -> Any:
         return json.loads(body)
     except UnicodeDecodeError:
         raise BadRequestError("the body is not UTF-8 text", field="body") from None
+    except RecursionError:
+        raise BadRequestError(
+            "the body nests arrays or objects too deeply to be read; send rows of plain values", field="body"
+        ) from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise BadRequestError(
+                f"the body holds an integer with more than {sys.get_int_max_str_digits()} digits, "
+                "which no model input can use",
+                field="body",
+            ) from None
         raise BadRequestError(f"the body is not valid JSON: {exc}", field="body") from None
 
 
@@ -70,9 +92,11 @@ class ModelScorer:
         self._types = [c.type for c in schema.columns] if schema else []
         if self._names:
             getter = operator.itemgetter(*self._names)
-            self._take: Callable[[dict[str, Any]], Any] = (
-                getter if len(self._names) > 1 else (lambda rec, _g=getter: (_g(rec),))
-            )
+
+            def take_one(rec: dict[str, Any]) -> tuple[Any]:
+                return (getter(rec),)  # itemgetter of one name gives the value, not a 1-tuple
+
+            self._take: Callable[[dict[str, Any]], Any] = getter if len(self._names) > 1 else take_one
         self.numeric_fast_path = bool(
             schema is not None and schema.all_numeric and not model.mlflow_pyfunc and is_positional(est)
         )
@@ -81,9 +105,16 @@ class ModelScorer:
         if skip_sklearn_finite_check and self.numeric_fast_path:
             import sklearn
 
-            sklearn.set_config(assume_finite=True)  # this thread only; see the module docstring
             self._checked_config = sklearn.config_context
         self._n_features = model.n_features or (len(self._names) if self._names else None)
+        self.prepare_thread()
+
+    def prepare_thread(self) -> None:
+        """Switch sklearn's finite check off in the calling thread (its config is per thread)."""
+        if self._checked_config is not None:
+            import sklearn
+
+            sklearn.set_config(assume_finite=True)
 
     # --- aligning rows to the schema ---------------------------------------------------
 
@@ -105,9 +136,9 @@ class ModelScorer:
                 if batch.columns == names:
                     return batch.rows
                 index = {c: i for i, c in enumerate(batch.columns)}
-                missing = [n for n in names if n not in index and n not in self._optional]
-                if missing:
-                    raise missing_columns_error(missing, names)
+                absent = [n for n in names if n not in index and n not in self._optional]
+                if absent:
+                    raise missing_columns_error(absent, names)
                 positions = [index.get(n) for n in names]
                 return [[row[p] if p is not None else None for p in positions] for row in batch.rows]
             width = len(names)
@@ -152,7 +183,7 @@ class ModelScorer:
     def _numeric_matrix(self, rows: list[Any]) -> np.ndarray:
         try:
             return np.array(rows, dtype=np.float64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             columns = self._coerce_columns(rows)
             return np.array(list(zip(*columns)), dtype=np.float64)
 
@@ -183,7 +214,7 @@ class ModelScorer:
                     )
         try:
             return np.array(rows, dtype=np.float64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             return np.array(rows, dtype=object)
 
     def _run_predict(self, x: Any, finite_checked: bool = False) -> Any:
@@ -199,7 +230,7 @@ class ModelScorer:
             raise
         except _CLIENT_ERRORS as exc:
             raise BadRequestError(f"the model could not score this input: {str(exc)[:500]}", field="body") from None
-        except Exception as exc:  # noqa: BLE001 - reported as a 500 with the exception's type
+        except Exception as exc:
             log.exception("predict failed")
             raise ScoringFailedError(f"prediction failed: {type(exc).__name__}: {str(exc)[:300]}") from None
 

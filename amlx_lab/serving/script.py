@@ -52,7 +52,7 @@ class ScriptScorer:
         sys.modules[spec.name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ModelLoadError(f"importing {path.name} failed: {type(exc).__name__}: {exc}") from exc
         run = getattr(module, "run", None)
         if not callable(run):
@@ -66,7 +66,7 @@ class ScriptScorer:
         if callable(init):
             try:
                 init()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise ModelLoadError(f"{path.name}: init() raised {type(exc).__name__}: {exc}") from exc
 
     def score(self, body: bytes, headers: dict[str, str]) -> bytes:
@@ -77,7 +77,7 @@ class ScriptScorer:
                 result = self._run(text, request_headers=visible)
             else:
                 result = self._run(text)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("run() in %s raised", self.path.name)
             raise ScoringFailedError(f"run() raised {type(exc).__name__}: {str(exc)[:300]}") from None
         return encode(result)

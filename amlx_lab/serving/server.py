@@ -4,6 +4,11 @@
 process body (``python -m amlx_lab.serving`` calls it). SIGTERM/SIGINT stop it
 cleanly: listeners close, in-flight requests finish (up to a few seconds),
 stats are flushed and the state file says ``stopped``.
+
+Every open connection holds a file descriptor, and a process out of
+descriptors cannot even accept a health check. So the soft limit on open
+files is raised (up to the hard limit) to fit ``max_connections`` plus a
+reserve, and ``max_connections`` is lowered if the hard limit is too low.
 """
 
 from __future__ import annotations
@@ -17,18 +22,23 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import psutil
+
 from ..errors import AmlxError
 from .app import ScoringApp
-from .http import HttpServer, Limits
+from .httpserver import HttpServer, Limits
 from .keys import KeyFileError, KeyRing
 from .routing import RoutingFile
 from .state import FAILED, READY, STOPPED, write_state
 from .stats import DeploymentStats
+from .workers import PredictPool
 
 log = logging.getLogger("amlx.serving")
 HOST = "127.0.0.1"  # never anything else: the endpoint is local, its key is the only guard
 TICK_SECONDS = 0.25
 RELEASE_GRACE_SECONDS = 1.5
+STOP_GRACE_SECONDS = 5.0
+FD_RESERVE = 64  # descriptors kept for listeners, the model's files, state/stats writes and the log
 
 
 @dataclass
@@ -47,22 +57,43 @@ class ServerConfig:
     idle_timeout: float = 75.0
     forward_timeout: float = 60.0
     stats_interval: float = 1.0
+    max_connections: int = 4096
+    threads: int = 1
+    hung_after: float = 30.0
     trusted_types: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def process_age() -> float | None:
-    """Seconds since this process was created (Linux /proc), for the start-up time."""
+def process_started_at() -> float:
+    """When this process was created (seconds since the epoch), so start-up time includes the imports."""
     try:
-        with open("/proc/self/stat", encoding="ascii") as fh:
-            after_name = fh.read().rsplit(")", 1)[1].split()
-        start_ticks = int(after_name[19])
-        with open("/proc/uptime", encoding="ascii") as fh:
-            uptime = float(fh.read().split()[0])
-        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return None
+        return float(psutil.Process().create_time())
+    except (psutil.Error, OSError):
+        return time.time()
+
+
+def fit_fd_limit(wanted_connections: int) -> int:
+    """Raise the soft open-files limit to fit the connections (never past the hard limit); returns how many fit."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: leave the limit alone
+        return wanted_connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted_connections + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:
+            log.warning("cannot raise the open-files limit from %d to %d: %s", soft, target, exc)
+    if soft == resource.RLIM_INFINITY:
+        return wanted_connections
+    fits = max(16, int(soft) - FD_RESERVE)
+    if fits < wanted_connections:
+        log.warning("the open-files limit (%d) allows %d connections, not %d", soft, fits, wanted_connections)
+    return min(wanted_connections, fits)
 
 
 def build_scorer(config: ServerConfig) -> Any:
@@ -73,7 +104,7 @@ def build_scorer(config: ServerConfig) -> Any:
         return ScriptScorer(config.score_script, model_dir_for(config.model))
     if not config.model:
         raise AmlxError("give a model (--model) or a score script (--score-script)")
-    from .models import load_model
+    from .loader import load_model
     from .scorer import ModelScorer
 
     return ModelScorer(load_model(config.model, trusted_types=config.trusted_types), skip_sklearn_finite_check=True)
@@ -84,10 +115,12 @@ class ScoringServer:
 
     def __init__(self, config: ServerConfig, scorer: Any, keys: KeyRing) -> None:
         self.config = config
-        self.started_at = time.time() - (process_age() or 0.0)
+        self.started_at = process_started_at()
         self.scorer = scorer
         self.stats = DeploymentStats(config.deployment, config.stats_file)
         self.routing = RoutingFile(config.routing_file) if config.routing_file else None
+        self.pool = PredictPool(config.threads, prepare_thread=getattr(scorer, "prepare_thread", None))
+        max_connections = fit_fd_limit(config.max_connections)
         self.app = ScoringApp(
             scorer,
             keys,
@@ -97,10 +130,18 @@ class ScoringServer:
             routing=self.routing,
             forward_timeout=config.forward_timeout,
             allowed_hosts=frozenset(config.allowed_hosts),
+            pool=self.pool,
+            hung_after=config.hung_after,
+            connection_stats=self.connection_stats,
         )
         self.http = HttpServer(
             self.app,
-            Limits(max_body=config.max_body, request_timeout=config.request_timeout, idle_timeout=config.idle_timeout),
+            Limits(
+                max_body=config.max_body,
+                request_timeout=config.request_timeout,
+                idle_timeout=config.idle_timeout,
+                max_connections=max_connections,
+            ),
         )
         self.port = 0
         self.endpoint_listening = False
@@ -109,6 +150,16 @@ class ScoringServer:
         self._stop = asyncio.Event()
         self.ready_at = 0.0
         self.startup_seconds = 0.0
+
+    def connection_stats(self) -> dict[str, int]:
+        """Open connections and what the flood defence did (served live at ``GET /stats``)."""
+        http = self.http
+        return {
+            "open": len(http.connections),
+            "limit": http.limits.max_connections,
+            "idle_closed_for_room": http.evicted,
+            "refused_all_busy": http.refused,
+        }
 
     # --- endpoint port ---------------------------------------------------------------------
 
@@ -209,7 +260,6 @@ class ScoringServer:
                 await asyncio.wait_for(self._stop.wait(), TICK_SECONDS)
             except asyncio.TimeoutError:
                 pass
-            self.http.sweep()
             if await self.sync_endpoint_listener():
                 self.write_state(READY)
             now = time.monotonic()
@@ -224,11 +274,13 @@ class ScoringServer:
     async def shutdown(self) -> None:
         for key in list(self.http.listeners):
             await self.http.stop_listening(*key)
-        deadline = time.monotonic() + 5.0
-        while any(c.busy for c in self.http.connections) and time.monotonic() < deadline:
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while self.http.in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await self.http.close()
-        self.app.upstreams.close()
+        if self.app.siblings is not None:
+            await self.app.siblings.aclose()
+        self.pool.shutdown()
         self.endpoint_listening = False
         try:
             self.stats.flush(force=True)
@@ -271,4 +323,9 @@ def run(config: ServerConfig) -> int:
         asyncio.run(main())
     except OSError as exc:
         return _fail(config, f"cannot listen on {HOST}:{config.port}: {exc.strerror or exc}")
+    if server.pool.busy:
+        # A prediction that never returns would keep the interpreter waiting for its thread at exit.
+        log.warning("exiting with %d prediction(s) still running", server.pool.busy)
+        logging.shutdown()
+        os._exit(0)
     return 0

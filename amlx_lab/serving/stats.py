@@ -41,7 +41,7 @@ UPPER_BOUNDS_MS: tuple[float, ...] = tuple(round(0.02 * 1.12**k, 6) for k in ran
 def _percentile(sorted_values: list[float], q: float) -> float | None:
     if not sorted_values:
         return None
-    index = min(len(sorted_values) - 1, max(0, int(round(q * (len(sorted_values) - 1)))))
+    index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
     return round(sorted_values[index], 3)
 
 

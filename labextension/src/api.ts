@@ -10,6 +10,8 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   ICodePackage,
+  ICreateDeploymentRequest,
+  ICreateEndpointRequest,
   IDataAsset,
   IDeployment,
   IEndpoint,
@@ -23,60 +25,27 @@ import {
   IJobPage,
   IListJobsQuery,
   ILogChunk,
+  IMetricHistories,
   IMetricHistory,
   IModelCandidate,
   IModelSummary,
   IModelVersion,
+  IRegisterDataRequest,
   IRegisterModelRequest,
-  ISubmitRequest
+  ISubmitRequest,
+  IWorkspaceInfo,
+  TargetName
 } from './apitypes';
 
 export * from './apitypes';
-
-export type HealthState = 'ok' | 'not_configured' | 'error';
-export type TargetName = 'local' | 'azure';
-
-export interface IHealth {
-  state: HealthState;
-  message: string;
-}
-
-export interface ICapabilities {
-  jobs: boolean;
-  sweeps: boolean;
-  automl: boolean;
-  models: boolean;
-  endpoints: boolean;
-  data_assets: boolean;
-  instance_types: boolean;
-  compute_targets: string[];
-  live_updates: string;
-  export_yaml: boolean;
-}
-
-export interface ITargetSummary {
-  name: TargetName;
-  label: string;
-  health: IHealth;
-}
-
-export interface IWorkspaceInfo {
-  target: TargetName;
-  label: string;
-  location: string;
-  workspace_dir: string;
-  version: string;
-  health: IHealth;
-  capabilities: ICapabilities;
-  targets: ITargetSummary[];
-  warnings: string[];
-}
 
 /** Codes the client produces itself, next to the server's own error codes. */
 export const EXTENSION_MISSING = 'extension_missing';
 export const NETWORK_ERROR = 'network_error';
 export const BAD_RESPONSE = 'bad_response';
 export const ABORTED = 'aborted';
+/** The server's code for an operation the target does not offer (HTTP 409). */
+export const NOT_SUPPORTED = 'not_supported';
 
 export class AmlxApiError extends Error {
   constructor(
@@ -92,7 +61,8 @@ export class AmlxApiError extends Error {
 
 export const API_ROOT = 'amlx/api';
 
-type Query = Record<string, string | undefined>;
+/** Query parameters; undefined and empty ones are left out, an array repeats its key. */
+type Query = Record<string, string | string[] | undefined>;
 
 export class AmlxClient {
   constructor(
@@ -102,16 +72,18 @@ export class AmlxClient {
   /** The target sent with every call that names none (undefined: the server's default). */
   target: TargetName | undefined = undefined;
 
-  /** The URL of an API path, with optional query parameters (undefined ones are left out). */
-  url(path: string, query: Record<string, string | undefined> = {}): string {
+  /** The URL of an API path, with optional query parameters. */
+  url(path: string, query: Query = {}): string {
     const base = URLExt.join(this.serverSettings.baseUrl, API_ROOT, path);
-    const params = Object.entries(query).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''
-    );
-    if (params.length === 0) {
-      return base;
+    const params: string[] = [];
+    for (const [key, value] of Object.entries(query)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== '') {
+          params.push(`${encodeURIComponent(key)}=${encodeURIComponent(item)}`);
+        }
+      }
     }
-    return base + URLExt.objectToQueryString(Object.fromEntries(params));
+    return params.length ? `${base}?${params.join('&')}` : base;
   }
 
   async request<T>(
@@ -183,9 +155,12 @@ export class AmlxClient {
   listJobs(query: IListJobsQuery = {}, signal?: AbortSignal): Promise<IJobPage> {
     return this.request<IJobPage>('jobs', { signal }, {
       experiment: query.experiment,
+      status: query.status,
       q: query.q,
       order_by: query.order_by,
       descending: query.descending === undefined ? undefined : String(query.descending),
+      parent: query.parent,
+      top_level: query.top_level ? 'true' : undefined,
       limit: query.limit === undefined ? undefined : String(query.limit),
       cursor: query.cursor
     });
@@ -207,10 +182,14 @@ export class AmlxClient {
     return this.post<IJob>(`${jobPath(name)}/cancel`, {});
   }
 
-  /** New log text after `offset`; with `wait` the server holds the call until there is some. */
-  logs(name: string, offset: number, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
+  /**
+   * New log text after `offset` (an opaque string from the previous chunk's
+   * `next_offset`; null reads from the start); with `wait` the server holds
+   * the call until there is some.
+   */
+  logs(name: string, offset: string | null, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
     return this.request<ILogChunk>(`${jobPath(name)}/logs`, { signal }, {
-      offset: String(offset),
+      offset: offset ?? undefined,
       wait: wait ? String(wait) : undefined
     });
   }
@@ -219,6 +198,18 @@ export class AmlxClient {
     return this.request<IMetricHistory>(
       `${jobPath(name)}/metrics/${encodeURIComponent(key)}`
     );
+  }
+
+  /**
+   * The histories of several metrics of one job in one request, in the
+   * order of `keys` (a metric the job never logged has no points).
+   */
+  async metricHistories(name: string, keys: string[]): Promise<IMetricHistory[]> {
+    if (!keys.length) {
+      return [];
+    }
+    const answer = await this.request<IMetricHistories>(`${jobPath(name)}/metrics`, {}, { key: keys });
+    return keys.map(key => ({ job: answer.job, key, points: answer.metrics[key] ?? [] }));
   }
 
   async outputs(name: string): Promise<IFileEntry[]> {
@@ -245,10 +236,14 @@ export class AmlxClient {
     return answer.experiments;
   }
 
-  /** Jobs changed after revision `since`; with `wait` held until one changes. */
-  events(since: number, wait = 0, signal?: AbortSignal): Promise<IJobChanges> {
+  /**
+   * Jobs changed after `cursor` (opaque; null asks for the present position:
+   * the answer comes at once with no jobs); with `wait` held until one
+   * changes. `more` in the answer means: ask again at once.
+   */
+  events(cursor: string | null, wait = 0, signal?: AbortSignal): Promise<IJobChanges> {
     return this.request<IJobChanges>('events', { signal }, {
-      since: String(since),
+      cursor: cursor ?? undefined,
       wait: wait ? String(wait) : undefined
     });
   }
@@ -267,7 +262,7 @@ export class AmlxClient {
     return answer.versions;
   }
 
-  registerData(body: { name: string; path: string; description?: string }): Promise<IDataAsset> {
+  registerData(body: IRegisterDataRequest): Promise<IDataAsset> {
     return this.post<IDataAsset>('data', body);
   }
 
@@ -311,7 +306,7 @@ export class AmlxClient {
     return this.request<IEndpoint>(endpointPath(name));
   }
 
-  createEndpoint(body: { name: string; auth_mode: 'key'; description?: string }): Promise<IEndpoint> {
+  createEndpoint(body: ICreateEndpointRequest): Promise<IEndpoint> {
     return this.post<IEndpoint>('endpoints', body);
   }
 
@@ -328,11 +323,13 @@ export class AmlxClient {
     return this.post<IEndpointKeys>(`${endpointPath(name)}/keys`, { regenerate: which });
   }
 
-  deploy(
-    endpoint: string,
-    body: { name: string; model: string; traffic?: number }
-  ): Promise<IDeployment> {
+  /** Starts provisioning (a long-running operation): the answer is at once, status `Creating`; follow `deployment`. */
+  deploy(endpoint: string, body: ICreateDeploymentRequest): Promise<IDeployment> {
     return this.post<IDeployment>(`${endpointPath(endpoint)}/deployments`, body);
+  }
+
+  deployment(endpoint: string, name: string): Promise<IDeployment> {
+    return this.request<IDeployment>(`${endpointPath(endpoint)}/deployments/${encodeURIComponent(name)}`);
   }
 
   invoke(endpoint: string, payload: unknown, deployment?: string): Promise<IInvokeResult> {

@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 
-import { Empty, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
+import { Empty, ErrorNote, Loading, useLatestRequest, useNow, useSignal } from './components';
 import { formatAgo, formatBytes } from './format';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
@@ -65,7 +65,8 @@ function ResourceList<T>(props: {
 
 export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
   const { services } = props;
-  const now = Date.now() / 1000;
+  // "updated 5 min ago" moves on while the list is shown
+  const now = useNow(true, 30_000) / 1000;
   return (
     <ResourceList
       resource={services.models}
@@ -126,7 +127,7 @@ export function EndpointsSection(props: { services: AmlxServices }): JSX.Element
 function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Element {
   const { value: versions, error, load } = useLatestRequest(
     () => props.services.client.dataAssetVersions(props.name),
-    [props.name]
+    props.name
   );
   if (error) {
     return <ErrorNote error={error} onRetry={load} />;
@@ -137,7 +138,7 @@ function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Ele
   return (
     <ul className="amlx-AssetVersions" aria-label={`Versions of ${props.name}`}>
       {versions.map(v => (
-        <li key={v.version} title={v.source ?? v.path}>
+        <li key={v.version} title={v.source ?? undefined}>
           <code>
             {v.name}:{v.version}
           </code>{' '}
@@ -169,7 +170,7 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
             data-asset={asset.name}
             aria-expanded={open === asset.name}
             onClick={() => setOpen(open === asset.name ? null : asset.name)}
-            title={asset.description ?? asset.source ?? asset.path}
+            title={asset.description ?? asset.source ?? undefined}
           >
             <span className="amlx-ListItem-name">{asset.name}</span>
             <span className="amlx-ListItem-meta">

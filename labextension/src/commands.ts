@@ -7,16 +7,16 @@ import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { Widget } from '@lumino/widgets';
 
-import { createComparisonWidget, compareWidgetId } from './comparison';
+import { createComparisonWidget, compareWidgetId } from './comparepanel';
 import { createEndpointWidget, endpointWidgetId, reloadEndpoint } from './endpointpanel';
 import { assetNameFrom } from './format';
 import { amlIcon } from './icons';
-import { createModelWidget, modelWidgetId, selectDeployVersion } from './modelpanels';
+import { createModelWidget, modelWidgetId, selectDeployVersion } from './modelpanel';
 import { asApiError } from './resource';
 import { createRunWidget, runWidgetId } from './rundetails';
 import { AmlxServices, CommandIDs, ITargetSwitch, workspacePanelIds } from './services';
 import { SIDEBAR_ID } from './sidebar';
-import { SubmitWidget, createSubmitWidget, sourceFromCell, submitWidgetId } from './submit';
+import { SubmitWidget, createSubmitWidget, sourceFromCell, submitWidgetId } from './submitpanel';
 
 /** The open main-area widget with this id, if any. */
 function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | null {
@@ -165,7 +165,8 @@ export function addCommands(
       let experiment = stringArg(args, 'experiment');
       if (!experiment) {
         services.startFeed();
-        const names = Array.from(new Set(services.runs.all().map(job => job.experiment)));
+        const groups = (await services.runsView.experiments.current()) ?? [];
+        const names = groups.map(group => group.name);
         const answer = await InputDialog.getItem({ title: 'Compare runs', label: 'Experiment:', items: names });
         experiment = answer.button.accept ? answer.value ?? '' : '';
       }

@@ -6,7 +6,7 @@ import { ISignal } from '@lumino/signaling';
 import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { AmlxApiError } from './api';
+import { AmlxApiError, NOT_SUPPORTED } from './api';
 import { JobStatus } from './apitypes';
 import { isTerminal, statusKind } from './format';
 import { Latest, asApiError } from './resource';
@@ -76,7 +76,11 @@ export function StatusBadge(props: { status: JobStatus; compact?: boolean }): JS
   );
 }
 
-/** A readable error in place, with an optional Retry. */
+/**
+ * A readable error in place, with an optional Retry. A capability the target
+ * does not have (409 `not_supported`) is a plain sentence: trying again
+ * cannot help.
+ */
 export function ErrorNote(props: {
   error: AmlxApiError | null;
   title?: string;
@@ -84,6 +88,13 @@ export function ErrorNote(props: {
 }): JSX.Element | null {
   if (!props.error) {
     return null;
+  }
+  if (props.error.code === NOT_SUPPORTED) {
+    return (
+      <div className="amlx-Note amlx-NotSupported" role="note">
+        {props.error.message}
+      </div>
+    );
   }
   return (
     <div className="amlx-ErrorNote" role="alert">
@@ -223,17 +234,27 @@ export function useSize(ref: React.RefObject<HTMLElement>): { width: number; hei
   return size;
 }
 
-/** Re-render on an interval (live durations of running jobs). */
-export function useTicker(active: boolean, ms = 1000): number {
-  const [tick, setTick] = React.useState(0);
+/**
+ * The time in epoch milliseconds, advanced every `ms` while `active` (live
+ * durations of running jobs, elapsed time of a deployment). Kept in state
+ * rather than read during render, so a render is a pure function of state.
+ */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = React.useState(() => Date.now());
   React.useEffect(() => {
     if (!active) {
       return;
     }
-    const handle = window.setInterval(() => setTick(t => t + 1), ms);
-    return () => window.clearInterval(handle);
+    const tick = () => setNow(Date.now());
+    // catch up at once when it starts ticking (the value may be from long ago)
+    const first = window.setTimeout(tick, 0);
+    const handle = window.setInterval(tick, ms);
+    return () => {
+      window.clearTimeout(first);
+      window.clearInterval(handle);
+    };
   }, [active, ms]);
-  return tick;
+  return now;
 }
 
 /** Subscribe a component to a Lumino signal (re-render on emit). */
@@ -255,38 +276,51 @@ export function useSignal(signal: ISignal<any, any> | null): void {
 /**
  * One value a view fetches for itself (a curl command, keys, versions): only
  * the newest request's answer or error applies, so a slower older one never
- * overwrites it, and nothing applies after unmount. `set` puts a value known
- * otherwise (e.g. keys from Regenerate) and drops the requests in flight;
- * with `clear`, the old value goes while a new one loads.
+ * overwrites it, and nothing applies after unmount. `key` names what is
+ * fetched (a job, an endpoint): a new key fetches again. `set` puts a value
+ * known otherwise (e.g. keys from Regenerate) and drops the requests in
+ * flight; with `clear`, the value of another key is not shown while the new
+ * one loads.
  */
 export function useLatestRequest<T>(
   fetch: () => Promise<T>,
-  deps: React.DependencyList,
+  key: string,
   clear = false
 ): { value: T | null; error: AmlxApiError | null; load: () => void; set: (value: T) => void } {
-  const [value, setValue] = React.useState<T | null>(null);
-  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [state, setState] = React.useState<IRequestState<T>>({ key, value: null, error: null });
   const [requests] = React.useState(() => new Latest());
-  const load = () => {
+  // the newest `fetch` (a closure over this render's props) without refetching on every render
+  const latestFetch = React.useRef(fetch);
+  React.useLayoutEffect(() => {
+    latestFetch.current = fetch;
+  });
+  const start = React.useCallback(() => {
     const isLatest = requests.begin();
-    // an error note is drawn instead of the value: clear it so Retry shows progress
-    setError(null);
-    if (clear) {
-      setValue(null);
-    }
-    fetch().then(
-      answer => isLatest() && setValue(() => answer),
-      reason => isLatest() && setError(asApiError(reason))
+    latestFetch.current().then(
+      value => isLatest() && setState({ key, value, error: null }),
+      reason => isLatest() && setState(current => ({ key, value: current.value, error: asApiError(reason) }))
     );
-  };
-  const set = (answer: T) => {
-    requests.cancel();
-    setError(null);
-    setValue(() => answer);
-  };
+  }, [key, requests]);
   React.useEffect(() => {
-    load();
+    start();
     return () => requests.cancel();
-  }, deps);
-  return { value, error, load, set };
+  }, [start, requests]);
+  const load = () => {
+    // an error note is drawn instead of the value: clear it so Retry shows progress
+    setState(current => ({ key: current.key, value: clear ? null : current.value, error: null }));
+    start();
+  };
+  const set = (value: T) => {
+    requests.cancel();
+    setState({ key, value, error: null });
+  };
+  const fresh = state.key === key;
+  return { value: fresh || !clear ? state.value : null, error: fresh ? state.error : null, load, set };
+}
+
+interface IRequestState<T> {
+  /** The key the value and error belong to. */
+  key: string;
+  value: T | null;
+  error: AmlxApiError | null;
 }

@@ -163,8 +163,9 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
   const primary = endpoint.deployments.slice().sort((a, b) => (endpoint.traffic[b.name] ?? 0) - (endpoint.traffic[a.name] ?? 0))[0];
   const model = primary?.model ?? '';
 
+  const client = services.client;
   /** Fill in the model's example (a generic body without a model); `force` is the Reset button. */
-  const prefill = async (force: boolean) => {
+  const prefill = React.useCallback(async (force: boolean) => {
     const isLatest = prefills.begin();
     // payload null: keep what is there (a failed Reset), or the generic body when there is nothing
     const apply = (payload: string | null, note: string) => {
@@ -181,7 +182,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
       return;
     }
     try {
-      const found = await services.client.modelVersion(name, version ?? 'latest');
+      const found = await client.modelVersion(name, version ?? 'latest');
       apply(
         prefillPayload(found),
         found.example ? `Prefilled with an example row of ${model}.` : found.input_columns ? `Prefilled from the input columns of ${model}.` : ''
@@ -189,11 +190,11 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
     } catch {
       apply(null, `The example of ${model} could not be read; write the payload yourself.`);
     }
-  };
+  }, [client, model, prefills]);
   React.useEffect(() => {
     void prefill(false);
-  }, [model]);
-  React.useEffect(() => () => prefills.cancel(), []);
+  }, [prefill]);
+  React.useEffect(() => () => prefills.cancel(), [prefills]);
 
   const parsed = parsePayload(text ?? '');
   const send = async () => {
@@ -292,7 +293,8 @@ function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys
   // nothing to copy until the answer for the current key is here
   const { value: command, error, load } = useLatestRequest(
     () => services.client.curl(name),
-    [name, props.ready, keys?.primary_key, keys?.secondary_key],
+    // the command embeds a key: fetch it again when a key is regenerated
+    JSON.stringify([name, props.ready, keys?.primary_key ?? null, keys?.secondary_key ?? null]),
     true
   );
   if (error) {
@@ -320,11 +322,11 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
   // keys from Regenerate go through `onKeys`: a read still in flight must not bring the old ones back
   const { value: keys, error: keysError, load: loadKeys, set: onKeys } = useLatestRequest(
     () => services.client.endpointKeys(name),
-    [name]
+    name
   );
   React.useEffect(() => {
     void resource.reload();
-  }, [name]);
+  }, [name, resource]);
   const endpoint = resource.data;
   const settling = endpoint ? isSettling(endpoint) : false;
   React.useEffect(() => {
@@ -344,7 +346,7 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
       active = false;
       window.clearTimeout(handle);
     };
-  }, [settling]);
+  }, [settling, resource]);
   const remove = async () => {
     const answer = await showDialog({
       title: `Delete endpoint ${name}?`,

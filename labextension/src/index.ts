@@ -12,7 +12,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ActiveCellTracker } from './activecell';
 import { AmlxClient } from './api';
 import { addCommands } from './commands';
-import { DEFAULT_SETTINGS, ISidebarSettings } from './model';
+import { DEFAULT_SETTINGS, ISidebarSettings } from './sidebarmodel';
 import { AmlxServices, CommandIDs } from './services';
 import { AmlxSidebar, SIDEBAR_ID } from './sidebar';
 

@@ -112,7 +112,7 @@ export class LogFollower {
   }
 
   private _text = '';
-  private _offset = 0;
+  private _offset: string | null = null;
   private _complete = false;
   private _truncated = false;
   private _error: AmlxApiError | null = null;

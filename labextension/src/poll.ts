@@ -94,7 +94,7 @@ export async function pollLoop(loop: IPollLoop): Promise<void> {
 /**
  * Runs `task` at most once per `ms`: a request inside the window schedules
  * one run at its end (requests meanwhile join it). Keeps a running job's
- * panel from reloading 40 metric histories on every job revision.
+ * panel from reloading its metric histories on every change of the job.
  */
 export class Throttle {
   constructor(

@@ -1,21 +1,23 @@
 /**
- * Keeps the RunStore current: a first page for a fast first paint, then the
- * events feed from revision 0 (every job, in batches) and, when live, one
- * long-poll loop (`wait=25`). `interval` polls the feed; `manual` only
- * refreshes on demand. Errors are kept for the UI and retried with backoff;
- * the runs already shown stay visible.
+ * The change feed: which runs changed, as hints for what the page shows. It
+ * never lists runs itself (the Runs list pages them from the server, see
+ * `runwindow.ts`): it asks `/events` for the present cursor, then, when
+ * live, holds one long-poll (`wait=25`) after another; `interval` asks on a
+ * timer; `manual` only on demand. Each answer goes into the RunStore and out
+ * through `changes`. Errors are kept for the UI and retried with backoff,
+ * except a target that has no feed (409 `not_supported`): that is said once.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { AmlxApiError, AmlxClient } from './api';
-import { RefreshMode } from './model';
+import { AmlxApiError, AmlxClient, NOT_SUPPORTED } from './api';
+import { IJob } from './apitypes';
 import { ITimers, pollLoop, realTimers, throwIfAborted } from './poll';
 import { RunStore } from './runstore';
+import { RefreshMode } from './sidebarmodel';
 
 export type { ITimers } from './poll';
 
 export const LONG_POLL_S = 25;
-export const FIRST_PAGE = 100;
 
 export type FeedState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -35,6 +37,11 @@ export class RunsFeed {
     return this._changed;
   }
 
+  /** Runs that changed (already merged into the store). */
+  get changes(): ISignal<this, IJob[]> {
+    return this._changes;
+  }
+
   get state(): FeedState {
     return this._state;
   }
@@ -43,18 +50,9 @@ export class RunsFeed {
     return this._error;
   }
 
-  /** The server's count from the first page (before every run has arrived). */
-  get total(): number | null {
-    return this._total;
-  }
-
-  /** True once every job up to the current revision is in the store. */
-  get complete(): boolean {
-    return this._complete;
-  }
-
-  get revision(): number {
-    return this._revision;
+  /** Where the next question to the feed starts (null before the feed was entered). */
+  get position(): string | null {
+    return this._position;
   }
 
   get options(): IFeedOptions {
@@ -84,14 +82,12 @@ export class RunsFeed {
     this._controller = null;
   }
 
-  /** Forget every run (after a target switch) and load again. */
+  /** Forget every run and the position (after a target switch) and start again. */
   reset(): void {
     const options = this._options;
     this.stop();
     this.store.clear();
-    this._revision = 0;
-    this._complete = false;
-    this._total = null;
+    this._position = null;
     this._error = null;
     this._setState('idle');
     this.start(options);
@@ -109,10 +105,10 @@ export class RunsFeed {
   }
 
   /**
-   * One loop per start: catch up, then wait (hold a long-poll, sleep the
-   * interval, or stop when manual) and catch up again. Every step rethrows
-   * an abort, so a loop replaced by `stop`, `reset` or `refreshNow` ends
-   * without touching the state its successor owns.
+   * One loop per start: enter the feed, catch up, then wait (hold a
+   * long-poll, sleep the interval, or stop when manual) and catch up again.
+   * Every step rethrows an abort, so a loop replaced by `stop`, `reset` or
+   * `refreshNow` ends without touching the state its successor owns.
    */
   private async _run(signal: AbortSignal): Promise<void> {
     let caughtUp = false;
@@ -120,10 +116,11 @@ export class RunsFeed {
       signal,
       timers: this.timers,
       step: async () => {
+        if (this._position === null) {
+          this._setState('loading');
+          this._position = await this._enter(signal);
+        }
         if (!caughtUp) {
-          if (this.store.size === 0 && this._revision === 0) {
-            await this._firstPage(signal);
-          }
           await this._catchUp(signal);
           caughtUp = true;
           this._error = null;
@@ -140,11 +137,12 @@ export class RunsFeed {
         return true;
       },
       failed: error => {
-        // after a failure, catch up from scratch before waiting again
+        // after a failure, catch up before waiting again
         caughtUp = false;
         this._error = error;
         this._setState('error');
-        return true;
+        // asking again cannot help a target that has no change feed
+        return error.code !== NOT_SUPPORTED;
       }
     });
     if (this._controller?.signal === signal) {
@@ -152,41 +150,39 @@ export class RunsFeed {
     }
   }
 
-  /** The newest runs first, so the list paints before thousands of runs have arrived. */
-  private async _firstPage(signal: AbortSignal): Promise<void> {
-    this._setState('loading');
-    const page = await this.client.listJobs({ limit: FIRST_PAGE }, signal);
+  /** The present position: asked without a cursor, the feed answers at once. */
+  private async _enter(signal: AbortSignal): Promise<string> {
+    const answer = await this.client.events(null, 0, signal);
     throwIfAborted(signal);
-    this._total = page.total ?? null;
-    this.store.merge(page.items);
-    this._changed.emit();
+    return answer.cursor;
   }
 
-  /** Ask the feed without waiting until an answer brings nothing new. */
+  /** Ask the feed without waiting while it says there is more. */
   private async _catchUp(signal: AbortSignal): Promise<void> {
     for (;;) {
-      const changes = await this.client.events(this._revision, 0, signal);
+      const changes = await this.client.events(this._position, 0, signal);
       throwIfAborted(signal);
-      const grew = changes.revision > this._revision;
-      this._revision = changes.revision;
-      this.store.merge(changes.jobs);
-      if (!changes.jobs.length || !grew) {
+      this._take(changes.jobs, changes.cursor);
+      if (!changes.more) {
         break;
       }
-    }
-    if (!this._complete) {
-      this._complete = true;
-      this._changed.emit();
     }
   }
 
   /** One held request; true when it brought changes. */
   private async _longPoll(signal: AbortSignal): Promise<boolean> {
-    const changes = await this.client.events(this._revision, LONG_POLL_S, signal);
+    const changes = await this.client.events(this._position, LONG_POLL_S, signal);
     throwIfAborted(signal);
-    this._revision = Math.max(this._revision, changes.revision);
-    this.store.merge(changes.jobs);
-    return changes.jobs.length > 0;
+    this._take(changes.jobs, changes.cursor);
+    return changes.jobs.length > 0 || changes.more;
+  }
+
+  private _take(jobs: IJob[], cursor: string): void {
+    this._position = cursor;
+    if (jobs.length) {
+      this.store.merge(jobs);
+      this._changes.emit(jobs);
+    }
   }
 
   private _setState(state: FeedState): void {
@@ -201,8 +197,7 @@ export class RunsFeed {
   private _options: IFeedOptions = { mode: 'live', intervalSeconds: 15 };
   private _running = false;
   private _controller: AbortController | null = null;
-  private _revision = 0;
-  private _total: number | null = null;
-  private _complete = false;
+  private _position: string | null = null;
   private _changed = new Signal<this, void>(this);
+  private _changes = new Signal<this, IJob[]>(this);
 }

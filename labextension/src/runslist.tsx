@@ -1,17 +1,18 @@
 /**
  * The Runs section: filter, sort by any column or metric, metric columns the
  * person picks, runs grouped by experiment in a virtualized list (only the
- * visible rows are in the DOM, so 10,000 runs scroll like 10).
+ * visible rows are in the DOM, and only the runs near them are loaded from
+ * the server, so 100,000 runs scroll like 10).
  */
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useSignal, useSize, useTicker } from './components';
+import { ErrorNote, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
 import { formatAgo, formatDuration, formatMetric, jobDuration, runLabel } from './format';
-import { METRIC_PREFIX, RunRow } from './runstore';
+import { METRIC_PREFIX } from './runstore';
+import { RunRow, autoColumnCount } from './runsview';
 import { AmlxServices, CommandIDs } from './services';
-import { autoColumnCount } from './runsview';
 import { scrollToRow, visibleWindow } from './virtual';
 
 export const ROW_HEIGHT = 28;
@@ -204,7 +205,7 @@ function GroupRow(props: {
       <span className="amlx-RunGroup-name" title={row.experiment}>
         {row.experiment}
       </span>
-      <span className="amlx-RunGroup-count">{row.count.toLocaleString()}</span>
+      <span className="amlx-RunGroup-count">{row.count === null ? '…' : row.count.toLocaleString()}</span>
       <button
         className="jp-Button jp-mod-minimal amlx-RunGroup-compare"
         aria-label={`Compare runs of ${row.experiment}`}
@@ -258,6 +259,32 @@ function RunRowView(props: {
   );
 }
 
+/** A run whose page is on its way (its row came into view). */
+function PendingRow(props: { id: string; active: boolean }): JSX.Element {
+  return (
+    <div id={props.id} role="option" aria-selected={props.active} aria-busy="true" className={`amlx-RunPlaceholder amlx-mod-pending ${props.active ? 'amlx-mod-active' : ''}`}>
+      Loading…
+    </div>
+  );
+}
+
+/** The end of a group sorted here (not on the server): more runs load when asked. */
+function MoreRow(props: { id: string; active: boolean; experiment: string; services: AmlxServices; onActivate: () => void }): JSX.Element {
+  return (
+    <div id={props.id} role="option" aria-selected={props.active} className={`amlx-RunPlaceholder amlx-mod-more ${props.active ? 'amlx-mod-active' : ''}`}>
+      <button
+        className="amlx-Link"
+        onClick={() => {
+          props.onActivate();
+          props.services.runsView.loadMore(props.experiment);
+        }}
+      >
+        Load more runs of {props.experiment}
+      </button>
+    </div>
+  );
+}
+
 function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: string[]; now: number }): JSX.Element {
   const { rows, services } = props;
   const viewport = React.useRef<HTMLDivElement>(null);
@@ -288,8 +315,10 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         const row = rows[activeIndex];
         if (row?.kind === 'group') {
           services.runsView.toggleGroup(row.experiment);
-        } else if (row) {
+        } else if (row?.kind === 'run') {
           services.execute(CommandIDs.openRun, { name: row.job.name });
+        } else if (row?.kind === 'more') {
+          services.runsView.loadMore(row.experiment);
         }
       },
       ' ': () => keys.Enter()
@@ -301,33 +330,42 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
     }
   };
 
+  // the rows in view (and some ahead) that are not loaded yet are asked for
+  const { runsView } = services;
+  React.useEffect(() => {
+    runsView.need(rows, slice.start, slice.end);
+  }, [runsView, rows, slice.start, slice.end]);
+
   const items: JSX.Element[] = [];
   for (let index = slice.start; index < slice.end; index++) {
     const row = rows[index];
     const id = `amlx-runrow-${index}`;
-    items.push(
-      row.kind === 'group' ? (
-        <GroupRow
-          key={`g:${row.experiment}`}
-          row={row}
-          services={services}
-          active={index === activeIndex}
-          id={id}
-          onActivate={() => setActive(index)}
-        />
-      ) : (
+    const active = index === activeIndex;
+    const onActivate = () => setActive(index);
+    if (row.kind === 'group') {
+      items.push(
+        <GroupRow key={`g:${row.experiment}`} row={row} services={services} active={active} id={id} onActivate={onActivate} />
+      );
+    } else if (row.kind === 'run') {
+      items.push(
         <RunRowView
           key={row.job.name}
           job={row.job}
           columns={props.columns}
           services={services}
-          active={index === activeIndex}
+          active={active}
           id={id}
           now={props.now}
-          onActivate={() => setActive(index)}
+          onActivate={onActivate}
         />
-      )
-    );
+      );
+    } else if (row.kind === 'pending') {
+      items.push(<PendingRow key={`p:${row.experiment}:${row.index}`} id={id} active={active} />);
+    } else {
+      items.push(
+        <MoreRow key={`m:${row.experiment}`} id={id} active={active} experiment={row.experiment} services={services} onActivate={onActivate} />
+      );
+    }
   }
   return (
     <div
@@ -355,36 +393,47 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
   );
 }
 
+/** "10,000 runs", or with a filter "3 of 10,000 runs" (a "+" while groups are still counting). */
+function countText(services: AmlxServices): string {
+  const { runsView } = services;
+  const total = runsView.total ?? 0;
+  const all = `${total.toLocaleString()} run${total === 1 ? '' : 's'}`;
+  if (!runsView.query.filter.trim()) {
+    return all;
+  }
+  const matching = runsView.matching();
+  return `${matching.count.toLocaleString()}${matching.known ? '' : '+'} of ${all}`;
+}
+
 export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   const { services } = props;
   useSignal(services.runs.changed);
   useSignal(services.runsView.changed);
   useSignal(services.feed.changed);
   const { runs, runsView, feed } = services;
-  useTicker(runs.activeCount() > 0, 1000);
   const container = React.useRef<HTMLDivElement>(null);
   const { width } = useSize(container);
-  const now = Date.now() / 1000;
+  const now = useNow(runs.activeCount() > 0, 1000) / 1000;
   const rows = runsView.rows(now);
   const columns = runsView.columns(autoColumnCount(width));
-  const total = feed.complete ? runs.size : Math.max(runs.size, feed.total ?? 0);
+  const groups = runsView.experiments;
+  const sortLabel =
+    FIXED_SORTS.find(option => option.value === runsView.query.sortKey)?.label ??
+    runsView.query.sortKey.replace(METRIC_PREFIX, '');
   return (
     <div className="amlx-Runs" ref={container}>
       <Toolbar services={services} columns={columns} />
       <div
         className="amlx-Runs-status"
         aria-live="polite"
-        data-loaded={runs.size}
-        data-complete={feed.complete}
+        data-loaded={runsView.loadedCount}
+        data-total={runsView.total ?? ''}
       >
-        {feed.state === 'loading' && runs.size === 0 ? (
+        {groups.pending ? (
           <Loading text="Loading runs…" />
         ) : (
           <span>
-            {runsView.query.filter
-              ? `${runsView.matching.toLocaleString()} of ${total.toLocaleString()} runs`
-              : `${total.toLocaleString()} run${total === 1 ? '' : 's'}`}
-            {!feed.complete && runs.size > 0 && ' (loading more…)'}
+            {countText(services)}
             {feed.options.mode === 'live' && feed.state === 'ready' && (
               <span className="amlx-Live" title="Updates arrive as they happen">
                 {' '}
@@ -394,8 +443,15 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
           </span>
         )}
       </div>
-      <ErrorNote error={feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
-      {runs.size === 0 && feed.state === 'ready' ? (
+      {!runsView.sortedOnServer && (
+        <div className="amlx-Hint amlx-Runs-sortNote" role="note">
+          Sorted by {sortLabel} over the {runsView.loadedCount.toLocaleString()} runs loaded: this target cannot sort
+          by it.
+        </div>
+      )}
+      <ErrorNote error={runsView.error} title="Runs could not be loaded." onRetry={() => runsView.retry()} />
+      <ErrorNote error={runsView.error ? null : feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
+      {groups.state === 'ready' && (groups.data ?? []).length === 0 ? (
         <div className="amlx-Empty">
           No runs yet. Select a notebook cell and use <strong>Submit cell</strong>.
         </div>

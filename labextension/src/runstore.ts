@@ -1,7 +1,8 @@
 /**
- * Client-side store of runs keyed by name, and the pure views the Runs list
- * draws from it: filter, sort by any column or metric, group by experiment,
- * flatten into rows for the virtualized list.
+ * The runs this page knows, keyed by name (from list pages, the change feed,
+ * a run panel's own reads, submits), so every view shows the newest record
+ * it has; and the sort values of a run, shared by the server-paged list
+ * (which asks the server to sort) and the sorts it does itself.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -31,18 +32,18 @@ export class RunStore {
   }
 
   /**
-   * Merge jobs from a page or an events answer. A record never replaces one
-   * with a higher revision (an older answer arriving late). Returns whether
-   * anything changed.
+   * Merge jobs from a page or an events answer. A record never replaces a
+   * newer one (an older answer arriving late). Returns whether anything
+   * changed.
    */
   merge(jobs: IJob[]): boolean {
     let changed = false;
     for (const job of jobs) {
       const known = this._jobs.get(job.name);
-      if (known && known.revision > job.revision) {
+      if (known && isOlder(job, known)) {
         continue;
       }
-      if (known && known.revision === job.revision && sameJob(known, job)) {
+      if (known && !isOlder(known, job) && sameJob(known, job)) {
         continue;
       }
       this._jobs.set(job.name, job);
@@ -122,7 +123,12 @@ export function isAutologged(metric: string): boolean {
   return metric.startsWith('training_');
 }
 
-/** Equal revisions may still differ on a target without revisions (Azure): compare what the list shows. */
+/** Whether record `a` of a job is older than record `b` of the same job (by `updated_at`, when both have one). */
+export function isOlder(a: IJob, b: IJob): boolean {
+  return a.updated_at !== null && b.updated_at !== null && a.updated_at < b.updated_at;
+}
+
+/** Records of the same age may still differ (a clock's resolution): compare what the list shows. */
 function sameJob(a: IJob, b: IJob): boolean {
   if (
     a.status !== b.status ||
@@ -142,6 +148,7 @@ function sameJob(a: IJob, b: IJob): boolean {
 /** A sort column: a job field, the duration, or `metrics.<key>`. */
 export type SortKey = string;
 
+/** What the Runs list asks for: text, a sort key and its direction. */
 export interface IRunQuery {
   filter: string;
   sortKey: SortKey;
@@ -168,95 +175,40 @@ export function sortValue(job: IJob, key: SortKey, now: number): number | string
     case 'name':
       return job.name;
     case 'display_name':
-      return job.display_name || job.name;
+      return job.display_name;
+    case 'experiment':
+      return job.experiment;
     case 'status':
       return job.status;
     case 'started_at':
       return job.started_at ?? undefined;
+    case 'ended_at':
+      return job.ended_at ?? undefined;
     default:
       return job.created_at;
   }
 }
 
-/** Case-insensitive match on name, display name, experiment, status and tag values. */
-export function matchesFilter(job: IJob, filter: string): boolean {
-  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) {
-    return true;
+/**
+ * The order of the server's listing, emulated for runs the page holds: by the
+ * sort value in the direction asked, runs without a value after all the
+ * others, ties (and runs without a value) by submission, newest first when
+ * descending. Negative when `a` comes first.
+ */
+export function compareRuns(a: IJob, b: IJob, key: SortKey, descending: boolean, now: number): number {
+  const sign = descending ? -1 : 1;
+  const va = sortValue(a, key, now);
+  const vb = sortValue(b, key, now);
+  const bySubmission = sign * (a.created_at - b.created_at) || (a.name < b.name ? -sign : a.name > b.name ? sign : 0);
+  if (va === undefined || vb === undefined) {
+    return va === vb ? bySubmission : va === undefined ? 1 : -1;
   }
-  const haystack = [
-    job.name,
-    job.display_name,
-    job.experiment,
-    job.status,
-    job.compute,
-    ...Object.values(job.tags ?? {})
-  ]
-    .join(' ')
-    .toLowerCase();
-  return words.every(word => haystack.includes(word));
+  const order =
+    typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va) < String(vb) ? -1 : String(va) > String(vb) ? 1 : 0;
+  return order !== 0 ? sign * order : bySubmission;
 }
 
-/** Filter then sort; runs without the sort value come last whatever the direction. */
-export function selectRuns(jobs: IJob[], query: IRunQuery, now: number): IJob[] {
-  const kept = query.filter ? jobs.filter(job => matchesFilter(job, query.filter)) : jobs.slice();
-  const sign = query.descending ? -1 : 1;
-  const keyed = kept.map(job => ({ job, value: sortValue(job, query.sortKey, now) }));
-  keyed.sort((a, b) => {
-    if (a.value === undefined || b.value === undefined) {
-      if (a.value === b.value) {
-        return b.job.created_at - a.job.created_at;
-      }
-      return a.value === undefined ? 1 : -1;
-    }
-    const order =
-      typeof a.value === 'number' && typeof b.value === 'number'
-        ? a.value - b.value
-        : String(a.value).localeCompare(String(b.value));
-    return order !== 0 ? sign * order : b.job.created_at - a.job.created_at;
-  });
-  return keyed.map(entry => entry.job);
-}
-
-export interface IRunGroup {
-  experiment: string;
-  runs: IJob[];
-}
-
-/** Group sorted runs by experiment; groups keep the order of their first run. */
-export function groupRuns(sorted: IJob[]): IRunGroup[] {
-  const groups = new Map<string, IRunGroup>();
-  for (const job of sorted) {
-    let group = groups.get(job.experiment);
-    if (!group) {
-      group = { experiment: job.experiment, runs: [] };
-      groups.set(job.experiment, group);
-    }
-    group.runs.push(job);
-  }
-  return Array.from(groups.values());
-}
-
-export type RunRow =
-  | { kind: 'group'; experiment: string; count: number; collapsed: boolean }
-  | { kind: 'run'; job: IJob };
-
-/** One row per group header plus one per run of each expanded group. */
-export function flattenGroups(groups: IRunGroup[], collapsed: ReadonlySet<string>): RunRow[] {
-  const rows: RunRow[] = [];
-  for (const group of groups) {
-    const isCollapsed = collapsed.has(group.experiment);
-    rows.push({
-      kind: 'group',
-      experiment: group.experiment,
-      count: group.runs.length,
-      collapsed: isCollapsed
-    });
-    if (!isCollapsed) {
-      for (const job of group.runs) {
-        rows.push({ kind: 'run', job });
-      }
-    }
-  }
-  return rows;
+/** Runs in the order of `compareRuns` (a sort the server cannot do, over the runs loaded). */
+export function sortRuns(jobs: IJob[], key: SortKey, descending: boolean, now: number): IJob[] {
+  return jobs.slice().sort((a, b) => compareRuns(a, b, key, descending, now));
 }

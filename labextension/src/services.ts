@@ -1,7 +1,8 @@
 /**
  * Everything the sidebar and the main-area panels share: the REST client,
- * the workspace model, the runs store and its feed, and the model, endpoint
- * and data lists. One instance per JupyterLab page.
+ * the workspace model, the runs this page knows, the change feed, the Runs
+ * list (server-paged), and the model, endpoint and data lists. One instance
+ * per JupyterLab page.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
@@ -11,23 +12,24 @@ import { AmlxClient, TargetName } from './api';
 import { IDataAsset, IEndpoint, IModelSummary } from './apitypes';
 import { ActiveCellTracker } from './activecell';
 import { isTerminal } from './format';
-import { SidebarModel } from './model';
+import { SidebarModel } from './sidebarmodel';
 import { Resource } from './resource';
 import { RunsFeed } from './runsfeed';
 import { RunStore } from './runstore';
 import { RunsView } from './runsview';
 
-export namespace CommandIDs {
-  export const openSidebar = 'amlx:open-sidebar';
-  export const submitCell = 'amlx:submit-cell';
-  export const previewCell = 'amlx:preview-cell';
-  export const openRun = 'amlx:open-run';
-  export const compareRuns = 'amlx:compare-runs';
-  export const refresh = 'amlx:refresh';
-  export const deployModel = 'amlx:deploy-model';
-  export const openEndpoint = 'amlx:open-endpoint';
-  export const registerData = 'amlx:register-data';
-}
+/** The ids of every amlx command. */
+export const CommandIDs = {
+  openSidebar: 'amlx:open-sidebar',
+  submitCell: 'amlx:submit-cell',
+  previewCell: 'amlx:preview-cell',
+  openRun: 'amlx:open-run',
+  compareRuns: 'amlx:compare-runs',
+  refresh: 'amlx:refresh',
+  deployModel: 'amlx:deploy-model',
+  openEndpoint: 'amlx:open-endpoint',
+  registerData: 'amlx:register-data'
+} as const;
 
 /** The keyboard shortcut of "Submit cell" (also declared in schema/plugin.json). */
 export const SUBMIT_SHORTCUT = 'Accel Shift Enter';
@@ -63,7 +65,9 @@ export class AmlxServices {
   ) {
     this.model = new SidebarModel(client);
     this.feed = new RunsFeed(client, this.runs);
-    this.runsView = new RunsView(this.runs);
+    this.runsView = new RunsView(client, this.runs);
+    // the feed only hints: the list decides what to update or read again
+    this.feed.changes.connect((_, jobs) => this.runsView.hint(jobs, Date.now() / 1000));
     this.models = new Resource(() => client.models());
     this.endpoints = new Resource(() => client.endpoints());
     this.data = new Resource(() => client.dataAssets());
@@ -101,6 +105,7 @@ export class AmlxServices {
   startFeed(): void {
     this._feedWanted = true;
     this.feed.start(this._feedOptions());
+    this.runsView.start();
   }
 
   /** Tell the person when a run they submitted from here finishes. */
@@ -120,6 +125,7 @@ export class AmlxServices {
     void this.model.refresh();
     if (this._feedWanted) {
       this.feed.refreshNow();
+      this.runsView.refresh();
     }
     for (const resource of [this.models, this.endpoints, this.data]) {
       // a list nobody has looked at stays unloaded; a shown one loads even when a switch left it idle
@@ -149,8 +155,10 @@ export class AmlxServices {
       this.models.reset();
       this.endpoints.reset();
       this.data.reset();
+      this.runsView.reset();
       if (this._feedWanted) {
         this.feed.reset(); // clears the runs too
+        this.runsView.start();
       } else {
         this.runs.clear();
       }
@@ -160,6 +168,7 @@ export class AmlxServices {
         this._targetChanged.emit({ previous, current: target, previousLabel: shown?.label ?? '' });
       }
     }
+    this.runsView.setSortKeys(this.model.workspace?.capabilities.sort_keys);
     if (this._feedWanted) {
       this.feed.start(this._feedOptions());
     }

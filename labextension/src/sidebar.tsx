@@ -15,10 +15,10 @@ import { EXTENSION_MISSING, IWorkspaceInfo } from './api';
 import { DataSection, EndpointsSection, ModelsSection } from './catalog';
 import { Section } from './components';
 import { amlIcon } from './icons';
-import { SidebarModel, TargetSetting } from './model';
+import { SidebarModel, TargetSetting } from './sidebarmodel';
 import { RunsSection } from './runslist';
 import { AmlxServices } from './services';
-import { SubmitSection } from './submit';
+import { SubmitSection } from './submitsection';
 
 export const SIDEBAR_ID = 'amlx-lab-sidebar';
 

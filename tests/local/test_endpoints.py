@@ -402,7 +402,7 @@ def test_the_cli_deploys_invokes_and_prints_the_curl(
 
 
 def test_a_hung_server_fails_its_health_checks_and_is_restarted(backend: LocalBackend, tmp_path: Path) -> None:
-    """A predict that never returns blocks the server's event loop; /health stops answering; the supervisor restarts it."""
+    """A predict that never returns: past the server's --hung-after, /health answers 503; the supervisor restarts it."""
     (tmp_path / "score.py").write_text(textwrap.dedent("""
         import json, time
 

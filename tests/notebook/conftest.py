@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,94 @@ def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], s
         return f"sqlite:///{target}"
 
     return copy
+
+
+# -- running cells for real, to compare a slice with every cell above --------------------------
+
+_WORKER = r'''
+import contextlib, io, json, os, random, sys, warnings
+
+warnings.simplefilter("ignore")  # deprecations (pandas' inplace=) are not what is compared
+
+protocol = os.fdopen(os.dup(1), "w")  # answers go here; the programs' own output is captured
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+for line in sys.stdin:
+    request = json.loads(line)
+    random.seed(0)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(0)
+    namespace = {"__name__": "__main__"}
+    outputs, error = [], None
+    for index, code in enumerate(request["cells"]):
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer):
+                exec(compile(code, f"<cell {index}>", "exec"), namespace)
+        except BaseException as exc:  # the comparison reports it
+            error = {"cell": index, "error": f"{type(exc).__name__}: {exc}"}
+        outputs.append(buffer.getvalue())
+        if error:
+            break
+    protocol.write(json.dumps({"outputs": outputs, "error": error}) + "\n")
+    protocol.flush()
+'''
+
+
+@dataclass(frozen=True)
+class CellsRun:
+    """What running a list of cells in one fresh namespace printed, cell by cell, and the first error."""
+
+    outputs: list[str]
+    error: dict | None
+
+    @property
+    def last(self) -> str:
+        return self.outputs[-1] if self.outputs else ""
+
+
+class CellRunner:
+    """One Python subprocess that runs lists of cells, each list in a fresh namespace.
+
+    Importing pandas costs about a second, so the worker imports it once and
+    every program after that is an ``exec`` away; stdout is captured per cell.
+    """
+
+    def __init__(self, cwd: Path, preload: Sequence[str] = ("pandas", "numpy")) -> None:
+        code = "".join(f"import {m}\n" for m in preload) + _WORKER
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_job_env(None)
+        )
+
+    def run(self, cells: Sequence[str], timeout: float = 120) -> CellsRun:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"cells": list(cells)}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            self.proc.kill()
+            raise TimeoutError(f"the cells did not finish within {timeout} s")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the cell runner died (exit status {self.proc.wait()})")
+        answer = json.loads(line)
+        return CellsRun(answer["outputs"], answer["error"])
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def cell_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CellRunner]:
+    """A session-wide :class:`CellRunner` working in its own empty folder."""
+    runner = CellRunner(tmp_path_factory.mktemp("cell-runner"))
+    try:
+        yield runner
+    finally:
+        runner.close()

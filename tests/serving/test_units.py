@@ -15,7 +15,7 @@ from amlx_lab.serving import keys as keys_mod
 from amlx_lab.serving.errors import BadRequestError, UnauthorizedError
 from amlx_lab.serving.jsonout import encode, to_native
 from amlx_lab.serving.keys import KeyFileError, KeyRing, read_key_file, write_key_file
-from amlx_lab.serving.models import load_model
+from amlx_lab.serving.loader import load_model
 from amlx_lab.serving.payloads import parse_payload, render
 from amlx_lab.serving.routing import Routing, RoutingFile
 from amlx_lab.serving.schema import from_estimator, is_positional, record_input_schema, to_bool, to_double, to_long

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .lab import LabServer
+from .steps import VISIBLE_NOTEBOOK
 
 # Conditions, not sleeps: but on a loaded 2-core CI machine a slicer run or a model
 # inspection can take longer than Playwright's default 5 s, so wait up to 20 s.
@@ -142,3 +143,18 @@ def open_lab(page, server: LabServer, path: str | None = None, reset: bool = Fal
     page.goto(f"{server.url}{route}?token={server.token}{'&reset' if reset else ''}")
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
     page.wait_for_selector(".jp-SideBar", timeout=30_000)
+    if path and path.endswith(".ipynb"):
+        wait_for_notebook_ready(page)
+
+
+def wait_for_notebook_ready(page) -> None:
+    """Wait until the notebook on screen is shown and its kernel is idle.
+
+    JupyterLab focuses a notebook when it is revealed and again when its kernel
+    connects. On a busy machine that happens seconds after the page loads, and a
+    focus arriving then closes an open command palette or brings the notebook back
+    in front of a panel a test has just opened ("element is not visible").
+    """
+    notebook = page.locator(VISIBLE_NOTEBOOK)
+    expect(notebook.locator(".jp-Cell").first).to_be_visible(timeout=90_000)
+    expect(notebook.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle", timeout=90_000)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 SIDEBAR_TAB = '.jp-SideBar [data-id="amlx-lab-sidebar"]'
 SIDEBAR = "#amlx-lab-sidebar"
@@ -86,14 +88,26 @@ def dismiss_toasts(page: Page) -> None:
 
 
 def run_command(page: Page, label: str) -> None:
-    """Run a command from the palette by its label, as a keyboard user would."""
+    """Run a command from the palette by its label, as a keyboard user would.
+
+    The palette is modal: any focus that arrives elsewhere (a notebook taking the focus
+    once it has laid itself out, which on a busy machine can be seconds late) closes it.
+    A closed palette is opened again, until the item was clicked or the deadline passes.
+    """
     palette = page.locator("#command-palette input")
-    if not palette.is_visible():  # the shortcut toggles: only press it when the palette is closed
-        page.keyboard.press("Control+Shift+C")
-    expect(palette).to_be_visible()
-    palette.click()
-    palette.fill(label)
-    page.locator("#command-palette .lm-CommandPalette-item", has_text=label).first.click()
+    item = page.locator("#command-palette .lm-CommandPalette-item", has_text=label).first
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if not palette.is_visible():  # the shortcut toggles: only press it when the palette is closed
+                page.keyboard.press("Control+Shift+C")
+            expect(palette).to_be_visible(timeout=10_000)
+            palette.fill(label, timeout=10_000)
+            item.click(timeout=10_000)
+            return
+        except (AssertionError, PlaywrightTimeoutError):
+            if time.monotonic() > deadline or palette.is_visible():
+                raise  # still open: the command is missing, not a focus that closed the palette
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""The Runs list with 10,000 runs: painted fast after opening, scrolls through a virtualized window,
-works from the keyboard, and keeps its metric columns and dark theme right.
+"""The Runs list with 10,000 runs: painted fast after opening, paged from the server as it
+scrolls through a virtualized window, works from the keyboard, and keeps its metric columns
+and dark theme right.
 
 The paint time is measured in the page (``performance.now()`` from the click on the
 sidebar tab to the first run row in the DOM) and printed; the target (300 ms) is
@@ -56,15 +57,14 @@ def _arm_paint_timer(page: Page) -> None:
               marks.rows = performance.now();
             }
             const status = document.querySelector('.amlx-Runs-status');
-            if (marks.all === undefined && status && status.dataset.complete === 'true'
-                && status.dataset.loaded === '10000') {
+            if (marks.all === undefined && status && status.dataset.total === '10000') {
               marks.all = performance.now();
             }
             if (marks.rows !== undefined && marks.all !== undefined) { observer.disconnect(); }
           };
           const observer = new MutationObserver(seen);
           observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true,
-                                           attributeFilter: ['data-complete', 'data-loaded'] });
+                                           attributeFilter: ['data-total', 'data-loaded'] });
         }""",
         SIDEBAR_TAB,
     )
@@ -83,15 +83,20 @@ def test_ten_thousand_runs_paint_fast_and_scroll(page: Page, lab_with_runs: LabS
     page.wait_for_function("() => window.__amlxPaint.rows !== undefined")
     marks = page.evaluate("() => window.__amlxPaint")
     paint_ms = marks["rows"] - marks["click"]
-    expect(page.locator(f"{SIDEBAR} .amlx-Runs-status")).to_have_attribute("data-loaded", str(RUNS), timeout=120_000)
+    status = page.locator(f"{SIDEBAR} .amlx-Runs-status")
+    expect(status).to_have_attribute("data-total", str(RUNS))
     page.wait_for_function("() => window.__amlxPaint.all !== undefined")
     marks = page.evaluate("() => window.__amlxPaint")
-    all_ms = marks["all"] - marks["click"]
+    counted_ms = marks["all"] - marks["click"]
+    # server-paged: the first screen needs a page of runs, not all 10,000
+    loaded = int(status.get_attribute("data-loaded") or "0")
+    assert 0 < loaded <= 300, loaded
     verdict = "within" if paint_ms <= PAINT_TARGET_MS else "OVER"
     print(f"\n10,000 runs: first rows painted {paint_ms:.0f} ms after opening ({verdict} the {PAINT_TARGET_MS} ms target); "
-          f"all {RUNS:,} runs in the list after {all_ms:.0f} ms")
+          f"the count of {RUNS:,} known after {counted_ms:.0f} ms; {loaded} runs loaded for the first screen")
     (artifacts / "runs-10k-paint.txt").write_text(
-        f"first_rows_ms={paint_ms:.1f}\nall_runs_ms={all_ms:.1f}\ntarget_ms={PAINT_TARGET_MS}\n"
+        f"first_rows_ms={paint_ms:.1f}\ncounted_ms={counted_ms:.1f}\nloaded_for_first_screen={loaded}\n"
+        f"target_ms={PAINT_TARGET_MS}\n"
     )
 
     sidebar = open_sidebar(page)
@@ -101,12 +106,14 @@ def test_ten_thousand_runs_paint_fast_and_scroll(page: Page, lab_with_runs: LabS
     expect(sidebar.locator(".amlx-RunHead")).to_contain_text("rmse")
     shot(page, artifacts, "40-runs-10k")
 
-    # virtualized: a screenful of rows in the DOM, whatever the scroll position
+    # virtualized: a screenful of rows in the DOM, whatever the scroll position; the end of
+    # the list is paged in from the server when the person scrolls there
     viewport = sidebar.locator(".amlx-Runs-viewport")
     assert sidebar.locator(".amlx-RunRow").count() < 80
     viewport.evaluate("e => { e.scrollTop = e.scrollHeight; }")
     expect(sidebar.locator(".amlx-RunRow", has_text="alpha 0").first).to_be_visible()
     assert sidebar.locator(".amlx-RunRow").count() < 80
+    expect(status).to_have_attribute("data-loaded", str(RUNS))
 
     # sort by a metric and filter by text
     sidebar.get_by_label("Sort runs by").select_option("metrics.rmse")
@@ -142,12 +149,12 @@ def test_ten_thousand_runs_paint_fast_and_scroll(page: Page, lab_with_runs: LabS
     expect(sidebar.locator(".amlx-RunHead")).not_to_contain_text("mae")
 
     # keyboard: Tab to the list, arrows to a run, Enter opens it
+    # (each key goes to the list itself: JupyterLab may still move the focus while it restores the page)
     viewport = sidebar.locator(".amlx-Runs-viewport")
-    viewport.focus()
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")
+    viewport.press("ArrowDown")
+    viewport.press("ArrowDown")
     expect(viewport).to_have_attribute("aria-activedescendant", "amlx-runrow-1")
-    page.keyboard.press("Enter")
+    viewport.press("Enter")
     details = main_panel(page, ".amlx-RunDetails")
     expect(details).to_have_attribute("data-status", "Completed")
     expect(details.locator(".amlx-KeyValues[aria-label='Metrics']")).to_contain_text("rmse")

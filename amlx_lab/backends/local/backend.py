@@ -391,10 +391,11 @@ class LocalBackend:
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         self._maybe_reconcile()
-        # counted on the (experiment, seq) index alone; the newest job of each is the one with the highest seq
+        # top-level jobs only (trials are listed under their parent), counted on the (experiment, seq) index;
+        # the newest job of each is the one with the highest seq
         rows = self.store.query(
             "SELECT g.experiment, g.n, j.created_at AS last FROM "
-            "(SELECT experiment, COUNT(*) AS n, MAX(seq) AS newest FROM jobs GROUP BY experiment) g "
+            "(SELECT experiment, COUNT(*) AS n, MAX(seq) AS newest FROM jobs WHERE parent IS NULL GROUP BY experiment) g "
             "JOIN jobs j ON j.seq = g.newest ORDER BY last DESC"
         )
         return tuple(ExperimentSummary(name=r["experiment"], job_count=r["n"], last_submitted_at=r["last"]) for r in rows)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import NotFoundError, ValidationError
-from ...records import Deployment, DeploymentStats, Endpoint
+from ...records import Deployment, DeploymentStats, Endpoint, EndpointStatus
 from ...serving.atomic import write_json_atomic
 from ...serving.launch import is_serving_process
 from ...serving.stats import read_stats
@@ -258,6 +258,7 @@ def scoring_uri(port: int) -> str:
 def endpoint_record(store: Store, layout: Layout, row: sqlite3.Row) -> Endpoint:
     deployments = tuple(deployment_record(r, layout) for r in deployment_rows(store, row["name"]))
     traffic = traffic_of(row)
+    status: EndpointStatus
     if row["deleting"]:
         status = "Deleting"
     elif any(d.status == "Creating" for d in deployments):

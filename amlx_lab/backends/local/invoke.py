@@ -3,12 +3,13 @@
 The answer comes back whatever its status (a 400 naming a missing column is
 what a test panel must show); only a scoring server that cannot be reached or
 does not speak HTTP is an error (502). The key travels in the header only and
-never appears in a message.
+never appears in a message. The request goes through httpx (imported on first
+use) with proxy settings from the environment ignored: it is for 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import http.client
+import functools
 import json
 import time
 from typing import Any
@@ -33,38 +34,51 @@ def encode_payload(payload: Any, *, field: str = "payload") -> bytes:
     return body
 
 
+@functools.cache
+def _client() -> Any:
+    """One client for the process (thread-safe); made once, as building it costs milliseconds.
+
+    No keep-alive: each request gets a fresh connection, as a scoring server may
+    have been restarted since the last one.
+    """
+    import httpx
+
+    return httpx.Client(trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+
+
 def post_score(
     port: int, body: bytes, key: str, *, deployment: str | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> InvokeResult:
     """One ``POST /score`` to 127.0.0.1:``port``; returns status, parsed body, latency and the serving deployment."""
+    import httpx
+
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     if deployment:
         headers[DEPLOYMENT_HEADER] = deployment
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    client = _client()
     started = time.perf_counter()
     try:
-        conn.request("POST", "/score", body=body, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        latency = (time.perf_counter() - started) * 1000.0
-        served_by = response.getheader(DEPLOYMENT_HEADER)
-        status = response.status
-    except ConnectionRefusedError:
+        response = client.post(f"http://127.0.0.1:{port}/score", content=body, headers=headers, timeout=timeout)
+    except httpx.ConnectError:
         raise UpstreamError(
             f"Nothing answers on the endpoint's port {port}: no deployment is running yet, or it is restarting.",
             details={"port": port},
         ) from None
-    except TimeoutError:
+    except httpx.TimeoutException:
         raise UpstreamError(f"The scoring server did not answer within {timeout:g} s.", details={"port": port}) from None
-    except (http.client.HTTPException, OSError) as exc:
+    except httpx.HTTPError as exc:
         raise UpstreamError(
             f"The scoring server's answer could not be read ({type(exc).__name__}).", details={"port": port}
         ) from None
-    finally:
-        conn.close()
-    text = raw.decode("utf-8", errors="replace")
+    latency = (time.perf_counter() - started) * 1000.0
+    text = response.content.decode("utf-8", errors="replace")
     try:
         parsed: Any = json.loads(text) if text else None
     except ValueError:
         parsed = text
-    return InvokeResult(status_code=status, body=parsed, latency_ms=round(latency, 3), deployment=served_by)
+    return InvokeResult(
+        status_code=response.status_code,
+        body=parsed,
+        latency_ms=round(latency, 3),
+        deployment=response.headers.get(DEPLOYMENT_HEADER),
+    )

@@ -95,17 +95,17 @@ def _run_helper(folder: Path) -> dict[str, Any] | None:
 
 def _first_categories(estimator: Any, names: list[str]) -> dict[str, Any]:
     """Column -> first category, from the encoders of the model's ColumnTransformer."""
-    from ...serving.schema import _find_column_transformer, _resolve_columns
+    from ...serving.schema import find_column_transformer, resolve_columns
 
     found: dict[str, Any] = {}
-    ct = _find_column_transformer(estimator)
+    ct = find_column_transformer(estimator)
     for _, transformer, spec in getattr(ct, "transformers_", None) or ():
         parts = [step for _, step in getattr(transformer, "steps", None) or ()] or [transformer]
         categories = next((getattr(p, "categories_", None) for p in parts if getattr(p, "categories_", None) is not None), None)
         if categories is None:
             continue
         try:
-            columns = _resolve_columns(spec, names)
+            columns = resolve_columns(spec, names)
         except (IndexError, TypeError):
             continue
         for column, values in zip(columns, categories):
@@ -118,7 +118,7 @@ def _first_categories(estimator: Any, names: list[str]) -> dict[str, Any]:
 
 def describe(path: str) -> dict[str, Any]:
     """Load the model as the scoring server does and describe its input."""
-    from ...serving.models import load_model
+    from ...serving.loader import load_model
 
     loaded = load_model(path)
     schema = loaded.schema

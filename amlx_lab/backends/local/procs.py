@@ -1,7 +1,9 @@
 """Process identity and file locks: how one process knows whether another is still alive.
 
 A PID alone is not an identity (PIDs are reused), so every PID we store comes
-with the process start time read from ``/proc/<pid>/stat``. Liveness of a
+with the process start time, read through psutil (Linux, macOS, Windows). It
+is kept as seconds from boot to the start rather than as a date: a clock
+change moves every process's start date but not that. Liveness of a
 supervisor is primarily an ``flock`` it holds on its lock file: the kernel
 releases it when the process dies, however it dies.
 """
@@ -17,46 +19,31 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 
-def start_time(pid: int) -> int | None:
-    """The process start time in clock ticks since boot, or ``None`` if unknown/gone.
+_SAME_START = 0.005  # seconds; start times have 10 ms resolution on Linux
+
+
+def start_time(pid: int) -> float | None:
+    """Seconds from boot to the start of process ``pid``, or ``None`` if it is gone or unknown.
 
     Returns ``None`` for a zombie too: it has exited and only waits to be reaped.
     """
     try:
-        raw = Path(f"/proc/{pid}/stat").read_bytes()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    except OSError:
-        return None
-    # The command name (field 2) is in parentheses and may itself contain spaces
-    # or parentheses; the fields after the last ")" are fixed.
-    rest = raw[raw.rfind(b")") + 2 :].split()
-    if not rest or rest[0] == b"Z" or rest[0] == b"X":
-        return None
-    try:
-        return int(rest[19])  # field 22 overall: starttime
-    except (IndexError, ValueError):
+        proc = psutil.Process(pid)
+        if proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
+            return None
+        return round(proc.create_time() - psutil.boot_time(), 2)
+    except psutil.Error:
         return None
 
 
-def is_alive(pid: int | None, started: int | None) -> bool:
-    """Whether the process ``pid`` that started at ``started`` is still running.
-
-    Without ``/proc`` (not Linux) this degrades to "some process has this PID".
-    """
+def is_alive(pid: int | None, started: float | None) -> bool:
+    """Whether the process ``pid`` that started at ``started`` (see ``start_time``) is still running."""
     if not pid:
         return False
-    if Path("/proc/self/stat").exists():
-        now = start_time(pid)
-        return now is not None and (started is None or now == started)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    now = start_time(pid)
+    return now is not None and (started is None or abs(now - started) < _SAME_START)
 
 
 def kill_group(pgid: int, sig: int) -> bool:

@@ -50,7 +50,8 @@ const INFO: IWorkspaceInfo = {
     instance_types: false,
     compute_targets: ['local'],
     live_updates: 'none',
-    export_yaml: false
+    export_yaml: false,
+    sort_keys: ['created_at']
   },
   targets: [],
   warnings: []
@@ -156,13 +157,18 @@ describe('AmlxClient', () => {
     });
   });
 
-  it('long-polls events and logs with since/offset and wait', async () => {
-    const { client, calls } = scripted(() => ({ status: 200, body: JSON.stringify({ jobs: [], revision: 4, text: '' }) }));
-    await client.events(4, 25);
-    await client.logs('calm_lamp_1', 120, 25);
-    expect(Object.fromEntries(new URL(calls[0]).searchParams)).toMatchObject({ since: '4', wait: '25' });
+  it('long-polls events and logs with their opaque cursor/offset and wait', async () => {
+    const { client, calls } = scripted(() => ({ status: 200, body: JSON.stringify({ jobs: [], cursor: 'c/4', more: false, text: '' }) }));
+    await client.events('c/4', 25);
+    await client.logs('calm_lamp_1', 'b:120', 25);
+    await client.events(null);
+    await client.logs('calm_lamp_1', null);
+    expect(Object.fromEntries(new URL(calls[0]).searchParams)).toMatchObject({ cursor: 'c/4', wait: '25' });
     expect(new URL(calls[1]).pathname).toBe('/lab-base/amlx/api/jobs/calm_lamp_1/logs');
-    expect(Object.fromEntries(new URL(calls[1]).searchParams)).toMatchObject({ offset: '120', wait: '25' });
+    expect(Object.fromEntries(new URL(calls[1]).searchParams)).toMatchObject({ offset: 'b:120', wait: '25' });
+    // no cursor: the present position; no offset: from the start
+    expect(new URL(calls[2]).searchParams.has('cursor')).toBe(false);
+    expect(new URL(calls[3]).searchParams.has('offset')).toBe(false);
   });
 
   it('encodes output paths segment by segment', () => {
@@ -202,5 +208,33 @@ describe('AmlxClient', () => {
     const { client, calls } = scripted([{ status: 200, body: JSON.stringify({ deleted: 'titanic-endpoint' }) }]);
     await expect(client.deleteEndpoint('titanic-endpoint')).resolves.toEqual({ deleted: 'titanic-endpoint' });
     expect(new URL(calls[0]).pathname).toBe('/lab-base/amlx/api/endpoints/titanic-endpoint');
+  });
+
+  it('reads the histories of several metrics in one request, in the order asked', async () => {
+    const points = (key: string) => [{ key, value: 1, step: 0, timestamp: 0 }];
+    const { client, calls } = scripted(() => ({
+      status: 200,
+      body: JSON.stringify({ job: 'j', metrics: { 'r2 score': points('r2 score'), rmse: points('rmse') } })
+    }));
+    const histories = await client.metricHistories('j', ['rmse', 'r2 score', 'never']);
+    expect(histories.map(h => [h.key, h.points.length])).toEqual([
+      ['rmse', 1],
+      ['r2 score', 1],
+      ['never', 0]
+    ]);
+    expect(calls).toHaveLength(1);
+    const url = new URL(calls[0]);
+    expect(url.pathname).toBe('/lab-base/amlx/api/jobs/j/metrics');
+    expect(url.searchParams.getAll('key')).toEqual(['rmse', 'r2 score', 'never']);
+    await expect(client.metricHistories('j', [])).resolves.toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('lists only top-level jobs when asked, and repeats status', async () => {
+    const { client, calls } = scripted(() => ({ status: 200, body: JSON.stringify({ items: [], next_cursor: null, total: 0 }) }));
+    await client.listJobs({ top_level: true, status: ['Completed', 'Failed'] });
+    const url = new URL(calls[0]);
+    expect(url.searchParams.get('top_level')).toBe('true');
+    expect(url.searchParams.getAll('status')).toEqual(['Completed', 'Failed']);
   });
 });

@@ -14,11 +14,21 @@ export function job(overrides: Partial<IJob> = {}): IJob {
     created_at: 1_000 + counter,
     started_at: 1_000 + counter,
     ended_at: 1_010 + counter,
+    type: 'command',
+    parent: null,
+    updated_at: 1_010 + counter,
     command: ['python', 'main.py'],
+    environment: null,
     parameters: {},
+    inputs: [],
+    tags: {},
     metrics: {},
     params: {},
-    revision: counter,
+    exit_code: null,
+    error: null,
+    mlflow_run_id: null,
+    mlflow_experiment_id: null,
+    studio_url: null,
     ...overrides
   };
 }

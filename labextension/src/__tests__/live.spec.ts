@@ -1,13 +1,13 @@
-/** Keeping data current: the runs feed (first page, events catch-up, long-poll), log streaming, lists. */
+/** Keeping data current: the change feed (position, catch-up, long-poll), log streaming, lists. */
 import { AmlxApiError, AmlxClient } from '../api';
-import { IJobChanges, IJobPage, ILogChunk } from '../apitypes';
+import { IDeployment, IJobChanges, IJobPage, ILogChunk } from '../apitypes';
+import { followDeployment } from '../deployfollow';
 import { fileTree } from '../filetree';
 import { FollowWhenShown, LogFollower } from '../logfollow';
 import { endpointNameFor, modelNameFor, outputsSource } from '../naming';
 import { Resource } from '../resource';
 import { ITimers, LONG_POLL_S, RunsFeed } from '../runsfeed';
 import { RunStore } from '../runstore';
-import { DURATION_RESORT_S, RunsView } from '../runsview';
 import { job } from './fixtures';
 
 const flush = async (times = 10) => {
@@ -30,14 +30,14 @@ function deferredClient(lateAnswers = false) {
   const logs: IPending<ILogChunk>[] = [];
   const client = {
     listJobs: (query: unknown) => new Promise<IJobPage>((resolve, reject) => pages.push({ args: [query], resolve, reject })),
-    events: (since: number, wait: number, signal?: AbortSignal) =>
+    events: (cursor: string | null, wait: number, signal?: AbortSignal) =>
       new Promise<IJobChanges>((resolve, reject) => {
-        events.push({ args: [since, wait], resolve, reject });
+        events.push({ args: [cursor, wait], resolve, reject });
         if (!lateAnswers) {
           signal?.addEventListener('abort', () => reject(new AmlxApiError(0, 'aborted', 'cancelled')));
         }
       }),
-    logs: (name: string, offset: number, wait: number) =>
+    logs: (name: string, offset: string | null, wait: number) =>
       new Promise<ILogChunk>((resolve, reject) => logs.push({ args: [name, offset, wait], resolve, reject }))
   } as unknown as AmlxClient;
   return { client, events, pages, logs };
@@ -57,34 +57,40 @@ function manualTimers() {
 }
 
 describe('RunsFeed', () => {
-  it('paints a first page, catches up from revision 0, then holds a long-poll', async () => {
+  it('asks for the present cursor, catches up while there is more, then holds a long-poll; changes go to the store and out', async () => {
     const server = deferredClient();
     const store = new RunStore();
     const feed = new RunsFeed(server.client, store, manualTimers().timers);
+    const seen: string[][] = [];
+    feed.changes.connect((_, jobs) => seen.push(jobs.map(j => j.name)));
     feed.start({ mode: 'live', intervalSeconds: 15 });
     await flush();
     expect(feed.state).toBe('loading');
-    server.pages[0].resolve({ items: [job({ name: 'new', revision: 3 })], next_cursor: 'x', total: 3 });
+    // the position first: no cursor, answered at once (the feed never lists every job)
+    expect(server.events[0].args).toEqual([null, 0]);
+    server.events[0].resolve({ jobs: [], cursor: 'c7', more: false });
     await flush();
-    expect(store.size).toBe(1);
-    expect(feed.total).toBe(3);
-    expect(feed.complete).toBe(false);
+    expect(feed.position).toBe('c7');
+    expect(server.pages.length).toBe(0);
 
-    expect(server.events[0].args).toEqual([0, 0]);
-    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 1 }), job({ name: 'new', revision: 3 })], revision: 3 });
+    expect(server.events[1].args).toEqual(['c7', 0]);
+    server.events[1].resolve({ jobs: [job({ name: 'old', updated_at: 8 })], cursor: 'c8', more: true });
     await flush();
-    expect(server.events[1].args).toEqual([3, 0]);
-    server.events[1].resolve({ jobs: [], revision: 3 });
+    // more: ask again at once, without waiting
+    expect(server.events[2].args).toEqual(['c8', 0]);
+    server.events[2].resolve({ jobs: [job({ name: 'other' })], cursor: 'c9', more: false });
     await flush();
-    expect(feed.complete).toBe(true);
     expect(feed.state).toBe('ready');
-    expect(store.size).toBe(2);
+    expect(store.get('old')).toBeDefined();
+    expect(seen).toEqual([['old'], ['other']]);
 
-    // live: one held request from the latest revision
-    expect(server.events[2].args).toEqual([3, LONG_POLL_S]);
-    server.events[2].resolve({ jobs: [job({ name: 'new', status: 'Failed', revision: 4 })], revision: 4 });
+    // live: one held request from the latest cursor
+    expect(server.events[3].args).toEqual(['c9', LONG_POLL_S]);
+    server.events[3].resolve({ jobs: [job({ name: 'old', status: 'Failed', updated_at: 9 })], cursor: 'c10', more: false });
     await flush();
-    expect(store.get('new')?.status).toBe('Failed');
+    expect(store.get('old')?.status).toBe('Failed');
+    expect(seen).toEqual([['old'], ['other'], ['old']]);
+    expect(server.events[4].args).toEqual(['c10', 0]);
     feed.dispose();
   });
 
@@ -92,11 +98,13 @@ describe('RunsFeed', () => {
     const server = deferredClient();
     const clock = manualTimers();
     const store = new RunStore();
-    store.merge([job({ name: 'kept', revision: 1 })]);
+    store.merge([job({ name: 'kept' })]);
     const feed = new RunsFeed(server.client, store, clock.timers);
     feed.start({ mode: 'manual', intervalSeconds: 15 });
     await flush();
-    server.events[0].reject(new AmlxApiError(502, 'upstream_error', 'Azure said no.'));
+    server.events[0].resolve({ jobs: [], cursor: 'c1', more: false });
+    await flush();
+    server.events[1].reject(new AmlxApiError(502, 'upstream_error', 'Azure said no.'));
     await flush();
     expect(feed.state).toBe('error');
     expect(feed.error?.message).toBe('Azure said no.');
@@ -105,112 +113,74 @@ describe('RunsFeed', () => {
 
     clock.sleeping[0].wake();
     await flush();
-    server.events[1].resolve({ jobs: [], revision: 1 });
+    server.events[2].resolve({ jobs: [], cursor: 'c1', more: false });
     await flush();
     expect(feed.state).toBe('ready');
     expect(feed.error).toBeNull();
-    // manual: nothing more until asked
-    expect(server.events.length).toBe(2);
+    // manual: nothing more until asked, and then from the cursor it has
+    expect(server.events.length).toBe(3);
     feed.refreshNow();
     await flush();
-    expect(server.events.length).toBe(3);
+    expect(server.events[3].args).toEqual(['c1', 0]);
+    feed.dispose();
+  });
+
+  it('says once that a target has no change feed instead of asking again', async () => {
+    const server = deferredClient();
+    const clock = manualTimers();
+    const feed = new RunsFeed(server.client, new RunStore(), clock.timers);
+    feed.start({ mode: 'live', intervalSeconds: 15 });
+    await flush();
+    server.events[0].reject(new AmlxApiError(409, 'not_supported', 'The Azure ML target does not offer a change feed.'));
+    await flush();
+    expect(feed.error?.code).toBe('not_supported');
+    expect(clock.sleeping.length).toBe(0);
+    expect(server.events.length).toBe(1);
     feed.dispose();
   });
 
   it('polls on an interval instead of holding requests', async () => {
     const server = deferredClient();
     const clock = manualTimers();
-    const store = new RunStore();
-    store.merge([job({ revision: 1 })]);
-    const feed = new RunsFeed(server.client, store, clock.timers);
+    const feed = new RunsFeed(server.client, new RunStore(), clock.timers);
     feed.start({ mode: 'interval', intervalSeconds: 7 });
     await flush();
-    server.events[0].resolve({ jobs: [], revision: 1 });
+    server.events[0].resolve({ jobs: [], cursor: 'c1', more: false });
+    await flush();
+    server.events[1].resolve({ jobs: [], cursor: 'c1', more: false });
     await flush();
     expect(clock.sleeping[0].ms).toBe(7000);
-    expect(server.events.length).toBe(1);
+    expect(server.events.length).toBe(2);
     clock.sleeping[0].wake();
     await flush();
-    expect(server.events[1].args).toEqual([1, 0]);
+    expect(server.events[2].args).toEqual(['c1', 0]);
     feed.dispose();
   });
 
-  it('starts over after a target switch', async () => {
-    const server = deferredClient();
-    const store = new RunStore();
-    store.merge([job({ revision: 5 })]);
-    const feed = new RunsFeed(server.client, store, manualTimers().timers);
-    feed.start({ mode: 'manual', intervalSeconds: 15 });
-    await flush();
-    feed.reset();
-    await flush();
-    expect(store.size).toBe(0);
-    expect(server.pages.length).toBe(1);
-    feed.dispose();
-  });
-});
-
-describe('RunsFeed after a reset', () => {
-  it('a stale loop whose catch-up answers late does not mark the new feed complete', async () => {
+  it('starts over after a target switch, and answers of the old loop change nothing', async () => {
     const server = deferredClient(true);
     const store = new RunStore();
-    const feed = new RunsFeed(server.client, store, manualTimers().timers);
-    feed.start({ mode: 'manual', intervalSeconds: 15 });
-    await flush();
-    server.pages[0].resolve({ items: [job({ name: 'a', revision: 1 })], next_cursor: null, total: 1 });
-    await flush();
-    expect(server.events.length).toBe(1);
-
-    feed.reset();
-    await flush();
-    expect(feed.state).toBe('loading');
-    expect(server.pages.length).toBe(2);
-    // the old loop's catch-up answers after the reset
-    server.events[0].resolve({ jobs: [job({ name: 'old', revision: 2 })], revision: 2 });
-    await flush();
-    expect(feed.state).toBe('loading');
-    expect(feed.complete).toBe(false);
-    expect(feed.revision).toBe(0);
-    expect(store.size).toBe(0);
-    expect(server.events.length).toBe(1);
-
-    // the new loop carries on undisturbed
-    server.pages[1].resolve({ items: [job({ name: 'b', revision: 1 })], next_cursor: null, total: 1 });
-    await flush();
-    server.events[1].resolve({ jobs: [], revision: 1 });
-    await flush();
-    expect(feed.state).toBe('ready');
-    expect(feed.complete).toBe(true);
-    expect(store.all().map(j => j.name)).toEqual(['b']);
-    feed.dispose();
-  });
-
-  it('drops a first page and a long-poll answer that arrive after the reset', async () => {
-    const server = deferredClient(true);
-    const store = new RunStore();
+    store.merge([job()]);
     const feed = new RunsFeed(server.client, store, manualTimers().timers);
     feed.start({ mode: 'live', intervalSeconds: 15 });
     await flush();
+    server.events[0].resolve({ jobs: [], cursor: 'local-5', more: false });
+    await flush();
     feed.reset();
     await flush();
-    server.pages[0].resolve({ items: [job({ name: 'stale', revision: 9 })], next_cursor: null, total: 9 });
+    expect(store.size).toBe(0);
+    expect(feed.position).toBeNull();
+    expect(server.events[2].args).toEqual([null, 0]);
+    // the old loop's catch-up answers after the reset
+    server.events[1].resolve({ jobs: [job({ name: 'late' })], cursor: 'local-9', more: false });
     await flush();
     expect(store.size).toBe(0);
-    expect(feed.total).toBeNull();
-    expect(server.events.length).toBe(0);
-
-    server.pages[1].resolve({ items: [], next_cursor: null, total: 0 });
-    await flush();
-    server.events[0].resolve({ jobs: [], revision: 0 });
-    await flush();
-    expect(server.events[1].args).toEqual([0, LONG_POLL_S]);
-    feed.reset();
-    await flush();
-    server.events[1].resolve({ jobs: [job({ name: 'late', revision: 3 })], revision: 3 });
-    await flush();
-    expect(store.size).toBe(0);
-    expect(feed.revision).toBe(0);
+    expect(feed.position).toBeNull();
     expect(feed.state).toBe('loading');
+    // the new loop carries on from its own position
+    server.events[2].resolve({ jobs: [], cursor: 'azure-0', more: false });
+    await flush();
+    expect(server.events[3].args).toEqual(['azure-0', 0]);
     feed.dispose();
   });
 });
@@ -221,12 +191,12 @@ describe('LogFollower', () => {
     const follower = new LogFollower(server.client, 'job_x', manualTimers().timers);
     follower.start();
     await flush();
-    expect(server.logs[0].args).toEqual(['job_x', 0, 25]);
-    server.logs[0].resolve({ text: 'line 1\n', offset: 0, next_offset: 7, size: 7, complete: false });
+    expect(server.logs[0].args).toEqual(['job_x', null, 25]);
+    server.logs[0].resolve({ text: 'line 1\n', offset: 'b0', next_offset: 'b7', size: 7, complete: false });
     await flush();
     expect(follower.text).toBe('line 1\n');
-    expect(server.logs[1].args).toEqual(['job_x', 7, 25]);
-    server.logs[1].resolve({ text: 'done\n', offset: 7, next_offset: 12, size: 12, complete: true });
+    expect(server.logs[1].args).toEqual(['job_x', 'b7', 25]);
+    server.logs[1].resolve({ text: 'done\n', offset: 'b7', next_offset: 'b12', size: 12, complete: true });
     await flush();
     expect(follower.text).toBe('line 1\ndone\n');
     expect(follower.complete).toBe(true);
@@ -239,7 +209,7 @@ describe('LogFollower', () => {
     const follower = new LogFollower(server.client, 'job_x', manualTimers().timers, 12);
     follower.start();
     await flush();
-    server.logs[0].resolve({ text: 'aaaa\nbbbb\ncccc\n', offset: 0, next_offset: 15, size: 15, complete: true });
+    server.logs[0].resolve({ text: 'aaaa\nbbbb\ncccc\n', offset: 'b0', next_offset: 'b15', size: 15, complete: true });
     await flush();
     expect(follower.text).toBe('bbbb\ncccc\n');
     expect(follower.truncated).toBe(true);
@@ -250,20 +220,20 @@ describe('LogFollower', () => {
     const follower = new LogFollower(server.client, 'job_x', manualTimers().timers);
     follower.start();
     await flush();
-    server.logs[0].resolve({ text: 'line 1\n', offset: 0, next_offset: 7, size: 7, complete: false });
+    server.logs[0].resolve({ text: 'line 1\n', offset: 'b0', next_offset: 'b7', size: 7, complete: false });
     await flush();
     expect(server.logs.length).toBe(2);
     follower.stop();
     expect(follower.following).toBe(false);
     follower.start();
     await flush();
-    expect(server.logs[2].args).toEqual(['job_x', 7, 25]);
+    expect(server.logs[2].args).toEqual(['job_x', 'b7', 25]);
     // the request held before the stop answers late: ignored
-    server.logs[1].resolve({ text: 'twice\n', offset: 7, next_offset: 13, size: 13, complete: false });
+    server.logs[1].resolve({ text: 'twice\n', offset: 'b7', next_offset: 'b13', size: 13, complete: false });
     await flush();
     expect(follower.text).toBe('line 1\n');
     expect(follower.following).toBe(true);
-    server.logs[2].resolve({ text: 'line 2\n', offset: 7, next_offset: 14, size: 14, complete: true });
+    server.logs[2].resolve({ text: 'line 2\n', offset: 'b7', next_offset: 'b14', size: 14, complete: true });
     await flush();
     expect(follower.text).toBe('line 1\nline 2\n');
     expect(follower.complete).toBe(true);
@@ -299,7 +269,7 @@ describe('FollowWhenShown', () => {
     onScreen.setTabSelected(true);
     await flush();
     expect(follower.following).toBe(true);
-    server.logs[0].resolve({ text: 'a\n', offset: 0, next_offset: 2, size: 2, complete: false });
+    server.logs[0].resolve({ text: 'a\n', offset: 'b0', next_offset: 'b2', size: 2, complete: false });
     await flush();
 
     // the panel goes to the background: the held request is given up
@@ -309,40 +279,13 @@ describe('FollowWhenShown', () => {
     await flush();
     expect(shown).toBe(2);
     expect(follower.following).toBe(true);
-    expect(server.logs[2].args).toEqual(['job_x', 2, 25]);
+    expect(server.logs[2].args).toEqual(['job_x', 'b2', 25]);
     expect(follower.text).toBe('a\n');
 
     onScreen.setTabSelected(false);
     expect(follower.following).toBe(false);
     onScreen.dispose();
     follower.dispose();
-  });
-});
-
-describe('RunsView sorted by duration', () => {
-  it('reorders running jobs as time passes, at most every few seconds', () => {
-    const store = new RunStore();
-    store.merge([
-      job({ name: 'done', status: 'Completed', started_at: 0, ended_at: 100, revision: 1 }),
-      job({ name: 'running', status: 'Running', started_at: 1000, ended_at: null, revision: 2 })
-    ]);
-    const view = new RunsView(store);
-    view.setQuery({ sortKey: 'duration', descending: true });
-    const names = (now: number) => view.rows(now).flatMap(row => (row.kind === 'run' ? [row.job.name] : []));
-    expect(names(1050)).toEqual(['done', 'running']);
-    const first = view.rows(1050);
-    // within the window the memoized rows are kept, even though the order is about to change
-    expect(view.rows(1050 + DURATION_RESORT_S - 1)).toBe(first);
-    expect(names(1200)).toEqual(['running', 'done']);
-
-    // another sort, or no running job: time alone recomputes nothing
-    view.setQuery({ sortKey: 'created_at' });
-    const byTime = view.rows(1300);
-    expect(view.rows(5000)).toBe(byTime);
-    store.merge([job({ name: 'running', status: 'Completed', started_at: 1000, ended_at: 1010, revision: 3 })]);
-    view.setQuery({ sortKey: 'duration' });
-    const settled = view.rows(6000);
-    expect(view.rows(9000)).toBe(settled);
   });
 });
 
@@ -417,3 +360,49 @@ describe('small helpers', () => {
   });
 });
 
+
+describe('followDeployment', () => {
+  function deployment(status: string, last_error: string | null = null): IDeployment {
+    return {
+      name: 'blue',
+      endpoint: 'titanic-endpoint',
+      model: 'titanic-model:1',
+      status,
+      last_error
+    } as IDeployment;
+  }
+
+  it('asks until the deployment is provisioned, reporting every state, slower after half a minute', async () => {
+    const clock = manualTimers();
+    const answers = [deployment('Creating'), deployment('Succeeded')];
+    const asked: string[] = [];
+    const client = {
+      deployment: (endpoint: string, name: string) => {
+        asked.push(`${endpoint}/${name}`);
+        return Promise.resolve(answers.shift()!);
+      }
+    } as unknown as AmlxClient;
+    let time = 0;
+    const states: string[] = [];
+    const done = followDeployment(client, deployment('Creating'), d => states.push(d.status), new AbortController().signal, clock.timers, () => time);
+    await flush();
+    expect(clock.sleeping[0].ms).toBe(1000);
+    time = 40_000;
+    clock.sleeping[0].wake();
+    await flush();
+    expect(clock.sleeping[1].ms).toBe(5000);
+    clock.sleeping[1].wake();
+    await expect(done).resolves.toMatchObject({ status: 'Succeeded' });
+    expect(states).toEqual(['Creating', 'Creating', 'Succeeded']);
+    expect(asked).toEqual(['titanic-endpoint/blue', 'titanic-endpoint/blue']);
+  });
+
+  it('fails with the reason the server gives', async () => {
+    const client = { deployment: () => Promise.resolve(deployment('Failed', 'The model could not be loaded.')) } as unknown as AmlxClient;
+    const clock = manualTimers();
+    const done = followDeployment(client, deployment('Creating'), () => undefined, new AbortController().signal, clock.timers);
+    await flush();
+    clock.sleeping[0].wake();
+    await expect(done).rejects.toMatchObject({ message: 'The model could not be loaded.' });
+  });
+});

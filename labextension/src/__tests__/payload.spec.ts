@@ -9,7 +9,6 @@ function version(overrides: Partial<IModelVersion>): IModelVersion {
     job: 'job_1',
     source: 'outputs/model.pkl',
     format: 'pickle',
-    path: '/ws/models/titanic-model/1/model.pkl',
     size: 3500,
     description: null,
     tags: {},

@@ -25,7 +25,8 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
       instance_types: false,
       compute_targets: [],
       live_updates: 'none',
-      export_yaml: false
+      export_yaml: false,
+      sort_keys: ['created_at']
     },
     targets: [],
     warnings: []

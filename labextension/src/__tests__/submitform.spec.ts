@@ -14,7 +14,7 @@ import {
 import { job } from './fixtures';
 
 function param(name: string, type: IPackageParameter['type'], value: unknown): IPackageParameter {
-  return { name, type, default: value, notebook_value: value, flag: `--${name}` };
+  return { name, type, default: value, notebook_value: value, cell_index: 0, line: 1, flag: `--${name}` };
 }
 
 const declared = {

@@ -7,6 +7,8 @@ import { MainAreaWidget } from '@jupyterlab/apputils';
 import { ReactWidget, tableRowsIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { AmlxClient } from './api';
+import { IJob } from './apitypes';
 import { ScatterChart } from './charts';
 import { Empty, ErrorNote, Loading, useSignal, useSize } from './components';
 import {
@@ -18,10 +20,16 @@ import {
   parameterCandidates,
   preferredMetric,
   samplePoints
-} from './compare';
+} from './comparemath';
 import { formatMetric } from './format';
+import { Throttle } from './poll';
+import { Resource } from './resource';
+import { MAX_PAGE } from './runwindow';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
+
+/** While runs complete, the comparison reads them again at most this often. */
+const RELOAD_MS = 5000;
 
 /** More points than this make the SVG slow and unreadable; the table still ranks them all. */
 const MAX_POINTS = 3000;
@@ -49,15 +57,44 @@ function KeyPicker(props: {
   );
 }
 
+/** Every completed run of an experiment, in pages as large as the server gives. */
+export async function completedRuns(client: AmlxClient, experiment: string): Promise<IJob[]> {
+  const runs: IJob[] = [];
+  let cursor: string | undefined = undefined;
+  do {
+    const page = await client.listJobs({ experiment, status: ['Completed'], limit: MAX_PAGE, cursor });
+    runs.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return runs;
+}
+
 function ComparisonView(props: { services: AmlxServices; experiment: string }): JSX.Element {
   const { services, experiment } = props;
-  useSignal(services.runs.changed);
-  useSignal(services.feed.changed);
-  React.useEffect(() => services.startFeed(), []);
-  const jobs = React.useMemo(
-    () => services.runs.all().filter(job => job.experiment === experiment && job.status === 'Completed'),
-    [services.runs.version, experiment]
-  );
+  const { client, feed } = services;
+  // every completed run of the experiment, read from the server page by page
+  const [runs] = React.useState(() => new Resource(() => completedRuns(client, experiment)));
+  useSignal(runs.changed);
+  useSignal(feed.changed);
+  React.useEffect(() => {
+    void runs.ensure();
+    services.startFeed();
+    // a run of this experiment that completes (or changes after) adds a point: read again, not too often
+    const reload = new Throttle(() => void runs.reload(), RELOAD_MS);
+    const onChanges = (_: unknown, jobs: IJob[]) => {
+      if (jobs.some(job => job.experiment === experiment && job.status === 'Completed')) {
+        reload.request();
+      }
+    };
+    feed.changes.connect(onChanges);
+    return () => {
+      feed.changes.disconnect(onChanges);
+      reload.cancel();
+    };
+  }, [runs, feed, services, experiment]);
+  React.useEffect(() => () => runs.dispose(), [runs]);
+  const data = runs.data;
+  const jobs = React.useMemo(() => data ?? [], [data]);
   const xs = React.useMemo(() => parameterCandidates(jobs), [jobs]);
   const ys = React.useMemo(() => metricCandidates(jobs), [jobs]);
   const [xKey, setXKey] = React.useState('');
@@ -76,22 +113,19 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
     .sort((a, b) => (effectiveGoal === 'min' ? a.y - b.y : b.y - a.y))
     .slice(0, TABLE_ROWS);
 
-  const { feed } = services;
-  // a failing feed keeps retrying with backoff: say why instead of spinning
-  const unavailable = !feed.complete && jobs.length === 0;
-  const loading = unavailable && !feed.error;
+  const unavailable = data === null;
   return (
     <div className="amlx-Comparison" data-experiment={experiment} ref={frame}>
-      {loading && <Loading text="Loading runs…" />}
+      {runs.pending && <Loading text="Loading runs…" />}
       <header className="amlx-Panel-header">
         <h2>Compare runs of {experiment}</h2>
         <p className="amlx-Hint">
           {jobs.length} completed run{jobs.length === 1 ? '' : 's'}; one point per run that has both values.
         </p>
         <ErrorNote
-          error={feed.error}
-          title={feed.complete ? 'Runs could not be updated.' : 'Runs could not be loaded.'}
-          onRetry={() => feed.refreshNow()}
+          error={runs.error}
+          title={data ? 'Runs could not be updated.' : 'Runs could not be loaded.'}
+          onRetry={() => void runs.reload()}
         />
       </header>
       {unavailable ? null : xs.length === 0 || ys.length === 0 ? (

@@ -8,7 +8,7 @@ import {
   parameterCandidates,
   preferredMetric,
   samplePoints
-} from '../compare';
+} from '../comparemath';
 import { extent, linearScale, linePath, logTicks, niceTicks } from '../chartmath';
 import { job } from './fixtures';
 

@@ -19,13 +19,19 @@ with skops' trust list: the types listed in ``MLmodel``/the caller's
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterable
 
 from .errors import ModelLoadError
-from .schema import SCHEMA_FILE, InputSchema, from_estimator, from_mlflow_signature, read_schema_file
+from .schema import (
+    SCHEMA_FILE,
+    InputSchema,
+    from_estimator,
+    from_mlflow_signature,
+    read_schema_file,
+)
 
 MODEL_SUFFIXES = (".pkl", ".pickle", ".joblib", ".skops")
 # Types skops reports as untrusted for ordinary scikit-learn pipelines and that cannot run code.

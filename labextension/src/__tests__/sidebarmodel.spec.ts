@@ -2,7 +2,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { AmlxClient, IWorkspaceInfo } from '../api';
-import { SidebarModel } from '../model';
+import { SidebarModel } from '../sidebarmodel';
 
 function info(target: 'local' | 'azure'): IWorkspaceInfo {
   return {
@@ -22,7 +22,8 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
       instance_types: target === 'azure',
       compute_targets: [],
       live_updates: 'none',
-      export_yaml: false
+      export_yaml: false,
+      sort_keys: ['created_at']
     },
     targets: [],
     warnings: []

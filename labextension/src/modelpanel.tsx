@@ -1,0 +1,128 @@
+/**
+ * One registered model in the main area: its versions (format, the run it
+ * came from, input columns) and the form that deploys one of them.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { ReactWidget, fileIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IModelVersion } from './apitypes';
+import { Empty, ErrorNote, Loading, useSignal } from './components';
+import { formatBytes, formatTime } from './format';
+import { DeployForm } from './modeldeploy';
+import { Resource } from './resource';
+import { AmlxServices, CommandIDs } from './services';
+import { panelId } from './naming';
+
+function ModelView(props: { services: AmlxServices; name: string; versions: Resource<IModelVersion[]>; deployVersion: string }): JSX.Element {
+  const { services, name, versions } = props;
+  useSignal(versions.changed);
+  React.useEffect(() => {
+    void versions.reload();
+  }, [name, versions]);
+  const list = versions.data ?? [];
+  return (
+    <div className="amlx-ModelView" data-model={name}>
+      <header className="amlx-Panel-header">
+        <h2>Model {name}</h2>
+        {list[0]?.description && <p>{list[0].description}</p>}
+      </header>
+      <ErrorNote error={versions.error} title="The model could not be loaded." onRetry={() => void versions.reload()} />
+      {versions.pending && <Loading />}
+      {list.length > 0 && (
+        <>
+          <table className="amlx-Table amlx-Versions" aria-label="Versions">
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th>Format</th>
+                <th>From run</th>
+                <th>Source</th>
+                <th>Size</th>
+                <th>Registered</th>
+                <th>Input columns</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map(v => (
+                <tr key={v.version} data-version={v.version}>
+                  <td>{v.version}</td>
+                  <td>{v.format}</td>
+                  <td>
+                    <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: v.job })}>
+                      {v.job}
+                    </button>
+                  </td>
+                  <td>
+                    <code>{v.source}</code>
+                  </td>
+                  <td>{formatBytes(v.size)}</td>
+                  <td>{formatTime(v.created_at)}</td>
+                  <td>{v.input_columns ? v.input_columns.map(c => `${c.name} (${c.type})`).join(', ') : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {services.model.workspace?.capabilities.endpoints !== false && (
+            <DeployForm services={services} model={name} versions={list} initialVersion={props.deployVersion} />
+          )}
+        </>
+      )}
+      {!versions.pending && !versions.error && list.length === 0 && <Empty>No versions.</Empty>}
+    </div>
+  );
+}
+
+class ModelContent extends ReactWidget {
+  constructor(
+    private readonly services: AmlxServices,
+    readonly modelName: string
+  ) {
+    super();
+    this.addClass('amlx-MainPanel');
+    this.versions = new Resource(() => services.client.modelVersions(modelName));
+  }
+
+  readonly versions: Resource<IModelVersion[]>;
+  deployVersion = '';
+
+  dispose(): void {
+    this.versions.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <ModelView
+        key={this.deployVersion}
+        services={this.services}
+        name={this.modelName}
+        versions={this.versions}
+        deployVersion={this.deployVersion}
+      />
+    );
+  }
+}
+
+export function modelWidgetId(name: string): string {
+  return panelId('model', name);
+}
+
+export function createModelWidget(services: AmlxServices, name: string, version: string): MainAreaWidget<ModelContent> {
+  const content = new ModelContent(services, name);
+  content.deployVersion = version;
+  const widget = new MainAreaWidget({ content });
+  widget.id = modelWidgetId(name);
+  widget.title.label = `Model ${name}`;
+  widget.title.icon = fileIcon;
+  widget.title.closable = true;
+  return widget;
+}
+
+/** Point an open model panel at a version to deploy. */
+export function selectDeployVersion(widget: MainAreaWidget<ModelContent>, version: string): void {
+  if (version && widget.content.deployVersion !== version) {
+    widget.content.deployVersion = version;
+    widget.content.update();
+  }
+}

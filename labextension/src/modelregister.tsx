@@ -1,0 +1,165 @@
+/**
+ * Registering a model from a run: the card in a run's details that offers
+ * what the run holds (a pickled file in outputs, or the model MLflow logged)
+ * and registers it under a name.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { IJob, IModelCandidate, IModelVersion } from './apitypes';
+import { ErrorNote, Loading, useLatestRequest } from './components';
+import { formatBytes } from './format';
+import { asApiError } from './resource';
+import { AmlxServices, CommandIDs } from './services';
+import { modelNameFor, outputsSource } from './naming';
+
+const CANDIDATE_LABEL: Record<string, string> = {
+  mlflow: 'MLflow model',
+  pickle: 'pickle file',
+  joblib: 'joblib file',
+  skops: 'skops file'
+};
+
+function candidateLabel(candidate: IModelCandidate): string {
+  const kind = CANDIDATE_LABEL[candidate.format] ?? candidate.format;
+  return candidate.source.startsWith('mlflow:')
+    ? `${kind} logged by MLflow (${candidate.source})`
+    : `${kind} ${candidate.source}`;
+}
+
+/** Inline card in a run's details: pick what to register and under which name. */
+export function RegisterModelCard(props: {
+  services: AmlxServices;
+  job: IJob;
+  initialPath: string;
+  onClose: () => void;
+}): JSX.Element {
+  const { services, job } = props;
+  const [choice, setChoice] = React.useState(props.initialPath ? outputsSource(props.initialPath) : '');
+  const [name, setName] = React.useState(modelNameFor(job.experiment));
+  const [description, setDescription] = React.useState('');
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [registered, setRegistered] = React.useState<IModelVersion | null>(null);
+  const found = useLatestRequest(() => services.client.modelCandidates(job.name), job.name, true);
+  // a failed search still lets the person type a path
+  const candidates = found.error ? [] : found.value;
+  // until the person picks, the first thing found is what gets registered
+  const source = choice || (candidates?.[0]?.source ?? '');
+  const setSource = setChoice;
+
+  const register = async () => {
+    setBusy(true);
+    try {
+      const version = await services.client.registerModel({
+        name: name.trim(),
+        job: job.name,
+        ...(source ? { path: source } : {}),
+        ...(description.trim() ? { description: description.trim() } : {})
+      });
+      setRegistered(version);
+      setError(null);
+      void services.models.reload();
+      Notification.success(`Registered ${version.name} version ${version.version}.`, {
+        autoClose: 6000,
+        actions: [
+          {
+            label: 'Deploy',
+            callback: () => services.execute(CommandIDs.deployModel, { name: version.name, version: version.version })
+          }
+        ]
+      });
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="amlx-Card amlx-RegisterModel" aria-label="Register a model">
+      <h3>Register a model from {job.display_name || job.name}</h3>
+      {candidates === null && <Loading text="Looking for models in the run…" />}
+      {candidates !== null && candidates.length > 0 && (
+        <fieldset className="amlx-Candidates">
+          <legend>What to register</legend>
+          {candidates.map(candidate => (
+            <label key={candidate.source} className="amlx-Candidate" data-source={candidate.source}>
+              <input
+                type="radio"
+                name={`amlx-candidate-${job.name}`}
+                value={candidate.source}
+                checked={source === candidate.source}
+                onChange={() => setSource(candidate.source)}
+              />
+              <span>{candidateLabel(candidate)}</span>
+              <span className="amlx-Hint">{formatBytes(candidate.size)}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {candidates !== null && candidates.length === 0 && (
+        <div className="amlx-Field">
+          <label htmlFor={`amlx-model-path-${job.name}`}>Path of the model in the run</label>
+          <input
+            id={`amlx-model-path-${job.name}`}
+            className="amlx-Input"
+            placeholder="outputs/model.pkl or mlflow:model"
+            value={source}
+            onChange={event => setSource(event.currentTarget.value)}
+          />
+        </div>
+      )}
+      <div className="amlx-FormGrid">
+        <div className="amlx-Field">
+          <label htmlFor={`amlx-model-name-${job.name}`}>Model name</label>
+          <input
+            id={`amlx-model-name-${job.name}`}
+            className="amlx-Input amlx-RegisterModel-name"
+            value={name}
+            onChange={event => setName(event.currentTarget.value)}
+          />
+        </div>
+        <div className="amlx-Field">
+          <label htmlFor={`amlx-model-description-${job.name}`}>Description</label>
+          <input
+            id={`amlx-model-description-${job.name}`}
+            className="amlx-Input"
+            placeholder="optional"
+            value={description}
+            onChange={event => setDescription(event.currentTarget.value)}
+          />
+        </div>
+      </div>
+      <ErrorNote error={found.error} title="The run could not be searched for models." onRetry={found.load} />
+      <ErrorNote error={error} title="The model could not be registered." />
+      {registered && (
+        <div className="amlx-Success" role="status">
+          Registered <strong>{registered.name}</strong> version <strong>{registered.version}</strong> (
+          {registered.format}, {formatBytes(registered.size)}).
+          <button
+            className="jp-Button jp-mod-styled jp-mod-accept amlx-small amlx-RegisterModel-deploy"
+            onClick={() =>
+              services.execute(CommandIDs.deployModel, { name: registered.name, version: registered.version })
+            }
+          >
+            Deploy…
+          </button>
+        </div>
+      )}
+      <div className="amlx-Card-actions">
+        <button
+          className="jp-Button jp-mod-styled jp-mod-accept amlx-RegisterModel-submit"
+          disabled={busy || !name.trim()}
+          onClick={() => void register()}
+        >
+          {busy ? 'Registering…' : 'Register'}
+        </button>
+        <button className="jp-Button jp-mod-styled" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+    </section>
+  );
+}

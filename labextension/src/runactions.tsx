@@ -1,0 +1,89 @@
+/**
+ * The buttons of a run's header: Cancel, Re-run (the same notebook cell with
+ * the same parameters), Register model and Compare runs.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { IJob } from './apitypes';
+import { ErrorNote } from './components';
+import { isTerminal } from './format';
+import { asApiError } from './resource';
+import { AmlxServices, CommandIDs } from './services';
+import { rerunRequest } from './submitform';
+
+export function Actions(props: { services: AmlxServices; job: IJob; onRegister: () => void }): JSX.Element {
+  const { services, job } = props;
+  const [busy, setBusy] = React.useState<'cancel' | 'rerun' | null>(null);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const rerun = rerunRequest(job);
+  const cancel = async () => {
+    setBusy('cancel');
+    try {
+      services.runs.merge([await services.client.cancel(job.name)]);
+      setError(null);
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const again = async () => {
+    if (!rerun) {
+      return;
+    }
+    setBusy('rerun');
+    try {
+      const next = await services.client.submit(rerun);
+      services.runs.merge([next]);
+      services.watchJob(next.name);
+      setError(null);
+      Notification.success(`Re-ran ${job.display_name || job.name} as ${next.name}.`, {
+        autoClose: 8000,
+        actions: [{ label: 'Open run', callback: () => services.execute(CommandIDs.openRun, { name: next.name }) }]
+      });
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const canRegister = job.status === 'Completed' && (services.model.workspace?.capabilities.models ?? false);
+  return (
+    <>
+      <div className="amlx-RunActions">
+        {!isTerminal(job.status) && (
+          <button
+            className="jp-Button jp-mod-styled jp-mod-warn amlx-RunActions-cancel"
+            disabled={busy !== null || job.status === 'CancelRequested'}
+            onClick={() => void cancel()}
+          >
+            {busy === 'cancel' || job.status === 'CancelRequested' ? 'Canceling…' : 'Cancel'}
+          </button>
+        )}
+        <button
+          className="jp-Button jp-mod-styled amlx-RunActions-rerun"
+          disabled={busy !== null || !rerun}
+          title={rerun ? 'Submit the same cell again with the same parameters' : 'This run did not come from a notebook file'}
+          onClick={() => void again()}
+        >
+          {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
+        </button>
+        {canRegister && (
+          <button className="jp-Button jp-mod-styled jp-mod-accept amlx-RunActions-register" onClick={props.onRegister}>
+            Register model…
+          </button>
+        )}
+        <button
+          className="jp-Button jp-mod-styled amlx-RunActions-compare"
+          title={`A metric against a parameter across the runs of ${job.experiment}`}
+          onClick={() => services.execute(CommandIDs.compareRuns, { experiment: job.experiment })}
+        >
+          Compare runs
+        </button>
+      </div>
+      <ErrorNote error={error} />
+    </>
+  );
+}

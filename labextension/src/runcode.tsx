@@ -1,0 +1,102 @@
+/**
+ * A run's Code tab: the command, the files of the code package (any one
+ * viewable, each downloadable) and the notebook cells that went into it.
+ */
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { IJob } from './apitypes';
+import { Empty, ErrorNote, Loading, useLatestRequest } from './components';
+import { downloadFile } from './download';
+import { formatBytes } from './format';
+import { asApiError } from './resource';
+import { AmlxServices } from './services';
+
+/** Files larger than this are offered for download instead of shown. */
+const CODE_VIEW_LIMIT = 512 * 1024;
+
+export function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Element {
+  const { services, job } = props;
+  const { client } = services;
+  const [selected, setSelected] = React.useState('main.py');
+  const [downloadError, setDownloadError] = React.useState<AmlxApiError | null>(null);
+  const code = useLatestRequest(() => client.code(job.name), job.name);
+  const pkg = code.value;
+  const entry = pkg?.files.find(file => file.path === selected);
+  const tooLarge = entry !== undefined && entry.size > CODE_VIEW_LIMIT;
+  const readable = pkg !== null && entry !== undefined && !tooLarge;
+  // a slow answer for a file no longer selected never replaces the one shown
+  const content = useLatestRequest(
+    () => (readable ? client.download(client.codePath(job.name, selected)).then(blob => blob.text()) : Promise.resolve(null)),
+    JSON.stringify([job.name, selected, readable]),
+    true
+  );
+  const text = content.value;
+  const fileError = content.error ?? downloadError;
+  if (code.error) {
+    return <ErrorNote error={code.error} title="The code package could not be read." onRetry={code.load} />;
+  }
+  if (!pkg) {
+    return <Loading text="Reading the code package…" />;
+  }
+  const download = (path: string) => {
+    downloadFile(client, client.codePath(job.name, path), path).then(
+      () => setDownloadError(null),
+      reason => setDownloadError(asApiError(reason))
+    );
+  };
+  const cells = (pkg.manifest?.cells as { index: number; reason: string }[] | undefined) ?? [];
+  return (
+    <div className="amlx-CodeTab">
+      <h3>Command</h3>
+      <pre className="amlx-Code">{pkg.command.join(' ')}</pre>
+      <h3>Files</h3>
+      <ul className="amlx-CodeTab-files" aria-label="Files of the code package">
+        {pkg.files.map(file => (
+          <li key={file.path} data-path={file.path}>
+            <button
+              className={`amlx-Link amlx-CodeTab-file${file.path === selected ? ' amlx-mod-selected' : ''}`}
+              aria-pressed={file.path === selected}
+              onClick={() => setSelected(file.path)}
+            >
+              {file.path}
+            </button>{' '}
+            <span className="amlx-Hint">{formatBytes(file.size)}</span>{' '}
+            <button
+              className="jp-Button jp-mod-styled amlx-small"
+              aria-label={`Download ${file.path}`}
+              onClick={() => download(file.path)}
+            >
+              Download
+            </button>
+          </li>
+        ))}
+      </ul>
+      <h3>{selected}</h3>
+      <ErrorNote error={fileError} title={`${selected} could not be read.`} />
+      {!entry ? (
+        <Empty>The code package has no {selected}.</Empty>
+      ) : tooLarge ? (
+        <Empty>{selected} is {formatBytes(entry.size)}: too large to show here; download it instead.</Empty>
+      ) : text !== null ? (
+        <pre className="amlx-Code amlx-CodeTab-script" aria-label={`${selected} of the code package`}>
+          {text}
+        </pre>
+      ) : (
+        !fileError && <Loading />
+      )}
+      {cells.length > 0 && (
+        <>
+          <h3>Notebook cells in the job</h3>
+          <ul>
+            {cells.map(cell => (
+              <li key={cell.index}>
+                cell {cell.index}: {cell.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}

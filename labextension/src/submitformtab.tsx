@@ -1,0 +1,114 @@
+/**
+ * The submit form's Form tab: experiment, display name and compute, the
+ * options, the notebook's parameters as typed fields, the files the cell
+ * reads (each a job input a data asset can replace), and the slicer's
+ * warnings.
+ */
+import * as React from 'react';
+
+import { IJobPackage } from './apitypes';
+import { Empty, Loading } from './components';
+import { InputsList, ParametersForm, Warnings } from './submitfields';
+import { IFormState } from './submitform';
+
+export function FormTab(props: {
+  idPrefix: string;
+  form: IFormState;
+  onChange: (form: IFormState) => void;
+  pkg: IJobPackage | null;
+  /** The cell cannot be packaged (the error is shown above the tabs). */
+  failed: boolean;
+  errors: Record<string, string>;
+  experiments: string[];
+  computes: string[];
+  assets: string[];
+}): JSX.Element {
+  const { idPrefix, form, onChange, pkg, experiments, computes, assets } = props;
+  return (
+    <>
+      <div className="amlx-FormGrid">
+        <div className="amlx-Field">
+          <label htmlFor={`${idPrefix}-experiment`}>Experiment</label>
+          <input
+            id={`${idPrefix}-experiment`}
+            className="amlx-Input"
+            list={`${idPrefix}-experiments`}
+            value={form.experiment}
+            onChange={event => onChange({ ...form, experiment: event.currentTarget.value })}
+          />
+          <datalist id={`${idPrefix}-experiments`}>
+            {experiments.map(name => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </div>
+        <div className="amlx-Field">
+          <label htmlFor={`${idPrefix}-display`}>Display name</label>
+          <input
+            id={`${idPrefix}-display`}
+            className="amlx-Input"
+            placeholder="automatic (notebook and cell)"
+            value={form.displayName}
+            onChange={event => onChange({ ...form, displayName: event.currentTarget.value })}
+          />
+        </div>
+        <div className="amlx-Field">
+          <label htmlFor={`${idPrefix}-compute`}>Compute</label>
+          <input
+            id={`${idPrefix}-compute`}
+            className="amlx-Input"
+            list={`${idPrefix}-computes`}
+            value={form.compute}
+            onChange={event => onChange({ ...form, compute: event.currentTarget.value })}
+          />
+          <datalist id={`${idPrefix}-computes`}>
+            {computes.map(name => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </div>
+      </div>
+      <fieldset className="amlx-Options">
+        <legend className="amlx-FieldLabel">Options</legend>
+        <label>
+          <input
+            type="checkbox"
+            checked={form.includeAllAbove}
+            onChange={event => onChange({ ...form, includeAllAbove: event.currentTarget.checked })}
+          />{' '}
+          Run every code cell above (not only the cells this one needs)
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={form.autolog}
+            onChange={event => onChange({ ...form, autolog: event.currentTarget.checked })}
+          />{' '}
+          MLflow autologging (parameters, metrics and the model of scikit-learn estimators)
+        </label>
+      </fieldset>
+      <h3>Parameters</h3>
+      <ParametersForm
+        pkg={pkg}
+        failed={props.failed}
+        form={form}
+        errors={props.errors}
+        onChange={(name, text) => onChange({ ...form, parameters: { ...form.parameters, [name]: text } })}
+      />
+      <h3>Detected inputs</h3>
+      {pkg ? (
+        <InputsList
+          inputs={pkg.inputs}
+          form={form}
+          assets={assets}
+          onChange={(path, ref) => onChange({ ...form, inputs: { ...form.inputs, [path]: ref } })}
+        />
+      ) : props.failed ? (
+        <Empty>Not known until the cell can be packaged.</Empty>
+      ) : (
+        <Loading />
+      )}
+      {pkg && <Warnings warnings={pkg.warnings} />}
+    </>
+  );
+}

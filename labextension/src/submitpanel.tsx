@@ -1,0 +1,302 @@
+/**
+ * The submit form in the main area, one per notebook cell: the Form and
+ * Preview tabs over one package preview that follows the form, and Submit.
+ */
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { ReactWidget, runIcon } from '@jupyterlab/ui-components';
+import { Signal } from '@lumino/signaling';
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { IJob, IJobPackage, ISubmitRequest, ParameterValue } from './apitypes';
+import { IActiveCell } from './activecell';
+import { ErrorNote, TabPanel, Tabs, useSignal } from './components';
+import { saveIfDirty } from './notebooksave';
+import { Latest, asApiError } from './resource';
+import { AmlxServices, CommandIDs } from './services';
+import { FormTab } from './submitformtab';
+import { ICellTarget, IFormState, buildRequest, checkParameters, initialForm, withPreview } from './submitform';
+import { PreviewView } from './submitpreview';
+import { panelId } from './naming';
+
+/** Where the form's cell lives; the panel may be closed later (then nothing is saved). */
+export interface ISubmitSource {
+  target: ICellTarget;
+  panel: NotebookPanel | null;
+  summary: string;
+}
+
+export function sourceFromCell(cell: IActiveCell): ISubmitSource {
+  return {
+    target: { notebook: cell.path, cell: cell.cellId, index: cell.index },
+    panel: cell.panel,
+    summary: cell.summary
+  };
+}
+
+type Phase = 'idle' | 'previewing' | 'submitting';
+
+type SubmitTab = 'form' | 'preview';
+
+interface ISubmitViewProps {
+  services: AmlxServices;
+  source: ISubmitSource;
+  initialTab: SubmitTab;
+  /** Asks an open form to show a tab (the Submit or Preview command on a cell whose form is open). */
+  tabRequests: Signal<object, SubmitTab>;
+}
+
+/** What the preview of a form shows depends on these; the same key needs no new preview. */
+function previewKey(form: IFormState, parameters: Record<string, ParameterValue>): string {
+  return JSON.stringify([parameters, form.inputs, form.includeAllAbove, form.autolog]);
+}
+
+function SubmitView(props: ISubmitViewProps): JSX.Element {
+  const { services, source, tabRequests } = props;
+  const { client } = services;
+  const [initial] = React.useState(() => initialForm(source.target.notebook, services.model.settings));
+  const [tab, setTab] = React.useState<SubmitTab>(props.initialTab);
+  const [form, setForm] = React.useState<IFormState>(initial);
+  const [pkg, setPkg] = React.useState<IJobPackage | null>(null);
+  // the first preview is asked for as the form opens
+  const [phase, setPhase] = React.useState<Phase>('previewing');
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [saved, setSaved] = React.useState(false);
+  const [submitted, setSubmitted] = React.useState<IJob[]>([]);
+  const [previewedWith, setPreviewedWith] = React.useState('');
+  const [previews] = React.useState(() => new Latest());
+  useSignal(services.data.changed);
+  const formId = React.useId();
+
+  const check = pkg ? checkParameters(pkg.parameters, form.parameters) : { parameters: {}, errors: {} };
+  const hasErrors = Object.keys(check.errors).length > 0;
+  const failed = error !== null && phase === 'idle';
+
+  /** The package `request` would make; only the newest request's answer is shown. */
+  const fetchPreview = React.useCallback(
+    (isLatest: () => boolean, request: ISubmitRequest, key: string) =>
+      saveIfDirty(source.panel)
+        .then(didSave => {
+          if (didSave) {
+            setSaved(true);
+          }
+          return client.preview(request);
+        })
+        .then(
+          answer => {
+            if (isLatest()) {
+              setPkg(answer);
+              setForm(current => withPreview(current, answer));
+              setPreviewedWith(key);
+              setError(null);
+            }
+          },
+          reason => {
+            if (isLatest()) {
+              setError(asApiError(reason));
+            }
+          }
+        )
+        .finally(() => {
+          if (isLatest()) {
+            setPhase(current => (current === 'previewing' ? 'idle' : current));
+          }
+        }),
+    [client, source.panel]
+  );
+
+  React.useEffect(() => {
+    void fetchPreview(previews.begin(), buildRequest(source.target, initial, {}), previewKey(initial, {}));
+    return () => previews.cancel();
+  }, [fetchPreview, previews, source.target, initial]);
+
+  // the experiments offered as names (most recently used first)
+  const groups = services.runsView.experiments;
+  useSignal(groups.changed);
+  React.useEffect(() => {
+    void groups.ensure();
+  }, [groups]);
+  const data = services.data;
+  const usesData = services.model.workspace?.capabilities.data_assets ?? false;
+  React.useEffect(() => {
+    if (usesData) {
+      void data.ensure();
+    }
+  }, [data, usesData]);
+
+  const preview = (next: IFormState, parameters: Record<string, ParameterValue>) => {
+    setPhase('previewing');
+    void fetchPreview(previews.begin(), buildRequest(source.target, next, parameters), previewKey(next, parameters));
+  };
+  /** The preview tab always shows what submitting would run now. */
+  const follow = (next: IFormState, nextTab: SubmitTab) => {
+    if (nextTab !== 'preview' || !pkg || phase === 'submitting') {
+      return;
+    }
+    const nextCheck = checkParameters(pkg.parameters, next.parameters);
+    if (Object.keys(nextCheck.errors).length === 0 && previewKey(next, nextCheck.parameters) !== previewedWith) {
+      preview(next, nextCheck.parameters);
+    }
+  };
+  const updateForm = (next: IFormState) => {
+    setForm(next);
+    follow(next, tab);
+  };
+  const selectTab = (next: SubmitTab) => {
+    setTab(next);
+    follow(form, next);
+  };
+  const retry = () => preview(form, check.parameters);
+  // the Submit and Preview commands ask an open form for a tab through the signal
+  const latestSelectTab = React.useRef(selectTab);
+  React.useLayoutEffect(() => {
+    latestSelectTab.current = selectTab;
+  });
+  React.useEffect(() => {
+    const show = (_: object, requested: SubmitTab) => latestSelectTab.current(requested);
+    tabRequests.connect(show);
+    return () => {
+      tabRequests.disconnect(show);
+    };
+  }, [tabRequests]);
+
+  const submit = async () => {
+    if (hasErrors) {
+      selectTab('form');
+      return;
+    }
+    setPhase('submitting');
+    try {
+      if (await saveIfDirty(source.panel)) {
+        setSaved(true);
+      }
+      const job = await services.client.submit(buildRequest(source.target, form, check.parameters));
+      services.runs.merge([job]);
+      services.watchJob(job.name);
+      setSubmitted(list => [job, ...list]);
+      setError(null);
+      Notification.success(`Submitted ${job.display_name || job.name} to ${job.experiment}.`, {
+        autoClose: 8000,
+        actions: [
+          {
+            label: 'Open run',
+            callback: () => services.execute(CommandIDs.openRun, { name: job.name })
+          }
+        ]
+      });
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setPhase('idle');
+    }
+  };
+
+  const assets = (services.data.data ?? []).map(asset => `azureml:${asset.name}@latest`);
+  // two open forms (a copied notebook has the same cell ids) must not share DOM ids
+  const idPrefix = `amlx-submit${formId}`;
+  const experiments = (services.runsView.experiments.data ?? []).slice(0, 50).map(group => group.name);
+  const computes = services.model.workspace?.capabilities.compute_targets ?? [];
+  return (
+    <div className="amlx-SubmitView">
+      <header className="amlx-Panel-header">
+        <h2>
+          Submit cell {source.target.index ?? source.target.cell} of <code>{source.target.notebook}</code>
+        </h2>
+        {source.summary && <code className="amlx-Submit-summary">{source.summary}</code>}
+        {saved && (
+          <p className="amlx-Note" role="status">
+            Saved the notebook first, so the job runs what you see.
+          </p>
+        )}
+      </header>
+      <Tabs
+        tabs={[
+          { id: 'form', label: 'Form' },
+          { id: 'preview', label: 'Preview' }
+        ]}
+        selected={tab}
+        onSelect={id => selectTab(id as SubmitTab)}
+        label="Submit"
+        idPrefix={idPrefix}
+      />
+      <ErrorNote error={error} title="The cell cannot be submitted as it is." onRetry={retry} />
+      {tab === 'form' ? (
+        <TabPanel idPrefix={idPrefix} id="form" className="amlx-SubmitForm">
+          <FormTab
+            idPrefix={idPrefix}
+            form={form}
+            onChange={updateForm}
+            pkg={pkg}
+            failed={failed}
+            errors={check.errors}
+            experiments={experiments}
+            computes={computes}
+            assets={assets}
+          />
+        </TabPanel>
+      ) : (
+        <TabPanel idPrefix={idPrefix} id="preview">
+          <PreviewView pkg={pkg} updating={phase === 'previewing'} failed={failed} />
+        </TabPanel>
+      )}
+      <footer className="amlx-Panel-footer">
+        <button
+          className="jp-Button jp-mod-styled jp-mod-accept amlx-SubmitView-submit"
+          disabled={phase === 'submitting' || hasErrors}
+          onClick={() => void submit()}
+        >
+          {phase === 'submitting' ? 'Submitting…' : 'Submit'}
+        </button>
+        {tab === 'form' && (
+          <button className="jp-Button jp-mod-styled" onClick={() => selectTab('preview')}>
+            Preview
+          </button>
+        )}
+        {submitted.length > 0 && (
+          <div className="amlx-Submitted" role="status">
+            {submitted.slice(0, 5).map(job => (
+              <button
+                key={job.name}
+                className="amlx-Link"
+                onClick={() => services.execute(CommandIDs.openRun, { name: job.name })}
+              >
+                Submitted {job.display_name || job.name} ({job.name}): open run
+              </button>
+            ))}
+          </div>
+        )}
+      </footer>
+    </div>
+  );
+}
+
+/** The id of a cell's submit form in the main area (the command activates an open one). */
+export function submitWidgetId(target: ICellTarget): string {
+  return panelId('submit', target.notebook, String(target.cell));
+}
+
+/** The form in the main area, one per notebook cell; `showTab` brings an open one to a tab. */
+export class SubmitWidget extends MainAreaWidget {
+  constructor(content: ReactWidget, private readonly _tabRequests: Signal<object, SubmitTab>) {
+    super({ content });
+  }
+
+  showTab(tab: SubmitTab): void {
+    this._tabRequests.emit(tab);
+  }
+}
+
+export function createSubmitWidget(services: AmlxServices, source: ISubmitSource, initialTab: SubmitTab): SubmitWidget {
+  const tabRequests = new Signal<object, SubmitTab>({});
+  const content = ReactWidget.create(
+    <SubmitView services={services} source={source} initialTab={initialTab} tabRequests={tabRequests} />
+  );
+  content.addClass('amlx-MainPanel');
+  const widget = new SubmitWidget(content, tabRequests);
+  widget.id = submitWidgetId(source.target);
+  widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} cell ${source.target.index ?? source.target.cell}`;
+  widget.title.icon = runIcon;
+  widget.title.closable = true;
+  return widget;
+}

@@ -1,0 +1,72 @@
+/**
+ * The submit form's Preview tab: what submitting would run (main.py,
+ * requirements, inputs, the cells taken and the command), without running it.
+ */
+import * as React from 'react';
+
+import { IJobPackage } from './apitypes';
+import { Empty, Loading } from './components';
+import { formatBytes } from './format';
+import { Warnings } from './submitfields';
+
+export function PreviewView(props: { pkg: IJobPackage | null; updating: boolean; failed: boolean }): JSX.Element {
+  const { pkg } = props;
+  if (!pkg) {
+    return props.failed ? (
+      <Empty>Nothing to preview: the message above says what to change in the notebook.</Empty>
+    ) : (
+      <Loading text="Slicing the notebook…" />
+    );
+  }
+  return (
+    <div className="amlx-Preview">
+      {props.updating && <Loading text="Updating the preview…" />}
+      <Warnings warnings={pkg.warnings} />
+      <h3>main.py</h3>
+      <pre className="amlx-Code amlx-Preview-script" aria-label="Generated main.py">
+        {pkg.script}
+      </pre>
+      <div className="amlx-Preview-grid">
+        <div>
+          <h3>Requirements</h3>
+          {pkg.requirements.length ? (
+            <ul className="amlx-Preview-requirements">
+              {pkg.requirements.map(req => (
+                <li key={req}>
+                  <code>{req}</code>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Empty>None detected.</Empty>
+          )}
+        </div>
+        <div>
+          <h3>Inputs</h3>
+          {pkg.inputs.length ? (
+            <ul className="amlx-Preview-inputs">
+              {pkg.inputs.map(input => (
+                <li key={input.path}>
+                  <code>{input.path}</code> ({formatBytes(input.size_bytes)},{' '}
+                  {input.mode === 'copied' ? 'copied' : 'job input'})
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Empty>No files.</Empty>
+          )}
+        </div>
+      </div>
+      <h3>Cells in the job</h3>
+      <ul className="amlx-Preview-cells">
+        {pkg.cells.map(cell => (
+          <li key={cell.index}>
+            cell {cell.index}: {cell.reason}
+          </li>
+        ))}
+      </ul>
+      <h3>Command</h3>
+      <pre className="amlx-Code">{pkg.command.join(' ')}</pre>
+    </div>
+  );
+}
