@@ -114,7 +114,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def latency(ws: Workspace, job: str, root: Path, requests: int) -> dict[str, float]:
-    from amlx_lab.serving.models import load_model
+    from amlx_lab.serving.loader import load_model
     from amlx_lab.serving.scorer import ModelScorer
 
     models, endpoints = ws.models(), ws.endpoints()

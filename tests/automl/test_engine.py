@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from amlx_lab.automl.engine import UserError, early_termination, run
-from amlx_lab.serving.models import load_model
+from amlx_lab.serving.loader import load_model
 from amlx_lab.serving.scorer import ModelScorer
 from amlx_lab.specs import AutoMLJobSpec
 
