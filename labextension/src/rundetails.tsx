@@ -10,7 +10,7 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
-import { IFileEntry, IMetricHistory } from './apitypes';
+import { IFileEntry, IJob, IMetricHistory } from './apitypes';
 import { ErrorNote, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal } from './components';
 import { formatDuration, formatTime, isTerminal, jobDuration } from './format';
 import { FollowWhenShown, LogFollower } from './logfollow';
@@ -23,6 +23,7 @@ import { Logs } from './runlogs';
 import { Metrics } from './runmetrics';
 import { Outputs } from './runoutputs';
 import { Overview } from './runoverview';
+import { Leaderboard, LeaderboardResource } from './runautoml';
 import { AmlxServices } from './services';
 import { panelId } from './naming';
 
@@ -33,6 +34,11 @@ const TABS = [
   { id: 'outputs', label: 'Outputs' },
   { id: 'code', label: 'Code' }
 ];
+
+/** An AutoML job (not one of its trials) has a Leaderboard tab after the overview. */
+function tabsOf(job: IJob): typeof TABS {
+  return job.type === 'automl' && !job.parent ? [TABS[0], { id: 'leaderboard', label: 'Leaderboard' }, ...TABS.slice(1)] : TABS;
+}
 
 /** While a job runs, its outputs and metric histories reload at most this often. */
 const RELOAD_MS = 5000;
@@ -50,6 +56,7 @@ class RunResources {
       return services.client.metricHistories(name, Object.keys(job.metrics ?? {}).slice(0, MAX_CHARTS));
     });
     this.outputsReload = new Throttle(() => void this.outputs.reload(), RELOAD_MS);
+    this.leaderboard = new LeaderboardResource(services, name);
     this.historiesReload = new Throttle(() => void this.histories.reload(), RELOAD_MS);
   }
 
@@ -60,8 +67,11 @@ class RunResources {
   readonly histories: Resource<IMetricHistory[]>;
   readonly outputsReload: Throttle;
   readonly historiesReload: Throttle;
+  /** An AutoML job's leaderboard (loaded only when its tab is shown). */
+  readonly leaderboard: LeaderboardResource;
 
   dispose(): void {
+    this.leaderboard.dispose();
     this.outputsReload.cancel();
     this.historiesReload.cancel();
     this.onScreen.dispose();
@@ -195,9 +205,12 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           onClose={() => setRegistering(null)}
         />
       )}
-      <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
+      <Tabs tabs={tabsOf(job)} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
       <TabPanel idPrefix={idPrefix} id={tab} className={`amlx-RunDetails-${tab}`}>
         {tab === 'overview' && <Overview job={job} />}
+        {tab === 'leaderboard' && (
+          <Leaderboard services={services} job={job} resource={resources.leaderboard} onRegister={() => setRegistering('outputs/model')} />
+        )}
         {tab === 'logs' && <Logs follower={resources.follower} job={job} />}
         {tab === 'metrics' && <Metrics histories={resources.histories} />}
         {tab === 'outputs' && (
