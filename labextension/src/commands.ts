@@ -233,7 +233,7 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.openAutoML, {
-    label: args => (args.data || args.path ? 'AutoML on this data…' : 'AML: AutoML…'),
+    label: args => (args.isPalette ? 'AML: AutoML…' : 'AutoML on this data…'),
     caption: 'Train and compare models on a table and keep the best (Azure ML automated ML)',
     icon: args => (args.isPalette ? undefined : amlIcon),
     execute: args => {
