@@ -360,7 +360,7 @@ class Workspace:
         if goal not in ("min", "max"):
             raise ValidationError("goal must be min or max.", field="goal")
         if not isinstance(metric, str) or not metric.strip():
-            raise ValidationError("Name the metric, e.g. rmse (only an AutoML job's trials have a default).", field="metric")
+            raise ValidationError("Name the metric, e.g. rmse.", field="metric")
         backend = self.backend(target)
         scope: dict[str, Any] = {"experiment": experiment, "parent": parent, "status": (JobStatus.COMPLETED,)}
         best: Job | None = None

@@ -630,7 +630,7 @@ def test_best_and_metric_columns(shell: InteractiveShell, capsys: pytest.Capture
     [
         ("best --metric rmse", "say which value is best: --min or --max"),
         ("best --metric rmse --min --max", "say which value is best"),
-        ("best --min", "the following arguments are required: --metric"),
+        ("best --min", "name the metric with --metric KEY (or give --parent AUTOML_JOB)"),
         ("best --metric '' --min", "Name the metric, e.g. rmse."),
         ("best --experiment nowhere --metric rmse --min", "No completed job in experiment 'nowhere' logged the metric 'rmse'"),
     ],
