@@ -135,17 +135,20 @@ def latency(ws: Workspace, job: str, root: Path, requests: int) -> dict[str, flo
             answer.read()
         return (time.perf_counter() - started) * 1000
 
-    for _ in range(10):
-        call()
-    http = [call() for _ in range(requests)]
     scorer = ModelScorer(load_model(root / "ws" / "jobs" / job / "outputs" / "model"))
-    for _ in range(10):
-        scorer.score(body, {})
-    local = []
-    for _ in range(requests):
+
+    def in_process() -> float:
         started = time.perf_counter()
         scorer.score(body, {})
-        local.append((time.perf_counter() - started) * 1000)
+        return (time.perf_counter() - started) * 1000
+
+    for _ in range(10):
+        call()
+        in_process()
+    http, local = [], []
+    for _ in range(requests):  # interleaved, so load swings on the shared machine hit both alike
+        http.append(call())
+        local.append(in_process())
     endpoints.delete_endpoint("bench-heart")
     p50, p99 = percentiles(http)
     b50, b99 = percentiles(local)
