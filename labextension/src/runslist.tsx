@@ -248,7 +248,14 @@ function RunRowView(props: {
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
       </span>
-      <span className="amlx-col-name amlx-RunRow-name">{runLabel(job.display_name, job.name, job.experiment)}</span>
+      <span className="amlx-col-name amlx-RunRow-name">
+        {job.type === 'automl' && (
+          <span className="amlx-KindBadge" title="An AutoML job: its trials are in its Leaderboard tab">
+            AutoML
+          </span>
+        )}
+        {runLabel(job.display_name, job.name, job.experiment)}
+      </span>
       <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>
       {props.columns.map(key => (
         <span key={key} className="amlx-col-metric" data-metric={key}>
