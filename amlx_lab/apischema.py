@@ -21,6 +21,7 @@ from pydantic import ConfigDict, TypeAdapter
 from . import records
 from .handlers import bodies
 from .notebook.package import JobPackage
+from .specs import AutoMLJobSpec
 from .submission import SubmitRequest, SweepRequest
 from .sweep.cell import SweepPreview
 
@@ -59,6 +60,7 @@ RESPONSES: tuple[type, ...] = (
     records.WorkspaceInfo,
     records.Job,
     records.JobPage,
+    records.AutoMLDetails,
     records.JobChanges,
     records.LogChunk,
     records.MetricPoint,
@@ -84,6 +86,7 @@ RESPONSES: tuple[type, ...] = (
 REQUESTS: tuple[type, ...] = (
     SubmitRequest,
     SweepRequest,
+    AutoMLJobSpec,
     bodies.RegisterData,
     bodies.RegisterModel,
     bodies.CreateEndpoint,

@@ -18,6 +18,7 @@ from typing import Any
 from . import __version__, render
 from .errors import AmlxError, ValidationError
 from .records import Job, to_jsonable
+from .specs import AutoMLJobSpec
 from .submission import SubmitRequest, SweepRequest, parse_assignments
 from .workspace import Workspace
 
@@ -61,13 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
     jobs.add_argument("--metric", action="append", help="metric column to show (repeatable)")
 
-    best = verbs.add_parser("best", help="the completed job with the best value of a metric (or a sweep's best trial)")
-    best.add_argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default with --parent: the sweep's objective)")
+    best = verbs.add_parser("best", help="the completed job with the best value of a metric (or a sweep's or AutoML job's best trial)")
+    best.add_argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default with --parent: the sweep's objective "
+                      "or the AutoML job's primary metric)")
     goal = best.add_mutually_exclusive_group()
     goal.add_argument("--min", dest="goal", action="store_const", const="min", help="lowest value wins")
     goal.add_argument("--max", dest="goal", action="store_const", const="max", help="highest value wins")
     best.add_argument("--experiment", help="experiment to search (default: every experiment)")
     best.add_argument("--parent", metavar="JOB", help="search the trials of this sweep or AutoML job")
+
+    _automl_parser(verbs)
+    leaderboard = verbs.add_parser("leaderboard", help="an AutoML job's leaderboard, best first")
+    leaderboard.add_argument("name")
+    leaderboard.add_argument("--top", type=int, help="only the best N trials")
 
     show = verbs.add_parser("show", help="show one job")
     show.add_argument("name")
@@ -126,6 +133,73 @@ def _sweep_parser(verbs: Any) -> None:
     sweep.add_argument("--environment", help="an Azure ML environment to run in")
     sweep.add_argument("--preview", action="store_true", help="show the dimensions and the first sampled points instead of submitting")
     sweep.add_argument("--wait", action="store_true", help="follow the trials until the sweep ends")
+
+
+def _automl_parser(verbs: Any) -> None:
+    automl = verbs.add_parser("automl", help="train and compare many models on a table and keep the best (AutoML)")
+    automl.add_argument("--task", required=True, choices=["classification", "regression", "forecasting"])
+    automl.add_argument("--data", required=True, metavar="REF", help="a data asset (azureml:heart@latest) or a CSV file")
+    automl.add_argument("--target", dest="target_column", required=True, metavar="COLUMN", help="the column to predict")
+    automl.add_argument("--metric", metavar="NAME", help="Azure's primary metric, e.g. AUC_weighted (default: the task's)")
+    automl.add_argument("--timeout", type=float, metavar="MINUTES", help="time limit of the whole job, in minutes")
+    automl.add_argument("--trial-timeout", type=float, metavar="MINUTES", help="time limit of one trial, in minutes")
+    automl.add_argument("--max-trials", type=int, metavar="N", help="most trials (default 1000)")
+    automl.add_argument("--concurrent", type=int, metavar="N", help="max concurrent trials (locally: threads per trial)")
+    automl.add_argument("--exit-score", type=float, metavar="SCORE", help="stop once the best score reaches this")
+    automl.add_argument("--no-early-termination", action="store_true", help="keep searching when scores stop improving")
+    automl.add_argument("--cv", metavar="N", help="cross-validation folds, or auto (default: as Azure chooses for the data)")
+    automl.add_argument("--validation-size", type=float, metavar="FRACTION", help="validate on a held-out fraction instead")
+    automl.add_argument("--allow", action="append", metavar="ALGORITHM", help="only these algorithms (repeatable or comma-separated)")
+    automl.add_argument("--block", action="append", metavar="ALGORITHM", help="never these algorithms (repeatable or comma-separated)")
+    automl.add_argument("--featurization", choices=["auto", "off"], help="auto (default) or off")
+    automl.add_argument("--time-column", metavar="COLUMN", help="forecasting: the column holding the time")
+    automl.add_argument("--horizon", type=int, metavar="N", help="forecasting: how many periods ahead (default 1)")
+    automl.add_argument("--frequency", metavar="ALIAS", help="forecasting: D, h, W, MS... (default: inferred)")
+    automl.add_argument("--experiment", help="experiment (default: Default)")
+    automl.add_argument("--name", dest="display_name", help="display name of the job")
+    automl.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
+    automl.add_argument("--wait", action="store_true", help="stream the log until the job ends, then print the leaderboard")
+
+
+def _names(values: list[str] | None) -> list[str] | None:
+    """``--allow a --allow b,c`` -> ``[a, b, c]``."""
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def automl_spec(a: argparse.Namespace) -> AutoMLJobSpec:
+    """The AutoML job the options describe (the CLI and the magic share it); validation gives the sentences."""
+    limits = {
+        key: value
+        for key, value in (
+            ("timeout_minutes", a.timeout), ("trial_timeout_minutes", a.trial_timeout), ("max_trials", a.max_trials),
+            ("max_concurrent_trials", a.concurrent), ("exit_score", a.exit_score),
+        )
+        if value is not None
+    }
+    if a.no_early_termination:
+        limits["enable_early_termination"] = False
+    fields: dict[str, Any] = {
+        "task": a.task, "training_data": a.data, "target_column_name": a.target_column, "primary_metric": a.metric,
+        "limits": limits, "tags": parse_assignments(a.tag, field_name="--tag"),
+        "allowed_training_algorithms": _names(a.allow), "blocked_training_algorithms": _names(a.block),
+    }
+    if a.cv is not None:
+        fields["n_cross_validations"] = "auto" if a.cv == "auto" else _whole(a.cv, "--cv")
+    optional = (("validation_data_size", a.validation_size), ("featurization", a.featurization),
+                ("experiment", a.experiment), ("display_name", a.display_name))
+    fields.update({key: value for key, value in optional if value is not None})
+    if a.time_column is not None or a.horizon is not None or a.frequency is not None:
+        forecast = {"time_column_name": a.time_column or "", "forecast_horizon": a.horizon or 1, "frequency": a.frequency}
+        fields["forecasting"] = {k: v for k, v in forecast.items() if v is not None}
+    return AutoMLJobSpec(**fields)
+
+
+def _whole(text: str, option: str) -> int:
+    if not text.strip().isdigit():
+        raise ValidationError(f"{option} must be a whole number of folds or auto, got {text!r}.", field=option)
+    return int(text)
 
 
 def _model_parser(verbs: Any) -> None:
@@ -311,9 +385,31 @@ class Cli:
     def best(self) -> int:
         a = self.args
         if a.parent is None and (a.metric is None or a.goal is None):
-            raise ValidationError("Name the metric and which value wins: --metric rmse --min (or --parent SWEEP for its best trial).")
+            raise ValidationError(
+                "Name the metric and which value wins: --metric rmse --min or --max (or --parent SWEEP_OR_AUTOML_JOB for its "
+                "best trial).",
+                field="--metric",
+            )
         job = self.ws.best_job(a.metric, goal=a.goal, experiment=a.experiment, parent=a.parent)
         self.out(job, render.job_text(job))
+        return 0
+
+    def automl(self) -> int:
+        a = self.args
+        job = self.ws.submit_automl(automl_spec(a), base_dir=Path.cwd())
+        if not a.wait:
+            self.out(job, f"Submitted AutoML job {job.name} ({job.status.value}). Follow it with: amlx logs {job.name} --follow; "
+                          f"then amlx leaderboard {job.name}")
+            return 0
+        print(f"Submitted AutoML job {job.name}; streaming its log.", file=sys.stderr)
+        status = self._follow(job.name, quiet=a.json)
+        if not a.json:
+            print(render.leaderboard_text(self.ws.automl_details(job.name), top=15))
+        return status
+
+    def leaderboard(self) -> int:
+        details = self.ws.automl_details(self.args.name)
+        self.out(details, render.leaderboard_text(details, top=self.args.top))
         return 0
 
     def show(self) -> int:

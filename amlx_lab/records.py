@@ -365,6 +365,99 @@ class InstanceType(Record):
     gpus: int | None = None
 
 
+# -- AutoML ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry(Record):
+    """One trial of an AutoML job: its algorithm (Azure's name), hyperparameters and validation score.
+
+    ``score`` is the mean of ``fold_scores`` (one per validation split) and
+    ``score_std`` their standard deviation, the spread to read a gap between
+    two trials against. ``source`` is ``default`` for a plain scikit-learn
+    default the job always tries, ``search`` for a trial FLAML proposed.
+    ``trial`` is the child job's name (``<job>_<index>``); ``rank`` is 1 for the best.
+    """
+
+    trial: str
+    index: int
+    algorithm: str
+    source: str
+    learner: str
+    score: float | None
+    score_std: float | None
+    fold_scores: tuple[float | None, ...]
+    duration_s: float
+    hyperparameters: dict[str, Any]
+    status: str
+    rank: int | None = None
+    is_best: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RocCurve(Record):
+    """The ROC curve of one class against the rest (for two classes, of the positive one)."""
+
+    label: str
+    auc: float | None
+    fpr: tuple[float, ...]
+    tpr: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ModelCharts(Record):
+    """What the best model's charts are drawn from: its out-of-fold predictions on the validation rows.
+
+    Classification fills the confusion matrix (rows: true labels, columns:
+    predicted, in ``confusion_labels`` order) and ``roc``; regression and
+    forecasting fill ``predicted``/``actual`` (a sample of rows) and the
+    residual histogram (``residual_bins`` has one edge more than ``residual_counts``).
+    """
+
+    kind: str  # classification | regression
+    rows: int
+    confusion_labels: tuple[str, ...] = ()
+    confusion_matrix: tuple[tuple[int, ...], ...] = ()
+    roc: tuple[RocCurve, ...] = ()
+    predicted: tuple[float, ...] = ()
+    actual: tuple[float, ...] = ()
+    residual_bins: tuple[float, ...] = ()
+    residual_counts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AutoMLDetails(Record):
+    """An AutoML job's settings, its leaderboard (best first) and the best model, as far as the job got.
+
+    ``settings`` is the submitted ``AutoMLJobSpec``. ``validation`` says how
+    the trials were validated (``10-fold cross-validation, Azure's choice for
+    299 rows``); ``notes`` say where the run differs from what was asked and
+    why (columns not used, concurrency on this machine). ``model`` is the
+    registrable source of the best model (``outputs/model``) once it is saved;
+    ``charts`` come with it.
+    """
+
+    name: str
+    status: JobStatus
+    task: str
+    primary_metric: str
+    goal: str  # maximize | minimize
+    target_column_name: str
+    settings: dict[str, Any]
+    validation: str | None
+    leaderboard: tuple[LeaderboardEntry, ...]
+    best_trial: str | None
+    best_algorithm: str | None
+    best_score: float | None
+    best_score_std: float | None
+    trials: int
+    stop_reason: str | None = None
+    model: str | None = None
+    charts: ModelCharts | None = None
+    notes: tuple[str, ...] = ()
+
+
 # -- data assets -----------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .records import (
+    AutoMLDetails,
     ComputeTarget,
     DataAsset,
     Endpoint,
@@ -497,3 +498,41 @@ def sweep_preview_text(preview: SweepPreview) -> str:
     lines += [f"note: {n}" for n in preview.notes]
     return "\n".join(lines)
 
+def _hyperparameters(values: dict[str, object], limit: int = 60) -> str:
+    text = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
+    """The AutoML job's settings line, its leaderboard (best first, best marked ``*``) and what to do next."""
+    arrow = "higher is better" if details.goal == "maximize" else "lower is better"
+    lines = [
+        f"{details.name}: AutoML {details.task} of {details.target_column_name!r}, {details.status.value}",
+        f"primary metric: {details.primary_metric} ({arrow}); validation: {details.validation or '-'}",
+    ]
+    if details.stop_reason:
+        lines.append(f"search ended: {details.stop_reason}")
+    lines += [f"note: {note}" for note in details.notes]
+    entries = details.leaderboard[:top] if top else details.leaderboard
+    if not entries:
+        lines.append("No trial has finished yet.")
+        return "\n".join(lines)
+    rows = [
+        [
+            ("*" if e.is_best else "") + (str(e.rank) if e.rank is not None else "-"),
+            e.trial,
+            e.algorithm + (" (default)" if e.source == "default" else ""),
+            _number(e.score),
+            "-" if e.score_std is None else f"± {e.score_std:.3f}",
+            f"{e.duration_s:.1f}s",
+            e.error or _hyperparameters(e.hyperparameters),
+        ]
+        for e in entries
+    ]
+    lines += ["", table(["RANK", "TRIAL", "ALGORITHM", details.primary_metric.upper(), "SPREAD", "TIME", "HYPERPARAMETERS"], rows)]
+    if len(entries) < len(details.leaderboard):
+        lines.append(f"... {len(details.leaderboard) - len(entries)} more trial(s)")
+    if details.model:
+        lines += ["", f"Best model: {details.best_algorithm} ({details.best_trial}) in {details.model}; register it with:",
+                  f"  amlx model register NAME --job {details.name}"]
+    return "\n".join(lines)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .backends.base import (
+    AutoMLOps,
     ComputeOps,
     DataOps,
     EndpointOps,
@@ -38,6 +39,7 @@ from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
 from .records import (
+    AutoMLDetails,
     DataAsset,
     Deployment,
     Endpoint,
@@ -49,7 +51,7 @@ from .records import (
     TargetSummary,
     WorkspaceInfo,
 )
-from .specs import CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
+from .specs import AutoMLJobSpec, CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
 from .submission import SubmitRequest, SweepRequest
 
 if TYPE_CHECKING:
@@ -134,6 +136,9 @@ class Workspace:
     def sweeps(self, target: str | None = None) -> SweepOps:
         return require(self.backend(target), "sweeps")
 
+    def automl(self, target: str | None = None) -> AutoMLOps:
+        return require(self.backend(target), "automl")
+
     def data(self, target: str | None = None) -> DataOps:
         return require(self.backend(target), "data_assets")
 
@@ -201,6 +206,8 @@ class Workspace:
         """Start a job of any kind from its spec (a re-run, a script): the kind picks the capability."""
         if isinstance(spec, SweepJobSpec):
             return self.sweeps(target).submit_sweep(spec)
+        if isinstance(spec, AutoMLJobSpec):
+            return self.automl(target).submit_automl(spec)
         return self.jobs(target).submit(spec)
 
     # -- notebook cells -> sweeps -----------------------------------------------------------
@@ -399,6 +406,43 @@ class Workspace:
                 result[name] = str(resolve_user_path(ref, base=base_dir, field=f"inputs.{key}", confine=confine))
         return result
 
+    # -- AutoML ----------------------------------------------------------------------
+
+    def submit_automl(
+        self, spec: AutoMLJobSpec, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> Job:
+        """Start an AutoML job; returns at once with the parent job (Queued).
+
+        ``training_data`` that is not a data asset reference is a file path
+        relative to ``base_dir`` (the notebook folder; confined to it for REST).
+        """
+        automl = self.automl(target)
+        if not _is_asset_ref(spec.training_data):
+            path = resolve_user_path(spec.training_data, base=base_dir, field="training_data", confine=confine)
+            spec = spec.model_copy(update={"training_data": str(path)})
+        if spec.compute is None:
+            spec = spec.model_copy(update={"compute": self.backend(target).traits().default_compute})
+        return automl.submit_automl(spec)
+
+    def register_dataframe(
+        self, name: str, frame: Any, *, description: str | None = None, target: str | None = None
+    ) -> DataAsset:
+        """Save a pandas DataFrame (a kernel variable) as the next version of data asset ``name`` (a CSV file)."""
+        data = self.data(target)
+        if not hasattr(frame, "to_csv") or not hasattr(frame, "columns"):
+            raise ValidationError(f"{type(frame).__name__} is not a pandas DataFrame.", field="data")
+        staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
+        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            path = staging / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            return data.register_data(name, path, description=description or "saved from a notebook DataFrame")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def automl_details(self, name: str, *, target: str | None = None) -> AutoMLDetails:
+        return self.automl(target).automl_details(name)
+
     # -- jobs ------------------------------------------------------------------------
 
     def list_jobs(self, query: JobQuery | None = None, *, target: str | None = None, **filters: Any) -> JobPage:
@@ -463,20 +507,19 @@ class Workspace:
     ) -> Job:
         """The completed job with the lowest (``goal="min"``) or highest value of ``metric``.
 
-        Searches one experiment, or the trials of one sweep (``parent``), or
-        every job when neither is given. For the trials of a sweep, the metric
-        and goal default to the sweep's objective. A target that cannot sort
-        by metrics on the server is searched over its completed jobs page by page.
+        Searches one experiment, or the trials of one sweep or AutoML job
+        (``parent``), or every job when neither is given. For the trials of a
+        sweep, the metric and goal default to its objective; of an AutoML job,
+        to its primary metric and its goal. A target that cannot sort by
+        metrics on the server is searched over its completed jobs page by page.
         """
-        if parent is not None and (metric is None or goal is None) and has_capability(self.backend(target), "sweeps"):
-            if self.jobs(target).get_job(parent).type.value == "sweep":
-                objective = self.sweeps(target).sweep_details(parent).settings.objective
-                if metric in (None, objective.primary_metric):
-                    metric = objective.primary_metric
-                    goal = goal or ("min" if objective.minimize else "max")
+        if parent is not None and (metric is None or goal is None):
+            metric, goal = self._parent_objective(parent, metric, goal, target)
         goal = goal or "min"
         if metric is None:
-            raise ValidationError("Name the metric, e.g. rmse (or the sweep whose objective to use).", field="metric")
+            raise ValidationError(
+                "Name the metric, e.g. rmse (or the sweep or AutoML job whose objective to use).", field="metric"
+            )
         if goal not in ("min", "max"):
             raise ValidationError("goal must be min or max.", field="goal")
         if not isinstance(metric, str) or not metric.strip():
@@ -500,6 +543,22 @@ class Workspace:
                 details={"metric": metric, "experiment": experiment, "parent": parent},
             )
         return best
+
+    def _parent_objective(
+        self, parent: str, metric: str | None, goal: str | None, target: str | None
+    ) -> tuple[str | None, str | None]:
+        """The metric and goal a sweep's objective or an AutoML job's primary metric gives, where not named."""
+        kind = self.jobs(target).get_job(parent).type.value
+        backend = self.backend(target)
+        if kind == "sweep" and has_capability(backend, "sweeps"):
+            objective = self.sweeps(target).sweep_details(parent).settings.objective
+            if metric in (None, objective.primary_metric):
+                return objective.primary_metric, goal or ("min" if objective.minimize else "max")
+        elif kind == "automl" and has_capability(backend, "automl"):
+            details = self.automl_details(parent, target=target)
+            if metric in (None, details.primary_metric):
+                return details.primary_metric, goal or ("min" if details.goal == "minimize" else "max")
+        return metric, goal
 
     def _best_by_scanning(self, metric: str, goal: str, scope: dict[str, Any], target: str | None) -> Job | None:
         jobs = self.jobs(target)

@@ -37,6 +37,8 @@ operation                      azure-ai-ml counterpart
 trials of a sweep              ``jobs.list(parent_job_name=...)`` (``list_jobs(JobQuery(parent=...))``)
 ``list_computes``              ``compute.list`` (clusters, instances) plus serverless
 ``list_instance_types``        ``compute.list_sizes``
+``submit_automl(spec)``        ``automl.classification/regression/forecasting(...)`` + ``set_limits`` + ``jobs.create_or_update``
+``automl_details``             ``jobs.get`` + the child runs' metrics (best from ``properties["best_child_run_id"]``)
 =============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
@@ -55,6 +57,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..errors import NotSupportedError
 from ..records import (
+    AutoMLDetails,
     Capabilities,
     CodePackage,
     ComputeTarget,
@@ -79,7 +82,7 @@ from ..records import (
     SweepDetails,
     TargetTraits,
 )
-from ..specs import CommandJobSpec, JobQuery, SweepJobSpec
+from ..specs import AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
 
 
 class Target(Protocol):
@@ -184,6 +187,29 @@ class SweepOps(Protocol):
 
     def sweep_details(self, name: str) -> SweepDetails:
         """The sweep's settings, the best trial so far and its trials' counts; 404 for a job that is not a sweep."""
+        ...
+
+
+@runtime_checkable
+class AutoMLOps(Protocol):
+    """AutoML jobs: a parent job that trains and validates many candidate models and keeps the best.
+
+    The parent and its trials are jobs like any other (``JobOps`` reads,
+    follows and cancels the parent; its trials are the jobs whose ``parent``
+    it is, ``JobQuery(parent=...)``). The parent's outputs hold the best model
+    as an MLflow model, which ``ModelOps.register_model`` takes from it.
+    """
+
+    def submit_automl(self, spec: AutoMLJobSpec) -> Job:
+        """Start an AutoML job; returns at once with the parent job (type ``automl``, status ``Queued``).
+
+        A training data reference the target cannot resolve, or a target column
+        the data does not have, is a ``ValidationError``.
+        """
+        ...
+
+    def automl_details(self, name: str) -> AutoMLDetails:
+        """The job's settings, leaderboard, best trial and (once saved) best model and charts; 404 if not AutoML."""
         ...
 
 
@@ -309,11 +335,11 @@ class TrackingStore(Protocol):
         ...
 
 
-#: Capability flag -> the protocol a backend implements to have it. The AutoML
-#: protocol joins here when its job kind is built.
+#: Capability flag -> the protocol a backend implements to have it.
 CAPABILITY_PROTOCOLS: dict[str, type] = {
     "jobs": JobOps,
     "sweeps": SweepOps,
+    "automl": AutoMLOps,
     "data_assets": DataOps,
     "models": ModelOps,
     "endpoints": EndpointOps,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .automl import AutoMLDetailsHandler, AutoMLJobsHandler
 from .base import UnknownRouteHandler
 from .computes import ComputesHandler, InstanceTypesHandler
 from .data import ASSET, DataAssetHandler, DataHandler
@@ -60,9 +61,11 @@ def routes() -> list[tuple[str, Any]]:
         ("/jobs/preview", PreviewHandler),
         ("/jobs/sweep", SweepsHandler),
         ("/jobs/sweep/preview", SweepPreviewHandler),
+        ("/jobs/automl", AutoMLJobsHandler),
         (f"/jobs/{JOB}", JobHandler),
         (f"/jobs/{JOB}/sweep", SweepDetailsHandler),
         (f"/jobs/{JOB}/sweep/metrics", SweepMetricsHandler),
+        (f"/jobs/{JOB}/automl", AutoMLDetailsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),

@@ -118,13 +118,15 @@ def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
     "experiment: the tutorial's best-run loop in one line. The current experiment is Aml.experiment, else the "
     "one this notebook's code names with mlflow.set_experiment, else the notebook's name (what %%aml submit "
     "would use); the output says which experiment was searched. A notebook's own MLflow runs count too. "
-    "Given a sweep (%aml best SWEEP, or --parent SWEEP), its best trial by the sweep's objective."
+    "Given a sweep or an AutoML job (%aml best JOB, or --parent JOB), its best trial by the sweep's objective "
+    "or the AutoML job's primary metric."
 )
-@argument("sweep", nargs="?", metavar="SWEEP", help="a sweep job: its best trial")
-@argument("--parent", metavar="JOB", help="search the trials of this sweep (the same as naming it)")
+@argument("sweep", nargs="?", metavar="JOB", help="a sweep or AutoML job: its best trial")
+@argument("--parent", metavar="JOB", help="search the trials of this sweep or AutoML job (the same as naming it)")
 @argument("--experiment", metavar="E", help="experiment to search (default: the current experiment, see above)")
 @argument("--all", action="store_true", help="search every experiment")
-@argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default for a sweep: its objective)")
+@argument("--metric", metavar="KEY",
+          help="metric key, e.g. rmse (default for a sweep: its objective; for an AutoML job: its primary metric)")
 @argument("--min", action="store_true", help="lowest value wins")
 @argument("--max", action="store_true", help="highest value wins")
 @argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
@@ -133,17 +135,17 @@ def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     if args.min and args.max:
         raise ValidationError("say which value is best: --min or --max, not both.", field="--min")
     if args.sweep and args.parent and args.sweep != args.parent:
-        raise ValidationError("name one sweep: %aml best SWEEP or --parent SWEEP.", field="--parent")
+        raise ValidationError("name one job: %aml best JOB or --parent JOB.", field="--parent")
     parent = args.sweep or args.parent
     goal = "max" if args.max else "min" if args.min else None
     if parent is not None:
         best = aml.workspace.best_job(args.metric, goal=goal, parent=parent)
         how = f"the {'highest' if args.max else 'lowest'} {args.metric}" if args.metric and goal else "its objective"
-        print(f"Searched the trials of sweep {parent} for {how}.")
+        print(f"Searched the trials of {parent} for {how}.")
         return aml.result(out, best)
     if args.metric is None:
-        raise ValidationError("name the metric: --metric rmse (or a sweep, for its best trial: %aml best SWEEP).",
-                              field="--metric")
+        raise ValidationError("name the metric: --metric rmse (or a sweep or AutoML job, for its best trial: "
+                              "%aml best JOB).", field="--metric")
     if goal is None:
         raise ValidationError("say which value is best: --min or --max.", field="--min")
     if args.all and args.experiment:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 from .arguments import HelpShown
+from .automl import cmd_automl, cmd_leaderboard
 from .data import cmd_data_list, cmd_data_register
 from .downloads import cmd_download
 from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
@@ -36,6 +37,8 @@ SUBCOMMANDS: dict[str, Handler] = {
     "logs": cmd_logs,
     "cancel": cmd_cancel,
     "best": cmd_best,
+    "automl": cmd_automl,
+    "leaderboard": cmd_leaderboard,
     "download": cmd_download,
     "register": cmd_register,
     "deploy": cmd_deploy,

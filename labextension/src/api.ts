@@ -9,6 +9,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IAutoMLDetails,
+  IAutoMLJobSpec,
   ICodePackage,
   ICreateDeploymentRequest,
   ICreateEndpointRequest,
@@ -201,6 +203,16 @@ export class AmlxClient {
   /** One metric's history for every trial (default: the sweep's objective), by trial name. */
   async sweepMetrics(name: string, key?: string): Promise<ISweepMetrics['trials']> {
     return (await this.request<ISweepMetrics>(`${jobPath(name)}/sweep/metrics`, {}, { key })).trials;
+  }
+
+  /** `POST /jobs/automl`: start an AutoML job (a CSV path is relative to the notebook folder). */
+  submitAutoML(request: IAutoMLJobSpec): Promise<IJob> {
+    return this.post<IJob>('jobs/automl', request);
+  }
+
+  /** `GET /jobs/{name}/automl`: settings, leaderboard (best first), best model and charts. */
+  automlDetails(name: string): Promise<IAutoMLDetails> {
+    return this.request<IAutoMLDetails>(`${jobPath(name)}/automl`);
   }
 
   cancel(name: string): Promise<IJob> {

@@ -53,6 +53,15 @@ export type ParameterType = IPackageParameter['type'];
 export type IPackageInput = IJobPackage['inputs'][number];
 export type IPackageCell = IJobPackage['cells'][number];
 
+// -- AutoML ---------------------------------------------------------------------
+
+/** The body of `POST /jobs/automl`, in Azure's words. */
+export type IAutoMLJobSpec = Schemas['AutoMLJobSpec'];
+export type IAutoMLDetails = Schemas['AutoMLDetails'];
+export type ILeaderboardEntry = Schemas['LeaderboardEntry'];
+export type IModelCharts = Schemas['ModelCharts'];
+export type IRocCurve = Schemas['RocCurve'];
+
 export type ILogChunk = Schemas['LogChunk'];
 export type IMetricPoint = Schemas['MetricPoint'];
 export type IMetricHistory = Ok<'getMetricHistory'>;

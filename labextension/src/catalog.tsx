@@ -4,6 +4,7 @@
  */
 import * as React from 'react';
 
+import { assetReference } from './automlform';
 import { Empty, ErrorNote, Loading, useLatestRequest, useNow, useSignal } from './components';
 import { formatAgo, formatBytes } from './format';
 import { Resource } from './resource';
@@ -177,7 +178,20 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
               v{asset.version} · {asset.type === 'uri_folder' ? 'folder' : 'file'} · {formatBytes(asset.size)}
             </span>
           </button>
-          {open === asset.name && <AssetVersions services={services} name={asset.name} />}
+          {open === asset.name && (
+            <>
+              <AssetVersions services={services} name={asset.name} />
+              {asset.type === 'uri_file' && (
+                <button
+                  className="jp-Button jp-mod-styled amlx-small amlx-AssetAutoML"
+                  onClick={() => services.execute(CommandIDs.openAutoML, { data: assetReference(asset.name) })}
+                  title="Train and compare models on this table and keep the best"
+                >
+                  AutoML…
+                </button>
+              )}
+            </>
+          )}
         </>
       )}
     </ResourceList>

@@ -7,6 +7,7 @@ import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { Widget } from '@lumino/widgets';
 
+import { automlWidgetId, createAutoMLWidget } from './automlpanel';
 import { createComparisonWidget, compareWidgetId } from './comparepanel';
 import { createEndpointWidget, endpointWidgetId, reloadEndpoint } from './endpointpanel';
 import { assetNameFrom } from './format';
@@ -231,6 +232,21 @@ export function addCommands(
     }
   });
 
+  commands.addCommand(CommandIDs.openAutoML, {
+    label: args => (args.isPalette ? 'AML: AutoML…' : 'AutoML on this data…'),
+    caption: 'Train and compare models on a table and keep the best (Azure ML automated ML)',
+    icon: args => (args.isPalette ? undefined : amlIcon),
+    execute: args => {
+      // a data asset reference, or a CSV file picked in the file browser (relative to the notebook folder)
+      let data = stringArg(args, 'data') || stringArg(args, 'path');
+      if (!data && !args.isPalette) {
+        const item = browserFactory?.tracker.currentWidget?.selectedItems().next();
+        data = item && !item.done ? item.value.path : '';
+      }
+      openOnce(app, automlWidgetId(data), () => createAutoMLWidget(services, data));
+    }
+  });
+
   if (palette) {
     for (const command of [
       CommandIDs.openSidebar,
@@ -238,6 +254,7 @@ export function addCommands(
       CommandIDs.previewCell,
       CommandIDs.openRun,
       CommandIDs.compareRuns,
+      CommandIDs.openAutoML,
       CommandIDs.refresh
     ]) {
       palette.addItem({ command, category: 'Azure ML' });

@@ -10,7 +10,7 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
-import { IFileEntry, IMetricHistory } from './apitypes';
+import { IFileEntry, IJob, IMetricHistory } from './apitypes';
 import { ErrorNote, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal } from './components';
 import { formatDuration, formatTime, isTerminal, jobDuration } from './format';
 import { FollowWhenShown, LogFollower } from './logfollow';
@@ -23,6 +23,7 @@ import { Logs } from './runlogs';
 import { Metrics } from './runmetrics';
 import { Outputs } from './runoutputs';
 import { Overview } from './runoverview';
+import { Leaderboard, LeaderboardResource } from './runautoml';
 import { AmlxServices } from './services';
 import { SweepResources, SweepTrials } from './sweeptrials';
 import { panelId } from './naming';
@@ -35,6 +36,11 @@ const TABS = [
   { id: 'outputs', label: 'Outputs' },
   { id: 'code', label: 'Code' }
 ];
+
+/** An AutoML job (not one of its trials) has a Leaderboard tab after the overview. */
+function tabsOf(job: IJob): typeof TABS {
+  return job.type === 'automl' && !job.parent ? [TABS[0], { id: 'leaderboard', label: 'Leaderboard' }, ...TABS.slice(1)] : TABS;
+}
 
 /** While a job runs, its outputs and metric histories reload at most this often. */
 const RELOAD_MS = 5000;
@@ -52,6 +58,7 @@ class RunResources {
       return services.client.metricHistories(name, Object.keys(job.metrics ?? {}).slice(0, MAX_CHARTS));
     });
     this.outputsReload = new Throttle(() => void this.outputs.reload(), RELOAD_MS);
+    this.leaderboard = new LeaderboardResource(services, name);
     this.historiesReload = new Throttle(() => void this.histories.reload(), RELOAD_MS);
     this.sweep = new SweepResources(services, name);
   }
@@ -66,9 +73,12 @@ class RunResources {
   readonly histories: Resource<IMetricHistory[]>;
   readonly outputsReload: Throttle;
   readonly historiesReload: Throttle;
+  /** An AutoML job's leaderboard (loaded only when its tab is shown). */
+  readonly leaderboard: LeaderboardResource;
 
   dispose(): void {
     this.sweep.dispose();
+    this.leaderboard.dispose();
     this.outputsReload.cancel();
     this.historiesReload.cancel();
     this.onScreen.dispose();
@@ -175,7 +185,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
       <Loading text={`Loading run ${name}…`} />
     );
   }
-  const tabs = TABS.filter(t => t.id !== 'trials' || isSweep);
+  const tabs = tabsOf(job).filter(t => t.id !== 'trials' || isSweep);
   const idPrefix = `amlx-run-${name}`;
   return (
     <div className="amlx-RunDetails" data-run={name} data-status={job.status}>
@@ -210,6 +220,9 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
       <TabPanel idPrefix={idPrefix} id={tab} className={`amlx-RunDetails-${tab}`}>
         {tab === 'overview' && <Overview job={job} />}
         {tab === 'trials' && <SweepTrials services={services} sweep={job} resources={resources.sweep} />}
+        {tab === 'leaderboard' && (
+          <Leaderboard services={services} job={job} resource={resources.leaderboard} onRegister={() => setRegistering('outputs/model')} />
+        )}
         {tab === 'logs' && <Logs follower={resources.follower} job={job} />}
         {tab === 'metrics' && <Metrics histories={resources.histories} />}
         {tab === 'outputs' && (

@@ -272,6 +272,11 @@ function RunRowView(props: {
             {props.expanded ? '▾' : '▸'}
           </button>
         )}
+        {job.type === 'automl' && (
+          <span className="amlx-KindBadge" title="An AutoML job: its trials are in its Leaderboard tab">
+            AutoML
+          </span>
+        )}
         {label}
       </span>
       <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>

@@ -28,14 +28,15 @@ export const CommandIDs = {
   refresh: 'amlx:refresh',
   deployModel: 'amlx:deploy-model',
   openEndpoint: 'amlx:open-endpoint',
-  registerData: 'amlx:register-data'
+  registerData: 'amlx:register-data',
+  openAutoML: 'amlx:open-automl'
 } as const;
 
 /** The keyboard shortcut of "Submit cell" (also declared in schema/plugin.json). */
 export const SUBMIT_SHORTCUT = 'Accel Shift Enter';
 
 /** Kinds of main-area panels that show one workspace's runs, models or endpoints (see `panelId`). */
-const WORKSPACE_PANEL_KINDS = new Set(['run', 'compare', 'model', 'endpoint', 'deploy']);
+const WORKSPACE_PANEL_KINDS = new Set(['run', 'compare', 'model', 'endpoint', 'deploy', 'automl']);
 
 /**
  * The ids among `ids` of panels that belong to a workspace: after a target

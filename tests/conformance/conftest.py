@@ -56,8 +56,8 @@ class Target:
         """Skip the rest of a test when the target lacks ``capability``, after checking it says so properly."""
         if self.has(capability):
             return
-        accessor = {"jobs": self.ws.jobs, "sweeps": self.ws.sweeps, "data_assets": self.ws.data, "models": self.ws.models,
-                    "endpoints": self.ws.endpoints, "computes": self.ws.computes}[capability]
+        accessor = {"jobs": self.ws.jobs, "sweeps": self.ws.sweeps, "automl": self.ws.automl, "data_assets": self.ws.data,
+                    "models": self.ws.models, "endpoints": self.ws.endpoints, "computes": self.ws.computes}[capability]
         with pytest.raises(NotSupportedError) as refused:
             accessor(self.name)
         assert refused.value.status == 409 and capability in refused.value.details["capability"]

@@ -22,6 +22,7 @@ from typing import Any
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...names import check_job_name
 from ...records import (
+    AutoMLDetails,
     CodePackage,
     ComputeTarget,
     DataAsset,
@@ -48,9 +49,9 @@ from ...records import (
     SweepDetails,
     TargetTraits,
 )
-from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery, SweepJobSpec
-from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
-from . import files, interactive, job_index, listing, sweeps
+from ...specs import JOB_SORT_COLUMNS, AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
+from ..base import AutoMLOps, ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
+from . import automl, files, interactive, job_index, listing, sweeps
 from .data_assets import DataAssets
 from .endpoint_index import check_name
 from .endpoints import Endpoints
@@ -157,7 +158,9 @@ class LocalBackend:
         except Exception as exc:  # a newer schema, a corrupt file: say so in the header
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             return Health(HealthState.ERROR, f"Cannot open the workspace index: {message}")
-        return Health(HealthState.OK, f"Local workspace ready with {self.compute_slots} compute slot(s).")
+        note = automl.engine_note()
+        ready = f"Local workspace ready with {self.compute_slots} compute slot(s)."
+        return Health(HealthState.OK, f"{ready} {note}" if note else ready)
 
     def close(self) -> None:
         with self._interactive_lock:
@@ -215,6 +218,18 @@ class LocalBackend:
     def sweep_details(self, name: str) -> SweepDetails:
         self._maybe_reconcile()
         return sweeps.sweep_details(self.store, self.layout, name)
+
+    def submit_automl(self, spec: AutoMLJobSpec) -> Job:
+        """Record the AutoML job and start its supervisor (see ``automl.py``); returns at once with status Queued."""
+        submitter = Submitter(
+            self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace
+        )
+        return automl.submit_automl(submitter, self.data, spec)
+
+    def automl_details(self, name: str) -> AutoMLDetails:
+        """The AutoML job's settings, leaderboard, best trial, best model and charts, as far as it got."""
+        self._maybe_reconcile()
+        return automl.automl_details(self.store, self.layout, name)
 
     def cancel(self, name: str) -> Job:
         """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); returns it as CancelRequested.
@@ -528,6 +543,6 @@ class LocalBackend:
 
 def _implements_every_capability(
     backend: LocalBackend,
-) -> tuple[JobOps, SweepOps, DataOps, ModelOps, EndpointOps, ComputeOps]:
+) -> tuple[JobOps, SweepOps, AutoMLOps, DataOps, ModelOps, EndpointOps, ComputeOps]:
     """Never called: the type checker proves here that the local target implements every protocol."""
-    return backend, backend, backend, backend, backend, backend
+    return backend, backend, backend, backend, backend, backend, backend

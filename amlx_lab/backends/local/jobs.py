@@ -137,7 +137,8 @@ class Submitter:
         compute, python, inputs = self._resolve_parts(spec, base=Path(spec.code_dir).expanduser())
         build_command(spec.command, python, inputs, spec.parameters)  # placeholders name inputs or parameters
 
-    def submit(self, spec: CommandJobSpec) -> Job:
+    def submit(self, spec: CommandJobSpec, *, job_type: str | None = None) -> Job:
+        """Start ``spec``; ``job_type`` records another kind of job that runs as this command (``automl``)."""
         compute, code, python, inputs = self.resolve(spec)
         argv = build_command(spec.command, python, inputs, spec.parameters)
         name, folder = self.create_folder(code)
@@ -154,7 +155,7 @@ class Submitter:
                         "compute_slots": self.compute_slots,
                         "interpreter": python,
                         "environment": spec.environment,
-                        "type": spec.type,
+                        "type": job_type or spec.type,
                         "parent": spec.parent,
                         "command": json.dumps(argv),
                         "parameters": json.dumps(dict(spec.parameters)),

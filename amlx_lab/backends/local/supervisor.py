@@ -153,6 +153,7 @@ class Supervisor:
         self.stop_signal: int | None = None
         self.reader: Reader | None = None
         self.run_ref: RunRef | None = None
+        self.row: Any = None  # the job's row as the supervisor first read it
 
     # -- helpers -------------------------------------------------------------------
 
@@ -203,6 +204,10 @@ class Supervisor:
                 self.reader.params(ref.run_id),
                 {"mlflow_run_id": ref.run_id, "mlflow_experiment_id": ref.experiment_id},
             )
+            if self.row is not None and self.row["type"] == "automl":
+                from .automl_trials import mirror_trials
+
+                mirror_trials(self.store, self.layout, self.row, self.reader)
         except Exception as exc:  # metrics are a view; never fail the job over them
             self.log(f"could not copy metrics: {type(exc).__name__}: {exc}")
 
@@ -229,7 +234,7 @@ class Supervisor:
     def _run(self) -> int:
         me = os.getpid()
         update(self.store, self.name, {"supervisor_pid": me, "supervisor_start": start_time(me)})
-        row = get_row(self.store, self.name)
+        row = self.row = get_row(self.store, self.name)
         if row["status"] not in ACTIVE:
             self.log(f"job is already {row['status']}; nothing to do")
             return 0

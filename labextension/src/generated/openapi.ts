@@ -95,6 +95,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an AutoML job (classification, regression or forecasting) on a data asset or a CSV file under the notebook folder; its trials become child jobs and its best model an MLflow model in its outputs. */
+        post: operations["submitAutoML"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An AutoML job's settings and leaderboard (best first, with each trial's algorithm, score and its spread across folds, duration and hyperparameters), the best model once saved, and its charts (confusion matrix and ROC for classification, residuals for regression). */
+        get: operations["getAutoML"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{name}": {
         parameters: {
             query?: never;
@@ -623,6 +657,114 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description An AutoML job's settings, its leaderboard (best first) and the best model, as far as the job got.
+         *
+         *     ``settings`` is the submitted ``AutoMLJobSpec``. ``validation`` says how
+         *     the trials were validated (``10-fold cross-validation, Azure's choice for
+         *     299 rows``); ``notes`` say where the run differs from what was asked and
+         *     why (columns not used, concurrency on this machine). ``model`` is the
+         *     registrable source of the best model (``outputs/model``) once it is saved;
+         *     ``charts`` come with it.
+         */
+        AutoMLDetails: {
+            name: string;
+            status: components["schemas"]["JobStatus"];
+            task: string;
+            primary_metric: string;
+            goal: string;
+            target_column_name: string;
+            settings: {
+                [key: string]: unknown;
+            };
+            validation: string | null;
+            leaderboard: components["schemas"]["LeaderboardEntry"][];
+            best_trial: string | null;
+            best_algorithm: string | null;
+            best_score: number | null;
+            best_score_std: number | null;
+            trials: number;
+            /** @default null */
+            stop_reason: string | null;
+            /** @default null */
+            model: string | null;
+            /** @default null */
+            charts: components["schemas"]["ModelCharts"] | null;
+            /** @default [] */
+            notes: string[];
+        };
+        /**
+         * @description An AutoML job, in the words of ``azure.ai.ml.automl.classification/regression/forecasting``.
+         *
+         *     ``training_data`` is a data asset (``azureml:heart@latest``, ``heart:2``) or
+         *     the path of a CSV file; ``target_column_name`` is the column to predict.
+         *     ``primary_metric`` is one of Azure's metrics for the task (any spelling that
+         *     differs in case or underscores; stored as Azure spells it), defaulting as the
+         *     SDK does. Validation is ``n_cross_validations`` folds (``None`` or ``"auto"``:
+         *     as Azure chooses for the data's size) or a ``validation_data_size`` fraction.
+         *     Algorithms are named as Azure names them; ``featurization`` is ``auto``
+         *     (imputation, encoding, scaling) or ``off`` (the columns must be numeric).
+         */
+        AutoMLJobSpec: {
+            /**
+             * @default automl
+             * @constant
+             */
+            type?: "automl";
+            /** @enum {string} */
+            task: "classification" | "regression" | "forecasting";
+            training_data: string;
+            target_column_name: string;
+            /** @default null */
+            primary_metric?: string | null;
+            /** @default Default */
+            experiment?: string;
+            /** @default null */
+            display_name?: string | null;
+            /** @default null */
+            compute?: string | null;
+            tags?: {
+                [key: string]: string;
+            };
+            limits?: components["schemas"]["AutoMLLimits"];
+            /** @default null */
+            n_cross_validations?: number | "auto" | null;
+            /** @default null */
+            validation_data_size?: number | null;
+            /** @default null */
+            allowed_training_algorithms?: string[] | null;
+            /** @default null */
+            blocked_training_algorithms?: string[] | null;
+            /**
+             * @default auto
+             * @enum {string}
+             */
+            featurization?: "auto" | "off";
+            /** @default null */
+            forecasting?: components["schemas"]["ForecastingSettings"] | null;
+        };
+        /**
+         * @description ``set_limits`` / ``TabularLimitSettings``: how long and how much AutoML may search.
+         *
+         *     ``timeout_minutes`` bounds the whole job (the search, then the refit of the
+         *     best model); ``None`` is Azure's default of six days, which early
+         *     termination usually ends long before. Minutes may be fractional locally;
+         *     Azure takes whole minutes (the Azure target rounds up).
+         */
+        AutoMLLimits: {
+            /** @default null */
+            timeout_minutes?: number | null;
+            /** @default null */
+            trial_timeout_minutes?: number | null;
+            /** @default 1000 */
+            max_trials?: number;
+            /** @default 1 */
+            max_concurrent_trials?: number;
+            /** @default true */
+            enable_early_termination?: boolean;
+            /** @default null */
+            exit_score?: number | null;
+        };
         /** @description Stop a trial whose value is not within the slack of the best trial's value at the same interval. */
         BanditPolicy: {
             /** @default 1 */
@@ -828,6 +970,19 @@ export interface components {
             path: string;
             size: number;
             modified: number;
+        };
+        /**
+         * @description ``set_forecast_settings``: which column holds the time, how far ahead to forecast, and how often points come.
+         *
+         *     ``frequency`` is a pandas offset alias (``D``, ``h``, ``W``, ``MS``); ``None``
+         *     infers it from the time column.
+         */
+        ForecastingSettings: {
+            time_column_name: string;
+            /** @default 1 */
+            forecast_horizon?: number;
+            /** @default null */
+            frequency?: string | null;
         };
         /** @description Every combination of the ``choice`` values, each once. */
         GridSampling: {
@@ -1054,6 +1209,36 @@ export interface components {
             launcher: string[];
         };
         /**
+         * @description One trial of an AutoML job: its algorithm (Azure's name), hyperparameters and validation score.
+         *
+         *     ``score`` is the mean of ``fold_scores`` (one per validation split) and
+         *     ``score_std`` their standard deviation, the spread to read a gap between
+         *     two trials against. ``source`` is ``default`` for a plain scikit-learn
+         *     default the job always tries, ``search`` for a trial FLAML proposed.
+         *     ``trial`` is the child job's name (``<job>_<index>``); ``rank`` is 1 for the best.
+         */
+        LeaderboardEntry: {
+            trial: string;
+            index: number;
+            algorithm: string;
+            source: string;
+            learner: string;
+            score: number | null;
+            score_std: number | null;
+            fold_scores: (number | null)[];
+            duration_s: number;
+            hyperparameters: {
+                [key: string]: unknown;
+            };
+            status: string;
+            /** @default null */
+            rank: number | null;
+            /** @default false */
+            is_best: boolean;
+            /** @default null */
+            error: string | null;
+        };
+        /**
          * @description A slice of a job's ``std_log.txt`` (or of its system log).
          *
          *     ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
@@ -1111,6 +1296,32 @@ export interface components {
             source: string;
             format: string;
             size: number;
+        };
+        /**
+         * @description What the best model's charts are drawn from: its out-of-fold predictions on the validation rows.
+         *
+         *     Classification fills the confusion matrix (rows: true labels, columns:
+         *     predicted, in ``confusion_labels`` order) and ``roc``; regression and
+         *     forecasting fill ``predicted``/``actual`` (a sample of rows) and the
+         *     residual histogram (``residual_bins`` has one edge more than ``residual_counts``).
+         */
+        ModelCharts: {
+            kind: string;
+            rows: number;
+            /** @default [] */
+            confusion_labels: string[];
+            /** @default [] */
+            confusion_matrix: number[][];
+            /** @default [] */
+            roc: components["schemas"]["RocCurve"][];
+            /** @default [] */
+            predicted: number[];
+            /** @default [] */
+            actual: number[];
+            /** @default [] */
+            residual_bins: number[];
+            /** @default [] */
+            residual_counts: number[];
         };
         /** @description One input column the model expects (types as MLflow names them: double, long, string, boolean, any). */
         ModelColumn: {
@@ -1283,6 +1494,13 @@ export interface components {
             tags?: {
                 [key: string]: string;
             } | null;
+        };
+        /** @description The ROC curve of one class against the rest (for two classes, of the positive one). */
+        RocCurve: {
+            label: string;
+            auc: number | null;
+            fpr: number[];
+            tpr: number[];
         };
         /**
          * @description A cell of a notebook (or of a kernel's history) to run as a job.
@@ -1820,6 +2038,67 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["BadNotebook"];
+        };
+    };
+    submitAutoML: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoMLJobSpec"];
+            };
+        };
+        responses: {
+            /** @description The AutoML job (type automl), queued; its URL is in the Location header. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getAutoML: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The AutoML job as far as it got. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLDetails"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getJob: {
