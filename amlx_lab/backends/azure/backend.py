@@ -27,7 +27,7 @@ from typing import Any
 
 from ...config import AzureSettings
 from ...errors import ConflictError, NotFoundError, TargetNotConfiguredError, ValidationError
-from ...names import check_job_name
+from ...names import check_asset_name, check_job_name
 from ...records import (
     CodePackage,
     ComputeTarget,
@@ -43,10 +43,13 @@ from ...records import (
     JobStatus,
     LogChunk,
     MetricPoint,
+    ModelCandidate,
+    ModelSummary,
+    ModelVersion,
     TargetTraits,
 )
 from ...specs import CommandJobSpec, JobQuery
-from ..base import ComputeOps, DataOps, JobOps
+from ..base import ComputeOps, DataOps, JobOps, ModelOps
 from . import config as azure_config
 from . import submit as submission
 from .artifacts import Artifacts, check_relpath
@@ -59,6 +62,7 @@ from .health import HealthCheck
 from .job_reads import JobReader
 from .job_records import SERVERLESS, job_record, status_of
 from .logs import LogReader, parse_offset
+from .models import Models, check_job, choose, find_sources, finished
 from .quiet import quiet_streams
 from .run_history import RunHistory
 from .tracking import Tracking
@@ -84,6 +88,7 @@ class _Parts:
     environments: Environments
     artifacts: Artifacts
     computes: Computes
+    models: Models
 
 
 class AzureBackend:
@@ -363,6 +368,44 @@ class AzureBackend:
     def get_data(self, name: str, version: str | int = "latest") -> DataAsset:
         return self._get_parts().data.get(name, version)
 
+    # -- models ------------------------------------------------------------------------------------
+
+    def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        check_job(job)
+        parts = self._get_parts()
+        files = parts.artifacts.run_files(self._data_container(parts, job))
+        return tuple(s.candidate() for s in find_sources(files))
+
+    def register_model(
+        self,
+        name: str,
+        *,
+        job: str,
+        path: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Register the job's model by reference (``azureml://jobs/<job>/outputs/artifacts/paths/...``)."""
+        check_asset_name(name, kind="model")
+        check_job(job)
+        parts = self._get_parts()
+        finished(job, parts.reader.get(job).status)
+        files = parts.artifacts.run_files(self._data_container(parts, job))
+        source = choose(job, find_sources(files), files, path)
+        return parts.models.register(name, job=job, source=source, description=description, tags=tags)
+
+    def list_models(self) -> tuple[ModelSummary, ...]:
+        return self._get_parts().models.list()
+
+    def get_model(self, name: str, version: str | int = "latest") -> ModelVersion:
+        return self._get_parts().models.get(name, version)
+
+    def model_versions(self, name: str) -> tuple[ModelVersion, ...]:
+        return self._get_parts().models.versions(name)
+
+    def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
+        return self._get_parts().models.download(name, version)
+
     # -- computes ----------------------------------------------------------------------------------
 
     def list_computes(self) -> tuple[ComputeTarget, ...]:
@@ -393,6 +436,7 @@ def _build(settings: AzureSettings, credential: Any, cache_dir: Path) -> _Parts:
         environments=Environments(connection, settings.base_image),
         artifacts=Artifacts(connection, workspace_cache),
         computes=Computes(connection, default_compute=settings.compute, instance_type=settings.instance_type),
+        models=Models(connection, workspace_cache),
     )
 
 
@@ -404,6 +448,6 @@ def _installed(module: str) -> bool:
         return False
 
 
-def _implements_its_capabilities(backend: AzureBackend) -> tuple[JobOps, DataOps, ComputeOps]:
+def _implements_its_capabilities(backend: AzureBackend) -> tuple[JobOps, DataOps, ComputeOps, ModelOps]:
     """Never called: the type checker proves here that the Azure target implements these protocols."""
-    return backend, backend, backend
+    return backend, backend, backend, backend
