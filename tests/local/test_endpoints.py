@@ -28,7 +28,7 @@ import pytest
 
 from amlx_lab.backends.local import LocalBackend
 from amlx_lab.backends.local.endpoint_index import blend
-from amlx_lab.backends.local.endpoints import check_traffic
+from amlx_lab.backends.endpoint_rules import check_traffic
 from amlx_lab.backends.local.procs import is_alive, start_time
 from amlx_lab.errors import ConflictError, NotFoundError, UpstreamError, ValidationError
 from amlx_lab.records import Deployment
