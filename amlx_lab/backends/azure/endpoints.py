@@ -4,8 +4,8 @@ Provisioning a deployment takes Azure 10 to 20 minutes, so ``create_deployment``
 sends the request and returns (status ``Creating``); clients follow it by
 reading the endpoint, as they follow a local deployment. The traffic asked for
 travels in the deployment's tags (``amlx.traffic``) and is applied by the first
-read that finds the deployment ``Succeeded`` and not yet in the endpoint's
-traffic, from whatever process reads it (the sidebar, the CLI, a notebook),
+read that finds the deployment ``Succeeded`` and its share not yet applied
+(marked in the endpoint's tags), from whatever process reads it (the sidebar, the CLI, a notebook),
 so nothing is lost when the process that deployed exits.
 
 A custom model (a pickle) needs a scoring script on Azure: the user's, or
@@ -42,6 +42,7 @@ from .run_history import epoch
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
 TRAFFIC_TAG = "amlx.traffic"
+APPLIED_TAG = "amlx.applied."
 DEFAULT_INSTANCE_TYPE = "Standard_DS3_v2"
 DEFAULT_SCORING_ENVIRONMENT = "azureml:AzureML-sklearn-1.5@latest"
 DEFAULT_TIMEOUT = 60.0
@@ -147,7 +148,7 @@ class Endpoints:
         if traffic is not None and (isinstance(traffic, bool) or not isinstance(traffic, int) or not 0 <= traffic <= 100):
             raise ValidationError("traffic must be a whole number from 0 to 100.", field="traffic")
         ep = self._entity(endpoint)
-        if str(getattr(ep, "provisioning_state", "")) == "Deleting":
+        if _state(ep) == "Deleting":
             raise ConflictError(f"Endpoint {endpoint} is being deleted.", details={"endpoint": endpoint})
         existing = self._deployments(endpoint)
         if any(str(d.name) == name for d in existing):
@@ -225,22 +226,32 @@ class Endpoints:
         self._put_traffic(ep, {d: shares.get(d, 0) for d in known})
         return self.get(endpoint)
 
-    def _put_traffic(self, ep: Any, traffic: dict[str, int]) -> Any:
+    def _put_traffic(self, ep: Any, traffic: dict[str, int], applied: dict[str, str] | None = None) -> Any:
         ep.traffic = traffic
+        if applied:
+            ep.tags = dict(getattr(ep, "tags", None) or {}) | applied
         with self._connection.translated(), quiet_streams():
             self._ml.online_endpoints.begin_create_or_update(ep)
         return self._entity(str(ep.name))
 
     def _apply_requested_traffic(self, ep: Any, deployments: list[Any]) -> Any:
-        """Give a deployment that has just succeeded the share it was created with (once: then it is in the split)."""
+        """Give a deployment that has just succeeded the share it was created with, once.
+
+        Once is marked in the endpoint's tags (``amlx.applied.<deployment>`` = the
+        deployment's creation time): Azure's traffic map cannot say it, as the SDK
+        lists every deployment in it, with 0 when it has none.
+        """
         current = {str(k): int(v) for k, v in (getattr(ep, "traffic", None) or {}).items()}
+        marks = dict(getattr(ep, "tags", None) or {})
         for d in deployments:
-            wanted = str((getattr(d, "tags", None) or {}).get(TRAFFIC_TAG, "0"))
             name = str(d.name)
-            if name in current or not wanted.isdigit() or int(wanted) == 0:
+            wanted = str((getattr(d, "tags", None) or {}).get(TRAFFIC_TAG, "0"))
+            created = str(getattr(getattr(d, "creation_context", None), "created_at", "") or "")
+            if _state(d) != "Succeeded" or marks.get(APPLIED_TAG + name) == created:
                 continue
-            if str(getattr(d, "provisioning_state", "")) != "Succeeded":
-                continue
+            mark = {APPLIED_TAG + name: created}
+            if not wanted.isdigit() or int(wanted) == 0:
+                return self._put_traffic(ep, current, mark)
             share = int(wanted)
             others = {k: v for k, v in current.items() if k != name and v > 0}
             if share >= 100 or not others:
@@ -250,7 +261,7 @@ class Endpoints:
                 updated = dict(current) | {name: share, largest: max(0, others[largest] - share)}
                 if sum(updated.values()) != 100:
                     updated = {k: 0 for k in current} | {name: 100}
-            return self._put_traffic(ep, updated)
+            return self._put_traffic(ep, updated, mark)
         return ep
 
     def _deployments(self, endpoint: str) -> list[Any]:
@@ -258,7 +269,7 @@ class Endpoints:
             return list(self._ml.online_deployments.list(endpoint_name=endpoint))
 
     def _deployment_record(self, endpoint: str, entity: Any) -> Deployment:
-        state = _DEPLOYMENT_STATES.get(str(getattr(entity, "provisioning_state", "") or "Creating"), "Creating")
+        state = _DEPLOYMENT_STATES.get(_state(entity), "Creating")
         last_error = None
         if state == "Failed":
             last_error = self._failure_log(endpoint, str(entity.name))
@@ -374,7 +385,7 @@ def _model_ref(model: str) -> str:
 
 
 def _endpoint_record(entity: Any, deployments: list[Deployment]) -> Endpoint:
-    state = _ENDPOINT_STATES.get(str(getattr(entity, "provisioning_state", "") or "Creating"), "Creating")
+    state = _ENDPOINT_STATES.get(_state(entity), "Creating")
     context = getattr(entity, "creation_context", None)
     traffic = {str(k): int(v) for k, v in (getattr(entity, "traffic", None) or {}).items() if int(v) > 0}
     return Endpoint(
@@ -387,6 +398,12 @@ def _endpoint_record(entity: Any, deployments: list[Deployment]) -> Endpoint:
         deployments=tuple(sorted(deployments, key=lambda d: d.name)),
         created_at=epoch(getattr(context, "created_at", None)) or 0.0,
     )
+
+
+def _state(entity: Any) -> str:
+    """The provisioning state as Azure spells it (the SDK gives deployments' as an enum, endpoints' as text)."""
+    value = getattr(entity, "provisioning_state", None)
+    return str(getattr(value, "value", value) or "Creating")
 
 
 def _no_endpoint(name: str) -> NotFoundError:

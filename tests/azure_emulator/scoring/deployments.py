@@ -10,7 +10,6 @@ one exits by itself when its parent is gone).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -75,6 +74,9 @@ class Scoring:
             served.state = self._launch(served, args)
         except ProvisioningError as exc:
             served.log.write_text(f"Provisioning failed: {exc}\n")
+            served.state = FAILED
+        except Exception as exc:  # noqa: BLE001 - an emulator bug must show as a failed deployment, not hang it
+            served.log.write_text(f"Provisioning failed in the emulator: {type(exc).__name__}: {exc}\n")
             served.state = FAILED
         if not served.stopped.is_set():
             on_state(served.state)
@@ -164,7 +166,6 @@ class Scoring:
             self._served.clear()
         for served in gone:
             _stop(served)
-        shutil.rmtree(self._root, ignore_errors=True)
 
 
 def _stop(served: Served) -> None:

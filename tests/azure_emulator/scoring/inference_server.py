@@ -24,7 +24,8 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 def load_script(code_dir: Path, script: str) -> Callable[[str], Any]:
