@@ -15,7 +15,7 @@ import pytest
 
 from amlx_lab.backends.azure import AzureBackend
 from amlx_lab.config import AzureSettings
-from amlx_lab.errors import ConflictError, NotFoundError
+from amlx_lab.errors import ConflictError, NotFoundError, ValidationError
 from amlx_lab.records import Deployment, JobStatus
 from amlx_lab.specs import CommandJobSpec
 
@@ -147,6 +147,25 @@ def test_a_custom_model_is_served_with_a_generated_script_and_answers_the_seed_r
         sized.set_traffic(endpoint, {"green": 100})
     with pytest.raises(ConflictError):
         sized.create_deployment(endpoint, "blue", model=model)
+    with pytest.raises(ValidationError):
+        sized.create_deployment(endpoint, "green", model=model, instance_count=0)
+
+    mark = emulator.mark()
+    sized.create_deployment(endpoint, "green", model=model, instance_type="Standard_E4s_v3", instance_count=3)
+    green_put = next(r["body"] for r in emulator.requests(mark)
+                     if r["method"] == "PUT" and r["path"].endswith("/deployments/green"))
+    assert green_put["properties"]["instanceType"] == "Standard_E4s_v3" and green_put["sku"]["capacity"] == 3
+    assert green_put["tags"] == {"amlx.traffic": "0"}, "a later deployment starts without traffic"
+    assert _settled(sized, endpoint, "green").status == "Succeeded"
+    assert sized.get_endpoint(endpoint).traffic == {"blue": 100}
+    assert sized.invoke(endpoint, seed, deployment="green").deployment == "green"
+    assert sized.set_traffic(endpoint, {"blue": 0, "green": 100}).traffic == {"green": 100}
+    assert sized.invoke(endpoint, seed).deployment == "green"
+    assert sized.get_endpoint(endpoint).traffic == {"green": 100}, "a share applied once is not applied again"
+    with pytest.raises(ConflictError):
+        sized.delete_deployment(endpoint, "green")  # it still has the traffic
+    sized.delete_deployment(endpoint, "blue")
+    assert [d.name for d in sized.get_endpoint(endpoint).deployments] == ["green"]
     sized.delete_endpoint(endpoint)
     with pytest.raises(NotFoundError):
         sized.get_endpoint(endpoint)

@@ -433,10 +433,19 @@ class AzureBackend:
         return self._get_parts().endpoints.regenerate_key(name, which)
 
     def create_deployment(
-        self, endpoint: str, name: str, *, model: str, traffic: int | None = None, score_script: Path | None = None
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
         return self._get_parts().endpoints.create_deployment(
-            endpoint, name, model=model, traffic=traffic, score_script=score_script
+            endpoint, name, model=model, traffic=traffic, score_script=score_script,
+            instance_type=instance_type, instance_count=instance_count,
         )
 
     def delete_deployment(self, endpoint: str, name: str) -> None:

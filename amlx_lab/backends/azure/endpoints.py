@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import ssl
 import tempfile
@@ -46,6 +47,7 @@ APPLIED_TAG = "amlx.applied."
 DEFAULT_INSTANCE_TYPE = "Standard_DS3_v2"
 DEFAULT_SCORING_ENVIRONMENT = "azureml:AzureML-sklearn-1.5@latest"
 DEFAULT_TIMEOUT = 60.0
+_VM_SIZE = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,63}")
 FAILURE_LOG_LINES = 50
 _ENDPOINT_STATES = {"Creating": "Creating", "Succeeded": "Succeeded", "Failed": "Failed", "Updating": "Updating",
                     "Deleting": "Deleting", "Canceled": "Failed"}
@@ -138,9 +140,20 @@ class Endpoints:
     # -- deployments -----------------------------------------------------------------------------
 
     def create_deployment(
-        self, endpoint: str, name: str, *, model: str, traffic: int | None = None, score_script: Path | None = None
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
-        """Send the deployment to Azure and return (status ``Creating``); the code, if any, is uploaded first."""
+        """Send the deployment to Azure and return (status ``Creating``); the code, if any, is uploaded first.
+
+        The VM size and count are the ones given, else the settings', else one ``Standard_DS3_v2``.
+        """
         from azure.ai.ml.entities import CodeConfiguration, ManagedOnlineDeployment
 
         check_endpoint_name(endpoint, kind="endpoint", field="endpoint")
@@ -156,7 +169,7 @@ class Endpoints:
                                 details={"endpoint": endpoint, "deployment": name})
         entity = self._models.resolve(model)
         share = traffic if traffic is not None else (0 if existing else 100)
-        instance_type, instance_count = self._instances()
+        instance_type, instance_count = self._instances(instance_type, instance_count)
         mlflow = str(getattr(entity, "type", "")) == "mlflow_model"
         with tempfile.TemporaryDirectory(prefix="amlx-score-") as folder:
             extra: dict[str, Any] = {}
@@ -175,8 +188,16 @@ class Endpoints:
                 self._ml.online_deployments.begin_create_or_update(deployment)
         return self.get_deployment(endpoint, name)
 
-    def _instances(self) -> tuple[str, int]:
-        kind = self._settings.deployment_instance_type or DEFAULT_INSTANCE_TYPE
+    def _instances(self, instance_type: str | None, instance_count: int | None) -> tuple[str, int]:
+        if instance_type is not None and (not isinstance(instance_type, str) or not _VM_SIZE.fullmatch(instance_type)):
+            raise ValidationError(f"{instance_type!r} is not a VM size such as Standard_DS3_v2.", field="instance_type")
+        if instance_count is not None and (
+            isinstance(instance_count, bool) or not isinstance(instance_count, int) or not 1 <= instance_count <= 100
+        ):
+            raise ValidationError("instance_count must be a whole number from 1 to 100.", field="instance_count")
+        kind = instance_type or self._settings.deployment_instance_type or DEFAULT_INSTANCE_TYPE
+        if instance_count is not None:
+            return kind, instance_count
         count_text = self._settings.deployment_instance_count or "1"
         if not count_text.isdigit() or not 1 <= int(count_text) <= 100:
             raise ValidationError(
