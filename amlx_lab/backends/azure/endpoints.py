@@ -38,7 +38,7 @@ from ...records import Deployment, Endpoint, EndpointKeys, InvokeResult
 from ..endpoint_rules import check_key_name, check_traffic, curl_command, encode_payload
 from .connection import Connection
 from .models import Models
-from .quiet import quiet_streams
+from .quiet import mute_thread, quiet_streams
 from .run_history import epoch
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
@@ -105,7 +105,7 @@ class Endpoints:
         """Delete the endpoint and its deployments; waits until Azure has."""
         check_endpoint_name(name, kind="endpoint")
         self._entity(name)
-        with self._connection.translated(not_found=lambda: _no_endpoint(name)):
+        with self._connection.translated(not_found=lambda: _no_endpoint(name)), quiet_streams():
             self._ml.online_endpoints.begin_delete(name=name).result()
 
     def _find(self, name: str) -> Any | None:
@@ -133,7 +133,7 @@ class Endpoints:
         check_endpoint_name(name, kind="endpoint")
         check_key_name(which)
         self._entity(name)
-        with self._connection.translated(not_found=lambda: _no_endpoint(name)):
+        with self._connection.translated(not_found=lambda: _no_endpoint(name)), quiet_streams():
             self._ml.online_endpoints.begin_regenerate_keys(name=name, key_type=which).result()
         return self.keys(name)
 
@@ -185,7 +185,7 @@ class Endpoints:
             )
             with self._connection.translated(), quiet_streams():
                 # Not waited for: Azure takes 10 to 20 minutes; readers follow the provisioning state.
-                self._ml.online_deployments.begin_create_or_update(deployment)
+                mute_thread(self._ml.online_deployments.begin_create_or_update(deployment))
         return self.get_deployment(endpoint, name)
 
     def _instances(self, instance_type: str | None, instance_count: int | None) -> tuple[str, int]:
@@ -229,7 +229,7 @@ class Endpoints:
                 "move it to the other deployments first.",
                 details={"endpoint": endpoint, "deployment": name, "traffic": shares[name]},
             )
-        with self._connection.translated():
+        with self._connection.translated(), quiet_streams():
             self._ml.online_deployments.begin_delete(name=name, endpoint_name=endpoint).result()
 
     def set_traffic(self, endpoint: str, traffic: dict[str, int]) -> Endpoint:
@@ -252,7 +252,7 @@ class Endpoints:
         if applied:
             ep.tags = dict(getattr(ep, "tags", None) or {}) | applied
         with self._connection.translated(), quiet_streams():
-            self._ml.online_endpoints.begin_create_or_update(ep)
+            mute_thread(self._ml.online_endpoints.begin_create_or_update(ep))
         return self._entity(str(ep.name))
 
     def _apply_requested_traffic(self, ep: Any, deployments: list[Any]) -> Any:
