@@ -189,3 +189,42 @@ def test_a_deployment_whose_init_fails_is_failed_with_its_container_log(
         assert refused.status_code == 424, "no deployment to route to"
     finally:
         backend.delete_endpoint(endpoint)
+
+
+SAVES_MLFLOW = """
+import mlflow.sklearn
+from sklearn.dummy import DummyClassifier
+
+model = DummyClassifier(strategy="constant", constant=7).fit([[0], [1]], [7, 3])
+mlflow.sklearn.save_model(model, "outputs/model")
+"""
+
+
+def test_an_mlflow_model_is_deployed_without_a_scoring_script(backend: AzureBackend, emulator: Any,
+                                                              tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "main.py").write_text(SAVES_MLFLOW)
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="azure-endpoints"))
+    deadline = time.monotonic() + 180
+    while not (done := backend.get_job(job.name)).status.terminal:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert done.status is JobStatus.COMPLETED, done.error
+    model = backend.register_model(f"mlf-{uuid.uuid4().hex[:6]}", job=job.name)  # the one MLflow folder
+    assert (model.format, model.source) == ("mlflow", "outputs/model")
+    endpoint = f"ep-{uuid.uuid4().hex[:8]}"
+    backend.create_endpoint(endpoint)
+    try:
+        mark = emulator.mark()
+        started = backend.create_deployment(endpoint, "blue", model=model.ref)
+        body = next(r["body"] for r in emulator.requests(mark)
+                    if r["method"] == "PUT" and r["path"].endswith("/deployments/blue"))
+        assert "codeConfiguration" not in body["properties"] and "environmentId" not in body["properties"]
+        assert started.score_script is None
+        blue = _settled(backend, endpoint, "blue")
+        assert blue.status == "Succeeded", blue.last_error
+        answer = backend.invoke(endpoint, {"input_data": {"columns": ["x"], "index": [0, 1], "data": [[5], [9]]}})
+        assert answer.status_code == 200 and answer.body == [7, 7]
+    finally:
+        backend.delete_endpoint(endpoint)
