@@ -94,6 +94,7 @@ def test_a_custom_model_is_served_with_a_generated_script_and_answers_the_seed_r
     put = next(r for r in recorded if r["method"] == "PUT" and r["path"].endswith(f"/onlineEndpoints/{endpoint}"))
     assert put["body"]["properties"]["authMode"] == "Key" and put["body"]["properties"]["description"] == "seed"
     assert created.auth_mode == "key" and created.scoring_uri == f"{emulator.base_url}/endpoints/{endpoint}/score"
+    assert abs(created.created_at - time.time()) < 600, "the creation time comes from the resource's systemData"
     with pytest.raises(ConflictError):
         sized.create_endpoint(endpoint)
 

@@ -417,7 +417,9 @@ def _endpoint_record(entity: Any, deployments: list[Deployment]) -> Endpoint:
         status=state,  # type: ignore[arg-type]
         traffic=traffic,
         deployments=tuple(sorted(deployments, key=lambda d: d.name)),
-        created_at=epoch(getattr(context, "created_at", None)) or 0.0,
+        created_at=epoch(getattr(context, "created_at", None))
+        or epoch((getattr(entity, "properties", None) or {}).get("createdAt"))  # where the SDK puts it for endpoints
+        or 0.0,
     )
 
 
