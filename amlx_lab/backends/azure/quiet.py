@@ -90,7 +90,7 @@ class _Router:
 _state = threading.local()
 _streams_lock = threading.Lock()
 _depth = 0
-_saved: tuple[TextIO, TextIO, _Router, _Router] | None = None
+_installed: list[tuple[str, TextIO, _Router]] = []  # (stream name, what it replaced, the router)
 _muted: set[int] = set()
 
 
@@ -129,25 +129,25 @@ def mute_thread(poller: Any) -> None:
 
 
 def _route() -> None:
-    global _depth, _saved
+    """Put a router in front of stdout and stderr unless one is there (a stream swapped meanwhile gets its own)."""
+    global _depth
     with _streams_lock:
-        if _depth == 0:
-            out = _Router(sys.stdout, "stdout")
-            err = _Router(sys.stderr, "stderr")
-            _saved = (sys.stdout, sys.stderr, out, err)
-            sys.stdout, sys.stderr = out, err
+        for name in ("stdout", "stderr"):
+            current = getattr(sys, name)
+            if not isinstance(current, _Router):
+                router = _Router(current, name)
+                _installed.append((name, current, router))
+                setattr(sys, name, router)
         _depth += 1
 
 
 def _unroute() -> None:
-    global _depth, _saved
+    global _depth
     with _streams_lock:
         _depth -= 1
-        if _depth == 0 and _saved is not None:
-            original_out, original_err, out, err = _saved
+        if _depth == 0:
             # put back only what is still ours: someone who swapped a stream meanwhile keeps theirs
-            if sys.stdout is out:
-                sys.stdout = original_out
-            if sys.stderr is err:
-                sys.stderr = original_err
-            _saved = None
+            for name, original, router in reversed(_installed):
+                if getattr(sys, name) is router:
+                    setattr(sys, name, original)
+            _installed.clear()

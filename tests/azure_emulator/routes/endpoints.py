@@ -16,7 +16,7 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient
 
 from .base import SEGMENT, WS, ArmError, BaseHandler, Context, not_found
-from ..operations import FAILED, IN_PROGRESS, SUCCEEDED
+from ..operations import CANCELED, FAILED, IN_PROGRESS, SUCCEEDED
 from .jobs import operation_url
 
 DEPLOYMENT_HEADER = "azureml-model-deployment"
@@ -148,7 +148,10 @@ class DeploymentHandler(_Provisioned):
         self.ctx.scoring.start(endpoint, name, props, provisioned)
 
         def check() -> str:
-            state = ((store.get(path) or {}).get("properties") or {}).get("provisioningState")
+            found = store.get(path)
+            if found is None:
+                return CANCELED  # deleted while it was being provisioned
+            state = (found.get("properties") or {}).get("provisioningState")
             return {"Succeeded": SUCCEEDED, "Failed": FAILED}.get(str(state), IN_PROGRESS)
 
         op = self.ctx.operations.add(check)
