@@ -244,6 +244,8 @@ def _endpoint_parser(verbs: Any) -> None:
     deploy.add_argument("--deployment", help="deployment name (default: blue, then green, ...)")
     deploy.add_argument("--traffic", type=int, help="percent once ready (default: 100 for the first deployment, else 0)")
     deploy.add_argument("--score-script", help="a score.py with init() and run(raw_data)")
+    deploy.add_argument("--instance-type", help="VM size on Azure ML (default: the settings', else Standard_DS3_v2)")
+    deploy.add_argument("--instance-count", type=int, help="number of instances on Azure ML (default: the settings', else 1)")
     deploy.add_argument("--no-wait", action="store_true", help="return once provisioning started instead of when it ends")
     deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the deployment (default 600)")
     undeploy = actions.add_parser("delete-deployment", help="stop and delete one deployment")
@@ -537,6 +539,7 @@ class Cli:
         endpoint = self.ws.deploy(
             a.model, endpoint=a.name, deployment=a.deployment, traffic=a.traffic, score_script=a.score_script,
             base_dir=Path.cwd(), wait=None if a.no_wait else a.timeout,
+            instance_type=a.instance_type, instance_count=a.instance_count,
         )
         self.out(endpoint, render.endpoint_text(endpoint))
         return 1 if any(d.status == "Failed" for d in endpoint.deployments) else 0

@@ -50,7 +50,10 @@ class AzureSettings:
     azure-ai-ml does not know), and submit defaults: ``compute`` (a cluster; none
     means serverless), ``instance_type`` (serverless VM size), ``environment``
     (a named or curated environment instead of one built from the requirements)
-    and ``base_image`` (the image such a built environment starts from).
+    and ``base_image`` (the image such a built environment starts from); and
+    deployment defaults: ``deployment_instance_type`` and ``deployment_instance_count``
+    (the VM size and number of a managed online deployment) and
+    ``deployment_environment`` (the environment a custom model is served in).
     """
 
     subscription_id: str | None = None
@@ -66,6 +69,9 @@ class AzureSettings:
     instance_type: str | None = None
     environment: str | None = None
     base_image: str | None = None
+    deployment_instance_type: str | None = None
+    deployment_instance_count: str | None = None
+    deployment_environment: str | None = None
 
     @property
     def complete(self) -> bool:

@@ -608,6 +608,8 @@ class Workspace:
         base_dir: Path | None = None,
         confine: bool = False,
         target: str | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
         """Start deploying ``model`` (``name`` = latest, or ``name:version``) to an endpoint.
 
@@ -623,7 +625,10 @@ class Workspace:
             script = resolve_user_path(score_script, base=base_dir or Path.cwd(), field="score_script", confine=confine)
             if not script.is_file() or script.suffix != ".py":
                 raise ValidationError(f"score_script {os.fspath(score_script)!r} must be a .py file.", field="score_script")
-        return endpoints.create_deployment(endpoint, name, model=model, traffic=traffic, score_script=script)
+        return endpoints.create_deployment(
+            endpoint, name, model=model, traffic=traffic, score_script=script,
+            instance_type=instance_type, instance_count=instance_count,
+        )
 
     def get_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> Deployment:
         for deployment in self.endpoints(target).get_endpoint(endpoint).deployments:
@@ -659,6 +664,8 @@ class Workspace:
         base_dir: Path | None = None,
         wait: float | None = None,
         target: str | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Endpoint:
         """Create the endpoint if missing and deploy ``model`` to it; returns the endpoint.
 
@@ -677,7 +684,8 @@ class Workspace:
             options = ["blue", "green", *(f"deployment-{i}" for i in range(3, len(taken) + 4))]
             deployment = next(n for n in options if n not in taken)
         self.create_deployment(
-            endpoint, deployment, model=model, traffic=traffic, score_script=score_script, base_dir=base_dir, target=target
+            endpoint, deployment, model=model, traffic=traffic, score_script=score_script, base_dir=base_dir, target=target,
+            instance_type=instance_type, instance_count=instance_count,
         )
         if wait is not None:
             self.wait_deployment(endpoint, deployment, timeout=wait, target=target)

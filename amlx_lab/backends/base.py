@@ -288,9 +288,21 @@ class EndpointOps(Protocol):
         ...
 
     def create_deployment(
-        self, endpoint: str, name: str, *, model: str, traffic: int | None = None, score_script: Path | None = None
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
-        """Start provisioning ``model`` (``name`` or ``name:version``); returns at once (status ``Creating``)."""
+        """Start provisioning ``model`` (``name`` or ``name:version``); returns at once (status ``Creating``).
+
+        ``instance_type``/``instance_count`` are the VM size and number on a target
+        with instance types (``traits().instance_types``); others refuse them.
+        """
         ...
 
     def delete_deployment(self, endpoint: str, name: str) -> None:

@@ -26,6 +26,7 @@ MAX_DESCRIPTION = 5000
 MAX_TAGS = 50
 #: A share of an endpoint's traffic, in whole percent.
 Percent = Annotated[int, Field(ge=0, le=100), BeforeValidator(integral_float)]
+InstanceCount = Annotated[int, Field(ge=1, le=100), BeforeValidator(integral_float)]
 
 
 def _data_version(schema: dict[str, Any]) -> None:
@@ -83,6 +84,11 @@ class CreateDeployment(Checked):
     model: str = Field(min_length=1, json_schema_extra=documented_pattern(MODEL_REF_PATTERN))
     traffic: Percent | None = None
     score_script: str | None = Field(default=None, json_schema_extra=documented_pattern(r"^[^\x00]*\.py$"))
+    instance_type: str | None = Field(
+        default=None, description="VM size, on a target with instance types (Azure ML)",
+        json_schema_extra=documented_pattern(r"^[A-Za-z][A-Za-z0-9_]{1,63}$"),
+    )
+    instance_count: InstanceCount | None = None
 
 
 class RegenerateKey(Checked):

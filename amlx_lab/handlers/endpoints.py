@@ -87,6 +87,8 @@ class DeploymentsHandler(AmlxHandler):
             model=body.model,
             traffic=body.traffic,
             score_script=body.score_script,
+            instance_type=body.instance_type,
+            instance_count=body.instance_count,
             base_dir=self.root_dir,
             confine=True,
             target=self.query_target(),

@@ -54,7 +54,11 @@ def submitted(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return job
 
 
-def test_titanic_reads_its_data_asset_and_logs_to_the_workspace(project: dict[str, Any]) -> None:
+SEED_CURL = ("curl -X POST $ENDPOINT_URL -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" "
+             "-d '{\"data\": [{\"Age\": 22, \"Pclass\": 3, \"Sex\": \"male\"}]}'")
+
+
+def test_titanic_end_to_end_data_job_model_endpoint_and_the_seeds_curl(project: dict[str, Any], emulator: Any) -> None:
     registered = amlx(project, "--json", "data", "register", "titanic-dataset", "data/titanic.csv")
     assert registered.returncode == 0, registered.stderr
     assert json.loads(registered.stdout)["type"] == "uri_file"
@@ -65,6 +69,30 @@ def test_titanic_reads_its_data_asset_and_logs_to_the_workspace(project: dict[st
     assert job["metrics"], "sklearn autolog in the job logged to the workspace's MLflow"
     listed = amlx(project, "jobs", "--experiment", "titanic-demo")
     assert job["name"] in listed.stdout
+
+    model = amlx(project, "--json", "model", "register", "titanic-model", "--job", job["name"], "--path",
+                 "outputs/model.pkl")
+    assert model.returncode == 0, model.stderr[-3000:]
+    assert json.loads(model.stdout)["source"] == "outputs/model.pkl"
+    deployed = amlx(project, "--json", "endpoint", "deploy", "titanic-endpoint", "--model", "titanic-model",
+                    "--instance-type", "Standard_DS2_v2", "--instance-count", "1", "--timeout", "300")
+    assert deployed.returncode == 0, deployed.stderr[-3000:]
+    assert deployed.stdout.strip(), deployed.stderr[-3000:]
+    endpoint = json.loads(deployed.stdout)
+    assert endpoint["traffic"] == {"blue": 100} and endpoint["deployments"][0]["status"] == "Succeeded"
+    keys = amlx(project, "--json", "endpoint", "keys", "titanic-endpoint")
+    assert keys.returncode == 0, keys.stderr[-3000:]
+    token = json.loads(keys.stdout)["primary_key"]
+    printed = amlx(project, "endpoint", "curl", "titanic-endpoint")
+    assert printed.returncode == 0 and endpoint["scoring_uri"] in printed.stdout and token in printed.stdout
+
+    # the seed's curl, verbatim, with the real scoring URI and key
+    ran = subprocess.run(["bash", "-c", SEED_CURL], capture_output=True, text=True, timeout=60, env={
+        "PATH": "/usr/bin:/bin", "ENDPOINT_URL": endpoint["scoring_uri"], "TOKEN": token,
+        "CURL_CA_BUNDLE": str(emulator.ca_bundle)})
+    assert ran.returncode == 0 and json.loads(ran.stdout) == {"result": [0]}, (ran.stdout, ran.stderr)
+    deleted = amlx(project, "endpoint", "delete", "titanic-endpoint")
+    assert deleted.returncode == 0, deleted.stderr[-3000:]
 
 
 def test_diabetes_logs_its_metrics_with_the_overridden_parameter(project: dict[str, Any]) -> None:

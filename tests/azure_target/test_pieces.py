@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,41 @@ def test_the_signed_in_identity_comes_from_the_tokens_claims() -> None:
     assert identity_of(_token({"appid": "0000-app"})) == "application 0000-app"
     assert tenant_of(_token({"tid": "t-1"})) == "t-1"
     assert identity_of("not a jwt") is None and tenant_of("x.y") is None
+
+
+def test_the_generated_scoring_script_answers_the_local_request_shapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """score_template.py runs where amlx is not installed: loaded from its file, with a model that echoes its input."""
+    import importlib.util
+    import pickle
+
+    from amlx_lab.backends.azure import endpoints
+
+    template = Path(endpoints.__file__).with_name("score_template.py")
+    (tmp_path / "nested").mkdir()
+    with open(tmp_path / "nested" / "model.pkl", "wb") as f:
+        pickle.dump(_Echo(), f)
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
+    spec = importlib.util.spec_from_file_location("generated_score", template)
+    assert spec is not None and spec.loader is not None
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    score.init()
+
+    records = score.run(json.dumps({"data": [{"Age": 22, "Sex": "male"}, {"Sex": "female", "Age": 30}]}))
+    assert records == {"result": ["DataFrame Age,Sex 2"]}
+    assert score.run(json.dumps({"data": {"Age": [1, 2, 3]}})) == {"result": ["DataFrame Age 3"]}
+    assert score.run(json.dumps({"data": {"Age": 5}})) == {"result": ["DataFrame Age 1"]}
+    assert score.run(json.dumps({"data": [[1, 2], [3, 4]]})) == {"result": ["list 2"]}
+    split = {"input_data": {"columns": ["a", "b"], "index": [0], "data": [[1, 2]]}}
+    assert score.run(json.dumps(split)) == ["DataFrame a,b 1"], "Azure's MLflow shape answers a plain list"
+    assert score.run("not json") == {"error": "The request body is not JSON."}
+    assert score.run(json.dumps({"rows": []}))["error"].startswith('Send {"data": [...]}')
+
+
+class _Echo:
+    """A picklable stand-in model: says what it was given."""
+
+    def predict(self, x: object) -> list[str]:
+        if hasattr(x, "columns"):
+            return [f"DataFrame {','.join(map(str, x.columns))} {len(x)}"]  # type: ignore[attr-defined]
+        return [f"{type(x).__name__} {len(x)}"]  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,35 @@ def test_quiet_streams_drop_only_the_quiet_threads_writes(capsys: pytest.Capture
     assert sys.stdout is original, "the stream is put back"
     out, err = capsys.readouterr()
     assert out == "from another thread\n" and err == ""
+
+
+def test_a_poller_left_running_prints_no_dots_and_others_still_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from amlx_lab.backends.azure.quiet import mute_thread
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)
+    go, polled = threading.Event(), threading.Event()
+
+    def poll() -> None:  # what azure-ai-ml's AzureMLPolling does on each poll, after the call returned
+        go.wait(30)
+        for _ in range(3):
+            print(".", end="", flush=True)
+        polled.set()
+
+    class Poller:
+        _thread = threading.Thread(target=poll, daemon=True)
+
+    Poller._thread.start()
+    mute_thread(Poller())
+    go.set()
+    assert polled.wait(30)
+    print("the user's line")
+    Poller._thread.join(30)
+    from amlx_lab.backends.azure import quiet
+
+    deadline = time.monotonic() + 30
+    while quiet._muted and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling a condition: the thread is forgotten once it has ended
+    assert stream.getvalue() == "the user's line\n" and not quiet._muted

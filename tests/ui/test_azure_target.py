@@ -5,7 +5,10 @@ workspace (tests/azure_emulator) by its settings.json; the server process gets t
 variables (certificate, the test-only credential plugin, the blob seam) and the socket guard, so the
 real azure-ai-ml client does the work and no socket leaves 127.0.0.1. From the sidebar: the header
 reports the reached workspace, the cell is submitted to the cluster, the log streams while the job
-runs, the status follows, and the finished run shows its metrics, outputs and code.
+runs, the status follows, and the finished run shows its metrics, outputs and code. Then the rest of the
+seed: the model is registered from the run, deployed to a managed online endpoint (the deploy form offers
+a VM size here), provisioning is followed to Succeeded, the test panel gets a prediction from the model the
+emulator serves, and the curl copies the real scoring URI and key.
 """
 
 from __future__ import annotations
@@ -25,7 +28,19 @@ from tests.azure_target.helpers import azure_settings
 
 from .conftest import _lab, open_lab
 from .lab import LabServer
-from .steps import JOB_TIMEOUT_MS, main_panel, open_sidebar, run_row, select_cell, shot, widen_sidebar
+from .steps import (
+    JOB_TIMEOUT_MS,
+    dismiss_toasts,
+    expand_section,
+    main_panel,
+    open_sidebar,
+    run_row,
+    select_cell,
+    shot,
+    widen_sidebar,
+)
+
+SEED_BODY = {"data": [{"Age": 22, "Pclass": 3, "Sex": "male"}]}
 
 
 @pytest.fixture(scope="module")
@@ -97,4 +112,47 @@ def test_titanic_on_the_azure_target_from_the_sidebar(
     shot(page, artifacts, "45-azure-outputs")
     details.get_by_role("tab", name="Code").click()
     expect(details.locator(".amlx-CodeTab-script")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
+
+    # the model, registered from the run by reference to its artifacts
+    details.locator(".amlx-RunActions-register").click()
+    card = details.locator(".amlx-RegisterModel")
+    card.locator(".amlx-Candidate[data-source='outputs/model.pkl'] input").check()
+    expect(card.locator(".amlx-RegisterModel-name")).to_have_value("titanic-model")
+    card.locator(".amlx-RegisterModel-submit").click()
+    expect(card.locator(".amlx-Success")).to_contain_text(re.compile(r"Registered titanic-model version \d+"),
+                                                          timeout=60_000)
+    models = expand_section(page, "Models")
+    expect(models.locator(".amlx-ListItem[data-model='titanic-model']")).to_be_visible()
+    shot(page, artifacts, "46-azure-model-registered")
+
+    # deployed to a managed online endpoint with a VM size of the form's; provisioning is followed
+    card.locator(".amlx-RegisterModel-deploy").click()
+    deploy = main_panel(page, ".amlx-Deploy")
+    expect(deploy.get_by_label("Endpoint name")).to_have_value("titanic-endpoint")
+    deploy.get_by_label("Instance type").fill("Standard_DS2_v2")
+    deploy.get_by_label("Instance count").fill("1")
+    shot(page, artifacts, "47-azure-deploy-form")
+    deploy.locator(".amlx-Deploy-submit").click()
+    endpoint = main_panel(page, ".amlx-EndpointView[data-endpoint='titanic-endpoint']")
+    expect(endpoint).to_have_attribute("data-status", "Succeeded", timeout=180_000)
+    expect(endpoint.locator(".amlx-Deployments [data-deployment='blue']")).to_contain_text("titanic-model:")
+    expect(endpoint.locator(".amlx-ScoringUri")).to_have_text(f"{azure_emulator.base_url}/endpoints/titanic-endpoint/score")
+    dismiss_toasts(page)
+    shot(page, artifacts, "48-azure-endpoint")
+
+    # the seed's request answered by the model the workspace serves
+    endpoint.locator(".amlx-TestPanel-payload").fill(json.dumps(SEED_BODY, indent=2))
+    endpoint.locator(".amlx-TestPanel-send").click()
+    expect(endpoint.locator(".amlx-Response")).to_have_attribute("data-status-code", "200", timeout=60_000)
+    expect(endpoint.locator(".amlx-Prediction")).to_have_text("Prediction: 0")
+    endpoint.get_by_role("button", name="Copy the curl command (with the key)").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert f"curl -X POST {azure_emulator.base_url}/endpoints/titanic-endpoint/score" in copied
+    assert "Bearer " in copied and "•" not in copied
+    shot(page, artifacts, "49-azure-prediction")
+
+    endpoint.get_by_role("button", name="Delete endpoint").click()
+    page.locator(".jp-Dialog").get_by_role("button", name="Delete").click()
+    endpoints = expand_section(page, "Endpoints")
+    expect(endpoints.locator(".amlx-ListItem[data-endpoint='titanic-endpoint']")).to_have_count(0, timeout=60_000)
     assert not [e for e in page.console_errors if "amlx" in e.lower()]

@@ -44,6 +44,11 @@ class Artifacts:
         container = self._datastore_container(ARTIFACT_STORE)
         return self._list(container, f"ExperimentRun/{data_container}/outputs/")
 
+    def run_files(self, data_container: str) -> tuple[FileEntry, ...]:
+        """Every artifact of the run (outputs, logs, MLflow models logged at the run's root), by relative path."""
+        container = self._datastore_container(ARTIFACT_STORE)
+        return self._list(container, f"ExperimentRun/{data_container}/")
+
     def output_file(self, name: str, data_container: str, path: str) -> Path:
         relative = check_relpath(path)
         container = self._datastore_container(ARTIFACT_STORE)

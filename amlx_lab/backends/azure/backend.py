@@ -1,4 +1,4 @@
-"""The Azure ML target: jobs, data assets and computes of one workspace through azure-ai-ml.
+"""The Azure ML target: jobs, data, computes, models and endpoints of one workspace through azure-ai-ml.
 
 ``AzureBackend`` only composes the pieces (one concern each): ``connection.py``
 (credential, ``MLClient``, REST pipeline, workspace facts), ``health.py``
@@ -6,12 +6,12 @@
 job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
 updates), ``logs.py`` (range reads of the log), ``tracking.py`` (MLflow REST),
 ``run_history.py``, ``artifacts.py`` (outputs and code), ``data_assets.py``,
-``computes.py``, ``failures.py`` (Azure's errors as typed ones) and
-``quiet.py`` (the SDK's chatter). ``azure.ai.ml`` (about 1.7 s to import) and
-``azure.identity`` load on the first operation that needs them, never when
+``computes.py``, ``models.py`` (the model registry), ``endpoints.py``
+(managed online endpoints, deployments, traffic, keys, scoring),
+``failures.py`` (Azure's errors as typed ones) and ``quiet.py`` (the SDK's
+chatter). ``azure.ai.ml`` (about 1.7 s to import) and ``azure.identity`` load on the first operation that needs them, never when
 JupyterLab starts; every call here blocks, and the REST handlers make it from
-a thread pool. Models and endpoints are not implemented on this target yet, so
-those operations answer 409 naming what is missing.
+a thread pool.
 """
 
 from __future__ import annotations
@@ -27,16 +27,20 @@ from typing import Any
 
 from ...config import AzureSettings
 from ...errors import ConflictError, NotFoundError, TargetNotConfiguredError, ValidationError
-from ...names import check_job_name
+from ...names import check_asset_name, check_job_name
 from ...records import (
     CodePackage,
     ComputeTarget,
     DataAsset,
+    Deployment,
+    Endpoint,
+    EndpointKeys,
     ExperimentSummary,
     FileEntry,
     Health,
     HealthState,
     InstanceType,
+    InvokeResult,
     Job,
     JobChanges,
     JobPage,
@@ -44,10 +48,13 @@ from ...records import (
     LogKind,
     LogChunk,
     MetricPoint,
+    ModelCandidate,
+    ModelSummary,
+    ModelVersion,
     TargetTraits,
 )
 from ...specs import CommandJobSpec, JobQuery
-from ..base import ComputeOps, DataOps, JobOps
+from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps
 from . import config as azure_config
 from . import submit as submission
 from .artifacts import Artifacts, check_relpath
@@ -60,6 +67,8 @@ from .health import HealthCheck
 from .job_reads import JobReader
 from .job_records import SERVERLESS, job_record, status_of
 from .logs import LogReader, parse_offset
+from .endpoints import Endpoints
+from .models import Models, check_job, choose, find_sources, finished
 from .quiet import quiet_streams
 from .run_history import RunHistory
 from .tracking import Tracking
@@ -85,6 +94,8 @@ class _Parts:
     environments: Environments
     artifacts: Artifacts
     computes: Computes
+    models: Models
+    endpoints: Endpoints
 
 
 class AzureBackend:
@@ -368,6 +379,92 @@ class AzureBackend:
     def get_data(self, name: str, version: str | int = "latest") -> DataAsset:
         return self._get_parts().data.get(name, version)
 
+    # -- models ------------------------------------------------------------------------------------
+
+    def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        check_job(job)
+        parts = self._get_parts()
+        files = parts.artifacts.run_files(self._data_container(parts, job))
+        return tuple(s.candidate() for s in find_sources(files))
+
+    def register_model(
+        self,
+        name: str,
+        *,
+        job: str,
+        path: str | None = None,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Register the job's model by reference (``azureml://jobs/<job>/outputs/artifacts/paths/...``)."""
+        check_asset_name(name, kind="model")
+        check_job(job)
+        parts = self._get_parts()
+        finished(job, parts.reader.get(job).status)
+        files = parts.artifacts.run_files(self._data_container(parts, job))
+        source = choose(job, find_sources(files), files, path)
+        return parts.models.register(name, job=job, source=source, description=description, tags=tags)
+
+    def list_models(self) -> tuple[ModelSummary, ...]:
+        return self._get_parts().models.list()
+
+    def get_model(self, name: str, version: str | int = "latest") -> ModelVersion:
+        return self._get_parts().models.get(name, version)
+
+    def model_versions(self, name: str) -> tuple[ModelVersion, ...]:
+        return self._get_parts().models.versions(name)
+
+    def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
+        return self._get_parts().models.download(name, version)
+
+    # -- online endpoints ----------------------------------------------------------------------------
+
+    def create_endpoint(self, name: str, *, auth_mode: str = "key", description: str | None = None) -> Endpoint:
+        return self._get_parts().endpoints.create(name, auth_mode=auth_mode, description=description)
+
+    def list_endpoints(self) -> tuple[Endpoint, ...]:
+        return self._get_parts().endpoints.all()
+
+    def get_endpoint(self, name: str) -> Endpoint:
+        return self._get_parts().endpoints.get(name)
+
+    def delete_endpoint(self, name: str) -> None:
+        self._get_parts().endpoints.delete(name)
+
+    def endpoint_keys(self, name: str) -> EndpointKeys:
+        return self._get_parts().endpoints.keys(name)
+
+    def regenerate_key(self, name: str, which: str) -> EndpointKeys:
+        return self._get_parts().endpoints.regenerate_key(name, which)
+
+    def create_deployment(
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
+    ) -> Deployment:
+        return self._get_parts().endpoints.create_deployment(
+            endpoint, name, model=model, traffic=traffic, score_script=score_script,
+            instance_type=instance_type, instance_count=instance_count,
+        )
+
+    def delete_deployment(self, endpoint: str, name: str) -> None:
+        self._get_parts().endpoints.delete_deployment(endpoint, name)
+
+    def set_traffic(self, endpoint: str, traffic: dict[str, int]) -> Endpoint:
+        return self._get_parts().endpoints.set_traffic(endpoint, traffic)
+
+    def invoke(self, endpoint: str, payload: Any, *, deployment: str | None = None) -> InvokeResult:
+        return self._get_parts().endpoints.invoke(endpoint, payload, deployment=deployment)
+
+    def endpoint_curl(self, endpoint: str, payload: Any = None) -> str:
+        return self._get_parts().endpoints.curl(endpoint, payload)
+
     # -- computes ----------------------------------------------------------------------------------
 
     def list_computes(self) -> tuple[ComputeTarget, ...]:
@@ -386,6 +483,7 @@ def _build(settings: AzureSettings, credential: Any, cache_dir: Path) -> _Parts:
     workspace_cache = cache_dir / str(settings.subscription_id) / str(settings.resource_group) / str(
         settings.workspace_name
     )
+    models = Models(connection, workspace_cache)
     return _Parts(
         connection=connection,
         health=HealthCheck(connection),
@@ -398,6 +496,8 @@ def _build(settings: AzureSettings, credential: Any, cache_dir: Path) -> _Parts:
         environments=Environments(connection, settings.base_image),
         artifacts=Artifacts(connection, workspace_cache),
         computes=Computes(connection, default_compute=settings.compute, instance_type=settings.instance_type),
+        models=models,
+        endpoints=Endpoints(connection, models, settings),
     )
 
 
@@ -409,6 +509,8 @@ def _installed(module: str) -> bool:
         return False
 
 
-def _implements_its_capabilities(backend: AzureBackend) -> tuple[JobOps, DataOps, ComputeOps]:
+def _implements_its_capabilities(
+    backend: AzureBackend,
+) -> tuple[JobOps, DataOps, ComputeOps, ModelOps, EndpointOps]:
     """Never called: the type checker proves here that the Azure target implements these protocols."""
-    return backend, backend, backend
+    return backend, backend, backend, backend, backend

@@ -16,6 +16,10 @@ The SDK is noisy in three ways, each handled where it comes from:
   writes and passes every other thread's writes through unchanged (a kernel's
   other output, a live display thread); the original streams come back when
   the last such block ends. Nothing is redirected process-wide for anyone else.
+* A dot per poll from a long-running operation's poller thread, which runs on
+  after the call that started it when amlx does not wait for it (a deployment
+  takes Azure 10 to 20 minutes): ``mute_thread(poller)`` treats that thread as
+  quiet for its life, with the router in place until it ends.
 """
 
 from __future__ import annotations
@@ -69,14 +73,14 @@ class _Router:
         self._name = name
 
     def write(self, text: str) -> int:
-        if getattr(_state, "quiet", 0):
+        if getattr(_state, "quiet", 0) or threading.get_ident() in _muted:
             if text.strip():
                 log.debug("azure-ai-ml wrote to %s: %r", self._name, text[:200])
             return len(text)
         return self._target.write(text)
 
     def flush(self) -> None:
-        if not getattr(_state, "quiet", 0):
+        if not getattr(_state, "quiet", 0) and threading.get_ident() not in _muted:
             self._target.flush()
 
     def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno... of the real stream
@@ -86,32 +90,64 @@ class _Router:
 _state = threading.local()
 _streams_lock = threading.Lock()
 _depth = 0
-_saved: tuple[TextIO, TextIO, _Router, _Router] | None = None
+_installed: list[tuple[str, TextIO, _Router]] = []  # (stream name, what it replaced, the router)
+_muted: set[int] = set()
 
 
 @contextmanager
 def quiet_streams() -> Iterator[None]:
     """Drop what this thread writes to stdout/stderr inside the block; other threads are unaffected."""
-    global _depth, _saved
-    with _streams_lock:
-        if _depth == 0:
-            out = _Router(sys.stdout, "stdout")
-            err = _Router(sys.stderr, "stderr")
-            _saved = (sys.stdout, sys.stderr, out, err)
-            sys.stdout, sys.stderr = out, err
-        _depth += 1
+    _route()
     _state.quiet = getattr(_state, "quiet", 0) + 1
     try:
         yield
     finally:
         _state.quiet -= 1
+        _unroute()
+
+
+def mute_thread(poller: Any) -> None:
+    """Drop what an LRO poller's background thread writes, for as long as it runs (nothing if it has none).
+
+    azure-core keeps the thread as ``LROPoller._thread``; a poller without one has finished already.
+    """
+    thread = getattr(poller, "_thread", None)
+    if not isinstance(thread, threading.Thread) or not thread.is_alive() or thread.ident is None:
+        return
+    ident = thread.ident
+    _route()
+    with _streams_lock:
+        _muted.add(ident)
+
+    def release() -> None:
+        thread.join()
         with _streams_lock:
-            _depth -= 1
-            if _depth == 0 and _saved is not None:
-                original_out, original_err, out, err = _saved
-                # put back only what is still ours: someone who swapped a stream meanwhile keeps theirs
-                if sys.stdout is out:
-                    sys.stdout = original_out
-                if sys.stderr is err:
-                    sys.stderr = original_err
-                _saved = None
+            _muted.discard(ident)
+        _unroute()
+
+    threading.Thread(target=release, name="amlx-mute-poller", daemon=True).start()
+
+
+def _route() -> None:
+    """Put a router in front of stdout and stderr unless one is there (a stream swapped meanwhile gets its own)."""
+    global _depth
+    with _streams_lock:
+        for name in ("stdout", "stderr"):
+            current = getattr(sys, name)
+            if not isinstance(current, _Router):
+                router = _Router(current, name)
+                _installed.append((name, current, router))
+                setattr(sys, name, router)
+        _depth += 1
+
+
+def _unroute() -> None:
+    global _depth
+    with _streams_lock:
+        _depth -= 1
+        if _depth == 0:
+            # put back only what is still ours: someone who swapped a stream meanwhile keeps theirs
+            for name, original, router in reversed(_installed):
+                if getattr(sys, name) is router:
+                    setattr(sys, name, original)
+            _installed.clear()

@@ -520,10 +520,17 @@ class LocalBackend:
         model: str,
         traffic: int | None = None,
         score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
         """Provision model ``name[:version]`` as deployment ``name``; returns at once with status Creating."""
         check_name(endpoint, kind="endpoint", field="endpoint")
         check_name(name, kind="deployment")
+        if instance_type is not None or instance_count is not None:
+            raise ValidationError(
+                "The local workspace serves deployments on this machine: it has no instance types or counts.",
+                field="instance_type" if instance_type is not None else "instance_count",
+            )
         version = self.models.resolve(model)
         return self.endpoints.create_deployment(endpoint, name, model=version, traffic=traffic, score_script=score_script)
 

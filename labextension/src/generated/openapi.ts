@@ -875,6 +875,13 @@ export interface components {
             traffic?: number | null;
             /** @default null */
             score_script?: string | null;
+            /**
+             * @description VM size, on a target with instance types (Azure ML)
+             * @default null
+             */
+            instance_type?: string | null;
+            /** @default null */
+            instance_count?: number | null;
         };
         CreateEndpoint: {
             name: string;
