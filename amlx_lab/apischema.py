@@ -76,6 +76,7 @@ RESPONSES: tuple[type, ...] = (
     records.EndpointKeys,
     records.InvokeResult,
     records.SweepDetails,
+    records.ExportResult,
     JobPackage,
     SweepPreview,
 )
@@ -90,6 +91,7 @@ REQUESTS: tuple[type, ...] = (
     bodies.CreateDeployment,
     bodies.RegenerateKey,
     bodies.Invoke,
+    bodies.ExportRequest,
 )
 
 _RESPONSE_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
