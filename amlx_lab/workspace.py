@@ -764,6 +764,12 @@ class Workspace:
         if "://" in item.path:
             return DataInput(type="uri_folder" if item.path.endswith("/") else "uri_file", path=item.path)
         local = Path(item.path)
+        if self.backend(target).name != "local":
+            notes.append(
+                f"Input {item.name} was a file uploaded from the machine that submitted the job ({local.name}); "
+                "register it as a data asset and put azureml:<name>:<version> in job.yml."
+            )
+            return DataInput(type="uri_file", path=local.name)
         notes.append(
             f"Input {item.name} reads {local.name} from this machine: register it as a data asset and put "
             "azureml:<name>:<version> in job.yml before the workflow runs it."
