@@ -140,7 +140,7 @@ def _publish(folder: Path, fill: Callable[[Path], Iterable[str]], *, overwrite: 
             raise ConflictError(
                 f"The folder {folder.name} already holds an export of {what}; export again with overwrite "
                 "(amlx export --force, %aml export --force) to replace it.",
-                details={"folder": folder.name},
+                details={"folder": folder.name, "replaceable": True},
             )
         if not folder.is_dir() or not any((folder / m).is_file() for m in _MARKERS):
             raise ConflictError(
