@@ -643,10 +643,13 @@ class Workspace:
 
         jobs = self.jobs(target)
         job = jobs.get_job(name)
-        if job.type is not JobType.COMMAND:
+        sweep = None
+        if job.type is JobType.SWEEP:
+            sweep = self.sweeps(target).sweep_details(name).settings
+        elif job.type is not JobType.COMMAND:
             what = "an interactive MLflow run (its code is its notebook)" if job.type is JobType.INTERACTIVE else f"a {job.type.value} job"
             raise ConflictError(
-                f"Job {name} is {what}; only command jobs can be exported as a job.yml.", details={"job": name}
+                f"Job {name} is {what}; only command and sweep jobs can be exported as a job.yml.", details={"job": name}
             )
         package = jobs.code_package(name)
         code_files = tuple(f.path for f in package.files)
@@ -665,7 +668,7 @@ class Workspace:
         source = JobSource(
             job=job, target=self.backend(target).name, code_files=code_files,
             code_file=lambda rel: jobs.code_file(name, rel), conda=conda, image=self._base_image(target),
-            data=data, model=self._model_source(name, target), notes=tuple(notes),
+            data=data, model=self._model_source(name, target), notes=tuple(notes), sweep=sweep,
         )
         folder = shown_as if shown_as is not None else str(out_dir / name)
         return write_job(out_dir, source, shown_as=folder, overwrite=overwrite)

@@ -20,7 +20,8 @@ from typing import Any
 from ..errors import ConflictError
 from ..records import Endpoint, ExportResult, Job
 from .endpoint_yaml import deployment_document, endpoint_document
-from .job_yaml import DataInput, command_job, environment_reference
+from ..sweep.settings import SweepSettings
+from .job_yaml import DataInput, command_job, environment_reference, sweep_job
 from .score_template import SCORE_PY
 from .workflow import ModelSource, endpoint_workflow, job_workflow
 from .yamltext import dump
@@ -47,6 +48,7 @@ class JobSource:
     data: dict[str, DataInput]
     model: ModelSource
     notes: tuple[str, ...] = ()
+    sweep: SweepSettings | None = None  # a sweep job's search space, objective, sampling, policy and limits
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,13 @@ def write_job(parent: Path, source: JobSource, *, shown_as: str, overwrite: bool
         environment = environment_reference(job.environment)
     else:
         environment = {"image": source.image, "conda_file": CONDA_FILE}
-    document = command_job(
-        job, code=f"./{CODE_DIR}", data=source.data, environment=environment,
-        description=f"Exported by amlx-lab from job {job.name} on the {source.target} target.",
-    )
+    description = f"Exported by amlx-lab from job {job.name} on the {source.target} target."
+    if source.sweep is not None:
+        document = sweep_job(job, source.sweep, code=f"./{CODE_DIR}", data=source.data, environment=environment,
+                             description=description)
+    else:
+        document = command_job(job, code=f"./{CODE_DIR}", data=source.data, environment=environment,
+                               description=description)
 
     def fill(folder: Path) -> list[str]:
         written = []
@@ -89,7 +94,7 @@ def write_job(parent: Path, source: JobSource, *, shown_as: str, overwrite: bool
             written.append(CONDA_FILE)
         _write(folder / JOB_FILE, dump(document, header=f"# az ml job create --file {JOB_FILE}\n"))
         _write(folder / WORKFLOW_FILE, job_workflow(name=job.name, export_dir=shown_as, job_file=JOB_FILE,
-                                                    model=source.model))
+                                                    model=source.model, sweep=source.sweep is not None))
         return [JOB_FILE, WORKFLOW_FILE, *written]
 
     files = _publish(parent / job.name, fill, overwrite=overwrite, what=f"job {job.name}")

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records import Job
-from .command import azure_input_name, check_complete, shell_text, with_placeholders
+from ..sweep.settings import SweepSettings
+from .command import PLACEHOLDER, azure_input_name, check_complete, placeholder, shell_text, with_placeholders
 
 COMMAND_JOB_SCHEMA = "https://azuremlschemas.azureedge.net/latest/commandJob.schema.json"
+SWEEP_JOB_SCHEMA = "https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json"
 #: Words the local target records as the compute of a job that ran on this machine, or Azure's serverless.
 NO_AZURE_COMPUTE = frozenset({"", "local", "serverless"})
 
@@ -68,6 +70,70 @@ def command_job(
     if compute is not None:
         document["compute"] = compute
     return document
+
+
+def sweep_job(
+    job: Job,
+    settings: SweepSettings,
+    *,
+    code: str,
+    data: Mapping[str, DataInput],
+    environment: str | dict[str, Any],
+    description: str,
+) -> dict[str, Any]:
+    """The ``type: sweep`` document: the trial's code, command and environment, the search space and the rest.
+
+    A searched parameter reaches the trial as ``${{search_space.<name>}}`` (what ``.sweep()``
+    rewrites ``${{inputs.<name>}}`` to); the fixed ones are the sweep's literal inputs.
+    """
+    searched = set(settings.search_space)
+    fixed = {name: value for name, value in job.parameters.items() if name not in searched}
+    argv = with_placeholders(portable(job.command), [*fixed, *data])
+    rendered = _rendered(job.command, fixed)
+    inputs: dict[str, Any] = {}
+    quoted: dict[str, bool] = {}
+    for name, value in fixed.items():
+        key = azure_input_name(name)
+        inputs[key] = literal(value, rendered.get(name))
+        quoted[key] = isinstance(inputs[key], str) and _needs_quotes(inputs[key])
+    for name, item in data.items():
+        inputs[azure_input_name(name)] = {"type": item.type, "path": item.path}
+    check_complete([a for a in argv if not _searched_only(a, searched)], inputs, job.name)
+    command = shell_text(argv, quoted)
+    for name in searched:
+        command = command.replace(placeholder(azure_input_name(name)), "${{search_space." + name + "}}")
+    algorithm = settings.sampling_algorithm.model_dump(mode="json", exclude_none=True)
+    if algorithm.get("type") != "random" or (algorithm.get("rule", "random") == "random" and "seed" not in algorithm):
+        sampling: str | dict[str, Any] = str(algorithm["type"])
+    else:
+        sampling = algorithm
+    document: dict[str, Any] = {
+        "$schema": SWEEP_JOB_SCHEMA,
+        "type": "sweep",
+        "display_name": job.display_name,
+        "experiment_name": job.experiment,
+        "description": description,
+        "tags": dict(job.tags),
+        "inputs": inputs,
+        "trial": {"code": code, "command": command, "environment": environment},
+        "search_space": {name: e.model_dump(mode="json", exclude_none=True) for name, e in settings.search_space.items()},
+        "objective": settings.objective.model_dump(mode="json"),
+        "sampling_algorithm": sampling,
+        "limits": settings.limits.model_dump(mode="json", exclude_none=True),
+    }
+    if settings.early_termination is not None:
+        document["early_termination"] = settings.early_termination.model_dump(mode="json", exclude_none=True)
+    if not inputs:
+        del document["inputs"]
+    compute = azure_compute(job.compute)
+    if compute is not None:
+        document["compute"] = compute
+    return document
+
+
+def _searched_only(arg: str, searched: set[str]) -> bool:
+    names = {m.group(1) for m in PLACEHOLDER.finditer(arg)}
+    return bool(names) and names <= {azure_input_name(n) for n in searched}
 
 
 def portable(argv: tuple[str, ...]) -> list[str]:

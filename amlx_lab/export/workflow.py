@@ -38,8 +38,8 @@ class ModelSource:
     path: str  # relative to the job's artifacts: "model" or "outputs/model.pkl"
 
 
-def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSource) -> str:
-    """Submit ``job_file``, wait for it, and optionally register its model and deploy it."""
+def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSource, sweep: bool = False) -> str:
+    """Submit ``job_file``, wait for it, and optionally register its model (a sweep's: its best trial's) and deploy it."""
     submit = (
         f'name=$(az ml job create --file "{job_file}" {_WORKSPACE_ARGS} --query name --output tsv)\n'
         'echo "Submitted $name"\n'
@@ -51,7 +51,12 @@ def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSourc
         'echo "Job $JOB_NAME ended: $status"\n'
         'test "$status" = "Completed"\n'
     )
-    register = (
+    best = (
+        # a sweep's model is its best trial's, which the service names in the sweep's properties
+        f'JOB_NAME=$(az ml job show --name "$JOB_NAME" {_WORKSPACE_ARGS} --query properties.best_child_run_id --output tsv)\n'
+        'echo "Best trial: $JOB_NAME"\n'
+    ) if sweep else ""
+    register = best + (
         'version=$(az ml model create --name "$MODEL_NAME" --type "$MODEL_TYPE" '
         f'--path "azureml://jobs/$JOB_NAME/outputs/artifacts/paths/$MODEL_PATH" {_WORKSPACE_ARGS} '
         "--query version --output tsv)\n"

@@ -179,3 +179,42 @@ def test_an_endpoint_and_its_deployment_reload_offline_and_the_scoring_script_sc
     assert ran.returncode == 0, ran.stderr
     predictions = json.loads(ran.stdout.strip().splitlines()[-1])
     assert len(predictions) == 2 and predictions[1] > predictions[0] > 2.0
+
+
+def test_a_sweep_exports_as_a_sweep_job_that_reloads_with_its_space_and_fixed_inputs(
+    trained: Trained, tmp_path: Path, offline: object
+) -> None:
+    from azure.ai.ml import load_job
+    from azure.ai.ml.sweep import SweepJob
+
+    from amlx_lab.submission import SweepRequest
+
+    ws = workspace_of(trained)
+    try:
+        sweep = ws.sweep(SweepRequest(
+            notebook="train.ipynb", cell="aml-train", python=sys.executable,
+            sweep={"search_space": {"alpha": "loguniform(-3, 0)"}, "objective": {"primary_metric": "rmse", "goal": "minimize"},
+                   "sampling_algorithm": {"type": "random", "rule": "sobol", "seed": 7},
+                   "early_termination": {"type": "bandit", "slack_factor": 0.2}, "limits": {"max_total_trials": 2}},
+        ), base_dir=trained.project)
+        try:
+            result = ws.export_job(sweep.name, out_dir=tmp_path)
+        finally:
+            ws.jobs().cancel(sweep.name)
+            ws.wait(sweep.name, timeout=120)
+    finally:
+        ws.close()
+    folder = tmp_path / sweep.name
+    loaded = load_job(folder / "job.yml")
+    assert isinstance(loaded, SweepJob)
+    assert loaded.trial.command.startswith("python main.py --alpha ${{search_space.alpha}} --label '${{inputs.label}}'")
+    assert {k: v._data if hasattr(v, "_data") else v for k, v in loaded.inputs.items()} == {
+        "label": "first try", "epochs": 3, "scaled": "true"}
+    space = loaded.search_space["alpha"]
+    assert (type(space).__name__, space.min_value, space.max_value) == ("LogUniform", -3, 0)
+    assert loaded.objective.primary_metric == "rmse" and loaded.objective.goal == "minimize"
+    assert loaded.sampling_algorithm.rule == "sobol" and loaded.sampling_algorithm.seed == 7
+    assert loaded.early_termination.slack_factor == 0.2 and loaded.limits.max_total_trials == 2
+    assert "best_child_run_id" in (folder / "workflow.yml").read_text()
+    checked = actionlint(folder / "workflow.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
