@@ -199,6 +199,7 @@ def test_a_sweep_exports_as_a_sweep_job_that_reloads_with_its_space_and_fixed_in
         ), base_dir=trained.project)
         try:
             result = ws.export_job(sweep.name, out_dir=tmp_path)
+            assert result.files[0] == "job.yml"
         finally:
             ws.jobs().cancel(sweep.name)
             ws.wait(sweep.name, timeout=120)
