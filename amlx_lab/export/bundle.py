@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConflictError
+from ..errors import ConflictError, ValidationError
 from ..records import Endpoint, ExportResult, Job
 from .endpoint_yaml import deployment_document, endpoint_document
 from ..sweep.settings import SweepSettings
@@ -152,14 +152,19 @@ def _publish(folder: Path, fill: Callable[[Path], Iterable[str]], *, overwrite: 
                 f"The folder {folder.name} exists and is not an amlx export; choose another output folder.",
                 details={"folder": folder.name},
             )
-    folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}.partial"
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
         files = list(fill(staging))
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(staging, folder)
+    except OSError as exc:  # a name too long, a file where a folder should be, no space left
+        raise ValidationError(
+            f"The export of {what} could not be written to {folder.parent.name or 'that folder'}: {exc.strerror or exc}.",
+            field="folder",
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return files

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..errors import ValidationError
 from ..paths import resolve_within
 from ..records import ExportResult
 from .base import AmlxHandler
@@ -19,6 +20,8 @@ from .bodies import ExportRequest
 
 class _ExportHandler(AmlxHandler):
     async def _export(self, name: str, export: Callable[..., ExportResult]) -> None:
+        if self.json_body() is None and (self.request.body or b"").strip():  # JSON null: not an object
+            raise ValidationError("The request body must be a JSON object (or empty for the defaults).", field="body")
         body = self.body(ExportRequest)
         parent = resolve_within(self.root_dir, body.folder, field="folder", must_exist=False)
         shown = (parent / name).relative_to(self.root_dir.resolve()).as_posix()
