@@ -665,10 +665,14 @@ class Workspace:
                 "The job ran on this machine, so job.yml names no compute and Azure ML runs it on serverless compute; "
                 "add compute: azureml:<cluster> to run it on a cluster."
             )
+        model = self._model_source(name, target)
+        scoring_conda = None
+        if model.type == "custom_model":
+            scoring_conda = self._scoring_conda(name, model.path, target)
         source = JobSource(
             job=job, target=self.backend(target).name, code_files=code_files,
             code_file=lambda rel: jobs.code_file(name, rel), conda=conda, image=self._base_image(target),
-            data=data, model=self._model_source(name, target), notes=tuple(notes), sweep=sweep,
+            data=data, model=model, notes=tuple(notes), sweep=sweep, scoring_conda=scoring_conda,
         )
         folder = shown_as if shown_as is not None else str(out_dir / name)
         return write_job(out_dir, source, shown_as=folder, overwrite=overwrite)
@@ -682,7 +686,6 @@ class Workspace:
         local endpoints' request shape, and a conda file from the requirements of the job
         that trained the model.
         """
-        from .backends.azure.environments import conda_specification
         from .export import EndpointSource, write_endpoint
 
         endpoint = self.endpoints(target).get_endpoint(name)
@@ -701,14 +704,8 @@ class Workspace:
                 )
             if model is not None and model.format == "mlflow":
                 continue
-            requirements: list[str] = []
-            if model is not None and model.job:
-                requirements = self._requirements_of(model.job, target)
-            extra = [p for p in ("scikit-learn", "pandas", "azureml-inference-server-http") if not any(
-                r.lower().startswith(p) for r in requirements)]
-            if model is not None and model.format in ("joblib", "skops"):
-                extra.append(model.format)
-            custom[deployment.name] = conda_specification([*requirements, *extra], self._job_python(model.job if model else None, target))
+            fmt = model.format if model is not None else "pickle"
+            custom[deployment.name] = self._scoring_conda(model.job if model else None, f"model.{fmt}", target)
         source = EndpointSource(endpoint=endpoint, target=self.backend(target).name, custom=custom,
                                 image=self._base_image(target), notes=tuple(notes))
         folder = shown_as if shown_as is not None else str(out_dir / name)
@@ -724,6 +721,18 @@ class Workspace:
         if "requirements.txt" in code_files:
             requirements = requirement_lines(self.jobs(target).code_file(name, "requirements.txt").parent)
         return conda_specification(requirements, python_version(dict(manifest) if manifest else None))
+
+    def _scoring_conda(self, job: str | None, model_file: str, target: str | None) -> dict[str, Any]:
+        """What the generated score.py runs with: the training job's pinned requirements, plus Azure's inference server."""
+        from .backends.azure.environments import conda_specification
+
+        requirements = self._requirements_of(job, target) if job else []
+        extra = [p for p in ("scikit-learn", "pandas", "azureml-inference-server-http")
+                 if not any(r.lower().startswith(p) for r in requirements)]
+        for suffix in ("joblib", "skops"):
+            if model_file.endswith(suffix) and not any(r.lower().startswith(suffix) for r in requirements):
+                extra.append(suffix)
+        return conda_specification([*requirements, *extra], self._job_python(job, target))
 
     def _requirements_of(self, job: str, target: str | None) -> list[str]:
         from .backends.azure.environments import requirement_lines

@@ -18,17 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, ValidationError
-from ..records import Endpoint, ExportResult, Job
+from ..records import Deployment, Endpoint, ExportResult, Job
 from .endpoint_yaml import deployment_document, endpoint_document
 from ..sweep.settings import SweepSettings
 from .job_yaml import DataInput, command_job, environment_reference, sweep_job
 from .score_template import SCORE_PY
-from .workflow import ModelSource, endpoint_workflow, job_workflow
+from .workflow import ModelSource, endpoint_name, endpoint_workflow, job_workflow
 from .yamltext import dump
 
 JOB_FILE = "job.yml"
 ENDPOINT_FILE = "endpoint.yml"
 WORKFLOW_FILE = "workflow.yml"
+DEPLOYMENT_FILE = "deploy/deployment.yml"
 CODE_DIR = "src"
 CONDA_FILE = "environment/conda.yml"
 MANIFEST = "amlx-manifest.json"
@@ -49,6 +50,7 @@ class JobSource:
     model: ModelSource
     notes: tuple[str, ...] = ()
     sweep: SweepSettings | None = None  # a sweep job's search space, objective, sampling, policy and limits
+    scoring_conda: dict[str, Any] | None = None  # the environment of the scoring script a custom model needs
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ def write_job(parent: Path, source: JobSource, *, shown_as: str, overwrite: bool
             _write(folder / CONDA_FILE, dump(source.conda))
             written.append(CONDA_FILE)
         _write(folder / JOB_FILE, dump(document, header=f"# az ml job create --file {JOB_FILE}\n"))
+        written += _deployment_template(folder, source)
         _write(folder / WORKFLOW_FILE, job_workflow(name=job.name, export_dir=shown_as, job_file=JOB_FILE,
-                                                    model=source.model, sweep=source.sweep is not None))
+                                                    deployment_file=DEPLOYMENT_FILE, model=source.model,
+                                                    sweep=source.sweep is not None))
         return [JOB_FILE, WORKFLOW_FILE, *written]
 
     files = _publish(parent / job.name, fill, overwrite=overwrite, what=f"job {job.name}")
@@ -136,6 +140,28 @@ def write_endpoint(parent: Path, source: EndpointSource, *, shown_as: str, overw
     files = _publish(parent / endpoint.name, fill, overwrite=overwrite, what=f"endpoint {endpoint.name}")
     return ExportResult(kind="endpoint", name=endpoint.name, target=source.target, folder=shown_as,
                         files=tuple(files), notes=source.notes)
+
+
+def _deployment_template(folder: Path, source: JobSource) -> list[str]:
+    """``deploy/deployment.yml`` for the workflow's deploy step, which sets the endpoint and the registered model.
+
+    A custom model (a pickle) gets ``deploy/score.py`` and its conda file; an MLflow model needs neither.
+    """
+    name = source.job.name
+    deployment = Deployment(name="blue", endpoint=endpoint_name(name), model=f"{name}:1", status="Creating",
+                            deployment_uri=None, restarts=0, last_error=None, started_at=None)
+    written = []
+    scoring = environment = None
+    if source.model.type == "custom_model":
+        _write(folder / "deploy" / "score.py", SCORE_PY)
+        _write(folder / "deploy" / "conda.yml", dump(source.scoring_conda or {}))
+        written += ["deploy/score.py", "deploy/conda.yml"]
+        scoring = (".", "score.py")
+        environment = {"image": source.image, "conda_file": "conda.yml"}
+    header = "# The workflow's deploy step uses this with --set endpoint_name=... model=azureml:<model>:<version>\n"
+    _write(folder / DEPLOYMENT_FILE, dump(deployment_document(deployment, scoring=scoring, environment=environment),
+                                          header=header))
+    return [DEPLOYMENT_FILE, *written]
 
 
 def _publish(folder: Path, fill: Callable[[Path], Iterable[str]], *, overwrite: bool, what: str) -> list[str]:

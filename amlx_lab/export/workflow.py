@@ -11,6 +11,7 @@ its deployments and the traffic split.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,9 @@ class ModelSource:
     path: str  # relative to the job's artifacts: "model" or "outputs/model.pkl"
 
 
-def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSource, sweep: bool = False) -> str:
+def job_workflow(
+    *, name: str, export_dir: str, job_file: str, deployment_file: str, model: ModelSource, sweep: bool = False
+) -> str:
     """Submit ``job_file``, wait for it, and optionally register its model (a sweep's: its best trial's) and deploy it."""
     submit = (
         f'name=$(az ml job create --file "{job_file}" {_WORKSPACE_ARGS} --query name --output tsv)\n'
@@ -67,9 +70,8 @@ def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSourc
         f'if ! az ml online-endpoint show --name "$ENDPOINT_NAME" {_WORKSPACE_ARGS} > /dev/null 2>&1; then\n'
         f'  az ml online-endpoint create --name "$ENDPOINT_NAME" --auth-mode key {_WORKSPACE_ARGS}\n'
         "fi\n"
-        'az ml online-deployment create --name "$DEPLOYMENT_NAME" --endpoint-name "$ENDPOINT_NAME" '
-        '--set model="azureml:$MODEL_NAME:$MODEL_VERSION" instance_type="$INSTANCE_TYPE" instance_count=1 '
-        f"--all-traffic {_WORKSPACE_ARGS}\n"
+        f'az ml online-deployment create --file "{deployment_file}" --all-traffic {_WORKSPACE_ARGS} '
+        '--set endpoint_name="$ENDPOINT_NAME" model="azureml:$MODEL_NAME:$MODEL_VERSION" instance_type="$INSTANCE_TYPE"\n'
     )
     document: dict[str, Any] = {
         "name": f"amlx {name}",
@@ -82,7 +84,7 @@ def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSourc
                                "type": "boolean", "default": False},
                     "model_name": {"description": "Name of the registered model", "type": "string", "default": name},
                     "endpoint_name": {"description": "Online endpoint to deploy to", "type": "string",
-                                      "default": f"{name}-ep"[:32]},
+                                      "default": endpoint_name(name)},
                 }
             }
         },
@@ -117,8 +119,8 @@ def job_workflow(*, name: str, export_dir: str, job_file: str, model: ModelSourc
                 "if": "${{ inputs.deploy }}",
                 "runs-on": "ubuntu-latest",
                 "steps": [
-                    *_sign_in(checkout=False),
-                    {"name": "Deploy with all traffic", "env": {
+                    *_sign_in(),
+                    {"name": "Deploy with all traffic", "working-directory": "${{ env.EXPORT_DIR }}", "env": {
                         "MODEL_NAME": "${{ inputs.model_name }}",
                         "MODEL_VERSION": "${{ needs.register.outputs.model_version }}",
                         "ENDPOINT_NAME": "${{ inputs.endpoint_name }}", "DEPLOYMENT_NAME": "blue",
@@ -159,6 +161,14 @@ def endpoint_workflow(*, name: str, export_dir: str, endpoint_file: str, deploym
         },
     }
     return dump(document, header=HEADER)
+
+
+def endpoint_name(job: str) -> str:
+    """A default endpoint name for a job: Azure's rule is 3-32 letters, digits and hyphens, starting with a letter."""
+    text = re.sub(r"[^A-Za-z0-9-]+", "-", job).strip("-")[:29].rstrip("-")
+    if not text[:1].isalpha():
+        text = ("ep-" + text)[:29].rstrip("-")
+    return f"{text}-ep"
 
 
 def _environment(export_dir: str) -> dict[str, str]:

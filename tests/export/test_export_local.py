@@ -67,6 +67,12 @@ def test_job_yml_reloads_offline_as_the_same_command_code_inputs_and_environment
     pip = job.environment.conda_file["dependencies"][-1]["pip"]
     assert any(line.startswith("scikit-learn==") for line in pip), pip
     assert "azureml-mlflow" in pip
+    # the deploy step's template: an MLflow model (sklearn autolog's) needs no scoring script
+    from azure.ai.ml import load_online_deployment
+
+    template = load_online_deployment(folder / "deploy" / "deployment.yml")
+    assert template.code_configuration is None and template.instance_count == 1
+    assert template.endpoint_name.endswith("-ep") and "_" not in template.endpoint_name
     manifest = json.loads((folder / "src" / "amlx-manifest.json").read_text())
     assert manifest.get("root") in (None, "."), "no path of this machine in the exported manifest"
 
