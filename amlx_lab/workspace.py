@@ -35,7 +35,7 @@ from .backends.base import (
     require,
 )
 from .config import TARGETS, AmlxConfig
-from .errors import AmlxError, ConflictError, NotFoundError, ValidationError
+from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
 from .records import (
     DataAsset,
@@ -43,10 +43,8 @@ from .records import (
     Endpoint,
     ExportResult,
     Job,
-    JobInput,
     JobPage,
     JobStatus,
-    JobType,
     MetricPoint,
     SweepDetails,
     TargetSummary,
@@ -56,7 +54,6 @@ from .specs import CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
 from .submission import SubmitRequest, SweepRequest
 
 if TYPE_CHECKING:
-    from .export import DataInput, ModelSource
     from .notebook import JobPackage, PackageOptions
     from .sweep.cell import SweepPreview
 
@@ -639,170 +636,19 @@ class Workspace:
         so the same document comes from either target. ``shown_as`` is how the result names the
         folder (over REST: relative to the notebook folder, never a server path).
         """
-        from .export import JobSource, write_job
+        from .export import sources, write_job
 
-        jobs = self.jobs(target)
-        job = jobs.get_job(name)
-        sweep = None
-        if job.type is JobType.SWEEP:
-            sweep = self.sweeps(target).sweep_details(name).settings
-        elif job.type is not JobType.COMMAND:
-            what = "an interactive MLflow run (its code is its notebook)" if job.type is JobType.INTERACTIVE else f"a {job.type.value} job"
-            raise ConflictError(
-                f"Job {name} is {what}; only command and sweep jobs can be exported as a job.yml.", details={"job": name}
-            )
-        package = jobs.code_package(name)
-        code_files = tuple(f.path for f in package.files)
-        notes: list[str] = []
-        conda = None
-        if not job.environment:
-            conda = self._conda_for(name, code_files, package.manifest, target)
-        data: dict[str, DataInput] = {}
-        for item in job.inputs:
-            data[item.name] = self._data_input(item, target, notes)
-        if job.compute in ("", "local", None):
-            notes.append(
-                "The job ran on this machine, so job.yml names no compute and Azure ML runs it on serverless compute; "
-                "add compute: azureml:<cluster> to run it on a cluster."
-            )
-        model = self._model_source(name, target)
-        scoring_conda = None
-        if model.type == "custom_model":
-            scoring_conda = self._scoring_conda(name, model.path, target)
-        source = JobSource(
-            job=job, target=self.backend(target).name, code_files=code_files,
-            code_file=lambda rel: jobs.code_file(name, rel), conda=conda, image=self._base_image(target),
-            data=data, model=model, notes=tuple(notes), sweep=sweep, scoring_conda=scoring_conda,
-        )
-        folder = shown_as if shown_as is not None else str(out_dir / name)
-        return write_job(out_dir, source, shown_as=folder, overwrite=overwrite)
+        source = sources.job_source(self, name, target)
+        return write_job(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
 
     def export_endpoint(
         self, name: str, *, out_dir: Path, shown_as: str | None = None, overwrite: bool = False, target: str | None = None
     ) -> ExportResult:
-        """Write ``out_dir/<endpoint>/``: ``endpoint.yml``, a ``deployment-<name>.yml`` per deployment, and a workflow.
+        """Write ``out_dir/<endpoint>/``: ``endpoint.yml``, a ``deployment-<name>.yml`` per deployment, and a workflow."""
+        from .export import sources, write_endpoint
 
-        A deployment of a model that is not an MLflow model gets a scoring script with the
-        local endpoints' request shape, and a conda file from the requirements of the job
-        that trained the model.
-        """
-        from .export import EndpointSource, write_endpoint
-
-        endpoint = self.endpoints(target).get_endpoint(name)
-        custom: dict[str, dict[str, Any]] = {}
-        notes: list[str] = []
-        for deployment in endpoint.deployments:
-            model_name, _, version = deployment.model.removeprefix("azureml:").partition(":")
-            try:
-                model = self.models(target).get_model(model_name, version or "latest")
-            except AmlxError:
-                model = None
-            if deployment.score_script:
-                notes.append(
-                    f"Deployment {deployment.name} runs its own {deployment.score_script}: put it in "
-                    f"score-{deployment.name}/ in place of the score.py written there."
-                )
-            if model is not None and model.format == "mlflow":
-                continue
-            fmt = model.format if model is not None else "pickle"
-            custom[deployment.name] = self._scoring_conda(model.job if model else None, f"model.{fmt}", target)
-        source = EndpointSource(endpoint=endpoint, target=self.backend(target).name, custom=custom,
-                                image=self._base_image(target), notes=tuple(notes))
-        folder = shown_as if shown_as is not None else str(out_dir / name)
-        return write_endpoint(out_dir, source, shown_as=folder, overwrite=overwrite)
-
-    def _conda_for(
-        self, name: str, code_files: tuple[str, ...], manifest: Mapping[str, Any] | None, target: str | None
-    ) -> dict[str, Any]:
-        """The environment the Azure target builds for a job that names none: its requirements.txt, pinned."""
-        from .backends.azure.environments import conda_specification, python_version, requirement_lines
-
-        requirements = []
-        if "requirements.txt" in code_files:
-            requirements = requirement_lines(self.jobs(target).code_file(name, "requirements.txt").parent)
-        return conda_specification(requirements, python_version(dict(manifest) if manifest else None))
-
-    def _scoring_conda(self, job: str | None, model_file: str, target: str | None) -> dict[str, Any]:
-        """What the generated score.py runs with: the training job's pinned requirements, plus Azure's inference server."""
-        from .backends.azure.environments import conda_specification
-
-        requirements = self._requirements_of(job, target) if job else []
-        extra = [p for p in ("scikit-learn", "pandas", "azureml-inference-server-http")
-                 if not any(r.lower().startswith(p) for r in requirements)]
-        for suffix in ("joblib", "skops"):
-            if model_file.endswith(suffix) and not any(r.lower().startswith(suffix) for r in requirements):
-                extra.append(suffix)
-        return conda_specification([*requirements, *extra], self._job_python(job, target))
-
-    def _requirements_of(self, job: str, target: str | None) -> list[str]:
-        from .backends.azure.environments import requirement_lines
-
-        try:
-            return requirement_lines(self.jobs(target).code_file(job, "requirements.txt").parent)
-        except AmlxError:
-            return []
-
-    def _job_python(self, job: str | None, target: str | None) -> str:
-        from .backends.azure.environments import DEFAULT_PYTHON, python_version
-
-        if job is None:
-            return DEFAULT_PYTHON
-        try:
-            return python_version(self.jobs(target).code_package(job).manifest)
-        except AmlxError:
-            return DEFAULT_PYTHON
-
-    def _base_image(self, target: str | None) -> str:
-        from .backends.azure.environments import DEFAULT_BASE_IMAGE
-
-        return self.config.azure.base_image or DEFAULT_BASE_IMAGE
-
-    def _data_input(self, item: JobInput, target: str | None, notes: list[str]) -> DataInput:
-        """A recorded input as the YAML names it: a data asset version, a URI, or (with a note) a file on this machine."""
-        from .export import DataInput
-
-        if item.asset:
-            asset_name, _, version = item.asset.partition(":")
-            kind = "uri_file"
-            try:
-                kind = self.data(target).get_data(asset_name, version or "latest").type
-            except AmlxError:
-                notes.append(f"Input {item.name}: data asset {item.asset} was not found; check its type in job.yml.")
-            if self.backend(target).name == "local":
-                notes.append(
-                    f"Input {item.name} is the local data asset {item.asset}: register it in Azure ML under the same name and version."
-                )
-            return DataInput(type=kind, path=f"azureml:{item.asset}")
-        if "://" in item.path:
-            return DataInput(type="uri_folder" if item.path.endswith("/") else "uri_file", path=item.path)
-        local = Path(item.path)
-        if self.backend(target).name != "local":
-            notes.append(
-                f"Input {item.name} was a file uploaded from the machine that submitted the job ({local.name}); "
-                "register it as a data asset and put azureml:<name>:<version> in job.yml."
-            )
-            return DataInput(type="uri_file", path=local.name)
-        notes.append(
-            f"Input {item.name} reads {local.name} from this machine: register it as a data asset and put "
-            "azureml:<name>:<version> in job.yml before the workflow runs it."
-        )
-        return DataInput(type="uri_folder" if local.is_dir() else "uri_file", path=item.path)
-
-    def _model_source(self, job: str, target: str | None) -> ModelSource:
-        """What of the job the workflow registers as its model: the first candidate the target finds, else MLflow's ``model``."""
-        from .export import ModelSource
-
-        try:
-            candidates = self.models(target).model_candidates(job)
-        except AmlxError:
-            candidates = ()
-        for candidate in candidates:
-            if candidate.source == "mlflow:model":
-                return ModelSource(type="mlflow_model", path="model")
-            if candidate.format == "mlflow":
-                return ModelSource(type="mlflow_model", path=candidate.source)
-            return ModelSource(type="custom_model", path=candidate.source)
-        return ModelSource(type="mlflow_model", path="model")
+        source = sources.endpoint_source(self, name, target)
+        return write_endpoint(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
 
     def close(self) -> None:
         with self._lock:
