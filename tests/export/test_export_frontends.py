@@ -49,6 +49,8 @@ def test_amlx_export_writes_the_folder_and_refuses_bad_input_with_a_sentence(tra
 
     missing = amlx(trained, tmp_path, "export", "nosuch")
     assert missing.returncode == 2 and "There is no job named 'nosuch'" in missing.stderr
+    no_endpoint = amlx(trained, tmp_path, "export", "--endpoint", "nosuch")
+    assert no_endpoint.returncode == 2 and "There is no endpoint named 'nosuch'" in no_endpoint.stderr
     neither = amlx(trained, tmp_path, "export")
     assert neither.returncode == 2 and "usage:" in neither.stderr
 
