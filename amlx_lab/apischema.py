@@ -78,6 +78,7 @@ RESPONSES: tuple[type, ...] = (
     records.EndpointKeys,
     records.InvokeResult,
     records.SweepDetails,
+    records.ExportResult,
     JobPackage,
     SweepPreview,
 )
@@ -93,6 +94,7 @@ REQUESTS: tuple[type, ...] = (
     bodies.CreateDeployment,
     bodies.RegenerateKey,
     bodies.Invoke,
+    bodies.ExportRequest,
 )
 
 _RESPONSE_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)

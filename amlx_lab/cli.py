@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--system", action="store_true", help="the job's system log (MLflow's messages) instead of its output")
     cancel = verbs.add_parser("cancel", help="cancel a queued or running job")
     cancel.add_argument("name")
+    export = verbs.add_parser(
+        "export", help="write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow",
+        description="Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
+        "deployment-<name>.yml per deployment), and workflow.yml, which runs them with az ml from GitHub Actions.",
+    )
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("name", nargs="?", metavar="JOB", help="the job to export")
+    what.add_argument("--endpoint", metavar="NAME", help="export this online endpoint and its deployments instead")
+    export.add_argument("-o", "--output", metavar="DIR", default="amlx-export", help="parent folder (default amlx-export)")
+    export.add_argument("--force", action="store_true", help="replace an earlier export of the same name")
 
     data = verbs.add_parser("data", help="data assets")
     data_verbs = data.add_subparsers(dest="data_verb", metavar="ACTION")
@@ -442,6 +452,16 @@ class Cli:
     def cancel(self) -> int:
         job = self.ws.jobs().cancel(self.args.name)
         self.out(job, f"{job.name}: {job.status.value}")
+        return 0
+
+    def export(self) -> int:
+        a = self.args
+        parent = Path(a.output).expanduser()
+        if a.endpoint:
+            result = self.ws.export_endpoint(a.endpoint, out_dir=parent, overwrite=a.force)
+        else:
+            result = self.ws.export_job(a.name, out_dir=parent, overwrite=a.force)
+        self.out(result, render.export_text(result))
         return 0
 
     def data(self) -> int:

@@ -333,6 +333,24 @@ class ExperimentSummary(Record):
     last_submitted_at: float | None
 
 
+@dataclass(frozen=True)
+class ExportResult(Record):
+    """What an export wrote: a folder of Azure ML CLI v2 YAML, the files it names, and a GitHub Actions workflow.
+
+    ``folder`` is as the caller named it (over REST, relative to the notebook
+    folder); ``files`` are relative to it, the main YAML document first.
+    ``notes`` say what to change before the files run elsewhere (a local data
+    file, a compute to name).
+    """
+
+    kind: Literal["job", "endpoint"]
+    name: str
+    target: str
+    folder: str
+    files: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
 # -- computes --------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from .records import (
     ComputeTarget,
     DataAsset,
     Endpoint,
+    ExportResult,
     HealthState,
     InstanceType,
     InvokeResult,
@@ -535,4 +536,20 @@ def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
     if details.model:
         lines += ["", f"Best model: {details.best_algorithm} ({details.best_trial}) in {details.model}; register it with:",
                   f"  amlx model register NAME --job {details.name}"]
+    return "\n".join(lines)
+
+
+def export_text(result: ExportResult) -> str:
+    """Where the export went, how to run it, and what to change first."""
+    main = result.files[0] if result.files else ""
+    how = (f"az ml job create --file {main} --stream" if result.kind == "job"
+           else f"az ml online-endpoint create --file {main}")
+    lines = [f"exported {result.kind} {result.name} ({result.target} target) to {result.folder}/"]
+    lines += [f"  {path}" for path in result.files if "/" not in path or not path.startswith("src/")]
+    code = sum(1 for path in result.files if path.startswith("src/"))
+    if code:
+        lines.append(f"  src/ ({code} files)")
+    lines.append(f"run it:   cd {result.folder} && {how}")
+    lines.append("from CI:  copy workflow.yml to .github/workflows/ (its first lines say what it needs)")
+    lines += [f"note:     {note}" for note in result.notes]
     return "\n".join(lines)

@@ -43,6 +43,7 @@ from .records import (
     DataAsset,
     Deployment,
     Endpoint,
+    ExportResult,
     Job,
     JobPage,
     JobStatus,
@@ -690,6 +691,31 @@ class Workspace:
         if wait is not None:
             self.wait_deployment(endpoint, deployment, timeout=wait, target=target)
         return endpoints.get_endpoint(endpoint)
+
+    # -- export ------------------------------------------------------------------------
+
+    def export_job(
+        self, name: str, *, out_dir: Path, shown_as: str | None = None, overwrite: bool = False, target: str | None = None
+    ) -> ExportResult:
+        """Write ``out_dir/<job>/``: CLI v2 ``job.yml``, the code it names, its conda file and a GitHub Actions workflow.
+
+        Generated from our records (job, code snapshot, manifest), not by azure-ai-ml's ``dump``,
+        so the same document comes from either target. ``shown_as`` is how the result names the
+        folder (over REST: relative to the notebook folder, never a server path).
+        """
+        from .export import sources, write_job
+
+        source = sources.job_source(self, name, target)
+        return write_job(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
+
+    def export_endpoint(
+        self, name: str, *, out_dir: Path, shown_as: str | None = None, overwrite: bool = False, target: str | None = None
+    ) -> ExportResult:
+        """Write ``out_dir/<endpoint>/``: ``endpoint.yml``, a ``deployment-<name>.yml`` per deployment, and a workflow."""
+        from .export import sources, write_endpoint
+
+        source = sources.endpoint_source(self, name, target)
+        return write_endpoint(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
 
     def close(self) -> None:
         with self._lock:

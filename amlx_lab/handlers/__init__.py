@@ -20,6 +20,7 @@ from .endpoints import (
     KeysHandler,
     TrafficHandler,
 )
+from .exports import EndpointExportHandler, JobExportHandler
 from .jobs import (
     JOB,
     CancelHandler,
@@ -67,6 +68,7 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}/sweep/metrics", SweepMetricsHandler),
         (f"/jobs/{JOB}/automl", AutoMLDetailsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
+        (f"/jobs/{JOB}/export", JobExportHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),
         (f"/jobs/{JOB}/metrics/(?P<key>[^/]+)", MetricHistoryHandler),
@@ -91,5 +93,6 @@ def routes() -> list[tuple[str, Any]]:
         (f"/endpoints/{ENDPOINT}/traffic", TrafficHandler),
         (f"/endpoints/{ENDPOINT}/invoke", InvokeHandler),
         (f"/endpoints/{ENDPOINT}/curl", CurlHandler),
+        (f"/endpoints/{ENDPOINT}/export", EndpointExportHandler),
     ]
     return [(API_PREFIX + path, handler) for path, handler in table] + [(rf"{API_PREFIX}/(.*)", UnknownRouteHandler)]

@@ -104,3 +104,12 @@ class Invoke(Checked):
 
     payload: dict[str, Any] | list[Any]
     deployment: str | None = Field(default=None, json_schema_extra=documented_pattern(ENDPOINT_NAME_RE.pattern))
+
+
+class ExportRequest(Checked):
+    """Where an export is written: ``<folder>/<job or endpoint name>/`` under the notebook folder."""
+
+    what: ClassVar[str] = "The export"
+
+    folder: str = Field(default="amlx-export", min_length=1, json_schema_extra=documented_pattern(PATH_PATTERN))
+    overwrite: bool = False

@@ -17,6 +17,7 @@ from .arguments import HelpShown
 from .automl import cmd_automl, cmd_leaderboard
 from .data import cmd_data_list, cmd_data_register
 from .downloads import cmd_download
+from .export import cmd_export
 from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
 from .deploy import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
 from .submit import cmd_submit
@@ -44,6 +45,7 @@ SUBCOMMANDS: dict[str, Handler] = {
     "deploy": cmd_deploy,
     "invoke": cmd_invoke,
     "endpoints": cmd_endpoints,
+    "export": cmd_export,
     "data register": cmd_data_register,
     "data list": cmd_data_list,
     "target": cmd_target,

@@ -19,6 +19,8 @@ import {
   IEndpoint,
   IEndpointKeys,
   IExperimentSummary,
+  IExportRequest,
+  IExportResult,
   IFileEntry,
   IInvokeResult,
   IJob,
@@ -217,6 +219,16 @@ export class AmlxClient {
 
   cancel(name: string): Promise<IJob> {
     return this.post<IJob>(`${jobPath(name)}/cancel`, {});
+  }
+
+  /** Write the job as CLI v2 YAML and a workflow into `<folder>/<job>/` under the notebook folder. */
+  exportJob(name: string, body: IExportRequest = {}): Promise<IExportResult> {
+    return this.post<IExportResult>(`${jobPath(name)}/export`, body);
+  }
+
+  /** Write the endpoint and its deployments as CLI v2 YAML and a workflow into `<folder>/<endpoint>/`. */
+  exportEndpoint(name: string, body: IExportRequest = {}): Promise<IExportResult> {
+    return this.post<IExportResult>(`${endpointPath(name)}/export`, body);
   }
 
   /**

@@ -93,6 +93,12 @@ export type IInvokeResult = Schemas['InvokeResult'];
 export type ICreateEndpointRequest = Body<'createEndpoint'>;
 export type ICreateDeploymentRequest = Body<'createDeployment'>;
 
+// -- export ---------------------------------------------------------------------
+
+/** What an export wrote (CLI v2 YAML and a GitHub Actions workflow), relative to the notebook folder. */
+export type IExportResult = Schemas['ExportResult'];
+export type IExportRequest = Body<'exportJob'>;
+
 // -- sweeps ---------------------------------------------------------------------
 
 /** A notebook cell to run as a sweep: the submission plus `sweep` (its settings; optional for a preview). */

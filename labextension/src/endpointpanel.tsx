@@ -10,6 +10,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
 import { CopyButton, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
+import { ExportButton, exportFolder } from './exportbutton';
 import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets } from './format';
 import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
 import { Latest, Resource, asApiError } from './resource';
@@ -419,6 +420,7 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
         <button className="jp-Button jp-mod-styled jp-mod-warn" disabled={deleting} onClick={() => void remove()}>
           {deleting ? 'Deleting…' : 'Delete endpoint'}
         </button>
+        <ExportButton services={services} kind="endpoint" name={endpoint.name} folder={exportFolder(undefined)} />
       </div>
       <ErrorNote error={deleteError} title="The endpoint could not be deleted." />
     </div>

@@ -1,6 +1,6 @@
 /**
  * The buttons of a run's header: Cancel, Re-run (the same notebook cell with
- * the same parameters), Register model and Compare runs.
+ * the same parameters), Register model, Compare runs and Export (CLI v2 YAML).
  */
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
@@ -8,6 +8,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IJob } from './apitypes';
 import { ErrorNote } from './components';
+import { ExportButton, exportFolder } from './exportbutton';
 import { isTerminal } from './format';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
@@ -91,6 +92,9 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
         >
           Compare runs
         </button>
+        {job.type === 'command' && (
+          <ExportButton services={services} kind="job" name={job.name} folder={exportFolder(job.tags['amlx.notebook'])} />
+        )}
       </div>
       <ErrorNote error={error} />
     </>

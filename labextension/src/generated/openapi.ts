@@ -197,6 +197,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{name}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write the job as Azure ML CLI v2 YAML (job.yml, its code folder, conda file) and a GitHub Actions workflow into <folder>/<job>/ under the notebook folder; 409 for a job without a code folder or an existing export without overwrite. */
+        post: operations["exportJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{name}/logs": {
         parameters: {
             query?: never;
@@ -653,6 +670,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/endpoints/{name}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write the endpoint and its deployments as Azure ML CLI v2 YAML (endpoint.yml, deployment-<name>.yml, a scoring script where a model needs one) and a GitHub Actions workflow into <folder>/<endpoint>/ under the notebook folder. */
+        post: operations["exportEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -971,6 +1005,31 @@ export interface components {
             name: string;
             job_count: number;
             last_submitted_at: number | null;
+        };
+        /** @description Where an export is written: ``<folder>/<job or endpoint name>/`` under the notebook folder. */
+        ExportRequest: {
+            /** @default amlx-export */
+            folder?: string;
+            /** @default false */
+            overwrite?: boolean;
+        };
+        /**
+         * @description What an export wrote: a folder of Azure ML CLI v2 YAML, the files it names, and a GitHub Actions workflow.
+         *
+         *     ``folder`` is as the caller named it (over REST, relative to the notebook
+         *     folder); ``files`` are relative to it, the main YAML document first.
+         *     ``notes`` say what to change before the files run elsewhere (a local data
+         *     file, a compute to name).
+         */
+        ExportResult: {
+            /** @enum {string} */
+            kind: "job" | "endpoint";
+            name: string;
+            target: string;
+            folder: string;
+            files: string[];
+            /** @default [] */
+            notes: string[];
         };
         /** @description A file in a job's outputs or code folder (``path`` is relative, with ``/``). */
         FileEntry: {
@@ -2234,6 +2293,40 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    exportJob: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description What was written, relative to the notebook folder. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResult"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
     getJobLogs: {
         parameters: {
             query?: {
@@ -3244,6 +3337,40 @@ export interface operations {
                     "application/json": {
                         command: string;
                     };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    exportEndpoint: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's name, e.g. titanic-endpoint. */
+                name: components["parameters"]["EndpointName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description What was written, relative to the notebook folder. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResult"];
                 };
             };
             400: components["responses"]["Invalid"];
