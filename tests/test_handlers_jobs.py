@@ -118,6 +118,7 @@ async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, aml
     assert job["status"] == "Queued"
     assert response.headers["Location"].endswith(f"/amlx/api/jobs/{job['name']}")
     assert job["experiment"] == "tiny" and job["parameters"] == {"n": 3}
+    assert job["display_name"] == "tiny cell 2", "cells are counted from 1, as in JupyterLab"
 
     done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
     assert done["status"] == "Completed", done.get("error")
@@ -356,6 +357,19 @@ async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetc
         running += delta
         peak = max(peak, running)
     assert peak <= 2, f"{peak} jobs ran at once with 2 compute slots"
+
+
+async def test_a_run_is_named_by_its_cell_and_the_parameters_it_set(jp_fetch, notebooks: Path) -> None:
+    """Runs of one cell differ by the parameters submitted: the default name says which (CLI and magics alike)."""
+    base = {"notebook": "bare.ipynb", "cell": 1, "python": BARE_PYTHON, "experiment": "naming"}
+    plain = await api(jp_fetch, "jobs", method="POST", body=base)
+    changed = await api(jp_fetch, "jobs", method="POST", body={**base, "parameters": {"k": 4}})
+    named = await api(jp_fetch, "jobs", method="POST", body={**base, "parameters": {"k": 5}, "display_name": "mine"})
+    assert [plain["display_name"], changed["display_name"], named["display_name"]] == [
+        "bare cell 2", "bare cell 2 (k=4)", "mine",
+    ]
+    for job in (plain, changed, named):
+        await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
 
 
 async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_dir: Path) -> None:
