@@ -84,6 +84,7 @@ REQUESTS: tuple[type, ...] = (
     bodies.CreateDeployment,
     bodies.RegenerateKey,
     bodies.Invoke,
+    bodies.CurlBody,
 )
 
 _RESPONSE_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)

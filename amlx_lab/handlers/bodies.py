@@ -67,3 +67,11 @@ class Invoke(Checked):
 
     payload: Any
     deployment: str | None = None
+
+
+class CurlBody(Checked):
+    """The request body a copied curl command should send (what the person edited in the test panel)."""
+
+    what: ClassVar[str] = "The curl request"
+
+    payload: Any
