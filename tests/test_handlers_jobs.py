@@ -157,8 +157,8 @@ async def test_preview_describes_the_package_without_running_it(jp_fetch, notebo
     assert "print('squares', squares)" in package["script"]
     assert package["parameters"]["n"]["default"] == 3
     assert [c["index"] for c in package["cells"]] == [0, 1]
-    assert package["cells"][1]["explanation"] == "Cell 1 is the target cell."
-    assert package["cells"][0]["explanation"].startswith("Cell 0 defines ")
+    assert package["cells"][1]["explanation"] == "Cell 2 is the target cell."
+    assert package["cells"][0]["explanation"].startswith("Cell 1 defines ")
     assert (await api(jp_fetch, "jobs"))["items"] == []
 
 
