@@ -207,7 +207,7 @@ class Workspace:
             command=tuple(command),
             parameters=values,
             inputs=inputs,
-            display_name=request.display_name or default_display_name(notebook, cell.index, request.parameters, values),
+            display_name=request.display_name or default_display_name(notebook, cell.index, request.parameters),
             compute=compute,
             environment=request.environment,
             interpreter=request.python or package.kernel.python,
@@ -456,13 +456,11 @@ class Workspace:
             self._backends.clear()
 
 
-def default_display_name(
-    notebook: str, cell_index: int, given: Mapping[str, Any], values: Mapping[str, Any]
-) -> str:
+def default_display_name(notebook: str, cell_index: int, given: Mapping[str, Any]) -> str:
     """``diabetes cell 12 (alpha=2)``: the cell numbered from 1 as JupyterLab users count cells, and the
-    parameters the submit set, so that runs of one cell differ by name (the CLI, magics and sidebar alike)."""
+    parameters the submit set, as given, so that runs of one cell differ by name (CLI, magics and sidebar alike)."""
     name = f"{notebook} cell {cell_index + 1}"
-    changed = [f"{key}={_short(values.get(key, given[key]))}" for key in given]
+    changed = [f"{key}={_short(given[key])}" for key in given]
     if not changed:
         return name
     return f"{name} ({', '.join(changed)})"[:DISPLAY_NAME_LIMIT]

@@ -368,7 +368,11 @@ async def test_a_run_is_named_by_its_cell_and_the_parameters_it_set(jp_fetch, no
     assert [plain["display_name"], changed["display_name"], named["display_name"]] == [
         "bare cell 2", "bare cell 2 (k=4)", "mine",
     ]
-    for job in (plain, changed, named):
+    # the value as the person gave it: a float parameter set to 2 reads "alpha=2", as typed, not "alpha=2.0"
+    write_notebook(notebooks / "ridge.ipynb", "alpha = 0.5", "print('alpha', alpha)")
+    typed = await api(jp_fetch, "jobs", method="POST", body={**base, "notebook": "ridge.ipynb", "parameters": {"alpha": 2}})
+    assert typed["display_name"] == "ridge cell 2 (alpha=2)" and typed["parameters"] == {"alpha": 2.0}
+    for job in (plain, changed, named, typed):
         await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
 
 
