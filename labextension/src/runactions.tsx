@@ -1,6 +1,7 @@
 /**
  * The buttons of a run's header: Cancel, Re-run (the same notebook cell with
- * the same parameters), Register model and Compare runs.
+ * the same parameters), Register model and Compare runs. An interactive run
+ * (a kernel's own MLflow run) offers only Register model and Compare.
  */
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
@@ -8,7 +9,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IJob } from './apitypes';
 import { ErrorNote } from './components';
-import { isTerminal } from './format';
+import { isInteractive, isTerminal } from './format';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { rerunRequest } from './submitform';
@@ -49,11 +50,13 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
       setBusy(null);
     }
   };
+  // a notebook kernel's own run has no process to cancel and no cell to submit again
+  const interactive = isInteractive(job);
   const canRegister = job.status === 'Completed' && (services.model.workspace?.capabilities.models ?? false);
   return (
     <>
       <div className="amlx-RunActions">
-        {!isTerminal(job.status) && (
+        {!interactive && !isTerminal(job.status) && (
           <button
             className="jp-Button jp-mod-styled jp-mod-warn amlx-RunActions-cancel"
             disabled={busy !== null || job.status === 'CancelRequested'}
@@ -62,14 +65,16 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
             {busy === 'cancel' || job.status === 'CancelRequested' ? 'Canceling…' : 'Cancel'}
           </button>
         )}
-        <button
-          className="jp-Button jp-mod-styled amlx-RunActions-rerun"
-          disabled={busy !== null || !rerun}
-          title={rerun ? 'Submit the same cell again with the same parameters' : 'This run did not come from a notebook file'}
-          onClick={() => void again()}
-        >
-          {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
-        </button>
+        {!interactive && (
+          <button
+            className="jp-Button jp-mod-styled amlx-RunActions-rerun"
+            disabled={busy !== null || !rerun}
+            title={rerun ? 'Submit the same cell again with the same parameters' : 'This run did not come from a notebook file'}
+            onClick={() => void again()}
+          >
+            {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
+          </button>
+        )}
         {canRegister && (
           <button className="jp-Button jp-mod-styled jp-mod-accept amlx-RunActions-register" onClick={props.onRegister}>
             Register model…

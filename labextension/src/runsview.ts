@@ -15,6 +15,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { AmlxApiError, AmlxClient } from './api';
 import { IExperimentSummary, IJob } from './apitypes';
+import { varyingParameters } from './format';
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { DEFAULT_QUERY, IRunQuery, METRIC_PREFIX, RunStore, isOlder, sortRuns } from './runstore';
@@ -68,7 +69,8 @@ export function serverSorts(key: string, sortKeys: readonly string[]): boolean {
 
 export type RunRow =
   | { kind: 'group'; experiment: string; count: number | null; collapsed: boolean }
-  | { kind: 'run'; job: IJob }
+  /** `varying`: the parameters that differ among the group's loaded runs (shown first in its name). */
+  | { kind: 'run'; job: IJob; varying: readonly string[] }
   /** A run not loaded yet: its page is asked for when the row comes into view. */
   | { kind: 'pending'; experiment: string; index: number }
   /** The end of the loaded runs of a group sorted here: more load on demand only. */
@@ -355,10 +357,11 @@ export class RunsView {
       }
       const items = window?.items ?? [];
       const shown = onServer ? items : sortRuns(items.slice(), this._applied.sortKey, this._applied.descending, now);
+      const varying = varyingParameters(shown);
       for (const job of shown) {
         // the store may hold a newer record (a run panel's own read)
         const known = this.store.get(job.name);
-        rows.push({ kind: 'run', job: known && isOlder(job, known) ? known : job });
+        rows.push({ kind: 'run', job: known && isOlder(job, known) ? known : job, varying });
       }
       if (!loaded && !onServer) {
         rows.push({ kind: 'pending', experiment: group.name, index: 0 });
