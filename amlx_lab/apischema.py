@@ -95,6 +95,7 @@ REQUESTS: tuple[type, ...] = (
     bodies.RegenerateKey,
     bodies.Invoke,
     bodies.ExportRequest,
+    bodies.CurlBody,
 )
 
 _RESPONSE_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 FOLLOW_INTERVAL_S = 0.25
 # A deployment is followed by reading it again, more slowly as provisioning goes on (Azure takes minutes).
 DEPLOYMENT_POLL_S = (0.1, 5.0)
+# A display name is at most this long (Azure ML's limit, and the submit request's).
+DISPLAY_NAME_LIMIT = 255
 
 
 class Workspace:
@@ -263,7 +265,7 @@ class Workspace:
             notebook = Path(request.notebook).stem if request.notebook else "history"
             trial = trial.model_copy(update={
                 "command": tuple(cell.trial_command(package, settings, request.parameters)),
-                "display_name": request.display_name or f"{notebook} cell {package.target_cell.index} sweep",
+                "display_name": request.display_name or f"{notebook} cell {package.target_cell.index + 1} sweep",
             })
             spec = SweepJobSpec(trial=trial, **{k: getattr(settings, k) for k in type(settings).model_fields})
             return sweeps.submit_sweep(spec)
@@ -380,7 +382,7 @@ class Workspace:
             command=tuple(command),
             parameters=values,
             inputs=inputs,
-            display_name=request.display_name or f"{notebook} cell {cell.index}",
+            display_name=request.display_name or default_display_name(notebook, cell.index, request.parameters),
             compute=compute,
             environment=request.environment,
             interpreter=request.python or package.kernel.python,
@@ -729,6 +731,21 @@ def _as_submit(request: SubmitRequest) -> SubmitRequest:
     if type(request) is SubmitRequest:
         return request
     return SubmitRequest(**{name: getattr(request, name) for name in SubmitRequest.model_fields})
+
+
+def default_display_name(notebook: str, cell_index: int, given: Mapping[str, Any]) -> str:
+    """``diabetes cell 12 (alpha=2)``: the cell numbered from 1 as JupyterLab users count cells, and the
+    parameters the submit set, as given, so that runs of one cell differ by name (CLI, magics and sidebar alike)."""
+    name = f"{notebook} cell {cell_index + 1}"
+    changed = [f"{key}={_short(given[key])}" for key in given]
+    if not changed:
+        return name
+    return f"{name} ({', '.join(changed)})"[:DISPLAY_NAME_LIMIT]
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 def _check_parameter_names(package: JobPackage, parameters: Mapping[str, Any]) -> None:

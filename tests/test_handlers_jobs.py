@@ -120,6 +120,7 @@ async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, aml
     assert job["status"] == "Queued"
     assert response.headers["Location"].endswith(f"/amlx/api/jobs/{job['name']}")
     assert job["experiment"] == "tiny" and job["parameters"] == {"n": 3}
+    assert job["display_name"] == "tiny cell 2", "cells are counted from 1, as in JupyterLab"
 
     done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
     assert done["status"] == "Completed", done.get("error")
@@ -159,8 +160,8 @@ async def test_preview_describes_the_package_without_running_it(jp_fetch, notebo
     assert "print('squares', squares)" in package["script"]
     assert package["parameters"]["n"]["default"] == 3
     assert [c["index"] for c in package["cells"]] == [0, 1]
-    assert package["cells"][1]["explanation"] == "Cell 1 is the target cell."
-    assert package["cells"][0]["explanation"].startswith("Cell 0 defines ")
+    assert package["cells"][1]["explanation"] == "Cell 2 is the target cell."
+    assert package["cells"][0]["explanation"].startswith("Cell 1 defines ")
     assert (await api(jp_fetch, "jobs"))["items"] == []
 
 
@@ -437,6 +438,23 @@ async def test_reads_answer_while_submissions_hold_every_work_thread(jp_fetch, n
         (folder / "RELEASE").touch()
         responses = await asyncio.gather(*submits, return_exceptions=True)
     assert all(getattr(r, "code", None) == 201 for r in responses), responses
+
+
+async def test_a_run_is_named_by_its_cell_and_the_parameters_it_set(jp_fetch, notebooks: Path) -> None:
+    """Runs of one cell differ by the parameters submitted: the default name says which (CLI and magics alike)."""
+    base = {"notebook": "bare.ipynb", "cell": 1, "python": BARE_PYTHON, "experiment": "naming"}
+    plain = await api(jp_fetch, "jobs", method="POST", body=base)
+    changed = await api(jp_fetch, "jobs", method="POST", body={**base, "parameters": {"k": 4}})
+    named = await api(jp_fetch, "jobs", method="POST", body={**base, "parameters": {"k": 5}, "display_name": "mine"})
+    assert [plain["display_name"], changed["display_name"], named["display_name"]] == [
+        "bare cell 2", "bare cell 2 (k=4)", "mine",
+    ]
+    # the value as the person gave it: a float parameter set to 2 reads "alpha=2", as typed, not "alpha=2.0"
+    write_notebook(notebooks / "ridge.ipynb", "alpha = 0.5", "print('alpha', alpha)")
+    typed = await api(jp_fetch, "jobs", method="POST", body={**base, "notebook": "ridge.ipynb", "parameters": {"alpha": 2}})
+    assert typed["display_name"] == "ridge cell 2 (alpha=2)" and typed["parameters"] == {"alpha": 2.0}
+    for job in (plain, changed, named, typed):
+        await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
 
 
 async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_dir: Path) -> None:

@@ -374,7 +374,7 @@ def test_submit_from_the_saved_notebook(shell: InteractiveShell, project: Path) 
     job = submit_wait(shell, SUBMIT_CELL, "--notebook work.ipynb")
     assert "scaled 50" in Workspace.from_environment().jobs().logs(job.name).text
     assert job.tags["amlx.cell_source"] == "notebook file"
-    assert (job.experiment, job.display_name) == ("work", "work cell 3"), "the notebook's own cell number"
+    assert (job.experiment, job.display_name) == ("work", "work cell 4"), "cells counted from 1, as JupyterLab users count them"
 
 
 def test_submit_from_the_saved_notebook_keeps_its_cell_tags(shell: InteractiveShell, project: Path) -> None:
@@ -393,7 +393,7 @@ def test_submit_from_the_saved_notebook_keeps_its_cell_tags(shell: InteractiveSh
     assert "cell tagged 'parameters'" in preview
     job = submit_wait(shell, body, "--notebook tagged.ipynb --param scale=7")
     assert "total 71" in Workspace.from_environment().jobs().logs(job.name).text
-    assert job.display_name == "tagged cell 3" and job.tags["amlx.cell_source"] == "notebook file"
+    assert job.display_name == "tagged cell 4 (scale=7)" and job.tags["amlx.cell_source"] == "notebook file"
 
 
 def test_submit_notebook_without_a_path_uses_the_kernels_notebook(

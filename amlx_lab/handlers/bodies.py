@@ -113,3 +113,11 @@ class ExportRequest(Checked):
 
     folder: str = Field(default="amlx-export", min_length=1, json_schema_extra=documented_pattern(PATH_PATTERN))
     overwrite: bool = False
+
+
+class CurlBody(Checked):
+    """The request body a copied curl command should send (what the person edited in the test panel)."""
+
+    what: ClassVar[str] = "The curl request"
+
+    payload: dict[str, Any] | list[Any]

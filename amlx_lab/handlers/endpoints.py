@@ -11,7 +11,7 @@ from tornado import web
 
 from ..errors import ValidationError
 from .base import AmlxHandler
-from .bodies import CreateDeployment, CreateEndpoint, Invoke, RegenerateKey
+from .bodies import CreateDeployment, CreateEndpoint, CurlBody, Invoke, RegenerateKey
 
 ENDPOINT = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 DEPLOYMENT = r"(?P<deployment>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
@@ -137,10 +137,21 @@ class InvokeHandler(AmlxHandler):
 
 
 class CurlHandler(AmlxHandler):
+    """The command to copy: GET sends the model's example body, POST the body the person wrote."""
+
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
         target = self.query_target()
         command = await self.call(lambda: self.workspace.endpoints(target).endpoint_curl(name))
+        self.set_header("Cache-Control", "no-store")
+        self.write_json({"command": command})
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.body(CurlBody)
+        target = self.query_target()
+        command = await self.call(lambda: self.workspace.endpoints(target).endpoint_curl(name, body.payload))
         self.set_header("Cache-Control", "no-store")
         self.write_json({"command": command})

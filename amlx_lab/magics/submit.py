@@ -104,15 +104,16 @@ def _origin(aml: Aml, notebook: str | None, cell: str) -> CellOrigin:
 def _submit_request(
     aml: Aml, args: argparse.Namespace, origin: CellOrigin, parameters: dict[str, str] | None = None
 ) -> SubmitRequest:
-    """The request, named after the notebook and cell when known, tagged with where the code came from.
+    """The request, tagged with where the code came from. A cell of a notebook file is named by the
+    workspace as every front end names it; a cell of the history by its ``In[n]``.
 
     ``parameters`` replaces the ``--param`` values (a sweep separates its search expressions from them).
     """
     stem = origin.notebook.stem if origin.notebook else None
     if args.display_name:
         display = args.display_name
-    elif stem:
-        display = f"{stem} cell {origin.index}" if origin.from_file else f"{stem} In[{origin.index}]"
+    elif stem and not origin.from_file:
+        display = f"{stem} In[{origin.index}]"
     else:
         display = None
     tags = {"amlx.cell_source": "notebook file" if origin.from_file else "kernel history"}

@@ -236,11 +236,18 @@ export class AmlxClient {
    * `next_offset`; null reads from the start); with `wait` the server holds
    * the call until there is some.
    */
-  logs(name: string, offset: string | null, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
+  logs(name: string, offset: string | null, wait = 0, signal?: AbortSignal, limit?: number): Promise<ILogChunk> {
     return this.request<ILogChunk>(`${jobPath(name)}/logs`, { signal }, {
       offset: offset ?? undefined,
-      wait: wait ? String(wait) : undefined
+      wait: wait ? String(wait) : undefined,
+      limit: limit === undefined ? undefined : String(limit)
     });
+  }
+
+  /** The curl command sending `payload` (the body edited in the test panel) instead of the model's example. */
+  async curlFor(endpoint: string, payload: unknown): Promise<string> {
+    const answer = await this.post<{ command: string }>(`${endpointPath(endpoint)}/curl`, { payload });
+    return answer.command;
   }
 
   metricHistory(name: string, key: string): Promise<IMetricHistory> {

@@ -5,8 +5,8 @@
 import * as React from 'react';
 
 import { assetReference } from './automlform';
-import { Empty, ErrorNote, Loading, useLatestRequest, useNow, useSignal } from './components';
-import { formatAgo, formatBytes } from './format';
+import { Ago, Empty, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
+import { formatBytes } from './format';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 
@@ -66,8 +66,6 @@ function ResourceList<T>(props: {
 
 export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
   const { services } = props;
-  // "updated 5 min ago" moves on while the list is shown
-  const now = useNow(true, 30_000) / 1000;
   return (
     <ResourceList
       resource={services.models}
@@ -87,7 +85,7 @@ export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
           <span className="amlx-ListItem-name">{model.name}</span>
           <span className="amlx-ListItem-meta">
             v{model.latest_version}
-            {model.version_count > 1 ? ` · ${model.version_count} versions` : ''} · {formatAgo(model.updated_at, now)}
+            {model.version_count > 1 ? ` · ${model.version_count} versions` : ''} · <Ago epochSeconds={model.updated_at} />
           </span>
         </button>
       )}

@@ -29,6 +29,17 @@ function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | nul
   return null;
 }
 
+/**
+ * Show a panel as a tab of the main area, next to the one in front. Never a
+ * split: each split halves the area, and after a few panels the charts and
+ * tables were clipped in narrow columns. The person can still drag a tab
+ * aside to see two at once.
+ */
+function addPanel(app: JupyterFrontEnd, widget: Widget): void {
+  app.shell.add(widget, 'main', { mode: 'tab-after' });
+  app.shell.activateById(widget.id);
+}
+
 /** Activate the widget with `id`, or add the one `create` makes. */
 function openOnce<T extends Widget>(app: JupyterFrontEnd, id: string, create: () => T, onExisting?: (w: T) => void): T {
   const existing = findWidget<T>(app, id);
@@ -38,8 +49,7 @@ function openOnce<T extends Widget>(app: JupyterFrontEnd, id: string, create: ()
     return existing;
   }
   const widget = create();
-  app.shell.add(widget, 'main');
-  app.shell.activateById(widget.id);
+  addPanel(app, widget);
   return widget;
 }
 
@@ -126,9 +136,7 @@ export function addCommands(
       app.shell.activateById(id);
       return;
     }
-    const widget = createSubmitWidget(services, source, tab);
-    app.shell.add(widget, 'main', { mode: 'split-right' });
-    app.shell.activateById(widget.id);
+    addPanel(app, createSubmitWidget(services, source, tab));
   };
 
   commands.addCommand(CommandIDs.submitCell, {

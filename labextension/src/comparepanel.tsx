@@ -17,7 +17,8 @@ import {
   comparePoints,
   defaultGoal,
   metricCandidates,
-  parameterCandidates,
+  axisCandidates,
+  axisLabel,
   preferredMetric,
   samplePoints
 } from './comparemath';
@@ -42,6 +43,7 @@ function KeyPicker(props: {
   keys: string[];
   value: string;
   onChange: (key: string) => void;
+  labelOf?: (key: string) => string;
 }): JSX.Element {
   return (
     <label>
@@ -49,7 +51,7 @@ function KeyPicker(props: {
       <select className="amlx-Select" aria-label={props.axis} value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
         {props.keys.map(key => (
           <option key={key} value={key}>
-            {key}
+            {props.labelOf ? props.labelOf(key) : key}
           </option>
         ))}
       </select>
@@ -95,7 +97,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
   React.useEffect(() => () => runs.dispose(), [runs]);
   const data = runs.data;
   const jobs = React.useMemo(() => data ?? [], [data]);
-  const xs = React.useMemo(() => parameterCandidates(jobs), [jobs]);
+  const xs = React.useMemo(() => axisCandidates(jobs), [jobs]);
   const ys = React.useMemo(() => metricCandidates(jobs), [jobs]);
   const [xKey, setXKey] = React.useState('');
   const [yKey, setYKey] = React.useState('');
@@ -130,14 +132,22 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
       </header>
       {unavailable ? null : xs.length === 0 || ys.length === 0 ? (
         <Empty>
-          Nothing to compare yet: this needs at least two completed runs with different values of a numeric
-          parameter and a logged metric. Submit the training cell again with another parameter value.
+          Nothing to compare yet: this needs at least two completed runs with a logged metric and different values of
+          a numeric parameter, logged param or other metric. Submit the training cell again with another parameter
+          value.
         </Empty>
       ) : (
         <>
           <div className="amlx-Comparison-controls">
             <KeyPicker label="Metric (y)" axis="Metric (y axis)" keys={ys} value={y} onChange={setYKey} />
-            <KeyPicker label="Parameter (x)" axis="Parameter (x axis)" keys={xs} value={x} onChange={setXKey} />
+            <KeyPicker
+              label="Against (x)"
+              axis="Parameter (x axis)"
+              keys={xs}
+              value={x}
+              onChange={setXKey}
+              labelOf={axisLabel}
+            />
             <fieldset className="amlx-Goal">
               <legend className="amlx-visually-hidden">Best is</legend>
               Best is{' '}
@@ -165,7 +175,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
               y: p.y
             }))}
             bestId={best?.job.name ?? null}
-            xLabel={x}
+            xLabel={axisLabel(x)}
             yLabel={y}
             logX={logX}
             width={Math.max(320, Math.min(760, width))}
@@ -180,7 +190,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
           {best && (
             <div className="amlx-Best" role="status" data-run={best.job.name}>
               Best run: <strong>{best.job.display_name || best.job.name}</strong> with {y} ={' '}
-              <strong>{formatMetric(best.y)}</strong> at {x} = <strong>{formatMetric(best.x)}</strong>{' '}
+              <strong>{formatMetric(best.y)}</strong> at {axisLabel(x)} = <strong>{formatMetric(best.x)}</strong>{' '}
               <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: best.job.name })}>
                 open run
               </button>
@@ -191,7 +201,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
               <tr>
                 <th>#</th>
                 <th>Run</th>
-                <th>{x}</th>
+                <th>{axisLabel(x)}</th>
                 <th>{y}</th>
               </tr>
             </thead>

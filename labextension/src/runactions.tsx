@@ -1,6 +1,7 @@
 /**
  * The buttons of a run's header: Cancel, Re-run (the same notebook cell with
- * the same parameters), Register model, Compare runs and Export (CLI v2 YAML).
+ * the same parameters), Register model, Compare runs and Export (CLI v2 YAML). An interactive run
+ * (a kernel's own MLflow run) offers only Register model and Compare.
  */
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
@@ -9,7 +10,7 @@ import { AmlxApiError } from './api';
 import { IJob } from './apitypes';
 import { ErrorNote } from './components';
 import { ExportButton, exportFolder } from './exportbutton';
-import { isTerminal } from './format';
+import { isInteractive, isTerminal } from './format';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { rerunRequest } from './submitform';
@@ -52,12 +53,14 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
       setBusy(null);
     }
   };
+  // a notebook kernel's own run has no process to cancel and no cell to submit again
+  const interactive = isInteractive(job);
   // a sweep's own model is its best trial's (the Trials tab registers it)
   const canRegister = !isSweep && job.status === 'Completed' && (services.model.workspace?.capabilities.models ?? false);
   return (
     <>
       <div className="amlx-RunActions">
-        {!isTerminal(job.status) && (
+        {!interactive && !isTerminal(job.status) && (
           <button
             className="jp-Button jp-mod-styled jp-mod-warn amlx-RunActions-cancel"
             disabled={busy !== null || job.status === 'CancelRequested'}
@@ -66,20 +69,22 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
             {busy === 'cancel' || job.status === 'CancelRequested' ? 'Canceling…' : 'Cancel'}
           </button>
         )}
-        <button
-          className="jp-Button jp-mod-styled amlx-RunActions-rerun"
-          disabled={busy !== null || !rerun}
-          title={
-            rerun
-              ? 'Submit the same cell again with the same parameters'
-              : isSweep
-                ? "Sweep the cell again from its submit form's Sweep tab"
-                : 'This run did not come from a notebook file'
-          }
-          onClick={() => void again()}
-        >
-          {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
-        </button>
+        {!interactive && (
+          <button
+            className="jp-Button jp-mod-styled amlx-RunActions-rerun"
+            disabled={busy !== null || !rerun}
+            title={
+              rerun
+                ? 'Submit the same cell again with the same parameters'
+                : isSweep
+                  ? "Sweep the cell again from its submit form's Sweep tab"
+                  : 'This run did not come from a notebook file'
+            }
+            onClick={() => void again()}
+          >
+            {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
+          </button>
+        )}
         {canRegister && (
           <button className="jp-Button jp-mod-styled jp-mod-accept amlx-RunActions-register" onClick={props.onRegister}>
             Register model…

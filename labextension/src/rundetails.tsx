@@ -11,10 +11,10 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IFileEntry, IJob, IMetricHistory } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal } from './components';
-import { formatDuration, formatTime, isTerminal, jobDuration } from './format';
+import { Ago, ErrorNote, InteractiveBadge, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal } from './components';
+import { formatDuration, formatTime, isInteractive, isTerminal, jobDuration } from './format';
 import { FollowWhenShown, LogFollower } from './logfollow';
-import { RegisterModelCard } from './modelregister';
+import { ILastRegistration, RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
 import { Latest, Resource, asApiError } from './resource';
 import { Actions } from './runactions';
@@ -94,6 +94,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   const [chosenTab, setTab] = React.useState<string | null>(null);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const [registering, setRegistering] = React.useState<string | null>(null);
+  const [lastRegistration, setLastRegistration] = React.useState<ILastRegistration | null>(null);
   const job = services.runs.get(name) ?? null;
   const isSweep = job?.type === 'sweep';
   // a sweep opens on its trials; only a sweep has them
@@ -119,13 +120,15 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   }, [load, requests]);
   React.useEffect(() => services.startFeed(), [services]);
   const { onScreen, follower } = resources;
+  // an interactive run has no log to follow: its output is in the notebook
+  const interactive = job ? isInteractive(job) : false;
   React.useEffect(() => {
-    if (tab !== 'logs') {
+    if (tab !== 'logs' || interactive) {
       return;
     }
     onScreen.setTabSelected(true);
     return () => onScreen.setTabSelected(false);
-  }, [tab, onScreen]);
+  }, [tab, onScreen, interactive]);
   // read the job again when its log ends (the feed does not run in manual
   // mode) and when the panel comes back into view while the job runs
   React.useEffect(() => {
@@ -193,12 +196,15 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
         <div className="amlx-RunDetails-title">
           <h2>{job.display_name || job.name}</h2>
           <StatusBadge status={job.status} />
+          {interactive && <InteractiveBadge />}
         </div>
         <div className="amlx-RunDetails-meta">
           <span>{job.name}</span>
           <span>experiment {job.experiment}</span>
           <span>duration {formatDuration(jobDuration(job, now))}</span>
-          <span>submitted {formatTime(job.created_at)}</span>
+          <span className="amlx-RunDetails-submitted" title={formatTime(job.created_at)}>
+            {interactive ? 'started' : 'submitted'} <Ago epochSeconds={job.created_at} />
+          </span>
           {job.studio_url && (
             <a className="amlx-Link" href={job.studio_url} target="_blank" rel="noopener noreferrer">
               open in Azure ML studio
@@ -214,6 +220,8 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           job={job}
           initialPath={registering}
           onClose={() => setRegistering(null)}
+          last={lastRegistration}
+          onRegistered={setLastRegistration}
         />
       )}
       <Tabs tabs={tabs} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
@@ -223,7 +231,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
         {tab === 'leaderboard' && (
           <Leaderboard services={services} job={job} resource={resources.leaderboard} onRegister={() => setRegistering('outputs/model')} />
         )}
-        {tab === 'logs' && <Logs follower={resources.follower} job={job} />}
+        {tab === 'logs' && <Logs services={services} follower={resources.follower} job={job} />}
         {tab === 'metrics' && <Metrics histories={resources.histories} />}
         {tab === 'outputs' && (
           <Outputs services={services} job={job} outputs={resources.outputs} onRegister={path => setRegistering(path)} />

@@ -8,14 +8,17 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
-import { formatAgo, formatDuration, formatMetric, jobDuration, runLabel } from './format';
+import { ErrorNote, InteractiveBadge, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
+import { formatAgo, formatDuration, formatMetric, isInteractive, jobDuration, runLabel } from './format';
 import { METRIC_PREFIX } from './runstore';
 import { RunRow, autoColumnCount } from './runsview';
 import { AmlxServices, CommandIDs } from './services';
 import { scrollToRow, visibleWindow } from './virtual';
 
 export const ROW_HEIGHT = 28;
+
+/** With no run active, the list's clock (for "submitted 5 min ago") moves this often. */
+const IDLE_TICK_MS = 15_000;
 
 const FIXED_SORTS: { value: string; label: string }[] = [
   { value: 'created_at', label: 'Submitted' },
@@ -223,6 +226,7 @@ function GroupRow(props: {
 
 function RunRowView(props: {
   job: IJob;
+  varying: readonly string[];
   columns: string[];
   services: AmlxServices;
   active: boolean;
@@ -238,7 +242,7 @@ function RunRowView(props: {
   const sweep = props.expanded !== undefined;
   const label = props.trial
     ? `trial ${job.tags?.['amlx.trial'] ?? job.name}`
-    : runLabel(job.display_name, job.name, job.experiment);
+    : runLabel(job, props.varying);
   return (
     <div
       id={props.id}
@@ -279,6 +283,7 @@ function RunRowView(props: {
         )}
         {label}
       </span>
+      {isInteractive(job) && <InteractiveBadge />}
       <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>
       {props.columns.map(key => (
         <span key={key} className="amlx-col-metric" data-metric={key}>
@@ -394,6 +399,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         <RunRowView
           key={row.job.name}
           job={row.job}
+          varying={row.varying}
           columns={props.columns}
           services={services}
           active={active}
@@ -408,6 +414,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         <RunRowView
           key={`t:${row.job.name}`}
           job={row.job}
+          varying={[]}
           columns={props.columns}
           services={services}
           active={active}
@@ -471,7 +478,8 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   const { runs, runsView, feed } = services;
   const container = React.useRef<HTMLDivElement>(null);
   const { width } = useSize(container);
-  const now = useNow(runs.activeCount() > 0, 1000) / 1000;
+  // running jobs' durations move every second; "submitted 5 min ago" in a row's tooltip moves too
+  const now = useNow(true, runs.activeCount() > 0 ? 1000 : IDLE_TICK_MS) / 1000;
   const rows = runsView.rows(now);
   const columns = runsView.columns(autoColumnCount(width));
   const groups = runsView.experiments;

@@ -15,6 +15,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { AmlxApiError, AmlxClient } from './api';
 import { IExperimentSummary, IJob } from './apitypes';
+import { varyingParameters } from './format';
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { DEFAULT_QUERY, IRunQuery, METRIC_PREFIX, RunStore, isOlder, sortRuns } from './runstore';
@@ -71,7 +72,8 @@ export function serverSorts(key: string, sortKeys: readonly string[]): boolean {
 
 export type RunRow =
   | { kind: 'group'; experiment: string; count: number | null; collapsed: boolean }
-  | { kind: 'run'; job: IJob; expanded?: boolean }
+  /** `varying`: the parameters that differ among the group's loaded runs (shown first in its name). */
+  | { kind: 'run'; job: IJob; varying: readonly string[]; expanded?: boolean }
   /** A trial of an expanded sweep, under its row. */
   | { kind: 'trial'; job: IJob; sweep: string }
   /** A run not loaded yet: its page is asked for when the row comes into view. */
@@ -388,11 +390,12 @@ export class RunsView {
       }
       const items = window?.items ?? [];
       const shown = onServer ? items : sortRuns(items.slice(), this._applied.sortKey, this._applied.descending, now);
+      const varying = varyingParameters(shown);
       for (const job of shown) {
         // the store may hold a newer record (a run panel's own read)
         const known = this.store.get(job.name);
         const expanded = this._expanded.has(job.name);
-        rows.push({ kind: 'run', job: known && isOlder(job, known) ? known : job, ...(job.type === 'sweep' ? { expanded } : {}) });
+        rows.push({ kind: 'run', job: known && isOlder(job, known) ? known : job, varying, ...(job.type === 'sweep' ? { expanded } : {}) });
         const trials = expanded ? this._trialWindows.get(job.name) : undefined;
         for (const trial of trials?.items ?? []) {
           const newer = this.store.get(trial.name);

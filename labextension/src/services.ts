@@ -89,6 +89,29 @@ export class AmlxServices {
     return this._targetChanged;
   }
 
+  /** Whether logs wrap long lines (the last choice in any run's Logs tab, for the next one opened). */
+  get logWrap(): boolean {
+    return this._logWrap;
+  }
+
+  setLogWrap(wrap: boolean): void {
+    this._logWrap = wrap;
+  }
+
+  /** The test-panel body the person wrote for an endpoint of the current target (null: none, use the example). */
+  payloadDraft(endpoint: string): string | null {
+    return this._drafts.get(this._draftKey(endpoint)) ?? null;
+  }
+
+  /** Keep (or with null forget) an edited body, so reopening the endpoint's panel shows it again. */
+  setPayloadDraft(endpoint: string, text: string | null): void {
+    if (text === null) {
+      this._drafts.delete(this._draftKey(endpoint));
+    } else {
+      this._drafts.set(this._draftKey(endpoint), text);
+    }
+  }
+
   /** Persists a setting (the settings registry, when there is one); set by the plugin. */
   saveSetting: ((key: string, value: unknown) => void) | null = null;
 
@@ -198,6 +221,12 @@ export class AmlxServices {
   }
 
   private _targetChanged = new Signal<this, ITargetSwitch>(this);
+  private _logWrap = true;
+  private _drafts = new Map<string, string>();
+
+  private _draftKey(endpoint: string): string {
+    return JSON.stringify([this.client.target ?? null, endpoint]);
+  }
   private _feedWanted = false;
   private _watched = new Set<string>();
 }

@@ -8,7 +8,7 @@ import * as React from 'react';
 import { IJobPackage, IPackageInput } from './apitypes';
 import { Empty, Loading } from './components';
 import { formatBytes } from './format';
-import { IFormState } from './submitform';
+import { IFormState, cellNumber } from './submitform';
 
 export function InputsList(props: {
   inputs: IPackageInput[];
@@ -114,7 +114,7 @@ export function ParametersForm(props: {
             ) : (
               param.cell_index !== undefined && (
                 <div className="amlx-Hint">
-                  cell {param.cell_index}
+                  cell {cellNumber(param.cell_index)}
                   {param.line !== undefined ? `, line ${param.line}` : ''}
                 </div>
               )

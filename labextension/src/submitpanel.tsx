@@ -9,14 +9,14 @@ import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
-import { IJob, IJobPackage, ISubmitRequest, ISweepPreview, ParameterValue } from './apitypes';
+import { IJob, IJobPackage, IPackageCell, ISubmitRequest, ISweepPreview, ParameterValue } from './apitypes';
 import { IActiveCell } from './activecell';
 import { ErrorNote, TabPanel, Tabs, useSignal } from './components';
 import { saveIfDirty } from './notebooksave';
 import { Latest, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { FormTab } from './submitformtab';
-import { ICellTarget, IFormState, buildRequest, checkParameters, initialForm, withPreview } from './submitform';
+import { ICellTarget, IFormState, buildRequest, cellNumber, checkParameters, initialForm, withPreview } from './submitform';
 import { PreviewView } from './submitpreview';
 import { SweepTab } from './submitsweeptab';
 import { ISweepForm, initialSweepForm, sweepPreviewKey, sweepRequest, sweepSettings, withSweepPackage } from './sweepform';
@@ -35,6 +35,21 @@ export function sourceFromCell(cell: IActiveCell): ISubmitSource {
     panel: cell.panel,
     summary: cell.summary
   };
+}
+
+/** The code of a cell the package takes, as the open notebook has it (null once the notebook is closed). */
+function cellSourceIn(panel: NotebookPanel | null, cell: IPackageCell): string | null {
+  const cells = panel && !panel.isDisposed ? panel.content.model?.cells : undefined;
+  if (!cells) {
+    return null;
+  }
+  for (let i = 0; i < cells.length; i++) {
+    const model = cells.get(i);
+    if (cell.id ? model.id === cell.id : i === cell.index) {
+      return model.sharedModel.getSource();
+    }
+  }
+  return null;
 }
 
 type Phase = 'idle' | 'previewing' | 'submitting';
@@ -291,7 +306,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
     <div className="amlx-SubmitView">
       <header className="amlx-Panel-header">
         <h2>
-          Submit cell {source.target.index ?? source.target.cell} of <code>{source.target.notebook}</code>
+          Submit {cellTitle(source.target)} of <code>{source.target.notebook}</code>
         </h2>
         {source.summary && <code className="amlx-Submit-summary">{source.summary}</code>}
         {saved && (
@@ -345,7 +360,12 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
         </TabPanel>
       ) : (
         <TabPanel idPrefix={idPrefix} id="preview">
-          <PreviewView pkg={pkg} updating={phase === 'previewing'} failed={failed} />
+          <PreviewView
+            pkg={pkg}
+            updating={phase === 'previewing'}
+            failed={failed}
+            cellSource={cell => cellSourceIn(source.panel, cell)}
+          />
         </TabPanel>
       )}
       <footer className="amlx-Panel-footer">
@@ -379,6 +399,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   );
 }
 
+/** "cell 12": counted from 1, as JupyterLab users count cells (an id when the index is unknown). */
+function cellTitle(target: ICellTarget): string {
+  return `cell ${target.index !== undefined ? cellNumber(target.index) : target.cell}`;
+}
+
 /** The id of a cell's submit form in the main area (the command activates an open one). */
 export function submitWidgetId(target: ICellTarget): string {
   return panelId('submit', target.notebook, String(target.cell));
@@ -403,7 +428,7 @@ export function createSubmitWidget(services: AmlxServices, source: ISubmitSource
   content.addClass('amlx-MainPanel');
   const widget = new SubmitWidget(content, tabRequests);
   widget.id = submitWidgetId(source.target);
-  widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} cell ${source.target.index ?? source.target.cell}`;
+  widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} ${cellTitle(source.target)}`;
   widget.title.icon = runIcon;
   widget.title.closable = true;
   return widget;

@@ -1,16 +1,53 @@
 /**
- * The submit form's Preview tab: what submitting would run (main.py,
- * requirements, inputs, the cells taken and the command), without running it.
+ * The submit form's Preview tab: what submitting would run, without running
+ * it, in the words a person checks it by: the cells the job takes and why
+ * each one is needed, the parameters, the requirements and the data files.
+ * The generated main.py is behind a toggle (most of it is set-up).
  */
 import * as React from 'react';
 
-import { IJobPackage } from './apitypes';
+import { IJobPackage, IPackageCell } from './apitypes';
 import { Empty, Loading } from './components';
 import { formatBytes } from './format';
+import { cellNumber, packageSummary, parameterText } from './submitform';
 import { Warnings } from './submitfields';
 
-export function PreviewView(props: { pkg: IJobPackage | null; updating: boolean; failed: boolean }): JSX.Element {
+/** A sentence with `names` in backticks, the names drawn as code. */
+function WithCode(props: { text: string }): JSX.Element {
+  const parts = props.text.split('`');
+  return <>{parts.map((part, i) => (i % 2 ? <code key={i}>{part}</code> : <React.Fragment key={i}>{part}</React.Fragment>))}</>;
+}
+
+function PreviewCell(props: { cell: IPackageCell; source: string | null; target: boolean }): JSX.Element {
+  const { cell, source } = props;
+  return (
+    <li className="amlx-PreviewCell" data-cell-index={cell.index} data-target={props.target}>
+      <div className="amlx-PreviewCell-head">
+        <strong>Cell {cellNumber(cell.index)}</strong>
+        {props.target && <span className="amlx-Tag">the cell you submit</span>}
+        {cell.execution_count !== null && <span className="amlx-Hint">In [{cell.execution_count}]</span>}
+      </div>
+      <p className="amlx-PreviewCell-why">
+        <WithCode text={cell.explanation || cell.reason} />
+      </p>
+      {source !== null && (
+        <pre className="amlx-Code amlx-PreviewCell-source" aria-label={`Code of cell ${cellNumber(cell.index)}`}>
+          {source}
+        </pre>
+      )}
+    </li>
+  );
+}
+
+export function PreviewView(props: {
+  pkg: IJobPackage | null;
+  updating: boolean;
+  failed: boolean;
+  /** The code of a notebook cell as the notebook shows it (null when the notebook is not open). */
+  cellSource: (cell: IPackageCell) => string | null;
+}): JSX.Element {
   const { pkg } = props;
+  const [showScript, setShowScript] = React.useState(false);
   if (!pkg) {
     return props.failed ? (
       <Empty>Nothing to preview: the message above says what to change in the notebook.</Empty>
@@ -18,14 +55,52 @@ export function PreviewView(props: { pkg: IJobPackage | null; updating: boolean;
       <Loading text="Slicing the notebook…" />
     );
   }
+  const parameters = Object.values(pkg.parameters);
   return (
     <div className="amlx-Preview">
       {props.updating && <Loading text="Updating the preview…" />}
+      <p className="amlx-Preview-summary">The job runs {packageSummary(pkg)}.</p>
       <Warnings warnings={pkg.warnings} />
-      <h3>main.py</h3>
-      <pre className="amlx-Code amlx-Preview-script" aria-label="Generated main.py">
-        {pkg.script}
-      </pre>
+      <h3>Cells in the job</h3>
+      <ol className="amlx-Preview-cells">
+        {pkg.cells.map(cell => (
+          <PreviewCell
+            key={cell.index}
+            cell={cell}
+            source={props.cellSource(cell)}
+            target={cell.index === pkg.target_cell.index}
+          />
+        ))}
+      </ol>
+      <h3>Parameters</h3>
+      {parameters.length ? (
+        <table className="amlx-Table amlx-Preview-parameters" aria-label="Parameters">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Value</th>
+              <th>Type</th>
+              <th>Option</th>
+            </tr>
+          </thead>
+          <tbody>
+            {parameters.map(param => (
+              <tr key={param.name} data-param={param.name}>
+                <th scope="row">{param.name}</th>
+                <td>
+                  <code>{parameterText(param)}</code>
+                </td>
+                <td>{param.type}</td>
+                <td>
+                  <code>{param.flag}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <Empty>None: the cells assign no plain values a job could take as options.</Empty>
+      )}
       <div className="amlx-Preview-grid">
         <div>
           <h3>Requirements</h3>
@@ -42,31 +117,35 @@ export function PreviewView(props: { pkg: IJobPackage | null; updating: boolean;
           )}
         </div>
         <div>
-          <h3>Inputs</h3>
+          <h3>Data files</h3>
           {pkg.inputs.length ? (
             <ul className="amlx-Preview-inputs">
               {pkg.inputs.map(input => (
                 <li key={input.path}>
                   <code>{input.path}</code> ({formatBytes(input.size_bytes)},{' '}
-                  {input.mode === 'copied' ? 'copied' : 'job input'})
+                  {input.mode === 'copied' ? 'copied with the code' : 'a job input'})
                 </li>
               ))}
             </ul>
           ) : (
-            <Empty>No files.</Empty>
+            <Empty>The cells read no files.</Empty>
           )}
         </div>
       </div>
-      <h3>Cells in the job</h3>
-      <ul className="amlx-Preview-cells">
-        {pkg.cells.map(cell => (
-          <li key={cell.index}>
-            cell {cell.index}: {cell.reason}
-          </li>
-        ))}
-      </ul>
       <h3>Command</h3>
-      <pre className="amlx-Code">{pkg.command.join(' ')}</pre>
+      <pre className="amlx-Code amlx-Preview-command">{pkg.command.join(' ')}</pre>
+      <button
+        className="amlx-Link amlx-Preview-scriptToggle"
+        aria-expanded={showScript}
+        onClick={() => setShowScript(!showScript)}
+      >
+        {showScript ? 'Hide the generated main.py' : 'Show the generated main.py'}
+      </button>
+      {showScript && (
+        <pre className="amlx-Code amlx-Preview-script" aria-label="Generated main.py">
+          {pkg.script}
+        </pre>
+      )}
     </div>
   );
 }

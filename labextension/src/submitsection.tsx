@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import { Empty, useSignal } from './components';
 import { AmlxServices, CommandIDs } from './services';
+import { cellNumber } from './submitform';
 
 /** The sidebar block: which cell a submit would run, and the button. */
 export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
@@ -25,7 +26,7 @@ export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
     <div className="amlx-Submit">
       <div className="amlx-Submit-target" title={cell.path}>
         <span className="amlx-Submit-notebook">{cell.path.split('/').pop()}</span>
-        <span className="amlx-Submit-cell">cell {cell.index}</span>
+        <span className="amlx-Submit-cell">cell {cellNumber(cell.index)}</span>
         {cell.tags.map(tag => (
           <span key={tag} className="amlx-Tag">
             {tag}

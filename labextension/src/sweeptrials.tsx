@@ -10,7 +10,7 @@ import * as React from 'react';
 import { IJob, IMetricPoint, ISweepDetails } from './apitypes';
 import { ErrorNote, Loading, StatusBadge, useSignal, useSize } from './components';
 import { formatMetric, formatValue, isTerminal } from './format';
-import { RegisterModelCard } from './modelregister';
+import { ILastRegistration, RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
@@ -81,6 +81,7 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
   const { state } = resources;
   useSignal(state.changed);
   const [registering, setRegistering] = React.useState(false);
+  const [lastRegistration, setLastRegistration] = React.useState<ILastRegistration | null>(null);
   // the charts take the panel's width, within reason
   const chartWidth = Math.max(280, Math.min(640, props.width - 16));
   const terminal = isTerminal(sweep.status);
@@ -149,7 +150,16 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
           ))}
         </ul>
       )}
-      {registering && best && <RegisterModelCard services={services} job={best} initialPath="" onClose={() => setRegistering(false)} />}
+      {registering && best && (
+        <RegisterModelCard
+          services={services}
+          job={best}
+          initialPath=""
+          onClose={() => setRegistering(false)}
+          last={lastRegistration}
+          onRegistered={setLastRegistration}
+        />
+      )}
       <table className="amlx-Table amlx-SweepTrials" aria-label="Trials">
         <thead>
           <tr>

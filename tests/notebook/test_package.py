@@ -184,8 +184,8 @@ def test_to_dict_is_json_ready_with_the_documented_keys(notebook: MakeNotebook) 
     assert [c["index"] for c in data["cells"]] == [1, 2, 3, 5]
     assert data["cells"][-1]["reason"] == "target cell"
     assert "defines alpha, name (used by cell 5)" in data["cells"][2]["reason"]
-    assert data["cells"][-1]["explanation"] == "Cell 5 is the target cell."
-    assert data["cells"][2]["explanation"] == "Cell 3 defines `alpha` and `name`, which cell 5 uses."
+    assert data["cells"][-1]["explanation"] == "Cell 6 is the target cell."
+    assert data["cells"][2]["explanation"] == "Cell 4 defines `alpha` and `name`, which cell 6 uses."
 
 
 def test_script_keeps_user_lines_verbatim_under_cell_headers(notebook: MakeNotebook) -> None:
@@ -233,7 +233,7 @@ def test_include_all_above_option(notebook: MakeNotebook) -> None:
     package = preview_package(notebook(BASIC), cell=5, options=PackageOptions(include_all_above=True))
     assert [c.index for c in package.cells] == [1, 2, 3, 4, 5]
     assert "include_all_above option" in package.cells[3].reason
-    assert package.cells[3].explanation == "Cell 4 is above the target, and every cell above was asked for."
+    assert package.cells[3].explanation == "Cell 5 is above the target, and every cell above was asked for."
 
 
 def test_options_from_dict_refuses_unknown_keys() -> None:
@@ -254,7 +254,7 @@ def test_parameters_cell_wins_over_other_literals(notebook: MakeNotebook) -> Non
     package = preview_package(path, cell=2)
     assert {n: p.type for n, p in package.parameters.items()} == {"alpha": "float", "layers": "literal", "use_bias": "bool"}
     assert package.cells[1].reason.startswith("cell tagged 'parameters'")
-    assert package.cells[1].explanation.startswith("Cell 1 is tagged `parameters`: its values become the job's options. ")
+    assert package.cells[1].explanation.startswith("Cell 2 is tagged `parameters`: its values become the job's options. ")
 
 
 def test_names_bound_twice_are_not_parameters(notebook: MakeNotebook) -> None:
@@ -405,7 +405,7 @@ def test_files_the_notebook_writes_are_outputs_not_inputs(
     (path.parent / "log.txt").write_text("stale")
     package = build_package(path, cell=2, out_dir=tmp_path / "pkg", options=PackageOptions(autolog=False))
     assert [c.index for c in package.cells] == [0, 1, 2]  # the target reads what cell 1 writes
-    assert package.cells[1].explanation == "Cell 1 writes the files `log.txt` and `submission.csv`, which cell 2 uses."
+    assert package.cells[1].explanation == "Cell 2 writes the files `log.txt` and `submission.csv`, which cell 3 uses."
     assert [i.path for i in package.inputs] == ["train.csv"]
     assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == [
         "_amlx_runtime", "amlx-manifest.json", "main.py", "requirements.txt", "train.csv"

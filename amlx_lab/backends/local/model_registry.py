@@ -109,6 +109,18 @@ class ModelRegistry:
             )
         return row
 
+    def _data_read_by(self, row: sqlite3.Row) -> list[Path]:
+        """The data files the job read: copies in its code snapshot, then its job inputs (for an example row)."""
+        code = self.layout.code_dir(row["name"])
+        manifest = json.loads(row["manifest"]) if row["manifest"] else {}
+        copies = [
+            code / item["path"]
+            for item in manifest.get("inputs") or ()
+            if isinstance(item, dict) and item.get("mode") == "copied" and isinstance(item.get("path"), str)
+        ]
+        inside = [path for path in copies if path.resolve().is_relative_to(code.resolve())]
+        return inside + [Path(item["path"]) for item in json.loads(row["inputs"] or "[]") if isinstance(item.get("path"), str)]
+
     def candidates(self, job: str) -> tuple[ModelCandidate, ...]:
         """Every model the job left: MLflow models of its run(s), then model files and folders in outputs."""
         check_job(job)
@@ -138,7 +150,7 @@ class ModelRegistry:
         try:
             _copy(source, staging)
             size = folder_size(staging)
-            columns, example = inspect(staging, source.format)
+            columns, example = inspect(staging, source.format, self._data_read_by(row))
             version = self._record(name, job, source, staging, size, description, tags, columns, example)
         finally:
             if staging.exists():

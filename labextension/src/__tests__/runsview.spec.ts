@@ -1,6 +1,7 @@
 /** The Runs list: groups from the experiments listing, each group paged from the server as it comes into view. */
 import { AmlxClient } from '../api';
 import { IJob } from '../apitypes';
+import { runLabel } from '../format';
 import { RunStore } from '../runstore';
 import {
   AUTO_COLUMNS,
@@ -76,6 +77,23 @@ describe('RunsView groups and pages', () => {
     expect(all.filter(row => row.kind !== 'run' && row.kind !== 'group')).toHaveLength(0);
     expect(describeRows(all).slice(-4)).toEqual(['#titanic:3', 't2', 't1', 't0']);
     expect(view.loadedCount).toBe(403);
+  });
+
+  it("gives each run row the parameters that differ within its group, so its name leads with them", async () => {
+    const runs = [
+      job({ name: 'a', experiment: 'ridge', created_at: 3, display_name: 'diabetes cell 12 (alpha=2)', parameters: { alpha: 2, seed: 1 } }),
+      job({ name: 'b', experiment: 'ridge', created_at: 2, display_name: 'diabetes cell 12', parameters: { alpha: 0.5, seed: 1 } }),
+      job({ name: 'c', experiment: 'titanic', created_at: 1, display_name: 'titanic cell 16', parameters: { SEED: 42 } })
+    ];
+    const { view } = await started(runs);
+    view.need(view.rows(0), 0, 10);
+    await flush(20);
+    const shown = view.rows(0).flatMap(row => (row.kind === 'run' ? [[row.job.name, runLabel(row.job, row.varying)]] : []));
+    expect(shown).toEqual([
+      ['a', 'alpha=2 · diabetes cell 12'],
+      ['b', 'alpha=0.5 · diabetes cell 12'],
+      ['c', 'cell 16'] // the group's name is left out, as before
+    ]);
   });
 
   it('asks nothing for a collapsed group', async () => {

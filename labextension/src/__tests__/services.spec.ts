@@ -107,6 +107,21 @@ describe('AmlxServices target switch', () => {
   });
 });
 
+describe('test-panel drafts', () => {
+  it("keeps an edited body per endpoint of each target, so a reopened panel shows it; null forgets it", () => {
+    const { services: s } = services();
+    expect(s.payloadDraft('titanic-endpoint')).toBeNull();
+    s.setPayloadDraft('titanic-endpoint', '{"data": [{"Age": 40}]}');
+    expect(s.payloadDraft('titanic-endpoint')).toBe('{"data": [{"Age": 40}]}');
+    expect(s.payloadDraft('other')).toBeNull();
+    s.model.setSettings({ target: 'azure' });
+    expect(s.payloadDraft('titanic-endpoint')).toBeNull();
+    s.model.setSettings({ target: 'server-default' });
+    s.setPayloadDraft('titanic-endpoint', null);
+    expect(s.payloadDraft('titanic-endpoint')).toBeNull();
+  });
+});
+
 describe('workspacePanelIds', () => {
   it('picks the run, compare, model and endpoint panels and keeps submit forms and foreign widgets', () => {
     const ids = [

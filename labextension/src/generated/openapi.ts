@@ -663,7 +663,8 @@ export interface paths {
         /** The exact curl command (scoring URI, primary key, the model's example payload) for the user to copy. */
         get: operations["getEndpointCurl"];
         put?: never;
-        post?: never;
+        /** The exact curl command (scoring URI, primary key) sending the given payload, e.g. a body edited in the test panel. */
+        post: operations["makeEndpointCurl"];
         delete?: never;
         options?: never;
         head?: never;
@@ -926,6 +927,12 @@ export interface components {
             auth_mode?: "key";
             /** @default null */
             description?: string | null;
+        };
+        /** @description The request body a copied curl command should send (what the person edited in the test panel). */
+        CurlBody: {
+            payload: {
+                [key: string]: unknown;
+            } | unknown[];
         };
         /** @description A named, versioned copy of a file (``uri_file``) or folder (``uri_folder``). */
         DataAsset: {
@@ -3327,6 +3334,42 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description The command (contains the key; sent with Cache-Control no-store). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        command: string;
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    makeEndpointCurl: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's name, e.g. titanic-endpoint. */
+                name: components["parameters"]["EndpointName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurlBody"];
+            };
+        };
         responses: {
             /** @description The command (contains the key; sent with Cache-Control no-store). */
             200: {
