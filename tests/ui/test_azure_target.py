@@ -76,7 +76,7 @@ def test_titanic_on_the_azure_target_from_the_sidebar(
     page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] jp-button, "
                  ".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] button").first.click()
     form = main_panel(page, ".amlx-SubmitView")
-    expect(form.locator("h2")).to_contain_text("Submit cell 15 of titanic.ipynb")
+    expect(form.locator("h2")).to_contain_text("Submit cell 16 of titanic.ipynb")
     expect(form.get_by_label("Compute")).to_have_value("cpu-cluster")
     shot(page, artifacts, "41-azure-submit-form")
     form.locator(".amlx-SubmitView-submit").click()
