@@ -65,6 +65,12 @@ def configure_logging(*, sdk: bool = False) -> None:
             warnings.filterwarnings("ignore", category=category, module=r"(azure\.ai\.ml|marshmallow)(\.|$)")
 
 
+def _is_poller_thread() -> bool:
+    """azure-core names an LRO poller's thread ``LROPoller(<uuid>)``: its dots are never the user's output,
+    even in the moment between the poller starting and ``mute_thread`` registering it."""
+    return threading.current_thread().name.startswith("LROPoller")
+
+
 class _Router:
     """Stands in for ``sys.stdout``/``sys.stderr``: drops writes of quiet threads, forwards the rest."""
 
@@ -73,7 +79,7 @@ class _Router:
         self._name = name
 
     def write(self, text: str) -> int:
-        if getattr(_state, "quiet", 0) or threading.get_ident() in _muted:
+        if getattr(_state, "quiet", 0) or threading.get_ident() in _muted or _is_poller_thread():
             if text.strip():
                 log.debug("azure-ai-ml wrote to %s: %r", self._name, text[:200])
             return len(text)
