@@ -53,6 +53,7 @@ def configure_logging(*, sdk: bool = False) -> None:
             import azure.ai.ml  # noqa: F401 - its import sets the level overridden here
 
             logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)
+            _drop_polling_dots()
             _configured.add("sdk")
         if "base" in _configured:
             return
@@ -69,6 +70,23 @@ def _is_poller_thread() -> bool:
     """azure-core names an LRO poller's thread ``LROPoller(<uuid>)``: its dots are never the user's output,
     even in the moment between the poller starting and ``mute_thread`` registering it."""
     return threading.current_thread().name.startswith("LROPoller")
+
+
+def _drop_polling_dots() -> None:
+    """``AzureMLPolling.update_status`` prints a dot per poll from whichever thread polls, at times no
+    quiet block covers (the dots reached ``amlx --json`` output). The dots, and nothing else that
+    module prints, are dropped process-wide: an SDK call of the user's own in the kernel polls silently too."""
+    try:
+        from azure.ai.ml._utils import _azureml_polling
+    except ImportError:  # a private module: a future SDK may not have it
+        return
+
+    def quiet_print(*values: Any, **options: Any) -> None:
+        if values == (".",):
+            return
+        print(*values, **options)
+
+    _azureml_polling.print = quiet_print  # type: ignore[attr-defined]
 
 
 class _Router:
