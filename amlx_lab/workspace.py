@@ -541,11 +541,30 @@ class Workspace:
             where = (
                 f"the trials of {parent}" if parent else f"experiment {experiment!r}" if experiment else "any experiment"
             )
+            logged = self._logged_metric_names(scope, metric, target)
+            hint = f" Metrics they logged: {', '.join(logged)}." if logged else ""
             raise NotFoundError(
-                f"No completed job in {where} logged the metric {metric!r}.",
-                details={"metric": metric, "experiment": experiment, "parent": parent},
+                f"No completed job in {where} logged the metric {metric!r}.{hint}",
+                details={"metric": metric, "experiment": experiment, "parent": parent, "logged": logged},
             )
         return best
+
+    def _logged_metric_names(self, scope: dict[str, Any], wanted: str, target: str | None) -> list[str]:
+        """Metric names the newest completed jobs of a scope logged, closest to ``wanted`` first.
+
+        A metric's name is easy to guess wrong (autolog calls the notebook's
+        ``accuracy_score(y_test, ...)`` ``accuracy_score_X_test``); the error
+        that refuses a name says which ones exist. One bounded page is read.
+        """
+        import difflib
+
+        names: set[str] = set()
+        for job in self.jobs(target).list_jobs(JobQuery(**scope, limit=50)).items:
+            names.update(job.metrics)
+        close = difflib.get_close_matches(wanted, sorted(names), n=len(names), cutoff=0.0)
+        near = [n for n in sorted(names) if wanted.lower() in n.lower()]
+        ordered = list(dict.fromkeys([*near, *close]))
+        return ordered[:8]
 
     def _parent_objective(
         self, parent: str, metric: str | None, goal: str | None, target: str | None
