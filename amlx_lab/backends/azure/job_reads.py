@@ -23,6 +23,7 @@ target says so in its traits instead of sorting a partial window.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import threading
 import time
@@ -172,7 +173,7 @@ class JobReader:
             if len(picked) == query.limit:
                 resume = _Cursor(token, str(entity.name), _created(entity))
                 break
-        return JobPage(items=tuple(self.records(picked)), next_cursor=resume.encode() if resume else None)
+        return JobPage(items=_top_level(self.records(picked), query), next_cursor=resume.encode() if resume else None)
 
     def _oldest_first(self, query: JobQuery, cursor: _Cursor) -> JobPage:
         everything: list[Any] = []
@@ -194,7 +195,7 @@ class JobReader:
         page = matching[start : start + query.limit]
         more = start + query.limit < len(matching)
         resume = _Cursor(None, str(page[-1].name), _created(page[-1]), ascending=True) if page and more else None
-        return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None)
+        return JobPage(items=_top_level(self.records(page), query), next_cursor=resume.encode() if resume else None)
 
     def _children(self, query: JobQuery) -> JobPage:
         self.entity(str(query.parent))  # 404 for an unknown parent
@@ -215,7 +216,8 @@ class JobReader:
         page = matching[start : start + query.limit]
         more = start + query.limit < len(matching)
         resume = _Cursor(None, str(page[-1].name), _created(page[-1])) if page and more else None
-        return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None)
+        trials = tuple(dataclasses.replace(job, parent=job.parent or query.parent) for job in self.records(page))
+        return JobPage(items=trials, next_cursor=resume.encode() if resume else None)
 
     def newest(self, count: int) -> list[Any]:
         """The ``count`` newest jobs as Azure lists them (the change feed's window)."""
@@ -277,6 +279,12 @@ def _created(entity: Any) -> float:
 
     context = getattr(entity, "creation_context", None)
     return epoch(getattr(context, "created_at", None)) or 0.0
+
+
+def _top_level(jobs: list[Job], query: JobQuery) -> tuple[Job, ...]:
+    """The records a ``top_level`` listing keeps: the SDK's job entity drops ``parentJobName``, so a trial is
+    known by its run-history run (the record's ``parent``) and left out here, after ``_matches``."""
+    return tuple(j for j in jobs if not (query.top_level and j.parent))
 
 
 def _already_seen(entity: Any, cursor: _Cursor) -> bool:
