@@ -360,7 +360,8 @@ class AzureBackend:
         if name in self._code_uris:
             return self._code_uris[name]
         entity = parts.reader.entity(name)
-        code = str(getattr(entity, "code", None) or "")
+        # a sweep's code is its trial's
+        code = str(getattr(entity, "code", None) or getattr(getattr(entity, "trial", None), "code", None) or "")
         arm_id = code[code.find("/subscriptions/"):] if "/subscriptions/" in code else ""
         if "/codes/" not in arm_id or "/versions/" not in arm_id:
             raise NotFoundError(f"Job {name} has no code snapshot in the workspace.", details={"job": name})
