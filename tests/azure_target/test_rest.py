@@ -112,6 +112,11 @@ async def test_a_sweep_over_rest_on_azure_nests_its_trials_and_reports_the_best(
     write_notebook(jp_root_dir / "search.ipynb", "k = 1", "import mlflow\nmlflow.log_metric('score', (k - 2) ** 2)")
     sweep = {"search_space": {"k": "choice(1, 2, 3)"}, "objective": {"primary_metric": "score", "goal": "minimize"},
              "sampling_algorithm": "grid", "limits": {"max_concurrent_trials": 2}}
+    random = {**sweep, "search_space": {"k": "randint(4)"}, "sampling_algorithm": {"type": "random", "seed": 2}}
+    response = await jp_fetch("amlx", "api", "jobs", "sweep", "preview", method="POST", body=json.dumps(
+        {"notebook": "search.ipynb", "cell": 1, "sweep": random}))
+    preview = assert_matches("/jobs/sweep/preview", "POST", 200, response.body)
+    assert len(preview["points"]) == 5 and any("draws the trials' points with its own sampler" in n for n in preview["notes"])
     response = await jp_fetch("amlx", "api", "jobs", "sweep", method="POST", body=json.dumps(
         {"notebook": "search.ipynb", "cell": 1, "experiment": "rest-azure-sweep", "sweep": sweep}))
     job = assert_matches("/jobs/sweep", "POST", response.code, response.body)

@@ -146,6 +146,7 @@ class AzureBackend:
             instance_types=True,
             live_updates="long-poll",
             sort_keys=("created_at",),  # Azure ML lists newest first and sorts by nothing else on the server
+            samples_sweeps_itself=True,
         )
 
     def on_server_start(self) -> None:
