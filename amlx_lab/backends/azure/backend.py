@@ -3,7 +3,7 @@
 ``AzureBackend`` only composes the pieces (one concern each): ``connection.py``
 (credential, ``MLClient``, REST pipeline, workspace facts), ``health.py``
 (reachability), ``submit.py`` and ``environments.py`` (a job spec as a command
-job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
+job), ``sweeps.py`` (sweep jobs, their trial built as a command job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
 updates), ``logs.py`` (range reads of the log), ``tracking.py`` (MLflow REST),
 ``run_history.py``, ``artifacts.py`` (outputs and code), ``data_assets.py``,
 ``computes.py``, ``models.py`` (the model registry), ``endpoints.py``
