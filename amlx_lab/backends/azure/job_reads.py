@@ -201,12 +201,16 @@ class JobReader:
         self.entity(str(query.parent))  # 404 for an unknown parent
         with self._connection.translated():
             names = self._history.children(str(query.parent))
-        entities = []
-        for name in names:
+
+        def entity_or_none(name: str) -> Any:
             try:
-                entities.append(self.entity(name))
-            except NotFoundError:
-                continue
+                return self.entity(name)
+            except NotFoundError:  # deleted since run history listed it
+                return None
+
+        # run history names the children; each full job (inputs, command) is one jobs.get, made in parallel
+        with ThreadPoolExecutor(max_workers=max(1, min(ENRICH_WORKERS, len(names)))) as pool:
+            entities = [e for e in pool.map(entity_or_none, names) if e is not None]
         matching = [e for e in entities if _matches(e, query)]
         cursor = _Cursor.decode(query.cursor)
         start = 0
