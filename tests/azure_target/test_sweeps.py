@@ -27,6 +27,7 @@ MAIN = """
     parser.add_argument("--alpha", type=float)
     parser.add_argument("--k", type=int)
     parser.add_argument("--label")
+    parser.add_argument("--code")
     args = parser.parse_args()
     with mlflow.start_run():
         for step in range(3):
@@ -40,8 +41,9 @@ def spec(folder: Path, **settings: Any) -> SweepJobSpec:
     (folder / "main.py").write_text(f"# {uuid.uuid4()}\n" + textwrap.dedent(MAIN))
     trial = CommandJobSpec(
         code_dir=folder, experiment="azure-sweeps", display_name="loss sweep", tags={"stage": "tune"}, compute="cpu-cluster",
-        command=("python", "main.py", "--alpha", "${{inputs.alpha}}", "--k", "${{inputs.k}}", "--label", "fixed one"),
-        parameters={"alpha": 0.5, "k": 1, "label": "fixed one"},
+        command=("python", "main.py", "--alpha", "${{inputs.alpha}}", "--k", "${{inputs.k}}", "--label", "fixed one",
+                 "--code", "10"),
+        parameters={"alpha": 0.5, "k": 1, "label": "fixed one", "code": "10"},
     )
     settings.setdefault("objective", {"primary_metric": "loss", "goal": "minimize"})
     return SweepJobSpec(trial=trial, **settings)
@@ -60,7 +62,7 @@ def test_a_sweep_sends_its_settings_runs_named_trials_and_reads_back(
     mark = emulator.mark()
     parent = backend.submit_sweep(swept)
     assert parent.type is JobType.SWEEP and parent.parent is None and parent.experiment == "azure-sweeps"
-    assert parent.parameters == {"alpha": "loguniform(-3, 0)", "k": "choice(1, 2)", "label": "fixed one"}
+    assert parent.parameters == {"alpha": "loguniform(-3, 0)", "k": "choice(1, 2)", "label": "fixed one", "code": "10"}
 
     recorded = emulator.requests(mark)
     calls = arm_calls(recorded, emulator.workspace_path)
@@ -79,6 +81,7 @@ def test_a_sweep_sends_its_settings_runs_named_trials_and_reads_back(
                                "timeout": "PT1H", "trialTimeout": "PT10M"}
     assert props["trial"]["command"] == (
         "python main.py --alpha ${{search_space.alpha}} --k ${{search_space.k}} --label '${{inputs.label}}'"
+        " --code ${{inputs.code}}"
     )
     assert props["trial"]["codeId"] and props["inputs"]["label"] == {"jobInputType": "literal", "value": "fixed one"}
     assert props["computeId"].endswith("/computes/cpu-cluster") and props["experimentName"] == "azure-sweeps"
@@ -90,6 +93,7 @@ def test_a_sweep_sends_its_settings_runs_named_trials_and_reads_back(
     for trial in trials:
         alpha, k = trial.parameters["alpha"], trial.parameters["k"]
         assert math.exp(-3) <= alpha <= 1 and k in (1, 2) and trial.parameters["label"] == "fixed one"
+        assert trial.parameters["code"] == "10", "a fixed parameter keeps the type it was submitted with"
         assert trial.parent == parent.name and trial.status is JobStatus.COMPLETED
         assert trial.command[:6] == ("python", "main.py", "--alpha", json.dumps(alpha), "--k", str(k))
         assert trial.metrics["loss"] == pytest.approx(alpha * k + 2)

@@ -38,7 +38,7 @@ from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
 from ...specs import JobQuery
 from .connection import Connection
-from .job_records import job_record, raw_status, status_of
+from .job_records import fixed_parameters, job_record, raw_status, status_of
 from .run_history import RunHistory, RunInfo
 from .tracking import RunData, Tracking
 
@@ -198,7 +198,8 @@ class JobReader:
         return JobPage(items=_top_level(self.records(page), query), next_cursor=resume.encode() if resume else None)
 
     def _children(self, query: JobQuery) -> JobPage:
-        self.entity(str(query.parent))  # 404 for an unknown parent
+        parent = self.entity(str(query.parent))  # 404 for an unknown parent
+        fixed = fixed_parameters(parent)
         with self._connection.translated():
             names = self._history.children(str(query.parent))
 
@@ -220,7 +221,11 @@ class JobReader:
         page = matching[start : start + query.limit]
         more = start + query.limit < len(matching)
         resume = _Cursor(None, str(page[-1].name), _created(page[-1])) if page and more else None
-        trials = tuple(dataclasses.replace(job, parent=job.parent or query.parent) for job in self.records(page))
+        trials = tuple(
+            dataclasses.replace(job, parent=job.parent or query.parent,
+                                parameters={**job.parameters, **{k: v for k, v in fixed.items() if k in job.parameters}})
+            for job in self.records(page)
+        )
         return JobPage(items=trials, next_cursor=resume.encode() if resume else None)
 
     def newest(self, count: int) -> list[Any]:

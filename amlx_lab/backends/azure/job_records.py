@@ -140,6 +140,15 @@ def _parameters(entity: Any, props: dict[str, str], *, trial: bool) -> dict[str,
     return values
 
 
+def fixed_parameters(sweep: Any) -> dict[str, Any]:
+    """A sweep's parameters that it does not search, typed as amlx submitted them (its trials get them as text)."""
+    stored = _json({str(k): str(v) for k, v in (getattr(sweep, "properties", None) or {}).items()}.get(PROP_PARAMETERS))
+    searched = getattr(sweep, "search_space", None) or {}
+    if not isinstance(stored, dict):
+        return {}
+    return {str(k): v for k, v in stored.items() if k not in searched}
+
+
 def _sampled(value: str | int | float | bool) -> str | int | float | bool:
     """A trial's input as the number it was sampled as: Azure passes a sweep's values to its trials as text."""
     if not isinstance(value, str):
