@@ -235,9 +235,16 @@ class Workspace:
             {name: sampling.as_parameter(v, package.parameters[name].default) for name, v in point.items()}
             for point in sampling.preview(settings, seed or 0, cell.PREVIEW_POINTS)
         )
+        notes = list(settings.notes())
+        backend = self.backend(target)
+        if backend.traits().samples_sweeps_itself and settings.sampling_algorithm.type != "grid":
+            notes.append(
+                f"The {backend.label} draws the trials' points with its own sampler: these points show the "
+                "search space, and the trials may run others."
+            )
         return cell.SweepPreview(
             package=package, dimensions=dims, metrics=metrics, seed=seed, points=points,
-            total_trials=settings.total_trials(), notes=tuple(settings.notes()),
+            total_trials=settings.total_trials(), notes=tuple(notes),
         )
 
     def sweep(self, request: SweepRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
