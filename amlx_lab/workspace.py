@@ -52,6 +52,7 @@ from .records import (
     TargetSummary,
     WorkspaceInfo,
 )
+from .automl.settings import folder_training_data
 from .specs import AutoMLJobSpec, CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
 from .submission import SubmitRequest, SweepRequest
 
@@ -422,6 +423,8 @@ class Workspace:
         automl = self.automl(target)
         if not _is_asset_ref(spec.training_data):
             path = resolve_user_path(spec.training_data, base=base_dir, field="training_data", confine=confine)
+            if path.is_dir():
+                raise ValidationError(folder_training_data(spec.training_data), field="training_data")
             spec = spec.model_copy(update={"training_data": str(path)})
         if spec.compute is None:
             spec = spec.model_copy(update={"compute": self.backend(target).traits().default_compute})

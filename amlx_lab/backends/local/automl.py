@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ...automl.settings import folder_training_data
 from ...errors import NotFoundError, NotSupportedError, ValidationError
 from ...names import check_job_name
 from ...records import AutoMLDetails, Job, JobStatus, LeaderboardEntry, ModelCharts, RocCurve
@@ -101,6 +102,8 @@ def submit_automl(submitter: Submitter, data: DataAssets, spec: AutoMLJobSpec) -
         raise ValidationError(exc.message, field="training_data") from None
     if not path.exists():
         raise ValidationError(f"The training data {spec.training_data!r} does not exist.", field="training_data")
+    if path.is_dir():
+        raise ValidationError(folder_training_data(spec.training_data), field="training_data")
     _check_columns(spec, path)
     _check_engine()
     staging = submitter.layout.root / "staging" / uuid.uuid4().hex
