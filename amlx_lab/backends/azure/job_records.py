@@ -43,6 +43,8 @@ _STATUS = {
 }
 NOT_RESPONDING = "Azure ML reports the job as NotResponding: it stopped sending heartbeats."
 
+# Azure marks an AutoML job's trials (command jobs to the SDK) with this property.
+PROP_RUN_TEMPLATE, AUTOML_CHILD = "runTemplate", "automl_child"
 _TYPES = {"command": JobType.COMMAND, "sweep": JobType.SWEEP, "automl": JobType.AUTOML}
 
 
@@ -77,8 +79,10 @@ def job_record(entity: Any, run: RunInfo | None = None, data: RunData | None = N
         status=status,
         compute=str(getattr(entity, "compute", None) or SERVERLESS),
         created_at=created,
-        type=_TYPES.get(str(getattr(entity, "type", "command")).lower(), JobType.COMMAND),
-        parent=getattr(entity, "parent_job_name", None) or None,
+        type=JobType.AUTOML if props.get(PROP_RUN_TEMPLATE) == AUTOML_CHILD else _TYPES.get(
+            str(getattr(entity, "type", "command")).lower(), JobType.COMMAND
+        ),
+        parent=getattr(entity, "parent_job_name", None) or (run.parent if run is not None else None),
         started_at=started,
         ended_at=ended,
         updated_at=max(times) if times else created,

@@ -27,6 +27,7 @@ class RunInfo:
     error: str | None
     data_container: str | None  # where the run's artifacts live in the artifact store: dcid.<run>
     log_files: dict[str, str] | None = None  # name -> SAS URL (details only)
+    parent: str | None = None  # the parent run (an AutoML trial's job, which azure-ai-ml does not say)
 
 
 class RunHistory:
@@ -92,6 +93,7 @@ def run_info(body: dict[str, Any]) -> RunInfo:
         error=str(message) if message else None,
         data_container=body.get("dataContainerId"),
         log_files={str(k): str(v) for k, v in logs.items()} if isinstance(logs, dict) else None,
+        parent=body.get("parentRunId") or None,
     )
 
 

@@ -13,7 +13,7 @@ from ..operations import IN_PROGRESS, SUCCEEDED
 from ..store import utc_now
 from .base import SEGMENT, WS, ArmError, BaseHandler, Context, not_found
 
-RUNNABLE = {"command"}
+RUNNABLE = {"command", "automl"}
 # What a client may change on an existing job; everything else is the service's.
 _UPDATABLE = ("description", "displayName", "tags", "isArchived", "properties")
 
@@ -115,6 +115,7 @@ class JobListHandler(BaseHandler):
         self.check_workspace(sub, rg, ws)
         jobs = self.ctx.store.children(f"{self.workspace_path}/jobs")
         jobs.reverse()  # newest first, as the service lists them
+        jobs = [j for j in jobs if not j["properties"].get("parentJobName")]  # children: run history's children
         view = self.get_query_argument("listViewType", "ActiveOnly").lower()
         if view == "activeonly":
             jobs = [j for j in jobs if not j["properties"].get("isArchived")]
