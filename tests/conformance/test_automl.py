@@ -58,6 +58,17 @@ def test_automl_refusals_name_the_field(target: Target) -> None:
     with pytest.raises(ValidationError) as refused:
         target.ws.submit_automl(_spec(str(data), target_column_name="nope"), base_dir=target.root, target=target.name)
     assert refused.value.field == "target_column_name"
+    (target.root / "heart-folder").mkdir(exist_ok=True)
+    shutil.copy(HEART, target.root / "heart-folder" / "heart.csv")
+    for folder in (".", "heart-folder"):
+        with pytest.raises(ValidationError) as refused:
+            target.ws.submit_automl(_spec(folder), base_dir=target.root, target=target.name)
+        assert refused.value.field == "training_data" and f"training_data {folder!r} is a folder" in refused.value.message
+    if target.has("data_assets"):
+        asset = target.ws.data(target.name).register_data("conf-heart-folder", target.root / "heart-folder")
+        with pytest.raises(ValidationError) as refused:
+            target.ws.submit_automl(_spec(asset.ref), base_dir=target.root, target=target.name)
+        assert refused.value.field == "training_data" and "is a folder" in refused.value.message
     command = target.finished(target.submit("print('not automl')"))
     with pytest.raises(NotFoundError):
         target.ws.automl_details(command.name, target=target.name)
