@@ -14,8 +14,8 @@ from azure_emulator.config import AZURITE_KEY
 
 from amlx_lab.backends.azure import AzureBackend
 from amlx_lab.errors import NotFoundError, ValidationError
-from amlx_lab.records import Job, JobStatus
-from amlx_lab.specs import AutoMLJobSpec
+from amlx_lab.records import Job, JobStatus, JobType
+from amlx_lab.specs import AutoMLJobSpec, JobQuery
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +75,11 @@ def test_a_csv_runs_as_an_automl_job_with_an_mltable_and_its_best_model_register
     assert {e.algorithm for e in details.leaderboard} <= {"RandomForest", "LightGBM"}
     assert all(e.trial.startswith(f"{job.name}_") for e in details.leaderboard)
     assert details.model is not None and details.best_trial in details.model
+    trials = backend.list_jobs(JobQuery(parent=job.name, limit=50)).items
+    assert {t.name for t in trials} == {e.trial for e in details.leaderboard}
+    assert all(t.type is JobType.AUTOML and t.parent == job.name for t in trials)
+    top = {j.name for j in backend.list_jobs(JobQuery(top_level=True, experiment="azure-automl", limit=100)).items}
+    assert job.name in top and not top & {t.name for t in trials}
     with pytest.raises(NotFoundError, match="trial of AutoML job"):
         backend.automl_details(details.best_trial)
 

@@ -37,7 +37,7 @@ from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
 from ...specs import JobQuery
 from .connection import Connection
-from .job_records import job_record, raw_status, status_of
+from .job_records import is_automl_trial, job_record, raw_status, status_of
 from .run_history import RunHistory, RunInfo
 from .tracking import RunData, Tracking
 
@@ -293,7 +293,7 @@ def _matches(entity: Any, query: JobQuery) -> bool:
         return False
     if query.status and status_of(entity.status) not in query.status:
         return False
-    if query.top_level and getattr(entity, "parent_job_name", None):
+    if query.top_level and (getattr(entity, "parent_job_name", None) or is_automl_trial(entity)):
         return False
     if query.text:
         needle = query.text.lower()

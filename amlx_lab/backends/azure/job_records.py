@@ -48,6 +48,11 @@ PROP_RUN_TEMPLATE, AUTOML_CHILD = "runTemplate", "automl_child"
 _TYPES = {"command": JobType.COMMAND, "sweep": JobType.SWEEP, "automl": JobType.AUTOML}
 
 
+def is_automl_trial(entity: Any) -> bool:
+    """Whether the job is a trial Azure ran for an AutoML job (azure-ai-ml does not say whose)."""
+    return str((getattr(entity, "properties", None) or {}).get(PROP_RUN_TEMPLATE)) == AUTOML_CHILD
+
+
 def status_of(azure: Any) -> JobStatus:
     """Azure's status word as the shared vocabulary (an unknown word counts as not started)."""
     text = str(getattr(azure, "value", azure) or "")
@@ -79,7 +84,7 @@ def job_record(entity: Any, run: RunInfo | None = None, data: RunData | None = N
         status=status,
         compute=str(getattr(entity, "compute", None) or SERVERLESS),
         created_at=created,
-        type=JobType.AUTOML if props.get(PROP_RUN_TEMPLATE) == AUTOML_CHILD else _TYPES.get(
+        type=JobType.AUTOML if is_automl_trial(entity) else _TYPES.get(
             str(getattr(entity, "type", "command")).lower(), JobType.COMMAND
         ),
         parent=getattr(entity, "parent_job_name", None) or (run.parent if run is not None else None),

@@ -115,7 +115,6 @@ class JobListHandler(BaseHandler):
         self.check_workspace(sub, rg, ws)
         jobs = self.ctx.store.children(f"{self.workspace_path}/jobs")
         jobs.reverse()  # newest first, as the service lists them
-        jobs = [j for j in jobs if not j["properties"].get("parentJobName")]  # children: run history's children
         view = self.get_query_argument("listViewType", "ActiveOnly").lower()
         if view == "activeonly":
             jobs = [j for j in jobs if not j["properties"].get("isArchived")]
