@@ -445,7 +445,8 @@ class AzureBackend:
             with contextlib.suppress(NotFoundError):
                 columns = signature_columns(parts.artifacts.output_file(owner, container, mlmodel))
         return parts.models.register(
-            name, job=owner, source=source, description=description, tags=tags, input_columns=columns
+            name, job=owner, source=source, description=description, tags=tags, input_columns=columns,
+            automl_job=job if owner != job else None,
         )
 
     def list_models(self) -> tuple[ModelSummary, ...]:

@@ -36,6 +36,7 @@ MLFLOW_PREFIX = "mlflow:"
 OUTPUTS = "outputs/"
 PROP_SOURCE, PROP_FORMAT, PROP_SIZE, PROP_JOB = "amlx.source", "amlx.format", "amlx.size", "amlx.job"
 PROP_COLUMNS = "amlx.input_columns"  # JSON [{name, type}] from an MLflow model's signature
+PROP_AUTOML = "amlx.automl_job"  # the AutoML job whose best model this is
 _NOT_MODELS = ("logs/", "user_logs/", "system_logs/", "azureml-logs/", "outputs/mlflow/")
 
 
@@ -182,6 +183,11 @@ def model_record(entity: Any) -> ModelVersion:
     )
 
 
+def from_automl(entity: Any) -> bool:
+    """Whether a model version is an AutoML job's best model (registered from the job)."""
+    return bool((getattr(entity, "properties", None) or {}).get(PROP_AUTOML))
+
+
 def signature_columns(mlmodel_file: Path) -> list[dict[str, str]] | None:
     """The named input columns of an MLflow model's signature (its ``MLmodel`` file), read without MLflow."""
     import yaml
@@ -213,7 +219,7 @@ class Models:
 
     def register(
         self, name: str, *, job: str, source: Source, description: str | None, tags: dict[str, str] | None,
-        input_columns: list[dict[str, str]] | None = None,
+        input_columns: list[dict[str, str]] | None = None, automl_job: str | None = None,
     ) -> ModelVersion:
         from azure.ai.ml.constants import AssetTypes
         from azure.ai.ml.entities import Model
@@ -226,7 +232,8 @@ class Models:
             description=description or None,
             tags=dict(tags or {}),
             properties={PROP_SOURCE: source.source, PROP_FORMAT: source.format, PROP_SIZE: str(source.size),
-                        PROP_JOB: job, **({PROP_COLUMNS: json.dumps(input_columns)} if input_columns else {})},
+                        PROP_JOB: job, **({PROP_COLUMNS: json.dumps(input_columns)} if input_columns else {}),
+                        **({PROP_AUTOML: automl_job} if automl_job else {})},
         )
         with self._connection.translated(), quiet_streams():
             created = self._connection.ml.models.create_or_update(model)
