@@ -156,6 +156,10 @@ def _inputs(entity: Any, props: dict[str, str]) -> tuple[JobInput, ...]:
             if isinstance(i, dict) and {"name", "ref", "path"} <= set(i)
         )
     found = []
+    training = getattr(entity, "training_data", None)  # an AutoML job's MLTable
+    if training is not None and getattr(training, "path", None):
+        path = str(training.path)
+        found.append(JobInput(name="training_data", ref=path, path=path, asset=asset_of(path)))
     for name, value in (getattr(entity, "inputs", None) or {}).items():
         if _literal(value) is not None:
             continue
