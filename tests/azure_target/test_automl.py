@@ -3,8 +3,10 @@ model registered from the best trial, refusals, and cancelling."""
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +129,30 @@ def test_an_automl_job_from_a_data_asset_can_be_cancelled(backend: AzureBackend,
     details = backend.automl_details(job.name)
     assert details.status is JobStatus.CANCELED and details.model is None
     assert details.settings["training_data"] == f"azureml:{asset.name}:{asset.version}"
+
+
+def test_a_forecast_on_a_small_series_sends_its_settings_and_completes(
+    backend: AzureBackend, emulator: Any, tmp_path: Path
+) -> None:
+    start = date(2024, 1, 1)
+    rows = ["date,y"] + [
+        f"{start + timedelta(days=i)},{10 + 0.05 * i + 3 * math.sin(2 * math.pi * i / 7):.3f}" for i in range(120)
+    ]
+    data = tmp_path / "series.csv"
+    data.write_text("\n".join(rows) + "\n")
+    mark = emulator.mark()
+    job = backend.submit_automl(AutoMLJobSpec(
+        task="forecasting", training_data=str(data), target_column_name="y", experiment="azure-automl-forecast",
+        forecasting={"time_column_name": "date", "forecast_horizon": 3, "frequency": "D"},
+        limits={"max_trials": 2, "timeout_minutes": 1},
+    ))
+    put = next(r for r in emulator.requests(mark) if r["method"] == "PUT" and r["path"].endswith(f"/jobs/{job.name}"))
+    task = put["body"]["properties"]["taskDetails"]
+    assert task["taskType"] == "Forecasting" and task["primaryMetric"] == "NormalizedRootMeanSquaredError"
+    assert task["forecastingSettings"] == {"forecastHorizon": {"value": 3, "mode": "Custom"}, "timeColumnName": "date",
+                                           "frequency": "D"}
+    done = _wait(backend, job.name)
+    assert done.status is JobStatus.COMPLETED, done.error
+    details = backend.automl_details(job.name)
+    assert details.task == "forecasting" and details.goal == "minimize" and details.trials >= 1
+    assert details.best_score is not None and details.best_score >= 0
