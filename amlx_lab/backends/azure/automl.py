@@ -117,7 +117,7 @@ def details(reader: JobReader, name: str) -> AutoMLDetails:
     trials = reader.page(JobQuery(parent=name, limit=_MAX_TRIALS_READ)).items
     algorithms = {t.name: t.params.get("algorithm") or _run_algorithm(reader, t.name) for t in trials}
     ranked = _ranked(trials, metric, goal)
-    best = props.get(BEST_CHILD) or (ranked[0].name if ranked and job.status.terminal else None)
+    best = props.get(BEST_CHILD) or (ranked[0].name if ranked else None)  # the best so far while it runs
     entries = [
         _entry(t, metric, algorithms[t.name], rank=ranked.index(t) + 1 if t in ranked else None, best=best)
         for t in trials

@@ -1,9 +1,10 @@
-"""The Azure ML target: jobs, data, computes, models and endpoints of one workspace through azure-ai-ml.
+"""The Azure ML target: jobs, AutoML, data, computes, models and endpoints of one workspace through azure-ai-ml.
 
 ``AzureBackend`` only composes the pieces (one concern each): ``connection.py``
 (credential, ``MLClient``, REST pipeline, workspace facts), ``health.py``
 (reachability), ``submit.py`` and ``environments.py`` (a job spec as a command
-job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
+job), ``automl.py`` (AutoML jobs: MLTable training data, leaderboard, best
+trial), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
 updates), ``logs.py`` (range reads of the log), ``tracking.py`` (MLflow REST),
 ``run_history.py``, ``artifacts.py`` (outputs and code), ``data_assets.py``,
 ``computes.py``, ``models.py`` (the model registry), ``endpoints.py``
