@@ -9,7 +9,8 @@ child jobs (``jobs.list(parent_job_name=...)``); the leaderboard comes from
 their metrics (the primary metric, logged under Azure's name) and properties
 (``run_algorithm``), the best from the parent's ``automl_best_child_run_id``,
 and the best model from that child's ``outputs/mlflow-model``, where Azure
-writes it.
+writes it; the details call it ``outputs/model`` as the local target does, and
+registering that source of the AutoML job registers the best trial's model.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from .submit import asset_parts, is_asset_ref
 
 PROP_SPEC = "amlx.automl_spec"
 BEST_CHILD = "automl_best_child_run_id"
-BEST_MODEL = "outputs/mlflow-model"
+BEST_MODEL = "outputs/mlflow-model"  # where Azure writes the best model, in the best trial's outputs
+BEST_SOURCE = "outputs/model"  # how every target names an AutoML job's best model (the sidebar registers it)
 TABLE_FOLDER = "training_data"
 _NOT_HYPERPARAMETERS = ("algorithm", "learner", "source")
 _MAX_TRIALS_READ = 1000
@@ -124,7 +126,7 @@ def details(reader: JobReader, name: str) -> AutoMLDetails:
     ]
     entries.sort(key=lambda e: (e.rank is None, e.rank or 0, e.index))
     top = next((e for e in entries if e.is_best), None)
-    model = f"azureml://jobs/{best}/outputs/artifacts/paths/{BEST_MODEL}/" if props.get(BEST_CHILD) else None
+    model = BEST_SOURCE if props.get(BEST_CHILD) else None
     return AutoMLDetails(
         name=name,
         status=job.status,

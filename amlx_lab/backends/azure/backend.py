@@ -435,7 +435,7 @@ class AzureBackend:
         finished(job, parts.reader.record(entity).status)
         owner = job
         best = automl.best_child(entity)
-        if best is not None and path is None:
+        if best is not None and path in (None, automl.BEST_SOURCE):
             owner, path = best, automl.BEST_MODEL  # Azure writes an AutoML job's best model in its best trial
         container = self._data_container(parts, owner)
         files = parts.artifacts.run_files(container)
