@@ -85,6 +85,8 @@ def test_a_csv_runs_as_an_automl_job_with_an_mltable_and_its_best_model_register
     with pytest.raises(NotFoundError, match="trial of AutoML job"):
         backend.automl_details(details.best_trial)
 
+    candidates = backend.model_candidates(job.name)
+    assert [(c.source, c.format) for c in candidates] == [("outputs/model", "mlflow")] and candidates[0].size > 0
     version = backend.register_model("azure-automl-best", job=job.name)
     assert version.format == "mlflow" and version.input_columns is not None
     columns = {c.name: c.type for c in version.input_columns}

@@ -413,10 +413,19 @@ class AzureBackend:
     # -- models ------------------------------------------------------------------------------------
 
     def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        """What the job's artifacts hold; for an AutoML job, its best model first (``outputs/model``, in its best trial)."""
         check_job(job)
         parts = self._get_parts()
+        found: list[ModelCandidate] = []
+        best = automl.best_child(parts.reader.entity(job))
+        if best is not None:
+            trial_files = parts.artifacts.run_files(self._data_container(parts, best))
+            found += [
+                dataclasses.replace(s.candidate(), source=automl.BEST_SOURCE)
+                for s in find_sources(trial_files) if s.source == automl.BEST_MODEL
+            ]
         files = parts.artifacts.run_files(self._data_container(parts, job))
-        return tuple(s.candidate() for s in find_sources(files))
+        return (*found, *(s.candidate() for s in find_sources(files)))
 
     def register_model(
         self,
