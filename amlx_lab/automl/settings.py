@@ -178,3 +178,8 @@ def folder_training_data(ref: str) -> str:
         f"training_data {ref!r} is a folder; AutoML trains on one CSV file: give the file's path, "
         "or a data asset holding one file."
     )
+
+
+def default_display_name(task: str, target_column: str) -> str:
+    """What an AutoML job is called when the request names nothing (every target, so runs lists read alike)."""
+    return f"AutoML {task} of {target_column}"

@@ -50,6 +50,7 @@ def test_a_csv_runs_as_an_automl_job_with_an_mltable_and_its_best_model_register
     mark = emulator.mark()
     job = backend.submit_automl(_spec(str(data)))
     assert job.type.value == "automl" and job.parent is None
+    assert job.display_name == "AutoML classification of DEATH_EVENT"  # as the local target names it
 
     recorded = emulator.requests(mark)
     put = next(r for r in recorded if r["method"] == "PUT" and r["path"].endswith(f"/jobs/{job.name}"))

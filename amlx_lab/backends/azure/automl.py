@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ...automl.azure_sdk import azure_job, mltable_yaml
-from ...automl.settings import folder_training_data, goal_of
+from ...automl.settings import default_display_name, folder_training_data, goal_of
 from ...automl.table import check_columns
 from ...errors import NotFoundError, ValidationError
 from ...names import check_job_name
@@ -92,6 +92,8 @@ def build(spec: AutoMLJobSpec, data: DataAssets) -> tuple[Any, tempfile.Temporar
     staging = tempfile.TemporaryDirectory(prefix="amlx-automl-")
     try:
         folder, shown = training_table(spec, data, Path(staging.name))
+        if not spec.display_name:
+            spec = spec.model_copy(update={"display_name": default_display_name(spec.task, spec.target_column_name)})
         job = azure_job(spec, training_data=str(folder), compute=compute_of(spec))
         kept = spec.model_dump(mode="json")
         kept["training_data"] = shown  # never a local path

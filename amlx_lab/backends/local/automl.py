@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ...automl.settings import folder_training_data
+from ...automl.settings import default_display_name, folder_training_data
 from ...automl.table import check_columns
 from ...errors import NotFoundError, NotSupportedError, ValidationError
 from ...names import check_job_name
@@ -91,7 +91,7 @@ def submit_automl(submitter: Submitter, data: DataAssets, spec: AutoMLJobSpec) -
             command=("python", "-m", "amlx_lab.automl", SPEC_FILE),
             parameters=_shown_parameters(spec),
             inputs={"training_data": spec.training_data},
-            display_name=spec.display_name or f"AutoML {spec.task} of {spec.target_column_name}",
+            display_name=spec.display_name or default_display_name(spec.task, spec.target_column_name),
             compute=compute,
             interpreter=sys.executable,
             tags=dict(spec.tags),
