@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--experiment")
     jobs.add_argument("--status", action="append", help="only jobs with this status (repeatable)")
     jobs.add_argument("--search", dest="text", help="text to find in names, display names and tags")
+    jobs.add_argument("--filter", help='conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and '
+                      'tags.stage = "baseline" and status = Completed')
     jobs.add_argument("--order-by", default="created_at", help="a column or metrics.<key> (default: created_at)")
     jobs.add_argument("--asc", action="store_true", help="ascending order")
     jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
@@ -388,10 +390,10 @@ class Cli:
     def jobs(self) -> int:
         a = self.args
         page = self.ws.list_jobs(
-            experiment=a.experiment, status=a.status, text=a.text, order_by=a.order_by,
+            experiment=a.experiment, status=a.status, text=a.text, filter=a.filter, order_by=a.order_by,
             descending=not a.asc, limit=a.top,
         )
-        self.out(page, render.jobs_text(page.items, a.metric or ()))
+        self.out(page, render.jobs_text(page.items, a.metric or ()) + (f"\n{page.note}" if page.note else ""))
         return 0
 
     def best(self) -> int:

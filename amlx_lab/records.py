@@ -201,7 +201,9 @@ class Job(Record):
     environment) or ``None`` when the job runs with the requirements captured at
     submit. ``parent`` names the sweep or AutoML job a trial belongs to.
     ``updated_at`` is when the record last changed: of two answers about one job,
-    the later one wins.
+    the later one wins. ``tags`` and ``description`` are the user's labels (on
+    Azure, the job's own); an ``archived`` job is left out of listings unless
+    they ask for archived jobs too.
     """
 
     name: str
@@ -227,6 +229,8 @@ class Job(Record):
     mlflow_run_id: str | None = None
     mlflow_experiment_id: str | None = None
     studio_url: str | None = None  # the job in Azure ML studio; None on the local target
+    description: str | None = None
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,11 +258,18 @@ class SweepDetails(Record):
 
 @dataclass(frozen=True)
 class JobPage(Record):
-    """One page of a job listing; pass ``next_cursor`` back to get the next one."""
+    """One page of a job listing; pass ``next_cursor`` back to get the next one.
+
+    ``filter_window`` is set when a filter was applied to only the newest jobs
+    of a target that cannot filter on its server (how many it read), and
+    ``note`` says so in a sentence.
+    """
 
     items: tuple[Job, ...]
     next_cursor: str | None
     total: int | None = None
+    filter_window: int | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

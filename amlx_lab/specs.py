@@ -30,6 +30,7 @@ from .automl.settings import (
 from .errors import ValidationError
 from .names import asset_name_problem, check_job_name
 from .records import JobStatus, ParameterValue
+from .runfilter import RunFilter, parse as parse_filter
 from .sweep.settings import SweepSettings
 from .validation import Checked, QueryModel
 
@@ -329,6 +330,7 @@ class JobQuery(QueryModel):
     experiment: str | None = None
     status: Annotated[tuple[JobStatus, ...], BeforeValidator(_one_or_many)] = ()
     text: str | None = None  # searched in names, display names and experiments
+    filter: str | None = None  # the runs filter language (``runfilter``), e.g. ``metrics.rmse < 58``
     parent: str | None = None  # the trials of a sweep or AutoML job
     top_level: bool = False  # only jobs without a parent
     order_by: str = "created_at"
@@ -347,6 +349,17 @@ class JobQuery(QueryModel):
             choices = ", ".join([*JOB_SORT_COLUMNS, "metrics.<key>"])
             raise ValueError(f"Cannot sort by {value!r}: use one of {choices}.")
         return value
+
+    @field_validator("filter")
+    @classmethod
+    def _filter(cls, value: str | None) -> str | None:
+        parse_filter(value)  # a FilterError names the column of the bad token
+        return value
+
+    @property
+    def run_filter(self) -> RunFilter | None:
+        """The parsed ``filter`` (parsing is cached, so each reader may ask again)."""
+        return parse_filter(self.filter)
 
     @field_validator("parent")
     @classmethod

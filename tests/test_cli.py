@@ -209,3 +209,21 @@ def test_sweep_wait_follows_the_trials_and_best_finds_the_winner(search: Path, t
     assert shown.returncode == 0 and "TRIAL  STATUS     k  score  NOTE" in shown.stdout
     assert [line.split()[:2] for line in shown.stdout.splitlines()[-3:]] == [["0", "Completed"], ["1", "Completed"], ["2", "Completed"]]
     assert amlx_in(search, ws, "best", "--metric", "score").returncode == 2
+
+
+def test_jobs_filter_selects_runs_and_a_bad_one_points_at_the_token(tmp_path: Path) -> None:
+    from amlx_lab.backends.local import LocalBackend
+    from tests.test_handlers_runs_manage import add_run
+
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        add_run(backend, "ridge_run_one", {"rmse": 59.0}, {"alpha": "0.1"}, tags='{"stage": "baseline"}')
+        add_run(backend, "ridge_run_two", {"rmse": 55.0}, {"alpha": "0.5"}, tags='{"stage": "baseline"}')
+    finally:
+        backend.close()
+    issue = 'metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline" and status = "Completed"'
+    result = run_amlx("--json", "jobs", "--filter", issue, workspace=tmp_path / "ws")
+    assert result.returncode == 0, result.stderr
+    assert [j["name"] for j in json.loads(result.stdout)["items"]] == ["ridge_run_two"]
+    result = run_amlx("jobs", "--filter", "metrics.rmse >", workspace=tmp_path / "ws")
+    assert result.returncode == 2 and "(column 15)" in result.stderr and "Expected a value" in result.stderr

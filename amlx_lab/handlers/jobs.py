@@ -20,7 +20,7 @@ class JobsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        query = self.query(JobQuery, repeated=("status",), renamed={"q": "text"})
+        query = self.query(JobQuery, repeated=("status",), renamed={"q": "filter"})
         self.write_json(await self.call(self.workspace.list_jobs, query, target=self.query_target()))
 
     @web.authenticated

@@ -18,6 +18,14 @@ neither repeated nor skipped. Oldest-first needs the whole listing: it is
 served by reading up to ``ASCENDING_LIMIT`` jobs and reversing them, and
 refused beyond that. Azure cannot sort by metrics or other columns, and the
 target says so in its traits instead of sorting a partial window.
+
+The runs filter (``JobQuery.filter``). Azure ML's job listing filters on none
+of its keys (metrics and parameters live in MLflow, a request per job), so a
+filtered listing reads the newest ``FILTER_WINDOW`` jobs, tests the conditions
+the ARM job answers (status, names, experiment, tags, description) on each,
+fetches run data only for the jobs left when a condition needs metrics or
+parameters, and pages through what matches. The page says so: its
+``filter_window`` is how many jobs were searched and ``note`` a sentence.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from typing import Any
 from ...errors import NotFoundError, ValidationError
 from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
+from ...runfilter import RunFilter, matches
 from ...specs import JobQuery
 from .connection import Connection
 from .job_records import job_record, raw_status, status_of
@@ -44,6 +53,7 @@ from .tracking import RunData, Tracking
 ACTIVE_TTL_S = 5.0
 SCAN_PAGES = 40
 ASCENDING_LIMIT = 5000
+FILTER_WINDOW = 500
 ENRICH_WORKERS = 8
 CACHE_SIZE = 5000
 _NO_METRICS_YET = frozenset({JobStatus.NOT_STARTED, JobStatus.QUEUED, JobStatus.PREPARING})
@@ -154,6 +164,8 @@ class JobReader:
     def page(self, query: JobQuery) -> JobPage:
         if query.parent is not None:
             return self._children(query)
+        if query.run_filter is not None:
+            return self._filtered(query, query.run_filter)
         cursor = _Cursor.decode(query.cursor)
         if not query.descending or cursor.ascending:
             return self._oldest_first(query, cursor)
@@ -207,6 +219,8 @@ class JobReader:
             except NotFoundError:
                 continue
         matching = [e for e in entities if _matches(e, query)]
+        if query.run_filter is not None:
+            matching = self._matching(matching, query.run_filter)
         cursor = _Cursor.decode(query.cursor)
         start = 0
         if cursor.after is not None:
@@ -216,6 +230,44 @@ class JobReader:
         more = start + query.limit < len(matching)
         resume = _Cursor(None, str(page[-1].name), _created(page[-1])) if page and more else None
         return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None)
+
+    def _filtered(self, query: JobQuery, run_filter: RunFilter) -> JobPage:
+        """A page of the newest ``FILTER_WINDOW`` jobs that match (see the module doc)."""
+        window: list[Any] = []
+        older = False
+        for _, entity, _ in self._scan(None, None):
+            if entity is None:
+                break
+            if len(window) == FILTER_WINDOW:
+                older = True
+                break
+            window.append(entity)
+        matching = self._matching([e for e in window if _matches(e, query)], run_filter)
+        if not query.descending:
+            matching.reverse()
+        cursor = _Cursor.decode(query.cursor)
+        start = 0
+        if cursor.after is not None:
+            listed = [str(e.name) for e in matching]
+            start = listed.index(cursor.after) + 1 if cursor.after in listed else len(listed)
+        page = matching[start : start + query.limit]
+        more = start + query.limit < len(matching)
+        resume = _Cursor(None, str(page[-1].name), _created(page[-1])) if page and more else None
+        scope = (f"the newest {len(window)} jobs of the workspace; older jobs were not searched" if older
+                 else f"all {len(window)} jobs of the workspace")
+        note = f"Azure ML cannot filter jobs on its side, so the filter was applied here to {scope}."
+        return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None,
+                       filter_window=len(window), note=note)
+
+    def _matching(self, entities: list[Any], run_filter: RunFilter) -> list[Any]:
+        """The jobs that satisfy the filter: ARM fields first, run data only for the jobs still in."""
+        cheap = RunFilter(run_filter.source, tuple(
+            c for c in run_filter.conditions if getattr(c, "kind", None) not in ("metric", "param")))
+        left = [e for e in entities if matches(cheap, job_record(e))]
+        if not run_filter.needs_run_data:
+            return left
+        records = self.records(left)
+        return [e for e, record in zip(left, records) if matches(run_filter, record)]
 
     def newest(self, count: int) -> list[Any]:
         """The ``count`` newest jobs as Azure lists them (the change feed's window)."""

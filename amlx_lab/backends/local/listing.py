@@ -21,6 +21,7 @@ from typing import Any
 from ...errors import ValidationError
 from ...records import JobPage
 from ...specs import JobQuery
+from .filter_sql import filter_sql
 from .job_index import jobs_from_rows
 from .store import Store
 
@@ -64,7 +65,10 @@ def _filters(query: JobQuery) -> _Query:
             "(j.name LIKE ? ESCAPE '\\' OR j.display_name LIKE ? ESCAPE '\\' OR j.experiment LIKE ? ESCAPE '\\')"
         )
         params.extend([pattern] * 3)
-    identity = [query.experiment, statuses, query.text, query.parent, query.top_level]
+    filter_clauses, filter_params = filter_sql(query.run_filter)
+    clauses += filter_clauses
+    params += filter_params
+    identity = [query.experiment, statuses, query.text, query.parent, query.top_level, query.filter]
     fingerprint = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
     return _Query(" AND ".join(clauses) or "1", params, fingerprint)
 
