@@ -529,6 +529,8 @@ class ModelColumn(Record):
 class ModelVersion(Record):
     """One registered version of a model.
 
+    An ``archived`` version is never ``latest`` and is left out of the version
+    count; ``aliases`` are the words that name it (``name@production``).
     ``source`` says where in the job it came from (``outputs/model.pkl`` or
     ``mlflow:model``); ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
     input columns, for a test panel or a copyable curl.
@@ -545,6 +547,8 @@ class ModelVersion(Record):
     created_at: float
     input_columns: tuple[ModelColumn, ...] | None = None
     example: dict[str, Any] | None = None
+    archived: bool = False
+    aliases: tuple[str, ...] = ()  # e.g. production: one version of a model holds each alias
 
     @property
     def ref(self) -> str:
@@ -561,6 +565,7 @@ class ModelSummary(Record):
     version_count: int
     description: str | None
     updated_at: float
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> version
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ class JobReader:
             return self._oldest_first(query, cursor)
         picked: list[Any] = []
         resume: _Cursor | None = None
-        for token, entity, _ in self._scan(cursor.token, SCAN_PAGES):
+        for token, entity, _ in self._scan(cursor.token, SCAN_PAGES, archived=query.include_archived):
             if entity is None:  # the page budget ran out: resume at this server page
                 resume = _Cursor(token, picked[-1].name if picked else cursor.after,
                                  _created(picked[-1]) if picked else cursor.after_created)
@@ -188,7 +188,7 @@ class JobReader:
 
     def _oldest_first(self, query: JobQuery, cursor: _Cursor) -> JobPage:
         everything: list[Any] = []
-        for _, entity, _ in self._scan(None, None):
+        for _, entity, _ in self._scan(None, None, archived=query.include_archived):
             if entity is None:
                 break
             everything.append(entity)
@@ -219,6 +219,8 @@ class JobReader:
             except NotFoundError:
                 continue
         matching = [e for e in entities if _matches(e, query)]
+        if not query.include_archived:  # run history's ``hidden`` is where an archived child shows
+            matching = [e for e in matching if not ((run := self._extra(e).run) and run.hidden)]
         if query.run_filter is not None:
             matching = self._matching(matching, query.run_filter)
         cursor = _Cursor.decode(query.cursor)
@@ -235,7 +237,7 @@ class JobReader:
         """A page of the newest ``FILTER_WINDOW`` jobs that match (see the module doc)."""
         window: list[Any] = []
         older = False
-        for _, entity, _ in self._scan(None, None):
+        for _, entity, _ in self._scan(None, None, archived=query.include_archived):
             if entity is None:
                 break
             if len(window) == FILTER_WINDOW:
@@ -280,13 +282,18 @@ class JobReader:
                 break
         return found
 
-    def _scan(self, token: str | None, max_pages: int | None) -> Iterator[tuple[str | None, Any, bool]]:
-        """(token of the server page, job, is last page) newest first; ``(token, None, False)`` when out of budget."""
+    def _scan(
+        self, token: str | None, max_pages: int | None, *, archived: bool = False
+    ) -> Iterator[tuple[str | None, Any, bool]]:
+        """(token of the server page, job, is last page) newest first; ``(token, None, False)`` when out of budget.
+
+        Archived jobs are listed only when ``archived`` (Azure's ``ListViewType.ALL``)."""
         from azure.ai.ml.constants import ListViewType
 
         ml = self._connection.ml
+        view = ListViewType.ALL if archived else ListViewType.ACTIVE_ONLY
         with self._connection.translated():
-            pages = ml.jobs.list(list_view_type=ListViewType.ACTIVE_ONLY).by_page(continuation_token=token)
+            pages = ml.jobs.list(list_view_type=view).by_page(continuation_token=token)
             current = token
             read = 0
             while True:

@@ -59,6 +59,8 @@ def _filters(query: JobQuery) -> _Query:
         params.append(query.parent)
     elif query.top_level:
         clauses.append("j.parent IS NULL")
+    if not query.include_archived:
+        clauses.append("j.archived = 0")
     if query.text:
         pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append(
@@ -68,7 +70,8 @@ def _filters(query: JobQuery) -> _Query:
     filter_clauses, filter_params = filter_sql(query.run_filter)
     clauses += filter_clauses
     params += filter_params
-    identity = [query.experiment, statuses, query.text, query.parent, query.top_level, query.filter]
+    identity = [query.experiment, statuses, query.text, query.parent, query.top_level, query.filter,
+                query.include_archived]
     fingerprint = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
     return _Query(" AND ".join(clauses) or "1", params, fingerprint)
 
