@@ -86,3 +86,46 @@ async def test_a_bad_filter_is_a_400_with_the_column_of_the_bad_token(jp_fetch, 
     assert error["code"] == "invalid_request" and error["details"]["column"] == column
     assert words in error["message"] and error["message"].endswith(f"(column {column}).")
     assert (await api(jp_fetch, "jobs"))["total"] == 3, "the server keeps answering"
+
+
+async def test_tags_and_description_are_patched_listed_and_filtered(jp_fetch, runs: list[str]) -> None:
+    response = await jp_fetch("amlx", "api", "jobs", "ridge_run_one", method="PATCH",
+                              body=json.dumps({"tags": {"stage": None, "note": "leaks time"}, "description": "why"}))
+    job = assert_matches("/jobs/{name}", "PATCH", 200, response.body)
+    assert job["tags"] == {"note": "leaks time"} and job["description"] == "why"
+    page = await api(jp_fetch, "jobs", q='tags.note = "leaks time" and description = why')
+    assert [j["name"] for j in page["items"]] == ["ridge_run_one"]
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "jobs", "ridge_run_one", method="PATCH", body=json.dumps({"tags": {"amlx.x": "1"}}))
+    assert caught.value.code == 400 and "kept by amlx-lab" in error_of(caught.value)["message"]
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "jobs", "ridge_run_one", method="PATCH", body=json.dumps({}))
+    assert caught.value.code == 400
+
+
+async def test_archive_hides_until_asked_and_delete_refuses_a_running_job(
+    jp_fetch, runs: list[str], amlx_workspace_dir: Path
+) -> None:
+    response = await jp_fetch("amlx", "api", "jobs", "ridge_run_two", "archive", method="POST", body="")
+    assert assert_matches("/jobs/{name}/archive", "POST", 200, response.body)["archived"] is True
+    assert "ridge_run_two" not in [j["name"] for j in (await api(jp_fetch, "jobs"))["items"]]
+    everything = await api(jp_fetch, "jobs", include_archived="true")
+    assert "ridge_run_two" in [j["name"] for j in everything["items"]]
+    await jp_fetch("amlx", "api", "jobs", "ridge_run_two", "restore", method="POST", body="")
+    assert "ridge_run_two" in [j["name"] for j in (await api(jp_fetch, "jobs"))["items"]]
+
+    backend = LocalBackend(amlx_workspace_dir, compute_slots=2)
+    try:
+        add_run(backend, "still_running_run", {}, {}, status="Running")
+    finally:
+        backend.close()
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", "jobs", "still_running_run", method="DELETE")
+    assert caught.value.code == 409 and "while it runs" in error_of(caught.value)["message"]
+    assert_matches("/jobs/{name}", "DELETE", 409, caught.value.response.body)
+
+    response = await jp_fetch("amlx", "api", "jobs", "ridge_run_three", method="DELETE")
+    assert assert_matches("/jobs/{name}", "DELETE", 200, response.body) == {"deleted": "ridge_run_three"}
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, "jobs", "ridge_run_three")
+    assert caught.value.code == 404

@@ -121,3 +121,9 @@ class CurlBody(Checked):
     what: ClassVar[str] = "The curl request"
 
     payload: dict[str, Any] | list[Any]
+
+
+class SetAlias(Checked):
+    """The version an alias moves to (the alias is in the path)."""
+
+    version: Annotated[str, Field(pattern=r"^[0-9]{1,32}$")]
