@@ -125,3 +125,36 @@ def test_model_versions_take_tags_archive_and_one_alias_each(target: Target, fin
         models.get_model("conf-aliased")  # no version left to be latest
     models.archive_model("conf-aliased", 2, archived=False)
     assert models.get_model("conf-aliased").version == "2"
+
+
+SCORE = """
+def init():
+    pass
+
+def run(raw_data):
+    return {"result": ["ok"]}
+"""
+
+
+def test_a_deployment_of_name_at_alias_serves_the_version_holding_it(target: Target, finished: list[str]) -> None:
+    target.require("models")
+    target.require("endpoints")
+    models = target.ws.models(target.name)
+    for _ in range(2):
+        models.register_model("conf-promoted", job=finished[0])
+    models.set_model_alias("conf-promoted", "production", 1)
+    script = target.root / "score-alias.py"
+    script.write_text(SCORE)
+    target.ws.endpoints(target.name).create_endpoint("conf-promote")
+    try:
+        with pytest.raises(NotFoundError) as missing:
+            target.ws.create_deployment("conf-promote", "blue", model="conf-promoted@staging", score_script=script,
+                                        base_dir=target.root, target=target.name)
+        assert "production" in missing.value.message, "the sentence names the aliases there are"
+        started = target.ws.create_deployment("conf-promote", "blue", model="conf-promoted@production",
+                                              score_script=script, base_dir=target.root, target=target.name)
+        assert started.model == "conf-promoted:1", "the alias names version 1, not the latest"
+        blue = target.ws.wait_deployment("conf-promote", "blue", timeout=120, target=target.name)
+        assert blue.status == "Succeeded" and blue.model == "conf-promoted:1", blue.last_error
+    finally:
+        target.ws.endpoints(target.name).delete_endpoint("conf-promote")
