@@ -14,7 +14,7 @@ spaces or symbols in backticks: ``metrics.`val loss```) and the attributes
 below (also as ``attributes.<name>``); comparisons ``= != < <= > >=``, ``like``
 and ``ilike`` (``%`` any text, ``_`` one character), ``in (...)`` and ``not in
 (...)``. Values are numbers, quoted text, or a bare word. Beyond MLflow, a
-condition that is only a word or quoted text is a text search in names,
+condition that is only plain words or quoted text is a text search in names,
 display names and experiments, so the box keeps working as a plain search.
 
 Semantics: a metric compares with numbers; a parameter compares as a number
@@ -239,6 +239,10 @@ class _Parser:
         if operator is None:
             if token.kind == "word" and (self.token.kind == "end" or self._keyword(self.token, "and")):
                 return TextSearch(token.text, token.column)
+            if token.kind == "word" and not _names_a_key(token.text):
+                words = self._words(token)
+                if words is not None:
+                    return words
             raise FilterError(f"Expected a comparison (=, !=, <, <=, >, >=, like, ilike, in) after "
                               f"{_shown(token)}, found {_shown(self.token)}",
                               column=self.token.column, token=self.token.text or None)
@@ -252,6 +256,20 @@ class _Parser:
         value, column = self._value(op, op_column)
         _check_value(kind, key, op, value, column)
         return Comparison(kind, key, op, _normalised(kind, key, value, column), token.column)
+
+    def _words(self, first: _Token) -> TextSearch | None:
+        """Several plain words (``alpha 0.5``) are one text search, as typed; ``None`` if a comparison follows."""
+        last = first
+        at = self.at
+        while self.tokens[at].kind in ("word", "number") and not self._keyword(self.tokens[at], "and", "or", "not",
+                                                                                 "in", "like", "ilike"):
+            last = self.tokens[at]
+            at += 1
+        ending = self.tokens[at]
+        if ending.kind != "end" and not self._keyword(ending, "and"):
+            return None
+        self.at = at
+        return TextSearch(self.source[first.column - 1 : last.column - 1 + len(last.text)], first.column)
 
     def _operator_ahead(self) -> str | None:
         token = self.token
@@ -298,6 +316,12 @@ class _Parser:
             raise FilterError(f"Expected ',' or ')' in the list of values, found {_shown(closing)}",
                               column=closing.column, token=closing.text or None)
         return values
+
+
+def _names_a_key(word: str) -> bool:
+    """Whether a word is meant as a key (``metrics.rmse``, ``status``), so a missing operator is an error."""
+    prefix, dot, _ = word.partition(".")
+    return (bool(dot) and prefix.lower() in _PREFIXES) or word.lower() in ATTRIBUTES
 
 
 def _shown(token: _Token) -> str:

@@ -46,6 +46,11 @@ def test_a_bare_word_is_a_text_search_so_the_box_still_searches():
     assert parsed is not None
     assert parsed.conditions[0] == TextSearch("ridge", 1)
     assert parse("   ") is None and parse(None) is None
+    several = parse("alpha  9999 and status = Completed")
+    assert several is not None and several.conditions[0] == TextSearch("alpha  9999", 1)
+    with pytest.raises(FilterError) as caught:  # a key followed by a value is a missing operator, not a search
+        parse("metrics.rmse 58")
+    assert caught.value.details["column"] == 14
 
 
 @pytest.mark.parametrize(
