@@ -94,6 +94,7 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
           type="search"
           placeholder="Filter runs"
           aria-label="Filter runs"
+          title={'Words to find, or conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline"'}
           value={query.filter}
           onChange={event => runsView.setQuery({ filter: event.currentTarget.value })}
         />
@@ -151,6 +152,22 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
         </button>
       </div>
       {choosing && <ColumnsChooser services={props.services} shown={props.columns} onClose={() => setChoosing(false)} />}
+      {props.services.selection.names.length > 0 && (
+        <div className="amlx-Runs-toolbar amlx-Runs-selection" role="group" aria-label="Selected runs">
+          <span>{props.services.selection.names.length} selected</span>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-accept amlx-small amlx-Runs-compareSelected"
+            disabled={props.services.selection.names.length < 2}
+            title="Parameters, metrics and curves of the selected runs side by side"
+            onClick={() => props.services.execute(CommandIDs.compareSelected, { names: [...props.services.selection.names] })}
+          >
+            Compare {props.services.selection.names.length}
+          </button>
+          <button className="jp-Button jp-mod-styled amlx-small" onClick={() => props.services.selection.clear()}>
+            Clear
+          </button>
+        </div>
+      )}
     </>
   );
 }
@@ -259,6 +276,14 @@ function RunRowView(props: {
         props.services.execute(CommandIDs.openRun, { name: job.name });
       }}
     >
+      <input
+        type="checkbox"
+        className="amlx-RunRow-select"
+        aria-label={`Select ${job.display_name || job.name} to compare`}
+        checked={props.services.selection.has(job.name)}
+        onClick={event => event.stopPropagation()}
+        onChange={() => props.services.selection.toggle(job.name)}
+      />
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
       </span>
@@ -475,6 +500,7 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   useSignal(services.runs.changed);
   useSignal(services.runsView.changed);
   useSignal(services.feed.changed);
+  useSignal(services.selection.changed);
   const { runs, runsView, feed } = services;
   const container = React.useRef<HTMLDivElement>(null);
   const { width } = useSize(container);
