@@ -94,7 +94,9 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
           className="jp-Button jp-mod-styled amlx-RunLabels-archive"
           disabled={busy}
           title={job.archived ? 'Show this run in the lists again' : 'Hide this run (and its trials) from the lists; nothing is deleted'}
-          onClick={() => void apply(() => services.client.archiveJob(job.name, !job.archived))}
+          onClick={() =>
+            void apply(() => services.client.archiveJob(job.name, !job.archived)).then(() => services.runsView.refresh())
+          }
         >
           {job.archived ? 'Restore' : 'Archive'}
         </button>
