@@ -134,12 +134,16 @@ export function MultiLineChart(props: {
           yLabel={props.yLabel}
         />
         {props.series.map((s, i) => (
-          <path
-            key={s.label}
-            className={`amlx-Chart-line amlx-Series-${i % 6}`}
-            data-series={s.label}
-            d={linePath(s.points.map(p => ({ x: x(p.x), y: y(p.y) })))}
-          />
+          <g key={s.label} data-series={s.label}>
+            <path
+              className={`amlx-Chart-line amlx-Series-${i % 6}`}
+              d={linePath(s.points.map(p => ({ x: x(p.x), y: y(p.y) })))}
+            />
+            {s.points.length <= 60 &&
+              s.points.map((p, k) => (
+                <circle key={k} className={`amlx-Chart-dot amlx-Series-${i % 6}`} cx={x(p.x)} cy={y(p.y)} r={3} />
+              ))}
+          </g>
         ))}
       </svg>
       <figcaption className="amlx-Legend">
