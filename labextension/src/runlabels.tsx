@@ -4,11 +4,13 @@
  * `PATCH /jobs/{name}` (or archive call) and the answer goes to the runs store,
  * so the list shows it at once; on Azure they are the job's own tags and description.
  */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IJob, ILabelUpdate } from './apitypes';
 import { ErrorNote } from './components';
+import { isTerminal } from './format';
 import { asApiError } from './resource';
 import { AmlxServices } from './services';
 
@@ -43,6 +45,32 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
     try {
       services.runs.merge([await work()]);
       setError(null);
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const [deleted, setDeleted] = React.useState(false);
+  const remove = async () => {
+    const trials = job.type === 'sweep' || job.type === 'automl' ? ' and its trials' : '';
+    const answer = await showDialog({
+      title: `Delete ${job.display_name || job.name}?`,
+      body:
+        `This deletes run ${job.name}${trials}: its code, outputs, logs, metrics and its MLflow run. ` +
+        'It cannot be undone. Archive hides a run and keeps it.',
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    setBusy(true);
+    try {
+      await services.client.deleteJob(job.name);
+      setDeleted(true);
+      setError(null);
+      services.selection.clear();
+      services.runsView.refresh();
     } catch (reason) {
       setError(asApiError(reason));
     } finally {
@@ -90,6 +118,16 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
         <button className="jp-Button jp-mod-styled amlx-RunLabels-addTag" disabled={busy || !tagText.trim()} onClick={addTag}>
           Add tag
         </button>
+        {isTerminal(job.status) && !deleted && (
+          <button
+            className="jp-Button jp-mod-styled jp-mod-warn amlx-RunLabels-delete"
+            disabled={busy}
+            title="Delete this finished run with its files, after a confirmation"
+            onClick={() => void remove()}
+          >
+            Delete…
+          </button>
+        )}
         <button
           className="jp-Button jp-mod-styled amlx-RunLabels-archive"
           disabled={busy}
@@ -119,6 +157,11 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
         </button>
       </div>
       {job.archived && <p className="amlx-Hint">Archived: hidden from the Runs list.</p>}
+      {deleted && (
+        <p className="amlx-Hint amlx-RunLabels-deleted" role="status">
+          Deleted: the run and its files are gone.
+        </p>
+      )}
       {typeof error === 'string' ? <p className="amlx-FieldError" role="alert">{error}</p> : <ErrorNote error={error} />}
     </section>
   );

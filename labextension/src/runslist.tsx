@@ -4,12 +4,14 @@
  * visible rows are in the DOM, and only the runs near them are loaded from
  * the server, so 100,000 runs scroll like 10).
  */
+import { Notification } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
 import { ErrorNote, InteractiveBadge, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
 import { formatAgo, formatDuration, formatMetric, isInteractive, jobDuration, runLabel } from './format';
+import { asApiError } from './resource';
 import { METRIC_PREFIX } from './runstore';
 import { RunRow, autoColumnCount } from './runsview';
 import { AmlxServices, CommandIDs } from './services';
@@ -85,6 +87,8 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
   const { runsView, runs, feed } = props.services;
   const query = runsView.query;
   const [choosing, setChoosing] = React.useState(false);
+  // a filter the server could not parse: its sentence (with the column) under the box, not a load failure
+  const filterError = runsView.error?.details?.field === 'filter' ? runsView.error : null;
   const metricSorts = runs.metricKeys().map(key => ({ value: METRIC_PREFIX + key, label: key }));
   return (
     <>
@@ -96,6 +100,8 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
           aria-label="Filter runs"
           title={'Words to find, or conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline"'}
           value={query.filter}
+          aria-invalid={filterError !== null}
+          aria-describedby={filterError ? 'amlx-runs-filter-error' : undefined}
           onChange={event => runsView.setQuery({ filter: event.currentTarget.value })}
         />
         <button
@@ -151,6 +157,11 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
           Columns
         </button>
       </div>
+      {filterError && (
+        <p id="amlx-runs-filter-error" className="amlx-FieldError amlx-Runs-filterError" role="alert">
+          {filterError.message}
+        </p>
+      )}
       {choosing && <ColumnsChooser services={props.services} shown={props.columns} onClose={() => setChoosing(false)} />}
       {props.services.selection.names.length > 0 && (
         <div className="amlx-Runs-toolbar amlx-Runs-selection" role="group" aria-label="Selected runs">
@@ -163,6 +174,13 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
           >
             Compare {props.services.selection.names.length}
           </button>
+          <button
+            className="jp-Button jp-mod-styled amlx-small amlx-Runs-archiveSelected"
+            title="Hide the selected runs (and their trials) from the lists; nothing is deleted"
+            onClick={() => void archiveSelected(props.services)}
+          >
+            Archive
+          </button>
           <button className="jp-Button jp-mod-styled amlx-small" onClick={() => props.services.selection.clear()}>
             Clear
           </button>
@@ -170,6 +188,26 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
       )}
     </>
   );
+}
+
+/** Archive every selected run, then clear the selection and re-read the list; a refusal is a notification. */
+async function archiveSelected(services: AmlxServices): Promise<void> {
+  const names = [...services.selection.names];
+  const failed: string[] = [];
+  for (const name of names) {
+    try {
+      services.runs.merge([await services.client.archiveJob(name, true)]);
+    } catch (reason) {
+      failed.push(`${name}: ${asApiError(reason).message}`);
+    }
+  }
+  services.selection.clear();
+  services.runsView.refresh();
+  if (failed.length) {
+    Notification.error(`Some runs were not archived. ${failed.join(' ')}`, { autoClose: false });
+  } else {
+    Notification.success(`Archived ${names.length} run${names.length === 1 ? '' : 's'}.`, { autoClose: 5000 });
+  }
 }
 
 function HeaderRow(props: { services: AmlxServices; columns: string[] }): JSX.Element {
@@ -541,7 +579,11 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
           by it.
         </div>
       )}
-      <ErrorNote error={runsView.error} title="Runs could not be loaded." onRetry={() => runsView.retry()} />
+      <ErrorNote
+        error={runsView.error?.details?.field === 'filter' ? null : runsView.error}
+        title="Runs could not be loaded."
+        onRetry={() => runsView.retry()}
+      />
       <ErrorNote error={runsView.error ? null : feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
       {groups.state === 'ready' && (groups.data ?? []).length === 0 ? (
         <div className="amlx-Empty">

@@ -337,8 +337,19 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     details.locator(".amlx-RunLabels-archive").click()
     expect(details.locator(".amlx-RunLabels-archive")).to_have_text("Restore")
     expect(names).to_have_count(0)
+    # a filter that does not parse says where, under the box
+    runs_filter.fill("metrics.rmse <")
+    expect(sidebar.locator(".amlx-Runs-filterError")).to_contain_text("(column 15)")
+    expect(runs_filter).to_have_attribute("aria-invalid", "true")
     runs_filter.fill("")
     expect(names).to_have_count(2)
+    expect(sidebar.locator(".amlx-Runs-filterError")).to_have_count(0)
+    # the archived run is deleted after a confirmation that says what goes
+    details.locator(".amlx-RunLabels-delete").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("cannot be undone")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(details.locator(".amlx-RunLabels-deleted")).to_be_visible()
 
     # promote version 1 to production and deploy diabetes-ridge-model@production
     models.locator(".amlx-ListItem[data-model='diabetes-ridge-model']").click()
