@@ -13,7 +13,7 @@ import pytest
 from amlx_lab.backends.local import LocalBackend, job_index
 from amlx_lab.backends.local.store import SCHEMA_VERSION, Store
 from amlx_lab.backends.local.tracking import LatestMetric
-from amlx_lab.errors import ConflictError, ValidationError
+from amlx_lab.errors import ConflictError, NotFoundError, ValidationError
 from amlx_lab.records import HealthState, JobStatus
 
 from .conftest import list_jobs
@@ -303,5 +303,27 @@ def test_the_filter_split_across_cases_selects_runs_and_refuses_another_listings
         page = list_jobs(backend, filter="metrics.rmse < 55", limit=1)
         with pytest.raises(ValidationError, match="other filters"):
             list_jobs(backend, filter="metrics.rmse < 56", cursor=page.next_cursor, limit=1)
+    finally:
+        backend.close()
+
+
+def test_archiving_a_sweep_hides_its_trials_and_deleting_takes_them_along(tmp_path):
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        sweep = add_job(backend, experiment="s", type="sweep")
+        trials = [add_job(backend, experiment="s", parent=sweep) for _ in range(2)]
+        other = add_job(backend, experiment="s")
+        backend.archive_job(sweep)
+        assert walk(backend, experiment="s") == [other]
+        assert walk(backend, parent=sweep) == []
+        assert sorted(walk(backend, parent=sweep, include_archived=True)) == sorted(trials)
+        assert all(backend.get_job(t).archived for t in trials)
+        backend.restore_job(sweep)
+        assert sorted(walk(backend, parent=sweep)) == sorted(trials)
+
+        backend.delete_job(sweep)
+        assert walk(backend, experiment="s", include_archived=True) == [other]
+        with pytest.raises(NotFoundError):
+            backend.get_job(trials[0])
     finally:
         backend.close()
