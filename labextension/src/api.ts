@@ -357,6 +357,22 @@ export class AmlxClient {
     );
   }
 
+  /** Archive (never latest, not counted) or restore one version of a model. */
+  archiveModelVersion(name: string, version: string, archived: boolean): Promise<IModelVersion> {
+    return this.post<IModelVersion>(
+      `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/${archived ? 'archive' : 'restore'}`,
+      {}
+    );
+  }
+
+  /** `PATCH` a version's tags (null removes one) and description. */
+  updateModelVersion(name: string, version: string, update: ILabelUpdate): Promise<IModelVersion> {
+    return this.request<IModelVersion>(`models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(update)
+    });
+  }
+
   /** Give `alias` (production, staging...) to one version; `name@alias` then deploys it. */
   setModelAlias(name: string, alias: string, version: string): Promise<IModelVersion> {
     return this.request<IModelVersion>(

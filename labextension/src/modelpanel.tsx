@@ -2,7 +2,7 @@
  * One registered model in the main area: its versions (format, the run it
  * came from, input columns) and the form that deploys one of them.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { ReactWidget, fileIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
@@ -43,12 +43,17 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                 <th>Size</th>
                 <th>Registered</th>
                 <th>Input columns</th>
+                <th>Tags</th>
+                <th />
               </tr>
             </thead>
             <tbody>
               {list.map(v => (
                 <tr key={v.version} data-version={v.version}>
-                  <td>{v.version}</td>
+                  <td>
+                    {v.version}
+                    {v.archived ? ' (archived)' : ''}
+                  </td>
                   <td className="amlx-Versions-aliases">{(v.aliases ?? []).join(', ') || '—'}</td>
                   <td>{v.format}</td>
                   <td>
@@ -62,6 +67,25 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                   <td>{formatBytes(v.size)}</td>
                   <td>{formatTime(v.created_at)}</td>
                   <td>{v.input_columns ? v.input_columns.map(c => `${c.name} (${c.type})`).join(', ') : '—'}</td>
+                  <td className="amlx-Versions-tags">
+                    {Object.entries(v.tags ?? {})
+                      .map(([key, value]) => `${key}=${value}`)
+                      .join(', ') || '—'}
+                  </td>
+                  <td>
+                    <button
+                      className="jp-Button jp-mod-styled amlx-small amlx-Versions-archive"
+                      title={v.archived ? 'Make this version available again' : 'Never latest, left out of the count; nothing is deleted'}
+                      onClick={() =>
+                        void services.client
+                          .archiveModelVersion(name, v.version, !v.archived)
+                          .then(() => Promise.all([versions.reload(), services.models.reload()]))
+                          .catch(reason => Notification.error(asApiError(reason).message, { autoClose: false }))
+                      }
+                    >
+                      {v.archived ? 'Restore' : 'Archive'}
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -357,6 +357,7 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     model_panel.get_by_label("Alias", exact=True).fill("production")
     model_panel.locator(".amlx-AliasForm-set").click()
     expect(model_panel.locator(".amlx-Versions tr[data-version='1'] .amlx-Versions-aliases")).to_have_text("production")
+    expect(model_panel.locator(".amlx-Versions tr[data-version='1'] .amlx-Versions-archive")).to_have_text("Archive")
     expect(models.locator(".amlx-ModelAlias[data-alias='production']")).to_have_text("production: v1")
     deploy = model_panel.locator(".amlx-Deploy")
     deploy.get_by_label("Version").select_option("@production")
