@@ -21,7 +21,7 @@ from pydantic import ConfigDict, TypeAdapter
 from . import records
 from .handlers import bodies
 from .notebook.package import JobPackage
-from .specs import AutoMLJobSpec
+from .specs import AutoMLJobSpec, LabelUpdate
 from .submission import SubmitRequest, SweepRequest
 from .sweep.cell import SweepPreview
 
@@ -90,6 +90,8 @@ REQUESTS: tuple[type, ...] = (
     AutoMLJobSpec,
     bodies.RegisterData,
     bodies.RegisterModel,
+    bodies.SetAlias,
+    LabelUpdate,
     bodies.CreateEndpoint,
     bodies.CreateDeployment,
     bodies.RegenerateKey,

@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__, render
 from .errors import AmlxError, ValidationError
 from .records import Job, to_jsonable
-from .specs import AutoMLJobSpec
+from .specs import AutoMLJobSpec, LabelUpdate
 from .submission import SubmitRequest, SweepRequest, parse_assignments
 from .workspace import Workspace
 
@@ -57,10 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--experiment")
     jobs.add_argument("--status", action="append", help="only jobs with this status (repeatable)")
     jobs.add_argument("--search", dest="text", help="text to find in names, display names and tags")
+    jobs.add_argument("--filter", help='conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and '
+                      'tags.stage = "baseline" and status = Completed')
     jobs.add_argument("--order-by", default="created_at", help="a column or metrics.<key> (default: created_at)")
     jobs.add_argument("--asc", action="store_true", help="ascending order")
     jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
     jobs.add_argument("--metric", action="append", help="metric column to show (repeatable)")
+    jobs.add_argument("--archived", action="store_true", help="list archived jobs too")
 
     best = verbs.add_parser("best", help="the completed job with the best value of a metric (or a sweep's or AutoML job's best trial)")
     best.add_argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default with --parent: the sweep's objective "
@@ -84,6 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--system", action="store_true", help="the job's system log (MLflow's messages) instead of its output")
     cancel = verbs.add_parser("cancel", help="cancel a queued or running job")
     cancel.add_argument("name")
+    tag = verbs.add_parser("tag", help="set or remove a job's tags (on Azure, the job's own)")
+    tag.add_argument("name")
+    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help="tags to set")
+    tag.add_argument("--remove", action="append", metavar="KEY", help="a tag to remove (repeatable)")
+    describe = verbs.add_parser("describe", help="write why a job exists (its description; \"\" clears it)")
+    describe.add_argument("name")
+    describe.add_argument("text")
+    archive = verbs.add_parser("archive", help="hide a job and its trials from lists (amlx jobs --archived shows them)")
+    archive.add_argument("name")
+    restore = verbs.add_parser("restore", help="show an archived job and its trials again")
+    restore.add_argument("name")
+    delete = verbs.add_parser("delete", help="delete a finished local job with its trials and files (asks first)")
+    delete.add_argument("name")
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
     export = verbs.add_parser(
         "export", help="write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow",
         description="Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
@@ -231,6 +248,22 @@ def _model_parser(verbs: Any) -> None:
     download.add_argument("--to", default=".", metavar="DIR", help="folder to write into (default: here)")
     candidates = actions.add_parser("candidates", help="what in a job can be registered")
     candidates.add_argument("job")
+    tag = actions.add_parser("tag", help="set or remove a version's tags")
+    tag.add_argument("model", metavar="NAME:VERSION")
+    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help="tags to set")
+    tag.add_argument("--remove", action="append", metavar="KEY", help="a tag to remove (repeatable)")
+    describe = actions.add_parser("describe", help="set a version's description (\"\" clears it)")
+    describe.add_argument("model", metavar="NAME:VERSION")
+    describe.add_argument("text")
+    for verb, words in (("archive", "archive a version (never latest, left out of the count)"),
+                        ("restore", "restore an archived version")):
+        archived = actions.add_parser(verb, help=words)
+        archived.add_argument("model", metavar="NAME:VERSION")
+    alias = actions.add_parser("alias", help="give an alias (production, staging, ...) to one version; deploy NAME@ALIAS")
+    alias.add_argument("name")
+    alias.add_argument("alias")
+    alias.add_argument("version", nargs="?", help="the version to hold it")
+    alias.add_argument("--remove", action="store_true", help="remove the alias instead")
 
 
 def _endpoint_parser(verbs: Any) -> None:
@@ -388,10 +421,10 @@ class Cli:
     def jobs(self) -> int:
         a = self.args
         page = self.ws.list_jobs(
-            experiment=a.experiment, status=a.status, text=a.text, order_by=a.order_by,
-            descending=not a.asc, limit=a.top,
+            experiment=a.experiment, status=a.status, text=a.text, filter=a.filter, order_by=a.order_by,
+            descending=not a.asc, limit=a.top, include_archived=a.archived,
         )
-        self.out(page, render.jobs_text(page.items, a.metric or ()))
+        self.out(page, render.jobs_text(page.items, a.metric or ()) + (f"\n{page.note}" if page.note else ""))
         return 0
 
     def best(self) -> int:
@@ -447,6 +480,51 @@ class Cli:
             offset = chunk.next_offset
         text = "".join(parts)
         self.out({"name": self.args.name, "text": text}, text.rstrip("\n"))
+        return 0
+
+    def _labels(self) -> LabelUpdate:
+        a = self.args
+        tags: dict[str, str | None] = dict(parse_assignments(getattr(a, "tags", None), field_name="KEY=VALUE"))
+        tags.update(dict.fromkeys(getattr(a, "remove", None) or (), None))
+        if hasattr(a, "text"):
+            return LabelUpdate(description=a.text)
+        return LabelUpdate(tags=tags)
+
+    def tag(self) -> int:
+        job = self.ws.jobs().update_job(self.args.name, self._labels())
+        self.out(job, f"{job.name}: " + (", ".join(f"{k}={v}" for k, v in job.tags.items()) or "no tags"))
+        return 0
+
+    def describe(self) -> int:
+        job = self.ws.jobs().update_job(self.args.name, self._labels())
+        self.out(job, f"{job.name}: {job.description or 'no description'}")
+        return 0
+
+    def archive(self) -> int:
+        job = self.ws.jobs().archive_job(self.args.name)
+        self.out(job, f"Archived {job.name} (and its trials, if any). amlx jobs --archived lists it; amlx restore "
+                      f"{job.name} brings it back.")
+        return 0
+
+    def restore(self) -> int:
+        job = self.ws.jobs().restore_job(self.args.name)
+        self.out(job, f"Restored {job.name}.")
+        return 0
+
+    def delete(self) -> int:
+        name = self.args.name
+        jobs = self.ws.jobs()
+        job = jobs.get_job(name)
+        if not self.args.yes:
+            what = (f"This deletes job {name} ({job.display_name}, {job.status.value}) with its trials, its code, "
+                    "outputs and logs, and its MLflow run. It cannot be undone; archiving hides a job and keeps it.")
+            if not sys.stdin.isatty():
+                raise ValidationError(what + " Pass --yes to delete it.", field="yes")
+            if input(what + " Delete it? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("Nothing was deleted.")
+                return 1
+        jobs.delete_job(name)
+        self.out({"deleted": name}, f"Deleted job {name}.")
         return 0
 
     def cancel(self) -> int:
@@ -507,6 +585,21 @@ class Cli:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             self.out({"path": str(target), "size": target.stat().st_size}, f"Wrote {target} ({target.stat().st_size:,} bytes).")
+        elif a.model_verb in ("tag", "describe"):
+            name, number = _model_ref(a.model)
+            changed = self.ws.models().update_model(name, number, self._labels())
+            self.out(changed, render.model_version_text(changed))
+        elif a.model_verb in ("archive", "restore"):
+            name, number = _model_ref(a.model)
+            changed = self.ws.models().archive_model(name, number, archived=a.model_verb == "archive")
+            self.out(changed, f"{'Archived' if changed.archived else 'Restored'} {changed.name}:{changed.version}.")
+        elif a.model_verb == "alias":
+            if a.remove == (a.version is not None):
+                raise ValidationError("Name the version to hold the alias, or pass --remove.", field="version")
+            holder = self.ws.models().set_model_alias(a.name, a.alias, a.version)
+            text = (f"Removed alias {a.alias} of {a.name}." if holder is None else
+                    f"{a.name}@{a.alias} is version {holder.version}; deploy it as {a.name}@{a.alias}.")
+            self.out(holder if holder is not None else {"deleted": a.alias}, text)
         else:
             candidates = self.ws.models().model_candidates(a.job)
             rows = [[c.source, c.format, f"{c.size:,}"] for c in candidates]

@@ -54,3 +54,15 @@ def check_endpoint_name(name: object, *, kind: str = "endpoint", field: str = "n
             field=field,
         )
     return name
+
+
+_ALIAS = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
+
+
+def check_alias(alias: object) -> str:
+    """An alias is a lowercase word (``production``, ``staging``, ``champion-2``); ``latest`` is taken."""
+    if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or alias == "latest":
+        raise ValidationError(
+            f"{alias!r} cannot be an alias: use a lowercase word of letters, digits, '-' and '_' starting with a "
+            "letter (not 'latest', which always means the newest version).", field="alias")
+    return alias

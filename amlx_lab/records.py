@@ -203,7 +203,9 @@ class Job(Record):
     environment) or ``None`` when the job runs with the requirements captured at
     submit. ``parent`` names the sweep or AutoML job a trial belongs to.
     ``updated_at`` is when the record last changed: of two answers about one job,
-    the later one wins.
+    the later one wins. ``tags`` and ``description`` are the user's labels (on
+    Azure, the job's own); an ``archived`` job is left out of listings unless
+    they ask for archived jobs too.
     """
 
     name: str
@@ -229,6 +231,8 @@ class Job(Record):
     mlflow_run_id: str | None = None
     mlflow_experiment_id: str | None = None
     studio_url: str | None = None  # the job in Azure ML studio; None on the local target
+    description: str | None = None
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,11 +260,18 @@ class SweepDetails(Record):
 
 @dataclass(frozen=True)
 class JobPage(Record):
-    """One page of a job listing; pass ``next_cursor`` back to get the next one."""
+    """One page of a job listing; pass ``next_cursor`` back to get the next one.
+
+    ``filter_window`` is set when a filter was applied to only the newest jobs
+    of a target that cannot filter on its server (how many it read), and
+    ``note`` says so in a sentence.
+    """
 
     items: tuple[Job, ...]
     next_cursor: str | None
     total: int | None = None
+    filter_window: int | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -520,6 +531,8 @@ class ModelColumn(Record):
 class ModelVersion(Record):
     """One registered version of a model.
 
+    An ``archived`` version is never ``latest`` and is left out of the version
+    count; ``aliases`` are the words that name it (``name@production``).
     ``source`` says where in the job it came from (``outputs/model.pkl`` or
     ``mlflow:model``); ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
     input columns, for a test panel or a copyable curl.
@@ -536,6 +549,8 @@ class ModelVersion(Record):
     created_at: float
     input_columns: tuple[ModelColumn, ...] | None = None
     example: dict[str, Any] | None = None
+    archived: bool = False
+    aliases: tuple[str, ...] = ()  # e.g. production: one version of a model holds each alias
 
     @property
     def ref(self) -> str:
@@ -552,6 +567,7 @@ class ModelSummary(Record):
     version_count: int
     description: str | None
     updated_at: float
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> version
 
 
 @dataclass(frozen=True)

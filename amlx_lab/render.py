@@ -109,9 +109,11 @@ def jobs_text(jobs: Sequence[Job], metrics: Sequence[str] = ()) -> str:
         for job in jobs:
             seen.update(dict.fromkeys(sorted(job.metrics)))
         metrics = list(seen)[:3]
-    headers = ["NAME", "STATUS", "EXPERIMENT", "DISPLAY NAME", "DURATION", *metrics]
+    tagged = any(j.tags for j in jobs)
+    headers = ["NAME", "STATUS", "EXPERIMENT", "DISPLAY NAME", "DURATION", *metrics, *(["TAGS"] if tagged else [])]
     rows = [
-        [j.name, j.status.value, j.experiment, j.display_name, duration(j), *(_number(j.metrics.get(m)) for m in metrics)]
+        [j.name, j.status.value + (" (archived)" if j.archived else ""), j.experiment, j.display_name, duration(j),
+         *(_number(j.metrics.get(m)) for m in metrics), *([_tags(j.tags)] if tagged else [])]
         for j in jobs
     ]
     return table(headers, rows)
@@ -130,6 +132,12 @@ def job_text(job: Job) -> str:
         f"compute:     {job.compute}",
         f"command:     {' '.join(job.command)}",
     ]
+    if job.description:
+        lines.append(f"description: {job.description}")
+    if job.tags:
+        lines.append(f"tags:        {_tags(job.tags)}")
+    if job.archived:
+        lines.append("archived:    yes (amlx restore brings it back)")
     if job.error:
         lines.append(f"error:       {job.error}")
     if job.parameters:
@@ -349,13 +357,28 @@ def download_html(folder: str, files: Sequence[tuple[str, int]]) -> str:
 def models_text(models: Sequence[ModelSummary]) -> str:
     if not models:
         return "No models."
-    rows = [[m.name, m.latest_version, str(m.version_count), _when(m.updated_at), m.description or ""] for m in models]
-    return table(["NAME", "LATEST", "VERSIONS", "UPDATED", "DESCRIPTION"], rows)
+    rows = [
+        [m.name, m.latest_version, str(m.version_count), _aliases(m.aliases), _when(m.updated_at), m.description or ""]
+        for m in models
+    ]
+    return table(["NAME", "LATEST", "VERSIONS", "ALIASES", "UPDATED", "DESCRIPTION"], rows)
+
+
+def _aliases(aliases: dict[str, str]) -> str:
+    return ", ".join(f"{a}={v}" for a, v in sorted(aliases.items())) or "-"
+
+
+def _tags(tags: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in tags.items())
 
 
 def model_versions_text(versions: Sequence[ModelVersion]) -> str:
-    rows = [[v.version, v.format, v.source, v.job or "-", f"{v.size:,}", _when(v.created_at)] for v in versions]
-    return table(["VERSION", "FORMAT", "SOURCE", "JOB", "BYTES", "CREATED"], rows)
+    rows = [
+        [v.version + (" (archived)" if v.archived else ""), ", ".join(v.aliases) or "-", v.format, v.source,
+         v.job or "-", f"{v.size:,}", _when(v.created_at), _tags(v.tags)]
+        for v in versions
+    ]
+    return table(["VERSION", "ALIASES", "FORMAT", "SOURCE", "JOB", "BYTES", "CREATED", "TAGS"], rows)
 
 
 def model_version_text(version: ModelVersion) -> str:
@@ -366,6 +389,10 @@ def model_version_text(version: ModelVersion) -> str:
         f"size:        {version.size:,} bytes",
         f"created:     {_when(version.created_at)}",
     ]
+    if version.aliases:
+        lines.append(f"aliases:     {', '.join(version.aliases)}")
+    if version.archived:
+        lines.append("archived:    yes (never latest)")
     if version.description:
         lines.append(f"description: {version.description}")
     if version.tags:

@@ -30,6 +30,7 @@ from .automl.settings import (
 from .errors import ValidationError
 from .names import asset_name_problem, check_job_name
 from .records import JobStatus, ParameterValue
+from .runfilter import RunFilter, parse as parse_filter
 from .sweep.settings import SweepSettings
 from .validation import Checked, QueryModel
 
@@ -329,8 +330,10 @@ class JobQuery(QueryModel):
     experiment: str | None = None
     status: Annotated[tuple[JobStatus, ...], BeforeValidator(_one_or_many)] = ()
     text: str | None = None  # searched in names, display names and experiments
+    filter: str | None = None  # the runs filter language (``runfilter``), e.g. ``metrics.rmse < 58``
     parent: str | None = None  # the trials of a sweep or AutoML job
     top_level: bool = False  # only jobs without a parent
+    include_archived: bool = False  # archived jobs are hidden unless asked for
     order_by: str = "created_at"
     descending: bool = True
     limit: int = 50
@@ -347,6 +350,17 @@ class JobQuery(QueryModel):
             choices = ", ".join([*JOB_SORT_COLUMNS, "metrics.<key>"])
             raise ValueError(f"Cannot sort by {value!r}: use one of {choices}.")
         return value
+
+    @field_validator("filter")
+    @classmethod
+    def _filter(cls, value: str | None) -> str | None:
+        parse_filter(value)  # a FilterError names the column of the bad token
+        return value
+
+    @property
+    def run_filter(self) -> RunFilter | None:
+        """The parsed ``filter`` (parsing is cached, so each reader may ask again)."""
+        return parse_filter(self.filter)
 
     @field_validator("parent")
     @classmethod
@@ -370,3 +384,62 @@ class JobQuery(QueryModel):
     def metric(self) -> str | None:
         """The metric key when the listing is ordered by ``metrics.<key>``."""
         return self.order_by[len("metrics."):] if self.order_by.startswith("metrics.") else None
+
+
+#: Tag prefixes the product and the services write; a user's edit never touches them.
+RESERVED_TAG_PREFIXES = ("amlx.", "mlflow.", "azureml.", "_aml_system")
+
+
+class LabelUpdate(Checked):
+    """A change to the labels of a run or a model version, as a JSON merge-patch.
+
+    ``tags`` sets each tag given and removes each one given as ``null``; a
+    ``description`` given replaces the old one (``null`` or ``""`` clears it);
+    what is left out stays as it is. Tags the product or the service keep
+    (``amlx.*``, ``mlflow.*``, ``azureml.*``) cannot be changed this way.
+    """
+
+    what: ClassVar[str] = "The update"
+
+    tags: dict[str, str | None] = Field(default_factory=dict, max_length=50)
+    description: str | None = Field(default=None, max_length=5000)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        for key, text in value.items():
+            if not key.strip() or len(key) > 250:
+                raise ValueError("A tag's name must be 1 to 250 characters.")
+            if key.startswith(RESERVED_TAG_PREFIXES):
+                raise ValueError(f"The tag {key!r} is kept by amlx-lab or the service and cannot be changed; "
+                                 f"choose a name that does not start with {', '.join(RESERVED_TAG_PREFIXES)}.")
+            if text is not None and len(text) > 5000:
+                raise ValueError(f"The value of tag {key!r} is longer than 5,000 characters.")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> LabelUpdate:
+        if not self.tags and "description" not in self.model_fields_set:
+            raise ValidationError("Give tags to set or remove, or a description.", field="tags")
+        return self
+
+    @property
+    def sets_description(self) -> bool:
+        """Whether the description is to change (given, possibly as null to clear it)."""
+        return "description" in self.model_fields_set
+
+    @property
+    def set_tags(self) -> dict[str, str]:
+        return {k: v for k, v in self.tags.items() if v is not None}
+
+    @property
+    def removed_tags(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.tags.items() if v is None)
+
+    def applied_to(self, tags: Mapping[str, str], description: str | None) -> tuple[dict[str, str], str | None]:
+        """The tags and description after this update (for a target that stores them itself)."""
+        merged = {k: v for k, v in tags.items() if k not in self.removed_tags}
+        merged.update(self.set_tags)
+        if self.sets_description:
+            description = self.description or None
+        return merged, description

@@ -209,3 +209,57 @@ def test_sweep_wait_follows_the_trials_and_best_finds_the_winner(search: Path, t
     assert shown.returncode == 0 and "TRIAL  STATUS     k  score  NOTE" in shown.stdout
     assert [line.split()[:2] for line in shown.stdout.splitlines()[-3:]] == [["0", "Completed"], ["1", "Completed"], ["2", "Completed"]]
     assert amlx_in(search, ws, "best", "--metric", "score").returncode == 2
+
+
+def test_jobs_filter_selects_runs_and_a_bad_one_points_at_the_token(tmp_path: Path) -> None:
+    from amlx_lab.backends.local import LocalBackend
+    from tests.test_handlers_runs_manage import add_run
+
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        add_run(backend, "ridge_run_one", {"rmse": 59.0}, {"alpha": "0.1"}, tags='{"stage": "baseline"}')
+        add_run(backend, "ridge_run_two", {"rmse": 55.0}, {"alpha": "0.5"}, tags='{"stage": "baseline"}')
+    finally:
+        backend.close()
+    issue = 'metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline" and status = "Completed"'
+    result = run_amlx("--json", "jobs", "--filter", issue, workspace=tmp_path / "ws")
+    assert result.returncode == 0, result.stderr
+    assert [j["name"] for j in json.loads(result.stdout)["items"]] == ["ridge_run_two"]
+    result = run_amlx("jobs", "--filter", "metrics.rmse >", workspace=tmp_path / "ws")
+    assert result.returncode == 2 and "(column 15)" in result.stderr and "Expected a value" in result.stderr
+
+
+def test_tag_describe_archive_restore_and_delete_a_run(tmp_path: Path) -> None:
+    from amlx_lab.backends.local import LocalBackend
+    from tests.test_handlers_runs_manage import add_run
+
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        add_run(backend, "ridge_run_one", {"rmse": 59.0}, {"alpha": "0.1"})
+        add_run(backend, "ridge_run_two", {"rmse": 55.0}, {"alpha": "0.5"})
+    finally:
+        backend.close()
+    ws = tmp_path / "ws"
+    result = run_amlx("tag", "ridge_run_one", "stage=baseline", "note=leaks time", workspace=ws)
+    assert result.returncode == 0, result.stderr
+    assert "stage=baseline, note=leaks time" in result.stdout
+    assert run_amlx("tag", "ridge_run_one", "--remove", "note", workspace=ws).stdout.strip() == "ridge_run_one: stage=baseline"
+    assert run_amlx("describe", "ridge_run_one", "the baseline", workspace=ws).returncode == 0
+    shown = run_amlx("show", "ridge_run_one", workspace=ws).stdout
+    assert "description: the baseline" in shown and "tags:        stage=baseline" in shown
+    listed = run_amlx("jobs", "--filter", "tags.stage = baseline", workspace=ws).stdout
+    assert "ridge_run_one" in listed and "ridge_run_two" not in listed and "TAGS" in listed
+
+    assert run_amlx("archive", "ridge_run_two", workspace=ws).returncode == 0
+    assert "ridge_run_two" not in run_amlx("jobs", workspace=ws).stdout
+    assert "ridge_run_two (archived)" not in run_amlx("jobs", workspace=ws).stdout
+    assert "(archived)" in run_amlx("jobs", "--archived", workspace=ws).stdout
+    assert run_amlx("restore", "ridge_run_two", workspace=ws).returncode == 0
+
+    refused = run_amlx("delete", "ridge_run_two", workspace=ws)  # no terminal to ask on: --yes is needed
+    assert refused.returncode == 2 and "Pass --yes" in refused.stderr and "cannot be undone" in refused.stderr
+    assert "ridge_run_two" in run_amlx("jobs", workspace=ws).stdout
+    assert run_amlx("delete", "ridge_run_two", "--yes", workspace=ws).returncode == 0
+    assert run_amlx("show", "ridge_run_two", workspace=ws).returncode != 0
+    bad = run_amlx("tag", "ridge_run_one", "amlx.seeded=no", workspace=ws)
+    assert bad.returncode == 2 and "kept by amlx-lab" in bad.stderr

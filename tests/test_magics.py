@@ -571,6 +571,20 @@ def test_jobs_filters_and_stores_in_a_variable(shell: InteractiveShell, two_jobs
     assert len(run(shell, f"%aml jobs --search {token} --all")) == 2
 
 
+def test_jobs_filter_takes_the_runs_filter_language(
+    shell: InteractiveShell, two_jobs: tuple[str, list[Job]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    token, jobs = two_jobs
+    frame = run(shell, f"%aml jobs --all --filter \"experiment = two and display_name like '{token}%'\"")
+    assert list(frame["name"]) == [jobs[1].name]
+    frame = run(shell, f"%aml jobs --all --filter \"{token} and status in (Completed, Failed)\"")
+    assert list(frame["name"]) == [jobs[1].name, jobs[0].name]
+    capsys.readouterr()
+    assert run(shell, "%aml jobs --filter 'metrics.rmse < 58 or status = Failed'") is None
+    line = one_error_line(capsys)
+    assert "Only 'and' joins conditions" in line and "(column 19)" in line
+
+
 def test_jobs_on_an_empty_workspace(fresh_shell: InteractiveShell) -> None:
     frame = run(fresh_shell, "%aml jobs")
     assert frame.empty and list(frame.columns)[:2] == ["name", "display_name"]

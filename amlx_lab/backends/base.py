@@ -20,6 +20,12 @@ operation                      azure-ai-ml counterpart
 ``changes``                    polling ``jobs.list`` and diffing
 ``logs``                       run-history log files (``user_logs/std_log.txt``, ``system_logs/``), read by range
 ``cancel``                     ``jobs.begin_cancel``
+``update_job``                 ``jobs.update(name, tags=, description=)`` (run history's PATCH; a removed tag: its DELETE ``tags``)
+``archive_job`` / ``restore_job``  ``jobs.archive`` / ``jobs.restore`` (the job and its child jobs)
+``delete_job``                 none: Azure ML keeps every job (409; archive instead)
+``update_model``               ``models.get`` + ``models.create_or_update`` with the version's tags and description
+``archive_model`` etc.         ``models.archive`` / ``models.restore``
+``set_model_alias``            the version's tag ``amlx.alias.<alias>``, moved by ``models.create_or_update`` (Azure has no aliases)
 ``metric_histories``           MLflow at ``workspace.mlflow_tracking_uri``
 ``list_outputs`` / ``output_file``  ``jobs.download`` (listing, one file)
 ``code_package`` / ``code_file``    the job's ``code`` asset
@@ -82,7 +88,7 @@ from ..records import (
     SweepDetails,
     TargetTraits,
 )
-from ..specs import AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
+from ..specs import AutoMLJobSpec, CommandJobSpec, JobQuery, LabelUpdate, SweepJobSpec
 
 
 class Target(Protocol):
@@ -169,6 +175,23 @@ class JobOps(Protocol):
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         """Experiments that have jobs, most recently used first."""
+        ...
+
+    def update_job(self, name: str, update: LabelUpdate) -> Job:
+        """Set or remove the job's tags and change its description, whatever its status (the job's own labels)."""
+        ...
+
+    def archive_job(self, name: str) -> Job:
+        """Hide the job and its child jobs from listings (``JobQuery.include_archived`` shows them); keeps everything."""
+        ...
+
+    def restore_job(self, name: str) -> Job:
+        """Undo ``archive_job`` for the job and its child jobs."""
+        ...
+
+    def delete_job(self, name: str) -> None:
+        """Remove a finished job with its files; 409 naming the reason for a running job, a job a
+        registered model comes from (naming the model), or a target that keeps every job."""
         ...
 
 
@@ -262,6 +285,20 @@ class ModelOps(Protocol):
 
     def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
         """A local file holding the version (its model file, or a zip) and the name to save it as."""
+        ...
+
+    def update_model(self, name: str, version: str | int, update: LabelUpdate) -> ModelVersion:
+        """Set or remove the version's tags and change its description."""
+        ...
+
+    def archive_model(self, name: str, version: str | int, *, archived: bool = True) -> ModelVersion:
+        """Make the version never ``latest`` and leave it out of the count (``archived=False`` restores it)."""
+        ...
+
+    def set_model_alias(self, name: str, alias: str, version: str | int | None) -> ModelVersion | None:
+        """Give ``alias`` to one version, taking it from any other (``None``: remove the alias).
+
+        ``name@alias`` then names that version wherever a model is named (deploy)."""
         ...
 
 

@@ -23,6 +23,7 @@ from .endpoints import (
 from .exports import EndpointExportHandler, JobExportHandler
 from .jobs import (
     JOB,
+    ArchiveHandler,
     CancelHandler,
     CodeFileHandler,
     CodeHandler,
@@ -38,8 +39,11 @@ from .jobs import (
     PreviewHandler,
 )
 from .registry import (
+    ALIAS,
     MODEL,
     VERSION,
+    ModelAliasHandler,
+    ModelArchiveHandler,
     ModelCandidatesHandler,
     ModelDownloadHandler,
     ModelHandler,
@@ -52,9 +56,9 @@ from .workspace import WorkspaceHandler
 API_PREFIX = "/amlx/api"
 
 
-def routes() -> list[tuple[str, Any]]:
+def routes() -> list[tuple[Any, ...]]:
     """URL patterns relative to the server's base URL, most specific first."""
-    table = [
+    table: list[tuple[Any, ...]] = [
         ("/workspace", WorkspaceHandler),
         ("/events", EventsHandler),
         ("/experiments", ExperimentsHandler),
@@ -68,6 +72,8 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}/sweep/metrics", SweepMetricsHandler),
         (f"/jobs/{JOB}/automl", AutoMLDetailsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
+        (f"/jobs/{JOB}/archive", ArchiveHandler, {"archived": True}),
+        (f"/jobs/{JOB}/restore", ArchiveHandler, {"archived": False}),
         (f"/jobs/{JOB}/export", JobExportHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),
@@ -85,6 +91,9 @@ def routes() -> list[tuple[str, Any]]:
         (f"/models/{MODEL}", ModelHandler),
         (f"/models/{MODEL}/versions/{VERSION}", ModelVersionHandler),
         (f"/models/{MODEL}/versions/{VERSION}/download", ModelDownloadHandler),
+        (f"/models/{MODEL}/versions/{VERSION}/archive", ModelArchiveHandler, {"archived": True}),
+        (f"/models/{MODEL}/versions/{VERSION}/restore", ModelArchiveHandler, {"archived": False}),
+        (f"/models/{MODEL}/aliases/{ALIAS}", ModelAliasHandler),
         ("/endpoints", EndpointsHandler),
         (f"/endpoints/{ENDPOINT}", EndpointHandler),
         (f"/endpoints/{ENDPOINT}/keys", KeysHandler),
@@ -95,4 +104,4 @@ def routes() -> list[tuple[str, Any]]:
         (f"/endpoints/{ENDPOINT}/curl", CurlHandler),
         (f"/endpoints/{ENDPOINT}/export", EndpointExportHandler),
     ]
-    return [(API_PREFIX + path, handler) for path, handler in table] + [(rf"{API_PREFIX}/(.*)", UnknownRouteHandler)]
+    return [(API_PREFIX + route[0], *route[1:]) for route in table] + [(rf"{API_PREFIX}/(.*)", UnknownRouteHandler)]

@@ -16,8 +16,8 @@ from ..validation import Checked, WholeNumber, documented_pattern, integral_floa
 
 #: A version of a data asset: text in the asset alphabet (not ``latest``), or a whole number.
 DATA_VERSION_PATTERN = r"^(?!latest$)[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$"
-#: A registered model as a deployment names it: ``name``, ``name:3``, ``name@latest``, ``azureml:name:3``.
-MODEL_REF_PATTERN = r"^(azureml:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,254}?(:([1-9][0-9]{0,8}|latest)|@latest)?$"
+#: A registered model as a deployment names it: ``name``, ``name:3``, ``name@latest``, ``name@production`` (an alias), ``azureml:name:3``.
+MODEL_REF_PATTERN = r"^(azureml:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,254}?(:([1-9][0-9]{0,8}|latest)|@[a-z][a-z0-9_-]{0,49})?$"
 #: Text that is not blank.
 NOT_BLANK = r"\S"
 #: Integers beyond 64 bits arrive as floats (orjson), so whole numbers are bounded where the API takes them.
@@ -121,3 +121,9 @@ class CurlBody(Checked):
     what: ClassVar[str] = "The curl request"
 
     payload: dict[str, Any] | list[Any]
+
+
+class SetAlias(Checked):
+    """The version an alias moves to (the alias is in the path)."""
+
+    version: Annotated[str, Field(pattern=r"^[0-9]{1,32}$")]

@@ -7,7 +7,7 @@ from pathlib import Path
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..specs import JobQuery
+from ..specs import JobQuery, LabelUpdate
 from ..submission import SubmitRequest
 from .base import AmlxHandler
 from .longpoll import wait_for
@@ -20,7 +20,7 @@ class JobsHandler(AmlxHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        query = self.query(JobQuery, repeated=("status",), renamed={"q": "text"})
+        query = self.query(JobQuery, repeated=("status",), renamed={"q": "filter"})
         self.write_json(await self.call(self.workspace.list_jobs, query, target=self.query_target()))
 
     @web.authenticated
@@ -49,6 +49,35 @@ class JobHandler(AmlxHandler):
     async def get(self, name: str) -> None:
         target = self.query_target()
         self.write_json(await self.call(lambda: self.workspace.jobs(target).get_job(name)))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, name: str) -> None:
+        """Tags and description as a merge-patch (a tag set to null is removed)."""
+        update = self.body(LabelUpdate)
+        target = self.query_target()
+        self.write_json(await self.work(lambda: self.workspace.jobs(target).update_job(name, update)))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        target = self.query_target()
+        await self.work(lambda: self.workspace.jobs(target).delete_job(name))
+        self.write_json({"deleted": name})
+
+
+class ArchiveHandler(AmlxHandler):
+    """``POST /jobs/{name}/archive`` and ``/restore``: the job and its child jobs, hidden from lists or shown again."""
+
+    def initialize(self, archived: bool) -> None:
+        self.archived = archived
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        target = self.query_target()
+        jobs = self.workspace.jobs(target)
+        self.write_json(await self.work(lambda: (jobs.archive_job if self.archived else jobs.restore_job)(name)))
 
 
 class CancelHandler(AmlxHandler):

@@ -8,10 +8,12 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .base import AmlxHandler
-from .bodies import RegisterModel
+from ..specs import LabelUpdate
+from .bodies import RegisterModel, SetAlias
 
 MODEL = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 VERSION = r"(?P<version>[A-Za-z0-9]{1,32})"
+ALIAS = r"(?P<alias>[A-Za-z0-9_.\-]{1,64})"
 
 
 class ModelsHandler(AmlxHandler):
@@ -51,6 +53,46 @@ class ModelVersionHandler(AmlxHandler):
     async def get(self, name: str, version: str) -> None:
         target = self.query_target()
         self.write_json(await self.call(lambda: self.workspace.models(target).get_model(name, version)))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, name: str, version: str) -> None:
+        """The version's tags and description as a merge-patch."""
+        update = self.body(LabelUpdate)
+        target = self.query_target()
+        self.write_json(await self.work(lambda: self.workspace.models(target).update_model(name, version, update)))
+
+
+class ModelArchiveHandler(AmlxHandler):
+    """``POST .../versions/{version}/archive`` and ``/restore``."""
+
+    def initialize(self, archived: bool) -> None:
+        self.archived = archived
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, version: str) -> None:
+        target = self.query_target()
+        models = self.workspace.models(target)
+        self.write_json(await self.work(lambda: models.archive_model(name, version, archived=self.archived)))
+
+
+class ModelAliasHandler(AmlxHandler):
+    """``PUT /models/{name}/aliases/{alias}`` with ``{"version": "2"}`` moves the alias there; ``DELETE`` removes it."""
+
+    @web.authenticated
+    @authorized
+    async def put(self, name: str, alias: str) -> None:
+        body = self.body(SetAlias)
+        target = self.query_target()
+        self.write_json(await self.work(lambda: self.workspace.models(target).set_model_alias(name, alias, body.version)))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str, alias: str) -> None:
+        target = self.query_target()
+        await self.work(lambda: self.workspace.models(target).set_model_alias(name, alias, None))
+        self.write_json({"deleted": alias})
 
 
 class ModelDownloadHandler(AmlxHandler):

@@ -52,6 +52,8 @@ def _write_out(text: str) -> None:
 @argument("--all-columns", action="store_true", help="every column: all fields, logged params, every metric, tags")
 @argument("--status", action="append", metavar="S", help="only jobs with this status (repeatable)")
 @argument("--search", dest="text", metavar="TEXT", help="text to find in names, display names and tags")
+@argument("--filter", metavar="CONDITIONS",
+          help='as in MLflow, quoted: "metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = baseline"')
 @argument("--order-by", default="created_at", metavar="COLUMN", help="a column or metrics.<key> (default: created_at)")
 @argument("--asc", action="store_true", help="ascending order")
 @argument("--top", type=int, default=50, metavar="N", help="how many rows (default 50, at most 1000)")
@@ -60,9 +62,11 @@ def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     experiment = args.experiment or (None if args.all else aml.experiment)
     page = aml.workspace.list_jobs(
-        experiment=experiment, status=args.status, text=args.text, order_by=args.order_by,
+        experiment=experiment, status=args.status, text=args.text, filter=args.filter, order_by=args.order_by,
         descending=not args.asc, limit=args.top,
     )
+    if page.note:
+        print(page.note)
     frame = jobs_frame(page.items, all_columns=args.all_columns, experiment_column=experiment is None)
     return aml.result(out, frame)
 

@@ -27,6 +27,7 @@ import {
   IJobChanges,
   IJobPackage,
   IJobPage,
+  ILabelUpdate,
   IListJobsQuery,
   ILogChunk,
   IMetricHistories,
@@ -169,6 +170,7 @@ export class AmlxClient {
       descending: query.descending === undefined ? undefined : String(query.descending),
       parent: query.parent,
       top_level: query.top_level ? 'true' : undefined,
+      include_archived: query.include_archived ? 'true' : undefined,
       limit: query.limit === undefined ? undefined : String(query.limit),
       cursor: query.cursor
     });
@@ -219,6 +221,21 @@ export class AmlxClient {
 
   cancel(name: string): Promise<IJob> {
     return this.post<IJob>(`${jobPath(name)}/cancel`, {});
+  }
+
+  /** `PATCH /jobs/{name}`: set or remove tags (null removes) and change the description. */
+  updateJob(name: string, update: ILabelUpdate): Promise<IJob> {
+    return this.request<IJob>(jobPath(name), { method: 'PATCH', body: JSON.stringify(update) });
+  }
+
+  /** Archive (hide from lists, with its trials) or restore a job. */
+  archiveJob(name: string, archived: boolean): Promise<IJob> {
+    return this.post<IJob>(`${jobPath(name)}/${archived ? 'archive' : 'restore'}`, {});
+  }
+
+  /** Delete a finished job with its files (409 with a sentence when it cannot be). */
+  async deleteJob(name: string): Promise<void> {
+    await this.request<unknown>(jobPath(name), { method: 'DELETE' });
   }
 
   /** Write the job as CLI v2 YAML and a workflow into `<folder>/<job>/` under the notebook folder. */
@@ -337,6 +354,30 @@ export class AmlxClient {
   modelVersion(name: string, version: string): Promise<IModelVersion> {
     return this.request<IModelVersion>(
       `${modelPath(name)}/versions/${encodeURIComponent(version)}`
+    );
+  }
+
+  /** Archive (never latest, not counted) or restore one version of a model. */
+  archiveModelVersion(name: string, version: string, archived: boolean): Promise<IModelVersion> {
+    return this.post<IModelVersion>(
+      `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/${archived ? 'archive' : 'restore'}`,
+      {}
+    );
+  }
+
+  /** `PATCH` a version's tags (null removes one) and description. */
+  updateModelVersion(name: string, version: string, update: ILabelUpdate): Promise<IModelVersion> {
+    return this.request<IModelVersion>(`models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(update)
+    });
+  }
+
+  /** Give `alias` (production, staging...) to one version; `name@alias` then deploys it. */
+  setModelAlias(name: string, alias: string, version: string): Promise<IModelVersion> {
+    return this.request<IModelVersion>(
+      `models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`,
+      { method: 'PUT', body: JSON.stringify({ version }) }
     );
   }
 

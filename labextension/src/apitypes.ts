@@ -45,6 +45,8 @@ export type JobType = Schemas['JobType'];
 /** The query of `GET /jobs` (the target is the client's own). */
 export type IListJobsQuery = Omit<NonNullable<operations['listJobs']['parameters']['query']>, 'target'>;
 export type ISubmitRequest = Schemas['SubmitRequest'];
+/** A merge-patch of a run's or model version's tags (null removes one) and description. */
+export type ILabelUpdate = Schemas['LabelUpdate'];
 export type ParameterValue = NonNullable<ISubmitRequest['parameters']>[string];
 
 export type IJobPackage = Schemas['JobPackage'];

@@ -85,7 +85,13 @@ export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
           <span className="amlx-ListItem-name">{model.name}</span>
           <span className="amlx-ListItem-meta">
             v{model.latest_version}
-            {model.version_count > 1 ? ` · ${model.version_count} versions` : ''} · <Ago epochSeconds={model.updated_at} />
+            {model.version_count > 1 ? ` · ${model.version_count} versions` : ''}
+            {Object.entries(model.aliases ?? {}).map(([alias, version]) => (
+              <span key={alias} className="amlx-Tag amlx-ModelAlias" data-alias={alias}>
+                {alias}: v{version}
+              </span>
+            ))}{' '}
+            · <Ago epochSeconds={model.updated_at} />
           </span>
         </button>
       )}

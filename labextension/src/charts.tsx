@@ -101,6 +101,62 @@ export function LineChart(props: {
   );
 }
 
+/** Several runs' histories of one metric by step, on one pair of axes (a colour per run, named in the legend). */
+export function MultiLineChart(props: {
+  series: { label: string; points: IPoint[] }[];
+  xLabel: string;
+  yLabel: string;
+  title: string;
+  width?: number;
+  height?: number;
+}): JSX.Element {
+  const width = props.width ?? 360;
+  const height = props.height ?? 190;
+  const all = props.series.flatMap(s => s.points);
+  const xs = extent(all.map(p => p.x));
+  const ys = extent(all.map(p => p.y));
+  if (!xs || !ys) {
+    return <div className="amlx-Empty">No values.</div>;
+  }
+  const yDomain = padExtent(ys);
+  const x = linearScale(xs, MARGIN.left, width - MARGIN.right);
+  const y = linearScale(yDomain, height - MARGIN.bottom, MARGIN.top);
+  return (
+    <figure className="amlx-MultiLine">
+      <svg className="amlx-Chart" width={width} height={height} role="img" aria-label={props.title}>
+        <title>{props.title}</title>
+        <Axes
+          width={width}
+          height={height}
+          xTicks={niceTicks(xs, 4).map(v => ({ value: v, px: x(v) }))}
+          yTicks={niceTicks(yDomain, 4).map(v => ({ value: v, px: y(v) }))}
+          xLabel={props.xLabel}
+          yLabel={props.yLabel}
+        />
+        {props.series.map((s, i) => (
+          <g key={s.label} data-series={s.label}>
+            <path
+              className={`amlx-Chart-line amlx-Series-${i % 6}`}
+              d={linePath(s.points.map(p => ({ x: x(p.x), y: y(p.y) })))}
+            />
+            {s.points.length <= 60 &&
+              s.points.map((p, k) => (
+                <circle key={k} className={`amlx-Chart-dot amlx-Series-${i % 6}`} cx={x(p.x)} cy={y(p.y)} r={3} />
+              ))}
+          </g>
+        ))}
+      </svg>
+      <figcaption className="amlx-Legend">
+        {props.series.map((s, i) => (
+          <span key={s.label} className={`amlx-Legend-item amlx-Series-${i % 6}`}>
+            {s.label}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}
+
 export interface IScatterPoint extends IPoint {
   id: string;
   label: string;

@@ -9,6 +9,7 @@ import { Widget } from '@lumino/widgets';
 
 import { automlWidgetId, createAutoMLWidget } from './automlpanel';
 import { createComparisonWidget, compareWidgetId } from './comparepanel';
+import { createRunComparisonWidget, runComparisonWidgetId } from './runcomparepanel';
 import { createEndpointWidget, endpointWidgetId, reloadEndpoint } from './endpointpanel';
 import { assetNameFrom } from './format';
 import { amlIcon } from './icons';
@@ -185,6 +186,18 @@ export function addCommands(
     }
   });
 
+  commands.addCommand(CommandIDs.compareSelected, {
+    label: 'AML: Compare the selected runs',
+    caption: 'Parameters, metrics and curves of the runs ticked in the Runs list, side by side',
+    isEnabled: args => (Array.isArray(args.names) ? args.names.length : services.selection.names.length) >= 2,
+    execute: args => {
+      const names = Array.isArray(args.names) ? (args.names as string[]) : [...services.selection.names];
+      if (names.length >= 2) {
+        openOnce(app, runComparisonWidgetId(names), () => createRunComparisonWidget(services, names));
+      }
+    }
+  });
+
   commands.addCommand(CommandIDs.deployModel, {
     label: 'AML: Open model (versions and deploy)',
     execute: args => {
@@ -262,6 +275,7 @@ export function addCommands(
       CommandIDs.previewCell,
       CommandIDs.openRun,
       CommandIDs.compareRuns,
+      CommandIDs.compareSelected,
       CommandIDs.openAutoML,
       CommandIDs.refresh
     ]) {

@@ -32,6 +32,9 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
   const { services, model, versions } = props;
   useSignal(services.endpoints.changed);
   const [version, setVersion] = React.useState(props.initialVersion || versions[0]?.version || '');
+  // "@production" deploys whichever version holds the alias when the deployment is made
+  const modelRef = version.startsWith('@') ? `${model}${version}` : `${model}:${version}`;
+  const aliases = versions.flatMap(v => (v.aliases ?? []).map(alias => ({ alias, version: v.version })));
   const [endpoint, setEndpoint] = React.useState(endpointNameFor(model));
   const [deployment, setDeployment] = React.useState('blue');
   // a VM size and count only where the target has them (Azure ML); empty: the target's settings decide
@@ -67,13 +70,13 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
         await createEndpointIfMissing(services, name);
       }
       const target = `${name}/${deployment.trim()}`;
-      setStep(`Deploying ${model}:${version} to ${target}…`);
+      setStep(`Deploying ${modelRef} to ${target}…`);
       const controller = new AbortController();
       following.current?.abort();
       following.current = controller;
       const created = await services.client.deploy(name, {
         name: deployment.trim(),
-        model: `${model}:${version}`,
+        model: modelRef,
         ...deploymentSize(sized, instanceType, instanceCount)
       });
       // provisioning goes on on the server: follow it, showing its state and the time taken
@@ -84,7 +87,7 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
         controller.signal
       );
       void services.endpoints.reload();
-      Notification.success(`Deployed ${model}:${version} to ${name}.`, {
+      Notification.success(`Deployed ${modelRef} to ${name}.`, {
         autoClose: 6000,
         actions: [{ label: 'Test endpoint', callback: () => services.execute(CommandIDs.openEndpoint, { name }) }]
       });
@@ -110,6 +113,11 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
             value={version}
             onChange={event => setVersion(event.currentTarget.value)}
           >
+            {aliases.map(a => (
+              <option key={`@${a.alias}`} value={`@${a.alias}`}>
+                @{a.alias} (now version {a.version})
+              </option>
+            ))}
             {versions.map(v => (
               <option key={v.version} value={v.version}>
                 {v.version} ({v.format}, from {v.job})

@@ -2,15 +2,16 @@
  * One registered model in the main area: its versions (format, the run it
  * came from, input columns) and the form that deploys one of them.
  */
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { ReactWidget, fileIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { AmlxApiError } from './api';
 import { IModelVersion } from './apitypes';
 import { Empty, ErrorNote, Loading, useSignal } from './components';
 import { formatBytes, formatTime } from './format';
 import { DeployForm } from './modeldeploy';
-import { Resource } from './resource';
+import { Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
 
@@ -35,18 +36,25 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
             <thead>
               <tr>
                 <th>Version</th>
+                <th>Aliases</th>
                 <th>Format</th>
                 <th>From run</th>
                 <th>Source</th>
                 <th>Size</th>
                 <th>Registered</th>
                 <th>Input columns</th>
+                <th>Tags</th>
+                <th />
               </tr>
             </thead>
             <tbody>
               {list.map(v => (
                 <tr key={v.version} data-version={v.version}>
-                  <td>{v.version}</td>
+                  <td>
+                    {v.version}
+                    {v.archived ? ' (archived)' : ''}
+                  </td>
+                  <td className="amlx-Versions-aliases">{(v.aliases ?? []).join(', ') || '—'}</td>
                   <td>{v.format}</td>
                   <td>
                     <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: v.job })}>
@@ -59,10 +67,30 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                   <td>{formatBytes(v.size)}</td>
                   <td>{formatTime(v.created_at)}</td>
                   <td>{v.input_columns ? v.input_columns.map(c => `${c.name} (${c.type})`).join(', ') : '—'}</td>
+                  <td className="amlx-Versions-tags">
+                    {Object.entries(v.tags ?? {})
+                      .map(([key, value]) => `${key}=${value}`)
+                      .join(', ') || '—'}
+                  </td>
+                  <td>
+                    <button
+                      className="jp-Button jp-mod-styled amlx-small amlx-Versions-archive"
+                      title={v.archived ? 'Make this version available again' : 'Never latest, left out of the count; nothing is deleted'}
+                      onClick={() =>
+                        void services.client
+                          .archiveModelVersion(name, v.version, !v.archived)
+                          .then(() => Promise.all([versions.reload(), services.models.reload()]))
+                          .catch(reason => Notification.error(asApiError(reason).message, { autoClose: false }))
+                      }
+                    >
+                      {v.archived ? 'Restore' : 'Archive'}
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <AliasForm services={services} name={name} versions={list} onChanged={() => void versions.reload()} />
           {services.model.workspace?.capabilities.endpoints !== false && (
             <DeployForm services={services} model={name} versions={list} initialVersion={props.deployVersion} />
           )}
@@ -70,6 +98,64 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
       )}
       {!versions.pending && !versions.error && list.length === 0 && <Empty>No versions.</Empty>}
     </div>
+  );
+}
+
+/** Give an alias (production, staging, a word of yours) to one version; it leaves the version that had it. */
+function AliasForm(props: { services: AmlxServices; name: string; versions: IModelVersion[]; onChanged: () => void }): JSX.Element {
+  const [alias, setAlias] = React.useState('production');
+  const [version, setVersion] = React.useState(props.versions[0]?.version ?? '');
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const apply = async () => {
+    setBusy(true);
+    try {
+      await props.services.client.setModelAlias(props.name, alias.trim(), version);
+      setError(null);
+      props.onChanged();
+      void props.services.models.reload();
+    } catch (reason) {
+      setError(asApiError(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="amlx-Card amlx-AliasForm" aria-label="Set an alias">
+      <h3>Aliases</h3>
+      <p className="amlx-Hint">
+        An alias names one version; deploying {props.name}@alias deploys whichever version holds it then.
+      </p>
+      <div className="amlx-FormGrid">
+        <input
+          className="amlx-Input"
+          aria-label="Alias"
+          list="amlx-alias-words"
+          value={alias}
+          onChange={event => setAlias(event.currentTarget.value)}
+        />
+        <datalist id="amlx-alias-words">
+          <option value="production" />
+          <option value="staging" />
+        </datalist>
+        <select
+          className="amlx-Select"
+          aria-label="Version for the alias"
+          value={version}
+          onChange={event => setVersion(event.currentTarget.value)}
+        >
+          {props.versions.map(v => (
+            <option key={v.version} value={v.version}>
+              version {v.version}
+            </option>
+          ))}
+        </select>
+        <button className="jp-Button jp-mod-styled amlx-AliasForm-set" disabled={busy || !alias.trim() || !version} onClick={() => void apply()}>
+          Set alias
+        </button>
+      </div>
+      <ErrorNote error={error} />
+    </section>
   );
 }
 

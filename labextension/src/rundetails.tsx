@@ -18,6 +18,7 @@ import { ILastRegistration, RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
 import { Latest, Resource, asApiError } from './resource';
 import { Actions } from './runactions';
+import { RunLabels } from './runlabels';
 import { CodeTab } from './runcode';
 import { Logs } from './runlogs';
 import { Metrics } from './runmetrics';
@@ -212,6 +213,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           )}
         </div>
         <Actions services={services} job={job} onRegister={() => setRegistering('')} />
+        <RunLabels key={`${job.name}\n${job.description ?? ''}`} services={services} job={job} />
         <ErrorNote error={error} title="Could not refresh the run." onRetry={load} />
       </header>
       {registering !== null && (

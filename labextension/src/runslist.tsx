@@ -4,12 +4,14 @@
  * visible rows are in the DOM, and only the runs near them are loaded from
  * the server, so 100,000 runs scroll like 10).
  */
+import { Notification } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
 import { ErrorNote, InteractiveBadge, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
 import { formatAgo, formatDuration, formatMetric, isInteractive, jobDuration, runLabel } from './format';
+import { asApiError } from './resource';
 import { METRIC_PREFIX } from './runstore';
 import { RunRow, autoColumnCount } from './runsview';
 import { AmlxServices, CommandIDs } from './services';
@@ -85,6 +87,8 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
   const { runsView, runs, feed } = props.services;
   const query = runsView.query;
   const [choosing, setChoosing] = React.useState(false);
+  // a filter the server could not parse: its sentence (with the column) under the box, not a load failure
+  const filterError = runsView.error?.details?.field === 'filter' ? runsView.error : null;
   const metricSorts = runs.metricKeys().map(key => ({ value: METRIC_PREFIX + key, label: key }));
   return (
     <>
@@ -94,7 +98,10 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
           type="search"
           placeholder="Filter runs"
           aria-label="Filter runs"
+          title={'Words to find, or conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline"'}
           value={query.filter}
+          aria-invalid={filterError !== null}
+          aria-describedby={filterError ? 'amlx-runs-filter-error' : undefined}
           onChange={event => runsView.setQuery({ filter: event.currentTarget.value })}
         />
         <button
@@ -150,9 +157,57 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
           Columns
         </button>
       </div>
+      {filterError && (
+        <p id="amlx-runs-filter-error" className="amlx-FieldError amlx-Runs-filterError" role="alert">
+          {filterError.message}
+        </p>
+      )}
       {choosing && <ColumnsChooser services={props.services} shown={props.columns} onClose={() => setChoosing(false)} />}
+      {props.services.selection.names.length > 0 && (
+        <div className="amlx-Runs-toolbar amlx-Runs-selection" role="group" aria-label="Selected runs">
+          <span>{props.services.selection.names.length} selected</span>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-accept amlx-small amlx-Runs-compareSelected"
+            disabled={props.services.selection.names.length < 2}
+            title="Parameters, metrics and curves of the selected runs side by side"
+            onClick={() => props.services.execute(CommandIDs.compareSelected, { names: [...props.services.selection.names] })}
+          >
+            Compare {props.services.selection.names.length}
+          </button>
+          <button
+            className="jp-Button jp-mod-styled amlx-small amlx-Runs-archiveSelected"
+            title="Hide the selected runs (and their trials) from the lists; nothing is deleted"
+            onClick={() => void archiveSelected(props.services)}
+          >
+            Archive
+          </button>
+          <button className="jp-Button jp-mod-styled amlx-small" onClick={() => props.services.selection.clear()}>
+            Clear
+          </button>
+        </div>
+      )}
     </>
   );
+}
+
+/** Archive every selected run, then clear the selection and re-read the list; a refusal is a notification. */
+async function archiveSelected(services: AmlxServices): Promise<void> {
+  const names = [...services.selection.names];
+  const failed: string[] = [];
+  for (const name of names) {
+    try {
+      services.runs.merge([await services.client.archiveJob(name, true)]);
+    } catch (reason) {
+      failed.push(`${name}: ${asApiError(reason).message}`);
+    }
+  }
+  services.selection.clear();
+  services.runsView.refresh();
+  if (failed.length) {
+    Notification.error(`Some runs were not archived. ${failed.join(' ')}`, { autoClose: false });
+  } else {
+    Notification.success(`Archived ${names.length} run${names.length === 1 ? '' : 's'}.`, { autoClose: 5000 });
+  }
 }
 
 function HeaderRow(props: { services: AmlxServices; columns: string[] }): JSX.Element {
@@ -259,6 +314,14 @@ function RunRowView(props: {
         props.services.execute(CommandIDs.openRun, { name: job.name });
       }}
     >
+      <input
+        type="checkbox"
+        className="amlx-RunRow-select"
+        aria-label={`Select ${job.display_name || job.name} to compare`}
+        checked={props.services.selection.has(job.name)}
+        onClick={event => event.stopPropagation()}
+        onChange={() => props.services.selection.toggle(job.name)}
+      />
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
       </span>
@@ -475,6 +538,7 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   useSignal(services.runs.changed);
   useSignal(services.runsView.changed);
   useSignal(services.feed.changed);
+  useSignal(services.selection.changed);
   const { runs, runsView, feed } = services;
   const container = React.useRef<HTMLDivElement>(null);
   const { width } = useSize(container);
@@ -515,7 +579,11 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
           by it.
         </div>
       )}
-      <ErrorNote error={runsView.error} title="Runs could not be loaded." onRetry={() => runsView.retry()} />
+      <ErrorNote
+        error={runsView.error?.details?.field === 'filter' ? null : runsView.error}
+        title="Runs could not be loaded."
+        onRetry={() => runsView.retry()}
+      />
       <ErrorNote error={runsView.error ? null : feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
       {groups.state === 'ready' && (groups.data ?? []).length === 0 ? (
         <div className="amlx-Empty">

@@ -15,6 +15,7 @@ import { isTerminal } from './format';
 import { SidebarModel } from './sidebarmodel';
 import { Resource } from './resource';
 import { RunsFeed } from './runsfeed';
+import { RunSelection } from './runcompare';
 import { RunStore } from './runstore';
 import { RunsView } from './runsview';
 
@@ -25,6 +26,7 @@ export const CommandIDs = {
   previewCell: 'amlx:preview-cell',
   openRun: 'amlx:open-run',
   compareRuns: 'amlx:compare-runs',
+  compareSelected: 'amlx:compare-selected',
   refresh: 'amlx:refresh',
   deployModel: 'amlx:deploy-model',
   openEndpoint: 'amlx:open-endpoint',
@@ -78,6 +80,8 @@ export class AmlxServices {
 
   readonly model: SidebarModel;
   readonly runs = new RunStore();
+  /** The runs ticked in the Runs list, for the side-by-side comparison. */
+  readonly selection = new RunSelection();
   readonly runsView: RunsView;
   readonly feed: RunsFeed;
   readonly models: Resource<IModelSummary[]>;

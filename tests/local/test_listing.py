@@ -13,7 +13,7 @@ import pytest
 from amlx_lab.backends.local import LocalBackend, job_index
 from amlx_lab.backends.local.store import SCHEMA_VERSION, Store
 from amlx_lab.backends.local.tracking import LatestMetric
-from amlx_lab.errors import ConflictError, ValidationError
+from amlx_lab.errors import ConflictError, NotFoundError, ValidationError
 from amlx_lab.records import HealthState, JobStatus
 
 from .conftest import list_jobs
@@ -239,3 +239,91 @@ def test_seeded_runs_are_jobs_and_mlflow_runs(make_backend):
     best = page.items[0]
     assert best.params == {"alpha": "2"}
     assert [p.value for p in backend.metric_histories(best.name, ["rmse"])["rmse"]] == [58.0]
+
+
+def _run_with(backend: LocalBackend, metrics: dict, params: dict, **extra) -> str:
+    name = add_job(backend, **extra)
+    seq = backend.store.query("SELECT seq FROM jobs WHERE name = ?", (name,))[0][0]
+    points = [LatestMetric(k, v, 0, 0) for k, v in metrics.items()]
+    job_index.replace_run_data(backend.store, name, seq, points, params, {})
+    return name
+
+
+_FILTERS = [
+    "metrics.rmse < 58",
+    "metrics.rmse >= 55 and params.alpha >= 0.3",
+    "params.alpha = 0.5",
+    "params.alpha = '0.50'",
+    "params.solver in ('auto', 'svd')",
+    "params.solver not in ('auto')",
+    "params.solver > 1",
+    "tags.stage = baseline",
+    "tags.stage ilike 'BASE%'",
+    "tags.stage like 'BASE%'",
+    "tags.stage != baseline",
+    "status in (Failed, Canceled)",
+    "status = Completed and experiment = diabetes",
+    "description like '%leak%'",
+    "display_name like 'ridge_%'",
+    "Ridge",
+    "metrics.nan = 1",
+    "metrics.`val loss` < 1",
+]
+
+
+@pytest.mark.parametrize("text", _FILTERS)
+def test_the_filter_in_sql_selects_what_the_reference_matches(tmp_path, text):
+    """The index's SQL and ``runfilter.matches`` agree on every run (both are what a person reads in the doc)."""
+    from amlx_lab.runfilter import matches, parse
+
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        _run_with(backend, {"rmse": 55.0, "val loss": 0.5}, {"alpha": "0.50", "solver": "auto"},
+                  experiment="diabetes", display_name="ridge a", tags='{"stage": "baseline"}',
+                  description="leaks the time column")
+        _run_with(backend, {"rmse": 60.0, "nan": None}, {"alpha": "0.2", "solver": "svd"},
+                  experiment="diabetes", display_name="ridge_b", tags='{"stage": "Base-2"}')
+        _run_with(backend, {"rmse": 57.0}, {"alpha": "1", "solver": "x1"}, experiment="other", status="Failed")
+        add_job(backend, experiment="diabetes", status="Canceled", display_name="lasso")
+        everything = list_jobs(backend, limit=100).items
+        expected = sorted(j.name for j in everything if matches(parse(text), j))
+        got = sorted(walk(backend, filter=text, limit=1))  # pages of one: the cursor carries the filter
+        assert got == expected
+        assert list_jobs(backend, filter=text).total == len(expected)
+    finally:
+        backend.close()
+
+
+def test_the_filter_split_across_cases_selects_runs_and_refuses_another_listings_cursor(tmp_path):
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        good = [_run_with(backend, {"rmse": 50.0 + i}, {"alpha": str(i / 10)}, experiment="diabetes") for i in range(6)]
+        assert walk(backend, filter="metrics.rmse < 53 and params.alpha >= 0.1", order_by="metrics.rmse",
+                    descending=False, limit=1) == good[1:3]
+        page = list_jobs(backend, filter="metrics.rmse < 55", limit=1)
+        with pytest.raises(ValidationError, match="other filters"):
+            list_jobs(backend, filter="metrics.rmse < 56", cursor=page.next_cursor, limit=1)
+    finally:
+        backend.close()
+
+
+def test_archiving_a_sweep_hides_its_trials_and_deleting_takes_them_along(tmp_path):
+    backend = LocalBackend(tmp_path / "ws", compute_slots=2)
+    try:
+        sweep = add_job(backend, experiment="s", type="sweep")
+        trials = [add_job(backend, experiment="s", parent=sweep) for _ in range(2)]
+        other = add_job(backend, experiment="s")
+        backend.archive_job(sweep)
+        assert walk(backend, experiment="s") == [other]
+        assert walk(backend, parent=sweep) == []
+        assert sorted(walk(backend, parent=sweep, include_archived=True)) == sorted(trials)
+        assert all(backend.get_job(t).archived for t in trials)
+        backend.restore_job(sweep)
+        assert sorted(walk(backend, parent=sweep)) == sorted(trials)
+
+        backend.delete_job(sweep)
+        assert walk(backend, experiment="s", include_archived=True) == [other]
+        with pytest.raises(NotFoundError):
+            backend.get_job(trials[0])
+    finally:
+        backend.close()

@@ -239,7 +239,7 @@ def test_a_version_1_index_is_migrated_in_place(tmp_path: Path) -> None:
     conn.close()
     store = Store(db)
     try:
-        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
+        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 4
         assert [r["name"] for r in store.query("SELECT name FROM data_assets")] == ["d"]
         tables = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"models", "model_versions", "endpoints", "deployments"} <= tables

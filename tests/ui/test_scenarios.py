@@ -299,3 +299,71 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     model_panel = main_panel(page, ".amlx-ModelView")
     expect(model_panel).to_contain_text("mlflow")
     shot(page, artifacts, "34-diabetes-mlflow-model-registered")
+
+    # select the three runs (checkboxes) and compare them side by side: alpha differs, alpha=0.3 has the best rmse
+    for value in alphas:
+        run_row(page, f"(alpha={value})").locator(".amlx-RunRow-select").check()
+    sidebar.locator(".amlx-Runs-compareSelected").click()
+    side_by_side = main_panel(page, ".amlx-RunCompare")
+    alpha_row = side_by_side.locator(".amlx-RunCompare-params tr[data-key='alpha']")
+    expect(alpha_row).to_have_attribute("data-differs", "true")
+    assert [text.strip() for text in alpha_row.locator("td").all_inner_texts()] == alphas
+    rmse_best = side_by_side.locator(".amlx-RunCompare-metrics tr[data-key='rmse'] td[data-best='true']")
+    expect(rmse_best).to_have_count(1)
+    columns = side_by_side.locator(".amlx-RunCompare-metrics thead th[data-run]")
+    best_column = [cell.get_attribute("data-run") for cell in columns.all()].index(best_run)
+    expect(side_by_side.locator(".amlx-RunCompare-metrics tr[data-key='rmse'] td").nth(best_column)).to_have_attribute(
+        "data-best", "true")
+    expect(side_by_side.locator(".amlx-MultiLine svg[aria-label='rmse by step']")).to_have_count(1)
+    with page.expect_download() as download:
+        side_by_side.locator(".amlx-RunCompare-csv").click()
+    assert "params.alpha,0.05,0.3,2" in Path(download.value.path()).read_text()
+    shot(page, artifacts, "35-diabetes-runs-side-by-side")
+
+    # a metric condition in the filter box
+    runs_filter = sidebar.get_by_label("Filter runs")
+    runs_filter.fill("metrics.rmse > 0 and params.alpha >= 0.3")
+    expect(names).to_have_count(2)
+    assert sorted(names.all_inner_texts()) == sorted(f"alpha={value} · diabetes_ridge cell 12" for value in alphas[1:])
+
+    # tag one, then archive it: it leaves the list
+    run_row(page, "(alpha=2)").click()
+    details = main_panel(page, ".amlx-RunDetails")
+    details.get_by_label("Add a tag").fill("stage=too-strong")
+    details.get_by_label("Add a tag").press("Enter")
+    expect(details.locator(".amlx-Tag[data-tag='stage']")).to_have_text(re.compile(r"^stage=too-strong"))
+    runs_filter.fill('tags.stage = "too-strong"')
+    expect(names).to_have_count(1)
+    details.locator(".amlx-RunLabels-archive").click()
+    expect(details.locator(".amlx-RunLabels-archive")).to_have_text("Restore")
+    expect(names).to_have_count(0)
+    # a filter that does not parse says where, under the box
+    runs_filter.fill("metrics.rmse <")
+    expect(sidebar.locator(".amlx-Runs-filterError")).to_contain_text("(column 15)")
+    expect(runs_filter).to_have_attribute("aria-invalid", "true")
+    runs_filter.fill("")
+    expect(names).to_have_count(2)
+    expect(sidebar.locator(".amlx-Runs-filterError")).to_have_count(0)
+    # the archived run is deleted after a confirmation that says what goes
+    details.locator(".amlx-RunLabels-delete").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("cannot be undone")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(details.locator(".amlx-RunLabels-deleted")).to_be_visible()
+
+    # promote version 1 to production and deploy diabetes-ridge-model@production
+    models.locator(".amlx-ListItem[data-model='diabetes-ridge-model']").click()
+    model_panel = main_panel(page, ".amlx-ModelView")
+    model_panel.get_by_label("Alias", exact=True).fill("production")
+    model_panel.locator(".amlx-AliasForm-set").click()
+    expect(model_panel.locator(".amlx-Versions tr[data-version='1'] .amlx-Versions-aliases")).to_have_text("production")
+    expect(model_panel.locator(".amlx-Versions tr[data-version='1'] .amlx-Versions-archive")).to_have_text("Archive")
+    expect(models.locator(".amlx-ModelAlias[data-alias='production']")).to_have_text("production: v1")
+    deploy = model_panel.locator(".amlx-Deploy")
+    deploy.get_by_label("Version").select_option("@production")
+    endpoint_name = deploy.get_by_label("Endpoint name").input_value()
+    deploy.locator(".amlx-Deploy-submit").click()
+    endpoint = main_panel(page, f".amlx-EndpointView[data-endpoint='{endpoint_name}']")
+    expect(endpoint).to_have_attribute("data-status", "Succeeded", timeout=180_000)
+    expect(endpoint.locator(".amlx-Deployments")).to_contain_text("diabetes-ridge-model:1")
+    shot(page, artifacts, "36-diabetes-model-at-production-deployed")

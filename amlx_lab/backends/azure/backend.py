@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ...config import AzureSettings
-from ...errors import ConflictError, NotFoundError, TargetNotConfiguredError, ValidationError
+from ...errors import ConflictError, NotFoundError, NotSupportedError, TargetNotConfiguredError, ValidationError
 from ...names import check_asset_name, check_job_name
 from ...records import (
     AutoMLDetails,
@@ -57,7 +57,7 @@ from ...records import (
     SweepDetails,
     TargetTraits,
 )
-from ...specs import AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
+from ...specs import AutoMLJobSpec, CommandJobSpec, JobQuery, LabelUpdate, SweepJobSpec
 from ..base import AutoMLOps, ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
 from . import automl
 from . import config as azure_config
@@ -279,6 +279,55 @@ class AzureBackend:
             return job
         return dataclasses.replace(job, status=JobStatus.CANCEL_REQUESTED)
 
+    # -- managing jobs: labels, archive ------------------------------------------------------------
+
+    def update_job(self, name: str, update: LabelUpdate) -> Job:
+        """The job's own tags and description: ``jobs.update`` merges, run history's DELETE removes tags."""
+        parts = self._get_parts()
+        entity = parts.reader.entity(name)
+        ml = parts.connection.ml
+        with parts.connection.translated(), quiet_streams():
+            if update.set_tags or update.sets_description:
+                ml.jobs.update(
+                    name,
+                    tags=update.set_tags or None,
+                    description=(update.description or "") if update.sets_description else None,
+                )
+            if update.removed_tags:
+                experiment = str(getattr(entity, "experiment_name", None) or "Default")
+                parts.history.delete_tags(experiment, name, list(update.removed_tags))
+        return self._changed(parts, name)
+
+    def archive_job(self, name: str) -> Job:
+        return self._set_archived(name, True)
+
+    def restore_job(self, name: str) -> Job:
+        return self._set_archived(name, False)
+
+    def _set_archived(self, name: str, archived: bool) -> Job:
+        """``jobs.archive``/``restore`` on the job, then on each child job (a sweep's trials) run history lists."""
+        parts = self._get_parts()
+        parts.reader.entity(name)  # 404 first
+        ml = parts.connection.ml
+        with parts.connection.translated(), quiet_streams():
+            children = parts.history.children(name)
+            for member in (name, *children):
+                (ml.jobs.archive if archived else ml.jobs.restore)(member)
+                parts.reader.forget(member)
+        return self._changed(parts, name)
+
+    def _changed(self, parts: _Parts, name: str) -> Job:
+        parts.reader.forget(name)
+        parts.feed.poke()
+        return parts.reader.get(name)
+
+    def delete_job(self, name: str) -> None:
+        self._get_parts().reader.entity(name)  # 404 for an unknown job, as everywhere
+        raise NotSupportedError(
+            f"Azure ML keeps every job and has no way to delete one: archive {name} to hide it from the lists.",
+            details={"capability": "delete_job", "target": self.name, "job": name},
+        )
+
     # -- jobs: read side ---------------------------------------------------------------------------
 
     def get_job(self, name: str) -> Job:
@@ -486,6 +535,15 @@ class AzureBackend:
 
     def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
         return self._get_parts().models.download(name, version)
+
+    def update_model(self, name: str, version: str | int, update: LabelUpdate) -> ModelVersion:
+        return self._get_parts().models.update_labels(name, version, update)
+
+    def archive_model(self, name: str, version: str | int, *, archived: bool = True) -> ModelVersion:
+        return self._get_parts().models.set_archived(name, version, archived)
+
+    def set_model_alias(self, name: str, alias: str, version: str | int | None) -> ModelVersion | None:
+        return self._get_parts().models.set_alias(name, alias, version)
 
     # -- online endpoints ----------------------------------------------------------------------------
 

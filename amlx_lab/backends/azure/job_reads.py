@@ -18,6 +18,14 @@ neither repeated nor skipped. Oldest-first needs the whole listing: it is
 served by reading up to ``ASCENDING_LIMIT`` jobs and reversing them, and
 refused beyond that. Azure cannot sort by metrics or other columns, and the
 target says so in its traits instead of sorting a partial window.
+
+The runs filter (``JobQuery.filter``). Azure ML's job listing filters on none
+of its keys (metrics and parameters live in MLflow, a request per job), so a
+filtered listing reads the newest ``FILTER_WINDOW`` jobs, tests the conditions
+the ARM job answers (status, names, experiment, tags, description) on each,
+fetches run data only for the jobs left when a condition needs metrics or
+parameters, and pages through what matches. The page says so: its
+``filter_window`` is how many jobs were searched and ``note`` a sentence.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from typing import Any
 from ...errors import NotFoundError, ValidationError
 from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
+from ...runfilter import RunFilter, matches
 from ...specs import JobQuery
 from .connection import Connection
 from .job_records import fixed_parameters, is_automl_trial, job_record, raw_status, status_of
@@ -45,6 +54,7 @@ from .tracking import RunData, Tracking
 ACTIVE_TTL_S = 5.0
 SCAN_PAGES = 40
 ASCENDING_LIMIT = 5000
+FILTER_WINDOW = 500
 ENRICH_WORKERS = 8
 CACHE_SIZE = 5000
 _NO_METRICS_YET = frozenset({JobStatus.NOT_STARTED, JobStatus.QUEUED, JobStatus.PREPARING})
@@ -155,12 +165,14 @@ class JobReader:
     def page(self, query: JobQuery) -> JobPage:
         if query.parent is not None:
             return self._children(query)
+        if query.run_filter is not None:
+            return self._filtered(query, query.run_filter)
         cursor = _Cursor.decode(query.cursor)
         if not query.descending or cursor.ascending:
             return self._oldest_first(query, cursor)
         picked: list[Any] = []
         resume: _Cursor | None = None
-        for token, entity, _ in self._scan(cursor.token, SCAN_PAGES):
+        for token, entity, _ in self._scan(cursor.token, SCAN_PAGES, archived=query.include_archived):
             if entity is None:  # the page budget ran out: resume at this server page
                 resume = _Cursor(token, picked[-1].name if picked else cursor.after,
                                  _created(picked[-1]) if picked else cursor.after_created)
@@ -177,7 +189,7 @@ class JobReader:
 
     def _oldest_first(self, query: JobQuery, cursor: _Cursor) -> JobPage:
         everything: list[Any] = []
-        for _, entity, _ in self._scan(None, None):
+        for _, entity, _ in self._scan(None, None, archived=query.include_archived):
             if entity is None:
                 break
             everything.append(entity)
@@ -213,6 +225,10 @@ class JobReader:
         with ThreadPoolExecutor(max_workers=max(1, min(ENRICH_WORKERS, len(names)))) as pool:
             entities = [e for e in pool.map(entity_or_none, names) if e is not None]
         matching = [e for e in entities if _matches(e, query)]
+        if not query.include_archived:  # run history's ``hidden`` is where an archived child shows
+            matching = [e for e in matching if not ((run := self._extra(e).run) and run.hidden)]
+        if query.run_filter is not None:
+            matching = self._matching(matching, query.run_filter)
         cursor = _Cursor.decode(query.cursor)
         start = 0
         if cursor.after is not None:
@@ -228,6 +244,44 @@ class JobReader:
         )
         return JobPage(items=trials, next_cursor=resume.encode() if resume else None)
 
+    def _filtered(self, query: JobQuery, run_filter: RunFilter) -> JobPage:
+        """A page of the newest ``FILTER_WINDOW`` jobs that match (see the module doc)."""
+        window: list[Any] = []
+        older = False
+        for _, entity, _ in self._scan(None, None, archived=query.include_archived):
+            if entity is None:
+                break
+            if len(window) == FILTER_WINDOW:
+                older = True
+                break
+            window.append(entity)
+        matching = self._matching([e for e in window if _matches(e, query)], run_filter)
+        if not query.descending:
+            matching.reverse()
+        cursor = _Cursor.decode(query.cursor)
+        start = 0
+        if cursor.after is not None:
+            listed = [str(e.name) for e in matching]
+            start = listed.index(cursor.after) + 1 if cursor.after in listed else len(listed)
+        page = matching[start : start + query.limit]
+        more = start + query.limit < len(matching)
+        resume = _Cursor(None, str(page[-1].name), _created(page[-1])) if page and more else None
+        scope = (f"the newest {len(window)} jobs of the workspace; older jobs were not searched" if older
+                 else f"all {len(window)} jobs of the workspace")
+        note = f"Azure ML cannot filter jobs on its side, so the filter was applied here to {scope}."
+        return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None,
+                       filter_window=len(window), note=note)
+
+    def _matching(self, entities: list[Any], run_filter: RunFilter) -> list[Any]:
+        """The jobs that satisfy the filter: ARM fields first, run data only for the jobs still in."""
+        cheap = RunFilter(run_filter.source, tuple(
+            c for c in run_filter.conditions if getattr(c, "kind", None) not in ("metric", "param")))
+        left = [e for e in entities if matches(cheap, job_record(e))]
+        if not run_filter.needs_run_data:
+            return left
+        records = self.records(left)
+        return [e for e, record in zip(left, records) if matches(run_filter, record)]
+
     def newest(self, count: int) -> list[Any]:
         """The ``count`` newest jobs as Azure lists them (the change feed's window)."""
         found: list[Any] = []
@@ -239,13 +293,18 @@ class JobReader:
                 break
         return found
 
-    def _scan(self, token: str | None, max_pages: int | None) -> Iterator[tuple[str | None, Any, bool]]:
-        """(token of the server page, job, is last page) newest first; ``(token, None, False)`` when out of budget."""
+    def _scan(
+        self, token: str | None, max_pages: int | None, *, archived: bool = False
+    ) -> Iterator[tuple[str | None, Any, bool]]:
+        """(token of the server page, job, is last page) newest first; ``(token, None, False)`` when out of budget.
+
+        Archived jobs are listed only when ``archived`` (Azure's ``ListViewType.ALL``)."""
         from azure.ai.ml.constants import ListViewType
 
         ml = self._connection.ml
+        view = ListViewType.ALL if archived else ListViewType.ACTIVE_ONLY
         with self._connection.translated():
-            pages = ml.jobs.list(list_view_type=ListViewType.ACTIVE_ONLY).by_page(continuation_token=token)
+            pages = ml.jobs.list(list_view_type=view).by_page(continuation_token=token)
             current = token
             read = 0
             while True:

@@ -105,6 +105,8 @@ def job_record(entity: Any, run: RunInfo | None = None, data: RunData | None = N
         mlflow_run_id=str(entity.name),
         mlflow_experiment_id=data.experiment_id if data is not None else None,
         studio_url=getattr(entity, "studio_url", None),
+        description=getattr(entity, "description", None) or None,
+        archived=run.hidden if run is not None else False,
     )
 
 

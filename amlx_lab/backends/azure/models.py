@@ -20,13 +20,15 @@ import shutil
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ...errors import ConflictError, NotFoundError, ValidationError
-from ...names import JOB_NAME_RE, check_asset_name
+from ...names import JOB_NAME_RE, check_alias, check_asset_name
 from ...records import FileEntry, ModelCandidate, ModelColumn, ModelSummary, ModelVersion
+from ...specs import LabelUpdate
 from .connection import Connection
 from .quiet import quiet_streams
 from .run_history import epoch
@@ -154,9 +156,14 @@ def parse_version(version: object) -> str | None:
     return str(int(text))
 
 
+#: Azure ML has no model aliases: one is a tag ``amlx.alias.<alias>`` on the one version that holds it.
+ALIAS_TAG = "amlx.alias."
+
+
 def model_record(entity: Any) -> ModelVersion:
-    """An azure-ai-ml ``Model`` as the target-neutral record."""
+    """An azure-ai-ml ``Model`` as the target-neutral record (alias tags become ``aliases``)."""
     props = {str(k): str(v) for k, v in (getattr(entity, "properties", None) or {}).items()}
+    raw_tags = {str(k): str(v) for k, v in (getattr(entity, "tags", None) or {}).items()}
     path = str(getattr(entity, "path", "") or "")
     kind = str(getattr(entity, "type", "") or "")
     fmt = props.get(PROP_FORMAT) or ("mlflow" if kind == "mlflow_model" else
@@ -177,9 +184,10 @@ def model_record(entity: Any) -> ModelVersion:
         format=fmt,
         size=int(size) if size.isdigit() else 0,
         description=getattr(entity, "description", None) or None,
-        tags={str(k): str(v) for k, v in (getattr(entity, "tags", None) or {}).items()},
+        tags={k: v for k, v in raw_tags.items() if not k.startswith(ALIAS_TAG)},
         created_at=epoch(getattr(context, "created_at", None)) or 0.0,
         input_columns=columns,
+        aliases=tuple(sorted(k[len(ALIAS_TAG):] for k in raw_tags if k.startswith(ALIAS_TAG))),
     )
 
 
@@ -248,7 +256,8 @@ class Models:
             per_model = list(pool.map(self._versions_or_none, names))
         summaries = [
             ModelSummary(name=versions[0].name, latest_version=versions[0].version, version_count=len(versions),
-                         description=versions[0].description, updated_at=versions[0].created_at)
+                         description=versions[0].description, updated_at=versions[0].created_at,
+                         aliases={a: v.version for v in versions for a in v.aliases})
             for versions in per_model if versions
         ]
         return tuple(sorted(summaries, key=lambda m: (-m.updated_at, m.name)))
@@ -294,12 +303,65 @@ class Models:
         text = ref.strip().removeprefix("azureml:")
         if text.endswith("@latest"):
             return self.entity(text[: -len("@latest")])
+        if "@" in text:
+            name, _, alias = text.partition("@")
+            return self.entity(name, self.alias_holder(name, alias).version)
         name, sep, version = text.rpartition(":")
         if not sep:
             return self.entity(text)
         if parse_version(version) is None:
             raise ValidationError(f"{version!r} is not a model version.", field=field)
         return self.entity(name, version)
+
+    # -- labels, archive, aliases ---------------------------------------------------------------
+
+    def _save(self, entity: Any) -> ModelVersion:
+        with self._connection.translated(), quiet_streams():
+            return model_record(self._connection.ml.models.create_or_update(entity))
+
+    def update_labels(self, name: str, version: str | int, update: LabelUpdate) -> ModelVersion:
+        """The version's own tags and description, sent back with ``models.create_or_update``."""
+        entity = self.entity(name, version)
+        tags, description = update.applied_to(dict(entity.tags or {}), getattr(entity, "description", None))
+        entity.tags = tags  # alias tags stay: an update cannot name amlx.* tags
+        entity.description = description
+        return self._save(entity)
+
+    def set_archived(self, name: str, version: str | int, archived: bool) -> ModelVersion:
+        entity = self.entity(name, version)
+        ml = self._connection.ml
+        with self._connection.translated(), quiet_streams():
+            (ml.models.archive if archived else ml.models.restore)(name=name, version=str(entity.version))
+        return dataclasses.replace(model_record(entity), archived=archived)
+
+    def alias_holder(self, name: str, alias: str) -> ModelVersion:
+        """The version holding ``alias``; 404 naming the aliases the model has."""
+        versions = self.versions(name)
+        for found in versions:
+            if alias in found.aliases:
+                return found
+        known = ", ".join(sorted({a for v in versions for a in v.aliases})) or "none"
+        raise NotFoundError(f"Model {name!r} has no alias {alias!r} (its aliases: {known}).",
+                            details={"name": name, "alias": alias})
+
+    def set_alias(self, name: str, alias: str, version: str | int | None) -> ModelVersion | None:
+        """Move the alias tag to one version (taking it off any other first), or remove it."""
+        alias = check_alias(alias)
+        key = ALIAS_TAG + alias
+        holders = [v for v in self.versions(name) if alias in v.aliases]
+        target = None if version is None else self.entity(name, version)
+        if target is None and not holders:
+            raise NotFoundError(f"Model {name!r} has no alias {alias!r}.", details={"name": name, "alias": alias})
+        for holder in holders:
+            if target is not None and holder.version == str(target.version):
+                return self.get(name, holder.version)
+            entity = self.entity(name, holder.version)
+            entity.tags = {k: v for k, v in (entity.tags or {}).items() if k != key}
+            self._save(entity)
+        if target is None:
+            return None
+        target.tags = {**(target.tags or {}), key: "true"}
+        return self._save(target)
 
     def download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
         """The model file itself, or a zip of a folder; fetched once per version with ``models.download``."""

@@ -28,6 +28,7 @@ class RunInfo:
     data_container: str | None  # where the run's artifacts live in the artifact store: dcid.<run>
     log_files: dict[str, str] | None = None  # name -> SAS URL (details only)
     parent: str | None = None  # the parent run (a sweep's or AutoML job's trial; azure-ai-ml does not say)
+    hidden: bool = False  # archived (``jobs.archive`` sets run history's ``hidden``)
 
 
 class RunHistory:
@@ -58,6 +59,12 @@ class RunHistory:
                 return None
             raise
         return run_info(body or {})
+
+    def delete_tags(self, experiment: str, name: str, keys: list[str]) -> None:
+        """Remove tags from a job's run (``jobs.update`` only merges them); the job's own tags are these."""
+        url = self._url(f"/experiments/{experiment}/runs/{name}/tags")
+        if url is not None:
+            self._connection.rest.json("DELETE", url, body=keys)
 
     def children(self, name: str) -> list[str]:
         """Names of the child runs (a sweep's trials), as run history lists them."""
@@ -98,6 +105,7 @@ def run_info(body: dict[str, Any]) -> RunInfo:
         data_container=body.get("dataContainerId"),
         log_files={str(k): str(v) for k, v in logs.items()} if isinstance(logs, dict) else None,
         parent=str(body["parentRunId"]) if body.get("parentRunId") else None,
+        hidden=bool(body.get("hidden")),
     )
 
 

@@ -49,9 +49,9 @@ from ...records import (
     SweepDetails,
     TargetTraits,
 )
-from ...specs import JOB_SORT_COLUMNS, AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
+from ...specs import JOB_SORT_COLUMNS, AutoMLJobSpec, CommandJobSpec, JobQuery, LabelUpdate, SweepJobSpec
 from ..base import AutoMLOps, ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
-from . import automl, files, interactive, job_index, listing, sweeps
+from . import automl, files, interactive, job_index, listing, run_manage, sweeps
 from .data_assets import DataAssets
 from .endpoint_index import check_name
 from .endpoints import Endpoints
@@ -259,6 +259,28 @@ class LocalBackend:
         if not supervisor_alive(self.layout, row):
             self.reconcile()  # nobody would act on the request: close it now
         return self.get_job(name)
+
+    # -- managing runs ----------------------------------------------------------------
+
+    def update_job(self, name: str, update: LabelUpdate) -> Job:
+        check_job_name(name)
+        run_manage.update_labels(self.store, name, update)
+        return self.get_job(name)
+
+    def archive_job(self, name: str) -> Job:
+        check_job_name(name)
+        run_manage.set_archived(self.store, name, True)
+        return self.get_job(name)
+
+    def restore_job(self, name: str) -> Job:
+        check_job_name(name)
+        run_manage.set_archived(self.store, name, False)
+        return self.get_job(name)
+
+    def delete_job(self, name: str) -> None:
+        check_job_name(name)
+        self._maybe_reconcile()
+        run_manage.delete(self.store, self.layout, name)
 
     def reconcile(self) -> tuple[str, ...]:
         """Mark active jobs whose supervisor is gone as Failed (or Canceled if that was asked); returns their names."""
@@ -474,6 +496,15 @@ class LocalBackend:
 
     def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
         return self.models.candidates(job)
+
+    def update_model(self, name: str, version: str | int, update: LabelUpdate) -> ModelVersion:
+        return self.models.update_labels(name, version, update)
+
+    def archive_model(self, name: str, version: str | int, *, archived: bool = True) -> ModelVersion:
+        return self.models.set_archived(name, version, archived)
+
+    def set_model_alias(self, name: str, alias: str, version: str | int | None) -> ModelVersion | None:
+        return self.models.set_alias(name, alias, version)
 
     def model_download(self, name: str, version: str | int = "latest") -> tuple[Path, str]:
         """A local file to send for a version (the model file, or a zip of its folder) and its name."""

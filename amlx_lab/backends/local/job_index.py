@@ -54,6 +54,8 @@ def row_to_job(
         error=row["error"],
         mlflow_run_id=row["mlflow_run_id"],
         mlflow_experiment_id=row["mlflow_experiment_id"],
+        description=row["description"],
+        archived=bool(row["archived"]),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from ...errors import ValidationError
 from ...records import JobPage
 from ...specs import JobQuery
+from .filter_sql import filter_sql
 from .job_index import jobs_from_rows
 from .store import Store
 
@@ -58,13 +59,19 @@ def _filters(query: JobQuery) -> _Query:
         params.append(query.parent)
     elif query.top_level:
         clauses.append("j.parent IS NULL")
+    if not query.include_archived:
+        clauses.append("j.archived = 0")
     if query.text:
         pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         clauses.append(
             "(j.name LIKE ? ESCAPE '\\' OR j.display_name LIKE ? ESCAPE '\\' OR j.experiment LIKE ? ESCAPE '\\')"
         )
         params.extend([pattern] * 3)
-    identity = [query.experiment, statuses, query.text, query.parent, query.top_level]
+    filter_clauses, filter_params = filter_sql(query.run_filter)
+    clauses += filter_clauses
+    params += filter_params
+    identity = [query.experiment, statuses, query.text, query.parent, query.top_level, query.filter,
+                query.include_archived]
     fingerprint = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:12]
     return _Query(" AND ".join(clauses) or "1", params, fingerprint)
 

@@ -31,7 +31,8 @@ from .files import refuse_links
 from .layout import Layout
 from .model_inspect import inspect
 from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, folder_size
-from ...names import JOB_NAME_RE, check_asset_name
+from ...names import JOB_NAME_RE, check_alias, check_asset_name
+from ...specs import LabelUpdate
 from .store import Store
 
 MAX_DESCRIPTION = 5000
@@ -71,7 +72,7 @@ def check_job(job: object) -> str:
     return job
 
 
-def _record(row: sqlite3.Row) -> ModelVersion:
+def _record(row: sqlite3.Row, aliases: tuple[str, ...] = ()) -> ModelVersion:
     columns = None
     if row["input_columns"] is not None:
         columns = tuple(ModelColumn(**c) for c in json.loads(row["input_columns"]))
@@ -87,6 +88,8 @@ def _record(row: sqlite3.Row) -> ModelVersion:
         created_at=row["created_at"],
         input_columns=columns,
         example=None if row["example"] is None else json.loads(row["example"]),
+        archived=bool(row["archived"]),
+        aliases=aliases,
     )
 
 
@@ -200,12 +203,16 @@ class ModelRegistry:
         """Every model with its newest version, most recently updated first."""
         rows = self.store.query(
             "SELECT m.name, m.description, m.updated_at, MAX(v.version) AS latest, COUNT(v.seq) AS n "
-            "FROM models m JOIN model_versions v ON v.name = m.name GROUP BY m.name ORDER BY m.updated_at DESC, m.name"
+            "FROM models m JOIN model_versions v ON v.name = m.name AND v.archived = 0 "
+            "GROUP BY m.name ORDER BY m.updated_at DESC, m.name"
         )
+        aliases: dict[str, dict[str, str]] = {}
+        for r in self.store.query("SELECT name, alias, version FROM model_aliases ORDER BY name, alias"):
+            aliases.setdefault(r["name"], {})[r["alias"]] = str(r["version"])
         return tuple(
             ModelSummary(
                 name=r["name"], latest_version=str(r["latest"]), version_count=r["n"],
-                description=r["description"], updated_at=r["updated_at"],
+                description=r["description"], updated_at=r["updated_at"], aliases=aliases.get(r["name"], {}),
             )
             for r in rows
         )
@@ -216,17 +223,65 @@ class ModelRegistry:
         rows = self.store.query("SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC", (name,))
         if not rows:
             raise NotFoundError(f"There is no model named {name!r}.", details={"name": name})
-        return tuple(_record(r) for r in rows)
+        aliases = self._aliases(name)
+        return tuple(_record(r, aliases.get(r["version"], ())) for r in rows)
 
     def get(self, name: str, version: str | int = "latest") -> ModelVersion:
-        return _record(self._row(name, version))
+        row = self._row(name, version)
+        return _record(row, self._aliases(name).get(row["version"], ()))
+
+    def _aliases(self, name: str) -> dict[int, tuple[str, ...]]:
+        found: dict[int, tuple[str, ...]] = {}
+        for r in self.store.query("SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias", (name,)):
+            found[r["version"]] = (*found.get(r["version"], ()), r["alias"])
+        return found
+
+    # -- labels, archive, aliases -------------------------------------------------------
+
+    def update_labels(self, name: str, version: str | int, update: LabelUpdate) -> ModelVersion:
+        row = self._row(name, version)
+        with self.store.write() as tx:
+            tags, description = update.applied_to(json.loads(row["tags"]), row["description"])
+            tx.execute("UPDATE model_versions SET tags = ?, description = ? WHERE seq = ?",
+                       (json.dumps(tags), description, row["seq"]))
+            tx.execute("UPDATE models SET updated_at = ? WHERE name = ?", (time.time(), name))
+        return self.get(name, row["version"])
+
+    def set_archived(self, name: str, version: str | int, archived: bool) -> ModelVersion:
+        row = self._row(name, version)
+        with self.store.write() as tx:
+            tx.execute("UPDATE model_versions SET archived = ? WHERE seq = ?", (int(archived), row["seq"]))
+        return self.get(name, row["version"])
+
+    def set_alias(self, name: str, alias: str, version: str | int | None) -> ModelVersion | None:
+        """Point ``alias`` at one version (moving it from any other), or remove it (``version=None``)."""
+        alias = check_alias(alias)
+        if version is None:
+            check_asset_name(name, kind="model")
+            with self.store.write() as tx:
+                gone = tx.execute("DELETE FROM model_aliases WHERE name = ? AND alias = ?", (name, alias)).rowcount
+            if not gone:
+                raise NotFoundError(f"Model {name!r} has no alias {alias!r}.", details={"name": name, "alias": alias})
+            return None
+        row = self._row(name, version)
+        if row["archived"]:
+            raise ConflictError(f"Version {row['version']} of {name} is archived; restore it before giving it the "
+                                f"alias {alias!r}.", details={"name": name, "version": str(row["version"])})
+        with self.store.write() as tx:
+            tx.execute(
+                "INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
+                (name, alias, row["version"]),
+            )
+            tx.execute("UPDATE models SET updated_at = ? WHERE name = ?", (time.time(), name))
+        return self.get(name, row["version"])
 
     def _row(self, name: str, version: str | int = "latest") -> sqlite3.Row:
         check_asset_name(name, kind="model")
         number = parse_version(version)
         if number is None:
             rows = self.store.query(
-                "SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)
+                "SELECT * FROM model_versions WHERE name = ? AND archived = 0 ORDER BY version DESC LIMIT 1", (name,)
             )
         else:
             rows = self.store.query("SELECT * FROM model_versions WHERE name = ? AND version = ?", (name, number))
@@ -234,6 +289,17 @@ class ModelRegistry:
             which = "any version" if number is None else f"version {number}"
             raise NotFoundError(f"There is no model {name!r} with {which}.", details={"name": name, "version": str(version)})
         return rows[0]
+
+    def alias_version(self, name: str, alias: str, *, field: str = "model") -> int:
+        """The version ``alias`` names; 404 saying which aliases the model has."""
+        check_asset_name(name, kind="model")
+        rows = self.store.query("SELECT alias, version FROM model_aliases WHERE name = ?", (name,))
+        for r in rows:
+            if r["alias"] == alias:
+                return int(r["version"])
+        known = ", ".join(sorted(r["alias"] for r in rows)) or "none"
+        raise NotFoundError(f"Model {name!r} has no alias {alias!r} (its aliases: {known}).",
+                            details={"name": name, "alias": alias, "field": field})
 
     def folder(self, model: ModelVersion) -> Path:
         """The immutable local copy of a version (a local detail, never in a record)."""
@@ -246,6 +312,9 @@ class ModelRegistry:
         text = ref.strip().removeprefix("azureml:")
         if text.endswith("@latest"):
             return self.get(text[: -len("@latest")])
+        if "@" in text:
+            name, _, alias = text.partition("@")
+            return self.get(name, self.alias_version(name, alias, field=field))
         name, sep, version = text.rpartition(":")
         if not sep:
             return self.get(text)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ...errors import ConflictError
+from .filter_sql import register_functions
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -175,8 +176,23 @@ ALTER TABLE deployments ADD COLUMN requested_traffic INTEGER;   -- share to appl
 ALTER TABLE deployments ADD COLUMN requested_alone INTEGER NOT NULL DEFAULT 0;  -- the endpoint's first deployment
 """
 
+# Version 4: managing runs and models as people do: a run's description and
+# archived flag, a model version's archived flag, and model aliases (one version
+# per alias and model). Tags already had their column.
+_SCHEMA_V4 = """
+ALTER TABLE jobs ADD COLUMN description TEXT;
+ALTER TABLE jobs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE model_versions ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE model_aliases (
+    name    TEXT NOT NULL REFERENCES models (name) ON DELETE CASCADE,
+    alias   TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (name, alias)
+);
+"""
+
 # Index i holds the script that brings the schema from version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -184,6 +200,7 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL and a long busy timeout."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    register_functions(conn)  # the runs filter's number and pattern tests
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     # FULL: a commit survives a power cut too, not only a crash; writes are rare (status changes).

@@ -29,6 +29,8 @@ export function job(overrides: Partial<IJob> = {}): IJob {
     mlflow_run_id: null,
     mlflow_experiment_id: null,
     studio_url: null,
+    description: null,
+    archived: false,
     ...overrides
   };
 }

@@ -41,7 +41,8 @@ export function pagedServer(jobs: IJob[]): IPagedServer {
     const offset = query.cursor ? Number(query.cursor) : 0;
     const limit = query.limit ?? 50;
     const end = offset + limit;
-    return { items: sorted.slice(offset, end), next_cursor: end < sorted.length ? String(end) : null, total: sorted.length };
+    return { items: sorted.slice(offset, end), next_cursor: end < sorted.length ? String(end) : null, total: sorted.length,
+      filter_window: null, note: null };
   };
   server.client = {
     listJobs: (query: IListJobsQuery) => {

@@ -25,6 +25,8 @@ function version(overrides: Partial<IModelVersion>): IModelVersion {
     created_at: 1,
     input_columns: null,
     example: null,
+    archived: false,
+    aliases: [],
     ...overrides
   };
 }

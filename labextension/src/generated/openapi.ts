@@ -140,10 +140,12 @@ export interface paths {
         get: operations["getJob"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a finished job, its trials and their files; 409 with a sentence for a job still running, one a registered model version comes from (naming it), or a target that keeps every job (Azure: archive instead). */
+        delete: operations["deleteJob"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set or remove the job's tags and change its description (a merge-patch: a tag given as null is removed, a description given as null or "" is cleared); on Azure, the job's own tags and description. */
+        patch: operations["updateJob"];
         trace?: never;
     };
     "/jobs/{name}/sweep": {
@@ -191,6 +193,40 @@ export interface paths {
         put?: never;
         /** Ask a job to stop (SIGTERM to its process group, SIGKILL after a grace period). */
         post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide the job and its child jobs from listings (include_archived=true shows them); nothing is deleted. */
+        post: operations["archiveJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show an archived job and its child jobs in listings again. */
+        post: operations["restoreJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -505,6 +541,59 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        /** Set or remove the version's tags and change its description (a merge-patch, as for jobs). */
+        patch: operations["updateModelVersion"];
+        trace?: never;
+    };
+    "/models/{name}/versions/{version}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive the version, so it is never latest and leaves the count (Azure's models.archive). */
+        post: operations["archiveModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore an archived version. */
+        post: operations["restoreModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give the alias (production, staging, a word of yours) to one version, taking it from any other; name@alias then names that version wherever a model is named (deploy). On Azure ML, which has no aliases, it is the version's tag amlx.alias.<alias>, kept on one version. */
+        put: operations["setModelAlias"];
+        post?: never;
+        /** Remove the alias from the version holding it. */
+        delete: operations["deleteModelAlias"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1142,7 +1231,9 @@ export interface components {
          *     environment) or ``None`` when the job runs with the requirements captured at
          *     submit. ``parent`` names the sweep or AutoML job a trial belongs to.
          *     ``updated_at`` is when the record last changed: of two answers about one job,
-         *     the later one wins.
+         *     the later one wins. ``tags`` and ``description`` are the user's labels (on
+         *     Azure, the job's own); an ``archived`` job is left out of listings unless
+         *     they ask for archived jobs too.
          */
         Job: {
             name: string;
@@ -1189,6 +1280,10 @@ export interface components {
             mlflow_experiment_id: string | null;
             /** @default null */
             studio_url: string | null;
+            /** @default null */
+            description: string | null;
+            /** @default false */
+            archived: boolean;
         };
         /**
          * @description Jobs changed since a cursor, and the cursor to ask from next time.
@@ -1251,12 +1346,22 @@ export interface components {
             /** @default null */
             experiment: string | null;
         };
-        /** @description One page of a job listing; pass ``next_cursor`` back to get the next one. */
+        /**
+         * @description One page of a job listing; pass ``next_cursor`` back to get the next one.
+         *
+         *     ``filter_window`` is set when a filter was applied to only the newest jobs
+         *     of a target that cannot filter on its server (how many it read), and
+         *     ``note`` says so in a sentence.
+         */
         JobPage: {
             items: components["schemas"]["Job"][];
             next_cursor: string | null;
             /** @default null */
             total: number | null;
+            /** @default null */
+            filter_window: number | null;
+            /** @default null */
+            note: string | null;
         };
         /**
          * @description Azure ML's job status vocabulary, used by every target.
@@ -1280,6 +1385,21 @@ export interface components {
             source: string;
             /** @default [] */
             launcher: string[];
+        };
+        /**
+         * @description A change to the labels of a run or a model version, as a JSON merge-patch.
+         *
+         *     ``tags`` sets each tag given and removes each one given as ``null``; a
+         *     ``description`` given replaces the old one (``null`` or ``""`` clears it);
+         *     what is left out stays as it is. Tags the product or the service keep
+         *     (``amlx.*``, ``mlflow.*``, ``azureml.*``) cannot be changed this way.
+         */
+        LabelUpdate: {
+            tags?: {
+                [key: string]: string | null;
+            };
+            /** @default null */
+            description?: string | null;
         };
         /**
          * @description One trial of an AutoML job: its algorithm (Azure's name), hyperparameters and validation score.
@@ -1408,10 +1528,15 @@ export interface components {
             version_count: number;
             description: string | null;
             updated_at: number;
+            aliases: {
+                [key: string]: string;
+            };
         };
         /**
          * @description One registered version of a model.
          *
+         *     An ``archived`` version is never ``latest`` and is left out of the version
+         *     count; ``aliases`` are the words that name it (``name@production``).
          *     ``source`` says where in the job it came from (``outputs/model.pkl`` or
          *     ``mlflow:model``); ``example`` is a one-row ``{"data": [{...}]}`` request body built from the
          *     input columns, for a test panel or a copyable curl.
@@ -1434,6 +1559,10 @@ export interface components {
             example: {
                 [key: string]: unknown;
             } | null;
+            /** @default false */
+            archived: boolean;
+            /** @default [] */
+            aliases: string[];
         };
         /** @description N(mu, sigma), unbounded. */
         Normal: {
@@ -1574,6 +1703,10 @@ export interface components {
             auc: number | null;
             fpr: number[];
             tpr: number[];
+        };
+        /** @description The version an alias moves to (the alias is in the path). */
+        SetAlias: {
+            version: string;
         };
         /**
          * @description A cell of a notebook (or of a kernel's history) to run as a job.
@@ -1902,6 +2035,8 @@ export interface components {
     parameters: {
         /** @description The model's name, e.g. titanic-model. */
         ModelName: string;
+        /** @description A lowercase word starting with a letter (production, staging, champion-2); not latest. */
+        ModelAlias: string;
         /** @description A version number, or latest. */
         ModelVersionNumber: string;
         /** @description The endpoint's name, e.g. titanic-endpoint. */
@@ -1952,7 +2087,7 @@ export interface operations {
                 experiment?: string;
                 /** @description Repeat to accept several statuses. */
                 status?: components["schemas"]["JobStatus"][];
-                /** @description Text searched in names, display names, experiments and tags. */
+                /** @description A filter as in MLflow's search: conditions joined by and, e.g. metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline" and status = "Completed" (keys metrics.*, params.*, tags.*, status, experiment, name, display_name, type, compute, description; = != < <= > >= like ilike in, not in). A bare word is searched in names, display names and experiments. A filter that does not parse is a 400 whose details.column is the 1-based position of the bad token. A target that cannot filter on its server applies it to its newest jobs and says so in filter_window and note. */
                 q?: string;
                 /** @description created_at, started_at, ended_at, name, display_name, experiment, status, or metrics.<key> (rows without the metric come last). */
                 order_by?: string;
@@ -1964,6 +2099,8 @@ export interface operations {
                 parent?: string;
                 /** @description Only jobs without a parent. */
                 top_level?: boolean;
+                /** @description List archived jobs too (they are hidden by default). */
+                include_archived?: boolean;
             };
             header?: never;
             path?: never;
@@ -2204,6 +2341,70 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    deleteJob: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateJob: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelUpdate"];
+            };
+        };
+        responses: {
+            /** @description The job as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
     getSweep: {
         parameters: {
             query?: {
@@ -2286,6 +2487,66 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The job, CancelRequested or already Canceled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    archiveJob: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    restoreJob: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job as it is now. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2929,6 +3190,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    updateModelVersion: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The model's name, e.g. titanic-model. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or latest. */
+                version: components["parameters"]["ModelVersionNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelUpdate"];
+            };
+        };
+        responses: {
+            /** @description The version as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    archiveModelVersion: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The model's name, e.g. titanic-model. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or latest. */
+                version: components["parameters"]["ModelVersionNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    restoreModelVersion: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The model's name, e.g. titanic-model. */
+                name: components["parameters"]["ModelName"];
+                /** @description A version number, or latest. */
+                version: components["parameters"]["ModelVersionNumber"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    setModelAlias: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The model's name, e.g. titanic-model. */
+                name: components["parameters"]["ModelName"];
+                /** @description A lowercase word starting with a letter (production, staging, champion-2); not latest. */
+                alias: components["parameters"]["ModelAlias"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAlias"];
+            };
+        };
+        responses: {
+            /** @description The version that now holds the alias. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    deleteModelAlias: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The model's name, e.g. titanic-model. */
+                name: components["parameters"]["ModelName"];
+                /** @description A lowercase word starting with a letter (production, staging, champion-2); not latest. */
+                alias: components["parameters"]["ModelAlias"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deleted"];
                 };
             };
             400: components["responses"]["Invalid"];

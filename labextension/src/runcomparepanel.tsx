@@ -1,0 +1,181 @@
+/**
+ * The runs ticked in the Runs list side by side (any experiments): the
+ * parameters table with the differing ones highlighted (equal ones folded),
+ * the metrics table with the best run of each metric marked (direction from
+ * the metric's goal), every metric all of them logged as curves by step on
+ * one chart, and a CSV export of the tables. The logic is in `runcompare.ts`.
+ */
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { ReactWidget, tableRowsIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { AmlxApiError } from './api';
+import { IJob, IMetricHistory } from './apitypes';
+import { MultiLineChart } from './charts';
+import { ErrorNote, Loading } from './components';
+import { saveBlob } from './download';
+import { formatMetric, formatValue } from './format';
+import { panelId } from './naming';
+import { asApiError } from './resource';
+import { comparisonCsv, metricRows, paramRows, sharedMetrics } from './runcompare';
+import { AmlxServices, CommandIDs } from './services';
+
+interface ILoaded {
+  jobs: IJob[];
+  /** Per shared metric, each run's history (in the order of `jobs`). */
+  curves: Record<string, IMetricHistory[]>;
+}
+
+function RunHeader(props: { services: AmlxServices; jobs: IJob[] }): JSX.Element {
+  return (
+    <tr>
+      <th scope="col">Run</th>
+      {props.jobs.map(job => (
+        <th scope="col" key={job.name} data-run={job.name}>
+          <button className="amlx-Link" onClick={() => props.services.execute(CommandIDs.openRun, { name: job.name })}>
+            {job.display_name || job.name}
+          </button>
+          <div className="amlx-Hint">{job.experiment}</div>
+        </th>
+      ))}
+    </tr>
+  );
+}
+
+function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.Element {
+  const { services, names } = props;
+  const [loaded, setLoaded] = React.useState<ILoaded | null>(null);
+  const [error, setError] = React.useState<AmlxApiError | null>(null);
+  const [showEqual, setShowEqual] = React.useState(false);
+  const [attempt, setAttempt] = React.useState(0);
+  React.useEffect(() => {
+    let current = true;
+    void (async () => {
+      try {
+        const jobs = await Promise.all(names.map(name => services.client.getJob(name)));
+        const shared = sharedMetrics(jobs);
+        const histories = await Promise.all(jobs.map(job => services.client.metricHistories(job.name, shared)));
+        const curves: Record<string, IMetricHistory[]> = {};
+        shared.forEach((key, k) => (curves[key] = histories.map(perJob => perJob[k])));
+        if (current) {
+          setLoaded({ jobs, curves });
+          setError(null);
+        }
+      } catch (reason) {
+        if (current) {
+          setError(asApiError(reason));
+        }
+      }
+    })();
+    return () => {
+      current = false;
+    };
+  }, [names, services.client, attempt]);
+
+  if (error) {
+    return <ErrorNote error={error} title="Could not read the runs." onRetry={() => setAttempt(attempt + 1)} />;
+  }
+  if (!loaded) {
+    return <Loading text="Reading the runs…" />;
+  }
+  const { jobs, curves } = loaded;
+  const params = paramRows(jobs);
+  const equal = params.filter(row => !row.differs).length;
+  const shownParams = showEqual ? params : params.filter(row => row.differs);
+  const metrics = metricRows(jobs);
+  const exportCsv = () => saveBlob(new Blob([comparisonCsv(jobs)], { type: 'text/csv' }), 'runs-comparison.csv');
+  return (
+    <div className="amlx-RunCompare">
+      <div className="amlx-RunCompare-actions">
+        <button className="jp-Button jp-mod-styled amlx-RunCompare-csv" onClick={exportCsv}>
+          Export CSV
+        </button>
+      </div>
+      <section>
+        <h3>Parameters</h3>
+        <table className="amlx-Table amlx-RunCompare-params" aria-label="Parameters compared">
+          <thead>
+            <RunHeader services={services} jobs={jobs} />
+          </thead>
+          <tbody>
+            {shownParams.map(row => (
+              <tr key={row.key} data-key={row.key} data-differs={row.differs} className={row.differs ? 'amlx-Compare-differs' : ''}>
+                <th scope="row">{row.key}</th>
+                {row.values.map((value, i) => (
+                  <td key={i}>{value === null ? '—' : formatValue(value)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {equal > 0 && (
+          <button className="amlx-Link amlx-RunCompare-toggleEqual" onClick={() => setShowEqual(!showEqual)}>
+            {showEqual ? 'Hide the parameters that are equal' : `Show ${equal} equal parameter${equal === 1 ? '' : 's'}`}
+          </button>
+        )}
+      </section>
+      <section>
+        <h3>Metrics</h3>
+        <table className="amlx-Table amlx-RunCompare-metrics" aria-label="Metrics compared">
+          <thead>
+            <RunHeader services={services} jobs={jobs} />
+          </thead>
+          <tbody>
+            {metrics.map(row => (
+              <tr key={row.key} data-key={row.key}>
+                <th scope="row" title={row.goal === 'min' ? 'lower is better' : 'higher is better'}>
+                  {row.key} {row.goal === 'min' ? '↓' : '↑'}
+                </th>
+                {row.values.map((value, i) => (
+                  <td
+                    key={i}
+                    data-best={i === row.best}
+                    className={i === row.best ? 'amlx-Compare-best' : ''}
+                    title={i === row.best ? 'best' : undefined}
+                  >
+                    {value === null ? '—' : formatMetric(Number(value))}
+                    {i === row.best && ' ★'}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {Object.keys(curves).length > 0 && (
+        <section>
+          <h3>Curves</h3>
+          <div className="amlx-Compare-curves">
+            {Object.entries(curves).map(([key, histories]) => (
+              <MultiLineChart
+                key={key}
+                title={`${key} by step`}
+                xLabel="step"
+                yLabel={key}
+                series={histories.map((history, i) => ({
+                  label: jobs[i].display_name || jobs[i].name,
+                  points: history.points.map(p => ({ x: p.step, y: p.value ?? NaN })).filter(p => Number.isFinite(p.y))
+                }))}
+              />
+            ))}
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}
+
+export function runComparisonWidgetId(names: string[]): string {
+  return panelId('compare-runs', [...names].sort().join(','));
+}
+
+export function createRunComparisonWidget(services: AmlxServices, names: string[]): MainAreaWidget {
+  const content = ReactWidget.create(<RunComparison services={services} names={names} />);
+  content.addClass('amlx-MainPanel');
+  const widget = new MainAreaWidget({ content });
+  widget.id = runComparisonWidgetId(names);
+  widget.title.label = `Compare ${names.length} runs`;
+  widget.title.icon = tableRowsIcon;
+  widget.title.closable = true;
+  return widget;
+}
