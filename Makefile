@@ -53,8 +53,9 @@ chromium:
 # Static checks: the type checker and ruff over the Python package (eslint and tsc over the frontend join here).
 lint:
 	$(PY) -m mypy
-	$(PY) -m ruff check amlx_lab tests benchmarks
+	$(PY) -m ruff check amlx_lab tests benchmarks tools
 	$(PY) -m amlx_lab.apischema --check
+	$(PY) tools/i18n/catalog.py check
 
 test-js:
 	jlpm test
