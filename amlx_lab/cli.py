@@ -17,6 +17,7 @@ from typing import Any
 
 from . import __version__, render
 from .errors import AmlxError, ValidationError
+from .i18n import _, argparse_in_language
 from .records import Job, to_jsonable
 from .submission import SubmitRequest, parse_assignments
 from .workspace import Workspace
@@ -24,65 +25,66 @@ from .workspace import Workspace
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="amlx", description="Run notebook cells as tracked ML jobs, locally or on Azure ML.")
+    parser = argparse.ArgumentParser(prog="amlx", description=_("Run notebook cells as tracked ML jobs, locally or on Azure ML."))
     parser.add_argument("--version", action="version", version=f"amlx_lab {__version__}")
-    parser.add_argument("--workspace", metavar="DIR", help="local workspace folder (default: $AMLX_WORKSPACE or ~/.amlx/workspace)")
-    parser.add_argument("--target", choices=["local", "azure"], help="target to use (default: the configured one)")
-    parser.add_argument("--json", action="store_true", help="print JSON records instead of text")
+    parser.add_argument("--workspace", metavar="DIR", help=_("local workspace folder (default: $AMLX_WORKSPACE or ~/.amlx/workspace)"))
+    parser.add_argument("--target", choices=["local", "azure"], help=_("target to use (default: the configured one)"))
+    parser.add_argument("--json", action="store_true", help=_("print JSON records instead of text"))
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     verbs.required = True
-    verbs.add_parser("workspace", help="show the active target, its health and capabilities")
+    verbs.add_parser("workspace", help=_("show the active target, its health and capabilities"))
 
-    submit = verbs.add_parser("submit", help="run a notebook cell (and the code it needs) as a job")
-    submit.add_argument("notebook", help="the .ipynb file")
-    submit.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
-    submit.add_argument("--experiment", help="experiment (default: the code's own mlflow.set_experiment, else the notebook's name)")
-    submit.add_argument("--name", dest="display_name", help="display name of the job")
-    submit.add_argument("--compute", help="compute target (default: local)")
-    submit.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
-    submit.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
-    submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
-    submit.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
-    submit.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
-    submit.add_argument("--python", help="interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)")
-    submit.add_argument("--environment", help="an Azure ML environment to run in (default: one built from the pinned requirements)")
-    submit.add_argument("--preview", action="store_true", help="show the generated package instead of submitting")
-    submit.add_argument("--wait", action="store_true", help="stream the logs until the job ends")
+    submit = verbs.add_parser("submit", help=_("run a notebook cell (and the code it needs) as a job"))
+    submit.add_argument("notebook", help=_("the .ipynb file"))
+    submit.add_argument("--cell", required=True, help=_("cell index, cell id, or a tag such as aml-train"))
+    submit.add_argument("--experiment", help=_("experiment (default: the code's own mlflow.set_experiment, else the notebook's name)"))
+    submit.add_argument("--name", dest="display_name", help=_("display name of the job"))
+    submit.add_argument("--compute", help=_("compute target (default: local)"))
+    submit.add_argument("--param", action="append", metavar="NAME=VALUE", help=_("override a parameter (repeatable)"))
+    submit.add_argument("--input", action="append", metavar="PATH=REF", help=_("point a job input at a file or data asset"))
+    submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the job (repeatable)"))
+    submit.add_argument("--all-above", action="store_true", help=_("run every code cell above instead of the minimal slice"))
+    submit.add_argument("--no-autolog", action="store_true", help=_("turn off MLflow autologging inside the job"))
+    submit.add_argument("--python",
+                        help=_("interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)"))
+    submit.add_argument("--environment", help=_("an Azure ML environment to run in (default: one built from the pinned requirements)"))
+    submit.add_argument("--preview", action="store_true", help=_("show the generated package instead of submitting"))
+    submit.add_argument("--wait", action="store_true", help=_("stream the logs until the job ends"))
 
-    jobs = verbs.add_parser("jobs", help="list jobs")
+    jobs = verbs.add_parser("jobs", help=_("list jobs"))
     jobs.add_argument("--experiment")
-    jobs.add_argument("--status", action="append", help="only jobs with this status (repeatable)")
-    jobs.add_argument("--search", dest="text", help="text to find in names, display names and tags")
-    jobs.add_argument("--order-by", default="created_at", help="a column or metrics.<key> (default: created_at)")
-    jobs.add_argument("--asc", action="store_true", help="ascending order")
-    jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
-    jobs.add_argument("--metric", action="append", help="metric column to show (repeatable)")
+    jobs.add_argument("--status", action="append", help=_("only jobs with this status (repeatable)"))
+    jobs.add_argument("--search", dest="text", help=_("text to find in names, display names and tags"))
+    jobs.add_argument("--order-by", default="created_at", help=_("a column or metrics.<key> (default: created_at)"))
+    jobs.add_argument("--asc", action="store_true", help=_("ascending order"))
+    jobs.add_argument("--top", type=int, default=50, help=_("how many (default 50)"))
+    jobs.add_argument("--metric", action="append", help=_("metric column to show (repeatable)"))
 
-    best = verbs.add_parser("best", help="the completed job with the best value of a metric")
-    best.add_argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
+    best = verbs.add_parser("best", help=_("the completed job with the best value of a metric"))
+    best.add_argument("--metric", required=True, metavar="KEY", help=_("metric key, e.g. rmse"))
     goal = best.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--min", dest="goal", action="store_const", const="min", help="lowest value wins")
-    goal.add_argument("--max", dest="goal", action="store_const", const="max", help="highest value wins")
-    best.add_argument("--experiment", help="experiment to search (default: every experiment)")
-    best.add_argument("--parent", metavar="JOB", help="search the trials of this sweep or AutoML job")
+    goal.add_argument("--min", dest="goal", action="store_const", const="min", help=_("lowest value wins"))
+    goal.add_argument("--max", dest="goal", action="store_const", const="max", help=_("highest value wins"))
+    best.add_argument("--experiment", help=_("experiment to search (default: every experiment)"))
+    best.add_argument("--parent", metavar="JOB", help=_("search the trials of this sweep or AutoML job"))
 
-    show = verbs.add_parser("show", help="show one job")
+    show = verbs.add_parser("show", help=_("show one job"))
     show.add_argument("name")
-    logs = verbs.add_parser("logs", help="print a job's log")
+    logs = verbs.add_parser("logs", help=_("print a job's log"))
     logs.add_argument("name")
-    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until the job ends")
-    cancel = verbs.add_parser("cancel", help="cancel a queued or running job")
+    logs.add_argument("--follow", "-f", action="store_true", help=_("keep printing until the job ends"))
+    cancel = verbs.add_parser("cancel", help=_("cancel a queued or running job"))
     cancel.add_argument("name")
 
-    data = verbs.add_parser("data", help="data assets")
+    data = verbs.add_parser("data", help=_("data assets"))
     data_verbs = data.add_subparsers(dest="data_verb", metavar="ACTION")
     data_verbs.required = True
-    register = data_verbs.add_parser("register", help="register a file or folder as the next version of an asset")
+    register = data_verbs.add_parser("register", help=_("register a file or folder as the next version of an asset"))
     register.add_argument("name")
     register.add_argument("path")
     register.add_argument("--description")
     register.add_argument("--version")
-    listing = data_verbs.add_parser("list", help="list data assets (all versions of NAME if given)")
+    listing = data_verbs.add_parser("list", help=_("list data assets (all versions of NAME if given)"))
     listing.add_argument("name", nargs="?")
     _model_parser(verbs)
     _endpoint_parser(verbs)
@@ -90,60 +92,60 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _model_parser(verbs: Any) -> None:
-    model = verbs.add_parser("model", help="registered models")
+    model = verbs.add_parser("model", help=_("registered models"))
     actions = model.add_subparsers(dest="model_verb", metavar="ACTION")
     actions.required = True
-    register = actions.add_parser("register", help="register a finished job's model as the next version of NAME")
+    register = actions.add_parser("register", help=_("register a finished job's model as the next version of NAME"))
     register.add_argument("name")
-    register.add_argument("--job", required=True, help="the job that produced the model")
-    register.add_argument("--path", help="outputs/model.pkl, a folder in outputs, or mlflow:model (default: the obvious one)")
+    register.add_argument("--job", required=True, help=_("the job that produced the model"))
+    register.add_argument("--path", help=_("outputs/model.pkl, a folder in outputs, or mlflow:model (default: the obvious one)"))
     register.add_argument("--description")
-    register.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the version (repeatable)")
-    listing = actions.add_parser("list", help="list models (all versions of NAME if given)")
+    register.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the version (repeatable)"))
+    listing = actions.add_parser("list", help=_("list models (all versions of NAME if given)"))
     listing.add_argument("name", nargs="?")
-    show = actions.add_parser("show", help="show one version")
+    show = actions.add_parser("show", help=_("show one version"))
     show.add_argument("model", metavar="NAME[:VERSION]")
-    download = actions.add_parser("download", help="write a version's file (or a zip of its folder)")
+    download = actions.add_parser("download", help=_("write a version's file (or a zip of its folder)"))
     download.add_argument("model", metavar="NAME[:VERSION]")
-    download.add_argument("--to", default=".", metavar="DIR", help="folder to write into (default: here)")
-    candidates = actions.add_parser("candidates", help="what in a job can be registered")
+    download.add_argument("--to", default=".", metavar="DIR", help=_("folder to write into (default: here)"))
+    candidates = actions.add_parser("candidates", help=_("what in a job can be registered"))
     candidates.add_argument("job")
 
 
 def _endpoint_parser(verbs: Any) -> None:
-    endpoint = verbs.add_parser("endpoint", help="online endpoints")
+    endpoint = verbs.add_parser("endpoint", help=_("online endpoints"))
     actions = endpoint.add_subparsers(dest="endpoint_verb", metavar="ACTION")
     actions.required = True
-    create = actions.add_parser("create", help="create an endpoint with key auth")
+    create = actions.add_parser("create", help=_("create an endpoint with key auth"))
     create.add_argument("name")
     create.add_argument("--description")
-    actions.add_parser("list", help="list endpoints")
-    show = actions.add_parser("show", help="show an endpoint and its deployments")
+    actions.add_parser("list", help=_("list endpoints"))
+    show = actions.add_parser("show", help=_("show an endpoint and its deployments"))
     show.add_argument("name")
-    delete = actions.add_parser("delete", help="stop and delete an endpoint")
+    delete = actions.add_parser("delete", help=_("stop and delete an endpoint"))
     delete.add_argument("name")
-    keys = actions.add_parser("keys", help="print the endpoint's keys")
+    keys = actions.add_parser("keys", help=_("print the endpoint's keys"))
     keys.add_argument("name")
-    keys.add_argument("--regenerate", choices=["primary", "secondary"], help="replace this key first")
-    deploy = actions.add_parser("deploy", help="deploy a model version to the endpoint (created if missing)")
+    keys.add_argument("--regenerate", choices=["primary", "secondary"], help=_("replace this key first"))
+    deploy = actions.add_parser("deploy", help=_("deploy a model version to the endpoint (created if missing)"))
     deploy.add_argument("name")
     deploy.add_argument("--model", required=True, metavar="NAME[:VERSION]")
-    deploy.add_argument("--deployment", help="deployment name (default: blue, then green, ...)")
-    deploy.add_argument("--traffic", type=int, help="percent once ready (default: 100 for the first deployment, else 0)")
-    deploy.add_argument("--score-script", help="a score.py with init() and run(raw_data)")
-    deploy.add_argument("--no-wait", action="store_true", help="return once provisioning started instead of when it ends")
-    deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the deployment (default 600)")
-    undeploy = actions.add_parser("delete-deployment", help="stop and delete one deployment")
+    deploy.add_argument("--deployment", help=_("deployment name (default: blue, then green, ...)"))
+    deploy.add_argument("--traffic", type=int, help=_("percent once ready (default: 100 for the first deployment, else 0)"))
+    deploy.add_argument("--score-script", help=_("a score.py with init() and run(raw_data)"))
+    deploy.add_argument("--no-wait", action="store_true", help=_("return once provisioning started instead of when it ends"))
+    deploy.add_argument("--timeout", type=float, default=600.0, help=_("seconds to wait for the deployment (default 600)"))
+    undeploy = actions.add_parser("delete-deployment", help=_("stop and delete one deployment"))
     undeploy.add_argument("name")
     undeploy.add_argument("deployment")
-    traffic = actions.add_parser("traffic", help="split traffic, e.g. amlx endpoint traffic E blue=90 green=10")
+    traffic = actions.add_parser("traffic", help=_("split traffic, e.g. amlx endpoint traffic E blue=90 green=10"))
     traffic.add_argument("name")
     traffic.add_argument("split", nargs="+", metavar="DEPLOYMENT=PERCENT")
-    invoke = actions.add_parser("invoke", help="score a JSON request body with the endpoint")
+    invoke = actions.add_parser("invoke", help=_("score a JSON request body with the endpoint"))
     invoke.add_argument("name")
-    invoke.add_argument("--data", required=True, metavar="FILE", help="JSON file with the request body (- for stdin)")
-    invoke.add_argument("--deployment", help="send to this deployment instead of following the traffic split")
-    curl = actions.add_parser("curl", help="print the curl command (with the key) to call the endpoint")
+    invoke.add_argument("--data", required=True, metavar="FILE", help=_("JSON file with the request body (- for stdin)"))
+    invoke.add_argument("--deployment", help=_("send to this deployment instead of following the traffic split"))
+    curl = actions.add_parser("curl", help=_("print the curl command (with the key) to call the endpoint"))
     curl.add_argument("name")
 
 
@@ -155,7 +157,8 @@ def _model_ref(text: str) -> tuple[str, str]:
 
 def _percent(text: str, name: str) -> int:
     if not text.strip().isdigit():
-        raise ValidationError(f"traffic for {name} must be a whole percent, got {text!r}.", field=f"traffic.{name}")
+        raise ValidationError(_("traffic for {name} must be a whole percent, got {text!r}.").format(name=name, text=text),
+                              field=f"traffic.{name}")
     return int(text)
 
 
@@ -164,11 +167,11 @@ def _read_json(path: str) -> Any:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).expanduser().read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.", field="--data") from None
+        raise ValidationError(_("Cannot read {path}: {reason}.").format(path=path, reason=exc.strerror), field="--data") from None
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ValidationError(f"{path} is not valid JSON: {exc}.", field="--data") from None
+        raise ValidationError(_("{path} is not valid JSON: {reason}.").format(path=path, reason=exc), field="--data") from None
 
 
 def _cell(text: str) -> int | str:
@@ -199,13 +202,14 @@ class Cli:
         )
         if a.preview:
             package = self.ws.preview(request, base_dir=Path.cwd())
-            self.out(package, package.script + "\n# warnings:\n" + "\n".join(f"#  {w}" for w in package.warnings))
+            self.out(package, package.script + "\n# " + _("warnings:") + "\n" + "\n".join(f"#  {w}" for w in package.warnings))
             return 0
         job = self.ws.submit(request, base_dir=Path.cwd())
         if not a.wait:
-            self.out(job, f"Submitted {job.name} ({job.status.value}). Follow it with: amlx logs {job.name} --follow")
+            self.out(job, _("Submitted {name} ({status}). Follow it with: amlx logs {name} --follow").format(
+                name=job.name, status=render.status(job.status.value)))
             return 0
-        print(f"Submitted {job.name}; streaming its log.", file=sys.stderr)
+        print(_("Submitted {name}; streaming its log.").format(name=job.name), file=sys.stderr)
         return self._follow(job.name, quiet=a.json)
 
     def jobs(self) -> int:
@@ -246,14 +250,15 @@ class Cli:
 
     def cancel(self) -> int:
         job = self.ws.jobs().cancel(self.args.name)
-        self.out(job, f"{job.name}: {job.status.value}")
+        self.out(job, f"{job.name}: {render.status(job.status.value)}")
         return 0
 
     def data(self) -> int:
         a = self.args
         if a.data_verb == "register":
             asset = self.ws.register_data(a.name, a.path, base_dir=Path.cwd(), description=a.description, version=a.version)
-            self.out(asset, f"Registered {asset.name} version {asset.version} ({asset.type}, {asset.size:,} bytes).")
+            self.out(asset, _("Registered {name} version {version} ({type}, {size} bytes).").format(
+                name=asset.name, version=asset.version, type=asset.type, size=render.integer(asset.size)))
             return 0
         assets = self.ws.data().list_data(a.name)
         self.out({"assets": assets}, render.data_text(assets))
@@ -266,7 +271,8 @@ class Cli:
                 a.name, job=a.job, path=a.path, description=a.description,
                 tags=parse_assignments(a.tag, field_name="--tag"),
             )
-            self.out(version, f"Registered {version.name} version {version.version} ({version.format}, from {version.source}).")
+            self.out(version, _("Registered {name} version {version} ({format}, from {source}).").format(
+                name=version.name, version=version.version, format=version.format, source=version.source))
         elif a.model_verb == "list" and a.name:
             versions = self.ws.models().model_versions(a.name)
             self.out({"name": a.name, "versions": versions}, render.model_versions_text(versions))
@@ -281,11 +287,13 @@ class Cli:
             target = Path(a.to).expanduser() / filename
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-            self.out({"path": str(target), "size": target.stat().st_size}, f"Wrote {target} ({target.stat().st_size:,} bytes).")
+            size = target.stat().st_size
+            self.out({"path": str(target), "size": size}, _("Wrote {path} ({size} bytes).").format(path=target, size=render.integer(size)))
         else:
             candidates = self.ws.models().model_candidates(a.job)
-            rows = [[c.source, c.format, f"{c.size:,}"] for c in candidates]
-            text = render.table(["SOURCE", "FORMAT", "BYTES"], rows) if rows else f"Job {a.job} left no model."
+            rows = [[c.source, c.format, render.integer(c.size)] for c in candidates]
+            headers = [_("SOURCE"), _("FORMAT"), _("BYTES")]
+            text = render.table(headers, rows) if rows else _("Job {name} left no model.").format(name=a.job)
             self.out({"job": a.job, "candidates": candidates}, text)
         return 0
 
@@ -304,15 +312,16 @@ class Cli:
             self.out(endpoint, render.endpoint_text(endpoint))
         elif verb == "delete":
             endpoints.delete_endpoint(a.name)
-            self.out({"deleted": a.name}, f"Deleted endpoint {a.name}.")
+            self.out({"deleted": a.name}, _("Deleted endpoint {name}.").format(name=a.name))
         elif verb == "keys":
             keys = endpoints.regenerate_key(a.name, a.regenerate) if a.regenerate else endpoints.endpoint_keys(a.name)
-            self.out(keys, f"primary:   {keys.primary_key}\nsecondary: {keys.secondary_key}")
+            self.out(keys, render.fields([(_("primary"), keys.primary_key), (_("secondary"), keys.secondary_key)]))
         elif verb == "deploy":
             return self._deploy()
         elif verb == "delete-deployment":
             endpoints.delete_deployment(a.name, a.deployment)
-            self.out({"deleted": a.deployment}, f"Deleted deployment {a.deployment} of endpoint {a.name}.")
+            self.out({"deleted": a.deployment}, _("Deleted deployment {deployment} of endpoint {name}.").format(
+                deployment=a.deployment, name=a.name))
         elif verb == "traffic":
             split = {k: _percent(v, k) for k, v in parse_assignments(a.split, field_name="traffic").items()}
             endpoint = endpoints.set_traffic(a.name, split)
@@ -330,7 +339,7 @@ class Cli:
         """Create the endpoint if needed, then the deployment, and follow it; exit 1 if it failed to start."""
         a = self.args
         if not a.no_wait:
-            print("Provisioning the deployment; waiting until it is ready.", file=sys.stderr)
+            print(_("Provisioning the deployment; waiting until it is ready."), file=sys.stderr)
         endpoint = self.ws.deploy(
             a.model, endpoint=a.name, deployment=a.deployment, traffic=a.traffic, score_script=a.score_script,
             base_dir=Path.cwd(), wait=None if a.no_wait else a.timeout,
@@ -349,12 +358,13 @@ class Cli:
         job: Job = self.ws.follow_logs(name, write)
         if quiet:
             self.out(job, "")
-        print(f"{job.name}: {job.status.value}" + (f" - {job.error}" if job.error else ""), file=sys.stderr)
+        print(f"{job.name}: {render.status(job.status.value)}" + (f" - {job.error}" if job.error else ""), file=sys.stderr)
         return 0 if job.status.value == "Completed" else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    with argparse_in_language():
+        args = build_parser().parse_args(argv)
     try:
         workspace = Workspace.from_environment(workspace_dir=args.workspace, target=args.target)
         try:
@@ -362,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             workspace.close()
     except AmlxError as exc:
-        print(f"amlx: error: {exc.message}", file=sys.stderr)
+        print(_("amlx: error: {message}").format(message=exc.message), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

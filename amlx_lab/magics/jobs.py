@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import ValidationError
+from ..i18n import _
 from ..records import Job
 from ..workspace import Workspace
 from .arguments import parser_options, variable_name
@@ -30,7 +31,7 @@ def follow_log(ws: Workspace, name: str) -> Job:
     try:
         return ws.follow_logs(name, _write_out)
     except KeyboardInterrupt:
-        print(f"\nStopped following {name}; the job keeps running (%aml cancel {name} stops it).", file=sys.stderr)
+        print("\n" + _("Stopped following {name}; the job keeps running (%aml cancel {name} stops it).").format(name=name), file=sys.stderr)
         return ws.jobs().get_job(name)
 
 
@@ -40,22 +41,20 @@ def _write_out(text: str) -> None:
 
 
 @magic_arguments("aml jobs")
-@parser_options(
-    "List jobs, and a notebook's own MLflow runs, as a pandas DataFrame with the columns that tell runs apart. "
+@parser_options(_("List jobs, and a notebook's own MLflow runs, as a pandas DataFrame with the columns that tell runs apart. "
     "Newest first, one row per job: name, display name, status, created (to the second), duration, the "
     "submitted parameters (params.<name>) and each metric some row logged (metrics.<key>, MLflow's naming); "
     "the experiment too when the listing spans several. --all-columns adds every field, the params the runs "
-    "logged (autologging's too), every metric and the tags. A notebook's own runs have type interactive."
-)
-@argument("--experiment", metavar="E", help="only this experiment (default: Aml.experiment when set)")
-@argument("--all", action="store_true", help="every experiment, even when Aml.experiment is set")
-@argument("--all-columns", action="store_true", help="every column: all fields, logged params, every metric, tags")
-@argument("--status", action="append", metavar="S", help="only jobs with this status (repeatable)")
-@argument("--search", dest="text", metavar="TEXT", help="text to find in names, display names and tags")
-@argument("--order-by", default="created_at", metavar="COLUMN", help="a column or metrics.<key> (default: created_at)")
-@argument("--asc", action="store_true", help="ascending order")
-@argument("--top", type=int, default=50, metavar="N", help="how many rows (default 50, at most 1000)")
-@argument("-o", "--out", metavar="VAR", help="store the DataFrame in this variable instead of showing it")
+    "logged (autologging's too), every metric and the tags. A notebook's own runs have type interactive."))
+@argument("--experiment", metavar="E", help=_("only this experiment (default: Aml.experiment when set)"))
+@argument("--all", action="store_true", help=_("every experiment, even when Aml.experiment is set"))
+@argument("--all-columns", action="store_true", help=_("every column: all fields, logged params, every metric, tags"))
+@argument("--status", action="append", metavar="S", help=_("only jobs with this status (repeatable)"))
+@argument("--search", dest="text", metavar="TEXT", help=_("text to find in names, display names and tags"))
+@argument("--order-by", default="created_at", metavar="COLUMN", help=_("a column or metrics.<key> (default: created_at)"))
+@argument("--asc", action="store_true", help=_("ascending order"))
+@argument("--top", type=int, default=50, metavar="N", help=_("how many rows (default 50, at most 1000)"))
+@argument("-o", "--out", metavar="VAR", help=_("store the DataFrame in this variable instead of showing it"))
 def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     experiment = args.experiment or (None if args.all else aml.experiment)
@@ -68,18 +67,18 @@ def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
 
 @magic_arguments("aml show")
-@parser_options("Show one job: status, times, parameters, metrics, outputs.")
-@argument("name", metavar="NAME", help="the job's name")
-@argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
+@parser_options(_("Show one job: status, times, parameters, metrics, outputs."))
+@argument("name", metavar="NAME", help=_("the job's name"))
+@argument("-o", "--out", metavar="VAR", help=_("store the job record in this variable instead of showing it"))
 def cmd_show(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     return aml.result(out, aml.workspace.jobs().get_job(args.name))
 
 
 @magic_arguments("aml logs")
-@parser_options("Print a job's log (std_log.txt); --follow keeps printing until the job ends (Ctrl+C stops).")
-@argument("name", metavar="NAME", help="the job's name")
-@argument("-f", "--follow", action="store_true", help="keep printing until the job ends")
+@parser_options(_("Print a job's log (std_log.txt); --follow keeps printing until the job ends (Ctrl+C stops)."))
+@argument("name", metavar="NAME", help=_("the job's name"))
+@argument("-f", "--follow", action="store_true", help=_("keep printing until the job ends"))
 def cmd_logs(aml: Aml, args: argparse.Namespace, cell: str | None) -> None:
     ws = aml.workspace
     if args.follow:
@@ -98,25 +97,23 @@ def cmd_logs(aml: Aml, args: argparse.Namespace, cell: str | None) -> None:
 
 
 @magic_arguments("aml cancel")
-@parser_options("Cancel a queued or running job.")
-@argument("name", metavar="NAME", help="the job's name")
+@parser_options(_("Cancel a queued or running job."))
+@argument("name", metavar="NAME", help=_("the job's name"))
 def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
     return aml.workspace.jobs().cancel(args.name)
 
 
 @magic_arguments("aml best")
-@parser_options(
-    "The completed job with the lowest (--min) or highest (--max) value of a metric in the current "
+@parser_options(_("The completed job with the lowest (--min) or highest (--max) value of a metric in the current "
     "experiment: the tutorial's best-run loop in one line. The current experiment is Aml.experiment, else the "
     "one this notebook's code names with mlflow.set_experiment, else the notebook's name (what %%aml submit "
-    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too."
-)
-@argument("--experiment", metavar="E", help="experiment to search (default: the current experiment, see above)")
-@argument("--all", action="store_true", help="search every experiment")
-@argument("--metric", required=True, metavar="KEY", help="metric key, e.g. rmse")
-@argument("--min", action="store_true", help="lowest value wins")
-@argument("--max", action="store_true", help="highest value wins")
-@argument("-o", "--out", metavar="VAR", help="store the job record in this variable instead of showing it")
+    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too."))
+@argument("--experiment", metavar="E", help=_("experiment to search (default: the current experiment, see above)"))
+@argument("--all", action="store_true", help=_("search every experiment"))
+@argument("--metric", required=True, metavar="KEY", help=_("metric key, e.g. rmse"))
+@argument("--min", action="store_true", help=_("lowest value wins"))
+@argument("--max", action="store_true", help=_("highest value wins"))
+@argument("-o", "--out", metavar="VAR", help=_("store the job record in this variable instead of showing it"))
 def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     if args.min == args.max:
@@ -128,8 +125,15 @@ def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     else:
         experiment, source = current_experiment(aml)
     goal = "max" if args.max else "min"
-    where = f"experiment {experiment!r}" if experiment else "every experiment"
-    print(f"Searched {where} ({source}) for the {'highest' if args.max else 'lowest'} {args.metric}.")
+    if experiment and args.max:
+        said = _("Searched experiment {experiment!r} ({source}) for the highest {metric}.")
+    elif experiment:
+        said = _("Searched experiment {experiment!r} ({source}) for the lowest {metric}.")
+    elif args.max:
+        said = _("Searched every experiment ({source}) for the highest {metric}.")
+    else:
+        said = _("Searched every experiment ({source}) for the lowest {metric}.")
+    print(said.format(experiment=experiment, source=source, metric=args.metric))
     best = aml.workspace.best_job(args.metric, goal=goal, experiment=experiment)
     return aml.result(out, best)
 
@@ -152,5 +156,5 @@ def current_experiment(aml: Aml) -> tuple[str | None, str]:
         return choice.name, "the notebook's mlflow.set_experiment"
     notebook = kernel_notebook(aml.ipython.user_ns)
     if notebook is not None:
-        return notebook.stem, f"the notebook's name, {notebook.name}"
+        return notebook.stem, _("the notebook's name, {name}").format(name=notebook.name)
     return None, "no current experiment: set Aml.experiment or pass --experiment"
