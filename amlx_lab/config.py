@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ValidationError
+from .i18n import _
 
 TARGETS = ("local", "azure")
 SETTINGS_FILE = "settings.json"
@@ -65,10 +66,10 @@ class AmlxConfig:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValidationError(
-                f"Unknown target {self.target!r}: choose one of {', '.join(TARGETS)}.", field="target"
+                _("Unknown target {target!r}: choose one of {items}.").format(target=self.target, items=', '.join(TARGETS)), field="target"
             )
         if self.compute_slots < 1:
-            raise ValidationError("compute_slots must be at least 1.", field="compute_slots")
+            raise ValidationError(_("compute_slots must be at least 1."), field="compute_slots")
 
     @classmethod
     def resolve(
@@ -142,11 +143,12 @@ def read_settings_file(root: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            f"The workspace settings file {path} is not valid JSON (line {exc.lineno}): fix or delete it.",
+            _("The workspace settings file {path} is not valid JSON (line {lineno}): fix or delete it.").format(
+                path=path, lineno=exc.lineno),
             field="settings.json",
         ) from None
     if not isinstance(data, dict):
-        raise ValidationError(f"The workspace settings file {path} must hold a JSON object.", field="settings.json")
+        raise ValidationError(_("The workspace settings file {path} must hold a JSON object.").format(path=path), field="settings.json")
     return data
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .errors import ValidationError
+from .i18n import _
 
 JOB_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,254}$")
 # Azure ML asset and experiment names: start with a letter or digit; letters, digits, '-', '_', '.'.
@@ -19,7 +20,7 @@ ASSET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
 def check_job_name(name: object, *, field: str = "name") -> str:
     """A job name as given by a caller; anything else could escape the jobs folder."""
     if not isinstance(name, str) or not JOB_NAME_RE.match(name):
-        raise ValidationError(f"{name!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field=field)
+        raise ValidationError(_("{name!r} is not a job name (like calm_lamp_x1y2z3a4b5).").format(name=name), field=field)
     return name
 
 

@@ -21,6 +21,7 @@ from .errors import ValidationError
 from .names import asset_name_problem, check_job_name
 from .records import JobStatus, ParameterValue
 from .validation import Checked, QueryModel
+from .i18n import _
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")  # also a command-line option: '-' is common
@@ -132,7 +133,7 @@ class CommandJobSpec(Checked):
     def _names_differ(self) -> CommandJobSpec:
         overlap = set(self.inputs) & set(self.parameters)
         if overlap:
-            raise ValidationError(f"{sorted(overlap)[0]!r} is both an input and a parameter.", field="inputs")
+            raise ValidationError(_("{value!r} is both an input and a parameter.").format(value=sorted(overlap)[0]), field="inputs")
         return self
 
 
@@ -187,7 +188,7 @@ class JobQuery(QueryModel):
     @model_validator(mode="after")
     def _one_scope(self) -> JobQuery:
         if self.parent is not None and self.top_level:
-            raise ValidationError("Ask for the trials of one job (parent) or for top-level jobs, not both.", field="parent")
+            raise ValidationError(_("Ask for the trials of one job (parent) or for top-level jobs, not both."), field="parent")
         return self
 
     @property

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from .errors import ValidationError
 from .records import ParameterValue
 from .validation import Checked
+from .i18n import N_, _
 
 CellSelector = int | str
 
@@ -40,7 +41,7 @@ class SubmitRequest(Checked):
     history sends its name), else the notebook's name.
     """
 
-    what: ClassVar[str] = "The submission"
+    what: ClassVar[str] = N_("The submission")
 
     cell: CellSelector
     notebook: OptionalText = None
@@ -92,10 +93,10 @@ class SubmitRequest(Checked):
     @model_validator(mode="after")
     def _one_origin(self) -> SubmitRequest:
         if (self.notebook is None) == (self.sources is None):
-            raise ValidationError("Give exactly one of notebook (a path) or sources (cell texts).", field="notebook")
+            raise ValidationError(_("Give exactly one of notebook (a path) or sources (cell texts)."), field="notebook")
         if self.cell_source is not None and self.notebook is None:
             raise ValidationError(
-                "cell_source replaces a cell of a notebook: give notebook too, or put the code in sources.",
+                _("cell_source replaces a cell of a notebook: give notebook too, or put the code in sources."),
                 field="cell_source",
             )
         return self
@@ -112,6 +113,7 @@ def parse_assignments(pairs: list[str] | None, *, field_name: str) -> dict[str, 
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValidationError(f"{field_name} {pair!r} must look like name=value.", field=field_name)
+            raise ValidationError(_("{field_name} {pair!r} must look like name=value.").format(
+                field_name=field_name, pair=pair), field=field_name)
         result[key.strip()] = value
     return result

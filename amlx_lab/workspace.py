@@ -38,6 +38,7 @@ from .records import (
 )
 from .specs import CommandJobSpec, JobQuery
 from .submission import SubmitRequest
+from .i18n import _
 
 if TYPE_CHECKING:
     from .notebook import JobPackage, PackageOptions
@@ -68,7 +69,8 @@ class Workspace:
     def _target_name(self, target: str | None) -> str:
         name = target or self.config.target
         if name not in TARGETS:
-            raise ValidationError(f"Unknown target {name!r}: choose one of {', '.join(TARGETS)}.", field="target")
+            raise ValidationError(_("Unknown target {name!r}: choose one of {items}.").format(
+                name=name, items=', '.join(TARGETS)), field="target")
         return name
 
     def backend(self, target: str | None = None) -> Target:
@@ -224,7 +226,7 @@ class Workspace:
         for key, ref in overrides.items():
             item = job_inputs.get(normalise_path(key))
             if item is None:  # build_package already refused paths the cell does not read
-                raise ValidationError(f"The cell reads no job input {key!r}.", field=f"inputs.{key}")
+                raise ValidationError(_("The cell reads no job input {key!r}.").format(key=key), field=f"inputs.{key}")
             name = (item.option or "").lstrip("-")
             if _is_asset_ref(ref):
                 result[name] = ref
@@ -245,8 +247,8 @@ class Workspace:
         keys = backend.traits().sort_keys
         if query.order_by not in keys and not (query.metric is not None and "metrics.*" in keys):
             raise ValidationError(
-                f"The {backend.label} target cannot sort jobs by {query.order_by!r} on the server; "
-                f"it sorts by {', '.join(keys)}.",
+                _("The {label} target cannot sort jobs by {order_by!r} on the server; it sorts by {items}.").format(
+                    label=backend.label, order_by=query.order_by, items=', '.join(keys)),
                 field="order_by",
             )
         return self.jobs(target).list_jobs(query)
@@ -301,9 +303,9 @@ class Workspace:
         on the server is searched over its completed jobs page by page.
         """
         if goal not in ("min", "max"):
-            raise ValidationError("goal must be min or max.", field="goal")
+            raise ValidationError(_("goal must be min or max."), field="goal")
         if not isinstance(metric, str) or not metric.strip():
-            raise ValidationError("Name the metric, e.g. rmse.", field="metric")
+            raise ValidationError(_("Name the metric, e.g. rmse."), field="metric")
         backend = self.backend(target)
         scope: dict[str, Any] = {"experiment": experiment, "parent": parent, "status": (JobStatus.COMPLETED,)}
         best: Job | None = None
@@ -319,7 +321,7 @@ class Workspace:
                 f"the trials of {parent}" if parent else f"experiment {experiment!r}" if experiment else "any experiment"
             )
             raise NotFoundError(
-                f"No completed job in {where} logged the metric {metric!r}.",
+                _("No completed job in {where} logged the metric {metric!r}.").format(where=where, metric=metric),
                 details={"metric": metric, "experiment": experiment, "parent": parent},
             )
         return best
@@ -383,10 +385,11 @@ class Workspace:
         script = None
         if score_script is not None:
             if not isinstance(score_script, (str, os.PathLike)) or not os.fspath(score_script):
-                raise ValidationError("score_script must be the path of a .py file.", field="score_script")
+                raise ValidationError(_("score_script must be the path of a .py file."), field="score_script")
             script = resolve_user_path(score_script, base=base_dir or Path.cwd(), field="score_script", confine=confine)
             if not script.is_file() or script.suffix != ".py":
-                raise ValidationError(f"score_script {os.fspath(score_script)!r} must be a .py file.", field="score_script")
+                raise ValidationError(_("score_script {fspath!r} must be a .py file.").format(
+                    fspath=os.fspath(score_script)), field="score_script")
         return endpoints.create_deployment(endpoint, name, model=model, traffic=traffic, score_script=script)
 
     def get_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> Deployment:
@@ -394,7 +397,8 @@ class Workspace:
             if deployment.name == name:
                 return deployment
         raise NotFoundError(
-            f"Endpoint {endpoint} has no deployment named {name!r}.", details={"endpoint": endpoint, "deployment": name}
+            _("Endpoint {endpoint} has no deployment named {name!r}.").format(
+                endpoint=endpoint, name=name), details={"endpoint": endpoint, "deployment": name}
         )
 
     def wait_deployment(
@@ -458,7 +462,8 @@ def _check_parameter_names(package: JobPackage, parameters: Mapping[str, Any]) -
     unknown = sorted(set(parameters) - set(package.parameters))
     if unknown:
         known = ", ".join(package.parameters) or "none"
-        raise ValidationError(f"Unknown parameter {unknown[0]!r}; this cell's parameters are: {known}.", field="parameters")
+        raise ValidationError(_("Unknown parameter {value!r}; this cell's parameters are: {known}.").format(
+            value=unknown[0], known=known), field="parameters")
 
 
 def _is_asset_ref(ref: str) -> bool:

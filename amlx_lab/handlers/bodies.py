@@ -11,11 +11,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from ..validation import Checked
+from ..i18n import N_
 
 class RegisterData(Checked):
     """Register a file or folder under the notebook folder as a data asset."""
 
-    what: ClassVar[str] = "The data asset"
+    what: ClassVar[str] = N_("The data asset")
 
     name: str = Field(min_length=1)
     path: str = Field(min_length=1)
@@ -26,7 +27,7 @@ class RegisterData(Checked):
 class RegisterModel(Checked):
     """Register a finished job's model (a file or folder of its outputs, or ``mlflow:model``)."""
 
-    what: ClassVar[str] = "The model"
+    what: ClassVar[str] = N_("The model")
 
     name: str = Field(min_length=1)
     job: str = Field(min_length=1)
@@ -36,7 +37,7 @@ class RegisterModel(Checked):
 
 
 class CreateEndpoint(Checked):
-    what: ClassVar[str] = "The endpoint"
+    what: ClassVar[str] = N_("The endpoint")
 
     name: str = Field(min_length=1)
     auth_mode: Literal["key"] = "key"
@@ -46,7 +47,7 @@ class CreateEndpoint(Checked):
 class CreateDeployment(Checked):
     """Deploy a registered model (``name`` or ``name:version``) behind an endpoint."""
 
-    what: ClassVar[str] = "The deployment"
+    what: ClassVar[str] = N_("The deployment")
 
     name: str = Field(min_length=1)
     model: str = Field(min_length=1)
@@ -55,7 +56,7 @@ class CreateDeployment(Checked):
 
 
 class RegenerateKey(Checked):
-    what: ClassVar[str] = "The key request"
+    what: ClassVar[str] = N_("The key request")
 
     regenerate: Literal["primary", "secondary"]
 
@@ -63,7 +64,7 @@ class RegenerateKey(Checked):
 class Invoke(Checked):
     """A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment."""
 
-    what: ClassVar[str] = "The invocation"
+    what: ClassVar[str] = N_("The invocation")
 
     payload: Any
     deployment: str | None = None

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ..records import Record
 from .analysis import LiteralAssign
 from .errors import ValidationError
+from ..i18n import _
 
 __all__ = ["Parameter", "ParameterSite", "find_parameters", "apply_overrides", "coerce", "format_value", "parameter_type"]
 
@@ -74,14 +75,14 @@ def find_parameters(
     literal assignments, binding counts, tagged ``parameters``).
     """
     counts: dict[str, int] = {}
-    for _, _, _, binding_counts, _ in cells:
+    for *_before, binding_counts, _tagged in cells:
         for name, n in binding_counts.items():
             counts[name] = counts.get(name, 0) + n
     tagged = any(is_tagged for *_, is_tagged in cells)
     params: list[Parameter] = []
     sites: list[ParameterSite] = []
     notes: list[str] = []
-    for position, index, assigns, _, is_tagged in cells:
+    for position, index, assigns, _counts, is_tagged in cells:
         if tagged and not is_tagged:
             continue
         for item in assigns:
@@ -155,7 +156,8 @@ def coerce(param: Parameter, value: Any) -> Any:
         raise ValueError
     except (ValueError, SyntaxError, TypeError):
         raise ValidationError(
-            f"Parameter {param.name!r} takes a {kind} value (the notebook has {param.notebook_value!r}); got {value!r}.",
+            _("Parameter {name!r} takes a {kind} value (the notebook has {notebook_value!r}); got {value!r}.").format(
+                name=param.name, kind=kind, notebook_value=param.notebook_value, value=value),
             field="parameters_override",
             details={"parameter": param.name, "type": kind},
         ) from None
@@ -168,7 +170,7 @@ def apply_overrides(params: Sequence[Parameter], overrides: Mapping[str, Any]) -
     if unknown:
         offered = ", ".join(sorted(known)) or "none"
         raise ValidationError(
-            f"Unknown parameter(s) {', '.join(unknown)}; this package's parameters are: {offered}.",
+            _("Unknown parameter(s) {items}; this package's parameters are: {offered}.").format(items=', '.join(unknown), offered=offered),
             field="parameters_override",
             details={"unknown": unknown, "parameters": sorted(known)},
         )

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..i18n import _
 from ..records import Record
 from .errors import ValidationError
 
@@ -117,7 +118,8 @@ def find_kernel_python(
     if override:
         found = shutil.which(override) or override
         if not os.path.isfile(found):
-            raise ValidationError(f"kernel_python {override!r} is not an interpreter on this machine.", field="kernel_python")
+            raise ValidationError(_("kernel_python {override!r} is not an interpreter on this machine.").format(
+                override=override), field="kernel_python")
         return KernelInfo(kernel_name, os.path.abspath(found), None, "kernel_python option"), []
     if history:
         # an execution history comes from the kernel this code runs in (the %aml magic)

@@ -28,6 +28,7 @@ from ...serving.stats import read_stats
 from .layout import Layout
 from .procs import FileLock
 from .store import Store
+from ...i18n import _
 
 HOST = "127.0.0.1"
 # Azure ML's rule for endpoint and deployment names: 3-32 characters, a letter first, letters, digits and '-'.
@@ -37,8 +38,9 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 def check_name(name: object, *, kind: str, field: str = "name") -> str:
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ValidationError(
-            f"{name!r} is not a valid {kind} name: use 3 to 32 letters, digits or '-', starting with a letter "
-            "and not ending with '-'.",
+            _("{name!r} is not a valid {kind} name: use 3 to 32 letters, digits or '-', "
+              "starting with a letter and not ending with '-'.").format(
+                name=name, kind=kind),
             field=field,
         )
     return name
@@ -80,7 +82,7 @@ class DeploymentFiles:
 
 def free_port(taken: set[int] | frozenset[int] = frozenset()) -> int:
     """A port on 127.0.0.1 nobody listens on now (and that no other endpoint or deployment owns)."""
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind((HOST, 0))
             port = probe.getsockname()[1]
@@ -111,7 +113,7 @@ def owned_ports(store: Store) -> set[int]:
 def endpoint_row(store: Store, name: str) -> sqlite3.Row:
     rows = store.query("SELECT * FROM endpoints WHERE name = ?", (name,))
     if not rows:
-        raise NotFoundError(f"There is no endpoint named {name!r}.", details={"endpoint": name})
+        raise NotFoundError(_("There is no endpoint named {name!r}.").format(name=name), details={"endpoint": name})
     return rows[0]
 
 
@@ -127,7 +129,8 @@ def deployment_row(store: Store, endpoint: str, name: str) -> sqlite3.Row:
     )
     if not rows:
         raise NotFoundError(
-            f"Endpoint {endpoint} has no deployment named {name!r}.", details={"endpoint": endpoint, "deployment": name}
+            _("Endpoint {endpoint} has no deployment named {name!r}.").format(
+                endpoint=endpoint, name=name), details={"endpoint": endpoint, "deployment": name}
         )
     return rows[0]
 
