@@ -13,6 +13,7 @@ import { DeployForm } from './modeldeploy';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
 function ModelView(props: { services: AmlxServices; name: string; versions: Resource<IModelVersion[]>; deployVersion: string }): JSX.Element {
   const { services, name, versions } = props;
@@ -24,23 +25,27 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
   return (
     <div className="amlx-ModelView" data-model={name}>
       <header className="amlx-Panel-header">
-        <h2>Model {name}</h2>
+        <h2>{trans.__('Model %1', name)}</h2>
         {list[0]?.description && <p>{list[0].description}</p>}
       </header>
-      <ErrorNote error={versions.error} title="The model could not be loaded." onRetry={() => void versions.reload()} />
+      <ErrorNote
+        error={versions.error}
+        title={trans.__('The model could not be loaded.')}
+        onRetry={() => void versions.reload()}
+      />
       {versions.pending && <Loading />}
       {list.length > 0 && (
         <>
-          <table className="amlx-Table amlx-Versions" aria-label="Versions">
+          <table className="amlx-Table amlx-Versions" aria-label={trans.__('Versions')}>
             <thead>
               <tr>
-                <th>Version</th>
-                <th>Format</th>
-                <th>From run</th>
-                <th>Source</th>
-                <th>Size</th>
-                <th>Registered</th>
-                <th>Input columns</th>
+                <th>{trans.__('Version')}</th>
+                <th>{trans.__('Format')}</th>
+                <th>{trans.__('From run')}</th>
+                <th>{trans.__('Source')}</th>
+                <th>{trans.__('Size')}</th>
+                <th>{trans.__('Registered')}</th>
+                <th>{trans.__('Input columns')}</th>
               </tr>
             </thead>
             <tbody>
@@ -58,7 +63,11 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                   </td>
                   <td>{formatBytes(v.size)}</td>
                   <td>{formatTime(v.created_at)}</td>
-                  <td>{v.input_columns ? v.input_columns.map(c => `${c.name} (${c.type})`).join(', ') : '—'}</td>
+                  <td>
+                    {v.input_columns
+                      ? v.input_columns.map(c => trans.__('%1 (%2)', c.name, c.type)).join(trans.__(', '))
+                      : '—'}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -68,7 +77,7 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
           )}
         </>
       )}
-      {!versions.pending && !versions.error && list.length === 0 && <Empty>No versions.</Empty>}
+      {!versions.pending && !versions.error && list.length === 0 && <Empty>{trans.__('No versions.')}</Empty>}
     </div>
   );
 }
@@ -113,7 +122,8 @@ export function createModelWidget(services: AmlxServices, name: string, version:
   content.deployVersion = version;
   const widget = new MainAreaWidget({ content });
   widget.id = modelWidgetId(name);
-  widget.title.label = `Model ${name}`;
+  widget.title.label = trans.__('Model %1', name);
+
   widget.title.icon = fileIcon;
   widget.title.closable = true;
   return widget;

@@ -3,6 +3,7 @@
  * else its input columns), validated as the person types.
  */
 import { IInputColumn, IModelVersion } from './apitypes';
+import { trans } from './i18n';
 
 /** The body the test panel starts with when nothing is known about the model. */
 export const EMPTY_PAYLOAD = { data: [{}] };
@@ -55,12 +56,12 @@ export function lineColumn(text: string, position: number): { line: number; colu
 /** Parse the editor text; a failure says where, in words. */
 export function parsePayload(text: string): ParsedPayload {
   if (!text.trim()) {
-    return { ok: false, message: 'The payload is empty: write a JSON object such as {"data": [{...}]}.' };
+    return { ok: false, message: trans.__('The payload is empty: write a JSON object such as {"data": [{...}]}.') };
   }
   try {
     const value = JSON.parse(text);
     if (value === null || typeof value !== 'object') {
-      return { ok: false, message: 'The payload must be a JSON object or array, e.g. {"data": [{...}]}.' };
+      return { ok: false, message: trans.__('The payload must be a JSON object or array, e.g. {"data": [{...}]}.') };
     }
     return { ok: true, value };
   } catch (reason) {
@@ -69,9 +70,10 @@ export function parsePayload(text: string): ParsedPayload {
     if (position) {
       const where = lineColumn(text, Number(position[1]));
       const what = raw.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-      return { ok: false, message: `Invalid JSON at line ${where.line}, column ${where.column}: ${what}.` };
+      return { ok: false, message: trans.__('Invalid JSON at line %1, column %2: %3.', where.line, where.column, what) };
     }
-    return { ok: false, message: `Invalid JSON: ${raw}` };
+    return { ok: false, message: trans.__('Invalid JSON: %1', raw) };
+
   }
 }
 

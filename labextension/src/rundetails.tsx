@@ -25,14 +25,17 @@ import { Outputs } from './runoutputs';
 import { Overview } from './runoverview';
 import { AmlxServices } from './services';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
-const TABS = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'logs', label: 'Logs' },
-  { id: 'metrics', label: 'Metrics' },
-  { id: 'outputs', label: 'Outputs' },
-  { id: 'code', label: 'Code' }
-];
+function tabs(): { id: string; label: string }[] {
+  return [
+    { id: 'overview', label: trans.__('Overview') },
+    { id: 'logs', label: trans.__('Logs') },
+    { id: 'metrics', label: trans.__('Metrics') },
+    { id: 'outputs', label: trans.__('Outputs') },
+    { id: 'code', label: trans.__('Code') }
+  ];
+}
 
 /** While a job runs, its outputs and metric histories reload at most this often. */
 const RELOAD_MS = 5000;
@@ -159,10 +162,10 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   if (!job) {
     return error ? (
       <div className="amlx-RunDetails">
-        <ErrorNote error={error} title={`Run ${name} could not be loaded.`} onRetry={load} />
+        <ErrorNote error={error} title={trans.__('Run %1 could not be loaded.', name)} onRetry={load} />
       </div>
     ) : (
-      <Loading text={`Loading run ${name}…`} />
+      <Loading text={trans.__('Loading run %1…', name)} />
     );
   }
   const idPrefix = `amlx-run-${name}`;
@@ -175,17 +178,17 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
         </div>
         <div className="amlx-RunDetails-meta">
           <span>{job.name}</span>
-          <span>experiment {job.experiment}</span>
-          <span>duration {formatDuration(jobDuration(job, now))}</span>
-          <span>submitted {formatTime(job.created_at)}</span>
+          <span>{trans.__('experiment %1', job.experiment)}</span>
+          <span>{trans.__('duration %1', formatDuration(jobDuration(job, now)))}</span>
+          <span>{trans.__('submitted %1', formatTime(job.created_at))}</span>
           {job.studio_url && (
             <a className="amlx-Link" href={job.studio_url} target="_blank" rel="noopener noreferrer">
-              open in Azure ML studio
+              {trans.__('open in Azure ML studio')}
             </a>
           )}
         </div>
         <Actions services={services} job={job} onRegister={() => setRegistering('')} />
-        <ErrorNote error={error} title="Could not refresh the run." onRetry={load} />
+        <ErrorNote error={error} title={trans.__('Could not refresh the run.')} onRetry={load} />
       </header>
       {registering !== null && (
         <RegisterModelCard
@@ -195,7 +198,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           onClose={() => setRegistering(null)}
         />
       )}
-      <Tabs tabs={TABS} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
+      <Tabs tabs={tabs()} selected={tab} onSelect={setTab} label={trans.__('Run details')} idPrefix={idPrefix} />
       <TabPanel idPrefix={idPrefix} id={tab} className={`amlx-RunDetails-${tab}`}>
         {tab === 'overview' && <Overview job={job} />}
         {tab === 'logs' && <Logs follower={resources.follower} job={job} />}
@@ -262,7 +265,8 @@ export function createRunWidget(services: AmlxServices, name: string): MainAreaW
   widget.id = runWidgetId(name);
   const job = services.runs.get(name);
   widget.title.label = job?.display_name || name;
-  widget.title.caption = `Run ${name}`;
+  widget.title.caption = trans.__('Run %1', name);
+
   widget.title.icon = listIcon;
   widget.title.closable = true;
   // the tab title follows a display name that arrives later

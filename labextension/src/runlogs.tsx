@@ -8,6 +8,7 @@ import { IJob } from './apitypes';
 import { ErrorNote, useSignal } from './components';
 import { isTerminal } from './format';
 import { LogFollower } from './logfollow';
+import { trans } from './i18n';
 
 export function Logs(props: { follower: LogFollower; job: IJob }): JSX.Element {
   const { follower } = props;
@@ -21,31 +22,32 @@ export function Logs(props: { follower: LogFollower; job: IJob }): JSX.Element {
     }
   }, [follower.text]);
   const state = follower.complete
-    ? 'Log complete.'
+    ? trans.__('Log complete.')
     : follower.following
       ? isTerminal(props.job.status)
-        ? 'Reading the rest of the log…'
-        : 'Streaming live…'
-      : 'Not streaming.';
+        ? trans.__('Reading the rest of the log…')
+        : trans.__('Streaming live…')
+      : trans.__('Not streaming.');
   return (
     <div className="amlx-Logs">
       <div className="amlx-Logs-status" data-complete={follower.complete} role="status">
         {!follower.complete && follower.following && <span className="amlx-Spinner" aria-hidden="true" />}
         {state}
-        {follower.truncated && ' (earlier lines dropped; download the full log from Outputs)'}
+        {follower.truncated && ' ' + trans.__('(earlier lines dropped; download the full log from Outputs)')}
       </div>
-      <ErrorNote error={follower.error} title="The log could not be read." onRetry={() => follower.start()} />
+      <ErrorNote error={follower.error} title={trans.__('The log could not be read.')} onRetry={() => follower.start()} />
       <pre
         ref={pre}
         className="amlx-Code amlx-Logs-text"
-        aria-label="Job log"
+        aria-label={trans.__('Job log')}
         tabIndex={0}
         onScroll={event => {
           const element = event.currentTarget;
           stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
         }}
       >
-        {follower.text || (follower.complete ? '(the log is empty)' : '')}
+        {follower.text || (follower.complete ? trans.__('(the log is empty)') : '')}
+
       </pre>
     </div>
   );

@@ -12,6 +12,7 @@ import { fileTree } from './filetree';
 import { formatBytes, isTerminal } from './format';
 import { Resource, asApiError } from './resource';
 import { AmlxServices } from './services';
+import { trans } from './i18n';
 
 export function Outputs(props: {
   services: AmlxServices;
@@ -23,7 +24,7 @@ export function Outputs(props: {
   useSignal(outputs.changed);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   if (outputs.pending) {
-    return <Loading text="Listing outputs…" />;
+    return <Loading text={trans.__('Listing outputs…')} />;
   }
   const rows = fileTree(outputs.data ?? []);
   const canRegister = services.model.workspace?.capabilities.models ?? false;
@@ -35,21 +36,27 @@ export function Outputs(props: {
   };
   return (
     <div className="amlx-Outputs">
-      <ErrorNote error={outputs.error} title="Outputs could not be listed." onRetry={() => void outputs.reload()} />
-      <ErrorNote error={error} title="The download failed." />
+      <ErrorNote
+        error={outputs.error}
+        title={trans.__('Outputs could not be listed.')}
+        onRetry={() => void outputs.reload()}
+      />
+      <ErrorNote error={error} title={trans.__('The download failed.')} />
       {rows.length === 0 && !outputs.error && (
         <Empty>
-          {isTerminal(job.status) ? 'The job wrote nothing to ./outputs/.' : 'Nothing yet: files appear as the job writes ./outputs/.'}
+          {isTerminal(job.status)
+            ? trans.__('The job wrote nothing to ./outputs/.')
+            : trans.__('Nothing yet: files appear as the job writes ./outputs/.')}
         </Empty>
       )}
       {rows.length > 0 && (
-        <table className="amlx-Table amlx-FileTree" aria-label="Output files">
+        <table className="amlx-Table amlx-FileTree" aria-label={trans.__('Output files')}>
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Size</th>
+              <th>{trans.__('Name')}</th>
+              <th>{trans.__('Size')}</th>
               <th>
-                <span className="amlx-visually-hidden">Actions</span>
+                <span className="amlx-visually-hidden">{trans.__('Actions')}</span>
               </th>
             </tr>
           </thead>
@@ -66,18 +73,19 @@ export function Outputs(props: {
                     <>
                       <button
                         className="jp-Button jp-mod-styled amlx-small"
-                        aria-label={`Download ${row.path}`}
+                        aria-label={trans.__('Download %1', row.path)}
                         onClick={() => download(row.path)}
                       >
-                        Download
+                        {trans.__('Download')}
                       </button>
                       {canRegister && /\.(pkl|joblib|skops|pickle)$/i.test(row.name) && (
                         <button
                           className="jp-Button jp-mod-styled amlx-small"
-                          aria-label={`Register ${row.path} as a model`}
+                          aria-label={trans.__('Register %1 as a model', row.path)}
                           onClick={() => props.onRegister(row.path)}
                         >
-                          Register model
+                          {trans.__('Register model')}
+
                         </button>
                       )}
                     </>

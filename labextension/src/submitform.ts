@@ -10,6 +10,7 @@ import {
   ParameterValue
 } from './apitypes';
 import { notebookStem } from './format';
+import { trans } from './i18n';
 
 /** Tag carrying the cell id, so a re-run finds the cell even after cells above it moved. */
 export const CELL_ID_TAG = 'amlx.cell_id';
@@ -92,13 +93,13 @@ export function parseParameter(param: IPackageParameter, text: string): ParsedPa
   switch (param.type) {
     case 'int':
       if (!/^[-+]?\d+$/.test(trimmed)) {
-        return { error: `${param.name} takes a whole number, e.g. ${parameterText(param)}.` };
+        return { error: trans.__('%1 takes a whole number, e.g. %2.', param.name, parameterText(param)) };
       }
       return { value: Number(trimmed) };
     case 'float': {
       const number = Number(trimmed);
       if (!trimmed || !isFinite(number)) {
-        return { error: `${param.name} takes a number, e.g. ${parameterText(param)}.` };
+        return { error: trans.__('%1 takes a number, e.g. %2.', param.name, parameterText(param)) };
       }
       return { value: number };
     }
@@ -110,13 +111,14 @@ export function parseParameter(param: IPackageParameter, text: string): ParsedPa
       if (['false', '0', 'no', 'off'].includes(lowered)) {
         return { value: false };
       }
-      return { error: `${param.name} takes true or false.` };
+      return { error: trans.__('%1 takes true or false.', param.name) };
     }
     case 'str':
       return { value: text };
     default:
       if (!trimmed) {
-        return { error: `${param.name} takes a Python literal, e.g. ${parameterText(param)}.` };
+        return { error: trans.__('%1 takes a Python literal, e.g. %2.', param.name, parameterText(param)) };
+
       }
       return { value: trimmed };
   }

@@ -11,7 +11,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IJob, IJobPackage, ISubmitRequest, ParameterValue } from './apitypes';
 import { IActiveCell } from './activecell';
-import { ErrorNote, TabPanel, Tabs, useSignal } from './components';
+import { ErrorNote, TabPanel, Tabs, useSignal, withElements } from './components';
 import { saveIfDirty } from './notebooksave';
 import { Latest, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
@@ -19,6 +19,7 @@ import { FormTab } from './submitformtab';
 import { ICellTarget, IFormState, buildRequest, checkParameters, initialForm, withPreview } from './submitform';
 import { PreviewView } from './submitpreview';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
 /** Where the form's cell lives; the panel may be closed later (then nothing is saved). */
 export interface ISubmitSource {
@@ -176,11 +177,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       services.watchJob(job.name);
       setSubmitted(list => [job, ...list]);
       setError(null);
-      Notification.success(`Submitted ${job.display_name || job.name} to ${job.experiment}.`, {
+      Notification.success(trans.__('Submitted %1 to %2.', job.display_name || job.name, job.experiment), {
         autoClose: 8000,
         actions: [
           {
-            label: 'Open run',
+            label: trans.__('Open run'),
             callback: () => services.execute(CommandIDs.openRun, { name: job.name })
           }
         ]
@@ -201,26 +202,30 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
     <div className="amlx-SubmitView">
       <header className="amlx-Panel-header">
         <h2>
-          Submit cell {source.target.index ?? source.target.cell} of <code>{source.target.notebook}</code>
+          {withElements(
+            trans.__('Submit cell %1 of %2'),
+            String(source.target.index ?? source.target.cell),
+            <code>{source.target.notebook}</code>
+          )}
         </h2>
         {source.summary && <code className="amlx-Submit-summary">{source.summary}</code>}
         {saved && (
           <p className="amlx-Note" role="status">
-            Saved the notebook first, so the job runs what you see.
+            {trans.__('Saved the notebook first, so the job runs what you see.')}
           </p>
         )}
       </header>
       <Tabs
         tabs={[
-          { id: 'form', label: 'Form' },
-          { id: 'preview', label: 'Preview' }
+          { id: 'form', label: trans.__('Form') },
+          { id: 'preview', label: trans.__('Preview') }
         ]}
         selected={tab}
         onSelect={id => selectTab(id as SubmitTab)}
-        label="Submit"
+        label={trans.__('Submit')}
         idPrefix={idPrefix}
       />
-      <ErrorNote error={error} title="The cell cannot be submitted as it is." onRetry={retry} />
+      <ErrorNote error={error} title={trans.__('The cell cannot be submitted as it is.')} onRetry={retry} />
       {tab === 'form' ? (
         <TabPanel idPrefix={idPrefix} id="form" className="amlx-SubmitForm">
           <FormTab
@@ -246,11 +251,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
           disabled={phase === 'submitting' || hasErrors}
           onClick={() => void submit()}
         >
-          {phase === 'submitting' ? 'Submitting…' : 'Submit'}
+          {phase === 'submitting' ? trans.__('Submitting…') : trans.__('Submit')}
         </button>
         {tab === 'form' && (
           <button className="jp-Button jp-mod-styled" onClick={() => selectTab('preview')}>
-            Preview
+            {trans.__('Preview')}
           </button>
         )}
         {submitted.length > 0 && (
@@ -261,7 +266,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
                 className="amlx-Link"
                 onClick={() => services.execute(CommandIDs.openRun, { name: job.name })}
               >
-                Submitted {job.display_name || job.name} ({job.name}): open run
+                {trans.__('Submitted %1 (%2): open run', job.display_name || job.name, job.name)}
               </button>
             ))}
           </div>
@@ -295,7 +300,12 @@ export function createSubmitWidget(services: AmlxServices, source: ISubmitSource
   content.addClass('amlx-MainPanel');
   const widget = new SubmitWidget(content, tabRequests);
   widget.id = submitWidgetId(source.target);
-  widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} cell ${source.target.index ?? source.target.cell}`;
+  widget.title.label = trans.__(
+    'Submit: %1 cell %2',
+    source.target.notebook.split('/').pop() ?? '',
+    source.target.index ?? source.target.cell
+  );
+
   widget.title.icon = runIcon;
   widget.title.closable = true;
   return widget;
