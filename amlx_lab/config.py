@@ -97,7 +97,7 @@ class AmlxConfig:
             ) or os.cpu_count() or 1
         azure = stored.get("azure") or {}
         if not isinstance(azure, dict):
-            warnings.append(f"{SETTINGS_FILE} 'azure' must be an object; it is ignored.")
+            warnings.append(_("{SETTINGS_FILE} 'azure' must be an object; it is ignored.").format(SETTINGS_FILE=SETTINGS_FILE))
             azure = {}
         return cls(
             workspace_dir=root,
@@ -114,7 +114,8 @@ def _pick(choices: tuple[str, ...], value: Any, source: str, warnings: list[str]
         return None
     if value in choices:
         return str(value)
-    warnings.append(f"{source} is {value!r}, which is not one of {', '.join(choices)}; it is ignored.")
+    warnings.append(_("{source} is {value!r}, which is not one of {items}; it is ignored.").format(
+        source=source, value=value, items=', '.join(choices)))
     return None
 
 
@@ -128,7 +129,8 @@ def _whole(value: Any, source: str, warnings: list[str]) -> int | None:
         number = 0
     if number >= 1:
         return number
-    warnings.append(f"{source} is {value!r}, which is not a whole number of at least 1; it is ignored.")
+    warnings.append(_("{source} is {value!r}, which is not a whole number of at least 1; it is ignored.").format(
+        source=source, value=value))
     return None
 
 

@@ -96,13 +96,13 @@ class Workspace:
         """The active target, where it lives, its health and capabilities, and the other targets."""
         backend = self.backend(target)
         summaries = tuple(
-            TargetSummary(name=b.name, label=b.label, health=b.health())
+            TargetSummary(name=b.name, label=_(b.label), health=b.health())
             for b in (self.backend(n) for n in TARGETS)
         )
         health = next(s.health for s in summaries if s.name == backend.name)
         return WorkspaceInfo(
             target=backend.name,
-            label=backend.label,
+            label=_(backend.label),
             location=backend.location(),
             workspace_dir=str(self.config.workspace_dir),
             version=__version__,
@@ -248,7 +248,7 @@ class Workspace:
         if query.order_by not in keys and not (query.metric is not None and "metrics.*" in keys):
             raise ValidationError(
                 _("The {label} target cannot sort jobs by {order_by!r} on the server; it sorts by {items}.").format(
-                    label=backend.label, order_by=query.order_by, items=', '.join(keys)),
+                    label=_(backend.label), order_by=query.order_by, items=', '.join(keys)),
                 field="order_by",
             )
         return self.jobs(target).list_jobs(query)

@@ -310,7 +310,7 @@ def require(backend: Target, capability: str) -> Any:
         raise NotSupportedError(
             _("The {label} target does not support {what} in this version of amlx-lab; switch to a target that "
               "does (the sidebar's Target menu, --target, or %aml target).").format(
-                label=backend.label, what=what),
+                label=_(backend.label), what=what),
             details={"target": backend.name, "capability": capability},
         )
     return backend

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo, write_mo
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +174,7 @@ def update() -> None:
         catalog = read_catalog(path)
         catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False)
         catalog.version = pot.version
+        catalog.fuzzy = False
         path.write_text(_po_text(catalog, include_previous=False), encoding="utf-8")
     print(f"{len(pot)} messages in {TEMPLATE.relative_to(ROOT)}; merged into {len(po_files())} catalogs")
 
@@ -244,20 +245,17 @@ def check() -> list[str]:
                 problems.append(f"{name}: no translation for {key[1]!r}")
             else:
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                if any(_placeholders(s) != _placeholders(key[1]) for s in strings):
+                # a language with one plural form (Japanese) writes the count the plural source names
+                source = message.id[1] if isinstance(message.id, tuple) and len(strings) == 1 else key[1]
+                if any(_placeholders(s) != _placeholders(source) for s in strings):
                     problems.append(f"{name}: the translation of {key[1]!r} has other placeholders")
         mo, js = compiled(path)
         mo_path, js_path = path.with_suffix(".mo"), path.with_suffix(".json")
-        if not mo_path.exists() or _mo_messages(mo_path.read_bytes()) != _mo_messages(mo):
+        if not mo_path.exists() or mo_path.read_bytes() != mo:  # babel writes a .mo deterministically
             problems.append(f"{mo_path.relative_to(ROOT)} is stale: run `python tools/i18n/catalog.py compile`")
         if not js_path.exists() or json.loads(js_path.read_text(encoding="utf-8")) != json.loads(js):
             problems.append(f"{js_path.relative_to(ROOT)} is stale: run `python tools/i18n/catalog.py compile`")
     return problems
-
-
-def _mo_messages(data: bytes) -> dict[object, object]:
-    catalog = read_mo(io.BytesIO(data))
-    return {(m.context, m.id): m.string for m in catalog}
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 from ...config import AzureSettings
+from ...i18n import N_, _
 from ...records import Health, HealthState, TargetTraits
 from . import config as azure_config
 
@@ -19,7 +20,7 @@ class AzureBackend:
     """Drives an Azure ML workspace through azure-ai-ml."""
 
     name = "azure"
-    label = "Azure ML workspace"
+    label = N_("Azure ML workspace")
 
     def __init__(self, settings: AzureSettings, *, search_from: Path) -> None:
         self._settings = settings
@@ -46,16 +47,16 @@ class AzureBackend:
         if not _installed("azure.ai.ml") or not _installed("azure.identity"):
             return Health(
                 HealthState.NOT_CONFIGURED,
-                "The Azure packages are not installed: pip install 'amlx_lab[azure]'.",
+                _("The Azure packages are not installed: pip install 'amlx_lab[azure]'."),
             )
         if not self.coordinates:
             return Health(
                 HealthState.NOT_CONFIGURED,
-                "No Azure ML workspace configured: add subscription_id, resource_group and workspace_name "
-                "under \"azure\" in the workspace settings.json, or place the portal's config.json in this "
-                "folder or a parent.",
+                _("No Azure ML workspace configured: add subscription_id, resource_group and workspace_name "
+                  "under \"azure\" in the workspace settings.json, or place the portal's config.json in this "
+                  "folder or a parent."),
             )
-        return Health(HealthState.OK, f"Azure ML workspace {self.coordinates.workspace_name} configured.")
+        return Health(HealthState.OK, _("Azure ML workspace {name} configured.").format(name=self.coordinates.workspace_name))
 
     def close(self) -> None:
         return None

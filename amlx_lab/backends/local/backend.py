@@ -58,7 +58,7 @@ from .reconcile import reconcile, supervisor_alive
 from .store import Store
 from .model_sources import local_path
 from .tracking import RunReader, TrackingError, keep_artifacts_in_workspace, open_reader
-from ...i18n import _
+from ...i18n import N_, _, _n
 
 DEFAULT_CANCEL_GRACE = 10.0
 DEFAULT_LOG_CHUNK = 64 * 1024
@@ -70,7 +70,7 @@ class LocalBackend:
     """The default target; needs no account and no network."""
 
     name = "local"
-    label = "Local workspace"
+    label = N_("Local workspace")
 
     def __init__(
         self,
@@ -146,15 +146,18 @@ class LocalBackend:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            return Health(HealthState.ERROR, f"Cannot create the workspace folder {self.root}: {exc.strerror}.")
+            return Health(HealthState.ERROR, _("Cannot create the workspace folder {folder}: {reason}.").format(
+                folder=self.root, reason=exc.strerror))
         if not os.access(self.root, os.W_OK | os.X_OK):
-            return Health(HealthState.ERROR, f"The workspace folder {self.root} is not writable.")
+            return Health(HealthState.ERROR, _("The workspace folder {folder} is not writable.").format(folder=self.root))
         try:
             _store = self.store  # opening it migrates and checks the schema
         except Exception as exc:  # a newer schema, a corrupt file: say so in the header
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            return Health(HealthState.ERROR, f"Cannot open the workspace index: {message}")
-        return Health(HealthState.OK, f"Local workspace ready with {self.compute_slots} compute slot(s).")
+            return Health(HealthState.ERROR, _("Cannot open the workspace index: {message}").format(message=message))
+        ready = _n("Local workspace ready with {count} compute slot.", "Local workspace ready with {count} compute slots.",
+                   self.compute_slots)
+        return Health(HealthState.OK, ready.format(count=self.compute_slots))
 
     def close(self) -> None:
         with self._interactive_lock:
