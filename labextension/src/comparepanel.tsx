@@ -10,7 +10,7 @@ import * as React from 'react';
 import { AmlxClient } from './api';
 import { IJob } from './apitypes';
 import { ScatterChart } from './charts';
-import { Empty, ErrorNote, Loading, useSignal, useSize, withElements } from './components';
+import { Empty, ErrorNote, Loading, useSignal, useSize, withElements, PLACEHOLDERS } from './components';
 import {
   Goal,
   bestPoint,
@@ -199,7 +199,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
           {best && (
             <div className="amlx-Best" role="status" data-run={best.job.name}>
               {withElements(
-                trans.__('Best run: %1 with %2 = %3 at %4 = %5'),
+                trans.__('Best run: %1 with %2 = %3 at %4 = %5', ...PLACEHOLDERS),
                 <strong>{best.job.display_name || best.job.name}</strong>,
                 y,
                 <strong>{formatMetric(best.y)}</strong>,

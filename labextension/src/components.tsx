@@ -325,6 +325,13 @@ interface IRequestState<T> {
 }
 
 /**
+ * The arguments that keep a translated sentence's `%1`…`%9` as they are
+ * (`trans.__` fills placeholders from its arguments), for `withElements`:
+ * `withElements(trans.__('Use %1.', ...PLACEHOLDERS), <strong>…</strong>)`.
+ */
+export const PLACEHOLDERS = ['%1', '%2', '%3', '%4', '%5', '%6', '%7', '%8', '%9'];
+
+/**
  * A translated sentence with React elements in place of its `%1`, `%2`…
  * (a bold command name inside the sentence), so the sentence is translated
  * whole, wherever the translation puts the placeholder.

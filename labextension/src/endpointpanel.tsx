@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
-import { CopyButton, ErrorNote, Loading, useLatestRequest, useSignal, withElements } from './components';
+import { CopyButton, ErrorNote, Loading, useLatestRequest, useSignal, withElements, PLACEHOLDERS } from './components';
 
 import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets, statusLabel } from './format';
 import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
@@ -299,7 +299,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
           </div>
           {prediction !== undefined && (
             <div className="amlx-Prediction">
-              {withElements(trans.__('Prediction: %1'), <strong>{formatBody(prediction)}</strong>)}
+              {withElements(trans.__('Prediction: %1', ...PLACEHOLDERS), <strong>{formatBody(prediction)}</strong>)}
             </div>
           )}
           <pre className="amlx-Code amlx-Response-body" aria-label={trans.__('Response body')}>

@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IJob, IModelCandidate, IModelVersion } from './apitypes';
-import { ErrorNote, Loading, useLatestRequest, withElements } from './components';
+import { ErrorNote, Loading, useLatestRequest, withElements, PLACEHOLDERS } from './components';
 
 import { formatBytes } from './format';
 import { asApiError } from './resource';
@@ -147,7 +147,7 @@ export function RegisterModelCard(props: {
       {registered && (
         <div className="amlx-Success" role="status">
           {withElements(
-            trans.__('Registered %1 version %2 (%3, %4).'),
+            trans.__('Registered %1 version %2 (%3, %4).', ...PLACEHOLDERS),
             <strong>{registered.name}</strong>,
             <strong>{registered.version}</strong>,
             registered.format,

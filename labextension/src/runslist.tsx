@@ -8,7 +8,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useNow, useSignal, useSize, withElements } from './components';
+import { ErrorNote, Loading, StatusBadge, useNow, useSignal, useSize, withElements, PLACEHOLDERS } from './components';
 import { formatAgo, formatCount, formatDuration, formatMetric, jobDuration, runLabel } from './format';
 import { METRIC_PREFIX } from './runstore';
 import { RunRow, autoColumnCount } from './runsview';
@@ -470,7 +470,7 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
       {groups.state === 'ready' && (groups.data ?? []).length === 0 ? (
         <div className="amlx-Empty">
           {withElements(
-            trans.__('No runs yet. Select a notebook cell and use %1.'),
+            trans.__('No runs yet. Select a notebook cell and use %1.', ...PLACEHOLDERS),
             <strong>{trans.__('Submit cell')}</strong>
           )}
 

@@ -6,7 +6,7 @@
 import * as React from 'react';
 
 import { IJobPackage, IPackageInput } from './apitypes';
-import { Empty, Loading, withElements } from './components';
+import { Empty, Loading, withElements, PLACEHOLDERS } from './components';
 import { formatBytes } from './format';
 import { IFormState } from './submitform';
 import { trans } from './i18n';
@@ -87,7 +87,8 @@ export function ParametersForm(props: {
       <Empty>
         {withElements(
           trans.__(
-            'No parameters: plain assignments of literals (e.g. %1) in the cells the job needs, or in a cell tagged %2, become parameters.'
+            'No parameters: plain assignments of literals (e.g. %1) in the cells the job needs, or in a cell tagged %2, become parameters.',
+            ...PLACEHOLDERS
           ),
           <code>{'alpha = 0.5'}</code>,
           <code>{'parameters'}</code>

@@ -11,7 +11,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IJob, IJobPackage, ISubmitRequest, ParameterValue } from './apitypes';
 import { IActiveCell } from './activecell';
-import { ErrorNote, TabPanel, Tabs, useSignal, withElements } from './components';
+import { ErrorNote, TabPanel, Tabs, useSignal, withElements, PLACEHOLDERS } from './components';
 import { saveIfDirty } from './notebooksave';
 import { Latest, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
@@ -203,7 +203,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       <header className="amlx-Panel-header">
         <h2>
           {withElements(
-            trans.__('Submit cell %1 of %2'),
+            trans.__('Submit cell %1 of %2', ...PLACEHOLDERS),
             String(source.target.index ?? source.target.cell),
             <code>{source.target.notebook}</code>
           )}

@@ -5,7 +5,7 @@
 import * as React from 'react';
 
 import { IJobPackage } from './apitypes';
-import { Empty, Loading, withElements } from './components';
+import { Empty, Loading, withElements, PLACEHOLDERS } from './components';
 import { formatBytes } from './format';
 import { Warnings } from './submitfields';
 import { trans } from './i18n';
@@ -49,7 +49,9 @@ export function PreviewView(props: { pkg: IJobPackage | null; updating: boolean;
               {pkg.inputs.map(input => (
                 <li key={input.path}>
                   {withElements(
-                    input.mode === 'copied' ? trans.__('%1 (%2, copied)') : trans.__('%1 (%2, job input)'),
+                    input.mode === 'copied'
+                      ? trans.__('%1 (%2, copied)', ...PLACEHOLDERS)
+                      : trans.__('%1 (%2, job input)', ...PLACEHOLDERS),
                     <code>{input.path}</code>,
                     formatBytes(input.size_bytes)
                   )}

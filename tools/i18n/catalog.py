@@ -22,6 +22,7 @@ translation drops or adds a placeholder, or a compiled file differs from its
 
 from __future__ import annotations
 
+import gettext
 import io
 import json
 import re
@@ -227,7 +228,8 @@ def check() -> list[str]:
     found = extract()
     problems = list(found.problems)
     pot = template(found)
-    if not TEMPLATE.exists() or TEMPLATE.read_text(encoding="utf-8") != _po_text(pot):
+    # the messages, not their locations: moving a string within its file needs no update
+    if not TEMPLATE.exists() or _keys(read_catalog(TEMPLATE)) != _keys(pot):
         problems.append(f"{TEMPLATE.relative_to(ROOT)} is not what the sources give: run `python tools/i18n/catalog.py update`")
     wanted = {(m.context, _singular(m)) for m in pot if m.id}
     for path in po_files():
@@ -251,11 +253,22 @@ def check() -> list[str]:
                     problems.append(f"{name}: the translation of {key[1]!r} has other placeholders")
         mo, js = compiled(path)
         mo_path, js_path = path.with_suffix(".mo"), path.with_suffix(".json")
-        if not mo_path.exists() or mo_path.read_bytes() != mo:  # babel writes a .mo deterministically
+        if not mo_path.exists() or _mo_messages(mo_path.read_bytes()) != _mo_messages(mo):
             problems.append(f"{mo_path.relative_to(ROOT)} is stale: run `python tools/i18n/catalog.py compile`")
         if not js_path.exists() or json.loads(js_path.read_text(encoding="utf-8")) != json.loads(js):
             problems.append(f"{js_path.relative_to(ROOT)} is stale: run `python tools/i18n/catalog.py compile`")
     return problems
+
+
+def _keys(catalog: Catalog) -> set[tuple[str | None, object]]:
+    return {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)) for m in catalog if m.id}
+
+
+def _mo_messages(data: bytes) -> dict[object, str]:
+    """What a .mo translates (header aside), as Python's gettext reads it."""
+    messages = dict(gettext.GNUTranslations(io.BytesIO(data))._catalog)  # type: ignore[attr-defined]
+    messages.pop("", None)
+    return messages
 
 
 def main(argv: list[str]) -> int:
