@@ -262,19 +262,22 @@ def _undefined_error(name: str, cell: Cell, line: int, nb: Notebook, target: Cel
     where = cell_label(cell.index, cell.id, line)
     hints: list[str] = []
     if is_history_name(name):
-        hints.append("it is IPython's input/output history, which a job does not have")
+        hints.append(_("it is IPython's input/output history, which a job does not have"))
     for index, at in context["dropped"]:
         if name in at:
-            hints.append(f"only IPython syntax a job cannot run assigns it ({cell_label(index, None, at[name])})")
+            hints.append(_("only IPython syntax a job cannot run assigns it ({cell_label})").format(
+                cell_label=cell_label(index, None, at[name])))
             break
     for index, line_no in context["broken"]:
-        hints.append(f"{cell_label(index, None, line_no)} has a syntax error, so it never ran; it may be meant to define it")
+        hints.append(_("{cell_label} has a syntax error, so it never ran; it may be meant to define it").format(
+            cell_label=cell_label(index, None, line_no)))
         break
     for later in nb.cells[target.index + 1 :]:
         if later.is_code:
             _source, analysis, _warnings = _convert(later)
             if analysis is not None and name in analysis.bound:
-                hints.append(f"cell {later.index}, below the target, defines it: move that cell above cell {target.index}")
+                hints.append(_("cell {index}, below the target, defines it: move that cell above cell {index2}").format(
+                    index=later.index, index2=target.index))
                 break
     message = f"{where}: name {name!r} is used but no cell above defines it"
     if hints:
@@ -308,7 +311,8 @@ def _analyse(nb: Notebook, target: Cell) -> _Analysed:
                     details=cell_details(c.index, c.id, error[0], error=error[1]),
                 )
             broken.append((c.index, error[0]))
-            warnings.append(_line_note(c, error[0], f"syntax error ({error[1]}); the cell is left out (it cannot have run)"))
+            warnings.append(_line_note(c, error[0], _("syntax error ({value}); the cell is left out (it cannot have run)").format(
+                value=error[1])))
         else:
             converted[c.index] = conv  # type: ignore[assignment]
         units.append(Unit(c.index, c.id, analysis, error))
@@ -328,15 +332,17 @@ def _inputs(
         inside = not written.startswith(("/", "~", "..")) and written.split("/")[0] != OUTPUTS
         if inside and os.path.lexists(base_dir / written):
             warnings.append(
-                f"cell {index}, line {line}: the code writes {text!r} before reading it, so the file in the notebook's "
-                f"folder is not copied in; only files the job writes under {OUTPUTS}/ are kept as its outputs"
+                _("cell {index}, line {line}: the code writes {text!r} before reading it, so the file in the notebook's folder is not "
+                  "copied in; only files the job writes under {OUTPUTS}/ are kept as its outputs").format(
+                    index=index, line=line, text=text, OUTPUTS=OUTPUTS)
             )
     _check_job_inputs(options.job_inputs, inputs)
     imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
     modules: dict[str, PackageInput] = {}
     for ref, index in imports:
         if ref.relative:
-            warnings.append(f"cell {index}, line {ref.line}: relative import; the package has no parent package, so it will fail")
+            warnings.append(_("cell {index}, line {line}: relative import; the package has no parent package, so it will fail").format(
+                index=index, line=ref.line))
             continue
         path = local_module(ref.module, base_dir) if ref.module not in modules else None
         if path is not None:
@@ -383,7 +389,8 @@ def _requirements(
     try:
         probe = probe_environment(kernel.python, kernel.launcher)
     except RuntimeError as exc:
-        warnings.append(f"{exc}; requirements are pinned from the current interpreter ({sys.executable}) instead")
+        warnings.append(_("{exc}; requirements are pinned from the current interpreter ({executable}) instead").format(
+            exc=exc, executable=sys.executable))
         kernel = KernelInfo(kernel.name, sys.executable, None, "current interpreter")
         probe = probe_environment(sys.executable)
     python = probe.executable if kernel.launcher else kernel.python
@@ -441,7 +448,8 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
             raise _undefined_error(item.name, c, item.line, nb, target, context)
         inside = f" in {item.in_function}()" if item.in_function else ""
         warnings.append(
-            _line_note(c, item.line, f"name {item.name!r}{inside} is not defined by any cell above; the job fails if that line runs")
+            _line_note(c, item.line, _("name {name!r}{inside} is not defined by any cell above; the job fails if that line runs").format(
+                name=item.name, inside=inside))
         )
     included = [units[p] for p in result.positions]
     for unit in included:

@@ -89,7 +89,8 @@ def find_parameters(
             if counts.get(item.name, 0) != 1 or item.name.startswith("_amlx_"):
                 continue
             if item.name in RESERVED or keyword.iskeyword(item.name):
-                notes.append(f"cell {index}, line {item.line}: '{item.name}' is not offered as a parameter (--{item.name} is reserved)")
+                notes.append(_("cell {index}, line {line}: '{name}' is not offered as a parameter (--{name} is reserved)").format(
+                    index=index, line=item.line, name=item.name))
                 continue
             params.append(
                 Parameter(
