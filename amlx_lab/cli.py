@@ -19,7 +19,8 @@ from . import __version__, render
 from .errors import AmlxError, ValidationError
 from .i18n import _, argparse_in_language
 from .records import Job, to_jsonable
-from .submission import SubmitRequest, parse_assignments
+from .specs import AutoMLJobSpec
+from .submission import SubmitRequest, SweepRequest, parse_assignments
 from .workspace import Workspace
 
 
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--cell", required=True, help=_("cell index, cell id, or a tag such as aml-train"))
     submit.add_argument("--experiment", help=_("experiment (default: the code's own mlflow.set_experiment, else the notebook's name)"))
     submit.add_argument("--name", dest="display_name", help=_("display name of the job"))
-    submit.add_argument("--compute", help=_("compute target (default: local)"))
+    submit.add_argument("--compute", help=_("compute target (default: the target's; amlx compute lists them)"))
     submit.add_argument("--param", action="append", metavar="NAME=VALUE", help=_("override a parameter (repeatable)"))
     submit.add_argument("--input", action="append", metavar="PATH=REF", help=_("point a job input at a file or data asset"))
     submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the job (repeatable)"))
@@ -48,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--python",
                         help=_("interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)"))
     submit.add_argument("--environment", help=_("an Azure ML environment to run in (default: one built from the pinned requirements)"))
-    submit.add_argument("--preview", action="store_true", help=_("show the generated package instead of submitting"))
+    submit.add_argument("--preview", action="store_true",
+                        help=_("show the package (cells, parameters, requirements, data), submit nothing"))
+    submit.add_argument("--script", action="store_true", help=_("with --preview: show main.py itself"))
     submit.add_argument("--wait", action="store_true", help=_("stream the logs until the job ends"))
+
+    _sweep_parser(verbs)
 
     jobs = verbs.add_parser("jobs", help=_("list jobs"))
     jobs.add_argument("--experiment")
@@ -60,21 +65,38 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--top", type=int, default=50, help=_("how many (default 50)"))
     jobs.add_argument("--metric", action="append", help=_("metric column to show (repeatable)"))
 
-    best = verbs.add_parser("best", help=_("the completed job with the best value of a metric"))
-    best.add_argument("--metric", required=True, metavar="KEY", help=_("metric key, e.g. rmse"))
-    goal = best.add_mutually_exclusive_group(required=True)
+    best = verbs.add_parser("best", help=_("the completed job with the best value of a metric (or a sweep's or AutoML job's best trial)"))
+    best.add_argument("--metric", metavar="KEY", help=_("metric key, e.g. rmse (default with --parent: the sweep's objective "
+                      "or the AutoML job's primary metric)"))
+    goal = best.add_mutually_exclusive_group()
     goal.add_argument("--min", dest="goal", action="store_const", const="min", help=_("lowest value wins"))
     goal.add_argument("--max", dest="goal", action="store_const", const="max", help=_("highest value wins"))
     best.add_argument("--experiment", help=_("experiment to search (default: every experiment)"))
     best.add_argument("--parent", metavar="JOB", help=_("search the trials of this sweep or AutoML job"))
+
+    _automl_parser(verbs)
+    leaderboard = verbs.add_parser("leaderboard", help=_("an AutoML job's leaderboard, best first"))
+    leaderboard.add_argument("name")
+    leaderboard.add_argument("--top", type=int, help=_("only the best N trials"))
 
     show = verbs.add_parser("show", help=_("show one job"))
     show.add_argument("name")
     logs = verbs.add_parser("logs", help=_("print a job's log"))
     logs.add_argument("name")
     logs.add_argument("--follow", "-f", action="store_true", help=_("keep printing until the job ends"))
+    logs.add_argument("--system", action="store_true", help=_("the job's system log (MLflow's messages) instead of its output"))
     cancel = verbs.add_parser("cancel", help=_("cancel a queued or running job"))
     cancel.add_argument("name")
+    export = verbs.add_parser(
+        "export", help="write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow",
+        description="Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
+        "deployment-<name>.yml per deployment), and workflow.yml, which runs them with az ml from GitHub Actions.",
+    )
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("name", nargs="?", metavar="JOB", help="the job to export")
+    what.add_argument("--endpoint", metavar="NAME", help="export this online endpoint and its deployments instead")
+    export.add_argument("-o", "--output", metavar="DIR", default="amlx-export", help="parent folder (default amlx-export)")
+    export.add_argument("--force", action="store_true", help="replace an earlier export of the same name")
 
     data = verbs.add_parser("data", help=_("data assets"))
     data_verbs = data.add_subparsers(dest="data_verb", metavar="ACTION")
@@ -86,9 +108,111 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--version")
     listing = data_verbs.add_parser("list", help=_("list data assets (all versions of NAME if given)"))
     listing.add_argument("name", nargs="?")
+
+    compute = verbs.add_parser("compute", help="list where jobs can run (--compute of submit), with their state")
+    compute.add_argument("--instance-types", action="store_true", help="list the VM sizes serverless jobs may ask for")
     _model_parser(verbs)
     _endpoint_parser(verbs)
     return parser
+
+
+def _sweep_parser(verbs: Any) -> None:
+    sweep = verbs.add_parser(
+        "sweep", help="run a notebook cell as a sweep job: a search over its parameters",
+        description="Run a notebook cell as a sweep job: trials of the cell with parameters drawn from a search space, "
+        "the best by an objective metric. --param NAME=EXPRESSION opens a dimension (uniform(0.1, 1.0), loguniform(-6, -1), "
+        "choice(16, 32, 64), randint(10), normal(0, 1) and the q forms, as in Azure ML); --param NAME=VALUE fixes a value.",
+    )
+    sweep.add_argument("notebook", help="the .ipynb file")
+    sweep.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
+    sweep.add_argument("--param", action="append", metavar="NAME=EXPR", help="a dimension to search, or a fixed value (repeatable)")
+    sweep.add_argument("--objective", metavar="METRIC:GOAL", help="the metric the cell logs and min or max, e.g. rmse:min")
+    sweep.add_argument("--sampling", default="random", help="random (default), sobol, grid (choice only) or bayesian")
+    sweep.add_argument("--seed", type=int, help="seed of random or sobol sampling")
+    sweep.add_argument("--policy", metavar="POLICY", help="early termination, e.g. bandit(slack_factor=0.1, delay_evaluation=5), "
+                       "median_stopping(delay_evaluation=5), truncation_selection(truncation_percentage=20)")
+    sweep.add_argument("--trials", type=int, help="max_total_trials (default 1000, or the grid's size)")
+    sweep.add_argument("--concurrent", type=int, help="max_concurrent_trials (default: as many as the compute allows)")
+    sweep.add_argument("--timeout", type=int, metavar="SECONDS", help="stop the sweep after this long")
+    sweep.add_argument("--trial-timeout", type=int, metavar="SECONDS", help="stop any trial running longer than this")
+    sweep.add_argument("--experiment", help="experiment (default: the notebook's name)")
+    sweep.add_argument("--name", dest="display_name", help="display name of the sweep")
+    sweep.add_argument("--compute", help="compute target (default: local)")
+    sweep.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
+    sweep.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the sweep (repeatable)")
+    sweep.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
+    sweep.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the trials")
+    sweep.add_argument("--python", help="interpreter whose packages are pinned and that runs local trials")
+    sweep.add_argument("--environment", help="an Azure ML environment to run in")
+    sweep.add_argument("--preview", action="store_true", help="show the dimensions and the first sampled points instead of submitting")
+    sweep.add_argument("--wait", action="store_true", help="follow the trials until the sweep ends")
+
+
+def _automl_parser(verbs: Any) -> None:
+    automl = verbs.add_parser("automl", help="train and compare many models on a table and keep the best (AutoML)")
+    automl.add_argument("--task", required=True, choices=["classification", "regression", "forecasting"])
+    automl.add_argument("--data", required=True, metavar="REF", help="a data asset (azureml:heart@latest) or a CSV file")
+    automl.add_argument("--target", dest="target_column", required=True, metavar="COLUMN", help="the column to predict")
+    automl.add_argument("--metric", metavar="NAME", help="Azure's primary metric, e.g. AUC_weighted (default: the task's)")
+    automl.add_argument("--timeout", type=float, metavar="MINUTES", help="time limit of the whole job, in minutes")
+    automl.add_argument("--trial-timeout", type=float, metavar="MINUTES", help="time limit of one trial, in minutes")
+    automl.add_argument("--max-trials", type=int, metavar="N", help="most trials (default 1000)")
+    automl.add_argument("--concurrent", type=int, metavar="N", help="max concurrent trials (locally: threads per trial)")
+    automl.add_argument("--exit-score", type=float, metavar="SCORE", help="stop once the best score reaches this")
+    automl.add_argument("--no-early-termination", action="store_true", help="keep searching when scores stop improving")
+    automl.add_argument("--cv", metavar="N", help="cross-validation folds, or auto (default: as Azure chooses for the data)")
+    automl.add_argument("--validation-size", type=float, metavar="FRACTION", help="validate on a held-out fraction instead")
+    automl.add_argument("--allow", action="append", metavar="ALGORITHM", help="only these algorithms (repeatable or comma-separated)")
+    automl.add_argument("--block", action="append", metavar="ALGORITHM", help="never these algorithms (repeatable or comma-separated)")
+    automl.add_argument("--featurization", choices=["auto", "off"], help="auto (default) or off")
+    automl.add_argument("--time-column", metavar="COLUMN", help="forecasting: the column holding the time")
+    automl.add_argument("--horizon", type=int, metavar="N", help="forecasting: how many periods ahead (default 1)")
+    automl.add_argument("--frequency", metavar="ALIAS", help="forecasting: D, h, W, MS... (default: inferred)")
+    automl.add_argument("--experiment", help="experiment (default: Default)")
+    automl.add_argument("--name", dest="display_name", help="display name of the job")
+    automl.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
+    automl.add_argument("--wait", action="store_true", help="stream the log until the job ends, then print the leaderboard")
+
+
+def _names(values: list[str] | None) -> list[str] | None:
+    """``--allow a --allow b,c`` -> ``[a, b, c]``."""
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def automl_spec(a: argparse.Namespace) -> AutoMLJobSpec:
+    """The AutoML job the options describe (the CLI and the magic share it); validation gives the sentences."""
+    limits = {
+        key: value
+        for key, value in (
+            ("timeout_minutes", a.timeout), ("trial_timeout_minutes", a.trial_timeout), ("max_trials", a.max_trials),
+            ("max_concurrent_trials", a.concurrent), ("exit_score", a.exit_score),
+        )
+        if value is not None
+    }
+    if a.no_early_termination:
+        limits["enable_early_termination"] = False
+    fields: dict[str, Any] = {
+        "task": a.task, "training_data": a.data, "target_column_name": a.target_column, "primary_metric": a.metric,
+        "limits": limits, "tags": parse_assignments(a.tag, field_name="--tag"),
+        "allowed_training_algorithms": _names(a.allow), "blocked_training_algorithms": _names(a.block),
+    }
+    if a.cv is not None:
+        fields["n_cross_validations"] = "auto" if a.cv == "auto" else _whole(a.cv, "--cv")
+    optional = (("validation_data_size", a.validation_size), ("featurization", a.featurization),
+                ("experiment", a.experiment), ("display_name", a.display_name))
+    fields.update({key: value for key, value in optional if value is not None})
+    if a.time_column is not None or a.horizon is not None or a.frequency is not None:
+        forecast = {"time_column_name": a.time_column or "", "forecast_horizon": a.horizon or 1, "frequency": a.frequency}
+        fields["forecasting"] = {k: v for k, v in forecast.items() if v is not None}
+    return AutoMLJobSpec(**fields)
+
+
+def _whole(text: str, option: str) -> int:
+    if not text.strip().isdigit():
+        raise ValidationError(f"{option} must be a whole number of folds or auto, got {text!r}.", field=option)
+    return int(text)
 
 
 def _model_parser(verbs: Any) -> None:
@@ -133,6 +257,8 @@ def _endpoint_parser(verbs: Any) -> None:
     deploy.add_argument("--deployment", help=_("deployment name (default: blue, then green, ...)"))
     deploy.add_argument("--traffic", type=int, help=_("percent once ready (default: 100 for the first deployment, else 0)"))
     deploy.add_argument("--score-script", help=_("a score.py with init() and run(raw_data)"))
+    deploy.add_argument("--instance-type", help=_("VM size on Azure ML (default: the settings', else Standard_DS3_v2)"))
+    deploy.add_argument("--instance-count", type=int, help=_("number of instances on Azure ML (default: the settings', else 1)"))
     deploy.add_argument("--no-wait", action="store_true", help=_("return once provisioning started instead of when it ends"))
     deploy.add_argument("--timeout", type=float, default=600.0, help=_("seconds to wait for the deployment (default 600)"))
     undeploy = actions.add_parser("delete-deployment", help=_("stop and delete one deployment"))
@@ -202,7 +328,7 @@ class Cli:
         )
         if a.preview:
             package = self.ws.preview(request, base_dir=Path.cwd())
-            self.out(package, package.script + "\n# " + _("warnings:") + "\n" + "\n".join(f"#  {w}" for w in package.warnings))
+            self.out(package, render.package_text(package, script=a.script))
             return 0
         job = self.ws.submit(request, base_dir=Path.cwd())
         if not a.wait:
@@ -211,6 +337,58 @@ class Cli:
             return 0
         print(_("Submitted {name}; streaming its log.").format(name=job.name), file=sys.stderr)
         return self._follow(job.name, quiet=a.json)
+
+    def sweep(self) -> int:
+        from .sweep import cell
+
+        a = self.args
+        fixed, space = cell.split_params(parse_assignments(a.param, field_name="--param"))
+        base = dict(
+            cell=_cell(a.cell), notebook=a.notebook, experiment=a.experiment, display_name=a.display_name,
+            compute=a.compute, parameters=fixed, inputs=parse_assignments(a.input, field_name="--input"),
+            tags=parse_assignments(a.tag, field_name="--tag"), include_all_above=a.all_above, autolog=not a.no_autolog,
+            python=a.python, environment=a.environment,
+        )
+        offered: tuple[str, ...] = ()
+        if a.objective is None:
+            offered = self.ws.preview_sweep(SweepRequest(**base), base_dir=Path.cwd()).metrics
+        settings = cell.sweep_settings(
+            space, objective=a.objective, sampling=a.sampling, seed=a.seed, policy=a.policy, trials=a.trials,
+            concurrent=a.concurrent, timeout=a.timeout, trial_timeout=a.trial_timeout, offered=offered,
+        )
+        request = SweepRequest(**base, sweep=settings)
+        if a.preview:
+            preview = self.ws.preview_sweep(request, base_dir=Path.cwd())
+            self.out(preview, render.sweep_preview_text(preview))
+            return 0
+        job = self.ws.sweep(request, base_dir=Path.cwd())
+        if not a.wait:
+            self.out(job, f"Submitted sweep {job.name} ({job.status.value}). Its trials: amlx show {job.name}")
+            return 0
+        print(f"Submitted sweep {job.name}; following its trials.", file=sys.stderr)
+        return self._follow_sweep(job.name)
+
+    def _follow_sweep(self, name: str) -> int:
+        """Print each trial's changes as they happen, then the table; exit 0 only for a Completed sweep."""
+        shown: dict[str, str] = {}
+
+        def show(parent: Job, details: Any, trials: list[Job]) -> None:
+            if self.args.json:
+                return
+            metric = details.settings.objective.primary_metric
+            for trial in trials:
+                if shown.get(trial.name) != trial.status.value:
+                    shown[trial.name] = trial.status.value
+                    value = trial.metrics.get(metric)
+                    values = ", ".join(f"{k}={trial.parameters.get(k)}" for k in details.settings.search_space)
+                    extra = f" {metric}={value:.6g}" if value is not None and trial.status.terminal else ""
+                    print(f"{trial.name}: {trial.status.value} ({values}){extra}", flush=True)
+
+        parent = self.ws.follow_sweep(name, show)
+        details = self.ws.sweeps().sweep_details(name)
+        trials = self.ws.sweep_trials(name)
+        self.out({"job": parent, "sweep": details, "trials": trials}, "\n" + render.sweep_text(parent, details, trials))
+        return 0 if parent.status.value == "Completed" else 1
 
     def jobs(self) -> int:
         a = self.args
@@ -223,23 +401,51 @@ class Cli:
 
     def best(self) -> int:
         a = self.args
+        if a.parent is None and (a.metric is None or a.goal is None):
+            raise ValidationError(
+                "Name the metric and which value wins: --metric rmse --min or --max (or --parent SWEEP_OR_AUTOML_JOB for its "
+                "best trial).",
+                field="--metric",
+            )
         job = self.ws.best_job(a.metric, goal=a.goal, experiment=a.experiment, parent=a.parent)
         self.out(job, render.job_text(job))
         return 0
 
+    def automl(self) -> int:
+        a = self.args
+        job = self.ws.submit_automl(automl_spec(a), base_dir=Path.cwd())
+        if not a.wait:
+            self.out(job, f"Submitted AutoML job {job.name} ({job.status.value}). Follow it with: amlx logs {job.name} --follow; "
+                          f"then amlx leaderboard {job.name}")
+            return 0
+        print(f"Submitted AutoML job {job.name}; streaming its log.", file=sys.stderr)
+        status = self._follow(job.name, quiet=a.json)
+        if not a.json:
+            print(render.leaderboard_text(self.ws.automl_details(job.name), top=15))
+        return status
+
+    def leaderboard(self) -> int:
+        details = self.ws.automl_details(self.args.name)
+        self.out(details, render.leaderboard_text(details, top=self.args.top))
+        return 0
+
     def show(self) -> int:
         job = self.ws.jobs().get_job(self.args.name)
+        if job.type.value == "sweep" and not self.args.json:
+            details, trials = self.ws.sweeps().sweep_details(job.name), self.ws.sweep_trials(job.name)
+            self.out(job, render.job_text(job) + "\n\n" + render.sweep_text(job, details, trials))
+            return 0
         self.out(job, render.job_text(job))
         return 0
 
     def logs(self) -> int:
-        if self.args.follow:
+        if self.args.follow and not self.args.system:
             return self._follow(self.args.name)
         jobs = self.ws.jobs()
         offset: str | None = None
         parts = []
         while True:  # the backend hands out the log in bounded chunks
-            chunk = jobs.logs(self.args.name, offset)
+            chunk = jobs.logs(self.args.name, offset, log="system" if self.args.system else "user")
             parts.append(chunk.text)
             if not chunk.text or chunk.next_offset == offset:
                 break
@@ -253,6 +459,16 @@ class Cli:
         self.out(job, f"{job.name}: {render.status(job.status.value)}")
         return 0
 
+    def export(self) -> int:
+        a = self.args
+        parent = Path(a.output).expanduser()
+        if a.endpoint:
+            result = self.ws.export_endpoint(a.endpoint, out_dir=parent, overwrite=a.force)
+        else:
+            result = self.ws.export_job(a.name, out_dir=parent, overwrite=a.force)
+        self.out(result, render.export_text(result))
+        return 0
+
     def data(self) -> int:
         a = self.args
         if a.data_verb == "register":
@@ -262,6 +478,16 @@ class Cli:
             return 0
         assets = self.ws.data().list_data(a.name)
         self.out({"assets": assets}, render.data_text(assets))
+        return 0
+
+    def compute(self) -> int:
+        computes = self.ws.computes()
+        if self.args.instance_types:
+            types = computes.list_instance_types()
+            self.out({"instance_types": types}, render.instance_types_text(types))
+            return 0
+        listed = computes.list_computes()
+        self.out({"computes": listed}, render.computes_text(listed))
         return 0
 
     def model(self) -> int:
@@ -343,6 +569,7 @@ class Cli:
         endpoint = self.ws.deploy(
             a.model, endpoint=a.name, deployment=a.deployment, traffic=a.traffic, score_script=a.score_script,
             base_dir=Path.cwd(), wait=None if a.no_wait else a.timeout,
+            instance_type=a.instance_type, instance_count=a.instance_count,
         )
         self.out(endpoint, render.endpoint_text(endpoint))
         return 1 if any(d.status == "Failed" for d in endpoint.deployments) else 0

@@ -8,6 +8,7 @@ environment variables, the workspace's own ``settings.json``, defaults.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -34,22 +35,71 @@ def default_workspace_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return (Path(environ.get("HOME") or Path.home()) / ".amlx" / "workspace").resolve()
 
 
+#: The credentials a user can choose under ``azure.credential`` (any other name is a credential plugin).
+AZURE_CREDENTIALS = ("default", "cli", "managed_identity", "environment", "interactive_browser", "device_code")
+_AZURE_COORDINATES = ("subscription_id", "resource_group", "workspace_name", "config_path")
+
+
 @dataclass(frozen=True)
 class AzureSettings:
-    """Coordinates of an Azure ML workspace; any may be missing until configured."""
+    """An Azure ML workspace and how to reach it; any may be missing until configured.
+
+    Beyond the coordinates: ``credential`` (one of ``AZURE_CREDENTIALS``, or the
+    name of a plugin in the ``amlx_lab.azure_credentials`` entry-point group),
+    ``tenant_id`` and ``client_id`` (a user-assigned managed identity), a
+    sovereign or custom cloud (``cloud`` by name, plus ``cloud_metadata`` for one
+    azure-ai-ml does not know), and submit defaults: ``compute`` (a cluster; none
+    means serverless), ``instance_type`` (serverless VM size), ``environment``
+    (a named or curated environment instead of one built from the requirements)
+    and ``base_image`` (the image such a built environment starts from); and
+    deployment defaults: ``deployment_instance_type`` and ``deployment_instance_count``
+    (the VM size and number of a managed online deployment) and
+    ``deployment_environment`` (the environment a custom model is served in).
+    """
 
     subscription_id: str | None = None
     resource_group: str | None = None
     workspace_name: str | None = None
     config_path: str | None = None  # a config.json as written by the Azure portal
+    credential: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    cloud: str | None = None
+    cloud_metadata: Mapping[str, str] | None = None
+    compute: str | None = None
+    instance_type: str | None = None
+    environment: str | None = None
+    base_image: str | None = None
+    deployment_instance_type: str | None = None
+    deployment_instance_count: str | None = None
+    deployment_environment: str | None = None
 
     @property
     def complete(self) -> bool:
         return bool(self.subscription_id and self.resource_group and self.workspace_name)
 
+    def with_coordinates(self, found: AzureSettings) -> AzureSettings:
+        """These settings with the workspace coordinates of ``found`` (a discovered config.json)."""
+        return dataclasses.replace(self, **{k: getattr(found, k) for k in _AZURE_COORDINATES})
+
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> AzureSettings:
-        known = {k: (str(v) if v is not None else None) for k, v in data.items() if k in cls.__dataclass_fields__}
+    def from_mapping(cls, data: Mapping[str, Any], warnings: list[str] | None = None) -> AzureSettings:
+        """Known keys only; a value of the wrong shape is dropped with a warning (when a list is given)."""
+        known: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in cls.__dataclass_fields__ or value is None:
+                continue
+            if key == "cloud_metadata":
+                if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+                    known[key] = {str(k): v for k, v in value.items()}
+                elif warnings is not None:
+                    warnings.append(f"{SETTINGS_FILE} 'azure.cloud_metadata' must map names to URLs; it is ignored.")
+                continue
+            if isinstance(value, (dict, list)):
+                if warnings is not None:
+                    warnings.append(f"{SETTINGS_FILE} 'azure.{key}' must be text; it is ignored.")
+                continue
+            known[key] = str(value)
         return cls(**known)
 
 
@@ -103,7 +153,7 @@ class AmlxConfig:
             workspace_dir=root,
             target=target,
             compute_slots=compute_slots,
-            azure=AzureSettings.from_mapping(azure),
+            azure=AzureSettings.from_mapping(azure, warnings),
             warnings=tuple(warnings),
         )
 

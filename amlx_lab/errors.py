@@ -86,6 +86,27 @@ class TargetNotConfiguredError(AmlxError):
     code = "target_not_configured"
 
 
+class AuthenticationError(AmlxError):
+    """The server could not sign in to the remote service (no or expired credentials); says what to run."""
+
+    status = 401
+    code = "sign_in_required"
+
+
+class AuthorizationError(AmlxError):
+    """The remote service refused the signed-in identity (e.g. a 403 from Azure Resource Manager)."""
+
+    status = 403
+    code = "not_authorized"
+
+
+class ThrottledError(AmlxError):
+    """The remote service asked us to slow down (HTTP 429) after retries; ``details.retry_after`` in seconds."""
+
+    status = 429
+    code = "throttled"
+
+
 class UpstreamError(AmlxError):
     """The remote service (Azure ML) failed or refused; details carry its status."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sysconfig
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from traitlets import Enum, Integer, Unicode
 
 from .config import TARGETS, AmlxConfig
 from .handlers import routes
+from .handlers.pools import Pools
 from .workspace import Workspace
 
 #: The MLflow variable kernels started by this server inherit (unless the user set it).
@@ -49,6 +51,7 @@ class AmlxApp(ExtensionApp):
     )
 
     def initialize_settings(self) -> None:
+        _put_scripts_on_path()
         config = AmlxConfig.resolve(
             workspace_dir=self.workspace_dir,
             target=self.default_target,
@@ -57,6 +60,7 @@ class AmlxApp(ExtensionApp):
         root_dir = Path(getattr(self.serverapp, "root_dir", None) or Path.cwd())
         self.settings["amlx_workspace"] = Workspace(config, search_from=root_dir)
         self.settings["amlx_root_dir"] = root_dir.resolve()
+        self.settings["amlx_pools"] = Pools()
         self.log.info("amlx_lab: %s target, workspace %s", config.target, config.workspace_dir)
         self._point_kernels_at_tracking(self.settings["amlx_workspace"])
         # Warm-up (the local MLflow store, deployments a restart stopped) runs off the start-up path.
@@ -97,3 +101,18 @@ class AmlxApp(ExtensionApp):
         workspace: Workspace | None = self.settings.get("amlx_workspace")
         if workspace is not None:
             workspace.close()
+        pools: Pools | None = self.settings.get("amlx_pools")
+        if pools is not None:
+            pools.shutdown()
+
+
+def _put_scripts_on_path() -> None:
+    """This interpreter's scripts folder (where ``amlx`` is) first on the server's PATH, if it is missing.
+
+    A server started as ``.venv/bin/jupyter lab`` without activating the venv
+    would otherwise give its terminals and kernels a PATH without ``amlx``.
+    """
+    scripts = sysconfig.get_path("scripts")
+    entries = os.environ.get("PATH", "").split(os.pathsep)
+    if scripts and os.path.isdir(scripts) and scripts not in entries:
+        os.environ["PATH"] = os.pathsep.join([scripts, *[e for e in entries if e]])

@@ -12,21 +12,25 @@ import re
 from .errors import ValidationError
 from .i18n import _
 
+# Each pattern is matched whole (``fullmatch``: Python's ``$`` would let a trailing newline through)
+# and is also the ``pattern`` the OpenAPI document gives the field (``apischema``, ``schema/openapi.yaml``).
 JOB_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,254}$")
 # Azure ML asset and experiment names: start with a letter or digit; letters, digits, '-', '_', '.'.
 ASSET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
+# Azure ML online endpoint and deployment names: 3-32 characters, a letter first, letters, digits and '-'.
+ENDPOINT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 
 
 def check_job_name(name: object, *, field: str = "name") -> str:
     """A job name as given by a caller; anything else could escape the jobs folder."""
-    if not isinstance(name, str) or not JOB_NAME_RE.match(name):
+    if not isinstance(name, str) or not JOB_NAME_RE.fullmatch(name):
         raise ValidationError(_("{name!r} is not a job name (like calm_lamp_x1y2z3a4b5).").format(name=name), field=field)
     return name
 
 
 def asset_name_problem(name: object, kind: str) -> str | None:
     """The sentence saying why ``name`` is not a valid ``kind`` name, or ``None`` when it is."""
-    if isinstance(name, str) and ASSET_NAME_RE.match(name) and name not in {".", ".."}:
+    if isinstance(name, str) and ASSET_NAME_RE.fullmatch(name) and name not in {".", ".."}:
         return None
     return (
         f"{name!r} is not a valid {kind} name: use 1 to 255 letters, digits, '-', '_' or '.', "
@@ -40,3 +44,14 @@ def check_asset_name(name: object, *, field: str = "name", kind: str = "data ass
     if problem:
         raise ValidationError(problem, field=field)
     return name  # type: ignore[return-value]
+
+
+def check_endpoint_name(name: object, *, kind: str = "endpoint", field: str = "name") -> str:
+    """An endpoint or deployment name (also a folder name locally and a DNS label on Azure)."""
+    if not isinstance(name, str) or not ENDPOINT_NAME_RE.fullmatch(name):
+        raise ValidationError(
+            f"{name!r} is not a valid {kind} name: use 3 to 32 letters, digits or '-', starting with a letter "
+            "and not ending with '-'.",
+            field=field,
+        )
+    return name

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, get_args
 
+from .sweep.settings import SweepSettings
+
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -39,6 +41,9 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if hasattr(value, "__fspath__"):
         return str(value)
+    dump = getattr(value, "model_dump", None)  # a pydantic model (a sweep's settings inside a record)
+    if callable(dump):
+        return dump(mode="json")
     return value
 
 
@@ -75,14 +80,24 @@ class HealthState(str, Enum):
     OK = "ok"
     NOT_CONFIGURED = "not_configured"
     ERROR = "error"
+    CHECKING = "checking"  # configured, but not yet reached: "configured" is not "reachable"
 
 
 @dataclass(frozen=True)
 class Health(Record):
-    """Whether a target can be used now, with a sentence saying why not."""
+    """Whether a target can be used now, with a sentence saying why not.
+
+    A remote target also says what it reached (workspace, region, studio
+    link, the identity it signed in as) and when it last checked.
+    """
 
     state: HealthState
     message: str
+    workspace: str | None = None
+    region: str | None = None
+    studio_url: str | None = None
+    identity: str | None = None
+    checked_at: float | None = None  # epoch seconds of the last reachability check; None: never checked
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,7 @@ class Capabilities(Record):
     models: bool = False
     endpoints: bool = False
     data_assets: bool = False
+    computes: bool = False
     instance_types: bool = False
     compute_targets: tuple[str, ...] = ()
     live_updates: str = "none"  # "long-poll": the change feed holds a request until something changes
@@ -214,6 +230,29 @@ class Job(Record):
 
 
 @dataclass(frozen=True)
+class SweepDetails(Record):
+    """What a sweep job searches and how far it got (its trials are the jobs whose ``parent`` it is).
+
+    ``settings`` is the search space, objective, sampling algorithm, early
+    termination policy and limits as submitted; ``seed`` is the one the
+    sampler used (chosen at submit when none was given). ``best_trial`` and
+    ``best_value`` follow the completed trials as they finish (Azure's
+    ``best_child_run_id`` and ``score``). ``trial_counts`` counts the trials
+    created so far by status; ``pruned`` how many the policy stopped.
+    """
+
+    name: str
+    settings: SweepSettings
+    seed: int | None
+    best_trial: str | None
+    best_value: float | None
+    trials: int
+    trial_counts: dict[str, int]
+    pruned: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class JobPage(Record):
     """One page of a job listing; pass ``next_cursor`` back to get the next one."""
 
@@ -245,9 +284,14 @@ class MetricPoint(Record):
     timestamp: float  # epoch seconds
 
 
+#: Which of a job's logs: ``user`` is std_log.txt (what the code prints); ``system`` holds MLflow's
+#: and amlx's messages from inside the job (Azure ML's ``user_logs`` and ``system_logs``).
+LogKind = Literal["user", "system"]
+
+
 @dataclass(frozen=True)
 class LogChunk(Record):
-    """A slice of a job's ``std_log.txt``.
+    """A slice of a job's ``std_log.txt`` (or of its system log).
 
     ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
     on. ``complete`` is true once the job is finished and everything has been
@@ -287,6 +331,149 @@ class ExperimentSummary(Record):
     name: str
     job_count: int
     last_submitted_at: float | None
+
+
+@dataclass(frozen=True)
+class ExportResult(Record):
+    """What an export wrote: a folder of Azure ML CLI v2 YAML, the files it names, and a GitHub Actions workflow.
+
+    ``folder`` is as the caller named it (over REST, relative to the notebook
+    folder); ``files`` are relative to it, the main YAML document first.
+    ``notes`` say what to change before the files run elsewhere (a local data
+    file, a compute to name).
+    """
+
+    kind: Literal["job", "endpoint"]
+    name: str
+    target: str
+    folder: str
+    files: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+# -- computes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComputeTarget(Record):
+    """Somewhere a job can run: the local machine's slots, an Azure ML cluster, or serverless compute.
+
+    ``state`` is the target's own word (``Succeeded``, ``Resizing``, ``Ready``);
+    ``max_nodes`` is a cluster's node limit, or the local target's slots.
+    ``default`` marks what a submit without ``compute`` runs on.
+    """
+
+    name: str
+    kind: str  # "local", "amlcompute", "computeinstance", "kubernetes", "serverless", ...
+    state: str
+    instance_type: str | None = None
+    min_nodes: int | None = None
+    max_nodes: int | None = None
+    current_nodes: int | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class InstanceType(Record):
+    """A VM size a serverless job (or a new cluster) may ask for."""
+
+    name: str
+    vcpus: int | None = None
+    memory_gb: float | None = None
+    gpus: int | None = None
+
+
+# -- AutoML ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry(Record):
+    """One trial of an AutoML job: its algorithm (Azure's name), hyperparameters and validation score.
+
+    ``score`` is the mean of ``fold_scores`` (one per validation split) and
+    ``score_std`` their standard deviation, the spread to read a gap between
+    two trials against. ``source`` is ``default`` for a plain scikit-learn
+    default the job always tries, ``search`` for a trial FLAML proposed.
+    ``trial`` is the child job's name (``<job>_<index>``); ``rank`` is 1 for the best.
+    """
+
+    trial: str
+    index: int
+    algorithm: str
+    source: str
+    learner: str
+    score: float | None
+    score_std: float | None
+    fold_scores: tuple[float | None, ...]
+    duration_s: float
+    hyperparameters: dict[str, Any]
+    status: str
+    rank: int | None = None
+    is_best: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RocCurve(Record):
+    """The ROC curve of one class against the rest (for two classes, of the positive one)."""
+
+    label: str
+    auc: float | None
+    fpr: tuple[float, ...]
+    tpr: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ModelCharts(Record):
+    """What the best model's charts are drawn from: its out-of-fold predictions on the validation rows.
+
+    Classification fills the confusion matrix (rows: true labels, columns:
+    predicted, in ``confusion_labels`` order) and ``roc``; regression and
+    forecasting fill ``predicted``/``actual`` (a sample of rows) and the
+    residual histogram (``residual_bins`` has one edge more than ``residual_counts``).
+    """
+
+    kind: str  # classification | regression
+    rows: int
+    confusion_labels: tuple[str, ...] = ()
+    confusion_matrix: tuple[tuple[int, ...], ...] = ()
+    roc: tuple[RocCurve, ...] = ()
+    predicted: tuple[float, ...] = ()
+    actual: tuple[float, ...] = ()
+    residual_bins: tuple[float, ...] = ()
+    residual_counts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AutoMLDetails(Record):
+    """An AutoML job's settings, its leaderboard (best first) and the best model, as far as the job got.
+
+    ``settings`` is the submitted ``AutoMLJobSpec``. ``validation`` says how
+    the trials were validated (``10-fold cross-validation, Azure's choice for
+    299 rows``); ``notes`` say where the run differs from what was asked and
+    why (columns not used, concurrency on this machine). ``model`` is the
+    registrable source of the best model (``outputs/model``) once it is saved;
+    ``charts`` come with it.
+    """
+
+    name: str
+    status: JobStatus
+    task: str
+    primary_metric: str
+    goal: str  # maximize | minimize
+    target_column_name: str
+    settings: dict[str, Any]
+    validation: str | None
+    leaderboard: tuple[LeaderboardEntry, ...]
+    best_trial: str | None
+    best_algorithm: str | None
+    best_score: float | None
+    best_score_std: float | None
+    trials: int
+    stop_reason: str | None = None
+    model: str | None = None
+    charts: ModelCharts | None = None
+    notes: tuple[str, ...] = ()
 
 
 # -- data assets -----------------------------------------------------------------

@@ -16,20 +16,28 @@ from typing import TYPE_CHECKING
 from .i18n import N_, _, _n
 
 from .records import (
+    AutoMLDetails,
+    ComputeTarget,
     DataAsset,
     Endpoint,
+    ExportResult,
     HealthState,
+    InstanceType,
     InvokeResult,
     Job,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     WorkspaceInfo,
 )
 
 if TYPE_CHECKING:
-    from .notebook import JobPackage
+    from .notebook import JobPackage, PackageInput
+    from .notebook.package import IncludedCell
+    from .sweep.cell import SweepPreview
 
-_HEALTH_MARK = {HealthState.OK: N_("ok"), HealthState.NOT_CONFIGURED: N_("not configured"), HealthState.ERROR: N_("error")}
+_HEALTH_MARK = {HealthState.OK: N_("ok"), HealthState.NOT_CONFIGURED: N_("not configured"), HealthState.ERROR: N_("error"),
+               HealthState.CHECKING: N_("checking")}
 _STATUS_WORDS = {
     "NotStarted": N_("NotStarted"),
     "Queued": N_("Queued"),
@@ -99,6 +107,11 @@ def workspace_text(info: WorkspaceInfo) -> str:
         (_("features"), _(", ").join(enabled) if enabled else _("none yet")),
         (_("targets"), _(", ").join(f"{t.name} ({health(t.health.state)})" for t in info.targets)),
     ]
+    health_ = info.health
+    if health_.studio_url:
+        pairs.insert(3, (_("studio"), health_.studio_url))
+    if health_.identity:
+        pairs.insert(3 + bool(health_.studio_url), (_("signed in"), health_.identity))
     pairs += [(_("warning"), w) for w in info.warnings]
     return fields(pairs, 11)
 
@@ -111,6 +124,9 @@ def workspace_html(info: WorkspaceInfo) -> str:
         (_("Health"), f"<b>{esc(health(info.health.state))}</b> &mdash; {esc(info.health.message)}"),
         (_("Version"), f"amlx_lab {esc(info.version)}"),
     ]
+    if info.health.studio_url:
+        link = f"<a href='{esc(info.health.studio_url)}' target='_blank' rel='noopener'>{esc(_('open in Azure ML studio'))}</a>"
+        rows.insert(3, (_("Studio"), link))
     body = "".join(
         f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows
     )
@@ -206,6 +222,25 @@ def data_text(assets: Sequence[DataAsset]) -> str:
     return table([_("NAME"), _("VERSION"), _("TYPE"), _("BYTES"), _("CREATED"), _("DESCRIPTION")], rows)
 
 
+def computes_text(computes: Sequence[ComputeTarget]) -> str:
+    if not computes:
+        return "No computes."
+    rows = [
+        [c.name + (" *" if c.default else ""), c.kind, c.state, c.instance_type or "",
+         "" if c.max_nodes is None else f"{c.min_nodes or 0}-{c.max_nodes}"]
+        for c in computes
+    ]
+    return table(["NAME (* default)", "KIND", "STATE", "INSTANCE TYPE", "NODES"], rows)
+
+
+def instance_types_text(types: Sequence[InstanceType]) -> str:
+    if not types:
+        return "This target offers no instance types."
+    rows = [[t.name, "" if t.vcpus is None else str(t.vcpus), "" if t.memory_gb is None else f"{t.memory_gb:g}",
+             "" if t.gpus is None else str(t.gpus)] for t in types]
+    return table(["NAME", "VCPUS", "MEMORY GB", "GPUS"], rows)
+
+
 # -- HTML for the %aml magics (JupyterLab shows these; a terminal IPython shows the text forms) --
 
 _STATUS_COLOUR = {
@@ -289,31 +324,81 @@ def data_asset_text(asset: DataAsset) -> str:
         name=asset.name, version=asset.version, type=asset.type, size=integer(asset.size), ref=asset.ref)
 
 
-def package_text(package: JobPackage) -> str:
-    """A job package preview: the generated main.py, then its parameters, inputs and warnings as comments."""
-    lines = [package.script.rstrip("\n"), ""]
+def _package_title(package: JobPackage) -> str:
+    notebook = package.notebook_path.replace("\\", "/").rsplit("/", 1)[-1] if package.notebook_path else "the kernel's history"
+    others = len(package.cells) - 1
+    needs = f", with {others} earlier cell{'s' if others != 1 else ''} it needs" if others else ""
+    return f"Cell {package.target_cell.index} of {notebook} as a job{needs}"
+
+
+def _cell_code(package: JobPackage, cell: IncludedCell) -> str:
+    """The cell's code as main.py runs it (its override lines included)."""
+    if cell.script_start is None or cell.script_end is None:
+        return ""
+    return "\n".join(package.script.splitlines()[cell.script_start - 1 : cell.script_end])
+
+
+def _cell_label(cell: IncludedCell) -> str:
+    label = f"cell {cell.index}" + (f" (id {cell.id!r})" if cell.id else "")
+    return label + (f" In [{cell.execution_count}]" if cell.execution_count is not None else "")
+
+
+def _input_text(item: PackageInput) -> str:
+    if item.mode == "job_input":
+        return f"{item.path} (job input {item.option} PATH, {item.size_bytes:,} bytes)"
+    return f"{item.path} ({item.kind}, copied, {item.size_bytes:,} bytes)"
+
+
+def package_text(package: JobPackage, *, script: bool = False) -> str:
+    """A job package preview: the cells it runs, parameters, requirements, data files, warnings.
+
+    main.py itself (the same cells plus two lines of set-up) only with ``script=True``.
+    """
+    if script:
+        return package.script.rstrip("\n")
+    lines = [f"{_package_title(package)} (main.py: {len(package.script.splitlines())} lines; --script shows it)", ""]
+    for cell in package.cells:
+        lines.append(f"# {_cell_label(cell)}: {cell.reason}")
+        lines += [f"    {line}" if line else "" for line in _cell_code(package, cell).splitlines()]
+        lines.append("")
     if package.experiment:
-        lines.append("# " + _("experiment: {name} (the code's mlflow.set_experiment; --experiment overrides it)").format(
-            name=package.experiment))
+        lines.append(f"experiment:   {package.experiment} (the code's mlflow.set_experiment; --experiment overrides it)")
     if package.parameters:
-        lines.append("# " + _("parameters: {list}").format(list=", ".join(f"{p.flag} {p.default!r}" for p in package.parameters.values())))
-    for item in package.inputs:
-        lines.append("# " + _("input: {path} ({mode}, {size} bytes)").format(path=item.path, mode=item.mode, size=integer(item.size_bytes)))
-    lines += ["# " + _("warning: {text}").format(text=w) for w in package.warnings]
-    return "\n".join(lines)
+        lines.append("parameters:   " + ", ".join(
+            f"{p.flag} {p.default!r} (cell {p.cell_index}, line {p.line})" for p in package.parameters.values()
+        ))
+    lines.append("requirements: " + (", ".join(package.requirements) or "none"))
+    if package.inputs:
+        lines.append("data files:   " + "; ".join(_input_text(i) for i in package.inputs))
+    if package.warnings:
+        lines.append("warnings:")
+        lines += [f"  - {w}" for w in package.warnings]
+    return "\n".join(lines).rstrip("\n")
 
 
 def package_html(package: JobPackage) -> str:
-    """The preview as HTML: warnings first (they are what needs attention), then main.py."""
+    """The preview as HTML: warnings first (they are what needs attention), the cells, then main.py folded."""
     esc = html.escape
-    warnings = "".join(f"<li>{esc(w)}</li>" for w in package.warnings)
-    params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
-    parts = [f"<div><b>{esc(_('Warnings'))}</b><ul>{warnings}</ul></div>" if warnings else ""]
-    parts.append(f"<div><b>{esc(_('Parameters'))}</b>: {params}</div>" if params else "")
+    parts = [f"<div><b>{esc(_package_title(package))}</b></div>"]
+    if package.warnings:
+        warnings = "".join(f"<li>{esc(w)}</li>" for w in package.warnings)
+        parts.append(f"<div><b>{esc(_('Warnings'))}</b><ul>{warnings}</ul></div>")
+    for cell in package.cells:
+        parts.append(
+            f"<div><code>{esc(_cell_label(cell))}</code>: {esc(cell.reason)}"
+            f"<pre style='margin:2px 0 6px 0'>{esc(_cell_code(package, cell))}</pre></div>"
+        )
     if package.experiment:
         parts.append(f"<div><b>{esc(_('Experiment'))}</b>: <code>{esc(package.experiment)}</code> "
                      f"{esc(_('(the code’s mlflow.set_experiment)'))}</div>")
-    parts.append(f"<details open><summary>main.py</summary><pre>{esc(package.script)}</pre></details>")
+    if package.parameters:
+        params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
+        parts.append(f"<div><b>{esc(_('Parameters'))}</b>: {params}</div>")
+    parts.append(f"<div><b>Requirements</b>: {esc(', '.join(package.requirements) or 'none')}</div>")
+    if package.inputs:
+        parts.append("<div><b>Data files</b>: " + esc("; ".join(_input_text(i) for i in package.inputs)) + "</div>")
+    lines = len(package.script.splitlines())
+    parts.append(f"<details><summary>main.py ({lines} lines)</summary><pre>{esc(package.script)}</pre></details>")
     return "<div class='amlx-preview'>" + "".join(parts) + "</div>"
 
 
@@ -423,3 +508,134 @@ def invoke_text(result: InvokeResult) -> str:
     else:
         line = _("HTTP {status} in {ms} ms").format(status=result.status_code, ms=f"{result.latency_ms:.1f}")
     return f"{body}\n# {line}"
+
+
+# -- sweeps --------------------------------------------------------------------------
+
+
+def _trial_rows(details: SweepDetails, trials: Sequence[Job]) -> tuple[list[str], list[tuple[Job, list[str]]]]:
+    """The trials table shared by the text and HTML renderings: one row per trial, best marked."""
+    metric = details.settings.objective.primary_metric
+    names = list(details.settings.search_space)
+    headers = ["TRIAL", "STATUS", *names, metric, "NOTE"]
+    rows = []
+    for job in sorted(trials, key=lambda j: (int(j.tags.get("amlx.trial", "0") or 0), j.created_at)):
+        pruned = job.tags.get("amlx.pruned_at")
+        note = "best" if job.name == details.best_trial else f"stopped early at interval {pruned}" if pruned else ""
+        if not note and job.status.value == "Failed" and job.error:
+            note = job.error[:80]
+        values = [_number(v) if isinstance(v, float) else str(v) for v in (job.parameters.get(n, "") for n in names)]
+        rows.append((job, [job.tags.get("amlx.trial", job.name), job.status.value, *values, _number(job.metrics.get(metric)), note]))
+    return headers, rows
+
+
+def _sweep_summary(parent: Job, details: SweepDetails) -> str:
+    objective = details.settings.objective
+    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(details.trial_counts.items())) or "no trials yet"
+    best = (
+        f"; best {details.best_trial} with {objective.primary_metric} {_number(details.best_value)}"
+        if details.best_trial else ""
+    )
+    return (
+        f"Sweep {parent.name} ({parent.status.value}): {details.trials} of {details.settings.total_trials()} trial(s) "
+        f"({counts}), {objective.goal} {objective.primary_metric}{best}"
+    )
+
+
+def sweep_text(parent: Job, details: SweepDetails, trials: Sequence[Job]) -> str:
+    """A sweep as a summary line and its trials table (the CLI and a terminal IPython)."""
+    headers, rows = _trial_rows(details, trials)
+    lines = [_sweep_summary(parent, details)]
+    if rows:
+        lines += ["", table(headers, [cells for _job, cells in rows])]
+    if parent.error:
+        lines.append(f"error: {parent.error}")
+    return "\n".join(lines)
+
+
+def sweep_html(parent: Job, details: SweepDetails, trials: Sequence[Job], note: str | None = None) -> str:
+    """A sweep as HTML: the summary, then the trials table with status pills, the best trial in bold."""
+    esc = html.escape
+    headers, rows = _trial_rows(details, trials)
+    head = "".join(f"<th style='text-align:left;padding-right:1em'>{esc(h)}</th>" for h in headers)
+    body = ""
+    for job, cells in rows:
+        style = " style='font-weight:bold'" if job.name == details.best_trial else ""
+        tds = [f"<td style='text-align:left;padding-right:1em'>{esc(c)}</td>" for c in cells]
+        tds[1] = f"<td style='text-align:left;padding-right:1em'>{status_badge_html(job.status.value)}</td>"
+        body += f"<tr{style} title='{esc(job.name)}'>" + "".join(tds) + "</tr>"
+    summary = f"<div>{status_badge_html(parent.status.value)} {esc(_sweep_summary(parent, details))}</div>"
+    error = f"<div style='color:#c62828'>{esc(parent.error)}</div>" if parent.error else ""
+    trials_table = f"<table class='amlx-sweep'><tr>{head}</tr>{body}</table>" if rows else ""
+    hint = f"<div style='opacity:.7;margin-top:4px'>{esc(note)}</div>" if note else ""
+    return summary + error + trials_table + hint
+
+
+def sweep_preview_text(preview: SweepPreview) -> str:
+    """A sweep preview: the cell's dimensions, the metrics to choose from, the first points."""
+    rows = [[d.name, d.type, repr(d.default), d.expression or ("(fixed)" if d.searchable else "(not searchable)")]
+            for d in preview.dimensions]
+    lines = ["Dimensions:", table(["PARAMETER", "TYPE", "NOTEBOOK VALUE", "SEARCH"], rows) if rows else "  (the cell has no parameters)"]
+    lines.append("Objective: earlier runs of this cell logged " + (", ".join(preview.metrics) if preview.metrics else "no metrics yet"))
+    if preview.points:
+        names = list(preview.points[0])
+        seed = f" (seed {preview.seed})" if preview.seed is not None else ""
+        rows = [[str(i), *(_number(p[n]) if isinstance(p[n], float) else str(p[n]) for n in names)] for i, p in enumerate(preview.points)]
+        lines += [f"First {len(preview.points)} of {preview.total_trials} trial(s){seed}:", table(["TRIAL", *names], rows)]
+    lines += [f"note: {n}" for n in preview.notes]
+    return "\n".join(lines)
+
+def _hyperparameters(values: dict[str, object], limit: int = 60) -> str:
+    text = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
+    """The AutoML job's settings line, its leaderboard (best first, best marked ``*``) and what to do next."""
+    arrow = "higher is better" if details.goal == "maximize" else "lower is better"
+    lines = [
+        f"{details.name}: AutoML {details.task} of {details.target_column_name!r}, {details.status.value}",
+        f"primary metric: {details.primary_metric} ({arrow}); validation: {details.validation or '-'}",
+    ]
+    if details.stop_reason:
+        lines.append(f"search ended: {details.stop_reason}")
+    lines += [f"note: {note}" for note in details.notes]
+    entries = details.leaderboard[:top] if top else details.leaderboard
+    if not entries:
+        lines.append("No trial has finished yet.")
+        return "\n".join(lines)
+    rows = [
+        [
+            ("*" if e.is_best else "") + (str(e.rank) if e.rank is not None else "-"),
+            e.trial,
+            e.algorithm + (" (default)" if e.source == "default" else ""),
+            _number(e.score),
+            "-" if e.score_std is None else f"± {e.score_std:.3f}",
+            f"{e.duration_s:.1f}s",
+            e.error or _hyperparameters(e.hyperparameters),
+        ]
+        for e in entries
+    ]
+    lines += ["", table(["RANK", "TRIAL", "ALGORITHM", details.primary_metric.upper(), "SPREAD", "TIME", "HYPERPARAMETERS"], rows)]
+    if len(entries) < len(details.leaderboard):
+        lines.append(f"... {len(details.leaderboard) - len(entries)} more trial(s)")
+    if details.model:
+        lines += ["", f"Best model: {details.best_algorithm} ({details.best_trial}) in {details.model}; register it with:",
+                  f"  amlx model register NAME --job {details.name}"]
+    return "\n".join(lines)
+
+
+def export_text(result: ExportResult) -> str:
+    """Where the export went, how to run it, and what to change first."""
+    main = result.files[0] if result.files else ""
+    how = (f"az ml job create --file {main} --stream" if result.kind == "job"
+           else f"az ml online-endpoint create --file {main}")
+    lines = [f"exported {result.kind} {result.name} ({result.target} target) to {result.folder}/"]
+    lines += [f"  {path}" for path in result.files if "/" not in path or not path.startswith("src/")]
+    code = sum(1 for path in result.files if path.startswith("src/"))
+    if code:
+        lines.append(f"  src/ ({code} files)")
+    lines.append(f"run it:   cd {result.folder} && {how}")
+    lines.append("from CI:  copy workflow.yml to .github/workflows/ (its first lines say what it needs)")
+    lines += [f"note:     {note}" for note in result.notes]
+    return "\n".join(lines)

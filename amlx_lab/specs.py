@@ -15,15 +15,27 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 import orjson
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .automl.settings import (
+    ALGORITHMS,
+    DEFAULT_METRIC,
+    AutoMLLimits,
+    ForecastingSettings,
+    Task,
+    canonical_algorithm,
+    canonical_metric,
+    goal_of,
+)
 from .errors import ValidationError
 from .names import asset_name_problem, check_job_name
 from .records import JobStatus, ParameterValue
+from .sweep.settings import SweepSettings
 from .validation import Checked, QueryModel
 from .i18n import _
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _INPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")  # also a command-line option: '-' is common
 
 #: The most jobs one page holds.
@@ -94,7 +106,7 @@ class CommandJobSpec(Checked):
     @classmethod
     def _parameters(cls, value: dict[str, ParameterValue]) -> dict[str, ParameterValue]:
         for name in value:
-            if not _PARAMETER_NAME.match(name):
+            if not _PARAMETER_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not a valid parameter name.")
         return value
 
@@ -102,7 +114,7 @@ class CommandJobSpec(Checked):
     @classmethod
     def _inputs(cls, value: Mapping[str, str | os.PathLike[str]]) -> Mapping[str, str | os.PathLike[str]]:
         for name in value:
-            if not _INPUT_NAME.match(name):
+            if not _INPUT_NAME.fullmatch(name):
                 raise ValueError(f"{name!r} is not a valid input name.")
         return value
 
@@ -137,8 +149,172 @@ class CommandJobSpec(Checked):
         return self
 
 
-#: Every kind of job a backend can be asked to run (sweep and AutoML specs join as they are built).
-JobSpec = CommandJobSpec
+class SweepJobSpec(Checked, SweepSettings):
+    """A sweep job: many trials of one command, each with parameters drawn from ``search_space``.
+
+    The shape is Azure ML's ``SweepJob``: ``trial`` is the command every trial
+    runs (its experiment, display name, compute, environment and tags are the
+    sweep's, as ``command(...).sweep(...)`` copies them), and each searched
+    parameter reaches the command through a ``${{inputs.<name>}}``
+    placeholder, the way ``command(...)(alpha=Uniform(...))`` binds it. The
+    trial's ``parameters`` hold every parameter's default; a trial runs with
+    them, its sampled values replacing the searched ones.
+    """
+
+    model_config = ConfigDict(strict=False, extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    what: ClassVar[str] = "The sweep"
+
+    type: Literal["sweep"] = "sweep"
+    trial: CommandJobSpec
+
+    @model_validator(mode="after")
+    def _trial_takes_the_space(self) -> SweepJobSpec:
+        used = {m.group(1) for arg in self.trial.command for m in _PLACEHOLDER.finditer(arg)}
+        for name in self.search_space:
+            if name not in used:
+                raise ValidationError(
+                    f"The trial command never uses {name}; add --{name} ${{{{inputs.{name}}}}} to it "
+                    "so that each trial receives its value.",
+                    field=f"search_space.{name}",
+                )
+            if name in self.trial.inputs:
+                raise ValidationError(f"{name!r} is a data input of the trial, not a parameter to search.", field="search_space")
+        if self.trial.parent is not None:
+            raise ValidationError("A sweep's trial template cannot name a parent job.", field="trial.parent")
+        return self
+
+
+
+class AutoMLJobSpec(Checked):
+    """An AutoML job, in the words of ``azure.ai.ml.automl.classification/regression/forecasting``.
+
+    ``training_data`` is a data asset (``azureml:heart@latest``, ``heart:2``) or
+    the path of a CSV file; ``target_column_name`` is the column to predict.
+    ``primary_metric`` is one of Azure's metrics for the task (any spelling that
+    differs in case or underscores; stored as Azure spells it), defaulting as the
+    SDK does. Validation is ``n_cross_validations`` folds (``None`` or ``"auto"``:
+    as Azure chooses for the data's size) or a ``validation_data_size`` fraction.
+    Algorithms are named as Azure names them; ``featurization`` is ``auto``
+    (imputation, encoding, scaling) or ``off`` (the columns must be numeric).
+    """
+
+    model_config = ConfigDict(strict=False, extra="forbid", frozen=True)
+    what: ClassVar[str] = "The AutoML job"
+
+    type: Literal["automl"] = "automl"
+    task: Task
+    training_data: str = Field(min_length=1, max_length=4096)
+    target_column_name: str = Field(min_length=1, max_length=255)
+    primary_metric: str | None = Field(default=None, validate_default=True)
+    experiment: str = "Default"
+    display_name: str | None = Field(default=None, max_length=255)
+    compute: str | None = None  # None: the target's default compute
+    tags: dict[str, str] = Field(default_factory=dict)
+    limits: AutoMLLimits = Field(default_factory=AutoMLLimits)
+    n_cross_validations: int | Literal["auto"] | None = None
+    validation_data_size: float | None = Field(default=None, gt=0, lt=1)
+    allowed_training_algorithms: tuple[str, ...] | None = None
+    blocked_training_algorithms: tuple[str, ...] | None = None
+    featurization: Literal["auto", "off"] = "auto"
+    forecasting: ForecastingSettings | None = None
+
+    @field_validator("limits", "forecasting", mode="before")
+    @classmethod
+    def _nested(cls, value: object, info: ValidationInfo) -> object:
+        """Build the nested settings here so that their sentences name the field as ``limits.max_trials``."""
+        model = {"limits": AutoMLLimits, "forecasting": ForecastingSettings}[info.field_name or ""]
+        if not isinstance(value, Mapping):
+            return value  # an instance, None, or a shape pydantic will refuse with its own sentence
+        try:
+            return model(**{str(k): v for k, v in value.items()})
+        except ValidationError as exc:
+            field = exc.field or ""
+            prefixed = field if field.startswith(f"{info.field_name}.") else f"{info.field_name}.{field}".rstrip(".")
+            details = {k: v for k, v in exc.details.items() if k != "field"}
+            raise ValidationError(exc.message, field=prefixed, details=details) from None
+
+    @field_validator("primary_metric")
+    @classmethod
+    def _metric(cls, value: str | None, info: ValidationInfo) -> str | None:
+        task = info.data.get("task")
+        if task is None:
+            return value  # the task itself was refused; that is the sentence to show
+        return DEFAULT_METRIC[task] if value is None else canonical_metric(task, value)
+
+    @field_validator("allowed_training_algorithms", "blocked_training_algorithms")
+    @classmethod
+    def _algorithms(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
+        task = info.data.get("task")
+        if value is None or task is None:
+            return value
+        names = tuple(dict.fromkeys(canonical_algorithm(task, v) for v in value))
+        if not names and info.field_name == "allowed_training_algorithms":
+            raise ValueError("allowed_training_algorithms is empty; leave it out to allow every algorithm.")
+        return names
+
+    @field_validator("experiment")
+    @classmethod
+    def _experiment(cls, value: str) -> str:
+        problem = asset_name_problem(value, "experiment")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("n_cross_validations")
+    @classmethod
+    def _folds(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 2 <= value <= 50:
+            raise ValueError("n_cross_validations must be from 2 to 50 folds, or auto to let Azure choose.")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not name or len(name) > 255 or len(text) > 5000:
+                raise ValueError("Tag names must be 1-255 characters and values at most 5000.")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AutoMLJobSpec:
+        if self.n_cross_validations not in (None, "auto") and self.validation_data_size is not None:
+            raise ValidationError(
+                "Give n_cross_validations or validation_data_size, not both: a job validates with folds or with "
+                "a held-out fraction.",
+                field="validation_data_size",
+            )
+        allowed, blocked = self.allowed_training_algorithms, self.blocked_training_algorithms
+        if allowed is not None and blocked is not None and set(allowed) & set(blocked):
+            both = sorted(set(allowed) & set(blocked))
+            raise ValidationError(f"{both[0]} is both allowed and blocked.", field="blocked_training_algorithms")
+        if blocked is not None and set(ALGORITHMS[self.task]) <= set(blocked):
+            raise ValidationError(
+                f"Every {self.task} algorithm is blocked; nothing would be trained.", field="blocked_training_algorithms"
+            )
+        if self.task == "forecasting" and self.forecasting is None:
+            raise ValidationError(
+                "A forecasting job needs forecasting settings: at least the time column (time_column_name).",
+                field="forecasting",
+            )
+        if self.task != "forecasting" and self.forecasting is not None:
+            raise ValidationError(
+                f"Forecasting settings apply to forecasting jobs only; this one is {self.task}.", field="forecasting"
+            )
+        if self.forecasting is not None and self.forecasting.time_column_name == self.target_column_name:
+            raise ValidationError(
+                f"{self.target_column_name!r} cannot be both the time column and the target column.",
+                field="forecasting.time_column_name",
+            )
+        return self
+
+    @property
+    def goal(self) -> str:
+        """``maximize`` or ``minimize`` the primary metric."""
+        return goal_of(self.primary_metric or DEFAULT_METRIC[self.task])
+
+
+#: Every kind of job a backend can be asked to run.
+JobSpec = Annotated[CommandJobSpec | SweepJobSpec | AutoMLJobSpec, Field(discriminator="type")]
 
 
 def _one_or_many(value: object) -> object:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .errors import ValidationError
+from .names import ASSET_NAME_RE
 from .records import ParameterValue
-from .validation import Checked
+from .sweep.settings import SweepSettings
+from .validation import Checked, WholeNumber, documented_pattern
 from .i18n import N_, _
 
-CellSelector = int | str
+CellSelector = WholeNumber | str
 
 _NAME_LIMIT = 255
 
@@ -22,6 +24,45 @@ def _blank_is_none(value: object) -> object:
 
 
 OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
+
+
+def _one_origin_schema(schema: dict[str, Any]) -> None:
+    """The document says what ``_one_origin`` checks: a notebook path or the cells' texts, not both."""
+    schema["oneOf"] = [
+        {"required": ["notebook"], "properties": {"notebook": {"type": "string", "minLength": 1}}},
+        {"required": ["sources"], "properties": {"sources": {"type": "array"}}},
+    ]
+    schema["dependentSchemas"] = {
+        "cell_source": {
+            "anyOf": [
+                {"properties": {"cell_source": {"type": "null"}}},
+                {"required": ["notebook"], "properties": {"notebook": {"type": "string", "minLength": 1}}},
+            ]
+        }
+    }
+
+
+def _named_map(schema: dict[str, Any]) -> None:
+    schema["propertyNames"] = {"minLength": 1}
+
+
+def _tags_schema(schema: dict[str, Any]) -> None:
+    schema["propertyNames"] = {"minLength": 1, "maxLength": 255}
+    schema["additionalProperties"] = {"type": "string", "maxLength": 5000}
+
+
+def _cell_schema(schema: dict[str, Any]) -> None:
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "integer":
+            branch.update(minimum=-WHOLE, maximum=WHOLE)
+        elif branch.get("type") == "string":
+            branch["minLength"] = 1
+
+
+#: A path as the server can take it: not empty, no NUL character.
+PATH_PATTERN = r"^[^\x00]+$"
+#: Integers beyond 64 bits arrive as floats (orjson): a cell index is bounded well inside that.
+WHOLE = 2**63 - 1
 
 
 class SubmitRequest(Checked):
@@ -42,22 +83,24 @@ class SubmitRequest(Checked):
     """
 
     what: ClassVar[str] = N_("The submission")
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, json_schema_extra=_one_origin_schema)
 
-    cell: CellSelector
-    notebook: OptionalText = None
+    cell: CellSelector = Field(json_schema_extra=_cell_schema)
+    notebook: OptionalText = Field(default=None, json_schema_extra=documented_pattern(PATH_PATTERN))
     sources: list[str] | None = None
-    experiment: OptionalText = None
+    experiment: OptionalText = Field(default=None, json_schema_extra=documented_pattern(ASSET_NAME_RE.pattern))
     default_experiment: OptionalText = None
     display_name: OptionalText = Field(default=None, max_length=_NAME_LIMIT)
     compute: OptionalText = None
-    parameters: Mapping[str, ParameterValue] = Field(default_factory=dict)
-    inputs: dict[str, str] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
+    parameters: Mapping[str, ParameterValue] = Field(default_factory=dict, json_schema_extra=_named_map)
+    inputs: dict[str, str] = Field(default_factory=dict, json_schema_extra=_named_map)
+    tags: dict[str, str] = Field(default_factory=dict, json_schema_extra=_tags_schema)
     include_all_above: bool = False
     autolog: bool = True
     python: OptionalText = None
     environment: OptionalText = None
-    cell_source: str | None = None  # with ``notebook``: run this text as the target cell (see PackageOptions)
+    # with ``notebook``: run this text as the target cell (see PackageOptions)
+    cell_source: str | None = Field(default=None, json_schema_extra=documented_pattern(r"\S"))
 
     @field_validator("cell")
     @classmethod
@@ -105,6 +148,20 @@ class SubmitRequest(Checked):
     def from_json(cls, body: object) -> SubmitRequest:
         """A JSON body; every problem is a 400 that names its field."""
         return cls.parse(body)
+
+
+class SweepRequest(SubmitRequest):
+    """A cell to run as a sweep: the submission (which cell, where from), plus what to search and how.
+
+    The cell's parameters are the dimensions a ``sweep.search_space`` may
+    open; ``parameters`` fix the others. ``sweep`` may be left out only when
+    previewing (the preview then lists the dimensions and the metrics the
+    cell's earlier runs logged, to choose from).
+    """
+
+    what: ClassVar[str] = "The sweep"
+
+    sweep: SweepSettings | None = None
 
 
 def parse_assignments(pairs: list[str] | None, *, field_name: str) -> dict[str, str]:

@@ -11,11 +11,11 @@ so the CLI and the magics get the same sentences as REST.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import pydantic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .errors import ValidationError
 from .i18n import N_, _
@@ -40,6 +40,36 @@ _KINDS = {
     "dataclass_type": N_("an object"),
     "none_required": N_("absent"),
 }
+
+
+def documented_pattern(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """A ``json_schema_extra`` putting ``pattern`` on a field's text form in the OpenAPI document.
+
+    Only documents it: the value is checked by the domain rule that owns it
+    (``names.py`` and the backends), whose sentence says what a valid name
+    looks like, rather than pydantic's generic "has characters that are not allowed".
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                branch["pattern"] = pattern
+
+    return extra
+
+
+def integral_float(value: object) -> object:
+    """``3.0`` -> ``3``: JSON Schema (and JavaScript) count 3.0 as an integer; other values pass unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: A whole number in a JSON body: an integer, or a float with no fraction (``3.0``); never a bool or text.
+WholeNumber = Annotated[int, BeforeValidator(integral_float)]
+
+
+def whole_number(*, ge: int, le: int) -> Any:
+    """``WholeNumber`` within bounds (the bounds go on the integer itself, so the document shows them)."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(integral_float)]
 
 
 class Checked(BaseModel):
@@ -118,6 +148,10 @@ def _sentence(error: Mapping[str, Any], loc: tuple[Any, ...], model: type[BaseMo
         return str(reason) if reason is not None else str(error["msg"])
     if kind in _KINDS:
         return _("{field} must be {kind}.").format(field=name, kind=_(_KINDS[kind]))
+    if kind == "union_tag_invalid":
+        key = str(ctx.get("discriminator", "type")).strip("'")
+        return _("{field}: unknown {key} {tag!r}; use one of {tags}.").format(
+            field=name, key=key, tag=ctx.get("tag"), tags=ctx.get("expected_tags"))
     if kind in ("literal_error", "enum"):
         if "expected" in ctx:
             return _("{field} must be one of {expected}.").format(field=name, expected=ctx["expected"])

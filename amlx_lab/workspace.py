@@ -21,33 +21,52 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .backends.base import DataOps, EndpointOps, JobOps, ModelOps, Target, TrackingStore, capabilities_of, require
+from .backends.base import (
+    AutoMLOps,
+    ComputeOps,
+    DataOps,
+    EndpointOps,
+    JobOps,
+    ModelOps,
+    SweepOps,
+    Target,
+    TrackingStore,
+    capabilities_of,
+    has_capability,
+    require,
+)
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
 from .records import (
+    AutoMLDetails,
     DataAsset,
     Deployment,
     Endpoint,
+    ExportResult,
     Job,
     JobPage,
     JobStatus,
     MetricPoint,
+    SweepDetails,
     TargetSummary,
     WorkspaceInfo,
 )
-from .specs import CommandJobSpec, JobQuery
-from .submission import SubmitRequest
+from .specs import AutoMLJobSpec, CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
+from .submission import SubmitRequest, SweepRequest
 from .i18n import _
 
 if TYPE_CHECKING:
     from .notebook import JobPackage, PackageOptions
+    from .sweep.cell import SweepPreview
 
 
 # How often a followed log is read again when nothing new came (it is a file another process appends to).
 FOLLOW_INTERVAL_S = 0.25
 # A deployment is followed by reading it again, more slowly as provisioning goes on (Azure takes minutes).
 DEPLOYMENT_POLL_S = (0.1, 5.0)
+# A display name is at most this long (Azure ML's limit, and the submit request's).
+DISPLAY_NAME_LIMIT = 255
 
 
 class Workspace:
@@ -88,7 +107,9 @@ class Workspace:
             return LocalBackend(self.config.workspace_dir, compute_slots=self.config.compute_slots)
         from .backends.azure import AzureBackend
 
-        return AzureBackend(self.config.azure, search_from=self._search_from)
+        return AzureBackend(
+            self.config.azure, search_from=self._search_from, cache_dir=self.config.workspace_dir / "azure-cache"
+        )
 
     # -- operations --------------------------------------------------------------
 
@@ -117,6 +138,12 @@ class Workspace:
     def jobs(self, target: str | None = None) -> JobOps:
         return require(self.backend(target), "jobs")
 
+    def sweeps(self, target: str | None = None) -> SweepOps:
+        return require(self.backend(target), "sweeps")
+
+    def automl(self, target: str | None = None) -> AutoMLOps:
+        return require(self.backend(target), "automl")
+
     def data(self, target: str | None = None) -> DataOps:
         return require(self.backend(target), "data_assets")
 
@@ -125,6 +152,9 @@ class Workspace:
 
     def endpoints(self, target: str | None = None) -> EndpointOps:
         return require(self.backend(target), "endpoints")
+
+    def computes(self, target: str | None = None) -> ComputeOps:
+        return require(self.backend(target), "computes")
 
     def kernel_tracking_uri(self) -> str | None:
         """Where a notebook kernel's own MLflow runs should go: the active target's store, when a kernel can
@@ -139,16 +169,27 @@ class Workspace:
 
     # -- notebook cells -> jobs ----------------------------------------------------------
 
-    def preview(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False) -> JobPackage:
-        """The package a submit would run (script, requirements, inputs, parameters, warnings); writes nothing."""
+    def preview(
+        self, request: SubmitRequest, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> JobPackage:
+        """The package a submit would run (script, requirements, inputs, parameters, warnings); writes nothing.
+
+        It refuses what submit refuses: the job spec is built from the previewed
+        package (experiment, parameters, tags, inputs confined like submit's) and
+        the target checks it (compute, interpreter, data assets) without starting it.
+        """
         from .notebook import preview_package
 
+        jobs = self.jobs(target)
+        compute = request.compute or self.backend(target).traits().default_compute
         source, options = self._package_inputs(request, base_dir, confine)
         package = preview_package(source, cell=request.cell, options=options)
-        if not request.parameters:
-            return package
-        _check_parameter_names(package, request.parameters)
-        return preview_package(source, cell=request.cell, options=replace(options, parameters_override=request.parameters))
+        if request.parameters:
+            _check_parameter_names(package, request.parameters)
+            overridden = replace(options, parameters_override=request.parameters)
+            package = preview_package(source, cell=request.cell, options=overridden)
+        jobs.validate_job(self._job_spec(package, request, compute, base_dir=base_dir, confine=confine, code_dir=base_dir))
+        return package
 
     def submit(self, request: SubmitRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
         """Package the cell and start it as a job; returns at once with status Queued."""
@@ -160,10 +201,140 @@ class Workspace:
         staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
         try:
             package = build_package(source, cell=request.cell, out_dir=staging, options=options)
-            spec = self._job_spec(package, request, compute, base_dir=base_dir, confine=confine)
+            assert package.root is not None  # a built package has its folder
+            spec = self._job_spec(package, request, compute, base_dir=base_dir, confine=confine, code_dir=Path(package.root))
             return jobs.submit(spec)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def submit_spec(self, spec: JobSpec, *, target: str | None = None) -> Job:
+        """Start a job of any kind from its spec (a re-run, a script): the kind picks the capability."""
+        if isinstance(spec, SweepJobSpec):
+            return self.sweeps(target).submit_sweep(spec)
+        if isinstance(spec, AutoMLJobSpec):
+            return self.automl(target).submit_automl(spec)
+        return self.jobs(target).submit(spec)
+
+    # -- notebook cells -> sweeps -----------------------------------------------------------
+
+    def preview_sweep(
+        self, request: SweepRequest, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> SweepPreview:
+        """The cell's dimensions and the metrics its earlier runs logged; with a sweep described, its first points."""
+        from .sweep import cell, sampling
+
+        package = self.preview(_as_submit(request), base_dir=base_dir, confine=confine)
+        settings = request.sweep
+        metrics = self._offered_metrics(request, package, target)
+        dims = cell.dimensions(package, settings)
+        if settings is None:
+            return cell.SweepPreview(package=package, dimensions=dims, metrics=metrics)
+        cell.check_space(package, settings, request.parameters)
+        seed = getattr(settings.sampling_algorithm, "seed", None)
+        if seed is None and settings.sampling_algorithm.type != "grid":
+            seed = sampling.random_seed()
+        points = tuple(
+            {name: sampling.as_parameter(v, package.parameters[name].default) for name, v in point.items()}
+            for point in sampling.preview(settings, seed or 0, cell.PREVIEW_POINTS)
+        )
+        return cell.SweepPreview(
+            package=package, dimensions=dims, metrics=metrics, seed=seed, points=points,
+            total_trials=settings.total_trials(), notes=tuple(settings.notes()),
+        )
+
+    def sweep(self, request: SweepRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
+        """Package the cell and start it as a sweep job over its parameters; returns the parent job at once."""
+        from .notebook import build_package
+        from .sweep import cell
+
+        sweeps = self.sweeps(target)
+        settings = request.sweep
+        if settings is None:
+            raise ValidationError(
+                "Describe the sweep: search_space (a cell parameter and its expression) and objective (metric and goal).",
+                field="sweep",
+            )
+        compute = request.compute or self.backend(target).traits().default_compute
+        source, options = self._package_inputs(request, base_dir, confine)
+        staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
+        try:
+            package = build_package(source, cell=request.cell, out_dir=staging, options=options)
+            assert package.root is not None  # a built package has its folder
+            cell.check_space(package, settings, request.parameters)
+            trial = self._job_spec(
+                package, request, compute, base_dir=base_dir, confine=confine, code_dir=Path(package.root)
+            )
+            notebook = Path(request.notebook).stem if request.notebook else "history"
+            trial = trial.model_copy(update={
+                "command": tuple(cell.trial_command(package, settings, request.parameters)),
+                "display_name": request.display_name or f"{notebook} cell {package.target_cell.index + 1} sweep",
+            })
+            spec = SweepJobSpec(trial=trial, **{k: getattr(settings, k) for k in type(settings).model_fields})
+            return sweeps.submit_sweep(spec)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def sweep_trials(self, name: str, *, target: str | None = None) -> list[Job]:
+        """Every trial of a sweep, oldest first."""
+        jobs = self.jobs(target)
+        trials: list[Job] = []
+        cursor: str | None = None
+        while True:
+            page = jobs.list_jobs(JobQuery(parent=name, descending=False, limit=1000, cursor=cursor))
+            trials += page.items
+            if page.next_cursor is None:
+                return trials
+            cursor = page.next_cursor
+
+    def sweep_histories(
+        self, name: str, key: str | None = None, *, target: str | None = None
+    ) -> dict[str, tuple[MetricPoint, ...]]:
+        """One metric's history for every trial of a sweep (default: its objective), by trial name.
+
+        What the sweep view draws as "objective over time", in one request.
+        """
+        metric = key or self.sweeps(target).sweep_details(name).settings.objective.primary_metric
+        jobs = self.jobs(target)
+        trials = self.sweep_trials(name, target=target)
+        return {trial.name: jobs.metric_histories(trial.name, [metric]).get(metric, ()) for trial in trials}
+
+    def follow_sweep(
+        self,
+        name: str,
+        show: Callable[[Job, SweepDetails, list[Job]], object],
+        *,
+        target: str | None = None,
+        interval: float = 0.5,
+    ) -> Job:
+        """Hand the sweep, its details and its trials to ``show`` whenever they change, until it ends.
+
+        ``amlx sweep --wait`` and ``%%aml sweep --wait`` follow a sweep this way;
+        Ctrl+C (KeyboardInterrupt) propagates to the caller.
+        """
+        sweeps, jobs = self.sweeps(target), self.jobs(target)
+        seen: tuple[Any, ...] | None = None
+        while True:
+            parent = jobs.get_job(name)
+            details = sweeps.sweep_details(name)
+            trials = self.sweep_trials(name, target=target)
+            state = (parent.updated_at, details.best_trial, tuple((t.name, t.updated_at) for t in trials))
+            if state != seen:
+                seen = state
+                show(parent, details, trials)
+            if parent.status.terminal:
+                return parent
+            time.sleep(interval)
+
+    def _offered_metrics(self, request: SubmitRequest, package: JobPackage, target: str | None) -> tuple[str, ...]:
+        from .sweep.cell import offered_metrics
+
+        backend = self.backend(target)
+        if not has_capability(backend, "jobs"):
+            return ()
+        notebook = Path(request.notebook).stem if request.notebook else "history"
+        experiment = request.experiment or package.experiment or request.default_experiment or notebook  # as _job_spec names it
+        page = self.jobs(target).list_jobs(JobQuery(experiment=experiment, limit=200))
+        return offered_metrics(page.items, cell=package.target_cell.index, notebook=request.notebook)
 
     def _package_inputs(self, request: SubmitRequest, base_dir: Path, confine: bool) -> tuple[Any, PackageOptions]:
         from .notebook import PackageOptions
@@ -184,9 +355,16 @@ class Workspace:
         return source, options
 
     def _job_spec(
-        self, package: JobPackage, request: SubmitRequest, compute: str | None, *, base_dir: Path, confine: bool
+        self,
+        package: JobPackage,
+        request: SubmitRequest,
+        compute: str | None,
+        *,
+        base_dir: Path,
+        confine: bool,
+        code_dir: Path,
     ) -> CommandJobSpec:
-        """Render the package's command with the requested parameters and inputs."""
+        """Render the package's command with the requested parameters and inputs (``code_dir``: its folder)."""
         from .notebook.parameters import coerce, format_value
 
         _check_parameter_names(package, request.parameters)
@@ -200,14 +378,13 @@ class Workspace:
         notebook = Path(request.notebook).stem if request.notebook else "history"
         cell = package.target_cell
         tags = {"amlx.notebook": request.notebook or "(kernel history)", "amlx.cell": str(cell.index), **request.tags}
-        assert package.root is not None  # a built package has a folder; only previews have none
         return CommandJobSpec(
-            code_dir=package.root,
+            code_dir=code_dir,
             experiment=request.experiment or package.experiment or request.default_experiment or notebook,
             command=tuple(command),
             parameters=values,
             inputs=inputs,
-            display_name=request.display_name or f"{notebook} cell {cell.index}",
+            display_name=request.display_name or default_display_name(notebook, cell.index, request.parameters),
             compute=compute,
             environment=request.environment,
             interpreter=request.python or package.kernel.python,
@@ -233,6 +410,43 @@ class Workspace:
             else:
                 result[name] = str(resolve_user_path(ref, base=base_dir, field=f"inputs.{key}", confine=confine))
         return result
+
+    # -- AutoML ----------------------------------------------------------------------
+
+    def submit_automl(
+        self, spec: AutoMLJobSpec, *, base_dir: Path, confine: bool = False, target: str | None = None
+    ) -> Job:
+        """Start an AutoML job; returns at once with the parent job (Queued).
+
+        ``training_data`` that is not a data asset reference is a file path
+        relative to ``base_dir`` (the notebook folder; confined to it for REST).
+        """
+        automl = self.automl(target)
+        if not _is_asset_ref(spec.training_data):
+            path = resolve_user_path(spec.training_data, base=base_dir, field="training_data", confine=confine)
+            spec = spec.model_copy(update={"training_data": str(path)})
+        if spec.compute is None:
+            spec = spec.model_copy(update={"compute": self.backend(target).traits().default_compute})
+        return automl.submit_automl(spec)
+
+    def register_dataframe(
+        self, name: str, frame: Any, *, description: str | None = None, target: str | None = None
+    ) -> DataAsset:
+        """Save a pandas DataFrame (a kernel variable) as the next version of data asset ``name`` (a CSV file)."""
+        data = self.data(target)
+        if not hasattr(frame, "to_csv") or not hasattr(frame, "columns"):
+            raise ValidationError(f"{type(frame).__name__} is not a pandas DataFrame.", field="data")
+        staging = self.config.workspace_dir / "staging" / uuid.uuid4().hex
+        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            path = staging / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            return data.register_data(name, path, description=description or "saved from a notebook DataFrame")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def automl_details(self, name: str, *, target: str | None = None) -> AutoMLDetails:
+        return self.automl(target).automl_details(name)
 
     # -- jobs ------------------------------------------------------------------------
 
@@ -289,19 +503,28 @@ class Workspace:
 
     def best_job(
         self,
-        metric: str,
+        metric: str | None = None,
         *,
-        goal: str = "min",
+        goal: str | None = None,
         experiment: str | None = None,
         parent: str | None = None,
         target: str | None = None,
     ) -> Job:
         """The completed job with the lowest (``goal="min"``) or highest value of ``metric``.
 
-        Searches one experiment, or the trials of one sweep (``parent``), or
-        every job when neither is given. A target that cannot sort by metrics
-        on the server is searched over its completed jobs page by page.
+        Searches one experiment, or the trials of one sweep or AutoML job
+        (``parent``), or every job when neither is given. For the trials of a
+        sweep, the metric and goal default to its objective; of an AutoML job,
+        to its primary metric and its goal. A target that cannot sort by
+        metrics on the server is searched over its completed jobs page by page.
         """
+        if parent is not None and (metric is None or goal is None):
+            metric, goal = self._parent_objective(parent, metric, goal, target)
+        goal = goal or "min"
+        if metric is None:
+            raise ValidationError(
+                "Name the metric, e.g. rmse (or the sweep or AutoML job whose objective to use).", field="metric"
+            )
         if goal not in ("min", "max"):
             raise ValidationError(_("goal must be min or max."), field="goal")
         if not isinstance(metric, str) or not metric.strip():
@@ -325,6 +548,22 @@ class Workspace:
                 details={"metric": metric, "experiment": experiment, "parent": parent},
             )
         return best
+
+    def _parent_objective(
+        self, parent: str, metric: str | None, goal: str | None, target: str | None
+    ) -> tuple[str | None, str | None]:
+        """The metric and goal a sweep's objective or an AutoML job's primary metric gives, where not named."""
+        kind = self.jobs(target).get_job(parent).type.value
+        backend = self.backend(target)
+        if kind == "sweep" and has_capability(backend, "sweeps"):
+            objective = self.sweeps(target).sweep_details(parent).settings.objective
+            if metric in (None, objective.primary_metric):
+                return objective.primary_metric, goal or ("min" if objective.minimize else "max")
+        elif kind == "automl" and has_capability(backend, "automl"):
+            details = self.automl_details(parent, target=target)
+            if metric in (None, details.primary_metric):
+                return details.primary_metric, goal or ("min" if details.goal == "minimize" else "max")
+        return metric, goal
 
     def _best_by_scanning(self, metric: str, goal: str, scope: dict[str, Any], target: str | None) -> Job | None:
         jobs = self.jobs(target)
@@ -374,6 +613,8 @@ class Workspace:
         base_dir: Path | None = None,
         confine: bool = False,
         target: str | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
         """Start deploying ``model`` (``name`` = latest, or ``name:version``) to an endpoint.
 
@@ -390,7 +631,10 @@ class Workspace:
             if not script.is_file() or script.suffix != ".py":
                 raise ValidationError(_("score_script {fspath!r} must be a .py file.").format(
                     fspath=os.fspath(score_script)), field="score_script")
-        return endpoints.create_deployment(endpoint, name, model=model, traffic=traffic, score_script=script)
+        return endpoints.create_deployment(
+            endpoint, name, model=model, traffic=traffic, score_script=script,
+            instance_type=instance_type, instance_count=instance_count,
+        )
 
     def get_deployment(self, endpoint: str, name: str, *, target: str | None = None) -> Deployment:
         for deployment in self.endpoints(target).get_endpoint(endpoint).deployments:
@@ -427,6 +671,8 @@ class Workspace:
         base_dir: Path | None = None,
         wait: float | None = None,
         target: str | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Endpoint:
         """Create the endpoint if missing and deploy ``model`` to it; returns the endpoint.
 
@@ -445,17 +691,65 @@ class Workspace:
             options = ["blue", "green", *(f"deployment-{i}" for i in range(3, len(taken) + 4))]
             deployment = next(n for n in options if n not in taken)
         self.create_deployment(
-            endpoint, deployment, model=model, traffic=traffic, score_script=score_script, base_dir=base_dir, target=target
+            endpoint, deployment, model=model, traffic=traffic, score_script=score_script, base_dir=base_dir, target=target,
+            instance_type=instance_type, instance_count=instance_count,
         )
         if wait is not None:
             self.wait_deployment(endpoint, deployment, timeout=wait, target=target)
         return endpoints.get_endpoint(endpoint)
+
+    # -- export ------------------------------------------------------------------------
+
+    def export_job(
+        self, name: str, *, out_dir: Path, shown_as: str | None = None, overwrite: bool = False, target: str | None = None
+    ) -> ExportResult:
+        """Write ``out_dir/<job>/``: CLI v2 ``job.yml``, the code it names, its conda file and a GitHub Actions workflow.
+
+        Generated from our records (job, code snapshot, manifest), not by azure-ai-ml's ``dump``,
+        so the same document comes from either target. ``shown_as`` is how the result names the
+        folder (over REST: relative to the notebook folder, never a server path).
+        """
+        from .export import sources, write_job
+
+        source = sources.job_source(self, name, target)
+        return write_job(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
+
+    def export_endpoint(
+        self, name: str, *, out_dir: Path, shown_as: str | None = None, overwrite: bool = False, target: str | None = None
+    ) -> ExportResult:
+        """Write ``out_dir/<endpoint>/``: ``endpoint.yml``, a ``deployment-<name>.yml`` per deployment, and a workflow."""
+        from .export import sources, write_endpoint
+
+        source = sources.endpoint_source(self, name, target)
+        return write_endpoint(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
 
     def close(self) -> None:
         with self._lock:
             for backend in self._backends.values():
                 backend.close()
             self._backends.clear()
+
+
+def _as_submit(request: SubmitRequest) -> SubmitRequest:
+    """The submission part of a sweep request (what packaging the cell needs)."""
+    if type(request) is SubmitRequest:
+        return request
+    return SubmitRequest(**{name: getattr(request, name) for name in SubmitRequest.model_fields})
+
+
+def default_display_name(notebook: str, cell_index: int, given: Mapping[str, Any]) -> str:
+    """``diabetes cell 12 (alpha=2)``: the cell numbered from 1 as JupyterLab users count cells, and the
+    parameters the submit set, as given, so that runs of one cell differ by name (CLI, magics and sidebar alike)."""
+    name = f"{notebook} cell {cell_index + 1}"
+    changed = [f"{key}={_short(given[key])}" for key in given]
+    if not changed:
+        return name
+    return f"{name} ({', '.join(changed)})"[:DISPLAY_NAME_LIMIT]
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
 
 
 def _check_parameter_names(package: JobPackage, parameters: Mapping[str, Any]) -> None:

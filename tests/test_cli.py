@@ -92,6 +92,8 @@ def test_submit_wait_streams_the_log_and_exits_with_the_job(project: Path, tmp_p
     assert "parameters:  path=data/numbers.csv, scale=10" in shown.stdout
     logs = amlx_in(project, ws, "logs", name)
     assert "total 60" in logs.stdout
+    system = amlx_in(project, ws, "logs", name, "--system")  # untracked (no mlflow here): nothing from MLflow
+    assert system.returncode == 0 and "total 60" not in system.stdout
     refused = amlx_in(project, ws, "cancel", name)
     assert refused.returncode == 2 and "already Completed" in refused.stderr
 
@@ -110,6 +112,11 @@ def test_submit_preview_shows_the_script_and_runs_nothing(project: Path, tmp_pat
     assert shown.returncode == 0, shown.stderr
     assert "print('total', scale * sum(int(r) for r in rows))" in shown.stdout
     assert "plot me" not in shown.stdout, "the display-only cell is not part of the slice"
+    assert "parameters:   --path 'data/numbers.csv'" in shown.stdout and "data files:   data/numbers.csv" in shown.stdout
+    assert "_amlx_runtime" not in shown.stdout  # main.py itself only with --script
+    script = amlx_in(project, tmp_path / "ws", "submit", "sums.ipynb", "--cell", "aml-train", "--preview", "--script",
+                     "--python", BARE_PYTHON)
+    assert script.stdout.startswith("#!/usr/bin/env python3") and "_amlx_args = _amlx_runtime.start()" in script.stdout
     assert "No jobs." in amlx_in(project, tmp_path / "ws", "jobs").stdout
 
 
@@ -139,3 +146,66 @@ def test_data_register_and_list(project: Path, tmp_path: Path) -> None:
     assert "version 2" in amlx_in(project, ws, "data", "register", "numbers", "data/numbers.csv", "--description", "v2").stdout
     listing = amlx_in(project, ws, "--json", "data", "list", "numbers")
     assert [a["version"] for a in json.loads(listing.stdout)["assets"]] == ["2", "1"]
+
+
+# -- sweeps ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def search(tmp_path: Path) -> Path:
+    import nbformat
+
+    folder = tmp_path / "search"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("k = 1"), nbformat.v4.new_code_cell("import mlflow\nmlflow.log_metric('score', (k - 2) ** 2)")]
+    nb.cells[1].metadata["tags"] = ["aml-train"]
+    nbformat.write(nb, folder / "search.ipynb")
+    return folder
+
+
+def test_sweep_preview_shows_the_dimensions_and_points_and_runs_nothing(search: Path, tmp_path: Path) -> None:
+    shown = amlx_in(search, tmp_path / "ws", "sweep", "search.ipynb", "--cell", "aml-train", "--param", "k=choice(1,2,3)",
+                    "--objective", "score:min", "--sampling", "grid", "--preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "k          int   1               choice(1, 2, 3)" in shown.stdout
+    assert "First 3 of 3 trial(s):" in shown.stdout
+    assert "No jobs." in amlx_in(search, tmp_path / "ws", "jobs").stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--param", "k=uniform(0,1)", "--objective", "score:min"), "Cannot search k with uniform(0, 1): the notebook value is a whole"),
+        (("--param", "k=choice(1,2)"), "Name the objective, e.g. --objective rmse:min."),
+        (("--param", "k=choice(1,2)", "--objective", "score"), "must look like rmse:min"),
+        (("--param", "k=randint(5)", "--objective", "score:min", "--sampling", "grid"), "Grid sampling can only be used with choice"),
+        (("--objective", "score:min"), "Open at least one dimension"),
+        (("--param", "k=choice(1,2)", "--objective", "score:min", "--policy", "bandit"), "exactly one of slack_factor"),
+        (("--param", "q=choice(1,2)", "--objective", "score:min"), "The cell has no parameter 'q'"),
+    ],
+)
+def test_sweep_mistakes_are_one_line_and_exit_2(search: Path, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = amlx_in(search, tmp_path / "ws", "sweep", "search.ipynb", "--cell", "aml-train", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_sweep_wait_follows_the_trials_and_best_finds_the_winner(search: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    done = amlx_in(search, ws, "sweep", "search.ipynb", "--cell", "aml-train", "--param", "k=choice(1,2,3)",
+                   "--objective", "score:min", "--sampling", "grid", "--concurrent", "2", "--python", sys.executable, "--wait")
+    assert done.returncode == 0, done.stderr + done.stdout
+    name = done.stderr.split()[2].rstrip(";")
+    for k in (1, 2, 3):
+        assert f"(k={k}) score=" in done.stdout, done.stdout
+    assert f"Sweep {name} (Completed): 3 of 3 trial(s) (3 completed), minimize score; best {name}_1 with score 0" in done.stdout
+    assert "best" in done.stdout.splitlines()[-2] and done.stdout.splitlines()[-2].split()[:2] == ["1", "Completed"]
+
+    best = amlx_in(search, ws, "best", "--parent", name)
+    assert best.returncode == 0 and f"{name}_1" in best.stdout.splitlines()[0]
+    shown = amlx_in(search, ws, "show", name)
+    assert shown.returncode == 0 and "TRIAL  STATUS     k  score  NOTE" in shown.stdout
+    assert [line.split()[:2] for line in shown.stdout.splitlines()[-3:]] == [["0", "Completed"], ["1", "Completed"], ["2", "Completed"]]
+    assert amlx_in(search, ws, "best", "--metric", "score").returncode == 2

@@ -50,10 +50,11 @@ def test_settings_file_writes_are_merged(tmp_path: Path) -> None:
 def test_server_extension_and_magics_do_not_import_heavy_sdks() -> None:
     """JupyterLab must start as fast with the extension as without it."""
     code = (
-        "import sys, amlx_lab, amlx_lab.extension, amlx_lab.magics, amlx_lab.cli\n"
+        "import sys, amlx_lab, amlx_lab.extension, amlx_lab.magics, amlx_lab.cli, amlx_lab.handlers\n"
         "from amlx_lab.workspace import Workspace\n"
         "Workspace.from_environment().info('azure')\n"
-        "print(sorted(m for m in ('mlflow', 'azure.ai.ml', 'azure.identity', 'sklearn', 'pandas') if m in sys.modules))"
+        "heavy = ('mlflow', 'azure.ai.ml', 'azure.identity', 'sklearn', 'pandas', 'optuna', 'scipy', 'numpy')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
     assert out.strip() == "[]"

@@ -63,6 +63,8 @@ def notebooks(jp_root_dir: Path) -> Path:
     )
     write_notebook(jp_root_dir / "broken.ipynb", "x = 1", "def f(:\n    pass")
     write_notebook(jp_root_dir / "bare.ipynb", "k = 1", "print('bare job', k)")
+    write_notebook(jp_root_dir / "reads.ipynb", "print(open('data.csv').read())")
+    (jp_root_dir / "data.csv").write_text("a,b\n1,2\n")
     return jp_root_dir
 
 
@@ -118,6 +120,7 @@ async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, aml
     assert job["status"] == "Queued"
     assert response.headers["Location"].endswith(f"/amlx/api/jobs/{job['name']}")
     assert job["experiment"] == "tiny" and job["parameters"] == {"n": 3}
+    assert job["display_name"] == "tiny cell 2", "cells are counted from 1, as in JupyterLab"
 
     done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
     assert done["status"] == "Completed", done.get("error")
@@ -133,7 +136,8 @@ async def test_submit_runs_the_cell_and_tracks_it(jp_fetch, notebooks: Path, aml
     assert [p["value"] for p in history["points"]] == [30.0]
     code = await api(jp_fetch, "jobs", job["name"], "code")
     assert_matches("/jobs/{name}/code", "GET", 200, json.dumps(code))
-    assert {"main.py", "requirements.txt"} <= {f["path"] for f in code["files"]}
+    assert {"main.py", "requirements.txt", "_amlx_runtime/__init__.py"} <= {f["path"] for f in code["files"]}
+    assert not [f["path"] for f in code["files"] if "__pycache__" in f["path"]]  # the snapshot is what was submitted
     experiments = await api(jp_fetch, "experiments")
     assert {"name": "tiny", "job_count": 1} == {k: experiments["experiments"][0][k] for k in ("name", "job_count")}
 
@@ -156,8 +160,8 @@ async def test_preview_describes_the_package_without_running_it(jp_fetch, notebo
     assert "print('squares', squares)" in package["script"]
     assert package["parameters"]["n"]["default"] == 3
     assert [c["index"] for c in package["cells"]] == [0, 1]
-    assert package["cells"][1]["explanation"] == "Cell 1 is the target cell."
-    assert package["cells"][0]["explanation"].startswith("Cell 0 defines ")
+    assert package["cells"][1]["explanation"] == "Cell 2 is the target cell."
+    assert package["cells"][0]["explanation"].startswith("Cell 1 defines ")
     assert (await api(jp_fetch, "jobs"))["items"] == []
 
 
@@ -166,8 +170,39 @@ async def test_a_failing_cell_is_failed_with_its_traceback(jp_fetch, notebooks: 
     done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
     assert done["status"] == "Failed"
     assert done["exit_code"] not in (0, None)
+    # the run details name the notebook cell and line, not main.py's
+    assert done["error"].endswith("ValueError: boom: bad data (cell 0, line 2: raise ValueError('boom: bad data'))"), done["error"]
     logs = await read_logs_until(jp_fetch, job["name"], "ValueError: boom: bad data")
     assert "Traceback" in logs
+    assert "  cell 1, line 1, in <module> (main.py, line " in logs and "\n    train()\n" in logs
+    assert "  cell 0, line 2, in train (main.py, line " in logs
+    assert 'main.py", line' not in logs
+
+
+async def test_figures_are_outputs_and_mlflow_writes_to_the_system_log(jp_fetch, jp_root_dir: Path) -> None:
+    write_notebook(
+        jp_root_dir / "plots.ipynb",
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom sklearn.linear_model import Ridge",
+        "for alpha in (0.1, 1.0):\n    Ridge(alpha=alpha).fit([[0], [1], [2]], [0, 1, 2])\n"
+        "plt.plot([1, 3, 2])\nplt.title('progress')\nplt.show()\nprint('plotted')",
+    )
+    body = {"notebook": "plots.ipynb", "cell": 1, "python": sys.executable}
+    job = await api(jp_fetch, "jobs", method="POST", body=body)
+    done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
+    assert done["status"] == "Completed", done.get("error")
+
+    outputs = await api(jp_fetch, "jobs", job["name"], "outputs")
+    assert "figures/figure-01-cell-1.png" in {f["path"] for f in outputs["files"]}
+    png = await jp_fetch("amlx", "api", "jobs", job["name"], "outputs", "figures/figure-01-cell-1.png")
+    assert png.body[:8] == b"\x89PNG\r\n\x1a\n" and len(png.body) > 1000
+
+    user = await read_logs_until(jp_fetch, job["name"], "plotted")
+    system = await api(jp_fetch, "jobs", job["name"], "logs", log="system")
+    assert_matches("/jobs/{name}/logs", "GET", 200, json.dumps(system))
+    # the second fit's alpha cannot overwrite the run's parameter: MLflow says so in the system log only
+    assert "Changing param values is not allowed" in system["text"] and system["complete"]
+    assert "Changing param values" not in user and "WARNING" not in user
+    assert "figure saved to outputs/figures/figure-01-cell-1.png" in user
 
 
 async def test_cancel_stops_a_running_job(jp_fetch, notebooks: Path) -> None:
@@ -218,10 +253,18 @@ async def test_logs_long_poll_returns_as_soon_as_text_arrives(jp_fetch, notebook
         ({"notebook": "missing.ipynb", "cell": 0}, 404, "notebook"),
         ({"notebook": "tiny.ipynb", "cell": 99}, 404, None),
         ({"notebook": "broken.ipynb", "cell": 1}, 422, None),
+        # refused by the job spec or the target, which preview consults as submit does
+        ({"notebook": "tiny.ipynb", "cell": 1, "compute": "gpu-cluster"}, 400, "compute"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "experiment": "no spaces allowed"}, 400, "experiment"),
+        ({"notebook": "tiny.ipynb", "cell": 1, "tags": {"k": "v" * 6000}}, 400, "tags"),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"data.csv": "../outside.csv"}}, 400, "inputs.data.csv"),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"data.csv": "azureml:no-such-asset@latest"}}, 400, None),
+        ({"notebook": "reads.ipynb", "cell": 0, "inputs": {"other.csv": "data.csv"}}, 400, None),
     ],
 )
 async def test_bad_submissions_are_explained(jp_fetch, notebooks: Path, body: Any, status: int, field: str | None) -> None:
     (notebooks.parent / "outside.ipynb").write_text((notebooks / "tiny.ipynb").read_text())
+    (notebooks.parent / "outside.csv").write_text("secret\n")
     for route in (("jobs",), ("jobs", "preview")):
         with pytest.raises(HTTPClientError) as caught:
             await api(jp_fetch, *route, method="POST", body=body)
@@ -242,6 +285,7 @@ async def test_bad_submissions_are_explained(jp_fetch, notebooks: Path, body: An
     [
         (("jobs", "no_such_job"), {}, 404),
         (("jobs", "no_such_job", "logs"), {}, 404),
+        (("jobs", "no_such_job", "logs"), {"log": "kernel"}, 400),
         (("jobs", "no_such_job", "outputs"), {}, 404),
         (("jobs", "no_such_job", "code"), {}, 404),
         (("jobs",), {"limit": 0}, 400),
@@ -358,6 +402,61 @@ async def test_fifty_concurrent_submissions_are_all_recorded_and_limited(jp_fetc
     assert peak <= 2, f"{peak} jobs ran at once with 2 compute slots"
 
 
+# An interpreter that does not answer until the test creates RELEASE: the package build asks the
+# kernel's interpreter for its packages, so a submission using it holds its thread that long.
+SLOW_PYTHON = """#!/bin/sh
+touch "{folder}/started-$$"
+i=0
+while [ ! -e "{folder}/RELEASE" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+exec {python} "$@"
+"""
+
+
+async def test_reads_answer_while_submissions_hold_every_work_thread(jp_fetch, notebooks: Path, tmp_path: Path) -> None:
+    """Eight slow submissions are more than tornado's default executor has threads (6 on 2 cores):
+    when reads shared it, GET /workspace waited behind them."""
+    folder = tmp_path / "slow-python"
+    folder.mkdir()
+    slow = folder / "python"
+    slow.write_text(SLOW_PYTHON.format(folder=folder, python=BARE_PYTHON))
+    slow.chmod(0o755)
+    body = json.dumps({"notebook": "bare.ipynb", "cell": 1, "python": str(slow), "experiment": "slow"})
+    submits = [
+        asyncio.ensure_future(jp_fetch("amlx", "api", "jobs", method="POST", body=body, request_timeout=300))
+        for _ in range(8)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not list(folder.glob("started-*")) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert list(folder.glob("started-*")), "no submission reached the package build"
+        assert not any(s.done() for s in submits)
+        info = await asyncio.wait_for(api(jp_fetch, "workspace"), timeout=60)
+        assert info["target"] == "local"
+        assert not any(s.done() for s in submits), "the read answered while every submission was still held"
+    finally:
+        (folder / "RELEASE").touch()
+        responses = await asyncio.gather(*submits, return_exceptions=True)
+    assert all(getattr(r, "code", None) == 201 for r in responses), responses
+
+
+async def test_a_run_is_named_by_its_cell_and_the_parameters_it_set(jp_fetch, notebooks: Path) -> None:
+    """Runs of one cell differ by the parameters submitted: the default name says which (CLI and magics alike)."""
+    base = {"notebook": "bare.ipynb", "cell": 1, "python": BARE_PYTHON, "experiment": "naming"}
+    plain = await api(jp_fetch, "jobs", method="POST", body=base)
+    changed = await api(jp_fetch, "jobs", method="POST", body={**base, "parameters": {"k": 4}})
+    named = await api(jp_fetch, "jobs", method="POST", body={**base, "parameters": {"k": 5}, "display_name": "mine"})
+    assert [plain["display_name"], changed["display_name"], named["display_name"]] == [
+        "bare cell 2", "bare cell 2 (k=4)", "mine",
+    ]
+    # the value as the person gave it: a float parameter set to 2 reads "alpha=2", as typed, not "alpha=2.0"
+    write_notebook(notebooks / "ridge.ipynb", "alpha = 0.5", "print('alpha', alpha)")
+    typed = await api(jp_fetch, "jobs", method="POST", body={**base, "notebook": "ridge.ipynb", "parameters": {"alpha": 2}})
+    assert typed["display_name"] == "ridge cell 2 (alpha=2)" and typed["parameters"] == {"alpha": 2.0}
+    for job in (plain, changed, named, typed):
+        await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"})
+
+
 async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_dir: Path) -> None:
     (jp_root_dir / "data").mkdir()
     csv = jp_root_dir / "data" / "numbers.csv"
@@ -378,3 +477,30 @@ async def test_a_data_asset_replaces_the_file_the_cell_reads(jp_fetch, jp_root_d
     with pytest.raises(HTTPClientError) as caught:
         await api(jp_fetch, "jobs", method="POST", body={**body, "inputs": {"data/other.csv": "numbers:1"}})
     assert caught.value.code == 400 and "data/numbers.csv" in error_of(caught.value)["message"]
+
+
+async def test_error_bodies_name_paths_as_the_user_gave_them(jp_fetch, notebooks: Path, jp_root_dir: Path, tmp_path: Path,
+                                                            amlx_workspace_dir: Path) -> None:
+    """Errors raised deep down may hold resolved paths; no body leaves with the server's folders in it."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not yours")
+    (jp_root_dir / "data").mkdir()
+    (jp_root_dir / "data" / "link.csv").symlink_to(secret)
+    (jp_root_dir / "corrupt.ipynb").write_text("{not json")
+    (jp_root_dir / "folder.ipynb").mkdir()
+    cases = [
+        (("data",), {"name": "linked", "path": "data"}, 400),
+        (("jobs", "preview"), {"notebook": "corrupt.ipynb", "cell": 0}, 422),
+        (("jobs", "preview"), {"notebook": str(jp_root_dir / "folder.ipynb"), "cell": 0}, 404),
+        (("jobs",), {"notebook": str(jp_root_dir / "missing.ipynb"), "cell": 0}, 404),
+    ]
+    for route, body, status in cases:
+        with pytest.raises(HTTPClientError) as caught:
+            await api(jp_fetch, *route, method="POST", body=body)
+        text = caught.value.response.body.decode()
+        assert caught.value.code == status, text
+        for folder in {str(jp_root_dir), str(jp_root_dir.resolve()), str(amlx_workspace_dir), str(tmp_path)}:
+            assert folder not in text, f"{route} {body} answered with a server path: {text}"
+    with pytest.raises(HTTPClientError) as caught:
+        await api(jp_fetch, "data", method="POST", body={"name": "linked", "path": "data"})
+    assert "'link.csv'" in error_of(caught.value)["message"]

@@ -199,6 +199,13 @@ async def test_register_deploy_invoke_and_delete_through_every_route(jp_fetch, w
     assert renewed["primary_key"] in curl["command"] and created["scoring_uri"] in curl["command"]
     ran = subprocess.run(shlex.split(curl["command"]) + ["-s"], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0 and "result" in json.loads(ran.stdout)
+    # ... and with the body the person edited in the test panel (two rows, two answers)
+    edited = {"data": [ROW, {**ROW, "Pclass": 1}]}
+    code, curl, response = await call(jp_fetch, "POST", "endpoints", "ep-rest", "curl", body={"payload": edited})
+    assert code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert_matches("/endpoints/{name}/curl", "POST", 200, response.body)
+    ran = subprocess.run(shlex.split(curl["command"]) + ["-s"], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0 and len(json.loads(ran.stdout)["result"]) == 2
 
     # -- traffic, then deletion
     assert (await checked(jp_fetch, "PUT", "endpoints", "ep-rest", "traffic", status=200, body={"blue": 100}))["traffic"] == {"blue": 100}
@@ -255,6 +262,8 @@ def empty_endpoint(workspace) -> str:
         ("DELETE", ("endpoints", "nope"), None, 404, None),
         ("GET", ("endpoints", "nope", "keys"), None, 404, None),
         ("GET", ("endpoints", "nope", "curl"), None, 404, None),
+        ("POST", ("endpoints", "nope", "curl"), {"payload": {"data": [ROW]}}, 404, None),
+        ("POST", ("endpoints", "ep-empty", "curl"), {}, 400, "payload"),
         ("POST", ("endpoints", "nope", "invoke"), {"payload": {"data": [ROW]}}, 404, None),
         ("PUT", ("endpoints", "nope", "traffic"), {"blue": 100}, 404, None),
         ("POST", ("endpoints",), {}, 400, "name"),
@@ -296,7 +305,7 @@ async def test_bad_requests_are_explained(
 @pytest.mark.parametrize(
     "method, path",
     [("GET", ("models",)), ("GET", ("endpoints",)), ("POST", ("endpoints",)), ("GET", ("endpoints", "ep-x", "keys")),
-     ("GET", ("endpoints", "ep-x", "curl"))],
+     ("GET", ("endpoints", "ep-x", "curl")), ("POST", ("endpoints", "ep-x", "curl"))],
 )
 async def test_every_route_needs_jupyter_auth(jp_fetch, method: str, path: tuple[str, ...]) -> None:
     code, _, response = await call(jp_fetch, method, *path, body={"name": "ep-x"} if method == "POST" else None,

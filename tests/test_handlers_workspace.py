@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -35,14 +37,35 @@ async def test_workspace_for_unconfigured_azure_says_what_to_do(jp_fetch) -> Non
     assert info["capabilities"]["instance_types"] is True
 
 
-async def test_azure_config_json_next_to_the_notebooks_is_found(jp_fetch, jp_root_dir: Path) -> None:
+@pytest.fixture
+def service_principal_without_variables(amlx_workspace_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the server starts: the Azure credential is a service principal from variables that are not set,
+    so signing in fails at once, without any network call."""
+    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    amlx_workspace_dir.mkdir(parents=True, exist_ok=True)
+    (amlx_workspace_dir / "settings.json").write_text(json.dumps({"azure": {"credential": "environment"}}))
+
+
+@pytest.mark.usefixtures("socket_guard", "service_principal_without_variables")
+async def test_azure_config_json_next_to_the_notebooks_is_found_and_health_says_whether_it_is_reachable(
+    jp_fetch, jp_root_dir: Path
+) -> None:
+    """Configured is not reachable: the header reports the sign-in failure with what to set, not a green light."""
     (jp_root_dir / ".azureml").mkdir()
     (jp_root_dir / ".azureml" / "config.json").write_text(
         json.dumps({"subscription_id": "sub-1", "resource_group": "rg-1", "workspace_name": "ws-1"})
     )
-    info = json.loads((await jp_fetch("amlx", "api", "workspace", params={"target": "azure"})).body)
-    assert info["location"] == "sub-1/rg-1/ws-1"
-    assert info["health"]["state"] == "ok"
+    deadline = time.monotonic() + 60
+    while True:
+        info = json.loads((await jp_fetch("amlx", "api", "workspace", params={"target": "azure"})).body)
+        assert info["location"] == "sub-1/rg-1/ws-1"
+        assert info["health"]["state"] in ("checking", "error"), "never ok: nothing was reached"
+        if info["health"]["state"] == "error" or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    health = info["health"]
+    assert health["state"] == "error" and "AZURE_CLIENT_ID" in health["message"] and health["checked_at"]
 
 
 async def test_unknown_target_is_a_400_naming_the_field(jp_fetch) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -236,7 +237,7 @@ def test_aml_question_mark_shows_the_subcommands(shell: InteractiveShell, capsys
 @pytest.mark.parametrize(
     "line, expected",
     [
-        ("bogus", "%aml: unknown subcommand 'bogus'; choose one of: submit, jobs"),
+        ("bogus", "%aml: unknown subcommand 'bogus'; choose one of: submit, sweep, jobs"),
         ('workspace "unclosed', "check the quotes"),
         ("show", "%aml show: the following arguments are required: NAME (see %aml show --help)"),
         ("jobs --top many", "argument --top: invalid int value: 'many'"),
@@ -351,7 +352,10 @@ def test_submit_preview_shows_the_script_and_submits_nothing(shell: InteractiveS
     assert isinstance(preview, Rich)
     assert "print(scale * 3)" in repr(preview) and "plot me" not in repr(preview)
     assert "--scale 2" in repr(preview)
-    assert "main.py" in preview._repr_html_()
+    assert "import _amlx_runtime" not in repr(preview)  # the cells, not the script, unless asked for
+    assert "<details><summary>main.py" in preview._repr_html_()  # folded
+    script = run(shell, f"%%aml submit --preview --script --python {BARE_PYTHON}\nprint(scale * 3)")
+    assert repr(script).startswith("#!/usr/bin/env python3") and "import _amlx_runtime" in repr(script)
     assert job_count() == before
 
 
@@ -370,7 +374,7 @@ def test_submit_from_the_saved_notebook(shell: InteractiveShell, project: Path) 
     job = submit_wait(shell, SUBMIT_CELL, "--notebook work.ipynb")
     assert "scaled 50" in Workspace.from_environment().jobs().logs(job.name).text
     assert job.tags["amlx.cell_source"] == "notebook file"
-    assert (job.experiment, job.display_name) == ("work", "work cell 3"), "the notebook's own cell number"
+    assert (job.experiment, job.display_name) == ("work", "work cell 4"), "cells counted from 1, as JupyterLab users count them"
 
 
 def test_submit_from_the_saved_notebook_keeps_its_cell_tags(shell: InteractiveShell, project: Path) -> None:
@@ -389,7 +393,7 @@ def test_submit_from_the_saved_notebook_keeps_its_cell_tags(shell: InteractiveSh
     assert "cell tagged 'parameters'" in preview
     job = submit_wait(shell, body, "--notebook tagged.ipynb --param scale=7")
     assert "total 71" in Workspace.from_environment().jobs().logs(job.name).text
-    assert job.display_name == "tagged cell 3" and job.tags["amlx.cell_source"] == "notebook file"
+    assert job.display_name == "tagged cell 4 (scale=7)" and job.tags["amlx.cell_source"] == "notebook file"
 
 
 def test_submit_notebook_without_a_path_uses_the_kernels_notebook(
@@ -443,10 +447,16 @@ def test_submit_as_a_line_magic_says_how_to_use_it(shell: InteractiveShell, caps
 
 
 def test_submit_wait_returns_a_failed_job(shell: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
-    job = submit_wait(shell, "raise ValueError('bad data')")
+    job = submit_wait(shell, "rows = 3\nraise ValueError('bad data')")
     assert job.status is JobStatus.FAILED
-    assert "ValueError: bad data" in capsys.readouterr().out
-    assert "Failed" in formats(shell, job)["text/html"]
+    streamed = capsys.readouterr().out
+    assert "ValueError: bad data" in streamed
+    assert re.search(r"^  cell \d+, line 2, in <module> \(main\.py, line \d+\)$", streamed, re.MULTILINE), streamed
+    shown = formats(shell, job)
+    assert "Failed" in shown["text/html"]
+    # the error the magic shows names the line of the magic's cell the user wrote
+    assert re.search(r"ValueError: bad data \(cell \d+, line 2: raise ValueError\('bad data'\)\)$", job.error or ""), job.error
+    assert "line 2: raise ValueError(&#x27;bad data&#x27;)" in shown["text/html"]
 
 
 def test_ctrl_c_stops_following_and_the_job_keeps_running(
@@ -630,7 +640,7 @@ def test_best_and_metric_columns(shell: InteractiveShell, capsys: pytest.Capture
     [
         ("best --metric rmse", "say which value is best: --min or --max"),
         ("best --metric rmse --min --max", "say which value is best"),
-        ("best --min", "the following arguments are required: --metric"),
+        ("best --min", "name the metric: --metric rmse (or a sweep"),
         ("best --metric '' --min", "Name the metric, e.g. rmse."),
         ("best --experiment nowhere --metric rmse --min", "No completed job in experiment 'nowhere' logged the metric 'rmse'"),
     ],
@@ -884,3 +894,74 @@ def test_a_job_keeps_the_experiment_its_code_names(shell: InteractiveShell) -> N
     chosen = run(shell, f"%%aml submit --python {sys.executable} --wait --experiment chosen-here\n{body}")
     assert chosen.experiment == "chosen-here" and experiment_of_run(chosen) == "chosen-here"
     assert "ignored: the job logs to its run in experiment 'chosen-here'" in ws.jobs().logs(chosen.name).text
+
+
+# -- sweeps -------------------------------------------------------------------------------------------------
+
+SWEEP_CELL = "import mlflow\nmlflow.log_metric('score', (k - 2) ** 2)"
+
+
+def test_sweep_preview_shows_the_points_and_submits_nothing(shell: InteractiveShell) -> None:
+    run(shell, "k = 1")
+    before = job_count()
+    preview = run(shell, "%%aml sweep --param k=choice(1,2,3) --objective score:min --sampling grid --preview\n" + SWEEP_CELL)
+    assert isinstance(preview, Rich) and "First 3 of 3 trial(s):" in repr(preview) and "<pre>" in preview._repr_html_()
+    assert job_count() == before
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("sweep --param k=choice(1,2)", "Name the objective, e.g. --objective rmse:min"),
+        ("sweep --param k=uniform(0,1) --objective score:min", "draws fractions"),
+        ("sweep --param k=choice(1,2) --objective score:min --sampling annealing", "use random, sobol, grid or bayesian"),
+    ],
+)
+def test_sweep_user_errors(shell: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str, expected: str) -> None:
+    run(shell, "k = 1")
+    assert run(shell, f"%%aml {line}\n{SWEEP_CELL}") is None
+    assert expected in one_error_line(capsys)
+
+
+@pytest.mark.slow
+def test_sweep_wait_returns_the_finished_sweep_and_best_understands_it(shell: InteractiveShell) -> None:
+    from amlx_lab.magics.sweep import SweepView
+
+    run(shell, "k = 1")
+    view = run(shell, f"%%aml sweep --param k=choice(1,2,3) --objective score:min --sampling grid --concurrent 2 "
+                      f"--python {sys.executable} --wait\n{SWEEP_CELL}")
+    assert isinstance(view, SweepView) and view.job.status is JobStatus.COMPLETED, getattr(view, "job", view)
+    name = view.job.name
+    assert view.details.best_trial == f"{name}_1" and len(view.trials) == 3
+    html = view._repr_html_()
+    assert "<table class='amlx-sweep'>" in html and "font-weight:bold" in html and "best" in repr(view)
+
+    best = run(shell, f"%aml best {name}")
+    assert isinstance(best, Job) and best.name == f"{name}_1" and best.metrics["score"] == 0
+    assert run(shell, f"%aml best --parent {name} -o top") is None and shell.user_ns["top"].name == best.name
+    shown = run(shell, f"%aml show {name}")
+    assert isinstance(shown, SweepView) and [t.parameters["k"] for t in shown.trials] == [1, 2, 3]
+
+
+def test_sweep_without_wait_keeps_a_live_trials_table(shell: InteractiveShell) -> None:
+    from IPython.display import display
+
+    from amlx_lab.magics.sweep import SweepView, sweep_view
+
+    run(shell, "k = 1")
+    view = run(shell, f"%%aml sweep --param k=choice(1,2) --objective score:min --sampling grid --python {BARE_PYTHON}\n"
+                      "print('k is', k)")
+    assert isinstance(view, SweepView) and view.job.status is JobStatus.QUEUED
+    live = magics.LiveStatus(first=0.05, most=0.3)
+    with capture_output() as captured:
+        handle = display(view, display_id=True)
+        live.watch(aml_of(shell).workspace, "local", view.job, handle, view=sweep_view)
+        thread = live._thread
+        assert thread is not None
+        thread.join(timeout=300)
+    assert not thread.is_alive()
+    updates = [o for o in captured.outputs if o.update]
+    final = updates[-1].data
+    # The trials print but log no metric: the sweep ends Failed, saying which objective is missing.
+    assert "Failed" in final["text/html"] and "No trial logged the objective metric 'score'" in final["text/plain"]
+    assert "k is 1" in Workspace.from_environment().jobs().logs(f"{view.job.name}_0").text

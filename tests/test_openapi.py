@@ -52,16 +52,7 @@ def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None
 
 @pytest.mark.parametrize(
     "path, method, params",
-    [
-        ("jobs", "GET", {}),
-        ("experiments", "GET", {}),
-        ("events", "GET", {}),
-        ("data", "GET", {}),
-        ("models", "GET", {}),
-        ("endpoints", "GET", {}),
-        ("jobs/calm_lamp_x1y2z3a4b5", "GET", {}),
-        ("jobs/calm_lamp_x1y2z3a4b5/metrics", "GET", {"key": "rmse"}),
-    ],
+    [("jobs/calm_lamp_x1y2z3a4b5/sweep", "GET", {})],
 )
 async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
     with pytest.raises(HTTPClientError) as caught:
@@ -69,6 +60,29 @@ async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetc
     assert caught.value.code == 409
     error = json.loads(caught.value.response.body)["error"]
     assert error["code"] == "not_supported" and "Azure ML workspace target does not support" in error["message"]
+    assert_matches("/" + path.replace("calm_lamp_x1y2z3a4b5", "{name}"), method, 409, caught.value.response.body)
+
+
+@pytest.mark.parametrize(
+    "path, method, params",
+    [
+        ("jobs", "GET", {}),
+        ("experiments", "GET", {}),
+        ("events", "GET", {}),
+        ("data", "GET", {}),
+        ("computes", "GET", {}),
+        ("models", "GET", {}),
+        ("endpoints", "GET", {}),
+        ("jobs/calm_lamp_x1y2z3a4b5", "GET", {}),
+        ("jobs/calm_lamp_x1y2z3a4b5/metrics", "GET", {"key": "rmse"}),
+    ],
+)
+async def test_an_unconfigured_target_is_a_409_saying_what_to_configure(jp_fetch, path: str, method: str, params: dict) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("amlx", "api", *path.split("/"), method=method, params={"target": "azure", **params})
+    assert caught.value.code == 409
+    error = json.loads(caught.value.response.body)["error"]
+    assert error["code"] == "target_not_configured" and "config.json" in error["message"]
     spec_path = "/" + path.replace("calm_lamp_x1y2z3a4b5", "{name}")
     assert_matches(spec_path, method, 409, caught.value.response.body)
 

@@ -15,9 +15,10 @@ deployment is a long-running operation that returns at once.
 operation                      azure-ai-ml counterpart
 =============================  =================================================
 ``submit(spec)``               ``command(...)`` + ``jobs.create_or_update``
+``validate_job(spec)``         ``jobs.validate(job, raise_on_failure=True)``
 ``get_job`` / ``list_jobs``    ``jobs.get`` / ``jobs.list`` (paged, filtered)
 ``changes``                    polling ``jobs.list`` and diffing
-``logs``                       run-history log files (``user_logs/std_log.txt``), read by range
+``logs``                       run-history log files (``user_logs/std_log.txt``, ``system_logs/``), read by range
 ``cancel``                     ``jobs.begin_cancel``
 ``metric_histories``           MLflow at ``workspace.mlflow_tracking_uri``
 ``list_outputs`` / ``output_file``  ``jobs.download`` (listing, one file)
@@ -31,6 +32,13 @@ operation                      azure-ai-ml counterpart
 ``create_deployment``          ``online_deployments.begin_create_or_update`` (not waited for)
 ``set_traffic``                ``endpoint.traffic = {...}`` + ``begin_create_or_update``
 ``invoke``                     POST to ``scoring_uri`` with the key (not ``online_endpoints.invoke``)
+``submit_sweep(spec)``         ``command(...)(alpha=Uniform(...)).sweep(...)`` + ``set_limits`` + ``jobs.create_or_update``
+``sweep_details``              ``jobs.get`` (a ``SweepJob``; best trial from ``properties["best_child_run_id"]``)
+trials of a sweep              ``jobs.list(parent_job_name=...)`` (``list_jobs(JobQuery(parent=...))``)
+``list_computes``              ``compute.list`` (clusters, instances) plus serverless
+``list_instance_types``        ``compute.list_sizes``
+``submit_automl(spec)``        ``automl.classification/regression/forecasting(...)`` + ``set_limits`` + ``jobs.create_or_update``
+``automl_details``             ``jobs.get`` + the child runs' metrics (best from ``properties["best_child_run_id"]``)
 =============================  =================================================
 
 Errors are the typed ones of ``amlx_lab.errors``: unknown job or asset
@@ -49,8 +57,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..errors import NotSupportedError
 from ..records import (
+    AutoMLDetails,
     Capabilities,
     CodePackage,
+    ComputeTarget,
     DataAsset,
     Deployment,
     Endpoint,
@@ -58,18 +68,21 @@ from ..records import (
     ExperimentSummary,
     FileEntry,
     Health,
+    InstanceType,
     InvokeResult,
     Job,
     JobChanges,
     JobPage,
     LogChunk,
+    LogKind,
     MetricPoint,
     ModelCandidate,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     TargetTraits,
 )
-from ..specs import CommandJobSpec, JobQuery
+from ..specs import AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
 from ..i18n import N_, _
 
 
@@ -108,6 +121,13 @@ class JobOps(Protocol):
         """Start a command job; returns at once (status ``Queued``) with its Azure-style name."""
         ...
 
+    def validate_job(self, spec: CommandJobSpec) -> None:
+        """Refuse a spec the way ``submit`` would (compute, interpreter, inputs, command), starting nothing.
+
+        A preview has written no code folder yet, so ``code_dir`` is checked by ``submit`` only.
+        """
+        ...
+
     def get_job(self, name: str) -> Job:
         ...
 
@@ -128,8 +148,8 @@ class JobOps(Protocol):
         """Every logged value of each metric in ``keys`` (``None``: every metric the job logged), by step."""
         ...
 
-    def logs(self, name: str, offset: str | None = None, limit_bytes: int = 65536) -> LogChunk:
-        """The job's ``std_log.txt`` from an opaque ``offset`` (``None``: the start)."""
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = 65536, log: LogKind = "user") -> LogChunk:
+        """The job's ``std_log.txt`` (``log="system"``: its system log) from an opaque ``offset`` (``None``: the start)."""
         ...
 
     def list_outputs(self, name: str) -> tuple[FileEntry, ...]:
@@ -150,6 +170,47 @@ class JobOps(Protocol):
 
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         """Experiments that have jobs, most recently used first."""
+        ...
+
+
+@runtime_checkable
+class SweepOps(Protocol):
+    """Sweep jobs: a parent job that runs trials of a command with parameters drawn from a search space.
+
+    The parent and its trials are jobs like any other (``JobOps`` reads,
+    follows and cancels them; cancelling the parent cancels its trials); the
+    trials are the jobs whose ``parent`` is the sweep.
+    """
+
+    def submit_sweep(self, spec: SweepJobSpec) -> Job:
+        """Start a sweep; returns at once with the parent job (type ``sweep``, status ``Queued``)."""
+        ...
+
+    def sweep_details(self, name: str) -> SweepDetails:
+        """The sweep's settings, the best trial so far and its trials' counts; 404 for a job that is not a sweep."""
+        ...
+
+
+@runtime_checkable
+class AutoMLOps(Protocol):
+    """AutoML jobs: a parent job that trains and validates many candidate models and keeps the best.
+
+    The parent and its trials are jobs like any other (``JobOps`` reads,
+    follows and cancels the parent; its trials are the jobs whose ``parent``
+    it is, ``JobQuery(parent=...)``). The parent's outputs hold the best model
+    as an MLflow model, which ``ModelOps.register_model`` takes from it.
+    """
+
+    def submit_automl(self, spec: AutoMLJobSpec) -> Job:
+        """Start an AutoML job; returns at once with the parent job (type ``automl``, status ``Queued``).
+
+        A training data reference the target cannot resolve, or a target column
+        the data does not have, is a ``ValidationError``.
+        """
+        ...
+
+    def automl_details(self, name: str) -> AutoMLDetails:
+        """The job's settings, leaderboard, best trial and (once saved) best model and charts; 404 if not AutoML."""
         ...
 
 
@@ -228,9 +289,21 @@ class EndpointOps(Protocol):
         ...
 
     def create_deployment(
-        self, endpoint: str, name: str, *, model: str, traffic: int | None = None, score_script: Path | None = None
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        model: str,
+        traffic: int | None = None,
+        score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
-        """Start provisioning ``model`` (``name`` or ``name:version``); returns at once (status ``Creating``)."""
+        """Start provisioning ``model`` (``name`` or ``name:version``); returns at once (status ``Creating``).
+
+        ``instance_type``/``instance_count`` are the VM size and number on a target
+        with instance types (``traits().instance_types``); others refuse them.
+        """
         ...
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
@@ -250,6 +323,19 @@ class EndpointOps(Protocol):
 
 
 @runtime_checkable
+class ComputeOps(Protocol):
+    """Where jobs run: what ``compute`` a submit may name, and the VM sizes serverless jobs may ask for."""
+
+    def list_computes(self) -> tuple[ComputeTarget, ...]:
+        """Every compute a job can run on, with its state (the default one marked)."""
+        ...
+
+    def list_instance_types(self) -> tuple[InstanceType, ...]:
+        """VM sizes for serverless jobs; empty on a target without them."""
+        ...
+
+
+@runtime_checkable
 class TrackingStore(Protocol):
     """A target whose MLflow tracking store a notebook kernel can log to directly (not a UI capability).
 
@@ -262,13 +348,15 @@ class TrackingStore(Protocol):
         ...
 
 
-#: Capability flag -> the protocol a backend implements to have it. Sweep and
-#: AutoML protocols join here when their job kinds are built.
+#: Capability flag -> the protocol a backend implements to have it.
 CAPABILITY_PROTOCOLS: dict[str, type] = {
     "jobs": JobOps,
+    "sweeps": SweepOps,
+    "automl": AutoMLOps,
     "data_assets": DataOps,
     "models": ModelOps,
     "endpoints": EndpointOps,
+    "computes": ComputeOps,
 }
 
 #: How the sentence of a 409 names each capability.
@@ -279,6 +367,7 @@ CAPABILITY_WORDS = {
     "data_assets": N_("data assets"),
     "models": N_("the model registry"),
     "endpoints": N_("online endpoints"),
+    "computes": N_("compute listing"),
 }
 
 def has_capability(backend: object, capability: str) -> bool:

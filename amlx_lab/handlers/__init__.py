@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .automl import AutoMLDetailsHandler, AutoMLJobsHandler
 from .base import UnknownRouteHandler
+from .computes import ComputesHandler, InstanceTypesHandler
 from .data import ASSET, DataAssetHandler, DataHandler
 from .endpoints import (
     DEPLOYMENT,
@@ -18,6 +20,7 @@ from .endpoints import (
     KeysHandler,
     TrafficHandler,
 )
+from .exports import EndpointExportHandler, JobExportHandler
 from .jobs import (
     JOB,
     CancelHandler,
@@ -43,6 +46,7 @@ from .registry import (
     ModelsHandler,
     ModelVersionHandler,
 )
+from .sweeps import SweepDetailsHandler, SweepMetricsHandler, SweepPreviewHandler, SweepsHandler
 from .workspace import WorkspaceHandler
 
 API_PREFIX = "/amlx/api"
@@ -56,8 +60,15 @@ def routes() -> list[tuple[str, Any]]:
         ("/experiments", ExperimentsHandler),
         ("/jobs", JobsHandler),
         ("/jobs/preview", PreviewHandler),
+        ("/jobs/sweep", SweepsHandler),
+        ("/jobs/sweep/preview", SweepPreviewHandler),
+        ("/jobs/automl", AutoMLJobsHandler),
         (f"/jobs/{JOB}", JobHandler),
+        (f"/jobs/{JOB}/sweep", SweepDetailsHandler),
+        (f"/jobs/{JOB}/sweep/metrics", SweepMetricsHandler),
+        (f"/jobs/{JOB}/automl", AutoMLDetailsHandler),
         (f"/jobs/{JOB}/cancel", CancelHandler),
+        (f"/jobs/{JOB}/export", JobExportHandler),
         (f"/jobs/{JOB}/logs", LogsHandler),
         (f"/jobs/{JOB}/metrics", MetricHistoriesHandler),
         (f"/jobs/{JOB}/metrics/(?P<key>[^/]+)", MetricHistoryHandler),
@@ -65,6 +76,8 @@ def routes() -> list[tuple[str, Any]]:
         (f"/jobs/{JOB}/outputs/(?P<path>.+)", OutputFileHandler),
         (f"/jobs/{JOB}/code", CodeHandler),
         (f"/jobs/{JOB}/code/(?P<path>.+)", CodeFileHandler),
+        ("/computes", ComputesHandler),
+        ("/computes/instance-types", InstanceTypesHandler),
         ("/data", DataHandler),
         (f"/data/{ASSET}", DataAssetHandler),
         (f"/jobs/{JOB}/model-candidates", ModelCandidatesHandler),
@@ -80,5 +93,6 @@ def routes() -> list[tuple[str, Any]]:
         (f"/endpoints/{ENDPOINT}/traffic", TrafficHandler),
         (f"/endpoints/{ENDPOINT}/invoke", InvokeHandler),
         (f"/endpoints/{ENDPOINT}/curl", CurlHandler),
+        (f"/endpoints/{ENDPOINT}/export", EndpointExportHandler),
     ]
     return [(API_PREFIX + path, handler) for path, handler in table] + [(rf"{API_PREFIX}/(.*)", UnknownRouteHandler)]

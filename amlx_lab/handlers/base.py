@@ -1,7 +1,8 @@
 """What every ``/amlx/api`` handler shares: auth, JSON in and out, and the one error mapping.
 
 Handlers stay thin: parse the request, call the workspace facade (off the event
-loop when it may block), render the record. Any ``AmlxError`` becomes
+loop when it may block: ``call`` for reads, ``work`` for long work, each on its
+own threads, see ``pools.py``), render the record. Any ``AmlxError`` becomes
 ``{"error": {"code", "message", "details"}}`` with its own HTTP status; anything
 else becomes a 500 whose body says nothing internal (the traceback goes to the
 server log only).
@@ -13,6 +14,7 @@ import contextvars
 import functools
 import json
 import mimetypes
+import typing
 from collections.abc import Callable
 from http.client import responses
 from pathlib import Path
@@ -30,6 +32,7 @@ from ..errors import AmlxError, NotFoundError, ValidationError
 from ..i18n import _, negotiate, set_language
 from ..validation import Checked
 from ..workspace import Workspace
+from .pools import Pools
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Checked)
@@ -120,19 +123,30 @@ class AmlxHandler(APIHandler):
 
         ``repeated`` parameters may appear several times and arrive as lists;
         bare numeric keys are the cache-busting stamps JupyterLab adds to GETs.
+        An empty text parameter (``?q=``) is the same as leaving it out; an
+        empty number or flag (``?limit=``) is refused like any other bad value.
         """
         values: dict[str, Any] = {}
         for key in self.request.query_arguments:
             if key == "target" or key.isdigit():
                 continue
-            items = self.get_query_arguments(key)
+            items = self.raw_query_arguments(key)
             name = (renamed or {}).get(key, key)
-            values[name] = [i for i in items if i] if key in repeated else (items[-1] if items[-1] != "" else None)
-        return model.parse({k: v for k, v in values.items() if v is not None})
+            if key in repeated:
+                values[name] = items
+            elif items[-1] != "" or not _takes_text(model, name):
+                values[name] = items[-1]
+        return model.parse(values)
 
     def query_target(self) -> str | None:
-        """The optional ``?target=local|azure`` the sidebar sends from its settings."""
-        return self.get_query_argument("target", None) or None
+        """The optional ``?target=local|azure`` the sidebar sends from its settings (absent or empty: the default)."""
+        values = self.raw_query_arguments("target")
+        return values[-1] if values and values[-1] else None
+
+    def raw_query_arguments(self, key: str) -> list[str]:
+        """The values of a query parameter as sent (tornado's own getters strip them and blank out control
+        characters, which would turn ``?target=%07`` into the default target instead of a 400)."""
+        return [self.decode_argument(value, key) for value in self.request.query_arguments.get(key, [])]
 
     # -- output ------------------------------------------------------------------
 
@@ -153,11 +167,23 @@ class AmlxHandler(APIHandler):
                 await self.flush()
         self.finish()
 
+    @property
+    def pools(self) -> Pools:
+        pools = self.settings.get("amlx_pools")
+        if pools is None:  # a server that did not go through AmlxApp (it sets them up once)
+            pools = self.settings["amlx_pools"] = Pools()
+        return pools
+
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a facade call in a worker thread: SDK and disk calls must not block the event loop."""
+        """Run a short blocking facade call (a read, a small change) on the read threads, off the event loop."""
         # the copied context carries the request's language into the thread
         context = contextvars.copy_context()
-        return await IOLoop.current().run_in_executor(None, functools.partial(context.run, fn, *args, **kwargs))
+        return await IOLoop.current().run_in_executor(self.pools.reads, functools.partial(context.run, fn, *args, **kwargs))
+
+    async def work(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a call that may take long (submit, register, deploy, invoke) on the work threads, so reads never queue behind it."""
+        context = contextvars.copy_context()
+        return await IOLoop.current().run_in_executor(self.pools.work, functools.partial(context.run, fn, *args, **kwargs))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """A client's mistake (a typed 4xx) is one line in the server log; only real failures get a traceback."""
@@ -166,11 +192,54 @@ class AmlxHandler(APIHandler):
             return
         super().log_exception(typ, value, tb)
 
+    def without_server_paths(self, value: Any) -> Any:
+        """``value`` with the server's own folders taken out of every text in it.
+
+        A path inside the notebook folder becomes relative to it (as the user
+        named it over REST); one inside the amlx workspace starts with
+        ``<workspace>``. Errors raised deep down (a notebook that cannot be read,
+        a folder that cannot be copied) may name a resolved path; this is the
+        one place every error body passes, so none leaves with one.
+        """
+        folders: list[tuple[str, str]] = []
+        workspace = self.settings.get("amlx_workspace")
+        if workspace is not None:
+            for form in {str(workspace.config.workspace_dir), str(Path(workspace.config.workspace_dir).resolve())}:
+                folders.append((form, "<workspace>"))
+        root = self.settings.get("amlx_root_dir")
+        if root is not None:
+            for form in {str(root), str(Path(root).resolve())}:
+                folders.append((form, "."))
+        folders = [pair for pair in folders if len(pair[0]) > 1]  # a server rooted at / has nothing to hide
+        folders.sort(key=lambda pair: len(pair[0]), reverse=True)  # the longest (innermost) folder first
+
+        def clean(item: Any) -> Any:
+            if isinstance(item, str):
+                for folder, shown in folders:
+                    item = item.replace(folder + "/", "" if shown == "." else shown + "/").replace(folder, shown)
+                return item
+            if isinstance(item, dict):
+                return {k: clean(v) for k, v in item.items()}
+            if isinstance(item, (list, tuple)):
+                return [clean(v) for v in item]
+            return item
+
+        return clean(value) if folders else value
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this route answers (its verbs, plus OPTIONS for CORS preflight), for ``Allow``."""
+        verbs = ("GET", "POST", "PUT", "PATCH", "DELETE")
+        own = [m for m in verbs if getattr(cls, m.lower()) is not getattr(web.RequestHandler, m.lower())]
+        return [*own, "OPTIONS"]
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AmlxError):
             self.set_status(exc.status)
-            body = exc.to_dict()
+            body = self.without_server_paths(exc.to_dict())
         elif isinstance(exc, web.HTTPError):
             message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
             body = error_body(
@@ -211,6 +280,15 @@ class UnknownRouteHandler(AmlxHandler):
     @authorized
     def delete(self, path: str) -> None:
         self._not_found(path)
+
+
+def _takes_text(model: type[Checked], name: str) -> bool:
+    """Whether the field ``name`` of ``model`` is text (unknown fields count as text: the model names them)."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return True
+    annotation = field.annotation
+    return annotation is str or str in typing.get_args(annotation)
 
 
 def _json_problem(exc: orjson.JSONDecodeError) -> str:

@@ -23,7 +23,7 @@ class DataHandler(AmlxHandler):
     @authorized
     async def post(self) -> None:
         body = self.body(RegisterData)
-        asset = await self.call(
+        asset = await self.work(
             self.workspace.register_data, body.name, body.path, base_dir=self.root_dir, confine=True,
             description=body.description, version=body.version, target=self.query_target(),
         )

@@ -11,7 +11,7 @@ from tornado import web
 
 from ..errors import ValidationError
 from .base import AmlxHandler
-from .bodies import CreateDeployment, CreateEndpoint, Invoke, RegenerateKey
+from .bodies import CreateDeployment, CreateEndpoint, CurlBody, Invoke, RegenerateKey
 from ..i18n import _
 
 ENDPOINT = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
@@ -51,7 +51,7 @@ class EndpointHandler(AmlxHandler):
     @authorized
     async def delete(self, name: str) -> None:
         target = self.query_target()
-        await self.call(lambda: self.workspace.endpoints(target).delete_endpoint(name))
+        await self.work(lambda: self.workspace.endpoints(target).delete_endpoint(name))
         self.write_json({"deleted": name})
 
 
@@ -81,13 +81,15 @@ class DeploymentsHandler(AmlxHandler):
     @authorized
     async def post(self, name: str) -> None:
         body = self.body(CreateDeployment)
-        deployment = await self.call(
+        deployment = await self.work(
             self.workspace.create_deployment,
             name,
             body.name,
             model=body.model,
             traffic=body.traffic,
             score_script=body.score_script,
+            instance_type=body.instance_type,
+            instance_count=body.instance_count,
             base_dir=self.root_dir,
             confine=True,
             target=self.query_target(),
@@ -106,7 +108,7 @@ class DeploymentHandler(AmlxHandler):
     @authorized
     async def delete(self, name: str, deployment: str) -> None:
         target = self.query_target()
-        await self.call(lambda: self.workspace.endpoints(target).delete_deployment(name, deployment))
+        await self.work(lambda: self.workspace.endpoints(target).delete_deployment(name, deployment))
         self.write_json({"deleted": deployment})
 
 
@@ -129,17 +131,28 @@ class InvokeHandler(AmlxHandler):
     async def post(self, name: str) -> None:
         body = self.body(Invoke)
         target = self.query_target()
-        result = await self.call(
+        result = await self.work(
             lambda: self.workspace.endpoints(target).invoke(name, body.payload, deployment=body.deployment)
         )
         self.write_json(result)
 
 
 class CurlHandler(AmlxHandler):
+    """The command to copy: GET sends the model's example body, POST the body the person wrote."""
+
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
         target = self.query_target()
         command = await self.call(lambda: self.workspace.endpoints(target).endpoint_curl(name))
+        self.set_header("Cache-Control", "no-store")
+        self.write_json({"command": command})
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        body = self.body(CurlBody)
+        target = self.query_target()
+        command = await self.call(lambda: self.workspace.endpoints(target).endpoint_curl(name, body.payload))
         self.set_header("Cache-Control", "no-store")
         self.write_json({"command": command})

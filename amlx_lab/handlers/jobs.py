@@ -27,7 +27,7 @@ class JobsHandler(AmlxHandler):
     @authorized
     async def post(self) -> None:
         request = self.body(SubmitRequest)
-        job = await self.call(self.workspace.submit, request, base_dir=self.root_dir, confine=True, target=self.query_target())
+        job = await self.work(self.workspace.submit, request, base_dir=self.root_dir, confine=True, target=self.query_target())
         self.set_header("Location", self.api_url("jobs", job.name))
         self.write_json(job, status=201)
 
@@ -37,7 +37,9 @@ class PreviewHandler(AmlxHandler):
     @authorized
     async def post(self) -> None:
         request = self.body(SubmitRequest)
-        package = await self.call(self.workspace.preview, request, base_dir=self.root_dir, confine=True)
+        package = await self.work(
+            self.workspace.preview, request, base_dir=self.root_dir, confine=True, target=self.query_target()
+        )
         self.write_json(package)
 
 
@@ -58,7 +60,7 @@ class CancelHandler(AmlxHandler):
 
 
 class LogsHandler(AmlxHandler):
-    """``?offset=O&wait=S``: new text after ``offset``, held up to ``S`` seconds until there is some."""
+    """``?offset=O&wait=S[&log=system]``: new text after ``offset``, held up to ``S`` seconds until there is some."""
 
     @web.authenticated
     @authorized
@@ -66,7 +68,7 @@ class LogsHandler(AmlxHandler):
         query = self.query(LogsQuery)
         target = self.query_target()
         chunk = await wait_for(
-            lambda: self.call(lambda: self.workspace.jobs(target).logs(name, query.offset, query.limit)),
+            lambda: self.call(lambda: self.workspace.jobs(target).logs(name, query.offset, query.limit, query.log)),
             lambda c: bool(c.text) or c.complete,
             query.wait,
             self.connection_closed,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from ..validation import QueryModel
@@ -12,8 +14,12 @@ MAX_LOG_LIMIT = 1024 * 1024
 
 
 class LogsQuery(QueryModel):
-    """``offset`` is the ``next_offset`` of the previous chunk (opaque); ``wait`` holds the request until new text."""
+    """``offset`` is the ``next_offset`` of the previous chunk (opaque); ``wait`` holds the request until new text.
 
+    ``log`` picks the file: ``user`` (std_log.txt) or ``system`` (MLflow's messages from inside the job).
+    """
+
+    log: Literal["user", "system"] = "user"
     offset: str | None = None
     limit: int = Field(default=65536, ge=1, le=MAX_LOG_LIMIT)
     wait: float = Field(default=0.0, ge=0.0, le=MAX_WAIT_S)

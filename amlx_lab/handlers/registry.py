@@ -27,7 +27,7 @@ class ModelsHandler(AmlxHandler):
     async def post(self) -> None:
         body = self.body(RegisterModel)
         target = self.query_target()
-        version = await self.call(
+        version = await self.work(
             lambda: self.workspace.models(target).register_model(
                 body.name, job=body.job, path=body.path, description=body.description, tags=body.tags
             )
@@ -60,7 +60,7 @@ class ModelDownloadHandler(AmlxHandler):
     @authorized
     async def get(self, name: str, version: str) -> None:
         target = self.query_target()
-        local, filename = await self.call(lambda: self.workspace.models(target).model_download(name, version))
+        local, filename = await self.work(lambda: self.workspace.models(target).model_download(name, version))
         await self.send_file(Path(local), filename)
 
 

@@ -14,7 +14,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import ValidationError
 from ..i18n import _
-from ..records import Job
+from ..records import Job, JobType
 from ..workspace import Workspace
 from .arguments import parser_options, variable_name
 from .frames import jobs_frame
@@ -67,27 +67,35 @@ def cmd_jobs(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
 
 @magic_arguments("aml show")
-@parser_options(_("Show one job: status, times, parameters, metrics, outputs."))
+@parser_options(_("Show one job: status, times, parameters, metrics, outputs. A sweep shows its trials table and best trial."))
 @argument("name", metavar="NAME", help=_("the job's name"))
 @argument("-o", "--out", metavar="VAR", help=_("store the job record in this variable instead of showing it"))
 def cmd_show(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
-    return aml.result(out, aml.workspace.jobs().get_job(args.name))
+    job = aml.workspace.jobs().get_job(args.name)
+    if job.type is JobType.SWEEP and out is None:
+        from .sweep import sweep_note, sweep_view
+
+        shown, _trials = sweep_view(aml.workspace, aml.workspace.config.target, job)
+        shown.note = sweep_note(job)
+        return shown
+    return aml.result(out, job)
 
 
 @magic_arguments("aml logs")
 @parser_options(_("Print a job's log (std_log.txt); --follow keeps printing until the job ends (Ctrl+C stops)."))
 @argument("name", metavar="NAME", help=_("the job's name"))
 @argument("-f", "--follow", action="store_true", help=_("keep printing until the job ends"))
+@argument("--system", action="store_true", help=_("the job's system log (MLflow's messages) instead of its output"))
 def cmd_logs(aml: Aml, args: argparse.Namespace, cell: str | None) -> None:
     ws = aml.workspace
-    if args.follow:
+    if args.follow and not args.system:
         follow_log(ws, args.name)
         return None
     jobs = ws.jobs()
     offset: str | None = None
     while True:  # the backend hands out the log in bounded chunks
-        chunk = jobs.logs(args.name, offset)
+        chunk = jobs.logs(args.name, offset, log="system" if args.system else "user")
         sys.stdout.write(chunk.text)
         if not chunk.text or chunk.next_offset == offset:
             break
@@ -104,27 +112,52 @@ def cmd_cancel(aml: Aml, args: argparse.Namespace, cell: str | None) -> Job:
 
 
 @magic_arguments("aml best")
-@parser_options(_("The completed job with the lowest (--min) or highest (--max) value of a metric in the current "
+@parser_options(_(
+    "The completed job with the lowest (--min) or highest (--max) value of a metric in the current "
     "experiment: the tutorial's best-run loop in one line. The current experiment is Aml.experiment, else the "
     "one this notebook's code names with mlflow.set_experiment, else the notebook's name (what %%aml submit "
-    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too."))
+    "would use); the output says which experiment was searched. A notebook's own MLflow runs count too. "
+    "Given a sweep or an AutoML job (%aml best JOB, or --parent JOB), its best trial by the sweep's objective "
+    "or the AutoML job's primary metric."
+))
+@argument("sweep", nargs="?", metavar="JOB", help=_("a sweep or AutoML job: its best trial"))
+@argument("--parent", metavar="JOB", help=_("search the trials of this sweep or AutoML job (the same as naming it)"))
 @argument("--experiment", metavar="E", help=_("experiment to search (default: the current experiment, see above)"))
 @argument("--all", action="store_true", help=_("search every experiment"))
-@argument("--metric", required=True, metavar="KEY", help=_("metric key, e.g. rmse"))
+@argument("--metric", metavar="KEY",
+          help=_("metric key, e.g. rmse (default for a sweep: its objective; for an AutoML job: its primary metric)"))
 @argument("--min", action="store_true", help=_("lowest value wins"))
 @argument("--max", action="store_true", help=_("highest value wins"))
 @argument("-o", "--out", metavar="VAR", help=_("store the job record in this variable instead of showing it"))
 def cmd_best(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
-    if args.min == args.max:
-        raise ValidationError("say which value is best: --min or --max.", field="--min")
+    if args.min and args.max:
+        raise ValidationError(_("say which value is best: --min or --max, not both."), field="--min")
+    if args.sweep and args.parent and args.sweep != args.parent:
+        raise ValidationError(_("name one job: %aml best JOB or --parent JOB."), field="--parent")
+    parent = args.sweep or args.parent
+    goal = "max" if args.max else "min" if args.min else None
+    if parent is not None:
+        best = aml.workspace.best_job(args.metric, goal=goal, parent=parent)
+        if args.metric and args.max:
+            said = _("Searched the trials of {parent} for the highest {metric}.")
+        elif args.metric and goal:
+            said = _("Searched the trials of {parent} for the lowest {metric}.")
+        else:
+            said = _("Searched the trials of {parent} for its objective.")
+        print(said.format(parent=parent, metric=args.metric))
+        return aml.result(out, best)
+    if args.metric is None:
+        raise ValidationError(_("name the metric: --metric rmse (or a sweep or AutoML job, for its best trial: "
+                                "%aml best JOB)."), field="--metric")
+    if goal is None:
+        raise ValidationError(_("say which value is best: --min or --max."), field="--min")
     if args.all and args.experiment:
-        raise ValidationError("give --experiment E or --all, not both.", field="--all")
+        raise ValidationError(_("give --experiment E or --all, not both."), field="--all")
     if args.experiment or args.all:
         experiment, source = args.experiment, ("--experiment" if args.experiment else "--all")
     else:
         experiment, source = current_experiment(aml)
-    goal = "max" if args.max else "min"
     if experiment and args.max:
         said = _("Searched experiment {experiment!r} ({source}) for the highest {metric}.")
     elif experiment:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +31,23 @@ def live_note(job: Job) -> str:
     return _("Status updates here until the job ends. Follow the log: %aml logs {name} --follow").format(name=job.name)
 
 
+#: What a watched display shows for a job: (the object to display, a key that changes when it should be redrawn).
+View = Callable[[Workspace, str, Job], tuple[Any, Any]]
+
+
+def job_view(workspace: Workspace, target: str, job: Job) -> tuple[Any, Any]:
+    """The default view: the job record and how to follow it."""
+    return JobView(job, live_note(job)), (job.updated_at, job.status)
+
+
 @dataclass
 class _Watched:
     workspace: Workspace
     target: str
     handle: Any  # IPython.display.DisplayHandle
     job: Job
+    view: View = job_view
+    key: Any = None
 
 
 class LiveStatus:
@@ -58,10 +70,11 @@ class LiveStatus:
         self._thread: threading.Thread | None = None
         atexit.register(self.stop)
 
-    def watch(self, workspace: Workspace, target: str, job: Job, handle: Any) -> None:
-        """Keep ``handle``'s display of ``job`` current until the job ends."""
+    def watch(self, workspace: Workspace, target: str, job: Job, handle: Any, view: View = job_view) -> None:
+        """Keep ``handle``'s display of ``job`` current until the job ends (``view`` draws it; a sweep shows its trials)."""
         with self._lock:
-            self._jobs[handle.display_id] = _Watched(workspace, target, handle, job)
+            key = (job.updated_at, job.status) if view is job_view else None  # the job as first displayed
+            self._jobs[handle.display_id] = _Watched(workspace, target, handle, job, view, key)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="amlx-live-status", daemon=True)
                 self._thread.start()
@@ -101,9 +114,10 @@ class LiveStatus:
         """Update one display if its job changed; ``True`` when there is nothing more to watch."""
         try:
             job = item.workspace.jobs(item.target).get_job(item.job.name)
-            if job.updated_at != item.job.updated_at or job.status != item.job.status:
-                item.job = job
-                item.handle.update(JobView(job, live_note(job)))
+            shown, key = item.view(item.workspace, item.target, job)
+            if key != item.key:
+                item.job, item.key = job, key
+                item.handle.update(shown)
             return job.status.terminal
         except Exception as exc:  # noqa: BLE001 - a status display must never raise into the kernel
             note = _("Live status stopped: {reason}. Refresh with: %aml show {name}").format(reason=one_line(str(exc)), name=item.job.name)

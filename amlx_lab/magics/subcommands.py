@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ValidationError
 from ..i18n import _, argparse_in_language, localize_parser
 from .arguments import HelpShown
+from .automl import cmd_automl, cmd_leaderboard
 from .data import cmd_data_list, cmd_data_register
 from .downloads import cmd_download
+from .export import cmd_export
 from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
 from .deploy import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
 from .submit import cmd_submit
+from .sweep import cmd_sweep
 from .target import cmd_target, cmd_workspace
 
 if TYPE_CHECKING:
@@ -30,23 +33,27 @@ Handler = Callable[["Aml", argparse.Namespace, "str | None"], Any]
 #: subcommand -> function, in the order ``%aml?`` lists them
 SUBCOMMANDS: dict[str, Handler] = {
     "submit": cmd_submit,
+    "sweep": cmd_sweep,
     "jobs": cmd_jobs,
     "show": cmd_show,
     "logs": cmd_logs,
     "cancel": cmd_cancel,
     "best": cmd_best,
+    "automl": cmd_automl,
+    "leaderboard": cmd_leaderboard,
     "download": cmd_download,
     "register": cmd_register,
     "deploy": cmd_deploy,
     "invoke": cmd_invoke,
     "endpoints": cmd_endpoints,
+    "export": cmd_export,
     "data register": cmd_data_register,
     "data list": cmd_data_list,
     "target": cmd_target,
     "workspace": cmd_workspace,
 }
 #: the subcommands that take a cell body (``%%aml submit``, ``%%aml invoke``)
-CELL_VERBS = frozenset({"submit", "invoke"})
+CELL_VERBS = frozenset({"submit", "sweep", "invoke"})
 
 
 def find_subcommand(words: list[str]) -> tuple[str, Handler, list[str]]:
@@ -104,7 +111,7 @@ def help_text() -> str:
         for verb, handler in SUBCOMMANDS.items():
             parser = handler.parser  # type: ignore[attr-defined]
             usage = " ".join(parser.format_usage().split()).removeprefix(_("usage: ").strip()).strip().replace(" [-h]", "")
-            if verb == "submit":
+            if verb in ("submit", "sweep"):
                 usage = "%" + usage
             lines += _wrap_usage(usage, 100)
             lines += _wrap_summary(_first_sentence(parser.description or ""))

@@ -8,6 +8,7 @@ and the CLI (so validation is shared), from the cell's origin (see
 from __future__ import annotations
 
 import argparse
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +56,9 @@ if TYPE_CHECKING:
 @argument("--environment", metavar="ENV", help=_("an Azure ML environment to run in (default: built from the pinned requirements)"))
 @argument("--notebook", nargs="?", const="", metavar="PATH",
           help=_("take the earlier cells from the saved notebook (this kernel's, or PATH)"))
-@argument("--preview", action="store_true", help=_("show the generated main.py and warnings; submit nothing"))
+@argument("--preview", action="store_true",
+          help=_("show the package (cells, parameters, requirements, data files, warnings); submit nothing"))
+@argument("--script", action="store_true", help=_("with --preview: show main.py itself"))
 @argument("--wait", action="store_true", help=_("stream the log until the job ends and return the finished job"))
 @argument("-o", "--out", metavar="VAR", help=_("store the job record in this variable (with --wait: the finished job, not shown)"))
 def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
@@ -69,6 +72,8 @@ def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     ws = aml.workspace
     if args.preview:
         package = ws.preview(request, base_dir=origin.base_dir)
+        if args.script:
+            return Rich(package.script, f"<pre>{html.escape(package.script)}</pre>", package)
         return Rich(render.package_text(package), render.package_html(package), package)
     job = ws.submit(request, base_dir=origin.base_dir)
     aml.store(out, job)
@@ -98,13 +103,19 @@ def _origin(aml: Aml, notebook: str | None, cell: str) -> CellOrigin:
     return notebook_origin(path if path.is_absolute() else Path.cwd() / path, cell)
 
 
-def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> SubmitRequest:
-    """The request, named after the notebook and cell when known, tagged with where the code came from."""
+def _submit_request(
+    aml: Aml, args: argparse.Namespace, origin: CellOrigin, parameters: dict[str, str] | None = None
+) -> SubmitRequest:
+    """The request, tagged with where the code came from. A cell of a notebook file is named by the
+    workspace as every front end names it; a cell of the history by its ``In[n]``.
+
+    ``parameters`` replaces the ``--param`` values (a sweep separates its search expressions from them).
+    """
     stem = origin.notebook.stem if origin.notebook else None
     if args.display_name:
         display = args.display_name
-    elif stem:
-        display = f"{stem} cell {origin.index}" if origin.from_file else f"{stem} In[{origin.index}]"
+    elif stem and not origin.from_file:
+        display = f"{stem} In[{origin.index}]"
     else:
         display = None
     tags = {"amlx.cell_source": "notebook file" if origin.from_file else "kernel history"}
@@ -123,7 +134,7 @@ def _submit_request(aml: Aml, args: argparse.Namespace, origin: CellOrigin) -> S
         "default_experiment": stem,
         "display_name": display,
         "compute": args.compute or aml.compute,
-        "parameters": parse_assignments(args.param, field_name="--param"),
+        "parameters": parse_assignments(args.param, field_name="--param") if parameters is None else parameters,
         "inputs": parse_assignments(args.input, field_name="--input"),
         "tags": tags,
         "include_all_above": args.all_above,

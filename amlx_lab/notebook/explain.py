@@ -4,6 +4,10 @@ The slicer hands over structured :class:`KeepReason` records (what the cell
 defines or changes, for which later cells, through which other name); this
 module only words them: "Cell 1 changes `train` through the loop variable
 `ds` (item assignment, line 1), and cell 2 uses it."
+
+The sentences number cells from 1, as the person sees them in JupyterLab and
+as the preview that shows these sentences heads each cell; the records keep
+0-based notebook indices.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ def _names(names: Sequence[str]) -> str:
 
 
 def _cells(indices: Sequence[int]) -> str:
-    shown = [str(i) for i in indices[:_SHOWN]]
+    shown = [str(_number(i)) for i in indices[:_SHOWN]]
     if len(indices) > _SHOWN:
         shown.append(f"{len(indices) - _SHOWN} more")
     listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
@@ -53,8 +57,13 @@ def _verb(indices: Sequence[int], singular: str, plural: str) -> str:
     return singular if len(indices) == 1 else plural
 
 
+def _number(index: int) -> int:
+    """A notebook index as the person counts cells (from 1)."""
+    return index + 1
+
+
 def _sentence(index: int, reason: KeepReason) -> str:
-    cell = f"Cell {index}"
+    cell = f"Cell {_number(index)}"
     if reason.kind == "target":
         return f"{cell} is the target cell."
     if reason.kind == "parameters":
@@ -85,5 +94,5 @@ def _sentence(index: int, reason: KeepReason) -> str:
 def explain(index: int, reasons: Sequence[KeepReason]) -> str:
     """Why cell ``index`` (its notebook index) is in the job, one sentence per reason."""
     if not reasons:
-        return f"Cell {index} is needed by the cells the slice keeps."
+        return f"Cell {_number(index)} is needed by the cells the slice keeps."
     return " ".join(_sentence(index, r) for r in reasons)

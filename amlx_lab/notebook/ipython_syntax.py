@@ -233,10 +233,12 @@ class _Rewriter:
         if name in _QUIET_LINE_MAGICS:
             self.notes.append(SyntaxNote(line, _("'{shown}' dropped (display only)").format(shown=shown), warning=False))
             return self.dropped_lines(indent, nested, shown)
+        if name == "matplotlib":  # nothing lost: the job's runtime saves every figure as an output
+            self.notes.append(SyntaxNote(line, f"'{shown}' dropped: the job saves its figures to outputs/figures/", warning=False))
+            return self.dropped_lines(indent, nested, shown)
         reason = {
             "timeit": "it only measures time, and its statement runs in a scratch namespace",
             "cd": "the job runs in its package folder",
-            "matplotlib": "a job has no display; plots are not shown (save them to ./outputs/ with savefig)",
             "run": "the script it runs is not part of the package",
             "load_ext": "IPython extensions do not exist in a job",
             "autoreload": "IPython extensions do not exist in a job",

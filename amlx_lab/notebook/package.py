@@ -4,7 +4,8 @@
 parameters, warnings, content hash) and writes nothing; ``build_package``
 does the same and writes the folder::
 
-    main.py              the job (see script.py)
+    main.py              the job: the cells, and two lines of set-up (see script.py)
+    _amlx_runtime/       the set-up main.py imports, with its job.json (see jobruntime.py)
     requirements.txt     pinned from the kernel's environment
     amlx-manifest.json   JobPackage.to_dict() without the script
     <data files>         at the relative paths the code reads them from
@@ -51,6 +52,7 @@ from .errors import (
 from .experiment import chosen_experiment
 from .explain import KeepReason, explain
 from .ipython_syntax import Converted, convert_cell
+from .jobruntime import runtime_config, runtime_files
 from .parameters import Parameter, apply_overrides, find_parameters, format_value
 from .requirements import (
     KernelInfo,
@@ -173,7 +175,12 @@ class CellRef(Record):
 
 @dataclass(frozen=True)
 class IncludedCell(Record):
-    """A cell main.py runs, and why the slice needs it."""
+    """A cell main.py runs, and why the slice needs it.
+
+    ``script_start``..``script_end``: the lines (1-based, inclusive) of main.py that hold the
+    cell's code, with any line amlx added (a parameter's override), so a viewer can show a
+    cell on its own or point into the script.
+    """
 
     index: int
     id: str | None
@@ -181,6 +188,8 @@ class IncludedCell(Record):
     reason: str
     names: tuple[str, ...] = ()
     explanation: str = ""  # why the cell is kept, in sentences for the preview
+    script_start: int | None = None
+    script_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +253,7 @@ class _Plan:
     base_dir: Path
     copies: list[PackageInput]
     requirements_text: str
+    runtime: dict[str, str]
 
 
 def _line_note(cell: Cell, line: int | None, message: str) -> str:
@@ -407,11 +417,13 @@ def _requirements(
     return kernel, [r.line for r in requirements], text, warnings + more
 
 
-def _content_hash(script: str, requirements_text: str, inputs: list[PackageInput]) -> str:
+def _content_hash(script: str, requirements_text: str, inputs: list[PackageInput], runtime: Mapping[str, str]) -> str:
     """What the job runs and reads, not where it was built: equal packages hash equal."""
     digest = hashlib.sha256()
     digest.update(script.encode())
     digest.update(b"\0" + requirements_text.encode())
+    for name, text in sorted(runtime.items()):
+        digest.update(f"\0{name}\0".encode() + text.encode())
     for item in inputs:
         fingerprint = item.sha256 or f"{item.size_bytes}:{_mtime(item.source)}"
         digest.update(f"\0{item.path}\0{item.kind}\0{item.mode}\0{fingerprint}".encode())
@@ -474,7 +486,7 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
 
     # main.py
     script_cells: list[ScriptCell] = []
-    included_cells: list[IncludedCell] = []
+    explanations: list[str] = []
     for pos in result.positions:
         c = cells[units[pos].index]
         reasons = list(result.reasons.get(pos, []))
@@ -484,21 +496,34 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
             why.insert(0, KeepReason("parameters"))
         reason = "; ".join(reasons) or "needed by the slice"
         script_cells.append(ScriptCell(c.index, c.id, c.execution_count, reason, analysed.converted[c.index].code, pos))
-        included_cells.append(
-            IncludedCell(c.index, c.id, c.execution_count, reason, tuple(result.names.get(pos, [])), explain(c.index, why))
-        )
-    script = render_script(
-        notebook=nb.path.name if nb.path else "the kernel's execution history",
+        explanations.append(explain(c.index, why))
+    notebook_name = nb.path.name if nb.path else "the kernel's execution history"
+    rendered = render_script(
+        notebook=notebook_name,
         generator=f"amlx-lab {__version__}",
         cells=script_cells,
         target=script_cells[-1],
         parameters=params,
         sites=sites,
         inputs=inputs,
+    )
+    runtime = runtime_files(runtime_config(
+        script=rendered,
+        notebook=notebook_name,
+        target_index=target.index,
+        parameters=params,
+        inputs=inputs,
         tracking=True,
         autolog=options.autolog and any(ref.module == "sklearn" for ref, _ in imports),
-        needs_display=any("display" in u.analysis.exposed and "display" not in u.analysis.bound for u in included),  # type: ignore[union-attr]
-    )
+    ))
+    included_cells = [
+        IncludedCell(
+            sc.index, sc.id, sc.execution_count, sc.reason, tuple(result.names.get(sc.position, [])),
+            explanation=explanation, script_start=lines.start, script_end=lines.end,
+        )
+        for sc, lines, explanation in zip(script_cells, rendered.cells, explanations)
+    ]
+    script = rendered.text
     package = JobPackage(
         script=script,
         requirements=tuple(requirements),
@@ -506,16 +531,16 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
         inputs=tuple(inputs),
         cells=tuple(included_cells),
         warnings=tuple(dict.fromkeys(warnings)),
-        content_hash=_content_hash(script, requirements_text, inputs),
+        content_hash=_content_hash(script, requirements_text, inputs, runtime),
         root=None,
         notebook_path=str(nb.path) if nb.path else None,
         target_cell=CellRef(target.index, target.id),
         kernel=kernel,
-        files=tuple([SCRIPT_NAME, REQUIREMENTS_NAME, MANIFEST_NAME] + [i.path for i in inputs if i.mode == "copied"]),
+        files=tuple([SCRIPT_NAME, *sorted(runtime), REQUIREMENTS_NAME, MANIFEST_NAME] + [i.path for i in inputs if i.mode == "copied"]),
         autolog=options.autolog,
         experiment=experiment,
     )
-    return _Plan(package, nb.base_dir, inputs, requirements_text)
+    return _Plan(package, nb.base_dir, inputs, requirements_text, runtime)
 
 
 def _experiment(analysed: _Analysed) -> tuple[str | None, list[str]]:
@@ -571,6 +596,9 @@ def build_package(
     staging.mkdir()  # unlike mkdtemp, honours the umask: the package is as readable as any folder
     try:
         (staging / SCRIPT_NAME).write_text(package.script, encoding="utf-8")
+        for name, text in plan.runtime.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_text(text, encoding="utf-8")
         (staging / REQUIREMENTS_NAME).write_text(plan.requirements_text, encoding="utf-8")
         copy_inputs(plan.copies, staging, plan.base_dir)
         manifest = package.to_dict()

@@ -13,7 +13,7 @@ export interface IActiveCell {
   /** Notebook path relative to the server root (what the REST API wants). */
   path: string;
   cellId: string;
-  /** 0-based position, for display. */
+  /** 0-based position (the UI shows it from 1, as JupyterLab users count cells). */
   index: number;
   cellType: string;
   tags: string[];

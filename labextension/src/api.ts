@@ -9,6 +9,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IAutoMLDetails,
+  IAutoMLJobSpec,
   ICodePackage,
   ICreateDeploymentRequest,
   ICreateEndpointRequest,
@@ -17,6 +19,8 @@ import {
   IEndpoint,
   IEndpointKeys,
   IExperimentSummary,
+  IExportRequest,
+  IExportResult,
   IFileEntry,
   IInvokeResult,
   IJob,
@@ -33,6 +37,10 @@ import {
   IRegisterDataRequest,
   IRegisterModelRequest,
   ISubmitRequest,
+  ISweepDetails,
+  ISweepMetrics,
+  ISweepPreview,
+  ISweepRequest,
   IWorkspaceInfo,
   TargetName
 } from './apitypes';
@@ -192,8 +200,49 @@ export class AmlxClient {
     return this.post<IJob>('jobs', request);
   }
 
+  // -- sweeps ------------------------------------------------------------------
+
+  /** The cell's dimensions and offered objectives; with `sweep`, its first sampled points. */
+  previewSweep(request: ISweepRequest): Promise<ISweepPreview> {
+    return this.post<ISweepPreview>('jobs/sweep/preview', request);
+  }
+
+  /** Start a sweep of a notebook cell; the answer is the parent job. */
+  submitSweep(request: ISweepRequest): Promise<IJob> {
+    return this.post<IJob>('jobs/sweep', request);
+  }
+
+  sweep(name: string): Promise<ISweepDetails> {
+    return this.request<ISweepDetails>(`${jobPath(name)}/sweep`);
+  }
+
+  /** One metric's history for every trial (default: the sweep's objective), by trial name. */
+  async sweepMetrics(name: string, key?: string): Promise<ISweepMetrics['trials']> {
+    return (await this.request<ISweepMetrics>(`${jobPath(name)}/sweep/metrics`, {}, { key })).trials;
+  }
+
+  /** `POST /jobs/automl`: start an AutoML job (a CSV path is relative to the notebook folder). */
+  submitAutoML(request: IAutoMLJobSpec): Promise<IJob> {
+    return this.post<IJob>('jobs/automl', request);
+  }
+
+  /** `GET /jobs/{name}/automl`: settings, leaderboard (best first), best model and charts. */
+  automlDetails(name: string): Promise<IAutoMLDetails> {
+    return this.request<IAutoMLDetails>(`${jobPath(name)}/automl`);
+  }
+
   cancel(name: string): Promise<IJob> {
     return this.post<IJob>(`${jobPath(name)}/cancel`, {});
+  }
+
+  /** Write the job as CLI v2 YAML and a workflow into `<folder>/<job>/` under the notebook folder. */
+  exportJob(name: string, body: IExportRequest = {}): Promise<IExportResult> {
+    return this.post<IExportResult>(`${jobPath(name)}/export`, body);
+  }
+
+  /** Write the endpoint and its deployments as CLI v2 YAML and a workflow into `<folder>/<endpoint>/`. */
+  exportEndpoint(name: string, body: IExportRequest = {}): Promise<IExportResult> {
+    return this.post<IExportResult>(`${endpointPath(name)}/export`, body);
   }
 
   /**
@@ -201,11 +250,18 @@ export class AmlxClient {
    * `next_offset`; null reads from the start); with `wait` the server holds
    * the call until there is some.
    */
-  logs(name: string, offset: string | null, wait = 0, signal?: AbortSignal): Promise<ILogChunk> {
+  logs(name: string, offset: string | null, wait = 0, signal?: AbortSignal, limit?: number): Promise<ILogChunk> {
     return this.request<ILogChunk>(`${jobPath(name)}/logs`, { signal }, {
       offset: offset ?? undefined,
-      wait: wait ? String(wait) : undefined
+      wait: wait ? String(wait) : undefined,
+      limit: limit === undefined ? undefined : String(limit)
     });
+  }
+
+  /** The curl command sending `payload` (the body edited in the test panel) instead of the model's example. */
+  async curlFor(endpoint: string, payload: unknown): Promise<string> {
+    const answer = await this.post<{ command: string }>(`${endpointPath(endpoint)}/curl`, { payload });
+    return answer.command;
   }
 
   metricHistory(name: string, key: string): Promise<IMetricHistory> {

@@ -53,6 +53,15 @@ export type ParameterType = IPackageParameter['type'];
 export type IPackageInput = IJobPackage['inputs'][number];
 export type IPackageCell = IJobPackage['cells'][number];
 
+// -- AutoML ---------------------------------------------------------------------
+
+/** The body of `POST /jobs/automl`, in Azure's words. */
+export type IAutoMLJobSpec = Schemas['AutoMLJobSpec'];
+export type IAutoMLDetails = Schemas['AutoMLDetails'];
+export type ILeaderboardEntry = Schemas['LeaderboardEntry'];
+export type IModelCharts = Schemas['ModelCharts'];
+export type IRocCurve = Schemas['RocCurve'];
+
 export type ILogChunk = Schemas['LogChunk'];
 export type IMetricPoint = Schemas['MetricPoint'];
 export type IMetricHistory = Ok<'getMetricHistory'>;
@@ -83,3 +92,22 @@ export type IEndpointKeys = Schemas['EndpointKeys'];
 export type IInvokeResult = Schemas['InvokeResult'];
 export type ICreateEndpointRequest = Body<'createEndpoint'>;
 export type ICreateDeploymentRequest = Body<'createDeployment'>;
+
+// -- export ---------------------------------------------------------------------
+
+/** What an export wrote (CLI v2 YAML and a GitHub Actions workflow), relative to the notebook folder. */
+export type IExportResult = Schemas['ExportResult'];
+export type IExportRequest = Body<'exportJob'>;
+
+// -- sweeps ---------------------------------------------------------------------
+
+/** A notebook cell to run as a sweep: the submission plus `sweep` (its settings; optional for a preview). */
+export type ISweepRequest = Schemas['SweepRequest'];
+/** What a sweep searches and how, as a request sends it (text forms such as `uniform(0.1, 1)` allowed). */
+export type ISweepSettingsInput = NonNullable<ISweepRequest['sweep']>;
+export type ISweepSettings = Schemas['SweepSettings'];
+export type ISweepDetails = Schemas['SweepDetails'];
+export type ISweepPreview = Schemas['SweepPreview'];
+export type ISweepDimension = Schemas['SweepDimension'];
+/** One metric's history per trial (`GET /jobs/{name}/sweep/metrics`). */
+export type ISweepMetrics = Ok<'getSweepMetrics'>;

@@ -4,8 +4,9 @@
  */
 import * as React from 'react';
 
-import { Empty, ErrorNote, Loading, useLatestRequest, useNow, useSignal } from './components';
-import { formatAgo, formatBytes, statusLabel } from './format';
+import { assetReference } from './automlform';
+import { Ago, Empty, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
+import { formatBytes, statusLabel } from './format';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { trans } from './i18n';
@@ -66,8 +67,6 @@ function ResourceList<T>(props: {
 
 export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
   const { services } = props;
-  // "updated 5 min ago" moves on while the list is shown
-  const now = useNow(true, 30_000) / 1000;
   return (
     <ResourceList
       resource={services.models}
@@ -88,7 +87,7 @@ export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
           <span className="amlx-ListItem-meta">
             {`v${model.latest_version}`}
             {model.version_count > 1 ? ` · ${trans._n('%1 version', '%1 versions', model.version_count)}` : ''} ·{' '}
-            {formatAgo(model.updated_at, now)}
+            <Ago epochSeconds={model.updated_at} />
           </span>
         </button>
       )}
@@ -183,7 +182,20 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
 
             </span>
           </button>
-          {open === asset.name && <AssetVersions services={services} name={asset.name} />}
+          {open === asset.name && (
+            <>
+              <AssetVersions services={services} name={asset.name} />
+              {asset.type === 'uri_file' && (
+                <button
+                  className="jp-Button jp-mod-styled amlx-small amlx-AssetAutoML"
+                  onClick={() => services.execute(CommandIDs.openAutoML, { data: assetReference(asset.name) })}
+                  title="Train and compare models on this table and keep the best"
+                >
+                  AutoML…
+                </button>
+              )}
+            </>
+          )}
         </>
       )}
     </ResourceList>

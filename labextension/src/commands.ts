@@ -7,6 +7,7 @@ import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { Widget } from '@lumino/widgets';
 
+import { automlWidgetId, createAutoMLWidget } from './automlpanel';
 import { createComparisonWidget, compareWidgetId } from './comparepanel';
 import { createEndpointWidget, endpointWidgetId, reloadEndpoint } from './endpointpanel';
 import { assetNameFrom } from './format';
@@ -29,6 +30,17 @@ function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | nul
   return null;
 }
 
+/**
+ * Show a panel as a tab of the main area, next to the one in front. Never a
+ * split: each split halves the area, and after a few panels the charts and
+ * tables were clipped in narrow columns. The person can still drag a tab
+ * aside to see two at once.
+ */
+function addPanel(app: JupyterFrontEnd, widget: Widget): void {
+  app.shell.add(widget, 'main', { mode: 'tab-after' });
+  app.shell.activateById(widget.id);
+}
+
 /** Activate the widget with `id`, or add the one `create` makes. */
 function openOnce<T extends Widget>(app: JupyterFrontEnd, id: string, create: () => T, onExisting?: (w: T) => void): T {
   const existing = findWidget<T>(app, id);
@@ -38,8 +50,7 @@ function openOnce<T extends Widget>(app: JupyterFrontEnd, id: string, create: ()
     return existing;
   }
   const widget = create();
-  app.shell.add(widget, 'main');
-  app.shell.activateById(widget.id);
+  addPanel(app, widget);
   return widget;
 }
 
@@ -133,9 +144,7 @@ export function addCommands(
       app.shell.activateById(id);
       return;
     }
-    const widget = createSubmitWidget(services, source, tab);
-    app.shell.add(widget, 'main', { mode: 'split-right' });
-    app.shell.activateById(widget.id);
+    addPanel(app, createSubmitWidget(services, source, tab));
   };
 
   commands.addCommand(CommandIDs.submitCell, {
@@ -239,6 +248,21 @@ export function addCommands(
     }
   });
 
+  commands.addCommand(CommandIDs.openAutoML, {
+    label: args => (args.isPalette ? 'AML: AutoML…' : 'AutoML on this data…'),
+    caption: 'Train and compare models on a table and keep the best (Azure ML automated ML)',
+    icon: args => (args.isPalette ? undefined : amlIcon),
+    execute: args => {
+      // a data asset reference, or a CSV file picked in the file browser (relative to the notebook folder)
+      let data = stringArg(args, 'data') || stringArg(args, 'path');
+      if (!data && !args.isPalette) {
+        const item = browserFactory?.tracker.currentWidget?.selectedItems().next();
+        data = item && !item.done ? item.value.path : '';
+      }
+      openOnce(app, automlWidgetId(data), () => createAutoMLWidget(services, data));
+    }
+  });
+
   if (palette) {
     for (const command of [
       CommandIDs.openSidebar,
@@ -246,6 +270,7 @@ export function addCommands(
       CommandIDs.previewCell,
       CommandIDs.openRun,
       CommandIDs.compareRuns,
+      CommandIDs.openAutoML,
       CommandIDs.refresh
     ]) {
       palette.addItem({ command, category: trans.__('Azure ML') });

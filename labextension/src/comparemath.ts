@@ -1,6 +1,7 @@
 /**
- * One metric across the runs of an experiment against a parameter (the
- * diabetes picture: rmse against alpha), and which run is best.
+ * One metric across the runs of an experiment against a parameter, a logged
+ * param or another metric (the diabetes picture: rmse against alpha), and
+ * which run is best.
  */
 import { IJob } from './apitypes';
 
@@ -27,52 +28,71 @@ export function numeric(value: unknown): number | undefined {
   return undefined;
 }
 
-/** The value of parameter `key` for a job: the submitted parameters first, then MLflow params. */
-export function parameterValue(job: IJob, key: string): unknown {
-  if (job.parameters && key in job.parameters) {
-    return job.parameters[key];
+/** An x-axis key of a logged MLflow param ("params.C") or of a metric ("metrics.r2"); a bare key is a submitted parameter. */
+export const PARAMS_AXIS = 'params.';
+export const METRICS_AXIS = 'metrics.';
+
+/**
+ * The x value `key` names for a job: a submitted parameter ("alpha"), a
+ * param MLflow logged ("params.alpha"), or a metric ("metrics.r2").
+ */
+export function axisValue(job: IJob, key: string): unknown {
+  if (key.startsWith(PARAMS_AXIS)) {
+    return job.params?.[key.slice(PARAMS_AXIS.length)];
   }
-  return job.params?.[key];
+  if (key.startsWith(METRICS_AXIS)) {
+    return job.metrics?.[key.slice(METRICS_AXIS.length)];
+  }
+  return job.parameters?.[key];
+}
+
+/** How an x-axis key reads in the picker and on the chart. */
+export function axisLabel(key: string): string {
+  if (key.startsWith(PARAMS_AXIS)) {
+    return `${key.slice(PARAMS_AXIS.length)} (logged param)`;
+  }
+  if (key.startsWith(METRICS_AXIS)) {
+    return `${key.slice(METRICS_AXIS.length)} (metric)`;
+  }
+  return key;
 }
 
 /**
- * Parameters worth plotting against: numeric in at least two runs with at
- * least two distinct values. Submitted parameters (the notebook's) come
- * before logged MLflow params, each group by how many runs have them.
+ * What the x axis can show: numeric values present in at least two runs with
+ * at least two distinct values. The submitted parameters (the notebook's)
+ * come first, then the params MLflow logged and the metrics: the only choice
+ * for interactive runs, which have no submitted parameters. A logged param
+ * that repeats a submitted parameter of the same run is left out.
  */
-export function parameterCandidates(jobs: IJob[]): string[] {
-  const stats = new Map<string, { runs: number; values: Set<number>; submitted: boolean }>();
-  const note = (key: string, value: unknown, submitted: boolean) => {
+export function axisCandidates(jobs: IJob[]): string[] {
+  const stats = new Map<string, { rank: number; runs: number; values: Set<number> }>();
+  const note = (key: string, value: unknown, rank: number) => {
     const number = numeric(value);
     if (number === undefined) {
       return;
     }
-    const entry = stats.get(key) ?? { runs: 0, values: new Set<number>(), submitted };
+    const entry = stats.get(key) ?? { rank, runs: 0, values: new Set<number>() };
     entry.runs++;
     entry.values.add(number);
-    entry.submitted = entry.submitted || submitted;
     stats.set(key, entry);
   };
   for (const job of jobs) {
-    const seen = new Set<string>();
-    for (const [key, value] of Object.entries(job.parameters ?? {})) {
-      note(key, value, true);
-      seen.add(key);
+    const submitted = job.parameters ?? {};
+    for (const [key, value] of Object.entries(submitted)) {
+      note(key, value, 0);
     }
     for (const [key, value] of Object.entries(job.params ?? {})) {
-      if (!seen.has(key)) {
-        note(key, value, false);
+      if (!(key in submitted)) {
+        note(PARAMS_AXIS + key, value, 1);
       }
+    }
+    for (const [key, value] of Object.entries(job.metrics ?? {})) {
+      note(METRICS_AXIS + key, value, 2);
     }
   }
   return Array.from(stats.entries())
     .filter(([, s]) => s.runs >= 2 && s.values.size >= 2)
-    .sort(
-      (a, b) =>
-        Number(b[1].submitted) - Number(a[1].submitted) ||
-        b[1].runs - a[1].runs ||
-        a[0].localeCompare(b[0])
-    )
+    .sort((a, b) => a[1].rank - b[1].rank || b[1].runs - a[1].runs || a[0].localeCompare(b[0]))
     .map(([key]) => key);
 }
 
@@ -98,11 +118,11 @@ export function defaultGoal(metric: string): Goal {
   return LOWER_IS_BETTER.test(metric) ? 'min' : 'max';
 }
 
-/** Runs that have both a numeric x parameter and the y metric, ordered by x. */
+/** Runs that have both a numeric x value (see `axisValue`) and the y metric, ordered by x. */
 export function comparePoints(jobs: IJob[], xKey: string, yKey: string): IComparePoint[] {
   const points: IComparePoint[] = [];
   for (const job of jobs) {
-    const x = numeric(parameterValue(job, xKey));
+    const x = numeric(axisValue(job, xKey));
     const y = job.metrics?.[yKey];
     if (x !== undefined && typeof y === 'number' && isFinite(y)) {
       points.push({ job, x, y });

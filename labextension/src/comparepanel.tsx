@@ -17,7 +17,8 @@ import {
   comparePoints,
   defaultGoal,
   metricCandidates,
-  parameterCandidates,
+  axisCandidates,
+  axisLabel,
   preferredMetric,
   samplePoints
 } from './comparemath';
@@ -43,6 +44,7 @@ function KeyPicker(props: {
   keys: string[];
   value: string;
   onChange: (key: string) => void;
+  labelOf?: (key: string) => string;
 }): JSX.Element {
   return (
     <label>
@@ -50,7 +52,7 @@ function KeyPicker(props: {
       <select className="amlx-Select" aria-label={props.axis} value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
         {props.keys.map(key => (
           <option key={key} value={key}>
-            {key}
+            {props.labelOf ? props.labelOf(key) : key}
           </option>
         ))}
       </select>
@@ -96,7 +98,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
   React.useEffect(() => () => runs.dispose(), [runs]);
   const data = runs.data;
   const jobs = React.useMemo(() => data ?? [], [data]);
-  const xs = React.useMemo(() => parameterCandidates(jobs), [jobs]);
+  const xs = React.useMemo(() => axisCandidates(jobs), [jobs]);
   const ys = React.useMemo(() => metricCandidates(jobs), [jobs]);
   const [xKey, setXKey] = React.useState('');
   const [yKey, setYKey] = React.useState('');
@@ -136,7 +138,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
       {unavailable ? null : xs.length === 0 || ys.length === 0 ? (
         <Empty>
           {trans.__(
-            'Nothing to compare yet: this needs at least two completed runs with different values of a numeric parameter and a logged metric. Submit the training cell again with another parameter value.'
+            'Nothing to compare yet: this needs at least two completed runs with a logged metric and different values of a numeric parameter, logged param or other metric. Submit the training cell again with another parameter value.'
           )}
         </Empty>
       ) : (
@@ -150,11 +152,12 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
               onChange={setYKey}
             />
             <KeyPicker
-              label={trans.__('Parameter (x)')}
+              label={trans.__('Against (x)')}
               axis={trans.__('Parameter (x axis)')}
               keys={xs}
               value={x}
               onChange={setXKey}
+              labelOf={axisLabel}
             />
             <fieldset className="amlx-Goal">
               <legend className="amlx-visually-hidden">{trans.__('Best is')}</legend>
@@ -184,7 +187,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
               y: p.y
             }))}
             bestId={best?.job.name ?? null}
-            xLabel={x}
+            xLabel={axisLabel(x)}
             yLabel={y}
             logX={logX}
             width={Math.max(320, Math.min(760, width))}
@@ -203,7 +206,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
                 <strong>{best.job.display_name || best.job.name}</strong>,
                 y,
                 <strong>{formatMetric(best.y)}</strong>,
-                x,
+                axisLabel(x),
                 <strong>{formatMetric(best.x)}</strong>
               )}{' '}
               <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: best.job.name })}>
@@ -216,7 +219,7 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
               <tr>
                 <th>#</th>
                 <th>{trans.__('Run')}</th>
-                <th>{x}</th>
+                <th>{axisLabel(x)}</th>
                 <th>{y}</th>
               </tr>
             </thead>

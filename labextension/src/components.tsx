@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import { AmlxApiError, NOT_SUPPORTED } from './api';
 import { JobStatus } from './apitypes';
-import { isTerminal, statusKind, statusLabel } from './format';
+import { agoRefreshMs, formatAgo, formatTime, isTerminal, statusKind, statusLabel } from './format';
 import { Latest, asApiError } from './resource';
 import { trans } from './i18n';
 
@@ -192,7 +192,7 @@ export function TabPanel(props: {
 }
 
 /** Copies `text` (which may differ from what is shown, e.g. a masked key) and says so. */
-export function CopyButton(props: { text: () => Promise<string> | string; label: string }): JSX.Element {
+export function CopyButton(props: { text: () => Promise<string> | string; label: string; disabled?: boolean }): JSX.Element {
   const [done, setDone] = React.useState<'idle' | 'copied' | 'failed'>('idle');
   const copy = async () => {
     try {
@@ -207,6 +207,7 @@ export function CopyButton(props: { text: () => Promise<string> | string; label:
     <button
       className="jp-Button jp-mod-styled amlx-small amlx-CopyButton"
       onClick={() => void copy()}
+      disabled={props.disabled}
       aria-label={props.label}
       title={props.label}
     >
@@ -256,6 +257,50 @@ export function useNow(active: boolean, ms = 1000): number {
   return now;
 }
 
+/** `value` once it has stopped changing for `ms` (typing in a field, before asking the server about it). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = React.useState(value);
+  React.useEffect(() => {
+    const handle = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(handle);
+  }, [value, ms]);
+  return settled;
+}
+
+/** "5 min ago" that stays true while it is on screen (the full date in its tooltip). */
+export function Ago(props: { epochSeconds: number | null | undefined }): JSX.Element {
+  const { epochSeconds } = props;
+  // the tick slows down as the time recedes (minutes, then hours, then days change)
+  const [tick, setTick] = React.useState(() => agoRefreshMs(epochSeconds, Date.now() / 1000));
+  const now = useNow(true, tick) / 1000;
+  const next = agoRefreshMs(epochSeconds, now);
+  if (next !== tick) {
+    setTick(next);
+  }
+  return (
+    <time
+      className="amlx-Ago"
+      dateTime={epochSeconds ? new Date(epochSeconds * 1000).toISOString() : undefined}
+      title={formatTime(epochSeconds)}
+    >
+      {formatAgo(epochSeconds, now)}
+    </time>
+  );
+}
+
+/** Marks a run a notebook kernel logged itself: no log, code package or process of its own. */
+export function InteractiveBadge(): JSX.Element {
+  return (
+    <span
+      className="amlx-TypeBadge"
+      data-type="interactive"
+      title="Interactive run: logged by a notebook kernel (mlflow.start_run), not submitted as a job"
+    >
+      interactive
+    </span>
+  );
+}
+
 /** Subscribe a component to a Lumino signal (re-render on emit). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function useSignal(signal: ISignal<any, any> | null): void {
@@ -285,7 +330,7 @@ export function useLatestRequest<T>(
   fetch: () => Promise<T>,
   key: string,
   clear = false
-): { value: T | null; error: AmlxApiError | null; load: () => void; set: (value: T) => void } {
+): { value: T | null; fresh: boolean; error: AmlxApiError | null; load: () => void; set: (value: T) => void } {
   const [state, setState] = React.useState<IRequestState<T>>({ key, value: null, error: null });
   const [requests] = React.useState(() => new Latest());
   // the newest `fetch` (a closure over this render's props) without refetching on every render
@@ -313,8 +358,9 @@ export function useLatestRequest<T>(
     requests.cancel();
     setState({ key, value, error: null });
   };
-  const fresh = state.key === key;
-  return { value: fresh || !clear ? state.value : null, error: fresh ? state.error : null, load, set };
+  // `fresh`: the value is the answer for `key` (else an older key's, kept while the new one loads)
+  const fresh = state.key === key && state.value !== null;
+  return { value: fresh || !clear ? state.value : null, fresh, error: state.key === key ? state.error : null, load, set };
 }
 
 interface IRequestState<T> {

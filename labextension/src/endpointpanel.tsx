@@ -9,10 +9,10 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
-import { CopyButton, ErrorNote, Loading, useLatestRequest, useSignal, withElements, PLACEHOLDERS } from './components';
-
+import { CopyButton, ErrorNote, Loading, useDebounced, useLatestRequest, useSignal } from './components';
+import { ExportButton, exportFolder } from './exportbutton';
 import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets, statusLabel } from './format';
-import { firstPrediction, formatBody, parsePayload, prefillPayload } from './payload';
+import { IPredictionTable, formatBody, parsePayload, predictionHeadline, predictionTable, prefillPayload } from './payload';
 import { Latest, Resource, asApiError } from './resource';
 import { AmlxServices } from './services';
 import { panelId } from './naming';
@@ -21,6 +21,8 @@ import { trans } from './i18n';
 const SETTLING = new Set(['Creating', 'Updating', 'Deleting', 'Restarting']);
 const POLL_MS = 2000;
 const STATS_DELAY_MS = 1500;
+/** The curl command follows the edited body once typing pauses this long. */
+const CURL_DEBOUNCE_MS = 400;
 
 /** Whether the endpoint or one of its deployments is still changing. */
 export function isSettling(endpoint: IEndpoint): boolean {
@@ -159,16 +161,28 @@ function Deployments(props: { endpoint: IEndpoint }): JSX.Element {
   );
 }
 
-function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent: () => void }): JSX.Element {
-  const { services, endpoint } = props;
-  const [text, setText] = React.useState<string | null>(null);
+/** The test panel's body: the text, and whether the person wrote it (then no prefill replaces it). */
+interface IPayloadDraft {
+  text: string | null;
+  edited: boolean;
+}
+
+function TestPanel(props: {
+  services: AmlxServices;
+  endpoint: IEndpoint;
+  draft: IPayloadDraft;
+  setDraft: React.Dispatch<React.SetStateAction<IPayloadDraft>>;
+  onSent: () => void;
+}): JSX.Element {
+  const { services, endpoint, draft, setDraft } = props;
+  const text = draft.text;
   const [deployment, setDeployment] = React.useState('');
   const [result, setResult] = React.useState<IInvokeResult | null>(null);
+  // the body that `result` answers (the text may have changed since)
+  const [sent, setSent] = React.useState<unknown>(null);
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
-  const [prefillNote, setPrefillNote] = React.useState('');
-  // whether the person edited the body since the last prefill: automatic prefills leave it alone
-  const touched = React.useRef(false);
+  const [exampleNote, setExampleNote] = React.useState('');
   const [prefills] = React.useState(() => new Latest());
   const primary = endpoint.deployments.slice().sort((a, b) => (endpoint.traffic[b.name] ?? 0) - (endpoint.traffic[a.name] ?? 0))[0];
   const model = primary?.model ?? '';
@@ -179,12 +193,14 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
     const isLatest = prefills.begin();
     // payload null: keep what is there (a failed Reset), or the generic body when there is nothing
     const apply = (payload: string | null, note: string) => {
-      if (!isLatest() || (touched.current && !force)) {
+      if (!isLatest()) {
         return;
       }
-      touched.current = false;
-      setText(current => payload ?? current ?? prefillPayload(null));
-      setPrefillNote(note);
+      // an automatic prefill never replaces what the person wrote
+      setDraft(current =>
+        current.edited && !force ? current : { text: payload ?? current.text ?? prefillPayload(null), edited: false }
+      );
+      setExampleNote(note);
     };
     const [name, version] = model.split(':');
     if (!name) {
@@ -196,7 +212,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
       apply(
         prefillPayload(found),
         found.example
-          ? trans.__('Prefilled with an example row of %1.', model)
+          ? trans.__('Prefilled with the example of %1.', model)
           : found.input_columns
             ? trans.__('Prefilled from the input columns of %1.', model)
             : ''
@@ -204,7 +220,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
     } catch {
       apply(null, trans.__('The example of %1 could not be read; write the payload yourself.', model));
     }
-  }, [client, model, prefills]);
+  }, [client, model, prefills, setDraft]);
   React.useEffect(() => {
     void prefill(false);
   }, [prefill]);
@@ -217,7 +233,9 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
     }
     setBusy(true);
     try {
-      setResult(await services.client.invoke(endpoint.name, parsed.value, deployment || undefined));
+      const body = parsed.value;
+      setResult(await services.client.invoke(endpoint.name, body, deployment || undefined));
+      setSent(body);
       setError(null);
       props.onSent();
     } catch (reason) {
@@ -226,11 +244,19 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
       setBusy(false);
     }
   };
-  const prediction = result && result.status_code < 300 ? firstPrediction(result.body) : undefined;
+  const answered = result !== null && result.status_code < 300;
+  const headline = answered ? predictionHeadline(result.body) : null;
+  const table = answered ? predictionTable(sent, result.body) : null;
   return (
     <section className="amlx-Card amlx-TestPanel" aria-label={trans.__('Test the endpoint')}>
       <h3>{trans.__('Test')}</h3>
-      {prefillNote && <div className="amlx-Hint">{prefillNote}</div>}
+      {(draft.edited || exampleNote) && (
+        <div className="amlx-Hint amlx-TestPanel-note">
+          {draft.edited
+            ? trans.__('Your request body, as you left it (Reset to example brings the example back).')
+            : exampleNote}
+        </div>
+      )}
       <label htmlFor={`amlx-payload-${endpoint.name}`} className="amlx-FieldLabel">
         {trans.__('Request body (JSON)')}
       </label>
@@ -242,10 +268,7 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
         value={text ?? ''}
         aria-invalid={!parsed.ok}
         aria-describedby={`amlx-payload-${endpoint.name}-check`}
-        onChange={event => {
-          touched.current = true;
-          setText(event.currentTarget.value);
-        }}
+        onChange={event => setDraft({ text: event.currentTarget.value, edited: true })}
         onKeyDown={event => {
           if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
             event.preventDefault();
@@ -297,11 +320,8 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
             <span>{trans.__('%1 ms', formatMetric(result.latency_ms))}</span>
             {result.deployment && <span>{trans.__('deployment %1', result.deployment)}</span>}
           </div>
-          {prediction !== undefined && (
-            <div className="amlx-Prediction">
-              {withElements(trans.__('Prediction: %1', ...PLACEHOLDERS), <strong>{formatBody(prediction)}</strong>)}
-            </div>
-          )}
+          {headline !== null && <div className="amlx-Prediction">{headline}</div>}
+          {table && <PredictionTable table={table} />}
           <pre className="amlx-Code amlx-Response-body" aria-label={trans.__('Response body')}>
             {formatBody(result.body)}
           </pre>
@@ -311,14 +331,59 @@ function TestPanel(props: { services: AmlxServices; endpoint: IEndpoint; onSent:
   );
 }
 
-function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys | null; ready: boolean }): JSX.Element {
+/** A several-row answer: each prediction next to the row of the request it answers. */
+function PredictionTable(props: { table: IPredictionTable }): JSX.Element {
+  const { columns, rows, more } = props.table;
+  const cell = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+  return (
+    <div className="amlx-PredictionTable-frame">
+      <table className="amlx-Table amlx-PredictionTable" aria-label="Predictions by row">
+        <thead>
+          <tr>
+            <th>Row</th>
+            {columns.map(name => (
+              <th key={name}>{name}</th>
+            ))}
+            <th>Prediction</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i}>
+              <td>{i + 1}</td>
+              {row.values.map((value, c) => (
+                <td key={c}>{cell(value)}</td>
+              ))}
+              <td className="amlx-PredictionTable-prediction">
+                <strong>{cell(row.prediction)}</strong>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {more > 0 && <div className="amlx-Hint">and {more.toLocaleString()} more rows in the response body below.</div>}
+    </div>
+  );
+}
+
+/**
+ * The command to copy, sending the body in the test panel (the model's
+ * example until the person edits it): asked again once the typing pauses,
+ * and while that answer is on its way the old command cannot be copied.
+ */
+function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys | null; ready: boolean; body: string | null }): JSX.Element {
   const { services, name, keys } = props;
-  // nothing to copy until the answer for the current key is here
-  const { value: command, error, load } = useLatestRequest(
-    () => services.client.curl(name),
+  const typed = useDebounced(props.body, CURL_DEBOUNCE_MS);
+  // the last body that parses: a half-typed one keeps the command of the one before
+  const [body, setBody] = React.useState<string | null>(null);
+  if (typed !== null && typed !== body && parsePayload(typed).ok) {
+    setBody(typed);
+  }
+  const invalid = props.body !== null && !parsePayload(props.body).ok;
+  const { value: command, fresh, error, load } = useLatestRequest(
+    () => (body === null ? services.client.curl(name) : services.client.curlFor(name, JSON.parse(body))),
     // the command embeds a key: fetch it again when a key is regenerated
-    JSON.stringify([name, props.ready, keys?.primary_key ?? null, keys?.secondary_key ?? null]),
-    true
+    JSON.stringify([name, props.ready, keys?.primary_key ?? null, keys?.secondary_key ?? null, body])
   );
   if (error) {
     return <ErrorNote error={error} title={trans.__('The curl command could not be made.')} onRetry={load} />;
@@ -327,13 +392,24 @@ function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys
     return <Loading />;
   }
   const secrets = [...(keys ? [keys.primary_key, keys.secondary_key] : []), ...bearerTokens(command)];
+  const waiting = !fresh || props.body !== typed;
   return (
-    <div className="amlx-Curl">
-      <pre className="amlx-Code amlx-Curl-command" aria-label={trans.__('curl command (key masked)')}>
-        {maskSecrets(command, secrets)}
-      </pre>
-      <CopyButton text={() => command} label={trans.__('Copy the curl command (with the key)')} />
-    </div>
+    <>
+      <div className="amlx-Curl" data-fresh={!waiting}>
+        <pre
+          className={`amlx-Code amlx-Curl-command ${waiting ? 'amlx-mod-stale' : ''}`}
+          aria-label={trans.__('curl command (key masked)')}
+        >
+          {maskSecrets(command, secrets)}
+        </pre>
+        <CopyButton text={() => command} label={trans.__('Copy the curl command (with the key)')} disabled={waiting} />
+      </div>
+      <div className="amlx-Hint amlx-Curl-note">
+        {invalid
+          ? trans.__('The request body above is not valid JSON: the command sends the last valid one.')
+          : trans.__('The command sends the request body above.')}
+      </div>
+    </>
   );
 }
 
@@ -342,6 +418,14 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
   useSignal(resource.changed);
   const [deleting, setDeleting] = React.useState(false);
   const [deleteError, setDeleteError] = React.useState<AmlxApiError | null>(null);
+  // the test panel's body outlives the panel: reopening the endpoint shows what the person wrote
+  const [draft, setDraft] = React.useState<IPayloadDraft>(() => {
+    const kept = services.payloadDraft(name);
+    return { text: kept, edited: kept !== null };
+  });
+  React.useEffect(() => {
+    services.setPayloadDraft(name, draft.edited ? draft.text : null);
+  }, [services, name, draft]);
   // keys from Regenerate go through `onKeys`: a read still in flight must not bring the old ones back
   const { value: keys, error: keysError, load: loadKeys, set: onKeys } = useLatestRequest(
     () => services.client.endpointKeys(name),
@@ -382,6 +466,7 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
     setDeleting(true);
     try {
       await services.client.deleteEndpoint(name);
+      services.setPayloadDraft(name, null);
       void services.endpoints.reload();
       props.onDeleted();
     } catch (reason) {
@@ -438,6 +523,8 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
       <TestPanel
         services={services}
         endpoint={endpoint}
+        draft={draft}
+        setDraft={setDraft}
         onSent={() => {
           void resource.reload();
           // the scoring server writes its counters about once a second
@@ -446,12 +533,13 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
       />
       <section className="amlx-Card">
         <h3>{trans.__('Call it from a terminal')}</h3>
-        <Curl services={services} name={name} keys={keys} ready={endpoint.deployments.length > 0} />
+        <Curl services={services} name={name} keys={keys} ready={endpoint.deployments.length > 0} body={draft.text} />
       </section>
       <div className="amlx-Card-actions">
         <button className="jp-Button jp-mod-styled jp-mod-warn" disabled={deleting} onClick={() => void remove()}>
           {deleting ? trans.__('Deleting…') : trans.__('Delete endpoint')}
         </button>
+        <ExportButton services={services} kind="endpoint" name={endpoint.name} folder={exportFolder(undefined)} />
       </div>
       <ErrorNote error={deleteError} title={trans.__('The endpoint could not be deleted.')} />
     </div>

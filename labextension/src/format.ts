@@ -14,6 +14,14 @@ const TERMINAL: ReadonlySet<JobStatus> = new Set<JobStatus>([
   'Canceled'
 ]);
 
+/**
+ * A run a notebook kernel logged itself (`mlflow.start_run()`), not a job:
+ * it has metrics, params and artifacts, but no log, code package or process.
+ */
+export function isInteractive(job: IJob): boolean {
+  return job.type === 'interactive';
+}
+
 /** A job that will not change any more. */
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL.has(status);
@@ -154,6 +162,18 @@ export function formatAgo(epochSeconds: number | null | undefined, now: number):
   return new Date(epochSeconds * 1000).toLocaleDateString(locale());
 }
 
+/**
+ * How often a "5 min ago" text needs drawing again to stay true: every 15 s
+ * in its first hour (minutes change), then every 5 minutes, then hourly.
+ */
+export function agoRefreshMs(epochSeconds: number | null | undefined, now: number): number {
+  const delta = epochSeconds ? Math.max(0, now - epochSeconds) : Infinity;
+  if (delta < 3600) {
+    return 15_000;
+  }
+  return delta < 86400 ? 300_000 : 3_600_000;
+}
+
 /** A local date and time for tooltips and details. */
 export function formatTime(epochSeconds: number | null | undefined): string {
   if (!epochSeconds) {
@@ -220,15 +240,76 @@ export function assetNameFrom(fileName: string): string {
   return cleaned || 'asset';
 }
 
+/** A parameter value as a run's name shows it (long ones shortened). */
+export function shortValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : formatValue(value);
+  return text.length > 24 ? `${text.slice(0, 21)}...` : text;
+}
+
 /**
- * A run's name inside its experiment's group: the display name without the
- * experiment's name in front ("diabetes_ridge cell 11 (alpha=2)" in group
- * diabetes_ridge reads "cell 11 (alpha=2)"), so the part that differs shows.
+ * The submitted parameters whose values differ among `jobs`: what tells runs
+ * of one cell apart (every run records all its values, the defaults too).
  */
-export function runLabel(display: string, name: string, experiment: string): string {
-  const label = display || name;
-  const prefix = `${experiment} `;
-  return label.length > prefix.length && label.startsWith(prefix) ? label.slice(prefix.length) : label;
+export function varyingParameters(jobs: readonly IJob[]): string[] {
+  const seen = new Map<string, string>();
+  const varying = new Set<string>();
+  for (const job of jobs) {
+    for (const [key, value] of Object.entries(job.parameters ?? {})) {
+      const text = JSON.stringify(value);
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, text);
+      } else if (first !== text) {
+        varying.add(key);
+      }
+    }
+  }
+  // a run without the key differs from one that has it
+  for (const job of jobs) {
+    for (const key of seen.keys()) {
+      if (!(key in (job.parameters ?? {}))) {
+        varying.add(key);
+      }
+    }
+  }
+  return Array.from(varying).sort();
+}
+
+/** A trailing "(alpha=2, solver=svd)" that names some of the job's parameters (the server's default name). */
+const PARAMETER_SUFFIX = /\s\(([^()]*)\)$/;
+
+function namesParameters(inside: string, job: IJob): boolean {
+  const parameters = job.parameters ?? {};
+  return inside.split(', ').every(part => {
+    const key = part.split('=')[0];
+    return part.includes('=') && key in parameters;
+  });
+}
+
+/**
+ * A run's name inside its experiment's group, so that what differs shows
+ * first in a narrow sidebar: the `varying` parameters with this run's values
+ * ("alpha=0.5", the notebook's default too), then the display name without
+ * the experiment's name in front and without the parameters it already
+ * listed ("alpha=2 · diabetes cell 12").
+ */
+export function runLabel(job: IJob, varying: readonly string[] = []): string {
+  let label = job.display_name || job.name;
+  const prefix = `${job.experiment} `;
+  if (label.length > prefix.length && label.startsWith(prefix)) {
+    label = label.slice(prefix.length);
+  }
+  const parameters = job.parameters ?? {};
+  const shown = varying.filter(key => key in parameters);
+  if (!shown.length) {
+    return label;
+  }
+  const suffix = PARAMETER_SUFFIX.exec(label);
+  if (suffix && namesParameters(suffix[1], job)) {
+    label = label.slice(0, suffix.index);
+  }
+  const values = shown.map(key => `${key}=${shortValue(parameters[key])}`).join(', ');
+  return `${values} · ${label}`;
 }
 
 /** A job or deployment status in Azure ML studio's words for the page's language (the value itself when unknown). */

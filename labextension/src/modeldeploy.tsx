@@ -15,6 +15,7 @@ import { isAbort } from './poll';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { endpointNameFor } from './naming';
+import { deploymentSize } from './deploysize';
 import { trans } from './i18n';
 
 /** Create a key-auth endpoint; one that already exists (the list was stale) is fine too. */
@@ -35,6 +36,10 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
   const [version, setVersion] = React.useState(props.initialVersion || versions[0]?.version || '');
   const [endpoint, setEndpoint] = React.useState(endpointNameFor(model));
   const [deployment, setDeployment] = React.useState('blue');
+  // a VM size and count only where the target has them (Azure ML); empty: the target's settings decide
+  const sized = services.model.workspace?.capabilities.instance_types ?? false;
+  const [instanceType, setInstanceType] = React.useState('');
+  const [instanceCount, setInstanceCount] = React.useState('');
   const [step, setStep] = React.useState<string | null>(null);
   const [started, setStarted] = React.useState(0);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
@@ -68,7 +73,11 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
       const controller = new AbortController();
       following.current?.abort();
       following.current = controller;
-      const created = await services.client.deploy(name, { name: deployment.trim(), model: `${model}:${version}` });
+      const created = await services.client.deploy(name, {
+        name: deployment.trim(),
+        model: `${model}:${version}`,
+        ...deploymentSize(sized, instanceType, instanceCount)
+      });
       // provisioning goes on on the server: follow it, showing its state and the time taken
       await followDeployment(
         services.client,
@@ -148,6 +157,33 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
             onChange={event => setDeployment(event.currentTarget.value)}
           />
         </div>
+        {sized && (
+          <>
+            <div className="amlx-Field">
+              <label htmlFor={`${formId}-instance-type`}>Instance type</label>
+              <input
+                id={`${formId}-instance-type`}
+                className="amlx-Input"
+                placeholder="from settings (Standard_DS3_v2)"
+                value={instanceType}
+                onChange={event => setInstanceType(event.currentTarget.value)}
+              />
+            </div>
+            <div className="amlx-Field">
+              <label htmlFor={`${formId}-instance-count`}>Instance count</label>
+              <input
+                id={`${formId}-instance-count`}
+                className="amlx-Input"
+                type="number"
+                min={1}
+                max={100}
+                placeholder="from settings (1)"
+                value={instanceCount}
+                onChange={event => setInstanceCount(event.currentTarget.value)}
+              />
+            </div>
+          </>
+        )}
         <div className="amlx-Field">
           <span className="amlx-FieldLabel">{trans.__('Authentication')}</span>
           <span>{trans.__('Key (primary and secondary keys)')}</span>

@@ -15,6 +15,7 @@ import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { modelNameFor, outputsSource } from './naming';
 import { trans } from './i18n';
+import { IRegistration, alreadyRegistered, registrationKey } from './registerform';
 
 function kindLabel(format: string): string {
   switch (format) {
@@ -38,28 +39,48 @@ function candidateLabel(candidate: IModelCandidate): string {
     : trans.__('%1 %2', kind, candidate.source);
 }
 
+export interface ILastRegistration {
+  /** `registrationKey` of the request. */
+  key: string;
+  choice: IRegistration;
+  version: IModelVersion;
+}
+
 /** Inline card in a run's details: pick what to register and under which name. */
 export function RegisterModelCard(props: {
   services: AmlxServices;
   job: IJob;
   initialPath: string;
   onClose: () => void;
+  /** The last registration from this run's panel (kept when the card closes, so reopening it cannot repeat it). */
+  last: ILastRegistration | null;
+  onRegistered: (last: ILastRegistration) => void;
 }): JSX.Element {
   const { services, job } = props;
-  const [choice, setChoice] = React.useState(props.initialPath ? outputsSource(props.initialPath) : '');
-  const [name, setName] = React.useState(modelNameFor(job.experiment));
-  const [description, setDescription] = React.useState('');
+  // reopened after a registration: the card shows that choice again (a file picked in Outputs wins)
+  const previous = props.initialPath ? null : props.last?.choice;
+  const [choice, setChoice] = React.useState(props.initialPath ? outputsSource(props.initialPath) : previous?.source ?? '');
+  const [name, setName] = React.useState(previous?.name ?? modelNameFor(job.experiment));
+  const [description, setDescription] = React.useState(previous?.description ?? '');
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
-  const [registered, setRegistered] = React.useState<IModelVersion | null>(null);
+  const registered = props.last?.version ?? null;
+  // the request that made `registered`: the same again would make a version nobody asked for
+  const registeredWith = props.last?.key ?? null;
   const found = useLatestRequest(() => services.client.modelCandidates(job.name), job.name, true);
   // a failed search still lets the person type a path
   const candidates = found.error ? [] : found.value;
   // until the person picks, the first thing found is what gets registered
   const source = choice || (candidates?.[0]?.source ?? '');
   const setSource = setChoice;
+  const current = { name, source, description };
+  const done = alreadyRegistered(current, registeredWith);
 
   const register = async () => {
+    if (busy || done) {
+      return;
+    }
+    const sent = { ...current };
     setBusy(true);
     try {
       const version = await services.client.registerModel({
@@ -68,7 +89,7 @@ export function RegisterModelCard(props: {
         ...(source ? { path: source } : {}),
         ...(description.trim() ? { description: description.trim() } : {})
       });
-      setRegistered(version);
+      props.onRegistered({ key: registrationKey(sent), choice: sent, version });
       setError(null);
       void services.models.reload();
       Notification.success(trans.__('Registered %1 version %2.', version.name, version.version), {
@@ -166,10 +187,11 @@ export function RegisterModelCard(props: {
       <div className="amlx-Card-actions">
         <button
           className="jp-Button jp-mod-styled jp-mod-accept amlx-RegisterModel-submit"
-          disabled={busy || !name.trim()}
+          disabled={busy || done || !name.trim()}
+          title={done ? 'Registered. Change the name, the source or the description to register another version.' : undefined}
           onClick={() => void register()}
         >
-          {busy ? trans.__('Registering…') : trans.__('Register')}
+          {busy ? trans.__('Registering…') : done ? trans.__('Registered') : trans.__('Register')}
         </button>
         <button className="jp-Button jp-mod-styled" onClick={props.onClose}>
           {trans.__('Close')}

@@ -1,6 +1,7 @@
 /**
  * A run's Code tab: the command, the files of the code package (any one
- * viewable, each downloadable) and the notebook cells that went into it.
+ * viewable, each downloadable) and the notebook cells that went into it. An
+ * interactive run's code is its notebook: the tab says so.
  */
 import * as React from 'react';
 
@@ -8,15 +9,30 @@ import { AmlxApiError } from './api';
 import { IJob } from './apitypes';
 import { Empty, ErrorNote, Loading, useLatestRequest } from './components';
 import { downloadFile } from './download';
-import { formatBytes } from './format';
+import { formatBytes, isInteractive } from './format';
 import { asApiError } from './resource';
 import { AmlxServices } from './services';
 import { trans } from './i18n';
+import { cellNumber } from './submitform';
 
 /** Files larger than this are offered for download instead of shown. */
 const CODE_VIEW_LIMIT = 512 * 1024;
 
 export function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Element {
+  if (isInteractive(props.job)) {
+    return (
+      <div className="amlx-CodeTab">
+        <div className="amlx-Note amlx-CodeTab-interactive" role="note">
+          This run was logged by a notebook kernel, not submitted as a job: its code is the notebook that ran it.
+          Nothing was packaged, so there is no code snapshot to show.
+        </div>
+      </div>
+    );
+  }
+  return <JobCode {...props} />;
+}
+
+function JobCode(props: { services: AmlxServices; job: IJob }): JSX.Element {
   const { services, job } = props;
   const { client } = services;
   const [selected, setSelected] = React.useState('main.py');
@@ -94,8 +110,7 @@ export function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Eleme
           <ul>
             {cells.map(cell => (
               <li key={cell.index}>
-                {trans.__('cell %1: %2', cell.index, cell.reason)}
-
+                {trans.__('cell %1: %2', cellNumber(cell.index), cell.reason)}
               </li>
             ))}
           </ul>

@@ -10,11 +10,11 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
-import { IFileEntry, IMetricHistory } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal } from './components';
-import { formatDuration, formatTime, isTerminal, jobDuration } from './format';
+import { IFileEntry, IJob, IMetricHistory } from './apitypes';
+import { Ago, ErrorNote, InteractiveBadge, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal, withElements, PLACEHOLDERS } from './components';
+import { formatDuration, formatTime, isInteractive, isTerminal, jobDuration } from './format';
 import { FollowWhenShown, LogFollower } from './logfollow';
-import { RegisterModelCard } from './modelregister';
+import { ILastRegistration, RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
 import { Latest, Resource, asApiError } from './resource';
 import { Actions } from './runactions';
@@ -23,18 +23,29 @@ import { Logs } from './runlogs';
 import { Metrics } from './runmetrics';
 import { Outputs } from './runoutputs';
 import { Overview } from './runoverview';
+import { Leaderboard, LeaderboardResource } from './runautoml';
 import { AmlxServices } from './services';
+import { SweepResources, SweepTrials } from './sweeptrials';
 import { panelId } from './naming';
 import { trans } from './i18n';
 
-function tabs(): { id: string; label: string }[] {
+function allTabs(): { id: string; label: string }[] {
   return [
     { id: 'overview', label: trans.__('Overview') },
+    { id: 'trials', label: trans.__('Trials') },
     { id: 'logs', label: trans.__('Logs') },
     { id: 'metrics', label: trans.__('Metrics') },
     { id: 'outputs', label: trans.__('Outputs') },
     { id: 'code', label: trans.__('Code') }
   ];
+}
+
+/** An AutoML job (not one of its trials) has a Leaderboard tab after the overview. */
+function tabsOf(job: IJob): { id: string; label: string }[] {
+  const tabs = allTabs();
+  return job.type === 'automl' && !job.parent
+    ? [tabs[0], { id: 'leaderboard', label: trans.__('Leaderboard') }, ...tabs.slice(1)]
+    : tabs;
 }
 
 /** While a job runs, its outputs and metric histories reload at most this often. */
@@ -53,8 +64,13 @@ class RunResources {
       return services.client.metricHistories(name, Object.keys(job.metrics ?? {}).slice(0, MAX_CHARTS));
     });
     this.outputsReload = new Throttle(() => void this.outputs.reload(), RELOAD_MS);
+    this.leaderboard = new LeaderboardResource(services, name);
     this.historiesReload = new Throttle(() => void this.histories.reload(), RELOAD_MS);
+    this.sweep = new SweepResources(services, name);
   }
+
+  /** A sweep's trials, details and objective histories (loaded only if the run is a sweep). */
+  readonly sweep: SweepResources;
 
   readonly follower: LogFollower;
   /** Starts and stops the follower as the Logs tab and the panel show and hide. */
@@ -63,8 +79,12 @@ class RunResources {
   readonly histories: Resource<IMetricHistory[]>;
   readonly outputsReload: Throttle;
   readonly historiesReload: Throttle;
+  /** An AutoML job's leaderboard (loaded only when its tab is shown). */
+  readonly leaderboard: LeaderboardResource;
 
   dispose(): void {
+    this.sweep.dispose();
+    this.leaderboard.dispose();
     this.outputsReload.cancel();
     this.historiesReload.cancel();
     this.onScreen.dispose();
@@ -77,10 +97,14 @@ class RunResources {
 function RunDetails(props: { services: AmlxServices; name: string; resources: RunResources }): JSX.Element {
   const { services, name, resources } = props;
   useSignal(services.runs.changed);
-  const [tab, setTab] = React.useState('overview');
+  const [chosenTab, setTab] = React.useState<string | null>(null);
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const [registering, setRegistering] = React.useState<string | null>(null);
+  const [lastRegistration, setLastRegistration] = React.useState<ILastRegistration | null>(null);
   const job = services.runs.get(name) ?? null;
+  const isSweep = job?.type === 'sweep';
+  // a sweep opens on its trials; only a sweep has them
+  const tab = chosenTab === 'trials' && !isSweep ? 'overview' : chosenTab ?? (isSweep ? 'trials' : 'overview');
   const { client, runs } = services;
   const [requests] = React.useState(() => new Latest());
   const load = React.useCallback(() => {
@@ -102,13 +126,15 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   }, [load, requests]);
   React.useEffect(() => services.startFeed(), [services]);
   const { onScreen, follower } = resources;
+  // an interactive run has no log to follow: its output is in the notebook
+  const interactive = job ? isInteractive(job) : false;
   React.useEffect(() => {
-    if (tab !== 'logs') {
+    if (tab !== 'logs' || interactive) {
       return;
     }
     onScreen.setTabSelected(true);
     return () => onScreen.setTabSelected(false);
-  }, [tab, onScreen]);
+  }, [tab, onScreen, interactive]);
   // read the job again when its log ends (the feed does not run in manual
   // mode) and when the panel comes back into view while the job runs
   React.useEffect(() => {
@@ -168,6 +194,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
       <Loading text={trans.__('Loading run %1…', name)} />
     );
   }
+  const tabs = tabsOf(job).filter(t => t.id !== 'trials' || isSweep);
   const idPrefix = `amlx-run-${name}`;
   return (
     <div className="amlx-RunDetails" data-run={name} data-status={job.status}>
@@ -175,12 +202,18 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
         <div className="amlx-RunDetails-title">
           <h2>{job.display_name || job.name}</h2>
           <StatusBadge status={job.status} />
+          {interactive && <InteractiveBadge />}
         </div>
         <div className="amlx-RunDetails-meta">
           <span>{job.name}</span>
           <span>{trans.__('experiment %1', job.experiment)}</span>
           <span>{trans.__('duration %1', formatDuration(jobDuration(job, now)))}</span>
-          <span>{trans.__('submitted %1', formatTime(job.created_at))}</span>
+          <span className="amlx-RunDetails-submitted" title={formatTime(job.created_at)}>
+            {withElements(
+              interactive ? trans.__('started %1', ...PLACEHOLDERS) : trans.__('submitted %1', ...PLACEHOLDERS),
+              <Ago epochSeconds={job.created_at} />
+            )}
+          </span>
           {job.studio_url && (
             <a className="amlx-Link" href={job.studio_url} target="_blank" rel="noopener noreferrer">
               {trans.__('open in Azure ML studio')}
@@ -196,12 +229,18 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           job={job}
           initialPath={registering}
           onClose={() => setRegistering(null)}
+          last={lastRegistration}
+          onRegistered={setLastRegistration}
         />
       )}
-      <Tabs tabs={tabs()} selected={tab} onSelect={setTab} label={trans.__('Run details')} idPrefix={idPrefix} />
+      <Tabs tabs={tabs} selected={tab} onSelect={setTab} label={trans.__('Run details')} idPrefix={idPrefix} />
       <TabPanel idPrefix={idPrefix} id={tab} className={`amlx-RunDetails-${tab}`}>
         {tab === 'overview' && <Overview job={job} />}
-        {tab === 'logs' && <Logs follower={resources.follower} job={job} />}
+        {tab === 'trials' && <SweepTrials services={services} sweep={job} resources={resources.sweep} />}
+        {tab === 'leaderboard' && (
+          <Leaderboard services={services} job={job} resource={resources.leaderboard} onRegister={() => setRegistering('outputs/model')} />
+        )}
+        {tab === 'logs' && <Logs services={services} follower={resources.follower} job={job} />}
         {tab === 'metrics' && <Metrics histories={resources.histories} />}
         {tab === 'outputs' && (
           <Outputs services={services} job={job} outputs={resources.outputs} onRegister={path => setRegistering(path)} />

@@ -8,8 +8,18 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useNow, useSignal, useSize, withElements, PLACEHOLDERS } from './components';
-import { formatAgo, formatCount, formatDuration, formatMetric, jobDuration, runLabel } from './format';
+import {
+  ErrorNote,
+  InteractiveBadge,
+  Loading,
+  StatusBadge,
+  useNow,
+  useSignal,
+  useSize,
+  withElements,
+  PLACEHOLDERS
+} from './components';
+import { formatAgo, formatCount, formatDuration, formatMetric, isInteractive, jobDuration, runLabel } from './format';
 import { METRIC_PREFIX } from './runstore';
 import { RunRow, autoColumnCount } from './runsview';
 import { AmlxServices, CommandIDs } from './services';
@@ -17,6 +27,9 @@ import { scrollToRow, visibleWindow } from './virtual';
 import { trans } from './i18n';
 
 export const ROW_HEIGHT = 28;
+
+/** With no run active, the list's clock (for "submitted 5 min ago") moves this often. */
+const IDLE_TICK_MS = 15_000;
 
 function fixedSorts(): { value: string; label: string }[] {
   return [
@@ -230,22 +243,33 @@ function GroupRow(props: {
 
 function RunRowView(props: {
   job: IJob;
+  varying: readonly string[];
   columns: string[];
   services: AmlxServices;
   active: boolean;
   id: string;
   now: number;
   onActivate: () => void;
+  /** A sweep's row: whether its trials show under it (undefined for other runs). */
+  expanded?: boolean;
+  /** A trial's row, under its sweep. */
+  trial?: boolean;
 }): JSX.Element {
   const { job, now } = props;
+  const sweep = props.expanded !== undefined;
+  const label = props.trial
+    ? `trial ${job.tags?.['amlx.trial'] ?? job.name}`
+    : runLabel(job, props.varying);
   return (
     <div
       id={props.id}
       role="option"
       aria-selected={props.active}
-      className={`amlx-RunRow ${props.active ? 'amlx-mod-active' : ''}`}
+      aria-expanded={sweep ? props.expanded : undefined}
+      className={`amlx-RunRow ${props.active ? 'amlx-mod-active' : ''} ${sweep ? 'amlx-mod-sweep' : ''} ${props.trial ? 'amlx-mod-trial' : ''}`}
       data-run={job.name}
       data-status={job.status}
+      data-type={job.type}
       title={trans.__('%1 (%2), submitted %3', job.display_name || job.name, job.name, formatAgo(job.created_at, now))}
       onClick={() => {
         props.onActivate();
@@ -255,7 +279,28 @@ function RunRowView(props: {
       <span className="amlx-col-status">
         <StatusBadge status={job.status} compact />
       </span>
-      <span className="amlx-col-name amlx-RunRow-name">{runLabel(job.display_name, job.name, job.experiment)}</span>
+      <span className="amlx-col-name amlx-RunRow-name">
+        {sweep && (
+          <button
+            className="amlx-RunRow-caret"
+            aria-label={`${props.expanded ? 'Hide' : 'Show'} the trials of ${job.display_name || job.name}`}
+            title={props.expanded ? 'Hide its trials' : 'Show its trials'}
+            onClick={event => {
+              event.stopPropagation();
+              props.services.runsView.toggleSweep(job.name);
+            }}
+          >
+            {props.expanded ? '▾' : '▸'}
+          </button>
+        )}
+        {job.type === 'automl' && (
+          <span className="amlx-KindBadge" title="An AutoML job: its trials are in its Leaderboard tab">
+            AutoML
+          </span>
+        )}
+        {label}
+      </span>
+      {isInteractive(job) && <InteractiveBadge />}
       <span className="amlx-col-duration">{formatDuration(jobDuration(job, now))}</span>
       {props.columns.map(key => (
         <span key={key} className="amlx-col-metric" data-metric={key}>
@@ -314,6 +359,19 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
     const keys: Record<string, () => void> = {
       ArrowDown: () => moveTo(activeIndex + 1),
       ArrowUp: () => moveTo(activeIndex - 1),
+      // a sweep's trials open and close like a tree's children
+      ArrowRight: () => {
+        const row = rows[activeIndex];
+        if (row?.kind === 'run' && row.expanded === false) {
+          services.runsView.toggleSweep(row.job.name);
+        }
+      },
+      ArrowLeft: () => {
+        const row = rows[activeIndex];
+        if (row?.kind === 'run' && row.expanded) {
+          services.runsView.toggleSweep(row.job.name);
+        }
+      },
       PageDown: () => moveTo(activeIndex + page),
       PageUp: () => moveTo(activeIndex - page),
       Home: () => moveTo(0),
@@ -322,7 +380,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         const row = rows[activeIndex];
         if (row?.kind === 'group') {
           services.runsView.toggleGroup(row.experiment);
-        } else if (row?.kind === 'run') {
+        } else if (row?.kind === 'run' || row?.kind === 'trial') {
           services.execute(CommandIDs.openRun, { name: row.job.name });
         } else if (row?.kind === 'more') {
           services.runsView.loadMore(row.experiment);
@@ -358,12 +416,29 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
         <RunRowView
           key={row.job.name}
           job={row.job}
+          varying={row.varying}
           columns={props.columns}
           services={services}
           active={active}
           id={id}
           now={props.now}
           onActivate={onActivate}
+          expanded={row.expanded}
+        />
+      );
+    } else if (row.kind === 'trial') {
+      items.push(
+        <RunRowView
+          key={`t:${row.job.name}`}
+          job={row.job}
+          varying={[]}
+          columns={props.columns}
+          services={services}
+          active={active}
+          id={id}
+          now={props.now}
+          onActivate={onActivate}
+          trial
         />
       );
     } else if (row.kind === 'pending') {
@@ -420,7 +495,8 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   const { runs, runsView, feed } = services;
   const container = React.useRef<HTMLDivElement>(null);
   const { width } = useSize(container);
-  const now = useNow(runs.activeCount() > 0, 1000) / 1000;
+  // running jobs' durations move every second; "submitted 5 min ago" in a row's tooltip moves too
+  const now = useNow(true, runs.activeCount() > 0 ? 1000 : IDLE_TICK_MS) / 1000;
   const rows = runsView.rows(now);
   const columns = runsView.columns(autoColumnCount(width));
   const groups = runsView.experiments;

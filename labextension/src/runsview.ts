@@ -15,6 +15,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { AmlxApiError, AmlxClient } from './api';
 import { IExperimentSummary, IJob } from './apitypes';
+import { varyingParameters } from './format';
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { DEFAULT_QUERY, IRunQuery, METRIC_PREFIX, RunStore, isOlder, sortRuns } from './runstore';
@@ -51,6 +52,9 @@ export const DEFAULT_SORT_KEYS = [
   'metrics.*'
 ];
 
+/** An expanded sweep shows at most this many trials under its row (its panel shows them all). */
+export const MAX_TRIALS_SHOWN = 200;
+
 /** Pixel widths of the row layout (kept in step with base.css). */
 export const LAYOUT = { status: 18, duration: 50, metric: 60, gap: 4, padding: 8, minName: 72 };
 
@@ -68,7 +72,10 @@ export function serverSorts(key: string, sortKeys: readonly string[]): boolean {
 
 export type RunRow =
   | { kind: 'group'; experiment: string; count: number | null; collapsed: boolean }
-  | { kind: 'run'; job: IJob }
+  /** `varying`: the parameters that differ among the group's loaded runs (shown first in its name). */
+  | { kind: 'run'; job: IJob; varying: readonly string[]; expanded?: boolean }
+  /** A trial of an expanded sweep, under its row. */
+  | { kind: 'trial'; job: IJob; sweep: string }
   /** A run not loaded yet: its page is asked for when the row comes into view. */
   | { kind: 'pending'; experiment: string; index: number }
   /** The end of the loaded runs of a group sorted here: more load on demand only. */
@@ -303,6 +310,31 @@ export class RunsView {
     }
   }
 
+  /** The sweeps whose trials show under their row. */
+  get expandedSweeps(): ReadonlySet<string> {
+    return this._expanded;
+  }
+
+  /** Show or hide a sweep's trials under its row (loaded on first show, then kept current by the feed). */
+  toggleSweep(name: string): void {
+    const next = new Set(this._expanded);
+    if (next.has(name)) {
+      next.delete(name);
+      this._trialWindows.get(name)?.dispose();
+      this._trialWindows.delete(name);
+    } else {
+      next.add(name);
+      const window = new RunWindow(this.client, { parent: name, orderBy: 'created_at', descending: false }, REFETCH_MS, items =>
+        this.store.merge(items)
+      );
+      window.changed.connect(this._dirty, this);
+      window.ensure(MAX_TRIALS_SHOWN);
+      this._trialWindows.set(name, window);
+    }
+    this._expanded = next;
+    this._dirty();
+  }
+
   /** Load the next page of a group sorted here (its "more" row). */
   loadMore(experiment: string): void {
     const window = this.window(experiment);
@@ -323,6 +355,9 @@ export class RunsView {
         recount = true;
       }
       this._windows.get(job.experiment)?.hint(job, now);
+      if (job.parent !== null) {
+        this._trialWindows.get(job.parent)?.hint(job, now);
+      }
     }
     if (recount && this.experiments.state !== 'idle') {
       this._counts.request();
@@ -355,10 +390,17 @@ export class RunsView {
       }
       const items = window?.items ?? [];
       const shown = onServer ? items : sortRuns(items.slice(), this._applied.sortKey, this._applied.descending, now);
+      const varying = varyingParameters(shown);
       for (const job of shown) {
         // the store may hold a newer record (a run panel's own read)
         const known = this.store.get(job.name);
-        rows.push({ kind: 'run', job: known && isOlder(job, known) ? known : job });
+        const expanded = this._expanded.has(job.name);
+        rows.push({ kind: 'run', job: known && isOlder(job, known) ? known : job, varying, ...(job.type === 'sweep' ? { expanded } : {}) });
+        const trials = expanded ? this._trialWindows.get(job.name) : undefined;
+        for (const trial of trials?.items ?? []) {
+          const newer = this.store.get(trial.name);
+          rows.push({ kind: 'trial', job: newer && isOlder(trial, newer) ? newer : trial, sweep: job.name });
+        }
       }
       if (!loaded && !onServer) {
         rows.push({ kind: 'pending', experiment: group.name, index: 0 });
@@ -397,6 +439,11 @@ export class RunsView {
       window.dispose();
     }
     this._windows.clear();
+    for (const window of this._trialWindows.values()) {
+      window.dispose();
+    }
+    this._trialWindows.clear();
+    this._expanded = new Set();
     this._dirty();
   }
 
@@ -412,6 +459,8 @@ export class RunsView {
   private _collapsed: ReadonlySet<string> = new Set();
   private _picked: string[] = [];
   private _windows = new Map<string, RunWindow>();
+  private _expanded: ReadonlySet<string> = new Set();
+  private _trialWindows = new Map<string, RunWindow>();
   /** Runs whose group count already includes them (loaded, or hinted before). */
   private _counted = new Set<string>();
   private _counts: Throttle;

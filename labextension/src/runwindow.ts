@@ -34,6 +34,8 @@ export interface IWindowQuery {
   descending: boolean;
   /** Only runs without a parent (not the trials of a sweep or AutoML job). */
   topLevel?: boolean;
+  /** Only the trials of this sweep (or AutoML job). */
+  parent?: string;
 }
 
 /** What a hint did: nothing, updated a shown run, put a new run on top, or asked for a read. */
@@ -116,8 +118,12 @@ export class RunWindow {
     if (!this._loaded || this._disposed) {
       return 'none'; // the first page will bring it
     }
-    const { experiment, q, orderBy, descending, topLevel } = this.query;
-    if ((experiment !== undefined && job.experiment !== experiment) || (topLevel && job.parent !== null)) {
+    const { experiment, q, orderBy, descending, topLevel, parent } = this.query;
+    if (
+      (experiment !== undefined && job.experiment !== experiment) ||
+      (topLevel && job.parent !== null) ||
+      (parent !== undefined && job.parent !== parent)
+    ) {
       return 'none';
     }
     const index = this._items.findIndex(item => item.name === job.name);
@@ -185,7 +191,7 @@ export class RunWindow {
     const controller = new AbortController();
     this._controller = controller;
     this._changed.emit();
-    const { experiment, q, orderBy, descending, topLevel } = this.query;
+    const { experiment, q, orderBy, descending, topLevel, parent } = this.query;
     this.client
       .listJobs(
         {
@@ -194,6 +200,7 @@ export class RunWindow {
           order_by: orderBy,
           descending,
           top_level: topLevel || undefined,
+          parent,
           limit,
           cursor: cursor ?? undefined
         },

@@ -29,14 +29,15 @@ export const CommandIDs = {
   refresh: 'amlx:refresh',
   deployModel: 'amlx:deploy-model',
   openEndpoint: 'amlx:open-endpoint',
-  registerData: 'amlx:register-data'
+  registerData: 'amlx:register-data',
+  openAutoML: 'amlx:open-automl'
 } as const;
 
 /** The keyboard shortcut of "Submit cell" (also declared in schema/plugin.json). */
 export const SUBMIT_SHORTCUT = 'Accel Shift Enter';
 
 /** Kinds of main-area panels that show one workspace's runs, models or endpoints (see `panelId`). */
-const WORKSPACE_PANEL_KINDS = new Set(['run', 'compare', 'model', 'endpoint', 'deploy']);
+const WORKSPACE_PANEL_KINDS = new Set(['run', 'compare', 'model', 'endpoint', 'deploy', 'automl']);
 
 /**
  * The ids among `ids` of panels that belong to a workspace: after a target
@@ -87,6 +88,29 @@ export class AmlxServices {
   /** The requests now go to another target (the lists are already reset). */
   get targetChanged(): ISignal<this, ITargetSwitch> {
     return this._targetChanged;
+  }
+
+  /** Whether logs wrap long lines (the last choice in any run's Logs tab, for the next one opened). */
+  get logWrap(): boolean {
+    return this._logWrap;
+  }
+
+  setLogWrap(wrap: boolean): void {
+    this._logWrap = wrap;
+  }
+
+  /** The test-panel body the person wrote for an endpoint of the current target (null: none, use the example). */
+  payloadDraft(endpoint: string): string | null {
+    return this._drafts.get(this._draftKey(endpoint)) ?? null;
+  }
+
+  /** Keep (or with null forget) an edited body, so reopening the endpoint's panel shows it again. */
+  setPayloadDraft(endpoint: string, text: string | null): void {
+    if (text === null) {
+      this._drafts.delete(this._draftKey(endpoint));
+    } else {
+      this._drafts.set(this._draftKey(endpoint), text);
+    }
   }
 
   /** Persists a setting (the settings registry, when there is one); set by the plugin. */
@@ -200,6 +224,12 @@ export class AmlxServices {
   }
 
   private _targetChanged = new Signal<this, ITargetSwitch>(this);
+  private _logWrap = true;
+  private _drafts = new Map<string, string>();
+
+  private _draftKey(endpoint: string): string {
+    return JSON.stringify([this.client.target ?? null, endpoint]);
+  }
   private _feedWanted = false;
   private _watched = new Set<string>();
 }

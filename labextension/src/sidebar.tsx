@@ -46,7 +46,22 @@ function HealthLine(props: { info: IWorkspaceInfo }): JSX.Element {
         className={`amlx-HealthDot amlx-mod-${health.state}`}
         aria-hidden="true"
       />
-      <span className="amlx-Header-healthText">{health.message}</span>
+      <span className="amlx-Header-healthText">
+        {health.message}
+        {health.studio_url && (
+          <>
+            {' '}
+            <a
+              className="amlx-Link"
+              href={health.studio_url}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              open in Azure ML studio
+            </a>
+          </>
+        )}
+      </span>
     </div>
   );
 }

@@ -37,6 +37,9 @@ export const DEFAULT_SETTINGS: ISidebarSettings = {
 
 export type LoadState = 'loading' | 'ready' | 'error';
 
+/** While a remote target is still being reached ("checking"), the header asks again this often. */
+export const CHECKING_RETRY_MS = 2000;
+
 export class SidebarModel {
   constructor(readonly client: AmlxClient) {}
 
@@ -93,6 +96,14 @@ export class SidebarModel {
       this._workspace = info;
       this._error = null;
       this._state = 'ready';
+      if (info.health.state === 'checking') {
+        // configured is not reachable: ask again until the server's check has an answer
+        setTimeout(() => {
+          if (ticket === this._ticket) {
+            void this.refresh();
+          }
+        }, CHECKING_RETRY_MS);
+      }
     } catch (reason) {
       if (ticket !== this._ticket) {
         return;

@@ -8,7 +8,7 @@ import * as React from 'react';
 import { IJobPackage, IPackageInput } from './apitypes';
 import { Empty, Loading, withElements, PLACEHOLDERS } from './components';
 import { formatBytes } from './format';
-import { IFormState } from './submitform';
+import { IFormState, cellNumber } from './submitform';
 import { trans } from './i18n';
 
 export function InputsList(props: {
@@ -123,8 +123,8 @@ export function ParametersForm(props: {
               param.cell_index !== undefined && (
                 <div className="amlx-Hint">
                   {param.line !== undefined
-                    ? trans.__('cell %1, line %2', param.cell_index, param.line)
-                    : trans.__('cell %1', param.cell_index)}
+                    ? trans.__('cell %1, line %2', cellNumber(param.cell_index), param.line)
+                    : trans.__('cell %1', cellNumber(param.cell_index))}
                 </div>
               )
             )}

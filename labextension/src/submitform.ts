@@ -22,12 +22,17 @@ export interface ICellTarget {
   notebook: string;
   /** Cell id (stable), or index/tag when re-running an old job. */
   cell: string | number;
-  /** 0-based index at the time of selection, for display. */
+  /** 0-based index at the time of selection (shown from 1, see `cellNumber`). */
   index?: number;
 }
 
 export interface IFormState {
+  /** The experiment field: the code's own `mlflow.set_experiment` (from the preview) or the default until typed in. */
   experiment: string;
+  /** The person typed the experiment: only then is it sent (else the server keeps the one the code names). */
+  experimentTyped: boolean;
+  /** What the server falls back to when neither the person nor the code names an experiment. */
+  defaultExperiment: string;
   displayName: string;
   compute: string;
   /** Parameter values as typed, by name. */
@@ -40,8 +45,13 @@ export interface IFormState {
   autolog: boolean;
 }
 
+/** A cell as JupyterLab users count cells: from 1 (indices are 0-based). */
+export function cellNumber(index: number): number {
+  return index + 1;
+}
+
 /**
- * The experiment a new form proposes: the setting when the person changed it
+ * The experiment a job falls back to: the setting when the person changed it
  * from the shipped default, else the notebook's name (what the server picks).
  */
 export function defaultExperiment(setting: string, notebook: string, shipped = 'notebook-jobs'): string {
@@ -152,15 +162,25 @@ export function checkParameters(
   return { parameters, errors };
 }
 
-/** Form state for a freshly selected cell (parameters come later, from the preview). */
+/**
+ * Form state for a freshly selected cell (parameters come later, from the preview).
+ * ``computes`` are the target's compute targets, its default first: the built-in
+ * default ``local`` gives way to the target's own on a target without it (Azure ML);
+ * any other compute the person chose in the settings is kept as chosen.
+ */
 export function initialForm(
   notebook: string,
-  settings: { defaultExperiment: string; defaultCompute: string }
+  settings: { defaultExperiment: string; defaultCompute: string },
+  computes: readonly string[] = []
 ): IFormState {
+  const wanted = settings.defaultCompute || 'local';
+  const fallback = defaultExperiment(settings.defaultExperiment, notebook);
   return {
-    experiment: defaultExperiment(settings.defaultExperiment, notebook),
+    experiment: fallback,
+    experimentTyped: false,
+    defaultExperiment: fallback,
     displayName: '',
-    compute: settings.defaultCompute || 'local',
+    compute: wanted === 'local' && computes.length && !computes.includes(wanted) ? computes[0] : wanted,
     parameters: {},
     inputs: {},
     includeAllAbove: false,
@@ -168,40 +188,41 @@ export function initialForm(
   };
 }
 
-/** Fill parameters from a preview, keeping what the person already typed. */
+/**
+ * Fill parameters from a preview, keeping what the person already typed; the
+ * experiment follows the one the code names (`mlflow.set_experiment`) until
+ * the person types one.
+ */
 export function withPreview(form: IFormState, pkg: IJobPackage): IFormState {
   const parameters: Record<string, string> = {};
   for (const [name, param] of Object.entries(pkg.parameters)) {
     parameters[name] = form.parameters[name] ?? parameterText(param);
   }
-  return { ...form, parameters };
+  const experiment = form.experimentTyped ? form.experiment : pkg.experiment || form.defaultExperiment;
+  return { ...form, parameters, experiment };
 }
 
-/** "alpha=0.3, solver=svd" (long values shortened). */
-export function describeParameters(parameters: Record<string, ParameterValue>): string {
-  return Object.entries(parameters)
-    .map(([name, value]) => {
-      const text = String(value);
-      return `${name}=${text.length > 24 ? `${text.slice(0, 21)}...` : text}`;
-    })
-    .join(', ');
+/** The experiment field edited: typed when it holds text, else back to the proposal. */
+export function withExperiment(form: IFormState, text: string): IFormState {
+  return { ...form, experiment: text, experimentTyped: text.trim() !== '' };
 }
 
-/** The REST body for preview or submit. */
+/** The REST body for preview or submit (the parameters: only those that differ from the notebook's). */
 export function buildRequest(
   target: ICellTarget,
   form: IFormState,
   parameters: Record<string, ParameterValue>
 ): ISubmitRequest {
   const request: ISubmitRequest = { notebook: target.notebook, cell: target.cell };
-  if (form.experiment.trim()) {
+  if (form.experimentTyped && form.experiment.trim()) {
     request.experiment = form.experiment.trim();
   }
+  if (form.defaultExperiment.trim()) {
+    request.default_experiment = form.defaultExperiment.trim();
+  }
+  // without a typed name the server names the run by its cell and the parameters set, as the CLI's runs
   if (form.displayName.trim()) {
     request.display_name = form.displayName.trim();
-  } else if (Object.keys(parameters).length && target.index !== undefined) {
-    // runs of one cell differ by their parameters: say so in the name
-    request.display_name = `${notebookStem(target.notebook)} cell ${target.index} (${describeParameters(parameters)})`;
   }
   if (form.compute.trim()) {
     request.compute = form.compute.trim();
@@ -260,4 +281,15 @@ export function rerunRequest(job: IJob): ISubmitRequest | null {
     request.tags = { [CELL_ID_TAG]: cellId };
   }
   return request;
+}
+
+/** "3 cells, 2 parameters, 4 requirements and 1 data file": what the preview's job runs, in one line. */
+export function packageSummary(pkg: IJobPackage): string {
+  return trans.__(
+    '%1, %2, %3 and %4',
+    trans._n('%1 cell', '%1 cells', pkg.cells.length),
+    trans._n('%1 parameter', '%1 parameters', Object.keys(pkg.parameters).length),
+    trans._n('%1 requirement', '%1 requirements', pkg.requirements.length),
+    trans._n('%1 data file', '%1 data files', pkg.inputs.length)
+  );
 }

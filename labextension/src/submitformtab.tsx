@@ -9,7 +9,7 @@ import * as React from 'react';
 import { IJobPackage } from './apitypes';
 import { Empty, Loading } from './components';
 import { InputsList, ParametersForm, Warnings } from './submitfields';
-import { IFormState } from './submitform';
+import { IFormState, withExperiment } from './submitform';
 import { trans } from './i18n';
 
 export function FormTab(props: {
@@ -35,8 +35,17 @@ export function FormTab(props: {
             className="amlx-Input"
             list={`${idPrefix}-experiments`}
             value={form.experiment}
-            onChange={event => onChange({ ...form, experiment: event.currentTarget.value })}
+            placeholder={pkg?.experiment || form.defaultExperiment}
+            aria-describedby={`${idPrefix}-experiment-hint`}
+            onChange={event => onChange(withExperiment(form, event.currentTarget.value))}
           />
+          <span id={`${idPrefix}-experiment-hint`} className="amlx-Hint amlx-Experiment-hint">
+            {form.experimentTyped
+              ? 'Your choice: it replaces any experiment the code names.'
+              : pkg?.experiment
+                ? 'Named by the code (mlflow.set_experiment).'
+                : 'The notebook\'s name, unless the code names one.'}
+          </span>
           <datalist id={`${idPrefix}-experiments`}>
             {experiments.map(name => (
               <option key={name} value={name} />

@@ -9,15 +9,17 @@ import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AmlxApiError } from './api';
-import { IJob, IJobPackage, ISubmitRequest, ParameterValue } from './apitypes';
+import { IJob, IJobPackage, IPackageCell, ISubmitRequest, ISweepPreview, ParameterValue } from './apitypes';
 import { IActiveCell } from './activecell';
 import { ErrorNote, TabPanel, Tabs, useSignal, withElements, PLACEHOLDERS } from './components';
 import { saveIfDirty } from './notebooksave';
 import { Latest, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { FormTab } from './submitformtab';
-import { ICellTarget, IFormState, buildRequest, checkParameters, initialForm, withPreview } from './submitform';
+import { ICellTarget, IFormState, buildRequest, cellNumber, checkParameters, initialForm, withPreview } from './submitform';
 import { PreviewView } from './submitpreview';
+import { SweepTab } from './submitsweeptab';
+import { ISweepForm, initialSweepForm, sweepPreviewKey, sweepRequest, sweepSettings, withSweepPackage } from './sweepform';
 import { panelId } from './naming';
 import { trans } from './i18n';
 
@@ -36,9 +38,27 @@ export function sourceFromCell(cell: IActiveCell): ISubmitSource {
   };
 }
 
+/** The code of a cell the package takes, as the open notebook has it (null once the notebook is closed). */
+function cellSourceIn(panel: NotebookPanel | null, cell: IPackageCell): string | null {
+  const cells = panel && !panel.isDisposed ? panel.content.model?.cells : undefined;
+  if (!cells) {
+    return null;
+  }
+  for (let i = 0; i < cells.length; i++) {
+    const model = cells.get(i);
+    if (cell.id ? model.id === cell.id : i === cell.index) {
+      return model.sharedModel.getSource();
+    }
+  }
+  return null;
+}
+
 type Phase = 'idle' | 'previewing' | 'submitting';
 
-type SubmitTab = 'form' | 'preview';
+type SubmitTab = 'form' | 'sweep' | 'preview';
+
+/** The sweep's points are previewed once the person pauses typing this long. */
+const SWEEP_PREVIEW_MS = 400;
 
 interface ISubmitViewProps {
   services: AmlxServices;
@@ -56,7 +76,13 @@ function previewKey(form: IFormState, parameters: Record<string, ParameterValue>
 function SubmitView(props: ISubmitViewProps): JSX.Element {
   const { services, source, tabRequests } = props;
   const { client } = services;
-  const [initial] = React.useState(() => initialForm(source.target.notebook, services.model.settings));
+  const [initial] = React.useState(() =>
+    initialForm(
+      source.target.notebook,
+      services.model.settings,
+      services.model.workspace?.capabilities.compute_targets ?? []
+    )
+  );
   const [tab, setTab] = React.useState<SubmitTab>(props.initialTab);
   const [form, setForm] = React.useState<IFormState>(initial);
   const [pkg, setPkg] = React.useState<IJobPackage | null>(null);
@@ -69,6 +95,13 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
   const [previews] = React.useState(() => new Latest());
   useSignal(services.data.changed);
   const formId = React.useId();
+  const [sweepForm, setSweepForm] = React.useState<ISweepForm>(initialSweepForm);
+  const [sweepPreview, setSweepPreview] = React.useState<ISweepPreview | null>(null);
+  const [sweepMetrics, setSweepMetrics] = React.useState<string[]>([]);
+  const [sweepError, setSweepError] = React.useState<AmlxApiError | null>(null);
+  const [sweepUpdating, setSweepUpdating] = React.useState(false);
+  const [sweepPreviews] = React.useState(() => new Latest());
+  const canSweep = services.model.workspace?.capabilities.sweeps ?? false;
 
   const check = pkg ? checkParameters(pkg.parameters, form.parameters) : { parameters: {}, errors: {} };
   const hasErrors = Object.keys(check.errors).length > 0;
@@ -88,6 +121,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
           answer => {
             if (isLatest()) {
               setPkg(answer);
+              setSweepForm(current => withSweepPackage(current, answer));
               setForm(current => withPreview(current, answer));
               setPreviewedWith(key);
               setError(null);
@@ -162,7 +196,78 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
     };
   }, [tabRequests]);
 
+  // the Sweep tab previews the first points (and learns the metrics to offer) as the person edits it
+  const sweepCheck = sweepSettings(sweepForm);
+  const sweepBase = buildRequest(source.target, form, check.parameters);
+  const sweepAsked = sweepRequest(sweepBase, sweepForm, sweepCheck.settings);
+  const sweepKey = sweepPreviewKey(sweepAsked);
+  React.useEffect(() => {
+    if (tab !== 'sweep' || !pkg || hasErrors) {
+      return;
+    }
+    const isLatest = sweepPreviews.begin();
+    const timer = setTimeout(() => {
+      setSweepUpdating(true);
+      client.previewSweep(sweepAsked).then(
+        answer => {
+          if (isLatest()) {
+            setSweepPreview(answer);
+            setSweepMetrics(answer.metrics);
+            setSweepForm(current => withSweepPackage(current, answer.package, answer.metrics));
+            setSweepError(null);
+            setSweepUpdating(false);
+          }
+        },
+        reason => {
+          if (isLatest()) {
+            setSweepPreview(null);
+            setSweepError(asApiError(reason));
+            setSweepUpdating(false);
+          }
+        }
+      );
+    }, SWEEP_PREVIEW_MS);
+    return () => {
+      clearTimeout(timer);
+      sweepPreviews.cancel();
+    };
+    // sweepKey stands for sweepAsked
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tab, pkg, hasErrors, sweepKey, client, sweepPreviews]);
+
+  const startSweep = async () => {
+    if (hasErrors) {
+      selectTab('form');
+      return;
+    }
+    if (!sweepCheck.settings) {
+      return;
+    }
+    setPhase('submitting');
+    try {
+      if (await saveIfDirty(source.panel)) {
+        setSaved(true);
+      }
+      const job = await services.client.submitSweep(sweepRequest(sweepBase, sweepForm, sweepCheck.settings));
+      services.runs.merge([job]);
+      services.watchJob(job.name);
+      setSubmitted(list => [job, ...list]);
+      setSweepError(null);
+      Notification.success(`Started sweep ${job.display_name || job.name} in ${job.experiment}.`, {
+        autoClose: 8000,
+        actions: [{ label: 'Open sweep', callback: () => services.execute(CommandIDs.openRun, { name: job.name }) }]
+      });
+    } catch (reason) {
+      setSweepError(asApiError(reason));
+    } finally {
+      setPhase('idle');
+    }
+  };
+
   const submit = async () => {
+    if (tab === 'sweep') {
+      return startSweep();
+    }
     if (hasErrors) {
       selectTab('form');
       return;
@@ -203,8 +308,8 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       <header className="amlx-Panel-header">
         <h2>
           {withElements(
-            trans.__('Submit cell %1 of %2', ...PLACEHOLDERS),
-            String(source.target.index ?? source.target.cell),
+            trans.__('Submit %1 of %2', ...PLACEHOLDERS),
+            cellTitle(source.target),
             <code>{source.target.notebook}</code>
           )}
         </h2>
@@ -218,6 +323,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       <Tabs
         tabs={[
           { id: 'form', label: trans.__('Form') },
+          ...(canSweep ? [{ id: 'sweep', label: trans.__('Sweep') }] : []),
           { id: 'preview', label: trans.__('Preview') }
         ]}
         selected={tab}
@@ -226,7 +332,24 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
         idPrefix={idPrefix}
       />
       <ErrorNote error={error} title={trans.__('The cell cannot be submitted as it is.')} onRetry={retry} />
-      {tab === 'form' ? (
+      {tab === 'sweep' && (
+        <ErrorNote error={sweepError} title={trans.__('The sweep cannot start as it is.')} />
+      )}
+      {tab === 'sweep' ? (
+        <TabPanel idPrefix={idPrefix} id="sweep" className="amlx-SubmitForm">
+          <SweepTab
+            idPrefix={idPrefix}
+            form={sweepForm}
+            onChange={setSweepForm}
+            pkg={pkg}
+            failed={failed}
+            errors={sweepCheck.errors}
+            metrics={sweepMetrics}
+            preview={sweepError ? null : sweepPreview}
+            updating={sweepUpdating}
+          />
+        </TabPanel>
+      ) : tab === 'form' ? (
         <TabPanel idPrefix={idPrefix} id="form" className="amlx-SubmitForm">
           <FormTab
             idPrefix={idPrefix}
@@ -242,16 +365,21 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
         </TabPanel>
       ) : (
         <TabPanel idPrefix={idPrefix} id="preview">
-          <PreviewView pkg={pkg} updating={phase === 'previewing'} failed={failed} />
+          <PreviewView
+            pkg={pkg}
+            updating={phase === 'previewing'}
+            failed={failed}
+            cellSource={cell => cellSourceIn(source.panel, cell)}
+          />
         </TabPanel>
       )}
       <footer className="amlx-Panel-footer">
         <button
-          className="jp-Button jp-mod-styled jp-mod-accept amlx-SubmitView-submit"
-          disabled={phase === 'submitting' || hasErrors}
+          className={`jp-Button jp-mod-styled jp-mod-accept amlx-SubmitView-submit ${tab === 'sweep' ? 'amlx-SubmitView-sweep' : ''}`}
+          disabled={phase === 'submitting' || hasErrors || (tab === 'sweep' && !sweepCheck.settings)}
           onClick={() => void submit()}
         >
-          {phase === 'submitting' ? trans.__('Submitting…') : trans.__('Submit')}
+          {phase === 'submitting' ? trans.__('Submitting…') : tab === 'sweep' ? trans.__('Start sweep') : trans.__('Submit')}
         </button>
         {tab === 'form' && (
           <button className="jp-Button jp-mod-styled" onClick={() => selectTab('preview')}>
@@ -274,6 +402,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       </footer>
     </div>
   );
+}
+
+/** "cell 12": counted from 1, as JupyterLab users count cells (an id when the index is unknown). */
+function cellTitle(target: ICellTarget): string {
+  return trans.__('cell %1', target.index !== undefined ? cellNumber(target.index) : target.cell);
 }
 
 /** The id of a cell's submit form in the main area (the command activates an open one). */
@@ -300,12 +433,7 @@ export function createSubmitWidget(services: AmlxServices, source: ISubmitSource
   content.addClass('amlx-MainPanel');
   const widget = new SubmitWidget(content, tabRequests);
   widget.id = submitWidgetId(source.target);
-  widget.title.label = trans.__(
-    'Submit: %1 cell %2',
-    source.target.notebook.split('/').pop() ?? '',
-    source.target.index ?? source.target.cell
-  );
-
+  widget.title.label = trans.__('Submit: %1 %2', source.target.notebook.split('/').pop() ?? '', cellTitle(source.target));
   widget.title.icon = runIcon;
   widget.title.closable = true;
   return widget;

@@ -7,6 +7,7 @@ import * as React from 'react';
 import { Empty, useSignal } from './components';
 import { AmlxServices, CommandIDs } from './services';
 import { trans } from './i18n';
+import { cellNumber } from './submitform';
 
 /** The sidebar block: which cell a submit would run, and the button. */
 export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
@@ -28,7 +29,7 @@ export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
     <div className="amlx-Submit">
       <div className="amlx-Submit-target" title={cell.path}>
         <span className="amlx-Submit-notebook">{cell.path.split('/').pop()}</span>
-        <span className="amlx-Submit-cell">{trans.__('cell %1', cell.index)}</span>
+        <span className="amlx-Submit-cell">{trans.__('cell %1', cellNumber(cell.index))}</span>
         {cell.tags.map(tag => (
           <span key={tag} className="amlx-Tag">
             {tag}

@@ -21,6 +21,7 @@ from .routes import control, datastores, endpoints, jobs, mlflow_api, resources,
 from .routes.base import BaseHandler, Context, Faults
 from .routes.computes import seed_computes
 from .routes.datastores import seed_datastores
+from .scoring.deployments import Scoring
 from .store import ArmStore
 from .tls import server_context, write_self_signed
 from .tracking import Tracking
@@ -51,6 +52,7 @@ class Emulator:
     def stop(self) -> None:
         self.server.stop()
         self.context.scheduler.shutdown()
+        self.context.scoring.stop_all()
 
 
 def build_application(ctx: Context) -> tornado.web.Application:
@@ -83,6 +85,7 @@ def start_emulator(
     ctx = Context(
         config=config, base_url=base_url, store=store, blobs=blobs, tracking=tracking, recorder=Recorder(),
         operations=Operations(), scheduler=scheduler, faults=Faults(), endpoint_keys=endpoints.EndpointKeys(),
+        scoring=Scoring(state_dir, store, blobs, SITE_DIR if guard else None),
     )
     scheduler.start(Workspace(
         config=config, base_url=base_url, ca_bundle=cert, state_dir=state_dir, store=store, blobs=blobs,

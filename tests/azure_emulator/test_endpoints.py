@@ -1,5 +1,6 @@
 """Managed online endpoints and deployments through the raw SDK: create with key auth, keys and their
-regeneration, a deployment of a registered model, the scoring URI's key check, deletion."""
+regeneration, a deployment of a registered model served by its own process, the scoring URI's key check,
+deletion."""
 
 from __future__ import annotations
 
@@ -49,7 +50,11 @@ def test_endpoint_and_deployment_lifecycle(
 
     score = tmp_path / "score"
     score.mkdir()
-    (score / "score.py").write_text("def init():\n    pass\n\ndef run(raw):\n    return raw\n")
+    (score / "score.py").write_text(
+        "import json, os\n\ndef init():\n    global model\n"
+        "    model = open(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'), 'rb').read().decode()\n\n"
+        "def run(raw):\n    return {'model': model, 'rows': len(json.loads(raw)['data'])}\n"
+    )
     mark = azure_env.mark()
     deployment = ml_client.online_deployments.begin_create_or_update(ManagedOnlineDeployment(
         name="blue", endpoint_name=name, model=f"azureml:{model.name}:{model.version}",
@@ -61,7 +66,8 @@ def test_endpoint_and_deployment_lifecycle(
     assert any(method == "POST" and path.endswith("/startPendingUpload") for method, path, _ in seen)  # score.py
     assert deployment.provisioning_state == "Succeeded" and deployment.scale_settings.type == "default"
     assert [d.name for d in ml_client.online_deployments.list(endpoint_name=name)] == ["blue"]
-    assert "Succeeded" in ml_client.online_deployments.get_logs(name="blue", endpoint_name=name, lines=10)
+    logs = ml_client.online_deployments.get_logs(name="blue", endpoint_name=name, lines=10)
+    assert "Succeeded" in logs and "scoring server ready on 127.0.0.1:" in logs
 
     endpoint.traffic = {"blue": 100}
     assert ml_client.online_endpoints.begin_create_or_update(endpoint).result().traffic == {"blue": 100}
@@ -72,7 +78,11 @@ def test_endpoint_and_deployment_lifecycle(
     right = requests.post(endpoint.scoring_uri, json={"data": [[1]]},
                           headers={"Authorization": f"Bearer {renewed.primary_key}"},
                           verify=azure_env.ca_bundle, timeout=30)
-    assert right.status_code == 501 and "does not serve models" in right.json()["error"]["message"]
+    assert right.status_code == 200 and right.json() == {"model": "not really a model", "rows": 1}
+    assert right.headers["azureml-model-deployment"] == "blue"
+    pinned = requests.post(endpoint.scoring_uri, json={"data": []}, verify=azure_env.ca_bundle, timeout=30,
+                           headers={"Authorization": f"Bearer {renewed.secondary_key}", "azureml-model-deployment": "red"})
+    assert pinned.status_code == 404, "a deployment the endpoint does not have"
 
     ml_client.online_deployments.begin_delete(name="blue", endpoint_name=name).result()
     assert list(ml_client.online_deployments.list(endpoint_name=name)) == []

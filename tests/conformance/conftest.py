@@ -6,14 +6,20 @@ through the protocols of ``amlx_lab/backends/base.py``. A target that lacks a
 capability must refuse it with a 409 ``not_supported`` sentence; its tests for
 that capability then stop there. A new target joins by adding its name to
 ``TARGETS`` and a way to build it in ``_workspace``.
+
+The Azure target runs against the loopback Azure ML workspace (``tests/azure_emulator``): the real
+azure-ai-ml client signs in through the test-only ``loopback`` credential plugin and reaches the
+emulator through its cloud settings; every Azure test runs under the socket guard.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,8 +32,9 @@ from amlx_lab.errors import NotSupportedError
 from amlx_lab.records import Job
 from amlx_lab.specs import CommandJobSpec
 from amlx_lab.workspace import Workspace
+from azure_target.helpers import azure_settings
 
-TARGETS = ("local",)
+TARGETS = ("local", "azure")
 T = TypeVar("T")
 
 #: An interpreter without this venv's packages: small jobs start in a few ms instead of seconds.
@@ -49,8 +56,8 @@ class Target:
         """Skip the rest of a test when the target lacks ``capability``, after checking it says so properly."""
         if self.has(capability):
             return
-        accessor = {"jobs": self.ws.jobs, "data_assets": self.ws.data, "models": self.ws.models,
-                    "endpoints": self.ws.endpoints}[capability]
+        accessor = {"jobs": self.ws.jobs, "sweeps": self.ws.sweeps, "automl": self.ws.automl, "data_assets": self.ws.data,
+                    "models": self.ws.models, "endpoints": self.ws.endpoints, "computes": self.ws.computes}[capability]
         with pytest.raises(NotSupportedError) as refused:
             accessor(self.name)
         assert refused.value.status == 409 and capability in refused.value.details["capability"]
@@ -89,25 +96,45 @@ def wait_until(condition: Callable[[], T], timeout: float = 60.0, what: str = "c
         time.sleep(0.05)
 
 
-def _workspace(name: str, root: Path) -> Workspace:
+def _workspace(name: str, root: Path, emulator: Any = None) -> Workspace:
     if name == "local":
         return Workspace(AmlxConfig.resolve(workspace_dir=root / "ws", target="local", compute_slots=2), search_from=root)
+    if name == "azure":
+        (root / "ws").mkdir(parents=True)
+        (root / "ws" / "settings.json").write_text(json.dumps({"azure": azure_settings(emulator)}))
+        return Workspace(AmlxConfig.resolve(workspace_dir=root / "ws", target="azure"), search_from=root)
     raise ValueError(name)
 
 
 @pytest.fixture(scope="module", params=TARGETS)
 def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, amlx_cache_dir: Path) -> Iterator[Target]:
     root = tmp_path_factory.mktemp(f"conformance-{request.param}")
-    with pytest.MonkeyPatch.context() as env:
+    with ExitStack() as stack:
+        env = stack.enter_context(pytest.MonkeyPatch.context())
         env.setenv("AMLX_CACHE_DIR", str(amlx_cache_dir))
         env.setenv("HOME", str(root / "home"))
         env.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-        ws = _workspace(request.param, root)
+        emulator = None
+        if request.param == "azure":
+            from azure_emulator.fixtures import client_environment, guarded
+
+            emulator = request.getfixturevalue("azure_emulator")
+            stack.enter_context(guarded(request.getfixturevalue("azure_emulator_guard_log")))
+            stack.enter_context(client_environment(emulator))
+            env.syspath_prepend(emulator.settings["seams_dir"])  # the test-only "loopback" credential plugin
+        ws = _workspace(request.param, root, emulator)
         try:
             yield Target(ws, request.param, root)
         finally:
             _clean_up(ws, request.param)
             ws.close()
+
+
+@pytest.fixture(autouse=True)
+def _azure_tests_are_socket_guarded(request: pytest.FixtureRequest) -> None:
+    """A test on the Azure target fails if any socket leaves 127.0.0.1 while it runs."""
+    if "target" in request.fixturenames and request.getfixturevalue("target").name == "azure":
+        request.getfixturevalue("socket_guard")
 
 
 def _clean_up(ws: Workspace, name: str) -> None:

@@ -60,7 +60,8 @@ def test_a_target_without_a_capability_refuses_it_with_a_sentence(tmp_path) -> N
     assert has_capability(ws.backend(), "data_assets") and ws.data().list_data() == ()
     info = ws.info()
     assert (info.capabilities.data_assets, info.capabilities.jobs, info.capabilities.endpoints) == (True, False, False)
-    for accessor, word in ((ws.jobs, "jobs"), (ws.models, "model registry"), (ws.endpoints, "online endpoints")):
+    for accessor, word in ((ws.jobs, "jobs"), (ws.sweeps, "sweep jobs"), (ws.models, "model registry"),
+                           (ws.endpoints, "online endpoints")):
         with pytest.raises(NotSupportedError) as refused:
             accessor()
         assert refused.value.status == 409 and refused.value.code == "not_supported"

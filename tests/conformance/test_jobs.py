@@ -189,3 +189,30 @@ def _read_log(target: Target, name: str, limit: int = 65536) -> list[str]:
         if chunk.complete or not chunk.text:
             return parts
         offset = chunk.next_offset
+
+
+@pytest.mark.parametrize(
+    "spec, field",
+    [
+        ({"compute": "no-such-cluster"}, "compute"),
+        ({"interpreter": "/no/such/python3"}, "interpreter"),
+        ({"inputs": {"data": "azureml:no-such-asset@latest"}}, "inputs.data"),
+        ({"command": ("python", "main.py", "${{inputs.missing}}")}, "command"),
+    ],
+)
+def test_validate_job_refuses_what_submit_refuses_and_starts_nothing(target: Target, spec: dict, field: str) -> None:
+    """What a preview relies on: the target's own checks of a spec, without a job."""
+    target.require("jobs")
+    if field == "interpreter" and target.name != "local":
+        pytest.skip("only the local target runs a job with an interpreter of this machine")
+    from amlx_lab.specs import CommandJobSpec
+
+    jobs = target.ws.jobs(target.name)
+    before = jobs.list_jobs(JobQuery(limit=1000)).total
+    full = CommandJobSpec(code_dir=target.code("print('x')"), experiment="conf-validate", **spec)
+    for attempt in (jobs.validate_job, jobs.submit):
+        with pytest.raises(ValidationError) as refused:
+            attempt(full)
+        assert refused.value.details.get("field") == field
+    jobs.validate_job(CommandJobSpec(code_dir=target.code("print('x')"), experiment="conf-validate"))
+    assert jobs.list_jobs(JobQuery(limit=1000)).total == before

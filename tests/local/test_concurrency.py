@@ -121,3 +121,28 @@ def test_with_one_slot_jobs_start_in_submission_order(make_backend, tmp_path):
         assert backend.wait(name, timeout=120).status is JobStatus.COMPLETED
     starts = [backend.get_job(name).started_at for name in names]
     assert starts == sorted(starts)
+
+
+def overtaken_by(starts_in_submission_order: list[float]) -> list[int]:
+    """For each job, how many jobs submitted after it started before it."""
+    starts = starts_in_submission_order
+    return [sum(1 for later in starts[i + 1:] if later < starts[i]) for i in range(len(starts))]
+
+
+def test_with_two_slots_no_job_is_overtaken_by_two_later_ones(make_backend, tmp_path):
+    """The queue is FIFO: with N slots a job may see at most N - 1 later jobs start before it.
+
+    When the N oldest waiters raced for each free slot, a waiter that lost a few
+    races in a row was overtaken by several later jobs (about 1 job in 10).
+    """
+    backend = make_backend(slots=2)
+    code = write_code(tmp_path / "pkg", "import time\ntime.sleep(0.3)\n")
+    names = [backend.submit(CommandJobSpec(code_dir=code, experiment="fifo")).name for _ in range(40)]
+    wait_until(
+        lambda: all(backend.get_job(n).status.terminal for n in names), 300, "all 40 jobs to finish", every=0.5
+    )
+    jobs = [backend.get_job(name) for name in names]
+    assert {j.status for j in jobs} == {JobStatus.COMPLETED}
+    behind = overtaken_by([j.started_at for j in jobs])
+    late = {names[i]: n for i, n in enumerate(behind) if n >= 2}
+    assert not late, f"overtaken by 2 or more later jobs: {late}"

@@ -28,7 +28,7 @@ import pytest
 
 from amlx_lab.backends.local import LocalBackend
 from amlx_lab.backends.local.endpoint_index import blend
-from amlx_lab.backends.local.endpoints import check_traffic
+from amlx_lab.backends.endpoint_rules import check_traffic
 from amlx_lab.backends.local.procs import is_alive, start_time
 from amlx_lab.errors import ConflictError, NotFoundError, UpstreamError, ValidationError
 from amlx_lab.records import Deployment
@@ -156,6 +156,9 @@ def test_endpoint_keys_and_errors(backend: LocalBackend) -> None:
     keys = backend.endpoint_keys("ep-keys")
     assert keys.primary_key != keys.secondary_key and min(len(keys.primary_key), len(keys.secondary_key)) >= 40
     assert keys.primary_key not in repr(keys)
+    for size in ({"instance_type": "Standard_DS3_v2"}, {"instance_count": 2}):
+        with pytest.raises(ValidationError, match="no instance types"):
+            backend.create_deployment("ep-keys", "blue", model="titanic", **size)  # type: ignore[arg-type]
 
     renewed = backend.regenerate_key("ep-keys", "secondary")
     assert renewed.primary_key == keys.primary_key and renewed.secondary_key != keys.secondary_key

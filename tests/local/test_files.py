@@ -50,6 +50,21 @@ def test_logs_grow_while_the_job_runs(backend, tmp_path):
     assert (first.text + chunk.text) == "line one\ndernière ligne ✓\n" and chunk.complete
 
 
+def test_the_system_log_is_a_second_log_next_to_std_log(backend, tmp_path):
+    """The supervisor names the file (AMLX_SYSTEM_LOG); a job package's runtime puts MLflow's messages there."""
+    code = write_code(
+        tmp_path / "pkg",
+        "import os\nprint('to the user')\nopen(os.environ['AMLX_SYSTEM_LOG'], 'w').write('to the system log\\n')\n",
+    )
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="logs"))
+    assert backend.wait(job.name, timeout=60).status is JobStatus.COMPLETED
+    assert backend.logs(job.name).text == "to the user\n"
+    system = backend.logs(job.name, log="system")
+    assert system.text == "to the system log\n" and system.complete
+    with pytest.raises(ValidationError):
+        backend.logs(job.name, log="kernel")  # type: ignore[arg-type]
+
+
 @pytest.mark.slow
 def test_output_paths_cannot_escape_the_outputs_folder(backend, tmp_path):
     secret = tmp_path / "secret.txt"

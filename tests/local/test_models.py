@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import textwrap
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,7 +58,8 @@ TRAIN_MAIN = """
         from mlflow.models import infer_signature
         with mlflow.start_run():
             mlflow.sklearn.log_model(model, name="model", signature=infer_signature(X, model.predict(X)),
-                                     pip_requirements=["scikit-learn"], skops_trusted_types=["numpy.dtype"])
+                                     input_example=X.head(2), pip_requirements=["scikit-learn"],
+                                     skops_trusted_types=["numpy.dtype"])
     print("trained", flush=True)
 """
 
@@ -68,11 +70,23 @@ class Trained:
     job: str
 
 
+# The data file the job "read" (copied into its snapshot, as the slicer copies a small CSV): the first
+# passenger has no age, so the first complete row is the second.
+PASSENGERS = """\
+    Name,Age,Pclass,Sex,Survived
+    "Braund, Mr. Owen",,3,male,0
+    "Cumings, Mrs. John",38,1,female,1
+    """
+
+
 def train(backend: LocalBackend, folder: Path, *, mlflow: bool) -> str:
     """Run the training job to completion; returns its name."""
     code = write_code(folder, TRAIN_MAIN)
+    (code / "data").mkdir()
+    (code / "data" / "passengers.csv").write_text(textwrap.dedent(PASSENGERS))
     command = ("python", "main.py", "--mlflow") if mlflow else ("python", "main.py")
-    job = backend.submit(CommandJobSpec(code_dir=code, experiment="models", command=command))
+    manifest = {"inputs": [{"path": "data/passengers.csv", "kind": "file", "mode": "copied"}]}
+    job = backend.submit(CommandJobSpec(code_dir=code, experiment="models", command=command, manifest=manifest))
     done = backend.wait(job.name, timeout=300)
     log = backend.layout.std_log(job.name).read_text(errors="replace")
     assert done.status == JobStatus.COMPLETED, f"{done.error}\n{log[-3000:]}"
@@ -117,10 +131,10 @@ def test_register_a_pickle_from_outputs(trained: Trained) -> None:
     assert first.description == "first" and first.tags == {"k": "v"}
     assert sorted(p.name for p in backend.models.folder(first).iterdir()) == ["model.pkl"]
     assert first.size == (backend.models.folder(first) / "model.pkl").stat().st_size
-    # columns from the fitted pipeline (loaded by the serving code in a helper process), example from its encoder
+    # columns from the fitted pipeline (loaded by the serving code in a helper process); the example is a
+    # real passenger: the first complete row of the data the job read, not made-up values
     assert [(c.name, c.type) for c in first.input_columns] == [("Age", "double"), ("Pclass", "any"), ("Sex", "string")]
-    row = first.example["data"][0]
-    assert set(row) == {"Age", "Pclass", "Sex"} and row["Sex"] in ("female", "male")
+    assert first.example == {"data": [{"Age": 38.0, "Pclass": 1, "Sex": "female"}]}
 
     # versions are immutable copies: the job's file changing later does not touch them
     original = (backend.models.folder(first) / "model.pkl").read_bytes()
@@ -146,7 +160,10 @@ def test_register_the_mlflow_model_of_the_run(trained: Trained) -> None:
     assert (version.version, version.format, version.source) == ("1", "mlflow", "mlflow:model")
     assert (backend.models.folder(version) / "MLmodel").is_file()
     assert [c.name for c in version.input_columns] == ["Age", "Pclass", "Sex"]  # from the signature
-    assert version.example["data"][0]["Sex"] in ("female", "male")
+    # the example is the model's own: the two rows MLflow saved with it (input_example=X.head(2))
+    rows = version.example["data"]
+    assert len(rows) == 2 and all(set(row) == {"Age", "Pclass", "Sex"} for row in rows)
+    assert all(row["Sex"] in ("female", "male") and row["Pclass"] in (1, 2, 3) for row in rows)
     # with no path the job's MLflow model is the obvious choice
     default = backend.register_model("titanic-mlflow", job=trained.job)
     assert (default.version, default.source) == ("2", "mlflow:model")

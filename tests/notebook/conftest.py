@@ -90,6 +90,16 @@ def start_job() -> Callable[..., subprocess.Popen[str]]:
     return _start_job
 
 
+@pytest.fixture
+def without_mlflow(tmp_path: Path) -> dict[str, str]:
+    """Environment in which ``import mlflow`` and ``import amlx_lab`` fail, as in a job image without them."""
+    shadow = tmp_path / "shadow"
+    for name in ("mlflow", "amlx_lab"):
+        (shadow / name).mkdir(parents=True)
+        (shadow / name / "__init__.py").write_text(f"raise ImportError('{name} is not installed here')\n")
+    return {"PYTHONPATH": str(shadow)}
+
+
 @pytest.fixture(scope="session")
 def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], str]:
     """A migrated MLflow sqlite store, created once and copied per test (creating one costs seconds)."""

@@ -237,28 +237,28 @@ def _explained(cells: list[str]) -> dict[int, str]:
 def test_the_preview_says_which_name_a_change_went_through() -> None:
     why = _explained(CASES[0][1])
     assert why[1] == (
-        "Cell 1 changes `test` and `train` through the loop variable `ds` (item assignment, line 1), and cell 2 uses them."
-    ) or why[1] == "Cell 1 changes `train` through the loop variable `ds` (item assignment, line 1), and cell 2 uses it."
-    assert why[2] == "Cell 2 is the target cell."
-    assert why[0].startswith("Cell 0 defines `")
+        "Cell 2 changes `test` and `train` through the loop variable `ds` (item assignment, line 1), and cell 3 uses them."
+    ) or why[1] == "Cell 2 changes `train` through the loop variable `ds` (item assignment, line 1), and cell 3 uses it."
+    assert why[2] == "Cell 3 is the target cell."
+    assert why[0].startswith("Cell 1 defines `")
 
 
 def test_the_preview_names_alias_container_and_parameter_routes() -> None:
     alias = _explained([FRAME, "df = train", "df['Young'] = df['Age'] < 30", "print(train.columns.tolist())"])
     assert alias[2] == (
-        "Cell 2 changes `train` through `df`, another name for the same object (item assignment, line 1), and cell 3 uses it."
+        "Cell 3 changes `train` through `df`, another name for the same object (item assignment, line 1), and cell 4 uses it."
     )
     container = _explained(CASES[5][1])
-    assert container[2].startswith("Cell 2 changes `train` through the container `frames` (item assignment, line 1)")
+    assert container[2].startswith("Cell 3 changes `train` through the container `frames` (item assignment, line 1)")
     called = _explained(CASES[4][1])
     assert called[2] == (
-        "Cell 2 changes `test` through the loop variable `d` (add_title() changes its argument `frame`, line 2), "
-        "and cell 3 uses it."
+        "Cell 3 changes `test` through the loop variable `d` (add_title() changes its argument `frame`, line 2), "
+        "and cell 4 uses it."
     )
     comprehension = _explained(CASES[3][1])
-    assert comprehension[1].startswith("Cell 1 changes `train` through the comprehension variable `d`")
+    assert comprehension[1].startswith("Cell 2 changes `train` through the comprehension variable `d`")
     held = _explained([FRAME, "frames = [train]", "train['Late'] = 1", "print(frames[0].columns.tolist())"])
-    assert held[2] == "Cell 2 changes `frames` through `train`, an object inside it (item assignment, line 1), and cell 3 uses it."
+    assert held[2] == "Cell 3 changes `frames` through `train`, an object inside it (item assignment, line 1), and cell 4 uses it."
 
 
 # The feature-engineering idiom of public Titanic notebooks, on the example data: every feature is made
@@ -299,7 +299,7 @@ def test_titanic_feature_loops_run_as_a_job_print_the_notebooks_numbers(
     shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "data", path.parent / "data")
     package = build_package(path, cell=len(TITANIC) - 1, out_dir=tmp_path / "job", options=PackageOptions(autolog=False))
     assert [c.index for c in package.cells] == [0, 1, 3, 5, 6, 7, 9, 10]
-    assert package.cells[2].explanation.startswith("Cell 3 changes ")
+    assert package.cells[2].explanation.startswith("Cell 4 changes ")
     assert "through the loop variable `dataset`" in package.cells[2].explanation
     done = run_job(tmp_path / "job", env={"MLFLOW_TRACKING_URI": ""})
     assert done.returncode == 0, done.stderr[-3000:]

@@ -16,15 +16,6 @@ MakeNotebook = Callable[..., Path]
 RunJob = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def without_mlflow(tmp_path: Path) -> dict[str, str]:
-    """Environment in which ``import mlflow`` fails, as in a job image without it."""
-    shadow = tmp_path / "shadow" / "mlflow"
-    shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text("raise ImportError('mlflow is not installed here')\n")
-    return {"PYTHONPATH": str(shadow.parent)}
-
-
 def test_parameters_parse_with_their_types(notebook: MakeNotebook, tmp_path: Path, run_job: RunJob, without_mlflow: dict[str, str]) -> None:
     path = notebook([
         ("rate = 0.5\nepochs = 3\nname = 'baseline'\nshuffle = True\nlayers = [64, 32]", ["parameters"]),
@@ -224,7 +215,12 @@ def test_plain_run_keeps_tracking_inside_outputs(notebook: MakeNotebook, tmp_pat
     done = run_job(folder)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (folder / "outputs" / "mlflow" / "mlflow.db").is_file()
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["amlx-manifest.json", "main.py", "requirements.txt", "outputs"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["_amlx_runtime", "amlx-manifest.json", "logs", "main.py", "requirements.txt", "outputs"]
+    )
+    # creating the store is MLflow's business: its messages are in the system log (Azure ML's logs/), not the output
+    assert "Creating initial MLflow database tables" in (folder / "logs" / "system_log.txt").read_text()
+    assert "MLflow database" not in done.stdout + done.stderr
 
 
 def test_a_file_inside_a_job_input_folder_comes_with_the_folder(
@@ -245,15 +241,18 @@ def test_a_file_inside_a_job_input_folder_comes_with_the_folder(
     assert done.stdout.splitlines()[1] == "['big.bin', 'small.csv'] a"
 
 
-def test_model_requirements_hook_only_with_autolog(notebook: MakeNotebook) -> None:
-    from amlx_lab.notebook import preview_package
+def _runtime_config(folder: Path) -> dict:
+    return json.loads((folder / "_amlx_runtime" / "job.json").read_text())
 
+
+def test_autolog_only_for_scikit_learn_code_and_when_asked(notebook: MakeNotebook, tmp_path: Path) -> None:
     cells = ["from sklearn.linear_model import LinearRegression", "m = LinearRegression().fit([[0], [1]], [0, 1])"]
     path = notebook(cells)
-    hooked = preview_package(path, cell=1).script
-    assert "_amlx_pin_model_requirements(_amlx_mlflow)  # MLflow's own inference costs seconds per model" in hooked
-    assert "_amlx_pin_model_requirements" not in preview_package(path, cell=1, options=PackageOptions(autolog=False)).script
-    assert "_amlx_pin_model_requirements" not in preview_package(notebook(["x = 1\nprint(x)"], name="plain.ipynb"), cell=0).script
+    on = build_package(path, cell=1, out_dir=tmp_path / "on")
+    off = build_package(path, cell=1, out_dir=tmp_path / "off", options=PackageOptions(autolog=False))
+    plain = build_package(notebook(["x = 1\nprint(x)"], name="plain.ipynb"), cell=0, out_dir=tmp_path / "plain")
+    assert [_runtime_config(Path(p.root))["autolog"] for p in (on, off, plain)] == [True, False, False]  # type: ignore[arg-type]
+    assert on.content_hash != off.content_hash
 
 
 def _model_requirements(uri: str, run_id: str) -> tuple[list[str], str]:

@@ -161,7 +161,10 @@ def test_preview_writes_nothing_and_build_matches_it(notebook: MakeNotebook, tmp
     assert built.root == str(out)
     assert built.content_hash == preview.content_hash
     assert (out / "main.py").read_text() == preview.script
-    assert sorted(p.name for p in out.iterdir()) == ["amlx-manifest.json", "main.py", "requirements.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["_amlx_runtime", "amlx-manifest.json", "main.py", "requirements.txt"]
+    assert sorted(f for f in built.files if f.startswith("_amlx_runtime/")) == sorted(
+        f"_amlx_runtime/{p.name}" for p in (out / "_amlx_runtime").iterdir()
+    )
     manifest = json.loads((out / MANIFEST_NAME).read_text())
     assert manifest["content_hash"] == built.content_hash and "script" not in manifest
     assert load_package(out) == built
@@ -181,8 +184,8 @@ def test_to_dict_is_json_ready_with_the_documented_keys(notebook: MakeNotebook) 
     assert [c["index"] for c in data["cells"]] == [1, 2, 3, 5]
     assert data["cells"][-1]["reason"] == "target cell"
     assert "defines alpha, name (used by cell 5)" in data["cells"][2]["reason"]
-    assert data["cells"][-1]["explanation"] == "Cell 5 is the target cell."
-    assert data["cells"][2]["explanation"] == "Cell 3 defines `alpha` and `name`, which cell 5 uses."
+    assert data["cells"][-1]["explanation"] == "Cell 6 is the target cell."
+    assert data["cells"][2]["explanation"] == "Cell 4 defines `alpha` and `name`, which cell 6 uses."
 
 
 def test_script_keeps_user_lines_verbatim_under_cell_headers(notebook: MakeNotebook) -> None:
@@ -230,7 +233,7 @@ def test_include_all_above_option(notebook: MakeNotebook) -> None:
     package = preview_package(notebook(BASIC), cell=5, options=PackageOptions(include_all_above=True))
     assert [c.index for c in package.cells] == [1, 2, 3, 4, 5]
     assert "include_all_above option" in package.cells[3].reason
-    assert package.cells[3].explanation == "Cell 4 is above the target, and every cell above was asked for."
+    assert package.cells[3].explanation == "Cell 5 is above the target, and every cell above was asked for."
 
 
 def test_options_from_dict_refuses_unknown_keys() -> None:
@@ -251,7 +254,7 @@ def test_parameters_cell_wins_over_other_literals(notebook: MakeNotebook) -> Non
     package = preview_package(path, cell=2)
     assert {n: p.type for n, p in package.parameters.items()} == {"alpha": "float", "layers": "literal", "use_bias": "bool"}
     assert package.cells[1].reason.startswith("cell tagged 'parameters'")
-    assert package.cells[1].explanation.startswith("Cell 1 is tagged `parameters`: its values become the job's options. ")
+    assert package.cells[1].explanation.startswith("Cell 2 is tagged `parameters`: its values become the job's options. ")
 
 
 def test_names_bound_twice_are_not_parameters(notebook: MakeNotebook) -> None:
@@ -263,7 +266,9 @@ def test_parameter_overrides_change_the_default(notebook: MakeNotebook) -> None:
     path = notebook(BASIC)
     package = preview_package(path, cell=5, options=PackageOptions(parameters_override={"alpha": "0.25"}))
     assert package.parameters["alpha"].default == 0.25 and package.parameters["alpha"].notebook_value == 0.5
-    assert "default=0.25" in package.script
+    (run,) = [line for line in package.script.splitlines() if line.startswith("# Run: python main.py")]
+    assert "--alpha 0.25" in run  # the header's example shows the new default
+    assert "alpha = _amlx_args.alpha  # amlx: --alpha overrides this value (default 0.25)" in package.script
     assert package.content_hash != preview_package(path, cell=5).content_hash
     with pytest.raises(ValidationError) as info:
         preview_package(path, cell=5, options=PackageOptions(parameters_override={"beta": 1}))
@@ -328,7 +333,7 @@ def test_job_inputs_option_makes_a_small_file_a_job_input(notebook: MakeNotebook
     assert (item.path, item.kind, item.mode, item.option) == ("data/titanic.csv", "file", "job_input", "--input-data_titanic_csv")
     assert item.source == str((path.parent / "data" / "titanic.csv").resolve()) and item.sha256 is None
     assert not (tmp_path / "pkg" / "data").exists() and "data/titanic.csv" not in package.files
-    assert "'--input-data_titanic_csv'" in package.script
+    assert "# Inputs: --input-data_titanic_csv PATH for data/titanic.csv" in package.script
     assert package.content_hash != default.content_hash  # another input mode is another package
     assert package.command_line(inputs={"./data/titanic.csv": "/mnt/t.csv"})[-2:] == ["--input-data_titanic_csv", "/mnt/t.csv"]
     assert load_package(tmp_path / "pkg").inputs == package.inputs
@@ -375,7 +380,7 @@ def test_paths_outside_the_notebook_folder_are_never_copied(notebook: MakeNotebo
     for fragment in ("absolute path", "leaves the notebook's folder", "hidden file", "resolves outside"):
         assert fragment in text
     assert "etc/passwd" in text
-    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["amlx-manifest.json", "main.py", "requirements.txt"]
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["_amlx_runtime", "amlx-manifest.json", "main.py", "requirements.txt"]
 
 
 def test_outputs_folder_is_not_an_input(notebook: MakeNotebook) -> None:
@@ -400,9 +405,11 @@ def test_files_the_notebook_writes_are_outputs_not_inputs(
     (path.parent / "log.txt").write_text("stale")
     package = build_package(path, cell=2, out_dir=tmp_path / "pkg", options=PackageOptions(autolog=False))
     assert [c.index for c in package.cells] == [0, 1, 2]  # the target reads what cell 1 writes
-    assert package.cells[1].explanation == "Cell 1 writes the files `log.txt` and `submission.csv`, which cell 2 uses."
+    assert package.cells[1].explanation == "Cell 2 writes the files `log.txt` and `submission.csv`, which cell 3 uses."
     assert [i.path for i in package.inputs] == ["train.csv"]
-    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["amlx-manifest.json", "main.py", "requirements.txt", "train.csv"]
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == [
+        "_amlx_runtime", "amlx-manifest.json", "main.py", "requirements.txt", "train.csv"
+    ]
     notes = [w for w in package.warnings if "before reading it" in w]
     assert len(notes) == 2 and "'submission.csv'" in notes[0] and "'log.txt'" in notes[1]
     done = run_job(tmp_path / "pkg", env={"MLFLOW_TRACKING_URI": ""})

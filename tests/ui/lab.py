@@ -62,6 +62,7 @@ class LabServer:
     extra_args: list[str] = field(default_factory=list)
     app: str = "jupyterlab"  # or "jupyter_server" for API-only tests
     extra_env: dict[str, str] = field(default_factory=dict)
+    python: str = sys.executable  # another virtualenv's interpreter tests an install of the wheel
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     process: subprocess.Popen[bytes] | None = None
@@ -82,7 +83,7 @@ class LabServer:
         log = open(self.base / f"jupyter-{self.port}.log", "wb")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", self.app, "--no-browser", "--allow-root",
+                self.python, "-m", self.app, "--no-browser", "--allow-root",
                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
                 *(["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]

@@ -32,6 +32,7 @@ from .steps import (
 )
 
 SEED_BODY = {"data": [{"Age": 22, "Pclass": 3, "Sex": "male"}]}
+TWO_PASSENGERS = {"data": [{"Age": 22, "Pclass": 3, "Sex": "male"}, {"Age": 38, "Pclass": 1, "Sex": "female"}]}
 
 
 def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifacts: Path) -> None:
@@ -42,7 +43,7 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     select_cell(page, 'joblib.dump(model, "outputs/model.pkl")')
     submit = sidebar.locator(".amlx-Submit")
     expect(submit.locator(".amlx-Submit-notebook")).to_have_text("titanic.ipynb")
-    expect(submit.locator(".amlx-Submit-cell")).to_have_text("cell 15")
+    expect(submit.locator(".amlx-Submit-cell")).to_have_text("cell 16")  # counted from 1, as JupyterLab shows it
     expect(submit.locator(".amlx-Tag")).to_have_text("aml-train")
     shot(page, artifacts, "10-titanic-cell-selected")
 
@@ -50,31 +51,45 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] jp-button, "
                  ".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] button").first.click()
     form = main_panel(page, ".amlx-SubmitView")
-    expect(form.locator("h2")).to_contain_text("Submit cell 15 of titanic.ipynb")
+    expect(form.locator("h2")).to_contain_text("Submit cell 16 of titanic.ipynb")
     expect(form.locator(".amlx-Param[data-param='TEST_SIZE'] input")).to_have_value("0.2")
     expect(form.locator(".amlx-Param[data-param='SEED'] input")).to_have_value("42")
     expect(form.get_by_label("Experiment")).to_have_value("titanic")
     expect(form.locator(".amlx-Inputs [data-input='data/titanic.csv']")).to_be_visible()
     shot(page, artifacts, "11-titanic-submit-form")
 
-    # 3. the Preview tab: main.py, requirements, the data file, warnings, before anything runs
+    # 3. the Preview tab, before anything runs: the cells taken and why each is needed (with its code),
+    # the parameters, requirements, the data file and warnings; the generated main.py behind a toggle
     form.get_by_role("tab", name="Preview").click()
-    expect(form.locator(".amlx-Preview-script")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
+    cells = form.locator(".amlx-PreviewCell")
+    target = form.locator(".amlx-PreviewCell[data-target='true']")
+    expect(target.locator(".amlx-PreviewCell-head")).to_contain_text("Cell 16")
+    expect(target.locator(".amlx-PreviewCell-why")).to_have_text("Cell 16 is the target cell.")
+    expect(target.locator(".amlx-PreviewCell-source")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
+    loading = cells.filter(has_text='pd.read_csv("data/titanic.csv")')
+    expect(loading.locator(".amlx-PreviewCell-why")).to_contain_text("Cell 4 defines df, which")
+    expect(form.locator(".amlx-Preview-summary")).to_contain_text("1 data file")
+    expect(form.locator(".amlx-Preview-parameters [data-param='TEST_SIZE']")).to_contain_text("0.2")
     expect(form.locator(".amlx-Preview-requirements")).to_contain_text("scikit-learn")
     expect(form.locator(".amlx-Preview-inputs")).to_contain_text("data/titanic.csv")
     expect(form.locator(".amlx-Warnings")).to_contain_text("%matplotlib inline")
+    expect(form.locator(".amlx-Preview-script")).to_have_count(0)
     shot(page, artifacts, "12-titanic-preview")
+    form.get_by_role("button", name="Show the generated main.py").click()
+    expect(form.locator(".amlx-Preview-script")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
 
     # 4. submit; the notification links to the run
     form.locator(".amlx-SubmitView-submit").click()
-    toast = page.locator(".Toastify__toast", has_text="Submitted titanic cell 15")
+    toast = page.locator(".Toastify__toast", has_text="Submitted titanic cell 16")
     expect(toast).to_be_visible()
     shot(page, artifacts, "13-titanic-submitted")
     toast.get_by_role("button", name="Open run").click()
 
     # 5. run details: the log streams while the job runs, then the run completes
     details = main_panel(page, ".amlx-RunDetails")
-    expect(details.locator("h2")).to_have_text("titanic cell 15")
+    expect(details.locator("h2")).to_have_text("titanic cell 16")
+    # the notebook, the form and the run are tabs of one area: no split halves the width again
+    expect(page.locator("#jp-main-dock-panel .lm-DockPanel-tabBar")).to_have_count(1)
     details.get_by_role("tab", name="Logs").click()
     log = details.locator(".amlx-Logs-text")
     expect(log).not_to_be_empty(timeout=JOB_TIMEOUT_MS)
@@ -84,7 +99,7 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     expect(details.locator(".amlx-Logs-status")).to_have_text("Log complete.")
     expect(log).to_contain_text("accuracy:")
     assert status_when_streaming != "Completed", "the log should have streamed while the job was running"
-    expect(run_row(page, "titanic cell 15")).to_have_attribute("data-status", "Completed")
+    expect(run_row(page, "titanic cell 16")).to_have_attribute("data-status", "Completed")
     shot(page, artifacts, "15-titanic-completed-log")
 
     # metrics and outputs of the finished run
@@ -108,7 +123,15 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     card.locator(".amlx-RegisterModel-submit").click()
     # registering loads the model in a helper process: seconds, more on a busy machine
     expect(card.locator(".amlx-Success")).to_contain_text("Registered titanic-model version 1", timeout=60_000)
+    # the same registration cannot be sent twice by accident, even from a reopened card
+    register = card.locator(".amlx-RegisterModel-submit")
+    expect(register).to_be_disabled()
+    expect(register).to_have_text("Registered")
     shot(page, artifacts, "17-titanic-model-registered")
+    card.get_by_role("button", name="Close").click()
+    details.locator(".amlx-RunActions-register").click()
+    expect(card.locator(".amlx-Success")).to_contain_text("Registered titanic-model version 1")
+    expect(register).to_be_disabled()
     models = expand_section(page, "Models")
     expect(models.locator(".amlx-ListItem[data-model='titanic-model']")).to_contain_text("v1")
 
@@ -127,32 +150,37 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     dismiss_toasts(page)
     shot(page, artifacts, "18-titanic-endpoint")
 
-    # 8. the test panel: prefilled from the model, then the seed body, and a prediction
+    # 8. the test panel: prefilled with a real passenger (the first complete row of the data the job
+    # read, in the model's columns: the seed body), and a prediction
     payload = endpoint.locator(".amlx-TestPanel-payload")
-    expect(payload).to_have_value(re.compile(r'"Age"'))
-    payload.fill(json.dumps(SEED_BODY, indent=2))
+    expect(payload).to_have_value(re.compile(r'"Sex": "male"'))
+    assert json.loads(payload.input_value()) == SEED_BODY
     endpoint.locator(".amlx-TestPanel-send").click()
     response = endpoint.locator(".amlx-Response")
     expect(response).to_have_attribute("data-status-code", "200", timeout=60_000)
     expect(endpoint.locator(".amlx-Prediction")).to_have_text("Prediction: 0")
+    # two rows, two answers in the headline
+    payload.fill(json.dumps(TWO_PASSENGERS, indent=2))
+    endpoint.locator(".amlx-TestPanel-send").click()
+    expect(endpoint.locator(".amlx-Prediction")).to_have_text("Predictions for 2 rows: 0, 1", timeout=60_000)
+    # and a table: each answer next to the passenger it is for
+    answers = endpoint.locator(".amlx-PredictionTable")
+    expect(answers.locator("thead th")).to_have_text(["Row", "Age", "Pclass", "Sex", "Prediction"])
+    expect(answers.locator("tbody tr").nth(1).locator("td")).to_have_text(["2", "38", "1", "female", "1"])
     dismiss_toasts(page)
     shot(page, artifacts, "19-titanic-prediction")
 
     with simple_mode(page):  # the panel alone, for the README
         shot(page, artifacts, "21-titanic-endpoint-test-panel")
 
-    # a broken payload is explained, not sent
-    payload.fill('{"data": [{"Age": 22,}]}')
-    expect(endpoint.locator(".amlx-TestPanel .amlx-FieldError")).to_contain_text("Invalid JSON at line 1")
-    expect(endpoint.locator(".amlx-TestPanel-send")).to_be_disabled()
-
-    # 9. the curl command shows the key masked and copies the real one
+    # 9. the curl command sends the edited body, shows the key masked and copies the real one
     curl = endpoint.locator(".amlx-Curl-command")
-    expect(curl).to_contain_text("curl")
+    expect(endpoint.locator(".amlx-Curl[data-fresh]")).to_have_attribute("data-fresh", "true")
+    expect(curl).to_contain_text('"Sex": "female"')
     expect(curl).to_contain_text("••••")
     endpoint.get_by_role("button", name="Copy the curl command (with the key)").click()
     copied = page.evaluate("() => navigator.clipboard.readText()")
-    assert "Bearer " in copied and "•" not in copied
+    assert "Bearer " in copied and "•" not in copied and '"Age": 38' in copied
     key = copied.split("Bearer ", 1)[1].split('"', 1)[0].split("'", 1)[0]
     assert len(key) >= 16 and key not in curl.inner_text()
     # the primary key's own Copy button copies the same key the curl carries
@@ -161,6 +189,21 @@ def test_titanic_from_a_cell_to_a_prediction(page: Page, lab: LabServer, artifac
     assert page.evaluate("() => navigator.clipboard.readText()") == key
     endpoint.locator(".amlx-Curl-command").scroll_into_view_if_needed()
     shot(page, artifacts, "20-titanic-curl")
+
+    # the edited body is still there when the endpoint is opened again
+    page.locator(".lm-TabBar-tab", has_text="Endpoint titanic-endpoint").locator(".lm-TabBar-tabCloseIcon").click()
+    expect(page.locator(".amlx-EndpointView")).to_have_count(0)
+    endpoints.locator(".amlx-ListItem[data-endpoint='titanic-endpoint']").click()
+    endpoint = main_panel(page, ".amlx-EndpointView[data-endpoint='titanic-endpoint']")
+    payload = endpoint.locator(".amlx-TestPanel-payload")
+    expect(payload).to_have_value(json.dumps(TWO_PASSENGERS, indent=2))
+    expect(endpoint.locator(".amlx-TestPanel-note")).to_contain_text("as you left it")
+
+    # a broken payload is explained, not sent; the curl keeps the last valid body
+    payload.fill('{"data": [{"Age": 22,}]}')
+    expect(endpoint.locator(".amlx-TestPanel .amlx-FieldError")).to_contain_text("Invalid JSON at line 1")
+    expect(endpoint.locator(".amlx-TestPanel-send")).to_be_disabled()
+    expect(endpoint.locator(".amlx-Curl-note")).to_contain_text("not valid JSON")
 
     # 10. delete the endpoint (its scoring server stops); the model stays registered
     endpoint.get_by_role("button", name="Delete endpoint").click()
@@ -175,13 +218,15 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     sidebar = open_sidebar(page)
     widen_sidebar(page, 470)
     select_cell(page, "model = Ridge(alpha=alpha)")
-    expect(sidebar.locator(".amlx-Submit-cell")).to_have_text("cell 11")
+    expect(sidebar.locator(".amlx-Submit-cell")).to_have_text("cell 12")
 
     # the keyboard shortcut opens the form; alpha comes from the 'parameters' cell
     page.keyboard.press("Control+Shift+Enter")
     form = main_panel(page, ".amlx-SubmitView")
     alpha = form.locator(".amlx-Param[data-param='alpha'] input")
     expect(alpha).to_have_value("0.5")
+    # the experiment is the one the notebook names (mlflow.set_experiment), not the notebook's name
+    expect(form.get_by_label("Experiment")).to_have_value("diabetes-ridge")
     alpha.fill("fast")
     expect(form.locator(".amlx-Param[data-param='alpha'] .amlx-FieldError")).to_have_text(
         "alpha takes a number, e.g. 0.5."
@@ -197,7 +242,11 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
 
     for value in alphas:
         expect(run_row(page, f"(alpha={value})")).to_have_attribute("data-status", "Completed", timeout=JOB_TIMEOUT_MS)
-    group = sidebar.locator(".amlx-RunGroup[data-experiment='diabetes_ridge']")
+    group = sidebar.locator(".amlx-RunGroup[data-experiment='diabetes-ridge']")
+    # each run reads first what differs from its siblings
+    names = sidebar.locator(".amlx-RunRow[title*='diabetes_ridge cell 12'] .amlx-RunRow-name")
+    expect(names).to_have_count(3)
+    assert sorted(names.all_inner_texts()) == sorted(f"alpha={value} · diabetes_ridge cell 12" for value in alphas)
     expect(group.locator(".amlx-RunGroup-count")).to_have_text("3")
     expect(sidebar.locator(".amlx-RunHead")).to_contain_text("rmse")
     dismiss_toasts(page)
@@ -207,10 +256,12 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     sidebar.locator(".amlx-RunHead-cell", has_text="rmse").click()
     sidebar.locator(".amlx-RunHead-cell", has_text="rmse").click()
     first = sidebar.locator(".amlx-RunRow").first
-    expect(first).to_contain_text("(alpha=0.3)")
+    expect(first).to_contain_text("alpha=0.3 ·")
 
     group.locator(".amlx-RunGroup-compare").click()
-    chart = main_panel(page, ".amlx-Comparison[data-experiment='diabetes_ridge']")
+    chart = main_panel(page, ".amlx-Comparison[data-experiment='diabetes-ridge']")
+    # a tab of the main area, as wide as it: no split halves it for the chart and the table
+    assert (chart.bounding_box() or {"width": 0})["width"] > 700
     expect(chart.get_by_label("Metric (y axis)")).to_have_value("rmse")
     expect(chart.get_by_label("Parameter (x axis)")).to_have_value("alpha")
     expect(chart.locator(".amlx-Scatter-point")).to_have_count(3)

@@ -49,9 +49,15 @@ def discover(start: Path) -> AzureSettings | None:
 
 
 def resolve(settings: AzureSettings, search_from: Path) -> AzureSettings | None:
-    """Explicit settings win; then an explicit ``config_path``; then discovery."""
+    """Explicit settings win; then an explicit ``config_path``; then discovery.
+
+    A found ``config.json`` gives only the coordinates; the other settings
+    (credential, cloud, submit defaults) still come from ``settings``.
+    """
     if settings.complete:
         return settings
     if settings.config_path:
-        return read_config_json(Path(settings.config_path).expanduser())
-    return discover(search_from)
+        found = read_config_json(Path(settings.config_path).expanduser())
+    else:
+        found = discover(search_from)
+    return settings.with_coordinates(found) if found else None

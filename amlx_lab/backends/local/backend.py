@@ -22,7 +22,9 @@ from typing import Any
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...names import check_job_name
 from ...records import (
+    AutoMLDetails,
     CodePackage,
+    ComputeTarget,
     DataAsset,
     Deployment,
     Endpoint,
@@ -31,6 +33,7 @@ from ...records import (
     FileEntry,
     Health,
     HealthState,
+    InstanceType,
     InvokeResult,
     Job,
     JobChanges,
@@ -38,15 +41,17 @@ from ...records import (
     JobStatus,
     JobType,
     LogChunk,
+    LogKind,
     MetricPoint,
     ModelCandidate,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     TargetTraits,
 )
-from ...specs import JOB_SORT_COLUMNS, CommandJobSpec, JobQuery
-from ..base import DataOps, EndpointOps, JobOps, ModelOps
-from . import files, interactive, job_index, listing
+from ...specs import JOB_SORT_COLUMNS, AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
+from ..base import AutoMLOps, ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
+from . import automl, files, interactive, job_index, listing, sweeps
 from .data_assets import DataAssets
 from .endpoint_index import check_name
 from .endpoints import Endpoints
@@ -155,9 +160,10 @@ class LocalBackend:
         except Exception as exc:  # a newer schema, a corrupt file: say so in the header
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             return Health(HealthState.ERROR, _("Cannot open the workspace index: {message}").format(message=message))
+        note = automl.engine_note()
         ready = _n("Local workspace ready with {count} compute slot.", "Local workspace ready with {count} compute slots.",
-                   self.compute_slots)
-        return Health(HealthState.OK, ready.format(count=self.compute_slots))
+                   self.compute_slots).format(count=self.compute_slots)
+        return Health(HealthState.OK, f"{ready} {note}" if note else ready)
 
     def close(self) -> None:
         with self._interactive_lock:
@@ -195,12 +201,38 @@ class LocalBackend:
 
     # -- jobs: write side --------------------------------------------------------------
 
+    def _submitter(self) -> Submitter:
+        return Submitter(self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace)
+
     def submit(self, spec: CommandJobSpec) -> Job:
         """Record the job and start its supervisor; returns at once with status Queued."""
+        return self._submitter().submit(spec)
+
+    def validate_job(self, spec: CommandJobSpec) -> None:
+        """What ``submit`` refuses (compute, interpreter, inputs, command placeholders), without starting anything."""
+        self._submitter().check(spec)
+
+    # -- sweeps ----------------------------------------------------------------------------
+
+    def submit_sweep(self, spec: SweepJobSpec) -> Job:
+        """Record the sweep and start its controller (``sweep_controller.py``); returns at once with status Queued."""
+        return sweeps.submit_sweep(self._submitter(), spec)
+
+    def sweep_details(self, name: str) -> SweepDetails:
+        self._maybe_reconcile()
+        return sweeps.sweep_details(self.store, self.layout, name)
+
+    def submit_automl(self, spec: AutoMLJobSpec) -> Job:
+        """Record the AutoML job and start its supervisor (see ``automl.py``); returns at once with status Queued."""
         submitter = Submitter(
             self.store, self.layout, self.data, compute_slots=self.compute_slots, cancel_grace=self.cancel_grace
         )
-        return submitter.submit(spec)
+        return automl.submit_automl(submitter, self.data, spec)
+
+    def automl_details(self, name: str) -> AutoMLDetails:
+        """The AutoML job's settings, leaderboard, best trial, best model and charts, as far as it got."""
+        self._maybe_reconcile()
+        return automl.automl_details(self.store, self.layout, name)
 
     def cancel(self, name: str) -> Job:
         """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); returns it as CancelRequested.
@@ -315,14 +347,17 @@ class LocalBackend:
         finally:
             reader.close()
 
-    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK) -> LogChunk:
-        """Part of the job's ``std_log.txt`` from ``offset`` (a byte position as text; ``-N``: from the end).
+    def logs(self, name: str, offset: str | None = None, limit_bytes: int = DEFAULT_LOG_CHUNK, log: LogKind = "user") -> LogChunk:
+        """Part of the job's ``std_log.txt`` (or ``system_log.txt``) from ``offset`` (a byte position as text; ``-N``: from the end).
 
         An interactive run has no log: an empty, complete one (its output is in its notebook).
         """
+        if log not in ("user", "system"):
+            raise ValidationError(f"log must be 'user' or 'system', not {log!r}.", field="log")
         job = self.get_job(name)
         finished = job.status.terminal or job.type is JobType.INTERACTIVE
-        return files.read_log(self.layout.std_log(name), offset, limit_bytes, finished=finished)
+        path = self.layout.std_log(name) if log == "user" else self.layout.system_log(name)
+        return files.read_log(path, offset, limit_bytes, finished=finished)
 
     def _outputs_dir(self, job: Job) -> Path | None:
         """The job's ``outputs`` folder; for an interactive run, its MLflow artifacts when they are local."""
@@ -391,6 +426,15 @@ class LocalBackend:
             "JOIN jobs j ON j.seq = g.newest ORDER BY last DESC"
         )
         return tuple(ExperimentSummary(name=r["experiment"], job_count=r["n"], last_submitted_at=r["last"]) for r in rows)
+
+    # -- computes -----------------------------------------------------------------------------
+
+    def list_computes(self) -> tuple[ComputeTarget, ...]:
+        """The one local compute; its ``max_nodes`` are the compute slots (jobs that run at once)."""
+        return (ComputeTarget(name=COMPUTE, kind="local", state="Ready", max_nodes=self.compute_slots, default=True),)
+
+    def list_instance_types(self) -> tuple[InstanceType, ...]:
+        return ()
 
     # -- data assets -------------------------------------------------------------------------
 
@@ -482,10 +526,17 @@ class LocalBackend:
         model: str,
         traffic: int | None = None,
         score_script: Path | None = None,
+        instance_type: str | None = None,
+        instance_count: int | None = None,
     ) -> Deployment:
         """Provision model ``name[:version]`` as deployment ``name``; returns at once with status Creating."""
         check_name(endpoint, kind="endpoint", field="endpoint")
         check_name(name, kind="deployment")
+        if instance_type is not None or instance_count is not None:
+            raise ValidationError(
+                "The local workspace serves deployments on this machine: it has no instance types or counts.",
+                field="instance_type" if instance_type is not None else "instance_count",
+            )
         version = self.models.resolve(model)
         return self.endpoints.create_deployment(endpoint, name, model=version, traffic=traffic, score_script=score_script)
 
@@ -503,6 +554,8 @@ class LocalBackend:
         return self.endpoints.curl(endpoint, payload)
 
 
-def _implements_every_capability(backend: LocalBackend) -> tuple[JobOps, DataOps, ModelOps, EndpointOps]:
+def _implements_every_capability(
+    backend: LocalBackend,
+) -> tuple[JobOps, SweepOps, AutoMLOps, DataOps, ModelOps, EndpointOps, ComputeOps]:
     """Never called: the type checker proves here that the local target implements every protocol."""
-    return backend, backend, backend, backend
+    return backend, backend, backend, backend, backend, backend, backend

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...records import DataAsset
+from .files import refuse_links
 from .layout import Layout
 from ...names import check_asset_name
 from .store import Store
@@ -65,7 +66,7 @@ class DataAssets:
         check_asset_name(name)
         if isinstance(version, int) and not isinstance(version, bool):
             version = str(version)
-        if version is not None and (not isinstance(version, str) or not VERSION_RE.match(version) or version == "latest"):
+        if version is not None and (not isinstance(version, str) or not VERSION_RE.fullmatch(version) or version == "latest"):
             raise ValidationError(
                 _("{version!r} is not a valid version: use letters, digits, '-', '_' or '.'.").format(version=version), field="version"
             )
@@ -75,8 +76,10 @@ class DataAssets:
             raise ValidationError(_("Give the path of the file or folder to register."), field="path")
         source = Path(path).expanduser().resolve()
         if not source.exists():
-            raise ValidationError(_("There is no file or folder at {value!r}.").format(value=str(source)), field="path")
+            raise ValidationError(_("There is no file or folder at {value!r}.").format(value=os.fspath(path)), field="path")
         kind = "uri_file" if source.is_file() else "uri_folder"
+        if kind == "uri_folder":
+            refuse_links(source, what=f"folder {source.name!r}")
 
         folder = self.layout.data_dir / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -170,7 +173,7 @@ class DataAssets:
             )
         explicit = text.startswith("azureml:")
         body = text[len("azureml:"):] if explicit else text
-        match = _REF_RE.match(body)
+        match = _REF_RE.fullmatch(body)
         if match and match["label"] not in (None, "latest"):
             raise ValidationError(_("Unknown label in {text!r}: only @latest is supported.").format(text=text), field=field)
         if explicit:

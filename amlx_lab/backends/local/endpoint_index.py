@@ -14,13 +14,13 @@ supervisor that had to move port) cannot leave an older split behind.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import NotFoundError, ValidationError
+from ...errors import NotFoundError
+from ...names import check_endpoint_name
 from ...records import Deployment, DeploymentStats, Endpoint, EndpointStatus
 from ...serving.atomic import write_json_atomic
 from ...serving.launch import is_serving_process
@@ -31,19 +31,9 @@ from .store import Store
 from ...i18n import _
 
 HOST = "127.0.0.1"
-# Azure ML's rule for endpoint and deployment names: 3-32 characters, a letter first, letters, digits and '-'.
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
-
-
 def check_name(name: object, *, kind: str, field: str = "name") -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        raise ValidationError(
-            _("{name!r} is not a valid {kind} name: use 3 to 32 letters, digits or '-', "
-              "starting with a letter and not ending with '-'.").format(
-                name=name, kind=kind),
-            field=field,
-        )
-    return name
+    """Azure ML's rule for endpoint and deployment names (``names.ENDPOINT_NAME_RE``)."""
+    return check_endpoint_name(name, kind=kind, field=field)
 
 
 @dataclass(frozen=True)

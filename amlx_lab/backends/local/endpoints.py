@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import signal
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ConflictError, NotFoundError, ValidationError
+from ..endpoint_rules import KEY_NAMES, check_key_name, check_traffic, curl_command, encode_payload
 from ...records import Deployment, Endpoint, EndpointKeys, InvokeResult, ModelVersion
 from ...serving.keys import write_key_file
 from ...serving.launch import is_serving_process, stop_server
@@ -46,7 +46,7 @@ from .endpoint_index import (
     write_routing,
 )
 from .endpoint_reconcile import reconcile_deployments, spawn_supervisor, supervisor_alive
-from .invoke import DEFAULT_TIMEOUT, encode_payload, post_score
+from .invoke import DEFAULT_TIMEOUT, post_score
 from .layout import Layout
 from .model_registry import ModelRegistry
 from .procs import is_alive
@@ -54,7 +54,6 @@ from .store import Store
 from ...i18n import _
 
 AUTH_MODES = ("key",)
-KEY_NAMES = ("primary", "secondary")
 STOP_WAIT = 20.0
 
 
@@ -66,24 +65,6 @@ def _read_keys(path: Path) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in KEY_NAMES):
         raise ConflictError(_("The endpoint's key file is missing or damaged; regenerate a key to write a new one."))
     return {k: data[k] for k in KEY_NAMES}
-
-
-def check_traffic(traffic: object, *, field: str = "traffic") -> dict[str, int]:
-    """Whole percentages from 0 to 100 per deployment, summing to 100."""
-    if not isinstance(traffic, dict) or not traffic:
-        raise ValidationError(_('traffic must be an object such as {"blue": 90, "green": 10}.'), field=field)
-    for name, share in traffic.items():
-        if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
-            raise ValidationError(_("traffic for {name!r} must be a whole number from 0 to 100.").format(
-                name=name), field=f"{field}.{name}")
-    total = sum(traffic.values())
-    if total != 100:
-        raise ValidationError(_("traffic must add up to 100 (it adds up to {total}).").format(total=total), field=field)
-    return {str(k): int(v) for k, v in traffic.items()}
-
-
-def shell_quote_json(payload: Any) -> str:
-    return shlex.quote(json.dumps(payload))
 
 
 class Endpoints:
@@ -156,8 +137,7 @@ class Endpoints:
     def regenerate_key(self, name: str, which: str) -> EndpointKeys:
         """A new ``primary`` or ``secondary`` key; running servers switch to it on their next request."""
         check_name(name, kind="endpoint")
-        if which not in KEY_NAMES:
-            raise ValidationError(_("regenerate must be 'primary' or 'secondary'."), field="regenerate")
+        check_key_name(which)
         endpoint_row(self.store, name)
         path = self.layout.endpoint_keys(name)
         try:
@@ -319,10 +299,7 @@ class Endpoints:
         else:
             encode_payload(payload)
         key = _read_keys(self.layout.endpoint_keys(endpoint))["primary"]
-        return (
-            f"curl -X POST {scoring_uri(ep['port'])} -H \"Authorization: Bearer {key}\" "
-            f"-H \"Content-Type: application/json\" -d {shell_quote_json(payload)}"
-        )
+        return curl_command(scoring_uri(ep["port"]), key, payload)
 
     def _example(self, endpoint: str, traffic: dict[str, int]) -> Any:
         """The example request of the model the front deployment serves (else an empty one)."""

@@ -133,3 +133,34 @@ def list_files(base: Path, *, skip_top: frozenset[str] = frozenset()) -> tuple[F
             if len(entries) >= MAX_ENTRIES:
                 return tuple(entries)
     return tuple(entries)
+
+
+def refuse_links(folder: Path, *, what: str, skip_top: frozenset[str] = frozenset()) -> None:
+    """Refuse a folder about to be copied that holds a symbolic link leaving it (or dangling, or to a folder).
+
+    A copy follows links, so such a link would put a file from elsewhere on the
+    server into a data asset, a registered model or a job's code. A link to a
+    file inside the folder is harmless and is copied as that file. The sentence
+    names the link relative to the folder, never by its server path.
+    """
+    root = folder.resolve()
+    for here, dirs, files in os.walk(root):
+        base = Path(here)
+        if base == root:
+            dirs[:] = [d for d in dirs if d not in skip_top]
+            files = [f for f in files if f not in skip_top]
+        for name in sorted([*dirs, *files]):
+            path = base / name
+            if not path.is_symlink():
+                continue
+            real = path.resolve()
+            inside = real != root and root in real.parents
+            if not inside or not real.exists() or real.is_dir():
+                shown = path.relative_to(root).as_posix()
+                raise ValidationError(
+                    f"The {what} holds a symbolic link, {shown!r}, that points outside it or to a folder; "
+                    "amlx copies only the folder's own files, so nothing was copied: replace the link with "
+                    "the file itself, or remove it.",
+                    field="path",
+                    details={"link": shown},
+                )

@@ -14,25 +14,12 @@ import json
 import time
 from typing import Any
 
-from ...errors import UpstreamError, ValidationError
+from ...errors import UpstreamError
 from ...records import InvokeResult
 from ...serving.routing import DEPLOYMENT_HEADER
 from ...i18n import _
 
 DEFAULT_TIMEOUT = 60.0
-MAX_PAYLOAD = 10 * 1024 * 1024  # the scoring server's default body limit
-
-
-def encode_payload(payload: Any, *, field: str = "payload") -> bytes:
-    if not isinstance(payload, (dict, list)):
-        raise ValidationError(_("payload must be a JSON object (or array), e.g. {\"data\": [{...}]}."), field=field)
-    try:
-        body = json.dumps(payload, allow_nan=False).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(_("payload cannot be sent as JSON: {exc}.").format(exc=exc), field=field) from None
-    if len(body) > MAX_PAYLOAD:
-        raise ValidationError(_("payload is larger than {value} MiB.").format(value=MAX_PAYLOAD // (1024 * 1024)), field=field)
-    return body
 
 
 @functools.cache

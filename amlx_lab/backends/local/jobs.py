@@ -24,6 +24,7 @@ from ...records import Job, JobInput
 from ...specs import CommandJobSpec
 from . import job_index
 from .data_assets import DataAssets
+from .files import refuse_links
 from .layout import Layout
 from .names import new_job_name
 from .procs import spawn_detached, start_time
@@ -45,12 +46,19 @@ def _check_local(spec: CommandJobSpec) -> str:
 
 
 def _code_dir(spec: CommandJobSpec) -> Path:
-    path = Path(spec.code_dir).expanduser().resolve()
+    """The code folder, checked: it exists, holds the script, and no link in it leaves it (the snapshot would follow it)."""
+    given = os.fspath(spec.code_dir)
+    path = Path(given).expanduser().resolve()
     if not path.is_dir():
-        raise ValidationError(_("The code folder {value!r} does not exist.").format(value=str(path)), field="code_dir")
+        raise ValidationError(_("The code folder {value!r} does not exist.").format(value=given), field="code_dir")
     for arg in spec.command[1:2]:
         if arg.endswith(".py") and not (path / arg).is_file():
-            raise ValidationError(_("The code folder {value!r} has no {arg}.").format(value=str(path), arg=arg), field="code_dir")
+            raise ValidationError(_("The code folder {value!r} has no {arg}.").format(value=given, arg=arg), field="code_dir")
+    try:
+        refuse_links(path, what="code folder", skip_top=frozenset(_SKIP_IN_CODE))
+    except ValidationError as exc:
+        link = {k: v for k, v in exc.details.items() if k != "field"}
+        raise ValidationError(exc.message, field="code_dir", details=link) from None
     return path
 
 
@@ -93,12 +101,29 @@ def build_command(command: tuple[str, ...] | list[str], python: str, inputs: lis
     return argv
 
 
-def _copy_code(source: Path, target: Path) -> None:
+def _copy_code(source: Path, target: Path, *, hardlink: bool = False) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         top = Path(folder) == source
         return {n for n in names if n in _SKIP_IN_CODE and (top or n != "outputs")}
 
-    shutil.copytree(source, target, ignore=ignore)
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, ignore=ignore, copy_function=link if hardlink else shutil.copy2)
+
+
+def populate_folder(layout: Layout, name: str, code: Path, *, hardlink: bool = False) -> None:
+    """Fill ``jobs/<name>/``: the code snapshot (``hardlink``: linked, not copied, as sweep trials share one),
+    ``outputs/`` (also reachable as ``code/outputs``) and an empty ``logs/std_log.txt``."""
+    _copy_code(code, layout.code_dir(name), hardlink=hardlink)
+    layout.outputs_dir(name).mkdir()
+    layout.logs_dir(name).mkdir()
+    layout.std_log(name).touch()
+    outputs_link = layout.code_dir(name) / "outputs"
+    outputs_link.symlink_to(Path("..") / "outputs", target_is_directory=True)  # ./outputs is the job output
 
 
 class Submitter:
@@ -111,27 +136,17 @@ class Submitter:
         self.compute_slots = compute_slots
         self.cancel_grace = cancel_grace
 
-    def submit(self, spec: CommandJobSpec) -> Job:
-        compute = _check_local(spec)
-        code = _code_dir(spec)
-        python = _interpreter(spec.interpreter)
-        inputs = []
-        for name, ref in spec.inputs.items():
-            try:
-                path, asset = self.data.resolve(str(ref), base=code, field=f"inputs.{name}")
-            except NotFoundError as exc:
-                raise ValidationError(exc.message, field=f"inputs.{name}") from None
-            inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
-        argv = build_command(spec.command, python, inputs, spec.parameters)
+    def check(self, spec: CommandJobSpec) -> None:
+        """Everything ``submit`` refuses except the code folder (a preview has none yet); starts nothing."""
+        compute, python, inputs = self._resolve_parts(spec, base=Path(spec.code_dir).expanduser())
+        build_command(spec.command, python, inputs, spec.parameters)  # placeholders name inputs or parameters
 
-        name, folder = self._new_folder()
+    def submit(self, spec: CommandJobSpec, *, job_type: str | None = None) -> Job:
+        """Start ``spec``; ``job_type`` records another kind of job that runs as this command (``automl``)."""
+        compute, code, python, inputs = self.resolve(spec)
+        argv = build_command(spec.command, python, inputs, spec.parameters)
+        name, folder = self.create_folder(code)
         try:
-            _copy_code(code, self.layout.code_dir(name))
-            self.layout.outputs_dir(name).mkdir()
-            self.layout.logs_dir(name).mkdir()
-            self.layout.std_log(name).touch()
-            outputs_link = self.layout.code_dir(name) / "outputs"
-            outputs_link.symlink_to(Path("..") / "outputs", target_is_directory=True)  # ./outputs is the job output
             with self.store.write() as tx:
                 job_index.insert(
                     tx,
@@ -144,7 +159,7 @@ class Submitter:
                         "compute_slots": self.compute_slots,
                         "interpreter": python,
                         "environment": spec.environment,
-                        "type": spec.type,
+                        "type": job_type or spec.type,
                         "parent": spec.parent,
                         "command": json.dumps(argv),
                         "parameters": json.dumps(dict(spec.parameters)),
@@ -160,6 +175,35 @@ class Submitter:
             raise
         self._spawn(name)
         return job_index.get_job(self.store, name)
+
+    def resolve(self, spec: CommandJobSpec) -> tuple[str, Path, str, list[JobInput]]:
+        """What the spec names on this machine: compute, code folder, interpreter and inputs (checked)."""
+        code = _code_dir(spec)
+        compute, python, inputs = self._resolve_parts(spec, base=code)
+        return compute, code, python, inputs
+
+    def _resolve_parts(self, spec: CommandJobSpec, *, base: Path) -> tuple[str, str, list[JobInput]]:
+        """The compute, interpreter and resolved inputs (relative paths against ``base``)."""
+        compute = _check_local(spec)
+        python = _interpreter(spec.interpreter)
+        inputs = []
+        for name, ref in spec.inputs.items():
+            try:
+                path, asset = self.data.resolve(str(ref), base=base, field=f"inputs.{name}")
+            except NotFoundError as exc:
+                raise ValidationError(exc.message, field=f"inputs.{name}") from None
+            inputs.append(JobInput(name=name, ref=str(ref), path=str(path), asset=f"{asset.name}:{asset.version}" if asset else None))
+        return compute, python, inputs
+
+    def create_folder(self, code: Path) -> tuple[str, Path]:
+        """A fresh job name and its folder: a snapshot of ``code``, empty outputs, an empty log."""
+        name, folder = self._new_folder()
+        try:
+            populate_folder(self.layout, name, code)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return name, folder
 
     def _new_folder(self) -> tuple[str, Path]:
         self.layout.jobs_dir.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ root with this class, so a folder layout change is made here only::
     <root>/jobs/<name>/code/            snapshot of the submitted code (the job's cwd)
     <root>/jobs/<name>/outputs/         ``./outputs`` of the job (code/outputs links here)
     <root>/jobs/<name>/logs/std_log.txt the job's stdout and stderr
+    <root>/jobs/<name>/logs/system_log.txt MLflow's messages from inside the job
     <root>/jobs/<name>/supervisor.lock  held by the job's supervisor while it lives
     <root>/data/<name>/<version>/       data asset copies
     <root>/models/<name>/<version>/     registered model versions (immutable copies)
@@ -85,6 +86,10 @@ class Layout:
         """
         base = f"{self._jobs_prefix}{name}{os.sep}"
         return f"{base}code", f"{base}outputs", f"{base}logs{os.sep}std_log.txt"
+
+    def system_log(self, name: str) -> Path:
+        """MLflow's and amlx's messages from inside the job, kept out of std_log.txt (Azure ML's system_logs)."""
+        return self.logs_dir(name) / "system_log.txt"
 
     def supervisor_log(self, name: str) -> Path:
         return self.logs_dir(name) / "supervisor.txt"

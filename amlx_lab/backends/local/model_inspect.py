@@ -7,8 +7,9 @@ scikit-learn (a second or two, 100+ MB): that happens in a short-lived helper,
 ``python -m amlx_lab.backends.local.model_inspect <path>``, with the same loader
 the scoring server uses, so the Jupyter server never holds the model.
 
-The example uses a plausible value per type, and for a column a fitted encoder
-knows, its first category (``"female"`` rather than ``""``).
+The example is the model's own input example or a row of the data the job read
+(``model_example``); without either, a plausible value per type, and for a column
+a fitted encoder knows, its first category (``"female"`` rather than ``""``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ...records import ModelColumn
+from .model_example import mlflow_input_example, training_row
 
 INSPECT_TIMEOUT = 120.0
 _EXAMPLE_BY_TYPE: dict[str, Any] = {
@@ -41,36 +44,52 @@ def _columns(schema: Any) -> tuple[ModelColumn, ...] | None:
     return tuple(ModelColumn(name=c.name, type=c.type) for c in schema.columns)
 
 
-def read_cheaply(folder: Path, fmt: str) -> tuple[ModelColumn, ...] | None:
+def read_mlmodel(folder: Path) -> dict[str, Any] | None:
+    """The ``MLmodel`` file of an MLflow model folder (PyYAML: a few ms, no MLflow)."""
+    import yaml
+
+    try:
+        mlmodel = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return mlmodel if isinstance(mlmodel, dict) else None
+
+
+def read_cheaply(folder: Path, fmt: str, mlmodel: dict[str, Any] | None = None) -> tuple[ModelColumn, ...] | None:
     """Columns from the MLflow signature or an ``input_schema.json``, without loading the model."""
     from ...serving.schema import SCHEMA_FILE, from_mlflow_signature, read_schema_file
 
     if fmt == "mlflow":
-        import yaml  # PyYAML: a few ms, no MLflow
-
-        try:
-            mlmodel = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            return None
-        return _columns(from_mlflow_signature(mlmodel)) if isinstance(mlmodel, dict) else None
+        mlmodel = mlmodel if mlmodel is not None else read_mlmodel(folder)
+        return _columns(from_mlflow_signature(mlmodel)) if mlmodel is not None else None
     return _columns(read_schema_file(folder / SCHEMA_FILE))
 
 
-def inspect(folder: Path, fmt: str) -> tuple[tuple[ModelColumn, ...] | None, dict[str, Any] | None]:
+def inspect(
+    folder: Path, fmt: str, data_files: Iterable[Path] = ()
+) -> tuple[tuple[ModelColumn, ...] | None, dict[str, Any] | None]:
     """Input columns and example body of the model in ``folder`` (``(None, None)`` if unknown).
 
-    Loads the model in a helper process only when the cheap sources say nothing
-    or categories could make a better example.
+    The example is real data when there is some (see ``model_example``): the model's own
+    input example, else a row of ``data_files`` (what the job read). The model is loaded in
+    a helper process only when the cheap sources give no columns, or when a made-up example
+    needs the categories of string columns.
     """
-    columns = read_cheaply(folder, fmt)
-    if columns is not None and not any(c.type == "string" for c in columns):
-        return columns, example_body(columns)
+    mlmodel = read_mlmodel(folder) if fmt == "mlflow" else None
+    own = mlflow_input_example(folder, mlmodel) if mlmodel is not None else None
+    columns = read_cheaply(folder, fmt, mlmodel)
+    if columns is not None and (own is not None or not any(c.type == "string" for c in columns)):
+        return columns, own or training_row(columns, data_files) or example_body(columns)
+    row = training_row(columns, data_files)
+    if columns is not None and row is not None:
+        return columns, row
     found = _run_helper(folder)
     if found is None:
-        return columns, example_body(columns)
+        return columns, own or row or example_body(columns)
     helper_columns = tuple(ModelColumn(**c) for c in found.get("columns") or ()) or None
     columns = columns or helper_columns
-    return columns, example_body(columns, found.get("categories") or {})
+    example = own or training_row(columns, data_files) or example_body(columns, found.get("categories") or {})
+    return columns, example
 
 
 def _run_helper(folder: Path) -> dict[str, Any] | None:

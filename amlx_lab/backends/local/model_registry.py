@@ -27,6 +27,7 @@ from typing import Any
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...records import ModelCandidate, ModelColumn, ModelSummary, ModelVersion
 from . import job_index
+from .files import refuse_links
 from .layout import Layout
 from .model_inspect import inspect
 from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, folder_size
@@ -69,7 +70,7 @@ def parse_version(version: object, *, field: str = "version") -> int | None:
 
 
 def check_job(job: object) -> str:
-    if not isinstance(job, str) or not JOB_NAME_RE.match(job):
+    if not isinstance(job, str) or not JOB_NAME_RE.fullmatch(job):
         raise ValidationError(_("{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).").format(job=job), field="job")
     return job
 
@@ -112,6 +113,18 @@ class ModelRegistry:
             )
         return row
 
+    def _data_read_by(self, row: sqlite3.Row) -> list[Path]:
+        """The data files the job read: copies in its code snapshot, then its job inputs (for an example row)."""
+        code = self.layout.code_dir(row["name"])
+        manifest = json.loads(row["manifest"]) if row["manifest"] else {}
+        copies = [
+            code / item["path"]
+            for item in manifest.get("inputs") or ()
+            if isinstance(item, dict) and item.get("mode") == "copied" and isinstance(item.get("path"), str)
+        ]
+        inside = [path for path in copies if path.resolve().is_relative_to(code.resolve())]
+        return inside + [Path(item["path"]) for item in json.loads(row["inputs"] or "[]") if isinstance(item.get("path"), str)]
+
     def candidates(self, job: str) -> tuple[ModelCandidate, ...]:
         """Every model the job left: MLflow models of its run(s), then model files and folders in outputs."""
         check_job(job)
@@ -141,7 +154,7 @@ class ModelRegistry:
         try:
             _copy(source, staging)
             size = folder_size(staging)
-            columns, example = inspect(staging, source.format)
+            columns, example = inspect(staging, source.format, self._data_read_by(row))
             version = self._record(name, job, source, staging, size, description, tags, columns, example)
         finally:
             if staging.exists():
@@ -250,7 +263,7 @@ class ModelRegistry:
         """
         model = self.get(name, version)
         folder = self.folder(model)
-        files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+        files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink()] if folder.is_dir() else []
         model_files = [p for p in files if p.suffix.lower() in MODEL_SUFFIXES]
         if model.format != "mlflow" and len(model_files) == 1:
             return model_files[0], model_files[0].name
@@ -266,12 +279,17 @@ class ModelRegistry:
 
 
 def _copy(source: ModelSource, staging: Path) -> None:
-    """The model's files into ``staging`` (a new folder); symlinks are copied as the files they point to."""
+    """The model's files into ``staging`` (a new folder).
+
+    A folder holding a link that leaves it is refused (``files.refuse_links``);
+    an ``input_schema.json`` next to a model file is taken only if it is a real file.
+    """
     if source.path.is_file():
         staging.mkdir()
         shutil.copy2(source.path, staging / source.path.name)
         schema = source.path.parent / "input_schema.json"
-        if schema.is_file():
+        if schema.is_file() and not schema.is_symlink():
             shutil.copy2(schema, staging / schema.name)
         return
+    refuse_links(source.path, what=f"model folder {source.source!r}")
     shutil.copytree(source.path, staging, symlinks=False)

@@ -6,6 +6,10 @@ recorded at spawn tells (PIDs get reused; the start time does not repeat), and
 a job younger than ``STARTUP_GRACE`` whose PID is not even recorded yet is
 given the benefit of the doubt. A job's orphaned process group is killed, so
 a dead supervisor never leaves a job running outside the slot limit.
+
+Sweeps are the exception: a sweep whose controller died gets a new one
+(``sweeps.resume``), and its trials are left to it, since the new controller
+adopts the trials still running.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 import sqlite3
 import time
 
+from . import sweeps
 from .job_index import ACTIVE, update
 from .layout import Layout
 from .procs import is_alive, is_locked, kill_group
@@ -48,6 +53,16 @@ def reconcile(store: Store, layout: Layout, *, queued_before: int | None = None)
     for row in store.query(sql, params):
         if supervisor_alive(layout, row, now=now):
             continue
+        if row["type"] == "sweep":  # a sweep's controller is brought back, not given up (sweeps.resume)
+            if sweeps.resume(store, layout, row) == "failed":
+                closed.append(row["name"])
+            continue
+        if row["parent"] is not None:
+            parent = store.query("SELECT * FROM jobs WHERE name = ?", (row["parent"],))
+            if parent and parent[0]["status"] in ACTIVE:  # the parent's (next) controller adopts the trial
+                if not supervisor_alive(layout, parent[0], now=now):
+                    sweeps.resume(store, layout, parent[0])
+                continue
         if row["child_pid"] and is_alive(row["child_pid"], row["child_start"]):
             kill_group(row["child_pid"], signal.SIGKILL)
         pid = f" (pid {row['supervisor_pid']})" if row["supervisor_pid"] else ""

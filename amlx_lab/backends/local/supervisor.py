@@ -5,12 +5,16 @@ in its own session, so the death of whoever submitted (Jupyter server, magic,
 CLI) does not touch it. It:
 
 1. takes the job's lock file (its liveness signal, see ``reconcile.py``);
-2. waits for a compute slot (``slots.py``), or gives up if the job is canceled;
-3. makes sure the MLflow store and the experiment exist (``tracking.py``; the
-   first job of an experiment pays 2-3 s for it, in a short-lived helper);
+2. waits for its turn (jobs take slots in submission order, ``slots.py``), or
+   gives up if the job is canceled;
+3. at the head of the queue, makes sure the MLflow store and the experiment
+   exist (``tracking.py``; the first job of an experiment pays 2-3 s for it, in
+   a short-lived helper), then takes a compute slot;
 4. starts the command in the job's code folder, in a new process group, with
    stdout and stderr going straight into ``logs/std_log.txt`` (so output
-   survives even this process) and MLflow pointed at the workspace store;
+   survives even this process), MLflow pointed at the workspace store, and
+   ``AMLX_SYSTEM_LOG`` naming ``logs/system_log.txt`` (where a job package's
+   runtime puts MLflow's own messages);
 5. every ``METRICS_INTERVAL`` seconds copies the run's latest metrics and
    params into the index, and watches for a cancel request (SIGTERM to the
    process group, SIGKILL after the grace period);
@@ -63,13 +67,21 @@ def job_environment(layout: Layout, name: str, experiment: str, base: dict[str, 
         MLFLOW_EXPERIMENT_NAME=experiment,
         MLFLOW_RUN_CONTEXT=json.dumps({JOB_TAG: name, "mlflow.runName": name}),
         PYTHONUNBUFFERED="1",  # lines reach std_log.txt as they are printed
+        PYTHONDONTWRITEBYTECODE="1",  # the code folder is the job's snapshot: no __pycache__ appears in it
         AMLX_JOB_NAME=name,
+        AMLX_SYSTEM_LOG=str(layout.system_log(name)),  # MLflow's messages, kept out of std_log.txt
     )
     return env
 
 
 def failure_summary(log_path: Path) -> str | None:
-    """The last exception line of a Python traceback at the end of the log, if any."""
+    """The exception of the last Python traceback in the log, and the notebook cell it was raised in.
+
+    A job package's runtime writes main.py's frames as ``cell 5, line 3, in ...``
+    (``notebook/runtime/cells.py``); the innermost such frame, with its source
+    line, names where the user's code failed: ``ZeroDivisionError: division by
+    zero (cell 5, line 3: print(1 / x))``. Other commands give the exception alone.
+    """
     try:
         with open(log_path, "rb") as handle:
             handle.seek(max(0, handle.seek(0, os.SEEK_END) - 32768))
@@ -79,8 +91,23 @@ def failure_summary(log_path: Path) -> str | None:
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
     if not starts:
         return None
-    tail = [line for line in lines[starts[-1] + 1 :] if line.strip() and not line.startswith((" ", "\t"))]
-    return tail[-1][:500] if tail else None
+    block = lines[starts[-1] + 1 :]
+    end = next((i for i, line in enumerate(block) if line.strip() and not line.startswith((" ", "\t"))), None)
+    if end is None:
+        return None
+    summary = block[end]
+    from ...notebook.runtime.cells import CELL_FRAME  # lazy: only a failed job needs it
+
+    places = [(i, m.group(1)) for i, line in enumerate(block[:end]) if (m := CELL_FRAME.match(line))]
+    if places:
+        i, where = places[-1]
+        source = block[i + 1].strip() if i + 1 < end and block[i + 1].startswith("    ") else ""
+        summary += f" ({where}: {source})" if source else f" ({where})"
+    return summary[:500]
+
+
+class PreparationFailed(Exception):
+    """The MLflow store or experiment could not be made; the message is the job's error."""
 
 
 class ExitWatch:
@@ -126,6 +153,7 @@ class Supervisor:
         self.stop_signal: int | None = None
         self.reader: Reader | None = None
         self.run_ref: RunRef | None = None
+        self.row: Any = None  # the job's row as the supervisor first read it
 
     # -- helpers -------------------------------------------------------------------
 
@@ -176,6 +204,10 @@ class Supervisor:
                 self.reader.params(ref.run_id),
                 {"mlflow_run_id": ref.run_id, "mlflow_experiment_id": ref.experiment_id},
             )
+            if self.row is not None and self.row["type"] == "automl":
+                from .automl_trials import mirror_trials
+
+                mirror_trials(self.store, self.layout, self.row, self.reader)
         except Exception as exc:  # metrics are a view; never fail the job over them
             self.log(f"could not copy metrics: {type(exc).__name__}: {exc}")
 
@@ -202,7 +234,7 @@ class Supervisor:
     def _run(self) -> int:
         me = os.getpid()
         update(self.store, self.name, {"supervisor_pid": me, "supervisor_start": start_time(me)})
-        row = get_row(self.store, self.name)
+        row = self.row = get_row(self.store, self.name)
         if row["status"] not in ACTIVE:
             self.log(f"job is already {row['status']}; nothing to do")
             return 0
@@ -210,14 +242,19 @@ class Supervisor:
         self.log(f"job {self.name} waiting for one of {row['compute_slots']} '{row['compute']}' slot(s)")
 
         slots = Slots(self.layout, row["compute"], row["compute_slots"])
-        got = slots.wait(
-            jobs_ahead=lambda: self.store.query(
-                "SELECT COUNT(*) FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?",
-                (row["compute"], seq),
-            )[0][0],
-            give_up=self.cancel_requested,
-            on_stuck=lambda: reconcile(self.store, self.layout, queued_before=seq),
-        )
+        try:
+            got = slots.wait(
+                jobs_ahead=lambda: self.store.query(
+                    "SELECT COUNT(*) FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?",
+                    (row["compute"], seq),
+                )[0][0],
+                give_up=self.cancel_requested,
+                on_stuck=lambda: reconcile(self.store, self.layout, queued_before=seq),
+                at_head=lambda: self._prepare(row["experiment"]),
+            )
+        except PreparationFailed as exc:
+            self.finish("Failed", error=str(exc))
+            return 1
         if got is None:
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")
             return 0
@@ -227,18 +264,21 @@ class Supervisor:
         finally:
             slot_lock.release()
 
+    def _prepare(self, experiment: str) -> None:
+        """The MLflow store and the job's experiment, made to exist before the job takes a slot."""
+        self.log("next in the queue; preparing the MLflow store")
+        try:
+            prepare_experiment(self.layout, experiment)
+        except Exception as exc:
+            self.log("MLflow preparation failed:\n" + traceback.format_exc())
+            raise PreparationFailed(f"Could not prepare the MLflow tracking store: {type(exc).__name__}: {exc}") from exc
+
     def _run_in_slot(self, row: Any, slot: int, slot_lock: FileLock) -> int:
         seq = row["seq"]
         if not update(self.store, self.name, {"status": "Preparing", "slot": slot}, only_if=("Queued",)):
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")
             return 0
-        self.log(f"got slot {slot}; preparing the MLflow store")
-        try:
-            prepare_experiment(self.layout, row["experiment"])
-        except Exception as exc:
-            self.log("MLflow preparation failed:\n" + traceback.format_exc())
-            self.finish("Failed", error=f"Could not prepare the MLflow tracking store: {type(exc).__name__}: {exc}")
-            return 1
+        self.log(f"got slot {slot}")
         if self.cancel_requested():
             self.finish("Canceled", error=self.cancel_reason() + " It had not started.")
             return 0

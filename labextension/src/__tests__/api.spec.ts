@@ -11,6 +11,7 @@ import {
   IWorkspaceInfo,
   NETWORK_ERROR
 } from '../api';
+import { readWholeLog } from '../download';
 
 type Reply = { status: number; body: string; contentType?: string };
 
@@ -39,7 +40,7 @@ const INFO: IWorkspaceInfo = {
   location: '/home/me/.amlx/workspace',
   workspace_dir: '/home/me/.amlx/workspace',
   version: '0.1.0',
-  health: { state: 'ok', message: 'ready' },
+  health: { state: 'ok', message: 'ready', workspace: null, region: null, studio_url: null, identity: null, checked_at: null },
   capabilities: {
     jobs: false,
     sweeps: false,
@@ -47,6 +48,7 @@ const INFO: IWorkspaceInfo = {
     models: false,
     endpoints: false,
     data_assets: false,
+    computes: false,
     instance_types: false,
     compute_targets: ['local'],
     live_updates: 'none',
@@ -169,6 +171,43 @@ describe('AmlxClient', () => {
     // no cursor: the present position; no offset: from the start
     expect(new URL(calls[2]).searchParams.has('cursor')).toBe(false);
     expect(new URL(calls[3]).searchParams.has('offset')).toBe(false);
+  });
+
+  it('asks for the curl command of an edited body with a POST, and reads logs in chunks of a given size', async () => {
+    const seen: { url: URL; method: string; body: string }[] = [];
+    const settings = ServerConnection.makeSettings({
+      baseUrl: 'http://127.0.0.1:8888/',
+      fetch: (async (input: RequestInfo | URL) => {
+        const request = input as Request;
+        seen.push({ url: new URL(request.url), method: request.method, body: await request.clone().text() });
+        const answer = request.url.includes('/curl')
+          ? { command: "curl -d '{}'" }
+          : { text: 'x', offset: '0', next_offset: '1', size: 1, complete: true };
+        return new Response(JSON.stringify(answer), { status: 200 });
+      }) as typeof fetch
+    });
+    const client = new AmlxClient(settings);
+    expect(await client.curlFor('ep-1', { data: [{ Age: 40 }] })).toBe("curl -d '{}'");
+    expect([seen[0].url.pathname, seen[0].method]).toEqual(['/amlx/api/endpoints/ep-1/curl', 'POST']);
+    expect(JSON.parse(seen[0].body)).toEqual({ payload: { data: [{ Age: 40 }] } });
+    await client.logs('job_1', null, 0, undefined, 1_048_576);
+    expect(seen[1].url.searchParams.get('limit')).toBe('1048576');
+  });
+
+  it('reads a whole log from its first byte, chunk after chunk', async () => {
+    const chunks = [
+      { text: 'a'.repeat(3), offset: 'o0', next_offset: 'o3', size: 7, complete: false },
+      { text: 'b'.repeat(4), offset: 'o3', next_offset: 'o7', size: 7, complete: true }
+    ];
+    const { client, calls } = scripted(() => ({ status: 200, body: JSON.stringify(chunks.shift()) }));
+    expect(await readWholeLog(client, 'job_1')).toBe('aaabbbb');
+    expect(calls.map(url => new URL(url).searchParams.get('offset'))).toEqual([null, 'o3']);
+    // a running job's log: what is there now (an empty chunk ends it)
+    chunks.push(
+      { text: 'partial', offset: 'o0', next_offset: 'o7', size: null as unknown as number, complete: false },
+      { text: '', offset: 'o7', next_offset: 'o7', size: null as unknown as number, complete: false }
+    );
+    expect(await readWholeLog(client, 'job_2')).toBe('partial');
   });
 
   it('encodes output paths segment by segment', () => {

@@ -5,7 +5,8 @@ import {
   defaultGoal,
   metricCandidates,
   numeric,
-  parameterCandidates,
+  axisCandidates,
+  axisLabel,
   preferredMetric,
   samplePoints
 } from '../comparemath';
@@ -20,8 +21,8 @@ const diabetes = [
 ];
 
 describe('parameters and metrics to plot', () => {
-  it('offers numeric parameters that vary, submitted ones first', () => {
-    expect(parameterCandidates(diabetes)).toEqual(['alpha']);
+  it('offers numeric parameters that vary, submitted ones first, then metrics', () => {
+    expect(axisCandidates(diabetes)).toEqual(['alpha', 'metrics.rmse']);
   });
 
   it('reads numbers from parameter values and logged text', () => {
@@ -32,9 +33,22 @@ describe('parameters and metrics to plot', () => {
     expect(numeric('')).toBeUndefined();
   });
 
-  it('falls back to MLflow params when nothing was submitted', () => {
-    const logged = [job({ params: { C: '0.1' } }), job({ params: { C: '1.0' } })];
-    expect(parameterCandidates(logged)).toEqual(['C']);
+  it("offers an interactive run's logged params and metrics, which have no submitted parameters", () => {
+    const interactive = [
+      job({ type: 'interactive', params: { C: '0.1', solver: 'lbfgs' }, metrics: { accuracy: 0.8, loss: 0.5 } }),
+      job({ type: 'interactive', params: { C: '1.0', solver: 'lbfgs' }, metrics: { accuracy: 0.9, loss: 0.4 } })
+    ];
+    expect(axisCandidates(interactive)).toEqual(['params.C', 'metrics.accuracy', 'metrics.loss']);
+    expect(comparePoints(interactive, 'params.C', 'accuracy').map(p => [p.x, p.y])).toEqual([
+      [0.1, 0.8],
+      [1.0, 0.9]
+    ]);
+    expect(comparePoints(interactive, 'metrics.loss', 'accuracy').map(p => p.x)).toEqual([0.4, 0.5]);
+    expect([axisLabel('alpha'), axisLabel('params.C'), axisLabel('metrics.loss')]).toEqual([
+      'alpha',
+      'C (logged param)',
+      'loss (metric)'
+    ]);
   });
 
   it('lists metrics most common first and prefers a test error for y', () => {

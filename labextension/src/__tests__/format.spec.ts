@@ -4,6 +4,7 @@ import {
   EMPTY,
   assetNameFrom,
   bearerTokens,
+  agoRefreshMs,
   formatAgo,
   formatBytes,
   formatDuration,
@@ -15,6 +16,7 @@ import {
   maskSecrets,
   notebookStem,
   runLabel,
+  varyingParameters,
   statusKind
 } from '../format';
 import { job } from './fixtures';
@@ -94,6 +96,16 @@ describe('formatBytes', () => {
   });
 });
 
+describe('agoRefreshMs', () => {
+  it('redraws "min ago" every 15 s, "h ago" every 5 minutes, days hourly', () => {
+    expect(agoRefreshMs(1000, 1010)).toBe(15_000);
+    expect(agoRefreshMs(1000, 1000 + 50 * 60)).toBe(15_000);
+    expect(agoRefreshMs(1000, 1000 + 3 * 3600)).toBe(300_000);
+    expect(agoRefreshMs(1000, 1000 + 3 * 86400)).toBe(3_600_000);
+    expect(agoRefreshMs(null, 1000)).toBe(3_600_000);
+  });
+});
+
 describe('formatAgo', () => {
   it('reads like a person would say it', () => {
     expect(formatAgo(1000, 1010)).toBe('just now');
@@ -152,10 +164,34 @@ describe('names', () => {
   });
 
   it('leaves the experiment out of a run label inside its group', () => {
-    expect(runLabel('diabetes_ridge cell 11 (alpha=2)', 'x', 'diabetes_ridge')).toBe('cell 11 (alpha=2)');
-    expect(runLabel('titanic cell 15', 'x', 'other')).toBe('titanic cell 15');
-    expect(runLabel('', 'calm_lamp_1', 'titanic')).toBe('calm_lamp_1');
-    expect(runLabel('titanic ', 'x', 'titanic')).toBe('titanic ');
+    const label = (display_name: string, name: string, experiment: string) =>
+      runLabel(job({ display_name, name, experiment }));
+    expect(label('diabetes_ridge cell 12 (alpha=2)', 'x', 'diabetes_ridge')).toBe('cell 12 (alpha=2)');
+    expect(label('titanic cell 16', 'x', 'other')).toBe('titanic cell 16');
+    expect(label('', 'calm_lamp_1', 'titanic')).toBe('calm_lamp_1');
+    expect(label('titanic ', 'x', 'titanic')).toBe('titanic ');
+  });
+
+  it('names runs by what differs: the varying parameters first, the default value too', () => {
+    const runs = [
+      job({ experiment: 'diabetes-ridge', display_name: 'diabetes cell 12 (alpha=0.05)', parameters: { alpha: 0.05, seed: 1 } }),
+      job({ experiment: 'diabetes-ridge', display_name: 'diabetes cell 12 (alpha=2)', parameters: { alpha: 2, seed: 1 } }),
+      job({ experiment: 'diabetes-ridge', display_name: 'diabetes cell 12', parameters: { alpha: 0.5, seed: 1 } })
+    ];
+    const varying = varyingParameters(runs);
+    expect(varying).toEqual(['alpha']);
+    expect(runs.map(run => runLabel(run, varying))).toEqual([
+      'alpha=0.05 · diabetes cell 12',
+      'alpha=2 · diabetes cell 12',
+      'alpha=0.5 · diabetes cell 12'
+    ]);
+    // a name the person typed is kept whole after the values
+    expect(runLabel(job({ display_name: 'baseline (v2)', parameters: { alpha: 1 } }), varying)).toBe('alpha=1 · baseline (v2)');
+    // runs that do not differ (or have no parameters) read as before
+    expect(varyingParameters([runs[0], runs[0]])).toEqual([]);
+    expect(runLabel(job({ display_name: 'alpha 7', parameters: {} }), varying)).toBe('alpha 7');
+    // a run missing a parameter the others have differs by it
+    expect(varyingParameters([job({ parameters: { a: 1 } }), job({ parameters: {} })])).toEqual(['a']);
   });
 
   it('takes a notebook stem', () => {

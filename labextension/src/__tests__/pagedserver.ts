@@ -32,6 +32,8 @@ export function pagedServer(jobs: IJob[]): IPagedServer {
     const kept = server.jobs.filter(
       job =>
         (query.experiment === undefined || job.experiment === query.experiment) &&
+        (query.parent === undefined || job.parent === query.parent) &&
+        (!query.top_level || job.parent === null) &&
         (!query.status || query.status.includes(job.status)) &&
         (!q || [job.name, job.display_name, job.experiment].some(text => text.toLowerCase().includes(q)))
     );

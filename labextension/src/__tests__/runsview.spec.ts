@@ -1,6 +1,7 @@
 /** The Runs list: groups from the experiments listing, each group paged from the server as it comes into view. */
 import { AmlxClient } from '../api';
 import { IJob } from '../apitypes';
+import { runLabel } from '../format';
 import { RunStore } from '../runstore';
 import {
   AUTO_COLUMNS,
@@ -31,9 +32,11 @@ function describeRows(rows: RunRow[]): string[] {
       ? `#${row.experiment}:${row.count ?? '?'}`
       : row.kind === 'run'
         ? row.job.name
-        : row.kind === 'pending'
-          ? `…${row.experiment}`
-          : `+${row.experiment}`
+        : row.kind === 'trial'
+          ? `  ${row.job.name}`
+          : row.kind === 'pending'
+            ? `…${row.experiment}`
+            : `+${row.experiment}`
   );
 }
 
@@ -74,6 +77,23 @@ describe('RunsView groups and pages', () => {
     expect(all.filter(row => row.kind !== 'run' && row.kind !== 'group')).toHaveLength(0);
     expect(describeRows(all).slice(-4)).toEqual(['#titanic:3', 't2', 't1', 't0']);
     expect(view.loadedCount).toBe(403);
+  });
+
+  it("gives each run row the parameters that differ within its group, so its name leads with them", async () => {
+    const runs = [
+      job({ name: 'a', experiment: 'ridge', created_at: 3, display_name: 'diabetes cell 12 (alpha=2)', parameters: { alpha: 2, seed: 1 } }),
+      job({ name: 'b', experiment: 'ridge', created_at: 2, display_name: 'diabetes cell 12', parameters: { alpha: 0.5, seed: 1 } }),
+      job({ name: 'c', experiment: 'titanic', created_at: 1, display_name: 'titanic cell 16', parameters: { SEED: 42 } })
+    ];
+    const { view } = await started(runs);
+    view.need(view.rows(0), 0, 10);
+    await flush(20);
+    const shown = view.rows(0).flatMap(row => (row.kind === 'run' ? [[row.job.name, runLabel(row.job, row.varying)]] : []));
+    expect(shown).toEqual([
+      ['a', 'alpha=2 · diabetes cell 12'],
+      ['b', 'alpha=0.5 · diabetes cell 12'],
+      ['c', 'cell 16'] // the group's name is left out, as before
+    ]);
   });
 
   it('asks nothing for a collapsed group', async () => {
@@ -256,5 +276,63 @@ describe('RunsView choices', () => {
     view.setQuery({ sortKey: 'created_at' });
     const byTime = view.rows(1300);
     expect(view.rows(5000)).toBe(byTime);
+  });
+});
+
+describe('RunsView sweeps', () => {
+  function sweepJobs(): IJob[] {
+    const sweep = job({ name: 'sw', display_name: 'diabetes sweep', experiment: 'diabetes', type: 'sweep', created_at: 5000 });
+    const trials = [0, 1, 2].map(i =>
+      job({ name: `sw_${i}`, experiment: 'diabetes', parent: 'sw', created_at: 5001 + i, tags: { 'amlx.trial': String(i) } })
+    );
+    return [job({ name: 'plain', experiment: 'diabetes', created_at: 4000 }), sweep, ...trials];
+  }
+
+  it('lists a sweep as one row and shows its trials under it, in trial order, when expanded', async () => {
+    const { server, view } = await started(sweepJobs());
+    view.need(view.rows(0), 0, 10);
+    await flush();
+    expect(server.calls[0]).toMatchObject({ experiment: 'diabetes', top_level: true });
+    expect(describeRows(view.rows(0))).toEqual(['#diabetes:2', 'sw', 'plain']);
+    const sweepRow = view.rows(0)[1];
+    expect(sweepRow).toMatchObject({ kind: 'run', expanded: false });
+
+    view.toggleSweep('sw');
+    await flush();
+    expect(server.calls[server.calls.length - 1]).toMatchObject({ parent: 'sw', order_by: 'created_at', descending: false });
+    expect(describeRows(view.rows(0))).toEqual(['#diabetes:2', 'sw', '  sw_0', '  sw_1', '  sw_2', 'plain']);
+    expect(view.rows(0)[1]).toMatchObject({ kind: 'run', expanded: true });
+    expect(view.expandedSweeps.has('sw')).toBe(true);
+
+    view.toggleSweep('sw');
+    expect(describeRows(view.rows(0))).toEqual(['#diabetes:2', 'sw', 'plain']);
+  });
+
+  it('keeps an expanded sweep current from the change feed: a changed trial in place, a new one read', async () => {
+    const jobs = sweepJobs();
+    const { server, view } = await started(jobs);
+    view.need(view.rows(0), 0, 10);
+    await flush();
+    view.toggleSweep('sw');
+    await flush();
+    const changed = { ...jobs[2], status: 'Running' as const, updated_at: 9999 };
+    view.hint([changed], 0);
+    const trialRow = view.rows(0).find(row => row.kind === 'trial' && row.job.name === 'sw_0');
+    expect(trialRow && trialRow.kind === 'trial' && trialRow.job.status).toBe('Running');
+
+    const added = job({ name: 'sw_3', experiment: 'diabetes', parent: 'sw', created_at: 6000 });
+    server.jobs.push(added);
+    const calls = server.calls.length;
+    view.hint([added], 0);
+    // the window reads itself again, throttled: wait for that read, with a deadline
+    const deadline = Date.now() + 10_000;
+    while (server.calls.length === calls && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    await flush();
+    expect(server.calls.length).toBeGreaterThan(calls);
+    expect(describeRows(view.rows(0)).filter(line => line.startsWith('  '))).toEqual(['  sw_0', '  sw_1', '  sw_2', '  sw_3']);
+    // a trial never shows as a run of its own
+    expect(describeRows(view.rows(0))).not.toContain('sw_3');
   });
 });

@@ -14,7 +14,7 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
     location: '/ws',
     workspace_dir: '/ws',
     version: '0.1.0',
-    health: { state: 'ok', message: 'fine' },
+    health: { state: 'ok', message: 'fine', workspace: null, region: null, studio_url: null, identity: null, checked_at: null },
     capabilities: {
       jobs: true,
       sweeps: false,
@@ -22,6 +22,7 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
       models: true,
       endpoints: true,
       data_assets: true,
+      computes: true,
       instance_types: false,
       compute_targets: [],
       live_updates: 'none',
@@ -103,6 +104,21 @@ describe('AmlxServices target switch', () => {
     expect(s.client.target).toBe('local');
     s.model.setSettings({ target: 'azure' });
     expect(switches).toEqual([{ previous: 'local', current: 'azure', previousLabel: 'Local workspace' }]);
+  });
+});
+
+describe('test-panel drafts', () => {
+  it("keeps an edited body per endpoint of each target, so a reopened panel shows it; null forgets it", () => {
+    const { services: s } = services();
+    expect(s.payloadDraft('titanic-endpoint')).toBeNull();
+    s.setPayloadDraft('titanic-endpoint', '{"data": [{"Age": 40}]}');
+    expect(s.payloadDraft('titanic-endpoint')).toBe('{"data": [{"Age": 40}]}');
+    expect(s.payloadDraft('other')).toBeNull();
+    s.model.setSettings({ target: 'azure' });
+    expect(s.payloadDraft('titanic-endpoint')).toBeNull();
+    s.model.setSettings({ target: 'server-default' });
+    s.setPayloadDraft('titanic-endpoint', null);
+    expect(s.payloadDraft('titanic-endpoint')).toBeNull();
   });
 });
 

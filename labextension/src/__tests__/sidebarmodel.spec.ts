@@ -2,7 +2,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { AmlxClient, IWorkspaceInfo } from '../api';
-import { SidebarModel } from '../sidebarmodel';
+import { CHECKING_RETRY_MS, SidebarModel } from '../sidebarmodel';
 
 function info(target: 'local' | 'azure'): IWorkspaceInfo {
   return {
@@ -11,7 +11,7 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
     location: target === 'local' ? '/ws' : 'sub/rg/ws',
     workspace_dir: '/ws',
     version: '0.1.0',
-    health: { state: 'ok', message: 'fine' },
+    health: { state: 'ok', message: 'fine', workspace: null, region: null, studio_url: null, identity: null, checked_at: null },
     capabilities: {
       jobs: false,
       sweeps: false,
@@ -19,6 +19,7 @@ function info(target: 'local' | 'azure'): IWorkspaceInfo {
       models: false,
       endpoints: false,
       data_assets: false,
+      computes: false,
       instance_types: target === 'azure',
       compute_targets: [],
       live_updates: 'none',
@@ -42,14 +43,14 @@ function controllableServer() {
     baseUrl: 'http://127.0.0.1:8888/',
     fetch: fetchFn as typeof fetch
   });
-  const answer = (index: number, status = 200) => {
+  const answer = (index: number, status = 200, health?: IWorkspaceInfo['health']) => {
     const request = pending[index];
     const target = (request.url.searchParams.get('target') ?? 'local') as
       | 'local'
       | 'azure';
     const body =
       status === 200
-        ? JSON.stringify(info(target))
+        ? JSON.stringify({ ...info(target), ...(health ? { health } : {}) })
         : JSON.stringify({ error: { code: 'upstream_error', message: 'Azure said no.', details: {} } });
     request.resolve(new Response(body, { status }));
   };
@@ -106,6 +107,35 @@ describe('SidebarModel', () => {
     await first;
     await flush();
     expect(model.workspace?.target).toBe('azure');
+  });
+
+  it('asks again while a remote target is still being reached, then stops', async () => {
+    jest.useFakeTimers();
+    try {
+      const server = controllableServer();
+      const model = new SidebarModel(server.client);
+      const checking = {
+        state: 'checking' as const,
+        message: 'Azure ML workspace ws is configured; checking that it can be reached.',
+        workspace: 'ws', region: null, studio_url: null, identity: null, checked_at: null
+      };
+      const first = model.refresh();
+      await Promise.resolve();
+      server.answer(0, 200, checking);
+      await first;
+      expect(model.workspace?.health.state).toBe('checking');
+      expect(server.pending).toHaveLength(1);
+      jest.advanceTimersByTime(CHECKING_RETRY_MS);
+      await Promise.resolve();
+      expect(server.pending).toHaveLength(2);
+      server.answer(1, 200, { ...checking, state: 'ok', message: 'Connected.', studio_url: 'https://ml.azure.com/' });
+      await jest.runOnlyPendingTimersAsync();
+      expect(model.workspace?.health.state).toBe('ok');
+      jest.advanceTimersByTime(10 * CHECKING_RETRY_MS);
+      expect(server.pending).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('does not fetch on settings before the first refresh', async () => {

@@ -1,15 +1,19 @@
 /** The submit form's logic: defaults, parameter text, the request it sends, re-runs. */
-import { IPackageParameter } from '../apitypes';
+import { IJobPackage, IPackageParameter } from '../apitypes';
 import {
   CELL_ID_TAG,
   buildRequest,
+  cellNumber,
   checkParameters,
   defaultExperiment,
   initialForm,
+  packageSummary,
   parameterText,
   parseParameter,
   pythonLiteral,
-  rerunRequest
+  rerunRequest,
+  withExperiment,
+  withPreview
 } from '../submitform';
 import { job } from './fixtures';
 
@@ -35,6 +39,13 @@ describe('defaults', () => {
   it('takes compute from the settings', () => {
     expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'cpu-cluster' }).compute).toBe('cpu-cluster');
     expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: '' }).compute).toBe('local');
+    // the built-in default (local) gives way to the target's own on a target without it (Azure ML)
+    const azure = ['cpu-cluster', 'serverless'];
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'local' }, azure).compute).toBe('cpu-cluster');
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: '' }, azure).compute).toBe('cpu-cluster');
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'serverless' }, azure).compute).toBe('serverless');
+    // a compute the person chose is kept, even one the target does not list
+    expect(initialForm('a.ipynb', { defaultExperiment: 'x', defaultCompute: 'gpu-local' }, ['local']).compute).toBe('gpu-local');
   });
 });
 
@@ -75,17 +86,49 @@ describe('buildRequest', () => {
     expect(request).toEqual({
       notebook: 'diabetes_ridge.ipynb',
       cell: 'diabetes_ridge-11',
-      experiment: 'diabetes_ridge',
+      default_experiment: 'diabetes_ridge',
       compute: 'local',
       tags: { [CELL_ID_TAG]: 'diabetes_ridge-11' }
     });
   });
 
-  it('puts changed parameters in the default display name so runs can be told apart', () => {
+  it('leaves the run name to the server unless one is typed (it names runs by cell and parameters)', () => {
     const request = buildRequest(target, form, { alpha: 0.3 });
     expect(request.parameters).toEqual({ alpha: 0.3 });
-    expect(request.display_name).toBe('diabetes_ridge cell 11 (alpha=0.3)');
+    expect(request).not.toHaveProperty('display_name');
     expect(buildRequest(target, { ...form, displayName: 'mine' }, { alpha: 0.3 }).display_name).toBe('mine');
+  });
+
+  it("sends the experiment only when typed; until then the code's own mlflow.set_experiment decides", () => {
+    const pkg = { parameters: {}, experiment: 'diabetes-ridge' } as unknown as IJobPackage;
+    const previewed = withPreview(form, pkg);
+    expect(previewed.experiment).toBe('diabetes-ridge');
+    expect(buildRequest(target, previewed, {})).not.toHaveProperty('experiment');
+    expect(buildRequest(target, previewed, {}).default_experiment).toBe('diabetes_ridge');
+    // the notebook's name when the code names none
+    expect(withPreview(form, { ...pkg, experiment: null }).experiment).toBe('diabetes_ridge');
+    // typed: sent, and a later preview does not replace it
+    const typed = withExperiment(previewed, ' mine ');
+    expect(buildRequest(target, typed, {}).experiment).toBe('mine');
+    expect(withPreview(typed, pkg).experiment).toBe(' mine ');
+    // cleared: back to the proposal
+    expect(withExperiment(typed, '').experimentTyped).toBe(false);
+    expect(buildRequest(target, withExperiment(typed, ''), {})).not.toHaveProperty('experiment');
+  });
+
+  it('sums the package up in one line for the preview', () => {
+    const pkg = {
+      cells: [{}, {}, {}],
+      parameters: { alpha: declared.alpha },
+      requirements: ['mlflow==3.1', 'scikit-learn==1.5'],
+      inputs: []
+    } as unknown as IJobPackage;
+    expect(packageSummary(pkg)).toBe('3 cells, 1 parameter, 2 requirements and 0 data files');
+  });
+
+  it('numbers cells from 1, as JupyterLab users count them', () => {
+    expect(cellNumber(0)).toBe(1);
+    expect(cellNumber(11)).toBe(12);
   });
 
   it('sends the options only when they differ from the server defaults', () => {

@@ -48,8 +48,81 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What submitting would run (script, requirements, inputs, parameters, warnings); runs and writes nothing. */
+        /** What submitting would run (script, requirements, inputs, parameters, warnings); runs and writes nothing. Refuses what submit refuses (compute, experiment, inputs, interpreter). */
         post: operations["previewJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Package a notebook cell and start it as a sweep job over its parameters (search space, objective, sampling, early termination, limits).
+         * @description The answer is the parent job (type `sweep`). Its trials are the jobs whose `parent` it is
+         *     (`GET /jobs?parent=<name>`); cancelling it cancels them. Each searched parameter must be a parameter
+         *     of the cell; the settings follow Azure ML's sweep job (a sentence per mistake, 400).
+         */
+        post: operations["submitSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/sweep/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The cell's parameters as dimensions, the metrics its earlier runs logged, and (with `sweep`) the first sampled points; runs and writes nothing. */
+        post: operations["previewSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an AutoML job (classification, regression or forecasting) on a data asset or a CSV file under the notebook folder; its trials become child jobs and its best model an MLflow model in its outputs. */
+        post: operations["submitAutoML"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An AutoML job's settings and leaderboard (best first, with each trial's algorithm, score and its spread across folds, duration and hyperparameters), the best model once saved, and its charts (confusion matrix and ROC for classification, residuals for regression). */
+        get: operations["getAutoML"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -65,6 +138,40 @@ export interface paths {
         };
         /** One job with its status, times, parameters, latest metrics and params. */
         get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep's settings, its best trial so far (name and objective value) and its trials' counts by status. */
+        get: operations["getSweep"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/sweep/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One metric's history for every trial of a sweep (default key, the sweep's objective), by trial name. */
+        get: operations["getSweepMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -90,6 +197,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{name}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write the job as Azure ML CLI v2 YAML (job.yml, its code folder, conda file) and a GitHub Actions workflow into <folder>/<job>/ under the notebook folder; 409 for a job without a code folder or an existing export without overwrite. */
+        post: operations["exportJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{name}/logs": {
         parameters: {
             query?: never;
@@ -97,7 +221,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The job's std_log.txt from an offset; with wait, held until new text arrives or the job ends. */
+        /** The job's std_log.txt (or its system log) from an offset; with wait, held until new text arrives or the job ends. */
         get: operations["getJobLogs"];
         put?: never;
         post?: never;
@@ -240,6 +364,40 @@ export interface paths {
          *     stream the same way through /jobs/{name}/logs?offset=...&wait=...
          */
         get: operations["getJobChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/computes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a job can run (the value of `compute` in a submit), with each compute's state; the default is marked. */
+        get: operations["listComputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/computes/instance-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VM sizes a serverless job may ask for (empty on a target without them). */
+        get: operations["listInstanceTypes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -505,7 +663,25 @@ export interface paths {
         /** The exact curl command (scoring URI, primary key, the model's example payload) for the user to copy. */
         get: operations["getEndpointCurl"];
         put?: never;
-        post?: never;
+        /** The exact curl command (scoring URI, primary key) sending the given payload, e.g. a body edited in the test panel. */
+        post: operations["makeEndpointCurl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/endpoints/{name}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write the endpoint and its deployments as Azure ML CLI v2 YAML (endpoint.yml, deployment-<name>.yml, a scoring script where a model needs one) and a GitHub Actions workflow into <folder>/<endpoint>/ under the notebook folder. */
+        post: operations["exportEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -516,6 +692,138 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description An AutoML job's settings, its leaderboard (best first) and the best model, as far as the job got.
+         *
+         *     ``settings`` is the submitted ``AutoMLJobSpec``. ``validation`` says how
+         *     the trials were validated (``10-fold cross-validation, Azure's choice for
+         *     299 rows``); ``notes`` say where the run differs from what was asked and
+         *     why (columns not used, concurrency on this machine). ``model`` is the
+         *     registrable source of the best model (``outputs/model``) once it is saved;
+         *     ``charts`` come with it.
+         */
+        AutoMLDetails: {
+            name: string;
+            status: components["schemas"]["JobStatus"];
+            task: string;
+            primary_metric: string;
+            goal: string;
+            target_column_name: string;
+            settings: {
+                [key: string]: unknown;
+            };
+            validation: string | null;
+            leaderboard: components["schemas"]["LeaderboardEntry"][];
+            best_trial: string | null;
+            best_algorithm: string | null;
+            best_score: number | null;
+            best_score_std: number | null;
+            trials: number;
+            /** @default null */
+            stop_reason: string | null;
+            /** @default null */
+            model: string | null;
+            /** @default null */
+            charts: components["schemas"]["ModelCharts"] | null;
+            /** @default [] */
+            notes: string[];
+        };
+        /**
+         * @description An AutoML job, in the words of ``azure.ai.ml.automl.classification/regression/forecasting``.
+         *
+         *     ``training_data`` is a data asset (``azureml:heart@latest``, ``heart:2``) or
+         *     the path of a CSV file; ``target_column_name`` is the column to predict.
+         *     ``primary_metric`` is one of Azure's metrics for the task (any spelling that
+         *     differs in case or underscores; stored as Azure spells it), defaulting as the
+         *     SDK does. Validation is ``n_cross_validations`` folds (``None`` or ``"auto"``:
+         *     as Azure chooses for the data's size) or a ``validation_data_size`` fraction.
+         *     Algorithms are named as Azure names them; ``featurization`` is ``auto``
+         *     (imputation, encoding, scaling) or ``off`` (the columns must be numeric).
+         */
+        AutoMLJobSpec: {
+            /**
+             * @default automl
+             * @constant
+             */
+            type?: "automl";
+            /** @enum {string} */
+            task: "classification" | "regression" | "forecasting";
+            training_data: string;
+            target_column_name: string;
+            /** @default null */
+            primary_metric?: string | null;
+            /** @default Default */
+            experiment?: string;
+            /** @default null */
+            display_name?: string | null;
+            /** @default null */
+            compute?: string | null;
+            tags?: {
+                [key: string]: string;
+            };
+            limits?: components["schemas"]["AutoMLLimits"];
+            /** @default null */
+            n_cross_validations?: number | "auto" | null;
+            /** @default null */
+            validation_data_size?: number | null;
+            /** @default null */
+            allowed_training_algorithms?: string[] | null;
+            /** @default null */
+            blocked_training_algorithms?: string[] | null;
+            /**
+             * @default auto
+             * @enum {string}
+             */
+            featurization?: "auto" | "off";
+            /** @default null */
+            forecasting?: components["schemas"]["ForecastingSettings"] | null;
+        };
+        /**
+         * @description ``set_limits`` / ``TabularLimitSettings``: how long and how much AutoML may search.
+         *
+         *     ``timeout_minutes`` bounds the whole job (the search, then the refit of the
+         *     best model); ``None`` is Azure's default of six days, which early
+         *     termination usually ends long before. Minutes may be fractional locally;
+         *     Azure takes whole minutes (the Azure target rounds up).
+         */
+        AutoMLLimits: {
+            /** @default null */
+            timeout_minutes?: number | null;
+            /** @default null */
+            trial_timeout_minutes?: number | null;
+            /** @default 1000 */
+            max_trials?: number;
+            /** @default 1 */
+            max_concurrent_trials?: number;
+            /** @default true */
+            enable_early_termination?: boolean;
+            /** @default null */
+            exit_score?: number | null;
+        };
+        /** @description Stop a trial whose value is not within the slack of the best trial's value at the same interval. */
+        BanditPolicy: {
+            /** @default 1 */
+            evaluation_interval?: number;
+            /** @default 0 */
+            delay_evaluation?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bandit";
+            /** @default null */
+            slack_factor?: number | null;
+            /** @default null */
+            slack_amount?: number | null;
+        };
+        /** @description Points chosen from the results so far (locally: optuna's TPE after a few random ones). */
+        BayesianSampling: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bayesian";
+        };
         /**
          * @description What a target can do, so the UI hides what it cannot (cf. jupyter-scheduler's /config).
          *
@@ -537,6 +845,8 @@ export interface components {
             /** @default false */
             data_assets: boolean;
             /** @default false */
+            computes: boolean;
+            /** @default false */
             instance_types: boolean;
             /** @default [] */
             compute_targets: string[];
@@ -551,6 +861,15 @@ export interface components {
             index: number;
             id: string | null;
         };
+        /** @description One of ``values`` (numbers or text; Azure's nested dict choices are not supported here). */
+        Choice: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "choice";
+            values: (string | number)[];
+        };
         /** @description The code a job ran: the snapshot taken at submit, and the slicer's manifest. */
         CodePackage: {
             job: string;
@@ -561,6 +880,28 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * @description Somewhere a job can run: the local machine's slots, an Azure ML cluster, or serverless compute.
+         *
+         *     ``state`` is the target's own word (``Succeeded``, ``Resizing``, ``Ready``);
+         *     ``max_nodes`` is a cluster's node limit, or the local target's slots.
+         *     ``default`` marks what a submit without ``compute`` runs on.
+         */
+        ComputeTarget: {
+            name: string;
+            kind: string;
+            state: string;
+            /** @default null */
+            instance_type: string | null;
+            /** @default null */
+            min_nodes: number | null;
+            /** @default null */
+            max_nodes: number | null;
+            /** @default null */
+            current_nodes: number | null;
+            /** @default false */
+            default: boolean;
+        };
         /** @description Deploy a registered model (``name`` or ``name:version``) behind an endpoint. */
         CreateDeployment: {
             name: string;
@@ -569,6 +910,13 @@ export interface components {
             traffic?: number | null;
             /** @default null */
             score_script?: string | null;
+            /**
+             * @description VM size, on a target with instance types (Azure ML)
+             * @default null
+             */
+            instance_type?: string | null;
+            /** @default null */
+            instance_count?: number | null;
         };
         CreateEndpoint: {
             name: string;
@@ -579,6 +927,12 @@ export interface components {
             auth_mode?: "key";
             /** @default null */
             description?: string | null;
+        };
+        /** @description The request body a copied curl command should send (what the person edited in the test panel). */
+        CurlBody: {
+            payload: {
+                [key: string]: unknown;
+            } | unknown[];
         };
         /** @description A named, versioned copy of a file (``uri_file``) or folder (``uri_folder``). */
         DataAsset: {
@@ -659,20 +1013,87 @@ export interface components {
             job_count: number;
             last_submitted_at: number | null;
         };
+        /** @description Where an export is written: ``<folder>/<job or endpoint name>/`` under the notebook folder. */
+        ExportRequest: {
+            /** @default amlx-export */
+            folder?: string;
+            /** @default false */
+            overwrite?: boolean;
+        };
+        /**
+         * @description What an export wrote: a folder of Azure ML CLI v2 YAML, the files it names, and a GitHub Actions workflow.
+         *
+         *     ``folder`` is as the caller named it (over REST, relative to the notebook
+         *     folder); ``files`` are relative to it, the main YAML document first.
+         *     ``notes`` say what to change before the files run elsewhere (a local data
+         *     file, a compute to name).
+         */
+        ExportResult: {
+            /** @enum {string} */
+            kind: "job" | "endpoint";
+            name: string;
+            target: string;
+            folder: string;
+            files: string[];
+            /** @default [] */
+            notes: string[];
+        };
         /** @description A file in a job's outputs or code folder (``path`` is relative, with ``/``). */
         FileEntry: {
             path: string;
             size: number;
             modified: number;
         };
-        /** @description Whether a target can be used now, with a sentence saying why not. */
+        /**
+         * @description ``set_forecast_settings``: which column holds the time, how far ahead to forecast, and how often points come.
+         *
+         *     ``frequency`` is a pandas offset alias (``D``, ``h``, ``W``, ``MS``); ``None``
+         *     infers it from the time column.
+         */
+        ForecastingSettings: {
+            time_column_name: string;
+            /** @default 1 */
+            forecast_horizon?: number;
+            /** @default null */
+            frequency?: string | null;
+        };
+        /** @description Every combination of the ``choice`` values, each once. */
+        GridSampling: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "grid";
+        };
+        /**
+         * @description Whether a target can be used now, with a sentence saying why not.
+         *
+         *     A remote target also says what it reached (workspace, region, studio
+         *     link, the identity it signed in as) and when it last checked.
+         */
         Health: {
             state: components["schemas"]["HealthState"];
             message: string;
+            /** @default null */
+            workspace: string | null;
+            /** @default null */
+            region: string | null;
+            /** @default null */
+            studio_url: string | null;
+            /** @default null */
+            identity: string | null;
+            /** @default null */
+            checked_at: number | null;
         };
         /** @enum {string} */
-        HealthState: "ok" | "not_configured" | "error";
-        /** @description A cell main.py runs, and why the slice needs it. */
+        HealthState: "ok" | "not_configured" | "error" | "checking";
+        /**
+         * @description A cell main.py runs, and why the slice needs it.
+         *
+         *     ``script_start``..``script_end``: the lines (1-based, inclusive) of main.py that hold the
+         *     cell's code, with any line amlx added (a parameter's override), so a viewer can show a
+         *     cell on its own or point into the script.
+         */
         IncludedCell: {
             index: number;
             id: string | null;
@@ -682,10 +1103,26 @@ export interface components {
             names: string[];
             /** @default  */
             explanation: string;
+            /** @default null */
+            script_start: number | null;
+            /** @default null */
+            script_end: number | null;
+        };
+        /** @description A VM size a serverless job (or a new cluster) may ask for. */
+        InstanceType: {
+            name: string;
+            /** @default null */
+            vcpus: number | null;
+            /** @default null */
+            memory_gb: number | null;
+            /** @default null */
+            gpus: number | null;
         };
         /** @description A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment. */
         Invoke: {
-            payload: unknown;
+            payload: {
+                [key: string]: unknown;
+            } | unknown[];
             /** @default null */
             deployment?: string | null;
         };
@@ -845,7 +1282,37 @@ export interface components {
             launcher: string[];
         };
         /**
-         * @description A slice of a job's ``std_log.txt``.
+         * @description One trial of an AutoML job: its algorithm (Azure's name), hyperparameters and validation score.
+         *
+         *     ``score`` is the mean of ``fold_scores`` (one per validation split) and
+         *     ``score_std`` their standard deviation, the spread to read a gap between
+         *     two trials against. ``source`` is ``default`` for a plain scikit-learn
+         *     default the job always tries, ``search`` for a trial FLAML proposed.
+         *     ``trial`` is the child job's name (``<job>_<index>``); ``rank`` is 1 for the best.
+         */
+        LeaderboardEntry: {
+            trial: string;
+            index: number;
+            algorithm: string;
+            source: string;
+            learner: string;
+            score: number | null;
+            score_std: number | null;
+            fold_scores: (number | null)[];
+            duration_s: number;
+            hyperparameters: {
+                [key: string]: unknown;
+            };
+            status: string;
+            /** @default null */
+            rank: number | null;
+            /** @default false */
+            is_best: boolean;
+            /** @default null */
+            error: string | null;
+        };
+        /**
+         * @description A slice of a job's ``std_log.txt`` (or of its system log).
          *
          *     ``offset`` and ``next_offset`` are opaque: pass ``next_offset`` back to read
          *     on. ``complete`` is true once the job is finished and everything has been
@@ -857,6 +1324,38 @@ export interface components {
             next_offset: string;
             size: number | null;
             complete: boolean;
+        };
+        /** @description exp(N(mu, sigma)). */
+        LogNormal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "lognormal";
+            mu: number;
+            sigma: number;
+        };
+        /** @description exp(U(min_value, max_value)): the bounds are logs, so the values lie in [e^min_value, e^max_value]. */
+        LogUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "loguniform";
+            min_value: number;
+            max_value: number;
+        };
+        /** @description Stop a trial whose best value is worse than the median of the other trials' running averages. */
+        MedianStoppingPolicy: {
+            /** @default 1 */
+            evaluation_interval?: number;
+            /** @default 0 */
+            delay_evaluation?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "median_stopping";
         };
         /** @description One logged value of a metric (``value`` is ``None`` for NaN). */
         MetricPoint: {
@@ -870,6 +1369,32 @@ export interface components {
             source: string;
             format: string;
             size: number;
+        };
+        /**
+         * @description What the best model's charts are drawn from: its out-of-fold predictions on the validation rows.
+         *
+         *     Classification fills the confusion matrix (rows: true labels, columns:
+         *     predicted, in ``confusion_labels`` order) and ``roc``; regression and
+         *     forecasting fill ``predicted``/``actual`` (a sample of rows) and the
+         *     residual histogram (``residual_bins`` has one edge more than ``residual_counts``).
+         */
+        ModelCharts: {
+            kind: string;
+            rows: number;
+            /** @default [] */
+            confusion_labels: string[];
+            /** @default [] */
+            confusion_matrix: number[][];
+            /** @default [] */
+            roc: components["schemas"]["RocCurve"][];
+            /** @default [] */
+            predicted: number[];
+            /** @default [] */
+            actual: number[];
+            /** @default [] */
+            residual_bins: number[];
+            /** @default [] */
+            residual_counts: number[];
         };
         /** @description One input column the model expects (types as MLflow names them: double, long, string, boolean, any). */
         ModelColumn: {
@@ -910,6 +1435,22 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** @description N(mu, sigma), unbounded. */
+        Normal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "normal";
+            mu: number;
+            sigma: number;
+        };
+        /** @description The metric the trials log (``mlflow.log_metric`` name, matched exactly) and whether lower or higher wins. */
+        Objective: {
+            primary_metric: string;
+            /** @enum {string} */
+            goal: "minimize" | "maximize";
+        };
         /** @description A file or folder the job reads, with the relative path the code uses. */
         PackageInput: {
             path: string;
@@ -932,6 +1473,74 @@ export interface components {
             cell_index: number;
             line: number;
             flag: string;
+        };
+        /** @description round(exp(N(mu, sigma)) / q) * q. */
+        QLogNormal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "qlognormal";
+            mu: number;
+            sigma: number;
+            q: number;
+        };
+        /** @description round(exp(U(min_value, max_value)) / q) * q (the bounds are logs). */
+        QLogUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "qloguniform";
+            min_value: number;
+            max_value: number;
+            q: number;
+        };
+        /** @description round(N(mu, sigma) / q) * q. */
+        QNormal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "qnormal";
+            mu: number;
+            sigma: number;
+            q: number;
+        };
+        /** @description round(U(min_value, max_value) / q) * q. */
+        QUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "quniform";
+            min_value: number;
+            max_value: number;
+            q: number;
+        };
+        /** @description An integer in [0, upper): Azure's upper bound is exclusive. */
+        Randint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "randint";
+            upper: number;
+        };
+        /** @description Independent draws (``rule="random"``) or a scrambled Sobol sequence (``rule="sobol"``), from ``seed``. */
+        RandomSampling: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "random";
+            /**
+             * @default random
+             * @enum {string}
+             */
+            rule?: "random" | "sobol";
+            /** @default null */
+            seed?: number | null;
         };
         RegenerateKey: {
             /** @enum {string} */
@@ -958,6 +1567,13 @@ export interface components {
             tags?: {
                 [key: string]: string;
             } | null;
+        };
+        /** @description The ROC curve of one class against the rest (for two classes, of the positive one). */
+        RocCurve: {
+            label: string;
+            auc: number | null;
+            fpr: number[];
+            tpr: number[];
         };
         /**
          * @description A cell of a notebook (or of a kernel's history) to run as a job.
@@ -1008,12 +1624,184 @@ export interface components {
             environment?: string | null;
             /** @default null */
             cell_source?: string | null;
+        } & ({
+            notebook: string;
+        } | {
+            sources: unknown[];
+        });
+        /**
+         * @description What a sweep job searches and how far it got (its trials are the jobs whose ``parent`` it is).
+         *
+         *     ``settings`` is the search space, objective, sampling algorithm, early
+         *     termination policy and limits as submitted; ``seed`` is the one the
+         *     sampler used (chosen at submit when none was given). ``best_trial`` and
+         *     ``best_value`` follow the completed trials as they finish (Azure's
+         *     ``best_child_run_id`` and ``score``). ``trial_counts`` counts the trials
+         *     created so far by status; ``pruned`` how many the policy stopped.
+         */
+        SweepDetails: {
+            name: string;
+            settings: components["schemas"]["SweepSettings"];
+            seed: number | null;
+            best_trial: string | null;
+            best_value: number | null;
+            trials: number;
+            trial_counts: {
+                [key: string]: number;
+            };
+            pruned: number;
+            /** @default [] */
+            notes: string[];
+        };
+        /**
+         * @description A parameter of the cell, as a dimension a sweep may search.
+         *
+         *     ``type`` is the notebook value's (``float``, ``int``, ``str``, ``bool``,
+         *     ``literal``); ``searchable`` is false for lists and dicts;
+         *     ``expression`` is the requested search expression, if any.
+         */
+        SweepDimension: {
+            name: string;
+            type: string;
+            default: unknown;
+            searchable: boolean;
+            /** @default null */
+            expression: string | null;
+        };
+        /** @description How many trials in all and at once, and how long (seconds) the sweep and each trial may run. */
+        SweepLimits: {
+            /** @default 1000 */
+            max_total_trials?: number;
+            /** @default null */
+            max_concurrent_trials?: number | null;
+            /** @default null */
+            timeout?: number | null;
+            /** @default null */
+            trial_timeout?: number | null;
+        };
+        /**
+         * @description What sweeping the cell would do, before anything runs.
+         *
+         *     ``metrics`` are the metric keys the cell's earlier runs logged (the
+         *     objective to offer, most common first). With a sweep described,
+         *     ``points`` are the first sampled trials (parameters as the trials get
+         *     them), drawn with ``seed`` (pass it back to run exactly these; bayesian
+         *     sampling chooses later points from results); ``total_trials`` is how many
+         *     trials the limits (or the grid) allow.
+         */
+        SweepPreview: {
+            package: components["schemas"]["JobPackage"];
+            dimensions: components["schemas"]["SweepDimension"][];
+            metrics: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default [] */
+            points: {
+                [key: string]: unknown;
+            }[];
+            /** @default null */
+            total_trials: number | null;
+            /** @default [] */
+            notes: string[];
+        };
+        /**
+         * @description A cell to run as a sweep: the submission (which cell, where from), plus what to search and how.
+         *
+         *     The cell's parameters are the dimensions a ``sweep.search_space`` may
+         *     open; ``parameters`` fix the others. ``sweep`` may be left out only when
+         *     previewing (the preview then lists the dimensions and the metrics the
+         *     cell's earlier runs logged, to choose from).
+         */
+        SweepRequest: {
+            cell: number | string;
+            /** @default null */
+            notebook?: string | null;
+            /** @default null */
+            sources?: string[] | null;
+            /** @default null */
+            experiment?: string | null;
+            /** @default null */
+            default_experiment?: string | null;
+            /** @default null */
+            display_name?: string | null;
+            /** @default null */
+            compute?: string | null;
+            parameters?: {
+                [key: string]: string | number | boolean;
+            };
+            inputs?: {
+                [key: string]: string;
+            };
+            tags?: {
+                [key: string]: string;
+            };
+            /** @default false */
+            include_all_above?: boolean;
+            /** @default true */
+            autolog?: boolean;
+            /** @default null */
+            python?: string | null;
+            /** @default null */
+            environment?: string | null;
+            /** @default null */
+            cell_source?: string | null;
+            /** @default null */
+            sweep?: components["schemas"]["SweepSettingsInput"] | null;
+        } & ({
+            notebook: string;
+        } | {
+            sources: unknown[];
+        });
+        /** @description What to search and how: everything a sweep has besides the trial's command. */
+        SweepSettings: {
+            search_space: {
+                [key: string]: components["schemas"]["Choice"] | components["schemas"]["Randint"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["QUniform"] | components["schemas"]["QLogUniform"] | components["schemas"]["Normal"] | components["schemas"]["LogNormal"] | components["schemas"]["QNormal"] | components["schemas"]["QLogNormal"];
+            };
+            objective: components["schemas"]["Objective"];
+            sampling_algorithm?: components["schemas"]["RandomSampling"] | components["schemas"]["GridSampling"] | components["schemas"]["BayesianSampling"];
+            /** @default null */
+            early_termination?: (components["schemas"]["BanditPolicy"] | components["schemas"]["MedianStoppingPolicy"] | components["schemas"]["TruncationSelectionPolicy"]) | null;
+            limits?: components["schemas"]["SweepLimits"];
+        };
+        /** @description What to search and how: everything a sweep has besides the trial's command. */
+        SweepSettingsInput: {
+            search_space: {
+                [key: string]: string | (components["schemas"]["Choice"] | components["schemas"]["Randint"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["QUniform"] | components["schemas"]["QLogUniform"] | components["schemas"]["Normal"] | components["schemas"]["LogNormal"] | components["schemas"]["QNormal"] | components["schemas"]["QLogNormal"]);
+            };
+            objective: components["schemas"]["Objective"];
+            sampling_algorithm?: ("random" | "grid" | "bayesian") | (components["schemas"]["RandomSampling"] | components["schemas"]["GridSampling"] | components["schemas"]["BayesianSampling"]);
+            /** @default null */
+            early_termination?: (components["schemas"]["BanditPolicy"] | components["schemas"]["MedianStoppingPolicy"] | components["schemas"]["TruncationSelectionPolicy"]) | null;
+            limits?: components["schemas"]["SweepLimits"];
         };
         /** @description One selectable target as the workspace header lists it. */
         TargetSummary: {
             name: string;
             label: string;
             health: components["schemas"]["Health"];
+        };
+        /** @description At each evaluation, stop the trials in the worst ``truncation_percentage`` percent. */
+        TruncationSelectionPolicy: {
+            /** @default 1 */
+            evaluation_interval?: number;
+            /** @default 0 */
+            delay_evaluation?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "truncation_selection";
+            truncation_percentage: number;
+        };
+        /** @description U(min_value, max_value). */
+        Uniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "uniform";
+            min_value: number;
+            max_value: number;
         };
         /** @description Answer of ``GET /amlx/api/workspace``: the active target and what it can do. */
         WorkspaceInfo: {
@@ -1065,7 +1853,34 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Not authenticated or not authorised. */
+        /** @description The server could not sign in to Azure (code sign_in_required); the message says what to run. */
+        SignInRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Azure ML is throttling the workspace's requests after retries (code throttled, details.retry_after in seconds). */
+        Throttled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Azure ML failed or could not be reached (code upstream_error, details.upstream is azure). */
+        Upstream: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not authenticated or not authorised (by Jupyter; or, code not_authorized, by Azure for the signed-in identity). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1093,8 +1908,8 @@ export interface components {
         EndpointName: string;
         /** @description The deployment's name, e.g. blue. */
         DeploymentName: string;
-        /** @description Which target to use; the server's configured default when absent. */
-        Target: "local" | "azure";
+        /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+        Target: string;
         /** @description The job's name, e.g. calm_lamp_8x2k1q. */
         JobName: string;
     };
@@ -1107,7 +1922,7 @@ export interface operations {
     getWorkspace: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1132,12 +1947,12 @@ export interface operations {
     listJobs: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
                 experiment?: string;
                 /** @description Repeat to accept several statuses. */
                 status?: components["schemas"]["JobStatus"][];
-                /** @description Text searched in job names, display names and experiment names. */
+                /** @description Text searched in names, display names, experiments and tags. */
                 q?: string;
                 /** @description created_at, started_at, ended_at, name, display_name, experiment, status, or metrics.<key> (rows without the metric come last). */
                 order_by?: string;
@@ -1145,7 +1960,7 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page. */
                 cursor?: string;
-                /** @description Only the trials of this sweep or AutoML job. */
+                /** @description Only the trials of this sweep or AutoML job (not with top_level=true). */
                 parent?: string;
                 /** @description Only jobs without a parent. */
                 top_level?: boolean;
@@ -1173,7 +1988,7 @@ export interface operations {
     submitJob: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1204,7 +2019,10 @@ export interface operations {
     };
     previewJob: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1227,13 +2045,139 @@ export interface operations {
             400: components["responses"]["Invalid"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["BadNotebook"];
+        };
+    };
+    submitSweep: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            /** @description The sweep's parent job, queued; its URL is in the Location header. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["BadNotebook"];
+        };
+    };
+    previewSweep: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPreview"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["BadNotebook"];
+        };
+    };
+    submitAutoML: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoMLJobSpec"];
+            };
+        };
+        responses: {
+            /** @description The AutoML job (type automl), queued; its URL is in the Location header. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getAutoML: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The AutoML job as far as it got. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLDetails"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     getJob: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1260,10 +2204,76 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    getSweep: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sweep's details. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDetails"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getSweepMetrics: {
+        parameters: {
+            query?: {
+                key?: string;
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each trial's history of the metric. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: string;
+                        trials: {
+                            [key: string]: components["schemas"]["MetricPoint"][];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
     cancelJob: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1290,11 +2300,47 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    exportJob: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The job's name, e.g. calm_lamp_8x2k1q. */
+                name: components["parameters"]["JobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description What was written, relative to the notebook folder. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResult"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
     getJobLogs: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
+                /** @description Which log - user (std_log.txt, what the code prints) or system (MLflow's and amlx's messages from inside the job). */
+                log?: "user" | "system";
                 /** @description The next_offset of the previous chunk (opaque); omit it to read from the start. */
                 offset?: string;
                 /** @description At most this many bytes of text. */
@@ -1330,7 +2376,7 @@ export interface operations {
         parameters: {
             query?: {
                 key?: string[];
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1365,7 +2411,7 @@ export interface operations {
     getMetricHistory: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1400,7 +2446,7 @@ export interface operations {
     listJobOutputs: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1433,7 +2479,7 @@ export interface operations {
     downloadJobOutput: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1447,13 +2493,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file's bytes, as an attachment. */
+            /** @description The file's bytes, as an attachment, with the media type its name suggests (application/octet-stream when none does). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": unknown;
                 };
             };
             400: components["responses"]["Invalid"];
@@ -1465,7 +2511,7 @@ export interface operations {
     getJobCode: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1495,7 +2541,7 @@ export interface operations {
     downloadJobCodeFile: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1509,13 +2555,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file's bytes, as an attachment. */
+            /** @description The file's bytes, as an attachment, with the media type its name suggests (application/octet-stream when none does). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": unknown;
                 };
             };
             400: components["responses"]["Invalid"];
@@ -1527,7 +2573,7 @@ export interface operations {
     listExperiments: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1555,7 +2601,7 @@ export interface operations {
     getJobChanges: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
                 /** @description The cursor of the previous answer (opaque). */
                 cursor?: string;
@@ -1581,10 +2627,72 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    listComputes: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The computes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        computes: components["schemas"]["ComputeTarget"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["SignInRequired"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["Throttled"];
+            502: components["responses"]["Upstream"];
+        };
+    };
+    listInstanceTypes: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instance_types: components["schemas"]["InstanceType"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["SignInRequired"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["Throttled"];
+            502: components["responses"]["Upstream"];
+        };
+    };
     listDataAssets: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1612,7 +2720,7 @@ export interface operations {
     registerDataAsset: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1643,7 +2751,7 @@ export interface operations {
     getDataAsset: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1675,7 +2783,7 @@ export interface operations {
     listModelCandidates: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1708,7 +2816,7 @@ export interface operations {
     listModels: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1736,7 +2844,7 @@ export interface operations {
     registerModel: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1767,7 +2875,7 @@ export interface operations {
     getModel: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1800,7 +2908,7 @@ export interface operations {
     getModelVersion: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1832,7 +2940,7 @@ export interface operations {
     downloadModelVersion: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1846,13 +2954,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes, as an attachment named after the file (or <name>-<version>.zip). */
+            /** @description The bytes, as an attachment named after the file (or <name>-<version>.zip), with the media type its name suggests (application/octet-stream when none does). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": unknown;
                 };
             };
             400: components["responses"]["Invalid"];
@@ -1864,7 +2972,7 @@ export interface operations {
     listEndpoints: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1892,7 +3000,7 @@ export interface operations {
     createEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1922,7 +3030,7 @@ export interface operations {
     getEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1952,7 +3060,7 @@ export interface operations {
     deleteEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -1982,7 +3090,7 @@ export interface operations {
     getEndpointKeys: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2012,7 +3120,7 @@ export interface operations {
     regenerateEndpointKey: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2046,7 +3154,7 @@ export interface operations {
     createDeployment: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2080,7 +3188,7 @@ export interface operations {
     getDeployment: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2112,7 +3220,7 @@ export interface operations {
     deleteDeployment: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2144,7 +3252,7 @@ export interface operations {
     setEndpointTraffic: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2180,7 +3288,7 @@ export interface operations {
     invokeEndpoint: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2215,7 +3323,7 @@ export interface operations {
     getEndpointCurl: {
         parameters: {
             query?: {
-                /** @description Which target to use; the server's configured default when absent. */
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
                 target?: components["parameters"]["Target"];
             };
             header?: never;
@@ -2236,6 +3344,76 @@ export interface operations {
                     "application/json": {
                         command: string;
                     };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    makeEndpointCurl: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's name, e.g. titanic-endpoint. */
+                name: components["parameters"]["EndpointName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurlBody"];
+            };
+        };
+        responses: {
+            /** @description The command (contains the key; sent with Cache-Control no-store). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        command: string;
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    exportEndpoint: {
+        parameters: {
+            query?: {
+                /** @description Which target to use, local or azure; the server's configured default when absent or empty. */
+                target?: components["parameters"]["Target"];
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint's name, e.g. titanic-endpoint. */
+                name: components["parameters"]["EndpointName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description What was written, relative to the notebook folder. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResult"];
                 };
             };
             400: components["responses"]["Invalid"];

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..jobs.scheduler import Scheduler
     from ..operations import Operations
     from ..recorder import Recorder
+    from ..scoring.deployments import Scoring
     from ..store import ArmStore
     from ..tracking import Tracking
     from .endpoints import EndpointKeys
@@ -82,6 +83,7 @@ class Context:
     scheduler: Scheduler
     faults: Faults
     endpoint_keys: EndpointKeys
+    scoring: Scoring
 
 
 class ArmError(tornado.web.HTTPError):

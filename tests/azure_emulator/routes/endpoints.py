@@ -1,16 +1,25 @@
-"""Managed online endpoints and deployments: provisioning (immediate, or a long-running operation when the
-emulator is told to take its time), keys, regeneration, deletion, deployment logs, and the scoring URI
-(key-checked; answering it with the deployed model is not emulated yet)."""
+"""Managed online endpoints and deployments: provisioning (endpoints at once, or a long-running operation when
+the emulator is told to take its time; deployments as a long-running operation until their scoring process
+is up), keys, regeneration, deletion, deployment logs, and the scoring URI: the key checked in constant time,
+then the request answered by the deployment's own process (``scoring/``), chosen by traffic or by the
+``azureml-model-deployment`` header."""
 
 from __future__ import annotations
 
 import hmac
+import random
 import secrets
 import threading
+import time
 from typing import Any
 
+from tornado.httpclient import AsyncHTTPClient
+
 from .base import SEGMENT, WS, ArmError, BaseHandler, Context, not_found
+from ..operations import CANCELED, FAILED, IN_PROGRESS, SUCCEEDED
 from .jobs import operation_url
+
+DEPLOYMENT_HEADER = "azureml-model-deployment"
 
 
 class EndpointKeys:
@@ -98,8 +107,9 @@ class EndpointHandler(_Provisioned):
         path = f"{self.workspace_path}/onlineEndpoints/{name}"
         if self.ctx.store.get(path) is None:
             raise not_found("online endpoint", name)
-        self.ctx.store.delete(path)
+        self.ctx.store.delete(path)  # and its deployments
         self.ctx.endpoint_keys.drop(name)
+        self.ctx.scoring.stop_endpoint(name)
         self.accepted()
 
 
@@ -124,7 +134,30 @@ class DeploymentHandler(_Provisioned):
             props["scaleSettings"] = {"scaleType": "Default"}
         props.setdefault("endpointComputeType", "Managed")
         body.setdefault("location", self.ctx.config.location)
-        self.provision(f"{self.workspace_path}/onlineEndpoints/{endpoint}/deployments/{name}", body)
+        path = f"{self.workspace_path}/onlineEndpoints/{endpoint}/deployments/{name}"
+        existed = self.ctx.store.get(path) is not None
+        props["provisioningState"] = "Updating" if existed else "Creating"
+        stored, created = self.ctx.store.put(path, body, self.principal())
+        due = time.monotonic() + self.ctx.config.provisioning_seconds
+        store = self.ctx.store
+
+        def provisioned(state: str) -> None:
+            # never before the configured provisioning time, so a test can watch it being Creating
+            threading.Timer(max(0.0, due - time.monotonic()), store.update, (path, {"provisioningState": state})).start()
+
+        self.ctx.scoring.start(endpoint, name, props, provisioned)
+
+        def check() -> str:
+            found = store.get(path)
+            if found is None:
+                return CANCELED  # deleted while it was being provisioned
+            state = (found.get("properties") or {}).get("provisioningState")
+            return {"Succeeded": SUCCEEDED, "Failed": FAILED}.get(str(state), IN_PROGRESS)
+
+        op = self.ctx.operations.add(check)
+        self.set_header("Azure-AsyncOperation", operation_url(self.ctx, op, "mfeOperationsStatus"))
+        self.set_header("Retry-After", "1")
+        self.send_json(stored, 201 if created else 200)
 
     def delete(self, sub: str, rg: str, ws: str, endpoint: str, name: str) -> None:
         self.check_workspace(sub, rg, ws)
@@ -132,6 +165,7 @@ class DeploymentHandler(_Provisioned):
         if self.ctx.store.get(path) is None:
             raise not_found("deployment", name)
         self.ctx.store.delete(path)
+        self.ctx.scoring.stop(endpoint, name)
         self.accepted()
 
 
@@ -167,19 +201,54 @@ class DeploymentLogsHandler(BaseHandler):
         if deployment is None:
             raise not_found("deployment", name)
         state = deployment["properties"].get("provisioningState")
-        self.send_json({"content": f"Deployment '{name}' of endpoint '{endpoint}' is {state} (loopback workspace).\n"})
+        lines = self.json_body().get("tail")
+        log = self.ctx.scoring.log(endpoint, name, int(lines) if isinstance(lines, int) and lines > 0 else None)
+        header = f"Deployment '{name}' of endpoint '{endpoint}' is {state} (loopback workspace).\n"
+        self.send_json({"content": header + log})
 
 
 class ScoringHandler(BaseHandler):
-    """The endpoint's scoring URI: the key is checked for real; answering with the model comes later."""
+    """The endpoint's scoring URI: the key checked in constant time, then the deployment's process answers."""
 
     requires_auth = False
 
-    def post(self, endpoint: str) -> None:
+    async def post(self, endpoint: str) -> None:
         presented = self.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not presented or not self.ctx.endpoint_keys.matches(endpoint, presented):
             raise ArmError(401, "Unauthorized", "The key in the Authorization header is not a key of this endpoint.")
-        raise ArmError(501, "NotImplemented", "The loopback workspace does not serve models on scoring URIs yet.")
+        found = self.ctx.store.get(f"{self.workspace_path}/onlineEndpoints/{endpoint}")
+        if found is None:
+            raise not_found("online endpoint", endpoint)
+        name = self._deployment(found)
+        port = self.ctx.scoring.port(endpoint, name)
+        if port is None:
+            raise ArmError(503, "ServiceUnavailable", f"Deployment '{name}' is not ready to score yet.")
+        answer = await AsyncHTTPClient().fetch(
+            f"http://127.0.0.1:{port}/score", method="POST", body=self.request.body,
+            headers={"Content-Type": self.request.headers.get("Content-Type", "application/json")},
+            raise_error=False, request_timeout=120,
+        )
+        if answer.code == 599:
+            raise ArmError(502, "BadGateway", f"Deployment '{name}' did not answer.")
+        self.set_status(answer.code)
+        self.set_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+        self.set_header(DEPLOYMENT_HEADER, name)
+        self.finish(answer.body)
+
+    def _deployment(self, endpoint: dict[str, Any]) -> str:
+        """The deployment the header pins, else one drawn by the traffic split (as Azure routes)."""
+        pinned = self.request.headers.get(DEPLOYMENT_HEADER)
+        deployments = self.ctx.store.children(f"{endpoint['id']}/deployments")
+        names = {d["name"].lower(): d["name"] for d in deployments}
+        if pinned:
+            if pinned.lower() not in names:
+                raise ArmError(404, "DeploymentNotFound", f"Endpoint has no deployment named '{pinned}'.")
+            return names[pinned.lower()]
+        shares = {k: int(v) for k, v in (endpoint["properties"].get("traffic") or {}).items()
+                  if int(v) > 0 and k.lower() in names}
+        if not shares:
+            raise ArmError(424, "NoValidDeployments", "No valid deployments to route to: set the endpoint's traffic.")
+        return random.choices(list(shares), weights=list(shares.values()))[0]
 
 
 def routes(ctx: Context) -> list[tuple[str, type, dict[str, Any]]]:

@@ -52,6 +52,9 @@ class ResourceHandler(BaseHandler):
         self.finish()
 
     def _listed(self, collection: str) -> list[dict[str, Any]]:
+        content_hash = self.get_query_argument("hash", None)
+        if content_hash and re.search(r"/codes/[^/]+/versions$", collection):
+            return self._code_versions_with_hash(content_hash)
         items = self.ctx.store.children(collection)
         view = self.get_query_argument("listViewType", "ActiveOnly").lower()
         if view == "activeonly":
@@ -62,6 +65,17 @@ class ResourceHandler(BaseHandler):
         if order.endswith("desc"):
             items.reverse()
         return items
+
+
+    def _code_versions_with_hash(self, content_hash: str) -> list[dict[str, Any]]:
+        """``GET codes/<any name>/versions?hash=``: the code versions of any name with that content hash, which is
+        how azure-ai-ml finds code it uploaded before (it then skips the upload)."""
+        found = []
+        for container in self.ctx.store.children(f"{self.workspace_path}/codes"):
+            for version in self.ctx.store.children(f"{container['id']}/versions"):
+                if (version.get("properties", {}).get("properties") or {}).get("hash_sha256") == content_hash:
+                    found.append(version)
+        return found
 
 
 class PendingUploadHandler(BaseHandler):

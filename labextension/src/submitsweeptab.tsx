@@ -1,0 +1,305 @@
+/**
+ * The submit form's Sweep tab: the cell's parameters as dimensions (search
+ * each with an Azure ML expression), the objective (offered from the metrics
+ * the cell's earlier runs logged), sampling, early termination and limits,
+ * and a preview of the first sampled points. The Form tab's other settings
+ * (experiment, fixed parameters, inputs) apply to every trial.
+ */
+import * as React from 'react';
+
+import { IJobPackage, ISweepPreview } from './apitypes';
+import { Empty, Loading } from './components';
+import { formatValue } from './format';
+import { Goal, ISweepForm, POLICIES, Policy, SAMPLINGS, Sampling } from './sweepform';
+
+function Field(props: {
+  id: string;
+  label: string;
+  error?: string;
+  hint?: string;
+  children: (describedBy: string | undefined) => React.ReactNode;
+}): JSX.Element {
+  const described = props.error ? `${props.id}-error` : props.hint ? `${props.id}-hint` : undefined;
+  return (
+    <div className="amlx-Field">
+      <label htmlFor={props.id}>{props.label}</label>
+      {props.children(described)}
+      {props.error ? (
+        <div id={`${props.id}-error`} className="amlx-FieldError">
+          {props.error}
+        </div>
+      ) : (
+        props.hint && (
+          <div id={`${props.id}-hint`} className="amlx-Hint">
+            {props.hint}
+          </div>
+        )
+      )}
+    </div>
+  );
+}
+
+function NumberField(props: {
+  id: string;
+  label: string;
+  value: string;
+  error?: string;
+  hint?: string;
+  placeholder?: string;
+  onChange: (text: string) => void;
+}): JSX.Element {
+  return (
+    <Field id={props.id} label={props.label} error={props.error} hint={props.hint}>
+      {described => (
+        <input
+          id={props.id}
+          className={`amlx-Input ${props.error ? 'amlx-mod-invalid' : ''}`}
+          inputMode="numeric"
+          aria-invalid={!!props.error}
+          aria-describedby={described}
+          placeholder={props.placeholder}
+          value={props.value}
+          onChange={event => props.onChange(event.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+export function SweepTab(props: {
+  idPrefix: string;
+  form: ISweepForm;
+  onChange: (form: ISweepForm) => void;
+  pkg: IJobPackage | null;
+  failed: boolean;
+  errors: Record<string, string>;
+  metrics: string[];
+  preview: ISweepPreview | null;
+  /** A preview is on its way. */
+  updating: boolean;
+}): JSX.Element {
+  const { idPrefix, form, onChange, pkg, errors } = props;
+  const id = (name: string) => `${idPrefix}-sweep-${name}`;
+  if (!pkg) {
+    return props.failed ? (
+      <Empty>The dimensions show once the cell can be packaged (see the message above).</Empty>
+    ) : (
+      <Loading text="Reading the notebook's parameters…" />
+    );
+  }
+  const params = Object.values(pkg.parameters);
+  const set = (patch: Partial<ISweepForm>) => onChange({ ...form, ...patch });
+  const points = props.preview?.points ?? [];
+  const pointNames = points.length ? Object.keys(points[0]) : [];
+  return (
+    <div className="amlx-SweepForm">
+      <fieldset className="amlx-SweepForm-space">
+        <legend className="amlx-FieldLabel">Search space</legend>
+        {!params.length && (
+          <Empty>
+            The cell has no parameters to search: plain assignments of literals (e.g. <code>alpha = 0.5</code>) in the cells
+            the job needs, or in a cell tagged <code>parameters</code>, become parameters.
+          </Empty>
+        )}
+        {errors.dimensions && <div className="amlx-FieldError">{errors.dimensions}</div>}
+        <table className="amlx-Table amlx-SweepDimensions">
+          <tbody>
+            {params.map(param => {
+              const dim = form.dimensions[param.name];
+              const error = errors[`dimension:${param.name}`];
+              const canSearch = param.type !== 'literal' && dim !== undefined;
+              return (
+                <tr key={param.name} data-param={param.name}>
+                  <td>
+                    <label>
+                      <input
+                        type="checkbox"
+                        disabled={!canSearch}
+                        checked={!!dim?.on}
+                        aria-label={`Search ${param.name}`}
+                        onChange={event =>
+                          dim && set({ dimensions: { ...form.dimensions, [param.name]: { ...dim, on: event.currentTarget.checked } } })
+                        }
+                      />{' '}
+                      <code>{param.name}</code> <span className="amlx-Hint">{param.type}, notebook value {formatValue(param.default)}</span>
+                    </label>
+                  </td>
+                  <td>
+                    {canSearch ? (
+                      <>
+                        <input
+                          className={`amlx-Input ${error ? 'amlx-mod-invalid' : ''}`}
+                          aria-label={`Search expression for ${param.name}`}
+                          disabled={!dim.on}
+                          value={dim.expression}
+                          onChange={event =>
+                            set({ dimensions: { ...form.dimensions, [param.name]: { ...dim, expression: event.currentTarget.value } } })
+                          }
+                        />
+                        {error && <div className="amlx-FieldError">{error}</div>}
+                      </>
+                    ) : (
+                      <span className="amlx-Hint">lists and dicts cannot be searched</span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <div className="amlx-Hint">
+          Expressions as in Azure ML: uniform(a, b), loguniform(a, b) (the bounds are natural logs), quniform(a, b, q),
+          randint(n) (0 to n − 1), normal(mu, sigma), choice(x, y, …). A parameter not searched keeps its Form tab value.
+        </div>
+      </fieldset>
+      <div className="amlx-FormGrid">
+        <Field id={id('metric')} label="Objective metric" error={errors.metric} hint="The name the cell passes to mlflow.log_metric">
+          {described => (
+            <>
+              <input
+                id={id('metric')}
+                className={`amlx-Input ${errors.metric ? 'amlx-mod-invalid' : ''}`}
+                list={id('metrics')}
+                aria-describedby={described}
+                value={form.metric}
+                onChange={event => set({ metric: event.currentTarget.value })}
+              />
+              <datalist id={id('metrics')}>
+                {props.metrics.map(metric => (
+                  <option key={metric} value={metric} />
+                ))}
+              </datalist>
+            </>
+          )}
+        </Field>
+        <Field id={id('goal')} label="Goal">
+          {() => (
+            <select id={id('goal')} className="amlx-Select" value={form.goal} onChange={event => set({ goal: event.currentTarget.value as Goal })}>
+              <option value="minimize">minimize</option>
+              <option value="maximize">maximize</option>
+            </select>
+          )}
+        </Field>
+        <Field id={id('sampling')} label="Sampling">
+          {() => (
+            <select
+              id={id('sampling')}
+              className="amlx-Select"
+              value={form.sampling}
+              onChange={event => set({ sampling: event.currentTarget.value as Sampling })}
+            >
+              {SAMPLINGS.map(option => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {(form.sampling === 'random' || form.sampling === 'sobol') && (
+          <NumberField id={id('seed')} label="Seed" value={form.seed} error={errors.seed} placeholder="chosen at submit" onChange={seed => set({ seed })} />
+        )}
+        <NumberField id={id('total')} label="Trials" value={form.maxTotalTrials} error={errors.maxTotalTrials} onChange={v => set({ maxTotalTrials: v })} />
+        <NumberField
+          id={id('concurrent')}
+          label="Trials at once"
+          value={form.maxConcurrentTrials}
+          error={errors.maxConcurrentTrials}
+          onChange={v => set({ maxConcurrentTrials: v })}
+        />
+        <NumberField id={id('timeout')} label="Timeout (s)" value={form.timeout} error={errors.timeout} placeholder="none" onChange={v => set({ timeout: v })} />
+        <NumberField
+          id={id('trial-timeout')}
+          label="Trial timeout (s)"
+          value={form.trialTimeout}
+          error={errors.trialTimeout}
+          placeholder="none"
+          onChange={v => set({ trialTimeout: v })}
+        />
+      </div>
+      <fieldset className="amlx-FormGrid amlx-SweepForm-policy">
+        <legend className="amlx-FieldLabel">Early termination</legend>
+        <Field id={id('policy')} label="Policy">
+          {() => (
+            <select id={id('policy')} className="amlx-Select" value={form.policy} onChange={event => set({ policy: event.currentTarget.value as Policy })}>
+              {POLICIES.map(option => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {form.policy === 'bandit' && (
+          <NumberField id={id('slack')} label="Slack factor" value={form.slackFactor} error={errors.slackFactor} onChange={v => set({ slackFactor: v })} />
+        )}
+        {form.policy === 'truncation_selection' && (
+          <NumberField
+            id={id('truncation')}
+            label="Truncation percentage"
+            value={form.truncationPercentage}
+            error={errors.truncationPercentage}
+            onChange={v => set({ truncationPercentage: v })}
+          />
+        )}
+        {form.policy !== 'none' && (
+          <>
+            <NumberField
+              id={id('interval')}
+              label="Evaluation interval"
+              value={form.evaluationInterval}
+              error={errors.evaluationInterval}
+              hint="Every how many logged values"
+              onChange={v => set({ evaluationInterval: v })}
+            />
+            <NumberField
+              id={id('delay')}
+              label="Delay evaluation"
+              value={form.delayEvaluation}
+              error={errors.delayEvaluation}
+              hint="Logged values before the first evaluation"
+              onChange={v => set({ delayEvaluation: v })}
+            />
+          </>
+        )}
+      </fieldset>
+      <section className="amlx-SweepPoints" aria-label="First sampled points" aria-busy={props.updating}>
+        <h3 className="amlx-FieldLabel">
+          First trials
+          {props.preview?.total_trials ? ` (of ${props.preview.total_trials})` : ''}
+          {props.preview?.seed !== null && props.preview?.seed !== undefined ? `, seed ${props.preview.seed}` : ''}
+          {props.updating ? ' …' : ''}
+        </h3>
+        {points.length ? (
+          <table className="amlx-Table amlx-SweepPoints-table">
+            <thead>
+              <tr>
+                <th>Trial</th>
+                {pointNames.map(name => (
+                  <th key={name}>{name}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {points.map((point, index) => (
+                <tr key={index}>
+                  <td>{index}</td>
+                  {pointNames.map(name => (
+                    <td key={name}>{formatValue(point[name])}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <Empty>The first sampled points show here once the search space and objective are set.</Empty>
+        )}
+        {(props.preview?.notes ?? []).map(note => (
+          <div key={note} className="amlx-Warning">
+            {note}
+          </div>
+        ))}
+      </section>
+    </div>
+  );
+}
