@@ -189,9 +189,9 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
                 <button
                   className="jp-Button jp-mod-styled amlx-small amlx-AssetAutoML"
                   onClick={() => services.execute(CommandIDs.openAutoML, { data: assetReference(asset.name) })}
-                  title="Train and compare models on this table and keep the best"
+                  title={trans.__('Train and compare models on this table and keep the best')}
                 >
-                  AutoML…
+                  {trans.__('AutoML…')}
                 </button>
               )}
             </>

@@ -249,8 +249,8 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.openAutoML, {
-    label: args => (args.isPalette ? 'AML: AutoML…' : 'AutoML on this data…'),
-    caption: 'Train and compare models on a table and keep the best (Azure ML automated ML)',
+    label: args => (args.isPalette ? trans.__('AML: AutoML…') : trans.__('AutoML on this data…')),
+    caption: trans.__('Train and compare models on a table and keep the best (Azure ML automated ML)'),
     icon: args => (args.isPalette ? undefined : amlIcon),
     execute: args => {
       // a data asset reference, or a CSV file picked in the file browser (relative to the notebook folder)

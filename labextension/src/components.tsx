@@ -294,9 +294,9 @@ export function InteractiveBadge(): JSX.Element {
     <span
       className="amlx-TypeBadge"
       data-type="interactive"
-      title="Interactive run: logged by a notebook kernel (mlflow.start_run), not submitted as a job"
+      title={trans.__('Interactive run: logged by a notebook kernel (mlflow.start_run), not submitted as a job')}
     >
-      interactive
+      {trans.__('interactive')}
     </span>
   );
 }

@@ -337,14 +337,14 @@ function PredictionTable(props: { table: IPredictionTable }): JSX.Element {
   const cell = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
   return (
     <div className="amlx-PredictionTable-frame">
-      <table className="amlx-Table amlx-PredictionTable" aria-label="Predictions by row">
+      <table className="amlx-Table amlx-PredictionTable" aria-label={trans.__('Predictions by row')}>
         <thead>
           <tr>
-            <th>Row</th>
+            <th>{trans.__('Row')}</th>
             {columns.map(name => (
               <th key={name}>{name}</th>
             ))}
-            <th>Prediction</th>
+            <th>{trans.__('Prediction')}</th>
           </tr>
         </thead>
         <tbody>
@@ -361,7 +361,11 @@ function PredictionTable(props: { table: IPredictionTable }): JSX.Element {
           ))}
         </tbody>
       </table>
-      {more > 0 && <div className="amlx-Hint">and {more.toLocaleString()} more rows in the response body below.</div>}
+      {more > 0 && (
+        <div className="amlx-Hint">
+          {trans._n('and %1 more row in the response body below.', 'and %1 more rows in the response body below.', more)}
+        </div>
+      )}
     </div>
   );
 }

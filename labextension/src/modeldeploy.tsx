@@ -160,24 +160,24 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
         {sized && (
           <>
             <div className="amlx-Field">
-              <label htmlFor={`${formId}-instance-type`}>Instance type</label>
+              <label htmlFor={`${formId}-instance-type`}>{trans.__('Instance type')}</label>
               <input
                 id={`${formId}-instance-type`}
                 className="amlx-Input"
-                placeholder="from settings (Standard_DS3_v2)"
+                placeholder={trans.__('from settings (%1)', 'Standard_DS3_v2')}
                 value={instanceType}
                 onChange={event => setInstanceType(event.currentTarget.value)}
               />
             </div>
             <div className="amlx-Field">
-              <label htmlFor={`${formId}-instance-count`}>Instance count</label>
+              <label htmlFor={`${formId}-instance-count`}>{trans.__('Instance count')}</label>
               <input
                 id={`${formId}-instance-count`}
                 className="amlx-Input"
                 type="number"
                 min={1}
                 max={100}
-                placeholder="from settings (1)"
+                placeholder={trans.__('from settings (%1)', '1')}
                 value={instanceCount}
                 onChange={event => setInstanceCount(event.currentTarget.value)}
               />

@@ -23,8 +23,9 @@ export function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Eleme
     return (
       <div className="amlx-CodeTab">
         <div className="amlx-Note amlx-CodeTab-interactive" role="note">
-          This run was logged by a notebook kernel, not submitted as a job: its code is the notebook that ran it.
-          Nothing was packaged, so there is no code snapshot to show.
+          {trans.__(
+            'This run was logged by a notebook kernel, not submitted as a job: its code is the notebook that ran it. Nothing was packaged, so there is no code snapshot to show.'
+          )}
         </div>
       </div>
     );

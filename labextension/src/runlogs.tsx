@@ -29,12 +29,12 @@ function Toolbar(props: {
   onDownload: () => void;
 }): JSX.Element {
   return (
-    <div className="amlx-Logs-toolbar" role="toolbar" aria-label="Log tools">
+    <div className="amlx-Logs-toolbar" role="toolbar" aria-label={trans.__('Log tools')}>
       <input
         className="amlx-Input amlx-Logs-find"
         type="search"
-        placeholder="Find in log"
-        aria-label="Find in log"
+        placeholder={trans.__('Find in log')}
+        aria-label={trans.__('Find in log')}
         value={props.query}
         onChange={event => props.onQuery(event.currentTarget.value)}
         onKeyDown={event => {
@@ -49,20 +49,26 @@ function Toolbar(props: {
           <span className="amlx-Logs-count" role="status" aria-live="polite">
             {props.count}
           </span>
-          <button className="jp-Button jp-mod-minimal amlx-IconButton" aria-label="Previous match" title="Previous match (Shift+Enter)" onClick={() => props.onStep(-1)}>
+          <button className="jp-Button jp-mod-minimal amlx-IconButton" 
+            aria-label={trans.__('Previous match')}
+            title={trans.__('Previous match (Shift+Enter)')}
+            onClick={() => props.onStep(-1)}>
             ↑
           </button>
-          <button className="jp-Button jp-mod-minimal amlx-IconButton" aria-label="Next match" title="Next match (Enter)" onClick={() => props.onStep(1)}>
+          <button className="jp-Button jp-mod-minimal amlx-IconButton" 
+            aria-label={trans.__('Next match')}
+            title={trans.__('Next match (Enter)')}
+            onClick={() => props.onStep(1)}>
             ↓
           </button>
         </>
       )}
       <label className="amlx-Logs-wrap">
-        <input type="checkbox" checked={props.wrap} onChange={event => props.onWrap(event.currentTarget.checked)} /> Wrap
-        lines
+        <input type="checkbox" checked={props.wrap} onChange={event => props.onWrap(event.currentTarget.checked)} />{' '}
+        {trans.__('Wrap lines')}
       </label>
       <button className="jp-Button jp-mod-styled amlx-small amlx-Logs-download" disabled={props.downloading} onClick={props.onDownload}>
-        {props.downloading ? 'Downloading…' : 'Download log'}
+        {props.downloading ? trans.__('Downloading…') : trans.__('Download log')}
       </button>
     </div>
   );
@@ -99,8 +105,9 @@ export function Logs(props: { services: AmlxServices; follower: LogFollower; job
     return (
       <div className="amlx-Logs">
         <div className="amlx-Note amlx-Logs-interactive" role="note">
-          This run was logged by a notebook kernel (mlflow.start_run), not run as a job: its output is in the notebook
-          that ran it. The metrics, params and artifacts it logged are in the other tabs.
+          {trans.__(
+            'This run was logged by a notebook kernel (mlflow.start_run), not run as a job: its output is in the notebook that ran it. The metrics, params and artifacts it logged are in the other tabs.'
+          )}
         </div>
       </div>
     );

@@ -64,10 +64,10 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
     const json = jsonPreview(text);
     return json.ok ? (
       <>
-        <pre className="amlx-Code amlx-OutputPreview-json" aria-label={`${file.path}, indented`}>
+        <pre className="amlx-Code amlx-OutputPreview-json" aria-label={trans.__('%1, indented', file.path)}>
           {json.text}
         </pre>
-        {json.cut && <div className="amlx-Hint">Cut short here: download the file for all of it.</div>}
+        {json.cut && <div className="amlx-Hint">{trans.__('Cut short here: download the file for all of it.')}</div>}
       </>
     ) : (
       <div className="amlx-FieldError">{json.message}</div>
@@ -110,7 +110,7 @@ function FilePreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
       <div className="amlx-OutputPreview-head">
         <h3>{file.path}</h3>
         <button className="jp-Button jp-mod-styled amlx-small" onClick={props.onClose}>
-          Close preview
+          {trans.__('Close preview')}
         </button>
       </div>
       {previewKind(file.path) === 'image' ? (
@@ -162,7 +162,7 @@ export function Outputs(props: {
         </Empty>
       )}
       {images.length > 0 && (
-        <section className="amlx-OutputGallery" aria-label="Images the job wrote">
+        <section className="amlx-OutputGallery" aria-label={trans.__('Images the job wrote')}>
           {images.map(file => (
             <OutputImage key={file.path} services={services} job={job} file={file} />
           ))}
@@ -193,11 +193,11 @@ export function Outputs(props: {
                       {canPreview(row) && (
                         <button
                           className="jp-Button jp-mod-styled amlx-small"
-                          aria-label={`Preview ${row.path}`}
+                          aria-label={trans.__('Preview %1', row.path)}
                           aria-pressed={previewed === row.path}
                           onClick={() => setPreviewed(previewed === row.path ? null : row.path)}
                         >
-                          Preview
+                          {trans.__('Preview')}
                         </button>
                       )}
                       <button

@@ -294,8 +294,8 @@ function RunRowView(props: {
           </button>
         )}
         {job.type === 'automl' && (
-          <span className="amlx-KindBadge" title="An AutoML job: its trials are in its Leaderboard tab">
-            AutoML
+          <span className="amlx-KindBadge" title={trans.__('An AutoML job: its trials are in its Leaderboard tab')}>
+            {trans.__('AutoML')}
           </span>
         )}
         {label}

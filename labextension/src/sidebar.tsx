@@ -57,7 +57,7 @@ function HealthLine(props: { info: IWorkspaceInfo }): JSX.Element {
               target="_blank"
               rel="noopener noreferrer"
             >
-              open in Azure ML studio
+              {trans.__('open in Azure ML studio')}
             </a>
           </>
         )}

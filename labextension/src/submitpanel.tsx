@@ -253,9 +253,9 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       services.watchJob(job.name);
       setSubmitted(list => [job, ...list]);
       setSweepError(null);
-      Notification.success(`Started sweep ${job.display_name || job.name} in ${job.experiment}.`, {
+      Notification.success(trans.__('Started sweep %1 in %2.', job.display_name || job.name, job.experiment), {
         autoClose: 8000,
-        actions: [{ label: 'Open sweep', callback: () => services.execute(CommandIDs.openRun, { name: job.name }) }]
+        actions: [{ label: trans.__('Open sweep'), callback: () => services.execute(CommandIDs.openRun, { name: job.name }) }]
       });
     } catch (reason) {
       setSweepError(asApiError(reason));

@@ -7,6 +7,7 @@
  * choice...); this module only turns the typed text into the request's shape.
  */
 import { IJobPackage, IPackageParameter, ISubmitRequest, ISweepRequest, ISweepSettingsInput } from './apitypes';
+import { trans } from './i18n';
 
 export type Goal = 'minimize' | 'maximize';
 export type Sampling = 'random' | 'sobol' | 'grid' | 'bayesian';
@@ -36,19 +37,25 @@ export interface ISweepForm {
   trialTimeout: string;
 }
 
-export const SAMPLINGS: { value: Sampling; label: string }[] = [
-  { value: 'random', label: 'Random' },
-  { value: 'sobol', label: 'Sobol (random, quasi-random sequence)' },
-  { value: 'grid', label: 'Grid (choice only)' },
-  { value: 'bayesian', label: 'Bayesian' }
-];
+/** The sampling choices in the page's language (a function: the language is known once the plugin starts). */
+export function samplings(): { value: Sampling; label: string }[] {
+  return [
+    { value: 'random', label: trans.__('Random') },
+    { value: 'sobol', label: trans.__('Sobol (random, quasi-random sequence)') },
+    { value: 'grid', label: trans.__('Grid (choice only)') },
+    { value: 'bayesian', label: trans.__('Bayesian') }
+  ];
+}
 
-export const POLICIES: { value: Policy; label: string }[] = [
-  { value: 'none', label: 'None: every trial runs to the end' },
-  { value: 'bandit', label: 'Bandit (slack factor)' },
-  { value: 'median_stopping', label: 'Median stopping' },
-  { value: 'truncation_selection', label: 'Truncation selection' }
-];
+/** The early termination choices in the page's language. */
+export function policies(): { value: Policy; label: string }[] {
+  return [
+    { value: 'none', label: trans.__('None: every trial runs to the end') },
+    { value: 'bandit', label: trans.__('Bandit (slack factor)') },
+    { value: 'median_stopping', label: trans.__('Median stopping') },
+    { value: 'truncation_selection', label: trans.__('Truncation selection') }
+  ];
+}
 
 export function initialSweepForm(): ISweepForm {
   return {

@@ -8,7 +8,7 @@
 import * as React from 'react';
 
 import { IJob, IMetricPoint, ISweepDetails } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useSignal, useSize } from './components';
+import { ErrorNote, Loading, StatusBadge, useSignal, useSize, withElements, PLACEHOLDERS } from './components';
 import { formatMetric, formatValue, isTerminal } from './format';
 import { ILastRegistration, RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
@@ -16,6 +16,7 @@ import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { ObjectiveChart, ParallelCoordinates } from './sweepcharts';
 import { dimensionNames, objectiveSeries, parallelAxes, parallelLines, trialRows, trialSummary } from './sweepview';
+import { trans } from './i18n';
 
 /** While a sweep runs, its details, trials and histories reload at most this often. */
 const RELOAD_MS = 3000;
@@ -108,7 +109,7 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
   const value = state.data;
   if (!value) {
     return state.error ? (
-      <ErrorNote error={state.error} title="The sweep's trials could not be loaded." onRetry={() => void state.reload()} />
+      <ErrorNote error={state.error} title={trans.__("The sweep's trials could not be loaded.")} onRetry={() => void state.reload()} />
     ) : (
       <Loading text="Loading the sweep's trials…" />
     );
@@ -123,26 +124,32 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
   const open = (name: string) => services.execute(CommandIDs.openRun, { name });
   return (
     <>
-      <ErrorNote error={state.error} title="Could not refresh the trials." onRetry={() => void state.reload()} />
+      <ErrorNote error={state.error} title={trans.__('Could not refresh the trials.')} onRetry={() => void state.reload()} />
       <p className="amlx-Sweep-settings">{describeSettings(details)}</p>
       <div className="amlx-Sweep-summary" role="status">
         <span className="amlx-Sweep-counts">{trialSummary(details)}</span>
         {best ? (
           <span className="amlx-Sweep-best" data-run={best.name}>
-            Best: <button className="amlx-Link" onClick={() => open(best.name)}>trial {rows.find(r => r.best)?.index}</button>{' '}
-            with {metric} {formatMetric(details.best_value)}
+            {withElements(
+              trans.__('Best: %1 with %2 %3', ...PLACEHOLDERS),
+              <button className="amlx-Link" onClick={() => open(best.name)}>
+                {trans.__('trial %1', rows.find(r => r.best)?.index ?? '')}
+              </button>,
+              metric,
+              formatMetric(details.best_value)
+            )}
           </span>
         ) : (
-          <span className="amlx-Sweep-best">No completed trial has logged {metric} yet.</span>
+          <span className="amlx-Sweep-best">{trans.__('No completed trial has logged %1 yet.', metric)}</span>
         )}
         {canRegister && (
           <button className="jp-Button jp-mod-styled jp-mod-accept amlx-Sweep-register" onClick={() => setRegistering(true)}>
-            Register best model…
+            {trans.__('Register best model…')}
           </button>
         )}
       </div>
       {details.notes.length > 0 && (
-        <ul className="amlx-Warnings" aria-label="Notes">
+        <ul className="amlx-Warnings" aria-label={trans.__('Notes')}>
           {details.notes.map(note => (
             <li key={note} className="amlx-Warning">
               {note}
@@ -160,16 +167,16 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
           onRegistered={setLastRegistration}
         />
       )}
-      <table className="amlx-Table amlx-SweepTrials" aria-label="Trials">
+      <table className="amlx-Table amlx-SweepTrials" aria-label={trans.__('Trials')}>
         <thead>
           <tr>
-            <th>Trial</th>
-            <th>Status</th>
+            <th>{trans.__('Trial')}</th>
+            <th>{trans.__('Status')}</th>
             {names.map(name => (
               <th key={name}>{name}</th>
             ))}
             <th>{metric}</th>
-            <th>Note</th>
+            <th>{trans.__('Note')}</th>
           </tr>
         </thead>
         <tbody>
@@ -203,14 +210,14 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
           ))}
         </tbody>
       </table>
-      {!rows.length && <div className="amlx-Empty">No trials yet: they start as compute slots free up.</div>}
+      {!rows.length && <div className="amlx-Empty">{trans.__('No trials yet: they start as compute slots free up.')}</div>}
       <div className="amlx-Sweep-charts">
         <figure>
-          <figcaption>{metric} over time, per trial</figcaption>
+          <figcaption>{trans.__('%1 over time, per trial', metric)}</figcaption>
           <ObjectiveChart series={objectiveSeries(rows, histories)} metric={metric} width={chartWidth} />
         </figure>
         <figure>
-          <figcaption>Parallel coordinates ({metric} on the last axis)</figcaption>
+          <figcaption>{trans.__('Parallel coordinates (%1 on the last axis)', metric)}</figcaption>
           <ParallelCoordinates axes={axes} lines={parallelLines(axes, rows)} onPick={open} width={chartWidth} />
         </figure>
       </div>

@@ -73,7 +73,7 @@ def test_titanic_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> 
     select_cell(page, 'joblib.dump(model, "outputs/model.pkl")')
     submit = sidebar.locator(".amlx-Submit")
     expect(submit.locator(".amlx-Submit-notebook")).to_have_text("titanic.ipynb")
-    expect(submit.locator(".amlx-Submit-cell")).to_have_text("セル 15")
+    expect(submit.locator(".amlx-Submit-cell")).to_have_text("セル 16")
     shot(page, artifacts, "ja-10-titanic-cell-selected")
 
     # 2. the toolbar's 送信 button opens the form, prefilled by the slicer
@@ -84,7 +84,7 @@ def test_titanic_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> 
     expect(toolbar_button).to_contain_text("送信")
     toolbar_button.click()
     form = main_panel(page, ".amlx-SubmitView")
-    expect(form.locator("h2")).to_have_text("titanic.ipynb のセル 15 を送信")
+    expect(form.locator("h2")).to_have_text("titanic.ipynb のセル 16 を送信")
     expect(form.locator(".amlx-Param[data-param='TEST_SIZE'] input")).to_have_value("0.2")
     expect(form.get_by_label("実験", exact=True)).to_have_value("titanic")
     expect(form.get_by_role("heading", name="検出された入力")).to_be_visible()
@@ -92,20 +92,22 @@ def test_titanic_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> 
 
     # 3. the プレビュー tab
     form.get_by_role("tab", name="プレビュー").click()
-    expect(form.locator(".amlx-Preview-script")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
+    target = form.locator(".amlx-PreviewCell[data-target='true']")
+    expect(target.locator(".amlx-PreviewCell-head")).to_contain_text("セル 16")
+    expect(target.locator(".amlx-PreviewCell-source")).to_contain_text('joblib.dump(model, "outputs/model.pkl")')
     expect(form.get_by_role("heading", name="要件")).to_be_visible()
     expect(form.locator(".amlx-Preview-inputs")).to_contain_text("data/titanic.csv")
     shot(page, artifacts, "ja-12-titanic-preview")
 
     # 4. submit; the notification says so in Japanese and links to the run
     form.locator(".amlx-SubmitView-submit").click()
-    toast = page.locator(".Toastify__toast", has_text="titanic cell 15 を titanic に送信しました。")
+    toast = page.locator(".Toastify__toast", has_text="titanic cell 16 を titanic に送信しました。")
     expect(toast).to_be_visible()
     toast.get_by_role("button", name="実行を開く").click()
 
     # 5. run details: the ログ tab streams, then the run is 完了
     details = main_panel(page, ".amlx-RunDetails")
-    expect(details.locator("h2")).to_have_text("titanic cell 15")
+    expect(details.locator("h2")).to_have_text("titanic cell 16")
     details.get_by_role("tab", name="ログ").click()
     log = details.locator(".amlx-Logs-text")
     expect(log).not_to_be_empty(timeout=JOB_TIMEOUT_MS)
@@ -113,7 +115,7 @@ def test_titanic_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> 
     expect(details).to_have_attribute("data-status", "Completed", timeout=JOB_TIMEOUT_MS)
     expect(details.locator(".amlx-Status-text")).to_have_text("完了")
     expect(details.locator(".amlx-Logs-status")).to_have_text("ログは完了しています。")
-    expect(run_row(page, "titanic cell 15")).to_have_attribute("data-status", "Completed")
+    expect(run_row(page, "titanic cell 16")).to_have_attribute("data-status", "Completed")
     expect(details.locator(".amlx-RunDetails-meta")).to_contain_text("実験 titanic")
     details.get_by_role("tab", name="概要").click()
     expect(details.get_by_role("heading", name="メトリック")).to_be_visible()
@@ -129,7 +131,7 @@ def test_titanic_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> 
     # 6. register titanic-model: the card and its result in Japanese
     details.locator(".amlx-RunActions-register").click()
     card = details.locator(".amlx-RegisterModel")
-    expect(card.locator("h3")).to_have_text("titanic cell 15 からモデルを登録")
+    expect(card.locator("h3")).to_have_text("titanic cell 16 からモデルを登録")
     card.locator(".amlx-Candidate[data-source='outputs/model.pkl'] input").check()
     expect(card.get_by_label("モデル名")).to_have_value("titanic-model")
     card.locator(".amlx-RegisterModel-submit").click()

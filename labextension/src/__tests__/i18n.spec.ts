@@ -45,7 +45,7 @@ describe('in Japanese', () => {
   it('translates sentences, placeholders and contexts from the shipped catalog', () => {
     expect(locale()).toBe('ja-JP');
     expect(trans.__('Refresh')).toBe('最新の情報に更新');
-    expect(trans.__('Submit cell %1 of %2', '15', 'titanic.ipynb')).toBe('titanic.ipynb のセル 15 を送信');
+    expect(trans.__('Submit %1 of %2', trans.__('cell %1', 15), 'titanic.ipynb')).toBe('titanic.ipynb のセル 15 を送信');
     expect(statusLabel('Completed')).toBe('完了');
     expect(statusLabel('CancelRequested')).toBe('取り消し中');
     expect(statusLabel('SomethingNew')).toBe('SomethingNew');
@@ -64,7 +64,7 @@ describe('in Japanese', () => {
   });
 
   it('keeps markup placeholders for withElements wherever the translation puts them', () => {
-    const parts = withElements(trans.__('Submit cell %1 of %2', ...PLACEHOLDERS), '15', 'titanic.ipynb');
+    const parts = withElements(trans.__('Submit %1 of %2', ...PLACEHOLDERS), trans.__('cell %1', 15), 'titanic.ipynb');
     const text = parts.map(part => String((part as React.ReactElement).props.children)).join('');
     expect(text).toBe('titanic.ipynb のセル 15 を送信');
   });
