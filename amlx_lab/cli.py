@@ -88,15 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = verbs.add_parser("cancel", help=_("cancel a queued or running job"))
     cancel.add_argument("name")
     export = verbs.add_parser(
-        "export", help="write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow",
-        description="Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
-        "deployment-<name>.yml per deployment), and workflow.yml, which runs them with az ml from GitHub Actions.",
+        "export", help=_("write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow"),
+        description=_("Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
+                      "deployment-<name>.yml per deployment), and workflow.yml, which runs them with az ml from GitHub Actions."),
     )
     what = export.add_mutually_exclusive_group(required=True)
-    what.add_argument("name", nargs="?", metavar="JOB", help="the job to export")
-    what.add_argument("--endpoint", metavar="NAME", help="export this online endpoint and its deployments instead")
-    export.add_argument("-o", "--output", metavar="DIR", default="amlx-export", help="parent folder (default amlx-export)")
-    export.add_argument("--force", action="store_true", help="replace an earlier export of the same name")
+    what.add_argument("name", nargs="?", metavar="JOB", help=_("the job to export"))
+    what.add_argument("--endpoint", metavar="NAME", help=_("export this online endpoint and its deployments instead"))
+    export.add_argument("-o", "--output", metavar="DIR", default="amlx-export", help=_("parent folder (default amlx-export)"))
+    export.add_argument("--force", action="store_true", help=_("replace an earlier export of the same name"))
 
     data = verbs.add_parser("data", help=_("data assets"))
     data_verbs = data.add_subparsers(dest="data_verb", metavar="ACTION")
@@ -109,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing = data_verbs.add_parser("list", help=_("list data assets (all versions of NAME if given)"))
     listing.add_argument("name", nargs="?")
 
-    compute = verbs.add_parser("compute", help="list where jobs can run (--compute of submit), with their state")
-    compute.add_argument("--instance-types", action="store_true", help="list the VM sizes serverless jobs may ask for")
+    compute = verbs.add_parser("compute", help=_("list where jobs can run (--compute of submit), with their state"))
+    compute.add_argument("--instance-types", action="store_true", help=_("list the VM sizes serverless jobs may ask for"))
     _model_parser(verbs)
     _endpoint_parser(verbs)
     return parser
@@ -118,60 +118,61 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sweep_parser(verbs: Any) -> None:
     sweep = verbs.add_parser(
-        "sweep", help="run a notebook cell as a sweep job: a search over its parameters",
-        description="Run a notebook cell as a sweep job: trials of the cell with parameters drawn from a search space, "
-        "the best by an objective metric. --param NAME=EXPRESSION opens a dimension (uniform(0.1, 1.0), loguniform(-6, -1), "
-        "choice(16, 32, 64), randint(10), normal(0, 1) and the q forms, as in Azure ML); --param NAME=VALUE fixes a value.",
+        "sweep", help=_("run a notebook cell as a sweep job: a search over its parameters"),
+        description=_("Run a notebook cell as a sweep job: trials of the cell with parameters drawn from a search space, "
+                      "the best by an objective metric. --param NAME=EXPRESSION opens a dimension (uniform(0.1, 1.0), "
+                      "loguniform(-6, -1), choice(16, 32, 64), randint(10), normal(0, 1) and the q forms, as in Azure ML); "
+                      "--param NAME=VALUE fixes a value."),
     )
-    sweep.add_argument("notebook", help="the .ipynb file")
-    sweep.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
-    sweep.add_argument("--param", action="append", metavar="NAME=EXPR", help="a dimension to search, or a fixed value (repeatable)")
-    sweep.add_argument("--objective", metavar="METRIC:GOAL", help="the metric the cell logs and min or max, e.g. rmse:min")
-    sweep.add_argument("--sampling", default="random", help="random (default), sobol, grid (choice only) or bayesian")
-    sweep.add_argument("--seed", type=int, help="seed of random or sobol sampling")
-    sweep.add_argument("--policy", metavar="POLICY", help="early termination, e.g. bandit(slack_factor=0.1, delay_evaluation=5), "
-                       "median_stopping(delay_evaluation=5), truncation_selection(truncation_percentage=20)")
-    sweep.add_argument("--trials", type=int, help="max_total_trials (default 1000, or the grid's size)")
-    sweep.add_argument("--concurrent", type=int, help="max_concurrent_trials (default: as many as the compute allows)")
-    sweep.add_argument("--timeout", type=int, metavar="SECONDS", help="stop the sweep after this long")
-    sweep.add_argument("--trial-timeout", type=int, metavar="SECONDS", help="stop any trial running longer than this")
-    sweep.add_argument("--experiment", help="experiment (default: the notebook's name)")
-    sweep.add_argument("--name", dest="display_name", help="display name of the sweep")
-    sweep.add_argument("--compute", help="compute target (default: local)")
-    sweep.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
-    sweep.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the sweep (repeatable)")
-    sweep.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
-    sweep.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the trials")
-    sweep.add_argument("--python", help="interpreter whose packages are pinned and that runs local trials")
-    sweep.add_argument("--environment", help="an Azure ML environment to run in")
-    sweep.add_argument("--preview", action="store_true", help="show the dimensions and the first sampled points instead of submitting")
-    sweep.add_argument("--wait", action="store_true", help="follow the trials until the sweep ends")
+    sweep.add_argument("notebook", help=_("the .ipynb file"))
+    sweep.add_argument("--cell", required=True, help=_("cell index, cell id, or a tag such as aml-train"))
+    sweep.add_argument("--param", action="append", metavar="NAME=EXPR", help=_("a dimension to search, or a fixed value (repeatable)"))
+    sweep.add_argument("--objective", metavar="METRIC:GOAL", help=_("the metric the cell logs and min or max, e.g. rmse:min"))
+    sweep.add_argument("--sampling", default="random", help=_("random (default), sobol, grid (choice only) or bayesian"))
+    sweep.add_argument("--seed", type=int, help=_("seed of random or sobol sampling"))
+    sweep.add_argument("--policy", metavar="POLICY", help=_("early termination, e.g. bandit(slack_factor=0.1, delay_evaluation=5), "
+                       "median_stopping(delay_evaluation=5), truncation_selection(truncation_percentage=20)"))
+    sweep.add_argument("--trials", type=int, help=_("max_total_trials (default 1000, or the grid's size)"))
+    sweep.add_argument("--concurrent", type=int, help=_("max_concurrent_trials (default: as many as the compute allows)"))
+    sweep.add_argument("--timeout", type=int, metavar="SECONDS", help=_("stop the sweep after this long"))
+    sweep.add_argument("--trial-timeout", type=int, metavar="SECONDS", help=_("stop any trial running longer than this"))
+    sweep.add_argument("--experiment", help=_("experiment (default: the notebook's name)"))
+    sweep.add_argument("--name", dest="display_name", help=_("display name of the sweep"))
+    sweep.add_argument("--compute", help=_("compute target (default: local)"))
+    sweep.add_argument("--input", action="append", metavar="PATH=REF", help=_("point a job input at a file or data asset"))
+    sweep.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the sweep (repeatable)"))
+    sweep.add_argument("--all-above", action="store_true", help=_("run every code cell above instead of the minimal slice"))
+    sweep.add_argument("--no-autolog", action="store_true", help=_("turn off MLflow autologging inside the trials"))
+    sweep.add_argument("--python", help=_("interpreter whose packages are pinned and that runs local trials"))
+    sweep.add_argument("--environment", help=_("an Azure ML environment to run in"))
+    sweep.add_argument("--preview", action="store_true", help=_("show the dimensions and the first sampled points instead of submitting"))
+    sweep.add_argument("--wait", action="store_true", help=_("follow the trials until the sweep ends"))
 
 
 def _automl_parser(verbs: Any) -> None:
-    automl = verbs.add_parser("automl", help="train and compare many models on a table and keep the best (AutoML)")
+    automl = verbs.add_parser("automl", help=_("train and compare many models on a table and keep the best (AutoML)"))
     automl.add_argument("--task", required=True, choices=["classification", "regression", "forecasting"])
-    automl.add_argument("--data", required=True, metavar="REF", help="a data asset (azureml:heart@latest) or a CSV file")
-    automl.add_argument("--target", dest="target_column", required=True, metavar="COLUMN", help="the column to predict")
-    automl.add_argument("--metric", metavar="NAME", help="Azure's primary metric, e.g. AUC_weighted (default: the task's)")
-    automl.add_argument("--timeout", type=float, metavar="MINUTES", help="time limit of the whole job, in minutes")
-    automl.add_argument("--trial-timeout", type=float, metavar="MINUTES", help="time limit of one trial, in minutes")
-    automl.add_argument("--max-trials", type=int, metavar="N", help="most trials (default 1000)")
-    automl.add_argument("--concurrent", type=int, metavar="N", help="max concurrent trials (locally: threads per trial)")
-    automl.add_argument("--exit-score", type=float, metavar="SCORE", help="stop once the best score reaches this")
-    automl.add_argument("--no-early-termination", action="store_true", help="keep searching when scores stop improving")
-    automl.add_argument("--cv", metavar="N", help="cross-validation folds, or auto (default: as Azure chooses for the data)")
-    automl.add_argument("--validation-size", type=float, metavar="FRACTION", help="validate on a held-out fraction instead")
-    automl.add_argument("--allow", action="append", metavar="ALGORITHM", help="only these algorithms (repeatable or comma-separated)")
-    automl.add_argument("--block", action="append", metavar="ALGORITHM", help="never these algorithms (repeatable or comma-separated)")
-    automl.add_argument("--featurization", choices=["auto", "off"], help="auto (default) or off")
-    automl.add_argument("--time-column", metavar="COLUMN", help="forecasting: the column holding the time")
-    automl.add_argument("--horizon", type=int, metavar="N", help="forecasting: how many periods ahead (default 1)")
-    automl.add_argument("--frequency", metavar="ALIAS", help="forecasting: D, h, W, MS... (default: inferred)")
-    automl.add_argument("--experiment", help="experiment (default: Default)")
-    automl.add_argument("--name", dest="display_name", help="display name of the job")
-    automl.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
-    automl.add_argument("--wait", action="store_true", help="stream the log until the job ends, then print the leaderboard")
+    automl.add_argument("--data", required=True, metavar="REF", help=_("a data asset (azureml:heart@latest) or a CSV file"))
+    automl.add_argument("--target", dest="target_column", required=True, metavar="COLUMN", help=_("the column to predict"))
+    automl.add_argument("--metric", metavar="NAME", help=_("Azure's primary metric, e.g. AUC_weighted (default: the task's)"))
+    automl.add_argument("--timeout", type=float, metavar="MINUTES", help=_("time limit of the whole job, in minutes"))
+    automl.add_argument("--trial-timeout", type=float, metavar="MINUTES", help=_("time limit of one trial, in minutes"))
+    automl.add_argument("--max-trials", type=int, metavar="N", help=_("most trials (default 1000)"))
+    automl.add_argument("--concurrent", type=int, metavar="N", help=_("max concurrent trials (locally: threads per trial)"))
+    automl.add_argument("--exit-score", type=float, metavar="SCORE", help=_("stop once the best score reaches this"))
+    automl.add_argument("--no-early-termination", action="store_true", help=_("keep searching when scores stop improving"))
+    automl.add_argument("--cv", metavar="N", help=_("cross-validation folds, or auto (default: as Azure chooses for the data)"))
+    automl.add_argument("--validation-size", type=float, metavar="FRACTION", help=_("validate on a held-out fraction instead"))
+    automl.add_argument("--allow", action="append", metavar="ALGORITHM", help=_("only these algorithms (repeatable or comma-separated)"))
+    automl.add_argument("--block", action="append", metavar="ALGORITHM", help=_("never these algorithms (repeatable or comma-separated)"))
+    automl.add_argument("--featurization", choices=["auto", "off"], help=_("auto (default) or off"))
+    automl.add_argument("--time-column", metavar="COLUMN", help=_("forecasting: the column holding the time"))
+    automl.add_argument("--horizon", type=int, metavar="N", help=_("forecasting: how many periods ahead (default 1)"))
+    automl.add_argument("--frequency", metavar="ALIAS", help=_("forecasting: D, h, W, MS... (default: inferred)"))
+    automl.add_argument("--experiment", help=_("experiment (default: Default)"))
+    automl.add_argument("--name", dest="display_name", help=_("display name of the job"))
+    automl.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the job (repeatable)"))
+    automl.add_argument("--wait", action="store_true", help=_("stream the log until the job ends, then print the leaderboard"))
 
 
 def _names(values: list[str] | None) -> list[str] | None:
