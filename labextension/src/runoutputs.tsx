@@ -77,7 +77,7 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
   return (
     <>
       <div className="amlx-OutputPreview-tableFrame">
-        <table className="amlx-Table amlx-OutputPreview-csv" aria-label={`First rows of ${file.path}`}>
+        <table className="amlx-Table amlx-OutputPreview-csv" aria-label={trans.__('First rows of %1', file.path)}>
           <thead>
             <tr>
               {table.header.map((name, i) => (

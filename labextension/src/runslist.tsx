@@ -283,8 +283,12 @@ function RunRowView(props: {
         {sweep && (
           <button
             className="amlx-RunRow-caret"
-            aria-label={`${props.expanded ? 'Hide' : 'Show'} the trials of ${job.display_name || job.name}`}
-            title={props.expanded ? 'Hide its trials' : 'Show its trials'}
+            aria-label={
+              props.expanded
+                ? trans.__('Hide the trials of %1', job.display_name || job.name)
+                : trans.__('Show the trials of %1', job.display_name || job.name)
+            }
+            title={props.expanded ? trans.__('Hide its trials') : trans.__('Show its trials')}
             onClick={event => {
               event.stopPropagation();
               props.services.runsView.toggleSweep(job.name);

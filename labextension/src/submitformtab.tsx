@@ -41,10 +41,10 @@ export function FormTab(props: {
           />
           <span id={`${idPrefix}-experiment-hint`} className="amlx-Hint amlx-Experiment-hint">
             {form.experimentTyped
-              ? 'Your choice: it replaces any experiment the code names.'
+              ? trans.__('Your choice: it replaces any experiment the code names.')
               : pkg?.experiment
-                ? 'Named by the code (mlflow.set_experiment).'
-                : 'The notebook\'s name, unless the code names one.'}
+                ? trans.__('Named by the code (mlflow.set_experiment).')
+                : trans.__("The notebook's name, unless the code names one.")}
           </span>
           <datalist id={`${idPrefix}-experiments`}>
             {experiments.map(name => (
