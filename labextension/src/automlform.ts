@@ -196,7 +196,7 @@ export function formProblems(form: IAutoMLForm): Record<string, string> {
   }
   const both = form.allowed.filter(a => form.blocked.includes(a));
   if (both.length) {
-    problems.blocked = `${both[0]} is both allowed and blocked.`;
+    problems.blocked = trans.__('%1 is both allowed and blocked.', both[0]);
   } else if (ALGORITHMS[form.task].every(a => form.blocked.includes(a))) {
     problems.blocked = trans.__('Every algorithm is blocked; nothing would be trained.');
   }

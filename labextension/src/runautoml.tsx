@@ -111,7 +111,11 @@ function Charts(props: { charts: IModelCharts }): JSX.Element {
                 ? trans.__('ROC, class %1 (AUC %2)', curve.label, curve.auc.toFixed(3))
                 : trans.__('ROC, class %1', curve.label)}
             </figcaption>
-            <LineChart points={curve.points} xLabel="false positive rate" yLabel="true positive rate" title={`ROC curve of ${curve.label}`} />
+            <LineChart points={curve.points} 
+              xLabel={trans.__('false positive rate')}
+              yLabel={trans.__('true positive rate')}
+              title={trans.__('ROC curve of %1', curve.label)}
+            />
           </figure>
         ))}
       </div>
@@ -121,7 +125,7 @@ function Charts(props: { charts: IModelCharts }): JSX.Element {
     <div className="amlx-AutoMLCharts" data-kind="regression">
       <figure className="amlx-ChartBox" data-chart="residuals">
         <figcaption>{trans.__('Predicted against actual')}</figcaption>
-        <ScatterChart points={residualPoints(charts)} bestId={null} xLabel="predicted" yLabel="actual" logX={false} width={360} height={240} />
+        <ScatterChart points={residualPoints(charts)} bestId={null} xLabel={trans.__('predicted')} yLabel={trans.__('actual')} logX={false} width={360} height={240} />
       </figure>
       <figure className="amlx-ChartBox" data-chart="histogram">
         <figcaption>{trans.__('Residuals')}</figcaption>

@@ -42,7 +42,7 @@ function OutputImage(props: { services: AmlxServices; job: IJob; file: IFileEntr
       {error ? (
         <ErrorNote error={error} title={`${file.path} could not be read.`} onRetry={load} />
       ) : url ? (
-        <img src={url} alt={`${file.path} (an image the job wrote)`} />
+        <img src={url} alt={trans.__('%1 (an image the job wrote)', file.path)} />
       ) : (
         <Loading />
       )}
@@ -97,7 +97,9 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
         </table>
       </div>
       <div className="amlx-Hint">
-        {table.more ? `The first ${table.rows.length} rows; download the file for the rest.` : `${table.rows.length} rows.`}
+        {table.more
+          ? trans.__('The first %1 rows; download the file for the rest.', table.rows.length)
+          : trans._n('%1 row.', '%1 rows.', table.rows.length)}
       </div>
     </>
   );

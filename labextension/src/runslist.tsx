@@ -258,7 +258,7 @@ function RunRowView(props: {
   const { job, now } = props;
   const sweep = props.expanded !== undefined;
   const label = props.trial
-    ? `trial ${job.tags?.['amlx.trial'] ?? job.name}`
+    ? trans.__('trial %1', job.tags?.['amlx.trial'] ?? job.name)
     : runLabel(job, props.varying);
   return (
     <div

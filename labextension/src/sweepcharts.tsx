@@ -34,9 +34,9 @@ export function ObjectiveChart(props: { series: ISeries[]; metric: string; width
       width={width}
       height={height}
       role="img"
-      aria-label={`${props.metric} over time, ${props.series.length} trials`}
+      aria-label={trans._n('%2 over time, %1 trial', '%2 over time, %1 trials', props.series.length, props.metric)}
     >
-      <title>{`${props.metric} by interval, one line per trial`}</title>
+      <title>{trans.__('%1 by interval, one line per trial', props.metric)}</title>
       {niceTicks(yDomain, 4).map(v => (
         <g key={`y${v}`}>
           <line className="amlx-Chart-grid" x1={MARGIN.left} x2={width - MARGIN.right} y1={y(v)} y2={y(v)} />
@@ -113,9 +113,14 @@ export function ParallelCoordinates(props: {
       width={width}
       height={height}
       role="img"
-      aria-label={`Parallel coordinates: ${props.axes.map(a => a.name).join(', ')}; ${props.lines.length} trials`}
+      aria-label={trans._n(
+        'Parallel coordinates: %2; %1 trial',
+        'Parallel coordinates: %2; %1 trials',
+        props.lines.length,
+        props.axes.map(a => a.name).join(', ')
+      )}
     >
-      <title>{`${props.axes.map(a => a.name).join(' / ')}, one line per trial`}</title>
+      <title>{trans.__('%1, one line per trial', props.axes.map(a => a.name).join(' / '))}</title>
       {ordered.map(line => (
         <path
           key={line.id}

@@ -5,6 +5,7 @@
  * lines. Pure functions, tested without a DOM.
  */
 import { IJob, IMetricPoint, ISweepDetails } from './apitypes';
+import { trans } from './i18n';
 
 export const BEST_TRIAL_TAG = 'amlx.best_trial';
 export const TRIAL_TAG = 'amlx.trial';
@@ -100,7 +101,7 @@ export function objectiveSeries(rows: readonly ITrialRow[], histories: Record<st
       .map((point, i) => ({ x: i + 1, y: point.value }))
       .filter((p): p is { x: number; y: number } => typeof p.y === 'number' && isFinite(p.y));
     if (points.length) {
-      series.push({ id: row.name, label: `trial ${row.index}`, best: row.best, points });
+      series.push({ id: row.name, label: trans.__('trial %1', row.index), best: row.best, points });
     }
   }
   return series;
@@ -173,7 +174,7 @@ export function parallelLines(axes: readonly IAxis[], rows: readonly ITrialRow[]
     .filter(row => row.objective !== null)
     .map(row => ({
       id: row.name,
-      label: `trial ${row.index}`,
+      label: trans.__('trial %1', row.index),
       best: row.best,
       positions: axes.map(axis => axisPosition(axis, axis.objective ? row.objective : row.values[axis.name]))
     }));
