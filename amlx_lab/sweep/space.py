@@ -183,15 +183,20 @@ class LogUniform(_Bounded):
         return self._latent(u)
 
 
+def _positive_step(value: float) -> float:
+    """A q form's step: rounding to it needs a finite positive number."""
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"q (the step values are rounded to) must be a positive number (got {value:g}).")
+    return value
+
+
 class _Quantised(_Bounded):
     q: float
 
     @field_validator("q")
     @classmethod
     def _q(cls, value: float) -> float:
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"q (the step values are rounded to) must be a positive number (got {value:g}).")
-        return value
+        return _positive_step(value)
 
     def from_unit(self, u: float) -> float:
         return q_round(self._latent(u), self.q)
@@ -257,9 +262,7 @@ class _QGaussian(_Gaussian):
     @field_validator("q")
     @classmethod
     def _q(cls, value: float) -> float:
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"q (the step values are rounded to) must be a positive number (got {value:g}).")
-        return value
+        return _positive_step(value)
 
     def from_unit(self, u: float) -> float:
         return q_round(self._latent(u), self.q)

@@ -94,7 +94,7 @@ def test_a_cell_becomes_a_command_job_with_code_environment_inputs_compute_and_e
     assert uploaded["jobInputType"] == "uri_file"
     assert re.fullmatch(r"azureml://datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]+/big\.csv", uploaded["uri"])
     assert job_put["computeId"] == f"{ws_path}/computes/cpu-cluster"
-    assert job_put["experimentName"] == "req-exp" and job_put["displayName"] == "train cell 2"
+    assert job_put["experimentName"] == "req-exp" and job_put["displayName"] == "train cell 3 (alpha=0.7)"
     assert job_put["environmentId"] == f"{ws_path}{calls[2][1]}" and job_put["codeId"] == f"{ws_path}{calls[5][1]}"
     assert job_put["tags"] == {"amlx.notebook": "train.ipynb", "amlx.cell": "2", "stage": "baseline"}
     assert json.loads(job_put["properties"]["amlx.parameters"]) == {"alpha": 0.7, "label": "first try"}

@@ -140,7 +140,7 @@ def test_an_endpoint_and_its_deployment_reload_offline_and_the_scoring_script_sc
     trained: Trained, tmp_path: Path
 ) -> None:
     ws = workspace_of(trained)
-    endpoint_name = f"exp-{trained.job.name[:8].replace('_', '-')}"
+    endpoint_name = f"exp-{trained.job.name[:8].replace('_', '-').rstrip('-')}"
     model = ws.models().register_model("export-ridge", job=trained.job.name, path="outputs/model.pkl")
     ws.endpoints().create_endpoint(endpoint_name, description="ridge for the export test")
     try:

@@ -76,17 +76,17 @@ def test_titanic_on_the_azure_target_from_the_sidebar(
     page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] jp-button, "
                  ".jp-NotebookPanel-toolbar [data-jp-item-name='amlx-submit-cell'] button").first.click()
     form = main_panel(page, ".amlx-SubmitView")
-    expect(form.locator("h2")).to_contain_text("Submit cell 15 of titanic.ipynb")
+    expect(form.locator("h2")).to_contain_text("Submit cell 16 of titanic.ipynb")
     expect(form.get_by_label("Compute")).to_have_value("cpu-cluster")
     shot(page, artifacts, "41-azure-submit-form")
     form.locator(".amlx-SubmitView-submit").click()
-    toast = page.locator(".Toastify__toast", has_text="Submitted titanic cell 15")
+    toast = page.locator(".Toastify__toast", has_text="Submitted titanic cell 16")
     expect(toast).to_be_visible()
     toast.get_by_role("button", name="Open run").click()
 
     # the log streams while the job runs on the emulator, then the run completes
     details = main_panel(page, ".amlx-RunDetails")
-    expect(details.locator("h2")).to_have_text("titanic cell 15")
+    expect(details.locator("h2")).to_have_text("titanic cell 16")
     details.get_by_role("tab", name="Logs").click()
     log = details.locator(".amlx-Logs-text")
     expect(log).not_to_be_empty(timeout=JOB_TIMEOUT_MS)
@@ -97,7 +97,7 @@ def test_titanic_on_the_azure_target_from_the_sidebar(
     expect(log).to_contain_text("accuracy:")
     assert status_when_streaming != "Completed", "the log should have streamed while the job was running"
     # the sidebar's live list follows through the Azure change feed (listing and diffing)
-    expect(run_row(page, "titanic cell 15")).to_have_attribute("data-status", "Completed", timeout=60_000)
+    expect(run_row(page, "titanic cell 16")).to_have_attribute("data-status", "Completed", timeout=60_000)
     shot(page, artifacts, "43-azure-completed")
 
     # the studio link of the run, its metrics (autolog in the job, read from the workspace's MLflow),

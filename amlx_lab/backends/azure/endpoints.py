@@ -80,7 +80,7 @@ class Endpoints:
             raise ConflictError(f"An endpoint named {name!r} already exists.", details={"endpoint": name})
         endpoint = ManagedOnlineEndpoint(name=name, auth_mode="key", description=description or None)
         with self._connection.translated(), quiet_streams():
-            self._ml.online_endpoints.begin_create_or_update(endpoint).result()
+            _wait(self._ml.online_endpoints.begin_create_or_update(endpoint))
         return self.get(name)
 
     def all(self) -> tuple[Endpoint, ...]:
@@ -106,7 +106,7 @@ class Endpoints:
         check_endpoint_name(name, kind="endpoint")
         self._entity(name)
         with self._connection.translated(not_found=lambda: _no_endpoint(name)), quiet_streams():
-            self._ml.online_endpoints.begin_delete(name=name).result()
+            _wait(self._ml.online_endpoints.begin_delete(name=name))
 
     def _find(self, name: str) -> Any | None:
         try:
@@ -134,7 +134,7 @@ class Endpoints:
         check_key_name(which)
         self._entity(name)
         with self._connection.translated(not_found=lambda: _no_endpoint(name)), quiet_streams():
-            self._ml.online_endpoints.begin_regenerate_keys(name=name, key_type=which).result()
+            _wait(self._ml.online_endpoints.begin_regenerate_keys(name=name, key_type=which))
         return self.keys(name)
 
     # -- deployments -----------------------------------------------------------------------------
@@ -230,7 +230,7 @@ class Endpoints:
                 details={"endpoint": endpoint, "deployment": name, "traffic": shares[name]},
             )
         with self._connection.translated(), quiet_streams():
-            self._ml.online_deployments.begin_delete(name=name, endpoint_name=endpoint).result()
+            _wait(self._ml.online_deployments.begin_delete(name=name, endpoint_name=endpoint))
 
     def set_traffic(self, endpoint: str, traffic: dict[str, int]) -> Endpoint:
         """Every deployment named must exist; the others get 0 (the update itself is not waited for)."""
@@ -432,3 +432,8 @@ def _state(entity: Any) -> str:
 def _no_endpoint(name: str) -> NotFoundError:
     return NotFoundError(f"There is no endpoint named {name!r}.", details={"endpoint": name})
 
+
+def _wait(poller: Any) -> Any:
+    """Wait for a long-running operation; its poller thread's progress dots are dropped, not printed."""
+    mute_thread(poller)
+    return poller.result()

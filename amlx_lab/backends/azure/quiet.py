@@ -53,6 +53,7 @@ def configure_logging(*, sdk: bool = False) -> None:
             import azure.ai.ml  # noqa: F401 - its import sets the level overridden here
 
             logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)
+            _drop_polling_dots()
             _configured.add("sdk")
         if "base" in _configured:
             return
@@ -65,6 +66,29 @@ def configure_logging(*, sdk: bool = False) -> None:
             warnings.filterwarnings("ignore", category=category, module=r"(azure\.ai\.ml|marshmallow)(\.|$)")
 
 
+def _is_poller_thread() -> bool:
+    """azure-core names an LRO poller's thread ``LROPoller(<uuid>)``: its dots are never the user's output,
+    even in the moment between the poller starting and ``mute_thread`` registering it."""
+    return threading.current_thread().name.startswith("LROPoller")
+
+
+def _drop_polling_dots() -> None:
+    """``AzureMLPolling.update_status`` prints a dot per poll from whichever thread polls, at times no
+    quiet block covers (the dots reached ``amlx --json`` output). The dots, and nothing else that
+    module prints, are dropped process-wide: an SDK call of the user's own in the kernel polls silently too."""
+    try:
+        from azure.ai.ml._utils import _azureml_polling
+    except ImportError:  # a private module: a future SDK may not have it
+        return
+
+    def quiet_print(*values: Any, **options: Any) -> None:
+        if values == (".",):
+            return
+        print(*values, **options)
+
+    _azureml_polling.print = quiet_print  # type: ignore[attr-defined]
+
+
 class _Router:
     """Stands in for ``sys.stdout``/``sys.stderr``: drops writes of quiet threads, forwards the rest."""
 
@@ -73,7 +97,7 @@ class _Router:
         self._name = name
 
     def write(self, text: str) -> int:
-        if getattr(_state, "quiet", 0) or threading.get_ident() in _muted:
+        if getattr(_state, "quiet", 0) or threading.get_ident() in _muted or _is_poller_thread():
             if text.strip():
                 log.debug("azure-ai-ml wrote to %s: %r", self._name, text[:200])
             return len(text)
