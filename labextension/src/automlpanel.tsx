@@ -142,7 +142,7 @@ export function AutoMLForm(props: { services: AmlxServices; data: string }): JSX
         <Field id={id('target')} label={trans.__('Target column')} problem={shown.target} hint={trans.__('the column to predict')}>
           {text('target', { placeholder: EXAMPLE_TARGET })}
         </Field>
-        <Field id={id('metric')} label={trans.__('Primary metric')} hint={isMinimized(form.metric) ? 'lower is better' : 'higher is better'}>
+        <Field id={id('metric')} label={trans.__('Primary metric')} hint={isMinimized(form.metric) ? trans.__('lower is better') : trans.__('higher is better')}>
           <select id={id('metric')} className="amlx-Input" value={form.metric} onChange={event => set({ metric: event.currentTarget.value })}>
             {PRIMARY_METRICS[form.task].map(metric => (
               <option key={metric} value={metric}>
@@ -215,7 +215,7 @@ export function AutoMLForm(props: { services: AmlxServices; data: string }): JSX
       <ErrorNote error={error} title={trans.__('The AutoML job was not started.')} />
       <div className="amlx-Actions">
         <button className="jp-Button jp-mod-styled jp-mod-accept amlx-AutoMLForm-submit" disabled={busy} onClick={() => void submit()}>
-          {busy ? 'Starting…' : 'Start AutoML'}
+          {busy ? trans.__('Starting…') : trans.__('Start AutoML')}
         </button>
       </div>
     </div>
@@ -243,8 +243,8 @@ export function automlWidgetId(data: string): string {
 export function createAutoMLWidget(services: AmlxServices, data: string): MainAreaWidget {
   const widget = new MainAreaWidget({ content: new AutoMLContent(services, data) });
   widget.id = automlWidgetId(data);
-  widget.title.label = data ? `AutoML: ${data.replace(/^azureml:/, '').replace(/@latest$/, '')}` : 'AutoML';
-  widget.title.caption = 'AutoML: train and compare models, keep the best';
+  widget.title.label = data ? trans.__('AutoML: %1', data.replace(/^azureml:/, '').replace(/@latest$/, '')) : trans.__('AutoML');
+  widget.title.caption = trans.__('AutoML: train and compare models, keep the best');
   widget.title.icon = amlIcon;
   widget.title.closable = true;
   return widget;

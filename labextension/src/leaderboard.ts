@@ -74,7 +74,7 @@ export function rocPoints(charts: IModelCharts): { label: string; auc: number | 
 /** Predicted against actual, one point per sampled validation row. */
 export function residualPoints(charts: IModelCharts): { id: string; label: string; x: number; y: number }[] {
   const actual = charts.actual ?? [];
-  return (charts.predicted ?? []).map((x, i) => ({ id: String(i), label: `row ${i}`, x, y: actual[i] }));
+  return (charts.predicted ?? []).map((x, i) => ({ id: String(i), label: trans.__('row %1', i), x, y: actual[i] }));
 }
 
 export interface IBar {

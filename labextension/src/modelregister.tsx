@@ -188,10 +188,10 @@ export function RegisterModelCard(props: {
         <button
           className="jp-Button jp-mod-styled jp-mod-accept amlx-RegisterModel-submit"
           disabled={busy || done || !name.trim()}
-          title={done ? 'Registered. Change the name, the source or the description to register another version.' : undefined}
+          title={done ? trans.__('Registered. Change the name, the source or the description to register another version.') : undefined}
           onClick={() => void register()}
         >
-          {busy ? trans.__('Registering…') : done ? trans.__('Registered') : trans.__('Register')}
+          {busy ? trans.__('Registering…') : done ? trans._p('button', 'Registered') : trans.__('Register')}
         </button>
         <button className="jp-Button jp-mod-styled" onClick={props.onClose}>
           {trans.__('Close')}

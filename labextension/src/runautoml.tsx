@@ -88,7 +88,7 @@ function ResidualHistogram(props: { charts: IModelCharts }): JSX.Element {
           width={Math.max(1, barWidth - 2)}
           height={bar.height * height}
         >
-          <title>{`${bar.from.toPrecision(3)} to ${bar.to.toPrecision(3)}: ${bar.count}`}</title>
+          <title>{trans.__('%1 to %2: %3', bar.from.toPrecision(3), bar.to.toPrecision(3), bar.count)}</title>
         </rect>
       ))}
       <text x={0} y={height + 14} className="amlx-Chart-label">
@@ -167,7 +167,7 @@ export function Leaderboard(props: {
     return resource.details.error ? (
       <ErrorNote error={resource.details.error} title={trans.__('The leaderboard could not be loaded.')} onRetry={() => void resource.details.reload()} />
     ) : (
-      <Loading text="Loading the leaderboard…" />
+      <Loading text={trans.__('Loading the leaderboard…')} />
     );
   }
   return (

@@ -40,7 +40,7 @@ function OutputImage(props: { services: AmlxServices; job: IJob; file: IFileEntr
   return (
     <figure className="amlx-OutputImage" data-path={file.path}>
       {error ? (
-        <ErrorNote error={error} title={`${file.path} could not be read.`} onRetry={load} />
+        <ErrorNote error={error} title={trans.__('%1 could not be read.', file.path)} onRetry={load} />
       ) : url ? (
         <img src={url} alt={trans.__('%1 (an image the job wrote)', file.path)} />
       ) : (
@@ -55,7 +55,7 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
   const { file } = props;
   const { value: text, error, load } = useOutput(props.services, props.job, file, asText);
   if (error) {
-    return <ErrorNote error={error} title={`${file.path} could not be read.`} onRetry={load} />;
+    return <ErrorNote error={error} title={trans.__('%1 could not be read.', file.path)} onRetry={load} />;
   }
   if (text === null) {
     return <Loading />;
@@ -108,7 +108,7 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
 function FilePreview(props: { services: AmlxServices; job: IJob; file: IFileEntry; onClose: () => void }): JSX.Element {
   const { file } = props;
   return (
-    <section className="amlx-Card amlx-OutputPreview" aria-label={`Preview of ${file.path}`} data-path={file.path}>
+    <section className="amlx-Card amlx-OutputPreview" aria-label={trans.__('Preview of %1', file.path)} data-path={file.path}>
       <div className="amlx-OutputPreview-head">
         <h3>{file.path}</h3>
         <button className="jp-Button jp-mod-styled amlx-small" onClick={props.onClose}>

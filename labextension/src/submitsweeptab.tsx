@@ -85,7 +85,7 @@ export function SweepTab(props: {
     return props.failed ? (
       <Empty>{trans.__('The dimensions show once the cell can be packaged (see the message above).')}</Empty>
     ) : (
-      <Loading text="Reading the notebook's parameters…" />
+      <Loading text={trans.__("Reading the notebook's parameters…")} />
     );
   }
   const params = Object.values(pkg.parameters);
@@ -136,7 +136,7 @@ export function SweepTab(props: {
                       <>
                         <input
                           className={`amlx-Input ${error ? 'amlx-mod-invalid' : ''}`}
-                          aria-label={`Search expression for ${param.name}`}
+                          aria-label={trans.__('Search expression for %1', param.name)}
                           disabled={!dim.on}
                           value={dim.expression}
                           onChange={event =>

@@ -136,7 +136,7 @@ export function ParallelCoordinates(props: {
         <g key={axis.name} className={`amlx-Parallel-axis ${axis.objective ? 'amlx-mod-objective' : ''}`} data-axis={axis.name}>
           <line className="amlx-Chart-axis" x1={ax(i)} x2={ax(i)} y1={top} y2={bottom} />
           <text className="amlx-Chart-label" x={ax(i)} y={12} textAnchor="middle">
-            {axis.name + (axis.log ? ' (log)' : '')}
+            {axis.log ? trans.__('%1 (log)', axis.name) : axis.name}
           </text>
           {axisTicks(axis).map(tick => (
             <text key={tick.label + tick.at} className="amlx-Chart-tick" x={ax(i) + 5} y={ay(tick.at)} dominantBaseline="middle">

@@ -15,7 +15,7 @@ import { Throttle } from './poll';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { ObjectiveChart, ParallelCoordinates } from './sweepcharts';
-import { dimensionNames, objectiveSeries, parallelAxes, parallelLines, trialRows, trialSummary } from './sweepview';
+import { ITrialRow, dimensionNames, objectiveSeries, parallelAxes, parallelLines, trialRows, trialSummary } from './sweepview';
 import { trans } from './i18n';
 
 /** While a sweep runs, its details, trials and histories reload at most this often. */
@@ -62,8 +62,22 @@ function describeSettings(details: ISweepDetails): string {
     .join('; ');
   const sampling = settings.sampling_algorithm as { type: string; rule?: string } | undefined;
   const rule = sampling?.rule === 'sobol' ? 'sobol' : sampling?.type ?? 'random';
-  const policy = settings.early_termination ? `, early termination ${settings.early_termination.type}` : '';
-  return `${space} — ${settings.objective.goal} ${settings.objective.primary_metric}, ${rule} sampling${policy}`;
+  const { goal, primary_metric: metric } = settings.objective;
+  const objective = goal === 'minimize' ? trans.__('minimize %1', metric) : trans.__('maximize %1', metric);
+  return settings.early_termination
+    ? trans.__('%1 — %2, %3 sampling, early termination %4', space, objective, rule, settings.early_termination.type)
+    : trans.__('%1 — %2, %3 sampling', space, objective, rule);
+}
+
+/** The Note cell of a trial's row: best, stopped early, or a failed trial's error. */
+function trialNote(row: ITrialRow): string {
+  if (row.best) {
+    return trans._p('trial', 'best');
+  }
+  if (row.prunedAt !== null) {
+    return trans.__('stopped early at interval %1', row.prunedAt);
+  }
+  return row.status === 'Failed' && row.error ? row.error : '';
 }
 
 /** The Trials tab; its box is measured from the start, so the charts fit the panel once the trials arrive. */
@@ -111,7 +125,7 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
     return state.error ? (
       <ErrorNote error={state.error} title={trans.__("The sweep's trials could not be loaded.")} onRetry={() => void state.reload()} />
     ) : (
-      <Loading text="Loading the sweep's trials…" />
+      <Loading text={trans.__("Loading the sweep's trials…")} />
     );
   }
   const { details, trials, histories } = value;
@@ -187,7 +201,7 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
               data-status={row.status}
               className={row.best ? 'amlx-mod-best' : ''}
               onClick={() => open(row.name)}
-              title={`Open ${row.name}`}
+              title={trans.__('Open %1', row.name)}
             >
               <td>{row.index}</td>
               <td>
@@ -197,15 +211,7 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
                 <td key={name}>{formatValue(row.values[name])}</td>
               ))}
               <td className="amlx-SweepTrials-objective">{formatMetric(row.objective)}</td>
-              <td>
-                {row.best
-                  ? 'best'
-                  : row.prunedAt !== null
-                    ? `stopped early at interval ${row.prunedAt}`
-                    : row.status === 'Failed' && row.error
-                      ? row.error
-                      : ''}
-              </td>
+              <td>{trialNote(row)}</td>
             </tr>
           ))}
         </tbody>

@@ -15,6 +15,8 @@ import { AmlxClient } from '../api';
 import { PLACEHOLDERS, withElements } from '../components';
 import { formatAgo, formatDuration, formatTime, statusLabel } from '../format';
 import { DOMAIN, locale, setTranslator, trans } from '../i18n';
+import { ISweepDetails } from '../apitypes';
+import { trialSummary } from '../sweepview';
 import { translatePlugin } from '../settingsi18n';
 
 const CATALOG = path.join(__dirname, '../../../amlx_lab/locale/ja_JP/LC_MESSAGES/amlx_lab.json');
@@ -54,6 +56,16 @@ describe('in Japanese', () => {
   it('uses the one plural form Japanese has, with the count', () => {
     expect(trans._n('%2 run', '%2 runs', 1, '1')).toBe('1 件の実行');
     expect(trans._n('%2 run', '%2 runs', 12, '12')).toBe('12 件の実行');
+  });
+
+  it("counts a sweep's trials by status in studio's words", () => {
+    const details = {
+      trials: 3,
+      trial_counts: { Completed: 2, Canceled: 1 },
+      pruned: 1,
+      settings: { limits: { max_total_trials: 10 }, sampling_algorithm: { type: 'random' }, search_space: {} }
+    } as unknown as ISweepDetails;
+    expect(trialSummary(details)).toBe('試行 3/10: 完了 2、取り消し済み 1、早期終了 1');
   });
 
   it('formats durations and relative times in Japanese', () => {
