@@ -212,7 +212,8 @@ def automl_spec(a: argparse.Namespace) -> AutoMLJobSpec:
 
 def _whole(text: str, option: str) -> int:
     if not text.strip().isdigit():
-        raise ValidationError(f"{option} must be a whole number of folds or auto, got {text!r}.", field=option)
+        raise ValidationError(_("{option} must be a whole number of folds or auto, got {text!r}.").format(option=option, text=text),
+                              field=option)
     return int(text)
 
 
@@ -364,9 +365,10 @@ class Cli:
             return 0
         job = self.ws.sweep(request, base_dir=Path.cwd())
         if not a.wait:
-            self.out(job, f"Submitted sweep {job.name} ({job.status.value}). Its trials: amlx show {job.name}")
+            self.out(job, _("Submitted sweep {name} ({status}). Its trials: amlx show {name}").format(
+                name=job.name, status=render.status(job.status.value)))
             return 0
-        print(f"Submitted sweep {job.name}; following its trials.", file=sys.stderr)
+        print(_("Submitted sweep {name}; following its trials.").format(name=job.name), file=sys.stderr)
         return self._follow_sweep(job.name)
 
     def _follow_sweep(self, name: str) -> int:
@@ -383,7 +385,7 @@ class Cli:
                     value = trial.metrics.get(metric)
                     values = ", ".join(f"{k}={trial.parameters.get(k)}" for k in details.settings.search_space)
                     extra = f" {metric}={value:.6g}" if value is not None and trial.status.terminal else ""
-                    print(f"{trial.name}: {trial.status.value} ({values}){extra}", flush=True)
+                    print(f"{trial.name}: {render.status(trial.status.value)} ({values}){extra}", flush=True)
 
         parent = self.ws.follow_sweep(name, show)
         details = self.ws.sweeps().sweep_details(name)
@@ -404,8 +406,8 @@ class Cli:
         a = self.args
         if a.parent is None and (a.metric is None or a.goal is None):
             raise ValidationError(
-                "Name the metric and which value wins: --metric rmse --min or --max (or --parent SWEEP_OR_AUTOML_JOB for its "
-                "best trial).",
+                _("Name the metric and which value wins: --metric rmse --min or --max (or --parent SWEEP_OR_AUTOML_JOB for its "
+                  "best trial)."),
                 field="--metric",
             )
         job = self.ws.best_job(a.metric, goal=a.goal, experiment=a.experiment, parent=a.parent)
@@ -416,10 +418,10 @@ class Cli:
         a = self.args
         job = self.ws.submit_automl(automl_spec(a), base_dir=Path.cwd())
         if not a.wait:
-            self.out(job, f"Submitted AutoML job {job.name} ({job.status.value}). Follow it with: amlx logs {job.name} --follow; "
-                          f"then amlx leaderboard {job.name}")
+            self.out(job, _("Submitted AutoML job {name} ({status}). Follow it with: amlx logs {name} --follow; "
+                            "then amlx leaderboard {name}").format(name=job.name, status=render.status(job.status.value)))
             return 0
-        print(f"Submitted AutoML job {job.name}; streaming its log.", file=sys.stderr)
+        print(_("Submitted AutoML job {name}; streaming its log.").format(name=job.name), file=sys.stderr)
         status = self._follow(job.name, quiet=a.json)
         if not a.json:
             print(render.leaderboard_text(self.ws.automl_details(job.name), top=15))

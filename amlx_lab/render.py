@@ -224,21 +224,21 @@ def data_text(assets: Sequence[DataAsset]) -> str:
 
 def computes_text(computes: Sequence[ComputeTarget]) -> str:
     if not computes:
-        return "No computes."
+        return _("No computes.")
     rows = [
         [c.name + (" *" if c.default else ""), c.kind, c.state, c.instance_type or "",
          "" if c.max_nodes is None else f"{c.min_nodes or 0}-{c.max_nodes}"]
         for c in computes
     ]
-    return table(["NAME (* default)", "KIND", "STATE", "INSTANCE TYPE", "NODES"], rows)
+    return table([_("NAME (* default)"), _("KIND"), _("STATE"), _("INSTANCE TYPE"), _("NODES")], rows)
 
 
 def instance_types_text(types: Sequence[InstanceType]) -> str:
     if not types:
-        return "This target offers no instance types."
+        return _("This target offers no instance types.")
     rows = [[t.name, "" if t.vcpus is None else str(t.vcpus), "" if t.memory_gb is None else f"{t.memory_gb:g}",
              "" if t.gpus is None else str(t.gpus)] for t in types]
-    return table(["NAME", "VCPUS", "MEMORY GB", "GPUS"], rows)
+    return table([_("NAME"), _("VCPUS"), _("MEMORY GB"), _("GPUS")], rows)
 
 
 # -- HTML for the %aml magics (JupyterLab shows these; a terminal IPython shows the text forms) --
@@ -513,33 +513,49 @@ def invoke_text(result: InvokeResult) -> str:
 # -- sweeps --------------------------------------------------------------------------
 
 
+def _trial_note(job: Job, details: SweepDetails) -> str:
+    """Best, stopped early, or the start of a failed trial's error."""
+    pruned = job.tags.get("amlx.pruned_at")
+    if job.name == details.best_trial:
+        return _("best")
+    if pruned:
+        return _("stopped early at interval {interval}").format(interval=pruned)
+    return job.error[:80] if job.status.value == "Failed" and job.error else ""
+
+
 def _trial_rows(details: SweepDetails, trials: Sequence[Job]) -> tuple[list[str], list[tuple[Job, list[str]]]]:
     """The trials table shared by the text and HTML renderings: one row per trial, best marked."""
     metric = details.settings.objective.primary_metric
     names = list(details.settings.search_space)
-    headers = ["TRIAL", "STATUS", *names, metric, "NOTE"]
+    headers = [_("TRIAL"), _("STATUS"), *names, metric, _("NOTE")]
     rows = []
     for job in sorted(trials, key=lambda j: (int(j.tags.get("amlx.trial", "0") or 0), j.created_at)):
-        pruned = job.tags.get("amlx.pruned_at")
-        note = "best" if job.name == details.best_trial else f"stopped early at interval {pruned}" if pruned else ""
-        if not note and job.status.value == "Failed" and job.error:
-            note = job.error[:80]
         values = [_number(v) if isinstance(v, float) else str(v) for v in (job.parameters.get(n, "") for n in names)]
-        rows.append((job, [job.tags.get("amlx.trial", job.name), job.status.value, *values, _number(job.metrics.get(metric)), note]))
+        rows.append((job, [job.tags.get("amlx.trial", job.name), status(job.status.value), *values,
+                           _number(job.metrics.get(metric)), _trial_note(job, details)]))
     return headers, rows
 
 
 def _sweep_summary(parent: Job, details: SweepDetails) -> str:
     objective = details.settings.objective
-    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(details.trial_counts.items())) or "no trials yet"
-    best = (
-        f"; best {details.best_trial} with {objective.primary_metric} {_number(details.best_value)}"
-        if details.best_trial else ""
-    )
-    return (
-        f"Sweep {parent.name} ({parent.status.value}): {details.trials} of {details.settings.total_trials()} trial(s) "
-        f"({counts}), {objective.goal} {objective.primary_metric}{best}"
-    )
+    counts = _(", ").join(
+        _("{count} {status}").format(count=n, status=status(s).lower()) for s, n in sorted(details.trial_counts.items())
+    ) or _("no trials yet")
+    total = details.settings.total_trials()
+    goal = (_("minimize {metric}") if objective.goal == "minimize" else _("maximize {metric}")).format(
+        metric=objective.primary_metric)
+    if details.best_trial:
+        return _n(
+            "Sweep {name} ({status}): {done} of {total} trial ({counts}), {goal}; best {best} with {metric} {value}",
+            "Sweep {name} ({status}): {done} of {total} trials ({counts}), {goal}; best {best} with {metric} {value}",
+            total,
+        ).format(name=parent.name, status=status(parent.status.value), done=details.trials, total=total, counts=counts,
+                 goal=goal, best=details.best_trial, metric=objective.primary_metric, value=_number(details.best_value))
+    return _n(
+        "Sweep {name} ({status}): {done} of {total} trial ({counts}), {goal}",
+        "Sweep {name} ({status}): {done} of {total} trials ({counts}), {goal}",
+        total,
+    ).format(name=parent.name, status=status(parent.status.value), done=details.trials, total=total, counts=counts, goal=goal)
 
 
 def sweep_text(parent: Job, details: SweepDetails, trials: Sequence[Job]) -> str:
@@ -549,7 +565,7 @@ def sweep_text(parent: Job, details: SweepDetails, trials: Sequence[Job]) -> str
     if rows:
         lines += ["", table(headers, [cells for _job, cells in rows])]
     if parent.error:
-        lines.append(f"error: {parent.error}")
+        lines.append(_("error: {error}").format(error=parent.error))
     return "\n".join(lines)
 
 
@@ -573,16 +589,26 @@ def sweep_html(parent: Job, details: SweepDetails, trials: Sequence[Job], note: 
 
 def sweep_preview_text(preview: SweepPreview) -> str:
     """A sweep preview: the cell's dimensions, the metrics to choose from, the first points."""
-    rows = [[d.name, d.type, repr(d.default), d.expression or ("(fixed)" if d.searchable else "(not searchable)")]
+    rows = [[d.name, d.type, repr(d.default), d.expression or (_("(fixed)") if d.searchable else _("(not searchable)"))]
             for d in preview.dimensions]
-    lines = ["Dimensions:", table(["PARAMETER", "TYPE", "NOTEBOOK VALUE", "SEARCH"], rows) if rows else "  (the cell has no parameters)"]
-    lines.append("Objective: earlier runs of this cell logged " + (", ".join(preview.metrics) if preview.metrics else "no metrics yet"))
+    headers = [_("PARAMETER"), _("TYPE"), _("NOTEBOOK VALUE"), _("SEARCH")]
+    lines = [_("Dimensions:"), table(headers, rows) if rows else _("  (the cell has no parameters)")]
+    if preview.metrics:
+        lines.append(_("Objective: earlier runs of this cell logged {metrics}").format(metrics=", ".join(preview.metrics)))
+    else:
+        lines.append(_("Objective: earlier runs of this cell logged no metrics yet"))
     if preview.points:
         names = list(preview.points[0])
-        seed = f" (seed {preview.seed})" if preview.seed is not None else ""
         rows = [[str(i), *(_number(p[n]) if isinstance(p[n], float) else str(p[n]) for n in names)] for i, p in enumerate(preview.points)]
-        lines += [f"First {len(preview.points)} of {preview.total_trials} trial(s){seed}:", table(["TRIAL", *names], rows)]
-    lines += [f"note: {n}" for n in preview.notes]
+        shown, total = len(preview.points), preview.total_trials
+        count = shown if total is None else total
+        if preview.seed is not None:
+            first = _n("First {shown} of {total} trial (seed {seed}):", "First {shown} of {total} trials (seed {seed}):",
+                       count).format(shown=shown, total=total, seed=preview.seed)
+        else:
+            first = _n("First {shown} of {total} trial:", "First {shown} of {total} trials:", count).format(shown=shown, total=total)
+        lines += [first, table([_("TRIAL"), *names], rows)]
+    lines += [_("note: {note}").format(note=n) for n in preview.notes]
     return "\n".join(lines)
 
 def _hyperparameters(values: dict[str, object], limit: int = 60) -> str:
@@ -592,23 +618,26 @@ def _hyperparameters(values: dict[str, object], limit: int = 60) -> str:
 
 def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
     """The AutoML job's settings line, its leaderboard (best first, best marked ``*``) and what to do next."""
-    arrow = "higher is better" if details.goal == "maximize" else "lower is better"
+    higher = details.goal == "maximize"
     lines = [
-        f"{details.name}: AutoML {details.task} of {details.target_column_name!r}, {details.status.value}",
-        f"primary metric: {details.primary_metric} ({arrow}); validation: {details.validation or '-'}",
+        _("{name}: AutoML {task} of {column}, {status}").format(
+            name=details.name, task=details.task, column=repr(details.target_column_name), status=status(details.status.value)),
+        (_("primary metric: {metric} (higher is better); validation: {validation}") if higher
+         else _("primary metric: {metric} (lower is better); validation: {validation}")).format(
+            metric=details.primary_metric, validation=details.validation or "-"),
     ]
     if details.stop_reason:
-        lines.append(f"search ended: {details.stop_reason}")
-    lines += [f"note: {note}" for note in details.notes]
+        lines.append(_("search ended: {reason}").format(reason=details.stop_reason))
+    lines += [_("note: {note}").format(note=note) for note in details.notes]
     entries = details.leaderboard[:top] if top else details.leaderboard
     if not entries:
-        lines.append("No trial has finished yet.")
+        lines.append(_("No trial has finished yet."))
         return "\n".join(lines)
     rows = [
         [
             ("*" if e.is_best else "") + (str(e.rank) if e.rank is not None else "-"),
             e.trial,
-            e.algorithm + (" (default)" if e.source == "default" else ""),
+            _("{algorithm} (default)").format(algorithm=e.algorithm) if e.source == "default" else e.algorithm,
             _number(e.score),
             "-" if e.score_std is None else f"± {e.score_std:.3f}",
             f"{e.duration_s:.1f}s",
@@ -616,11 +645,14 @@ def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
         ]
         for e in entries
     ]
-    lines += ["", table(["RANK", "TRIAL", "ALGORITHM", details.primary_metric.upper(), "SPREAD", "TIME", "HYPERPARAMETERS"], rows)]
-    if len(entries) < len(details.leaderboard):
-        lines.append(f"... {len(details.leaderboard) - len(entries)} more trial(s)")
+    headers = [_("RANK"), _("TRIAL"), _("ALGORITHM"), details.primary_metric.upper(), _("SPREAD"), _("TIME"), _("HYPERPARAMETERS")]
+    lines += ["", table(headers, rows)]
+    hidden = len(details.leaderboard) - len(entries)
+    if hidden:
+        lines.append(_n("... {count} more trial", "... {count} more trials", hidden).format(count=hidden))
     if details.model:
-        lines += ["", f"Best model: {details.best_algorithm} ({details.best_trial}) in {details.model}; register it with:",
+        lines += ["", _("Best model: {algorithm} ({trial}) in {model}; register it with:").format(
+                      algorithm=details.best_algorithm, trial=details.best_trial, model=details.model),
                   f"  amlx model register NAME --job {details.name}"]
     return "\n".join(lines)
 
@@ -630,12 +662,14 @@ def export_text(result: ExportResult) -> str:
     main = result.files[0] if result.files else ""
     how = (f"az ml job create --file {main} --stream" if result.kind == "job"
            else f"az ml online-endpoint create --file {main}")
-    lines = [f"exported {result.kind} {result.name} ({result.target} target) to {result.folder}/"]
+    exported = (_("exported job {name} ({target} target) to {folder}/") if result.kind == "job"
+                else _("exported endpoint {name} ({target} target) to {folder}/"))
+    lines = [exported.format(name=result.name, target=result.target, folder=result.folder)]
     lines += [f"  {path}" for path in result.files if "/" not in path or not path.startswith("src/")]
     code = sum(1 for path in result.files if path.startswith("src/"))
     if code:
-        lines.append(f"  src/ ({code} files)")
-    lines.append(f"run it:   cd {result.folder} && {how}")
-    lines.append("from CI:  copy workflow.yml to .github/workflows/ (its first lines say what it needs)")
-    lines += [f"note:     {note}" for note in result.notes]
+        lines.append(_n("  src/ ({count} file)", "  src/ ({count} files)", code).format(count=code))
+    lines.append(_("run it:   cd {folder} && {command}").format(folder=result.folder, command=how))
+    lines.append(_("from CI:  copy workflow.yml to .github/workflows/ (its first lines say what it needs)"))
+    lines += [_("note:     {note}").format(note=note) for note in result.notes]
     return "\n".join(lines)

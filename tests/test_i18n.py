@@ -145,6 +145,45 @@ def test_magics_stay_english_without_a_japanese_locale(tmp_path: Path) -> None:
     assert "%aml show: There is no job named 'no_such_job' in this workspace." in result.stderr
 
 
+SWEEP_EXPORT_SCRIPT = """
+from IPython.core.interactiveshell import InteractiveShell
+ip = InteractiveShell.instance()
+ip.run_line_magic("load_ext", "amlx_lab")
+ip.run_line_magic("aml", "export")
+ip.run_line_magic("aml", "sweep --objective rmse:min")
+ip.run_line_magic("aml", "automl --task classification --target y")
+"""
+
+
+def test_sweep_automl_and_export_magics_say_their_errors_in_japanese(tmp_path: Path) -> None:
+    env = {**_env(tmp_path / "ws", "ja_JP.UTF-8"), "IPYTHONDIR": str(tmp_path / "ipython")}
+    result = subprocess.run([sys.executable, "-c", SWEEP_EXPORT_SCRIPT], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "%aml export: ジョブ (%aml export JOB) またはエンドポイント (%aml export --endpoint NAME) を指定してください。" in result.stderr
+    assert "%aml sweep: sweep は先頭に置かれたセルを実行します" in result.stderr
+    assert "%aml automl: トレーニング データを --data REF" in result.stderr
+
+
+def test_sweep_options_and_an_export_rendered_in_japanese() -> None:
+    from amlx_lab import render
+    from amlx_lab.errors import ValidationError
+    from amlx_lab.records import ExportResult
+    from amlx_lab.sweep import cell
+
+    result = ExportResult(kind="job", name="titanic_1", target="local", folder="amlx-export/titanic_1",
+                          files=("job.yml", "src/main.py", "src/conda.yml", "workflow.yml"))
+    with i18n.use_language("ja_JP"):
+        with pytest.raises(ValidationError) as refused:
+            cell.parse_policy("slow(delay=3)")
+        text = render.export_text(result)
+    assert refused.value.message.startswith("--policy 'slow' はポリシーではありません。bandit(slack_factor=0.1)、")
+    assert text.splitlines()[0] == "ジョブ titanic_1 (local ターゲット) を amlx-export/titanic_1/ にエクスポートしました"
+    assert "  src/ (2 個のファイル)" in text
+    english = render.export_text(result)
+    assert english.splitlines()[0] == "exported job titanic_1 (local target) to amlx-export/titanic_1/"
+    assert "  src/ (2 files)" in english
+
+
 # -- REST: the sidebar sends JupyterLab's language -----------------------------------
 
 

@@ -905,7 +905,7 @@ def test_sweep_preview_shows_the_points_and_submits_nothing(shell: InteractiveSh
     run(shell, "k = 1")
     before = job_count()
     preview = run(shell, "%%aml sweep --param k=choice(1,2,3) --objective score:min --sampling grid --preview\n" + SWEEP_CELL)
-    assert isinstance(preview, Rich) and "First 3 of 3 trial(s):" in repr(preview) and "<pre>" in preview._repr_html_()
+    assert isinstance(preview, Rich) and "First 3 of 3 trials:" in repr(preview) and "<pre>" in preview._repr_html_()
     assert job_count() == before
 
 

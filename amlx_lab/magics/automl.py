@@ -60,20 +60,23 @@ def cmd_automl(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
     out = variable_name(args.out)
     if (args.data is None) == (args.data_var is None):
-        raise ValidationError("give the training data as --data REF (an asset or a CSV file) or --data-var DATAFRAME.", field="--data")
+        raise ValidationError(_("give the training data as --data REF (an asset or a CSV file) or --data-var DATAFRAME."),
+                              field="--data")
     ws = aml.workspace
     if args.experiment is None and aml.experiment:
         args.experiment = aml.experiment
     if args.data_var is not None:
         if args.data_var not in aml.ipython.user_ns:
-            raise ValidationError(f"there is no variable {args.data_var!r} in this kernel.", field="--data-var")
+            raise ValidationError(_("there is no variable {name!r} in this kernel.").format(name=args.data_var), field="--data-var")
         name = args.data_name or args.data_var
         asset = ws.register_dataframe(name, aml.ipython.user_ns[args.data_var])
-        print(f"Saved {args.data_var} ({asset.size:,} bytes) as data asset {asset.name} version {asset.version}.")
+        print(_("Saved {variable} ({size} bytes) as data asset {name} version {version}.").format(
+            variable=args.data_var, size=render.integer(asset.size), name=asset.name, version=asset.version))
         args.data = asset.ref
     job = ws.submit_automl(automl_spec(args), base_dir=Path.cwd())
     if not args.wait:
-        print(f"Submitted AutoML job {job.name}; %aml logs {job.name} --follow streams it, %aml leaderboard {job.name} ranks it.")
+        print(_("Submitted AutoML job {name}; %aml logs {name} --follow streams it, %aml leaderboard {name} ranks it.").format(
+            name=job.name))
         return aml.result(out, job)
     follow_log(ws, job.name)
     details = ws.automl_details(job.name)
@@ -92,8 +95,10 @@ def cmd_automl(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 def cmd_leaderboard(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     details = aml.workspace.automl_details(args.name)
-    arrow = "higher is better" if details.goal == "maximize" else "lower is better"
-    print(f"{details.name} ({details.status.value}): {details.primary_metric}, {arrow}; validation: {details.validation or '-'}")
+    said = (_("{name} ({status}): {metric}, higher is better; validation: {validation}") if details.goal == "maximize"
+            else _("{name} ({status}): {metric}, lower is better; validation: {validation}"))
+    print(said.format(name=details.name, status=render.status(details.status.value), metric=details.primary_metric,
+                      validation=details.validation or "-"))
     return aml.result(out, leaderboard_frame(details, args.top))
 
 

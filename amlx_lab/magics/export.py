@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 @argument("--force", action="store_true", help=_("replace an earlier export of the same name"))
 def cmd_export(aml: Aml, args: argparse.Namespace, cell: str | None) -> Rich:
     if bool(args.name) == bool(args.endpoint):
-        raise ValidationError("name a job (%aml export JOB) or an endpoint (%aml export --endpoint NAME).")
+        raise ValidationError(_("name a job (%aml export JOB) or an endpoint (%aml export --endpoint NAME)."))
     output = Path(args.output).expanduser()
     parent = output if output.is_absolute() else resolve_within(Path.cwd(), args.output, field="-o", must_exist=False)
     shown = str(output / (args.endpoint or args.name))

@@ -46,8 +46,8 @@ class SweepView:
 
 def sweep_note(job: Job) -> str:
     if job.status.terminal:
-        return f"Best trial: %aml best {job.name}    Log: %aml logs {job.name}"
-    return f"The table updates until the sweep ends. Cancel it (and its trials): %aml cancel {job.name}"
+        return _("Best trial: %aml best {name}    Log: %aml logs {name}").format(name=job.name)
+    return _("The table updates until the sweep ends. Cancel it (and its trials): %aml cancel {name}").format(name=job.name)
 
 
 def sweep_view(ws: Workspace, target: str, job: Job) -> tuple[Any, Any]:
@@ -96,7 +96,7 @@ def cmd_sweep(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     from ..sweep import cell as sweep_cell
 
     if cell is None or not cell.strip():
-        raise ValidationError("sweep runs the cell it heads: start a cell with %%aml sweep and put the code below it.")
+        raise ValidationError(_("sweep runs the cell it heads: start a cell with %%aml sweep and put the code below it."))
     out = variable_name(args.out)
     fixed, space = sweep_cell.split_params(parse_assignments(args.param, field_name="--param"))
     origin = _origin(aml, args.notebook, cell)
@@ -120,7 +120,8 @@ def cmd_sweep(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     if args.wait:
         return _follow(aml, ws, job, out)
     if not (aml.live_status and getattr(aml.shell, "kernel", None) is not None):
-        return SweepView(*_state(ws, job), note=f"Trials so far: %aml show {job.name}    Best so far: %aml best {job.name}")
+        return SweepView(*_state(ws, job), note=_("Trials so far: %aml show {name}    Best so far: %aml best {name}").format(
+            name=job.name))
     from IPython.display import display
 
     shown, _trials = sweep_view(ws, ws.config.target, job)
@@ -149,7 +150,8 @@ def _follow(aml: Aml, ws: Workspace, job: Job, out: str | None) -> Any:
     try:
         final = ws.follow_sweep(job.name, show)
     except KeyboardInterrupt:
-        print(f"\nStopped following {job.name}; the sweep keeps running (%aml cancel {job.name} stops it).", file=sys.stderr)
+        print("\n" + _("Stopped following {name}; the sweep keeps running (%aml cancel {name} stops it).").format(name=job.name),
+              file=sys.stderr)
         final = ws.jobs().get_job(job.name)
     aml.store(out, final)
     if out or handle is not None:
