@@ -541,13 +541,37 @@ class Workspace:
             best = self._best_by_scanning(metric, goal, scope, target)
         if best is None or best.metrics.get(metric) is None:
             where = (
-                f"the trials of {parent}" if parent else f"experiment {experiment!r}" if experiment else "any experiment"
+                _("the trials of {parent}").format(parent=parent) if parent
+                else _("experiment {experiment!r}").format(experiment=experiment) if experiment else _("any experiment")
             )
+            logged = self._logged_metric_names(scope, metric, target)
+            said = _("No completed job in {where} logged the metric {metric!r}.").format(where=where, metric=metric)
+            if logged:
+                said += " " + _("Metrics they logged: {names}.").format(names=", ".join(logged))
             raise NotFoundError(
-                _("No completed job in {where} logged the metric {metric!r}.").format(where=where, metric=metric),
-                details={"metric": metric, "experiment": experiment, "parent": parent},
+                said,
+                details={"metric": metric, "experiment": experiment, "parent": parent, "logged": logged},
             )
         return best
+
+    def _logged_metric_names(self, scope: dict[str, Any], wanted: str, target: str | None) -> list[str]:
+        """Metric names the newest completed jobs of a scope logged, closest to ``wanted`` first.
+
+        A metric's name is easy to guess wrong (autolog calls the notebook's
+        ``accuracy_score(y_test, ...)`` ``accuracy_score_X_test``); the error
+        that refuses a name says which ones exist. One bounded page is read.
+        """
+        import difflib
+
+        names: set[str] = set()
+        for job in self.jobs(target).list_jobs(JobQuery(**scope, limit=50)).items:
+            names.update(job.metrics)
+        if not names:  # difflib refuses n=0
+            return []
+        close = difflib.get_close_matches(wanted, sorted(names), n=len(names), cutoff=0.0)
+        near = [n for n in sorted(names) if wanted.lower() in n.lower()]
+        ordered = list(dict.fromkeys([*near, *close]))
+        return ordered[:8]
 
     def _parent_objective(
         self, parent: str, metric: str | None, goal: str | None, target: str | None

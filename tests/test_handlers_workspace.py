@@ -103,6 +103,13 @@ async def test_routes_refuse_a_wrong_token(jp_fetch) -> None:
     assert response.code == 403
 
 
+async def test_a_token_in_the_query_authenticates_and_is_not_taken_for_a_parameter(jp_fetch, jp_serverapp) -> None:
+    """``?token=`` is how a script or a copied URL authenticates to Jupyter; strict query models must let it by."""
+    token = jp_serverapp.identity_provider.token
+    response = await jp_fetch("amlx", "api", "jobs", headers={"Authorization": ""}, params={"token": token, "limit": "1"})
+    assert json.loads(response.body)["items"] == []
+
+
 @pytest.fixture
 def broken_settings(amlx_workspace_dir: Path) -> Path:
     amlx_workspace_dir.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,8 @@ T = TypeVar("T")
 C = TypeVar("C", bound=Checked)
 
 AUTH_RESOURCE = "amlx"
+# Query keys the server reads before an operation does: the target picker and Jupyter's auth.
+_SERVER_KEYS = frozenset({"target", "token", "_xsrf"})
 
 _HTTP_CODES = {
     400: "invalid_request",
@@ -122,13 +124,15 @@ class AmlxHandler(APIHandler):
         """The query string validated by an input model; ``target`` is read apart (``query_target``).
 
         ``repeated`` parameters may appear several times and arrive as lists;
-        bare numeric keys are the cache-busting stamps JupyterLab adds to GETs.
+        bare numeric keys are the cache-busting stamps JupyterLab adds to GETs;
+        ``token`` and ``_xsrf`` are Jupyter's own (a script's ``?token=``
+        authenticates it), not the operation's.
         An empty text parameter (``?q=``) is the same as leaving it out; an
         empty number or flag (``?limit=``) is refused like any other bad value.
         """
         values: dict[str, Any] = {}
         for key in self.request.query_arguments:
-            if key == "target" or key.isdigit():
+            if key in _SERVER_KEYS or key.isdigit():
                 continue
             items = self.raw_query_arguments(key)
             name = (renamed or {}).get(key, key)

@@ -151,6 +151,9 @@ def test_metrics_logged_by_the_job_come_back_by_step(target: Target) -> None:
     assert record.params.get("alpha") == "0.3"
     best = target.ws.best_job("rmse", goal="min", experiment="conf-metrics", target=target.name)
     assert best.name == done.name
+    with pytest.raises(NotFoundError) as refused:
+        target.ws.best_job("rms", goal="min", experiment="conf-metrics", target=target.name)
+    assert "Metrics they logged: rmse, r2." in refused.value.message
 
 
 def test_cancel_stops_a_running_job_and_refuses_a_finished_one(target: Target) -> None:
