@@ -175,7 +175,10 @@ def test_sweep_options_and_an_export_rendered_in_japanese() -> None:
     with i18n.use_language("ja_JP"):
         with pytest.raises(ValidationError) as refused:
             cell.parse_policy("slow(delay=3)")
+        with pytest.raises(ValidationError) as bad_expression:
+            cell.split_params({"k": "uniform(1, 2, 3)"})
         text = render.export_text(result)
+    assert bad_expression.value.message == "'uniform(1, 2, 3)': uniform の引数は 2 個です: uniform(min_value, max_value)。"
     assert refused.value.message.startswith("--policy 'slow' はポリシーではありません。bandit(slack_factor=0.1)、")
     assert text.splitlines()[0] == "ジョブ titanic_1 (local ターゲット) を amlx-export/titanic_1/ にエクスポートしました"
     assert "  src/ (2 個のファイル)" in text
