@@ -182,3 +182,46 @@ def test_titanic_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> 
     page.keyboard.press("Control+Comma")
     expect(page.get_by_text("Azure ML ジョブ (amlx-lab)").first).to_be_visible(timeout=30_000)
     assert not [e for e in page.console_errors if "amlx" in e.lower()]
+
+
+def test_a_sweep_in_japanese(page: Page, lab_ja: LabServer, artifacts: Path) -> None:
+    """The Sweep tab, a server refusal, the trials and their summary read in Japanese (studio's スイープ, 試行)."""
+    open_lab(page, lab_ja, "diabetes_ridge.ipynb", reset=True)
+    open_sidebar(page)
+    widen_sidebar(page, 470)
+    select_cell(page, "model = Ridge(alpha=alpha)")
+    page.keyboard.press("Control+Shift+Enter")
+    form = main_panel(page, ".amlx-SubmitView")
+    expect(form.locator(".amlx-Param[data-param='alpha'] input")).to_have_value("0.5")
+    form.get_by_role("tab", name="スイープ").click()
+    alpha = form.locator(".amlx-SweepDimensions tr[data-param='alpha']")
+    expect(alpha.get_by_label("alpha を検索", exact=True)).to_be_checked()
+    expression = alpha.get_by_label("alpha の検索式")
+    form.get_by_label("目的メトリック").fill("rmse")
+    form.get_by_label("サンプリング", exact=True).select_option("sobol")
+    form.get_by_label("シード").fill("3")
+    form.locator("input[id$='-sweep-total']").fill("2")
+    form.get_by_label("同時試行数").fill("2")
+
+    # the server's refusal of a search expression, in the language the sidebar asked for
+    expression.fill("uniform(1.0, 0.1)")
+    expect(form.locator(".amlx-ErrorNote")).to_contain_text("min_value (1) は max_value (0.1) より小さくする必要があります")
+    expression.fill("uniform(0.1, 1.0)")
+    expect(form.locator(".amlx-SweepPoints-table tbody tr")).to_have_count(2)
+
+    start = form.locator(".amlx-SubmitView-submit")
+    expect(start).to_have_text("スイープを開始")
+    start.click()
+    submitted = form.locator(".amlx-Submitted button")
+    expect(submitted).to_have_count(1)
+    dismiss_toasts(page)
+    submitted.click()
+    view = main_panel(page, ".amlx-RunDetails .amlx-Sweep")
+    details = main_panel(page, ".amlx-RunDetails")
+    expect(details).to_have_attribute("data-status", "Completed", timeout=4 * JOB_TIMEOUT_MS)
+    expect(view.locator(".amlx-SweepTrials tbody tr[data-status='Completed']")).to_have_count(2)
+    expect(view.locator(".amlx-Sweep-counts")).to_have_text("試行 2/2: 完了 2")
+    expect(view.locator(".amlx-Sweep-settings")).to_contain_text("rmse を最小化、sobol サンプリング")
+    expect(view.locator(".amlx-SweepTrials tr.amlx-mod-best td").last).to_have_text("最良")
+    dismiss_toasts(page)
+    shot(page, artifacts, "ja-30-sweep-view")
