@@ -133,6 +133,8 @@ class TargetTraits:
     live_updates: str = "none"
     export_yaml: bool = False
     sort_keys: tuple[str, ...] = ("created_at",)
+    #: The service draws a sweep's points with its own sampler, so a preview's points are only an illustration.
+    samples_sweeps_itself: bool = False
 
 
 @dataclass(frozen=True)

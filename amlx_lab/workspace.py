@@ -237,9 +237,16 @@ class Workspace:
             {name: sampling.as_parameter(v, package.parameters[name].default) for name, v in point.items()}
             for point in sampling.preview(settings, seed or 0, cell.PREVIEW_POINTS)
         )
+        notes = list(settings.notes())
+        backend = self.backend(target)
+        if backend.traits().samples_sweeps_itself and settings.sampling_algorithm.type != "grid":
+            notes.append(
+                _("The {label} draws the trials' points with its own sampler: these points show the "
+                  "search space, and the trials may run others.").format(label=_(backend.label))
+            )
         return cell.SweepPreview(
             package=package, dimensions=dims, metrics=metrics, seed=seed, points=points,
-            total_trials=settings.total_trials(), notes=tuple(settings.notes()),
+            total_trials=settings.total_trials(), notes=tuple(notes),
         )
 
     def sweep(self, request: SweepRequest, *, base_dir: Path, confine: bool = False, target: str | None = None) -> Job:
@@ -251,7 +258,7 @@ class Workspace:
         settings = request.sweep
         if settings is None:
             raise ValidationError(
-                "Describe the sweep: search_space (a cell parameter and its expression) and objective (metric and goal).",
+                _("Describe the sweep: search_space (a cell parameter and its expression) and objective (metric and goal)."),
                 field="sweep",
             )
         compute = request.compute or self.backend(target).traits().default_compute

@@ -52,7 +52,7 @@ def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None
 
 @pytest.mark.parametrize(
     "path, method, params",
-    [("jobs/calm_lamp_x1y2z3a4b5/sweep", "GET", {})],
+    [("jobs/calm_lamp_x1y2z3a4b5/automl", "GET", {})],
 )
 async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
     with pytest.raises(HTTPClientError) as caught:
@@ -75,6 +75,7 @@ async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetc
         ("endpoints", "GET", {}),
         ("jobs/calm_lamp_x1y2z3a4b5", "GET", {}),
         ("jobs/calm_lamp_x1y2z3a4b5/metrics", "GET", {"key": "rmse"}),
+        ("jobs/calm_lamp_x1y2z3a4b5/sweep", "GET", {}),
     ],
 )
 async def test_an_unconfigured_target_is_a_409_saying_what_to_configure(jp_fetch, path: str, method: str, params: dict) -> None:

@@ -96,12 +96,22 @@ def sweep_node(
         display_name=trial.display_name,
         tags=dict(trial.tags),
     )
+    return swept_node(job, spec, compute=compute or trial.compute)
+
+
+def swept_node(job: Any, spec: SweepJobSpec, *, compute: str | None) -> Any:
+    """An azure-ai-ml ``Command`` for the trial turned into the sweep: searched inputs become distributions.
+
+    The Azure backend builds the trial with the command-job path (code upload,
+    environment, data inputs, ``amlx.*`` properties) and hands the node here.
+    """
+    trial = spec.trial
     node = job(**{name: distribution(expression) for name, expression in spec.search_space.items()})
     swept = node.sweep(
         primary_metric=spec.objective.primary_metric,
         goal=spec.objective.goal,
         sampling_algorithm=sampling_algorithm(spec),
-        compute=compute or trial.compute,
+        compute=compute,
         early_termination_policy=early_termination(spec.early_termination),
     )
     limits = spec.limits

@@ -111,3 +111,41 @@ def test_heart_failure_trains_and_leaves_its_model_in_the_outputs(project: dict[
     assert any(path.startswith("model") for path in outputs), outputs
     computes = amlx(project, "compute")
     assert computes.returncode == 0 and "cpu-cluster *" in computes.stdout and "serverless" in computes.stdout
+
+
+def test_the_diabetes_sweep_on_azure_best_trial_registered_and_exported(project: dict[str, Any]) -> None:
+    """The diabetes example's search (alpha 0.1 to 1.0, lowest rmse) as a sweep job, as a user runs it."""
+    result = amlx(project, "--json", "sweep", "diabetes_ridge.ipynb", "--cell", "aml-train", "--param",
+                  "alpha=uniform(0.1, 1.0)", "--objective", "rmse:min", "--sampling", "sobol", "--seed", "5",
+                  "--trials", "4", "--concurrent", "2", "--experiment", "diabetes-sweep-azure", "--wait")
+    assert result.returncode == 0, result.stderr[-3000:]
+    followed = json.loads(result.stdout)
+    parent, details, trials = followed["job"], followed["sweep"], followed["trials"]
+    assert (parent["type"], parent["status"], parent["compute"]) == ("sweep", "Completed", "cpu-cluster")
+    assert parent["parameters"]["alpha"] == "uniform(0.1, 1)"
+    assert sorted(t["name"] for t in trials) == [f"{parent['name']}_{i}" for i in range(4)]
+    for trial in trials:
+        assert trial["parent"] == parent["name"] and trial["status"] == "Completed"
+        assert 0.1 <= trial["parameters"]["alpha"] <= 1.0 and trial["metrics"]["rmse"] > 0
+        assert trial["metrics"]["alpha_value"] == pytest.approx(trial["parameters"]["alpha"]), "the sampled value reached the cell"
+    best = min(trials, key=lambda t: t["metrics"]["rmse"])
+    assert (details["best_trial"], details["trial_counts"]) == (best["name"], {"Completed": 4})
+    assert details["best_value"] == pytest.approx(best["metrics"]["rmse"])
+    assert details["settings"]["sampling_algorithm"] == {"type": "random", "rule": "sobol", "seed": 5}
+
+    chosen = amlx(project, "--json", "best", "--parent", parent["name"])
+    assert chosen.returncode == 0, chosen.stderr[-3000:]
+    assert json.loads(chosen.stdout)["name"] == best["name"]
+    model = amlx(project, "--json", "model", "register", "diabetes-best", "--job", best["name"])
+    assert model.returncode == 0, model.stderr[-3000:]
+    assert json.loads(model.stdout)["job"] == best["name"]
+
+    exported = amlx(project, "--json", "export", parent["name"], "-o", "exports")
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    export = json.loads(exported.stdout)
+    from azure.ai.ml import load_job
+
+    loaded = load_job(project["cwd"] / export["folder"] / export["files"][0])
+    assert loaded.type == "sweep" and loaded.objective.primary_metric == "rmse" and loaded.objective.goal == "minimize"
+    assert loaded.search_space["alpha"].type == "uniform" and loaded.search_space["alpha"].max_value == 1.0
+    assert "${{search_space.alpha}}" in loaded.trial.command and loaded.limits.max_total_trials == 4

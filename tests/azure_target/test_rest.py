@@ -108,6 +108,38 @@ async def test_a_running_azure_job_is_canceled_from_the_api(jp_fetch, jp_root_di
     assert done["status"] == "Canceled"
 
 
+async def test_a_sweep_over_rest_on_azure_nests_its_trials_and_reports_the_best(jp_fetch, jp_root_dir: Path) -> None:
+    write_notebook(jp_root_dir / "search.ipynb", "k = 1", "import mlflow\nmlflow.log_metric('score', (k - 2) ** 2)")
+    sweep = {"search_space": {"k": "choice(1, 2, 3)"}, "objective": {"primary_metric": "score", "goal": "minimize"},
+             "sampling_algorithm": "grid", "limits": {"max_concurrent_trials": 2}}
+    random = {**sweep, "search_space": {"k": "randint(4)"}, "sampling_algorithm": {"type": "random", "seed": 2}}
+    response = await jp_fetch("amlx", "api", "jobs", "sweep", "preview", method="POST", body=json.dumps(
+        {"notebook": "search.ipynb", "cell": 1, "sweep": random}))
+    preview = assert_matches("/jobs/sweep/preview", "POST", 200, response.body)
+    assert len(preview["points"]) == 5 and any("draws the trials' points with its own sampler" in n for n in preview["notes"])
+    response = await jp_fetch("amlx", "api", "jobs", "sweep", method="POST", body=json.dumps(
+        {"notebook": "search.ipynb", "cell": 1, "experiment": "rest-azure-sweep", "sweep": sweep}))
+    job = assert_matches("/jobs/sweep", "POST", response.code, response.body)
+    assert job["type"] == "sweep" and job["compute"] == "cpu-cluster" and job["parameters"] == {"k": "choice(1, 2, 3)"}
+    done = await wait_for_status(jp_fetch, job["name"], {"Completed", "Failed", "Canceled"}, deadline_s=300)
+    assert done["status"] == "Completed", done["error"]
+
+    trials = await api(jp_fetch, "jobs", parent=job["name"], limit=10)
+    assert_matches("/jobs", "GET", 200, json.dumps(trials))
+    assert sorted((t["name"], t["parameters"]["k"]) for t in trials["items"]) == [
+        (f"{job['name']}_{i}", k) for i, k in enumerate((1, 2, 3))]
+    top = await api(jp_fetch, "jobs", experiment="rest-azure-sweep", top_level="true", limit=50)
+    assert [j["name"] for j in top["items"]] == [job["name"]]
+    details = await api(jp_fetch, "jobs", job["name"], "sweep")
+    assert_matches("/jobs/{name}/sweep", "GET", 200, json.dumps(details))
+    assert (details["best_trial"], details["best_value"]) == (f"{job['name']}_1", 0.0)
+    assert details["settings"]["search_space"]["k"] == {"type": "choice", "values": [1, 2, 3]}
+    histories = await api(jp_fetch, "jobs", job["name"], "sweep", "metrics")
+    assert_matches("/jobs/{name}/sweep/metrics", "GET", 200, json.dumps(histories))
+    assert {n: [p["value"] for p in points] for n, points in histories["trials"].items()} == {
+        f"{job['name']}_{i}": [float((k - 2) ** 2)] for i, k in enumerate((1, 2, 3))}
+
+
 TRAINS = (
     "import os, joblib\nfrom sklearn.dummy import DummyClassifier\n"
     "model = DummyClassifier(strategy='constant', constant=1).fit([[0], [1]], [0, 1])\n"

@@ -39,6 +39,7 @@ from .steps import (
     shot,
     widen_sidebar,
 )
+from .sweep_steps import diabetes_sweep_from_the_sidebar
 
 SEED_BODY = {"data": [{"Age": 22, "Pclass": 3, "Sex": "male"}]}
 
@@ -156,3 +157,13 @@ def test_titanic_on_the_azure_target_from_the_sidebar(
     endpoints = expand_section(page, "Endpoints")
     expect(endpoints.locator(".amlx-ListItem[data-endpoint='titanic-endpoint']")).to_have_count(0, timeout=60_000)
     assert not [e for e in page.console_errors if "amlx" in e.lower()]
+
+
+def test_the_diabetes_sweep_on_the_azure_target_from_the_sidebar(
+    page: Page, azure_lab: LabServer, artifacts: Path
+) -> None:
+    """The local sweep scenario against the loopback workspace: the trials are Azure's child jobs, sampled by the
+    workspace (so the preview shows our sampler's points, not necessarily the ones that run)."""
+    best = diabetes_sweep_from_the_sidebar(page, azure_lab, artifacts, label="50-azure", previewed_points_run=False,
+                                           model="diabetes-sweep-azure-best")
+    assert re.fullmatch(r"\w+_[0-3]", best), best

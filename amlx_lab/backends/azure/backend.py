@@ -3,7 +3,7 @@
 ``AzureBackend`` only composes the pieces (one concern each): ``connection.py``
 (credential, ``MLClient``, REST pipeline, workspace facts), ``health.py``
 (reachability), ``submit.py`` and ``environments.py`` (a job spec as a command
-job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
+job), ``sweeps.py`` (sweep jobs, their trial built as a command job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
 updates), ``logs.py`` (range reads of the log), ``tracking.py`` (MLflow REST),
 ``run_history.py``, ``artifacts.py`` (outputs and code), ``data_assets.py``,
 ``computes.py``, ``models.py`` (the model registry), ``endpoints.py``
@@ -51,10 +51,11 @@ from ...records import (
     ModelCandidate,
     ModelSummary,
     ModelVersion,
+    SweepDetails,
     TargetTraits,
 )
-from ...specs import CommandJobSpec, JobQuery
-from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps
+from ...specs import CommandJobSpec, JobQuery, SweepJobSpec
+from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
 from ...i18n import N_, _
 from . import config as azure_config
 from . import submit as submission
@@ -72,6 +73,7 @@ from .endpoints import Endpoints
 from .models import Models, check_job, choose, find_sources, finished
 from .quiet import quiet_streams
 from .run_history import RunHistory
+from .sweeps import Sweeps
 from .tracking import Tracking
 
 DEFAULT_LOG_CHUNK = 64 * 1024
@@ -97,6 +99,7 @@ class _Parts:
     computes: Computes
     models: Models
     endpoints: Endpoints
+    sweeps: Sweeps
 
 
 class AzureBackend:
@@ -144,6 +147,7 @@ class AzureBackend:
             instance_types=True,
             live_updates="long-poll",
             sort_keys=("created_at",),  # Azure ML lists newest first and sorts by nothing else on the server
+            samples_sweeps_itself=True,
         )
 
     def on_server_start(self) -> None:
@@ -211,22 +215,33 @@ class AzureBackend:
     def submit(self, spec: CommandJobSpec) -> Job:
         """Upload the code, register the environment if new, and create the command job; returns it Queued."""
         parts = self._get_parts()
-        settings = parts.connection.settings
         with parts.connection.translated():
-            submission.check(spec, lookup=None, computes=self._compute_names(parts, spec))
-            definition = submission.define(
-                spec,
-                lookup=parts.data.resolve,
-                environments=parts.environments,
-                default_environment=settings.environment,
-                instance_type=settings.instance_type,
-            )
-            submission.stable_package(Path(spec.code_dir))
-            job = submission.build_job(spec, definition)
+            job, _definition = self._command_job(parts, spec)
             with quiet_streams():
                 created = parts.connection.ml.jobs.create_or_update(job)
         parts.feed.poke()
         return job_record(created)
+
+    def _command_job(self, parts: _Parts, spec: CommandJobSpec) -> tuple[Any, submission.JobDefinition]:
+        """The checked azure-ai-ml ``Command`` for ``spec`` (a command job, or a sweep's trial)."""
+        settings = parts.connection.settings
+        return submission.command_job(
+            spec, lookup=parts.data.resolve, environments=parts.environments,
+            default_environment=settings.environment, instance_type=settings.instance_type,
+            computes=self._compute_names(parts, spec),
+        )
+
+    # -- sweeps ------------------------------------------------------------------------------------
+
+    def submit_sweep(self, spec: SweepJobSpec) -> Job:
+        """Upload the trial's code and create the sweep job (``command(...)(x=Uniform(...)).sweep(...)``); Queued."""
+        parts = self._get_parts()
+        job = parts.sweeps.submit(spec, lambda trial: self._command_job(parts, trial))
+        parts.feed.poke()
+        return job
+
+    def sweep_details(self, name: str) -> SweepDetails:
+        return self._get_parts().sweeps.details(name)
 
     def validate_job(self, spec: CommandJobSpec) -> None:
         """Refuse what ``submit`` would (input names, compute, missing inputs and data assets), creating nothing."""
@@ -347,7 +362,8 @@ class AzureBackend:
         if name in self._code_uris:
             return self._code_uris[name]
         entity = parts.reader.entity(name)
-        code = str(getattr(entity, "code", None) or "")
+        # a sweep's code is its trial's
+        code = str(getattr(entity, "code", None) or getattr(getattr(entity, "trial", None), "code", None) or "")
         arm_id = code[code.find("/subscriptions/"):] if "/subscriptions/" in code else ""
         if "/codes/" not in arm_id or "/versions/" not in arm_id:
             raise NotFoundError(f"Job {name} has no code snapshot in the workspace.", details={"job": name})
@@ -499,6 +515,7 @@ def _build(settings: AzureSettings, credential: Any, cache_dir: Path) -> _Parts:
         computes=Computes(connection, default_compute=settings.compute, instance_type=settings.instance_type),
         models=models,
         endpoints=Endpoints(connection, models, settings),
+        sweeps=Sweeps(connection, reader, history),
     )
 
 
@@ -512,6 +529,6 @@ def _installed(module: str) -> bool:
 
 def _implements_its_capabilities(
     backend: AzureBackend,
-) -> tuple[JobOps, DataOps, ComputeOps, ModelOps, EndpointOps]:
+) -> tuple[JobOps, SweepOps, DataOps, ComputeOps, ModelOps, EndpointOps]:
     """Never called: the type checker proves here that the Azure target implements these protocols."""
-    return backend, backend, backend, backend, backend
+    return backend, backend, backend, backend, backend, backend

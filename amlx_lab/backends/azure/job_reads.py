@@ -23,6 +23,7 @@ target says so in its traits instead of sorting a partial window.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import threading
 import time
@@ -37,7 +38,7 @@ from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
 from ...specs import JobQuery
 from .connection import Connection
-from .job_records import job_record, raw_status, status_of
+from .job_records import fixed_parameters, job_record, raw_status, status_of
 from .run_history import RunHistory, RunInfo
 from .tracking import RunData, Tracking
 
@@ -172,7 +173,7 @@ class JobReader:
             if len(picked) == query.limit:
                 resume = _Cursor(token, str(entity.name), _created(entity))
                 break
-        return JobPage(items=tuple(self.records(picked)), next_cursor=resume.encode() if resume else None)
+        return JobPage(items=_top_level(self.records(picked), query), next_cursor=resume.encode() if resume else None)
 
     def _oldest_first(self, query: JobQuery, cursor: _Cursor) -> JobPage:
         everything: list[Any] = []
@@ -194,18 +195,23 @@ class JobReader:
         page = matching[start : start + query.limit]
         more = start + query.limit < len(matching)
         resume = _Cursor(None, str(page[-1].name), _created(page[-1]), ascending=True) if page and more else None
-        return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None)
+        return JobPage(items=_top_level(self.records(page), query), next_cursor=resume.encode() if resume else None)
 
     def _children(self, query: JobQuery) -> JobPage:
-        self.entity(str(query.parent))  # 404 for an unknown parent
+        parent = self.entity(str(query.parent))  # 404 for an unknown parent
+        fixed = fixed_parameters(parent)
         with self._connection.translated():
             names = self._history.children(str(query.parent))
-        entities = []
-        for name in names:
+
+        def entity_or_none(name: str) -> Any:
             try:
-                entities.append(self.entity(name))
-            except NotFoundError:
-                continue
+                return self.entity(name)
+            except NotFoundError:  # deleted since run history listed it
+                return None
+
+        # run history names the children; each full job (inputs, command) is one jobs.get, made in parallel
+        with ThreadPoolExecutor(max_workers=max(1, min(ENRICH_WORKERS, len(names)))) as pool:
+            entities = [e for e in pool.map(entity_or_none, names) if e is not None]
         matching = [e for e in entities if _matches(e, query)]
         cursor = _Cursor.decode(query.cursor)
         start = 0
@@ -215,7 +221,12 @@ class JobReader:
         page = matching[start : start + query.limit]
         more = start + query.limit < len(matching)
         resume = _Cursor(None, str(page[-1].name), _created(page[-1])) if page and more else None
-        return JobPage(items=tuple(self.records(page)), next_cursor=resume.encode() if resume else None)
+        trials = tuple(
+            dataclasses.replace(job, parent=job.parent or query.parent,
+                                parameters={**job.parameters, **{k: v for k, v in fixed.items() if k in job.parameters}})
+            for job in self.records(page)
+        )
+        return JobPage(items=trials, next_cursor=resume.encode() if resume else None)
 
     def newest(self, count: int) -> list[Any]:
         """The ``count`` newest jobs as Azure lists them (the change feed's window)."""
@@ -277,6 +288,12 @@ def _created(entity: Any) -> float:
 
     context = getattr(entity, "creation_context", None)
     return epoch(getattr(context, "created_at", None)) or 0.0
+
+
+def _top_level(jobs: list[Job], query: JobQuery) -> tuple[Job, ...]:
+    """The records a ``top_level`` listing keeps: the SDK's job entity drops ``parentJobName``, so a trial is
+    known by its run-history run (the record's ``parent``) and left out here, after ``_matches``."""
+    return tuple(j for j in jobs if not (query.top_level and j.parent))
 
 
 def _already_seen(entity: Any, cursor: _Cursor) -> bool:

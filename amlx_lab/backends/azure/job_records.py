@@ -68,7 +68,9 @@ def job_record(entity: Any, run: RunInfo | None = None, data: RunData | None = N
     if azure_status == "NotResponding":
         error = error or NOT_RESPONDING
     times = [t for t in (created, started, ended, run.modified_at if run is not None else None) if t is not None]
-    command = str(getattr(entity, "command", None) or "")
+    parent = getattr(entity, "parent_job_name", None) or (run.parent if run is not None else None)
+    trial = getattr(entity, "trial", None)  # a sweep: its command and environment are the trial's
+    command = str(getattr(entity, "command", None) or getattr(trial, "command", None) or "")
     environment = None if props.get(PROP_ENVIRONMENT) == BUILT_ENVIRONMENT else _environment_ref(entity)
     return Job(
         name=str(entity.name),
@@ -78,13 +80,13 @@ def job_record(entity: Any, run: RunInfo | None = None, data: RunData | None = N
         compute=str(getattr(entity, "compute", None) or SERVERLESS),
         created_at=created,
         type=_TYPES.get(str(getattr(entity, "type", "command")).lower(), JobType.COMMAND),
-        parent=getattr(entity, "parent_job_name", None) or None,
+        parent=parent,
         started_at=started,
         ended_at=ended,
         updated_at=max(times) if times else created,
         command=tuple(_split(command)),
         environment=environment,
-        parameters=_parameters(entity, props),
+        parameters=_parameters(entity, props, trial=parent is not None),
         inputs=_inputs(entity, props),
         tags={str(k): str(v) for k, v in (getattr(entity, "tags", None) or {}).items()},
         metrics=dict(data.metrics) if data is not None else {},
@@ -114,7 +116,7 @@ def _split(command: str) -> list[str]:
 
 def _environment_ref(entity: Any) -> str | None:
     """``azureml:name:version`` for a workspace environment's ARM id; registry and other refs as given."""
-    env = getattr(entity, "environment", None)
+    env = getattr(entity, "environment", None) or getattr(getattr(entity, "trial", None), "environment", None)
     if env is None:
         return None
     text = env if isinstance(env, str) else f"azureml:{getattr(env, 'name', '')}:{getattr(env, 'version', '')}"
@@ -126,7 +128,7 @@ def _environment_ref(entity: Any) -> str | None:
     return text
 
 
-def _parameters(entity: Any, props: dict[str, str]) -> dict[str, Any]:
+def _parameters(entity: Any, props: dict[str, str], *, trial: bool) -> dict[str, Any]:
     stored = _json(props.get(PROP_PARAMETERS))
     if isinstance(stored, dict):
         return stored
@@ -134,8 +136,28 @@ def _parameters(entity: Any, props: dict[str, str]) -> dict[str, Any]:
     for name, value in (getattr(entity, "inputs", None) or {}).items():
         literal = _literal(value)
         if literal is not None:
-            values[str(name)] = literal
+            values[str(name)] = _sampled(literal) if trial else literal
     return values
+
+
+def fixed_parameters(sweep: Any) -> dict[str, Any]:
+    """A sweep's parameters that it does not search, typed as amlx submitted them (its trials get them as text)."""
+    stored = _json({str(k): str(v) for k, v in (getattr(sweep, "properties", None) or {}).items()}.get(PROP_PARAMETERS))
+    searched = getattr(sweep, "search_space", None) or {}
+    if not isinstance(stored, dict):
+        return {}
+    return {str(k): v for k, v in stored.items() if k not in searched}
+
+
+def _sampled(value: str | int | float | bool) -> str | int | float | bool:
+    """A trial's input as the number it was sampled as: Azure passes a sweep's values to its trials as text."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) else value
 
 
 def _inputs(entity: Any, props: dict[str, str]) -> tuple[JobInput, ...]:

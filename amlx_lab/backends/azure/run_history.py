@@ -27,6 +27,7 @@ class RunInfo:
     error: str | None
     data_container: str | None  # where the run's artifacts live in the artifact store: dcid.<run>
     log_files: dict[str, str] | None = None  # name -> SAS URL (details only)
+    parent: str | None = None  # a sweep trial's parent (the SDK's job entity drops ``parentJobName``)
 
 
 class RunHistory:
@@ -60,22 +61,26 @@ class RunHistory:
 
     def children(self, name: str) -> list[str]:
         """Names of the child runs (a sweep's trials), as run history lists them."""
+        return [run_id for run_id, _ in self.child_statuses(name)]
+
+    def child_statuses(self, name: str) -> list[tuple[str, str | None]]:
+        """(name, Azure status) of each child run, in one listing (a sweep's trial counts need no more)."""
         from azure.core.exceptions import HttpResponseError
 
         url = self._url(f"/runs/{name}/children")
         if url is None:
             return []
-        names: list[str] = []
+        found: list[tuple[str, str | None]] = []
         try:
             while url:
                 body = self._connection.rest.json("GET", url) or {}
-                names += [str(r.get("runId")) for r in body.get("value") or () if r.get("runId")]
+                found += [(str(r["runId"]), r.get("status")) for r in body.get("value") or () if r.get("runId")]
                 url = body.get("nextLink")
         except HttpResponseError as exc:
             if exc.status_code == 404:
                 return []
             raise
-        return names
+        return found
 
 
 def run_info(body: dict[str, Any]) -> RunInfo:
@@ -92,6 +97,7 @@ def run_info(body: dict[str, Any]) -> RunInfo:
         error=str(message) if message else None,
         data_container=body.get("dataContainerId"),
         log_files={str(k): str(v) for k, v in logs.items()} if isinstance(logs, dict) else None,
+        parent=str(body["parentRunId"]) if body.get("parentRunId") else None,
     )
 
 

@@ -227,6 +227,29 @@ def build_job(spec: CommandJobSpec, definition: JobDefinition) -> Any:
     )
 
 
+def command_job(
+    spec: CommandJobSpec,
+    *,
+    lookup: AssetLookup,
+    environments: Environments,
+    default_environment: str | None,
+    instance_type: str | None,
+    computes: Collection[str],
+) -> tuple[Any, JobDefinition]:
+    """The checked ``Command`` for ``spec`` and its definition: what a command job submits, and a sweep's trial.
+
+    Nothing is created here except the environment (registered once per content
+    hash); the code is uploaded by ``jobs.create_or_update``.
+    """
+    check(spec, lookup=None, computes=computes)
+    definition = define(
+        spec, lookup=lookup, environments=environments, default_environment=default_environment,
+        instance_type=instance_type,
+    )
+    stable_package(Path(spec.code_dir))
+    return build_job(spec, definition), definition
+
+
 class _Shell(str):
     """A command word that is already written for the shell (a placeholder, possibly quoted)."""
 

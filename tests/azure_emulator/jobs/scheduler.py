@@ -52,6 +52,32 @@ class Scheduler:
         self._set(run, QUEUED)
         self._queue.put(run)
 
+    def submit_sweep(self, run: JobRun, principal: str) -> None:
+        """Queue a sweep: its driver runs in a thread of its own and starts trials on the job slots."""
+        from .sweep import SweepDriver
+
+        with self._lock:
+            self._runs[run.name] = run
+        self._set(run, QUEUED)
+        driver = SweepDriver(self, run, principal)
+        thread = threading.Thread(target=self._drive, args=(driver,), name=f"sweep-{run.name}", daemon=True)
+        thread.start()
+
+    def _drive(self, driver: Any) -> None:
+        if driver.run.terminal:  # canceled while queued
+            return
+        try:
+            driver.run_sweep()
+        except Exception:  # the emulator's own fault: say so, keep serving
+            log.exception("sweep %s", driver.run.name)
+            self._finish(driver.run, FAILED, {"code": "SystemError", "message": "The emulator failed to run this sweep."})
+
+    def set_status(self, run: JobRun, status: str) -> None:
+        self._set(run, status)
+
+    def finish(self, run: JobRun, status: str, error: dict[str, str] | None = None) -> None:
+        self._finish(run, status, error)
+
     def reject(self, run: JobRun, message: str) -> None:
         """Record a job the emulator cannot run as Failed, with ``message`` as its error."""
         with self._lock:

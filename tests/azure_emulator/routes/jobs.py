@@ -8,12 +8,11 @@ import time
 from typing import Any
 
 from ..config import PROVIDER
-from ..jobs.records import NOT_STARTED, JobRun
+from ..jobs.creation import create_job
 from ..operations import IN_PROGRESS, SUCCEEDED
 from ..store import utc_now
 from .base import SEGMENT, WS, ArmError, BaseHandler, Context, not_found
 
-RUNNABLE = {"command"}
 # What a client may change on an existing job; everything else is the service's.
 _UPDATABLE = ("description", "displayName", "tags", "isArchived", "properties")
 
@@ -54,42 +53,9 @@ class JobHandler(BaseHandler):
         return found
 
     def _create(self, path: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        props = body.setdefault("properties", {})
-        job_type = str(props.get("jobType", "")).lower()
-        self._validate_references(props)
-        experiment = props.get("experimentName") or "Default"
-        props["experimentName"] = experiment
-        props["status"] = NOT_STARTED
-        props.setdefault("isArchived", False)
-        props.setdefault("properties", {})
-        props.setdefault("tags", {})
-        props["services"] = {
-            **(props.get("services") or {}),
-            "Studio": {"jobServiceType": "Studio", "endpoint": self._studio_url(name), "status": None},
-            "Tracking": {"jobServiceType": "Tracking", "endpoint": self.tracking_uri(), "status": None},
-        }
-        principal = self.principal()
-        tracking = self.ctx.tracking
-        experiment_id = tracking.experiment_id(experiment)
-        display = props.get("displayName") or name
-        mlflow_tags = {str(k): str(v) for k, v in (props.get("tags") or {}).items()}
-        parent = props.get("parentJobName")
-        if parent:
-            mlflow_tags["mlflow.parentRunId"] = parent
-        tracking.create_run(name, experiment_id, display, mlflow_tags, principal)
-        stored, _ = self.ctx.store.put(path, body, principal)
-        compute = props.get("computeId")
-        run = JobRun(
-            name=name, arm_path=path, experiment_name=experiment, experiment_id=experiment_id,
-            display_name=display, job_type=props.get("jobType", ""),
-            compute=compute.rsplit("/", 1)[-1] if compute else None,
-            created_utc=stored["systemData"]["createdAt"], created_by=principal, parent=parent,
-        )
-        if job_type in RUNNABLE:
-            self.ctx.scheduler.submit(run)
-        else:
-            self.ctx.scheduler.reject(run, f"The loopback workspace does not run {props.get('jobType')} jobs yet.")
-        return self.ctx.store.get(path) or stored
+        self._validate_references(body.setdefault("properties", {}))
+        assert self.ctx.scheduler.ws is not None
+        return create_job(self.ctx.scheduler.ws, self.ctx.scheduler, name, body, self.principal())
 
     def _validate_references(self, props: dict[str, Any]) -> None:
         """Refuse a job whose compute or code does not exist, as the service does at submission."""
@@ -102,12 +68,6 @@ class JobHandler(BaseHandler):
         environment = str(props.get("environmentId") or "")
         if environment.startswith("/subscriptions/") and self.ctx.store.get(environment) is None:
             raise ArmError(400, "UserError", f"Environment '{environment}' was not found in the workspace.")
-
-    def tracking_uri(self) -> str:
-        return f"azureml://{self.ctx.base_url.removeprefix('https://')}/mlflow/v1.0{self.workspace_path}"
-
-    def _studio_url(self, name: str) -> str:
-        return f"{self.ctx.base_url}/studio/runs/{name}?wsid={self.workspace_path}"
 
 
 class JobListHandler(BaseHandler):
