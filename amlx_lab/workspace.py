@@ -35,6 +35,7 @@ from .backends.base import (
     has_capability,
     require,
 )
+from .automl.settings import folder_training_data
 from .config import TARGETS, AmlxConfig
 from .errors import NotFoundError, ValidationError
 from .paths import resolve_user_path
@@ -47,6 +48,7 @@ from .records import (
     Job,
     JobPage,
     JobStatus,
+    JobType,
     MetricPoint,
     SweepDetails,
     TargetSummary,
@@ -431,6 +433,8 @@ class Workspace:
         automl = self.automl(target)
         if not _is_asset_ref(spec.training_data):
             path = resolve_user_path(spec.training_data, base=base_dir, field="training_data", confine=confine)
+            if path.is_dir():
+                raise ValidationError(folder_training_data(spec.training_data), field="training_data")
             spec = spec.model_copy(update={"training_data": str(path)})
         if spec.compute is None:
             spec = spec.model_copy(update={"compute": self.backend(target).traits().default_compute})
@@ -740,8 +744,12 @@ class Workspace:
         so the same document comes from either target. ``shown_as`` is how the result names the
         folder (over REST: relative to the notebook folder, never a server path).
         """
-        from .export import sources, write_job
+        from .export import sources, write_automl_job, write_job
 
+        job = self.jobs(target).get_job(name)
+        if job.type is JobType.AUTOML and job.parent is None:
+            automl = sources.automl_source(self, job, target)
+            return write_automl_job(out_dir, automl, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
         source = sources.job_source(self, name, target)
         return write_job(out_dir, source, shown_as=shown_as or str(out_dir / name), overwrite=overwrite)
 

@@ -137,6 +137,9 @@ async def test_bad_requests_get_a_sentence_and_nothing_runs(jp_fetch, heart_asse
     assert error["details"]["field"] == "training_data"
     error = await refused(jp_fetch, {**SEED, "training_data": "../outside.csv"})
     assert error["details"]["field"] == "training_data" and "/" + str(heart_asset.parent) not in error["message"]
+    for folder in (".", "data"):
+        error = await refused(jp_fetch, {**SEED, "training_data": folder})
+        assert error["details"]["field"] == "training_data" and f"training_data {folder!r} is a folder" in error["message"]
     error = await refused(jp_fetch, {**SEED, "limits": {"max_trials": 2, "max_concurrent_trials": 3}})
     assert error["details"]["field"] == "limits.max_concurrent_trials"
     assert (await refused(jp_fetch, [1, 2]))["message"].endswith("must be a JSON object.")

@@ -52,14 +52,15 @@ def test_the_component_schemas_are_the_ones_the_python_models_generate() -> None
 
 @pytest.mark.parametrize(
     "path, method, params",
-    [("jobs/calm_lamp_x1y2z3a4b5/automl", "GET", {})],
+    [("jobs/calm_lamp_x1y2z3a4b5/automl", "GET", {}), ("jobs/calm_lamp_x1y2z3a4b5/sweep", "GET", {})],
 )
-async def test_a_capability_the_target_lacks_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
+async def test_a_target_that_cannot_answer_is_a_409_sentence_not_a_500(jp_fetch, path: str, method: str, params: dict) -> None:
+    """Every capability exists on both targets now; an Azure target with no workspace configured is the 409 left."""
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("amlx", "api", *path.split("/"), method=method, params={"target": "azure", **params})
     assert caught.value.code == 409
     error = json.loads(caught.value.response.body)["error"]
-    assert error["code"] == "not_supported" and "Azure ML workspace target does not support" in error["message"]
+    assert error["code"] == "target_not_configured" and "Azure" in error["message"]
     assert_matches("/" + path.replace("calm_lamp_x1y2z3a4b5", "{name}"), method, 409, caught.value.response.body)
 
 

@@ -17,10 +17,13 @@ from ..specs import AutoMLJobSpec
 
 
 def mltable_yaml(csv_name: str) -> str:
-    """The ``MLTable`` file of a folder holding one CSV file with a header row (what AutoML reads on Azure)."""
+    """The ``MLTable`` file that reads one CSV file with a header row (what AutoML reads on Azure).
+
+    ``csv_name`` is a file beside the ``MLTable`` file, or a datastore URI (``azureml://...``)."""
+    path = csv_name if "://" in csv_name else f"./{csv_name}"
     return (
         "paths:\n"
-        f"  - file: ./{csv_name}\n"
+        f"  - file: {path}\n"
         "transformations:\n"
         "  - read_delimited:\n"
         "      delimiter: ','\n"

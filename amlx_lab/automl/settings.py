@@ -179,3 +179,17 @@ class ForecastingSettings(Checked):
                   "W (weekly) or MS (month start), or leave it out to infer it from the time column.").format(value=value)
             ) from None
         return value
+
+
+def folder_training_data(ref: str) -> str:
+    """The sentence refusing training data that is a folder: AutoML reads one table, and a folder would only
+    fail later, inside the job."""
+    return (
+        f"training_data {ref!r} is a folder; AutoML trains on one CSV file: give the file's path, "
+        "or a data asset holding one file."
+    )
+
+
+def default_display_name(task: str, target_column: str) -> str:
+    """What an AutoML job is called when the request names nothing (every target, so runs lists read alike)."""
+    return f"AutoML {task} of {target_column}"

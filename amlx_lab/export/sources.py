@@ -22,7 +22,8 @@ from ..backends.azure.environments import (
 )
 from ..errors import AmlxError, ConflictError
 from ..i18n import _
-from ..records import JobInput, JobType
+from ..records import Job, JobInput, JobType
+from .automl_job import TABLE_DIR, AutoMLSource
 from .bundle import EndpointSource, JobSource
 from .job_yaml import NO_AZURE_COMPUTE, DataInput
 from .workflow import ModelSource
@@ -65,6 +66,25 @@ def job_source(ws: Workspace, name: str, target: str | None) -> JobSource:
         code_file=lambda rel: jobs.code_file(name, rel), conda=conda, image=_base_image(ws),
         data=data, model=model, notes=tuple(notes), sweep=sweep, scoring_conda=scoring,
     )
+
+
+def automl_source(ws: Workspace, job: Job, target: str | None) -> AutoMLSource:
+    """An AutoML job's settings and its training data: a datastore URI (Azure) or the CSV file it read here."""
+    details = ws.automl_details(job.name, target=target)
+    data = next((i for i in job.inputs if i.name == "training_data"), None)
+    uri = csv = None
+    if data is not None and "://" in data.path:
+        uri = data.path
+    elif data is not None and Path(data.path).is_file():
+        csv = Path(data.path)
+    else:
+        raise ConflictError(f"AutoML job {job.name} has no training data this export can name.", details={"job": job.name})
+    notes: tuple[str, ...] = ()
+    if csv is not None and data is not None and data.asset:
+        notes = (f"The training data is data asset {data.asset} of this workspace; job.yml ships a copy of it "
+                 f"in {TABLE_DIR}/, which az ml job create uploads.",)
+    return AutoMLSource(job=job, target=ws.backend(target).name, settings=dict(details.settings), training_uri=uri,
+                        training_csv=csv, notes=notes)
 
 
 def endpoint_source(ws: Workspace, name: str, target: str | None) -> EndpointSource:

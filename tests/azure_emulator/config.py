@@ -25,7 +25,8 @@ class EmulatorConfig:
     """What the emulated workspace is called and how the emulator behaves.
 
     ``job_slots`` bounds how many jobs run at once; ``page_size`` is the ARM list page size (small values make
-    paging observable); ``provisioning_seconds`` makes endpoint/deployment creation a long-running operation.
+    paging observable); ``provisioning_seconds`` makes endpoint/deployment creation a long-running operation;
+    ``automl_timeout_seconds`` caps an AutoML job's time budget (the local engine runs it).
     """
 
     subscription_id: str = "00000000-0000-4000-8000-00000000a11e"
@@ -36,6 +37,7 @@ class EmulatorConfig:
     job_slots: int = 2
     page_size: int = 20
     provisioning_seconds: float = 0.0
+    automl_timeout_seconds: float = 20.0
     computes: list[dict[str, Any]] = field(
         default_factory=lambda: [
             {"name": "cpu-cluster", "vm_size": "STANDARD_DS3_V2", "max_nodes": 4},

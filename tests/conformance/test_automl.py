@@ -50,6 +50,21 @@ def test_an_automl_job_has_trials_a_leaderboard_and_a_best_model(target: Target)
         version = target.ws.models(target.name).register_model("conf-automl-model", job=job.name)
         assert version.format == "mlflow" and version.input_columns is not None
 
+    exported = target.ws.export_job(job.name, out_dir=target.root / "exports", target=target.name)
+    folder = target.root / "exports" / job.name
+    assert exported.files[0] == "job.yml"
+    from azure.ai.ml import load_job
+
+    loaded = load_job(folder / "job.yml")
+    assert (loaded.type, loaded.target_column_name, loaded.n_cross_validations) == ("automl", "DEATH_EVENT", 3)
+    assert loaded.limits.max_trials == 4 and loaded.experiment_name == "conf-automl"
+    assert [str(a.value) for a in loaded.training.allowed_training_algorithms] == ["RandomForest", "LightGBM"]
+    path = str(loaded.training_data.path)
+    if path.startswith("azureml://"):
+        assert "training_data/MLTable" not in exported.files  # the MLTable Azure already holds
+    else:
+        assert (folder / "training_data" / "MLTable").is_file() and any(f.endswith(".csv") for f in exported.files)
+
 
 def test_automl_refusals_name_the_field(target: Target) -> None:
     target.require("automl")
@@ -58,6 +73,17 @@ def test_automl_refusals_name_the_field(target: Target) -> None:
     with pytest.raises(ValidationError) as refused:
         target.ws.submit_automl(_spec(str(data), target_column_name="nope"), base_dir=target.root, target=target.name)
     assert refused.value.field == "target_column_name"
+    (target.root / "heart-folder").mkdir(exist_ok=True)
+    shutil.copy(HEART, target.root / "heart-folder" / "heart.csv")
+    for folder in (".", "heart-folder"):
+        with pytest.raises(ValidationError) as refused:
+            target.ws.submit_automl(_spec(folder), base_dir=target.root, target=target.name)
+        assert refused.value.field == "training_data" and f"training_data {folder!r} is a folder" in refused.value.message
+    if target.has("data_assets"):
+        asset = target.ws.data(target.name).register_data("conf-heart-folder", target.root / "heart-folder")
+        with pytest.raises(ValidationError) as refused:
+            target.ws.submit_automl(_spec(asset.ref), base_dir=target.root, target=target.name)
+        assert refused.value.field == "training_data" and "is a folder" in refused.value.message
     command = target.finished(target.submit("print('not automl')"))
     with pytest.raises(NotFoundError):
         target.ws.automl_details(command.name, target=target.name)

@@ -167,3 +167,66 @@ def test_the_diabetes_sweep_on_the_azure_target_from_the_sidebar(
     best = diabetes_sweep_from_the_sidebar(page, azure_lab, artifacts, label="50-azure", previewed_points_run=False,
                                            model="diabetes-sweep-azure-best")
     assert re.fullmatch(r"\w+_[0-3]", best), best
+
+
+HEART_ROW = {
+    "age": 60, "anaemia": 0, "creatinine_phosphokinase": 582, "diabetes": 0, "ejection_fraction": 20,
+    "high_blood_pressure": 1, "platelets": 265000, "serum_creatinine": 1.9, "serum_sodium": 130, "sex": 1,
+    "smoking": 0, "time": 4,
+}
+
+
+def test_heart_failure_automl_on_the_azure_target_from_the_sidebar(
+    page: Page, azure_lab: LabServer, artifacts: Path
+) -> None:
+    """The AutoML form from the CSV's context menu, the job on the workspace (the emulator runs it), its
+    leaderboard with the best trial, the best model registered, deployed and scoring the seed's row."""
+    open_lab(page, azure_lab, reset=True)
+    open_sidebar(page)
+    tab = page.locator('.jp-SideBar [data-id="filebrowser"]')
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    listing = page.locator(".jp-DirListing-content")
+    listing.get_by_text("data", exact=True).dblclick()
+    listing.locator(".jp-DirListing-item", has_text="heart_failure_clinical_records.csv").click(button="right")
+    page.locator(".lm-Menu-item", has_text="AutoML on this data…").click()
+
+    form = main_panel(page, ".amlx-AutoMLForm")
+    expect(form.get_by_label("Training data")).to_have_value(re.compile(r"heart_failure_clinical_records\.csv$"))
+    form.get_by_label("Target column").fill("DEATH_EVENT")
+    form.get_by_label("Primary metric").select_option("AUC_weighted")
+    form.get_by_label("Time limit (minutes)").fill("1")
+    form.locator(".amlx-AutoMLForm-more").click()
+    form.get_by_label("Cross-validation folds").fill("3")
+    form.get_by_label("Max trials").fill("4")
+    form.locator(".amlx-AutoMLForm-submit").click()
+
+    details = main_panel(page, ".amlx-RunDetails")
+    expect(details.locator("h2")).to_have_text("AutoML classification of DEATH_EVENT")
+    details.get_by_role("tab", name="Leaderboard").click()
+    board = details.locator(".amlx-Leaderboard")
+    expect(details).to_have_attribute("data-status", "Completed", timeout=JOB_TIMEOUT_MS)
+    expect(board.locator(".amlx-LeaderboardTable tbody tr").first).to_be_visible(timeout=60_000)
+    expect(board.locator("tr.amlx-mod-best")).to_have_count(1)
+    expect(board.locator(".amlx-Leaderboard-summary")).to_contain_text("AUC_weighted (higher is better)")
+    shot(page, artifacts, "50-azure-automl-leaderboard")
+
+    details.locator(".amlx-RegisterBest").click()
+    card = details.locator(".amlx-RegisterModel")
+    expect(card.locator(".amlx-Candidate[data-source='outputs/model'] input")).to_be_checked(timeout=60_000)
+    card.locator(".amlx-RegisterModel-name").fill("heart-automl-azure")
+    card.locator(".amlx-RegisterModel-submit").click()
+    expect(card.locator(".amlx-Success")).to_contain_text("Registered heart-automl-azure version 1", timeout=60_000)
+    card.locator(".amlx-RegisterModel-deploy").click()
+    deploy = main_panel(page, ".amlx-Deploy")
+    deploy.get_by_label("Endpoint name").fill("heart-automl-azure")
+    deploy.locator(".amlx-Deploy-submit").click()
+    endpoint = main_panel(page, ".amlx-EndpointView[data-endpoint='heart-automl-azure']")
+    expect(endpoint).to_have_attribute("data-status", "Succeeded", timeout=180_000)
+    endpoint.locator(".amlx-TestPanel-payload").fill(json.dumps({"data": [HEART_ROW]}, indent=2))
+    endpoint.locator(".amlx-TestPanel-send").click()
+    expect(endpoint.locator(".amlx-Response")).to_have_attribute("data-status-code", "200", timeout=60_000)
+    expect(endpoint.locator(".amlx-Prediction")).to_have_text(re.compile(r"Prediction: [01]$"))
+    dismiss_toasts(page)
+    shot(page, artifacts, "51-azure-automl-prediction")
+    assert not [e for e in page.console_errors if "amlx" in e.lower()]

@@ -1,9 +1,10 @@
-"""The Azure ML target: jobs, data, computes, models and endpoints of one workspace through azure-ai-ml.
+"""The Azure ML target: jobs, sweeps, AutoML, data, computes, models and endpoints of one workspace through azure-ai-ml.
 
 ``AzureBackend`` only composes the pieces (one concern each): ``connection.py``
 (credential, ``MLClient``, REST pipeline, workspace facts), ``health.py``
 (reachability), ``submit.py`` and ``environments.py`` (a job spec as a command
-job), ``sweeps.py`` (sweep jobs, their trial built as a command job), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
+job), ``sweeps.py`` (sweep jobs, their trial built as a command job), ``automl.py`` (AutoML jobs:
+MLTable training data, leaderboard, best trial), ``job_reads.py`` (records and listings), ``change_feed.py`` (live
 updates), ``logs.py`` (range reads of the log), ``tracking.py`` (MLflow REST),
 ``run_history.py``, ``artifacts.py`` (outputs and code), ``data_assets.py``,
 ``computes.py``, ``models.py`` (the model registry), ``endpoints.py``
@@ -16,6 +17,7 @@ a thread pool.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -29,6 +31,7 @@ from ...config import AzureSettings
 from ...errors import ConflictError, NotFoundError, TargetNotConfiguredError, ValidationError
 from ...names import check_asset_name, check_job_name
 from ...records import (
+    AutoMLDetails,
     CodePackage,
     ComputeTarget,
     DataAsset,
@@ -54,9 +57,10 @@ from ...records import (
     SweepDetails,
     TargetTraits,
 )
-from ...specs import CommandJobSpec, JobQuery, SweepJobSpec
-from ..base import ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
+from ...specs import AutoMLJobSpec, CommandJobSpec, JobQuery, SweepJobSpec
+from ..base import AutoMLOps, ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
 from ...i18n import N_, _
+from . import automl
 from . import config as azure_config
 from . import submit as submission
 from .artifacts import Artifacts, check_relpath
@@ -70,7 +74,7 @@ from .job_reads import JobReader
 from .job_records import SERVERLESS, job_record, status_of
 from .logs import LogReader, parse_offset
 from .endpoints import Endpoints
-from .models import Models, check_job, choose, find_sources, finished
+from .models import Models, check_job, choose, find_sources, finished, signature_columns
 from .quiet import quiet_streams
 from .run_history import RunHistory
 from .sweeps import Sweeps
@@ -383,6 +387,33 @@ class AzureBackend:
     def list_experiments(self) -> tuple[ExperimentSummary, ...]:
         return self._get_parts().reader.experiments()
 
+    # -- AutoML ------------------------------------------------------------------------------------
+
+    def submit_automl(self, spec: AutoMLJobSpec) -> Job:
+        """Upload the training data as an MLTable and create the AutoML job; returns it Queued."""
+        parts = self._get_parts()
+        with parts.connection.translated():
+            compute = automl.compute_of(spec)
+            if compute is not None and compute not in {c.name for c in parts.computes.list()}:
+                raise ValidationError(
+                    f"This workspace has no compute named {compute!r}; amlx compute lists them, "
+                    "or leave compute empty for serverless.",
+                    field="compute",
+                )
+            job, staging = automl.build(spec, parts.data)
+            try:
+                with quiet_streams():
+                    created = parts.connection.ml.jobs.create_or_update(job)
+            finally:
+                staging.cleanup()
+        parts.feed.poke()
+        return job_record(created)
+
+    def automl_details(self, name: str) -> AutoMLDetails:
+        parts = self._get_parts()
+        with parts.connection.translated():
+            return automl.details(parts.reader, name)
+
     # -- data assets -------------------------------------------------------------------------------
 
     def register_data(
@@ -399,10 +430,19 @@ class AzureBackend:
     # -- models ------------------------------------------------------------------------------------
 
     def model_candidates(self, job: str) -> tuple[ModelCandidate, ...]:
+        """What the job's artifacts hold; for an AutoML job, its best model first (``outputs/model``, in its best trial)."""
         check_job(job)
         parts = self._get_parts()
+        found: list[ModelCandidate] = []
+        best = automl.best_child(parts.reader.entity(job))
+        if best is not None:
+            trial_files = parts.artifacts.run_files(self._data_container(parts, best))
+            found += [
+                dataclasses.replace(s.candidate(), source=automl.BEST_SOURCE)
+                for s in find_sources(trial_files) if s.source == automl.BEST_MODEL
+            ]
         files = parts.artifacts.run_files(self._data_container(parts, job))
-        return tuple(s.candidate() for s in find_sources(files))
+        return (*found, *(s.candidate() for s in find_sources(files)))
 
     def register_model(
         self,
@@ -417,10 +457,24 @@ class AzureBackend:
         check_asset_name(name, kind="model")
         check_job(job)
         parts = self._get_parts()
-        finished(job, parts.reader.get(job).status)
-        files = parts.artifacts.run_files(self._data_container(parts, job))
-        source = choose(job, find_sources(files), files, path)
-        return parts.models.register(name, job=job, source=source, description=description, tags=tags)
+        entity = parts.reader.entity(job)
+        finished(job, parts.reader.record(entity).status)
+        owner = job
+        best = automl.best_child(entity)
+        if best is not None and path in (None, automl.BEST_SOURCE):
+            owner, path = best, automl.BEST_MODEL  # Azure writes an AutoML job's best model in its best trial
+        container = self._data_container(parts, owner)
+        files = parts.artifacts.run_files(container)
+        source = choose(owner, find_sources(files), files, path)
+        columns = None
+        if source.format == "mlflow" and source.artifact_path.startswith("outputs/"):
+            mlmodel = f"{source.artifact_path.removeprefix('outputs/')}MLmodel"
+            with contextlib.suppress(NotFoundError):
+                columns = signature_columns(parts.artifacts.output_file(owner, container, mlmodel))
+        return parts.models.register(
+            name, job=owner, source=source, description=description, tags=tags, input_columns=columns,
+            automl_job=job if owner != job else None,
+        )
 
     def list_models(self) -> tuple[ModelSummary, ...]:
         return self._get_parts().models.list()
@@ -529,6 +583,6 @@ def _installed(module: str) -> bool:
 
 def _implements_its_capabilities(
     backend: AzureBackend,
-) -> tuple[JobOps, SweepOps, DataOps, ComputeOps, ModelOps, EndpointOps]:
+) -> tuple[JobOps, SweepOps, AutoMLOps, DataOps, ComputeOps, ModelOps, EndpointOps]:
     """Never called: the type checker proves here that the Azure target implements these protocols."""
-    return backend, backend, backend, backend, backend, backend
+    return backend, backend, backend, backend, backend, backend, backend

@@ -80,6 +80,12 @@ class DataAssets:
         entity = self._entity(name, version or "latest")
         return ResolvedAsset(name=str(entity.name), version=str(entity.version), type=str(entity.type))
 
+    def location(self, name: str, version: str | None) -> tuple[ResolvedAsset, str]:
+        """The version a reference names (``None``: the latest) and where its files are (a datastore URI)."""
+        entity = self._entity(name, version or "latest")
+        found = ResolvedAsset(name=str(entity.name), version=str(entity.version), type=str(entity.type))
+        return found, str(entity.path)
+
     def _entity(self, name: str, version: str | int) -> Any:
         check_asset_name(name)
         text = _version(version)

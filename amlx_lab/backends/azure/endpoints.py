@@ -10,7 +10,8 @@ so nothing is lost when the process that deployed exits.
 
 A custom model (a pickle) needs a scoring script on Azure: the user's, or
 ``score_template.py``, which answers the same request shapes as the local
-scoring server. An MLflow model is deployed without one (Azure serves it).
+scoring server. An MLflow model is deployed without one (Azure serves it),
+except an AutoML job's best model, which gets it (it loads MLflow folders).
 
 Scoring is a POST to the endpoint's ``scoring_uri`` with the key through
 httpx, never ``online_endpoints.invoke`` (which keeps the key in a header dict
@@ -37,7 +38,7 @@ from ...names import check_endpoint_name
 from ...records import Deployment, Endpoint, EndpointKeys, InvokeResult
 from ..endpoint_rules import check_key_name, check_traffic, curl_command, encode_payload
 from .connection import Connection
-from .models import Models
+from .models import Models, from_automl
 from .quiet import mute_thread, quiet_streams
 from .run_history import epoch
 
@@ -170,10 +171,12 @@ class Endpoints:
         entity = self._models.resolve(model)
         share = traffic if traffic is not None else (0 if existing else 100)
         instance_type, instance_count = self._instances(instance_type, instance_count)
-        mlflow = str(getattr(entity, "type", "")) == "mlflow_model"
+        # Azure serves an MLflow model itself (``input_data`` only); AutoML's best model gets the scoring
+        # script, as Azure's AutoML gives it one, so that it answers the seed's ``{"data": [...]}`` too.
+        served_by_azure = str(getattr(entity, "type", "")) == "mlflow_model" and not from_automl(entity)
         with tempfile.TemporaryDirectory(prefix="amlx-score-") as folder:
             extra: dict[str, Any] = {}
-            if score_script is not None or not mlflow:
+            if score_script is not None or not served_by_azure:
                 script = _scoring_code(Path(folder), score_script)
                 extra = {
                     "code_configuration": CodeConfiguration(code=folder, scoring_script=script),

@@ -38,7 +38,7 @@ from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
 from ...specs import JobQuery
 from .connection import Connection
-from .job_records import fixed_parameters, job_record, raw_status, status_of
+from .job_records import fixed_parameters, is_automl_trial, job_record, raw_status, status_of
 from .run_history import RunHistory, RunInfo
 from .tracking import RunData, Tracking
 
@@ -310,7 +310,7 @@ def _matches(entity: Any, query: JobQuery) -> bool:
         return False
     if query.status and status_of(entity.status) not in query.status:
         return False
-    if query.top_level and getattr(entity, "parent_job_name", None):
+    if query.top_level and (getattr(entity, "parent_job_name", None) or is_automl_trial(entity)):
         return False
     if query.text:
         needle = query.text.lower()

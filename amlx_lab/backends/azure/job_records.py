@@ -43,7 +43,14 @@ _STATUS = {
 }
 NOT_RESPONDING = "Azure ML reports the job as NotResponding: it stopped sending heartbeats."
 
+# Azure marks an AutoML job's trials (command jobs to the SDK) with this property.
+PROP_RUN_TEMPLATE, AUTOML_CHILD = "runTemplate", "automl_child"
 _TYPES = {"command": JobType.COMMAND, "sweep": JobType.SWEEP, "automl": JobType.AUTOML}
+
+
+def is_automl_trial(entity: Any) -> bool:
+    """Whether the job is a trial Azure ran for an AutoML job (azure-ai-ml does not say whose)."""
+    return str((getattr(entity, "properties", None) or {}).get(PROP_RUN_TEMPLATE)) == AUTOML_CHILD
 
 
 def status_of(azure: Any) -> JobStatus:
@@ -79,7 +86,9 @@ def job_record(entity: Any, run: RunInfo | None = None, data: RunData | None = N
         status=status,
         compute=str(getattr(entity, "compute", None) or SERVERLESS),
         created_at=created,
-        type=_TYPES.get(str(getattr(entity, "type", "command")).lower(), JobType.COMMAND),
+        type=JobType.AUTOML if is_automl_trial(entity) else _TYPES.get(
+            str(getattr(entity, "type", "command")).lower(), JobType.COMMAND
+        ),
         parent=parent,
         started_at=started,
         ended_at=ended,
@@ -169,6 +178,10 @@ def _inputs(entity: Any, props: dict[str, str]) -> tuple[JobInput, ...]:
             if isinstance(i, dict) and {"name", "ref", "path"} <= set(i)
         )
     found = []
+    training = getattr(entity, "training_data", None)  # an AutoML job's MLTable
+    if training is not None and getattr(training, "path", None):
+        path = str(training.path)
+        found.append(JobInput(name="training_data", ref=path, path=path, asset=asset_of(path)))
     for name, value in (getattr(entity, "inputs", None) or {}).items():
         if _literal(value) is not None:
             continue

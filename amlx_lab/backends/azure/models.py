@@ -13,6 +13,8 @@ path.
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import tempfile
@@ -24,7 +26,7 @@ from typing import Any
 
 from ...errors import ConflictError, NotFoundError, ValidationError
 from ...names import JOB_NAME_RE, check_asset_name
-from ...records import FileEntry, ModelCandidate, ModelSummary, ModelVersion
+from ...records import FileEntry, ModelCandidate, ModelColumn, ModelSummary, ModelVersion
 from .connection import Connection
 from .quiet import quiet_streams
 from .run_history import epoch
@@ -33,6 +35,8 @@ MODEL_SUFFIXES = {".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".
 MLFLOW_PREFIX = "mlflow:"
 OUTPUTS = "outputs/"
 PROP_SOURCE, PROP_FORMAT, PROP_SIZE, PROP_JOB = "amlx.source", "amlx.format", "amlx.size", "amlx.job"
+PROP_COLUMNS = "amlx.input_columns"  # JSON [{name, type}] from an MLflow model's signature
+PROP_AUTOML = "amlx.automl_job"  # the AutoML job whose best model this is
 _NOT_MODELS = ("logs/", "user_logs/", "system_logs/", "azureml-logs/", "outputs/mlflow/")
 
 
@@ -161,6 +165,10 @@ def model_record(entity: Any) -> ModelVersion:
     size = props.get(PROP_SIZE, "0")
     context = getattr(entity, "creation_context", None)
     job = props.get(PROP_JOB) or getattr(entity, "job_name", None)
+    try:
+        columns = tuple(ModelColumn(name=str(c["name"]), type=str(c["type"])) for c in json.loads(props[PROP_COLUMNS]))
+    except (KeyError, ValueError, TypeError):
+        columns = None
     return ModelVersion(
         name=str(entity.name),
         version=str(entity.version),
@@ -171,7 +179,27 @@ def model_record(entity: Any) -> ModelVersion:
         description=getattr(entity, "description", None) or None,
         tags={str(k): str(v) for k, v in (getattr(entity, "tags", None) or {}).items()},
         created_at=epoch(getattr(context, "created_at", None)) or 0.0,
+        input_columns=columns,
     )
+
+
+def from_automl(entity: Any) -> bool:
+    """Whether a model version is an AutoML job's best model (registered from the job)."""
+    return bool((getattr(entity, "properties", None) or {}).get(PROP_AUTOML))
+
+
+def signature_columns(mlmodel_file: Path) -> list[dict[str, str]] | None:
+    """The named input columns of an MLflow model's signature (its ``MLmodel`` file), read without MLflow."""
+    import yaml
+
+    from ...serving.schema import from_mlflow_signature
+
+    try:
+        mlmodel = yaml.safe_load(mlmodel_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    schema = from_mlflow_signature(mlmodel) if isinstance(mlmodel, dict) else None
+    return None if schema is None else [{"name": c.name, "type": c.type} for c in schema.columns]
 
 
 def _source_from_path(path: str) -> str:
@@ -190,7 +218,8 @@ class Models:
         self._cache = cache_dir
 
     def register(
-        self, name: str, *, job: str, source: Source, description: str | None, tags: dict[str, str] | None
+        self, name: str, *, job: str, source: Source, description: str | None, tags: dict[str, str] | None,
+        input_columns: list[dict[str, str]] | None = None, automl_job: str | None = None,
     ) -> ModelVersion:
         from azure.ai.ml.constants import AssetTypes
         from azure.ai.ml.entities import Model
@@ -203,7 +232,8 @@ class Models:
             description=description or None,
             tags=dict(tags or {}),
             properties={PROP_SOURCE: source.source, PROP_FORMAT: source.format, PROP_SIZE: str(source.size),
-                        PROP_JOB: job},
+                        PROP_JOB: job, **({PROP_COLUMNS: json.dumps(input_columns)} if input_columns else {}),
+                        **({PROP_AUTOML: automl_job} if automl_job else {})},
         )
         with self._connection.translated(), quiet_streams():
             created = self._connection.ml.models.create_or_update(model)

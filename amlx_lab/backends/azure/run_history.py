@@ -27,7 +27,7 @@ class RunInfo:
     error: str | None
     data_container: str | None  # where the run's artifacts live in the artifact store: dcid.<run>
     log_files: dict[str, str] | None = None  # name -> SAS URL (details only)
-    parent: str | None = None  # a sweep trial's parent (the SDK's job entity drops ``parentJobName``)
+    parent: str | None = None  # the parent run (a sweep's or AutoML job's trial; azure-ai-ml does not say)
 
 
 class RunHistory:

@@ -5,7 +5,9 @@ on both targets: ``{"data": [...]}`` (records, rows, one record, or columns)
 gives ``{"result": [...]}``; ``{"input_data": {"columns", "index", "data"}}``
 (or rows, or records) gives a plain list, as Azure's MLflow deployments do.
 It runs in the deployment's environment, where amlx is not installed: the
-standard library, joblib/pickle and (when present) pandas only.
+standard library, joblib/pickle and (when present) pandas only; an MLflow model
+folder (an AutoML job's best model) is loaded with ``mlflow.pyfunc``, which
+Azure's scikit-learn environments carry.
 """
 
 import json
@@ -25,9 +27,62 @@ def _find_model(root):
     return found[0]
 
 
+def _mlflow_folder(root):
+    for folder, _, files in os.walk(root):
+        if "MLmodel" in files:
+            return folder
+    return None
+
+
+class _Cast:
+    """An MLflow model whose input columns are cast to its signature's types first (``{"age": 60}`` is a
+    whole number in JSON; a double column must still take it)."""
+
+    def __init__(self, pyfunc):
+        self.pyfunc = pyfunc
+        schema = pyfunc.metadata.get_input_schema()
+        self.types = {}
+        if schema is not None and schema.has_input_names():
+            for spec in schema.inputs:
+                try:
+                    self.types[spec.name] = spec.type.to_pandas()
+                except (AttributeError, TypeError, ValueError):
+                    pass
+
+    def predict(self, frame):
+        if hasattr(frame, "columns"):
+            for name, kind in self.types.items():
+                if name in frame.columns:
+                    try:
+                        frame[name] = _cast(frame[name], kind)
+                    except (TypeError, ValueError):
+                        pass
+        return self.pyfunc.predict(frame)
+
+
+_BOOLEAN_WORDS = {"true": 1, "false": 0}
+
+
+def _cast(values, kind):
+    """One column as ``kind``; text such as ``"582"`` or ``"false"`` in a numeric column becomes its number."""
+    import pandas as pd
+
+    if values.dtype == object and getattr(kind, "kind", "O") in "biuf":
+        values = pd.to_numeric(values.map(
+            lambda v: _BOOLEAN_WORDS.get(v.strip().lower(), v) if isinstance(v, str) else v))
+    return values.astype(kind)
+
+
 def init():
     global model
-    path = _find_model(os.environ.get("AZUREML_MODEL_DIR", "."))
+    root = os.environ.get("AZUREML_MODEL_DIR", ".")
+    folder = _mlflow_folder(root)
+    if folder is not None:
+        import mlflow.pyfunc
+
+        model = _Cast(mlflow.pyfunc.load_model(folder))
+        return
+    path = _find_model(root)
     try:
         import joblib
 

@@ -73,6 +73,14 @@ def is_asset_ref(ref: str) -> bool:
     return "/" not in ref and _ASSET_REF.match(ref) is not None and (ref.startswith("azureml:") or ":" in ref or "@" in ref)
 
 
+def asset_parts(ref: str) -> tuple[str, str | None]:
+    """The name and version (``None``: latest) of a reference ``is_asset_ref`` accepts."""
+    match = _ASSET_REF.match(ref)
+    if match is None:
+        raise ValidationError(f"{ref!r} is not a data asset reference (azureml:<name>@latest).", field="training_data")
+    return match.group("name"), match.group("version")
+
+
 def azure_input_name(name: str) -> str:
     key = name.replace("-", "_")
     if not _AZURE_INPUT.match(key):

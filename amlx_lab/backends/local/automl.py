@@ -16,7 +16,6 @@ install them, and the target's health line says so too.
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import json
 import shutil
@@ -25,6 +24,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ...automl.settings import default_display_name, folder_training_data
+from ...automl.table import check_columns
 from ...errors import NotFoundError, NotSupportedError, ValidationError
 from ...names import check_job_name
 from ...records import AutoMLDetails, Job, JobStatus, LeaderboardEntry, ModelCharts, RocCurve
@@ -65,31 +66,6 @@ def _check_engine() -> None:
         )
 
 
-def _csv_columns(path: Path) -> list[str] | None:
-    """The header of a CSV file (``None`` for another format or a folder)."""
-    if not path.is_file() or path.suffix.lower() != ".csv":
-        return None
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            return next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-
-
-def _check_columns(spec: AutoMLJobSpec, path: Path) -> None:
-    columns = _csv_columns(path)
-    if columns is None:
-        return
-    wanted = [("target_column_name", spec.target_column_name)]
-    if spec.forecasting is not None:
-        wanted.append(("forecasting.time_column_name", spec.forecasting.time_column_name))
-    for field, name in wanted:
-        if name not in columns:
-            raise ValidationError(
-                f"The training data has no column {name!r}; its columns are: {', '.join(columns)}.", field=field
-            )
-
-
 def submit_automl(submitter: Submitter, data: DataAssets, spec: AutoMLJobSpec) -> Job:
     """Record the AutoML job and start its supervisor; returns at once with the job Queued."""
     compute = spec.compute or COMPUTE
@@ -101,7 +77,9 @@ def submit_automl(submitter: Submitter, data: DataAssets, spec: AutoMLJobSpec) -
         raise ValidationError(exc.message, field="training_data") from None
     if not path.exists():
         raise ValidationError(f"The training data {spec.training_data!r} does not exist.", field="training_data")
-    _check_columns(spec, path)
+    if path.is_dir():
+        raise ValidationError(folder_training_data(spec.training_data), field="training_data")
+    check_columns(spec, path)
     _check_engine()
     staging = submitter.layout.root / "staging" / uuid.uuid4().hex
     staging.mkdir(parents=True)
@@ -113,7 +91,7 @@ def submit_automl(submitter: Submitter, data: DataAssets, spec: AutoMLJobSpec) -
             command=("python", "-m", "amlx_lab.automl", SPEC_FILE),
             parameters=_shown_parameters(spec),
             inputs={"training_data": spec.training_data},
-            display_name=spec.display_name or f"AutoML {spec.task} of {spec.target_column_name}",
+            display_name=spec.display_name or default_display_name(spec.task, spec.target_column_name),
             compute=compute,
             interpreter=sys.executable,
             tags=dict(spec.tags),

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .execution import Workspace
     from .scheduler import Scheduler
 
-RUNNABLE = {"command"}
+RUNNABLE = {"command", "automl"}
 
 
 def create_job(ws: Workspace, scheduler: Scheduler, name: str, body: dict[str, Any], principal: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from ..processes import dying_with_parent
 from ..store import ArmStore
 from ..tracking import Tracking
 from ..uris import blob_location
+from . import automl
+from .automl_trials import TrialPublisher
 from .command import render
 from .inputs import resolve_inputs
 from .job_env import job_environment
@@ -24,6 +27,7 @@ from .tokens import run_token
 
 STD_LOG = "user_logs/std_log.txt"
 _FLUSH_SECONDS = 0.25
+_TRIAL_POLL_SECONDS = 1.0
 _ERROR_TAIL = 2000
 
 
@@ -46,26 +50,39 @@ class Workspace:
     guard_dir: Path | None
 
 
-def execute(ws: Workspace, run: JobRun, set_status: Callable[[str], None]) -> int | None:
-    """Run the job; return the process's exit code, or None if it was cancelled before it started."""
+def execute(ws: Workspace, run: JobRun, set_status: Callable[[str], None], scheduler: Any = None) -> int | None:
+    """Run the job; return the process's exit code, or None if it was cancelled before it started.
+
+    An AutoML job runs amlx's engine (``automl.py``); its trials are published while it runs
+    (``automl_trials.py``, through ``scheduler``)."""
     job: dict[str, Any] = (ws.store.get(run.arm_path) or {}).get("properties", {})
     root = ws.state_dir / "jobs" / run.name
     code_dir = root / "wd"
     code_dir.mkdir(parents=True, exist_ok=True)
     set_status(PREPARING)
-    _download_code(ws, job.get("codeId"), code_dir)
-    inputs = _resolve(ws, job.get("inputs") or {}, root / "inputs")
-    outputs = {name: str(root / "outputs" / name) for name in (job.get("outputs") or {})}
-    for path in outputs.values():
-        Path(path).mkdir(parents=True, exist_ok=True)
-    try:
-        command = render(str(job.get("command", "")), inputs, outputs)
-    except ValueError as exc:
-        raise JobSetupError(str(exc)) from exc
+    publisher = None
+    outputs: dict[str, str] = {}
+    if run.job_type.lower() == "automl":
+        try:
+            command = automl.prepare(ws, job, code_dir, root / "inputs")
+        except automl.AutoMLSetupError as exc:
+            raise JobSetupError(str(exc)) from exc
+        publisher = TrialPublisher(ws, scheduler, run)
+    else:
+        _download_code(ws, job.get("codeId"), code_dir)
+        inputs = _resolve(ws, job.get("inputs") or {}, root / "inputs")
+        outputs = {name: str(root / "outputs" / name) for name in (job.get("outputs") or {})}
+        for path in outputs.values():
+            Path(path).mkdir(parents=True, exist_ok=True)
+        try:
+            command = render(str(job.get("command", "")), inputs, outputs)
+        except ValueError as exc:
+            raise JobSetupError(str(exc)) from exc
     token, expiry = run_token(ws.token_secret, run.name, ws.config.workspace_path, ws.config.tenant_id)
     env = job_environment(
         ws.config, ws.base_url, ws.ca_bundle, run.name, run.experiment_name, run.experiment_id, token, expiry,
-        job.get("environmentVariables") or {}, ws.guard_dir,
+        {**(job.get("environmentVariables") or {}), **({"AMLX_JOB_NAME": run.name} if publisher else {})},
+        ws.guard_dir,
     )
     if run.cancel_requested:
         return None
@@ -80,15 +97,21 @@ def execute(ws: Workspace, run: JobRun, set_status: Callable[[str], None]) -> in
     assert process.stdout is not None
     pump = LogPump(process.stdout, root / "std_log.txt", sink)
     set_status(RUNNING)
+    polled = time.monotonic()
     while True:
         try:
             code = process.wait(timeout=_FLUSH_SECONDS)
             break
         except subprocess.TimeoutExpired:
             pump.flush()
+            if publisher is not None and time.monotonic() - polled > _TRIAL_POLL_SECONDS:
+                publisher.poll()
+                polled = time.monotonic()
     pump.close()
     if not run.cancel_requested:
         set_status(FINALIZING)
+    if publisher is not None:
+        publisher.finish(code_dir)
     _upload_outputs(ws, run, code_dir, outputs)
     return code
 

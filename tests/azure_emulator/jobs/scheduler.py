@@ -84,6 +84,12 @@ class Scheduler:
             self._runs[run.name] = run
         self._finish(run, FAILED, {"code": "UserError", "message": message})
 
+    def record_finished(self, run: JobRun, status: str) -> None:
+        """Record a job that ran inside another (an AutoML trial) as already ended with ``status``."""
+        with self._lock:
+            self._runs[run.name] = run
+        self._finish(run, status)
+
     def get(self, name: str) -> JobRun | None:
         with self._lock:
             return self._runs.get(name)
@@ -121,7 +127,7 @@ class Scheduler:
     def _run(self, run: JobRun) -> None:
         assert self.ws is not None
         try:
-            code = execute(self.ws, run, lambda status: self._set(run, status))
+            code = execute(self.ws, run, lambda status: self._set(run, status), self)
         except JobSetupError as exc:
             self._finish(run, FAILED, {"code": "UserError", "message": str(exc)})
             return

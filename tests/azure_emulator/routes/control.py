@@ -30,9 +30,9 @@ class FaultsHandler(_Control):
 
 
 class ConfigHandler(_Control):
-    """Change the knobs that may change while serving (``provisioning_seconds``, ``page_size``)."""
+    """Change the knobs that may change while serving (``provisioning_seconds``, ``page_size``, ``automl_timeout_seconds``)."""
 
-    _MUTABLE = ("provisioning_seconds", "page_size")
+    _MUTABLE = ("provisioning_seconds", "page_size", "automl_timeout_seconds")
 
     def patch(self) -> None:
         changes = json.loads(self.request.body or b"{}")
