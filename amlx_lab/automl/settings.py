@@ -184,10 +184,8 @@ class ForecastingSettings(Checked):
 def folder_training_data(ref: str) -> str:
     """The sentence refusing training data that is a folder: AutoML reads one table, and a folder would only
     fail later, inside the job."""
-    return (
-        f"training_data {ref!r} is a folder; AutoML trains on one CSV file: give the file's path, "
-        "or a data asset holding one file."
-    )
+    return _("training_data {ref!r} is a folder; AutoML trains on one CSV file: give the file's path, "
+             "or a data asset holding one file.").format(ref=ref)
 
 
 def default_display_name(task: str, target_column: str) -> str:

@@ -78,11 +78,12 @@ def automl_source(ws: Workspace, job: Job, target: str | None) -> AutoMLSource:
     elif data is not None and Path(data.path).is_file():
         csv = Path(data.path)
     else:
-        raise ConflictError(f"AutoML job {job.name} has no training data this export can name.", details={"job": job.name})
+        raise ConflictError(_("AutoML job {name} has no training data this export can name.").format(name=job.name),
+                            details={"job": job.name})
     notes: tuple[str, ...] = ()
     if csv is not None and data is not None and data.asset:
-        notes = (f"The training data is data asset {data.asset} of this workspace; job.yml ships a copy of it "
-                 f"in {TABLE_DIR}/, which az ml job create uploads.",)
+        notes = (_("The training data is data asset {asset} of this workspace; job.yml ships a copy of it "
+                   "in {folder}/, which az ml job create uploads.").format(asset=data.asset, folder=TABLE_DIR),)
     return AutoMLSource(job=job, target=ws.backend(target).name, settings=dict(details.settings), training_uri=uri,
                         training_csv=csv, notes=notes)
 
