@@ -83,17 +83,19 @@ $(AZURITE): $(AZURITE_DIR)/package-lock.json
 	npm ci --prefix $(AZURITE_DIR) --no-audit --no-fund --ignore-scripts --no-update-notifier
 	touch $@
 
+# A Japanese font too: the Japanese UI test's screenshots (and the README's) are unreadable without one.
 chromium:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	@if [ ! -x "$(CHROMIUM)" ] || ! fc-list :lang=ja | grep -q .; then \
+	  echo "Installing Debian's chromium and a Japanese font for the browser tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-ipafont-gothic; \
 	fi
 
 # Static checks: the type checker and ruff over the Python package (eslint and tsc over the frontend join here).
 lint:
 	$(PY) -m mypy
-	$(PY) -m ruff check amlx_lab tests benchmarks
+	$(PY) -m ruff check amlx_lab tests benchmarks tools
 	$(PY) -m amlx_lab.apischema --check
+	$(PY) tools/i18n/catalog.py check
 
 test-js:
 	jlpm test

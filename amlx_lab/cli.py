@@ -17,6 +17,7 @@ from typing import Any
 
 from . import __version__, render
 from .errors import AmlxError, ValidationError
+from .i18n import _, argparse_in_language
 from .records import Job, to_jsonable
 from .specs import AutoMLJobSpec, LabelUpdate
 from .submission import SubmitRequest, SweepRequest, parse_assignments
@@ -25,67 +26,69 @@ from .workspace import Workspace
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="amlx", description="Run notebook cells as tracked ML jobs, locally or on Azure ML.")
+    parser = argparse.ArgumentParser(prog="amlx", description=_("Run notebook cells as tracked ML jobs, locally or on Azure ML."))
     parser.add_argument("--version", action="version", version=f"amlx_lab {__version__}")
-    parser.add_argument("--workspace", metavar="DIR", help="local workspace folder (default: $AMLX_WORKSPACE or ~/.amlx/workspace)")
-    parser.add_argument("--target", choices=["local", "azure"], help="target to use (default: the configured one)")
-    parser.add_argument("--json", action="store_true", help="print JSON records instead of text")
+    parser.add_argument("--workspace", metavar="DIR", help=_("local workspace folder (default: $AMLX_WORKSPACE or ~/.amlx/workspace)"))
+    parser.add_argument("--target", choices=["local", "azure"], help=_("target to use (default: the configured one)"))
+    parser.add_argument("--json", action="store_true", help=_("print JSON records instead of text"))
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     verbs.required = True
-    verbs.add_parser("workspace", help="show the active target, its health and capabilities")
+    verbs.add_parser("workspace", help=_("show the active target, its health and capabilities"))
 
-    submit = verbs.add_parser("submit", help="run a notebook cell (and the code it needs) as a job")
-    submit.add_argument("notebook", help="the .ipynb file")
-    submit.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
-    submit.add_argument("--experiment", help="experiment (default: the code's own mlflow.set_experiment, else the notebook's name)")
-    submit.add_argument("--name", dest="display_name", help="display name of the job")
-    submit.add_argument("--compute", help="compute target (default: the target's; amlx compute lists them)")
-    submit.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
-    submit.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
-    submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
-    submit.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
-    submit.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
-    submit.add_argument("--python", help="interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)")
-    submit.add_argument("--environment", help="an Azure ML environment to run in (default: one built from the pinned requirements)")
-    submit.add_argument("--preview", action="store_true", help="show the package (cells, parameters, requirements, data), submit nothing")
-    submit.add_argument("--script", action="store_true", help="with --preview: show main.py itself")
-    submit.add_argument("--wait", action="store_true", help="stream the logs until the job ends")
+    submit = verbs.add_parser("submit", help=_("run a notebook cell (and the code it needs) as a job"))
+    submit.add_argument("notebook", help=_("the .ipynb file"))
+    submit.add_argument("--cell", required=True, help=_("cell index, cell id, or a tag such as aml-train"))
+    submit.add_argument("--experiment", help=_("experiment (default: the code's own mlflow.set_experiment, else the notebook's name)"))
+    submit.add_argument("--name", dest="display_name", help=_("display name of the job"))
+    submit.add_argument("--compute", help=_("compute target (default: the target's; amlx compute lists them)"))
+    submit.add_argument("--param", action="append", metavar="NAME=VALUE", help=_("override a parameter (repeatable)"))
+    submit.add_argument("--input", action="append", metavar="PATH=REF", help=_("point a job input at a file or data asset"))
+    submit.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the job (repeatable)"))
+    submit.add_argument("--all-above", action="store_true", help=_("run every code cell above instead of the minimal slice"))
+    submit.add_argument("--no-autolog", action="store_true", help=_("turn off MLflow autologging inside the job"))
+    submit.add_argument("--python",
+                        help=_("interpreter whose packages are pinned and that runs local jobs (default: the notebook kernel's)"))
+    submit.add_argument("--environment", help=_("an Azure ML environment to run in (default: one built from the pinned requirements)"))
+    submit.add_argument("--preview", action="store_true",
+                        help=_("show the package (cells, parameters, requirements, data), submit nothing"))
+    submit.add_argument("--script", action="store_true", help=_("with --preview: show main.py itself"))
+    submit.add_argument("--wait", action="store_true", help=_("stream the logs until the job ends"))
 
     _sweep_parser(verbs)
 
-    jobs = verbs.add_parser("jobs", help="list jobs")
+    jobs = verbs.add_parser("jobs", help=_("list jobs"))
     jobs.add_argument("--experiment")
-    jobs.add_argument("--status", action="append", help="only jobs with this status (repeatable)")
-    jobs.add_argument("--search", dest="text", help="text to find in names, display names and tags")
-    jobs.add_argument("--filter", help='conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and '
-                      'tags.stage = "baseline" and status = Completed')
-    jobs.add_argument("--order-by", default="created_at", help="a column or metrics.<key> (default: created_at)")
-    jobs.add_argument("--asc", action="store_true", help="ascending order")
-    jobs.add_argument("--top", type=int, default=50, help="how many (default 50)")
-    jobs.add_argument("--metric", action="append", help="metric column to show (repeatable)")
-    jobs.add_argument("--archived", action="store_true", help="list archived jobs too")
+    jobs.add_argument("--status", action="append", help=_("only jobs with this status (repeatable)"))
+    jobs.add_argument("--search", dest="text", help=_("text to find in names, display names and tags"))
+    jobs.add_argument("--filter", help=_('conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and '
+                      'tags.stage = "baseline" and status = Completed'))
+    jobs.add_argument("--order-by", default="created_at", help=_("a column or metrics.<key> (default: created_at)"))
+    jobs.add_argument("--asc", action="store_true", help=_("ascending order"))
+    jobs.add_argument("--top", type=int, default=50, help=_("how many (default 50)"))
+    jobs.add_argument("--metric", action="append", help=_("metric column to show (repeatable)"))
+    jobs.add_argument("--archived", action="store_true", help=_("list archived jobs too"))
 
-    best = verbs.add_parser("best", help="the completed job with the best value of a metric (or a sweep's or AutoML job's best trial)")
-    best.add_argument("--metric", metavar="KEY", help="metric key, e.g. rmse (default with --parent: the sweep's objective "
-                      "or the AutoML job's primary metric)")
+    best = verbs.add_parser("best", help=_("the completed job with the best value of a metric (or a sweep's or AutoML job's best trial)"))
+    best.add_argument("--metric", metavar="KEY", help=_("metric key, e.g. rmse (default with --parent: the sweep's objective "
+                      "or the AutoML job's primary metric)"))
     goal = best.add_mutually_exclusive_group()
-    goal.add_argument("--min", dest="goal", action="store_const", const="min", help="lowest value wins")
-    goal.add_argument("--max", dest="goal", action="store_const", const="max", help="highest value wins")
-    best.add_argument("--experiment", help="experiment to search (default: every experiment)")
-    best.add_argument("--parent", metavar="JOB", help="search the trials of this sweep or AutoML job")
+    goal.add_argument("--min", dest="goal", action="store_const", const="min", help=_("lowest value wins"))
+    goal.add_argument("--max", dest="goal", action="store_const", const="max", help=_("highest value wins"))
+    best.add_argument("--experiment", help=_("experiment to search (default: every experiment)"))
+    best.add_argument("--parent", metavar="JOB", help=_("search the trials of this sweep or AutoML job"))
 
     _automl_parser(verbs)
-    leaderboard = verbs.add_parser("leaderboard", help="an AutoML job's leaderboard, best first")
+    leaderboard = verbs.add_parser("leaderboard", help=_("an AutoML job's leaderboard, best first"))
     leaderboard.add_argument("name")
-    leaderboard.add_argument("--top", type=int, help="only the best N trials")
+    leaderboard.add_argument("--top", type=int, help=_("only the best N trials"))
 
-    show = verbs.add_parser("show", help="show one job")
+    show = verbs.add_parser("show", help=_("show one job"))
     show.add_argument("name")
-    logs = verbs.add_parser("logs", help="print a job's log")
+    logs = verbs.add_parser("logs", help=_("print a job's log"))
     logs.add_argument("name")
-    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until the job ends")
-    logs.add_argument("--system", action="store_true", help="the job's system log (MLflow's messages) instead of its output")
-    cancel = verbs.add_parser("cancel", help="cancel a queued or running job")
+    logs.add_argument("--follow", "-f", action="store_true", help=_("keep printing until the job ends"))
+    logs.add_argument("--system", action="store_true", help=_("the job's system log (MLflow's messages) instead of its output"))
+    cancel = verbs.add_parser("cancel", help=_("cancel a queued or running job"))
     cancel.add_argument("name")
     tag = verbs.add_parser("tag", help="set or remove a job's tags (on Azure, the job's own)")
     tag.add_argument("name")
@@ -102,29 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("name")
     delete.add_argument("--yes", action="store_true", help="delete without asking")
     export = verbs.add_parser(
-        "export", help="write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow",
-        description="Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
-        "deployment-<name>.yml per deployment), and workflow.yml, which runs them with az ml from GitHub Actions.",
+        "export", help=_("write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow"),
+        description=_("Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
+                      "deployment-<name>.yml per deployment), and workflow.yml, which runs them with az ml from GitHub Actions."),
     )
     what = export.add_mutually_exclusive_group(required=True)
-    what.add_argument("name", nargs="?", metavar="JOB", help="the job to export")
-    what.add_argument("--endpoint", metavar="NAME", help="export this online endpoint and its deployments instead")
-    export.add_argument("-o", "--output", metavar="DIR", default="amlx-export", help="parent folder (default amlx-export)")
-    export.add_argument("--force", action="store_true", help="replace an earlier export of the same name")
+    what.add_argument("name", nargs="?", metavar="JOB", help=_("the job to export"))
+    what.add_argument("--endpoint", metavar="NAME", help=_("export this online endpoint and its deployments instead"))
+    export.add_argument("-o", "--output", metavar="DIR", default="amlx-export", help=_("parent folder (default amlx-export)"))
+    export.add_argument("--force", action="store_true", help=_("replace an earlier export of the same name"))
 
-    data = verbs.add_parser("data", help="data assets")
+    data = verbs.add_parser("data", help=_("data assets"))
     data_verbs = data.add_subparsers(dest="data_verb", metavar="ACTION")
     data_verbs.required = True
-    register = data_verbs.add_parser("register", help="register a file or folder as the next version of an asset")
+    register = data_verbs.add_parser("register", help=_("register a file or folder as the next version of an asset"))
     register.add_argument("name")
     register.add_argument("path")
     register.add_argument("--description")
     register.add_argument("--version")
-    listing = data_verbs.add_parser("list", help="list data assets (all versions of NAME if given)")
+    listing = data_verbs.add_parser("list", help=_("list data assets (all versions of NAME if given)"))
     listing.add_argument("name", nargs="?")
 
-    compute = verbs.add_parser("compute", help="list where jobs can run (--compute of submit), with their state")
-    compute.add_argument("--instance-types", action="store_true", help="list the VM sizes serverless jobs may ask for")
+    compute = verbs.add_parser("compute", help=_("list where jobs can run (--compute of submit), with their state"))
+    compute.add_argument("--instance-types", action="store_true", help=_("list the VM sizes serverless jobs may ask for"))
     _model_parser(verbs)
     _endpoint_parser(verbs)
     return parser
@@ -132,60 +135,61 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sweep_parser(verbs: Any) -> None:
     sweep = verbs.add_parser(
-        "sweep", help="run a notebook cell as a sweep job: a search over its parameters",
-        description="Run a notebook cell as a sweep job: trials of the cell with parameters drawn from a search space, "
-        "the best by an objective metric. --param NAME=EXPRESSION opens a dimension (uniform(0.1, 1.0), loguniform(-6, -1), "
-        "choice(16, 32, 64), randint(10), normal(0, 1) and the q forms, as in Azure ML); --param NAME=VALUE fixes a value.",
+        "sweep", help=_("run a notebook cell as a sweep job: a search over its parameters"),
+        description=_("Run a notebook cell as a sweep job: trials of the cell with parameters drawn from a search space, "
+                      "the best by an objective metric. --param NAME=EXPRESSION opens a dimension (uniform(0.1, 1.0), "
+                      "loguniform(-6, -1), choice(16, 32, 64), randint(10), normal(0, 1) and the q forms, as in Azure ML); "
+                      "--param NAME=VALUE fixes a value."),
     )
-    sweep.add_argument("notebook", help="the .ipynb file")
-    sweep.add_argument("--cell", required=True, help="cell index, cell id, or a tag such as aml-train")
-    sweep.add_argument("--param", action="append", metavar="NAME=EXPR", help="a dimension to search, or a fixed value (repeatable)")
-    sweep.add_argument("--objective", metavar="METRIC:GOAL", help="the metric the cell logs and min or max, e.g. rmse:min")
-    sweep.add_argument("--sampling", default="random", help="random (default), sobol, grid (choice only) or bayesian")
-    sweep.add_argument("--seed", type=int, help="seed of random or sobol sampling")
-    sweep.add_argument("--policy", metavar="POLICY", help="early termination, e.g. bandit(slack_factor=0.1, delay_evaluation=5), "
-                       "median_stopping(delay_evaluation=5), truncation_selection(truncation_percentage=20)")
-    sweep.add_argument("--trials", type=int, help="max_total_trials (default 1000, or the grid's size)")
-    sweep.add_argument("--concurrent", type=int, help="max_concurrent_trials (default: as many as the compute allows)")
-    sweep.add_argument("--timeout", type=int, metavar="SECONDS", help="stop the sweep after this long")
-    sweep.add_argument("--trial-timeout", type=int, metavar="SECONDS", help="stop any trial running longer than this")
-    sweep.add_argument("--experiment", help="experiment (default: the notebook's name)")
-    sweep.add_argument("--name", dest="display_name", help="display name of the sweep")
-    sweep.add_argument("--compute", help="compute target (default: local)")
-    sweep.add_argument("--input", action="append", metavar="PATH=REF", help="point a job input at a file or data asset")
-    sweep.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the sweep (repeatable)")
-    sweep.add_argument("--all-above", action="store_true", help="run every code cell above instead of the minimal slice")
-    sweep.add_argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the trials")
-    sweep.add_argument("--python", help="interpreter whose packages are pinned and that runs local trials")
-    sweep.add_argument("--environment", help="an Azure ML environment to run in")
-    sweep.add_argument("--preview", action="store_true", help="show the dimensions and the first sampled points instead of submitting")
-    sweep.add_argument("--wait", action="store_true", help="follow the trials until the sweep ends")
+    sweep.add_argument("notebook", help=_("the .ipynb file"))
+    sweep.add_argument("--cell", required=True, help=_("cell index, cell id, or a tag such as aml-train"))
+    sweep.add_argument("--param", action="append", metavar="NAME=EXPR", help=_("a dimension to search, or a fixed value (repeatable)"))
+    sweep.add_argument("--objective", metavar="METRIC:GOAL", help=_("the metric the cell logs and min or max, e.g. rmse:min"))
+    sweep.add_argument("--sampling", default="random", help=_("random (default), sobol, grid (choice only) or bayesian"))
+    sweep.add_argument("--seed", type=int, help=_("seed of random or sobol sampling"))
+    sweep.add_argument("--policy", metavar="POLICY", help=_("early termination, e.g. bandit(slack_factor=0.1, delay_evaluation=5), "
+                       "median_stopping(delay_evaluation=5), truncation_selection(truncation_percentage=20)"))
+    sweep.add_argument("--trials", type=int, help=_("max_total_trials (default 1000, or the grid's size)"))
+    sweep.add_argument("--concurrent", type=int, help=_("max_concurrent_trials (default: as many as the compute allows)"))
+    sweep.add_argument("--timeout", type=int, metavar="SECONDS", help=_("stop the sweep after this long"))
+    sweep.add_argument("--trial-timeout", type=int, metavar="SECONDS", help=_("stop any trial running longer than this"))
+    sweep.add_argument("--experiment", help=_("experiment (default: the notebook's name)"))
+    sweep.add_argument("--name", dest="display_name", help=_("display name of the sweep"))
+    sweep.add_argument("--compute", help=_("compute target (default: local)"))
+    sweep.add_argument("--input", action="append", metavar="PATH=REF", help=_("point a job input at a file or data asset"))
+    sweep.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the sweep (repeatable)"))
+    sweep.add_argument("--all-above", action="store_true", help=_("run every code cell above instead of the minimal slice"))
+    sweep.add_argument("--no-autolog", action="store_true", help=_("turn off MLflow autologging inside the trials"))
+    sweep.add_argument("--python", help=_("interpreter whose packages are pinned and that runs local trials"))
+    sweep.add_argument("--environment", help=_("an Azure ML environment to run in"))
+    sweep.add_argument("--preview", action="store_true", help=_("show the dimensions and the first sampled points instead of submitting"))
+    sweep.add_argument("--wait", action="store_true", help=_("follow the trials until the sweep ends"))
 
 
 def _automl_parser(verbs: Any) -> None:
-    automl = verbs.add_parser("automl", help="train and compare many models on a table and keep the best (AutoML)")
+    automl = verbs.add_parser("automl", help=_("train and compare many models on a table and keep the best (AutoML)"))
     automl.add_argument("--task", required=True, choices=["classification", "regression", "forecasting"])
-    automl.add_argument("--data", required=True, metavar="REF", help="a data asset (azureml:heart@latest) or a CSV file")
-    automl.add_argument("--target", dest="target_column", required=True, metavar="COLUMN", help="the column to predict")
-    automl.add_argument("--metric", metavar="NAME", help="Azure's primary metric, e.g. AUC_weighted (default: the task's)")
-    automl.add_argument("--timeout", type=float, metavar="MINUTES", help="time limit of the whole job, in minutes")
-    automl.add_argument("--trial-timeout", type=float, metavar="MINUTES", help="time limit of one trial, in minutes")
-    automl.add_argument("--max-trials", type=int, metavar="N", help="most trials (default 1000)")
-    automl.add_argument("--concurrent", type=int, metavar="N", help="max concurrent trials (locally: threads per trial)")
-    automl.add_argument("--exit-score", type=float, metavar="SCORE", help="stop once the best score reaches this")
-    automl.add_argument("--no-early-termination", action="store_true", help="keep searching when scores stop improving")
-    automl.add_argument("--cv", metavar="N", help="cross-validation folds, or auto (default: as Azure chooses for the data)")
-    automl.add_argument("--validation-size", type=float, metavar="FRACTION", help="validate on a held-out fraction instead")
-    automl.add_argument("--allow", action="append", metavar="ALGORITHM", help="only these algorithms (repeatable or comma-separated)")
-    automl.add_argument("--block", action="append", metavar="ALGORITHM", help="never these algorithms (repeatable or comma-separated)")
-    automl.add_argument("--featurization", choices=["auto", "off"], help="auto (default) or off")
-    automl.add_argument("--time-column", metavar="COLUMN", help="forecasting: the column holding the time")
-    automl.add_argument("--horizon", type=int, metavar="N", help="forecasting: how many periods ahead (default 1)")
-    automl.add_argument("--frequency", metavar="ALIAS", help="forecasting: D, h, W, MS... (default: inferred)")
-    automl.add_argument("--experiment", help="experiment (default: Default)")
-    automl.add_argument("--name", dest="display_name", help="display name of the job")
-    automl.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
-    automl.add_argument("--wait", action="store_true", help="stream the log until the job ends, then print the leaderboard")
+    automl.add_argument("--data", required=True, metavar="REF", help=_("a data asset (azureml:heart@latest) or a CSV file"))
+    automl.add_argument("--target", dest="target_column", required=True, metavar="COLUMN", help=_("the column to predict"))
+    automl.add_argument("--metric", metavar="NAME", help=_("Azure's primary metric, e.g. AUC_weighted (default: the task's)"))
+    automl.add_argument("--timeout", type=float, metavar="MINUTES", help=_("time limit of the whole job, in minutes"))
+    automl.add_argument("--trial-timeout", type=float, metavar="MINUTES", help=_("time limit of one trial, in minutes"))
+    automl.add_argument("--max-trials", type=int, metavar="N", help=_("most trials (default 1000)"))
+    automl.add_argument("--concurrent", type=int, metavar="N", help=_("max concurrent trials (locally: threads per trial)"))
+    automl.add_argument("--exit-score", type=float, metavar="SCORE", help=_("stop once the best score reaches this"))
+    automl.add_argument("--no-early-termination", action="store_true", help=_("keep searching when scores stop improving"))
+    automl.add_argument("--cv", metavar="N", help=_("cross-validation folds, or auto (default: as Azure chooses for the data)"))
+    automl.add_argument("--validation-size", type=float, metavar="FRACTION", help=_("validate on a held-out fraction instead"))
+    automl.add_argument("--allow", action="append", metavar="ALGORITHM", help=_("only these algorithms (repeatable or comma-separated)"))
+    automl.add_argument("--block", action="append", metavar="ALGORITHM", help=_("never these algorithms (repeatable or comma-separated)"))
+    automl.add_argument("--featurization", choices=["auto", "off"], help=_("auto (default) or off"))
+    automl.add_argument("--time-column", metavar="COLUMN", help=_("forecasting: the column holding the time"))
+    automl.add_argument("--horizon", type=int, metavar="N", help=_("forecasting: how many periods ahead (default 1)"))
+    automl.add_argument("--frequency", metavar="ALIAS", help=_("forecasting: D, h, W, MS... (default: inferred)"))
+    automl.add_argument("--experiment", help=_("experiment (default: Default)"))
+    automl.add_argument("--name", dest="display_name", help=_("display name of the job"))
+    automl.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the job (repeatable)"))
+    automl.add_argument("--wait", action="store_true", help=_("stream the log until the job ends, then print the leaderboard"))
 
 
 def _names(values: list[str] | None) -> list[str] | None:
@@ -225,28 +229,29 @@ def automl_spec(a: argparse.Namespace) -> AutoMLJobSpec:
 
 def _whole(text: str, option: str) -> int:
     if not text.strip().isdigit():
-        raise ValidationError(f"{option} must be a whole number of folds or auto, got {text!r}.", field=option)
+        raise ValidationError(_("{option} must be a whole number of folds or auto, got {text!r}.").format(option=option, text=text),
+                              field=option)
     return int(text)
 
 
 def _model_parser(verbs: Any) -> None:
-    model = verbs.add_parser("model", help="registered models")
+    model = verbs.add_parser("model", help=_("registered models"))
     actions = model.add_subparsers(dest="model_verb", metavar="ACTION")
     actions.required = True
-    register = actions.add_parser("register", help="register a finished job's model as the next version of NAME")
+    register = actions.add_parser("register", help=_("register a finished job's model as the next version of NAME"))
     register.add_argument("name")
-    register.add_argument("--job", required=True, help="the job that produced the model")
-    register.add_argument("--path", help="outputs/model.pkl, a folder in outputs, or mlflow:model (default: the obvious one)")
+    register.add_argument("--job", required=True, help=_("the job that produced the model"))
+    register.add_argument("--path", help=_("outputs/model.pkl, a folder in outputs, or mlflow:model (default: the obvious one)"))
     register.add_argument("--description")
-    register.add_argument("--tag", action="append", metavar="KEY=VALUE", help="tag the version (repeatable)")
-    listing = actions.add_parser("list", help="list models (all versions of NAME if given)")
+    register.add_argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the version (repeatable)"))
+    listing = actions.add_parser("list", help=_("list models (all versions of NAME if given)"))
     listing.add_argument("name", nargs="?")
-    show = actions.add_parser("show", help="show one version")
+    show = actions.add_parser("show", help=_("show one version"))
     show.add_argument("model", metavar="NAME[:VERSION]")
-    download = actions.add_parser("download", help="write a version's file (or a zip of its folder)")
+    download = actions.add_parser("download", help=_("write a version's file (or a zip of its folder)"))
     download.add_argument("model", metavar="NAME[:VERSION]")
-    download.add_argument("--to", default=".", metavar="DIR", help="folder to write into (default: here)")
-    candidates = actions.add_parser("candidates", help="what in a job can be registered")
+    download.add_argument("--to", default=".", metavar="DIR", help=_("folder to write into (default: here)"))
+    candidates = actions.add_parser("candidates", help=_("what in a job can be registered"))
     candidates.add_argument("job")
     tag = actions.add_parser("tag", help="set or remove a version's tags")
     tag.add_argument("model", metavar="NAME:VERSION")
@@ -267,41 +272,41 @@ def _model_parser(verbs: Any) -> None:
 
 
 def _endpoint_parser(verbs: Any) -> None:
-    endpoint = verbs.add_parser("endpoint", help="online endpoints")
+    endpoint = verbs.add_parser("endpoint", help=_("online endpoints"))
     actions = endpoint.add_subparsers(dest="endpoint_verb", metavar="ACTION")
     actions.required = True
-    create = actions.add_parser("create", help="create an endpoint with key auth")
+    create = actions.add_parser("create", help=_("create an endpoint with key auth"))
     create.add_argument("name")
     create.add_argument("--description")
-    actions.add_parser("list", help="list endpoints")
-    show = actions.add_parser("show", help="show an endpoint and its deployments")
+    actions.add_parser("list", help=_("list endpoints"))
+    show = actions.add_parser("show", help=_("show an endpoint and its deployments"))
     show.add_argument("name")
-    delete = actions.add_parser("delete", help="stop and delete an endpoint")
+    delete = actions.add_parser("delete", help=_("stop and delete an endpoint"))
     delete.add_argument("name")
-    keys = actions.add_parser("keys", help="print the endpoint's keys")
+    keys = actions.add_parser("keys", help=_("print the endpoint's keys"))
     keys.add_argument("name")
-    keys.add_argument("--regenerate", choices=["primary", "secondary"], help="replace this key first")
-    deploy = actions.add_parser("deploy", help="deploy a model version to the endpoint (created if missing)")
+    keys.add_argument("--regenerate", choices=["primary", "secondary"], help=_("replace this key first"))
+    deploy = actions.add_parser("deploy", help=_("deploy a model version to the endpoint (created if missing)"))
     deploy.add_argument("name")
     deploy.add_argument("--model", required=True, metavar="NAME[:VERSION]")
-    deploy.add_argument("--deployment", help="deployment name (default: blue, then green, ...)")
-    deploy.add_argument("--traffic", type=int, help="percent once ready (default: 100 for the first deployment, else 0)")
-    deploy.add_argument("--score-script", help="a score.py with init() and run(raw_data)")
-    deploy.add_argument("--instance-type", help="VM size on Azure ML (default: the settings', else Standard_DS3_v2)")
-    deploy.add_argument("--instance-count", type=int, help="number of instances on Azure ML (default: the settings', else 1)")
-    deploy.add_argument("--no-wait", action="store_true", help="return once provisioning started instead of when it ends")
-    deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the deployment (default 600)")
-    undeploy = actions.add_parser("delete-deployment", help="stop and delete one deployment")
+    deploy.add_argument("--deployment", help=_("deployment name (default: blue, then green, ...)"))
+    deploy.add_argument("--traffic", type=int, help=_("percent once ready (default: 100 for the first deployment, else 0)"))
+    deploy.add_argument("--score-script", help=_("a score.py with init() and run(raw_data)"))
+    deploy.add_argument("--instance-type", help=_("VM size on Azure ML (default: the settings', else Standard_DS3_v2)"))
+    deploy.add_argument("--instance-count", type=int, help=_("number of instances on Azure ML (default: the settings', else 1)"))
+    deploy.add_argument("--no-wait", action="store_true", help=_("return once provisioning started instead of when it ends"))
+    deploy.add_argument("--timeout", type=float, default=600.0, help=_("seconds to wait for the deployment (default 600)"))
+    undeploy = actions.add_parser("delete-deployment", help=_("stop and delete one deployment"))
     undeploy.add_argument("name")
     undeploy.add_argument("deployment")
-    traffic = actions.add_parser("traffic", help="split traffic, e.g. amlx endpoint traffic E blue=90 green=10")
+    traffic = actions.add_parser("traffic", help=_("split traffic, e.g. amlx endpoint traffic E blue=90 green=10"))
     traffic.add_argument("name")
     traffic.add_argument("split", nargs="+", metavar="DEPLOYMENT=PERCENT")
-    invoke = actions.add_parser("invoke", help="score a JSON request body with the endpoint")
+    invoke = actions.add_parser("invoke", help=_("score a JSON request body with the endpoint"))
     invoke.add_argument("name")
-    invoke.add_argument("--data", required=True, metavar="FILE", help="JSON file with the request body (- for stdin)")
-    invoke.add_argument("--deployment", help="send to this deployment instead of following the traffic split")
-    curl = actions.add_parser("curl", help="print the curl command (with the key) to call the endpoint")
+    invoke.add_argument("--data", required=True, metavar="FILE", help=_("JSON file with the request body (- for stdin)"))
+    invoke.add_argument("--deployment", help=_("send to this deployment instead of following the traffic split"))
+    curl = actions.add_parser("curl", help=_("print the curl command (with the key) to call the endpoint"))
     curl.add_argument("name")
 
 
@@ -313,7 +318,8 @@ def _model_ref(text: str) -> tuple[str, str]:
 
 def _percent(text: str, name: str) -> int:
     if not text.strip().isdigit():
-        raise ValidationError(f"traffic for {name} must be a whole percent, got {text!r}.", field=f"traffic.{name}")
+        raise ValidationError(_("traffic for {name} must be a whole percent, got {text!r}.").format(name=name, text=text),
+                              field=f"traffic.{name}")
     return int(text)
 
 
@@ -322,11 +328,11 @@ def _read_json(path: str) -> Any:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).expanduser().read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.", field="--data") from None
+        raise ValidationError(_("Cannot read {path}: {reason}.").format(path=path, reason=exc.strerror), field="--data") from None
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ValidationError(f"{path} is not valid JSON: {exc}.", field="--data") from None
+        raise ValidationError(_("{path} is not valid JSON: {reason}.").format(path=path, reason=exc), field="--data") from None
 
 
 def _cell(text: str) -> int | str:
@@ -361,9 +367,10 @@ class Cli:
             return 0
         job = self.ws.submit(request, base_dir=Path.cwd())
         if not a.wait:
-            self.out(job, f"Submitted {job.name} ({job.status.value}). Follow it with: amlx logs {job.name} --follow")
+            self.out(job, _("Submitted {name} ({status}). Follow it with: amlx logs {name} --follow").format(
+                name=job.name, status=render.status(job.status.value)))
             return 0
-        print(f"Submitted {job.name}; streaming its log.", file=sys.stderr)
+        print(_("Submitted {name}; streaming its log.").format(name=job.name), file=sys.stderr)
         return self._follow(job.name, quiet=a.json)
 
     def sweep(self) -> int:
@@ -391,9 +398,10 @@ class Cli:
             return 0
         job = self.ws.sweep(request, base_dir=Path.cwd())
         if not a.wait:
-            self.out(job, f"Submitted sweep {job.name} ({job.status.value}). Its trials: amlx show {job.name}")
+            self.out(job, _("Submitted sweep {name} ({status}). Its trials: amlx show {name}").format(
+                name=job.name, status=render.status(job.status.value)))
             return 0
-        print(f"Submitted sweep {job.name}; following its trials.", file=sys.stderr)
+        print(_("Submitted sweep {name}; following its trials.").format(name=job.name), file=sys.stderr)
         return self._follow_sweep(job.name)
 
     def _follow_sweep(self, name: str) -> int:
@@ -410,7 +418,7 @@ class Cli:
                     value = trial.metrics.get(metric)
                     values = ", ".join(f"{k}={trial.parameters.get(k)}" for k in details.settings.search_space)
                     extra = f" {metric}={value:.6g}" if value is not None and trial.status.terminal else ""
-                    print(f"{trial.name}: {trial.status.value} ({values}){extra}", flush=True)
+                    print(f"{trial.name}: {render.status(trial.status.value)} ({values}){extra}", flush=True)
 
         parent = self.ws.follow_sweep(name, show)
         details = self.ws.sweeps().sweep_details(name)
@@ -431,8 +439,8 @@ class Cli:
         a = self.args
         if a.parent is None and (a.metric is None or a.goal is None):
             raise ValidationError(
-                "Name the metric and which value wins: --metric rmse --min or --max (or --parent SWEEP_OR_AUTOML_JOB for its "
-                "best trial).",
+                _("Name the metric and which value wins: --metric rmse --min or --max (or --parent SWEEP_OR_AUTOML_JOB for its "
+                  "best trial)."),
                 field="--metric",
             )
         job = self.ws.best_job(a.metric, goal=a.goal, experiment=a.experiment, parent=a.parent)
@@ -443,10 +451,10 @@ class Cli:
         a = self.args
         job = self.ws.submit_automl(automl_spec(a), base_dir=Path.cwd())
         if not a.wait:
-            self.out(job, f"Submitted AutoML job {job.name} ({job.status.value}). Follow it with: amlx logs {job.name} --follow; "
-                          f"then amlx leaderboard {job.name}")
+            self.out(job, _("Submitted AutoML job {name} ({status}). Follow it with: amlx logs {name} --follow; "
+                            "then amlx leaderboard {name}").format(name=job.name, status=render.status(job.status.value)))
             return 0
-        print(f"Submitted AutoML job {job.name}; streaming its log.", file=sys.stderr)
+        print(_("Submitted AutoML job {name}; streaming its log.").format(name=job.name), file=sys.stderr)
         status = self._follow(job.name, quiet=a.json)
         if not a.json:
             print(render.leaderboard_text(self.ws.automl_details(job.name), top=15))
@@ -529,7 +537,7 @@ class Cli:
 
     def cancel(self) -> int:
         job = self.ws.jobs().cancel(self.args.name)
-        self.out(job, f"{job.name}: {job.status.value}")
+        self.out(job, f"{job.name}: {render.status(job.status.value)}")
         return 0
 
     def export(self) -> int:
@@ -546,7 +554,8 @@ class Cli:
         a = self.args
         if a.data_verb == "register":
             asset = self.ws.register_data(a.name, a.path, base_dir=Path.cwd(), description=a.description, version=a.version)
-            self.out(asset, f"Registered {asset.name} version {asset.version} ({asset.type}, {asset.size:,} bytes).")
+            self.out(asset, _("Registered {name} version {version} ({type}, {size} bytes).").format(
+                name=asset.name, version=asset.version, type=asset.type, size=render.integer(asset.size)))
             return 0
         assets = self.ws.data().list_data(a.name)
         self.out({"assets": assets}, render.data_text(assets))
@@ -569,7 +578,8 @@ class Cli:
                 a.name, job=a.job, path=a.path, description=a.description,
                 tags=parse_assignments(a.tag, field_name="--tag"),
             )
-            self.out(version, f"Registered {version.name} version {version.version} ({version.format}, from {version.source}).")
+            self.out(version, _("Registered {name} version {version} ({format}, from {source}).").format(
+                name=version.name, version=version.version, format=version.format, source=version.source))
         elif a.model_verb == "list" and a.name:
             versions = self.ws.models().model_versions(a.name)
             self.out({"name": a.name, "versions": versions}, render.model_versions_text(versions))
@@ -584,7 +594,8 @@ class Cli:
             target = Path(a.to).expanduser() / filename
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-            self.out({"path": str(target), "size": target.stat().st_size}, f"Wrote {target} ({target.stat().st_size:,} bytes).")
+            size = target.stat().st_size
+            self.out({"path": str(target), "size": size}, _("Wrote {path} ({size} bytes).").format(path=target, size=render.integer(size)))
         elif a.model_verb in ("tag", "describe"):
             name, number = _model_ref(a.model)
             changed = self.ws.models().update_model(name, number, self._labels())
@@ -602,8 +613,9 @@ class Cli:
             self.out(holder if holder is not None else {"deleted": a.alias}, text)
         else:
             candidates = self.ws.models().model_candidates(a.job)
-            rows = [[c.source, c.format, f"{c.size:,}"] for c in candidates]
-            text = render.table(["SOURCE", "FORMAT", "BYTES"], rows) if rows else f"Job {a.job} left no model."
+            rows = [[c.source, c.format, render.integer(c.size)] for c in candidates]
+            headers = [_("SOURCE"), _("FORMAT"), _("BYTES")]
+            text = render.table(headers, rows) if rows else _("Job {name} left no model.").format(name=a.job)
             self.out({"job": a.job, "candidates": candidates}, text)
         return 0
 
@@ -622,15 +634,16 @@ class Cli:
             self.out(endpoint, render.endpoint_text(endpoint))
         elif verb == "delete":
             endpoints.delete_endpoint(a.name)
-            self.out({"deleted": a.name}, f"Deleted endpoint {a.name}.")
+            self.out({"deleted": a.name}, _("Deleted endpoint {name}.").format(name=a.name))
         elif verb == "keys":
             keys = endpoints.regenerate_key(a.name, a.regenerate) if a.regenerate else endpoints.endpoint_keys(a.name)
-            self.out(keys, f"primary:   {keys.primary_key}\nsecondary: {keys.secondary_key}")
+            self.out(keys, render.fields([(_("primary"), keys.primary_key), (_("secondary"), keys.secondary_key)]))
         elif verb == "deploy":
             return self._deploy()
         elif verb == "delete-deployment":
             endpoints.delete_deployment(a.name, a.deployment)
-            self.out({"deleted": a.deployment}, f"Deleted deployment {a.deployment} of endpoint {a.name}.")
+            self.out({"deleted": a.deployment}, _("Deleted deployment {deployment} of endpoint {name}.").format(
+                deployment=a.deployment, name=a.name))
         elif verb == "traffic":
             split = {k: _percent(v, k) for k, v in parse_assignments(a.split, field_name="traffic").items()}
             endpoint = endpoints.set_traffic(a.name, split)
@@ -648,7 +661,7 @@ class Cli:
         """Create the endpoint if needed, then the deployment, and follow it; exit 1 if it failed to start."""
         a = self.args
         if not a.no_wait:
-            print("Provisioning the deployment; waiting until it is ready.", file=sys.stderr)
+            print(_("Provisioning the deployment; waiting until it is ready."), file=sys.stderr)
         endpoint = self.ws.deploy(
             a.model, endpoint=a.name, deployment=a.deployment, traffic=a.traffic, score_script=a.score_script,
             base_dir=Path.cwd(), wait=None if a.no_wait else a.timeout,
@@ -668,12 +681,13 @@ class Cli:
         job: Job = self.ws.follow_logs(name, write)
         if quiet:
             self.out(job, "")
-        print(f"{job.name}: {job.status.value}" + (f" - {job.error}" if job.error else ""), file=sys.stderr)
+        print(f"{job.name}: {render.status(job.status.value)}" + (f" - {job.error}" if job.error else ""), file=sys.stderr)
         return 0 if job.status.value == "Completed" else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    with argparse_in_language():
+        args = build_parser().parse_args(argv)
     try:
         workspace = Workspace.from_environment(workspace_dir=args.workspace, target=args.target)
         try:
@@ -681,7 +695,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             workspace.close()
     except AmlxError as exc:
-        print(f"amlx: error: {exc.message}", file=sys.stderr)
+        print(_("amlx: error: {message}").format(message=exc.message), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ValidationError
+from .i18n import _
 
 TARGETS = ("local", "azure")
 SETTINGS_FILE = "settings.json"
@@ -115,10 +116,10 @@ class AmlxConfig:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValidationError(
-                f"Unknown target {self.target!r}: choose one of {', '.join(TARGETS)}.", field="target"
+                _("Unknown target {target!r}: choose one of {items}.").format(target=self.target, items=', '.join(TARGETS)), field="target"
             )
         if self.compute_slots < 1:
-            raise ValidationError("compute_slots must be at least 1.", field="compute_slots")
+            raise ValidationError(_("compute_slots must be at least 1."), field="compute_slots")
 
     @classmethod
     def resolve(
@@ -146,7 +147,7 @@ class AmlxConfig:
             ) or os.cpu_count() or 1
         azure = stored.get("azure") or {}
         if not isinstance(azure, dict):
-            warnings.append(f"{SETTINGS_FILE} 'azure' must be an object; it is ignored.")
+            warnings.append(_("{SETTINGS_FILE} 'azure' must be an object; it is ignored.").format(SETTINGS_FILE=SETTINGS_FILE))
             azure = {}
         return cls(
             workspace_dir=root,
@@ -163,7 +164,8 @@ def _pick(choices: tuple[str, ...], value: Any, source: str, warnings: list[str]
         return None
     if value in choices:
         return str(value)
-    warnings.append(f"{source} is {value!r}, which is not one of {', '.join(choices)}; it is ignored.")
+    warnings.append(_("{source} is {value!r}, which is not one of {items}; it is ignored.").format(
+        source=source, value=value, items=', '.join(choices)))
     return None
 
 
@@ -177,7 +179,8 @@ def _whole(value: Any, source: str, warnings: list[str]) -> int | None:
         number = 0
     if number >= 1:
         return number
-    warnings.append(f"{source} is {value!r}, which is not a whole number of at least 1; it is ignored.")
+    warnings.append(_("{source} is {value!r}, which is not a whole number of at least 1; it is ignored.").format(
+        source=source, value=value))
     return None
 
 
@@ -192,11 +195,12 @@ def read_settings_file(root: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            f"The workspace settings file {path} is not valid JSON (line {exc.lineno}): fix or delete it.",
+            _("The workspace settings file {path} is not valid JSON (line {lineno}): fix or delete it.").format(
+                path=path, lineno=exc.lineno),
             field="settings.json",
         ) from None
     if not isinstance(data, dict):
-        raise ValidationError(f"The workspace settings file {path} must hold a JSON object.", field="settings.json")
+        raise ValidationError(_("The workspace settings file {path} must hold a JSON object.").format(path=path), field="settings.json")
     return data
 
 

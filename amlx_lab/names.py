@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .errors import ValidationError
+from .i18n import _
 
 # Each pattern is matched whole (``fullmatch``: Python's ``$`` would let a trailing newline through)
 # and is also the ``pattern`` the OpenAPI document gives the field (``apischema``, ``schema/openapi.yaml``).
@@ -23,7 +24,7 @@ ENDPOINT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
 def check_job_name(name: object, *, field: str = "name") -> str:
     """A job name as given by a caller; anything else could escape the jobs folder."""
     if not isinstance(name, str) or not JOB_NAME_RE.fullmatch(name):
-        raise ValidationError(f"{name!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field=field)
+        raise ValidationError(_("{name!r} is not a job name (like calm_lamp_x1y2z3a4b5).").format(name=name), field=field)
     return name
 
 

@@ -1,11 +1,19 @@
-"""Text and HTML renderings of records, shared by the CLI (text) and the magics (both)."""
+"""Text and HTML renderings of records, shared by the CLI (text) and the magics (both).
+
+Labels, statuses and units are in the current language (:mod:`.i18n`); values
+(names, paths, metric keys) are shown as they are. Columns are aligned by
+display width, so a Japanese label (two columns a character) lines up too.
+"""
 
 from __future__ import annotations
 
 import html
 import time
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from .i18n import N_, _, _n
 
 from .records import (
     AutoMLDetails,
@@ -28,46 +36,100 @@ if TYPE_CHECKING:
     from .notebook.package import IncludedCell
     from .sweep.cell import SweepPreview
 
-_HEALTH_MARK = {
-    HealthState.OK: "ok",
-    HealthState.NOT_CONFIGURED: "not configured",
-    HealthState.ERROR: "error",
-    HealthState.CHECKING: "checking",
+_HEALTH_MARK = {HealthState.OK: N_("ok"), HealthState.NOT_CONFIGURED: N_("not configured"), HealthState.ERROR: N_("error"),
+               HealthState.CHECKING: N_("checking")}
+_STATUS_WORDS = {
+    "NotStarted": N_("NotStarted"),
+    "Queued": N_("Queued"),
+    "Preparing": N_("Preparing"),
+    "Starting": N_("Starting"),
+    "Running": N_("Running"),
+    "Finalizing": N_("Finalizing"),
+    "CancelRequested": N_("CancelRequested"),
+    "Completed": N_("Completed"),
+    "Failed": N_("Failed"),
+    "Canceled": N_("Canceled"),
+    "Creating": N_("Creating"),
+    "Updating": N_("Updating"),
+    "Succeeded": N_("Succeeded"),
+    "Deleting": N_("Deleting"),
+    "Restarting": N_("Restarting"),
 }
+_CAPABILITY_WORDS = {
+    "jobs": N_("jobs"),
+    "sweeps": N_("sweeps"),
+    "automl": N_("automl"),
+    "models": N_("models"),
+    "endpoints": N_("endpoints"),
+    "data_assets": N_("data_assets"),
+}
+
+
+def status(value: str) -> str:
+    """A job or deployment status as Azure ML studio words it in the current language."""
+    word = _STATUS_WORDS.get(value)
+    return _(word) if word else value
+
+
+def health(state: HealthState) -> str:
+    return _(_HEALTH_MARK[state])
+
+
+def integer(value: int) -> str:
+    """A count or a size with thousands separators."""
+    return f"{value:,}"
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def fields(pairs: Sequence[tuple[str, str]], columns: int = 0) -> str:
+    """``label: value`` lines with the values aligned (at least ``columns`` wide for the label part)."""
+    labels = [_("{label}:").format(label=label) for label, _value in pairs]
+    column = max([columns, *(width(label) + 1 for label in labels)])
+    return "\n".join(f"{_pad(label, column)}{value}" for label, (_label, value) in zip(labels, pairs))
 
 
 def workspace_text(info: WorkspaceInfo) -> str:
     caps = info.capabilities
-    enabled = [name for name in ("jobs", "sweeps", "automl", "models", "endpoints", "data_assets") if getattr(caps, name)]
-    lines = [
-        f"target:    {info.target} ({info.label})",
-        f"location:  {info.location}",
-        f"health:    {_HEALTH_MARK[info.health.state]} - {info.health.message}",
-        f"version:   amlx_lab {info.version}",
-        f"features:  {', '.join(enabled) if enabled else 'none yet'}",
-        "targets:   " + ", ".join(f"{t.name} ({_HEALTH_MARK[t.health.state]})" for t in info.targets),
+    enabled = [_(_CAPABILITY_WORDS[name]) for name in _CAPABILITY_WORDS if getattr(caps, name)]
+    pairs = [
+        (_("target"), f"{info.target} ({info.label})"),
+        (_("location"), info.location),
+        (_("health"), f"{health(info.health.state)} - {info.health.message}"),
+        (_("version"), f"amlx_lab {info.version}"),
+        (_("features"), _(", ").join(enabled) if enabled else _("none yet")),
+        (_("targets"), _(", ").join(f"{t.name} ({health(t.health.state)})" for t in info.targets)),
     ]
-    health = info.health
-    if health.identity:
-        lines.insert(3, f"signed in: {health.identity}")
-    if health.studio_url:
-        lines.insert(3, f"studio:    {health.studio_url}")
-    lines += [f"warning:   {w}" for w in info.warnings]
-    return "\n".join(lines)
+    health_ = info.health
+    if health_.studio_url:
+        pairs.insert(3, (_("studio"), health_.studio_url))
+    if health_.identity:
+        pairs.insert(3 + bool(health_.studio_url), (_("signed in"), health_.identity))
+    pairs += [(_("warning"), w) for w in info.warnings]
+    return fields(pairs, 11)
 
 
 def workspace_html(info: WorkspaceInfo) -> str:
     esc = html.escape
     rows = [
-        ("Target", f"{esc(info.target)} <span style='opacity:.7'>({esc(info.label)})</span>"),
-        ("Location", f"<code>{esc(info.location)}</code>"),
-        ("Health", f"<b>{esc(_HEALTH_MARK[info.health.state])}</b> &mdash; {esc(info.health.message)}"),
-        ("Version", f"amlx_lab {esc(info.version)}"),
+        (_("Target"), f"{esc(info.target)} <span style='opacity:.7'>({esc(info.label)})</span>"),
+        (_("Location"), f"<code>{esc(info.location)}</code>"),
+        (_("Health"), f"<b>{esc(health(info.health.state))}</b> &mdash; {esc(info.health.message)}"),
+        (_("Version"), f"amlx_lab {esc(info.version)}"),
     ]
     if info.health.studio_url:
-        link = f"<a href='{esc(info.health.studio_url)}' target='_blank' rel='noopener'>open in Azure ML studio</a>"
-        rows.insert(3, ("Studio", link))
-    body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows)
+        link = f"<a href='{esc(info.health.studio_url)}' target='_blank' rel='noopener'>{esc(_('open in Azure ML studio'))}</a>"
+        rows.insert(3, (_("Studio"), link))
+    body = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows
+    )
     return f"<table class='amlx-workspace'>{body}</table>"
 
 
@@ -76,7 +138,8 @@ def workspace_html(info: WorkspaceInfo) -> str:
 def _when(epoch: float | None) -> str:
     if epoch is None:
         return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+    # translators: a strftime format; the local date and time the way the language writes them
+    return time.strftime(_("%Y-%m-%d %H:%M:%S"), time.localtime(epoch))
 
 
 def duration(job: Job, now: float | None = None) -> str:
@@ -86,7 +149,11 @@ def duration(job: Job, now: float | None = None) -> str:
     seconds = int(round((job.ended_at or now or time.time()) - job.started_at))
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    if hours:
+        return _("{hours}h{minutes:02d}m").format(hours=hours, minutes=minutes)
+    if minutes:
+        return _("{minutes}m{seconds:02d}s").format(minutes=minutes, seconds=secs)
+    return _("{seconds}s").format(seconds=secs)
 
 
 def _number(value: float | None) -> str:
@@ -95,24 +162,24 @@ def _number(value: float | None) -> str:
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain left-aligned text table."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    widths = [max(width(h), *(width(r[i]) for r in rows)) if rows else width(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines)
 
 
 def jobs_text(jobs: Sequence[Job], metrics: Sequence[str] = ()) -> str:
     if not jobs:
-        return "No jobs."
+        return _("No jobs.")
     if not metrics:
         seen: dict[str, None] = {}
         for job in jobs:
             seen.update(dict.fromkeys(sorted(job.metrics)))
         metrics = list(seen)[:3]
     tagged = any(j.tags for j in jobs)
-    headers = ["NAME", "STATUS", "EXPERIMENT", "DISPLAY NAME", "DURATION", *metrics, *(["TAGS"] if tagged else [])]
+    headers = [_("NAME"), _("STATUS"), _("EXPERIMENT"), _("DISPLAY NAME"), _("DURATION"), *metrics, *([_("TAGS")] if tagged else [])]
     rows = [
-        [j.name, j.status.value + (" (archived)" if j.archived else ""), j.experiment, j.display_name, duration(j),
+        [j.name, status(j.status.value) + (_(" (archived)") if j.archived else ""), j.experiment, j.display_name, duration(j),
          *(_number(j.metrics.get(m)) for m in metrics), *([_tags(j.tags)] if tagged else [])]
         for j in jobs
     ]
@@ -120,62 +187,66 @@ def jobs_text(jobs: Sequence[Job], metrics: Sequence[str] = ()) -> str:
 
 
 def job_text(job: Job) -> str:
-    lines = [
-        f"name:        {job.name}",
-        f"display:     {job.display_name}",
-        f"experiment:  {job.experiment}",
-        f"status:      {job.status.value}" + (f" (exit code {job.exit_code})" if job.exit_code is not None else ""),
-        f"created:     {_when(job.created_at)}",
-        f"started:     {_when(job.started_at)}",
-        f"ended:       {_when(job.ended_at)}",
-        f"duration:    {duration(job)}",
-        f"compute:     {job.compute}",
-        f"command:     {' '.join(job.command)}",
+    exit_code = _(" (exit code {code})").format(code=job.exit_code) if job.exit_code is not None else ""
+    pairs = [
+        (_("name"), job.name),
+        (_("display"), job.display_name),
+        (_("experiment"), job.experiment),
+        (_("status"), status(job.status.value) + exit_code),
+        (_("created"), _when(job.created_at)),
+        (_("started"), _when(job.started_at)),
+        (_("ended"), _when(job.ended_at)),
+        (_("duration"), duration(job)),
+        (_("compute"), job.compute),
+        (_("command"), " ".join(job.command)),
     ]
     if job.description:
-        lines.append(f"description: {job.description}")
+        pairs.append((_("description"), job.description))
     if job.tags:
-        lines.append(f"tags:        {_tags(job.tags)}")
+        pairs.append((_("tags"), _tags(job.tags)))
     if job.archived:
-        lines.append("archived:    yes (amlx restore brings it back)")
+        pairs.append((_("archived"), _("yes (amlx restore brings it back)")))
     if job.error:
-        lines.append(f"error:       {job.error}")
+        pairs.append((_("error"), job.error))
     if job.parameters:
-        lines.append("parameters:  " + ", ".join(f"{k}={v}" for k, v in job.parameters.items()))
+        pairs.append((_("parameters"), ", ".join(f"{k}={v}" for k, v in job.parameters.items())))
     if job.inputs:
-        lines.append("inputs:      " + ", ".join(f"{i.name}={i.asset or i.path}" for i in job.inputs))
+        pairs.append((_("inputs"), ", ".join(f"{i.name}={i.asset or i.path}" for i in job.inputs)))
     if job.metrics:
-        lines.append("metrics:")
+        pairs.append((_("metrics"), ""))
+    lines = fields(pairs, 13).split("\n")
+    if job.metrics:
+        lines[-1] = lines[-1].rstrip()
         lines += [f"  {k} = {_number(v)}" for k, v in sorted(job.metrics.items())]
     if job.studio_url:
-        lines.append(f"studio:      {job.studio_url}")
+        lines.append(fields([(_("studio"), job.studio_url)], 13))
     return "\n".join(lines)
 
 
 def data_text(assets: Sequence[DataAsset]) -> str:
     if not assets:
-        return "No data assets."
-    rows = [[a.name, a.version, a.type, f"{a.size:,}", _when(a.created_at), a.description or ""] for a in assets]
-    return table(["NAME", "VERSION", "TYPE", "BYTES", "CREATED", "DESCRIPTION"], rows)
+        return _("No data assets.")
+    rows = [[a.name, a.version, a.type, integer(a.size), _when(a.created_at), a.description or ""] for a in assets]
+    return table([_("NAME"), _("VERSION"), _("TYPE"), _("BYTES"), _("CREATED"), _("DESCRIPTION")], rows)
 
 
 def computes_text(computes: Sequence[ComputeTarget]) -> str:
     if not computes:
-        return "No computes."
+        return _("No computes.")
     rows = [
         [c.name + (" *" if c.default else ""), c.kind, c.state, c.instance_type or "",
          "" if c.max_nodes is None else f"{c.min_nodes or 0}-{c.max_nodes}"]
         for c in computes
     ]
-    return table(["NAME (* default)", "KIND", "STATE", "INSTANCE TYPE", "NODES"], rows)
+    return table([_("NAME (* default)"), _("KIND"), _("STATE"), _("INSTANCE TYPE"), _("NODES")], rows)
 
 
 def instance_types_text(types: Sequence[InstanceType]) -> str:
     if not types:
-        return "This target offers no instance types."
+        return _("This target offers no instance types.")
     rows = [[t.name, "" if t.vcpus is None else str(t.vcpus), "" if t.memory_gb is None else f"{t.memory_gb:g}",
              "" if t.gpus is None else str(t.gpus)] for t in types]
-    return table(["NAME", "VCPUS", "MEMORY GB", "GPUS"], rows)
+    return table([_("NAME"), _("VCPUS"), _("MEMORY GB"), _("GPUS")], rows)
 
 
 # -- HTML for the %aml magics (JupyterLab shows these; a terminal IPython shows the text forms) --
@@ -190,12 +261,12 @@ _STATUS_COLOUR = {
 }
 
 
-def status_badge_html(status: str) -> str:
+def status_badge_html(value: str) -> str:
     """A coloured pill for a job status, readable on light and dark themes (white on a saturated colour)."""
-    colour = _STATUS_COLOUR.get(status, "#ef6c00")  # queued, preparing, starting: amber
+    colour = _STATUS_COLOUR.get(value, "#ef6c00")  # queued, preparing, starting: amber
     return (
         f"<span class='amlx-status' style='background:{colour};color:#fff;border-radius:8px;"
-        f"padding:1px 8px;font-size:90%'>{html.escape(status)}</span>"
+        f"padding:1px 8px;font-size:90%'>{html.escape(status(value))}</span>"
     )
 
 
@@ -213,25 +284,27 @@ def job_html(job: Job, note: str | None = None) -> str:
     """One job as a key/value table with its status pill, metrics and (optionally) a hint below it."""
     esc = html.escape
     rows: list[tuple[str, str]] = [
-        ("Name", f"<code>{esc(job.name)}</code>"),
-        ("Display name", esc(job.display_name)),
-        ("Experiment", esc(job.experiment)),
-        ("Status", status_badge_html(job.status.value)
-         + (f" <span style='opacity:.7'>exit code {job.exit_code}</span>" if job.exit_code is not None else "")),
-        ("Created", esc(_when(job.created_at))),
-        ("Duration", esc(duration(job))),
-        ("Compute", esc(job.compute)),
+        (_("Name"), f"<code>{esc(job.name)}</code>"),
+        (_("Display name"), esc(job.display_name)),
+        (_("Experiment"), esc(job.experiment)),
+        (_("Status"), status_badge_html(job.status.value)
+         + (f" <span style='opacity:.7'>{esc(_('exit code {code}').format(code=job.exit_code))}</span>"
+            if job.exit_code is not None else "")),
+        (_("Created"), esc(_when(job.created_at))),
+        (_("Duration"), esc(duration(job))),
+        (_("Compute"), esc(job.compute)),
     ]
     if job.error:
-        rows.append(("Error", f"<span style='color:#c62828'>{esc(job.error)}</span>"))
+        rows.append((_("Error"), f"<span style='color:#c62828'>{esc(job.error)}</span>"))
     if job.parameters:
-        rows.append(("Parameters", esc(", ".join(f"{k}={v}" for k, v in job.parameters.items()))))
+        rows.append((_("Parameters"), esc(", ".join(f"{k}={v}" for k, v in job.parameters.items()))))
     if job.inputs:
-        rows.append(("Inputs", esc(", ".join(f"{i.name}={i.asset or i.path}" for i in job.inputs))))
+        rows.append((_("Inputs"), esc(", ".join(f"{i.name}={i.asset or i.path}" for i in job.inputs))))
     if job.metrics:
-        rows.append(("Metrics", "<br>".join(f"{esc(k)} = {esc(_number(v))}" for k, v in sorted(job.metrics.items()))))
+        rows.append((_("Metrics"), "<br>".join(f"{esc(k)} = {esc(_number(v))}" for k, v in sorted(job.metrics.items()))))
     if job.studio_url:
-        rows.append(("Studio", f"<a href='{esc(job.studio_url)}' target='_blank' rel='noopener'>open in Azure ML studio</a>"))
+        link = f"<a href='{esc(job.studio_url)}' target='_blank' rel='noopener'>{esc(_('open in Azure ML studio'))}</a>"
+        rows.append((_("Studio"), link))
     hint = f"<div style='opacity:.7;margin-top:4px'>{esc(note)}</div>" if note else ""
     return _rows_html(rows, "amlx-job") + hint
 
@@ -239,13 +312,14 @@ def job_html(job: Job, note: str | None = None) -> str:
 def data_html(assets: Sequence[DataAsset]) -> str:
     """Data assets as an HTML table (same columns as :func:`data_text`)."""
     if not assets:
-        return "<p>No data assets.</p>"
+        return f"<p>{html.escape(_('No data assets.'))}</p>"
     esc = html.escape
-    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("Name", "Version", "Type", "Bytes", "Created", "Description"))
+    names = (_("Name"), _("Version"), _("Type"), _("Bytes"), _("Created"), _("Description"))
+    head = "".join(f"<th style='text-align:left'>{esc(h)}</th>" for h in names)
     rows = "".join(
         "<tr>" + "".join(
             f"<td style='text-align:left'>{esc(cell)}</td>"
-            for cell in (a.name, a.version, a.type, f"{a.size:,}", _when(a.created_at), a.description or "")
+            for cell in (a.name, a.version, a.type, integer(a.size), _when(a.created_at), a.description or "")
         ) + "</tr>"
         for a in assets
     )
@@ -254,7 +328,8 @@ def data_html(assets: Sequence[DataAsset]) -> str:
 
 def data_asset_text(asset: DataAsset) -> str:
     """One registered asset in a line, with the reference a job input uses."""
-    return f"Registered {asset.name} version {asset.version} ({asset.type}, {asset.size:,} bytes); use it as {asset.ref}"
+    return _("Registered {name} version {version} ({type}, {size} bytes); use it as {ref}").format(
+        name=asset.name, version=asset.version, type=asset.type, size=integer(asset.size), ref=asset.ref)
 
 
 def _package_title(package: JobPackage) -> str:
@@ -314,17 +389,19 @@ def package_html(package: JobPackage) -> str:
     esc = html.escape
     parts = [f"<div><b>{esc(_package_title(package))}</b></div>"]
     if package.warnings:
-        parts.append("<div><b>Warnings</b><ul>" + "".join(f"<li>{esc(w)}</li>" for w in package.warnings) + "</ul></div>")
+        warnings = "".join(f"<li>{esc(w)}</li>" for w in package.warnings)
+        parts.append(f"<div><b>{esc(_('Warnings'))}</b><ul>{warnings}</ul></div>")
     for cell in package.cells:
         parts.append(
             f"<div><code>{esc(_cell_label(cell))}</code>: {esc(cell.reason)}"
             f"<pre style='margin:2px 0 6px 0'>{esc(_cell_code(package, cell))}</pre></div>"
         )
     if package.experiment:
-        parts.append(f"<div><b>Experiment</b>: <code>{esc(package.experiment)}</code> (the code's mlflow.set_experiment)</div>")
+        parts.append(f"<div><b>{esc(_('Experiment'))}</b>: <code>{esc(package.experiment)}</code> "
+                     f"{esc(_('(the code’s mlflow.set_experiment)'))}</div>")
     if package.parameters:
         params = ", ".join(f"<code>{esc(p.flag)} {esc(repr(p.default))}</code>" for p in package.parameters.values())
-        parts.append(f"<div><b>Parameters</b>: {params}</div>")
+        parts.append(f"<div><b>{esc(_('Parameters'))}</b>: {params}</div>")
     parts.append(f"<div><b>Requirements</b>: {esc(', '.join(package.requirements) or 'none')}</div>")
     if package.inputs:
         parts.append("<div><b>Data files</b>: " + esc("; ".join(_input_text(i) for i in package.inputs)) + "</div>")
@@ -336,19 +413,21 @@ def package_html(package: JobPackage) -> str:
 def download_text(folder: str, files: Sequence[tuple[str, int]]) -> str:
     """What a download wrote: one line per file, then the total."""
     if not files:
-        return f"Nothing written to {folder}: the job has no output files."
-    total = sum(size for _, size in files)
-    lines = [f"  {path}  ({size:,} bytes)" for path, size in files]
-    return "\n".join([f"Wrote {len(files)} file(s), {total:,} bytes, to {folder}:", *lines])
+        return _("Nothing written to {folder}: the job has no output files.").format(folder=folder)
+    total = sum(size for _path, size in files)
+    lines = ["  " + _("{path}  ({size} bytes)").format(path=path, size=integer(size)) for path, size in files]
+    head = _n("Wrote {count} file, {size} bytes, to {folder}:", "Wrote {count} files, {size} bytes, to {folder}:", len(files))
+    return "\n".join([head.format(count=len(files), size=integer(total), folder=folder), *lines])
 
 
 def download_html(folder: str, files: Sequence[tuple[str, int]]) -> str:
     esc = html.escape
     if not files:
-        return f"<p>Nothing written to <code>{esc(folder)}</code>: the job has no output files.</p>"
-    total = sum(size for _, size in files)
-    items = "".join(f"<li><code>{esc(path)}</code> ({size:,} bytes)</li>" for path, size in files)
-    return f"<div>Wrote {len(files)} file(s), {total:,} bytes, to <code>{esc(folder)}</code>:<ul>{items}</ul></div>"
+        return f"<p>{esc(_('Nothing written to {folder}: the job has no output files.').format(folder=folder))}</p>"
+    total = sum(size for _path, size in files)
+    items = "".join(f"<li><code>{esc(path)}</code> ({esc(_('{size} bytes').format(size=integer(size)))})</li>" for path, size in files)
+    head = _n("Wrote {count} file, {size} bytes, to {folder}:", "Wrote {count} files, {size} bytes, to {folder}:", len(files))
+    return f"<div>{esc(head.format(count=len(files), size=integer(total), folder=folder))}<ul>{items}</ul></div>"
 
 
 # -- models and endpoints (text, for the CLI) -----------------------------------------
@@ -356,12 +435,12 @@ def download_html(folder: str, files: Sequence[tuple[str, int]]) -> str:
 
 def models_text(models: Sequence[ModelSummary]) -> str:
     if not models:
-        return "No models."
+        return _("No models.")
     rows = [
         [m.name, m.latest_version, str(m.version_count), _aliases(m.aliases), _when(m.updated_at), m.description or ""]
         for m in models
     ]
-    return table(["NAME", "LATEST", "VERSIONS", "ALIASES", "UPDATED", "DESCRIPTION"], rows)
+    return table([_("NAME"), _("LATEST"), _("VERSIONS"), _("ALIASES"), _("UPDATED"), _("DESCRIPTION")], rows)
 
 
 def _aliases(aliases: dict[str, str]) -> str:
@@ -374,71 +453,74 @@ def _tags(tags: dict[str, str]) -> str:
 
 def model_versions_text(versions: Sequence[ModelVersion]) -> str:
     rows = [
-        [v.version + (" (archived)" if v.archived else ""), ", ".join(v.aliases) or "-", v.format, v.source,
-         v.job or "-", f"{v.size:,}", _when(v.created_at), _tags(v.tags)]
+        [v.version + (_(" (archived)") if v.archived else ""), ", ".join(v.aliases) or "-", v.format, v.source,
+         v.job or "-", integer(v.size), _when(v.created_at), _tags(v.tags)]
         for v in versions
     ]
-    return table(["VERSION", "ALIASES", "FORMAT", "SOURCE", "JOB", "BYTES", "CREATED", "TAGS"], rows)
+    return table([_("VERSION"), _("ALIASES"), _("FORMAT"), _("SOURCE"), _("JOB"), _("BYTES"), _("CREATED"), _("TAGS")], rows)
 
 
 def model_version_text(version: ModelVersion) -> str:
-    lines = [
-        f"model:       {version.name}:{version.version}",
-        f"format:      {version.format}",
-        f"source:      {version.source}" + (f" of job {version.job}" if version.job else ""),
-        f"size:        {version.size:,} bytes",
-        f"created:     {_when(version.created_at)}",
+    source = _("{source} of job {job}").format(source=version.source, job=version.job) if version.job else version.source
+    pairs = [
+        (_("model"), f"{version.name}:{version.version}"),
+        (_("format"), version.format),
+        (_("source"), source),
+        (_("size"), _("{size} bytes").format(size=integer(version.size))),
+        (_("created"), _when(version.created_at)),
     ]
     if version.aliases:
-        lines.append(f"aliases:     {', '.join(version.aliases)}")
+        pairs.append((_("aliases"), ", ".join(version.aliases)))
     if version.archived:
-        lines.append("archived:    yes (never latest)")
+        pairs.append((_("archived"), _("yes (never latest)")))
     if version.description:
-        lines.append(f"description: {version.description}")
+        pairs.append((_("description"), version.description))
     if version.tags:
-        lines.append("tags:        " + ", ".join(f"{k}={v}" for k, v in version.tags.items()))
+        pairs.append((_("tags"), ", ".join(f"{k}={v}" for k, v in version.tags.items())))
     if version.input_columns:
-        lines.append("inputs:      " + ", ".join(f"{c.name} ({c.type})" for c in version.input_columns))
-    return "\n".join(lines)
+        pairs.append((_("inputs"), ", ".join(f"{c.name} ({c.type})" for c in version.input_columns)))
+    return fields(pairs, 13)
 
 
 def endpoints_text(endpoints: Sequence[Endpoint]) -> str:
     if not endpoints:
-        return "No endpoints."
+        return _("No endpoints.")
     rows = [
         [
             e.name,
-            e.status,
+            status(e.status),
             e.scoring_uri,
-            ", ".join(f"{d.name}={e.traffic.get(d.name, 0)}% {d.model} {d.status}" for d in e.deployments) or "-",
+            ", ".join(f"{d.name}={e.traffic.get(d.name, 0)}% {d.model} {status(d.status)}" for d in e.deployments) or "-",
         ]
         for e in endpoints
     ]
-    return table(["NAME", "STATUS", "SCORING URI", "DEPLOYMENTS"], rows)
+    return table([_("NAME"), _("STATUS"), _("SCORING URI"), _("DEPLOYMENTS")], rows)
 
 
 def endpoint_text(endpoint: Endpoint) -> str:
-    lines = [
-        f"endpoint:    {endpoint.name} ({endpoint.status})",
-        f"scoring uri: {endpoint.scoring_uri}",
-        f"auth mode:   {endpoint.auth_mode}",
-        f"created:     {_when(endpoint.created_at)}",
+    pairs = [
+        (_("endpoint"), f"{endpoint.name} ({status(endpoint.status)})"),
+        (_("scoring uri"), endpoint.scoring_uri),
+        (_("auth mode"), endpoint.auth_mode),
+        (_("created"), _when(endpoint.created_at)),
     ]
     if endpoint.description:
-        lines.append(f"description: {endpoint.description}")
+        pairs.append((_("description"), endpoint.description))
     if not endpoint.deployments:
-        lines.append("deployments: none yet")
-        return "\n".join(lines)
+        pairs.append((_("deployments"), _("none yet")))
+        return fields(pairs, 13)
+    lines = fields(pairs, 13).split("\n")
     rows = []
     for d in endpoint.deployments:
         stats = d.stats
         latency = "-" if stats is None or stats.p50_ms is None else f"{stats.p50_ms:g}/{stats.p99_ms:g} ms"
         rows.append([
-            d.name, f"{endpoint.traffic.get(d.name, 0)}%", d.model, d.status, str(d.restarts),
+            d.name, f"{endpoint.traffic.get(d.name, 0)}%", d.model, status(d.status), str(d.restarts),
             "0" if stats is None else str(stats.requests), latency,
         ])
-    lines += ["", table(["DEPLOYMENT", "TRAFFIC", "MODEL", "STATUS", "RESTARTS", "REQUESTS", "P50/P99"], rows)]
-    lines += [f"{d.name}: last error: {d.last_error}" for d in endpoint.deployments if d.last_error]
+    headers = [_("DEPLOYMENT"), _("TRAFFIC"), _("MODEL"), _("STATUS"), _("RESTARTS"), _("REQUESTS"), "P50/P99"]
+    lines += ["", table(headers, rows)]
+    lines += [_("{name}: last error: {error}").format(name=d.name, error=d.last_error) for d in endpoint.deployments if d.last_error]
     return "\n".join(lines)
 
 
@@ -447,40 +529,60 @@ def invoke_text(result: InvokeResult) -> str:
     import json
 
     body = result.body if isinstance(result.body, str) else json.dumps(result.body, indent=2)
-    served = f" from {result.deployment}" if result.deployment else ""
-    return f"{body}\n# HTTP {result.status_code}{served} in {result.latency_ms:.1f} ms"
+    if result.deployment:
+        line = _("HTTP {status} from {deployment} in {ms} ms").format(
+            status=result.status_code, deployment=result.deployment, ms=f"{result.latency_ms:.1f}")
+    else:
+        line = _("HTTP {status} in {ms} ms").format(status=result.status_code, ms=f"{result.latency_ms:.1f}")
+    return f"{body}\n# {line}"
 
 
 # -- sweeps --------------------------------------------------------------------------
+
+
+def _trial_note(job: Job, details: SweepDetails) -> str:
+    """Best, stopped early, or the start of a failed trial's error."""
+    pruned = job.tags.get("amlx.pruned_at")
+    if job.name == details.best_trial:
+        return _("best")
+    if pruned:
+        return _("stopped early at interval {interval}").format(interval=pruned)
+    return job.error[:80] if job.status.value == "Failed" and job.error else ""
 
 
 def _trial_rows(details: SweepDetails, trials: Sequence[Job]) -> tuple[list[str], list[tuple[Job, list[str]]]]:
     """The trials table shared by the text and HTML renderings: one row per trial, best marked."""
     metric = details.settings.objective.primary_metric
     names = list(details.settings.search_space)
-    headers = ["TRIAL", "STATUS", *names, metric, "NOTE"]
+    headers = [_("TRIAL"), _("STATUS"), *names, metric, _("NOTE")]
     rows = []
     for job in sorted(trials, key=lambda j: (int(j.tags.get("amlx.trial", "0") or 0), j.created_at)):
-        pruned = job.tags.get("amlx.pruned_at")
-        note = "best" if job.name == details.best_trial else f"stopped early at interval {pruned}" if pruned else ""
-        if not note and job.status.value == "Failed" and job.error:
-            note = job.error[:80]
         values = [_number(v) if isinstance(v, float) else str(v) for v in (job.parameters.get(n, "") for n in names)]
-        rows.append((job, [job.tags.get("amlx.trial", job.name), job.status.value, *values, _number(job.metrics.get(metric)), note]))
+        rows.append((job, [job.tags.get("amlx.trial", job.name), status(job.status.value), *values,
+                           _number(job.metrics.get(metric)), _trial_note(job, details)]))
     return headers, rows
 
 
 def _sweep_summary(parent: Job, details: SweepDetails) -> str:
     objective = details.settings.objective
-    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(details.trial_counts.items())) or "no trials yet"
-    best = (
-        f"; best {details.best_trial} with {objective.primary_metric} {_number(details.best_value)}"
-        if details.best_trial else ""
-    )
-    return (
-        f"Sweep {parent.name} ({parent.status.value}): {details.trials} of {details.settings.total_trials()} trial(s) "
-        f"({counts}), {objective.goal} {objective.primary_metric}{best}"
-    )
+    counts = _(", ").join(
+        _("{count} {status}").format(count=n, status=status(s).lower()) for s, n in sorted(details.trial_counts.items())
+    ) or _("no trials yet")
+    total = details.settings.total_trials()
+    goal = (_("minimize {metric}") if objective.goal == "minimize" else _("maximize {metric}")).format(
+        metric=objective.primary_metric)
+    if details.best_trial:
+        return _n(
+            "Sweep {name} ({status}): {done} of {total} trial ({counts}), {goal}; best {best} with {metric} {value}",
+            "Sweep {name} ({status}): {done} of {total} trials ({counts}), {goal}; best {best} with {metric} {value}",
+            total,
+        ).format(name=parent.name, status=status(parent.status.value), done=details.trials, total=total, counts=counts,
+                 goal=goal, best=details.best_trial, metric=objective.primary_metric, value=_number(details.best_value))
+    return _n(
+        "Sweep {name} ({status}): {done} of {total} trial ({counts}), {goal}",
+        "Sweep {name} ({status}): {done} of {total} trials ({counts}), {goal}",
+        total,
+    ).format(name=parent.name, status=status(parent.status.value), done=details.trials, total=total, counts=counts, goal=goal)
 
 
 def sweep_text(parent: Job, details: SweepDetails, trials: Sequence[Job]) -> str:
@@ -488,9 +590,9 @@ def sweep_text(parent: Job, details: SweepDetails, trials: Sequence[Job]) -> str
     headers, rows = _trial_rows(details, trials)
     lines = [_sweep_summary(parent, details)]
     if rows:
-        lines += ["", table(headers, [cells for _, cells in rows])]
+        lines += ["", table(headers, [cells for _job, cells in rows])]
     if parent.error:
-        lines.append(f"error: {parent.error}")
+        lines.append(_("error: {error}").format(error=parent.error))
     return "\n".join(lines)
 
 
@@ -514,16 +616,26 @@ def sweep_html(parent: Job, details: SweepDetails, trials: Sequence[Job], note: 
 
 def sweep_preview_text(preview: SweepPreview) -> str:
     """A sweep preview: the cell's dimensions, the metrics to choose from, the first points."""
-    rows = [[d.name, d.type, repr(d.default), d.expression or ("(fixed)" if d.searchable else "(not searchable)")]
+    rows = [[d.name, d.type, repr(d.default), d.expression or (_("(fixed)") if d.searchable else _("(not searchable)"))]
             for d in preview.dimensions]
-    lines = ["Dimensions:", table(["PARAMETER", "TYPE", "NOTEBOOK VALUE", "SEARCH"], rows) if rows else "  (the cell has no parameters)"]
-    lines.append("Objective: earlier runs of this cell logged " + (", ".join(preview.metrics) if preview.metrics else "no metrics yet"))
+    headers = [_("PARAMETER"), _("TYPE"), _("NOTEBOOK VALUE"), _("SEARCH")]
+    lines = [_("Dimensions:"), table(headers, rows) if rows else _("  (the cell has no parameters)")]
+    if preview.metrics:
+        lines.append(_("Objective: earlier runs of this cell logged {metrics}").format(metrics=", ".join(preview.metrics)))
+    else:
+        lines.append(_("Objective: earlier runs of this cell logged no metrics yet"))
     if preview.points:
         names = list(preview.points[0])
-        seed = f" (seed {preview.seed})" if preview.seed is not None else ""
         rows = [[str(i), *(_number(p[n]) if isinstance(p[n], float) else str(p[n]) for n in names)] for i, p in enumerate(preview.points)]
-        lines += [f"First {len(preview.points)} of {preview.total_trials} trial(s){seed}:", table(["TRIAL", *names], rows)]
-    lines += [f"note: {n}" for n in preview.notes]
+        shown, total = len(preview.points), preview.total_trials
+        count = shown if total is None else total
+        if preview.seed is not None:
+            first = _n("First {shown} of {total} trial (seed {seed}):", "First {shown} of {total} trials (seed {seed}):",
+                       count).format(shown=shown, total=total, seed=preview.seed)
+        else:
+            first = _n("First {shown} of {total} trial:", "First {shown} of {total} trials:", count).format(shown=shown, total=total)
+        lines += [first, table([_("TRIAL"), *names], rows)]
+    lines += [_("note: {note}").format(note=n) for n in preview.notes]
     return "\n".join(lines)
 
 def _hyperparameters(values: dict[str, object], limit: int = 60) -> str:
@@ -533,23 +645,26 @@ def _hyperparameters(values: dict[str, object], limit: int = 60) -> str:
 
 def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
     """The AutoML job's settings line, its leaderboard (best first, best marked ``*``) and what to do next."""
-    arrow = "higher is better" if details.goal == "maximize" else "lower is better"
+    higher = details.goal == "maximize"
     lines = [
-        f"{details.name}: AutoML {details.task} of {details.target_column_name!r}, {details.status.value}",
-        f"primary metric: {details.primary_metric} ({arrow}); validation: {details.validation or '-'}",
+        _("{name}: AutoML {task} of {column}, {status}").format(
+            name=details.name, task=details.task, column=repr(details.target_column_name), status=status(details.status.value)),
+        (_("primary metric: {metric} (higher is better); validation: {validation}") if higher
+         else _("primary metric: {metric} (lower is better); validation: {validation}")).format(
+            metric=details.primary_metric, validation=details.validation or "-"),
     ]
     if details.stop_reason:
-        lines.append(f"search ended: {details.stop_reason}")
-    lines += [f"note: {note}" for note in details.notes]
+        lines.append(_("search ended: {reason}").format(reason=details.stop_reason))
+    lines += [_("note: {note}").format(note=note) for note in details.notes]
     entries = details.leaderboard[:top] if top else details.leaderboard
     if not entries:
-        lines.append("No trial has finished yet.")
+        lines.append(_("No trial has finished yet."))
         return "\n".join(lines)
     rows = [
         [
             ("*" if e.is_best else "") + (str(e.rank) if e.rank is not None else "-"),
             e.trial,
-            e.algorithm + (" (default)" if e.source == "default" else ""),
+            _("{algorithm} (default)").format(algorithm=e.algorithm) if e.source == "default" else e.algorithm,
             _number(e.score),
             "-" if e.score_std is None else f"± {e.score_std:.3f}",
             f"{e.duration_s:.1f}s",
@@ -557,11 +672,14 @@ def leaderboard_text(details: AutoMLDetails, top: int | None = None) -> str:
         ]
         for e in entries
     ]
-    lines += ["", table(["RANK", "TRIAL", "ALGORITHM", details.primary_metric.upper(), "SPREAD", "TIME", "HYPERPARAMETERS"], rows)]
-    if len(entries) < len(details.leaderboard):
-        lines.append(f"... {len(details.leaderboard) - len(entries)} more trial(s)")
+    headers = [_("RANK"), _("TRIAL"), _("ALGORITHM"), details.primary_metric.upper(), _("SPREAD"), _("TIME"), _("HYPERPARAMETERS")]
+    lines += ["", table(headers, rows)]
+    hidden = len(details.leaderboard) - len(entries)
+    if hidden:
+        lines.append(_n("... {count} more trial", "... {count} more trials", hidden).format(count=hidden))
     if details.model:
-        lines += ["", f"Best model: {details.best_algorithm} ({details.best_trial}) in {details.model}; register it with:",
+        lines += ["", _("Best model: {algorithm} ({trial}) in {model}; register it with:").format(
+                      algorithm=details.best_algorithm, trial=details.best_trial, model=details.model),
                   f"  amlx model register NAME --job {details.name}"]
     return "\n".join(lines)
 
@@ -571,12 +689,14 @@ def export_text(result: ExportResult) -> str:
     main = result.files[0] if result.files else ""
     how = (f"az ml job create --file {main} --stream" if result.kind == "job"
            else f"az ml online-endpoint create --file {main}")
-    lines = [f"exported {result.kind} {result.name} ({result.target} target) to {result.folder}/"]
+    exported = (_("exported job {name} ({target} target) to {folder}/") if result.kind == "job"
+                else _("exported endpoint {name} ({target} target) to {folder}/"))
+    lines = [exported.format(name=result.name, target=result.target, folder=result.folder)]
     lines += [f"  {path}" for path in result.files if "/" not in path or not path.startswith("src/")]
     code = sum(1 for path in result.files if path.startswith("src/"))
     if code:
-        lines.append(f"  src/ ({code} files)")
-    lines.append(f"run it:   cd {result.folder} && {how}")
-    lines.append("from CI:  copy workflow.yml to .github/workflows/ (its first lines say what it needs)")
-    lines += [f"note:     {note}" for note in result.notes]
+        lines.append(_n("  src/ ({count} file)", "  src/ ({count} files)", code).format(count=code))
+    lines.append(_("run it:   cd {folder} && {command}").format(folder=result.folder, command=how))
+    lines.append(_("from CI:  copy workflow.yml to .github/workflows/ (its first lines say what it needs)"))
+    lines += [_("note:     {note}").format(note=note) for note in result.notes]
     return "\n".join(lines)

@@ -33,6 +33,7 @@ from .records import JobStatus, ParameterValue
 from .runfilter import RunFilter, parse as parse_filter
 from .sweep.settings import SweepSettings
 from .validation import Checked, QueryModel
+from .i18n import _
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -145,7 +146,7 @@ class CommandJobSpec(Checked):
     def _names_differ(self) -> CommandJobSpec:
         overlap = set(self.inputs) & set(self.parameters)
         if overlap:
-            raise ValidationError(f"{sorted(overlap)[0]!r} is both an input and a parameter.", field="inputs")
+            raise ValidationError(_("{value!r} is both an input and a parameter.").format(value=sorted(overlap)[0]), field="inputs")
         return self
 
 
@@ -173,14 +174,15 @@ class SweepJobSpec(Checked, SweepSettings):
         for name in self.search_space:
             if name not in used:
                 raise ValidationError(
-                    f"The trial command never uses {name}; add --{name} ${{{{inputs.{name}}}}} to it "
-                    "so that each trial receives its value.",
+                    _("The trial command never uses {name}; add --{name} {placeholder} to it "
+                      "so that each trial receives its value.").format(name=name, placeholder=f"${{{{inputs.{name}}}}}"),
                     field=f"search_space.{name}",
                 )
             if name in self.trial.inputs:
-                raise ValidationError(f"{name!r} is a data input of the trial, not a parameter to search.", field="search_space")
+                raise ValidationError(_("{name!r} is a data input of the trial, not a parameter to search.").format(name=name),
+                                      field="search_space")
         if self.trial.parent is not None:
-            raise ValidationError("A sweep's trial template cannot name a parent job.", field="trial.parent")
+            raise ValidationError(_("A sweep's trial template cannot name a parent job."), field="trial.parent")
         return self
 
 
@@ -249,7 +251,7 @@ class AutoMLJobSpec(Checked):
             return value
         names = tuple(dict.fromkeys(canonical_algorithm(task, v) for v in value))
         if not names and info.field_name == "allowed_training_algorithms":
-            raise ValueError("allowed_training_algorithms is empty; leave it out to allow every algorithm.")
+            raise ValueError(_("allowed_training_algorithms is empty; leave it out to allow every algorithm."))
         return names
 
     @field_validator("experiment")
@@ -264,7 +266,7 @@ class AutoMLJobSpec(Checked):
     @classmethod
     def _folds(cls, value: int | str | None) -> int | str | None:
         if isinstance(value, int) and not 2 <= value <= 50:
-            raise ValueError("n_cross_validations must be from 2 to 50 folds, or auto to let Azure choose.")
+            raise ValueError(_("n_cross_validations must be from 2 to 50 folds, or auto to let Azure choose."))
         return value
 
     @field_validator("tags")
@@ -279,30 +281,32 @@ class AutoMLJobSpec(Checked):
     def _consistent(self) -> AutoMLJobSpec:
         if self.n_cross_validations not in (None, "auto") and self.validation_data_size is not None:
             raise ValidationError(
-                "Give n_cross_validations or validation_data_size, not both: a job validates with folds or with "
-                "a held-out fraction.",
+                _("Give n_cross_validations or validation_data_size, not both: a job validates with folds or with "
+                  "a held-out fraction."),
                 field="validation_data_size",
             )
         allowed, blocked = self.allowed_training_algorithms, self.blocked_training_algorithms
         if allowed is not None and blocked is not None and set(allowed) & set(blocked):
             both = sorted(set(allowed) & set(blocked))
-            raise ValidationError(f"{both[0]} is both allowed and blocked.", field="blocked_training_algorithms")
+            raise ValidationError(_("{name} is both allowed and blocked.").format(name=both[0]), field="blocked_training_algorithms")
         if blocked is not None and set(ALGORITHMS[self.task]) <= set(blocked):
             raise ValidationError(
-                f"Every {self.task} algorithm is blocked; nothing would be trained.", field="blocked_training_algorithms"
+                _("Every {task} algorithm is blocked; nothing would be trained.").format(task=self.task),
+                field="blocked_training_algorithms",
             )
         if self.task == "forecasting" and self.forecasting is None:
             raise ValidationError(
-                "A forecasting job needs forecasting settings: at least the time column (time_column_name).",
+                _("A forecasting job needs forecasting settings: at least the time column (time_column_name)."),
                 field="forecasting",
             )
         if self.task != "forecasting" and self.forecasting is not None:
             raise ValidationError(
-                f"Forecasting settings apply to forecasting jobs only; this one is {self.task}.", field="forecasting"
+                _("Forecasting settings apply to forecasting jobs only; this one is {task}.").format(task=self.task),
+                field="forecasting",
             )
         if self.forecasting is not None and self.forecasting.time_column_name == self.target_column_name:
             raise ValidationError(
-                f"{self.target_column_name!r} cannot be both the time column and the target column.",
+                _("{column!r} cannot be both the time column and the target column.").format(column=self.target_column_name),
                 field="forecasting.time_column_name",
             )
         return self
@@ -377,7 +381,7 @@ class JobQuery(QueryModel):
     @model_validator(mode="after")
     def _one_scope(self) -> JobQuery:
         if self.parent is not None and self.top_level:
-            raise ValidationError("Ask for the trials of one job (parent) or for top-level jobs, not both.", field="parent")
+            raise ValidationError(_("Ask for the trials of one job (parent) or for top-level jobs, not both."), field="parent")
         return self
 
     @property

@@ -12,6 +12,7 @@ from .names import ASSET_NAME_RE
 from .records import ParameterValue
 from .sweep.settings import SweepSettings
 from .validation import Checked, WholeNumber, documented_pattern
+from .i18n import N_, _
 
 CellSelector = WholeNumber | str
 
@@ -81,7 +82,7 @@ class SubmitRequest(Checked):
     history sends its name), else the notebook's name.
     """
 
-    what: ClassVar[str] = "The submission"
+    what: ClassVar[str] = N_("The submission")
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, json_schema_extra=_one_origin_schema)
 
     cell: CellSelector = Field(json_schema_extra=_cell_schema)
@@ -135,10 +136,10 @@ class SubmitRequest(Checked):
     @model_validator(mode="after")
     def _one_origin(self) -> SubmitRequest:
         if (self.notebook is None) == (self.sources is None):
-            raise ValidationError("Give exactly one of notebook (a path) or sources (cell texts).", field="notebook")
+            raise ValidationError(_("Give exactly one of notebook (a path) or sources (cell texts)."), field="notebook")
         if self.cell_source is not None and self.notebook is None:
             raise ValidationError(
-                "cell_source replaces a cell of a notebook: give notebook too, or put the code in sources.",
+                _("cell_source replaces a cell of a notebook: give notebook too, or put the code in sources."),
                 field="cell_source",
             )
         return self
@@ -169,6 +170,7 @@ def parse_assignments(pairs: list[str] | None, *, field_name: str) -> dict[str, 
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValidationError(f"{field_name} {pair!r} must look like name=value.", field=field_name)
+            raise ValidationError(_("{field_name} {pair!r} must look like name=value.").format(
+                field_name=field_name, pair=pair), field=field_name)
         result[key.strip()] = value
     return result

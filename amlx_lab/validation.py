@@ -18,26 +18,27 @@ import pydantic
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .errors import ValidationError
+from .i18n import N_, _
 
 M = TypeVar("M", bound="Checked")
 
 _KINDS = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "finite_number": "a finite number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "dict_type": "an object of name: value pairs",
-    "list_type": "a list",
-    "tuple_type": "a list",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-    "dataclass_type": "an object",
-    "none_required": "absent",
+    "string_type": N_("text"),
+    "int_type": N_("a whole number"),
+    "int_parsing": N_("a whole number"),
+    "int_from_float": N_("a whole number"),
+    "float_type": N_("a number"),
+    "float_parsing": N_("a number"),
+    "finite_number": N_("a finite number"),
+    "bool_type": N_("true or false"),
+    "bool_parsing": N_("true or false"),
+    "dict_type": N_("an object of name: value pairs"),
+    "list_type": N_("a list"),
+    "tuple_type": N_("a list"),
+    "model_type": N_("an object"),
+    "model_attributes_type": N_("an object"),
+    "dataclass_type": N_("an object"),
+    "none_required": N_("absent"),
 }
 
 
@@ -77,7 +78,7 @@ class Checked(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
     #: What the model is, for the sentence about a body that is not an object at all.
-    what: ClassVar[str] = "The request"
+    what: ClassVar[str] = N_("The request")
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -89,7 +90,7 @@ class Checked(BaseModel):
     def parse(cls: type[M], data: object) -> M:
         """Validate decoded JSON (or any mapping) into the model; a non-object is a 400 too."""
         if not isinstance(data, Mapping):
-            raise ValidationError(f"{cls.what} must be a JSON object.", field="body")
+            raise ValidationError(_("{what} must be a JSON object.").format(what=_(cls.what)), field="body")
         return cls(**{str(k): v for k, v in data.items()})
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,7 +101,7 @@ class QueryModel(Checked):
     """Query-string parameters: values arrive as text, so numbers and flags are parsed (lax mode)."""
 
     model_config = ConfigDict(strict=False, extra="forbid", frozen=True)
-    what: ClassVar[str] = "The query"
+    what: ClassVar[str] = N_("The query")
 
 
 def as_validation_error(exc: pydantic.ValidationError, model: type[BaseModel]) -> ValidationError:
@@ -111,8 +112,8 @@ def as_validation_error(exc: pydantic.ValidationError, model: type[BaseModel]) -
     union = [e for e in errors if len(e["loc"]) == len(loc) and tuple(e["loc"][:-1]) == loc[:-1]]
     if len(union) > 1 and all(isinstance(e["loc"][-1], str) and e["type"] in _KINDS for e in union):
         loc = loc[:-1]  # the last part names the union member that was tried, not a field
-        kinds = list(dict.fromkeys(_KINDS[e["type"]] for e in union))
-        sentence = f"{field_name(loc)} must be {', '.join(kinds[:-1])} or {kinds[-1]}."
+        kinds = list(dict.fromkeys(_(_KINDS[e["type"]]) for e in union))
+        sentence = _("{field} must be {kinds} or {last}.").format(field=field_name(loc), kinds=_(", ").join(kinds[:-1]), last=kinds[-1])
     else:
         sentence = _sentence(first, loc, model)
     details = [{"field": field_name(tuple(e["loc"])), "problem": e["msg"]} for e in errors]
@@ -137,33 +138,41 @@ def _sentence(error: Mapping[str, Any], loc: tuple[Any, ...], model: type[BaseMo
     name = field_name(loc)
     ctx = error.get("ctx") or {}
     if kind == "missing":
-        return f"{name} is required."
+        return _("{field} is required.").format(field=name)
     if kind == "extra_forbidden":
-        known = ", ".join(sorted(model.model_fields)) if len(loc) == 1 else "the documented fields"
-        return f"Unknown field {name!r}; expected some of: {known}."
+        if len(loc) == 1:
+            return _("Unknown field {field!r}; expected some of: {known}.").format(field=name, known=", ".join(sorted(model.model_fields)))
+        return _("Unknown field {field!r}; expected some of the documented fields.").format(field=name)
     if kind in ("value_error", "assertion_error"):
         reason = ctx.get("error")
         return str(reason) if reason is not None else str(error["msg"])
     if kind in _KINDS:
-        return f"{name} must be {_KINDS[kind]}."
+        return _("{field} must be {kind}.").format(field=name, kind=_(_KINDS[kind]))
     if kind == "union_tag_invalid":
         key = str(ctx.get("discriminator", "type")).strip("'")
-        return f"{name}: unknown {key} {ctx.get('tag')!r}; use one of {ctx.get('expected_tags')}."
+        return _("{field}: unknown {key} {tag!r}; use one of {tags}.").format(
+            field=name, key=key, tag=ctx.get("tag"), tags=ctx.get("expected_tags"))
     if kind in ("literal_error", "enum"):
-        return f"{name} must be one of {ctx.get('expected', 'the allowed values')}."
+        if "expected" in ctx:
+            return _("{field} must be one of {expected}.").format(field=name, expected=ctx["expected"])
+        return _("{field} must be one of the allowed values.").format(field=name)
     if kind == "string_too_short":
-        return f"{name} must not be empty."
+        return _("{field} must not be empty.").format(field=name)
     if kind == "string_too_long":
-        return f"{name} must be at most {ctx.get('max_length')} characters."
-    if kind in ("too_short", "too_long"):
-        bound = "at least" if kind == "too_short" else "at most"
-        limit = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        return f"{name} must have {bound} {limit} items."
-    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
-              "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
+        return _("{field} must be at most {limit} characters.").format(field=name, limit=ctx.get("max_length"))
+    if kind == "too_short":
+        return _("{field} must have at least {limit} items.").format(field=name, limit=ctx.get("min_length"))
+    if kind == "too_long":
+        return _("{field} must have at most {limit} items.").format(field=name, limit=ctx.get("max_length"))
+    bounds = {
+        "greater_than_equal": (N_("{field} must be at least {limit}."), "ge"),
+        "greater_than": (N_("{field} must be more than {limit}."), "gt"),
+        "less_than_equal": (N_("{field} must be at most {limit}."), "le"),
+        "less_than": (N_("{field} must be less than {limit}."), "lt"),
+    }
     if kind in bounds:
-        words, key = bounds[kind]
-        return f"{name} must be {words} {ctx.get(key)}."
+        sentence, key = bounds[kind]
+        return _(sentence).format(field=name, limit=ctx.get(key))
     if kind == "string_pattern_mismatch":
-        return f"{name} has characters that are not allowed."
-    return f"{name} is invalid: {error['msg']}."
+        return _("{field} has characters that are not allowed.").format(field=name)
+    return _("{field} is invalid: {problem}.").format(field=name, problem=error["msg"])

@@ -56,6 +56,7 @@ from .records import (
 )
 from .specs import AutoMLJobSpec, CommandJobSpec, JobQuery, JobSpec, SweepJobSpec
 from .submission import SubmitRequest, SweepRequest
+from .i18n import _
 
 if TYPE_CHECKING:
     from .notebook import JobPackage, PackageOptions
@@ -89,7 +90,8 @@ class Workspace:
     def _target_name(self, target: str | None) -> str:
         name = target or self.config.target
         if name not in TARGETS:
-            raise ValidationError(f"Unknown target {name!r}: choose one of {', '.join(TARGETS)}.", field="target")
+            raise ValidationError(_("Unknown target {name!r}: choose one of {items}.").format(
+                name=name, items=', '.join(TARGETS)), field="target")
         return name
 
     def backend(self, target: str | None = None) -> Target:
@@ -117,13 +119,13 @@ class Workspace:
         """The active target, where it lives, its health and capabilities, and the other targets."""
         backend = self.backend(target)
         summaries = tuple(
-            TargetSummary(name=b.name, label=b.label, health=b.health())
+            TargetSummary(name=b.name, label=_(b.label), health=b.health())
             for b in (self.backend(n) for n in TARGETS)
         )
         health = next(s.health for s in summaries if s.name == backend.name)
         return WorkspaceInfo(
             target=backend.name,
-            label=backend.label,
+            label=_(backend.label),
             location=backend.location(),
             workspace_dir=str(self.config.workspace_dir),
             version=__version__,
@@ -241,8 +243,8 @@ class Workspace:
         backend = self.backend(target)
         if backend.traits().samples_sweeps_itself and settings.sampling_algorithm.type != "grid":
             notes.append(
-                f"The {backend.label} draws the trials' points with its own sampler: these points show the "
-                "search space, and the trials may run others."
+                _("The {label} draws the trials' points with its own sampler: these points show the "
+                  "search space, and the trials may run others.").format(label=_(backend.label))
             )
         return cell.SweepPreview(
             package=package, dimensions=dims, metrics=metrics, seed=seed, points=points,
@@ -258,7 +260,7 @@ class Workspace:
         settings = request.sweep
         if settings is None:
             raise ValidationError(
-                "Describe the sweep: search_space (a cell parameter and its expression) and objective (metric and goal).",
+                _("Describe the sweep: search_space (a cell parameter and its expression) and objective (metric and goal)."),
                 field="sweep",
             )
         compute = request.compute or self.backend(target).traits().default_compute
@@ -410,7 +412,7 @@ class Workspace:
         for key, ref in overrides.items():
             item = job_inputs.get(normalise_path(key))
             if item is None:  # build_package already refused paths the cell does not read
-                raise ValidationError(f"The cell reads no job input {key!r}.", field=f"inputs.{key}")
+                raise ValidationError(_("The cell reads no job input {key!r}.").format(key=key), field=f"inputs.{key}")
             name = (item.option or "").lstrip("-")
             if _is_asset_ref(ref):
                 result[name] = ref
@@ -470,8 +472,8 @@ class Workspace:
         keys = backend.traits().sort_keys
         if query.order_by not in keys and not (query.metric is not None and "metrics.*" in keys):
             raise ValidationError(
-                f"The {backend.label} target cannot sort jobs by {query.order_by!r} on the server; "
-                f"it sorts by {', '.join(keys)}.",
+                _("The {label} target cannot sort jobs by {order_by!r} on the server; it sorts by {items}.").format(
+                    label=_(backend.label), order_by=query.order_by, items=', '.join(keys)),
                 field="order_by",
             )
         return self.jobs(target).list_jobs(query)
@@ -535,9 +537,9 @@ class Workspace:
                 "Name the metric, e.g. rmse (or the sweep or AutoML job whose objective to use).", field="metric"
             )
         if goal not in ("min", "max"):
-            raise ValidationError("goal must be min or max.", field="goal")
+            raise ValidationError(_("goal must be min or max."), field="goal")
         if not isinstance(metric, str) or not metric.strip():
-            raise ValidationError("Name the metric, e.g. rmse.", field="metric")
+            raise ValidationError(_("Name the metric, e.g. rmse."), field="metric")
         backend = self.backend(target)
         scope: dict[str, Any] = {"experiment": experiment, "parent": parent, "status": (JobStatus.COMPLETED,)}
         best: Job | None = None
@@ -550,12 +552,15 @@ class Workspace:
             best = self._best_by_scanning(metric, goal, scope, target)
         if best is None or best.metrics.get(metric) is None:
             where = (
-                f"the trials of {parent}" if parent else f"experiment {experiment!r}" if experiment else "any experiment"
+                _("the trials of {parent}").format(parent=parent) if parent
+                else _("experiment {experiment!r}").format(experiment=experiment) if experiment else _("any experiment")
             )
             logged = self._logged_metric_names(scope, metric, target)
-            hint = f" Metrics they logged: {', '.join(logged)}." if logged else ""
+            said = _("No completed job in {where} logged the metric {metric!r}.").format(where=where, metric=metric)
+            if logged:
+                said += " " + _("Metrics they logged: {names}.").format(names=", ".join(logged))
             raise NotFoundError(
-                f"No completed job in {where} logged the metric {metric!r}.{hint}",
+                said,
                 details={"metric": metric, "experiment": experiment, "parent": parent, "logged": logged},
             )
         return best
@@ -572,6 +577,8 @@ class Workspace:
         names: set[str] = set()
         for job in self.jobs(target).list_jobs(JobQuery(**scope, limit=50)).items:
             names.update(job.metrics)
+        if not names:  # difflib refuses n=0
+            return []
         close = difflib.get_close_matches(wanted, sorted(names), n=len(names), cutoff=0.0)
         near = [n for n in sorted(names) if wanted.lower() in n.lower()]
         ordered = list(dict.fromkeys([*near, *close]))
@@ -654,10 +661,11 @@ class Workspace:
         script = None
         if score_script is not None:
             if not isinstance(score_script, (str, os.PathLike)) or not os.fspath(score_script):
-                raise ValidationError("score_script must be the path of a .py file.", field="score_script")
+                raise ValidationError(_("score_script must be the path of a .py file."), field="score_script")
             script = resolve_user_path(score_script, base=base_dir or Path.cwd(), field="score_script", confine=confine)
             if not script.is_file() or script.suffix != ".py":
-                raise ValidationError(f"score_script {os.fspath(score_script)!r} must be a .py file.", field="score_script")
+                raise ValidationError(_("score_script {fspath!r} must be a .py file.").format(
+                    fspath=os.fspath(score_script)), field="score_script")
         return endpoints.create_deployment(
             endpoint, name, model=model, traffic=traffic, score_script=script,
             instance_type=instance_type, instance_count=instance_count,
@@ -668,7 +676,8 @@ class Workspace:
             if deployment.name == name:
                 return deployment
         raise NotFoundError(
-            f"Endpoint {endpoint} has no deployment named {name!r}.", details={"endpoint": endpoint, "deployment": name}
+            _("Endpoint {endpoint} has no deployment named {name!r}.").format(
+                endpoint=endpoint, name=name), details={"endpoint": endpoint, "deployment": name}
         )
 
     def wait_deployment(
@@ -786,7 +795,8 @@ def _check_parameter_names(package: JobPackage, parameters: Mapping[str, Any]) -
     unknown = sorted(set(parameters) - set(package.parameters))
     if unknown:
         known = ", ".join(package.parameters) or "none"
-        raise ValidationError(f"Unknown parameter {unknown[0]!r}; this cell's parameters are: {known}.", field="parameters")
+        raise ValidationError(_("Unknown parameter {value!r}; this cell's parameters are: {known}.").format(
+            value=unknown[0], known=known), field="parameters")
 
 
 def _is_asset_ref(ref: str) -> bool:

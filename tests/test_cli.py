@@ -169,7 +169,7 @@ def test_sweep_preview_shows_the_dimensions_and_points_and_runs_nothing(search: 
                     "--objective", "score:min", "--sampling", "grid", "--preview")
     assert shown.returncode == 0, shown.stderr
     assert "k          int   1               choice(1, 2, 3)" in shown.stdout
-    assert "First 3 of 3 trial(s):" in shown.stdout
+    assert "First 3 of 3 trials:" in shown.stdout
     assert "No jobs." in amlx_in(search, tmp_path / "ws", "jobs").stdout
 
 
@@ -200,7 +200,7 @@ def test_sweep_wait_follows_the_trials_and_best_finds_the_winner(search: Path, t
     name = done.stderr.split()[2].rstrip(";")
     for k in (1, 2, 3):
         assert f"(k={k}) score=" in done.stdout, done.stdout
-    assert f"Sweep {name} (Completed): 3 of 3 trial(s) (3 completed), minimize score; best {name}_1 with score 0" in done.stdout
+    assert f"Sweep {name} (Completed): 3 of 3 trials (3 completed), minimize score; best {name}_1 with score 0" in done.stdout
     assert "best" in done.stdout.splitlines()[-2] and done.stdout.splitlines()[-2].split()[:2] == ["1", "Completed"]
 
     best = amlx_in(search, ws, "best", "--parent", name)

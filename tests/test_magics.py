@@ -689,7 +689,7 @@ def test_download_copies_every_output_into_the_current_folder(
     folder = project / "outputs" / with_outputs.name
     assert (folder / "model.pkl").read_text() == "model" and (folder / "plots" / "a.txt").read_text() == "plot"
     assert report.value == folder
-    assert "Wrote 2 file(s)" in repr(report) and "model.pkl" in report._repr_html_()
+    assert "Wrote 2 files" in repr(report) and "model.pkl" in report._repr_html_()
 
 
 @pytest.mark.parametrize("path", ["model.pkl", "outputs/model.pkl", "/model.pkl"])
@@ -697,7 +697,7 @@ def test_download_one_file(shell: InteractiveShell, project: Path, with_outputs:
     report = run(shell, f"%aml download {with_outputs.name} --path {path}")
     folder = project / "outputs" / with_outputs.name
     assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == ["model.pkl"]
-    assert "Wrote 1 file(s), 5 bytes" in repr(report)
+    assert "Wrote 1 file, 5 bytes" in repr(report)
 
 
 def test_download_a_folder_to_a_chosen_place(shell: InteractiveShell, project: Path, tmp_path: Path, with_outputs: Job) -> None:
@@ -919,7 +919,7 @@ def test_sweep_preview_shows_the_points_and_submits_nothing(shell: InteractiveSh
     run(shell, "k = 1")
     before = job_count()
     preview = run(shell, "%%aml sweep --param k=choice(1,2,3) --objective score:min --sampling grid --preview\n" + SWEEP_CELL)
-    assert isinstance(preview, Rich) and "First 3 of 3 trial(s):" in repr(preview) and "<pre>" in preview._repr_html_()
+    assert isinstance(preview, Rich) and "First 3 of 3 trials:" in repr(preview) and "<pre>" in preview._repr_html_()
     assert job_count() == before
 
 

@@ -183,7 +183,7 @@ def test_diabetes_example_submit_wait_then_best(kernel: Kernel, tmp_path: Path) 
     assert best[0] == min(rmse, key=rmse.get) and float(best[1]) == pytest.approx(min(rmse.values()))
 
     fetched = kernel.run(f"%aml download {best[0]} --path model.pkl")
-    assert "Wrote 1 file(s)" in next(m for m in fetched if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"]
+    assert "Wrote 1 file," in next(m for m in fetched if m["msg_type"] == "execute_result")["content"]["data"]["text/plain"]
     assert (tmp_path / "notebooks" / "outputs" / best[0] / "model.pkl").stat().st_size > 0
     assert not (tmp_path / "notebooks" / "mlflow.db").exists(), "the kernel's MLflow wrote to the workspace"
 

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ValidationError
+from ..i18n import _
 from ..validation import Checked
 
 Task = Literal["classification", "regression", "forecasting"]
@@ -83,8 +84,12 @@ def canonical_metric(task: str, name: str) -> str:
     if found is not None:
         return found
     other = next((t for t in TASKS if t != task and _key(name) in {_key(m) for m in PRIMARY_METRICS[t]}), None)
-    where = f"{name!r} is a {other} metric" if other else f"{name!r} is not one of Azure ML's primary metrics"
-    raise ValueError(f"{where}; {task} takes one of: {', '.join(PRIMARY_METRICS[task])}.")
+    known = ", ".join(PRIMARY_METRICS[task])
+    if other:
+        raise ValueError(_("{name!r} is a {other} metric; {task} takes one of: {known}.").format(
+            name=name, other=other, task=task, known=known))
+    raise ValueError(_("{name!r} is not one of Azure ML's primary metrics; {task} takes one of: {known}.").format(
+        name=name, task=task, known=known))
 
 
 def canonical_algorithm(task: str, name: str) -> str:
@@ -93,8 +98,11 @@ def canonical_algorithm(task: str, name: str) -> str:
     if found is not None:
         return found
     other = next((t for t in TASKS if t != task and _key(name) in {_key(a) for a in ALGORITHMS[t]}), None)
-    where = f"{name!r} is not a {task} algorithm" + (f" (it is a {other} one)" if other else "")
-    raise ValueError(f"{where}; {task} takes: {', '.join(ALGORITHMS[task])}.")
+    known = ", ".join(ALGORITHMS[task])
+    if other:
+        raise ValueError(_("{name!r} is not a {task} algorithm (it is a {other} one); {task} takes: {known}.").format(
+            name=name, task=task, other=other, known=known))
+    raise ValueError(_("{name!r} is not a {task} algorithm; {task} takes: {known}.").format(name=name, task=task, known=known))
 
 
 class AutoMLLimits(Checked):
@@ -120,7 +128,7 @@ class AutoMLLimits(Checked):
     @classmethod
     def _finite(cls, value: float | None) -> float | None:
         if value is not None and not math.isfinite(value):
-            raise ValueError("exit_score must be a finite number, the score at which the search stops.")
+            raise ValueError(_("exit_score must be a finite number, the score at which the search stops."))
         return value
 
     @model_validator(mode="after")
@@ -128,13 +136,15 @@ class AutoMLLimits(Checked):
         if self.trial_timeout_minutes is not None and self.timeout_minutes is not None:
             if self.trial_timeout_minutes > self.timeout_minutes:
                 raise ValidationError(
-                    f"trial_timeout_minutes ({self.trial_timeout_minutes:g}) cannot exceed timeout_minutes "
-                    f"({self.timeout_minutes:g}): no trial may run longer than the whole job.",
+                    _("trial_timeout_minutes ({trial:g}) cannot exceed timeout_minutes ({total:g}): "
+                      "no trial may run longer than the whole job.").format(
+                        trial=self.trial_timeout_minutes, total=self.timeout_minutes),
                     field="limits.trial_timeout_minutes",
                 )
         if self.max_concurrent_trials > self.max_trials:
             raise ValidationError(
-                f"max_concurrent_trials ({self.max_concurrent_trials}) cannot exceed max_trials ({self.max_trials}).",
+                _("max_concurrent_trials ({concurrent}) cannot exceed max_trials ({total}).").format(
+                    concurrent=self.max_concurrent_trials, total=self.max_trials),
                 field="limits.max_concurrent_trials",
             )
         return self
@@ -165,8 +175,8 @@ class ForecastingSettings(Checked):
             pd.tseries.frequencies.to_offset(value)
         except ValueError:
             raise ValueError(
-                f"{value!r} is not a frequency pandas knows; use an offset alias such as D (daily), h (hourly), "
-                "W (weekly) or MS (month start), or leave it out to infer it from the time column."
+                _("{value!r} is not a frequency pandas knows; use an offset alias such as D (daily), h (hourly), "
+                  "W (weekly) or MS (month start), or leave it out to infer it from the time column.").format(value=value)
             ) from None
         return value
 
@@ -174,10 +184,8 @@ class ForecastingSettings(Checked):
 def folder_training_data(ref: str) -> str:
     """The sentence refusing training data that is a folder: AutoML reads one table, and a folder would only
     fail later, inside the job."""
-    return (
-        f"training_data {ref!r} is a folder; AutoML trains on one CSV file: give the file's path, "
-        "or a data asset holding one file."
-    )
+    return _("training_data {ref!r} is a folder; AutoML trains on one CSV file: give the file's path, "
+             "or a data asset holding one file.").format(ref=ref)
 
 
 def default_display_name(task: str, target_column: str) -> str:

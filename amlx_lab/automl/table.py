@@ -11,6 +11,7 @@ import csv
 from pathlib import Path
 
 from ..errors import ValidationError
+from ..i18n import _
 from ..specs import AutoMLJobSpec
 
 
@@ -36,5 +37,6 @@ def check_columns(spec: AutoMLJobSpec, path: Path) -> None:
     for field, name in wanted:
         if name not in columns:
             raise ValidationError(
-                f"The training data has no column {name!r}; its columns are: {', '.join(columns)}.", field=field
+                _("The training data has no column {name!r}; its columns are: {columns}.").format(
+                    name=name, columns=", ".join(columns)), field=field
             )

@@ -89,6 +89,7 @@ from ..records import (
     TargetTraits,
 )
 from ..specs import AutoMLJobSpec, CommandJobSpec, JobQuery, LabelUpdate, SweepJobSpec
+from ..i18n import N_, _
 
 
 class Target(Protocol):
@@ -397,13 +398,13 @@ CAPABILITY_PROTOCOLS: dict[str, type] = {
 
 #: How the sentence of a 409 names each capability.
 CAPABILITY_WORDS = {
-    "jobs": "jobs",
-    "sweeps": "sweep jobs",
-    "automl": "AutoML jobs",
-    "data_assets": "data assets",
-    "models": "the model registry",
-    "endpoints": "online endpoints",
-    "computes": "compute listing",
+    "jobs": N_("jobs"),
+    "sweeps": N_("sweep jobs"),
+    "automl": N_("AutoML jobs"),
+    "data_assets": N_("data assets"),
+    "models": N_("the model registry"),
+    "endpoints": N_("online endpoints"),
+    "computes": N_("compute listing"),
 }
 
 def has_capability(backend: object, capability: str) -> bool:
@@ -431,10 +432,11 @@ def require(backend: Target, capability: str) -> Any:
     cannot take a Protocol class as a ``type[T]`` argument).
     """
     if not has_capability(backend, capability):
-        what = CAPABILITY_WORDS.get(capability, capability)
+        what = _(CAPABILITY_WORDS[capability]) if capability in CAPABILITY_WORDS else capability
         raise NotSupportedError(
-            f"The {backend.label} target does not support {what} in this version of amlx-lab; "
-            "switch to a target that does (the sidebar's Target menu, --target, or %aml target).",
+            _("The {label} target does not support {what} in this version of amlx-lab; switch to a target that "
+              "does (the sidebar's Target menu, --target, or %aml target).").format(
+                label=_(backend.label), what=what),
             details={"target": backend.name, "capability": capability},
         )
     return backend

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, ValidationError
+from ..i18n import _
 from ..records import Deployment, Endpoint, ExportResult, Job
 from .endpoint_yaml import deployment_document, endpoint_document
 from ..sweep.settings import SweepSettings
@@ -67,7 +68,7 @@ def write_job(parent: Path, source: JobSource, *, shown_as: str, overwrite: bool
     job = source.job
     if not source.code_files:
         raise ConflictError(
-            f"Job {job.name} has no code folder to export (only jobs that ran a code package can be resubmitted).",
+            _("Job {name} has no code folder to export (only jobs that ran a code package can be resubmitted).").format(name=job.name),
             details={"job": job.name},
         )
     environment: str | dict[str, Any]
@@ -101,7 +102,7 @@ def write_job(parent: Path, source: JobSource, *, shown_as: str, overwrite: bool
                                                     sweep=source.sweep is not None))
         return [JOB_FILE, WORKFLOW_FILE, *written]
 
-    files = _publish(parent / job.name, fill, overwrite=overwrite, what=f"job {job.name}")
+    files = _publish(parent / job.name, fill, overwrite=overwrite, what=_("job {name}").format(name=job.name))
     return ExportResult(kind="job", name=job.name, target=source.target, folder=shown_as, files=tuple(files),
                         notes=source.notes)
 
@@ -137,7 +138,7 @@ def write_endpoint(parent: Path, source: EndpointSource, *, shown_as: str, overw
         ))
         return [*written, WORKFLOW_FILE]
 
-    files = _publish(parent / endpoint.name, fill, overwrite=overwrite, what=f"endpoint {endpoint.name}")
+    files = _publish(parent / endpoint.name, fill, overwrite=overwrite, what=_("endpoint {name}").format(name=endpoint.name))
     return ExportResult(kind="endpoint", name=endpoint.name, target=source.target, folder=shown_as,
                         files=tuple(files), notes=source.notes)
 
@@ -169,13 +170,13 @@ def _publish(folder: Path, fill: Callable[[Path], Iterable[str]], *, overwrite: 
     if folder.exists():
         if not overwrite:
             raise ConflictError(
-                f"The folder {folder.name} already holds an export of {what}; export again with overwrite "
-                "(amlx export --force, %aml export --force) to replace it.",
+                _("The folder {folder} already holds an export of {what}; export again with overwrite "
+                  "(amlx export --force, %aml export --force) to replace it.").format(folder=folder.name, what=what),
                 details={"folder": folder.name, "replaceable": True},
             )
         if not folder.is_dir() or not any((folder / m).is_file() for m in _MARKERS):
             raise ConflictError(
-                f"The folder {folder.name} exists and is not an amlx export; choose another output folder.",
+                _("The folder {folder} exists and is not an amlx export; choose another output folder.").format(folder=folder.name),
                 details={"folder": folder.name},
             )
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}.partial"
@@ -188,7 +189,8 @@ def _publish(folder: Path, fill: Callable[[Path], Iterable[str]], *, overwrite: 
         os.replace(staging, folder)
     except OSError as exc:  # a name too long, a file where a folder should be, no space left
         raise ValidationError(
-            f"The export of {what} could not be written to {folder.parent.name or 'that folder'}: {exc.strerror or exc}.",
+            _("The export of {what} could not be written to {folder}: {reason}.").format(
+                what=what, folder=folder.parent.name or _("that folder"), reason=exc.strerror or exc),
             field="folder",
         ) from None
     finally:

@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 
 from ..errors import ConflictError
+from ..i18n import _
 
 PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
 _AZURE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -81,9 +82,11 @@ def check_complete(argv: Iterable[str], inputs: Mapping[str, object], job: str) 
     for name in sorted(used_names(argv)):
         if name not in inputs:
             raise ConflictError(
-                f"Job {job} cannot be exported: its command uses ${{{{inputs.{name}}}}}, and no value for it was recorded.",
+                _("Job {job} cannot be exported: its command uses {placeholder}, and no value for it was recorded.").format(
+                    job=job, placeholder=f"${{{{inputs.{name}}}}}"),
                 details={"input": name},
             )
     for name in inputs:
         if not _AZURE_NAME.match(name):
-            raise ConflictError(f"Job {job} cannot be exported: {name!r} is not a name Azure ML accepts for an input.")
+            raise ConflictError(_("Job {job} cannot be exported: {name!r} is not a name Azure ML accepts for an input.").format(
+                job=job, name=name))

@@ -21,6 +21,7 @@ from ..backends.azure.environments import (
     requirement_lines,
 )
 from ..errors import AmlxError, ConflictError
+from ..i18n import _
 from ..records import Job, JobInput, JobType
 from .automl_job import TABLE_DIR, AutoMLSource
 from .bundle import EndpointSource, JobSource
@@ -41,10 +42,10 @@ def job_source(ws: Workspace, name: str, target: str | None) -> JobSource:
     if job.type is JobType.SWEEP:
         sweep = ws.sweeps(target).sweep_details(name).settings
     elif job.type is not JobType.COMMAND:
-        what = "an interactive MLflow run (its code is its notebook)" if job.type is JobType.INTERACTIVE else f"a {job.type.value} job"
-        raise ConflictError(
-            f"Job {name} is {what}; only command and sweep jobs can be exported as a job.yml.", details={"job": name}
-        )
+        said = (_("Job {name} is an interactive MLflow run (its code is its notebook); only command and sweep jobs can be "
+                  "exported as a job.yml.") if job.type is JobType.INTERACTIVE
+                else _("Job {name} is a {kind} job; only command and sweep jobs can be exported as a job.yml."))
+        raise ConflictError(said.format(name=name, kind=job.type.value), details={"job": name})
     package = jobs.code_package(name)
     code_files = tuple(f.path for f in package.files)
     notes: list[str] = []
@@ -55,8 +56,8 @@ def job_source(ws: Workspace, name: str, target: str | None) -> JobSource:
     data = {item.name: _data_input(ws, item, target, notes) for item in job.inputs}
     if job.compute in NO_AZURE_COMPUTE and ws.backend(target).name == "local":
         notes.append(
-            "The job ran on this machine, so job.yml names no compute and Azure ML runs it on serverless compute; "
-            "add compute: azureml:<cluster> to run it on a cluster."
+            _("The job ran on this machine, so job.yml names no compute and Azure ML runs it on serverless compute; "
+              "add compute: azureml:<cluster> to run it on a cluster.")
         )
     model = _model_source(ws, name, target)
     scoring = _scoring_conda(ws, name, model.path, target) if model.type == "custom_model" else None
@@ -77,11 +78,12 @@ def automl_source(ws: Workspace, job: Job, target: str | None) -> AutoMLSource:
     elif data is not None and Path(data.path).is_file():
         csv = Path(data.path)
     else:
-        raise ConflictError(f"AutoML job {job.name} has no training data this export can name.", details={"job": job.name})
+        raise ConflictError(_("AutoML job {name} has no training data this export can name.").format(name=job.name),
+                            details={"job": job.name})
     notes: tuple[str, ...] = ()
     if csv is not None and data is not None and data.asset:
-        notes = (f"The training data is data asset {data.asset} of this workspace; job.yml ships a copy of it "
-                 f"in {TABLE_DIR}/, which az ml job create uploads.",)
+        notes = (_("The training data is data asset {asset} of this workspace; job.yml ships a copy of it "
+                   "in {folder}/, which az ml job create uploads.").format(asset=data.asset, folder=TABLE_DIR),)
     return AutoMLSource(job=job, target=ws.backend(target).name, settings=dict(details.settings), training_uri=uri,
                         training_csv=csv, notes=notes)
 
@@ -91,15 +93,15 @@ def endpoint_source(ws: Workspace, name: str, target: str | None) -> EndpointSou
     custom: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     for deployment in endpoint.deployments:
-        model_name, _, version = deployment.model.removeprefix("azureml:").partition(":")
+        model_name, _sep, version = deployment.model.removeprefix("azureml:").partition(":")
         try:
             model = ws.models(target).get_model(model_name, version or "latest")
         except AmlxError:
             model = None
         if deployment.score_script:
             notes.append(
-                f"Deployment {deployment.name} runs its own {deployment.score_script}: put it in "
-                f"score-{deployment.name}/ in place of the score.py written there."
+                _("Deployment {name} runs its own {script}: put it in score-{name}/ in place of the score.py written there.").format(
+                    name=deployment.name, script=deployment.score_script)
             )
         if model is not None and model.format == "mlflow":
             continue
@@ -140,15 +142,17 @@ def _data_input(ws: Workspace, item: JobInput, target: str | None, notes: list[s
     """A recorded input as the YAML names it: a data asset version, a URI, or (with a note) a file."""
     local_target = ws.backend(target).name == "local"
     if item.asset:
-        asset_name, _, version = item.asset.partition(":")
+        asset_name, _sep, version = item.asset.partition(":")
         kind = "uri_file"
         try:
             kind = ws.data(target).get_data(asset_name, version or "latest").type
         except AmlxError:
-            notes.append(f"Input {item.name}: data asset {item.asset} was not found; check its type in job.yml.")
+            notes.append(_("Input {name}: data asset {asset} was not found; check its type in job.yml.").format(
+                name=item.name, asset=item.asset))
         if local_target:
             notes.append(
-                f"Input {item.name} is the local data asset {item.asset}: register it in Azure ML under the same name and version."
+                _("Input {name} is the local data asset {asset}: register it in Azure ML under the same name and version.").format(
+                    name=item.name, asset=item.asset)
             )
         return DataInput(type=kind, path=f"azureml:{item.asset}")
     if "://" in item.path:
@@ -157,13 +161,13 @@ def _data_input(ws: Workspace, item: JobInput, target: str | None, notes: list[s
     if not local_target:
         # the Azure target records only the name of a file it uploaded, not where the upload went
         notes.append(
-            f"Input {item.name} was a file uploaded from the machine that submitted the job ({local.name}); "
-            "register it as a data asset and put azureml:<name>:<version> in job.yml."
+            _("Input {name} was a file uploaded from the machine that submitted the job ({file}); "
+              "register it as a data asset and put azureml:<name>:<version> in job.yml.").format(name=item.name, file=local.name)
         )
         return DataInput(type="uri_file", path=local.name)
     notes.append(
-        f"Input {item.name} reads {local.name} from this machine: register it as a data asset and put "
-        "azureml:<name>:<version> in job.yml before the workflow runs it."
+        _("Input {name} reads {file} from this machine: register it as a data asset and put "
+          "azureml:<name>:<version> in job.yml before the workflow runs it.").format(name=item.name, file=local.name)
     )
     return DataInput(type="uri_folder" if local.is_dir() else "uri_file", path=item.path)
 

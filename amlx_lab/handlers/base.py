@@ -10,6 +10,7 @@ server log only).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import mimetypes
@@ -28,6 +29,7 @@ from tornado.ioloop import IOLoop
 
 from .. import jsonio
 from ..errors import AmlxError, NotFoundError, ValidationError
+from ..i18n import _, negotiate, set_language
 from ..validation import Checked
 from ..workspace import Workspace
 from .pools import Pools
@@ -59,6 +61,15 @@ class AmlxHandler(APIHandler):
     """Base of every amlx route; subclasses decorate verbs with ``@web.authenticated`` and ``@authorized``."""
 
     auth_resource = AUTH_RESOURCE
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        """Speak the language the request asks for (the sidebar sends JupyterLab's) for the whole request.
+
+        Set here, in the request's own task, it holds for the handler method and
+        ``write_error``; ``call`` carries it into worker threads.
+        """
+        set_language(negotiate(self.request.headers.get("Accept-Language")))
+        await super().prepare(*args, **kwargs)
 
     @property
     def workspace(self) -> Workspace:
@@ -93,7 +104,8 @@ class AmlxHandler(APIHandler):
         try:
             return jsonio.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise ValidationError(f"The request body is not valid JSON: {_json_problem(exc)}.", field="body") from None
+            raise ValidationError(_("The request body is not valid JSON: {problem}.").format(problem=_json_problem(exc)),
+                                  field="body") from None
 
     def json_object(self) -> dict[str, Any]:
         """The request body as a JSON object (an empty body is ``{}``)."""
@@ -101,7 +113,7 @@ class AmlxHandler(APIHandler):
         if data is None:
             return {}
         if not isinstance(data, dict):
-            raise ValidationError("The request body must be a JSON object.", field="body")
+            raise ValidationError(_("The request body must be a JSON object."), field="body")
         return data
 
     def body(self, model: type[C]) -> C:
@@ -149,7 +161,7 @@ class AmlxHandler(APIHandler):
 
     async def send_file(self, local: Path, filename: str, chunk_size: int = 256 * 1024) -> None:
         """Stream a file as an attachment, in chunks, so a large model or output never sits in memory."""
-        kind, _ = mimetypes.guess_type(filename)
+        kind, _encoding = mimetypes.guess_type(filename)
         self.set_header("Content-Type", kind or "application/octet-stream")
         self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
         self.set_header("Content-Length", str(local.stat().st_size))
@@ -168,11 +180,14 @@ class AmlxHandler(APIHandler):
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a short blocking facade call (a read, a small change) on the read threads, off the event loop."""
-        return await IOLoop.current().run_in_executor(self.pools.reads, functools.partial(fn, *args, **kwargs))
+        # the copied context carries the request's language into the thread
+        context = contextvars.copy_context()
+        return await IOLoop.current().run_in_executor(self.pools.reads, functools.partial(context.run, fn, *args, **kwargs))
 
     async def work(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a call that may take long (submit, register, deploy, invoke) on the work threads, so reads never queue behind it."""
-        return await IOLoop.current().run_in_executor(self.pools.work, functools.partial(fn, *args, **kwargs))
+        context = contextvars.copy_context()
+        return await IOLoop.current().run_in_executor(self.pools.work, functools.partial(context.run, fn, *args, **kwargs))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """A client's mistake (a typed 4xx) is one line in the server log; only real failures get a traceback."""
@@ -239,7 +254,7 @@ class AmlxHandler(APIHandler):
             if exc is not None:
                 self.log.error("amlx_lab: unexpected error in %s %s", self.request.method, self.request.path,
                                exc_info=kwargs.get("exc_info"))
-            body = error_body("internal_error", "An unexpected error occurred in amlx_lab; the Jupyter server log has the details.")
+            body = error_body("internal_error", _("An unexpected error occurred in amlx_lab; the Jupyter server log has the details."))
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
@@ -248,7 +263,7 @@ class UnknownRouteHandler(AmlxHandler):
     """Answers any unmatched ``/amlx/api/...`` path with a JSON 404 instead of an HTML page."""
 
     def _not_found(self, path: str) -> None:
-        raise NotFoundError(f"There is no amlx API route /amlx/api/{path}.", details={"path": path})
+        raise NotFoundError(_("There is no amlx API route /amlx/api/{path}.").format(path=path), details={"path": path})
 
     @web.authenticated
     @authorized
@@ -284,8 +299,9 @@ def _json_problem(exc: orjson.JSONDecodeError) -> str:
     """orjson's reason in words, with where it happened when that helps."""
     reason = str(getattr(exc, "msg", exc))
     if "depth" in reason or "recursion" in reason:
-        return "it is nested more than 1024 levels deep"
+        return _("it is nested more than 1024 levels deep")
     if "infinity" in reason:
-        return "a number is too large"
-    where = f" (line {exc.lineno}, column {exc.colno})" if getattr(exc, "lineno", None) else ""
-    return f"{reason}{where}"
+        return _("a number is too large")
+    if getattr(exc, "lineno", None):
+        return _("{reason} (line {line}, column {column})").format(reason=reason, line=exc.lineno, column=exc.colno)
+    return reason

@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field
 
+from ..i18n import N_
 from ..names import ASSET_NAME_RE, ENDPOINT_NAME_RE, JOB_NAME_RE
 from ..submission import PATH_PATTERN
 from ..validation import Checked, WholeNumber, documented_pattern, integral_float
@@ -47,7 +48,7 @@ def _tags(schema: dict[str, Any]) -> None:
 class RegisterData(Checked):
     """Register a file or folder under the notebook folder as a data asset."""
 
-    what: ClassVar[str] = "The data asset"
+    what: ClassVar[str] = N_("The data asset")
 
     name: str = Field(min_length=1, json_schema_extra=documented_pattern(ASSET_NAME_RE.pattern))
     path: str = Field(min_length=1, json_schema_extra=documented_pattern(PATH_PATTERN))
@@ -58,7 +59,7 @@ class RegisterData(Checked):
 class RegisterModel(Checked):
     """Register a finished job's model (a file or folder of its outputs, or ``mlflow:model``)."""
 
-    what: ClassVar[str] = "The model"
+    what: ClassVar[str] = N_("The model")
 
     name: str = Field(min_length=1, json_schema_extra=documented_pattern(ASSET_NAME_RE.pattern))
     job: str = Field(min_length=1, json_schema_extra=documented_pattern(JOB_NAME_RE.pattern))
@@ -68,7 +69,7 @@ class RegisterModel(Checked):
 
 
 class CreateEndpoint(Checked):
-    what: ClassVar[str] = "The endpoint"
+    what: ClassVar[str] = N_("The endpoint")
 
     name: str = Field(min_length=1, json_schema_extra=documented_pattern(ENDPOINT_NAME_RE.pattern))
     auth_mode: Literal["key"] = "key"
@@ -78,7 +79,7 @@ class CreateEndpoint(Checked):
 class CreateDeployment(Checked):
     """Deploy a registered model (``name`` or ``name:version``) behind an endpoint."""
 
-    what: ClassVar[str] = "The deployment"
+    what: ClassVar[str] = N_("The deployment")
 
     name: str = Field(min_length=1, json_schema_extra=documented_pattern(ENDPOINT_NAME_RE.pattern))
     model: str = Field(min_length=1, json_schema_extra=documented_pattern(MODEL_REF_PATTERN))
@@ -92,7 +93,7 @@ class CreateDeployment(Checked):
 
 
 class RegenerateKey(Checked):
-    what: ClassVar[str] = "The key request"
+    what: ClassVar[str] = N_("The key request")
 
     regenerate: Literal["primary", "secondary"]
 
@@ -100,7 +101,7 @@ class RegenerateKey(Checked):
 class Invoke(Checked):
     """A payload to score through the endpoint's URI (any JSON), optionally pinned to a deployment."""
 
-    what: ClassVar[str] = "The invocation"
+    what: ClassVar[str] = N_("The invocation")
 
     payload: dict[str, Any] | list[Any]
     deployment: str | None = Field(default=None, json_schema_extra=documented_pattern(ENDPOINT_NAME_RE.pattern))

@@ -12,6 +12,7 @@ from tornado import web
 from ..errors import ValidationError
 from .base import AmlxHandler
 from .bodies import CreateDeployment, CreateEndpoint, CurlBody, Invoke, RegenerateKey
+from ..i18n import _
 
 ENDPOINT = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
 DEPLOYMENT = r"(?P<deployment>[A-Za-z0-9][A-Za-z0-9_.\-]{0,254})"
@@ -117,7 +118,7 @@ class TrafficHandler(AmlxHandler):
     async def put(self, name: str) -> None:
         body = self.json_object()
         if not body:
-            raise ValidationError('Send the split as {"blue": 90, "green": 10}.', field="traffic")
+            raise ValidationError(_('Send the split as {"blue": 90, "green": 10}.'), field="traffic")
         target = self.query_target()
         self.write_json(await self.call(lambda: self.workspace.endpoints(target).set_traffic(name, body)))
 

@@ -13,6 +13,7 @@ import shlex
 from IPython.core.magic_arguments import MagicHelpFormatter, kwds
 
 from ..errors import ValidationError
+from ..i18n import _
 
 
 class HelpShown(Exception):
@@ -23,7 +24,7 @@ class _HelpFormatter(MagicHelpFormatter):
     """IPython's magic help layout, with a plain ``usage: %aml ...`` line instead of an RST block."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
-        argparse.RawDescriptionHelpFormatter.add_usage(self, usage, actions, groups, "usage: %")
+        argparse.RawDescriptionHelpFormatter.add_usage(self, usage, actions, groups, _("usage: ") + "%")
 
 
 def parser_options(description: str) -> kwds:
@@ -36,11 +37,11 @@ def split_line(line: str) -> list[str]:
     try:
         return shlex.split(line)
     except ValueError as exc:
-        raise ValidationError(f"cannot read the line ({exc}); check the quotes.") from None
+        raise ValidationError(_("cannot read the line ({reason}); check the quotes.").format(reason=exc)) from None
 
 
 def variable_name(name: str | None) -> str | None:
     """``-o NAME`` checked before any work is done, so a typo does not waste a submission."""
     if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
-        raise ValidationError(f"-o {name!r} is not a Python variable name.", field="-o")
+        raise ValidationError(_("-o {name!r} is not a Python variable name.").format(name=name), field="-o")
     return name

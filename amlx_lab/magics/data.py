@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from ..i18n import _
+
 from .. import render
 from ..records import DataAsset
 from .arguments import parser_options, variable_name
@@ -18,11 +20,11 @@ if TYPE_CHECKING:
 
 
 @magic_arguments("aml data register")
-@parser_options("Register a file or folder as the next version of a data asset (jobs read it as azureml:NAME:VERSION).")
-@argument("name", metavar="NAME", help="asset name")
-@argument("path", metavar="PATH", help="file or folder, relative to the current folder")
-@argument("--description", metavar="TEXT", help="a note kept with the version")
-@argument("--version", metavar="V", help="version to create (default: the next number)")
+@parser_options(_("Register a file or folder as the next version of a data asset (jobs read it as azureml:NAME:VERSION)."))
+@argument("name", metavar="NAME", help=_("asset name"))
+@argument("path", metavar="PATH", help=_("file or folder, relative to the current folder"))
+@argument("--description", metavar="TEXT", help=_("a note kept with the version"))
+@argument("--version", metavar="V", help=_("version to create (default: the next number)"))
 def cmd_data_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> DataAsset:
     return aml.workspace.register_data(
         args.name, args.path, base_dir=Path.cwd(), description=args.description, version=args.version
@@ -30,9 +32,9 @@ def cmd_data_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> D
 
 
 @magic_arguments("aml data list")
-@parser_options("List data assets (the latest version of each, or every version of NAME).")
-@argument("name", nargs="?", metavar="NAME", help="list every version of this asset")
-@argument("-o", "--out", metavar="VAR", help="store the assets in this variable instead of showing them")
+@parser_options(_("List data assets (the latest version of each, or every version of NAME)."))
+@argument("name", nargs="?", metavar="NAME", help=_("list every version of this asset"))
+@argument("-o", "--out", metavar="VAR", help=_("store the assets in this variable instead of showing them"))
 def cmd_data_list(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     assets = aml.workspace.data().list_data(args.name)

@@ -13,6 +13,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from .. import render
 from ..errors import ValidationError
+from ..i18n import _
 from .arguments import parser_options, variable_name
 from .display import Rich, pre
 from .payloads import parse_model, payload_from_text, payload_from_value
@@ -22,14 +23,14 @@ if TYPE_CHECKING:
 
 
 @magic_arguments("aml register")
-@parser_options("Register a file a job wrote as the next version of a model.")
-@argument("name", metavar="NAME", help="model name")
-@argument("--job", required=True, metavar="J", help="the job that wrote the model")
+@parser_options(_("Register a file a job wrote as the next version of a model."))
+@argument("name", metavar="NAME", help=_("model name"))
+@argument("--job", required=True, metavar="J", help=_("the job that wrote the model"))
 @argument(
     "--path", metavar="P",
-    help="the model in the job: outputs/model.pkl, or mlflow:model for what autolog logged (default: the only candidate)",
+    help=_("the model in the job: outputs/model.pkl, or mlflow:model for what autolog logged (default: the only candidate)"),
 )
-@argument("--description", metavar="TEXT", help="a note kept with the version")
+@argument("--description", metavar="TEXT", help=_("a note kept with the version"))
 def cmd_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     if not args.name.strip():
         raise ValidationError("name the model.", field="name")
@@ -37,11 +38,11 @@ def cmd_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
 
 @magic_arguments("aml deploy")
-@parser_options("Deploy a registered model to an online endpoint (created if it does not exist).")
-@argument("model", metavar="MODEL[:VERSION]", help="model name, optionally with a version (default: latest)")
-@argument("--endpoint", required=True, metavar="E", help="endpoint name")
-@argument("--deployment", metavar="D", help="deployment name (default: chosen by the target)")
-@argument("--timeout", type=float, default=600.0, metavar="S", help="seconds to wait until it is ready (default 600)")
+@parser_options(_("Deploy a registered model to an online endpoint (created if it does not exist)."))
+@argument("model", metavar="MODEL[:VERSION]", help=_("model name, optionally with a version (default: latest)"))
+@argument("--endpoint", required=True, metavar="E", help=_("endpoint name"))
+@argument("--deployment", metavar="D", help=_("deployment name (default: chosen by the target)"))
+@argument("--timeout", type=float, default=600.0, metavar="S", help=_("seconds to wait until it is ready (default 600)"))
 def cmd_deploy(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     parse_model(args.model)
     return aml.workspace.deploy(args.model, endpoint=args.endpoint, deployment=args.deployment, wait=args.timeout)
@@ -52,11 +53,11 @@ def cmd_deploy(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     "Score data with an online endpoint. The request body is --data (JSON), --data-var (a DataFrame "
     'becomes {"data": [records]}), or the cell body under %%aml invoke.'
 )
-@argument("endpoint", metavar="ENDPOINT", help="endpoint name")
-@argument("--data", metavar="JSON", help='request body as JSON, e.g. \'{"data": [{"Age": 22}]}\'')
-@argument("--data-var", metavar="VAR", help="a notebook variable: DataFrame, dict, list or array")
-@argument("--deployment", metavar="D", help="send to this deployment instead of following the traffic split")
-@argument("-o", "--out", metavar="VAR", help="store the response in this variable instead of showing it")
+@argument("endpoint", metavar="ENDPOINT", help=_("endpoint name"))
+@argument("--data", metavar="JSON", help=_('request body as JSON, e.g. \'{{"data": [{{"Age": 22}}]}}\'').format())
+@argument("--data-var", metavar="VAR", help=_("a notebook variable: DataFrame, dict, list or array"))
+@argument("--deployment", metavar="D", help=_("send to this deployment instead of following the traffic split"))
+@argument("-o", "--out", metavar="VAR", help=_("store the response in this variable instead of showing it"))
 def cmd_invoke(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     out = variable_name(args.out)
     payload = _payload(aml, args, cell)
@@ -72,13 +73,13 @@ def _payload(aml: Aml, args: argparse.Namespace, cell: str | None) -> dict[str, 
         return payload_from_text(args.data, "--data")
     if args.data_var is not None:
         if args.data_var not in aml.ipython.user_ns:
-            raise ValidationError(f"no variable named {args.data_var!r} in the notebook.", field="--data-var")
+            raise ValidationError(_("no variable named {name!r} in the notebook.").format(name=args.data_var), field="--data-var")
         return payload_from_value(aml.ipython.user_ns[args.data_var], args.data_var)
     return payload_from_text(cell or "", "the cell body")
 
 
 @magic_arguments("aml endpoints")
-@parser_options("List online endpoints with their deployments, traffic and scoring URLs.")
+@parser_options(_("List online endpoints with their deployments, traffic and scoring URLs."))
 def cmd_endpoints(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     endpoints = aml.workspace.endpoints().list_endpoints()
     text = render.endpoints_text(endpoints)

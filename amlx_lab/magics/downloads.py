@@ -17,6 +17,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from .. import render
 from ..errors import NotFoundError, ValidationError
+from ..i18n import _
 from ..paths import resolve_within
 from .arguments import parser_options
 from .display import Rich
@@ -26,14 +27,12 @@ if TYPE_CHECKING:
 
 
 @magic_arguments("aml download")
-@parser_options(
-    "Copy a job's outputs (all, or the file or folder --path names) into a local folder, "
+@parser_options(_("Copy a job's outputs (all, or the file or folder --path names) into a local folder, "
     "./outputs/<job name>/ by default. A relative --to must stay inside the current folder; "
-    "an absolute one is used as given."
-)
-@argument("name", metavar="NAME", help="the job's name")
-@argument("--path", metavar="P", help="one output file or folder, relative to the job's outputs (e.g. model.pkl)")
-@argument("--to", metavar="DIR", help="where to write (default: outputs/<job name>)")
+    "an absolute one is used as given."))
+@argument("name", metavar="NAME", help=_("the job's name"))
+@argument("--path", metavar="P", help=_("one output file or folder, relative to the job's outputs (e.g. model.pkl)"))
+@argument("--to", metavar="DIR", help=_("where to write (default: outputs/<job name>)"))
 def cmd_download(aml: Aml, args: argparse.Namespace, cell: str | None) -> Rich:
     ws = aml.workspace
     files = select_outputs(ws.jobs().list_outputs(args.name), args.path, args.name)
@@ -42,7 +41,7 @@ def cmd_download(aml: Aml, args: argparse.Namespace, cell: str | None) -> Rich:
     for entry in files:
         target = (dest / entry.path).resolve()
         if dest.resolve() not in target.parents:
-            raise ValidationError(f"output {entry.path!r} would land outside {dest}.", field="--path")
+            raise ValidationError(_("output {path!r} would land outside {folder}.").format(path=entry.path, folder=dest), field="--path")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ws.jobs().output_file(args.name, entry.path), target)
         written.append((entry.path, target.stat().st_size))
@@ -61,7 +60,7 @@ def select_outputs(entries: Iterable[Any], path: str | None, job: str) -> list[A
         if chosen:
             return chosen
     known = ", ".join(e.path for e in entries[:10]) or "none"
-    raise NotFoundError(f"job {job} has no output {path!r}; its outputs are: {known}.")
+    raise NotFoundError(_("job {job} has no output {path!r}; its outputs are: {known}.").format(job=job, path=path, known=known))
 
 
 def download_folder(to: str | None, job: str) -> Path:

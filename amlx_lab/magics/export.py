@@ -16,6 +16,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from .. import render
 from ..errors import ValidationError
 from ..paths import resolve_within
+from ..i18n import _
 from .arguments import parser_options
 from .display import Rich
 
@@ -24,17 +25,17 @@ if TYPE_CHECKING:
 
 
 @magic_arguments("aml export")
-@parser_options(
+@parser_options(_(
     "Write a job (job.yml, its code and conda file) or an endpoint (endpoint.yml, a deployment-<name>.yml each) "
     "as Azure ML CLI v2 YAML, with a GitHub Actions workflow that runs it, into DIR/<name>/ (amlx-export/ by default)."
-)
-@argument("name", metavar="JOB", nargs="?", help="the job to export")
-@argument("--endpoint", metavar="NAME", help="export this online endpoint and its deployments instead")
-@argument("-o", "--output", metavar="DIR", default="amlx-export", help="parent folder (default amlx-export)")
-@argument("--force", action="store_true", help="replace an earlier export of the same name")
+))
+@argument("name", metavar="JOB", nargs="?", help=_("the job to export"))
+@argument("--endpoint", metavar="NAME", help=_("export this online endpoint and its deployments instead"))
+@argument("-o", "--output", metavar="DIR", default="amlx-export", help=_("parent folder (default amlx-export)"))
+@argument("--force", action="store_true", help=_("replace an earlier export of the same name"))
 def cmd_export(aml: Aml, args: argparse.Namespace, cell: str | None) -> Rich:
     if bool(args.name) == bool(args.endpoint):
-        raise ValidationError("name a job (%aml export JOB) or an endpoint (%aml export --endpoint NAME).")
+        raise ValidationError(_("name a job (%aml export JOB) or an endpoint (%aml export --endpoint NAME)."))
     output = Path(args.output).expanduser()
     parent = output if output.is_absolute() else resolve_within(Path.cwd(), args.output, field="-o", must_exist=False)
     shown = str(output / (args.endpoint or args.name))

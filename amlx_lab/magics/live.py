@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import _
 from ..records import Job
 from ..workspace import Workspace
 from .display import JobView, one_line
@@ -26,8 +27,8 @@ LIVE_MAX_INTERVAL_S = 5.0
 def live_note(job: Job) -> str:
     """The hint under a live job: how to follow it while it runs, where its results are once it ended."""
     if job.status.terminal:
-        return f"Logs: %aml logs {job.name}    Outputs: %aml download {job.name}"
-    return f"Status updates here until the job ends. Follow the log: %aml logs {job.name} --follow"
+        return _("Logs: %aml logs {name}    Outputs: %aml download {name}").format(name=job.name)
+    return _("Status updates here until the job ends. Follow the log: %aml logs {name} --follow").format(name=job.name)
 
 
 #: What a watched display shows for a job: (the object to display, a key that changes when it should be redrawn).
@@ -119,7 +120,7 @@ class LiveStatus:
                 item.handle.update(shown)
             return job.status.terminal
         except Exception as exc:  # noqa: BLE001 - a status display must never raise into the kernel
-            note = f"Live status stopped: {one_line(str(exc))}. Refresh with: %aml show {item.job.name}"
+            note = _("Live status stopped: {reason}. Refresh with: %aml show {name}").format(reason=one_line(str(exc)), name=item.job.name)
             with contextlib.suppress(Exception):
                 item.handle.update(JobView(item.job, note))
             return True

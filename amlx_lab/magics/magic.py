@@ -19,6 +19,7 @@ from traitlets.config import Configurable
 
 from ..config import TARGETS, AmlxConfig
 from ..errors import AmlxError, ValidationError
+from ..i18n import _
 from ..workspace import Workspace
 from .arguments import HelpShown, split_line
 from .display import one_line
@@ -37,15 +38,15 @@ class Aml(Magics, Configurable):
     """
 
     experiment = Unicode(None, allow_none=True, config=True,
-                         help="Experiment for submit, jobs and best when --experiment is not given (outranks the one "
-                              "the code names with mlflow.set_experiment).")
-    compute = Unicode(None, allow_none=True, config=True, help="Compute for submit when --compute is not given (default: local).")
-    workspace_dir = Unicode(None, allow_none=True, config=True, help="Local workspace folder (default: $AMLX_WORKSPACE).")
+                         help=_("Experiment for submit, jobs and best when --experiment is not given (outranks the one "
+                                "the code names with mlflow.set_experiment)."))
+    compute = Unicode(None, allow_none=True, config=True, help=_("Compute for submit when --compute is not given (default: local)."))
+    workspace_dir = Unicode(None, allow_none=True, config=True, help=_("Local workspace folder (default: $AMLX_WORKSPACE)."))
     target = Enum(list(TARGETS), default_value=None, allow_none=True, config=True,
-                  help="Target this kernel uses (%aml target NAME sets it); overrides $AMLX_TARGET and the "
-                       "workspace's settings.json.")
-    live_status = Bool(True, config=True, help="Keep a submitted job's status current in notebook front ends.")
-    show_tracebacks = Bool(False, config=True, help="Show the traceback of unexpected errors (for bug reports).")
+                  help=_("Target this kernel uses (%aml target NAME sets it); overrides $AMLX_TARGET and the "
+                         "workspace's settings.json."))
+    live_status = Bool(True, config=True, help=_("Keep a submitted job's status current in notebook front ends."))
+    show_tracebacks = Bool(False, config=True, help=_("Show the traceback of unexpected errors (for bug reports)."))
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -95,13 +96,13 @@ class Aml(Magics, Configurable):
                 return None
             verb, handler, rest = find_subcommand(words)
             if cell is not None and cell.strip() and verb not in CELL_VERBS:
-                raise ValidationError(f"{verb} takes no cell body; use %aml {verb} as a line magic.")
+                raise ValidationError(_("{verb} takes no cell body; use %aml {verb} as a line magic.").format(verb=verb))
             args = parse(handler, rest)
             return handler(self, args, cell)
         except HelpShown:
             return None
         except (AmlxError, UsageError) as exc:
-            message = exc.message if isinstance(exc, AmlxError) else f"{exc} (see %aml {verb} --help)"
+            message = exc.message if isinstance(exc, AmlxError) else _("{problem} (see %aml {verb} --help)").format(problem=exc, verb=verb)
             print(f"%aml{' ' + verb if verb else ''}: {one_line(message)}", file=sys.stderr)
             return None
         except OSError as exc:
@@ -110,8 +111,9 @@ class Aml(Magics, Configurable):
         except Exception as exc:  # noqa: BLE001 - a bug: one line unless tracebacks are asked for
             if self.show_tracebacks:
                 raise
-            print(f"%aml{' ' + verb if verb else ''}: unexpected {type(exc).__name__}: {one_line(str(exc))} "
-                  "(%config Aml.show_tracebacks = True shows the traceback)", file=sys.stderr)
+            said = _("unexpected {kind}: {problem} (%config Aml.show_tracebacks = True shows the traceback)")
+            print(f"%aml{' ' + verb if verb else ''}: " + said.format(kind=type(exc).__name__, problem=one_line(str(exc))),
+                  file=sys.stderr)
             return None
 
 

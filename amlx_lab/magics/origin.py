@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..i18n import _
 from ..errors import ValidationError
 
 
@@ -34,7 +35,7 @@ class CellOrigin:
 
 def _is_submit_cell(source: str, body: str) -> bool:
     """``source`` is a ``%%aml`` cell whose body is ``body`` (whitespace at the ends aside)."""
-    first, _, rest = source.lstrip().partition("\n")
+    first, _newline, rest = source.lstrip().partition("\n")
     words = first.split()
     return bool(words) and words[0] == "%%aml" and rest.strip() == body.strip()
 
@@ -66,15 +67,15 @@ def notebook_origin(path: Path, body: str) -> CellOrigin:
     matches = [c for c in nb.cells if c.is_code and _is_submit_cell(c.source, body)]
     if not matches:
         raise ValidationError(
-            f"{path.name} on disk has no copy of this cell: save the notebook and run the cell again, "
-            "or leave out --notebook to use the kernel's history.",
+            _("{file} on disk has no copy of this cell: save the notebook and run the cell again, "
+              "or leave out --notebook to use the kernel's history.").format(file=path.name),
             field="--notebook",
         )
     if len(matches) > 1:
         where = ", ".join(str(c.index) for c in matches)
         raise ValidationError(
-            f"{path.name} has {len(matches)} identical copies of this cell (cells {where}); "
-            "leave out --notebook to use the kernel's history.",
+            _("{file} has {count} identical copies of this cell (cells {cells}); "
+              "leave out --notebook to use the kernel's history.").format(file=path.name, count=len(matches), cells=where),
             field="--notebook",
         )
     target = matches[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..i18n import _
 from ..errors import ValidationError
 
 
@@ -17,7 +18,7 @@ def parse_model(spec: str) -> tuple[str, str | None]:
     """``name`` or ``name:version`` (Azure ML's model reference form)."""
     name, sep, version = spec.partition(":")
     if not name.strip() or (sep and (not version.strip() or ":" in version)):
-        raise ValidationError(f"model {spec!r} must be NAME or NAME:VERSION.", field="model")
+        raise ValidationError(_("model {spec!r} must be NAME or NAME:VERSION.").format(spec=spec), field="model")
     return name.strip(), (version.strip() if sep else None)
 
 
@@ -38,7 +39,7 @@ def payload_from_value(value: Any, name: str) -> dict[str, Any]:
     if isinstance(value, (list, tuple)):
         return {"data": list(value)}
     raise ValidationError(
-        f"{name} is a {type(value).__name__}; --data-var takes a DataFrame, a dict, a list or an array.",
+        _("{name} is a {kind}; --data-var takes a DataFrame, a dict, a list or an array.").format(name=name, kind=type(value).__name__),
         field="--data-var",
     )
 
@@ -48,7 +49,9 @@ def payload_from_text(text: str, where: str) -> dict[str, Any]:
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"{where} is not valid JSON ({exc.msg}, column {exc.colno}).", field="--data") from None
+        said = _("{where} is not valid JSON ({reason}, column {column}).")
+        raise ValidationError(said.format(where=where, reason=exc.msg, column=exc.colno),
+                              field="--data") from None
     if not isinstance(body, dict):
         raise ValidationError(f'{where} must be a JSON object such as {{"data": [...]}}.', field="--data")
     return body

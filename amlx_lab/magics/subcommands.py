@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
+from ..i18n import _, argparse_in_language, localize_parser
 from .arguments import HelpShown
 from .automl import cmd_automl, cmd_leaderboard
 from .data import cmd_data_list, cmd_data_register
@@ -59,9 +60,11 @@ def find_subcommand(words: list[str]) -> tuple[str, Handler, list[str]]:
     """The subcommand the words name (one word, or two for ``data register|list``) and the rest."""
     if words[0] == "data":
         if len(words) < 2:
-            raise ValidationError("data needs an action: %aml data register NAME PATH, or %aml data list [NAME].")
+            raise ValidationError(_("data needs an action: %aml data register NAME PATH, or %aml data list [NAME]."))
         if words[1] in ("-h", "--help"):
-            print("\n".join(SUBCOMMANDS[v].parser.format_help() for v in ("data register", "data list")))  # type: ignore[attr-defined]
+            with argparse_in_language():
+                print("\n".join(localize_parser(SUBCOMMANDS[v].parser).format_help()  # type: ignore[attr-defined]
+                                for v in ("data register", "data list")))
             raise HelpShown()
         verb, rest = f"data {words[1]}", words[2:]
     else:
@@ -69,14 +72,16 @@ def find_subcommand(words: list[str]) -> tuple[str, Handler, list[str]]:
     handler = SUBCOMMANDS.get(verb)
     if handler is None:
         choices = ", ".join(dict.fromkeys(v.split()[0] for v in SUBCOMMANDS))
-        raise ValidationError(f"unknown subcommand {verb!r}; choose one of: {choices} (%aml? explains them).")
+        raise ValidationError(_("unknown subcommand {verb!r}; choose one of: {choices} (%aml? explains them).").format(
+            verb=verb, choices=choices))
     return verb, handler, rest
 
 
 def parse(handler: Handler, words: list[str]) -> argparse.Namespace:
     """Parse with the subcommand's ``magic_arguments`` parser; ``--help`` prints and stops."""
     try:
-        return handler.parser.parse_args(words)  # type: ignore[attr-defined]
+        with argparse_in_language():
+            return localize_parser(handler.parser).parse_args(words)  # type: ignore[attr-defined]
     except SystemExit:  # argparse's --help action prints the help, then exits
         raise HelpShown() from None
 
@@ -95,29 +100,43 @@ def _wrap_usage(usage: str, width: int) -> list[str]:
 def help_text() -> str:
     """What ``%aml?`` and bare ``%aml`` show: every subcommand's usage and purpose."""
     lines = [
-        "%aml SUBCOMMAND [options]      (and %%aml submit at the top of a cell)",
+        _("%aml SUBCOMMAND [options]      (and %%aml submit at the top of a cell)"),
         "",
-        "Run notebook cells as tracked ML jobs (local by default, Azure ML optionally) and work",
-        "with what they produce. The same workspace as the JupyterLab sidebar and the amlx CLI.",
+        *_("Run notebook cells as tracked ML jobs (local by default, Azure ML optionally) and work\n"
+           "with what they produce. The same workspace as the JupyterLab sidebar and the amlx CLI.").split("\n"),
         "",
-        "Subcommands:",
+        _("Subcommands:"),
     ]
-    for verb, handler in SUBCOMMANDS.items():
-        parser = handler.parser  # type: ignore[attr-defined]
-        usage = " ".join(parser.format_usage().split()).removeprefix("usage: ").replace(" [-h]", "")
-        if verb in ("submit", "sweep"):
-            usage = "%" + usage
-        summary = (parser.description or "").split(". ")[0].rstrip(".")
-        lines += _wrap_usage(usage, 100)
-        lines += textwrap.wrap(summary + ".", 100, initial_indent="      ", subsequent_indent="      ")
+    with argparse_in_language():
+        for verb, handler in SUBCOMMANDS.items():
+            parser = handler.parser  # type: ignore[attr-defined]
+            usage = " ".join(parser.format_usage().split()).removeprefix(_("usage: ").strip()).strip().replace(" [-h]", "")
+            if verb in ("submit", "sweep"):
+                usage = "%" + usage
+            lines += _wrap_usage(usage, 100)
+            lines += _wrap_summary(_first_sentence(parser.description or ""))
     lines += [
         "",
-        "Settings: %config Aml.experiment = 'name'   (also Aml.compute, Aml.target, Aml.workspace_dir,",
-        "          Aml.live_status, Aml.show_tracebacks)",
-        "Experiment: submit and best use Aml.experiment, else the one the notebook's code names with",
-        "            mlflow.set_experiment, else the notebook's name; best says which it searched.",
-        "Target: %aml target NAME switches this kernel only; --save switches the workspace (sidebar, CLI).",
-        "Results: -o VAR stores the result in VAR instead of showing it. %aml SUBCOMMAND --help",
-        "         shows every option of one subcommand.",
+        *_("Settings: %config Aml.experiment = 'name'   (also Aml.compute, Aml.target, Aml.workspace_dir,\n"
+           "          Aml.live_status, Aml.show_tracebacks)\n"
+           "Experiment: submit and best use Aml.experiment, else the one the notebook's code names with\n"
+           "            mlflow.set_experiment, else the notebook's name; best says which it searched.\n"
+           "Target: %aml target NAME switches this kernel only; --save switches the workspace (sidebar, CLI).\n"
+           "Results: -o VAR stores the result in VAR instead of showing it. %aml SUBCOMMAND --help\n"
+           "         shows every option of one subcommand.").split("\n"),
     ]
     return "\n".join(lines)
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a description, ending in its full stop (English ``. `` or Japanese ``。``)."""
+    match = re.match(r"(.*?(?:\.(?=\s)|。))", text.strip(), re.S)
+    sentence = match.group(1) if match else text.strip()
+    return sentence if sentence.endswith(("。", ".")) else sentence + "."
+
+
+def _wrap_summary(summary: str) -> list[str]:
+    """The summary under a usage line; text without spaces (Japanese) is cut by width, not at words."""
+    if " " not in summary.strip():
+        return ["      " + summary[i:i + 47] for i in range(0, len(summary), 47)]
+    return textwrap.wrap(summary, 100, initial_indent="      ", subsequent_indent="      ")

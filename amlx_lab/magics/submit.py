@@ -16,6 +16,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from .. import render
 from ..errors import ValidationError
+from ..i18n import _
 from ..records import Job
 from ..submission import SubmitRequest, parse_assignments
 from ..workspace import Workspace
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
 
 
 @magic_arguments("aml submit")
-@parser_options(
-    "Run the cell this magic heads as a tracked job, with the earlier code it needs. The cell does not "
+@parser_options(_("Run the cell this magic heads as a tracked job, with the earlier code it needs. The cell does not "
     "run in the kernel.\n\n"
     "Where the earlier code comes from: by default the kernel's execution history (what you typed, "
     "in the order it ran: that is the state the cell was tested against); the magic's own cell is "
@@ -40,25 +40,27 @@ if TYPE_CHECKING:
     "mistaken for the code that ran.\n\n"
     "Without --wait the magic returns at once and shows the job; in JupyterLab its status updates in "
     "place until the job ends. With --wait the job's log streams into the output and the finished "
-    "job is returned (Ctrl+C stops following; the job keeps running)."
-)
+    "job is returned (Ctrl+C stops following; the job keeps running)."))
 @argument("--experiment", metavar="E",
-          help="experiment (default: Aml.experiment, else the one the code names with mlflow.set_experiment, "
-               "else the notebook's name)")
-@argument("--name", dest="display_name", metavar="N", help="display name of the job")
-@argument("--compute", metavar="C", help="compute target (default: Aml.compute, else local)")
-@argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter of the code (repeatable)")
-@argument("--input", action="append", metavar="PATH=REF", help="point a file the code reads at another file or a data asset (repeatable)")
-@argument("--tag", action="append", metavar="KEY=VALUE", help="tag the job (repeatable)")
-@argument("--all-above", action="store_true", help="run every earlier cell instead of the minimal slice")
-@argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the job")
-@argument("--python", metavar="PYTHON", help="interpreter whose packages are pinned and that runs local jobs (default: this kernel's)")
-@argument("--environment", metavar="ENV", help="an Azure ML environment to run in (default: built from the pinned requirements)")
-@argument("--notebook", nargs="?", const="", metavar="PATH", help="take the earlier cells from the saved notebook (this kernel's, or PATH)")
-@argument("--preview", action="store_true", help="show the package (cells, parameters, requirements, data files, warnings); submit nothing")
-@argument("--script", action="store_true", help="with --preview: show main.py itself")
-@argument("--wait", action="store_true", help="stream the log until the job ends and return the finished job")
-@argument("-o", "--out", metavar="VAR", help="store the job record in this variable (with --wait: the finished job, not shown)")
+          help=_("experiment (default: Aml.experiment, else the one the code names with mlflow.set_experiment, "
+                 "else the notebook's name)"))
+@argument("--name", dest="display_name", metavar="N", help=_("display name of the job"))
+@argument("--compute", metavar="C", help=_("compute target (default: Aml.compute, else local)"))
+@argument("--param", action="append", metavar="NAME=VALUE", help=_("override a parameter of the code (repeatable)"))
+@argument("--input", action="append", metavar="PATH=REF",
+          help=_("point a file the code reads at another file or a data asset (repeatable)"))
+@argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the job (repeatable)"))
+@argument("--all-above", action="store_true", help=_("run every earlier cell instead of the minimal slice"))
+@argument("--no-autolog", action="store_true", help=_("turn off MLflow autologging inside the job"))
+@argument("--python", metavar="PYTHON", help=_("interpreter whose packages are pinned and that runs local jobs (default: this kernel's)"))
+@argument("--environment", metavar="ENV", help=_("an Azure ML environment to run in (default: built from the pinned requirements)"))
+@argument("--notebook", nargs="?", const="", metavar="PATH",
+          help=_("take the earlier cells from the saved notebook (this kernel's, or PATH)"))
+@argument("--preview", action="store_true",
+          help=_("show the package (cells, parameters, requirements, data files, warnings); submit nothing"))
+@argument("--script", action="store_true", help=_("with --preview: show main.py itself"))
+@argument("--wait", action="store_true", help=_("stream the log until the job ends and return the finished job"))
+@argument("-o", "--out", metavar="VAR", help=_("store the job record in this variable (with --wait: the finished job, not shown)"))
 def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     if cell is None:
         raise ValidationError("submit runs the cell it heads: start a cell with %%aml submit and put the code below it.")
@@ -76,7 +78,7 @@ def cmd_submit(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     job = ws.submit(request, base_dir=origin.base_dir)
     aml.store(out, job)
     if args.wait:
-        print(f"Submitted {job.name}; streaming its log.")
+        print(_("Submitted {name}; streaming its log.").format(name=job.name))
         finished = follow_log(ws, job.name)
         if out:
             aml.store(out, finished)
@@ -145,7 +147,7 @@ def _submit_request(
 def _show_submitted(aml: Aml, ws: Workspace, job: Job) -> Any:
     """Live in a notebook (a display updated in place), a plain record in a terminal."""
     if not (aml.live_status and getattr(aml.shell, "kernel", None) is not None):
-        return JobView(job, f"Follow the log: %aml logs {job.name} --follow    Status: %aml show {job.name}")
+        return JobView(job, _("Follow the log: %aml logs {name} --follow    Status: %aml show {name}").format(name=job.name))
     from IPython.display import display
 
     handle = display(JobView(job, live_note(job)), display_id=True)

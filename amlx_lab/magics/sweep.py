@@ -22,6 +22,7 @@ from ..errors import ValidationError
 from ..records import Job, SweepDetails
 from ..submission import SubmitRequest, SweepRequest, parse_assignments
 from ..workspace import Workspace
+from ..i18n import _
 from .arguments import parser_options, variable_name
 from .display import Rich
 from .submit import _origin, _submit_request
@@ -45,8 +46,8 @@ class SweepView:
 
 def sweep_note(job: Job) -> str:
     if job.status.terminal:
-        return f"Best trial: %aml best {job.name}    Log: %aml logs {job.name}"
-    return f"The table updates until the sweep ends. Cancel it (and its trials): %aml cancel {job.name}"
+        return _("Best trial: %aml best {name}    Log: %aml logs {name}").format(name=job.name)
+    return _("The table updates until the sweep ends. Cancel it (and its trials): %aml cancel {name}").format(name=job.name)
 
 
 def sweep_view(ws: Workspace, target: str, job: Job) -> tuple[Any, Any]:
@@ -58,7 +59,7 @@ def sweep_view(ws: Workspace, target: str, job: Job) -> tuple[Any, Any]:
 
 
 @magic_arguments("aml sweep")
-@parser_options(
+@parser_options(_(
     "Run the cell this magic heads as a sweep job: trials of the cell with parameters drawn from a search "
     "space, the best chosen by an objective metric. --param NAME=EXPRESSION opens a dimension "
     "(uniform(0.1,1.0), loguniform(-6,-1), choice(16,32,64), randint(10), normal(0,1) and the q forms, "
@@ -67,35 +68,35 @@ def sweep_view(ws: Workspace, target: str, job: Job) -> tuple[Any, Any]:
     "--notebook from the saved notebook, as for %%aml submit.\n\n"
     "Without --wait the trials table updates in place until the sweep ends; with --wait the magic "
     "follows it and returns the finished sweep (Ctrl+C stops following; the sweep keeps running)."
-)
-@argument("--param", action="append", metavar="NAME=EXPR", help="a dimension to search, or a fixed value (repeatable)")
-@argument("--objective", metavar="METRIC:GOAL", help="the metric the cell logs, and min or max, e.g. rmse:min")
-@argument("--sampling", default="random", metavar="S", help="random (default), sobol, grid (choice only) or bayesian")
-@argument("--seed", type=int, metavar="N", help="seed of random or sobol sampling")
-@argument("--policy", metavar="POLICY", help="early termination: bandit(slack_factor=0.1), median_stopping(delay_evaluation=5), "
-          "truncation_selection(truncation_percentage=20)")
-@argument("--trials", type=int, metavar="N", help="max_total_trials (default 1000, or the grid's size)")
-@argument("--concurrent", type=int, metavar="N", help="max_concurrent_trials")
-@argument("--timeout", type=int, metavar="SECONDS", help="stop the sweep after this long")
-@argument("--trial-timeout", type=int, metavar="SECONDS", help="stop a trial running longer than this")
-@argument("--experiment", metavar="E", help="experiment (default: Aml.experiment, else the notebook's name)")
-@argument("--name", dest="display_name", metavar="N", help="display name of the sweep")
-@argument("--compute", metavar="C", help="compute target (default: Aml.compute, else local)")
-@argument("--input", action="append", metavar="PATH=REF", help="point a file the code reads at another file or a data asset")
-@argument("--tag", action="append", metavar="KEY=VALUE", help="tag the sweep (repeatable)")
-@argument("--all-above", action="store_true", help="run every earlier cell instead of the minimal slice")
-@argument("--no-autolog", action="store_true", help="turn off MLflow autologging inside the trials")
-@argument("--python", metavar="PYTHON", help="interpreter whose packages are pinned and that runs local trials")
-@argument("--environment", metavar="ENV", help="an Azure ML environment to run in")
-@argument("--notebook", nargs="?", const="", metavar="PATH", help="take the earlier cells from the saved notebook")
-@argument("--preview", action="store_true", help="show the dimensions and the first sampled points; submit nothing")
-@argument("--wait", action="store_true", help="follow the trials until the sweep ends and return the finished sweep")
-@argument("-o", "--out", metavar="VAR", help="store the sweep's job record in this variable")
+))
+@argument("--param", action="append", metavar="NAME=EXPR", help=_("a dimension to search, or a fixed value (repeatable)"))
+@argument("--objective", metavar="METRIC:GOAL", help=_("the metric the cell logs, and min or max, e.g. rmse:min"))
+@argument("--sampling", default="random", metavar="S", help=_("random (default), sobol, grid (choice only) or bayesian"))
+@argument("--seed", type=int, metavar="N", help=_("seed of random or sobol sampling"))
+@argument("--policy", metavar="POLICY", help=_("early termination: bandit(slack_factor=0.1), median_stopping(delay_evaluation=5), "
+                                                "truncation_selection(truncation_percentage=20)"))
+@argument("--trials", type=int, metavar="N", help=_("max_total_trials (default 1000, or the grid's size)"))
+@argument("--concurrent", type=int, metavar="N", help=_("max_concurrent_trials"))
+@argument("--timeout", type=int, metavar="SECONDS", help=_("stop the sweep after this long"))
+@argument("--trial-timeout", type=int, metavar="SECONDS", help=_("stop a trial running longer than this"))
+@argument("--experiment", metavar="E", help=_("experiment (default: Aml.experiment, else the notebook's name)"))
+@argument("--name", dest="display_name", metavar="N", help=_("display name of the sweep"))
+@argument("--compute", metavar="C", help=_("compute target (default: Aml.compute, else local)"))
+@argument("--input", action="append", metavar="PATH=REF", help=_("point a file the code reads at another file or a data asset"))
+@argument("--tag", action="append", metavar="KEY=VALUE", help=_("tag the sweep (repeatable)"))
+@argument("--all-above", action="store_true", help=_("run every earlier cell instead of the minimal slice"))
+@argument("--no-autolog", action="store_true", help=_("turn off MLflow autologging inside the trials"))
+@argument("--python", metavar="PYTHON", help=_("interpreter whose packages are pinned and that runs local trials"))
+@argument("--environment", metavar="ENV", help=_("an Azure ML environment to run in"))
+@argument("--notebook", nargs="?", const="", metavar="PATH", help=_("take the earlier cells from the saved notebook"))
+@argument("--preview", action="store_true", help=_("show the dimensions and the first sampled points; submit nothing"))
+@argument("--wait", action="store_true", help=_("follow the trials until the sweep ends and return the finished sweep"))
+@argument("-o", "--out", metavar="VAR", help=_("store the sweep's job record in this variable"))
 def cmd_sweep(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     from ..sweep import cell as sweep_cell
 
     if cell is None or not cell.strip():
-        raise ValidationError("sweep runs the cell it heads: start a cell with %%aml sweep and put the code below it.")
+        raise ValidationError(_("sweep runs the cell it heads: start a cell with %%aml sweep and put the code below it."))
     out = variable_name(args.out)
     fixed, space = sweep_cell.split_params(parse_assignments(args.param, field_name="--param"))
     origin = _origin(aml, args.notebook, cell)
@@ -119,10 +120,11 @@ def cmd_sweep(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     if args.wait:
         return _follow(aml, ws, job, out)
     if not (aml.live_status and getattr(aml.shell, "kernel", None) is not None):
-        return SweepView(*_state(ws, job), note=f"Trials so far: %aml show {job.name}    Best so far: %aml best {job.name}")
+        return SweepView(*_state(ws, job), note=_("Trials so far: %aml show {name}    Best so far: %aml best {name}").format(
+            name=job.name))
     from IPython.display import display
 
-    shown, _ = sweep_view(ws, ws.config.target, job)
+    shown, _trials = sweep_view(ws, ws.config.target, job)
     handle = display(shown, display_id=True)
     aml.live.watch(ws, ws.config.target, job, handle, view=sweep_view)
     return None
@@ -148,7 +150,8 @@ def _follow(aml: Aml, ws: Workspace, job: Job, out: str | None) -> Any:
     try:
         final = ws.follow_sweep(job.name, show)
     except KeyboardInterrupt:
-        print(f"\nStopped following {job.name}; the sweep keeps running (%aml cancel {job.name} stops it).", file=sys.stderr)
+        print("\n" + _("Stopped following {name}; the sweep keeps running (%aml cancel {name} stops it).").format(name=job.name),
+              file=sys.stderr)
         final = ws.jobs().get_job(job.name)
     aml.store(out, final)
     if out or handle is not None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..records import Record
+from ..i18n import _
 
 __all__ = ["PackageInput", "copy_inputs", "find_inputs", "input_option", "local_module", "normalise_path", "written_first"]
 
@@ -136,10 +137,11 @@ def find_inputs(
     warnings: list[str] = []
     warned: set[str] = set()
 
-    def refuse(text: str, where: str, why: str) -> None:
+    def refuse(text: str, where: str, sentence: str) -> None:
+        """``sentence`` is translated whole, with ``{where}`` and ``{text!r}`` in it."""
         if text not in warned:
             warned.add(text)
-            warnings.append(f"{where}: {text!r} {why}; not copied into the package")
+            warnings.append(sentence.format(where=where, text=text))
 
     try:
         top = set(os.listdir(base))  # a relative path can only exist if its first part does
@@ -156,7 +158,8 @@ def find_inputs(
         expanded = os.path.expanduser(text)
         if os.path.isabs(expanded):
             if os.path.exists(expanded) and not (os.path.isdir(expanded) and text in ("/",)):
-                refuse(text, where, "is an absolute path (the job may not see this machine's files)")
+                refuse(text, where, _("{where}: {text!r} is an absolute path (the job may not see this machine's files); "
+                                     "not copied into the package"))
             continue
         try:
             candidate = base / text
@@ -168,17 +171,17 @@ def find_inputs(
         normal = normalise_path(text)
         if normal in (".", "") or normal.startswith("../") or normal == "..":
             if normal not in (".", ""):
-                refuse(text, where, "leaves the notebook's folder")
+                refuse(text, where, _("{where}: {text!r} leaves the notebook's folder; not copied into the package"))
             continue
         resolved = candidate.resolve()
         if not _inside(resolved, base) or resolved == base:
-            refuse(text, where, "resolves outside the notebook's folder")
+            refuse(text, where, _("{where}: {text!r} resolves outside the notebook's folder; not copied into the package"))
             continue
         parts = PurePosixPath(normal).parts
         if parts[0] == OUTPUTS:
             continue
         if any(p.startswith(".") for p in parts):
-            refuse(text, where, "is a hidden file (it may hold secrets)")
+            refuse(text, where, _("{where}: {text!r} is a hidden file (it may hold secrets); not copied into the package"))
             continue
         if normal in found or not (resolved.is_file() or resolved.is_dir()):
             continue

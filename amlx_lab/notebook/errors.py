@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotebookError, NotFoundError, ValidationError
+from ..i18n import _
 
 __all__ = [
     "AmbiguousCellError",
@@ -30,11 +31,11 @@ __all__ = [
 
 def cell_label(index: int | None, cell_id: str | None = None, line: int | None = None) -> str:
     """``cell 4 (id 'a1b2'), line 3``: how every message names a place in the notebook."""
-    text = f"cell {index}" if index is not None else "the cell"
+    text = _("cell {index}").format(index=index) if index is not None else _("the cell")
     if cell_id:
-        text += f" (id {cell_id!r})"
+        text += _(" (id {cell_id!r})").format(cell_id=cell_id)
     if line is not None:
-        text += f", line {line}"
+        text += _(", line {line}").format(line=line)
     return text
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .analysis import parse
+from ..i18n import _
 
 __all__ = ["Converted", "SyntaxNote", "PipRequirement", "convert_cell", "parse_pip_install"]
 
@@ -192,16 +193,16 @@ class _Rewriter:
             for name in names:
                 self.dropped.setdefault(name, line)
             what = f" (so {', '.join(names)} stay undefined)" if names else ""
-            self.warn(line, f"IPython syntax inside a statement cannot run in a job; the statement is dropped{what}")
+            self.warn(line, _("IPython syntax inside a statement cannot run in a job; the statement is dropped{what}").format(what=what))
             shown = self.shown_lines[line - 1].strip() if line <= len(self.shown_lines) else "statement"
             return self.dropped_lines(indent, nested, shown)
         method, args = call
         values = _constants(args)
         if values is None:
-            self.warn(line, f"get_ipython().{method}(...) with computed arguments is dropped")
+            self.warn(line, _("get_ipython().{method}(...) with computed arguments is dropped").format(method=method))
             return self.dropped_lines(indent, nested, f"get_ipython().{method}(...)")
         if method == "magic" and values:  # the pre-IPython-1.0 spelling of a line magic
-            name, _, rest = values[0].lstrip("%").partition(" ")
+            name, _sep, rest = values[0].lstrip("%").partition(" ")
             method, values = "run_line_magic", [name, rest]
         if method == "run_line_magic" and len(values) >= 2:
             return self.line_magic(values[0], values[1], line, indent, nested)
@@ -209,7 +210,7 @@ class _Rewriter:
             return self.cell_magic(values[0], values[1], values[2], line, indent, nested)
         if method in ("system", "getoutput") and values:
             return self.shell(values[0], line, indent, nested)
-        self.warn(line, f"get_ipython().{method}(...) has no job equivalent and is dropped")
+        self.warn(line, _("get_ipython().{method}(...) has no job equivalent and is dropped").format(method=method))
         return self.dropped_lines(indent, nested, f"get_ipython().{method}(...)")
 
     def line_magic(self, name: str, args: str, line: int, indent: str, nested: bool) -> list[str]:
@@ -218,7 +219,7 @@ class _Rewriter:
             words = args.split(None, 1)
             if words and words[0] == "install":
                 return self.install(words[1] if len(words) > 1 else "", line, indent, nested, shown, conda=name == "conda")
-            self.warn(line, f"'{shown}' dropped: only 'install' becomes requirements")
+            self.warn(line, _("'{shown}' dropped: only 'install' becomes requirements").format(shown=shown))
             return self.dropped_lines(indent, nested, shown)
         if name == "time" and args.strip():
             inner = convert_cell(args.strip())
@@ -230,7 +231,7 @@ class _Rewriter:
         if name == "env":
             return self.env(args, line, indent, nested, shown)
         if name in _QUIET_LINE_MAGICS:
-            self.notes.append(SyntaxNote(line, f"'{shown}' dropped (display only)", warning=False))
+            self.notes.append(SyntaxNote(line, _("'{shown}' dropped (display only)").format(shown=shown), warning=False))
             return self.dropped_lines(indent, nested, shown)
         if name == "matplotlib":  # nothing lost: the job's runtime saves every figure as an output
             self.notes.append(SyntaxNote(line, f"'{shown}' dropped: the job saves its figures to outputs/figures/", warning=False))
@@ -242,7 +243,7 @@ class _Rewriter:
             "load_ext": "IPython extensions do not exist in a job",
             "autoreload": "IPython extensions do not exist in a job",
         }.get(name, "IPython magic with no job equivalent")
-        self.warn(line, f"'{shown}' dropped: {reason}")
+        self.warn(line, _("'{shown}' dropped: {reason}").format(shown=shown, reason=reason))
         return self.dropped_lines(indent, nested, shown)
 
     def cell_magic(self, name: str, args: str, body: str, line: int, indent: str, nested: bool) -> list[str]:
@@ -254,7 +255,7 @@ class _Rewriter:
                 var = [w for w in args.split() if not w.startswith("-")]
                 for v in var[:1]:
                     self.dropped.setdefault(v, line)
-                self.warn(line, f"'{shown}': output is not captured in a job; the body runs normally")
+                self.warn(line, _("'{shown}': output is not captured in a job; the body runs normally").format(shown=shown))
             return [f"{indent}# {shown} (amlx: cell magic removed, body kept)", *(indent + c for c in inner.code.rstrip("\n").splitlines())]
         if name == "writefile":
             words = args.split()
@@ -268,7 +269,7 @@ class _Rewriter:
                     f"{indent}    _amlx_file.write({body!r})",
                 ]
         if name in _QUIET_CELL_MAGICS:
-            self.notes.append(SyntaxNote(line, f"'{shown}' cell dropped (display only)", warning=False))
+            self.notes.append(SyntaxNote(line, _("'{shown}' cell dropped (display only)").format(shown=shown), warning=False))
             return self.dropped_lines(indent, nested, shown)
         reason = {
             "bash": "shell cells do not run in a job",
@@ -276,7 +277,7 @@ class _Rewriter:
             "script": "shell cells do not run in a job",
             "timeit": "it only measures time, and its body runs in a scratch namespace",
         }.get(name, "IPython cell magic with no job equivalent")
-        self.warn(line, f"'{shown}' cell dropped: {reason}")
+        self.warn(line, _("'{shown}' cell dropped: {reason}").format(shown=shown, reason=reason))
         return self.dropped_lines(indent, nested, shown)
 
     def shell(self, command: str, line: int, indent: str, nested: bool) -> list[str]:
@@ -284,7 +285,7 @@ class _Rewriter:
         pip_args = _pip_install_args(command)
         if pip_args is not None:
             return self.install(pip_args, line, indent, nested, shown, conda=False)
-        self.warn(line, f"shell command '{shown}' dropped: a job does not run a notebook's shell escapes")
+        self.warn(line, _("shell command '{shown}' dropped: a job does not run a notebook's shell escapes").format(shown=shown))
         return self.dropped_lines(indent, nested, shown)
 
     def install(self, args: str, line: int, indent: str, nested: bool, shown: str, *, conda: bool) -> list[str]:
@@ -292,20 +293,20 @@ class _Rewriter:
         for spec in specs:
             self.requirements.append(PipRequirement(spec, line))
         for problem in problems:
-            self.warn(line, f"'{shown}': {problem}")
+            self.warn(line, _("'{shown}': {problem}").format(shown=shown, problem=problem))
         if conda:
-            self.warn(line, f"'{shown}': conda packages are added as pip requirements; check their pip names")
+            self.warn(line, _("'{shown}': conda packages are added as pip requirements; check their pip names").format(shown=shown))
         return self.dropped_lines(indent, nested, f"{shown} (amlx: moved to requirements.txt)", note=True)
 
     def env(self, args: str, line: int, indent: str, nested: bool, shown: str) -> list[str]:
         text = args.strip()
         if "=" in text:
-            key, _, value = text.partition("=")
+            key, _sep, value = text.partition("=")
         else:
-            key, _, value = text.partition(" ")
+            key, _sep, value = text.partition(" ")
         key, value = key.strip(), value.strip()
         if not key or not value:  # '%env' or '%env NAME' only show values
-            self.notes.append(SyntaxNote(line, f"'{shown}' dropped (display only)", warning=False))
+            self.notes.append(SyntaxNote(line, _("'{shown}' dropped (display only)").format(shown=shown), warning=False))
             return self.dropped_lines(indent, nested, shown)
         return [f"{indent}_amlx_os.environ[{key!r}] = {value!r}  # {shown}"]
 

@@ -71,6 +71,7 @@ from .source import (
     load_source,
     select_cell,
 )
+from ..i18n import _
 
 __all__ = [
     "DEFAULT_MAX_COPY_BYTES",
@@ -122,20 +123,20 @@ class PackageOptions:
     def __post_init__(self) -> None:
         for name in ("include_all_above", "autolog"):
             if not isinstance(getattr(self, name), bool):
-                raise ValidationError(f"{name} must be true or false.", field=name)
+                raise ValidationError(_("{name} must be true or false.").format(name=name), field=name)
         if isinstance(self.max_copy_bytes, bool) or not isinstance(self.max_copy_bytes, int) or self.max_copy_bytes < 0:
-            raise ValidationError("max_copy_bytes must be a whole number of bytes, 0 or more.", field="max_copy_bytes")
+            raise ValidationError(_("max_copy_bytes must be a whole number of bytes, 0 or more."), field="max_copy_bytes")
         for name in ("kernel_python", "kernel_name", "base_dir"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (str, os.PathLike)) or not str(value)):
-                raise ValidationError(f"{name} must be a non-empty string.", field=name)
+                raise ValidationError(_("{name} must be a non-empty string.").format(name=name), field=name)
         if not isinstance(self.parameters_override, Mapping) or not all(
             isinstance(k, str) for k in self.parameters_override
         ):
-            raise ValidationError("parameters_override must map parameter names to values.", field="parameters_override")
+            raise ValidationError(_("parameters_override must map parameter names to values."), field="parameters_override")
         object.__setattr__(self, "job_inputs", _job_input_paths(self.job_inputs))
         if self.target_source is not None and not isinstance(self.target_source, str):
-            raise ValidationError("target_source must be the text of a cell.", field="target_source")
+            raise ValidationError(_("target_source must be the text of a cell."), field="target_source")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> PackageOptions:
@@ -145,7 +146,7 @@ class PackageOptions:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValidationError(
-                f"Unknown package option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}.",
+                _("Unknown package option(s): {items}; known: {items2}.").format(items=', '.join(unknown), items2=', '.join(sorted(known))),
                 field=unknown[0],
             )
         return cls(**data)
@@ -160,7 +161,7 @@ def _job_input_paths(value: Any) -> tuple[str, ...]:
         isinstance(p, str) and p.strip() for p in value
     ):
         raise ValidationError(
-            'job_inputs must be a list of paths the code reads, as it names them (e.g. ["data/titanic.csv"]).',
+            _('job_inputs must be a list of paths the code reads, as it names them (e.g. ["data/titanic.csv"]).'),
             field="job_inputs",
         )
     return tuple(sorted({normalise_path(p) for p in value}))
@@ -229,7 +230,8 @@ class JobPackage(Record):
             param = self.parameters.get(name)
             if param is None:
                 raise ValidationError(
-                    f"Unknown parameter {name!r}; this package's parameters are: {', '.join(self.parameters) or 'none'}.",
+                    _("Unknown parameter {name!r}; this package's parameters are: {value}.").format(
+                        name=name, value=', '.join(self.parameters) or 'none'),
                     field="parameters",
                 )
             argv += [param.flag, format_value(param, value)]
@@ -237,7 +239,7 @@ class JobPackage(Record):
         for rel, path in (inputs or {}).items():
             item = by_path.get(normalise_path(rel))
             if item is None or item.option is None:
-                raise ValidationError(f"{rel!r} is not a job input of this package.", field="inputs")
+                raise ValidationError(_("{rel!r} is not a job input of this package.").format(rel=rel), field="inputs")
             argv += [item.option, str(path)]
         return argv
 
@@ -270,19 +272,22 @@ def _undefined_error(name: str, cell: Cell, line: int, nb: Notebook, target: Cel
     where = cell_label(cell.index, cell.id, line)
     hints: list[str] = []
     if is_history_name(name):
-        hints.append("it is IPython's input/output history, which a job does not have")
+        hints.append(_("it is IPython's input/output history, which a job does not have"))
     for index, at in context["dropped"]:
         if name in at:
-            hints.append(f"only IPython syntax a job cannot run assigns it ({cell_label(index, None, at[name])})")
+            hints.append(_("only IPython syntax a job cannot run assigns it ({cell_label})").format(
+                cell_label=cell_label(index, None, at[name])))
             break
     for index, line_no in context["broken"]:
-        hints.append(f"{cell_label(index, None, line_no)} has a syntax error, so it never ran; it may be meant to define it")
+        hints.append(_("{cell_label} has a syntax error, so it never ran; it may be meant to define it").format(
+            cell_label=cell_label(index, None, line_no)))
         break
     for later in nb.cells[target.index + 1 :]:
         if later.is_code:
-            _, analysis, _ = _convert(later)
+            _source, analysis, _warnings = _convert(later)
             if analysis is not None and name in analysis.bound:
-                hints.append(f"cell {later.index}, below the target, defines it: move that cell above cell {target.index}")
+                hints.append(_("cell {index}, below the target, defines it: move that cell above cell {index2}").format(
+                    index=later.index, index2=target.index))
                 break
     message = f"{where}: name {name!r} is used but no cell above defines it"
     if hints:
@@ -316,7 +321,8 @@ def _analyse(nb: Notebook, target: Cell) -> _Analysed:
                     details=cell_details(c.index, c.id, error[0], error=error[1]),
                 )
             broken.append((c.index, error[0]))
-            warnings.append(_line_note(c, error[0], f"syntax error ({error[1]}); the cell is left out (it cannot have run)"))
+            warnings.append(_line_note(c, error[0], _("syntax error ({value}); the cell is left out (it cannot have run)").format(
+                value=error[1])))
         else:
             converted[c.index] = conv  # type: ignore[assignment]
         units.append(Unit(c.index, c.id, analysis, error))
@@ -336,19 +342,21 @@ def _inputs(
         inside = not written.startswith(("/", "~", "..")) and written.split("/")[0] != OUTPUTS
         if inside and os.path.lexists(base_dir / written):
             warnings.append(
-                f"cell {index}, line {line}: the code writes {text!r} before reading it, so the file in the notebook's "
-                f"folder is not copied in; only files the job writes under {OUTPUTS}/ are kept as its outputs"
+                _("cell {index}, line {line}: the code writes {text!r} before reading it, so the file in the notebook's folder is not "
+                  "copied in; only files the job writes under {OUTPUTS}/ are kept as its outputs").format(
+                    index=index, line=line, text=text, OUTPUTS=OUTPUTS)
             )
     _check_job_inputs(options.job_inputs, inputs)
     imports = [(ref, index) for index, (_, refs) in scanned.items() for ref in refs]
     modules: dict[str, PackageInput] = {}
     for ref, index in imports:
         if ref.relative:
-            warnings.append(f"cell {index}, line {ref.line}: relative import; the package has no parent package, so it will fail")
+            warnings.append(_("cell {index}, line {line}: relative import; the package has no parent package, so it will fail").format(
+                index=index, line=ref.line))
             continue
         path = local_module(ref.module, base_dir) if ref.module not in modules else None
         if path is not None:
-            found, _ = find_inputs([(path.name, index, ref.line)], base_dir, 1 << 40)  # code is always copied
+            found, _large = find_inputs([(path.name, index, ref.line)], base_dir, 1 << 40)  # code is always copied
             for item in found:
                 modules[ref.module] = PackageInput(
                     item.path, "module", "copied", item.size_bytes, item.sha256, item.source, None, index, ref.line
@@ -391,7 +399,8 @@ def _requirements(
     try:
         probe = probe_environment(kernel.python, kernel.launcher)
     except RuntimeError as exc:
-        warnings.append(f"{exc}; requirements are pinned from the current interpreter ({sys.executable}) instead")
+        warnings.append(_("{exc}; requirements are pinned from the current interpreter ({executable}) instead").format(
+            exc=exc, executable=sys.executable))
         kernel = KernelInfo(kernel.name, sys.executable, None, "current interpreter")
         probe = probe_environment(sys.executable)
     python = probe.executable if kernel.launcher else kernel.python
@@ -428,7 +437,7 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
     nb = load_source(source, options.base_dir)
     if nb.language not in (None, "python"):
         raise NotebookError(
-            f"The notebook's kernel language is {nb.language!r}; only Python notebooks can be packaged.",
+            _("The notebook's kernel language is {language!r}; only Python notebooks can be packaged.").format(language=nb.language),
             details={"language": nb.language},
         )
     target = select_cell(nb, cell)
@@ -451,7 +460,8 @@ def _plan(source: Source, cell: CellSelector, options: PackageOptions | None) ->
             raise _undefined_error(item.name, c, item.line, nb, target, context)
         inside = f" in {item.in_function}()" if item.in_function else ""
         warnings.append(
-            _line_note(c, item.line, f"name {item.name!r}{inside} is not defined by any cell above; the job fails if that line runs")
+            _line_note(c, item.line, _("name {name!r}{inside} is not defined by any cell above; the job fails if that line runs").format(
+                name=item.name, inside=inside))
         )
     included = [units[p] for p in result.positions]
     for unit in included:
@@ -579,7 +589,7 @@ def build_package(
     plan = _plan(source, cell, options)
     out = Path(out_dir).expanduser().absolute()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValidationError(f"out_dir {str(out)!r} exists and is not an empty folder.", field="out_dir")
+        raise ValidationError(_("out_dir {value!r} exists and is not an empty folder.").format(value=str(out)), field="out_dir")
     out.parent.mkdir(parents=True, exist_ok=True)
     package = _with_root(plan.package, str(out))
     staging = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.tmp"
@@ -616,7 +626,8 @@ def load_package(folder: str | os.PathLike[str]) -> JobPackage:
         data = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
         script = (root / SCRIPT_NAME).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ValidationError(f"{str(root)!r} is not a job package ({Path(exc.filename).name} is missing).", field="folder") from None
+        raise ValidationError(_("{value!r} is not a job package ({name} is missing).").format(
+            value=str(root), name=Path(exc.filename).name), field="folder") from None
     return JobPackage(
         script=script,
         requirements=tuple(data["requirements"]),

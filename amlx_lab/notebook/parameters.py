@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ..records import Record
 from .analysis import LiteralAssign
 from .errors import ValidationError
+from ..i18n import _
 
 __all__ = ["Parameter", "ParameterSite", "find_parameters", "apply_overrides", "coerce", "format_value", "parameter_type"]
 
@@ -74,21 +75,22 @@ def find_parameters(
     literal assignments, binding counts, tagged ``parameters``).
     """
     counts: dict[str, int] = {}
-    for _, _, _, binding_counts, _ in cells:
+    for *_before, binding_counts, _tagged in cells:
         for name, n in binding_counts.items():
             counts[name] = counts.get(name, 0) + n
     tagged = any(is_tagged for *_, is_tagged in cells)
     params: list[Parameter] = []
     sites: list[ParameterSite] = []
     notes: list[str] = []
-    for position, index, assigns, _, is_tagged in cells:
+    for position, index, assigns, _counts, is_tagged in cells:
         if tagged and not is_tagged:
             continue
         for item in assigns:
             if counts.get(item.name, 0) != 1 or item.name.startswith("_amlx_"):
                 continue
             if item.name in RESERVED or keyword.iskeyword(item.name):
-                notes.append(f"cell {index}, line {item.line}: '{item.name}' is not offered as a parameter (--{item.name} is reserved)")
+                notes.append(_("cell {index}, line {line}: '{name}' is not offered as a parameter (--{name} is reserved)").format(
+                    index=index, line=item.line, name=item.name))
                 continue
             params.append(
                 Parameter(
@@ -155,7 +157,8 @@ def coerce(param: Parameter, value: Any) -> Any:
         raise ValueError
     except (ValueError, SyntaxError, TypeError):
         raise ValidationError(
-            f"Parameter {param.name!r} takes a {kind} value (the notebook has {param.notebook_value!r}); got {value!r}.",
+            _("Parameter {name!r} takes a {kind} value (the notebook has {notebook_value!r}); got {value!r}.").format(
+                name=param.name, kind=kind, notebook_value=param.notebook_value, value=value),
             field="parameters_override",
             details={"parameter": param.name, "type": kind},
         ) from None
@@ -168,7 +171,7 @@ def apply_overrides(params: Sequence[Parameter], overrides: Mapping[str, Any]) -
     if unknown:
         offered = ", ".join(sorted(known)) or "none"
         raise ValidationError(
-            f"Unknown parameter(s) {', '.join(unknown)}; this package's parameters are: {offered}.",
+            _("Unknown parameter(s) {items}; this package's parameters are: {offered}.").format(items=', '.join(unknown), offered=offered),
             field="parameters_override",
             details={"unknown": unknown, "parameters": sorted(known)},
         )

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..i18n import _
 from ..records import Record
 from .errors import ValidationError
 
@@ -117,7 +118,8 @@ def find_kernel_python(
     if override:
         found = shutil.which(override) or override
         if not os.path.isfile(found):
-            raise ValidationError(f"kernel_python {override!r} is not an interpreter on this machine.", field="kernel_python")
+            raise ValidationError(_("kernel_python {override!r} is not an interpreter on this machine.").format(
+                override=override), field="kernel_python")
         return KernelInfo(kernel_name, os.path.abspath(found), None, "kernel_python option"), []
     if history:
         # an execution history comes from the kernel this code runs in (the %aml magic)
@@ -266,8 +268,9 @@ def pin_requirements(
         dists = probe.packages.get(module, [])
         if not dists:
             warnings.append(
-                f"cell {cell_index}, line {line}: module {module!r} is not installed in the kernel's environment "
-                f"({probe.executable}); it is not in requirements.txt"
+                _("cell {cell_index}, line {line}: module {module!r} is not installed in the kernel's "
+                  "environment ({executable}); it is not in requirements.txt").format(
+                    cell_index=cell_index, line=line, module=module, executable=probe.executable)
             )
             continue
         for dist in _providers(dists, probe):
@@ -278,7 +281,8 @@ def pin_requirements(
             key = spec
             if key not in pinned:
                 pinned[key] = Requirement(spec, f"installed in cell {cell_index}")
-                warnings.append(f"cell {cell_index}, line {line}: requirement {spec!r} is kept as written (not a package name)")
+                warnings.append(_("cell {cell_index}, line {line}: requirement {spec!r} is kept as written (not a package name)").format(
+                    cell_index=cell_index, line=line, spec=spec))
             continue
         name, extras, rest = match.group(1), match.group(2) or "", match.group(3).strip()
         key = canonical_name(name)
@@ -290,11 +294,12 @@ def pin_requirements(
         else:
             pinned[key] = Requirement(f"{name}{extras}{rest}", f"installed in cell {cell_index}")
             warnings.append(
-                f"cell {cell_index}, line {line}: {name!r} is not installed in the kernel's environment; "
-                f"requirements.txt keeps {spec!r} unpinned"
+                _("cell {cell_index}, line {line}: {name!r} is not installed in the kernel's "
+                  "environment; requirements.txt keeps {spec!r} unpinned").format(
+                    cell_index=cell_index, line=line, name=name, spec=spec)
             )
     for dist in tracking:
         if not pin(dist, "used by main.py for tracking"):
             pinned.setdefault(canonical_name(dist), Requirement(dist, "used by main.py for tracking"))
-            warnings.append(f"{dist} is not installed in the kernel's environment; requirements.txt lists it unpinned")
+            warnings.append(_("{dist} is not installed in the kernel's environment; requirements.txt lists it unpinned").format(dist=dist))
     return sorted(pinned.values(), key=lambda r: r.line.lower()), warnings

@@ -27,6 +27,7 @@ from .errors import (
     cell_details,
     cell_label,
 )
+from ..i18n import _
 
 TRAIN_TAG = "aml-train"
 PARAMETERS_TAG = "parameters"
@@ -144,7 +145,7 @@ def history_notebook(sources: Sequence[str], base_dir: str | os.PathLike[str] | 
     cells = []
     for index, text in enumerate(sources):
         if not isinstance(text, str):
-            raise ValidationError(f"Entry {index} of the cell sources is not a string.", field="source")
+            raise ValidationError(_("Entry {index} of the cell sources is not a string.").format(index=index), field="source")
         cells.append(Cell(index=index, cell_type="code", source=text))
     return Notebook(
         cells=tuple(cells),
@@ -164,7 +165,7 @@ def load_source(source: Source, base_dir: str | os.PathLike[str] | None = None) 
         return nb
     if isinstance(source, Sequence):
         return history_notebook(source, base_dir)
-    raise ValidationError("source must be a path to an .ipynb file or a list of cell sources.", field="source")
+    raise ValidationError(_("source must be a path to an .ipynb file or a list of cell sources."), field="source")
 
 
 def select_cell(nb: Notebook, selector: CellSelector) -> Cell:
@@ -176,7 +177,7 @@ def select_cell(nb: Notebook, selector: CellSelector) -> Cell:
     code cell.
     """
     if isinstance(selector, bool) or not isinstance(selector, (int, str)):
-        raise ValidationError("cell must be an index (int), a cell id or a tag (str).", field="cell")
+        raise ValidationError(_("cell must be an index (int), a cell id or a tag (str)."), field="cell")
     if isinstance(selector, int):
         count = len(nb.cells)
         if not -count <= selector < count:
@@ -204,7 +205,7 @@ def select_cell(nb: Notebook, selector: CellSelector) -> Cell:
             cell = tagged[0]
     if not cell.is_code:
         raise NotebookError(
-            f"{cell.label} is a {cell.cell_type} cell; choose a code cell to run as a job.",
+            _("{label} is a {cell_type} cell; choose a code cell to run as a job.").format(label=cell.label, cell_type=cell.cell_type),
             details=cell_details(cell.index, cell.id, None, cell_type=cell.cell_type),
         )
     return cell

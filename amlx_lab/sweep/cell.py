@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ValidationError
+from ..i18n import _
 from ..notebook.package import JobPackage
 from ..records import Record
 from .settings import SweepSettings
@@ -77,21 +78,23 @@ def dimensions(package: JobPackage, settings: SweepSettings | None) -> tuple[Swe
 
 def check_space(package: JobPackage, settings: SweepSettings, fixed: Mapping[str, Any]) -> None:
     """Each searched name is a parameter of the cell, not also fixed, and its expression fits its type."""
-    known = ", ".join(package.parameters) or "none"
+    known = ", ".join(package.parameters) or _("none")
     for name, expression in settings.search_space.items():
         param = package.parameters.get(name)
         if param is None:
             raise ValidationError(
-                f"The cell has no parameter {name!r} to search; its parameters are: {known}. "
-                "Parameters are the cell's top-level literal assignments (or a cell tagged parameters).",
+                _("The cell has no parameter {name!r} to search; its parameters are: {known}. "
+                  "Parameters are the cell's top-level literal assignments (or a cell tagged parameters).").format(
+                    name=name, known=known),
                 field=f"sweep.search_space.{name}",
             )
         if name in fixed:
-            raise ValidationError(f"{name} is both searched and fixed (parameters.{name}); do one or the other.",
+            raise ValidationError(_("{name} is both searched and fixed (parameters.{name}); do one or the other.").format(name=name),
                                   field=f"parameters.{name}")
         problem = fits_parameter(expression, param.type)
         if problem:
-            raise ValidationError(f"Cannot search {name} with {describe(expression)}: {problem}",
+            raise ValidationError(_("Cannot search {name} with {expression}: {problem}").format(
+                name=name, expression=describe(expression), problem=problem),
                                   field=f"sweep.search_space.{name}")
 
 
@@ -140,7 +143,7 @@ def parse_objective(text: str) -> dict[str, str]:
     metric, sep, goal = text.rpartition(":")
     goals = {"min": "minimize", "minimize": "minimize", "max": "maximize", "maximize": "maximize"}
     if not sep or not metric.strip() or goal.strip().lower() not in goals:
-        raise ValidationError(f"--objective {text!r} must look like rmse:min or accuracy:max.", field="objective")
+        raise ValidationError(_("--objective {text!r} must look like rmse:min or accuracy:max.").format(text=text), field="objective")
     return {"primary_metric": metric.strip(), "goal": goals[goal.strip().lower()]}
 
 
@@ -153,9 +156,9 @@ def parse_sampling(name: str | None, seed: int | None) -> dict[str, Any]:
         return {"type": "random", **({"seed": seed} if seed is not None else {})}
     if word in ("grid", "bayesian"):
         if seed is not None:
-            raise ValidationError(f"--seed applies to random and sobol sampling, not {word}.", field="seed")
+            raise ValidationError(_("--seed applies to random and sobol sampling, not {sampling}.").format(sampling=word), field="seed")
         return {"type": word}
-    raise ValidationError(f"--sampling {name!r}: use random, sobol, grid or bayesian.", field="sampling_algorithm")
+    raise ValidationError(_("--sampling {name!r}: use random, sobol, grid or bayesian.").format(name=name), field="sampling_algorithm")
 
 
 _POLICIES = {"bandit": "bandit", "median": "median_stopping", "median_stopping": "median_stopping",
@@ -171,16 +174,18 @@ def parse_policy(text: str | None) -> dict[str, Any] | None:
         node = ast.parse(source if "(" in source else f"{source}()", mode="eval").body
     except SyntaxError:
         node = None
-    example = "bandit(slack_factor=0.1), median_stopping(delay_evaluation=5) or truncation_selection(truncation_percentage=20)"
+    example = _("bandit(slack_factor=0.1), median_stopping(delay_evaluation=5) or truncation_selection(truncation_percentage=20)")
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.args:
-        raise ValidationError(f"--policy {text!r}: write it like {example}.", field="early_termination")
+        raise ValidationError(_("--policy {text!r}: write it like {example}.").format(text=text, example=example),
+                              field="early_termination")
     kind = _POLICIES.get(node.func.id.lower())
     if kind is None:
-        raise ValidationError(f"--policy {node.func.id!r} is not a policy; use {example}.", field="early_termination")
+        raise ValidationError(_("--policy {name!r} is not a policy; use {example}.").format(name=node.func.id, example=example),
+                              field="early_termination")
     try:
         options = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg is not None}
     except ValueError:
-        raise ValidationError(f"--policy {text!r}: the options must be numbers.", field="early_termination") from None
+        raise ValidationError(_("--policy {text!r}: the options must be numbers.").format(text=text), field="early_termination") from None
     return {"type": kind, **options}
 
 
@@ -200,13 +205,14 @@ def sweep_settings(
     """The settings from CLI/magic options (validated like a REST body)."""
     if not space:
         raise ValidationError(
-            "Open at least one dimension: --param NAME='uniform(0.1, 1.0)' (or choice(...), randint(...), loguniform(...)).",
+            _("Open at least one dimension: --param NAME='uniform(0.1, 1.0)' (or choice(...), randint(...), loguniform(...))."),
             field="search_space",
         )
     if objective is None:
         known = list(offered)
-        hint = f"; earlier runs of this cell logged: {', '.join(known)}" if known else ""
-        raise ValidationError(f"Name the objective, e.g. --objective rmse:min{hint}.", field="objective")
+        said = (_("Name the objective, e.g. --objective rmse:min; earlier runs of this cell logged: {metrics}.").format(
+            metrics=", ".join(known)) if known else _("Name the objective, e.g. --objective rmse:min."))
+        raise ValidationError(said, field="objective")
     limits: dict[str, Any] = {}
     for key, value in (("max_total_trials", trials), ("max_concurrent_trials", concurrent), ("timeout", timeout),
                        ("trial_timeout", trial_timeout)):

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from ..i18n import _
 from .space import Choice, Part, SearchExpression, describe
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
@@ -46,7 +47,7 @@ class Objective(Part):
     @classmethod
     def _metric(cls, value: str) -> str:
         if value != value.strip() or any(c in value for c in "\n\r\t\x00"):
-            raise ValueError("primary_metric must be the metric's exact name, as the trials pass it to mlflow.log_metric.")
+            raise ValueError(_("primary_metric must be the metric's exact name, as the trials pass it to mlflow.log_metric."))
         return value
 
     @property
@@ -84,11 +85,11 @@ def _sampling_text(value: Any) -> Any:
     word = value.strip().lower()
     if word == "sobol":
         raise ValueError(
-            "'sobol' is a rule of random sampling, not an algorithm (Azure ML refuses it as one): "
-            'use {"type": "random", "rule": "sobol", "seed": 1}.'
+            _("'sobol' is a rule of random sampling, not an algorithm (Azure ML refuses it as one): use {example}.").format(
+                example='{"type": "random", "rule": "sobol", "seed": 1}')
         )
     if word not in ("random", "grid", "bayesian"):
-        raise ValueError(f"Unknown sampling algorithm {value!r}; use random, grid or bayesian.")
+        raise ValueError(_("Unknown sampling algorithm {value!r}; use random, grid or bayesian.").format(value=value))
     return {"type": word}
 
 
@@ -126,11 +127,11 @@ class BanditPolicy(_Policy):
         given = {k: v for k, v in (("slack_factor", self.slack_factor), ("slack_amount", self.slack_amount)) if v}
         if len(given) != 1:
             raise ValueError(
-                "A bandit policy needs exactly one of slack_factor (a ratio, e.g. 0.1) or slack_amount (a distance, e.g. 0.2)."
+                _("A bandit policy needs exactly one of slack_factor (a ratio, e.g. 0.1) or slack_amount (a distance, e.g. 0.2).")
             )
         name, value = next(iter(given.items()))
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a positive number (got {value:g}).")
+            raise ValueError(_("{name} must be a positive number (got {value:g}).").format(name=name, value=value))
         return self
 
 
@@ -164,7 +165,8 @@ class SweepLimits(Part):
     def _concurrency(self) -> SweepLimits:
         if self.max_concurrent_trials is not None and self.max_concurrent_trials > self.max_total_trials:
             raise ValueError(
-                f"max_concurrent_trials ({self.max_concurrent_trials}) cannot exceed max_total_trials ({self.max_total_trials})."
+                _("max_concurrent_trials ({concurrent}) cannot exceed max_total_trials ({total}).").format(
+                    concurrent=self.max_concurrent_trials, total=self.max_total_trials)
             )
         return self
 
@@ -188,10 +190,11 @@ class SweepSettings(Part):
     def _names(cls, value: Any) -> Any:
         if isinstance(value, dict):
             if not value:
-                raise ValueError("Give at least one parameter to search, e.g. alpha: uniform(0.1, 1.0).")
+                raise ValueError(_("Give at least one parameter to search, e.g. alpha: uniform(0.1, 1.0)."))
             for name in value:
                 if not isinstance(name, str) or not _PARAMETER_NAME.match(name):
-                    raise ValueError(f"{name!r} is not a parameter name (letters, digits and _, not starting with a digit).")
+                    raise ValueError(_("{name!r} is not a parameter name (letters, digits and _, not starting with a digit).").format(
+                        name=name))
         return value
 
     @model_validator(mode="after")
@@ -200,12 +203,14 @@ class SweepSettings(Part):
         for name, expression in self.search_space.items():
             if algorithm == "grid" and not expression.grid_ok:
                 raise ValueError(
-                    f"Grid sampling can only be used with choice; {name} is {describe(expression)}. "
-                    f"List the values, e.g. {name}: choice(0.1, 0.5, 1.0), or use random sampling."
+                    _("Grid sampling can only be used with choice; {name} is {expression}. "
+                      "List the values, e.g. {name}: choice(0.1, 0.5, 1.0), or use random sampling.").format(
+                        name=name, expression=describe(expression))
                 )
             if algorithm == "bayesian" and not expression.bayesian_ok:
                 raise ValueError(
-                    f"Bayesian sampling supports choice, uniform and quniform only; {name} is {describe(expression)}."
+                    _("Bayesian sampling supports choice, uniform and quniform only; {name} is {expression}.").format(
+                        name=name, expression=describe(expression))
                 )
         return self
 

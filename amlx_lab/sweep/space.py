@@ -40,6 +40,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ValidationError
+from ..i18n import N_, _, _n
 
 #: The largest natural log whose exponential is still a finite float.
 MAX_LOG = 709.0
@@ -51,7 +52,7 @@ ChoiceValue = str | int | float
 
 def _finite(value: float, name: str) -> float:
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number.")
+        raise ValueError(_("{name} must be a finite number.").format(name=name))
     return value
 
 
@@ -103,12 +104,12 @@ class Choice(_Expression):
             for item in value:
                 if isinstance(item, bool):
                     raise ValueError(
-                        'choice values are numbers or text in Azure ML, not true/false: use choice("true", "false") for a flag.'
+                        _('choice values are numbers or text in Azure ML, not true/false: use choice("true", "false") for a flag.')
                     )
                 if isinstance(item, dict):
-                    raise ValueError("Nested search spaces (a dict inside choice) are not supported; give numbers or text.")
+                    raise ValueError(_("Nested search spaces (a dict inside choice) are not supported; give numbers or text."))
                 if isinstance(item, float) and not math.isfinite(item):
-                    raise ValueError("choice values must be finite numbers or text.")
+                    raise ValueError(_("choice values must be finite numbers or text."))
             return list(value)
         return value
 
@@ -129,7 +130,7 @@ class Randint(_Expression):
     @classmethod
     def _upper(cls, value: int) -> int:
         if value < 1:
-            raise ValueError(f"randint(upper) draws 0 to upper - 1, so upper must be at least 1 (got {value}).")
+            raise ValueError(_("randint(upper) draws 0 to upper - 1, so upper must be at least 1 (got {value}).").format(value=value))
         return value
 
     def from_unit(self, u: float) -> int:
@@ -150,11 +151,13 @@ class _Bounded(_Expression):
         _finite(self.min_value, "min_value")
         _finite(self.max_value, "max_value")
         if self.min_value >= self.max_value:
-            raise ValueError(f"{self.type}: min_value ({self.min_value:g}) must be less than max_value ({self.max_value:g}).")
+            raise ValueError(_("{kind}: min_value ({low:g}) must be less than max_value ({high:g}).").format(
+                kind=self.type, low=self.min_value, high=self.max_value))
         if self.log_bounds and self.max_value > MAX_LOG:
             raise ValueError(
-                f"{self.type}: the bounds are natural logs, and e^{self.max_value:g} is too large; "
-                f"for values up to 1000 use max_value={math.log(1000):.4f} (log(1000))."
+                _("{kind}: the bounds are natural logs, and e^{high:g} is too large; "
+                  "for values up to 1000 use max_value={suggested:.4f} (log(1000)).").format(
+                    kind=self.type, high=self.max_value, suggested=math.log(1000))
             )
         return self
 
@@ -186,7 +189,7 @@ class LogUniform(_Bounded):
 def _positive_step(value: float) -> float:
     """A q form's step: rounding to it needs a finite positive number."""
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"q (the step values are rounded to) must be a positive number (got {value:g}).")
+        raise ValueError(_("q (the step values are rounded to) must be a positive number (got {value:g}).").format(value=value))
     return value
 
 
@@ -229,7 +232,8 @@ class _Gaussian(_Expression):
         _finite(self.mu, "mu")
         _finite(self.sigma, "sigma")
         if self.sigma <= 0:
-            raise ValueError(f"{self.type}: sigma (the standard deviation) must be positive (got {self.sigma:g}).")
+            raise ValueError(_("{kind}: sigma (the standard deviation) must be positive (got {sigma:g}).").format(
+                kind=self.type, sigma=self.sigma))
         return self
 
     def _latent(self, u: float) -> float:
@@ -308,7 +312,7 @@ _POSITIONAL = {
     "qnormal": ("mu", "sigma", "q"),
     "qlognormal": ("mu", "sigma", "q"),
 }
-_EXAMPLE = "uniform(0.1, 1.0), choice(16, 32, 64), randint(10) or loguniform(-6, -1)"
+_EXAMPLE = N_("uniform(0.1, 1.0), choice(16, 32, 64), randint(10) or loguniform(-6, -1)")
 
 
 def parse_expression(text: str) -> dict[str, Any]:
@@ -322,39 +326,45 @@ def parse_expression(text: str) -> dict[str, Any]:
     try:
         node = ast.parse(source, mode="eval").body
     except SyntaxError:
-        raise ValidationError(f"{text!r} is not a search expression; write one like {_EXAMPLE}.") from None
+        raise ValidationError(_("{text!r} is not a search expression; write one like {example}.").format(
+            text=text, example=_(_EXAMPLE))) from None
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-        raise ValidationError(f"{text!r} is not a search expression; write one like {_EXAMPLE}.")
+        raise ValidationError(_("{text!r} is not a search expression; write one like {example}.").format(text=text, example=_(_EXAMPLE)))
     kind = node.func.id.lower()
     if kind not in EXPRESSIONS:
-        raise ValidationError(f"Unknown search expression {node.func.id!r}; use one of {', '.join(EXPRESSIONS)}.")
+        raise ValidationError(_("Unknown search expression {name!r}; use one of {known}.").format(
+            name=node.func.id, known=", ".join(EXPRESSIONS)))
     try:
         args = [ast.literal_eval(a) for a in node.args]
         kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg is not None}
     except ValueError:
-        raise ValidationError(f"The arguments of {text!r} must be numbers or quoted text.") from None
+        raise ValidationError(_("The arguments of {text!r} must be numbers or quoted text.").format(text=text)) from None
     if kind == "choice":
         if "values" in kwargs:
             if args:
-                raise ValidationError(f"{text!r}: give the choices by position or as values=[...], not both.")
+                raise ValidationError(_("{text!r}: give the choices by position or as values=[...], not both.").format(text=text))
             return {"type": "choice", "values": kwargs["values"]}
         if kwargs:
-            raise ValidationError(f"{text!r}: choice takes its values, e.g. choice(16, 32, 64).")
+            raise ValidationError(_("{text!r}: choice takes its values, e.g. choice(16, 32, 64).").format(text=text))
         values = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
         return {"type": "choice", "values": list(values)}
     names = _POSITIONAL[kind]
     if len(args) > len(names):
-        raise ValidationError(f"{text!r}: {kind} takes {len(names)} argument(s): {kind}({', '.join(names)}).")
+        raise ValidationError(_n("{text!r}: {kind} takes {count} argument: {kind}({names}).",
+                                 "{text!r}: {kind} takes {count} arguments: {kind}({names}).", len(names)).format(
+            text=text, kind=kind, count=len(names), names=", ".join(names)))
     data: dict[str, Any] = dict(zip(names, args))
     for key, value in kwargs.items():
         if key not in names:
-            raise ValidationError(f"{text!r}: {kind} has no argument {key!r}; it takes {', '.join(names)}.")
+            raise ValidationError(_("{text!r}: {kind} has no argument {key!r}; it takes {names}.").format(
+                text=text, kind=kind, key=key, names=", ".join(names)))
         if key in data:
-            raise ValidationError(f"{text!r}: {key} is given twice.")
+            raise ValidationError(_("{text!r}: {key} is given twice.").format(text=text, key=key))
         data[key] = value
     missing = [n for n in names if n not in data]
     if missing:
-        raise ValidationError(f"{text!r}: {kind} needs {', '.join(missing)}: {kind}({', '.join(names)}).")
+        raise ValidationError(_("{text!r}: {kind} needs {missing}: {kind}({names}).").format(
+            text=text, kind=kind, missing=", ".join(missing), names=", ".join(names)))
     return {"type": kind, **data}
 
 

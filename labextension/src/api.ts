@@ -45,6 +45,7 @@ import {
   IWorkspaceInfo,
   TargetName
 } from './apitypes';
+import { locale, trans } from './i18n';
 
 export * from './apitypes';
 
@@ -81,6 +82,14 @@ export class AmlxClient {
   /** The target sent with every call that names none (undefined: the server's default). */
   target: TargetName | undefined = undefined;
 
+  /**
+   * The `Accept-Language` of every call: JupyterLab's display language, so the
+   * server's sentences (errors, warnings, health) come in the language the
+   * page shows. JupyterLab's own requests carry only the browser's
+   * preference, which need not be the language picked in Settings > Language.
+   */
+  language: string = locale();
+
   /** The URL of an API path, with optional query parameters. */
   url(path: string, query: Query = {}): string {
     const base = URLExt.join(this.serverSettings.baseUrl, API_ROOT, path);
@@ -110,7 +119,7 @@ export class AmlxClient {
       throw new AmlxApiError(
         response.status,
         BAD_RESPONSE,
-        `The server answered ${path} with something that is not JSON.`
+        trans.__('The server answered %1 with something that is not JSON.', path)
       );
     }
     return body as T;
@@ -119,22 +128,27 @@ export class AmlxClient {
   /** The raw response of a call (for downloads); fetch failures become `AmlxApiError`. */
   async fetch(path: string, init: RequestInit = {}, query: Query = {}): Promise<Response> {
     const withTarget = { ...query, target: query.target ?? this.target };
+    const headers = new Headers(init.headers);
+    if (!headers.has('Accept-Language')) {
+      headers.set('Accept-Language', this.language);
+    }
     try {
       return await ServerConnection.makeRequest(
         this.url(path, withTarget),
-        init,
+        { ...init, headers },
         this.serverSettings
       );
     } catch (reason) {
       if ((reason as Error)?.name === 'AbortError') {
-        throw new AmlxApiError(0, ABORTED, 'The request was cancelled.');
+        throw new AmlxApiError(0, ABORTED, trans.__('The request was cancelled.'));
       }
       throw new AmlxApiError(
         0,
         NETWORK_ERROR,
-        `Cannot reach the Jupyter server (${String(
-          (reason as Error)?.message ?? reason
-        )}). Check that it is still running.`
+        trans.__(
+          'Cannot reach the Jupyter server (%1). Check that it is still running.',
+          String((reason as Error)?.message ?? reason)
+        )
       );
     }
   }
@@ -480,20 +494,21 @@ export function errorFromResponse(status: number, body: unknown): AmlxApiError {
     return new AmlxApiError(
       status,
       EXTENSION_MISSING,
-      'The amlx_lab server extension is not running. Install amlx_lab with pip in the ' +
-        "environment that runs JupyterLab, check 'jupyter server extension list', and restart JupyterLab."
+      trans.__(
+        "The amlx_lab server extension is not running. Install amlx_lab with pip in the environment that runs JupyterLab, check 'jupyter server extension list', and restart JupyterLab."
+      )
     );
   }
   if (status === 403) {
     return new AmlxApiError(
       status,
       'forbidden',
-      'The Jupyter server refused the request: your session may have expired. Reload the page and log in again.'
+      trans.__('The Jupyter server refused the request: your session may have expired. Reload the page and log in again.')
     );
   }
   return new AmlxApiError(
     status,
     'http_error',
-    `The server answered with HTTP ${status} and no explanation.`
+    trans.__('The server answered with HTTP %1 and no explanation.', status)
   );
 }

@@ -6,6 +6,7 @@
  * save a round trip.
  */
 import { IAutoMLJobSpec } from './apitypes';
+import { trans } from './i18n';
 
 export type AutoMLTask = 'classification' | 'regression' | 'forecasting';
 export const TASKS: AutoMLTask[] = ['classification', 'regression', 'forecasting'];
@@ -165,48 +166,48 @@ function whole(text: string): number | null {
 export function formProblems(form: IAutoMLForm): Record<string, string> {
   const problems: Record<string, string> = {};
   if (!form.data.trim()) {
-    problems.data = 'Choose the training data: a data asset or a CSV file.';
+    problems.data = trans.__('Choose the training data: a data asset or a CSV file.');
   }
   if (!form.target.trim()) {
-    problems.target = 'Name the column to predict.';
+    problems.target = trans.__('Name the column to predict.');
   }
   if (form.timeoutMinutes.trim() && positive(form.timeoutMinutes) === null) {
-    problems.timeoutMinutes = 'The time limit must be a positive number of minutes.';
+    problems.timeoutMinutes = trans.__('The time limit must be a positive number of minutes.');
   }
   if (form.maxTrials.trim() && (whole(form.maxTrials) === null || Number(form.maxTrials) > 1000)) {
-    problems.maxTrials = 'Max trials must be a whole number from 1 to 1000.';
+    problems.maxTrials = trans.__('Max trials must be a whole number from 1 to 1000.');
   }
   if (whole(form.concurrent) === null) {
-    problems.concurrent = 'Concurrent trials must be a whole number, at least 1.';
+    problems.concurrent = trans.__('Concurrent trials must be a whole number, at least 1.');
   } else if (form.maxTrials.trim() && whole(form.maxTrials) !== null && Number(form.concurrent) > Number(form.maxTrials)) {
-    problems.concurrent = 'Concurrent trials cannot exceed max trials.';
+    problems.concurrent = trans.__('Concurrent trials cannot exceed max trials.');
   }
   const folds = form.folds.trim();
   if (folds !== 'auto' && (whole(folds) === null || Number(folds) < 2 || Number(folds) > 50)) {
-    problems.folds = 'Folds must be auto or a whole number from 2 to 50.';
+    problems.folds = trans.__('Folds must be auto or a whole number from 2 to 50.');
   }
   if (form.validationSize.trim()) {
     const size = positive(form.validationSize);
     if (size === null || size >= 1) {
-      problems.validationSize = 'The validation size is a fraction between 0 and 1, such as 0.2.';
+      problems.validationSize = trans.__('The validation size is a fraction between 0 and 1, such as 0.2.');
     } else if (folds !== 'auto') {
-      problems.validationSize = 'Give folds or a validation size, not both.';
+      problems.validationSize = trans.__('Give folds or a validation size, not both.');
     }
   }
   const both = form.allowed.filter(a => form.blocked.includes(a));
   if (both.length) {
-    problems.blocked = `${both[0]} is both allowed and blocked.`;
+    problems.blocked = trans.__('%1 is both allowed and blocked.', both[0]);
   } else if (ALGORITHMS[form.task].every(a => form.blocked.includes(a))) {
-    problems.blocked = 'Every algorithm is blocked; nothing would be trained.';
+    problems.blocked = trans.__('Every algorithm is blocked; nothing would be trained.');
   }
   if (form.task === 'forecasting') {
     if (!form.timeColumn.trim()) {
-      problems.timeColumn = 'A forecast needs the column that holds the time.';
+      problems.timeColumn = trans.__('A forecast needs the column that holds the time.');
     } else if (form.timeColumn.trim() === form.target.trim()) {
-      problems.timeColumn = 'The time column cannot also be the column to predict.';
+      problems.timeColumn = trans.__('The time column cannot also be the column to predict.');
     }
     if (whole(form.horizon) === null) {
-      problems.horizon = 'The horizon is a whole number of periods, at least 1.';
+      problems.horizon = trans.__('The horizon is a whole number of periods, at least 1.');
     }
   }
   return problems;

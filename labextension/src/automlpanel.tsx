@@ -28,6 +28,11 @@ import { amlIcon } from './icons';
 import { panelId } from './naming';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
+import { trans } from './i18n';
+
+/** Example values shown in empty fields (values, not text to translate). */
+const EXAMPLE_DATA = 'azureml:heart@latest';
+const EXAMPLE_TARGET = 'DEATH_EVENT';
 
 function Field(props: { id: string; label: string; problem?: string; hint?: string; children: React.ReactNode }): JSX.Element {
   return (
@@ -116,14 +121,13 @@ export function AutoMLForm(props: { services: AmlxServices; data: string }): JSX
   return (
     <div className="amlx-AutoMLForm">
       <header className="amlx-Panel-header">
-        <h2>AutoML</h2>
+        <h2>{trans.__('AutoML')}</h2>
         <p className="amlx-Hint">
-          Trains and validates many models on a table and keeps the best, as Azure ML's automated ML does. Each
-          trial becomes a child run; the best model is saved as an MLflow model you can register and deploy.
+          {trans.__("Trains and validates many models on a table and keeps the best, as Azure ML's automated ML does. Each trial becomes a child run; the best model is saved as an MLflow model you can register and deploy.")}
         </p>
       </header>
       <div className="amlx-FormGrid">
-        <Field id={id('task')} label="Task">
+        <Field id={id('task')} label={trans.__('Task')}>
           <select id={id('task')} className="amlx-Input" value={form.task} onChange={event => setForm(withTask(form, event.currentTarget.value as AutoMLTask))}>
             {TASKS.map(task => (
               <option key={task} value={task}>
@@ -132,13 +136,13 @@ export function AutoMLForm(props: { services: AmlxServices; data: string }): JSX
             ))}
           </select>
         </Field>
-        <Field id={id('data')} label="Training data" problem={shown.data} hint="a data asset (azureml:NAME@latest) or a CSV file">
-          {text('data', { placeholder: 'azureml:heart@latest' })}
+        <Field id={id('data')} label={trans.__('Training data')} problem={shown.data} hint={trans.__('a data asset (azureml:NAME@latest) or a CSV file')}>
+          {text('data', { placeholder: EXAMPLE_DATA })}
         </Field>
-        <Field id={id('target')} label="Target column" problem={shown.target} hint="the column to predict">
-          {text('target', { placeholder: 'DEATH_EVENT' })}
+        <Field id={id('target')} label={trans.__('Target column')} problem={shown.target} hint={trans.__('the column to predict')}>
+          {text('target', { placeholder: EXAMPLE_TARGET })}
         </Field>
-        <Field id={id('metric')} label="Primary metric" hint={isMinimized(form.metric) ? 'lower is better' : 'higher is better'}>
+        <Field id={id('metric')} label={trans.__('Primary metric')} hint={isMinimized(form.metric) ? trans.__('lower is better') : trans.__('higher is better')}>
           <select id={id('metric')} className="amlx-Input" value={form.metric} onChange={event => set({ metric: event.currentTarget.value })}>
             {PRIMARY_METRICS[form.task].map(metric => (
               <option key={metric} value={metric}>
@@ -147,60 +151,60 @@ export function AutoMLForm(props: { services: AmlxServices; data: string }): JSX
             ))}
           </select>
         </Field>
-        <Field id={id('timeoutMinutes')} label="Time limit (minutes)" problem={shown.timeoutMinutes} hint="the whole job; empty: Azure's default">
+        <Field id={id('timeoutMinutes')} label={trans.__('Time limit (minutes)')} problem={shown.timeoutMinutes} hint={trans.__("the whole job; empty: Azure's default")}>
           {text('timeoutMinutes', { inputMode: 'decimal' })}
         </Field>
-        <Field id={id('concurrent')} label="Max concurrent trials" problem={shown.concurrent} hint="locally: threads per trial">
+        <Field id={id('concurrent')} label={trans.__('Max concurrent trials')} problem={shown.concurrent} hint={trans.__('locally: threads per trial')}>
           {text('concurrent', { inputMode: 'numeric' })}
         </Field>
         {form.task === 'forecasting' && (
           <>
-            <Field id={id('timeColumn')} label="Time column" problem={shown.timeColumn}>
+            <Field id={id('timeColumn')} label={trans.__('Time column')} problem={shown.timeColumn}>
               {text('timeColumn')}
             </Field>
-            <Field id={id('horizon')} label="Forecast horizon" problem={shown.horizon} hint="periods ahead">
+            <Field id={id('horizon')} label={trans.__('Forecast horizon')} problem={shown.horizon} hint={trans.__('periods ahead')}>
               {text('horizon', { inputMode: 'numeric' })}
             </Field>
-            <Field id={id('frequency')} label="Frequency" hint="D, h, W, MS…; empty: inferred">
+            <Field id={id('frequency')} label={trans.__('Frequency')} hint={trans.__('D, h, W, MS…; empty: inferred')}>
               {text('frequency')}
             </Field>
           </>
         )}
       </div>
       <button className="amlx-Link amlx-AutoMLForm-more" aria-expanded={more} onClick={() => setMore(!more)}>
-        {more ? '▾' : '▸'} Limits, validation, algorithms and featurization
+        {more ? '▾' : '▸'} {trans.__('Limits, validation, algorithms and featurization')}
       </button>
       {more && (
         <div className="amlx-FormGrid amlx-AutoMLForm-advanced">
-          <Field id={id('maxTrials')} label="Max trials" problem={shown.maxTrials} hint="empty: 1000">
+          <Field id={id('maxTrials')} label={trans.__('Max trials')} problem={shown.maxTrials} hint={trans.__('empty: 1000')}>
             {text('maxTrials', { inputMode: 'numeric' })}
           </Field>
-          <Field id={id('folds')} label="Cross-validation folds" problem={shown.folds} hint="auto: as Azure chooses for the data's size">
+          <Field id={id('folds')} label={trans.__('Cross-validation folds')} problem={shown.folds} hint={trans.__("auto: as Azure chooses for the data's size")}>
             {text('folds')}
           </Field>
-          <Field id={id('validationSize')} label="Validation size" problem={shown.validationSize} hint="a held-out fraction instead of folds">
+          <Field id={id('validationSize')} label={trans.__('Validation size')} problem={shown.validationSize} hint={trans.__('a held-out fraction instead of folds')}>
             {text('validationSize', { inputMode: 'decimal', placeholder: 'e.g. 0.2' })}
           </Field>
-          <Field id={id('featurization')} label="Featurization">
+          <Field id={id('featurization')} label={trans.__('Featurization')}>
             <select
               id={id('featurization')}
               className="amlx-Input"
               value={form.featurization}
               onChange={event => set({ featurization: event.currentTarget.value as 'auto' | 'off' })}
             >
-              <option value="auto">auto (impute, encode, scale)</option>
-              <option value="off">off (numeric columns only)</option>
+              <option value="auto">{trans.__('auto (impute, encode, scale)')}</option>
+              <option value="off">{trans.__('off (numeric columns only)')}</option>
             </select>
           </Field>
-          <Field id={id('experiment')} label="Experiment" hint="empty: Default">
+          <Field id={id('experiment')} label={trans.__('Experiment')} hint={trans.__('empty: Default')}>
             {text('experiment')}
           </Field>
           <label className="amlx-Check">
             <input type="checkbox" checked={form.earlyTermination} onChange={event => set({ earlyTermination: event.currentTarget.checked })} />
-            Early termination (stop when the score stops improving)
+            {trans.__('Early termination (stop when the score stops improving)')}
           </label>
-          <AlgorithmPicker id="allowed" label="Allowed algorithms (none: all)" task={form.task} chosen={form.allowed} onChange={allowed => set({ allowed })} />
-          <AlgorithmPicker id="blocked" label="Blocked algorithms" task={form.task} chosen={form.blocked} onChange={blocked => set({ blocked })} />
+          <AlgorithmPicker id="allowed" label={trans.__('Allowed algorithms (none: all)')} task={form.task} chosen={form.allowed} onChange={allowed => set({ allowed })} />
+          <AlgorithmPicker id="blocked" label={trans.__('Blocked algorithms')} task={form.task} chosen={form.blocked} onChange={blocked => set({ blocked })} />
           {shown.blocked && (
             <span className="amlx-FieldProblem" role="alert">
               {shown.blocked}
@@ -208,10 +212,10 @@ export function AutoMLForm(props: { services: AmlxServices; data: string }): JSX
           )}
         </div>
       )}
-      <ErrorNote error={error} title="The AutoML job was not started." />
+      <ErrorNote error={error} title={trans.__('The AutoML job was not started.')} />
       <div className="amlx-Actions">
         <button className="jp-Button jp-mod-styled jp-mod-accept amlx-AutoMLForm-submit" disabled={busy} onClick={() => void submit()}>
-          {busy ? 'Starting…' : 'Start AutoML'}
+          {busy ? trans.__('Starting…') : trans.__('Start AutoML')}
         </button>
       </div>
     </div>
@@ -239,8 +243,8 @@ export function automlWidgetId(data: string): string {
 export function createAutoMLWidget(services: AmlxServices, data: string): MainAreaWidget {
   const widget = new MainAreaWidget({ content: new AutoMLContent(services, data) });
   widget.id = automlWidgetId(data);
-  widget.title.label = data ? `AutoML: ${data.replace(/^azureml:/, '').replace(/@latest$/, '')}` : 'AutoML';
-  widget.title.caption = 'AutoML: train and compare models, keep the best';
+  widget.title.label = data ? trans.__('AutoML: %1', data.replace(/^azureml:/, '').replace(/@latest$/, '')) : trans.__('AutoML');
+  widget.title.caption = trans.__('AutoML: train and compare models, keep the best');
   widget.title.icon = amlIcon;
   widget.title.closable = true;
   return widget;

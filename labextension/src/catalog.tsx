@@ -6,9 +6,10 @@ import * as React from 'react';
 
 import { assetReference } from './automlform';
 import { Ago, Empty, ErrorNote, Loading, useLatestRequest, useSignal } from './components';
-import { formatBytes } from './format';
+import { formatBytes, statusLabel } from './format';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
+import { trans } from './i18n';
 
 /**
  * Loads a resource while its section is drawn: the first time, and again
@@ -24,24 +25,24 @@ function useEnsure<T>(resource: Resource<T>): void {
   }, [resource, resource.state]);
 }
 
-function ListState<T>(props: { resource: Resource<T>; what: string }): JSX.Element | null {
+/** What a list says while it loads and when it failed (whole sentences, so they translate). */
+interface IListWords {
+  loading: string;
+  failed: string;
+}
+
+function ListState<T>(props: { resource: Resource<T>; words: IListWords }): JSX.Element | null {
   const { resource } = props;
   if (resource.pending) {
-    return <Loading text={`Loading ${props.what}…`} />;
+    return <Loading text={props.words.loading} />;
   }
-  return (
-    <ErrorNote
-      error={resource.error}
-      title={`${props.what[0].toUpperCase()}${props.what.slice(1)} could not be loaded.`}
-      onRetry={() => void resource.reload()}
-    />
-  );
+  return <ErrorNote error={resource.error} title={props.words.failed} onRetry={() => void resource.reload()} />;
 }
 
 /** A sidebar list of one resource: loading and error states, the empty text, one item per entry. */
 function ResourceList<T>(props: {
   resource: Resource<T[]>;
-  what: string;
+  words: IListWords;
   label: string;
   className: string;
   empty: React.ReactNode;
@@ -53,7 +54,7 @@ function ResourceList<T>(props: {
   const items = resource.data ?? [];
   return (
     <div className={`amlx-List ${props.className}`}>
-      <ListState resource={resource} what={props.what} />
+      <ListState resource={resource} words={props.words} />
       {resource.state === 'ready' && items.length === 0 && <Empty>{props.empty}</Empty>}
       <ul aria-label={props.label}>
         {items.map(item => (
@@ -69,10 +70,10 @@ export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
   return (
     <ResourceList
       resource={services.models}
-      what="models"
-      label="Models"
+      words={{ loading: trans.__('Loading models…'), failed: trans.__('Models could not be loaded.') }}
+      label={trans.__('Models')}
       className="amlx-Models"
-      empty="No models yet. Open a completed run and use Register model."
+      empty={trans.__('No models yet. Open a completed run and use Register model.')}
       keyOf={model => model.name}
     >
       {model => (
@@ -84,11 +85,11 @@ export function ModelsSection(props: { services: AmlxServices }): JSX.Element {
         >
           <span className="amlx-ListItem-name">{model.name}</span>
           <span className="amlx-ListItem-meta">
-            v{model.latest_version}
-            {model.version_count > 1 ? ` · ${model.version_count} versions` : ''}
+            {`v${model.latest_version}`}
+            {model.version_count > 1 ? ` · ${trans._n('%1 version', '%1 versions', model.version_count)}` : ''}
             {Object.entries(model.aliases ?? {}).map(([alias, version]) => (
               <span key={alias} className="amlx-Tag amlx-ModelAlias" data-alias={alias}>
-                {alias}: v{version}
+                {trans.__('%1: v%2', alias, version)}
               </span>
             ))}{' '}
             · <Ago epochSeconds={model.updated_at} />
@@ -104,10 +105,10 @@ export function EndpointsSection(props: { services: AmlxServices }): JSX.Element
   return (
     <ResourceList
       resource={services.endpoints}
-      what="endpoints"
-      label="Endpoints"
+      words={{ loading: trans.__('Loading endpoints…'), failed: trans.__('Endpoints could not be loaded.') }}
+      label={trans.__('Endpoints')}
       className="amlx-Endpoints"
-      empty="No endpoints yet. Deploy a registered model from its panel."
+      empty={trans.__('No endpoints yet. Deploy a registered model from its panel.')}
       keyOf={endpoint => endpoint.name}
     >
       {endpoint => (
@@ -120,8 +121,9 @@ export function EndpointsSection(props: { services: AmlxServices }): JSX.Element
           <span className="amlx-ListItem-name">{endpoint.name}</span>
           <span className="amlx-ListItem-meta">
             <span className={`amlx-EndpointDot amlx-mod-${endpoint.status.toLowerCase()}`} aria-hidden="true" />
-            {endpoint.status} ·{' '}
-            {endpoint.deployments.map(d => `${d.name} ${endpoint.traffic[d.name] ?? 0}%`).join(', ') || 'no deployments'}
+            {statusLabel(endpoint.status)} ·{' '}
+            {endpoint.deployments.map(d => `${d.name} ${endpoint.traffic[d.name] ?? 0}%`).join(trans.__(', ')) ||
+              trans.__('no deployments')}
           </span>
         </button>
       )}
@@ -141,14 +143,14 @@ function AssetVersions(props: { services: AmlxServices; name: string }): JSX.Ele
     return <Loading />;
   }
   return (
-    <ul className="amlx-AssetVersions" aria-label={`Versions of ${props.name}`}>
+    <ul className="amlx-AssetVersions" aria-label={trans.__('Versions of %1', props.name)}>
       {versions.map(v => (
         <li key={v.version} title={v.source ?? undefined}>
           <code>
             {v.name}:{v.version}
           </code>{' '}
           <span className="amlx-Hint">
-            {v.type === 'uri_folder' ? 'folder' : 'file'} · {formatBytes(v.size)}
+            {v.type === 'uri_folder' ? trans.__('folder') : trans.__('file')} · {formatBytes(v.size)}
           </span>
         </li>
       ))}
@@ -162,10 +164,11 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
   return (
     <ResourceList
       resource={services.data}
-      what="data assets"
-      label="Data assets"
+      words={{ loading: trans.__('Loading data assets…'), failed: trans.__('Data assets could not be loaded.') }}
+      label={trans.__('Data assets')}
       className="amlx-Data"
-      empty="No data assets yet. Right-click a file in the file browser and choose Register as data asset."
+      empty={trans.__('No data assets yet. Right-click a file in the file browser and choose Register as data asset.')}
+
       keyOf={asset => asset.name}
     >
       {asset => (
@@ -179,7 +182,9 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
           >
             <span className="amlx-ListItem-name">{asset.name}</span>
             <span className="amlx-ListItem-meta">
-              v{asset.version} · {asset.type === 'uri_folder' ? 'folder' : 'file'} · {formatBytes(asset.size)}
+              {`v${asset.version}`} · {asset.type === 'uri_folder' ? trans.__('folder') : trans.__('file')} ·{' '}
+              {formatBytes(asset.size)}
+
             </span>
           </button>
           {open === asset.name && (
@@ -189,9 +194,9 @@ export function DataSection(props: { services: AmlxServices }): JSX.Element {
                 <button
                   className="jp-Button jp-mod-styled amlx-small amlx-AssetAutoML"
                   onClick={() => services.execute(CommandIDs.openAutoML, { data: assetReference(asset.name) })}
-                  title="Train and compare models on this table and keep the best"
+                  title={trans.__('Train and compare models on this table and keep the best')}
                 >
-                  AutoML…
+                  {trans.__('AutoML…')}
                 </button>
               )}
             </>

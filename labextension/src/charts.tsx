@@ -14,6 +14,7 @@ import {
   padExtent
 } from './chartmath';
 import { formatMetric } from './format';
+import { trans } from './i18n';
 
 const MARGIN = { top: 12, right: 14, bottom: 34, left: 56 };
 
@@ -77,7 +78,7 @@ export function LineChart(props: {
   const xs = extent(props.points.map(p => p.x));
   const ys = extent(props.points.map(p => p.y));
   if (!xs || !ys) {
-    return <div className="amlx-Empty">No values.</div>;
+    return <div className="amlx-Empty">{trans.__('No values.')}</div>;
   }
   const yDomain = padExtent(ys);
   const x = linearScale(xs, MARGIN.left, width - MARGIN.right);
@@ -116,7 +117,7 @@ export function MultiLineChart(props: {
   const xs = extent(all.map(p => p.x));
   const ys = extent(all.map(p => p.y));
   if (!xs || !ys) {
-    return <div className="amlx-Empty">No values.</div>;
+    return <div className="amlx-Empty">{trans.__('No values.')}</div>;
   }
   const yDomain = padExtent(ys);
   const x = linearScale(xs, MARGIN.left, width - MARGIN.right);
@@ -178,7 +179,7 @@ export function ScatterChart(props: {
   const xs = extent(props.points.map(p => p.x));
   const ys = extent(props.points.map(p => p.y));
   if (!xs || !ys) {
-    return <div className="amlx-Empty">No runs have both values.</div>;
+    return <div className="amlx-Empty">{trans.__('No runs have both values.')}</div>;
   }
   const useLog = props.logX && xs.min > 0;
   const xDomain = useLog ? { min: xs.min / 1.25, max: xs.max * 1.25 } : padExtent(xs);
@@ -193,15 +194,21 @@ export function ScatterChart(props: {
       width={width}
       height={height}
       role="img"
-      aria-label={`${props.yLabel} against ${props.xLabel}, ${props.points.length} runs`}
+      aria-label={trans._n(
+        '%2 against %3, %1 run',
+        '%2 against %3, %1 runs',
+        props.points.length,
+        props.yLabel,
+        props.xLabel
+      )}
     >
-      <title>{`${props.yLabel} against ${props.xLabel}`}</title>
+      <title>{trans.__('%1 against %2', props.yLabel, props.xLabel)}</title>
       <Axes
         width={width}
         height={height}
         xTicks={xTickValues.map(v => ({ value: v, px: x(v) }))}
         yTicks={niceTicks(yDomain, 5).map(v => ({ value: v, px: y(v) }))}
-        xLabel={props.xLabel + (useLog ? ' (log)' : '')}
+        xLabel={useLog ? trans.__('%1 (log)', props.xLabel) : props.xLabel}
         yLabel={props.yLabel}
       />
       {props.points.map(p => (
@@ -214,7 +221,9 @@ export function ScatterChart(props: {
           r={p.id === props.bestId ? 6 : 4.5}
           onClick={() => props.onPick?.(p.id)}
         >
-          <title>{`${p.label}: ${props.xLabel} ${formatMetric(p.x)}, ${props.yLabel} ${formatMetric(p.y)}`}</title>
+          <title>
+            {trans.__('%1: %2 %3, %4 %5', p.label, props.xLabel, formatMetric(p.x), props.yLabel, formatMetric(p.y))}
+          </title>
         </circle>
       ))}
       {best && (
@@ -226,7 +235,8 @@ export function ScatterChart(props: {
             y={y(best.y) - 10}
             textAnchor={x(best.x) > width * 0.7 ? 'end' : 'start'}
           >
-            {`best: ${formatMetric(best.y)}`}
+            {trans.__('best: %1', formatMetric(best.y))}
+
           </text>
         </g>
       )}

@@ -19,6 +19,7 @@ import { createRunWidget, runWidgetId } from './rundetails';
 import { AmlxServices, CommandIDs, ITargetSwitch, workspacePanelIds } from './services';
 import { SIDEBAR_ID } from './sidebar';
 import { SubmitWidget, createSubmitWidget, sourceFromCell, submitWidgetId } from './submitpanel';
+import { trans } from './i18n';
 
 /** The open main-area widget with this id, if any. */
 function findWidget<T extends Widget>(app: JupyterFrontEnd, id: string): T | null {
@@ -61,10 +62,10 @@ function stringArg(args: Record<string, unknown>, key: string): string {
 
 async function registerData(services: AmlxServices, path: string): Promise<void> {
   const result = await InputDialog.getText({
-    title: 'Register as data asset',
-    label: `Name of the data asset for ${path} (letters, digits, - _ .):`,
+    title: trans.__('Register as data asset'),
+    label: trans.__('Name of the data asset for %1 (letters, digits, - _ .):', path),
     text: assetNameFrom(path),
-    okLabel: 'Register'
+    okLabel: trans.__('Register')
   });
   if (!result.button.accept || !result.value) {
     return;
@@ -72,14 +73,14 @@ async function registerData(services: AmlxServices, path: string): Promise<void>
   try {
     const asset = await services.client.registerData({ name: result.value.trim(), path });
     void services.data.reload();
-    Notification.success(`Registered ${asset.name} version ${asset.version} from ${path}.`, {
+    Notification.success(trans.__('Registered %1 version %2 from %3.', asset.name, asset.version, path), {
       autoClose: 6000,
-      actions: [{ label: 'Show data', callback: () => services.app.shell.activateById(SIDEBAR_ID) }]
+      actions: [{ label: trans.__('Show data'), callback: () => services.app.shell.activateById(SIDEBAR_ID) }]
     });
   } catch (reason) {
-    Notification.error(`${path} could not be registered: ${asApiError(reason).message}`, {
+    Notification.error(trans.__('%1 could not be registered: %2', path, asApiError(reason).message), {
       autoClose: false,
-      actions: [{ label: 'Try again', callback: () => void registerData(services, path) }]
+      actions: [{ label: trans.__('Try again'), callback: () => void registerData(services, path) }]
     });
   }
 }
@@ -96,12 +97,19 @@ function closeWorkspacePanels(app: JupyterFrontEnd, change: ITargetSwitch): void
       widget.dispose();
     }
   }
-  const count = closing.size === 1 ? 'one panel' : `${closing.size} panels`;
-  const from = change.previousLabel ? ` of ${change.previousLabel}` : '';
-  Notification.info(
-    `Closed ${count}${from}: the sidebar switched to another target, and those runs, models and endpoints are not in it. Open what you need again from the sidebar.`,
-    { autoClose: 8000 }
-  );
+  const message = change.previousLabel
+    ? trans._n(
+        'Closed one panel of %2: the sidebar switched to another target, and those runs, models and endpoints are not in it. Open what you need again from the sidebar.',
+        'Closed %1 panels of %2: the sidebar switched to another target, and those runs, models and endpoints are not in it. Open what you need again from the sidebar.',
+        closing.size,
+        change.previousLabel
+      )
+    : trans._n(
+        'Closed one panel: the sidebar switched to another target, and those runs, models and endpoints are not in it. Open what you need again from the sidebar.',
+        'Closed %1 panels: the sidebar switched to another target, and those runs, models and endpoints are not in it. Open what you need again from the sidebar.',
+        closing.size
+      );
+  Notification.info(message, { autoClose: 8000 });
 }
 
 export function addCommands(
@@ -114,8 +122,8 @@ export function addCommands(
   const hasCell = () => services.activeCell?.current?.cellType === 'code';
 
   commands.addCommand(CommandIDs.openSidebar, {
-    label: 'AML: Open sidebar',
-    caption: 'Show the Azure ML jobs sidebar',
+    label: trans.__('AML: Open sidebar'),
+    caption: trans.__('Show the Azure ML jobs sidebar'),
     icon: args => (args.isPalette ? undefined : amlIcon),
     execute: () => app.shell.activateById(SIDEBAR_ID)
   });
@@ -123,7 +131,7 @@ export function addCommands(
   const openSubmit = (tab: 'form' | 'preview') => {
     const cell = services.activeCell?.current;
     if (!cell || cell.cellType !== 'code') {
-      Notification.warning('Select a code cell of a notebook first: that cell becomes the job.', { autoClose: 5000 });
+      Notification.warning(trans.__('Select a code cell of a notebook first: that cell becomes the job.'), { autoClose: 5000 });
       return;
     }
     const source = sourceFromCell(cell);
@@ -141,26 +149,26 @@ export function addCommands(
   };
 
   commands.addCommand(CommandIDs.submitCell, {
-    label: args => (args.toolbar ? 'Submit' : 'AML: Submit cell as a job…'),
-    caption: 'Run this cell (and the code it needs) as a tracked job (Ctrl/Cmd+Shift+Enter)',
+    label: args => (args.toolbar ? trans.__('Submit') : trans.__('AML: Submit cell as a job…')),
+    caption: trans.__('Run this cell (and the code it needs) as a tracked job (Ctrl/Cmd+Shift+Enter)'),
     icon: args => (args.isPalette ? undefined : amlIcon),
     isEnabled: () => services.activeCell === null || hasCell(),
     execute: () => openSubmit('form')
   });
 
   commands.addCommand(CommandIDs.previewCell, {
-    label: 'AML: Preview cell as a job',
-    caption: 'Show the main.py, requirements and inputs a submit would use, without running anything',
+    label: trans.__('AML: Preview cell as a job'),
+    caption: trans.__('Show the main.py, requirements and inputs a submit would use, without running anything'),
     isEnabled: () => services.activeCell === null || hasCell(),
     execute: () => openSubmit('preview')
   });
 
   commands.addCommand(CommandIDs.openRun, {
-    label: args => (args.name ? `AML: Open run ${args.name as string}` : 'AML: Open run'),
+    label: args => (args.name ? trans.__('AML: Open run %1', args.name as string) : trans.__('AML: Open run')),
     execute: async args => {
       let name = stringArg(args, 'name');
       if (!name) {
-        const answer = await InputDialog.getText({ title: 'Open run', label: 'Job name:' });
+        const answer = await InputDialog.getText({ title: trans.__('Open run'), label: trans.__('Job name:') });
         name = answer.button.accept ? (answer.value ?? '').trim() : '';
       }
       if (name) {
@@ -170,14 +178,14 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.compareRuns, {
-    label: 'AML: Compare runs of an experiment',
+    label: trans.__('AML: Compare runs of an experiment'),
     execute: async args => {
       let experiment = stringArg(args, 'experiment');
       if (!experiment) {
         services.startFeed();
         const groups = (await services.runsView.experiments.current()) ?? [];
         const names = groups.map(group => group.name);
-        const answer = await InputDialog.getItem({ title: 'Compare runs', label: 'Experiment:', items: names });
+        const answer = await InputDialog.getItem({ title: trans.__('Compare runs'), label: trans.__('Experiment:'), items: names });
         experiment = answer.button.accept ? answer.value ?? '' : '';
       }
       if (experiment) {
@@ -187,8 +195,8 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.compareSelected, {
-    label: 'AML: Compare the selected runs',
-    caption: 'Parameters, metrics and curves of the runs ticked in the Runs list, side by side',
+    label: trans.__('AML: Compare the selected runs'),
+    caption: trans.__('Parameters, metrics and curves of the runs ticked in the Runs list, side by side'),
     isEnabled: args => (Array.isArray(args.names) ? args.names.length : services.selection.names.length) >= 2,
     execute: args => {
       const names = Array.isArray(args.names) ? (args.names as string[]) : [...services.selection.names];
@@ -199,7 +207,7 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.deployModel, {
-    label: 'AML: Open model (versions and deploy)',
+    label: trans.__('AML: Open model (versions and deploy)'),
     execute: args => {
       const name = stringArg(args, 'name');
       const version = stringArg(args, 'version');
@@ -214,7 +222,7 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.openEndpoint, {
-    label: 'AML: Open endpoint',
+    label: trans.__('AML: Open endpoint'),
     execute: args => {
       const name = stringArg(args, 'name');
       if (name) {
@@ -226,13 +234,13 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.refresh, {
-    label: 'AML: Refresh the sidebar',
+    label: trans.__('AML: Refresh the sidebar'),
     execute: () => services.refreshAll()
   });
 
   commands.addCommand(CommandIDs.registerData, {
-    label: 'Register as data asset',
-    caption: 'Register this file as a versioned data asset that jobs can use',
+    label: trans.__('Register as data asset'),
+    caption: trans.__('Register this file as a versioned data asset that jobs can use'),
     icon: amlIcon,
     // files and folders alike: a folder becomes a uri_folder asset
     isVisible: () => {
@@ -246,7 +254,7 @@ export function addCommands(
         path = item && !item.done ? item.value.path : '';
       }
       if (!path) {
-        Notification.warning('Select a file in the file browser first.', { autoClose: 5000 });
+        Notification.warning(trans.__('Select a file in the file browser first.'), { autoClose: 5000 });
         return;
       }
       await registerData(services, path);
@@ -254,8 +262,8 @@ export function addCommands(
   });
 
   commands.addCommand(CommandIDs.openAutoML, {
-    label: args => (args.isPalette ? 'AML: AutoML…' : 'AutoML on this data…'),
-    caption: 'Train and compare models on a table and keep the best (Azure ML automated ML)',
+    label: args => (args.isPalette ? trans.__('AML: AutoML…') : trans.__('AutoML on this data…')),
+    caption: trans.__('Train and compare models on a table and keep the best (Azure ML automated ML)'),
     icon: args => (args.isPalette ? undefined : amlIcon),
     execute: args => {
       // a data asset reference, or a CSV file picked in the file browser (relative to the notebook folder)
@@ -279,7 +287,8 @@ export function addCommands(
       CommandIDs.openAutoML,
       CommandIDs.refresh
     ]) {
-      palette.addItem({ command, category: 'Azure ML' });
+      palette.addItem({ command, category: trans.__('Azure ML') });
+
     }
   }
 

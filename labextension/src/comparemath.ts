@@ -4,6 +4,7 @@
  * which run is best.
  */
 import { IJob } from './apitypes';
+import { trans } from './i18n';
 
 export type Goal = 'min' | 'max';
 
@@ -49,10 +50,10 @@ export function axisValue(job: IJob, key: string): unknown {
 /** How an x-axis key reads in the picker and on the chart. */
 export function axisLabel(key: string): string {
   if (key.startsWith(PARAMS_AXIS)) {
-    return `${key.slice(PARAMS_AXIS.length)} (logged param)`;
+    return trans.__('%1 (logged param)', key.slice(PARAMS_AXIS.length));
   }
   if (key.startsWith(METRICS_AXIS)) {
-    return `${key.slice(METRICS_AXIS.length)} (metric)`;
+    return trans.__('%1 (metric)', key.slice(METRICS_AXIS.length));
   }
   return key;
 }

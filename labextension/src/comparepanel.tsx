@@ -10,7 +10,7 @@ import * as React from 'react';
 import { AmlxClient } from './api';
 import { IJob } from './apitypes';
 import { ScatterChart } from './charts';
-import { Empty, ErrorNote, Loading, useSignal, useSize } from './components';
+import { Empty, ErrorNote, Loading, useSignal, useSize, withElements, PLACEHOLDERS } from './components';
 import {
   Goal,
   bestPoint,
@@ -22,12 +22,13 @@ import {
   preferredMetric,
   samplePoints
 } from './comparemath';
-import { formatMetric } from './format';
+import { formatCount, formatMetric } from './format';
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { MAX_PAGE } from './runwindow';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
 /** While runs complete, the comparison reads them again at most this often. */
 const RELOAD_MS = 5000;
@@ -118,39 +119,49 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
   const unavailable = data === null;
   return (
     <div className="amlx-Comparison" data-experiment={experiment} ref={frame}>
-      {runs.pending && <Loading text="Loading runs…" />}
+      {runs.pending && <Loading text={trans.__('Loading runs…')} />}
       <header className="amlx-Panel-header">
-        <h2>Compare runs of {experiment}</h2>
+        <h2>{trans.__('Compare runs of %1', experiment)}</h2>
         <p className="amlx-Hint">
-          {jobs.length} completed run{jobs.length === 1 ? '' : 's'}; one point per run that has both values.
+          {trans._n(
+            '%1 completed run; one point per run that has both values.',
+            '%1 completed runs; one point per run that has both values.',
+            jobs.length
+          )}
         </p>
         <ErrorNote
           error={runs.error}
-          title={data ? 'Runs could not be updated.' : 'Runs could not be loaded.'}
+          title={data ? trans.__('Runs could not be updated.') : trans.__('Runs could not be loaded.')}
           onRetry={() => void runs.reload()}
         />
       </header>
       {unavailable ? null : xs.length === 0 || ys.length === 0 ? (
         <Empty>
-          Nothing to compare yet: this needs at least two completed runs with a logged metric and different values of
-          a numeric parameter, logged param or other metric. Submit the training cell again with another parameter
-          value.
+          {trans.__(
+            'Nothing to compare yet: this needs at least two completed runs with a logged metric and different values of a numeric parameter, logged param or other metric. Submit the training cell again with another parameter value.'
+          )}
         </Empty>
       ) : (
         <>
           <div className="amlx-Comparison-controls">
-            <KeyPicker label="Metric (y)" axis="Metric (y axis)" keys={ys} value={y} onChange={setYKey} />
             <KeyPicker
-              label="Against (x)"
-              axis="Parameter (x axis)"
+              label={trans.__('Metric (y)')}
+              axis={trans.__('Metric (y axis)')}
+              keys={ys}
+              value={y}
+              onChange={setYKey}
+            />
+            <KeyPicker
+              label={trans.__('Against (x)')}
+              axis={trans.__('Parameter (x axis)')}
               keys={xs}
               value={x}
               onChange={setXKey}
               labelOf={axisLabel}
             />
             <fieldset className="amlx-Goal">
-              <legend className="amlx-visually-hidden">Best is</legend>
-              Best is{' '}
+              <legend className="amlx-visually-hidden">{trans.__('Best is')}</legend>
+              {trans.__('Best is')}{' '}
               {(['min', 'max'] as Goal[]).map(option => (
                 <label key={option}>
                   <input
@@ -159,12 +170,13 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
                     checked={effectiveGoal === option}
                     onChange={() => setGoal(option)}
                   />
-                  {option === 'min' ? 'lowest' : 'highest'}
+                  {option === 'min' ? trans.__('lowest') : trans.__('highest')}
                 </label>
               ))}
             </fieldset>
             <label>
-              <input type="checkbox" checked={logX} onChange={e => setLogX(e.currentTarget.checked)} /> log x
+              <input type="checkbox" checked={logX} onChange={e => setLogX(e.currentTarget.checked)} />{' '}
+              {trans.__('log x')}
             </label>
           </div>
           <ScatterChart
@@ -184,23 +196,29 @@ function ComparisonView(props: { services: AmlxServices; experiment: string }): 
           />
           {points.length > MAX_POINTS && (
             <div className="amlx-Hint">
-              Showing {MAX_POINTS} of {points.length} points; the table ranks all of them.
+              {trans.__('Showing %1 of %2 points; the table ranks all of them.', MAX_POINTS, formatCount(points.length))}
             </div>
           )}
           {best && (
             <div className="amlx-Best" role="status" data-run={best.job.name}>
-              Best run: <strong>{best.job.display_name || best.job.name}</strong> with {y} ={' '}
-              <strong>{formatMetric(best.y)}</strong> at {axisLabel(x)} = <strong>{formatMetric(best.x)}</strong>{' '}
+              {withElements(
+                trans.__('Best run: %1 with %2 = %3 at %4 = %5', ...PLACEHOLDERS),
+                <strong>{best.job.display_name || best.job.name}</strong>,
+                y,
+                <strong>{formatMetric(best.y)}</strong>,
+                axisLabel(x),
+                <strong>{formatMetric(best.x)}</strong>
+              )}{' '}
               <button className="amlx-Link" onClick={() => services.execute(CommandIDs.openRun, { name: best.job.name })}>
-                open run
+                {trans.__('open run')}
               </button>
             </div>
           )}
-          <table className="amlx-Table amlx-Ranking" aria-label={`Runs ranked by ${y}`}>
+          <table className="amlx-Table amlx-Ranking" aria-label={trans.__('Runs ranked by %1', y)}>
             <thead>
               <tr>
                 <th>#</th>
-                <th>Run</th>
+                <th>{trans.__('Run')}</th>
                 <th>{axisLabel(x)}</th>
                 <th>{y}</th>
               </tr>
@@ -235,7 +253,8 @@ export function createComparisonWidget(services: AmlxServices, experiment: strin
   content.addClass('amlx-MainPanel');
   const widget = new MainAreaWidget({ content });
   widget.id = compareWidgetId(experiment);
-  widget.title.label = `Compare ${experiment}`;
+  widget.title.label = trans.__('Compare %1', experiment);
+
   widget.title.icon = tableRowsIcon;
   widget.title.closable = true;
   return widget;

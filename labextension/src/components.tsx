@@ -8,8 +8,9 @@ import * as React from 'react';
 
 import { AmlxApiError, NOT_SUPPORTED } from './api';
 import { JobStatus } from './apitypes';
-import { agoRefreshMs, formatAgo, formatTime, isTerminal, statusKind } from './format';
+import { agoRefreshMs, formatAgo, formatTime, isTerminal, statusKind, statusLabel } from './format';
 import { Latest, asApiError } from './resource';
+import { trans } from './i18n';
 
 /** A titled block whose body can be folded; the header is a real button (keyboard, aria-expanded). */
 export function Section(props: {
@@ -54,21 +55,18 @@ export function Section(props: {
   );
 }
 
-const SHORT_STATUS: Partial<Record<JobStatus, string>> = {
-  CancelRequested: 'Canceling',
-  NotStarted: 'Not started'
-};
+/** A status pill's words are Azure ML studio's (`statusLabel`); `data-status` keeps the API's value. */
 
 /** A status pill (text) or dot (compact, for list rows); the text is always there for screen readers. */
 export function StatusBadge(props: { status: JobStatus; compact?: boolean }): JSX.Element {
   const kind = statusKind(props.status);
-  const label = SHORT_STATUS[props.status] ?? props.status;
+  const label = statusLabel(props.status);
   return (
     <span
       className={`amlx-Status amlx-Status-${kind} ${props.compact ? 'amlx-mod-compact' : ''}`}
       data-status={props.status}
       data-active={!isTerminal(props.status)}
-      title={props.status}
+      title={label}
     >
       <span className="amlx-Status-dot" aria-hidden="true" />
       <span className={props.compact ? 'amlx-visually-hidden' : 'amlx-Status-text'}>{label}</span>
@@ -102,7 +100,7 @@ export function ErrorNote(props: {
       <span className="amlx-ErrorNote-message">{props.error.message}</span>
       {props.onRetry && (
         <button className="jp-Button jp-mod-styled jp-mod-reject amlx-small" onClick={props.onRetry}>
-          Retry
+          {trans.__('Retry')}
         </button>
       )}
     </div>
@@ -113,7 +111,7 @@ export function Loading(props: { text?: string }): JSX.Element {
   return (
     <div className="amlx-Loading" role="status">
       <span className="amlx-Spinner" aria-hidden="true" />
-      {props.text ?? 'Loading…'}
+      {props.text ?? trans.__('Loading…')}
     </div>
   );
 }
@@ -213,7 +211,8 @@ export function CopyButton(props: { text: () => Promise<string> | string; label:
       aria-label={props.label}
       title={props.label}
     >
-      {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed' : 'Copy'}
+      {done === 'copied' ? trans.__('Copied') : done === 'failed' ? trans.__('Copy failed') : trans.__('Copy')}
+
     </button>
   );
 }
@@ -295,9 +294,9 @@ export function InteractiveBadge(): JSX.Element {
     <span
       className="amlx-TypeBadge"
       data-type="interactive"
-      title="Interactive run: logged by a notebook kernel (mlflow.start_run), not submitted as a job"
+      title={trans.__('Interactive run: logged by a notebook kernel (mlflow.start_run), not submitted as a job')}
     >
-      interactive
+      {trans.__('interactive')}
     </span>
   );
 }
@@ -369,4 +368,24 @@ interface IRequestState<T> {
   key: string;
   value: T | null;
   error: AmlxApiError | null;
+}
+
+/**
+ * The arguments that keep a translated sentence's `%1`…`%9` as they are
+ * (`trans.__` fills placeholders from its arguments), for `withElements`:
+ * `withElements(trans.__('Use %1.', ...PLACEHOLDERS), <strong>…</strong>)`.
+ */
+export const PLACEHOLDERS = ['%1', '%2', '%3', '%4', '%5', '%6', '%7', '%8', '%9'];
+
+/**
+ * A translated sentence with React elements in place of its `%1`, `%2`…
+ * (a bold command name inside the sentence), so the sentence is translated
+ * whole, wherever the translation puts the placeholder.
+ */
+export function withElements(text: string, ...elements: React.ReactNode[]): React.ReactNode[] {
+  return text.split(/(%\d)/).map((part, i) => {
+    const match = /^%(\d)$/.exec(part);
+    const element = match ? elements[Number(match[1]) - 1] : undefined;
+    return <React.Fragment key={i}>{element !== undefined ? element : part}</React.Fragment>;
+  });
 }

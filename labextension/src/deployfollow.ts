@@ -8,6 +8,7 @@
 import { AmlxApiError, AmlxClient } from './api';
 import { IDeployment } from './apitypes';
 import { ITimers, realTimers, throwIfAborted } from './poll';
+import { trans } from './i18n';
 
 /** How often to ask, by how long it has been provisioning. */
 export function followDelayMs(elapsedMs: number): number {
@@ -45,7 +46,8 @@ export async function followDeployment(
     throw new AmlxApiError(
       0,
       'deployment_failed',
-      current.last_error ?? `Deployment ${current.name} of ${current.endpoint} failed without a reason.`
+      current.last_error ?? trans.__('Deployment %1 of %2 failed without a reason.', current.name, current.endpoint)
+
     );
   }
   return current;

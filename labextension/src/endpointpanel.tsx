@@ -11,11 +11,12 @@ import { AmlxApiError } from './api';
 import { IEndpoint, IEndpointKeys, IInvokeResult } from './apitypes';
 import { CopyButton, ErrorNote, Loading, useDebounced, useLatestRequest, useSignal } from './components';
 import { ExportButton, exportFolder } from './exportbutton';
-import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets } from './format';
+import { bearerTokens, formatMetric, formatTime, maskSecret, maskSecrets, statusLabel } from './format';
 import { IPredictionTable, formatBody, parsePayload, predictionHeadline, predictionTable, prefillPayload } from './payload';
 import { Latest, Resource, asApiError } from './resource';
 import { AmlxServices } from './services';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
 const SETTLING = new Set(['Creating', 'Updating', 'Deleting', 'Restarting']);
 const POLL_MS = 2000;
@@ -34,7 +35,7 @@ function EndpointStatus(props: { status: string }): JSX.Element {
   return (
     <span className={`amlx-Status amlx-Status-${kind}`} data-status={props.status}>
       <span className="amlx-Status-dot" aria-hidden="true" />
-      <span className="amlx-Status-text">{props.status}</span>
+      <span className="amlx-Status-text">{statusLabel(props.status)}</span>
     </span>
   );
 }
@@ -51,9 +52,12 @@ function Keys(props: {
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const regenerate = async (which: 'primary' | 'secondary') => {
     const answer = await showDialog({
-      title: `Regenerate the ${which} key?`,
-      body: `Clients using the current ${which} key of ${name} will get 401 until they use the new one.`,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Regenerate' })]
+      title: which === 'primary' ? trans.__('Regenerate the primary key?') : trans.__('Regenerate the secondary key?'),
+      body:
+        which === 'primary'
+          ? trans.__('Clients using the current primary key of %1 will get 401 until they use the new one.', name)
+          : trans.__('Clients using the current secondary key of %1 will get 401 until they use the new one.', name),
+      buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.warnButton({ label: trans.__('Regenerate') })]
     });
     if (!answer.button.accept) {
       return;
@@ -66,33 +70,36 @@ function Keys(props: {
     }
   };
   if (props.error) {
-    return <ErrorNote error={props.error} title="The keys could not be read." onRetry={props.onRetry} />;
+    return <ErrorNote error={props.error} title={trans.__('The keys could not be read.')} onRetry={props.onRetry} />;
   }
   if (!keys) {
-    return <Loading text="Reading keys…" />;
+    return <Loading text={trans.__('Reading keys…')} />;
   }
   const row = (label: string, which: 'primary' | 'secondary', value: string) => (
     <tr data-key={which}>
       <th scope="row">{label}</th>
       <td>
-        <code className="amlx-Secret" aria-label={`${label} (masked)`}>
+        <code className="amlx-Secret" aria-label={trans.__('%1 (masked)', label)}>
           {maskSecret(value)}
         </code>
       </td>
       <td className="amlx-Row-actions">
-        <CopyButton text={() => value} label={`Copy the ${which} key`} />
+        <CopyButton
+          text={() => value}
+          label={which === 'primary' ? trans.__('Copy the primary key') : trans.__('Copy the secondary key')}
+        />
         <button className="jp-Button jp-mod-styled amlx-small" onClick={() => void regenerate(which)}>
-          Regenerate
+          {trans.__('Regenerate')}
         </button>
       </td>
     </tr>
   );
   return (
     <>
-      <table className="amlx-Table amlx-Keys" aria-label="Keys">
+      <table className="amlx-Table amlx-Keys" aria-label={trans.__('Keys')}>
         <tbody>
-          {row('Primary key', 'primary', keys.primary_key)}
-          {row('Secondary key', 'secondary', keys.secondary_key)}
+          {row(trans.__('Primary key'), 'primary', keys.primary_key)}
+          {row(trans.__('Secondary key'), 'secondary', keys.secondary_key)}
         </tbody>
       </table>
       <ErrorNote error={error} />
@@ -103,20 +110,22 @@ function Keys(props: {
 function Deployments(props: { endpoint: IEndpoint }): JSX.Element {
   const { endpoint } = props;
   if (!endpoint.deployments.length) {
-    return <div className="amlx-Empty">No deployments yet: deploy a model version from the Models section.</div>;
+    return (
+      <div className="amlx-Empty">{trans.__('No deployments yet: deploy a model version from the Models section.')}</div>
+    );
   }
   return (
-    <table className="amlx-Table amlx-Deployments" aria-label="Deployments">
+    <table className="amlx-Table amlx-Deployments" aria-label={trans.__('Deployments')}>
       <thead>
         <tr>
-          <th>Deployment</th>
-          <th>Model</th>
-          <th>Status</th>
-          <th>Traffic</th>
-          <th>Requests</th>
-          <th>Errors</th>
-          <th>p50 / p99 ms</th>
-          <th>Restarts</th>
+          <th>{trans.__('Deployment')}</th>
+          <th>{trans.__('Model')}</th>
+          <th>{trans.__('Status')}</th>
+          <th>{trans.__('Traffic')}</th>
+          <th>{trans.__('Requests')}</th>
+          <th>{trans.__('Errors')}</th>
+          <th>{trans.__('p50 / p99 ms')}</th>
+          <th>{trans.__('Restarts')}</th>
         </tr>
       </thead>
       <tbody>
@@ -203,13 +212,13 @@ function TestPanel(props: {
       apply(
         prefillPayload(found),
         found.example
-          ? `Prefilled with the example of ${model}.`
+          ? trans.__('Prefilled with the example of %1.', model)
           : found.input_columns
-            ? `Prefilled from the input columns of ${model}.`
+            ? trans.__('Prefilled from the input columns of %1.', model)
             : ''
       );
     } catch {
-      apply(null, `The example of ${model} could not be read; write the payload yourself.`);
+      apply(null, trans.__('The example of %1 could not be read; write the payload yourself.', model));
     }
   }, [client, model, prefills, setDraft]);
   React.useEffect(() => {
@@ -239,15 +248,17 @@ function TestPanel(props: {
   const headline = answered ? predictionHeadline(result.body) : null;
   const table = answered ? predictionTable(sent, result.body) : null;
   return (
-    <section className="amlx-Card amlx-TestPanel" aria-label="Test the endpoint">
-      <h3>Test</h3>
+    <section className="amlx-Card amlx-TestPanel" aria-label={trans.__('Test the endpoint')}>
+      <h3>{trans.__('Test')}</h3>
       {(draft.edited || exampleNote) && (
         <div className="amlx-Hint amlx-TestPanel-note">
-          {draft.edited ? 'Your request body, as you left it (Reset to example brings the example back).' : exampleNote}
+          {draft.edited
+            ? trans.__('Your request body, as you left it (Reset to example brings the example back).')
+            : exampleNote}
         </div>
       )}
       <label htmlFor={`amlx-payload-${endpoint.name}`} className="amlx-FieldLabel">
-        Request body (JSON)
+        {trans.__('Request body (JSON)')}
       </label>
       <textarea
         id={`amlx-payload-${endpoint.name}`}
@@ -266,12 +277,21 @@ function TestPanel(props: {
         }}
       />
       <div id={`amlx-payload-${endpoint.name}-check`} className={parsed.ok ? 'amlx-Hint' : 'amlx-FieldError'}>
-        {text === null ? 'Loading the model example…' : parsed.ok ? 'Valid JSON. Ctrl/Cmd+Enter sends.' : parsed.message}
+        {text === null
+          ? trans.__('Loading the model example…')
+          : parsed.ok
+            ? trans.__('Valid JSON. Ctrl/Cmd+Enter sends.')
+            : parsed.message}
       </div>
       <div className="amlx-Card-actions">
         {endpoint.deployments.length > 1 && (
-          <select className="amlx-Select" aria-label="Deployment to call" value={deployment} onChange={event => setDeployment(event.currentTarget.value)}>
-            <option value="">By traffic split</option>
+          <select
+            className="amlx-Select"
+            aria-label={trans.__('Deployment to call')}
+            value={deployment}
+            onChange={event => setDeployment(event.currentTarget.value)}
+          >
+            <option value="">{trans.__('By traffic split')}</option>
             {endpoint.deployments.map(d => (
               <option key={d.name} value={d.name}>
                 {d.name}
@@ -284,25 +304,25 @@ function TestPanel(props: {
           disabled={busy || !parsed.ok || endpoint.deployments.length === 0}
           onClick={() => void send()}
         >
-          {busy ? 'Sending…' : 'Send'}
+          {busy ? trans.__('Sending…') : trans.__('Send')}
         </button>
         <button className="jp-Button jp-mod-styled" onClick={() => void prefill(true)}>
-          Reset to example
+          {trans.__('Reset to example')}
         </button>
       </div>
-      <ErrorNote error={error} title="The request could not be sent." />
+      <ErrorNote error={error} title={trans.__('The request could not be sent.')} />
       {result && (
         <div className="amlx-Response" data-status-code={result.status_code} aria-live="polite">
           <div className="amlx-Response-meta">
             <span className={`amlx-HttpStatus ${result.status_code < 300 ? 'amlx-mod-ok' : 'amlx-mod-error'}`}>
-              HTTP {result.status_code}
+              {`HTTP ${result.status_code}`}
             </span>
-            <span>{formatMetric(result.latency_ms)} ms</span>
-            {result.deployment && <span>deployment {result.deployment}</span>}
+            <span>{trans.__('%1 ms', formatMetric(result.latency_ms))}</span>
+            {result.deployment && <span>{trans.__('deployment %1', result.deployment)}</span>}
           </div>
           {headline !== null && <div className="amlx-Prediction">{headline}</div>}
           {table && <PredictionTable table={table} />}
-          <pre className="amlx-Code amlx-Response-body" aria-label="Response body">
+          <pre className="amlx-Code amlx-Response-body" aria-label={trans.__('Response body')}>
             {formatBody(result.body)}
           </pre>
         </div>
@@ -317,14 +337,14 @@ function PredictionTable(props: { table: IPredictionTable }): JSX.Element {
   const cell = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
   return (
     <div className="amlx-PredictionTable-frame">
-      <table className="amlx-Table amlx-PredictionTable" aria-label="Predictions by row">
+      <table className="amlx-Table amlx-PredictionTable" aria-label={trans.__('Predictions by row')}>
         <thead>
           <tr>
-            <th>Row</th>
+            <th>{trans.__('Row')}</th>
             {columns.map(name => (
               <th key={name}>{name}</th>
             ))}
-            <th>Prediction</th>
+            <th>{trans.__('Prediction')}</th>
           </tr>
         </thead>
         <tbody>
@@ -341,7 +361,11 @@ function PredictionTable(props: { table: IPredictionTable }): JSX.Element {
           ))}
         </tbody>
       </table>
-      {more > 0 && <div className="amlx-Hint">and {more.toLocaleString()} more rows in the response body below.</div>}
+      {more > 0 && (
+        <div className="amlx-Hint">
+          {trans._n('and %1 more row in the response body below.', 'and %1 more rows in the response body below.', more)}
+        </div>
+      )}
     </div>
   );
 }
@@ -366,7 +390,7 @@ function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys
     JSON.stringify([name, props.ready, keys?.primary_key ?? null, keys?.secondary_key ?? null, body])
   );
   if (error) {
-    return <ErrorNote error={error} title="The curl command could not be made." onRetry={load} />;
+    return <ErrorNote error={error} title={trans.__('The curl command could not be made.')} onRetry={load} />;
   }
   if (command === null) {
     return <Loading />;
@@ -376,15 +400,18 @@ function Curl(props: { services: AmlxServices; name: string; keys: IEndpointKeys
   return (
     <>
       <div className="amlx-Curl" data-fresh={!waiting}>
-        <pre className={`amlx-Code amlx-Curl-command ${waiting ? 'amlx-mod-stale' : ''}`} aria-label="curl command (key masked)">
+        <pre
+          className={`amlx-Code amlx-Curl-command ${waiting ? 'amlx-mod-stale' : ''}`}
+          aria-label={trans.__('curl command (key masked)')}
+        >
           {maskSecrets(command, secrets)}
         </pre>
-        <CopyButton text={() => command} label="Copy the curl command (with the key)" disabled={waiting} />
+        <CopyButton text={() => command} label={trans.__('Copy the curl command (with the key)')} disabled={waiting} />
       </div>
       <div className="amlx-Hint amlx-Curl-note">
         {invalid
-          ? 'The request body above is not valid JSON: the command sends the last valid one.'
-          : 'The command sends the request body above.'}
+          ? trans.__('The request body above is not valid JSON: the command sends the last valid one.')
+          : trans.__('The command sends the request body above.')}
       </div>
     </>
   );
@@ -433,9 +460,9 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
   }, [settling, resource]);
   const remove = async () => {
     const answer = await showDialog({
-      title: `Delete endpoint ${name}?`,
-      body: 'Its deployments stop and its scoring URI stops answering. Registered models are kept.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+      title: trans.__('Delete endpoint %1?', name),
+      body: trans.__('Its deployments stop and its scoring URI stops answering. Registered models are kept.'),
+      buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.warnButton({ label: trans.__('Delete') })]
     });
     if (!answer.button.accept) {
       return;
@@ -454,37 +481,47 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
   };
   if (!endpoint) {
     return resource.error ? (
-      <ErrorNote error={resource.error} title={`Endpoint ${name} could not be loaded.`} onRetry={() => void resource.reload()} />
+      <ErrorNote
+        error={resource.error}
+        title={trans.__('Endpoint %1 could not be loaded.', name)}
+        onRetry={() => void resource.reload()}
+      />
     ) : (
-      <Loading text={`Loading endpoint ${name}…`} />
+      <Loading text={trans.__('Loading endpoint %1…', name)} />
     );
   }
   return (
     <div className="amlx-EndpointView" data-endpoint={name} data-status={endpoint.status}>
       <header className="amlx-Panel-header">
         <div className="amlx-RunDetails-title">
-          <h2>Endpoint {endpoint.name}</h2>
+          <h2>{trans.__('Endpoint %1', endpoint.name)}</h2>
           <EndpointStatus status={endpoint.status} />
-          {settling && <span className="amlx-Spinner" aria-label="updating" />}
+          {settling && <span className="amlx-Spinner" aria-label={trans.__('updating')} />}
         </div>
         <div className="amlx-RunDetails-meta">
-          <span>auth: {endpoint.auth_mode}</span>
-          <span>created {formatTime(endpoint.created_at)}</span>
+          <span>{trans.__('auth: %1', endpoint.auth_mode)}</span>
+          <span>{trans.__('created %1', formatTime(endpoint.created_at))}</span>
           {endpoint.description && <span>{endpoint.description}</span>}
         </div>
-        <ErrorNote error={resource.error} title="Could not refresh the endpoint." onRetry={() => void resource.reload()} />
+        <ErrorNote
+          error={resource.error}
+          title={trans.__('Could not refresh the endpoint.')}
+          onRetry={() => void resource.reload()}
+        />
       </header>
       <section className="amlx-Card">
-        <h3>Scoring URI</h3>
+        <h3>{trans.__('Scoring URI')}</h3>
         <div className="amlx-Curl">
-          <code className="amlx-ScoringUri">{endpoint.scoring_uri ?? '(not listening yet)'}</code>
-          {endpoint.scoring_uri && <CopyButton text={() => endpoint.scoring_uri ?? ''} label="Copy the scoring URI" />}
+          <code className="amlx-ScoringUri">{endpoint.scoring_uri ?? trans.__('(not listening yet)')}</code>
+          {endpoint.scoring_uri && (
+            <CopyButton text={() => endpoint.scoring_uri ?? ''} label={trans.__('Copy the scoring URI')} />
+          )}
         </div>
-        <h3>Keys</h3>
+        <h3>{trans.__('Keys')}</h3>
         <Keys services={services} name={name} keys={keys} error={keysError} onKeys={onKeys} onRetry={loadKeys} />
       </section>
       <section className="amlx-Card">
-        <h3>Deployments</h3>
+        <h3>{trans.__('Deployments')}</h3>
         <Deployments endpoint={endpoint} />
       </section>
       <TestPanel
@@ -499,16 +536,16 @@ function EndpointView(props: { services: AmlxServices; name: string; resource: R
         }}
       />
       <section className="amlx-Card">
-        <h3>Call it from a terminal</h3>
+        <h3>{trans.__('Call it from a terminal')}</h3>
         <Curl services={services} name={name} keys={keys} ready={endpoint.deployments.length > 0} body={draft.text} />
       </section>
       <div className="amlx-Card-actions">
         <button className="jp-Button jp-mod-styled jp-mod-warn" disabled={deleting} onClick={() => void remove()}>
-          {deleting ? 'Deleting…' : 'Delete endpoint'}
+          {deleting ? trans.__('Deleting…') : trans.__('Delete endpoint')}
         </button>
         <ExportButton services={services} kind="endpoint" name={endpoint.name} folder={exportFolder(undefined)} />
       </div>
-      <ErrorNote error={deleteError} title="The endpoint could not be deleted." />
+      <ErrorNote error={deleteError} title={trans.__('The endpoint could not be deleted.')} />
     </div>
   );
 }
@@ -545,7 +582,8 @@ export function createEndpointWidget(services: AmlxServices, name: string): Main
   const content = new EndpointContent(services, name, () => widget?.dispose());
   widget = new MainAreaWidget({ content });
   widget.id = endpointWidgetId(name);
-  widget.title.label = `Endpoint ${name}`;
+  widget.title.label = trans.__('Endpoint %1', name);
+
   widget.title.icon = launchIcon;
   widget.title.closable = true;
   return widget;

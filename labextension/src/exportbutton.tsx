@@ -11,9 +11,10 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IExportResult } from './apitypes';
-import { ErrorNote } from './components';
+import { ErrorNote, withElements, PLACEHOLDERS } from './components';
 import { asApiError } from './resource';
 import { AmlxServices } from './services';
+import { trans } from './i18n';
 
 /** The folder exports go to: `amlx-export/` beside the notebook a run came from, else at the root. */
 export function exportFolder(notebook: string | undefined): string {
@@ -52,9 +53,9 @@ export function ExportButton(props: {
           throw failure;
         }
         const answer = await showDialog({
-          title: `Replace the export of ${name}?`,
-          body: `${folder}/${name}/ already holds an earlier export; its files will be replaced.`,
-          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Replace' })]
+          title: trans.__('Replace the export of %1?', name),
+          body: trans.__('%1 already holds an earlier export; its files will be replaced.', `${folder}/${name}/`),
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Replace') })]
         });
         if (!answer.button.accept) {
           return;
@@ -65,10 +66,20 @@ export function ExportButton(props: {
       setError(null);
       const main = `${done.folder}/${done.files[0]}`;
       services.execute('docmanager:open', { path: main });
-      Notification.success(`Exported ${kind} ${name} to ${done.folder}/`, {
+      Notification.success(
+        kind === 'job'
+          ? trans.__('Exported job %1 to %2', name, `${done.folder}/`)
+          : trans.__('Exported endpoint %1 to %2', name, `${done.folder}/`),
+        {
         autoClose: 8000,
-        actions: [{ label: 'Open workflow', callback: () => services.execute('docmanager:open', { path: `${done.folder}/workflow.yml` }) }]
-      });
+        actions: [
+            {
+              label: trans.__('Open workflow'),
+              callback: () => services.execute('docmanager:open', { path: `${done.folder}/workflow.yml` })
+            }
+          ]
+        }
+      );
     } catch (reason) {
       setError(asApiError(reason));
     } finally {
@@ -81,14 +92,22 @@ export function ExportButton(props: {
       <button
         className="jp-Button jp-mod-styled amlx-Export"
         disabled={busy}
-        title={`Write ${kind === 'job' ? 'job.yml' : 'endpoint.yml'} (Azure ML CLI v2) and a GitHub Actions workflow into ${folder}/${name}/`}
+        title={trans.__(
+          'Write %1 (Azure ML CLI v2) and a GitHub Actions workflow into %2',
+          kind === 'job' ? 'job.yml' : 'endpoint.yml',
+          `${folder}/${name}/`
+        )}
         onClick={() => void run()}
       >
-        {busy ? 'Exporting…' : 'Export'}
+        {busy ? trans.__('Exporting…') : trans.__('Export')}
       </button>
       {result && (
         <div className="amlx-ExportResult" data-folder={result.folder}>
-          Exported to <code>{result.folder}/</code>: {result.files.filter(f => !f.startsWith('src/')).join(', ')}
+          {withElements(
+            trans.__('Exported to %1: %2', ...PLACEHOLDERS),
+            <code>{result.folder}/</code>,
+            result.files.filter(f => !f.startsWith('src/')).join(', ')
+          )}
           {result.notes.length > 0 && (
             <ul>
               {result.notes.map(note => (
@@ -98,7 +117,7 @@ export function ExportButton(props: {
           )}
         </div>
       )}
-      <ErrorNote error={error} title="The export failed." />
+      <ErrorNote error={error} title={trans.__('The export failed.')} />
     </>
   );
 }

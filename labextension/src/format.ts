@@ -1,7 +1,10 @@
 /**
  * How numbers, times and statuses read in the UI (pure functions, jest-tested).
+ * Words come from the translation bundle and numbers and dates from `Intl`
+ * in JupyterLab's language (`./i18n`).
  */
 import { IJob, JobStatus } from './apitypes';
+import { locale, trans } from './i18n';
 
 export const EMPTY = '—';
 
@@ -50,22 +53,24 @@ export function formatDuration(seconds: number | null | undefined): string {
     return EMPTY;
   }
   if (seconds < 10) {
-    return `${(Math.round(seconds * 10) / 10).toFixed(seconds < 1 ? 1 : 0)}s`;
+    const digits = seconds < 1 ? 1 : 0;
+    const shown = new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    return trans.__('%1s', shown.format(Math.round(seconds * 10) / 10));
   }
   const total = Math.round(seconds);
   if (total < 60) {
-    return `${total}s`;
+    return trans.__('%1s', total);
   }
   const pad = (n: number) => String(n).padStart(2, '0');
   const minutes = Math.floor(total / 60);
   if (minutes < 60) {
-    return `${minutes}m ${pad(total % 60)}s`;
+    return trans.__('%1m %2s', minutes, pad(total % 60));
   }
   const hours = Math.floor(minutes / 60);
   if (hours < 24) {
-    return `${hours}h ${pad(minutes % 60)}m`;
+    return trans.__('%1h %2m', hours, pad(minutes % 60));
   }
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+  return trans.__('%1d %2h', Math.floor(hours / 24), hours % 24);
 }
 
 /** How long a job ran (or has been running, at `now` epoch seconds); null before it starts. */
@@ -92,7 +97,13 @@ export function formatMetric(value: number | null | undefined): string {
   if (magnitude >= 1e6 || magnitude < 1e-3) {
     return value.toExponential(2);
   }
-  return String(Number(value.toPrecision(4)));
+  // the locale's decimal sign; no grouping, so a metric column stays compact
+  return new Intl.NumberFormat(locale(), { maximumSignificantDigits: 4, useGrouping: false }).format(value);
+}
+
+/** A count with the locale's grouping ("12,345"). */
+export function formatCount(value: number): string {
+  return value.toLocaleString(locale());
 }
 
 /** Any parameter value as short text (strings unquoted, objects as JSON). */
@@ -121,7 +132,13 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
+  const digits = unit > 0 && value < 10 ? 1 : 0;
+  const number = new Intl.NumberFormat(locale(), {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+    useGrouping: false
+  });
+  return `${number.format(unit === 0 ? value : digits ? value : Math.round(value))} ${UNITS[unit]}`;
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago", then the date. */
@@ -131,18 +148,18 @@ export function formatAgo(epochSeconds: number | null | undefined, now: number):
   }
   const delta = Math.max(0, now - epochSeconds);
   if (delta < 45) {
-    return 'just now';
+    return trans.__('just now');
   }
   if (delta < 3600) {
-    return `${Math.max(1, Math.round(delta / 60))} min ago`;
+    return trans.__('%1 min ago', Math.max(1, Math.round(delta / 60)));
   }
   if (delta < 86400) {
-    return `${Math.round(delta / 3600)} h ago`;
+    return trans.__('%1 h ago', Math.round(delta / 3600));
   }
   if (delta < 7 * 86400) {
-    return `${Math.round(delta / 86400)} d ago`;
+    return trans.__('%1 d ago', Math.round(delta / 86400));
   }
-  return new Date(epochSeconds * 1000).toLocaleDateString();
+  return new Date(epochSeconds * 1000).toLocaleDateString(locale());
 }
 
 /**
@@ -162,7 +179,8 @@ export function formatTime(epochSeconds: number | null | undefined): string {
   if (!epochSeconds) {
     return EMPTY;
   }
-  return new Date(epochSeconds * 1000).toLocaleString();
+  return new Date(epochSeconds * 1000).toLocaleString(locale());
+
 }
 
 const MASK = '•'.repeat(8);
@@ -292,4 +310,45 @@ export function runLabel(job: IJob, varying: readonly string[] = []): string {
   }
   const values = shown.map(key => `${key}=${shortValue(parameters[key])}`).join(', ');
   return `${values} · ${label}`;
+}
+
+/** A job or deployment status in Azure ML studio's words for the page's language (the value itself when unknown). */
+export function statusLabel(status: string): string {
+  switch (status) {
+    case 'NotStarted':
+      return trans._p('status', 'Not started');
+    case 'Queued':
+      return trans._p('status', 'Queued');
+    case 'Preparing':
+      return trans._p('status', 'Preparing');
+    case 'Starting':
+      return trans._p('status', 'Starting');
+    case 'Running':
+      return trans._p('status', 'Running');
+    case 'Finalizing':
+      return trans._p('status', 'Finalizing');
+    case 'CancelRequested':
+      return trans._p('status', 'Canceling');
+    case 'Completed':
+      return trans._p('status', 'Completed');
+    case 'Failed':
+      return trans._p('status', 'Failed');
+    case 'Canceled':
+      return trans._p('status', 'Canceled');
+    case 'Creating':
+      return trans._p('status', 'Creating');
+    case 'Updating':
+      return trans._p('status', 'Updating');
+    case 'Succeeded':
+      return trans._p('status', 'Succeeded');
+    case 'Deleting':
+      return trans._p('status', 'Deleting');
+    case 'Restarting':
+      return trans._p('status', 'Restarting');
+    case 'Stopped':
+      return trans._p('status', 'Stopped');
+
+    default:
+      return status;
+  }
 }

@@ -8,10 +8,13 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { ActiveCellTracker } from './activecell';
 import { AmlxClient } from './api';
 import { addCommands } from './commands';
+import { setTranslator } from './i18n';
+import { translatePlugin } from './settingsi18n';
 import { DEFAULT_SETTINGS, ISidebarSettings } from './sidebarmodel';
 import { AmlxServices, CommandIDs } from './services';
 import { AmlxSidebar, SIDEBAR_ID } from './sidebar';
@@ -36,7 +39,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ILabShell,
     INotebookTracker,
-    IFileBrowserFactory
+    IFileBrowserFactory,
+    ITranslator
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -45,8 +49,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     _labShell: ILabShell | null,
     notebooks: INotebookTracker | null,
-    browserFactory: IFileBrowserFactory | null
+    browserFactory: IFileBrowserFactory | null,
+    translator: ITranslator | null
   ) => {
+    // first: every module reads its strings and formats from here
+    setTranslator(translator ?? nullTranslator);
     const client = new AmlxClient(app.serviceManager.serverSettings);
     const activeCell = notebooks ? new ActiveCellTracker(notebooks) : null;
     const services = new AmlxServices(app, client, activeCell);
@@ -71,6 +78,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     addCommands(app, services, palette, browserFactory);
 
+    // the schema's titles and descriptions, translated from the catalog this package ships
+    settingRegistry?.transform(PLUGIN_ID, { fetch: translatePlugin });
     const ready = settingRegistry
       ? settingRegistry
           .load(PLUGIN_ID)

@@ -5,6 +5,7 @@
  * recall, the ROC curves as chart points, and the residual histogram's bars.
  */
 import { IAutoMLDetails, ILeaderboardEntry, IModelCharts } from './apitypes';
+import { trans } from './i18n';
 
 /** `0.9091 ± 0.070`; `–` when the trial has no score. */
 export function scoreText(entry: Pick<ILeaderboardEntry, 'score' | 'score_std'>): string {
@@ -27,12 +28,15 @@ export function hyperparameterText(values: Record<string, unknown>, limit = 80):
 
 /** The sentence above the table: what is optimised, how, and how the search ended. */
 export function summaryText(details: IAutoMLDetails): string {
-  const direction = details.goal === 'minimize' ? 'lower is better' : 'higher is better';
-  const parts = [`${details.primary_metric} (${direction})`];
+  const parts = [
+    details.goal === 'minimize'
+      ? trans.__('%1 (lower is better)', details.primary_metric)
+      : trans.__('%1 (higher is better)', details.primary_metric)
+  ];
   if (details.validation) {
     parts.push(details.validation);
   }
-  parts.push(`${details.trials} trial${details.trials === 1 ? '' : 's'}`);
+  parts.push(trans._n('%1 trial', '%1 trials', details.trials));
   return parts.join(' · ');
 }
 
@@ -70,7 +74,7 @@ export function rocPoints(charts: IModelCharts): { label: string; auc: number | 
 /** Predicted against actual, one point per sampled validation row. */
 export function residualPoints(charts: IModelCharts): { id: string; label: string; x: number; y: number }[] {
   const actual = charts.actual ?? [];
-  return (charts.predicted ?? []).map((x, i) => ({ id: String(i), label: `row ${i}`, x, y: actual[i] }));
+  return (charts.predicted ?? []).map((x, i) => ({ id: String(i), label: trans.__('row %1', i), x, y: actual[i] }));
 }
 
 export interface IBar {

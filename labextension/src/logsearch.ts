@@ -3,6 +3,7 @@
  * occurs, ignoring case, and the log cut into plain and highlighted pieces
  * for the Logs tab.
  */
+import { trans } from './i18n';
 
 /** More matches than this are counted but not highlighted (a 2 MB log of "0" would make a million marks). */
 export const MAX_MARKS = 2000;
@@ -77,9 +78,9 @@ export function nextMatch(current: number, step: number, count: number): number 
 /** "3 of 12", "1 of 2,000+" (more than can be marked), or "no matches". */
 export function matchCount(current: number, search: ILogSearch): string {
   if (!search.total) {
-    return 'no matches';
+    return trans.__('no matches');
   }
   const shown = search.matches.length;
   const of = search.total > shown ? `${shown.toLocaleString()}+` : shown.toLocaleString();
-  return `${current >= 0 ? current + 1 : 0} of ${of}`;
+  return trans.__('%1 of %2', current >= 0 ? current + 1 : 0, of);
 }

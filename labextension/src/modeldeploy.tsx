@@ -10,11 +10,13 @@ import { AmlxApiError } from './api';
 import { IModelVersion } from './apitypes';
 import { ErrorNote, useNow, useSignal } from './components';
 import { followDeployment } from './deployfollow';
+import { statusLabel } from './format';
 import { isAbort } from './poll';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { endpointNameFor } from './naming';
 import { deploymentSize } from './deploysize';
+import { trans } from './i18n';
 
 /** Create a key-auth endpoint; one that already exists (the list was stale) is fine too. */
 async function createEndpointIfMissing(services: AmlxServices, name: string): Promise<void> {
@@ -61,16 +63,16 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
     try {
       const name = endpoint.trim();
       if (services.endpoints.state !== 'ready') {
-        setStep('Checking the endpoints…');
+        setStep(trans.__('Checking the endpoints…'));
       }
       // decide from a loaded list, not from one that is still loading or failed
       const existing = (await services.endpoints.current()) ?? [];
       if (!existing.some(e => e.name === name)) {
-        setStep(`Creating endpoint ${name}…`);
+        setStep(trans.__('Creating endpoint %1…', name));
         await createEndpointIfMissing(services, name);
       }
       const target = `${name}/${deployment.trim()}`;
-      setStep(`Deploying ${modelRef} to ${target}…`);
+      setStep(trans.__('Deploying %1 to %2…', modelRef, target));
       const controller = new AbortController();
       following.current?.abort();
       following.current = controller;
@@ -83,13 +85,22 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
       await followDeployment(
         services.client,
         created,
-        state => setStep(`Provisioning ${target} (${state.status}): the model is loaded and health-checked…`),
+        state =>
+          setStep(
+            trans.__(
+              'Provisioning %1 (%2): the model is loaded and health-checked…',
+              target,
+              statusLabel(state.status)
+            )
+          ),
         controller.signal
       );
       void services.endpoints.reload();
-      Notification.success(`Deployed ${modelRef} to ${name}.`, {
+      Notification.success(trans.__('Deployed %1 to %2.', modelRef, name), {
         autoClose: 6000,
-        actions: [{ label: 'Test endpoint', callback: () => services.execute(CommandIDs.openEndpoint, { name }) }]
+        actions: [
+          { label: trans.__('Test endpoint'), callback: () => services.execute(CommandIDs.openEndpoint, { name }) }
+        ]
       });
       services.execute(CommandIDs.openEndpoint, { name });
     } catch (reason) {
@@ -102,11 +113,11 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
     }
   };
   return (
-    <section className="amlx-Card amlx-Deploy" aria-label="Deploy to an online endpoint">
-      <h3>Deploy to an online endpoint</h3>
+    <section className="amlx-Card amlx-Deploy" aria-label={trans.__('Deploy to an online endpoint')}>
+      <h3>{trans.__('Deploy to an online endpoint')}</h3>
       <div className="amlx-FormGrid">
         <div className="amlx-Field">
-          <label htmlFor={`${formId}-version`}>Version</label>
+          <label htmlFor={`${formId}-version`}>{trans.__('Version')}</label>
           <select
             id={`${formId}-version`}
             className="amlx-Select"
@@ -115,18 +126,18 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
           >
             {aliases.map(a => (
               <option key={`@${a.alias}`} value={`@${a.alias}`}>
-                @{a.alias} (now version {a.version})
+                {trans.__('@%1 (now version %2)', a.alias, a.version)}
               </option>
             ))}
             {versions.map(v => (
               <option key={v.version} value={v.version}>
-                {v.version} ({v.format}, from {v.job})
+                {trans.__('%1 (%2, from %3)', v.version, v.format, v.job ?? '')}
               </option>
             ))}
           </select>
         </div>
         <div className="amlx-Field">
-          <label htmlFor={`${formId}-endpoint`}>Endpoint name</label>
+          <label htmlFor={`${formId}-endpoint`}>{trans.__('Endpoint name')}</label>
           <input
             id={`${formId}-endpoint`}
             className="amlx-Input"
@@ -140,11 +151,13 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
             ))}
           </datalist>
           <div className="amlx-Hint">
-            {known.some(e => e.name === endpoint.trim()) ? 'Existing endpoint: adds a deployment.' : 'A new endpoint with key authentication.'}
+            {known.some(e => e.name === endpoint.trim())
+              ? trans.__('Existing endpoint: adds a deployment.')
+              : trans.__('A new endpoint with key authentication.')}
           </div>
         </div>
         <div className="amlx-Field">
-          <label htmlFor={`${formId}-deployment`}>Deployment name</label>
+          <label htmlFor={`${formId}-deployment`}>{trans.__('Deployment name')}</label>
           <input
             id={`${formId}-deployment`}
             className="amlx-Input"
@@ -155,24 +168,24 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
         {sized && (
           <>
             <div className="amlx-Field">
-              <label htmlFor={`${formId}-instance-type`}>Instance type</label>
+              <label htmlFor={`${formId}-instance-type`}>{trans.__('Instance type')}</label>
               <input
                 id={`${formId}-instance-type`}
                 className="amlx-Input"
-                placeholder="from settings (Standard_DS3_v2)"
+                placeholder={trans.__('from settings (%1)', 'Standard_DS3_v2')}
                 value={instanceType}
                 onChange={event => setInstanceType(event.currentTarget.value)}
               />
             </div>
             <div className="amlx-Field">
-              <label htmlFor={`${formId}-instance-count`}>Instance count</label>
+              <label htmlFor={`${formId}-instance-count`}>{trans.__('Instance count')}</label>
               <input
                 id={`${formId}-instance-count`}
                 className="amlx-Input"
                 type="number"
                 min={1}
                 max={100}
-                placeholder="from settings (1)"
+                placeholder={trans.__('from settings (%1)', '1')}
                 value={instanceCount}
                 onChange={event => setInstanceCount(event.currentTarget.value)}
               />
@@ -180,15 +193,16 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
           </>
         )}
         <div className="amlx-Field">
-          <span className="amlx-FieldLabel">Authentication</span>
-          <span>Key (primary and secondary keys)</span>
+          <span className="amlx-FieldLabel">{trans.__('Authentication')}</span>
+          <span>{trans.__('Key (primary and secondary keys)')}</span>
         </div>
       </div>
-      <ErrorNote error={error} title="The deployment failed." />
+      <ErrorNote error={error} title={trans.__('The deployment failed.')} />
       {step && (
         <div className="amlx-Progress" role="status">
           <span className="amlx-Spinner" aria-hidden="true" />
-          {step} {Math.round(Math.max(0, now - started) / 1000)} s
+          {step} {trans.__('%1 s', Math.round(Math.max(0, now - started) / 1000))}
+
         </div>
       )}
       <div className="amlx-Card-actions">
@@ -197,7 +211,8 @@ export function DeployForm(props: { services: AmlxServices; model: string; versi
           disabled={step !== null || !version || !endpoint.trim() || !deployment.trim()}
           onClick={() => void deploy()}
         >
-          {step ? 'Deploying…' : 'Deploy'}
+          {step ? trans.__('Deploying…') : trans.__('Deploy')}
+
         </button>
       </div>
     </section>

@@ -14,6 +14,7 @@ import { DeployForm } from './modeldeploy';
 import { Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
 function ModelView(props: { services: AmlxServices; name: string; versions: Resource<IModelVersion[]>; deployVersion: string }): JSX.Element {
   const { services, name, versions } = props;
@@ -25,25 +26,29 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
   return (
     <div className="amlx-ModelView" data-model={name}>
       <header className="amlx-Panel-header">
-        <h2>Model {name}</h2>
+        <h2>{trans.__('Model %1', name)}</h2>
         {list[0]?.description && <p>{list[0].description}</p>}
       </header>
-      <ErrorNote error={versions.error} title="The model could not be loaded." onRetry={() => void versions.reload()} />
+      <ErrorNote
+        error={versions.error}
+        title={trans.__('The model could not be loaded.')}
+        onRetry={() => void versions.reload()}
+      />
       {versions.pending && <Loading />}
       {list.length > 0 && (
         <>
-          <table className="amlx-Table amlx-Versions" aria-label="Versions">
+          <table className="amlx-Table amlx-Versions" aria-label={trans.__('Versions')}>
             <thead>
               <tr>
-                <th>Version</th>
-                <th>Aliases</th>
-                <th>Format</th>
-                <th>From run</th>
-                <th>Source</th>
-                <th>Size</th>
-                <th>Registered</th>
-                <th>Input columns</th>
-                <th>Tags</th>
+                <th>{trans.__('Version')}</th>
+                <th>{trans.__('Aliases')}</th>
+                <th>{trans.__('Format')}</th>
+                <th>{trans.__('From run')}</th>
+                <th>{trans.__('Source')}</th>
+                <th>{trans.__('Size')}</th>
+                <th>{trans.__('Registered')}</th>
+                <th>{trans.__('Input columns')}</th>
+                <th>{trans.__('Tags')}</th>
                 <th />
               </tr>
             </thead>
@@ -52,7 +57,7 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                 <tr key={v.version} data-version={v.version}>
                   <td>
                     {v.version}
-                    {v.archived ? ' (archived)' : ''}
+                    {v.archived ? trans.__(' (archived)') : ''}
                   </td>
                   <td className="amlx-Versions-aliases">{(v.aliases ?? []).join(', ') || '—'}</td>
                   <td>{v.format}</td>
@@ -66,7 +71,11 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                   </td>
                   <td>{formatBytes(v.size)}</td>
                   <td>{formatTime(v.created_at)}</td>
-                  <td>{v.input_columns ? v.input_columns.map(c => `${c.name} (${c.type})`).join(', ') : '—'}</td>
+                  <td>
+                    {v.input_columns
+                      ? v.input_columns.map(c => trans.__('%1 (%2)', c.name, c.type)).join(trans.__(', '))
+                      : '—'}
+                  </td>
                   <td className="amlx-Versions-tags">
                     {Object.entries(v.tags ?? {})
                       .map(([key, value]) => `${key}=${value}`)
@@ -75,7 +84,11 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                   <td>
                     <button
                       className="jp-Button jp-mod-styled amlx-small amlx-Versions-archive"
-                      title={v.archived ? 'Make this version available again' : 'Never latest, left out of the count; nothing is deleted'}
+                      title={
+                        v.archived
+                          ? trans.__('Make this version available again')
+                          : trans.__('Never latest, left out of the count; nothing is deleted')
+                      }
                       onClick={() =>
                         void services.client
                           .archiveModelVersion(name, v.version, !v.archived)
@@ -83,7 +96,7 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
                           .catch(reason => Notification.error(asApiError(reason).message, { autoClose: false }))
                       }
                     >
-                      {v.archived ? 'Restore' : 'Archive'}
+                      {v.archived ? trans.__('Restore') : trans.__('Archive')}
                     </button>
                   </td>
                 </tr>
@@ -96,7 +109,7 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
           )}
         </>
       )}
-      {!versions.pending && !versions.error && list.length === 0 && <Empty>No versions.</Empty>}
+      {!versions.pending && !versions.error && list.length === 0 && <Empty>{trans.__('No versions.')}</Empty>}
     </div>
   );
 }
@@ -121,15 +134,15 @@ function AliasForm(props: { services: AmlxServices; name: string; versions: IMod
     }
   };
   return (
-    <section className="amlx-Card amlx-AliasForm" aria-label="Set an alias">
-      <h3>Aliases</h3>
+    <section className="amlx-Card amlx-AliasForm" aria-label={trans.__('Set an alias')}>
+      <h3>{trans.__('Aliases')}</h3>
       <p className="amlx-Hint">
-        An alias names one version; deploying {props.name}@alias deploys whichever version holds it then.
+        {trans.__('An alias names one version; deploying %1@alias deploys whichever version holds it then.', props.name)}
       </p>
       <div className="amlx-FormGrid">
         <input
           className="amlx-Input"
-          aria-label="Alias"
+          aria-label={trans.__('Alias')}
           list="amlx-alias-words"
           value={alias}
           onChange={event => setAlias(event.currentTarget.value)}
@@ -140,18 +153,18 @@ function AliasForm(props: { services: AmlxServices; name: string; versions: IMod
         </datalist>
         <select
           className="amlx-Select"
-          aria-label="Version for the alias"
+          aria-label={trans.__('Version for the alias')}
           value={version}
           onChange={event => setVersion(event.currentTarget.value)}
         >
           {props.versions.map(v => (
             <option key={v.version} value={v.version}>
-              version {v.version}
+              {trans.__('version %1', v.version)}
             </option>
           ))}
         </select>
         <button className="jp-Button jp-mod-styled amlx-AliasForm-set" disabled={busy || !alias.trim() || !version} onClick={() => void apply()}>
-          Set alias
+          {trans.__('Set alias')}
         </button>
       </div>
       <ErrorNote error={error} />
@@ -199,7 +212,8 @@ export function createModelWidget(services: AmlxServices, name: string, version:
   content.deployVersion = version;
   const widget = new MainAreaWidget({ content });
   widget.id = modelWidgetId(name);
-  widget.title.label = `Model ${name}`;
+  widget.title.label = trans.__('Model %1', name);
+
   widget.title.icon = fileIcon;
   widget.title.closable = true;
   return widget;

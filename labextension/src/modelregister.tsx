@@ -8,25 +8,35 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IJob, IModelCandidate, IModelVersion } from './apitypes';
-import { ErrorNote, Loading, useLatestRequest } from './components';
+import { ErrorNote, Loading, useLatestRequest, withElements, PLACEHOLDERS } from './components';
+
 import { formatBytes } from './format';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { modelNameFor, outputsSource } from './naming';
+import { trans } from './i18n';
 import { IRegistration, alreadyRegistered, registrationKey } from './registerform';
 
-const CANDIDATE_LABEL: Record<string, string> = {
-  mlflow: 'MLflow model',
-  pickle: 'pickle file',
-  joblib: 'joblib file',
-  skops: 'skops file'
-};
+function kindLabel(format: string): string {
+  switch (format) {
+    case 'mlflow':
+      return trans.__('MLflow model');
+    case 'pickle':
+      return trans.__('pickle file');
+    case 'joblib':
+      return trans.__('joblib file');
+    case 'skops':
+      return trans.__('skops file');
+    default:
+      return format;
+  }
+}
 
 function candidateLabel(candidate: IModelCandidate): string {
-  const kind = CANDIDATE_LABEL[candidate.format] ?? candidate.format;
+  const kind = kindLabel(candidate.format);
   return candidate.source.startsWith('mlflow:')
-    ? `${kind} logged by MLflow (${candidate.source})`
-    : `${kind} ${candidate.source}`;
+    ? trans.__('%1 logged by MLflow (%2)', kind, candidate.source)
+    : trans.__('%1 %2', kind, candidate.source);
 }
 
 export interface ILastRegistration {
@@ -82,11 +92,11 @@ export function RegisterModelCard(props: {
       props.onRegistered({ key: registrationKey(sent), choice: sent, version });
       setError(null);
       void services.models.reload();
-      Notification.success(`Registered ${version.name} version ${version.version}.`, {
+      Notification.success(trans.__('Registered %1 version %2.', version.name, version.version), {
         autoClose: 6000,
         actions: [
           {
-            label: 'Deploy',
+            label: trans.__('Deploy'),
             callback: () => services.execute(CommandIDs.deployModel, { name: version.name, version: version.version })
           }
         ]
@@ -99,12 +109,12 @@ export function RegisterModelCard(props: {
   };
 
   return (
-    <section className="amlx-Card amlx-RegisterModel" aria-label="Register a model">
-      <h3>Register a model from {job.display_name || job.name}</h3>
-      {candidates === null && <Loading text="Looking for models in the run…" />}
+    <section className="amlx-Card amlx-RegisterModel" aria-label={trans.__('Register a model')}>
+      <h3>{trans.__('Register a model from %1', job.display_name || job.name)}</h3>
+      {candidates === null && <Loading text={trans.__('Looking for models in the run…')} />}
       {candidates !== null && candidates.length > 0 && (
         <fieldset className="amlx-Candidates">
-          <legend>What to register</legend>
+          <legend>{trans.__('What to register')}</legend>
           {candidates.map(candidate => (
             <label key={candidate.source} className="amlx-Candidate" data-source={candidate.source}>
               <input
@@ -122,11 +132,11 @@ export function RegisterModelCard(props: {
       )}
       {candidates !== null && candidates.length === 0 && (
         <div className="amlx-Field">
-          <label htmlFor={`amlx-model-path-${job.name}`}>Path of the model in the run</label>
+          <label htmlFor={`amlx-model-path-${job.name}`}>{trans.__('Path of the model in the run')}</label>
           <input
             id={`amlx-model-path-${job.name}`}
             className="amlx-Input"
-            placeholder="outputs/model.pkl or mlflow:model"
+            placeholder={trans.__('outputs/model.pkl or mlflow:model')}
             value={source}
             onChange={event => setSource(event.currentTarget.value)}
           />
@@ -134,7 +144,7 @@ export function RegisterModelCard(props: {
       )}
       <div className="amlx-FormGrid">
         <div className="amlx-Field">
-          <label htmlFor={`amlx-model-name-${job.name}`}>Model name</label>
+          <label htmlFor={`amlx-model-name-${job.name}`}>{trans.__('Model name')}</label>
           <input
             id={`amlx-model-name-${job.name}`}
             className="amlx-Input amlx-RegisterModel-name"
@@ -143,29 +153,34 @@ export function RegisterModelCard(props: {
           />
         </div>
         <div className="amlx-Field">
-          <label htmlFor={`amlx-model-description-${job.name}`}>Description</label>
+          <label htmlFor={`amlx-model-description-${job.name}`}>{trans.__('Description')}</label>
           <input
             id={`amlx-model-description-${job.name}`}
             className="amlx-Input"
-            placeholder="optional"
+            placeholder={trans.__('optional')}
             value={description}
             onChange={event => setDescription(event.currentTarget.value)}
           />
         </div>
       </div>
-      <ErrorNote error={found.error} title="The run could not be searched for models." onRetry={found.load} />
-      <ErrorNote error={error} title="The model could not be registered." />
+      <ErrorNote error={found.error} title={trans.__('The run could not be searched for models.')} onRetry={found.load} />
+      <ErrorNote error={error} title={trans.__('The model could not be registered.')} />
       {registered && (
         <div className="amlx-Success" role="status">
-          Registered <strong>{registered.name}</strong> version <strong>{registered.version}</strong> (
-          {registered.format}, {formatBytes(registered.size)}).
+          {withElements(
+            trans.__('Registered %1 version %2 (%3, %4).', ...PLACEHOLDERS),
+            <strong>{registered.name}</strong>,
+            <strong>{registered.version}</strong>,
+            registered.format,
+            formatBytes(registered.size)
+          )}
           <button
             className="jp-Button jp-mod-styled jp-mod-accept amlx-small amlx-RegisterModel-deploy"
             onClick={() =>
               services.execute(CommandIDs.deployModel, { name: registered.name, version: registered.version })
             }
           >
-            Deploy…
+            {trans.__('Deploy…')}
           </button>
         </div>
       )}
@@ -173,13 +188,13 @@ export function RegisterModelCard(props: {
         <button
           className="jp-Button jp-mod-styled jp-mod-accept amlx-RegisterModel-submit"
           disabled={busy || done || !name.trim()}
-          title={done ? 'Registered. Change the name, the source or the description to register another version.' : undefined}
+          title={done ? trans.__('Registered. Change the name, the source or the description to register another version.') : undefined}
           onClick={() => void register()}
         >
-          {busy ? 'Registering…' : done ? 'Registered' : 'Register'}
+          {busy ? trans.__('Registering…') : done ? trans._p('button', 'Registered') : trans.__('Register')}
         </button>
         <button className="jp-Button jp-mod-styled" onClick={props.onClose}>
-          Close
+          {trans.__('Close')}
         </button>
       </div>
     </section>

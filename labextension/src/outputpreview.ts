@@ -7,6 +7,7 @@
 import { parse } from 'papaparse';
 
 import { IFileEntry } from './apitypes';
+import { trans } from './i18n';
 
 export type PreviewKind = 'image' | 'csv' | 'json';
 
@@ -89,7 +90,7 @@ export function jsonPreview(text: string, maxChars = JSON_CHARS): JsonPreview {
   try {
     value = JSON.parse(text);
   } catch (reason) {
-    return { ok: false, message: `Not valid JSON: ${String((reason as Error).message ?? reason)}` };
+    return { ok: false, message: trans.__('Not valid JSON: %1', String((reason as Error).message ?? reason)) };
   }
   const pretty = JSON.stringify(value, null, 2);
   return pretty.length > maxChars ? { ok: true, text: pretty.slice(0, maxChars), cut: true } : { ok: true, text: pretty, cut: false };

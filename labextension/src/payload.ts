@@ -3,6 +3,7 @@
  * else its input columns), validated as the person types.
  */
 import { IInputColumn, IModelVersion } from './apitypes';
+import { trans } from './i18n';
 
 /** The body the test panel starts with when nothing is known about the model. */
 export const EMPTY_PAYLOAD = { data: [{}] };
@@ -55,12 +56,12 @@ export function lineColumn(text: string, position: number): { line: number; colu
 /** Parse the editor text; a failure says where, in words. */
 export function parsePayload(text: string): ParsedPayload {
   if (!text.trim()) {
-    return { ok: false, message: 'The payload is empty: write a JSON object such as {"data": [{...}]}.' };
+    return { ok: false, message: trans.__('The payload is empty: write a JSON object such as {"data": [{...}]}.') };
   }
   try {
     const value = JSON.parse(text);
     if (value === null || typeof value !== 'object') {
-      return { ok: false, message: 'The payload must be a JSON object or array, e.g. {"data": [{...}]}.' };
+      return { ok: false, message: trans.__('The payload must be a JSON object or array, e.g. {"data": [{...}]}.') };
     }
     return { ok: true, value };
   } catch (reason) {
@@ -69,9 +70,10 @@ export function parsePayload(text: string): ParsedPayload {
     if (position) {
       const where = lineColumn(text, Number(position[1]));
       const what = raw.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-      return { ok: false, message: `Invalid JSON at line ${where.line}, column ${where.column}: ${what}.` };
+      return { ok: false, message: trans.__('Invalid JSON at line %1, column %2: %3.', where.line, where.column, what) };
     }
-    return { ok: false, message: `Invalid JSON: ${raw}` };
+    return { ok: false, message: trans.__('Invalid JSON: %1', raw) };
+
   }
 }
 
@@ -108,11 +110,14 @@ export function predictionHeadline(body: unknown): string | null {
   }
   const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
   if (found.length === 1) {
-    return `Prediction: ${text(found[0])}`;
+    return trans.__('Prediction: %1', text(found[0]));
   }
   const shown = found.slice(0, HEADLINE_ITEMS).map(text).join(', ');
-  const more = found.length > HEADLINE_ITEMS ? ` and ${(found.length - HEADLINE_ITEMS).toLocaleString()} more` : '';
-  return `Predictions for ${found.length.toLocaleString()} rows: ${shown}${more}`;
+  const rows = found.length.toLocaleString();
+  if (found.length > HEADLINE_ITEMS) {
+    return trans.__('Predictions for %1 rows: %2 and %3 more', rows, shown, (found.length - HEADLINE_ITEMS).toLocaleString());
+  }
+  return trans.__('Predictions for %1 rows: %2', rows, shown);
 }
 
 /** The request's rows as a table: column names, and each row's values in that order. */

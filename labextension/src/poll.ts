@@ -6,6 +6,7 @@
  */
 import { ABORTED, AmlxApiError } from './api';
 import { asApiError } from './resource';
+import { trans } from './i18n';
 
 /** Injectable timers so tests can drive time. */
 export interface ITimers {
@@ -39,7 +40,8 @@ export function backoffMs(failures: number): number {
 
 /** The error a cancelled request throws; a loop that sees it stops without a word. */
 export function abortError(): AmlxApiError {
-  return new AmlxApiError(0, ABORTED, 'The request was cancelled.');
+  return new AmlxApiError(0, ABORTED, trans.__('The request was cancelled.'));
+
 }
 
 /** Call after every await: an answer that arrives after a stop or reset must not be used. */

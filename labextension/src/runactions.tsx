@@ -14,6 +14,7 @@ import { isInteractive, isTerminal } from './format';
 import { asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { rerunRequest } from './submitform';
+import { trans } from './i18n';
 
 export function Actions(props: { services: AmlxServices; job: IJob; onRegister: () => void }): JSX.Element {
   const { services, job } = props;
@@ -43,9 +44,11 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
       services.runs.merge([next]);
       services.watchJob(next.name);
       setError(null);
-      Notification.success(`Re-ran ${job.display_name || job.name} as ${next.name}.`, {
+      Notification.success(trans.__('Re-ran %1 as %2.', job.display_name || job.name, next.name), {
         autoClose: 8000,
-        actions: [{ label: 'Open run', callback: () => services.execute(CommandIDs.openRun, { name: next.name }) }]
+        actions: [
+          { label: trans.__('Open run'), callback: () => services.execute(CommandIDs.openRun, { name: next.name }) }
+        ]
       });
     } catch (reason) {
       setError(asApiError(reason));
@@ -66,7 +69,7 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
             disabled={busy !== null || job.status === 'CancelRequested'}
             onClick={() => void cancel()}
           >
-            {busy === 'cancel' || job.status === 'CancelRequested' ? 'Canceling…' : 'Cancel'}
+            {busy === 'cancel' || job.status === 'CancelRequested' ? trans.__('Canceling…') : trans.__('Cancel')}
           </button>
         )}
         {!interactive && (
@@ -75,27 +78,28 @@ export function Actions(props: { services: AmlxServices; job: IJob; onRegister: 
             disabled={busy !== null || !rerun}
             title={
               rerun
-                ? 'Submit the same cell again with the same parameters'
+                ? trans.__('Submit the same cell again with the same parameters')
                 : isSweep
-                  ? "Sweep the cell again from its submit form's Sweep tab"
-                  : 'This run did not come from a notebook file'
+                  ? trans.__("Sweep the cell again from its submit form's Sweep tab")
+                  : trans.__('This run did not come from a notebook file')
             }
             onClick={() => void again()}
           >
-            {busy === 'rerun' ? 'Submitting…' : 'Re-run'}
+            {busy === 'rerun' ? trans.__('Submitting…') : trans.__('Re-run')}
           </button>
         )}
         {canRegister && (
           <button className="jp-Button jp-mod-styled jp-mod-accept amlx-RunActions-register" onClick={props.onRegister}>
-            Register model…
+            {trans.__('Register model…')}
           </button>
         )}
         <button
           className="jp-Button jp-mod-styled amlx-RunActions-compare"
-          title={`A metric against a parameter across the runs of ${job.experiment}`}
+          title={trans.__('A metric against a parameter across the runs of %1', job.experiment)}
           onClick={() => services.execute(CommandIDs.compareRuns, { experiment: job.experiment })}
         >
-          Compare runs
+          {trans.__('Compare runs')}
+
         </button>
         {job.type === 'command' && (
           <ExportButton services={services} kind="job" name={job.name} folder={exportFolder(job.tags['amlx.notebook'])} />

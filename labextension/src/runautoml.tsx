@@ -16,6 +16,7 @@ import { cellShade, confusionRows, hyperparameterText, residualBars, residualPoi
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
+import { trans } from './i18n';
 
 const RELOAD_MS = 5000;
 
@@ -38,15 +39,15 @@ export class LeaderboardResource {
 function ConfusionMatrix(props: { charts: IModelCharts }): JSX.Element {
   const rows = confusionRows(props.charts);
   return (
-    <table className="amlx-Table amlx-Confusion" aria-label="Confusion matrix">
-      <caption>Confusion matrix (rows: true label, columns: predicted)</caption>
+    <table className="amlx-Table amlx-Confusion" aria-label={trans.__('Confusion matrix')}>
+      <caption>{trans.__('Confusion matrix (rows: true label, columns: predicted)')}</caption>
       <thead>
         <tr>
           <th />
           {rows.map(row => (
             <th key={row.label}>{row.label}</th>
           ))}
-          <th>recall</th>
+          <th>{trans.__('recall')}</th>
         </tr>
       </thead>
       <tbody>
@@ -76,8 +77,8 @@ function ResidualHistogram(props: { charts: IModelCharts }): JSX.Element {
   const height = 120;
   const barWidth = bars.length ? width / bars.length : width;
   return (
-    <svg className="amlx-Chart amlx-Histogram" width={width} height={height + 16} role="img" aria-label="Residuals histogram">
-      <title>Residuals (actual minus predicted)</title>
+    <svg className="amlx-Chart amlx-Histogram" width={width} height={height + 16} role="img" aria-label={trans.__('Residuals histogram')}>
+      <title>{trans.__('Residuals (actual minus predicted)')}</title>
       {bars.map((bar, i) => (
         <rect
           key={i}
@@ -87,11 +88,11 @@ function ResidualHistogram(props: { charts: IModelCharts }): JSX.Element {
           width={Math.max(1, barWidth - 2)}
           height={bar.height * height}
         >
-          <title>{`${bar.from.toPrecision(3)} to ${bar.to.toPrecision(3)}: ${bar.count}`}</title>
+          <title>{trans.__('%1 to %2: %3', bar.from.toPrecision(3), bar.to.toPrecision(3), bar.count)}</title>
         </rect>
       ))}
       <text x={0} y={height + 14} className="amlx-Chart-label">
-        residuals (actual − predicted)
+        {trans.__('residuals (actual − predicted)')}
       </text>
     </svg>
   );
@@ -106,10 +107,15 @@ function Charts(props: { charts: IModelCharts }): JSX.Element {
         {rocPoints(charts).map(curve => (
           <figure key={curve.label} className="amlx-ChartBox" data-chart="roc">
             <figcaption>
-              ROC, class {curve.label}
-              {curve.auc !== null ? ` (AUC ${curve.auc.toFixed(3)})` : ''}
+              {curve.auc !== null
+                ? trans.__('ROC, class %1 (AUC %2)', curve.label, curve.auc.toFixed(3))
+                : trans.__('ROC, class %1', curve.label)}
             </figcaption>
-            <LineChart points={curve.points} xLabel="false positive rate" yLabel="true positive rate" title={`ROC curve of ${curve.label}`} />
+            <LineChart points={curve.points} 
+              xLabel={trans.__('false positive rate')}
+              yLabel={trans.__('true positive rate')}
+              title={trans.__('ROC curve of %1', curve.label)}
+            />
           </figure>
         ))}
       </div>
@@ -118,11 +124,11 @@ function Charts(props: { charts: IModelCharts }): JSX.Element {
   return (
     <div className="amlx-AutoMLCharts" data-kind="regression">
       <figure className="amlx-ChartBox" data-chart="residuals">
-        <figcaption>Predicted against actual</figcaption>
-        <ScatterChart points={residualPoints(charts)} bestId={null} xLabel="predicted" yLabel="actual" logX={false} width={360} height={240} />
+        <figcaption>{trans.__('Predicted against actual')}</figcaption>
+        <ScatterChart points={residualPoints(charts)} bestId={null} xLabel={trans.__('predicted')} yLabel={trans.__('actual')} logX={false} width={360} height={240} />
       </figure>
       <figure className="amlx-ChartBox" data-chart="histogram">
-        <figcaption>Residuals</figcaption>
+        <figcaption>{trans.__('Residuals')}</figcaption>
         <ResidualHistogram charts={charts} />
       </figure>
     </div>
@@ -159,15 +165,15 @@ export function Leaderboard(props: {
   const details = resource.details.data;
   if (!details) {
     return resource.details.error ? (
-      <ErrorNote error={resource.details.error} title="The leaderboard could not be loaded." onRetry={() => void resource.details.reload()} />
+      <ErrorNote error={resource.details.error} title={trans.__('The leaderboard could not be loaded.')} onRetry={() => void resource.details.reload()} />
     ) : (
-      <Loading text="Loading the leaderboard…" />
+      <Loading text={trans.__('Loading the leaderboard…')} />
     );
   }
   return (
     <div className="amlx-Leaderboard" data-trials={details.trials}>
       <p className="amlx-Leaderboard-summary">{summaryText(details)}</p>
-      {details.stop_reason && <p className="amlx-Hint">Search ended: {details.stop_reason}.</p>}
+      {details.stop_reason && <p className="amlx-Hint">{trans.__('Search ended: %1.', details.stop_reason)}</p>}
       {details.notes.map(note => (
         <p key={note} className="amlx-Hint amlx-Leaderboard-note">
           {note}
@@ -176,25 +182,25 @@ export function Leaderboard(props: {
       {details.model && (
         <div className="amlx-Actions">
           <span>
-            Best model: <strong>{details.best_algorithm}</strong> ({details.best_trial})
+            {trans.__('Best model:')} <strong>{details.best_algorithm}</strong> ({details.best_trial})
           </span>
           <button className="jp-Button jp-mod-styled jp-mod-accept amlx-RegisterBest" onClick={props.onRegister}>
-            Register best model
+            {trans.__('Register best model')}
           </button>
         </div>
       )}
       {details.leaderboard.length === 0 ? (
-        <p className="amlx-Empty">No trial has finished yet.</p>
+        <p className="amlx-Empty">{trans.__('No trial has finished yet.')}</p>
       ) : (
-        <table className="amlx-Table amlx-LeaderboardTable" aria-label="Leaderboard">
+        <table className="amlx-Table amlx-LeaderboardTable" aria-label={trans.__('Leaderboard')}>
           <thead>
             <tr>
-              <th>Rank</th>
-              <th>Trial</th>
-              <th>Algorithm</th>
+              <th>{trans.__('Rank')}</th>
+              <th>{trans.__('Trial')}</th>
+              <th>{trans.__('Algorithm')}</th>
               <th>{details.primary_metric}</th>
-              <th>Duration</th>
-              <th>Hyperparameters</th>
+              <th>{trans.__('Duration')}</th>
+              <th>{trans.__('Hyperparameters')}</th>
             </tr>
           </thead>
           <tbody>
@@ -202,7 +208,7 @@ export function Leaderboard(props: {
               <tr key={entry.trial} data-trial={entry.trial} className={entry.is_best ? 'amlx-mod-best' : ''}>
                 <td>
                   {entry.is_best && (
-                    <span className="amlx-BestMark" title="best">
+                    <span className="amlx-BestMark" title={trans.__('best')}>
                       ★{' '}
                     </span>
                   )}
@@ -215,7 +221,7 @@ export function Leaderboard(props: {
                 </td>
                 <td>
                   {entry.algorithm}
-                  {entry.source === 'default' && <span className="amlx-Hint"> (default)</span>}
+                  {entry.source === 'default' && <span className="amlx-Hint"> {trans.__('(default)')}</span>}
                 </td>
                 <td className="amlx-Leaderboard-score">{scoreText(entry)}</td>
                 <td>{formatDuration(entry.duration_s)}</td>

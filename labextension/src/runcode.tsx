@@ -12,6 +12,7 @@ import { downloadFile } from './download';
 import { formatBytes, isInteractive } from './format';
 import { asApiError } from './resource';
 import { AmlxServices } from './services';
+import { trans } from './i18n';
 import { cellNumber } from './submitform';
 
 /** Files larger than this are offered for download instead of shown. */
@@ -22,8 +23,9 @@ export function CodeTab(props: { services: AmlxServices; job: IJob }): JSX.Eleme
     return (
       <div className="amlx-CodeTab">
         <div className="amlx-Note amlx-CodeTab-interactive" role="note">
-          This run was logged by a notebook kernel, not submitted as a job: its code is the notebook that ran it.
-          Nothing was packaged, so there is no code snapshot to show.
+          {trans.__(
+            'This run was logged by a notebook kernel, not submitted as a job: its code is the notebook that ran it. Nothing was packaged, so there is no code snapshot to show.'
+          )}
         </div>
       </div>
     );
@@ -50,10 +52,10 @@ function JobCode(props: { services: AmlxServices; job: IJob }): JSX.Element {
   const text = content.value;
   const fileError = content.error ?? downloadError;
   if (code.error) {
-    return <ErrorNote error={code.error} title="The code package could not be read." onRetry={code.load} />;
+    return <ErrorNote error={code.error} title={trans.__('The code package could not be read.')} onRetry={code.load} />;
   }
   if (!pkg) {
-    return <Loading text="Reading the code package…" />;
+    return <Loading text={trans.__('Reading the code package…')} />;
   }
   const download = (path: string) => {
     downloadFile(client, client.codePath(job.name, path), path).then(
@@ -64,10 +66,10 @@ function JobCode(props: { services: AmlxServices; job: IJob }): JSX.Element {
   const cells = (pkg.manifest?.cells as { index: number; reason: string }[] | undefined) ?? [];
   return (
     <div className="amlx-CodeTab">
-      <h3>Command</h3>
+      <h3>{trans.__('Command')}</h3>
       <pre className="amlx-Code">{pkg.command.join(' ')}</pre>
-      <h3>Files</h3>
-      <ul className="amlx-CodeTab-files" aria-label="Files of the code package">
+      <h3>{trans.__('Files')}</h3>
+      <ul className="amlx-CodeTab-files" aria-label={trans.__('Files of the code package')}>
         {pkg.files.map(file => (
           <li key={file.path} data-path={file.path}>
             <button
@@ -80,22 +82,24 @@ function JobCode(props: { services: AmlxServices; job: IJob }): JSX.Element {
             <span className="amlx-Hint">{formatBytes(file.size)}</span>{' '}
             <button
               className="jp-Button jp-mod-styled amlx-small"
-              aria-label={`Download ${file.path}`}
+              aria-label={trans.__('Download %1', file.path)}
               onClick={() => download(file.path)}
             >
-              Download
+              {trans.__('Download')}
             </button>
           </li>
         ))}
       </ul>
       <h3>{selected}</h3>
-      <ErrorNote error={fileError} title={`${selected} could not be read.`} />
+      <ErrorNote error={fileError} title={trans.__('%1 could not be read.', selected)} />
       {!entry ? (
-        <Empty>The code package has no {selected}.</Empty>
+        <Empty>{trans.__('The code package has no %1.', selected)}</Empty>
       ) : tooLarge ? (
-        <Empty>{selected} is {formatBytes(entry.size)}: too large to show here; download it instead.</Empty>
+        <Empty>
+          {trans.__('%1 is %2: too large to show here; download it instead.', selected, formatBytes(entry.size))}
+        </Empty>
       ) : text !== null ? (
-        <pre className="amlx-Code amlx-CodeTab-script" aria-label={`${selected} of the code package`}>
+        <pre className="amlx-Code amlx-CodeTab-script" aria-label={trans.__('%1 of the code package', selected)}>
           {text}
         </pre>
       ) : (
@@ -103,11 +107,11 @@ function JobCode(props: { services: AmlxServices; job: IJob }): JSX.Element {
       )}
       {cells.length > 0 && (
         <>
-          <h3>Notebook cells in the job</h3>
+          <h3>{trans.__('Notebook cells in the job')}</h3>
           <ul>
             {cells.map(cell => (
               <li key={cell.index}>
-                cell {cellNumber(cell.index)}: {cell.reason}
+                {trans.__('cell %1: %2', cellNumber(cell.index), cell.reason)}
               </li>
             ))}
           </ul>

@@ -19,6 +19,7 @@ import { panelId } from './naming';
 import { asApiError } from './resource';
 import { comparisonCsv, metricRows, paramRows, sharedMetrics } from './runcompare';
 import { AmlxServices, CommandIDs } from './services';
+import { trans } from './i18n';
 
 interface ILoaded {
   jobs: IJob[];
@@ -29,7 +30,7 @@ interface ILoaded {
 function RunHeader(props: { services: AmlxServices; jobs: IJob[] }): JSX.Element {
   return (
     <tr>
-      <th scope="col">Run</th>
+      <th scope="col">{trans.__('Run')}</th>
       {props.jobs.map(job => (
         <th scope="col" key={job.name} data-run={job.name}>
           <button className="amlx-Link" onClick={() => props.services.execute(CommandIDs.openRun, { name: job.name })}>
@@ -73,10 +74,10 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
   }, [names, services.client, attempt]);
 
   if (error) {
-    return <ErrorNote error={error} title="Could not read the runs." onRetry={() => setAttempt(attempt + 1)} />;
+    return <ErrorNote error={error} title={trans.__('Could not read the runs.')} onRetry={() => setAttempt(attempt + 1)} />;
   }
   if (!loaded) {
-    return <Loading text="Reading the runs…" />;
+    return <Loading text={trans.__('Reading the runs…')} />;
   }
   const { jobs, curves } = loaded;
   const params = paramRows(jobs);
@@ -88,12 +89,12 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
     <div className="amlx-RunCompare">
       <div className="amlx-RunCompare-actions">
         <button className="jp-Button jp-mod-styled amlx-RunCompare-csv" onClick={exportCsv}>
-          Export CSV
+          {trans.__('Export CSV')}
         </button>
       </div>
       <section>
-        <h3>Parameters</h3>
-        <table className="amlx-Table amlx-RunCompare-params" aria-label="Parameters compared">
+        <h3>{trans.__('Parameters')}</h3>
+        <table className="amlx-Table amlx-RunCompare-params" aria-label={trans.__('Parameters compared')}>
           <thead>
             <RunHeader services={services} jobs={jobs} />
           </thead>
@@ -110,20 +111,22 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
         </table>
         {equal > 0 && (
           <button className="amlx-Link amlx-RunCompare-toggleEqual" onClick={() => setShowEqual(!showEqual)}>
-            {showEqual ? 'Hide the parameters that are equal' : `Show ${equal} equal parameter${equal === 1 ? '' : 's'}`}
+            {showEqual
+              ? trans.__('Hide the parameters that are equal')
+              : trans._n('Show %1 equal parameter', 'Show %1 equal parameters', equal)}
           </button>
         )}
       </section>
       <section>
-        <h3>Metrics</h3>
-        <table className="amlx-Table amlx-RunCompare-metrics" aria-label="Metrics compared">
+        <h3>{trans.__('Metrics')}</h3>
+        <table className="amlx-Table amlx-RunCompare-metrics" aria-label={trans.__('Metrics compared')}>
           <thead>
             <RunHeader services={services} jobs={jobs} />
           </thead>
           <tbody>
             {metrics.map(row => (
               <tr key={row.key} data-key={row.key}>
-                <th scope="row" title={row.goal === 'min' ? 'lower is better' : 'higher is better'}>
+                <th scope="row" title={row.goal === 'min' ? trans.__('lower is better') : trans.__('higher is better')}>
                   {row.key} {row.goal === 'min' ? '↓' : '↑'}
                 </th>
                 {row.values.map((value, i) => (
@@ -131,7 +134,7 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
                     key={i}
                     data-best={i === row.best}
                     className={i === row.best ? 'amlx-Compare-best' : ''}
-                    title={i === row.best ? 'best' : undefined}
+                    title={i === row.best ? trans.__('best') : undefined}
                   >
                     {value === null ? '—' : formatMetric(Number(value))}
                     {i === row.best && ' ★'}
@@ -144,7 +147,7 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
       </section>
       {Object.keys(curves).length > 0 && (
         <section>
-          <h3>Curves</h3>
+          <h3>{trans.__('Curves')}</h3>
           <div className="amlx-Compare-curves">
             {Object.entries(curves).map(([key, histories]) => (
               <MultiLineChart

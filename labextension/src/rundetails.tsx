@@ -11,7 +11,7 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IFileEntry, IJob, IMetricHistory } from './apitypes';
-import { Ago, ErrorNote, InteractiveBadge, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal } from './components';
+import { Ago, ErrorNote, InteractiveBadge, Loading, StatusBadge, TabPanel, Tabs, useNow, useSignal, withElements, PLACEHOLDERS } from './components';
 import { formatDuration, formatTime, isInteractive, isTerminal, jobDuration } from './format';
 import { FollowWhenShown, LogFollower } from './logfollow';
 import { ILastRegistration, RegisterModelCard } from './modelregister';
@@ -28,19 +28,25 @@ import { Leaderboard, LeaderboardResource } from './runautoml';
 import { AmlxServices } from './services';
 import { SweepResources, SweepTrials } from './sweeptrials';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
-const TABS = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'trials', label: 'Trials' },
-  { id: 'logs', label: 'Logs' },
-  { id: 'metrics', label: 'Metrics' },
-  { id: 'outputs', label: 'Outputs' },
-  { id: 'code', label: 'Code' }
-];
+function allTabs(): { id: string; label: string }[] {
+  return [
+    { id: 'overview', label: trans.__('Overview') },
+    { id: 'trials', label: trans.__('Trials') },
+    { id: 'logs', label: trans.__('Logs') },
+    { id: 'metrics', label: trans.__('Metrics') },
+    { id: 'outputs', label: trans.__('Outputs') },
+    { id: 'code', label: trans.__('Code') }
+  ];
+}
 
 /** An AutoML job (not one of its trials) has a Leaderboard tab after the overview. */
-function tabsOf(job: IJob): typeof TABS {
-  return job.type === 'automl' && !job.parent ? [TABS[0], { id: 'leaderboard', label: 'Leaderboard' }, ...TABS.slice(1)] : TABS;
+function tabsOf(job: IJob): { id: string; label: string }[] {
+  const tabs = allTabs();
+  return job.type === 'automl' && !job.parent
+    ? [tabs[0], { id: 'leaderboard', label: trans.__('Leaderboard') }, ...tabs.slice(1)]
+    : tabs;
 }
 
 /** While a job runs, its outputs and metric histories reload at most this often. */
@@ -183,10 +189,10 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
   if (!job) {
     return error ? (
       <div className="amlx-RunDetails">
-        <ErrorNote error={error} title={`Run ${name} could not be loaded.`} onRetry={load} />
+        <ErrorNote error={error} title={trans.__('Run %1 could not be loaded.', name)} onRetry={load} />
       </div>
     ) : (
-      <Loading text={`Loading run ${name}…`} />
+      <Loading text={trans.__('Loading run %1…', name)} />
     );
   }
   const tabs = tabsOf(job).filter(t => t.id !== 'trials' || isSweep);
@@ -201,20 +207,23 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
         </div>
         <div className="amlx-RunDetails-meta">
           <span>{job.name}</span>
-          <span>experiment {job.experiment}</span>
-          <span>duration {formatDuration(jobDuration(job, now))}</span>
+          <span>{trans.__('experiment %1', job.experiment)}</span>
+          <span>{trans.__('duration %1', formatDuration(jobDuration(job, now)))}</span>
           <span className="amlx-RunDetails-submitted" title={formatTime(job.created_at)}>
-            {interactive ? 'started' : 'submitted'} <Ago epochSeconds={job.created_at} />
+            {withElements(
+              interactive ? trans.__('started %1', ...PLACEHOLDERS) : trans.__('submitted %1', ...PLACEHOLDERS),
+              <Ago epochSeconds={job.created_at} />
+            )}
           </span>
           {job.studio_url && (
             <a className="amlx-Link" href={job.studio_url} target="_blank" rel="noopener noreferrer">
-              open in Azure ML studio
+              {trans.__('open in Azure ML studio')}
             </a>
           )}
         </div>
         <Actions services={services} job={job} onRegister={() => setRegistering('')} />
         <RunLabels key={`${job.name}\n${job.description ?? ''}`} services={services} job={job} />
-        <ErrorNote error={error} title="Could not refresh the run." onRetry={load} />
+        <ErrorNote error={error} title={trans.__('Could not refresh the run.')} onRetry={load} />
       </header>
       {registering !== null && (
         <RegisterModelCard
@@ -226,7 +235,7 @@ function RunDetails(props: { services: AmlxServices; name: string; resources: Ru
           onRegistered={setLastRegistration}
         />
       )}
-      <Tabs tabs={tabs} selected={tab} onSelect={setTab} label="Run details" idPrefix={idPrefix} />
+      <Tabs tabs={tabs} selected={tab} onSelect={setTab} label={trans.__('Run details')} idPrefix={idPrefix} />
       <TabPanel idPrefix={idPrefix} id={tab} className={`amlx-RunDetails-${tab}`}>
         {tab === 'overview' && <Overview job={job} />}
         {tab === 'trials' && <SweepTrials services={services} sweep={job} resources={resources.sweep} />}
@@ -297,7 +306,8 @@ export function createRunWidget(services: AmlxServices, name: string): MainAreaW
   widget.id = runWidgetId(name);
   const job = services.runs.get(name);
   widget.title.label = job?.display_name || name;
-  widget.title.caption = `Run ${name}`;
+  widget.title.caption = trans.__('Run %1', name);
+
   widget.title.icon = listIcon;
   widget.title.closable = true;
   // the tab title follows a display name that arrives later

@@ -13,6 +13,7 @@ import { ErrorNote } from './components';
 import { isTerminal } from './format';
 import { asApiError } from './resource';
 import { AmlxServices } from './services';
+import { trans } from './i18n';
 
 /** Tags the product and the services keep; the panel shows them but does not offer to change them. */
 export function isSystemTag(key: string): boolean {
@@ -53,13 +54,19 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
   };
   const [deleted, setDeleted] = React.useState(false);
   const remove = async () => {
-    const trials = job.type === 'sweep' || job.type === 'automl' ? ' and its trials' : '';
     const answer = await showDialog({
-      title: `Delete ${job.display_name || job.name}?`,
+      title: trans.__('Delete %1?', job.display_name || job.name),
       body:
-        `This deletes run ${job.name}${trials}: its code, outputs, logs, metrics and its MLflow run. ` +
-        'It cannot be undone. Archive hides a run and keeps it.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+        job.type === 'sweep' || job.type === 'automl'
+          ? trans.__(
+              'This deletes run %1 and its trials: its code, outputs, logs, metrics and its MLflow run. It cannot be undone. Archive hides a run and keeps it.',
+              job.name
+            )
+          : trans.__(
+              'This deletes run %1: its code, outputs, logs, metrics and its MLflow run. It cannot be undone. Archive hides a run and keeps it.',
+              job.name
+            ),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Delete') })]
     });
     if (!answer.button.accept) {
       return;
@@ -88,14 +95,14 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
   };
   const userTags = Object.entries(job.tags ?? {}).filter(([key]) => !isSystemTag(key));
   return (
-    <section className="amlx-RunLabels" aria-label="Tags and description">
+    <section className="amlx-RunLabels" aria-label={trans.__('Tags and description')}>
       <div className="amlx-RunLabels-tags">
         {userTags.map(([key, value]) => (
           <span className="amlx-Tag" key={key} data-tag={key}>
             {value ? `${key}=${value}` : key}
             <button
               className="amlx-Tag-remove"
-              aria-label={`Remove tag ${key}`}
+              aria-label={trans.__('Remove tag %1', key)}
               disabled={busy}
               onClick={() => void update({ tags: { [key]: null } })}
             >
@@ -105,8 +112,8 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
         ))}
         <input
           className="jp-mod-styled amlx-RunLabels-tagInput"
-          aria-label="Add a tag"
-          placeholder="key=value"
+          aria-label={trans.__('Add a tag')}
+          placeholder={trans.__('key=value')}
           value={tagText}
           onChange={event => setTagText(event.target.value)}
           onKeyDown={event => {
@@ -116,34 +123,38 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
           }}
         />
         <button className="jp-Button jp-mod-styled amlx-RunLabels-addTag" disabled={busy || !tagText.trim()} onClick={addTag}>
-          Add tag
+          {trans.__('Add tag')}
         </button>
         {isTerminal(job.status) && !deleted && (
           <button
             className="jp-Button jp-mod-styled jp-mod-warn amlx-RunLabels-delete"
             disabled={busy}
-            title="Delete this finished run with its files, after a confirmation"
+            title={trans.__('Delete this finished run with its files, after a confirmation')}
             onClick={() => void remove()}
           >
-            Delete…
+            {trans.__('Delete…')}
           </button>
         )}
         <button
           className="jp-Button jp-mod-styled amlx-RunLabels-archive"
           disabled={busy}
-          title={job.archived ? 'Show this run in the lists again' : 'Hide this run (and its trials) from the lists; nothing is deleted'}
+          title={
+            job.archived
+              ? trans.__('Show this run in the lists again')
+              : trans.__('Hide this run (and its trials) from the lists; nothing is deleted')
+          }
           onClick={() =>
             void apply(() => services.client.archiveJob(job.name, !job.archived)).then(() => services.runsView.refresh())
           }
         >
-          {job.archived ? 'Restore' : 'Archive'}
+          {job.archived ? trans.__('Restore') : trans.__('Archive')}
         </button>
       </div>
       <div className="amlx-RunLabels-description">
         <textarea
           className="jp-mod-styled"
-          aria-label="Description"
-          placeholder="Why this run exists"
+          aria-label={trans.__('Description')}
+          placeholder={trans.__('Why this run exists')}
           rows={2}
           value={description}
           onChange={event => setDescription(event.target.value)}
@@ -153,13 +164,13 @@ export function RunLabels(props: { services: AmlxServices; job: IJob }): JSX.Ele
           disabled={busy || description === (job.description ?? '')}
           onClick={() => void update({ description: description.trim() || null })}
         >
-          Save description
+          {trans.__('Save description')}
         </button>
       </div>
-      {job.archived && <p className="amlx-Hint">Archived: hidden from the Runs list.</p>}
+      {job.archived && <p className="amlx-Hint">{trans.__('Archived: hidden from the Runs list.')}</p>}
       {deleted && (
         <p className="amlx-Hint amlx-RunLabels-deleted" role="status">
-          Deleted: the run and its files are gone.
+          {trans.__('Deleted: the run and its files are gone.')}
         </p>
       )}
       {typeof error === 'string' ? <p className="amlx-FieldError" role="alert">{error}</p> : <ErrorNote error={error} />}

@@ -13,6 +13,7 @@ import { ErrorNote, useSignal } from './components';
 import { readWholeLog, saveBlob } from './download';
 import { isInteractive, isTerminal } from './format';
 import { LogFollower } from './logfollow';
+import { trans } from './i18n';
 import { findInLog, logPieces, matchCount, nextMatch } from './logsearch';
 import { asApiError } from './resource';
 import { AmlxServices } from './services';
@@ -28,12 +29,12 @@ function Toolbar(props: {
   onDownload: () => void;
 }): JSX.Element {
   return (
-    <div className="amlx-Logs-toolbar" role="toolbar" aria-label="Log tools">
+    <div className="amlx-Logs-toolbar" role="toolbar" aria-label={trans.__('Log tools')}>
       <input
         className="amlx-Input amlx-Logs-find"
         type="search"
-        placeholder="Find in log"
-        aria-label="Find in log"
+        placeholder={trans.__('Find in log')}
+        aria-label={trans.__('Find in log')}
         value={props.query}
         onChange={event => props.onQuery(event.currentTarget.value)}
         onKeyDown={event => {
@@ -48,20 +49,26 @@ function Toolbar(props: {
           <span className="amlx-Logs-count" role="status" aria-live="polite">
             {props.count}
           </span>
-          <button className="jp-Button jp-mod-minimal amlx-IconButton" aria-label="Previous match" title="Previous match (Shift+Enter)" onClick={() => props.onStep(-1)}>
+          <button className="jp-Button jp-mod-minimal amlx-IconButton" 
+            aria-label={trans.__('Previous match')}
+            title={trans.__('Previous match (Shift+Enter)')}
+            onClick={() => props.onStep(-1)}>
             ↑
           </button>
-          <button className="jp-Button jp-mod-minimal amlx-IconButton" aria-label="Next match" title="Next match (Enter)" onClick={() => props.onStep(1)}>
+          <button className="jp-Button jp-mod-minimal amlx-IconButton" 
+            aria-label={trans.__('Next match')}
+            title={trans.__('Next match (Enter)')}
+            onClick={() => props.onStep(1)}>
             ↓
           </button>
         </>
       )}
       <label className="amlx-Logs-wrap">
-        <input type="checkbox" checked={props.wrap} onChange={event => props.onWrap(event.currentTarget.checked)} /> Wrap
-        lines
+        <input type="checkbox" checked={props.wrap} onChange={event => props.onWrap(event.currentTarget.checked)} />{' '}
+        {trans.__('Wrap lines')}
       </label>
       <button className="jp-Button jp-mod-styled amlx-small amlx-Logs-download" disabled={props.downloading} onClick={props.onDownload}>
-        {props.downloading ? 'Downloading…' : 'Download log'}
+        {props.downloading ? trans.__('Downloading…') : trans.__('Download log')}
       </button>
     </div>
   );
@@ -98,20 +105,21 @@ export function Logs(props: { services: AmlxServices; follower: LogFollower; job
     return (
       <div className="amlx-Logs">
         <div className="amlx-Note amlx-Logs-interactive" role="note">
-          This run was logged by a notebook kernel (mlflow.start_run), not run as a job: its output is in the notebook
-          that ran it. The metrics, params and artifacts it logged are in the other tabs.
+          {trans.__(
+            'This run was logged by a notebook kernel (mlflow.start_run), not run as a job: its output is in the notebook that ran it. The metrics, params and artifacts it logged are in the other tabs.'
+          )}
         </div>
       </div>
     );
   }
 
   const state = follower.complete
-    ? 'Log complete.'
+    ? trans.__('Log complete.')
     : follower.following
       ? isTerminal(job.status)
-        ? 'Reading the rest of the log…'
-        : 'Streaming live…'
-      : 'Not streaming.';
+        ? trans.__('Reading the rest of the log…')
+        : trans.__('Streaming live…')
+      : trans.__('Not streaming.');
   const download = () => {
     setDownloading(true);
     readWholeLog(services.client, job.name)
@@ -129,7 +137,7 @@ export function Logs(props: { services: AmlxServices; follower: LogFollower; job
       <div className="amlx-Logs-status" data-complete={follower.complete} role="status">
         {!follower.complete && follower.following && <span className="amlx-Spinner" aria-hidden="true" />}
         {state}
-        {follower.truncated && ' (earlier lines are not shown; Download log has all of it)'}
+        {follower.truncated && ' ' + trans.__('(earlier lines are not shown; Download log has all of it)')}
       </div>
       <Toolbar
         query={query}
@@ -147,12 +155,12 @@ export function Logs(props: { services: AmlxServices; follower: LogFollower; job
         downloading={downloading}
         onDownload={download}
       />
-      <ErrorNote error={follower.error} title="The log could not be read." onRetry={() => follower.start()} />
-      <ErrorNote error={downloadError} title="The log could not be downloaded." />
+      <ErrorNote error={follower.error} title={trans.__('The log could not be read.')} onRetry={() => follower.start()} />
+      <ErrorNote error={downloadError} title={trans.__('The log could not be downloaded.')} />
       <pre
         ref={pre}
         className={`amlx-Code amlx-Logs-text ${wrap ? 'amlx-mod-wrap' : 'amlx-mod-nowrap'}`}
-        aria-label="Job log"
+        aria-label={trans.__('Job log')}
         tabIndex={0}
         onScroll={event => {
           const element = event.currentTarget;
@@ -169,7 +177,7 @@ export function Logs(props: { services: AmlxServices; follower: LogFollower; job
                 </mark>
               )
             )
-          : text || (follower.complete ? '(the log is empty)' : '')}
+          : text || (follower.complete ? trans.__('(the log is empty)') : '')}
       </pre>
     </div>
   );

@@ -9,18 +9,23 @@ import { LineChart } from './charts';
 import { Empty, ErrorNote, Loading, useSignal } from './components';
 import { formatMetric } from './format';
 import { Resource } from './resource';
+import { trans } from './i18n';
 
 export function Metrics(props: { histories: Resource<IMetricHistory[]> }): JSX.Element {
   const { histories } = props;
   useSignal(histories.changed);
   if (histories.pending) {
-    return <Loading text="Loading metric history…" />;
+    return <Loading text={trans.__('Loading metric history…')} />;
   }
   const data = histories.data ?? [];
   return (
     <div className="amlx-Metrics">
-      <ErrorNote error={histories.error} title="Metric history could not be loaded." onRetry={() => void histories.reload()} />
-      {data.length === 0 && !histories.error && <Empty>No metrics logged (yet).</Empty>}
+      <ErrorNote
+        error={histories.error}
+        title={trans.__('Metric history could not be loaded.')}
+        onRetry={() => void histories.reload()}
+      />
+      {data.length === 0 && !histories.error && <Empty>{trans.__('No metrics logged (yet).')}</Empty>}
       <div className="amlx-Metrics-grid">
         {data.map(history => {
           // metrics logged without steps are drawn in logging order
@@ -37,9 +42,15 @@ export function Metrics(props: { histories: Resource<IMetricHistory[]> }): JSX.E
                 </span>
               </figcaption>
               {points.length > 1 ? (
-                <LineChart points={points} xLabel="step" yLabel={history.key} title={`${history.key} by step`} />
+                <LineChart
+                  points={points}
+                  xLabel={trans.__('step')}
+                  yLabel={history.key}
+                  title={trans.__('%1 by step', history.key)}
+                />
               ) : (
-                <div className="amlx-Hint">One value logged.</div>
+                <div className="amlx-Hint">{trans.__('One value logged.')}</div>
+
               )}
             </figure>
           );

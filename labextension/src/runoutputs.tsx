@@ -16,6 +16,7 @@ import { formatBytes, isTerminal } from './format';
 import { canPreview, csvPreview, galleryImages, jsonPreview, mediaType, previewKind } from './outputpreview';
 import { Resource, asApiError } from './resource';
 import { AmlxServices } from './services';
+import { trans } from './i18n';
 
 /** One output file, read as `read` says (again when the job rewrites it). */
 function useOutput<T>(services: AmlxServices, job: IJob, file: IFileEntry, read: (blob: Blob) => Promise<T>) {
@@ -39,9 +40,9 @@ function OutputImage(props: { services: AmlxServices; job: IJob; file: IFileEntr
   return (
     <figure className="amlx-OutputImage" data-path={file.path}>
       {error ? (
-        <ErrorNote error={error} title={`${file.path} could not be read.`} onRetry={load} />
+        <ErrorNote error={error} title={trans.__('%1 could not be read.', file.path)} onRetry={load} />
       ) : url ? (
-        <img src={url} alt={`${file.path} (an image the job wrote)`} />
+        <img src={url} alt={trans.__('%1 (an image the job wrote)', file.path)} />
       ) : (
         <Loading />
       )}
@@ -54,7 +55,7 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
   const { file } = props;
   const { value: text, error, load } = useOutput(props.services, props.job, file, asText);
   if (error) {
-    return <ErrorNote error={error} title={`${file.path} could not be read.`} onRetry={load} />;
+    return <ErrorNote error={error} title={trans.__('%1 could not be read.', file.path)} onRetry={load} />;
   }
   if (text === null) {
     return <Loading />;
@@ -63,10 +64,10 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
     const json = jsonPreview(text);
     return json.ok ? (
       <>
-        <pre className="amlx-Code amlx-OutputPreview-json" aria-label={`${file.path}, indented`}>
+        <pre className="amlx-Code amlx-OutputPreview-json" aria-label={trans.__('%1, indented', file.path)}>
           {json.text}
         </pre>
-        {json.cut && <div className="amlx-Hint">Cut short here: download the file for all of it.</div>}
+        {json.cut && <div className="amlx-Hint">{trans.__('Cut short here: download the file for all of it.')}</div>}
       </>
     ) : (
       <div className="amlx-FieldError">{json.message}</div>
@@ -76,7 +77,7 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
   return (
     <>
       <div className="amlx-OutputPreview-tableFrame">
-        <table className="amlx-Table amlx-OutputPreview-csv" aria-label={`First rows of ${file.path}`}>
+        <table className="amlx-Table amlx-OutputPreview-csv" aria-label={trans.__('First rows of %1', file.path)}>
           <thead>
             <tr>
               {table.header.map((name, i) => (
@@ -96,7 +97,9 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
         </table>
       </div>
       <div className="amlx-Hint">
-        {table.more ? `The first ${table.rows.length} rows; download the file for the rest.` : `${table.rows.length} rows.`}
+        {table.more
+          ? trans.__('The first %1 rows; download the file for the rest.', table.rows.length)
+          : trans._n('%1 row.', '%1 rows.', table.rows.length)}
       </div>
     </>
   );
@@ -105,11 +108,11 @@ function TextPreview(props: { services: AmlxServices; job: IJob; file: IFileEntr
 function FilePreview(props: { services: AmlxServices; job: IJob; file: IFileEntry; onClose: () => void }): JSX.Element {
   const { file } = props;
   return (
-    <section className="amlx-Card amlx-OutputPreview" aria-label={`Preview of ${file.path}`} data-path={file.path}>
+    <section className="amlx-Card amlx-OutputPreview" aria-label={trans.__('Preview of %1', file.path)} data-path={file.path}>
       <div className="amlx-OutputPreview-head">
         <h3>{file.path}</h3>
         <button className="jp-Button jp-mod-styled amlx-small" onClick={props.onClose}>
-          Close preview
+          {trans.__('Close preview')}
         </button>
       </div>
       {previewKind(file.path) === 'image' ? (
@@ -132,7 +135,7 @@ export function Outputs(props: {
   const [error, setError] = React.useState<AmlxApiError | null>(null);
   const [previewed, setPreviewed] = React.useState<string | null>(null);
   if (outputs.pending) {
-    return <Loading text="Listing outputs…" />;
+    return <Loading text={trans.__('Listing outputs…')} />;
   }
   const files = outputs.data ?? [];
   const rows = fileTree(files);
@@ -147,28 +150,34 @@ export function Outputs(props: {
   };
   return (
     <div className="amlx-Outputs">
-      <ErrorNote error={outputs.error} title="Outputs could not be listed." onRetry={() => void outputs.reload()} />
-      <ErrorNote error={error} title="The download failed." />
+      <ErrorNote
+        error={outputs.error}
+        title={trans.__('Outputs could not be listed.')}
+        onRetry={() => void outputs.reload()}
+      />
+      <ErrorNote error={error} title={trans.__('The download failed.')} />
       {rows.length === 0 && !outputs.error && (
         <Empty>
-          {isTerminal(job.status) ? 'The job wrote nothing to ./outputs/.' : 'Nothing yet: files appear as the job writes ./outputs/.'}
+          {isTerminal(job.status)
+            ? trans.__('The job wrote nothing to ./outputs/.')
+            : trans.__('Nothing yet: files appear as the job writes ./outputs/.')}
         </Empty>
       )}
       {images.length > 0 && (
-        <section className="amlx-OutputGallery" aria-label="Images the job wrote">
+        <section className="amlx-OutputGallery" aria-label={trans.__('Images the job wrote')}>
           {images.map(file => (
             <OutputImage key={file.path} services={services} job={job} file={file} />
           ))}
         </section>
       )}
       {rows.length > 0 && (
-        <table className="amlx-Table amlx-FileTree" aria-label="Output files">
+        <table className="amlx-Table amlx-FileTree" aria-label={trans.__('Output files')}>
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Size</th>
+              <th>{trans.__('Name')}</th>
+              <th>{trans.__('Size')}</th>
               <th>
-                <span className="amlx-visually-hidden">Actions</span>
+                <span className="amlx-visually-hidden">{trans.__('Actions')}</span>
               </th>
             </tr>
           </thead>
@@ -186,27 +195,28 @@ export function Outputs(props: {
                       {canPreview(row) && (
                         <button
                           className="jp-Button jp-mod-styled amlx-small"
-                          aria-label={`Preview ${row.path}`}
+                          aria-label={trans.__('Preview %1', row.path)}
                           aria-pressed={previewed === row.path}
                           onClick={() => setPreviewed(previewed === row.path ? null : row.path)}
                         >
-                          Preview
+                          {trans.__('Preview')}
                         </button>
                       )}
                       <button
                         className="jp-Button jp-mod-styled amlx-small"
-                        aria-label={`Download ${row.path}`}
+                        aria-label={trans.__('Download %1', row.path)}
                         onClick={() => download(row.path)}
                       >
-                        Download
+                        {trans.__('Download')}
                       </button>
                       {canRegister && /\.(pkl|joblib|skops|pickle)$/i.test(row.name) && (
                         <button
                           className="jp-Button jp-mod-styled amlx-small"
-                          aria-label={`Register ${row.path} as a model`}
+                          aria-label={trans.__('Register %1 as a model', row.path)}
                           onClick={() => props.onRegister(row.path)}
                         >
-                          Register model
+                          {trans.__('Register model')}
+
                         </button>
                       )}
                     </>

@@ -7,13 +7,14 @@ import * as React from 'react';
 import { IJob } from './apitypes';
 import { Empty } from './components';
 import { formatMetric, formatTime, formatValue } from './format';
+import { trans } from './i18n';
 
 /** Shown instead of MLflow's many autologged params until asked for. */
 const PARAMS_PREVIEW = 12;
 
 function KeyValues(props: { entries: [string, unknown][]; label: string; metric?: boolean }): JSX.Element {
   if (!props.entries.length) {
-    return <Empty>None.</Empty>;
+    return <Empty>{trans.__('None.')}</Empty>;
   }
   return (
     <table className="amlx-Table amlx-KeyValues" aria-label={props.label}>
@@ -41,47 +42,48 @@ export function Overview(props: { job: IJob }): JSX.Element {
     <div className="amlx-Overview">
       {job.error && (
         <div className="amlx-ErrorNote" role="alert">
-          <strong>Why it failed</strong>
+          <strong>{trans.__('Why it failed')}</strong>
           <span className="amlx-ErrorNote-message">{job.error}</span>
         </div>
       )}
       <div className="amlx-Overview-grid">
         <section>
-          <h3>Metrics</h3>
-          <KeyValues entries={Object.entries(job.metrics ?? {})} label="Metrics" metric />
+          <h3>{trans.__('Metrics')}</h3>
+          <KeyValues entries={Object.entries(job.metrics ?? {})} label={trans.__('Metrics')} metric />
         </section>
         <section>
-          <h3>Parameters</h3>
-          <KeyValues entries={Object.entries(job.parameters ?? {})} label="Parameters" />
+          <h3>{trans.__('Parameters')}</h3>
+          <KeyValues entries={Object.entries(job.parameters ?? {})} label={trans.__('Parameters')} />
           {logged.length > 0 && (
             <>
-              <h3>Logged params</h3>
-              <KeyValues entries={shown} label="Logged params" />
+              <h3>{trans.__('Logged params')}</h3>
+              <KeyValues entries={shown} label={trans.__('Logged params')} />
               {logged.length > PARAMS_PREVIEW && (
                 <button className="amlx-Link" onClick={() => setAllParams(!allParams)}>
-                  {allParams ? 'Show fewer' : `Show all ${logged.length}`}
+                  {allParams ? trans.__('Show fewer') : trans.__('Show all %1', logged.length)}
                 </button>
               )}
             </>
           )}
         </section>
         <section>
-          <h3>Details</h3>
+          <h3>{trans.__('Details')}</h3>
           <KeyValues
-            label="Details"
+            label={trans.__('Details')}
             entries={[
-              ['Name', job.name],
-              ['Experiment', job.experiment],
-              ['Kind', job.type],
-              ['Part of', job.parent],
-              ['Compute', job.compute],
-              ['Submitted', formatTime(job.created_at)],
-              ['Started', formatTime(job.started_at)],
-              ['Ended', formatTime(job.ended_at)],
-              ['Exit code', job.exit_code ?? null],
-              ['Notebook', job.tags?.['amlx.notebook'] ?? null],
-              ['MLflow run', job.mlflow_run_id ?? null],
-              ...((job.inputs ?? []).map(input => [`Input ${input.name}`, input.asset ?? input.ref]) as [
+              [trans.__('Name'), job.name],
+              [trans.__('Experiment'), job.experiment],
+              [trans.__('Kind'), job.type],
+              [trans.__('Part of'), job.parent],
+              [trans.__('Compute'), job.compute],
+              [trans.__('Submitted'), formatTime(job.created_at)],
+              [trans.__('Started'), formatTime(job.started_at)],
+              [trans.__('Ended'), formatTime(job.ended_at)],
+              [trans.__('Exit code'), job.exit_code ?? null],
+              [trans.__('Notebook'), job.tags?.['amlx.notebook'] ?? null],
+              [trans.__('MLflow run'), job.mlflow_run_id ?? null],
+              ...((job.inputs ?? []).map(input => [trans.__('Input %1', input.name), input.asset ?? input.ref]) as [
+
                 string,
                 unknown
               ][])

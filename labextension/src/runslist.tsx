@@ -9,25 +9,38 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IJob } from './apitypes';
-import { ErrorNote, InteractiveBadge, Loading, StatusBadge, useNow, useSignal, useSize } from './components';
-import { formatAgo, formatDuration, formatMetric, isInteractive, jobDuration, runLabel } from './format';
+import {
+  ErrorNote,
+  InteractiveBadge,
+  Loading,
+  StatusBadge,
+  useNow,
+  useSignal,
+  useSize,
+  withElements,
+  PLACEHOLDERS
+} from './components';
+import { formatAgo, formatCount, formatDuration, formatMetric, isInteractive, jobDuration, runLabel } from './format';
 import { asApiError } from './resource';
 import { METRIC_PREFIX } from './runstore';
 import { RunRow, autoColumnCount } from './runsview';
 import { AmlxServices, CommandIDs } from './services';
 import { scrollToRow, visibleWindow } from './virtual';
+import { trans } from './i18n';
 
 export const ROW_HEIGHT = 28;
 
 /** With no run active, the list's clock (for "submitted 5 min ago") moves this often. */
 const IDLE_TICK_MS = 15_000;
 
-const FIXED_SORTS: { value: string; label: string }[] = [
-  { value: 'created_at', label: 'Submitted' },
-  { value: 'duration', label: 'Duration' },
-  { value: 'display_name', label: 'Name' },
-  { value: 'status', label: 'Status' }
-];
+function fixedSorts(): { value: string; label: string }[] {
+  return [
+    { value: 'created_at', label: trans.__('Submitted') },
+    { value: 'duration', label: trans.__('Duration') },
+    { value: 'display_name', label: trans.__('Name') },
+    { value: 'status', label: trans.__('Status') }
+  ];
+}
 
 function SortArrow(props: { active: boolean; descending: boolean }): JSX.Element | null {
   if (!props.active) {
@@ -54,15 +67,15 @@ function ColumnsChooser(props: { services: AmlxServices; shown: string[]; onClos
     <div
       className="amlx-Columns"
       role="group"
-      aria-label="Metric columns"
+      aria-label={trans.__('Metric columns')}
       onKeyDown={event => {
         if (event.key === 'Escape') {
           props.onClose();
         }
       }}
     >
-      <div className="amlx-Columns-title">Metric columns</div>
-      {keys.length === 0 && <div className="amlx-Empty">No run has logged metrics yet.</div>}
+      <div className="amlx-Columns-title">{trans.__('Metric columns')}</div>
+      {keys.length === 0 && <div className="amlx-Empty">{trans.__('No run has logged metrics yet.')}</div>}
       <div className="amlx-Columns-list">
         {keys.map(key => (
           <label key={key} className="amlx-Columns-item">
@@ -73,10 +86,10 @@ function ColumnsChooser(props: { services: AmlxServices; shown: string[]; onClos
       </div>
       <div className="amlx-Columns-actions">
         <button className="jp-Button jp-mod-styled amlx-small" onClick={() => props.services.setRunColumns([])}>
-          Automatic
+          {trans.__('Automatic')}
         </button>
         <button className="jp-Button jp-mod-styled jp-mod-accept amlx-small" onClick={props.onClose}>
-          Done
+          {trans.__('Done')}
         </button>
       </div>
     </div>
@@ -96,9 +109,11 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
         <input
           className="amlx-Input amlx-Runs-filter"
           type="search"
-          placeholder="Filter runs"
-          aria-label="Filter runs"
-          title={'Words to find, or conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline"'}
+          placeholder={trans.__('Filter runs')}
+          aria-label={trans.__('Filter runs')}
+          title={trans.__(
+            'Words to find, or conditions as in MLflow: metrics.rmse < 58 and params.alpha >= 0.3 and tags.stage = "baseline"'
+          )}
           value={query.filter}
           aria-invalid={filterError !== null}
           aria-describedby={filterError ? 'amlx-runs-filter-error' : undefined}
@@ -106,8 +121,8 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
         />
         <button
           className="jp-Button jp-mod-minimal amlx-IconButton"
-          aria-label="Refresh runs"
-          title="Refresh runs"
+          aria-label={trans.__('Refresh runs')}
+          title={trans.__('Refresh runs')}
           onClick={() => feed.refreshNow()}
         >
           <refreshIcon.react tag="span" />
@@ -115,22 +130,22 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
       </div>
       <div className="amlx-Runs-toolbar">
         <label className="amlx-Runs-sortLabel" htmlFor="amlx-runs-sort">
-          Sort
+          {trans.__('Sort')}
         </label>
         <select
           id="amlx-runs-sort"
           className="amlx-Select"
-          aria-label="Sort runs by"
+          aria-label={trans.__('Sort runs by')}
           value={query.sortKey}
           onChange={event => runsView.setQuery({ sortKey: event.currentTarget.value })}
         >
-          {FIXED_SORTS.map(option => (
+          {fixedSorts().map(option => (
             <option key={option.value} value={option.value}>
               {option.label}
             </option>
           ))}
           {metricSorts.length > 0 && (
-            <optgroup label="Metrics">
+            <optgroup label={trans.__('Metrics')}>
               {metricSorts.map(option => (
                 <option key={option.value} value={option.value}>
                   {option.label}
@@ -141,20 +156,24 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
         </select>
         <button
           className="jp-Button jp-mod-minimal amlx-IconButton"
-          aria-label={query.descending ? 'Sorted descending; sort ascending' : 'Sorted ascending; sort descending'}
-          title={query.descending ? 'Descending' : 'Ascending'}
+          aria-label={
+            query.descending
+              ? trans.__('Sorted descending; sort ascending')
+              : trans.__('Sorted ascending; sort descending')
+          }
+          title={query.descending ? trans.__('Descending') : trans.__('Ascending')}
           onClick={() => runsView.setQuery({ descending: !query.descending })}
         >
           {query.descending ? '↓' : '↑'}
         </button>
         <button
           className="jp-Button jp-mod-minimal amlx-IconButton amlx-Runs-columnsButton"
-          aria-label="Choose metric columns"
+          aria-label={trans.__('Choose metric columns')}
           aria-expanded={choosing}
-          title="Metric columns"
+          title={trans.__('Metric columns')}
           onClick={() => setChoosing(!choosing)}
         >
-          Columns
+          {trans.__('Columns')}
         </button>
       </div>
       {filterError && (
@@ -164,25 +183,25 @@ function Toolbar(props: { services: AmlxServices; columns: string[] }): JSX.Elem
       )}
       {choosing && <ColumnsChooser services={props.services} shown={props.columns} onClose={() => setChoosing(false)} />}
       {props.services.selection.names.length > 0 && (
-        <div className="amlx-Runs-toolbar amlx-Runs-selection" role="group" aria-label="Selected runs">
-          <span>{props.services.selection.names.length} selected</span>
+        <div className="amlx-Runs-toolbar amlx-Runs-selection" role="group" aria-label={trans.__('Selected runs')}>
+          <span>{trans.__('%1 selected', props.services.selection.names.length)}</span>
           <button
             className="jp-Button jp-mod-styled jp-mod-accept amlx-small amlx-Runs-compareSelected"
             disabled={props.services.selection.names.length < 2}
-            title="Parameters, metrics and curves of the selected runs side by side"
+            title={trans.__('Parameters, metrics and curves of the selected runs side by side')}
             onClick={() => props.services.execute(CommandIDs.compareSelected, { names: [...props.services.selection.names] })}
           >
-            Compare {props.services.selection.names.length}
+            {trans.__('Compare %1', props.services.selection.names.length)}
           </button>
           <button
             className="jp-Button jp-mod-styled amlx-small amlx-Runs-archiveSelected"
-            title="Hide the selected runs (and their trials) from the lists; nothing is deleted"
+            title={trans.__('Hide the selected runs (and their trials) from the lists; nothing is deleted')}
             onClick={() => void archiveSelected(props.services)}
           >
-            Archive
+            {trans.__('Archive')}
           </button>
           <button className="jp-Button jp-mod-styled amlx-small" onClick={() => props.services.selection.clear()}>
-            Clear
+            {trans.__('Clear')}
           </button>
         </div>
       )}
@@ -217,10 +236,10 @@ function HeaderRow(props: { services: AmlxServices; columns: string[] }): JSX.El
     <button
       key={key}
       className={`amlx-RunHead-cell ${className}`}
-      aria-label={`Sort by ${label}`}
+      aria-label={trans.__('Sort by %1', label)}
       aria-sort={query.sortKey === key ? (query.descending ? 'descending' : 'ascending') : undefined}
       onClick={() => runsView.sortBy(key)}
-      title={`Sort by ${label}`}
+      title={trans.__('Sort by %1', label)}
     >
       {label}
       <SortArrow active={query.sortKey === key} descending={query.descending} />
@@ -228,9 +247,9 @@ function HeaderRow(props: { services: AmlxServices; columns: string[] }): JSX.El
   );
   return (
     <div className="amlx-RunHead">
-      {cell('status', 'St', 'amlx-col-status')}
-      {cell('display_name', 'Run', 'amlx-col-name')}
-      {cell('duration', 'Time', 'amlx-col-duration')}
+      {cell('status', trans._p('column header, short for Status', 'St'), 'amlx-col-status')}
+      {cell('display_name', trans.__('Run'), 'amlx-col-name')}
+      {cell('duration', trans.__('Time'), 'amlx-col-duration')}
       {props.columns.map(key => cell(METRIC_PREFIX + key, key, 'amlx-col-metric'))}
     </div>
   );
@@ -263,17 +282,17 @@ function GroupRow(props: {
       <span className="amlx-RunGroup-name" title={row.experiment}>
         {row.experiment}
       </span>
-      <span className="amlx-RunGroup-count">{row.count === null ? '…' : row.count.toLocaleString()}</span>
+      <span className="amlx-RunGroup-count">{row.count === null ? '…' : formatCount(row.count)}</span>
       <button
         className="jp-Button jp-mod-minimal amlx-RunGroup-compare"
-        aria-label={`Compare runs of ${row.experiment}`}
-        title="Compare runs: a metric against a parameter"
+        aria-label={trans.__('Compare runs of %1', row.experiment)}
+        title={trans.__('Compare runs: a metric against a parameter')}
         onClick={event => {
           event.stopPropagation();
           services.execute(CommandIDs.compareRuns, { experiment: row.experiment });
         }}
       >
-        Compare
+        {trans.__('Compare')}
       </button>
     </div>
   );
@@ -296,7 +315,7 @@ function RunRowView(props: {
   const { job, now } = props;
   const sweep = props.expanded !== undefined;
   const label = props.trial
-    ? `trial ${job.tags?.['amlx.trial'] ?? job.name}`
+    ? trans.__('trial %1', job.tags?.['amlx.trial'] ?? job.name)
     : runLabel(job, props.varying);
   return (
     <div
@@ -308,7 +327,7 @@ function RunRowView(props: {
       data-run={job.name}
       data-status={job.status}
       data-type={job.type}
-      title={`${job.display_name || job.name} (${job.name}), submitted ${formatAgo(job.created_at, now)}`}
+      title={trans.__('%1 (%2), submitted %3', job.display_name || job.name, job.name, formatAgo(job.created_at, now))}
       onClick={() => {
         props.onActivate();
         props.services.execute(CommandIDs.openRun, { name: job.name });
@@ -329,8 +348,12 @@ function RunRowView(props: {
         {sweep && (
           <button
             className="amlx-RunRow-caret"
-            aria-label={`${props.expanded ? 'Hide' : 'Show'} the trials of ${job.display_name || job.name}`}
-            title={props.expanded ? 'Hide its trials' : 'Show its trials'}
+            aria-label={
+              props.expanded
+                ? trans.__('Hide the trials of %1', job.display_name || job.name)
+                : trans.__('Show the trials of %1', job.display_name || job.name)
+            }
+            title={props.expanded ? trans.__('Hide its trials') : trans.__('Show its trials')}
             onClick={event => {
               event.stopPropagation();
               props.services.runsView.toggleSweep(job.name);
@@ -340,8 +363,8 @@ function RunRowView(props: {
           </button>
         )}
         {job.type === 'automl' && (
-          <span className="amlx-KindBadge" title="An AutoML job: its trials are in its Leaderboard tab">
-            AutoML
+          <span className="amlx-KindBadge" title={trans.__('An AutoML job: its trials are in its Leaderboard tab')}>
+            {trans.__('AutoML')}
           </span>
         )}
         {label}
@@ -361,7 +384,7 @@ function RunRowView(props: {
 function PendingRow(props: { id: string; active: boolean }): JSX.Element {
   return (
     <div id={props.id} role="option" aria-selected={props.active} aria-busy="true" className={`amlx-RunPlaceholder amlx-mod-pending ${props.active ? 'amlx-mod-active' : ''}`}>
-      Loading…
+      {trans.__('Loading…')}
     </div>
   );
 }
@@ -377,7 +400,7 @@ function MoreRow(props: { id: string; active: boolean; experiment: string; servi
           props.services.runsView.loadMore(props.experiment);
         }}
       >
-        Load more runs of {props.experiment}
+        {trans.__('Load more runs of %1', props.experiment)}
       </button>
     </div>
   );
@@ -500,7 +523,7 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
       ref={viewport}
       className="amlx-Runs-viewport"
       role="listbox"
-      aria-label="Runs, grouped by experiment"
+      aria-label={trans.__('Runs, grouped by experiment')}
       aria-activedescendant={activeIndex >= 0 ? `amlx-runrow-${activeIndex}` : undefined}
       tabIndex={0}
       onScroll={event => setScrollTop(event.currentTarget.scrollTop)}
@@ -525,12 +548,12 @@ function VirtualRuns(props: { services: AmlxServices; rows: RunRow[]; columns: s
 function countText(services: AmlxServices): string {
   const { runsView } = services;
   const total = runsView.total ?? 0;
-  const all = `${total.toLocaleString()} run${total === 1 ? '' : 's'}`;
   if (!runsView.query.filter.trim()) {
-    return all;
+    return trans._n('%2 run', '%2 runs', total, formatCount(total));
   }
   const matching = runsView.matching();
-  return `${matching.count.toLocaleString()}${matching.known ? '' : '+'} of ${all}`;
+  const count = `${formatCount(matching.count)}${matching.known ? '' : '+'}`;
+  return trans._n('%2 of %3 run', '%2 of %3 runs', total, count, formatCount(total));
 }
 
 export function RunsSection(props: { services: AmlxServices }): JSX.Element {
@@ -548,7 +571,7 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
   const columns = runsView.columns(autoColumnCount(width));
   const groups = runsView.experiments;
   const sortLabel =
-    FIXED_SORTS.find(option => option.value === runsView.query.sortKey)?.label ??
+    fixedSorts().find(option => option.value === runsView.query.sortKey)?.label ??
     runsView.query.sortKey.replace(METRIC_PREFIX, '');
   return (
     <div className="amlx-Runs" ref={container}>
@@ -560,14 +583,14 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
         data-total={runsView.total ?? ''}
       >
         {groups.pending ? (
-          <Loading text="Loading runs…" />
+          <Loading text={trans.__('Loading runs…')} />
         ) : (
           <span>
             {countText(services)}
             {feed.options.mode === 'live' && feed.state === 'ready' && (
-              <span className="amlx-Live" title="Updates arrive as they happen">
+              <span className="amlx-Live" title={trans.__('Updates arrive as they happen')}>
                 {' '}
-                · live
+                {trans.__('· live')}
               </span>
             )}
           </span>
@@ -575,19 +598,32 @@ export function RunsSection(props: { services: AmlxServices }): JSX.Element {
       </div>
       {!runsView.sortedOnServer && (
         <div className="amlx-Hint amlx-Runs-sortNote" role="note">
-          Sorted by {sortLabel} over the {runsView.loadedCount.toLocaleString()} runs loaded: this target cannot sort
-          by it.
+          {trans._n(
+            'Sorted by %2 over the %3 run loaded: this target cannot sort by it.',
+            'Sorted by %2 over the %3 runs loaded: this target cannot sort by it.',
+            runsView.loadedCount,
+            sortLabel,
+            formatCount(runsView.loadedCount)
+          )}
         </div>
       )}
       <ErrorNote
         error={runsView.error?.details?.field === 'filter' ? null : runsView.error}
-        title="Runs could not be loaded."
+        title={trans.__('Runs could not be loaded.')}
         onRetry={() => runsView.retry()}
       />
-      <ErrorNote error={runsView.error ? null : feed.error} title="Runs could not be updated." onRetry={() => feed.refreshNow()} />
+      <ErrorNote
+        error={runsView.error ? null : feed.error}
+        title={trans.__('Runs could not be updated.')}
+        onRetry={() => feed.refreshNow()}
+      />
       {groups.state === 'ready' && (groups.data ?? []).length === 0 ? (
         <div className="amlx-Empty">
-          No runs yet. Select a notebook cell and use <strong>Submit cell</strong>.
+          {withElements(
+            trans.__('No runs yet. Select a notebook cell and use %1.', ...PLACEHOLDERS),
+            <strong>{trans.__('Submit cell')}</strong>
+          )}
+
         </div>
       ) : (
         <>

@@ -18,6 +18,7 @@ import { RunsFeed } from './runsfeed';
 import { RunSelection } from './runcompare';
 import { RunStore } from './runstore';
 import { RunsView } from './runsview';
+import { trans } from './i18n';
 
 /** The ids of every amlx command. */
 export const CommandIDs = {
@@ -212,15 +213,17 @@ export class AmlxServices {
       const label = job.display_name || job.name;
       const options = {
         autoClose: job.status === 'Completed' ? 8000 : (false as const),
-        actions: [{ label: 'Open run', callback: () => this.execute(CommandIDs.openRun, { name }) }]
+        actions: [{ label: trans.__('Open run'), callback: () => this.execute(CommandIDs.openRun, { name }) }]
       };
       if (job.status === 'Completed') {
-        Notification.success(`Run ${label} completed.`, options);
+        Notification.success(trans.__('Run %1 completed.', label), options);
       } else if (job.status === 'Failed') {
-        Notification.error(`Run ${label} failed${job.error ? `: ${job.error}` : '.'}`, options);
+        const message = job.error ? trans.__('Run %1 failed: %2', label, job.error) : trans.__('Run %1 failed.', label);
+        Notification.error(message, options);
       } else {
-        Notification.info(`Run ${label} was canceled.`, options);
+        Notification.info(trans.__('Run %1 was canceled.', label), options);
       }
+
     }
   }
 

@@ -19,14 +19,17 @@ import { SidebarModel, TargetSetting } from './sidebarmodel';
 import { RunsSection } from './runslist';
 import { AmlxServices } from './services';
 import { SubmitSection } from './submitsection';
+import { trans } from './i18n';
 
 export const SIDEBAR_ID = 'amlx-lab-sidebar';
 
-const TARGET_CHOICES: { value: TargetSetting; label: string }[] = [
-  { value: 'server-default', label: 'Server default' },
-  { value: 'local', label: 'Local workspace' },
-  { value: 'azure', label: 'Azure ML workspace' }
-];
+function targetChoices(): { value: TargetSetting; label: string }[] {
+  return [
+    { value: 'server-default', label: trans.__('Server default') },
+    { value: 'local', label: trans.__('Local workspace') },
+    { value: 'azure', label: trans.__('Azure ML workspace') }
+  ];
+}
 
 export interface ISidebarProps {
   model: SidebarModel;
@@ -54,7 +57,7 @@ function HealthLine(props: { info: IWorkspaceInfo }): JSX.Element {
               target="_blank"
               rel="noopener noreferrer"
             >
-              open in Azure ML studio
+              {trans.__('open in Azure ML studio')}
             </a>
           </>
         )}
@@ -67,23 +70,23 @@ function WorkspaceHeader(props: ISidebarProps): JSX.Element {
   const { model } = props;
   const info = model.workspace;
   return (
-    <header className="amlx-Header" aria-label="Workspace">
+    <header className="amlx-Header" aria-label={trans.__('Workspace')}>
       <div className="amlx-Header-titleRow">
         <amlIcon.react tag="span" className="amlx-Header-icon" />
-        <h2 className="amlx-Header-title">Azure ML</h2>
+        <h2 className="amlx-Header-title">{trans.__('Azure ML')}</h2>
         {info && (
           <span
             className="amlx-Badge"
             data-target={info.target}
             title={info.label}
           >
-            {info.target === 'azure' ? 'Azure' : 'Local'}
+            {info.target === 'azure' ? trans.__('Azure') : trans.__('Local')}
           </span>
         )}
         <button
           className="jp-Button jp-mod-minimal amlx-IconButton"
-          title="Refresh"
-          aria-label="Refresh the workspace"
+          title={trans.__('Refresh')}
+          aria-label={trans.__('Refresh the workspace')}
           onClick={() => props.services.refreshAll()}
         >
           <refreshIcon.react tag="span" />
@@ -91,19 +94,20 @@ function WorkspaceHeader(props: ISidebarProps): JSX.Element {
       </div>
       {model.state === 'loading' && !info && (
         <div className="amlx-Header-loading" role="status">
-          Connecting to the workspace…
+          {trans.__('Connecting to the workspace…')}
         </div>
       )}
       {info && (
         <>
           <HealthLine info={info} />
           <dl className="amlx-Header-facts">
-            <dt>Location</dt>
+            <dt>{trans.__('Location')}</dt>
             <dd className="amlx-Header-location" title={info.location}>
               {info.location}
             </dd>
-            <dt>Version</dt>
-            <dd>amlx_lab {info.version}</dd>
+            <dt>{trans.__('Version')}</dt>
+            <dd>{`amlx_lab ${info.version}`}</dd>
+
           </dl>
           {info.warnings.map(warning => (
             <p key={warning} className="amlx-Warning" role="note">
@@ -113,14 +117,14 @@ function WorkspaceHeader(props: ISidebarProps): JSX.Element {
         </>
       )}
       <label className="amlx-Header-target">
-        <span>Target</span>
+        <span>{trans.__('Target')}</span>
         <HTMLSelect
-          aria-label="Target"
+          aria-label={trans.__('Target')}
           value={model.settings.target}
           onChange={event =>
             props.onTargetChange(event.currentTarget.value as TargetSetting)
           }
-          options={TARGET_CHOICES}
+          options={targetChoices()}
         />
       </label>
     </header>
@@ -134,8 +138,8 @@ function ErrorBox(props: { model: SidebarModel }): JSX.Element | null {
   }
   const title =
     error.code === EXTENSION_MISSING
-      ? 'Server extension missing'
-      : 'The workspace could not be loaded';
+      ? trans.__('Server extension missing')
+      : trans.__('The workspace could not be loaded');
   return (
     <div className="amlx-Error" role="alert">
       <strong>{title}</strong>
@@ -144,7 +148,7 @@ function ErrorBox(props: { model: SidebarModel }): JSX.Element | null {
         className="jp-Button jp-mod-styled jp-mod-accept"
         onClick={() => void props.model.refresh()}
       >
-        Retry
+        {trans.__('Retry')}
       </button>
     </div>
   );
@@ -164,17 +168,21 @@ const INITIALLY_EXPANDED: Record<SectionId, boolean> = {
 function missingCapabilities(info: IWorkspaceInfo): string | null {
   const caps = info.capabilities;
   const missing = [
-    !caps.jobs && 'jobs',
-    !caps.models && 'models',
-    !caps.endpoints && 'endpoints',
-    !caps.data_assets && 'data assets'
+    !caps.jobs && trans.__('jobs'),
+    !caps.models && trans.__('models'),
+    !caps.endpoints && trans.__('endpoints'),
+    !caps.data_assets && trans.__('data assets')
   ].filter(Boolean) as string[];
   if (!missing.length) {
     return null;
   }
-  return `${info.label} does not support ${missing.join(', ')} here yet, so ${
-    missing.length === 1 ? 'that section is' : 'those sections are'
-  } hidden.`;
+  return trans._n(
+    '%2 does not support %3 here yet, so that section is hidden.',
+    '%2 does not support %3 here yet, so those sections are hidden.',
+    missing.length,
+    info.label,
+    missing.join(trans.__(', '))
+  );
 }
 
 function Sections(props: ISidebarProps): JSX.Element | null {
@@ -195,14 +203,14 @@ function Sections(props: ISidebarProps): JSX.Element | null {
   return (
     <>
       {caps.jobs && (
-        <Section id="submit" title="Submit" expanded={expanded.submit} onToggle={() => toggle('submit')}>
+        <Section id="submit" title={trans.__('Submit')} expanded={expanded.submit} onToggle={() => toggle('submit')}>
           <SubmitSection services={services} />
         </Section>
       )}
       {caps.jobs && (
         <Section
           id="runs"
-          title="Runs"
+          title={trans.__('Runs')}
           expanded={expanded.runs}
           onToggle={() => toggle('runs')}
           className="amlx-mod-grow"
@@ -213,10 +221,10 @@ function Sections(props: ISidebarProps): JSX.Element | null {
       {caps.models && (
         <Section
           id="models"
-          title="Models"
+          title={trans.__('Models')}
           expanded={expanded.models}
           onToggle={() => toggle('models')}
-          actions={refreshButton('Refresh models', () => void services.models.reload())}
+          actions={refreshButton(trans.__('Refresh models'), () => void services.models.reload())}
         >
           <ModelsSection services={services} />
         </Section>
@@ -224,10 +232,10 @@ function Sections(props: ISidebarProps): JSX.Element | null {
       {caps.endpoints && (
         <Section
           id="endpoints"
-          title="Endpoints"
+          title={trans.__('Endpoints')}
           expanded={expanded.endpoints}
           onToggle={() => toggle('endpoints')}
-          actions={refreshButton('Refresh endpoints', () => void services.endpoints.reload())}
+          actions={refreshButton(trans.__('Refresh endpoints'), () => void services.endpoints.reload())}
         >
           <EndpointsSection services={services} />
         </Section>
@@ -235,10 +243,10 @@ function Sections(props: ISidebarProps): JSX.Element | null {
       {caps.data_assets && (
         <Section
           id="data"
-          title="Data"
+          title={trans.__('Data')}
           expanded={expanded.data}
           onToggle={() => toggle('data')}
-          actions={refreshButton('Refresh data assets', () => void services.data.reload())}
+          actions={refreshButton(trans.__('Refresh data assets'), () => void services.data.reload())}
         >
           <DataSection services={services} />
         </Section>
@@ -268,7 +276,8 @@ export class AmlxSidebar extends ReactWidget {
     this.id = SIDEBAR_ID;
     this.addClass('amlx-SidebarWidget');
     this.title.icon = amlIcon;
-    this.title.caption = 'Azure ML jobs';
+    this.title.caption = trans.__('Azure ML jobs');
+
   }
 
   protected onAfterShow(msg: Message): void {

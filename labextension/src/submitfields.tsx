@@ -6,9 +6,10 @@
 import * as React from 'react';
 
 import { IJobPackage, IPackageInput } from './apitypes';
-import { Empty, Loading } from './components';
+import { Empty, Loading, withElements, PLACEHOLDERS } from './components';
 import { formatBytes } from './format';
 import { IFormState, cellNumber } from './submitform';
+import { trans } from './i18n';
 
 export function InputsList(props: {
   inputs: IPackageInput[];
@@ -19,7 +20,7 @@ export function InputsList(props: {
   // one list of asset names for every row; ids unique per form
   const refsId = React.useId();
   if (!props.inputs.length) {
-    return <Empty>The cell reads no files.</Empty>;
+    return <Empty>{trans.__('The cell reads no files.')}</Empty>;
   }
   return (
     <>
@@ -31,9 +32,9 @@ export function InputsList(props: {
       <table className="amlx-Table amlx-Inputs">
         <thead>
           <tr>
-            <th>Path</th>
-            <th>Size</th>
-            <th>Goes in as</th>
+            <th>{trans.__('Path')}</th>
+            <th>{trans.__('Size')}</th>
+            <th>{trans.__('Goes in as')}</th>
           </tr>
         </thead>
         <tbody>
@@ -48,13 +49,13 @@ export function InputsList(props: {
                   <input
                     className="amlx-Input"
                     list={refsId}
-                    aria-label={`Data asset or file for ${input.path}`}
-                    placeholder="the detected file"
+                    aria-label={trans.__('Data asset or file for %1', input.path)}
+                    placeholder={trans.__('the detected file')}
                     value={props.form.inputs[input.path] ?? ''}
                     onChange={event => props.onChange(input.path, event.currentTarget.value)}
                   />
                 ) : (
-                  'copied with the code'
+                  trans.__('copied with the code')
                 )}
               </td>
             </tr>
@@ -75,17 +76,24 @@ export function ParametersForm(props: {
   const formId = React.useId();
   if (!props.pkg) {
     return props.failed ? (
-      <Empty>The parameters show once the cell can be packaged (see the message above).</Empty>
+      <Empty>{trans.__('The parameters show once the cell can be packaged (see the message above).')}</Empty>
     ) : (
-      <Loading text="Reading the notebook's parameters…" />
+      <Loading text={trans.__("Reading the notebook's parameters…")} />
     );
   }
   const params = Object.values(props.pkg.parameters);
   if (!params.length) {
     return (
       <Empty>
-        No parameters: plain assignments of literals (e.g. <code>alpha = 0.5</code>) in the cells the job
-        needs, or in a cell tagged <code>parameters</code>, become parameters.
+        {withElements(
+          trans.__(
+            'No parameters: plain assignments of literals (e.g. %1) in the cells the job needs, or in a cell tagged %2, become parameters.',
+            ...PLACEHOLDERS
+          ),
+          <code>{'alpha = 0.5'}</code>,
+          <code>{'parameters'}</code>
+
+        )}
       </Empty>
     );
   }
@@ -114,8 +122,9 @@ export function ParametersForm(props: {
             ) : (
               param.cell_index !== undefined && (
                 <div className="amlx-Hint">
-                  cell {cellNumber(param.cell_index)}
-                  {param.line !== undefined ? `, line ${param.line}` : ''}
+                  {param.line !== undefined
+                    ? trans.__('cell %1, line %2', cellNumber(param.cell_index), param.line)
+                    : trans.__('cell %1', cellNumber(param.cell_index))}
                 </div>
               )
             )}
@@ -131,7 +140,8 @@ export function Warnings(props: { warnings: string[] }): JSX.Element | null {
     return null;
   }
   return (
-    <ul className="amlx-Warnings" aria-label="Warnings">
+    <ul className="amlx-Warnings" aria-label={trans.__('Warnings')}>
+
       {props.warnings.map(warning => (
         <li key={warning} className="amlx-Warning">
           {warning}

@@ -10,6 +10,7 @@ import {
   ParameterValue
 } from './apitypes';
 import { notebookStem } from './format';
+import { trans } from './i18n';
 
 /** Tag carrying the cell id, so a re-run finds the cell even after cells above it moved. */
 export const CELL_ID_TAG = 'amlx.cell_id';
@@ -102,13 +103,13 @@ export function parseParameter(param: IPackageParameter, text: string): ParsedPa
   switch (param.type) {
     case 'int':
       if (!/^[-+]?\d+$/.test(trimmed)) {
-        return { error: `${param.name} takes a whole number, e.g. ${parameterText(param)}.` };
+        return { error: trans.__('%1 takes a whole number, e.g. %2.', param.name, parameterText(param)) };
       }
       return { value: Number(trimmed) };
     case 'float': {
       const number = Number(trimmed);
       if (!trimmed || !isFinite(number)) {
-        return { error: `${param.name} takes a number, e.g. ${parameterText(param)}.` };
+        return { error: trans.__('%1 takes a number, e.g. %2.', param.name, parameterText(param)) };
       }
       return { value: number };
     }
@@ -120,13 +121,14 @@ export function parseParameter(param: IPackageParameter, text: string): ParsedPa
       if (['false', '0', 'no', 'off'].includes(lowered)) {
         return { value: false };
       }
-      return { error: `${param.name} takes true or false.` };
+      return { error: trans.__('%1 takes true or false.', param.name) };
     }
     case 'str':
       return { value: text };
     default:
       if (!trimmed) {
-        return { error: `${param.name} takes a Python literal, e.g. ${parameterText(param)}.` };
+        return { error: trans.__('%1 takes a Python literal, e.g. %2.', param.name, parameterText(param)) };
+
       }
       return { value: trimmed };
   }
@@ -283,12 +285,11 @@ export function rerunRequest(job: IJob): ISubmitRequest | null {
 
 /** "3 cells, 2 parameters, 4 requirements and 1 data file": what the preview's job runs, in one line. */
 export function packageSummary(pkg: IJobPackage): string {
-  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const parts = [
-    count(pkg.cells.length, 'cell', 'cells'),
-    count(Object.keys(pkg.parameters).length, 'parameter', 'parameters'),
-    count(pkg.requirements.length, 'requirement', 'requirements'),
-    count(pkg.inputs.length, 'data file', 'data files')
-  ];
-  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return trans.__(
+    '%1, %2, %3 and %4',
+    trans._n('%1 cell', '%1 cells', pkg.cells.length),
+    trans._n('%1 parameter', '%1 parameters', Object.keys(pkg.parameters).length),
+    trans._n('%1 requirement', '%1 requirements', pkg.requirements.length),
+    trans._n('%1 data file', '%1 data files', pkg.inputs.length)
+  );
 }

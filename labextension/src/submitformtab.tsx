@@ -10,6 +10,7 @@ import { IJobPackage } from './apitypes';
 import { Empty, Loading } from './components';
 import { InputsList, ParametersForm, Warnings } from './submitfields';
 import { IFormState, withExperiment } from './submitform';
+import { trans } from './i18n';
 
 export function FormTab(props: {
   idPrefix: string;
@@ -28,7 +29,7 @@ export function FormTab(props: {
     <>
       <div className="amlx-FormGrid">
         <div className="amlx-Field">
-          <label htmlFor={`${idPrefix}-experiment`}>Experiment</label>
+          <label htmlFor={`${idPrefix}-experiment`}>{trans.__('Experiment')}</label>
           <input
             id={`${idPrefix}-experiment`}
             className="amlx-Input"
@@ -40,10 +41,10 @@ export function FormTab(props: {
           />
           <span id={`${idPrefix}-experiment-hint`} className="amlx-Hint amlx-Experiment-hint">
             {form.experimentTyped
-              ? 'Your choice: it replaces any experiment the code names.'
+              ? trans.__('Your choice: it replaces any experiment the code names.')
               : pkg?.experiment
-                ? 'Named by the code (mlflow.set_experiment).'
-                : 'The notebook\'s name, unless the code names one.'}
+                ? trans.__('Named by the code (mlflow.set_experiment).')
+                : trans.__("The notebook's name, unless the code names one.")}
           </span>
           <datalist id={`${idPrefix}-experiments`}>
             {experiments.map(name => (
@@ -52,17 +53,17 @@ export function FormTab(props: {
           </datalist>
         </div>
         <div className="amlx-Field">
-          <label htmlFor={`${idPrefix}-display`}>Display name</label>
+          <label htmlFor={`${idPrefix}-display`}>{trans.__('Display name')}</label>
           <input
             id={`${idPrefix}-display`}
             className="amlx-Input"
-            placeholder="automatic (notebook and cell)"
+            placeholder={trans.__('automatic (notebook and cell)')}
             value={form.displayName}
             onChange={event => onChange({ ...form, displayName: event.currentTarget.value })}
           />
         </div>
         <div className="amlx-Field">
-          <label htmlFor={`${idPrefix}-compute`}>Compute</label>
+          <label htmlFor={`${idPrefix}-compute`}>{trans.__('Compute')}</label>
           <input
             id={`${idPrefix}-compute`}
             className="amlx-Input"
@@ -78,14 +79,14 @@ export function FormTab(props: {
         </div>
       </div>
       <fieldset className="amlx-Options">
-        <legend className="amlx-FieldLabel">Options</legend>
+        <legend className="amlx-FieldLabel">{trans.__('Options')}</legend>
         <label>
           <input
             type="checkbox"
             checked={form.includeAllAbove}
             onChange={event => onChange({ ...form, includeAllAbove: event.currentTarget.checked })}
           />{' '}
-          Run every code cell above (not only the cells this one needs)
+          {trans.__('Run every code cell above (not only the cells this one needs)')}
         </label>
         <label>
           <input
@@ -93,10 +94,10 @@ export function FormTab(props: {
             checked={form.autolog}
             onChange={event => onChange({ ...form, autolog: event.currentTarget.checked })}
           />{' '}
-          MLflow autologging (parameters, metrics and the model of scikit-learn estimators)
+          {trans.__('MLflow autologging (parameters, metrics and the model of scikit-learn estimators)')}
         </label>
       </fieldset>
-      <h3>Parameters</h3>
+      <h3>{trans.__('Parameters')}</h3>
       <ParametersForm
         pkg={pkg}
         failed={props.failed}
@@ -104,7 +105,7 @@ export function FormTab(props: {
         errors={props.errors}
         onChange={(name, text) => onChange({ ...form, parameters: { ...form.parameters, [name]: text } })}
       />
-      <h3>Detected inputs</h3>
+      <h3>{trans.__('Detected inputs')}</h3>
       {pkg ? (
         <InputsList
           inputs={pkg.inputs}
@@ -113,7 +114,8 @@ export function FormTab(props: {
           onChange={(path, ref) => onChange({ ...form, inputs: { ...form.inputs, [path]: ref } })}
         />
       ) : props.failed ? (
-        <Empty>Not known until the cell can be packaged.</Empty>
+        <Empty>{trans.__('Not known until the cell can be packaged.')}</Empty>
+
       ) : (
         <Loading />
       )}

@@ -11,7 +11,7 @@ import * as React from 'react';
 import { AmlxApiError } from './api';
 import { IJob, IJobPackage, IPackageCell, ISubmitRequest, ISweepPreview, ParameterValue } from './apitypes';
 import { IActiveCell } from './activecell';
-import { ErrorNote, TabPanel, Tabs, useSignal } from './components';
+import { ErrorNote, TabPanel, Tabs, useSignal, withElements, PLACEHOLDERS } from './components';
 import { saveIfDirty } from './notebooksave';
 import { Latest, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
@@ -21,6 +21,7 @@ import { PreviewView } from './submitpreview';
 import { SweepTab } from './submitsweeptab';
 import { ISweepForm, initialSweepForm, sweepPreviewKey, sweepRequest, sweepSettings, withSweepPackage } from './sweepform';
 import { panelId } from './naming';
+import { trans } from './i18n';
 
 /** Where the form's cell lives; the panel may be closed later (then nothing is saved). */
 export interface ISubmitSource {
@@ -252,9 +253,9 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       services.watchJob(job.name);
       setSubmitted(list => [job, ...list]);
       setSweepError(null);
-      Notification.success(`Started sweep ${job.display_name || job.name} in ${job.experiment}.`, {
+      Notification.success(trans.__('Started sweep %1 in %2.', job.display_name || job.name, job.experiment), {
         autoClose: 8000,
-        actions: [{ label: 'Open sweep', callback: () => services.execute(CommandIDs.openRun, { name: job.name }) }]
+        actions: [{ label: trans.__('Open sweep'), callback: () => services.execute(CommandIDs.openRun, { name: job.name }) }]
       });
     } catch (reason) {
       setSweepError(asApiError(reason));
@@ -281,11 +282,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
       services.watchJob(job.name);
       setSubmitted(list => [job, ...list]);
       setError(null);
-      Notification.success(`Submitted ${job.display_name || job.name} to ${job.experiment}.`, {
+      Notification.success(trans.__('Submitted %1 to %2.', job.display_name || job.name, job.experiment), {
         autoClose: 8000,
         actions: [
           {
-            label: 'Open run',
+            label: trans.__('Open run'),
             callback: () => services.execute(CommandIDs.openRun, { name: job.name })
           }
         ]
@@ -306,29 +307,33 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
     <div className="amlx-SubmitView">
       <header className="amlx-Panel-header">
         <h2>
-          Submit {cellTitle(source.target)} of <code>{source.target.notebook}</code>
+          {withElements(
+            trans.__('Submit %1 of %2', ...PLACEHOLDERS),
+            cellTitle(source.target),
+            <code>{source.target.notebook}</code>
+          )}
         </h2>
         {source.summary && <code className="amlx-Submit-summary">{source.summary}</code>}
         {saved && (
           <p className="amlx-Note" role="status">
-            Saved the notebook first, so the job runs what you see.
+            {trans.__('Saved the notebook first, so the job runs what you see.')}
           </p>
         )}
       </header>
       <Tabs
         tabs={[
-          { id: 'form', label: 'Form' },
-          ...(canSweep ? [{ id: 'sweep', label: 'Sweep' }] : []),
-          { id: 'preview', label: 'Preview' }
+          { id: 'form', label: trans.__('Form') },
+          ...(canSweep ? [{ id: 'sweep', label: trans.__('Sweep') }] : []),
+          { id: 'preview', label: trans.__('Preview') }
         ]}
         selected={tab}
         onSelect={id => selectTab(id as SubmitTab)}
-        label="Submit"
+        label={trans.__('Submit')}
         idPrefix={idPrefix}
       />
-      <ErrorNote error={error} title="The cell cannot be submitted as it is." onRetry={retry} />
+      <ErrorNote error={error} title={trans.__('The cell cannot be submitted as it is.')} onRetry={retry} />
       {tab === 'sweep' && (
-        <ErrorNote error={sweepError} title="The sweep cannot start as it is." />
+        <ErrorNote error={sweepError} title={trans.__('The sweep cannot start as it is.')} />
       )}
       {tab === 'sweep' ? (
         <TabPanel idPrefix={idPrefix} id="sweep" className="amlx-SubmitForm">
@@ -374,11 +379,11 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
           disabled={phase === 'submitting' || hasErrors || (tab === 'sweep' && !sweepCheck.settings)}
           onClick={() => void submit()}
         >
-          {phase === 'submitting' ? 'Submitting…' : tab === 'sweep' ? 'Start sweep' : 'Submit'}
+          {phase === 'submitting' ? trans.__('Submitting…') : tab === 'sweep' ? trans.__('Start sweep') : trans.__('Submit')}
         </button>
         {tab === 'form' && (
           <button className="jp-Button jp-mod-styled" onClick={() => selectTab('preview')}>
-            Preview
+            {trans.__('Preview')}
           </button>
         )}
         {submitted.length > 0 && (
@@ -389,7 +394,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
                 className="amlx-Link"
                 onClick={() => services.execute(CommandIDs.openRun, { name: job.name })}
               >
-                Submitted {job.display_name || job.name} ({job.name}): open run
+                {trans.__('Submitted %1 (%2): open run', job.display_name || job.name, job.name)}
               </button>
             ))}
           </div>
@@ -401,7 +406,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
 
 /** "cell 12": counted from 1, as JupyterLab users count cells (an id when the index is unknown). */
 function cellTitle(target: ICellTarget): string {
-  return `cell ${target.index !== undefined ? cellNumber(target.index) : target.cell}`;
+  return trans.__('cell %1', target.index !== undefined ? cellNumber(target.index) : target.cell);
 }
 
 /** The id of a cell's submit form in the main area (the command activates an open one). */
@@ -428,7 +433,7 @@ export function createSubmitWidget(services: AmlxServices, source: ISubmitSource
   content.addClass('amlx-MainPanel');
   const widget = new SubmitWidget(content, tabRequests);
   widget.id = submitWidgetId(source.target);
-  widget.title.label = `Submit: ${source.target.notebook.split('/').pop()} ${cellTitle(source.target)}`;
+  widget.title.label = trans.__('Submit: %1 %2', source.target.notebook.split('/').pop() ?? '', cellTitle(source.target));
   widget.title.icon = runIcon;
   widget.title.closable = true;
   return widget;

@@ -7,10 +7,11 @@
 import * as React from 'react';
 
 import { IJobPackage, IPackageCell } from './apitypes';
-import { Empty, Loading } from './components';
+import { Empty, Loading, withElements, PLACEHOLDERS } from './components';
 import { formatBytes } from './format';
 import { cellNumber, packageSummary, parameterText } from './submitform';
 import { Warnings } from './submitfields';
+import { trans } from './i18n';
 
 /** A sentence with `names` in backticks, the names drawn as code. */
 function WithCode(props: { text: string }): JSX.Element {
@@ -23,15 +24,15 @@ function PreviewCell(props: { cell: IPackageCell; source: string | null; target:
   return (
     <li className="amlx-PreviewCell" data-cell-index={cell.index} data-target={props.target}>
       <div className="amlx-PreviewCell-head">
-        <strong>Cell {cellNumber(cell.index)}</strong>
-        {props.target && <span className="amlx-Tag">the cell you submit</span>}
-        {cell.execution_count !== null && <span className="amlx-Hint">In [{cell.execution_count}]</span>}
+        <strong>{trans.__('Cell %1', cellNumber(cell.index))}</strong>
+        {props.target && <span className="amlx-Tag">{trans.__('the cell you submit')}</span>}
+        {cell.execution_count !== null && <span className="amlx-Hint">{`In [${cell.execution_count}]`}</span>}
       </div>
       <p className="amlx-PreviewCell-why">
         <WithCode text={cell.explanation || cell.reason} />
       </p>
       {source !== null && (
-        <pre className="amlx-Code amlx-PreviewCell-source" aria-label={`Code of cell ${cellNumber(cell.index)}`}>
+        <pre className="amlx-Code amlx-PreviewCell-source" aria-label={trans.__('Code of cell %1', cellNumber(cell.index))}>
           {source}
         </pre>
       )}
@@ -50,18 +51,18 @@ export function PreviewView(props: {
   const [showScript, setShowScript] = React.useState(false);
   if (!pkg) {
     return props.failed ? (
-      <Empty>Nothing to preview: the message above says what to change in the notebook.</Empty>
+      <Empty>{trans.__('Nothing to preview: the message above says what to change in the notebook.')}</Empty>
     ) : (
-      <Loading text="Slicing the notebook…" />
+      <Loading text={trans.__('Slicing the notebook…')} />
     );
   }
   const parameters = Object.values(pkg.parameters);
   return (
     <div className="amlx-Preview">
-      {props.updating && <Loading text="Updating the preview…" />}
-      <p className="amlx-Preview-summary">The job runs {packageSummary(pkg)}.</p>
+      {props.updating && <Loading text={trans.__('Updating the preview…')} />}
+      <p className="amlx-Preview-summary">{trans.__('The job runs %1.', packageSummary(pkg))}</p>
       <Warnings warnings={pkg.warnings} />
-      <h3>Cells in the job</h3>
+      <h3>{trans.__('Cells in the job')}</h3>
       <ol className="amlx-Preview-cells">
         {pkg.cells.map(cell => (
           <PreviewCell
@@ -72,15 +73,15 @@ export function PreviewView(props: {
           />
         ))}
       </ol>
-      <h3>Parameters</h3>
+      <h3>{trans.__('Parameters')}</h3>
       {parameters.length ? (
-        <table className="amlx-Table amlx-Preview-parameters" aria-label="Parameters">
+        <table className="amlx-Table amlx-Preview-parameters" aria-label={trans.__('Parameters')}>
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Value</th>
-              <th>Type</th>
-              <th>Option</th>
+              <th>{trans.__('Name')}</th>
+              <th>{trans.__('Value')}</th>
+              <th>{trans.__('Type')}</th>
+              <th>{trans.__('Option')}</th>
             </tr>
           </thead>
           <tbody>
@@ -99,11 +100,11 @@ export function PreviewView(props: {
           </tbody>
         </table>
       ) : (
-        <Empty>None: the cells assign no plain values a job could take as options.</Empty>
+        <Empty>{trans.__('None: the cells assign no plain values a job could take as options.')}</Empty>
       )}
       <div className="amlx-Preview-grid">
         <div>
-          <h3>Requirements</h3>
+          <h3>{trans.__('Requirements')}</h3>
           {pkg.requirements.length ? (
             <ul className="amlx-Preview-requirements">
               {pkg.requirements.map(req => (
@@ -113,36 +114,41 @@ export function PreviewView(props: {
               ))}
             </ul>
           ) : (
-            <Empty>None detected.</Empty>
+            <Empty>{trans.__('None detected.')}</Empty>
           )}
         </div>
         <div>
-          <h3>Data files</h3>
+          <h3>{trans.__('Data files')}</h3>
           {pkg.inputs.length ? (
             <ul className="amlx-Preview-inputs">
               {pkg.inputs.map(input => (
                 <li key={input.path}>
-                  <code>{input.path}</code> ({formatBytes(input.size_bytes)},{' '}
-                  {input.mode === 'copied' ? 'copied with the code' : 'a job input'})
+                  {withElements(
+                    input.mode === 'copied'
+                      ? trans.__('%1 (%2, copied with the code)', ...PLACEHOLDERS)
+                      : trans.__('%1 (%2, a job input)', ...PLACEHOLDERS),
+                    <code>{input.path}</code>,
+                    formatBytes(input.size_bytes)
+                  )}
                 </li>
               ))}
             </ul>
           ) : (
-            <Empty>The cells read no files.</Empty>
+            <Empty>{trans.__('The cells read no files.')}</Empty>
           )}
         </div>
       </div>
-      <h3>Command</h3>
+      <h3>{trans.__('Command')}</h3>
       <pre className="amlx-Code amlx-Preview-command">{pkg.command.join(' ')}</pre>
       <button
         className="amlx-Link amlx-Preview-scriptToggle"
         aria-expanded={showScript}
         onClick={() => setShowScript(!showScript)}
       >
-        {showScript ? 'Hide the generated main.py' : 'Show the generated main.py'}
+        {showScript ? trans.__('Hide the generated main.py') : trans.__('Show the generated main.py')}
       </button>
       {showScript && (
-        <pre className="amlx-Code amlx-Preview-script" aria-label="Generated main.py">
+        <pre className="amlx-Code amlx-Preview-script" aria-label={trans.__('Generated main.py')}>
           {pkg.script}
         </pre>
       )}

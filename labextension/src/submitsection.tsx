@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import { Empty, useSignal } from './components';
 import { AmlxServices, CommandIDs } from './services';
+import { trans } from './i18n';
 import { cellNumber } from './submitform';
 
 /** The sidebar block: which cell a submit would run, and the button. */
@@ -16,8 +17,10 @@ export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
   if (!cell) {
     return (
       <Empty>
-        Open a notebook and select the cell that trains your model; it becomes a tracked job with the
-        code it needs.
+        {trans.__(
+          'Open a notebook and select the cell that trains your model; it becomes a tracked job with the code it needs.'
+        )}
+
       </Empty>
     );
   }
@@ -26,7 +29,7 @@ export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
     <div className="amlx-Submit">
       <div className="amlx-Submit-target" title={cell.path}>
         <span className="amlx-Submit-notebook">{cell.path.split('/').pop()}</span>
-        <span className="amlx-Submit-cell">cell {cellNumber(cell.index)}</span>
+        <span className="amlx-Submit-cell">{trans.__('cell %1', cellNumber(cell.index))}</span>
         {cell.tags.map(tag => (
           <span key={tag} className="amlx-Tag">
             {tag}
@@ -39,20 +42,21 @@ export function SubmitSection(props: { services: AmlxServices }): JSX.Element {
           className="jp-Button jp-mod-styled jp-mod-accept amlx-Submit-button"
           disabled={!isCode}
           onClick={() => props.services.execute(CommandIDs.submitCell)}
-          title="Submit cell (Ctrl/Cmd+Shift+Enter)"
+          title={trans.__('Submit cell (Ctrl/Cmd+Shift+Enter)')}
         >
-          Submit cell…
+          {trans.__('Submit cell…')}
         </button>
         <button
           className="jp-Button jp-mod-styled"
           disabled={!isCode}
           onClick={() => props.services.execute(CommandIDs.previewCell)}
         >
-          Preview
+          {trans.__('Preview')}
         </button>
       </div>
-      {!isCode && <div className="amlx-Hint">Select a code cell to submit it.</div>}
-      <div className="amlx-Hint">Shortcut: Ctrl/Cmd + Shift + Enter in a notebook.</div>
+      {!isCode && <div className="amlx-Hint">{trans.__('Select a code cell to submit it.')}</div>}
+      <div className="amlx-Hint">{trans.__('Shortcut: Ctrl/Cmd + Shift + Enter in a notebook.')}</div>
+
     </div>
   );
 }

@@ -8,9 +8,10 @@
 import * as React from 'react';
 
 import { IJobPackage, ISweepPreview } from './apitypes';
-import { Empty, Loading } from './components';
+import { Empty, Loading, withElements, PLACEHOLDERS } from './components';
 import { formatValue } from './format';
-import { Goal, ISweepForm, POLICIES, Policy, SAMPLINGS, Sampling } from './sweepform';
+import { Goal, ISweepForm, Policy, Sampling, policies, samplings } from './sweepform';
+import { trans } from './i18n';
 
 function Field(props: {
   id: string;
@@ -82,9 +83,9 @@ export function SweepTab(props: {
   const id = (name: string) => `${idPrefix}-sweep-${name}`;
   if (!pkg) {
     return props.failed ? (
-      <Empty>The dimensions show once the cell can be packaged (see the message above).</Empty>
+      <Empty>{trans.__('The dimensions show once the cell can be packaged (see the message above).')}</Empty>
     ) : (
-      <Loading text="Reading the notebook's parameters…" />
+      <Loading text={trans.__("Reading the notebook's parameters…")} />
     );
   }
   const params = Object.values(pkg.parameters);
@@ -94,11 +95,17 @@ export function SweepTab(props: {
   return (
     <div className="amlx-SweepForm">
       <fieldset className="amlx-SweepForm-space">
-        <legend className="amlx-FieldLabel">Search space</legend>
+        <legend className="amlx-FieldLabel">{trans.__('Search space')}</legend>
         {!params.length && (
           <Empty>
-            The cell has no parameters to search: plain assignments of literals (e.g. <code>alpha = 0.5</code>) in the cells
-            the job needs, or in a cell tagged <code>parameters</code>, become parameters.
+            {withElements(
+              trans.__(
+                'The cell has no parameters to search: plain assignments of literals (e.g. %1) in the cells the job needs, or in a cell tagged %2, become parameters.',
+                ...PLACEHOLDERS
+              ),
+              <code>{'alpha = 0.5'}</code>,
+              <code>{'parameters'}</code>
+            )}
           </Empty>
         )}
         {errors.dimensions && <div className="amlx-FieldError">{errors.dimensions}</div>}
@@ -116,12 +123,12 @@ export function SweepTab(props: {
                         type="checkbox"
                         disabled={!canSearch}
                         checked={!!dim?.on}
-                        aria-label={`Search ${param.name}`}
+                        aria-label={trans.__('Search %1', param.name)}
                         onChange={event =>
                           dim && set({ dimensions: { ...form.dimensions, [param.name]: { ...dim, on: event.currentTarget.checked } } })
                         }
                       />{' '}
-                      <code>{param.name}</code> <span className="amlx-Hint">{param.type}, notebook value {formatValue(param.default)}</span>
+                      <code>{param.name}</code> <span className="amlx-Hint">{trans.__('%1, notebook value %2', param.type, formatValue(param.default))}</span>
                     </label>
                   </td>
                   <td>
@@ -129,7 +136,7 @@ export function SweepTab(props: {
                       <>
                         <input
                           className={`amlx-Input ${error ? 'amlx-mod-invalid' : ''}`}
-                          aria-label={`Search expression for ${param.name}`}
+                          aria-label={trans.__('Search expression for %1', param.name)}
                           disabled={!dim.on}
                           value={dim.expression}
                           onChange={event =>
@@ -139,7 +146,7 @@ export function SweepTab(props: {
                         {error && <div className="amlx-FieldError">{error}</div>}
                       </>
                     ) : (
-                      <span className="amlx-Hint">lists and dicts cannot be searched</span>
+                      <span className="amlx-Hint">{trans.__('lists and dicts cannot be searched')}</span>
                     )}
                   </td>
                 </tr>
@@ -148,12 +155,11 @@ export function SweepTab(props: {
           </tbody>
         </table>
         <div className="amlx-Hint">
-          Expressions as in Azure ML: uniform(a, b), loguniform(a, b) (the bounds are natural logs), quniform(a, b, q),
-          randint(n) (0 to n − 1), normal(mu, sigma), choice(x, y, …). A parameter not searched keeps its Form tab value.
+          {trans.__('Expressions as in Azure ML: uniform(a, b), loguniform(a, b) (the bounds are natural logs), quniform(a, b, q), randint(n) (0 to n − 1), normal(mu, sigma), choice(x, y, …). A parameter not searched keeps its Form tab value.')}
         </div>
       </fieldset>
       <div className="amlx-FormGrid">
-        <Field id={id('metric')} label="Objective metric" error={errors.metric} hint="The name the cell passes to mlflow.log_metric">
+        <Field id={id('metric')} label={trans.__('Objective metric')} error={errors.metric} hint={trans.__('The name the cell passes to mlflow.log_metric')}>
           {described => (
             <>
               <input
@@ -172,15 +178,15 @@ export function SweepTab(props: {
             </>
           )}
         </Field>
-        <Field id={id('goal')} label="Goal">
+        <Field id={id('goal')} label={trans.__('Goal')}>
           {() => (
             <select id={id('goal')} className="amlx-Select" value={form.goal} onChange={event => set({ goal: event.currentTarget.value as Goal })}>
-              <option value="minimize">minimize</option>
-              <option value="maximize">maximize</option>
+              <option value="minimize">{trans.__('minimize')}</option>
+              <option value="maximize">{trans.__('maximize')}</option>
             </select>
           )}
         </Field>
-        <Field id={id('sampling')} label="Sampling">
+        <Field id={id('sampling')} label={trans.__('Sampling')}>
           {() => (
             <select
               id={id('sampling')}
@@ -188,7 +194,7 @@ export function SweepTab(props: {
               value={form.sampling}
               onChange={event => set({ sampling: event.currentTarget.value as Sampling })}
             >
-              {SAMPLINGS.map(option => (
+              {samplings().map(option => (
                 <option key={option.value} value={option.value}>
                   {option.label}
                 </option>
@@ -197,32 +203,32 @@ export function SweepTab(props: {
           )}
         </Field>
         {(form.sampling === 'random' || form.sampling === 'sobol') && (
-          <NumberField id={id('seed')} label="Seed" value={form.seed} error={errors.seed} placeholder="chosen at submit" onChange={seed => set({ seed })} />
+          <NumberField id={id('seed')} label={trans.__('Seed')} value={form.seed} error={errors.seed} placeholder={trans.__('chosen at submit')} onChange={seed => set({ seed })} />
         )}
-        <NumberField id={id('total')} label="Trials" value={form.maxTotalTrials} error={errors.maxTotalTrials} onChange={v => set({ maxTotalTrials: v })} />
+        <NumberField id={id('total')} label={trans.__('Trials')} value={form.maxTotalTrials} error={errors.maxTotalTrials} onChange={v => set({ maxTotalTrials: v })} />
         <NumberField
           id={id('concurrent')}
-          label="Trials at once"
+          label={trans.__('Trials at once')}
           value={form.maxConcurrentTrials}
           error={errors.maxConcurrentTrials}
           onChange={v => set({ maxConcurrentTrials: v })}
         />
-        <NumberField id={id('timeout')} label="Timeout (s)" value={form.timeout} error={errors.timeout} placeholder="none" onChange={v => set({ timeout: v })} />
+        <NumberField id={id('timeout')} label={trans.__('Timeout (s)')} value={form.timeout} error={errors.timeout} placeholder={trans.__('none')} onChange={v => set({ timeout: v })} />
         <NumberField
           id={id('trial-timeout')}
-          label="Trial timeout (s)"
+          label={trans.__('Trial timeout (s)')}
           value={form.trialTimeout}
           error={errors.trialTimeout}
-          placeholder="none"
+          placeholder={trans.__('none')}
           onChange={v => set({ trialTimeout: v })}
         />
       </div>
       <fieldset className="amlx-FormGrid amlx-SweepForm-policy">
-        <legend className="amlx-FieldLabel">Early termination</legend>
-        <Field id={id('policy')} label="Policy">
+        <legend className="amlx-FieldLabel">{trans.__('Early termination')}</legend>
+        <Field id={id('policy')} label={trans.__('Policy')}>
           {() => (
             <select id={id('policy')} className="amlx-Select" value={form.policy} onChange={event => set({ policy: event.currentTarget.value as Policy })}>
-              {POLICIES.map(option => (
+              {policies().map(option => (
                 <option key={option.value} value={option.value}>
                   {option.label}
                 </option>
@@ -231,12 +237,12 @@ export function SweepTab(props: {
           )}
         </Field>
         {form.policy === 'bandit' && (
-          <NumberField id={id('slack')} label="Slack factor" value={form.slackFactor} error={errors.slackFactor} onChange={v => set({ slackFactor: v })} />
+          <NumberField id={id('slack')} label={trans.__('Slack factor')} value={form.slackFactor} error={errors.slackFactor} onChange={v => set({ slackFactor: v })} />
         )}
         {form.policy === 'truncation_selection' && (
           <NumberField
             id={id('truncation')}
-            label="Truncation percentage"
+            label={trans.__('Truncation percentage')}
             value={form.truncationPercentage}
             error={errors.truncationPercentage}
             onChange={v => set({ truncationPercentage: v })}
@@ -246,35 +252,35 @@ export function SweepTab(props: {
           <>
             <NumberField
               id={id('interval')}
-              label="Evaluation interval"
+              label={trans.__('Evaluation interval')}
               value={form.evaluationInterval}
               error={errors.evaluationInterval}
-              hint="Every how many logged values"
+              hint={trans.__('Every how many logged values')}
               onChange={v => set({ evaluationInterval: v })}
             />
             <NumberField
               id={id('delay')}
-              label="Delay evaluation"
+              label={trans.__('Delay evaluation')}
               value={form.delayEvaluation}
               error={errors.delayEvaluation}
-              hint="Logged values before the first evaluation"
+              hint={trans.__('Logged values before the first evaluation')}
               onChange={v => set({ delayEvaluation: v })}
             />
           </>
         )}
       </fieldset>
-      <section className="amlx-SweepPoints" aria-label="First sampled points" aria-busy={props.updating}>
+      <section className="amlx-SweepPoints" aria-label={trans.__('First sampled points')} aria-busy={props.updating}>
         <h3 className="amlx-FieldLabel">
-          First trials
-          {props.preview?.total_trials ? ` (of ${props.preview.total_trials})` : ''}
-          {props.preview?.seed !== null && props.preview?.seed !== undefined ? `, seed ${props.preview.seed}` : ''}
+          {trans.__('First trials')}
+          {props.preview?.total_trials ? ' ' + trans.__('(of %1)', props.preview.total_trials) : ''}
+          {props.preview?.seed !== null && props.preview?.seed !== undefined ? trans.__(', seed %1', props.preview.seed) : ''}
           {props.updating ? ' …' : ''}
         </h3>
         {points.length ? (
           <table className="amlx-Table amlx-SweepPoints-table">
             <thead>
               <tr>
-                <th>Trial</th>
+                <th>{trans.__('Trial')}</th>
                 {pointNames.map(name => (
                   <th key={name}>{name}</th>
                 ))}
@@ -292,7 +298,7 @@ export function SweepTab(props: {
             </tbody>
           </table>
         ) : (
-          <Empty>The first sampled points show here once the search space and objective are set.</Empty>
+          <Empty>{trans.__('The first sampled points show here once the search space and objective are set.')}</Empty>
         )}
         {(props.preview?.notes ?? []).map(note => (
           <div key={note} className="amlx-Warning">

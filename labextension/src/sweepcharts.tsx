@@ -9,6 +9,7 @@ import * as React from 'react';
 import { extent, linearScale, linePath, niceTicks, padExtent } from './chartmath';
 import { formatMetric, formatValue } from './format';
 import { IAxis, IParallelLine, ISeries } from './sweepview';
+import { trans } from './i18n';
 
 const MARGIN = { top: 14, right: 16, bottom: 34, left: 56 };
 
@@ -20,7 +21,7 @@ export function ObjectiveChart(props: { series: ISeries[]; metric: string; width
   const xs = extent(all.map(p => p.x));
   const ys = extent(all.map(p => p.y));
   if (!xs || !ys) {
-    return <div className="amlx-Empty">No trial has logged {props.metric} yet.</div>;
+    return <div className="amlx-Empty">{trans.__('No trial has logged %1 yet.', props.metric)}</div>;
   }
   const yDomain = padExtent(ys);
   const x = linearScale(xs, MARGIN.left, width - MARGIN.right);
@@ -33,9 +34,9 @@ export function ObjectiveChart(props: { series: ISeries[]; metric: string; width
       width={width}
       height={height}
       role="img"
-      aria-label={`${props.metric} over time, ${props.series.length} trials`}
+      aria-label={trans._n('%2 over time, %1 trial', '%2 over time, %1 trials', props.series.length, props.metric)}
     >
-      <title>{`${props.metric} by interval, one line per trial`}</title>
+      <title>{trans.__('%1 by interval, one line per trial', props.metric)}</title>
       {niceTicks(yDomain, 4).map(v => (
         <g key={`y${v}`}>
           <line className="amlx-Chart-grid" x1={MARGIN.left} x2={width - MARGIN.right} y1={y(v)} y2={y(v)} />
@@ -54,7 +55,7 @@ export function ObjectiveChart(props: { series: ISeries[]; metric: string; width
       <line className="amlx-Chart-axis" x1={MARGIN.left} x2={width - MARGIN.right} y1={bottom} y2={bottom} />
       <line className="amlx-Chart-axis" x1={MARGIN.left} x2={MARGIN.left} y1={MARGIN.top} y2={bottom} />
       <text className="amlx-Chart-label" x={(MARGIN.left + width - MARGIN.right) / 2} y={height - 4} textAnchor="middle">
-        interval (logged value)
+        {trans.__('interval (logged value)')}
       </text>
       {ordered.map(s => {
         const pixels = s.points.map(p => ({ x: x(p.x), y: y(p.y) }));
@@ -96,7 +97,7 @@ export function ParallelCoordinates(props: {
   const width = props.width ?? 560;
   const height = props.height ?? 240;
   if (!props.lines.length) {
-    return <div className="amlx-Empty">The chart appears once trials have logged the objective.</div>;
+    return <div className="amlx-Empty">{trans.__('The chart appears once trials have logged the objective.')}</div>;
   }
   const top = 22;
   const bottom = height - 26;
@@ -112,9 +113,14 @@ export function ParallelCoordinates(props: {
       width={width}
       height={height}
       role="img"
-      aria-label={`Parallel coordinates: ${props.axes.map(a => a.name).join(', ')}; ${props.lines.length} trials`}
+      aria-label={trans._n(
+        'Parallel coordinates: %2; %1 trial',
+        'Parallel coordinates: %2; %1 trials',
+        props.lines.length,
+        props.axes.map(a => a.name).join(', ')
+      )}
     >
-      <title>{`${props.axes.map(a => a.name).join(' / ')}, one line per trial`}</title>
+      <title>{trans.__('%1, one line per trial', props.axes.map(a => a.name).join(' / '))}</title>
       {ordered.map(line => (
         <path
           key={line.id}
@@ -130,7 +136,7 @@ export function ParallelCoordinates(props: {
         <g key={axis.name} className={`amlx-Parallel-axis ${axis.objective ? 'amlx-mod-objective' : ''}`} data-axis={axis.name}>
           <line className="amlx-Chart-axis" x1={ax(i)} x2={ax(i)} y1={top} y2={bottom} />
           <text className="amlx-Chart-label" x={ax(i)} y={12} textAnchor="middle">
-            {axis.name + (axis.log ? ' (log)' : '')}
+            {axis.log ? trans.__('%1 (log)', axis.name) : axis.name}
           </text>
           {axisTicks(axis).map(tick => (
             <text key={tick.label + tick.at} className="amlx-Chart-tick" x={ax(i) + 5} y={ay(tick.at)} dominantBaseline="middle">

@@ -7,6 +7,7 @@
  * choice...); this module only turns the typed text into the request's shape.
  */
 import { IJobPackage, IPackageParameter, ISubmitRequest, ISweepRequest, ISweepSettingsInput } from './apitypes';
+import { trans } from './i18n';
 
 export type Goal = 'minimize' | 'maximize';
 export type Sampling = 'random' | 'sobol' | 'grid' | 'bayesian';
@@ -36,19 +37,25 @@ export interface ISweepForm {
   trialTimeout: string;
 }
 
-export const SAMPLINGS: { value: Sampling; label: string }[] = [
-  { value: 'random', label: 'Random' },
-  { value: 'sobol', label: 'Sobol (random, quasi-random sequence)' },
-  { value: 'grid', label: 'Grid (choice only)' },
-  { value: 'bayesian', label: 'Bayesian' }
-];
+/** The sampling choices in the page's language (a function: the language is known once the plugin starts). */
+export function samplings(): { value: Sampling; label: string }[] {
+  return [
+    { value: 'random', label: trans.__('Random') },
+    { value: 'sobol', label: trans.__('Sobol (random, quasi-random sequence)') },
+    { value: 'grid', label: trans.__('Grid (choice only)') },
+    { value: 'bayesian', label: trans.__('Bayesian') }
+  ];
+}
 
-export const POLICIES: { value: Policy; label: string }[] = [
-  { value: 'none', label: 'None: every trial runs to the end' },
-  { value: 'bandit', label: 'Bandit (slack factor)' },
-  { value: 'median_stopping', label: 'Median stopping' },
-  { value: 'truncation_selection', label: 'Truncation selection' }
-];
+/** The early termination choices in the page's language. */
+export function policies(): { value: Policy; label: string }[] {
+  return [
+    { value: 'none', label: trans.__('None: every trial runs to the end') },
+    { value: 'bandit', label: trans.__('Bandit (slack factor)') },
+    { value: 'median_stopping', label: trans.__('Median stopping') },
+    { value: 'truncation_selection', label: trans.__('Truncation selection') }
+  ];
+}
 
 export function initialSweepForm(): ISweepForm {
   return {
@@ -137,7 +144,7 @@ function wholeNumber(text: string, what: string, errors: Record<string, string>,
     return undefined;
   }
   if (!/^\d+$/.test(trimmed) || Number(trimmed) < min) {
-    errors[key] = `${what} takes a whole number${min ? ` from ${min}` : ''}.`;
+    errors[key] = min ? trans.__('%1 takes a whole number from %2.', what, min) : trans.__('%1 takes a whole number.', what);
     return undefined;
   }
   return Number(trimmed);
@@ -152,23 +159,23 @@ export function sweepSettings(form: ISweepForm): SettingsCheck {
       continue;
     }
     if (!dim.expression.trim()) {
-      errors[`dimension:${name}`] = `Give ${name} a search expression, e.g. uniform(0.1, 1.0).`;
+      errors[`dimension:${name}`] = trans.__('Give %1 a search expression, e.g. uniform(0.1, 1.0).', name);
     } else {
       searchSpace[name] = dim.expression.trim();
     }
   }
   if (!Object.keys(searchSpace).length && !Object.keys(errors).length) {
-    errors.dimensions = 'Search at least one parameter.';
+    errors.dimensions = trans.__('Search at least one parameter.');
   }
   if (!form.metric.trim()) {
-    errors.metric = 'Name the metric to optimize, as the cell logs it (e.g. rmse).';
+    errors.metric = trans.__('Name the metric to optimize, as the cell logs it (e.g. rmse).');
   }
-  const seed = wholeNumber(form.seed, 'The seed', errors, 'seed');
+  const seed = wholeNumber(form.seed, trans.__('The seed'), errors, 'seed');
   const limits: Record<string, number> = {};
-  const total = wholeNumber(form.maxTotalTrials, 'Trials', errors, 'maxTotalTrials', 1);
-  const concurrent = wholeNumber(form.maxConcurrentTrials, 'Trials at once', errors, 'maxConcurrentTrials', 1);
-  const timeout = wholeNumber(form.timeout, 'The timeout', errors, 'timeout', 1);
-  const trialTimeout = wholeNumber(form.trialTimeout, 'The trial timeout', errors, 'trialTimeout', 1);
+  const total = wholeNumber(form.maxTotalTrials, trans.__('Trials'), errors, 'maxTotalTrials', 1);
+  const concurrent = wholeNumber(form.maxConcurrentTrials, trans.__('Trials at once'), errors, 'maxConcurrentTrials', 1);
+  const timeout = wholeNumber(form.timeout, trans.__('The timeout'), errors, 'timeout', 1);
+  const trialTimeout = wholeNumber(form.trialTimeout, trans.__('The trial timeout'), errors, 'trialTimeout', 1);
   for (const [key, value] of [
     ['max_total_trials', total],
     ['max_concurrent_trials', concurrent],
@@ -181,8 +188,8 @@ export function sweepSettings(form: ISweepForm): SettingsCheck {
   }
   let earlyTermination: Record<string, unknown> | undefined;
   if (form.policy !== 'none') {
-    const interval = wholeNumber(form.evaluationInterval, 'The evaluation interval', errors, 'evaluationInterval');
-    const delay = wholeNumber(form.delayEvaluation, 'The delay', errors, 'delayEvaluation');
+    const interval = wholeNumber(form.evaluationInterval, trans.__('The evaluation interval'), errors, 'evaluationInterval');
+    const delay = wholeNumber(form.delayEvaluation, trans.__('The delay'), errors, 'delayEvaluation');
     earlyTermination = {
       type: form.policy,
       ...(interval !== undefined ? { evaluation_interval: interval } : {}),
@@ -191,13 +198,19 @@ export function sweepSettings(form: ISweepForm): SettingsCheck {
     if (form.policy === 'bandit') {
       const factor = Number(form.slackFactor.trim());
       if (!form.slackFactor.trim() || !isFinite(factor) || factor <= 0) {
-        errors.slackFactor = 'The slack factor takes a positive number, e.g. 0.1.';
+        errors.slackFactor = trans.__('The slack factor takes a positive number, e.g. 0.1.');
       } else {
         earlyTermination.slack_factor = factor;
       }
     }
     if (form.policy === 'truncation_selection') {
-      const percentage = wholeNumber(form.truncationPercentage, 'The truncation percentage', errors, 'truncationPercentage', 1);
+      const percentage = wholeNumber(
+        form.truncationPercentage,
+        trans.__('The truncation percentage'),
+        errors,
+        'truncationPercentage',
+        1
+      );
       if (percentage !== undefined) {
         earlyTermination.truncation_percentage = percentage;
       }

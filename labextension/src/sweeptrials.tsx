@@ -8,14 +8,15 @@
 import * as React from 'react';
 
 import { IJob, IMetricPoint, ISweepDetails } from './apitypes';
-import { ErrorNote, Loading, StatusBadge, useSignal, useSize } from './components';
+import { ErrorNote, Loading, StatusBadge, useSignal, useSize, withElements, PLACEHOLDERS } from './components';
 import { formatMetric, formatValue, isTerminal } from './format';
 import { ILastRegistration, RegisterModelCard } from './modelregister';
 import { Throttle } from './poll';
 import { Resource } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { ObjectiveChart, ParallelCoordinates } from './sweepcharts';
-import { dimensionNames, objectiveSeries, parallelAxes, parallelLines, trialRows, trialSummary } from './sweepview';
+import { ITrialRow, dimensionNames, objectiveSeries, parallelAxes, parallelLines, trialRows, trialSummary } from './sweepview';
+import { trans } from './i18n';
 
 /** While a sweep runs, its details, trials and histories reload at most this often. */
 const RELOAD_MS = 3000;
@@ -61,8 +62,22 @@ function describeSettings(details: ISweepDetails): string {
     .join('; ');
   const sampling = settings.sampling_algorithm as { type: string; rule?: string } | undefined;
   const rule = sampling?.rule === 'sobol' ? 'sobol' : sampling?.type ?? 'random';
-  const policy = settings.early_termination ? `, early termination ${settings.early_termination.type}` : '';
-  return `${space} — ${settings.objective.goal} ${settings.objective.primary_metric}, ${rule} sampling${policy}`;
+  const { goal, primary_metric: metric } = settings.objective;
+  const objective = goal === 'minimize' ? trans.__('minimize %1', metric) : trans.__('maximize %1', metric);
+  return settings.early_termination
+    ? trans.__('%1 — %2, %3 sampling, early termination %4', space, objective, rule, settings.early_termination.type)
+    : trans.__('%1 — %2, %3 sampling', space, objective, rule);
+}
+
+/** The Note cell of a trial's row: best, stopped early, or a failed trial's error. */
+function trialNote(row: ITrialRow): string {
+  if (row.best) {
+    return trans._p('trial', 'best');
+  }
+  if (row.prunedAt !== null) {
+    return trans.__('stopped early at interval %1', row.prunedAt);
+  }
+  return row.status === 'Failed' && row.error ? row.error : '';
 }
 
 /** The Trials tab; its box is measured from the start, so the charts fit the panel once the trials arrive. */
@@ -108,9 +123,9 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
   const value = state.data;
   if (!value) {
     return state.error ? (
-      <ErrorNote error={state.error} title="The sweep's trials could not be loaded." onRetry={() => void state.reload()} />
+      <ErrorNote error={state.error} title={trans.__("The sweep's trials could not be loaded.")} onRetry={() => void state.reload()} />
     ) : (
-      <Loading text="Loading the sweep's trials…" />
+      <Loading text={trans.__("Loading the sweep's trials…")} />
     );
   }
   const { details, trials, histories } = value;
@@ -123,26 +138,32 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
   const open = (name: string) => services.execute(CommandIDs.openRun, { name });
   return (
     <>
-      <ErrorNote error={state.error} title="Could not refresh the trials." onRetry={() => void state.reload()} />
+      <ErrorNote error={state.error} title={trans.__('Could not refresh the trials.')} onRetry={() => void state.reload()} />
       <p className="amlx-Sweep-settings">{describeSettings(details)}</p>
       <div className="amlx-Sweep-summary" role="status">
         <span className="amlx-Sweep-counts">{trialSummary(details)}</span>
         {best ? (
           <span className="amlx-Sweep-best" data-run={best.name}>
-            Best: <button className="amlx-Link" onClick={() => open(best.name)}>trial {rows.find(r => r.best)?.index}</button>{' '}
-            with {metric} {formatMetric(details.best_value)}
+            {withElements(
+              trans.__('Best: %1 with %2 %3', ...PLACEHOLDERS),
+              <button className="amlx-Link" onClick={() => open(best.name)}>
+                {trans.__('trial %1', rows.find(r => r.best)?.index ?? '')}
+              </button>,
+              metric,
+              formatMetric(details.best_value)
+            )}
           </span>
         ) : (
-          <span className="amlx-Sweep-best">No completed trial has logged {metric} yet.</span>
+          <span className="amlx-Sweep-best">{trans.__('No completed trial has logged %1 yet.', metric)}</span>
         )}
         {canRegister && (
           <button className="jp-Button jp-mod-styled jp-mod-accept amlx-Sweep-register" onClick={() => setRegistering(true)}>
-            Register best model…
+            {trans.__('Register best model…')}
           </button>
         )}
       </div>
       {details.notes.length > 0 && (
-        <ul className="amlx-Warnings" aria-label="Notes">
+        <ul className="amlx-Warnings" aria-label={trans.__('Notes')}>
           {details.notes.map(note => (
             <li key={note} className="amlx-Warning">
               {note}
@@ -160,16 +181,16 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
           onRegistered={setLastRegistration}
         />
       )}
-      <table className="amlx-Table amlx-SweepTrials" aria-label="Trials">
+      <table className="amlx-Table amlx-SweepTrials" aria-label={trans.__('Trials')}>
         <thead>
           <tr>
-            <th>Trial</th>
-            <th>Status</th>
+            <th>{trans.__('Trial')}</th>
+            <th>{trans.__('Status')}</th>
             {names.map(name => (
               <th key={name}>{name}</th>
             ))}
             <th>{metric}</th>
-            <th>Note</th>
+            <th>{trans.__('Note')}</th>
           </tr>
         </thead>
         <tbody>
@@ -180,7 +201,7 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
               data-status={row.status}
               className={row.best ? 'amlx-mod-best' : ''}
               onClick={() => open(row.name)}
-              title={`Open ${row.name}`}
+              title={trans.__('Open %1', row.name)}
             >
               <td>{row.index}</td>
               <td>
@@ -190,27 +211,19 @@ function SweepContent(props: { services: AmlxServices; sweep: IJob; resources: S
                 <td key={name}>{formatValue(row.values[name])}</td>
               ))}
               <td className="amlx-SweepTrials-objective">{formatMetric(row.objective)}</td>
-              <td>
-                {row.best
-                  ? 'best'
-                  : row.prunedAt !== null
-                    ? `stopped early at interval ${row.prunedAt}`
-                    : row.status === 'Failed' && row.error
-                      ? row.error
-                      : ''}
-              </td>
+              <td>{trialNote(row)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {!rows.length && <div className="amlx-Empty">No trials yet: they start as compute slots free up.</div>}
+      {!rows.length && <div className="amlx-Empty">{trans.__('No trials yet: they start as compute slots free up.')}</div>}
       <div className="amlx-Sweep-charts">
         <figure>
-          <figcaption>{metric} over time, per trial</figcaption>
+          <figcaption>{trans.__('%1 over time, per trial', metric)}</figcaption>
           <ObjectiveChart series={objectiveSeries(rows, histories)} metric={metric} width={chartWidth} />
         </figure>
         <figure>
-          <figcaption>Parallel coordinates ({metric} on the last axis)</figcaption>
+          <figcaption>{trans.__('Parallel coordinates (%1 on the last axis)', metric)}</figcaption>
           <ParallelCoordinates axes={axes} lines={parallelLines(axes, rows)} onPick={open} width={chartWidth} />
         </figure>
       </div>

@@ -5,6 +5,8 @@
  * lines. Pure functions, tested without a DOM.
  */
 import { IJob, IMetricPoint, ISweepDetails } from './apitypes';
+import { statusLabel } from './format';
+import { trans } from './i18n';
 
 export const BEST_TRIAL_TAG = 'amlx.best_trial';
 export const TRIAL_TAG = 'amlx.trial';
@@ -66,9 +68,31 @@ export function trialSummary(details: ISweepDetails): string {
   const counts = Object.entries(details.trial_counts).sort(
     ([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99)
   );
-  const parts = counts.map(([status, count]) => `${count} ${status.toLowerCase()}`);
-  const pruned = details.pruned ? `, ${details.pruned} stopped early` : '';
-  return `${details.trials} of ${totalTrials(details)} trials${parts.length ? `: ${parts.join(', ')}` : ''}${pruned}`;
+  const parts = counts.map(([status, count]) => statusCount(status, count));
+  if (details.pruned) {
+    parts.push(trans._p('trials', '%1 stopped early', details.pruned));
+  }
+  const total = totalTrials(details);
+  const head = trans._n('%2 of %1 trial', '%2 of %1 trials', total, details.trials);
+  return parts.length ? trans.__('%1: %2', head, parts.join(trans._p('list separator', ', '))) : head;
+}
+
+/** `2 completed`: how many trials have one status, in the status's own words. */
+function statusCount(status: string, count: number): string {
+  switch (status) {
+    case 'Running':
+      return trans._p('trials', '%1 running', count);
+    case 'Queued':
+      return trans._p('trials', '%1 queued', count);
+    case 'Completed':
+      return trans._p('trials', '%1 completed', count);
+    case 'Canceled':
+      return trans._p('trials', '%1 canceled', count);
+    case 'Failed':
+      return trans._p('trials', '%1 failed', count);
+    default:
+      return trans._p('trials', '%1 %2', count, statusLabel(status).toLowerCase());
+  }
 }
 
 /** How many trials the limits allow (a grid may have fewer points). */
@@ -100,7 +124,7 @@ export function objectiveSeries(rows: readonly ITrialRow[], histories: Record<st
       .map((point, i) => ({ x: i + 1, y: point.value }))
       .filter((p): p is { x: number; y: number } => typeof p.y === 'number' && isFinite(p.y));
     if (points.length) {
-      series.push({ id: row.name, label: `trial ${row.index}`, best: row.best, points });
+      series.push({ id: row.name, label: trans.__('trial %1', row.index), best: row.best, points });
     }
   }
   return series;
@@ -173,7 +197,7 @@ export function parallelLines(axes: readonly IAxis[], rows: readonly ITrialRow[]
     .filter(row => row.objective !== null)
     .map(row => ({
       id: row.name,
-      label: `trial ${row.index}`,
+      label: trans.__('trial %1', row.index),
       best: row.best,
       positions: axes.map(axis => axisPosition(axis, axis.objective ? row.objective : row.values[axis.name]))
     }));

@@ -47,7 +47,7 @@ def test_text_forms_parse_into_azures_fields(text: str, expected: dict[str, Any]
         ("uniform", "is not a search expression"),
         ("beta(1, 2)", "Unknown search expression 'beta'"),
         ("uniform(1)", "uniform needs max_value"),
-        ("uniform(1, 2, 3)", "uniform takes 2 argument(s)"),
+        ("uniform(1, 2, 3)", "uniform takes 2 arguments"),
         ("randint(upper=1, low=0)", "randint has no argument 'low'"),
         ("uniform(x, 2)", "must be numbers or quoted text"),
     ],

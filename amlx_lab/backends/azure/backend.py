@@ -59,6 +59,7 @@ from ...records import (
 )
 from ...specs import AutoMLJobSpec, CommandJobSpec, JobQuery, LabelUpdate, SweepJobSpec
 from ..base import AutoMLOps, ComputeOps, DataOps, EndpointOps, JobOps, ModelOps, SweepOps
+from ...i18n import N_, _
 from . import automl
 from . import config as azure_config
 from . import submit as submission
@@ -109,7 +110,7 @@ class AzureBackend:
     """Drives an Azure ML workspace through azure-ai-ml."""
 
     name = "azure"
-    label = "Azure ML workspace"
+    label = N_("Azure ML workspace")
 
     def __init__(
         self,
@@ -176,14 +177,14 @@ class AzureBackend:
         if not _installed("azure.ai.ml") or not _installed("azure.identity"):
             return Health(
                 HealthState.NOT_CONFIGURED,
-                "The Azure packages are not installed: pip install 'amlx_lab[azure]'.",
+                _("The Azure packages are not installed: pip install 'amlx_lab[azure]'."),
             )
         if not self.coordinates:
             return Health(
                 HealthState.NOT_CONFIGURED,
-                "No Azure ML workspace configured: add subscription_id, resource_group and workspace_name "
-                "under \"azure\" in the workspace settings.json, or place the portal's config.json in this "
-                "folder or a parent.",
+                _("No Azure ML workspace configured: add subscription_id, resource_group and workspace_name "
+                  "under \"azure\" in the workspace settings.json, or place the portal's config.json in this "
+                  "folder or a parent."),
             )
         return None
 
@@ -219,7 +220,7 @@ class AzureBackend:
         """Upload the code, register the environment if new, and create the command job; returns it Queued."""
         parts = self._get_parts()
         with parts.connection.translated():
-            job, _ = self._command_job(parts, spec)
+            job, _definition = self._command_job(parts, spec)
             with quiet_streams():
                 created = parts.connection.ml.jobs.create_or_update(job)
         parts.feed.poke()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import NotFoundError, ValidationError
+from ...i18n import _
 from ...records import Job, SweepDetails
 from ...specs import CommandJobSpec, SweepJobSpec
 from ...sweep.azure_sdk import swept_node
@@ -63,12 +64,12 @@ class Sweeps:
         entity = self._reader.entity(name)  # 404 naming the job
         kind = str(getattr(entity, "type", "command")).lower()
         if kind != "sweep":
-            raise NotFoundError(f"Job {name} is a {kind} job, not a sweep.", details={"job": name})
+            raise NotFoundError(_("Job {name} is a {kind} job, not a sweep.").format(name=name, kind=kind), details={"job": name})
         settings = settings_of(entity)
         with self._connection.translated():
             children = self._history.child_statuses(name)
         counts: dict[str, int] = {}
-        for _, status in children:
+        for _child, status in children:
             word = status_of(status).value
             counts[word] = counts.get(word, 0) + 1
         props = {str(k): str(v) for k, v in (getattr(entity, "properties", None) or {}).items()}

@@ -63,6 +63,7 @@ from .reconcile import reconcile, supervisor_alive
 from .store import Store
 from .model_sources import local_path
 from .tracking import RunReader, TrackingError, keep_artifacts_in_workspace, open_reader
+from ...i18n import N_, _, _n
 
 DEFAULT_CANCEL_GRACE = 10.0
 DEFAULT_LOG_CHUNK = 64 * 1024
@@ -74,7 +75,7 @@ class LocalBackend:
     """The default target; needs no account and no network."""
 
     name = "local"
-    label = "Local workspace"
+    label = N_("Local workspace")
 
     def __init__(
         self,
@@ -150,16 +151,18 @@ class LocalBackend:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            return Health(HealthState.ERROR, f"Cannot create the workspace folder {self.root}: {exc.strerror}.")
+            return Health(HealthState.ERROR, _("Cannot create the workspace folder {folder}: {reason}.").format(
+                folder=self.root, reason=exc.strerror))
         if not os.access(self.root, os.W_OK | os.X_OK):
-            return Health(HealthState.ERROR, f"The workspace folder {self.root} is not writable.")
+            return Health(HealthState.ERROR, _("The workspace folder {folder} is not writable.").format(folder=self.root))
         try:
-            _ = self.store  # opening it migrates and checks the schema
+            _store = self.store  # opening it migrates and checks the schema
         except Exception as exc:  # a newer schema, a corrupt file: say so in the header
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            return Health(HealthState.ERROR, f"Cannot open the workspace index: {message}")
+            return Health(HealthState.ERROR, _("Cannot open the workspace index: {message}").format(message=message))
         note = automl.engine_note()
-        ready = f"Local workspace ready with {self.compute_slots} compute slot(s)."
+        ready = _n("Local workspace ready with {count} compute slot.", "Local workspace ready with {count} compute slots.",
+                   self.compute_slots).format(count=self.compute_slots)
         return Health(HealthState.OK, f"{ready} {note}" if note else ready)
 
     def close(self) -> None:
@@ -241,8 +244,9 @@ class LocalBackend:
         row = job_index.get_row(self.store, name)
         if interactive.is_interactive(row):
             raise ConflictError(
-                f"{name} is an interactive MLflow run (a notebook's own mlflow.start_run()), not a job amlx runs: "
-                "end it where it runs, with mlflow.end_run().",
+                _("{name} is an interactive MLflow run (a notebook's own mlflow.start_run()), not a job amlx "
+                  "runs: end it where it runs, with mlflow.end_run().").format(
+                    name=name),
                 details={"job": name, "type": "interactive"},
             )
         cancellable = [s for s in job_index.ACTIVE if s != JobStatus.CANCEL_REQUESTED.value]
@@ -253,7 +257,7 @@ class LocalBackend:
             row = job_index.get_row(self.store, name)
             if row["status"] != JobStatus.CANCEL_REQUESTED.value:
                 raise ConflictError(
-                    f"Job {name} is already {row['status']}; only queued or running jobs can be canceled.",
+                    _("Job {name} is already {value}; only queued or running jobs can be canceled.").format(name=name, value=row['status']),
                     details={"job": name, "status": row["status"]},
                 )
         if not supervisor_alive(self.layout, row):
@@ -327,7 +331,7 @@ class LocalBackend:
         if cursor is None:
             return JobChanges(jobs=(), cursor=f"r{self.store.revision()}")
         if not isinstance(cursor, str) or not cursor.startswith("r") or not cursor[1:].isdigit() or len(cursor) > 20:
-            raise ValidationError("The cursor is not one this server handed out (omit it to start).", field="cursor")
+            raise ValidationError(_("The cursor is not one this server handed out (omit it to start)."), field="cursor")
         self._maybe_reconcile()
         jobs, latest, more = job_index.changes_since(self.store, int(cursor[1:]))
         return JobChanges(jobs=tuple(jobs), cursor=f"r{latest}", more=more)
@@ -345,7 +349,7 @@ class LocalBackend:
         """Every logged value of each metric (``None``: all the run logged), by step; read in one store visit."""
         job = self.get_job(name)
         if keys is not None and any(not isinstance(k, str) or not k for k in keys):
-            raise ValidationError("Name each metric.", field="key")
+            raise ValidationError(_("Name each metric."), field="key")
         wanted = None if keys is None else list(dict.fromkeys(keys))
         empty: dict[str, tuple[MetricPoint, ...]] = {k: () for k in wanted or ()}
         if not self.layout.mlflow_db.exists():
@@ -398,7 +402,7 @@ class LocalBackend:
         what = f"outputs of job {name}"
         if folder is None:
             files.check_relpath(path)
-            raise NotFoundError(f"There is no file {path!r} in the {what}.", details={"path": path})
+            raise NotFoundError(_("There is no file {path!r} in the {what}.").format(path=path, what=what), details={"path": path})
         return files.safe_file(folder, path, what=what)
 
     def code_package(self, name: str) -> CodePackage:
@@ -422,12 +426,14 @@ class LocalBackend:
         pure = files.check_relpath(path, field="path")
         if job.type is JobType.INTERACTIVE:
             raise NotFoundError(
-                f"There is no file {str(pure)!r} in the {what}: it is an interactive MLflow run, its code is its notebook.",
+                _("There is no file {value!r} in the {what}: it is an interactive MLflow run, its code is its notebook.").format(
+                    value=str(pure), what=what),
                 details={"path": str(pure)},
             )
         if pure.parts[0] == "outputs":
             raise NotFoundError(
-                f"There is no file {str(pure)!r} in the {what}: the job's outputs are under its outputs, not its code.",
+                _("There is no file {value!r} in the {what}: the job's outputs are under its outputs, not its code.").format(
+                    value=str(pure), what=what),
                 details={"path": str(pure)},
             )
         return files.safe_file(self.layout.code_dir(name), path, what=what)

@@ -23,6 +23,7 @@ from .files import refuse_links
 from .layout import Layout
 from ...names import check_asset_name
 from .store import Store
+from ...i18n import _
 
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
 _REF_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}?)(?:@(?P<label>[A-Za-z]+)|:(?P<version>[A-Za-z0-9][A-Za-z0-9_.-]*))?$")
@@ -67,15 +68,15 @@ class DataAssets:
             version = str(version)
         if version is not None and (not isinstance(version, str) or not VERSION_RE.fullmatch(version) or version == "latest"):
             raise ValidationError(
-                f"{version!r} is not a valid version: use letters, digits, '-', '_' or '.'.", field="version"
+                _("{version!r} is not a valid version: use letters, digits, '-', '_' or '.'.").format(version=version), field="version"
             )
         if description is not None and (not isinstance(description, str) or len(description) > 5000):
-            raise ValidationError("description must be text of at most 5000 characters.", field="description")
+            raise ValidationError(_("description must be text of at most 5000 characters."), field="description")
         if not isinstance(path, (str, os.PathLike)) or not str(path):
-            raise ValidationError("Give the path of the file or folder to register.", field="path")
+            raise ValidationError(_("Give the path of the file or folder to register."), field="path")
         source = Path(path).expanduser().resolve()
         if not source.exists():
-            raise ValidationError(f"There is no file or folder at {os.fspath(path)!r}.", field="path")
+            raise ValidationError(_("There is no file or folder at {value!r}.").format(value=os.fspath(path)), field="path")
         kind = "uri_file" if source.is_file() else "uri_folder"
         if kind == "uri_folder":
             refuse_links(source, what=f"folder {source.name!r}")
@@ -99,7 +100,8 @@ class DataAssets:
                     ).fetchone()
                     version = str((row[0] or 0) + 1)
                 elif tx.execute("SELECT 1 FROM data_assets WHERE name = ? AND version = ?", (name, version)).fetchone():
-                    raise ConflictError(f"Data asset {name} already has a version {version}; versions never change.")
+                    raise ConflictError(_("Data asset {name} already has a version {version}; versions never change.").format(
+                        name=name, version=version))
                 final = folder / version
                 if final.exists():  # left by a registration that crashed before recording it
                     shutil.rmtree(final)
@@ -121,7 +123,7 @@ class DataAssets:
             check_asset_name(name)
             rows = self.store.query("SELECT * FROM data_assets WHERE name = ? ORDER BY seq DESC", (name,))
             if not rows:
-                raise NotFoundError(f"There is no data asset named {name!r}.", details={"name": name})
+                raise NotFoundError(_("There is no data asset named {name!r}.").format(name=name), details={"name": name})
         else:
             rows = self.store.query(
                 "SELECT * FROM data_assets WHERE seq IN (SELECT MAX(seq) FROM data_assets GROUP BY name) ORDER BY name"
@@ -141,7 +143,8 @@ class DataAssets:
         if not rows:
             which = "any version" if version == "latest" else f"version {version}"
             raise NotFoundError(
-                f"There is no data asset {name!r} with {which}.", details={"name": name, "version": version}
+                _("There is no data asset {name!r} with {which}.").format(
+                    name=name, which=which), details={"name": name, "version": version}
             )
         return rows[0]
 
@@ -159,22 +162,23 @@ class DataAssets:
         to the latest version of the asset with that name.
         """
         if not isinstance(ref, str) or not ref.strip():
-            raise ValidationError("Give a data asset reference or a file path.", field=field)
+            raise ValidationError(_("Give a data asset reference or a file path."), field=field)
         text = ref.strip()
         if text.startswith("azureml://"):
             raise ValidationError(
-                f"{text!r} names an Azure datastore path, which the local workspace cannot read; "
-                "register the file as a data asset and use azureml:<name>@latest.",
+                _("{text!r} names an Azure datastore path, which the local workspace cannot read; register "
+                  "the file as a data asset and use azureml:<name>@latest.").format(
+                    text=text),
                 field=field,
             )
         explicit = text.startswith("azureml:")
         body = text[len("azureml:"):] if explicit else text
         match = _REF_RE.fullmatch(body)
         if match and match["label"] not in (None, "latest"):
-            raise ValidationError(f"Unknown label in {text!r}: only @latest is supported.", field=field)
+            raise ValidationError(_("Unknown label in {text!r}: only @latest is supported.").format(text=text), field=field)
         if explicit:
             if not match:
-                raise ValidationError(f"{text!r} is not a data asset reference (azureml:<name>@latest).", field=field)
+                raise ValidationError(_("{text!r} is not a data asset reference (azureml:<name>@latest).").format(text=text), field=field)
             return self.local_copy(match["name"], match["version"] or "latest")
         local = Path(body).expanduser()
         if not local.is_absolute() and base is not None:
@@ -189,5 +193,5 @@ class DataAssets:
             except NotFoundError:
                 pass
         raise NotFoundError(
-            f"{text!r} is neither a registered data asset nor an existing file.", details={field: text}
+            _("{text!r} is neither a registered data asset nor an existing file.").format(text=text), details={field: text}
         )

@@ -28,6 +28,7 @@ from ...serving.stats import read_stats
 from .layout import Layout
 from .procs import FileLock
 from .store import Store
+from ...i18n import _
 
 HOST = "127.0.0.1"
 def check_name(name: object, *, kind: str, field: str = "name") -> str:
@@ -71,7 +72,7 @@ class DeploymentFiles:
 
 def free_port(taken: set[int] | frozenset[int] = frozenset()) -> int:
     """A port on 127.0.0.1 nobody listens on now (and that no other endpoint or deployment owns)."""
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.bind((HOST, 0))
             port = probe.getsockname()[1]
@@ -102,7 +103,7 @@ def owned_ports(store: Store) -> set[int]:
 def endpoint_row(store: Store, name: str) -> sqlite3.Row:
     rows = store.query("SELECT * FROM endpoints WHERE name = ?", (name,))
     if not rows:
-        raise NotFoundError(f"There is no endpoint named {name!r}.", details={"endpoint": name})
+        raise NotFoundError(_("There is no endpoint named {name!r}.").format(name=name), details={"endpoint": name})
     return rows[0]
 
 
@@ -118,7 +119,8 @@ def deployment_row(store: Store, endpoint: str, name: str) -> sqlite3.Row:
     )
     if not rows:
         raise NotFoundError(
-            f"Endpoint {endpoint} has no deployment named {name!r}.", details={"endpoint": endpoint, "deployment": name}
+            _("Endpoint {endpoint} has no deployment named {name!r}.").format(
+                endpoint=endpoint, name=name), details={"endpoint": endpoint, "deployment": name}
         )
     return rows[0]
 

@@ -51,6 +51,7 @@ from .layout import Layout
 from .model_registry import ModelRegistry
 from .procs import is_alive
 from .store import Store
+from ...i18n import _
 
 AUTH_MODES = ("key",)
 STOP_WAIT = 20.0
@@ -62,7 +63,7 @@ def _read_keys(path: Path) -> dict[str, str]:
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in KEY_NAMES):
-        raise ConflictError("The endpoint's key file is missing or damaged; regenerate a key to write a new one.")
+        raise ConflictError(_("The endpoint's key file is missing or damaged; regenerate a key to write a new one."))
     return {k: data[k] for k in KEY_NAMES}
 
 
@@ -81,17 +82,17 @@ class Endpoints:
         check_name(name, kind="endpoint")
         if auth_mode not in AUTH_MODES:
             raise ValidationError(
-                f"auth_mode {auth_mode!r} is not available locally; use 'key'.", field="auth_mode"
+                _("auth_mode {auth_mode!r} is not available locally; use 'key'.").format(auth_mode=auth_mode), field="auth_mode"
             )
         if description is not None and (not isinstance(description, str) or len(description) > 5000):
-            raise ValidationError("description must be text of at most 5000 characters.", field="description")
+            raise ValidationError(_("description must be text of at most 5000 characters."), field="description")
         if self.store.query("SELECT 1 FROM endpoints WHERE name = ?", (name,)):
-            raise ConflictError(f"An endpoint named {name!r} already exists.", details={"endpoint": name})
+            raise ConflictError(_("An endpoint named {name!r} already exists.").format(name=name), details={"endpoint": name})
         folder = self.layout.endpoint_dir(name)
         port = free_port(owned_ports(self.store))
         with self.store.write() as tx:
             if tx.execute("SELECT 1 FROM endpoints WHERE name = ?", (name,)).fetchone():
-                raise ConflictError(f"An endpoint named {name!r} already exists.", details={"endpoint": name})
+                raise ConflictError(_("An endpoint named {name!r} already exists.").format(name=name), details={"endpoint": name})
             if folder.exists():  # left by an endpoint deleted half-way
                 shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
@@ -169,17 +170,17 @@ class Endpoints:
         check_name(endpoint, kind="endpoint", field="endpoint")
         check_name(name, kind="deployment")
         if traffic is not None and (isinstance(traffic, bool) or not isinstance(traffic, int) or not 0 <= traffic <= 100):
-            raise ValidationError("traffic must be a whole number from 0 to 100.", field="traffic")
+            raise ValidationError(_("traffic must be a whole number from 0 to 100."), field="traffic")
         ep = endpoint_row(self.store, endpoint)
         if ep["deleting"]:
-            raise ConflictError(f"Endpoint {endpoint} is being deleted.", details={"endpoint": endpoint})
+            raise ConflictError(_("Endpoint {endpoint} is being deleted.").format(endpoint=endpoint), details={"endpoint": endpoint})
         files = DeploymentFiles.of(self.layout, endpoint, name)
         port = free_port(owned_ports(self.store))
         model_path = self.models.folder(model)
         with self.store.write() as tx:
             if tx.execute("SELECT 1 FROM deployments WHERE endpoint = ? AND name = ?", (endpoint, name)).fetchone():
                 raise ConflictError(
-                    f"Endpoint {endpoint} already has a deployment named {name!r}.",
+                    _("Endpoint {endpoint} already has a deployment named {name!r}.").format(endpoint=endpoint, name=name),
                     details={"endpoint": endpoint, "deployment": name},
                 )
             first = tx.execute("SELECT COUNT(*) FROM deployments WHERE endpoint = ?", (endpoint,)).fetchone()[0] == 0
@@ -215,8 +216,9 @@ class Endpoints:
         others = [r["name"] for r in deployment_rows(self.store, endpoint) if r["name"] != name]
         if traffic.get(name, 0) > 0 and others:
             raise ConflictError(
-                f"Deployment {name} still receives {traffic[name]}% of endpoint {endpoint}'s traffic; "
-                "move it to the other deployments first.",
+                _("Deployment {name} still receives {value}% of endpoint {endpoint}'s traffic; "
+                  "move it to the other deployments first.").format(
+                    name=name, value=traffic[name], endpoint=endpoint),
                 details={"endpoint": endpoint, "deployment": name, "traffic": traffic[name]},
             )
         self._stop_deployment(endpoint, name)
@@ -260,7 +262,8 @@ class Endpoints:
         missing = sorted(set(shares) - known)
         if missing:
             raise ConflictError(
-                f"Endpoint {endpoint} has no deployment named {missing[0]!r}; its deployments: {', '.join(sorted(known)) or 'none'}.",
+                _("Endpoint {endpoint} has no deployment named {value!r}; its deployments: {value2}.").format(
+                    endpoint=endpoint, value=missing[0], value2=', '.join(sorted(known)) or 'none'),
                 details={"endpoint": endpoint, "deployment": missing[0]},
             )
         with self.store.write() as tx:
@@ -282,7 +285,8 @@ class Endpoints:
             check_name(deployment, kind="deployment", field="deployment")
             deployment_row(self.store, endpoint, deployment)
         elif not rows:
-            raise ConflictError(f"Endpoint {endpoint} has no deployment yet; deploy a model first.", details={"endpoint": endpoint})
+            raise ConflictError(_("Endpoint {endpoint} has no deployment yet; deploy a model first.").format(
+                endpoint=endpoint), details={"endpoint": endpoint})
         key = _read_keys(self.layout.endpoint_keys(endpoint))["primary"]
         return post_score(ep["port"], body, key, deployment=deployment, timeout=timeout)
 

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from ...errors import NotFoundError, ValidationError
 from ...records import FileEntry, LogChunk
+from ...i18n import _
 
 MAX_LOG_CHUNK = 1024 * 1024
 MAX_ENTRIES = 10_000
@@ -24,7 +25,7 @@ def parse_log_offset(offset: str | None) -> int:
         return 0
     text = offset[1:] if isinstance(offset, str) and offset.startswith("-") else offset
     if not isinstance(text, str) or not text.isdigit() or len(text) > 15:
-        raise ValidationError("offset is not a log position this server handed out (use next_offset).", field="offset")
+        raise ValidationError(_("offset is not a log position this server handed out (use next_offset)."), field="offset")
     return int(offset)
 
 
@@ -35,7 +36,7 @@ def read_log(path: Path, offset: str | None, limit_bytes: int, *, finished: bool
     """
     position = parse_log_offset(offset)
     if isinstance(limit_bytes, bool) or not isinstance(limit_bytes, int) or not 1 <= limit_bytes <= MAX_LOG_CHUNK:
-        raise ValidationError(f"limit must be from 1 to {MAX_LOG_CHUNK} bytes.", field="limit")
+        raise ValidationError(_("limit must be from 1 to {MAX_LOG_CHUNK} bytes.").format(MAX_LOG_CHUNK=MAX_LOG_CHUNK), field="limit")
     try:
         handle = open(path, "rb")
     except FileNotFoundError:
@@ -85,10 +86,11 @@ def _next_boundary(handle: BinaryIO, start: int, size: int) -> int:
 def check_relpath(relpath: object, *, field: str = "path") -> PurePosixPath:
     """A relative path that cannot leave its folder by its spelling alone."""
     if not isinstance(relpath, str) or not relpath or "\x00" in relpath:
-        raise ValidationError("Give a relative file path.", field=field)
+        raise ValidationError(_("Give a relative file path."), field=field)
     pure = PurePosixPath(relpath.replace("\\", "/"))
     if pure.is_absolute() or any(part == ".." for part in pure.parts) or relpath.startswith("~"):
-        raise ValidationError(f"{relpath!r} must be a path inside the folder (no '..', not absolute).", field=field)
+        raise ValidationError(_("{relpath!r} must be a path inside the folder (no '..', not absolute).").format(
+            relpath=relpath), field=field)
     return pure
 
 
@@ -98,9 +100,9 @@ def safe_file(base: Path, relpath: object, *, what: str, field: str = "path") ->
     root = base.resolve()
     target = (root / pure).resolve()
     if target != root and root not in target.parents:
-        raise ValidationError(f"{relpath!r} points outside the {what}.", field=field)
+        raise ValidationError(_("{relpath!r} points outside the {what}.").format(relpath=relpath, what=what), field=field)
     if not target.is_file():
-        raise NotFoundError(f"There is no file {str(pure)!r} in the {what}.", details={field: str(pure)})
+        raise NotFoundError(_("There is no file {value!r} in the {what}.").format(value=str(pure), what=what), details={field: str(pure)})
     return target
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from ...errors import UpstreamError
 from ...records import InvokeResult
 from ...serving.routing import DEPLOYMENT_HEADER
+from ...i18n import _
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -48,14 +49,15 @@ def post_score(
         response = client.post(f"http://127.0.0.1:{port}/score", content=body, headers=headers, timeout=timeout)
     except httpx.ConnectError:
         raise UpstreamError(
-            f"Nothing answers on the endpoint's port {port}: no deployment is running yet, or it is restarting.",
+            _("Nothing answers on the endpoint's port {port}: no deployment is running yet, or it is restarting.").format(port=port),
             details={"port": port},
         ) from None
     except httpx.TimeoutException:
-        raise UpstreamError(f"The scoring server did not answer within {timeout:g} s.", details={"port": port}) from None
+        raise UpstreamError(_("The scoring server did not answer within {timeout:g} s.").format(
+            timeout=timeout), details={"port": port}) from None
     except httpx.HTTPError as exc:
         raise UpstreamError(
-            f"The scoring server's answer could not be read ({type(exc).__name__}).", details={"port": port}
+            _("The scoring server's answer could not be read ({name__}).").format(name__=type(exc).__name__), details={"port": port}
         ) from None
     latency = (time.perf_counter() - started) * 1000.0
     text = response.content.decode("utf-8", errors="replace")

@@ -18,6 +18,7 @@ from ...records import TERMINAL_STATUSES, Job, JobInput, JobStatus, JobType
 from ... import jsonio
 from .store import Store, Transaction
 from .tracking import LatestMetric
+from ...i18n import _
 
 ACTIVE = tuple(s.value for s in JobStatus if s not in TERMINAL_STATUSES)
 TERMINAL = tuple(s.value for s in TERMINAL_STATUSES)
@@ -78,7 +79,7 @@ def jobs_from_rows(conn: sqlite3.Connection | Store, rows: Sequence[sqlite3.Row]
 def get_row(store: Store, name: str) -> sqlite3.Row:
     rows = store.query("SELECT * FROM jobs WHERE name = ?", (name,))
     if not rows:
-        raise NotFoundError(f"There is no job named {name!r} in this workspace.", details={"job": name})
+        raise NotFoundError(_("There is no job named {name!r} in this workspace.").format(name=name), details={"job": name})
     return rows[0]
 
 
@@ -86,7 +87,7 @@ def get_job(store: Store, name: str) -> Job:
     with store.read() as conn:
         row = conn.execute("SELECT * FROM jobs WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise NotFoundError(f"There is no job named {name!r} in this workspace.", details={"job": name})
+            raise NotFoundError(_("There is no job named {name!r} in this workspace.").format(name=name), details={"job": name})
         return jobs_from_rows(conn, [row])[0]
 
 

@@ -29,6 +29,7 @@ from .layout import Layout
 from .names import new_job_name
 from .procs import spawn_detached, start_time
 from .store import Store
+from ...i18n import _
 
 _PLACEHOLDER = re.compile(r"\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _SKIP_IN_CODE = {"__pycache__", ".ipynb_checkpoints", ".git", "outputs", ".DS_Store"}
@@ -39,7 +40,8 @@ def _check_local(spec: CommandJobSpec) -> str:
     """What only the local target requires of a spec (the rest was checked when the spec was built)."""
     compute = spec.compute or COMPUTE
     if compute != COMPUTE:
-        raise ValidationError(f"Unknown compute {compute!r}: the local workspace runs jobs on 'local'.", field="compute")
+        raise ValidationError(_("Unknown compute {compute!r}: the local workspace runs jobs on 'local'.").format(
+            compute=compute), field="compute")
     return compute
 
 
@@ -48,10 +50,10 @@ def _code_dir(spec: CommandJobSpec) -> Path:
     given = os.fspath(spec.code_dir)
     path = Path(given).expanduser().resolve()
     if not path.is_dir():
-        raise ValidationError(f"The code folder {given!r} does not exist.", field="code_dir")
+        raise ValidationError(_("The code folder {value!r} does not exist.").format(value=given), field="code_dir")
     for arg in spec.command[1:2]:
         if arg.endswith(".py") and not (path / arg).is_file():
-            raise ValidationError(f"The code folder {given!r} has no {arg}.", field="code_dir")
+            raise ValidationError(_("The code folder {value!r} has no {arg}.").format(value=given, arg=arg), field="code_dir")
     try:
         refuse_links(path, what="code folder", skip_top=frozenset(_SKIP_IN_CODE))
     except ValidationError as exc:
@@ -64,10 +66,11 @@ def _interpreter(interpreter: str | None) -> str:
     if interpreter is None:
         return sys.executable
     if not interpreter:
-        raise ValidationError("interpreter must be the path of a Python interpreter.", field="interpreter")
+        raise ValidationError(_("interpreter must be the path of a Python interpreter."), field="interpreter")
     found = shutil.which(interpreter) if os.sep not in interpreter else interpreter
     if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
-        raise ValidationError(f"The Python interpreter {interpreter!r} does not exist or cannot run.", field="interpreter")
+        raise ValidationError(_("The Python interpreter {interpreter!r} does not exist or cannot run.").format(
+            interpreter=interpreter), field="interpreter")
     return os.path.abspath(found)
 
 
@@ -84,7 +87,8 @@ def build_command(command: tuple[str, ...] | list[str], python: str, inputs: lis
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values:
-            raise ValidationError(f"The command uses ${{{{inputs.{name}}}}}, which is neither an input nor a parameter.", field="command")
+            raise ValidationError(_("The command uses ${{{{inputs.{name}}}}}, which is neither an input nor a parameter.").format(
+                name=name), field="command")
         used.add(name)
         return values[name]
 
@@ -203,7 +207,7 @@ class Submitter:
 
     def _new_folder(self) -> tuple[str, Path]:
         self.layout.jobs_dir.mkdir(parents=True, exist_ok=True)
-        for _ in range(20):
+        for _attempt in range(20):
             name = new_job_name()
             folder = self.layout.job_dir(name)
             try:

@@ -24,6 +24,7 @@ from ...specs import JobQuery
 from .filter_sql import filter_sql
 from .job_index import jobs_from_rows
 from .store import Store
+from ...i18n import _
 
 # Sortable columns; created_at follows submission order (seq), which never ties.
 _COLUMNS = {
@@ -86,9 +87,9 @@ def _decode(cursor: str, expect: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(data, dict) or data.get("phase") not in (1, 2) or not isinstance(data.get("seq"), int):
             raise ValueError
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationError("The cursor is not one this server handed out.", field="cursor") from None
+        raise ValidationError(_("The cursor is not one this server handed out."), field="cursor") from None
     if any(data.get(k) != v for k, v in expect.items()):
-        raise ValidationError("The cursor belongs to a listing with other filters or another order.", field="cursor")
+        raise ValidationError(_("The cursor belongs to a listing with other filters or another order."), field="cursor")
     return data
 
 

@@ -34,6 +34,7 @@ from .model_sources import MODEL_SUFFIXES, ModelSource, all_sources, choose, fol
 from ...names import JOB_NAME_RE, check_alias, check_asset_name
 from ...specs import LabelUpdate
 from .store import Store
+from ...i18n import _
 
 MAX_DESCRIPTION = 5000
 MAX_TAGS = 50
@@ -43,16 +44,19 @@ def check_tags(tags: object, *, field: str = "tags") -> dict[str, str]:
     if tags is None:
         return {}
     if not isinstance(tags, dict) or len(tags) > MAX_TAGS:
-        raise ValidationError(f"{field} must be an object of at most {MAX_TAGS} text values.", field=field)
+        raise ValidationError(_("{field} must be an object of at most {MAX_TAGS} text values.").format(
+            field=field, MAX_TAGS=MAX_TAGS), field=field)
     for key, value in tags.items():
         if not isinstance(key, str) or not key or len(key) > 255 or not isinstance(value, str) or len(value) > 5000:
-            raise ValidationError(f"{field}.{key} must be text (keys up to 255 characters).", field=f"{field}.{key}")
+            raise ValidationError(_("{field}.{key} must be text (keys up to 255 characters).").format(
+                field=field, key=key), field=f"{field}.{key}")
     return dict(tags)
 
 
 def check_description(description: object) -> str | None:
     if description is not None and (not isinstance(description, str) or len(description) > MAX_DESCRIPTION):
-        raise ValidationError(f"description must be text of at most {MAX_DESCRIPTION} characters.", field="description")
+        raise ValidationError(_("description must be text of at most {MAX_DESCRIPTION} characters.").format(
+            MAX_DESCRIPTION=MAX_DESCRIPTION), field="description")
     return description or None
 
 
@@ -62,13 +66,13 @@ def parse_version(version: object, *, field: str = "version") -> int | None:
         return None
     text = str(version) if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
     if not text.isdigit() or int(text) < 1:
-        raise ValidationError(f"{version!r} is not a model version: use a whole number or 'latest'.", field=field)
+        raise ValidationError(_("{version!r} is not a model version: use a whole number or 'latest'.").format(version=version), field=field)
     return int(text)
 
 
 def check_job(job: object) -> str:
     if not isinstance(job, str) or not JOB_NAME_RE.fullmatch(job):
-        raise ValidationError(f"{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field="job")
+        raise ValidationError(_("{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).").format(job=job), field="job")
     return job
 
 
@@ -107,7 +111,7 @@ class ModelRegistry:
         row = job_index.get_row(self.store, job)
         if row["status"] in job_index.ACTIVE:
             raise ConflictError(
-                f"Job {job} is {row['status']}; register its model once it has finished.",
+                _("Job {job} is {value}; register its model once it has finished.").format(job=job, value=row['status']),
                 details={"job": job, "status": row["status"]},
             )
         return row
@@ -222,7 +226,7 @@ class ModelRegistry:
         check_asset_name(name, kind="model")
         rows = self.store.query("SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC", (name,))
         if not rows:
-            raise NotFoundError(f"There is no model named {name!r}.", details={"name": name})
+            raise NotFoundError(_("There is no model named {name!r}.").format(name=name), details={"name": name})
         aliases = self._aliases(name)
         return tuple(_record(r, aliases.get(r["version"], ())) for r in rows)
 
@@ -287,7 +291,8 @@ class ModelRegistry:
             rows = self.store.query("SELECT * FROM model_versions WHERE name = ? AND version = ?", (name, number))
         if not rows:
             which = "any version" if number is None else f"version {number}"
-            raise NotFoundError(f"There is no model {name!r} with {which}.", details={"name": name, "version": str(version)})
+            raise NotFoundError(_("There is no model {name!r} with {which}.").format(
+                name=name, which=which), details={"name": name, "version": str(version)})
         return rows[0]
 
     def alias_version(self, name: str, alias: str, *, field: str = "model") -> int:
@@ -308,12 +313,12 @@ class ModelRegistry:
     def resolve(self, ref: str, *, field: str = "model") -> ModelVersion:
         """``name``, ``name:3``, ``name@latest`` or ``azureml:name:3`` -> that version."""
         if not isinstance(ref, str) or not ref.strip():
-            raise ValidationError("Name the model as name or name:version.", field=field)
+            raise ValidationError(_("Name the model as name or name:version."), field=field)
         text = ref.strip().removeprefix("azureml:")
         if text.endswith("@latest"):
             return self.get(text[: -len("@latest")])
         if "@" in text:
-            name, _, alias = text.partition("@")
+            name, _at, alias = text.partition("@")
             return self.get(name, self.alias_version(name, alias, field=field))
         name, sep, version = text.rpartition(":")
         if not sep:

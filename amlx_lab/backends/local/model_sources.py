@@ -26,6 +26,7 @@ from ...records import ModelCandidate
 from .files import check_relpath, list_files
 from .layout import Layout
 from .tracking import JOB_TAG
+from ...i18n import _
 
 MODEL_SUFFIXES = {".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".skops": "skops"}
 MLFLOW_PREFIX = "mlflow:"
@@ -94,15 +95,16 @@ def output_source(outputs: Path, path: str, *, field: str = "path") -> ModelSour
     root = outputs.resolve()
     target = (root / relative).resolve() if relative else root
     if target != root and root not in target.parents:
-        raise ValidationError(f"{path!r} points outside the job's outputs.", field=field)
+        raise ValidationError(_("{path!r} points outside the job's outputs.").format(path=path), field=field)
     if not target.exists():
-        raise NotFoundError(f"There is no {path!r} in the job's outputs.", details={field: path})
+        raise NotFoundError(_("There is no {path!r} in the job's outputs.").format(path=path), details={field: path})
     name = _outputs_name(relative)
     if target.is_file():
         fmt = MODEL_SUFFIXES.get(target.suffix.lower())
         if fmt is None:
             raise ValidationError(
-                f"{path!r} is not a model file: register a {', '.join(MODEL_SUFFIXES)} file or an MLflow model folder.",
+                _("{path!r} is not a model file: register a {items} file or an MLflow model folder.").format(
+                    path=path, items=', '.join(MODEL_SUFFIXES)),
                 field=field,
             )
         return ModelSource(name, fmt, target, target.stat().st_size)
@@ -111,8 +113,9 @@ def output_source(outputs: Path, path: str, *, field: str = "path") -> ModelSour
     inside = sorted(p for p in target.iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES)
     if len(inside) != 1:
         raise ValidationError(
-            f"The folder {path!r} holds no MLmodel file and {len(inside)} model files; "
-            f"name one file (e.g. {name}/model.pkl) or an MLflow model folder.",
+            _("The folder {path!r} holds no MLmodel file and {count} model files; name one file "
+              "(e.g. {name}/model.pkl) or an MLflow model folder.").format(
+                path=path, count=len(inside), name=name),
             field=field,
         )
     return ModelSource(name, MODEL_SUFFIXES[inside[0].suffix.lower()], target, folder_size(target))
@@ -206,7 +209,7 @@ def all_sources(layout: Layout, job: str, run_id: str | None) -> list[ModelSourc
 def choose(layout: Layout, job: str, run_id: str | None, path: str | None, *, field: str = "path") -> ModelSource:
     """The source ``path`` names, or the obvious one when it is ``None`` (ambiguity is a 400 listing them)."""
     if path is not None and (not isinstance(path, str) or not path.strip()):
-        raise ValidationError("path must be a file or folder in the job's outputs, or mlflow:<name>.", field=field)
+        raise ValidationError(_("path must be a file or folder in the job's outputs, or mlflow:<name>."), field=field)
     if path is not None and path.startswith(MLFLOW_PREFIX):
         wanted = path if path != MLFLOW_PREFIX else f"{MLFLOW_PREFIX}model"
         models = mlflow_sources(layout, job, run_id)
@@ -215,7 +218,8 @@ def choose(layout: Layout, job: str, run_id: str | None, path: str | None, *, fi
                 return source
         known = ", ".join(s.source for s in models) or "none"
         raise NotFoundError(
-            f"Job {job} logged no MLflow model {wanted[len(MLFLOW_PREFIX):]!r}; its MLflow models: {known}.",
+            _("Job {job} logged no MLflow model {value!r}; its MLflow models: {known}.").format(
+                job=job, value=wanted[len(MLFLOW_PREFIX):], known=known),
             details={field: path},
         )
     if path is not None:
@@ -232,13 +236,13 @@ def choose(layout: Layout, job: str, run_id: str | None, path: str | None, *, fi
         models = pool
     if not models:
         raise NotFoundError(
-            f"Job {job} has no model to register: no MLflow model in its run and no "
-            f"{', '.join(MODEL_SUFFIXES)} file in its outputs.",
+            _("Job {job} has no model to register: no MLflow model in its run and no {items} file in its outputs.").format(
+                job=job, items=', '.join(MODEL_SUFFIXES)),
             details={"job": job},
         )
     names = [s.source for s in models]
     raise ValidationError(
-        f"Job {job} has several models ({', '.join(names)}); say which one with path.",
+        _("Job {job} has several models ({items}); say which one with path.").format(job=job, items=', '.join(names)),
         field=field,
         details={"candidates": names},
     )

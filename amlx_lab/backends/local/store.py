@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ...errors import ConflictError
 from .filter_sql import register_functions
+from ...i18n import _
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -215,8 +216,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         return
     if version > SCHEMA_VERSION:
         raise ConflictError(
-            f"The workspace index {path} has schema version {version}, newer than this amlx-lab "
-            f"understands ({SCHEMA_VERSION}). Upgrade amlx-lab or use another workspace folder."
+            _("The workspace index {path} has schema version {version}, newer than this amlx-lab understands "
+              "({SCHEMA_VERSION}). Upgrade amlx-lab or use another workspace folder.").format(
+                path=path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
         )
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")  # persistent in the file; cannot run inside a transaction

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import NotFoundError
+from ...i18n import _
 from ...names import check_job_name
 from ...records import Job, JobInput, SweepDetails
 from ...specs import SweepJobSpec
@@ -214,7 +215,7 @@ def sweep_details(store: Store, layout: Layout, name: str) -> SweepDetails:
     check_job_name(name)
     row = job_index.get_row(store, name)
     if row["type"] != "sweep":
-        raise NotFoundError(f"Job {name} is a {row['type']} job, not a sweep.", details={"job": name})
+        raise NotFoundError(_("Job {name} is a {kind} job, not a sweep.").format(name=name, kind=row["type"]), details={"job": name})
     plan = read_plan(layout, name)
     tags = json.loads(row["tags"])
     counts: dict[str, int] = {}
