@@ -769,6 +769,7 @@ def test_data_user_errors(fresh_shell: InteractiveShell, capsys: pytest.CaptureF
         ("%aml deploy 'model:' --endpoint e", "model 'model:' must be NAME or NAME:VERSION"),
         ("%aml deploy ':3' --endpoint e", "must be NAME or NAME:VERSION"),
         ("%aml deploy 'a:1:2' --endpoint e", "must be NAME or NAME:VERSION"),
+        ("%aml deploy model --endpoint e --instance-count many", "argument --instance-count: invalid int value"),
         ("%aml invoke", "the following arguments are required: ENDPOINT"),
         ("%aml invoke e", "give the request body once"),
         ("%aml invoke e --data '{}' --data-var df", "give the request body once"),

@@ -39,13 +39,18 @@ def cmd_register(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
 
 @magic_arguments("aml deploy")
 @parser_options(_("Deploy a registered model to an online endpoint (created if it does not exist)."))
-@argument("model", metavar="MODEL[:VERSION]", help=_("model name, optionally with a version (default: latest)"))
+@argument("model", metavar="MODEL[:VERSION|@ALIAS]", help=_("model name, optionally with a version (default: latest)"))
 @argument("--endpoint", required=True, metavar="E", help=_("endpoint name"))
 @argument("--deployment", metavar="D", help=_("deployment name (default: chosen by the target)"))
 @argument("--timeout", type=float, default=600.0, metavar="S", help=_("seconds to wait until it is ready (default 600)"))
+@argument("--instance-type", metavar="SIZE", help=_("VM size on Azure ML (default: the settings', else Standard_DS3_v2)"))
+@argument("--instance-count", type=int, metavar="N", help=_("number of instances on Azure ML (default: the settings', else 1)"))
 def cmd_deploy(aml: Aml, args: argparse.Namespace, cell: str | None) -> Any:
     parse_model(args.model)
-    return aml.workspace.deploy(args.model, endpoint=args.endpoint, deployment=args.deployment, wait=args.timeout)
+    return aml.workspace.deploy(
+        args.model, endpoint=args.endpoint, deployment=args.deployment, wait=args.timeout,
+        instance_type=args.instance_type, instance_count=args.instance_count,
+    )
 
 
 @magic_arguments("aml invoke")
