@@ -405,7 +405,11 @@ class LabelUpdate(Checked):
 
     what: ClassVar[str] = "The update"
 
-    tags: dict[str, str | None] = Field(default_factory=dict, max_length=50)
+    tags: dict[str, str | None] = Field(
+        default_factory=dict, max_length=50,
+        # the validator's rule for a tag's name, said in the schema too (pydantic would not put a pattern there)
+        json_schema_extra={"propertyNames": {"minLength": 1, "maxLength": 250, "pattern": r"\S"}},
+    )
     description: str | None = Field(default=None, max_length=5000)
 
     @field_validator("tags")
@@ -421,11 +425,10 @@ class LabelUpdate(Checked):
                 raise ValueError(f"The value of tag {key!r} is longer than 5,000 characters.")
         return value
 
-    @model_validator(mode="after")
-    def _something(self) -> LabelUpdate:
-        if not self.tags and "description" not in self.model_fields_set:
-            raise ValidationError("Give tags to set or remove, or a description.", field="tags")
-        return self
+    @property
+    def empty(self) -> bool:
+        """A merge-patch that changes nothing (valid: it answers with the record as it is)."""
+        return not self.tags and "description" not in self.model_fields_set
 
     @property
     def sets_description(self) -> bool:

@@ -78,9 +78,9 @@ async def test_unknown_target_is_a_400_naming_the_field(jp_fetch) -> None:
     assert "mars" in error["message"]
 
 
-@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def test_unknown_route_is_a_json_404(jp_fetch, method: str) -> None:
-    body = "{}" if method == "POST" else None
+    body = "{}" if method in ("POST", "PUT", "PATCH") else None
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("amlx", "api", "no", "such", "thing", method=method, body=body)
     assert caught.value.code == 404

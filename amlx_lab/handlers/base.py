@@ -285,6 +285,11 @@ class UnknownRouteHandler(AmlxHandler):
     def delete(self, path: str) -> None:
         self._not_found(path)
 
+    @web.authenticated
+    @authorized
+    def patch(self, path: str) -> None:
+        self._not_found(path)
+
 
 def _takes_text(model: type[Checked], name: str) -> bool:
     """Whether the field ``name`` of ``model`` is text (unknown fields count as text: the model names them)."""

@@ -127,4 +127,4 @@ class CurlBody(Checked):
 class SetAlias(Checked):
     """The version an alias moves to (the alias is in the path)."""
 
-    version: Annotated[str, Field(pattern=r"^[0-9]{1,32}$")]
+    version: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,8}$")]  # as the path's version: from 1, at most 9 digits

@@ -56,7 +56,8 @@ class JobHandler(AmlxHandler):
         """Tags and description as a merge-patch (a tag set to null is removed)."""
         update = self.body(LabelUpdate)
         target = self.query_target()
-        self.write_json(await self.work(lambda: self.workspace.jobs(target).update_job(name, update)))
+        jobs = self.workspace.jobs(target)
+        self.write_json(await self.work(lambda: jobs.get_job(name) if update.empty else jobs.update_job(name, update)))
 
     @web.authenticated
     @authorized

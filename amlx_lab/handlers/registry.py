@@ -60,7 +60,10 @@ class ModelVersionHandler(AmlxHandler):
         """The version's tags and description as a merge-patch."""
         update = self.body(LabelUpdate)
         target = self.query_target()
-        self.write_json(await self.work(lambda: self.workspace.models(target).update_model(name, version, update)))
+        models = self.workspace.models(target)
+        self.write_json(await self.work(
+            lambda: models.get_model(name, version) if update.empty else models.update_model(name, version, update)
+        ))
 
 
 class ModelArchiveHandler(AmlxHandler):

@@ -325,6 +325,7 @@ function RunRowView(props: {
       aria-expanded={sweep ? props.expanded : undefined}
       className={`amlx-RunRow ${props.active ? 'amlx-mod-active' : ''} ${sweep ? 'amlx-mod-sweep' : ''} ${props.trial ? 'amlx-mod-trial' : ''}`}
       data-run={job.name}
+      data-parent={props.trial ? job.parent ?? undefined : undefined}
       data-status={job.status}
       data-type={job.type}
       title={trans.__('%1 (%2), submitted %3', job.display_name || job.name, job.name, formatAgo(job.created_at, now))}

@@ -392,6 +392,7 @@ function SubmitView(props: ISubmitViewProps): JSX.Element {
               <button
                 key={job.name}
                 className="amlx-Link"
+                data-run={job.name}
                 onClick={() => services.execute(CommandIDs.openRun, { name: job.name })}
               >
                 {trans.__('Submitted %1 (%2): open run', job.display_name || job.name, job.name)}

@@ -64,13 +64,13 @@ def diabetes_sweep_from_the_sidebar(
     expect(submitted).to_have_count(1)
     dismiss_toasts(page)
 
-    # the sweep is one row in Runs; its trials show under it
-    sweep_row = sidebar.locator(".amlx-RunRow.amlx-mod-sweep")
-    expect(sweep_row).to_have_count(1, timeout=60_000)
-    sweep_name = sweep_row.get_attribute("data-run")
+    # the sweep is one row in Runs (the workspace may hold other tests' sweeps); its trials show under it
+    sweep_name = submitted.get_attribute("data-run")
     assert sweep_name
+    sweep_row = sidebar.locator(f".amlx-RunRow.amlx-mod-sweep[data-run='{sweep_name}']")
+    expect(sweep_row).to_have_count(1, timeout=60_000)
     sweep_row.locator(".amlx-RunRow-caret").click()
-    trial_rows = sidebar.locator(".amlx-RunRow.amlx-mod-trial")
+    trial_rows = sidebar.locator(f".amlx-RunRow.amlx-mod-trial[data-parent='{sweep_name}']")
     expect(trial_rows.first).to_be_visible(timeout=SWEEP_TIMEOUT_MS)
     expect(sweep_row).to_have_attribute("aria-expanded", "true")
     shot(page, artifacts, f"{label}-sweep-trials-nested")

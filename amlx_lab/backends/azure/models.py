@@ -151,7 +151,7 @@ def parse_version(version: object) -> str | None:
     if version is None or version == "latest":
         return None
     text = str(version) if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit() or not 1 <= int(text) < 10**9:
         raise ValidationError(f"{version!r} is not a model version: use a whole number or 'latest'.", field="version")
     return str(int(text))
 

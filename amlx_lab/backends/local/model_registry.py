@@ -65,7 +65,7 @@ def parse_version(version: object, *, field: str = "version") -> int | None:
     if version is None or version == "latest":
         return None
     text = str(version) if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit() or not 1 <= int(text) < 10**9:
         raise ValidationError(_("{version!r} is not a model version: use a whole number or 'latest'.").format(version=version), field=field)
     return int(text)
 
