@@ -90,20 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--system", action="store_true", help=_("the job's system log (MLflow's messages) instead of its output"))
     cancel = verbs.add_parser("cancel", help=_("cancel a queued or running job"))
     cancel.add_argument("name")
-    tag = verbs.add_parser("tag", help="set or remove a job's tags (on Azure, the job's own)")
+    tag = verbs.add_parser("tag", help=_("set or remove a job's tags (on Azure, the job's own)"))
     tag.add_argument("name")
-    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help="tags to set")
-    tag.add_argument("--remove", action="append", metavar="KEY", help="a tag to remove (repeatable)")
-    describe = verbs.add_parser("describe", help="write why a job exists (its description; \"\" clears it)")
+    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help=_("tags to set"))
+    tag.add_argument("--remove", action="append", metavar="KEY", help=_("a tag to remove (repeatable)"))
+    describe = verbs.add_parser("describe", help=_("write why a job exists (its description; \"\" clears it)"))
     describe.add_argument("name")
     describe.add_argument("text")
-    archive = verbs.add_parser("archive", help="hide a job and its trials from lists (amlx jobs --archived shows them)")
+    archive = verbs.add_parser("archive", help=_("hide a job and its trials from lists (amlx jobs --archived shows them)"))
     archive.add_argument("name")
-    restore = verbs.add_parser("restore", help="show an archived job and its trials again")
+    restore = verbs.add_parser("restore", help=_("show an archived job and its trials again"))
     restore.add_argument("name")
-    delete = verbs.add_parser("delete", help="delete a finished local job with its trials and files (asks first)")
+    delete = verbs.add_parser("delete", help=_("delete a finished local job with its trials and files (asks first)"))
     delete.add_argument("name")
-    delete.add_argument("--yes", action="store_true", help="delete without asking")
+    delete.add_argument("--yes", action="store_true", help=_("delete without asking"))
     export = verbs.add_parser(
         "export", help=_("write a job or an endpoint as Azure ML CLI v2 YAML and a GitHub Actions workflow"),
         description=_("Write DIR/<name>/: job.yml with the code it runs and its conda file (or endpoint.yml and a "
@@ -253,22 +253,22 @@ def _model_parser(verbs: Any) -> None:
     download.add_argument("--to", default=".", metavar="DIR", help=_("folder to write into (default: here)"))
     candidates = actions.add_parser("candidates", help=_("what in a job can be registered"))
     candidates.add_argument("job")
-    tag = actions.add_parser("tag", help="set or remove a version's tags")
+    tag = actions.add_parser("tag", help=_("set or remove a version's tags"))
     tag.add_argument("model", metavar="NAME:VERSION")
-    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help="tags to set")
-    tag.add_argument("--remove", action="append", metavar="KEY", help="a tag to remove (repeatable)")
-    describe = actions.add_parser("describe", help="set a version's description (\"\" clears it)")
+    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help=_("tags to set"))
+    tag.add_argument("--remove", action="append", metavar="KEY", help=_("a tag to remove (repeatable)"))
+    describe = actions.add_parser("describe", help=_("set a version's description (\"\" clears it)"))
     describe.add_argument("model", metavar="NAME:VERSION")
     describe.add_argument("text")
-    for verb, words in (("archive", "archive a version (never latest, left out of the count)"),
-                        ("restore", "restore an archived version")):
+    for verb, words in (("archive", _("archive a version (never latest, left out of the count)")),
+                        ("restore", _("restore an archived version"))):
         archived = actions.add_parser(verb, help=words)
         archived.add_argument("model", metavar="NAME:VERSION")
-    alias = actions.add_parser("alias", help="give an alias (production, staging, ...) to one version; deploy NAME@ALIAS")
+    alias = actions.add_parser("alias", help=_("give an alias (production, staging, ...) to one version; deploy NAME@ALIAS"))
     alias.add_argument("name")
     alias.add_argument("alias")
-    alias.add_argument("version", nargs="?", help="the version to hold it")
-    alias.add_argument("--remove", action="store_true", help="remove the alias instead")
+    alias.add_argument("version", nargs="?", help=_("the version to hold it"))
+    alias.add_argument("--remove", action="store_true", help=_("remove the alias instead"))
 
 
 def _endpoint_parser(verbs: Any) -> None:
@@ -495,28 +495,28 @@ class Cli:
         tags: dict[str, str | None] = dict(parse_assignments(getattr(a, "tags", None), field_name="KEY=VALUE"))
         tags.update(dict.fromkeys(getattr(a, "remove", None) or (), None))
         if hasattr(a, "text"):
-            return LabelUpdate(description=a.text)
-        return LabelUpdate(tags=tags)
+            return LabelUpdate.parse({"description": a.text})
+        return LabelUpdate.parse({"tags": tags})
 
     def tag(self) -> int:
         job = self.ws.jobs().update_job(self.args.name, self._labels())
-        self.out(job, f"{job.name}: " + (", ".join(f"{k}={v}" for k, v in job.tags.items()) or "no tags"))
+        self.out(job, f"{job.name}: " + (", ".join(f"{k}={v}" for k, v in job.tags.items()) or _("no tags")))
         return 0
 
     def describe(self) -> int:
         job = self.ws.jobs().update_job(self.args.name, self._labels())
-        self.out(job, f"{job.name}: {job.description or 'no description'}")
+        self.out(job, f"{job.name}: {job.description or _('no description')}")
         return 0
 
     def archive(self) -> int:
         job = self.ws.jobs().archive_job(self.args.name)
-        self.out(job, f"Archived {job.name} (and its trials, if any). amlx jobs --archived lists it; amlx restore "
-                      f"{job.name} brings it back.")
+        self.out(job, _("Archived {name} (and its trials, if any). amlx jobs --archived lists it; amlx restore "
+                        "{name} brings it back.").format(name=job.name))
         return 0
 
     def restore(self) -> int:
         job = self.ws.jobs().restore_job(self.args.name)
-        self.out(job, f"Restored {job.name}.")
+        self.out(job, _("Restored {name}.").format(name=job.name))
         return 0
 
     def delete(self) -> int:
@@ -524,15 +524,16 @@ class Cli:
         jobs = self.ws.jobs()
         job = jobs.get_job(name)
         if not self.args.yes:
-            what = (f"This deletes job {name} ({job.display_name}, {job.status.value}) with its trials, its code, "
-                    "outputs and logs, and its MLflow run. It cannot be undone; archiving hides a job and keeps it.")
+            what = _("This deletes job {name} ({display}, {status}) with its trials, its code, outputs and logs, and "
+                     "its MLflow run. It cannot be undone; archiving hides a job and keeps it.").format(
+                name=name, display=job.display_name, status=job.status.value)
             if not sys.stdin.isatty():
-                raise ValidationError(what + " Pass --yes to delete it.", field="yes")
-            if input(what + " Delete it? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("Nothing was deleted.")
+                raise ValidationError(_("{what} Pass --yes to delete it.").format(what=what), field="yes")
+            if input(_("{what} Delete it? [y/N] ").format(what=what)).strip().lower() not in ("y", "yes"):
+                print(_("Nothing was deleted."))
                 return 1
         jobs.delete_job(name)
-        self.out({"deleted": name}, f"Deleted job {name}.")
+        self.out({"deleted": name}, _("Deleted job {name}.").format(name=name))
         return 0
 
     def cancel(self) -> int:
@@ -603,13 +604,15 @@ class Cli:
         elif a.model_verb in ("archive", "restore"):
             name, number = _model_ref(a.model)
             changed = self.ws.models().archive_model(name, number, archived=a.model_verb == "archive")
-            self.out(changed, f"{'Archived' if changed.archived else 'Restored'} {changed.name}:{changed.version}.")
+            done = _("Archived {model}.") if changed.archived else _("Restored {model}.")
+            self.out(changed, done.format(model=f"{changed.name}:{changed.version}"))
         elif a.model_verb == "alias":
             if a.remove == (a.version is not None):
-                raise ValidationError("Name the version to hold the alias, or pass --remove.", field="version")
+                raise ValidationError(_("Name the version to hold the alias, or pass --remove."), field="version")
             holder = self.ws.models().set_model_alias(a.name, a.alias, a.version)
-            text = (f"Removed alias {a.alias} of {a.name}." if holder is None else
-                    f"{a.name}@{a.alias} is version {holder.version}; deploy it as {a.name}@{a.alias}.")
+            text = (_("Removed alias {alias} of {name}.").format(alias=a.alias, name=a.name) if holder is None else
+                    _("{name}@{alias} is version {version}; deploy it as {name}@{alias}.").format(
+                        name=a.name, alias=a.alias, version=holder.version))
             self.out(holder if holder is not None else {"deleted": a.alias}, text)
         else:
             candidates = self.ws.models().model_candidates(a.job)

@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from .errors import ValidationError
+from .i18n import _
 from .records import Job, JobStatus
 
 Kind = Literal["metric", "param", "tag", "attribute"]
@@ -51,6 +52,10 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _WORD_CHARS = re.compile(r"[^\s()<>=!,'\"`]+")
 
 
+def _UNKNOWN_KEY() -> str:  # noqa: N802 - one sentence used twice, looked up in the current language
+    return _("Unknown key '{key}': use metrics.<key>, params.<key>, tags.<key> or one of {attributes}")
+
+
 class FilterError(ValidationError):
     """A filter that does not parse; ``details`` carry the 1-based ``column`` of the bad token."""
 
@@ -58,7 +63,8 @@ class FilterError(ValidationError):
         details: dict[str, Any] = {"column": column}
         if token is not None:
             details["token"] = token
-        super().__init__(f"{message} (column {column}).", field="filter", details=details)
+        super().__init__(_("{message} (column {column}).").format(message=message, column=column), field="filter",
+                         details=details)
         self.column = column
 
 
@@ -139,7 +145,7 @@ def _tokens(source: str) -> list[_Token]:
                 tokens.append(_Token("op", {"<>": "!=", "==": "="}.get(two, two), column))
                 i += 2
             elif ch == "!":
-                raise FilterError("'!' must be followed by '=' (not equal)", column=column, token="!")
+                raise FilterError(_("'!' must be followed by '=' (not equal)"), column=column, token="!")
             else:
                 tokens.append(_Token("op", ch, column))
                 i += 1
@@ -171,9 +177,9 @@ def _quoted(source: str, start: int) -> tuple[str, int]:
         else:
             out.append(ch)
             i += 1
-    what = "key" if quote == "`" else "text"
-    raise FilterError(f"The quoted {what} starting here is never closed: add a closing {quote}",
-                      column=start + 1, token=quote)
+    sentence = (_("The quoted key starting here is never closed: add a closing {quote}") if quote == "`" else
+                _("The quoted text starting here is never closed: add a closing {quote}"))
+    raise FilterError(sentence.format(quote=quote), column=start + 1, token=quote)
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -216,13 +222,13 @@ class _Parser:
             if self._keyword(token, "and"):
                 self._next()
                 if self.token.kind == "end":
-                    raise FilterError("Expected a condition after 'and'", column=self.token.column)
+                    raise FilterError(_("Expected a condition after 'and'"), column=self.token.column)
                 conditions.append(self.condition())
             elif self._keyword(token, "or"):
-                raise FilterError("Only 'and' joins conditions, as in MLflow's search; for several values of "
-                                  "one key use 'in (...)'", column=token.column, token=token.text)
+                raise FilterError(_("Only 'and' joins conditions, as in MLflow's search; for several values of "
+                                    "one key use 'in (...)'"), column=token.column, token=token.text)
             else:
-                raise FilterError(f"Expected 'and' or the end of the filter, found {_shown(token)}",
+                raise FilterError(_("Expected 'and' or the end of the filter, found {found}").format(found=_shown(token)),
                                   column=token.column, token=token.text)
         return RunFilter(self.source, tuple(conditions))
 
@@ -231,10 +237,11 @@ class _Parser:
         if token.kind == "string":
             return TextSearch(token.text, token.column)
         if token.kind not in ("word", "key"):
-            raise FilterError(f"Expected a key such as metrics.rmse, params.alpha, tags.stage or status, found "
-                              f"{_shown(token)}", column=token.column, token=token.text or None)
+            raise FilterError(_("Expected a key such as metrics.rmse, params.alpha, tags.stage or status, found "
+                                "{found}").format(found=_shown(token)), column=token.column, token=token.text or None)
         if token.kind == "word" and self._keyword(token, "and", "or", "not", "in", "like", "ilike"):
-            raise FilterError(f"Expected a condition before '{token.text}'", column=token.column, token=token.text)
+            raise FilterError(_("Expected a condition before '{word}'").format(word=token.text), column=token.column,
+                              token=token.text)
         operator = self._operator_ahead()
         if operator is None:
             if token.kind == "word" and (self.token.kind == "end" or self._keyword(self.token, "and")):
@@ -243,8 +250,8 @@ class _Parser:
                 words = self._words(token)
                 if words is not None:
                     return words
-            raise FilterError(f"Expected a comparison (=, !=, <, <=, >, >=, like, ilike, in) after "
-                              f"{_shown(token)}, found {_shown(self.token)}",
+            raise FilterError(_("Expected a comparison (=, !=, <, <=, >, >=, like, ilike, in) after "
+                                "{after}, found {found}").format(after=_shown(token), found=_shown(self.token)),
                               column=self.token.column, token=self.token.text or None)
         kind, key = _key(token)
         op, op_column = self._operator()
@@ -299,13 +306,14 @@ class _Parser:
             return token.text, token.column
         if token.kind == "word" and not self._keyword(token, "and", "or"):
             return token.text, token.column
-        raise FilterError(f"Expected a value (a number or quoted text) after '{op}', found {_shown(token)}",
+        raise FilterError(_("Expected a value (a number or quoted text) after '{op}', found {found}").format(
+            op=op, found=_shown(token)),
                           column=token.column, token=token.text or None)
 
     def _list(self, op_column: int) -> list[tuple[Scalar, int]]:
         opening = self._next()
         if opening.kind != "(":
-            raise FilterError(f"Expected '(' to start the list of values, found {_shown(opening)}",
+            raise FilterError(_("Expected '(' to start the list of values, found {found}").format(found=_shown(opening)),
                               column=opening.column, token=opening.text or None)
         values = [self._value("in", op_column)]
         while self.token.kind == ",":
@@ -313,14 +321,14 @@ class _Parser:
             values.append(self._value("in", op_column))
         closing = self._next()
         if closing.kind != ")":
-            raise FilterError(f"Expected ',' or ')' in the list of values, found {_shown(closing)}",
+            raise FilterError(_("Expected ',' or ')' in the list of values, found {found}").format(found=_shown(closing)),
                               column=closing.column, token=closing.text or None)
         return values
 
 
 def _names_a_key(word: str) -> bool:
     """Whether a word is meant as a key (``metrics.rmse``, ``status``), so a missing operator is an error."""
-    prefix, dot, _ = word.partition(".")
+    prefix, dot, _rest = word.partition(".")
     return (bool(dot) and prefix.lower() in _PREFIXES) or word.lower() in ATTRIBUTES
 
 
@@ -338,22 +346,22 @@ def _key(token: _Token) -> tuple[Kind, str]:
     if dot and prefix.lower() in _PREFIXES:
         kind = _PREFIXES[prefix.lower()]
         if not rest:
-            raise FilterError(f"Name the {kind} after '{prefix}.'", column=token.column, token=text)
+            raise FilterError(_("Name the {kind} after '{prefix}.'").format(kind=kind, prefix=prefix), column=token.column,
+                              token=text)
         if kind == "attribute":
             return kind, _attribute(rest, token)
         return kind, rest
     if token.kind == "word" and not dot:
         return "attribute", _attribute(text, token)
-    raise FilterError(f"Unknown key '{text}': use metrics.<key>, params.<key>, tags.<key> or one of "
-                      f"{', '.join(ATTRIBUTES)}", column=token.column, token=text)
+    raise FilterError(_UNKNOWN_KEY().format(key=text, attributes=", ".join(ATTRIBUTES)), column=token.column, token=text)
 
 
 def _attribute(name: str, token: _Token) -> str:
     lowered = {"run_name": "display_name", "experiment_name": "experiment", "run_id": "name"}.get(name.lower(),
                                                                                                   name.lower())
     if lowered not in ATTRIBUTES:
-        raise FilterError(f"Unknown key '{name}': use metrics.<key>, params.<key>, tags.<key> or one of "
-                          f"{', '.join(ATTRIBUTES)}", column=token.column, token=token.text)
+        raise FilterError(_UNKNOWN_KEY().format(key=name, attributes=", ".join(ATTRIBUTES)), column=token.column,
+                          token=token.text)
     return lowered
 
 
@@ -362,18 +370,21 @@ def _check_value(kind: Kind, key: str, op: str, value: Scalar, column: int) -> N
     what = {"metric": f"metrics.{key}", "param": f"params.{key}", "tag": f"tags.{key}", "attribute": key}[kind]
     if kind == "metric":
         if op in ("like", "ilike"):
-            raise FilterError(f"{what} is a number: compare it with =, !=, <, <=, >, >= or in", column=column)
+            raise FilterError(_("{what} is a number: compare it with =, !=, <, <=, >, >= or in").format(what=what),
+                              column=column)
         if not isinstance(value, float):
-            raise FilterError(f"{what} is a number: compare it with a number, not '{value}'", column=column,
+            raise FilterError(_("{what} is a number: compare it with a number, not '{value}'").format(
+                what=what, value=value), column=column,
                               token=str(value))
         return
     if op in ("like", "ilike") and isinstance(value, float):
-        raise FilterError(f"'{op}' takes a quoted pattern such as \"%base%\"", column=column)
+        raise FilterError(_("'{op}' takes a quoted pattern such as \"%base%\"").format(op=op), column=column)
     if op in _ORDERING and not (kind == "param" and isinstance(value, float)):
         if kind == "param":
-            raise FilterError(f"{what} can be ordered against a number only; for text use =, !=, like, ilike or in",
+            raise FilterError(_("{what} can be ordered against a number only; for text use =, !=, like, ilike or "
+                                "in").format(what=what),
                               column=column, token=str(value))
-        raise FilterError(f"{what} is text: compare it with =, !=, like, ilike or in", column=column,
+        raise FilterError(_("{what} is text: compare it with =, !=, like, ilike or in").format(what=what), column=column,
                           token=str(value))
 
 
@@ -383,7 +394,8 @@ def _normalised(kind: Kind, key: str, value: Scalar, column: int) -> Scalar:
         for status in JobStatus:
             if status.value.lower() == value.lower():
                 return status.value
-        raise FilterError(f"There is no status '{value}': use one of {', '.join(s.value for s in JobStatus)}",
+        raise FilterError(_("There is no status '{value}': use one of {statuses}").format(
+            value=value, statuses=", ".join(s.value for s in JobStatus)),
                           column=column, token=value)
     if kind in ("tag", "attribute") and isinstance(value, float):
         return _number_text(value)

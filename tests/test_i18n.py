@@ -208,3 +208,15 @@ async def test_rest_sentences_made_in_a_worker_thread_are_translated_too(jp_fetc
     with pytest.raises(HTTPClientError) as bad_body:
         await jp_fetch("amlx", "api", "data", method="POST", body="[1", headers={"Accept-Language": "ja-JP"})
     assert error_of(bad_body.value)["message"].startswith("要求本文が有効な JSON ではありません")
+
+
+async def test_a_bad_runs_filter_says_where_in_japanese(jp_fetch) -> None:
+    """The Runs box's filter errors reach a Japanese sidebar in Japanese, the column still in the details."""
+    with pytest.raises(HTTPClientError) as japanese:
+        await jp_fetch("amlx", "api", "jobs", params={"q": "metrics.rmse < 58 or status = Completed"},
+                       headers={"Accept-Language": "ja-JP"})
+    assert japanese.value.code == 400
+    error = error_of(japanese.value)
+    assert error["message"] == ("MLflow の検索と同じく、条件をつなげられるのは 'and' だけです。1 つのキーに複数の値を指定するには "
+                                "'in (...)' を使ってください (19 文字目)。")
+    assert error["details"]["column"] == 19

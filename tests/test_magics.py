@@ -980,3 +980,16 @@ def test_sweep_without_wait_keeps_a_live_trials_table(shell: InteractiveShell) -
     # The trials print but log no metric: the sweep ends Failed, saying which objective is missing.
     assert "Failed" in final["text/html"] and "No trial logged the objective metric 'score'" in final["text/plain"]
     assert "k is 1" in Workspace.from_environment().jobs().logs(f"{view.job.name}_0").text
+
+
+def test_tag_describe_archive_and_restore_a_job(shell: InteractiveShell) -> None:
+    """The run panel's labels from a cell: each returns the changed job."""
+    job = submit_wait(shell, "print(1)")
+    tagged = run(shell, f"%aml tag {job.name} stage=baseline note=first")
+    assert isinstance(tagged, Job)
+    assert (tagged.tags["stage"], tagged.tags["note"]) == ("baseline", "first")
+    removed = run(shell, f"%aml tag {job.name} --remove note")
+    assert removed.tags["stage"] == "baseline" and "note" not in removed.tags
+    assert run(shell, f"%aml describe {job.name} 'the first try'").description == "the first try"
+    assert run(shell, f"%aml archive {job.name}").archived is True
+    assert run(shell, f"%aml restore {job.name}").archived is False

@@ -20,6 +20,7 @@ from .data import cmd_data_list, cmd_data_register
 from .downloads import cmd_download
 from .export import cmd_export
 from .jobs import cmd_best, cmd_cancel, cmd_jobs, cmd_logs, cmd_show
+from .labels import cmd_archive, cmd_describe, cmd_restore, cmd_tag
 from .deploy import cmd_deploy, cmd_endpoints, cmd_invoke, cmd_register
 from .submit import cmd_submit
 from .sweep import cmd_sweep
@@ -38,6 +39,10 @@ SUBCOMMANDS: dict[str, Handler] = {
     "show": cmd_show,
     "logs": cmd_logs,
     "cancel": cmd_cancel,
+    "tag": cmd_tag,
+    "describe": cmd_describe,
+    "archive": cmd_archive,
+    "restore": cmd_restore,
     "best": cmd_best,
     "automl": cmd_automl,
     "leaderboard": cmd_leaderboard,
