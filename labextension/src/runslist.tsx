@@ -223,9 +223,9 @@ async function archiveSelected(services: AmlxServices): Promise<void> {
   services.selection.clear();
   services.runsView.refresh();
   if (failed.length) {
-    Notification.error(`Some runs were not archived. ${failed.join(' ')}`, { autoClose: false });
+    Notification.error(trans.__('Some runs were not archived. %1', failed.join(' ')), { autoClose: false });
   } else {
-    Notification.success(`Archived ${names.length} run${names.length === 1 ? '' : 's'}.`, { autoClose: 5000 });
+    Notification.success(trans._n('Archived %1 run.', 'Archived %1 runs.', names.length), { autoClose: 5000 });
   }
 }
 
