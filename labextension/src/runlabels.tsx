@@ -25,10 +25,10 @@ export function parseTag(text: string): { key: string; value: string } | string 
   const at = text.indexOf('=');
   const key = (at < 0 ? text : text.slice(0, at)).trim();
   if (!key) {
-    return 'Type a tag as key=value, e.g. stage=baseline.';
+    return trans.__('Type a tag as key=value, e.g. stage=baseline.');
   }
   if (isSystemTag(key)) {
-    return `Tags starting with ${key.split('.')[0]}. are kept by amlx-lab or the service.`;
+    return trans.__('Tags starting with %1. are kept by amlx-lab or the service.', key.split('.')[0]);
   }
   return { key, value: at < 0 ? '' : text.slice(at + 1).trim() };
 }
