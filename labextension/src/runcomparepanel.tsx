@@ -209,8 +209,8 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
             {Object.entries(curves).map(([key, histories]) => (
               <MultiLineChart
                 key={key}
-                title={`${key} by step`}
-                xLabel="step"
+                title={trans.__('%1 by step', key)}
+                xLabel={trans.__('step')}
                 yLabel={key}
                 series={histories.map((history, i) => ({
                   label: jobs[i].display_name || jobs[i].name,
@@ -234,7 +234,7 @@ export function createRunComparisonWidget(services: AmlxServices, names: string[
   content.addClass('amlx-MainPanel');
   const widget = new MainAreaWidget({ content });
   widget.id = runComparisonWidgetId(names);
-  widget.title.label = `Compare ${names.length} runs`;
+  widget.title.label = trans._n('Compare %1 run', 'Compare %1 runs', names.length);
   widget.title.icon = tableRowsIcon;
   widget.title.closable = true;
   return widget;
