@@ -38,7 +38,7 @@ const MAX_POINTS = 3000;
 const TABLE_ROWS = 15;
 
 /** One axis's choice: a metric or a parameter name. */
-function KeyPicker(props: {
+export function KeyPicker(props: {
   label: string;
   axis: string;
   keys: string[];

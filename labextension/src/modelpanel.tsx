@@ -11,6 +11,7 @@ import { IModelVersion } from './apitypes';
 import { Empty, ErrorNote, Loading, useSignal } from './components';
 import { formatBytes, formatTime } from './format';
 import { DeployForm } from './modeldeploy';
+import { VersionLabels } from './modellabels';
 import { Resource, asApiError } from './resource';
 import { AmlxServices, CommandIDs } from './services';
 import { panelId } from './naming';
@@ -103,6 +104,7 @@ function ModelView(props: { services: AmlxServices; name: string; versions: Reso
               ))}
             </tbody>
           </table>
+          <VersionLabels services={services} name={name} versions={list} onChanged={() => void versions.reload()} />
           <AliasForm services={services} name={name} versions={list} onChanged={() => void versions.reload()} />
           {services.model.workspace?.capabilities.endpoints !== false && (
             <DeployForm services={services} model={name} versions={list} initialVersion={props.deployVersion} />

@@ -7,6 +7,8 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IJob } from './apitypes';
+import { IScatterPoint } from './charts';
+import { axisFor, axisPosition, IAxis, IParallelLine } from './sweepview';
 
 export interface ICompareRow {
   key: string;
@@ -92,6 +94,84 @@ export function sharedMetrics(jobs: IJob[]): string[] {
   return Object.keys(jobs[0].metrics ?? {})
     .filter(key => jobs.every(job => key in (job.metrics ?? {})))
     .sort();
+}
+
+function asNumber(value: string | number | null): number | null {
+  if (value === null || (typeof value === 'string' && value.trim() === '')) {
+    return null;
+  }
+  const number = Number(value);
+  return Number.isFinite(number) ? number : null;
+}
+
+/** The differing parameters whose every value is a number: the ones a chart can place on an axis. */
+export function numericDifferingParams(jobs: IJob[]): string[] {
+  return paramRows(jobs)
+    .filter(row => row.differs && row.values.every(v => v === null || asNumber(v) !== null))
+    .filter(row => row.values.some(v => v !== null))
+    .map(row => row.key);
+}
+
+/** The scatter of a metric against a parameter: a point per run that has both, the best by the metric's goal. */
+export function compareScatter(
+  jobs: IJob[],
+  param: string,
+  metric: string,
+  known: Record<string, 'min' | 'max'> = {}
+): { points: IScatterPoint[]; bestId: string | null } {
+  const paramRow = paramRows(jobs).find(row => row.key === param);
+  const metricRow = metricRows(jobs, known).find(row => row.key === metric);
+  if (!paramRow || !metricRow) {
+    return { points: [], bestId: null };
+  }
+  const points: IScatterPoint[] = [];
+  jobs.forEach((job, i) => {
+    const x = asNumber(paramRow.values[i]);
+    const y = asNumber(metricRow.values[i]);
+    if (x !== null && y !== null) {
+      points.push({ id: job.name, label: job.display_name || job.name, x, y });
+    }
+  });
+  const bestId = metricRow.best === null ? null : jobs[metricRow.best].name;
+  return { points, bestId };
+}
+
+/**
+ * The parallel-coordinates chart of the chosen runs: an axis per differing
+ * numeric parameter, the metric last; a line per run that logged the metric
+ * and has every parameter, the best by the metric's goal marked.
+ */
+export function compareParallel(
+  jobs: IJob[],
+  metric: string,
+  known: Record<string, 'min' | 'max'> = {}
+): { axes: IAxis[]; lines: IParallelLine[] } {
+  const params = numericDifferingParams(jobs);
+  const rows = paramRows(jobs);
+  const metricRow = metricRows(jobs, known).find(row => row.key === metric);
+  if (!metricRow) {
+    return { axes: [], lines: [] };
+  }
+  const valuesOf = (i: number): (number | null)[] => [
+    ...params.map(key => asNumber(rows.find(row => row.key === key)?.values[i] ?? null)),
+    asNumber(metricRow.values[i])
+  ];
+  const drawn = jobs.map((_, i) => i).filter(i => valuesOf(i).every(v => v !== null));
+  const axes = [...params, metric].map((name, k) =>
+    axisFor(
+      name,
+      drawn.map(i => valuesOf(i)[k]),
+      k === params.length,
+      false
+    )
+  );
+  const lines = drawn.map(i => ({
+    id: jobs[i].name,
+    label: jobs[i].display_name || jobs[i].name,
+    best: i === metricRow.best,
+    positions: axes.map((axis, k) => axisPosition(axis, valuesOf(i)[k]))
+  }));
+  return { axes, lines };
 }
 
 function csvCell(value: unknown): string {

@@ -3,7 +3,10 @@
  * parameters table with the differing ones highlighted (equal ones folded),
  * the metrics table with the best run of each metric marked (direction from
  * the metric's goal), every metric all of them logged as curves by step on
- * one chart, and a CSV export of the tables. The logic is in `runcompare.ts`.
+ * one chart, a metric against a parameter (the experiment comparison's
+ * scatter) and the sweep's parallel-coordinates chart over the differing
+ * numeric parameters, and a CSV export of the tables. The logic is in
+ * `runcompare.ts`.
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { ReactWidget, tableRowsIcon } from '@jupyterlab/ui-components';
@@ -11,14 +14,24 @@ import * as React from 'react';
 
 import { AmlxApiError } from './api';
 import { IJob, IMetricHistory } from './apitypes';
-import { MultiLineChart } from './charts';
+import { MultiLineChart, ScatterChart } from './charts';
+import { KeyPicker } from './comparepanel';
 import { ErrorNote, Loading } from './components';
 import { saveBlob } from './download';
 import { formatMetric, formatValue } from './format';
 import { panelId } from './naming';
 import { asApiError } from './resource';
-import { comparisonCsv, metricRows, paramRows, sharedMetrics } from './runcompare';
+import {
+  compareParallel,
+  compareScatter,
+  comparisonCsv,
+  metricRows,
+  numericDifferingParams,
+  paramRows,
+  sharedMetrics
+} from './runcompare';
 import { AmlxServices, CommandIDs } from './services';
+import { ParallelCoordinates } from './sweepcharts';
 import { trans } from './i18n';
 
 interface ILoaded {
@@ -40,6 +53,49 @@ function RunHeader(props: { services: AmlxServices; jobs: IJob[] }): JSX.Element
         </th>
       ))}
     </tr>
+  );
+}
+
+/** The chosen runs' metric against a parameter, and their parallel coordinates ending in that metric. */
+function RunCharts(props: { services: AmlxServices; jobs: IJob[] }): JSX.Element | null {
+  const { services, jobs } = props;
+  const params = numericDifferingParams(jobs);
+  const metrics = metricRows(jobs)
+    .filter(row => row.values.some(v => v !== null))
+    .map(row => row.key);
+  const [paramKey, setParamKey] = React.useState<string | null>(null);
+  const [metricKey, setMetricKey] = React.useState<string | null>(null);
+  if (!params.length || !metrics.length) {
+    return null;
+  }
+  const param = paramKey && params.includes(paramKey) ? paramKey : params[0];
+  const metric = metricKey && metrics.includes(metricKey) ? metricKey : metrics[0];
+  const scatter = compareScatter(jobs, param, metric);
+  const parallel = compareParallel(jobs, metric);
+  const open = (name: string) => services.execute(CommandIDs.openRun, { name });
+  return (
+    <section className="amlx-RunCompare-charts">
+      <h3>{trans.__('Metric against parameter')}</h3>
+      <div className="amlx-Comparison-controls">
+        <KeyPicker
+          label={trans.__('Metric (y)')}
+          axis={trans.__('Metric (y axis)')}
+          keys={metrics}
+          value={metric}
+          onChange={setMetricKey}
+        />
+        <KeyPicker
+          label={trans.__('Against (x)')}
+          axis={trans.__('Parameter (x axis)')}
+          keys={params}
+          value={param}
+          onChange={setParamKey}
+        />
+      </div>
+      <ScatterChart points={scatter.points} bestId={scatter.bestId} xLabel={param} yLabel={metric} logX={false} onPick={open} />
+      <h3>{trans.__('Parallel coordinates')}</h3>
+      <ParallelCoordinates axes={parallel.axes} lines={parallel.lines} onPick={open} />
+    </section>
   );
 }
 
@@ -145,6 +201,7 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
           </tbody>
         </table>
       </section>
+      <RunCharts services={services} jobs={jobs} />
       {Object.keys(curves).length > 0 && (
         <section>
           <h3>{trans.__('Curves')}</h3>
@@ -152,8 +209,8 @@ function RunComparison(props: { services: AmlxServices; names: string[] }): JSX.
             {Object.entries(curves).map(([key, histories]) => (
               <MultiLineChart
                 key={key}
-                title={`${key} by step`}
-                xLabel="step"
+                title={trans.__('%1 by step', key)}
+                xLabel={trans.__('step')}
                 yLabel={key}
                 series={histories.map((history, i) => ({
                   label: jobs[i].display_name || jobs[i].name,
@@ -177,7 +234,7 @@ export function createRunComparisonWidget(services: AmlxServices, names: string[
   content.addClass('amlx-MainPanel');
   const widget = new MainAreaWidget({ content });
   widget.id = runComparisonWidgetId(names);
-  widget.title.label = `Compare ${names.length} runs`;
+  widget.title.label = trans._n('Compare %1 run', 'Compare %1 runs', names.length);
   widget.title.icon = tableRowsIcon;
   widget.title.closable = true;
   return widget;

@@ -142,7 +142,8 @@ export interface IAxis {
   objective: boolean;
 }
 
-function axisFor(name: string, values: unknown[], objective: boolean, log: boolean): IAxis {
+/** An axis fitted to the values on it: numeric when all of them are numbers, categories otherwise. */
+export function axisFor(name: string, values: unknown[], objective: boolean, log: boolean): IAxis {
   const numbers = values.filter((v): v is number => typeof v === 'number' && isFinite(v));
   if (numbers.length === values.length && numbers.length > 0) {
     let min = Math.min(...numbers);

@@ -298,6 +298,16 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     models.locator(".amlx-ListItem[data-model='diabetes-ridge-model']").click()
     model_panel = main_panel(page, ".amlx-ModelView")
     expect(model_panel).to_contain_text("mlflow")
+    # the version's description and a tag, each saved through the version's PATCH and read back
+    version_labels = model_panel.locator(".amlx-VersionLabels")
+    version_labels.get_by_label("Description of the version").fill("Ridge on diabetes, the lowest rmse")
+    version_labels.locator(".amlx-VersionLabels-saveDescription").click()
+    expect(model_panel.locator(".amlx-Panel-header p")).to_have_text("Ridge on diabetes, the lowest rmse")
+    version_labels.get_by_label("Add a tag to the version").fill("stage=candidate")
+    version_labels.get_by_label("Add a tag to the version").press("Enter")
+    expect(model_panel.locator(".amlx-Versions tr[data-version='1'] .amlx-Versions-tags")).to_contain_text(
+        "stage=candidate")
+    expect(version_labels.locator(".amlx-Tag[data-tag='stage']")).to_have_count(1)
     shot(page, artifacts, "34-diabetes-mlflow-model-registered")
 
     # select the three runs (checkboxes) and compare them side by side: alpha differs, alpha=0.3 has the best rmse
@@ -315,6 +325,22 @@ def test_diabetes_rmse_against_alpha(page: Page, lab: LabServer, artifacts: Path
     expect(side_by_side.locator(".amlx-RunCompare-metrics tr[data-key='rmse'] td").nth(best_column)).to_have_attribute(
         "data-best", "true")
     expect(side_by_side.locator(".amlx-MultiLine svg[aria-label='rmse by step']")).to_have_count(1)
+    # the scatter and the parallel coordinates of the three: a point and a line per run, the best rmse marked
+    charts = side_by_side.locator(".amlx-RunCompare-charts")
+    charts.get_by_label("Metric (y axis)").select_option("rmse")
+    charts.get_by_label("Parameter (x axis)").select_option("alpha")
+    compared = sorted(cell.get_attribute("data-run") for cell in columns.all())
+    points = charts.locator(".amlx-Scatter-point")
+    expect(points).to_have_count(3)
+    assert sorted(point.get_attribute("data-run") for point in points.all()) == compared
+    expect(charts.locator(".amlx-Scatter-point.amlx-mod-best")).to_have_attribute("data-run", best_run)
+    lines = charts.locator(".amlx-Parallel .amlx-Parallel-line")
+    expect(lines).to_have_count(3)
+    assert sorted(line.get_attribute("data-run") for line in lines.all()) == compared
+    expect(charts.locator(".amlx-Parallel-line.amlx-mod-best")).to_have_attribute("data-run", best_run)
+    axes = charts.locator(".amlx-Parallel-axis")
+    assert "alpha" in [axis.get_attribute("data-axis") for axis in axes.all()]
+    expect(axes.last).to_have_attribute("data-axis", "rmse")
     with page.expect_download() as download:
         side_by_side.locator(".amlx-RunCompare-csv").click()
     assert "params.alpha,0.05,0.3,2" in Path(download.value.path()).read_text()

@@ -1,4 +1,14 @@
-import { comparisonCsv, metricGoal, metricRows, paramRows, RunSelection, sharedMetrics } from '../runcompare';
+import {
+  compareParallel,
+  compareScatter,
+  comparisonCsv,
+  metricGoal,
+  metricRows,
+  numericDifferingParams,
+  paramRows,
+  RunSelection,
+  sharedMetrics
+} from '../runcompare';
 import { job } from './fixtures';
 
 const runs = [
@@ -58,5 +68,43 @@ describe('comparing runs', () => {
     selection.clear();
     selection.clear();
     expect(seen).toEqual([['a'], ['a', 'b'], ['b'], []]);
+  });
+
+  it('charts only the differing parameters that are numbers', () => {
+    const mixed = [
+      job({ name: 'a', parameters: { alpha: 0.1, depth: '3', kind: 'x', same: 1 } }),
+      job({ name: 'b', parameters: { alpha: 0.5, depth: '5', kind: 'y', same: 1 } })
+    ];
+    expect(numericDifferingParams(mixed)).toEqual(['alpha', 'depth']);
+    expect(numericDifferingParams(runs)).toEqual(['alpha']);
+  });
+
+  it('scatters a metric against a parameter, a point per run with both, the best by the goal', () => {
+    const { points, bestId } = compareScatter(runs, 'alpha', 'r2');
+    expect(points.map(p => [p.id, p.x, p.y])).toEqual([
+      ['a', 0.1, 0.4],
+      ['b', 0.5, 0.45]
+    ]);
+    expect(bestId).toBe('b');
+    expect(compareScatter(runs, 'alpha', 'rmse').bestId).toBe('b');
+    expect(compareScatter(runs, 'alpha', 'rmse', { rmse: 'max' }).bestId).toBe('a');
+    expect(compareScatter(runs, 'nothing', 'rmse').points).toEqual([]);
+  });
+
+  it('draws parallel coordinates with the numeric differing parameters, the metric last, the best marked', () => {
+    const { axes, lines } = compareParallel(runs, 'rmse');
+    expect(axes.map(a => [a.name, a.objective])).toEqual([
+      ['alpha', false],
+      ['rmse', true]
+    ]);
+    expect(lines.map(l => [l.id, l.best])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', false]
+    ]);
+    expect(lines[0].positions).toEqual([0, 1]);
+    expect(lines[1].positions).toEqual([0.5, 0]);
+    expect(compareParallel(runs, 'r2').lines.map(l => l.id)).toEqual(['a', 'b']);
+    expect(compareParallel(runs, 'missing')).toEqual({ axes: [], lines: [] });
   });
 });
