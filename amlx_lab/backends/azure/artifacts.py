@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from ...errors import NotFoundError, ValidationError
 from ...records import FileEntry
+from ...i18n import _
 from .connection import Connection
 
 ARTIFACT_STORE = "workspaceartifactstore"
@@ -124,7 +125,7 @@ class Artifacts:
         from azure.core.exceptions import ResourceNotFoundError
 
         def missing() -> NotFoundError:
-            return NotFoundError(f"There is no file {shown!r} in the {what}.", details={"path": shown})
+            return NotFoundError(_('There is no file {shown!r} in the {what}.').format(shown=shown, what=what), details={"path": shown})
 
         client = container.get_blob_client(blob)
         try:
@@ -150,10 +151,10 @@ class Artifacts:
 def check_relpath(path: str) -> PurePosixPath:
     """A path inside a job's outputs or code: relative, no ``..``, no empty parts."""
     if not isinstance(path, str) or not path or "\x00" in path:
-        raise ValidationError("Name a file by its path inside the folder.", field="path")
+        raise ValidationError(_('Name a file by its path inside the folder.'), field="path")
     pure = PurePosixPath(path)
     if pure.is_absolute() or any(part in ("..", "") for part in path.split("/")):
-        raise ValidationError(f"{path!r} is not a path inside the folder.", field="path")
+        raise ValidationError(_('{path!r} is not a path inside the folder.').format(path=path), field="path")
     return pure
 
 

@@ -29,6 +29,7 @@ from ...errors import NotFoundError, ValidationError
 from ...names import check_job_name
 from ...records import AutoMLDetails, Job, JobStatus, LeaderboardEntry
 from ...specs import AutoMLJobSpec, JobQuery
+from ...i18n import _
 from .data_assets import DataAssets
 from .job_reads import JobReader
 from .job_records import SERVERLESS
@@ -49,8 +50,10 @@ def compute_of(spec: AutoMLJobSpec) -> str | None:
         return None
     if spec.compute == "local":
         raise ValidationError(
-            "The Azure ML target runs AutoML on the workspace's computes: name a cluster (amlx compute lists them) "
-            "or leave compute empty for serverless.",
+            _(
+                "The Azure ML target runs AutoML on the workspace's computes: name a cluster (amlx compute lists "
+                "them) or leave compute empty for serverless."
+            ),
             field="compute",
         )
     return spec.compute
@@ -73,12 +76,15 @@ def training_table(spec: AutoMLJobSpec, data: DataAssets, staging: Path) -> tupl
         return folder, f"azureml:{asset.name}:{asset.version}"
     path = Path(ref)
     if not path.exists():
-        raise ValidationError(f"The training data {path.name!r} does not exist.", field="training_data")
+        raise ValidationError(_('The training data {path_name!r} does not exist.').format(path_name=path.name), field="training_data")
     if path.is_dir():
         raise ValidationError(folder_training_data(path.name), field="training_data")
     if path.suffix.lower() != ".csv":
         raise ValidationError(
-            f"The training data {path.name!r} is not a CSV file; AutoML on Azure reads CSV files and data assets.",
+            _(
+                'The training data {path_name!r} is not a CSV file; AutoML on Azure reads CSV files and data '
+                'assets.'
+            ).format(path_name=path.name),
             field="training_data",
         )
     check_columns(spec, path)
@@ -112,7 +118,7 @@ def details(reader: JobReader, name: str) -> AutoMLDetails:
     parent = job.parent
     if str(getattr(entity, "type", "")).lower() != "automl" or parent:
         kind = f"a trial of AutoML job {parent}" if parent else f"a {getattr(entity, 'type', 'command')} job"
-        raise NotFoundError(f"Job {name} is {kind}, not an AutoML job.", details={"job": name})
+        raise NotFoundError(_('Job {name} is {kind}, not an AutoML job.').format(name=name, kind=kind), details={"job": name})
     props = {str(k): str(v) for k, v in (getattr(entity, "properties", None) or {}).items()}
     settings = _settings(props)
     task = str(settings.get("task") or getattr(entity, "task_type", "") or "").lower()

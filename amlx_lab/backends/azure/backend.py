@@ -267,7 +267,9 @@ class AzureBackend:
         status = status_of(entity.status)
         if status.terminal:
             raise ConflictError(
-                f"Job {name} is already {status.value}; only queued or running jobs can be canceled.",
+                _(
+                    'Job {name} is already {status_value}; only queued or running jobs can be canceled.'
+                ).format(name=name, status_value=status.value),
                 details={"job": name, "status": status.value},
             )
         if status is not JobStatus.CANCEL_REQUESTED:
@@ -325,7 +327,7 @@ class AzureBackend:
     def delete_job(self, name: str) -> None:
         self._get_parts().reader.entity(name)  # 404 for an unknown job, as everywhere
         raise NotSupportedError(
-            f"Azure ML keeps every job and has no way to delete one: archive {name} to hide it from the lists.",
+            _('Azure ML keeps every job and has no way to delete one: archive {name} to hide it from the lists.').format(name=name),
             details={"capability": "delete_job", "target": self.name, "job": name},
         )
 
@@ -337,7 +339,9 @@ class AzureBackend:
     def list_jobs(self, query: JobQuery) -> JobPage:
         if query.order_by not in self.traits().sort_keys:
             raise ValidationError(
-                f"The {self.label} target cannot sort jobs by {query.order_by!r} on the server; it sorts by created_at.",
+                _(
+                    'The {label} target cannot sort jobs by {query_order_by!r} on the server; it sorts by created_at.'
+                ).format(label=self.label, query_order_by=query.order_by),
                 field="order_by",
             )
         return self._get_parts().reader.page(query)
@@ -347,7 +351,7 @@ class AzureBackend:
 
     def metric_histories(self, name: str, keys: Sequence[str] | None = None) -> dict[str, tuple[MetricPoint, ...]]:
         if keys is not None and any(not isinstance(k, str) or not k for k in keys):
-            raise ValidationError("Name each metric.", field="key")
+            raise ValidationError(_('Name each metric.'), field="key")
         parts = self._get_parts()
         parts.reader.entity(name)  # 404 for an unknown job
         with parts.connection.translated():
@@ -363,7 +367,7 @@ class AzureBackend:
     ) -> LogChunk:
         check_job_name(name)
         if log not in ("user", "system"):
-            raise ValidationError(f"log must be 'user' or 'system', not {log!r}.", field="log")
+            raise ValidationError(_("log must be 'user' or 'system', not {log!r}.").format(log=log), field="log")
         parse_offset(offset)  # a bad offset is a 400 before any request
         parts = self._get_parts()
         with parts.connection.translated():
@@ -419,17 +423,17 @@ class AzureBackend:
         code = str(getattr(entity, "code", None) or getattr(getattr(entity, "trial", None), "code", None) or "")
         arm_id = code[code.find("/subscriptions/"):] if "/subscriptions/" in code else ""
         if "/codes/" not in arm_id or "/versions/" not in arm_id:
-            raise NotFoundError(f"Job {name} has no code snapshot in the workspace.", details={"job": name})
+            raise NotFoundError(_('Job {name} has no code snapshot in the workspace.').format(name=name), details={"job": name})
         connection = parts.connection
         with connection.translated(
-            not_found=lambda: NotFoundError(f"The code of job {name} is no longer in the workspace.")
+            not_found=lambda: NotFoundError(_('The code of job {name} is no longer in the workspace.').format(name=name))
         ):
             body = connection.rest.json(
                 "GET", connection.cloud.resource_manager.rstrip("/") + arm_id, params={"api-version": CODE_API_VERSION}
             )
         uri = str(((body or {}).get("properties") or {}).get("codeUri") or "")
         if not uri:
-            raise NotFoundError(f"The code of job {name} has no files in the workspace.", details={"job": name})
+            raise NotFoundError(_('The code of job {name} has no files in the workspace.').format(name=name), details={"job": name})
         self._code_uris[name] = uri
         return uri
 
@@ -445,8 +449,10 @@ class AzureBackend:
             compute = automl.compute_of(spec)
             if compute is not None and compute not in {c.name for c in parts.computes.list()}:
                 raise ValidationError(
-                    f"This workspace has no compute named {compute!r}; amlx compute lists them, "
-                    "or leave compute empty for serverless.",
+                    _(
+                        'This workspace has no compute named {compute!r}; amlx compute lists them, or leave compute '
+                        'empty for serverless.'
+                    ).format(compute=compute),
                     field="compute",
                 )
             job, staging = automl.build(spec, parts.data)

@@ -28,6 +28,7 @@ from typing import Any
 
 from ...errors import AmlxError, ValidationError
 from ...records import Job, JobChanges
+from ...i18n import _
 from .job_reads import JobReader
 from .job_records import raw_status, status_of
 
@@ -67,7 +68,7 @@ class ChangeFeed:
                 return JobChanges(jobs=(), cursor=self._cursor())
         match = _CURSOR.match(cursor) if isinstance(cursor, str) else None
         if match is None:
-            raise ValidationError("The cursor is not one this server handed out (omit it to start).", field="cursor")
+            raise ValidationError(_('The cursor is not one this server handed out (omit it to start).'), field="cursor")
         with self._lock:
             self._refresh_if_due(strict=self._refreshed is None)
             since = int(match.group(2))

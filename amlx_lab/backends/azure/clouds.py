@@ -15,6 +15,7 @@ from typing import Any
 
 from ...config import AzureSettings
 from ...errors import ValidationError
+from ...i18n import _
 
 PUBLIC_CLOUD = "AzureCloud"
 #: The keys ``MLClient(cloud_metadata=...)`` needs (azure-ai-ml's ``EndpointURLS`` values).
@@ -68,8 +69,9 @@ def cloud_of(settings: AzureSettings) -> Cloud:
         missing = [key for key in METADATA_KEYS if not metadata.get(key)]
         if missing:
             raise ValidationError(
-                f"The Azure settings' cloud_metadata lacks {', '.join(missing)}: give all of "
-                f"{', '.join(METADATA_KEYS)}.",
+                _(
+                    "The Azure settings' cloud_metadata lacks {join_missing}: give all of {join_metadata_keys}."
+                ).format(join_missing=', '.join(missing), join_metadata_keys=', '.join(METADATA_KEYS)),
                 field="azure.cloud_metadata",
             )
         return Cloud(
@@ -81,8 +83,10 @@ def cloud_of(settings: AzureSettings) -> Cloud:
         )
     if name not in KNOWN_CLOUDS:
         raise ValidationError(
-            f"Unknown Azure cloud {name!r}: use one of {', '.join(KNOWN_CLOUDS)}, or add its cloud_metadata "
-            "to the Azure settings.",
+            _(
+                'Unknown Azure cloud {name!r}: use one of {join_known_clouds}, or add its cloud_metadata to the '
+                'Azure settings.'
+            ).format(name=name, join_known_clouds=', '.join(KNOWN_CLOUDS)),
             field="azure.cloud",
         )
     return KNOWN_CLOUDS[name]

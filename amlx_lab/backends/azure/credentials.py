@@ -35,6 +35,7 @@ from typing import Any
 
 from ...config import AZURE_CREDENTIALS, AzureSettings
 from ...errors import ValidationError
+from ...i18n import _
 from .clouds import Cloud
 
 ENTRY_POINT_GROUP = "amlx_lab.azure_credentials"
@@ -109,8 +110,9 @@ def _plugin(kind: str, settings: AzureSettings) -> Any:
     found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == kind]
     if not found:
         raise ValidationError(
-            f"Unknown Azure credential {kind!r}: use one of {', '.join(AZURE_CREDENTIALS)} (or install the "
-            "plugin that provides it).",
+            _(
+                'Unknown Azure credential {kind!r}: use one of {value} (or install the plugin that provides it).'
+            ).format(kind=kind, value=', '.join(AZURE_CREDENTIALS)),
             field="azure.credential",
         )
     factory = found[0].load()

@@ -15,6 +15,7 @@ from typing import Any
 from ...errors import NotFoundError, ValidationError
 from ...names import check_asset_name
 from ...records import DataAsset
+from ...i18n import _
 from .connection import Connection
 from .quiet import quiet_streams
 from .run_history import epoch
@@ -36,7 +37,9 @@ class DataAssets:
         check_asset_name(name)
         source = Path(path)
         if not source.exists():
-            raise NotFoundError(f"There is no file or folder {source.name!r} to register.", details={"path": source.name})
+            raise NotFoundError(_(
+                'There is no file or folder {source_name!r} to register.'
+            ).format(source_name=source.name), details={"path": source.name})
         version_text = None if version is None else _version(version)
         if version_text is None:
             version_text = self._next_version(name)
@@ -68,7 +71,7 @@ class DataAssets:
                 latest = list(pool.map(lambda item: data_record(self._entity(*item)), wanted))
             return tuple(sorted(latest, key=lambda a: a.name))
         check_asset_name(name)
-        with self._connection.translated(not_found=lambda: NotFoundError(f"There is no data asset named {name!r}.")):
+        with self._connection.translated(not_found=lambda: NotFoundError(_('There is no data asset named {name!r}.').format(name=name))):
             versions = [data_record(a) for a in ml.data.list(name=name)]
         return tuple(sorted(versions, key=_version_key, reverse=True))
 
@@ -93,7 +96,7 @@ class DataAssets:
 
         def missing() -> NotFoundError:
             which = "any version" if text == "latest" else f"version {text}"
-            return NotFoundError(f"Data asset {name!r} has no {which} in this workspace.",
+            return NotFoundError(_('Data asset {name!r} has no {which} in this workspace.').format(name=name, which=which),
                                  details={"name": name, "version": text})
 
         with self._connection.translated(not_found=missing):
@@ -120,7 +123,7 @@ def data_record(entity: Any) -> DataAsset:
 def _version(version: str | int) -> str:
     text = str(version)
     if text != "latest" and (not text or len(text) > 30 or not all(c.isalnum() or c in "._-" for c in text)):
-        raise ValidationError(f"{text!r} is not a data asset version: use a number, or latest.", field="version")
+        raise ValidationError(_('{text!r} is not a data asset version: use a number, or latest.').format(text=text), field="version")
     return text
 
 

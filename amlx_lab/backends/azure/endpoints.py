@@ -37,6 +37,7 @@ from ...errors import ConflictError, NotFoundError, UpstreamError, ValidationErr
 from ...names import check_endpoint_name
 from ...records import Deployment, Endpoint, EndpointKeys, InvokeResult
 from ..endpoint_rules import check_key_name, check_traffic, curl_command, encode_payload
+from ...i18n import _
 from .connection import Connection
 from .models import Models, from_automl
 from .quiet import mute_thread, quiet_streams
@@ -74,11 +75,11 @@ class Endpoints:
 
         check_endpoint_name(name, kind="endpoint")
         if auth_mode != "key":
-            raise ValidationError(f"auth_mode {auth_mode!r} is not offered; use 'key'.", field="auth_mode")
+            raise ValidationError(_("auth_mode {auth_mode!r} is not offered; use 'key'.").format(auth_mode=auth_mode), field="auth_mode")
         if description is not None and (not isinstance(description, str) or len(description) > 5000):
-            raise ValidationError("description must be text of at most 5000 characters.", field="description")
+            raise ValidationError(_('description must be text of at most 5000 characters.'), field="description")
         if self._find(name) is not None:
-            raise ConflictError(f"An endpoint named {name!r} already exists.", details={"endpoint": name})
+            raise ConflictError(_('An endpoint named {name!r} already exists.').format(name=name), details={"endpoint": name})
         endpoint = ManagedOnlineEndpoint(name=name, auth_mode="key", description=description or None)
         with self._connection.translated(), quiet_streams():
             _wait(self._ml.online_endpoints.begin_create_or_update(endpoint))
@@ -127,7 +128,7 @@ class Endpoints:
             found = self._ml.online_endpoints.get_keys(name)
         primary, secondary = getattr(found, "primary_key", None), getattr(found, "secondary_key", None)
         if not primary or not secondary:
-            raise ConflictError(f"Endpoint {name} does not use key authentication.", details={"endpoint": name})
+            raise ConflictError(_('Endpoint {name} does not use key authentication.').format(name=name), details={"endpoint": name})
         return EndpointKeys(primary_key=str(primary), secondary_key=str(secondary))
 
     def regenerate_key(self, name: str, which: str) -> EndpointKeys:
@@ -160,13 +161,13 @@ class Endpoints:
         check_endpoint_name(endpoint, kind="endpoint", field="endpoint")
         check_endpoint_name(name, kind="deployment")
         if traffic is not None and (isinstance(traffic, bool) or not isinstance(traffic, int) or not 0 <= traffic <= 100):
-            raise ValidationError("traffic must be a whole number from 0 to 100.", field="traffic")
+            raise ValidationError(_('traffic must be a whole number from 0 to 100.'), field="traffic")
         ep = self._entity(endpoint)
         if _state(ep) == "Deleting":
-            raise ConflictError(f"Endpoint {endpoint} is being deleted.", details={"endpoint": endpoint})
+            raise ConflictError(_('Endpoint {endpoint} is being deleted.').format(endpoint=endpoint), details={"endpoint": endpoint})
         existing = self._deployments(endpoint)
         if any(str(d.name) == name for d in existing):
-            raise ConflictError(f"Endpoint {endpoint} already has a deployment named {name!r}.",
+            raise ConflictError(_('Endpoint {endpoint} already has a deployment named {name!r}.').format(endpoint=endpoint, name=name),
                                 details={"endpoint": endpoint, "deployment": name})
         entity = self._models.resolve(model)
         share = traffic if traffic is not None else (0 if existing else 100)
@@ -193,25 +194,30 @@ class Endpoints:
 
     def _instances(self, instance_type: str | None, instance_count: int | None) -> tuple[str, int]:
         if instance_type is not None and (not isinstance(instance_type, str) or not _VM_SIZE.fullmatch(instance_type)):
-            raise ValidationError(f"{instance_type!r} is not a VM size such as Standard_DS3_v2.", field="instance_type")
+            raise ValidationError(_(
+                '{instance_type!r} is not a VM size such as Standard_DS3_v2.'
+            ).format(instance_type=instance_type), field="instance_type")
         if instance_count is not None and (
             isinstance(instance_count, bool) or not isinstance(instance_count, int) or not 1 <= instance_count <= 100
         ):
-            raise ValidationError("instance_count must be a whole number from 1 to 100.", field="instance_count")
+            raise ValidationError(_('instance_count must be a whole number from 1 to 100.'), field="instance_count")
         kind = instance_type or self._settings.deployment_instance_type or DEFAULT_INSTANCE_TYPE
         if instance_count is not None:
             return kind, instance_count
         count_text = self._settings.deployment_instance_count or "1"
         if not count_text.isdigit() or not 1 <= int(count_text) <= 100:
             raise ValidationError(
-                f"deployment_instance_count {count_text!r} in the Azure settings must be a whole number from 1 to 100.",
+                _(
+                    'deployment_instance_count {count_text!r} in the Azure settings must be a whole number from 1 to '
+                    '100.'
+                ).format(count_text=count_text),
                 field="deployment_instance_count",
             )
         return kind, int(count_text)
 
     def get_deployment(self, endpoint: str, name: str) -> Deployment:
         def missing() -> NotFoundError:
-            return NotFoundError(f"Endpoint {endpoint} has no deployment named {name!r}.",
+            return NotFoundError(_('Endpoint {endpoint} has no deployment named {name!r}.').format(endpoint=endpoint, name=name),
                                  details={"endpoint": endpoint, "deployment": name})
 
         with self._connection.translated(not_found=missing):
@@ -228,8 +234,10 @@ class Endpoints:
         others = [str(d.name) for d in self._deployments(endpoint) if str(d.name) != name]
         if shares.get(name, 0) > 0 and others:
             raise ConflictError(
-                f"Deployment {name} still receives {shares[name]}% of endpoint {endpoint}'s traffic; "
-                "move it to the other deployments first.",
+                _(
+                    "Deployment {name} still receives {shares_name}% of endpoint {endpoint}'s traffic; move it to "
+                    "the other deployments first."
+                ).format(name=name, shares_name=shares[name], endpoint=endpoint),
                 details={"endpoint": endpoint, "deployment": name, "traffic": shares[name]},
             )
         with self._connection.translated(), quiet_streams():
@@ -244,7 +252,10 @@ class Endpoints:
         missing = sorted(set(shares) - set(known))
         if missing:
             raise ConflictError(
-                f"Endpoint {endpoint} has no deployment named {missing[0]!r}; its deployments: {', '.join(known) or 'none'}.",
+                _(
+                    'Endpoint {endpoint} has no deployment named {missing_0!r}; its deployments: '
+                    '{join_known_or_none}.'
+                ).format(endpoint=endpoint, missing_0=missing[0], join_known_or_none=', '.join(known) or 'none'),
                 details={"endpoint": endpoint, "deployment": missing[0]},
             )
         self._put_traffic(ep, {d: shares.get(d, 0) for d in known})
@@ -336,11 +347,11 @@ class Endpoints:
             check_endpoint_name(deployment, kind="deployment", field="deployment")
             self.get_deployment(endpoint, deployment)
         elif not self._deployments(endpoint):
-            raise ConflictError(f"Endpoint {endpoint} has no deployment yet; deploy a model first.",
+            raise ConflictError(_('Endpoint {endpoint} has no deployment yet; deploy a model first.').format(endpoint=endpoint),
                                 details={"endpoint": endpoint})
         uri = str(getattr(ep, "scoring_uri", "") or "")
         if not uri:
-            raise ConflictError(f"Endpoint {endpoint} has no scoring URI yet; it is still being created.",
+            raise ConflictError(_('Endpoint {endpoint} has no scoring URI yet; it is still being created.').format(endpoint=endpoint),
                                 details={"endpoint": endpoint})
         headers = {"Authorization": f"Bearer {self.keys(endpoint).primary_key}", "Content-Type": "application/json"}
         if deployment:
@@ -349,10 +360,12 @@ class Endpoints:
         try:
             response = _client().post(uri, content=body, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
-            raise UpstreamError(f"Endpoint {endpoint} did not answer within {timeout:g} s.",
+            raise UpstreamError(_('Endpoint {endpoint} did not answer within {timeout:g} s.').format(endpoint=endpoint, timeout=timeout),
                                 details={"endpoint": endpoint}) from None
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"Endpoint {endpoint}'s scoring URI could not be reached ({type(exc).__name__}).",
+            raise UpstreamError(_(
+                "Endpoint {endpoint}'s scoring URI could not be reached ({type_exc___name})."
+            ).format(endpoint=endpoint, type_exc___name=type(exc).__name__),
                                 details={"endpoint": endpoint}) from None
         latency = (time.perf_counter() - started) * 1000.0
         return InvokeResult(status_code=response.status_code, body=_parsed(response.content),
@@ -403,7 +416,7 @@ def _model_ref(model: str) -> str:
     """``.../models/<name>/versions/<v>`` or ``azureml:<name>:<v>`` -> ``name:v``."""
     if "/models/" in model and "/versions/" in model:
         tail = model.split("/models/", 1)[1]
-        name, _, version = tail.partition("/versions/")
+        name, _sep, version = tail.partition("/versions/")
         return f"{name}:{version.strip('/')}"
     return model.removeprefix("azureml:")
 
@@ -433,7 +446,7 @@ def _state(entity: Any) -> str:
 
 
 def _no_endpoint(name: str) -> NotFoundError:
-    return NotFoundError(f"There is no endpoint named {name!r}.", details={"endpoint": name})
+    return NotFoundError(_('There is no endpoint named {name!r}.').format(name=name), details={"endpoint": name})
 
 
 def _wait(poller: Any) -> Any:

@@ -29,6 +29,7 @@ from ...errors import (
     UpstreamError,
     ValidationError,
 )
+from ...i18n import _
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SECRETS = re.compile(r"(?i)(sig|se|sv|sp|sr|skoid|sktid|token|key)=[^&\s\"']+|bearer\s+[A-Za-z0-9._~+/=-]+")
@@ -95,7 +96,9 @@ def translate(
         return _from_status(exc, exc.status_code, sign_in_hint, workspace, not_found, workspace_missing)
     if isinstance(exc, (core.ServiceRequestError, core.ServiceResponseError)):
         return UpstreamError(
-            f"Azure ML could not be reached ({azure_message(exc)}); check the network and try again.",
+            _(
+                'Azure ML could not be reached ({azure_message_exc}); check the network and try again.'
+            ).format(azure_message_exc=azure_message(exc)),
             details={"upstream": "azure"},
         )
     sdk = _sdk_error(exc, not_found)
@@ -130,7 +133,7 @@ def _from_status(
             return _missing_workspace(workspace, details)
         if not_found is not None:
             return not_found()
-        return UpstreamError(f"Azure ML answered 404: {message}", details=details)
+        return UpstreamError(_('Azure ML answered 404: {message}').format(message=message), details=details)
     if status == 429:
         wait = retry_after(exc)
         if wait is not None:
@@ -140,18 +143,20 @@ def _from_status(
             f"Azure ML is throttling this workspace's requests; try again {when}.", details=details
         )
     if any(word in code.lower() for word in _QUOTA_CODES) or "quota" in message.lower():
-        return ConflictError(f"Azure ML refused for lack of quota: {message}", details=details)
+        return ConflictError(_('Azure ML refused for lack of quota: {message}').format(message=message), details=details)
     if status == 409:
-        return ConflictError(f"Azure ML refused: {message}", details=details)
+        return ConflictError(_('Azure ML refused: {message}').format(message=message), details=details)
     if 400 <= status < 500:
-        return ValidationError(f"Azure ML refused the request: {message}", details=details)
-    return UpstreamError(f"Azure ML failed with HTTP {status}: {message}", details=details)
+        return ValidationError(_('Azure ML refused the request: {message}').format(message=message), details=details)
+    return UpstreamError(_('Azure ML failed with HTTP {status}: {message}').format(status=status, message=message), details=details)
 
 
 def _missing_workspace(workspace: str, details: dict[str, Any]) -> AmlxError:
     return TargetNotConfiguredError(
-        f"The Azure ML workspace {workspace} was not found: check subscription_id, resource_group and "
-        "workspace_name in the settings (or config.json), and that the signed-in identity can see it.",
+        _(
+            'The Azure ML workspace {workspace} was not found: check subscription_id, resource_group and '
+            'workspace_name in the settings (or config.json), and that the signed-in identity can see it.'
+        ).format(workspace=workspace),
         details=details,
     )
 
@@ -164,7 +169,7 @@ def _sdk_error(exc: BaseException, not_found: NotFound | None) -> AmlxError | No
     """azure-ai-ml's and marshmallow's refusals, raised before anything was sent (or wrapping a 404)."""
     module = type(exc).__module__
     if module.startswith("marshmallow"):
-        return ValidationError(f"Azure ML's client refused the job: {clean(str(exc))}")
+        return ValidationError(_("Azure ML's client refused the job: {clean_str_exc}").format(clean_str_exc=clean(str(exc))))
     if not module.startswith("azure.ai.ml"):
         return None
     chain = _chain(exc)
@@ -173,8 +178,8 @@ def _sdk_error(exc: BaseException, not_found: NotFound | None) -> AmlxError | No
     message = _concise(chain)
     category = str(getattr(exc, "error_category", "") or "")
     if type(exc).__name__ in ("ValidationException", "UserErrorException", "EmptyDirectoryError") or category == "UserError":
-        return ValidationError(f"Azure ML's client refused the request: {message}")
-    return UpstreamError(f"Azure ML's client failed: {message}", details={"upstream": "azure"})
+        return ValidationError(_("Azure ML's client refused the request: {message}").format(message=message))
+    return UpstreamError(_("Azure ML's client failed: {message}").format(message=message), details={"upstream": "azure"})
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -46,6 +46,7 @@ from ...names import check_job_name
 from ...records import ExperimentSummary, Job, JobPage, JobStatus
 from ...runfilter import RunFilter, matches
 from ...specs import JobQuery
+from ...i18n import _
 from .connection import Connection
 from .job_records import fixed_parameters, is_automl_trial, job_record, raw_status, status_of
 from .run_history import RunHistory, RunInfo
@@ -87,7 +88,7 @@ class _Cursor:
             data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             return cls(data["t"], data["a"], data["c"], bool(data.get("o")))
         except (ValueError, KeyError, TypeError):
-            raise ValidationError("The cursor is not one this server handed out (omit it to start).",
+            raise ValidationError(_('The cursor is not one this server handed out (omit it to start).'),
                                   field="cursor") from None
 
 
@@ -106,7 +107,9 @@ class JobReader:
         check_job_name(name)
 
         def missing() -> NotFoundError:
-            return NotFoundError(f"There is no job named {name!r} in workspace {self._connection.workspace_name}.",
+            return NotFoundError(_(
+                'There is no job named {name!r} in workspace {value}.'
+            ).format(name=name, value=self._connection.workspace_name),
                                  details={"job": name})
 
         with self._connection.translated(not_found=missing):
@@ -172,7 +175,7 @@ class JobReader:
             return self._oldest_first(query, cursor)
         picked: list[Any] = []
         resume: _Cursor | None = None
-        for token, entity, _ in self._scan(cursor.token, SCAN_PAGES, archived=query.include_archived):
+        for token, entity, _run in self._scan(cursor.token, SCAN_PAGES, archived=query.include_archived):
             if entity is None:  # the page budget ran out: resume at this server page
                 resume = _Cursor(token, picked[-1].name if picked else cursor.after,
                                  _created(picked[-1]) if picked else cursor.after_created)
@@ -189,14 +192,16 @@ class JobReader:
 
     def _oldest_first(self, query: JobQuery, cursor: _Cursor) -> JobPage:
         everything: list[Any] = []
-        for _, entity, _ in self._scan(None, None, archived=query.include_archived):
+        for _page, entity, _run in self._scan(None, None, archived=query.include_archived):
             if entity is None:
                 break
             everything.append(entity)
             if len(everything) > ASCENDING_LIMIT:
                 raise ValidationError(
-                    f"Azure ML lists jobs newest first; listing oldest first reads the whole workspace, which "
-                    f"holds more than {ASCENDING_LIMIT} jobs. List newest first instead.",
+                    _(
+                        'Azure ML lists jobs newest first; listing oldest first reads the whole workspace, which holds '
+                        'more than {ascending_limit} jobs. List newest first instead.'
+                    ).format(ascending_limit=ASCENDING_LIMIT),
                     field="descending",
                 )
         matching = [e for e in reversed(everything) if _matches(e, query)]
@@ -248,7 +253,7 @@ class JobReader:
         """A page of the newest ``FILTER_WINDOW`` jobs that match (see the module doc)."""
         window: list[Any] = []
         older = False
-        for _, entity, _ in self._scan(None, None, archived=query.include_archived):
+        for _page, entity, _run in self._scan(None, None, archived=query.include_archived):
             if entity is None:
                 break
             if len(window) == FILTER_WINDOW:
@@ -285,7 +290,7 @@ class JobReader:
     def newest(self, count: int) -> list[Any]:
         """The ``count`` newest jobs as Azure lists them (the change feed's window)."""
         found: list[Any] = []
-        for _, entity, _ in self._scan(None, None):
+        for _page, entity, _run in self._scan(None, None):
             if entity is None:
                 break
             found.append(entity)
@@ -328,7 +333,7 @@ class JobReader:
         """Experiments with jobs, most recently used first (from the newest ``ASCENDING_LIMIT`` jobs)."""
         counts: dict[str, int] = {}
         last: dict[str, float] = {}
-        for _, entity, _ in self._scan(None, None):
+        for _page, entity, _run in self._scan(None, None):
             if entity is None:
                 break
             name = str(getattr(entity, "experiment_name", None) or "Default")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ...errors import ValidationError
 from ...records import LogChunk
+from ...i18n import _
 from .job_records import status_of
 from .run_history import RunHistory, RunInfo
 
@@ -63,7 +64,7 @@ class LogReader:
         here = encode_offset(position, file)
         if file is None or file not in files:
             if wanted is not None and files:
-                raise ValidationError(f"Job {name} has no log file {wanted!r}.", field="offset")
+                raise ValidationError(_('Job {name} has no log file {wanted!r}.').format(name=name, wanted=wanted), field="offset")
             return LogChunk(text="", offset=here, next_offset=here, size=None, complete=finished)
         key = (name, file, position)
         if not finished:
@@ -132,7 +133,7 @@ def parse_offset(offset: str | None) -> tuple[int, str | None]:
         return 0, None
     match = _OFFSET.match(offset) if isinstance(offset, str) else None
     if match is None or ".." in (match.group(2) or ""):
-        raise ValidationError("The log offset is not one this server handed out (omit it to read from the start).",
+        raise ValidationError(_('The log offset is not one this server handed out (omit it to read from the start).'),
                               field="offset")
     return int(match.group(1)), match.group(2)
 

@@ -29,6 +29,7 @@ from ...errors import ConflictError, NotFoundError, ValidationError
 from ...names import JOB_NAME_RE, check_alias, check_asset_name
 from ...records import FileEntry, ModelCandidate, ModelColumn, ModelSummary, ModelVersion
 from ...specs import LabelUpdate
+from ...i18n import _
 from .connection import Connection
 from .quiet import quiet_streams
 from .run_history import epoch
@@ -80,7 +81,7 @@ def find_sources(files: tuple[FileEntry, ...]) -> list[Source]:
 def choose(job: str, sources: list[Source], files: tuple[FileEntry, ...], path: str | None) -> Source:
     """The source ``path`` names, or the obvious one when it is ``None`` (the rules of the local registry)."""
     if path is not None and (not isinstance(path, str) or not path.strip()):
-        raise ValidationError("path must be a file or folder in the job's outputs, or mlflow:<name>.", field="path")
+        raise ValidationError(_("path must be a file or folder in the job's outputs, or mlflow:<name>."), field="path")
     if path is not None and path.startswith(MLFLOW_PREFIX):
         wanted = path if path != MLFLOW_PREFIX else f"{MLFLOW_PREFIX}model"
         logged = [s for s in sources if s.source.startswith(MLFLOW_PREFIX)]
@@ -89,7 +90,9 @@ def choose(job: str, sources: list[Source], files: tuple[FileEntry, ...], path: 
                 return source
         known = ", ".join(s.source for s in logged) or "none"
         raise NotFoundError(
-            f"Job {job} logged no MLflow model {wanted[len(MLFLOW_PREFIX):]!r}; its MLflow models: {known}.",
+            _(
+                'Job {job} logged no MLflow model {value!r}; its MLflow models: {known}.'
+            ).format(job=job, value=wanted[len(MLFLOW_PREFIX):], known=known),
             details={"path": path},
         )
     if path is not None:
@@ -105,13 +108,15 @@ def choose(job: str, sources: list[Source], files: tuple[FileEntry, ...], path: 
             return pool[0]
     if not pool:
         raise NotFoundError(
-            f"Job {job} has no model to register: no MLflow model in its run and no "
-            f"{', '.join(MODEL_SUFFIXES)} file in its outputs.",
+            _(
+                'Job {job} has no model to register: no MLflow model in its run and no {join_model_suffixes} '
+                'file in its outputs.'
+            ).format(job=job, join_model_suffixes=', '.join(MODEL_SUFFIXES)),
             details={"job": job},
         )
     names = [s.source for s in pool]
     raise ValidationError(
-        f"Job {job} has several models ({', '.join(names)}); say which one with path.",
+        _('Job {job} has several models ({join_names}); say which one with path.').format(job=job, join_names=', '.join(names)),
         field="path", details={"candidates": names},
     )
 
@@ -120,7 +125,7 @@ def _named(job: str, sources: list[Source], files: tuple[FileEntry, ...], path: 
     text = path.strip().replace("\\", "/").strip("/")
     parts = text.split("/")
     if any(p in ("", ".", "..") for p in parts) or "\x00" in text:
-        raise ValidationError(f"{path!r} points outside the job's outputs.", field="path")
+        raise ValidationError(_("{path!r} points outside the job's outputs.").format(path=path), field="path")
     relative = text if text == "outputs" or text.startswith(OUTPUTS) else f"{OUTPUTS}{text}"
     for source in sources:
         if source.source == relative:
@@ -129,7 +134,9 @@ def _named(job: str, sources: list[Source], files: tuple[FileEntry, ...], path: 
     inside = [f for f in files if f.path.startswith(f"{relative}/")]
     if exact:
         raise ValidationError(
-            f"{path!r} is not a model file: register a {', '.join(MODEL_SUFFIXES)} file or an MLflow model folder.",
+            _(
+                '{path!r} is not a model file: register a {join_model_suffixes} file or an MLflow model folder.'
+            ).format(path=path, join_model_suffixes=', '.join(MODEL_SUFFIXES)),
             field="path",
         )
     if inside:
@@ -139,11 +146,13 @@ def _named(job: str, sources: list[Source], files: tuple[FileEntry, ...], path: 
             fmt = MODEL_SUFFIXES[PurePosixPath(models[0].path).suffix.lower()]
             return Source(relative, fmt, sum(f.size for f in inside), f"{relative}/")
         raise ValidationError(
-            f"The folder {path!r} holds no MLmodel file and {len(models)} model files; "
-            f"name one file (e.g. {relative}/model.pkl) or an MLflow model folder.",
+            _(
+                'The folder {path!r} holds no MLmodel file and {len_models} model files; name one file (e.g. '
+                '{relative}/model.pkl) or an MLflow model folder.'
+            ).format(path=path, len_models=len(models), relative=relative),
             field="path",
         )
-    raise NotFoundError(f"There is no {path!r} in the job's outputs.", details={"path": path})
+    raise NotFoundError(_("There is no {path!r} in the job's outputs.").format(path=path), details={"path": path})
 
 
 def parse_version(version: object) -> str | None:
@@ -152,7 +161,9 @@ def parse_version(version: object) -> str | None:
         return None
     text = str(version) if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
     if not text.isdigit() or not 1 <= int(text) < 10**9:
-        raise ValidationError(f"{version!r} is not a model version: use a whole number or 'latest'.", field="version")
+        raise ValidationError(_(
+            "{version!r} is not a model version: use a whole number or 'latest'."
+        ).format(version=version), field="version")
     return str(int(text))
 
 
@@ -271,10 +282,10 @@ class Models:
     def versions(self, name: str) -> tuple[ModelVersion, ...]:
         """All versions of ``name``, newest first."""
         check_asset_name(name, kind="model")
-        with self._connection.translated(not_found=lambda: NotFoundError(f"There is no model named {name!r}.")):
+        with self._connection.translated(not_found=lambda: NotFoundError(_('There is no model named {name!r}.').format(name=name))):
             found = [model_record(m) for m in self._connection.ml.models.list(name=name)]
         if not found:
-            raise NotFoundError(f"There is no model named {name!r}.", details={"name": name})
+            raise NotFoundError(_('There is no model named {name!r}.').format(name=name), details={"name": name})
         return tuple(sorted(found, key=lambda m: (int(m.version) if m.version.isdigit() else -1, m.version),
                             reverse=True))
 
@@ -287,7 +298,7 @@ class Models:
 
         def missing() -> NotFoundError:
             which = "any version" if number is None else f"version {number}"
-            return NotFoundError(f"There is no model {name!r} with {which}.",
+            return NotFoundError(_('There is no model {name!r} with {which}.').format(name=name, which=which),
                                  details={"name": name, "version": str(version)})
 
         ml = self._connection.ml
@@ -299,18 +310,18 @@ class Models:
     def resolve(self, ref: str, *, field: str = "model") -> Any:
         """``name``, ``name:3``, ``name@latest`` or ``azureml:name:3`` -> that version's entity."""
         if not isinstance(ref, str) or not ref.strip():
-            raise ValidationError("Name the model as name or name:version.", field=field)
+            raise ValidationError(_('Name the model as name or name:version.'), field=field)
         text = ref.strip().removeprefix("azureml:")
         if text.endswith("@latest"):
             return self.entity(text[: -len("@latest")])
         if "@" in text:
-            name, _, alias = text.partition("@")
+            name, _at, alias = text.partition("@")
             return self.entity(name, self.alias_holder(name, alias).version)
         name, sep, version = text.rpartition(":")
         if not sep:
             return self.entity(text)
         if parse_version(version) is None:
-            raise ValidationError(f"{version!r} is not a model version.", field=field)
+            raise ValidationError(_('{version!r} is not a model version.').format(version=version), field=field)
         return self.entity(name, version)
 
     # -- labels, archive, aliases ---------------------------------------------------------------
@@ -341,7 +352,7 @@ class Models:
             if alias in found.aliases:
                 return found
         known = ", ".join(sorted({a for v in versions for a in v.aliases})) or "none"
-        raise NotFoundError(f"Model {name!r} has no alias {alias!r} (its aliases: {known}).",
+        raise NotFoundError(_('Model {name!r} has no alias {alias!r} (its aliases: {known}).').format(name=name, alias=alias, known=known),
                             details={"name": name, "alias": alias})
 
     def set_alias(self, name: str, alias: str, version: str | int | None) -> ModelVersion | None:
@@ -351,7 +362,9 @@ class Models:
         holders = [v for v in self.versions(name) if alias in v.aliases]
         target = None if version is None else self.entity(name, version)
         if target is None and not holders:
-            raise NotFoundError(f"Model {name!r} has no alias {alias!r}.", details={"name": name, "alias": alias})
+            raise NotFoundError(_(
+                'Model {name!r} has no alias {alias!r}.'
+            ).format(name=name, alias=alias), details={"name": name, "alias": alias})
         for holder in holders:
             if target is not None and holder.version == str(target.version):
                 return self.get(name, holder.version)
@@ -403,13 +416,13 @@ def _common_root(folder: Path, files: list[Path]) -> Path:
 
 def check_job(job: object) -> str:
     if not isinstance(job, str) or not JOB_NAME_RE.fullmatch(job):
-        raise ValidationError(f"{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).", field="job")
+        raise ValidationError(_('{job!r} is not a job name (like calm_lamp_x1y2z3a4b5).').format(job=job), field="job")
     return job
 
 
 def finished(job: str, status: Any) -> None:
     if not status.terminal:
         raise ConflictError(
-            f"Job {job} is {status.value}; register its model once it has finished.",
+            _('Job {job} is {status_value}; register its model once it has finished.').format(job=job, status_value=status.value),
             details={"job": job, "status": status.value},
         )

@@ -31,6 +31,7 @@ from typing import Any
 from ...errors import NotFoundError, ValidationError
 from ...names import asset_name_problem
 from ...specs import CommandJobSpec
+from ...i18n import _
 from .environments import Environments, python_version, requirement_lines
 from .job_records import BUILT_ENVIRONMENT, PROP_ENVIRONMENT, PROP_INPUTS, PROP_PARAMETERS, SERVERLESS
 
@@ -77,14 +78,14 @@ def asset_parts(ref: str) -> tuple[str, str | None]:
     """The name and version (``None``: latest) of a reference ``is_asset_ref`` accepts."""
     match = _ASSET_REF.match(ref)
     if match is None:
-        raise ValidationError(f"{ref!r} is not a data asset reference (azureml:<name>@latest).", field="training_data")
+        raise ValidationError(_('{ref!r} is not a data asset reference (azureml:<name>@latest).').format(ref=ref), field="training_data")
     return match.group("name"), match.group("version")
 
 
 def azure_input_name(name: str) -> str:
     key = name.replace("-", "_")
     if not _AZURE_INPUT.match(key):
-        raise ValidationError(f"{name!r} cannot be an Azure ML input name.", field="inputs")
+        raise ValidationError(_('{name!r} cannot be an Azure ML input name.').format(name=name), field="inputs")
     return key
 
 
@@ -151,14 +152,16 @@ def check(spec: CommandJobSpec, *, lookup: AssetLookup | None, computes: Collect
         for used in _PLACEHOLDER.findall(arg):
             if used not in names:
                 raise ValidationError(
-                    f"The command uses ${{{{inputs.{used}}}}}, which is neither an input nor a parameter.",
+                    _('The command uses ${{{{inputs.{used}}}}}, which is neither an input nor a parameter.').format(used=used),
                     field="command",
                 )
     compute = _compute(spec)
     if compute is not None and compute not in computes:
         raise ValidationError(
-            f"This workspace has no compute named {compute!r}; amlx compute lists them, "
-            "or leave compute empty for serverless.",
+            _(
+                'This workspace has no compute named {compute!r}; amlx compute lists them, or leave compute '
+                'empty for serverless.'
+            ).format(compute=compute),
             field="compute",
         )
     if lookup is not None:
@@ -172,7 +175,9 @@ def _input_names(spec: CommandJobSpec) -> dict[str, str]:
     for name in [*spec.parameters, *spec.inputs]:
         key = azure_input_name(name)
         if key in names.values():
-            raise ValidationError(f"Inputs {name!r} and another one both become {key!r} on Azure ML.", field="inputs")
+            raise ValidationError(_(
+                'Inputs {name!r} and another one both become {key!r} on Azure ML.'
+            ).format(name=name, key=key), field="inputs")
         names[name] = key
     return names
 
@@ -184,8 +189,10 @@ def _compute(spec: CommandJobSpec) -> str | None:
         return None
     if compute == "local":
         raise ValidationError(
-            "The Azure ML target runs jobs on the workspace's computes: name a cluster (amlx compute lists "
-            "them) or leave compute empty for serverless.",
+            _(
+                "The Azure ML target runs jobs on the workspace's computes: name a cluster (amlx compute lists "
+                "them) or leave compute empty for serverless."
+            ),
             field="compute",
         )
     return compute
@@ -369,7 +376,9 @@ def _input(name: str, ref: str, lookup: AssetLookup) -> tuple[str, str, dict[str
         return asset.type, path, {"name": name, "ref": ref, "path": path, "asset": f"{asset.name}:{asset.version}"}
     local = Path(ref)
     if not local.exists():
-        raise NotFoundError(f"Input {name!r}: there is no file or folder {local.name!r} to upload.",
+        raise NotFoundError(_(
+            'Input {name!r}: there is no file or folder {local_name!r} to upload.'
+        ).format(name=name, local_name=local.name),
                             details={"input": name})
     kind = "uri_folder" if local.is_dir() else "uri_file"
     # the record names the file, never this machine's path; Azure shows where it was uploaded

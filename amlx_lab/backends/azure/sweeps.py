@@ -120,7 +120,9 @@ def settings_of(entity: Any) -> SweepSettings:
         return SweepSettings.model_validate(data)
     except ValueError as exc:
         raise ValidationError(
-            f"Job {entity.name} is a sweep whose settings amlx cannot read ({exc}).", details={"job": str(entity.name)}
+            _(
+                'Job {entity_name} is a sweep whose settings amlx cannot read ({exc}).'
+            ).format(entity_name=entity.name, exc=exc), details={"job": str(entity.name)}
         ) from None
 
 
