@@ -81,14 +81,14 @@ class CommandJobSpec(Checked):
     @classmethod
     def _code_dir(cls, value: str | os.PathLike[str]) -> str | os.PathLike[str]:
         if not os.fspath(value):
-            raise ValueError("code_dir must be the folder holding main.py.")
+            raise ValueError(_('code_dir must be the folder holding main.py.'))
         return value
 
     @field_validator("experiment")
     @classmethod
     def _experiment(cls, value: str) -> str:
         if not value:
-            raise ValueError("Name the experiment the job belongs to.")
+            raise ValueError(_('Name the experiment the job belongs to.'))
         problem = asset_name_problem(value, "experiment")
         if problem:
             raise ValueError(problem)
@@ -98,9 +98,9 @@ class CommandJobSpec(Checked):
     @classmethod
     def _command(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
-            raise ValueError('command must be a non-empty list of arguments, like ["python", "main.py"].')
+            raise ValueError(_('command must be a non-empty list of arguments, like ["python", "main.py"].'))
         if any("\x00" in arg for arg in value):
-            raise ValueError("Command arguments cannot contain NUL characters.")
+            raise ValueError(_('Command arguments cannot contain NUL characters.'))
         return value
 
     @field_validator("parameters")
@@ -108,7 +108,7 @@ class CommandJobSpec(Checked):
     def _parameters(cls, value: dict[str, ParameterValue]) -> dict[str, ParameterValue]:
         for name in value:
             if not _PARAMETER_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid parameter name.")
+                raise ValueError(_('{name!r} is not a valid parameter name.').format(name=name))
         return value
 
     @field_validator("inputs")
@@ -116,7 +116,7 @@ class CommandJobSpec(Checked):
     def _inputs(cls, value: Mapping[str, str | os.PathLike[str]]) -> Mapping[str, str | os.PathLike[str]]:
         for name in value:
             if not _INPUT_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid input name.")
+                raise ValueError(_('{name!r} is not a valid input name.').format(name=name))
         return value
 
     @field_validator("tags")
@@ -124,7 +124,7 @@ class CommandJobSpec(Checked):
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for name, text in value.items():
             if not name or len(name) > 255 or len(text) > 5000:
-                raise ValueError("Tag names must be 1-255 characters and values at most 5000.")
+                raise ValueError(_('Tag names must be 1-255 characters and values at most 5000.'))
         return value
 
     @field_validator("manifest")
@@ -134,7 +134,7 @@ class CommandJobSpec(Checked):
             try:
                 orjson.dumps(value)
             except TypeError:
-                raise ValueError("manifest must be JSON-serialisable.") from None
+                raise ValueError(_('manifest must be JSON-serialisable.')) from None
         return value
 
     @field_validator("parent")
@@ -274,7 +274,7 @@ class AutoMLJobSpec(Checked):
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for name, text in value.items():
             if not name or len(name) > 255 or len(text) > 5000:
-                raise ValueError("Tag names must be 1-255 characters and values at most 5000.")
+                raise ValueError(_('Tag names must be 1-255 characters and values at most 5000.'))
         return value
 
     @model_validator(mode="after")
@@ -348,11 +348,11 @@ class JobQuery(QueryModel):
     def _order_by(cls, value: str) -> str:
         if value.startswith("metrics."):
             if value == "metrics.":
-                raise ValueError("Name the metric to sort by, as metrics.<key>.")
+                raise ValueError(_('Name the metric to sort by, as metrics.<key>.'))
             return value
         if value not in JOB_SORT_COLUMNS:
             choices = ", ".join([*JOB_SORT_COLUMNS, "metrics.<key>"])
-            raise ValueError(f"Cannot sort by {value!r}: use one of {choices}.")
+            raise ValueError(_('Cannot sort by {value!r}: use one of {choices}.').format(value=value, choices=choices))
         return value
 
     @field_validator("filter")
@@ -375,7 +375,7 @@ class JobQuery(QueryModel):
     @classmethod
     def _limit(cls, value: int) -> int:
         if not 1 <= value <= MAX_PAGE:
-            raise ValueError(f"limit must be between 1 and {MAX_PAGE}.")
+            raise ValueError(_('limit must be between 1 and {max_page}.').format(max_page=MAX_PAGE))
         return value
 
     @model_validator(mode="after")
@@ -417,12 +417,14 @@ class LabelUpdate(Checked):
     def _tags(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         for key, text in value.items():
             if not key.strip() or len(key) > 250:
-                raise ValueError("A tag's name must be 1 to 250 characters.")
+                raise ValueError(_("A tag's name must be 1 to 250 characters."))
             if key.startswith(RESERVED_TAG_PREFIXES):
-                raise ValueError(f"The tag {key!r} is kept by amlx-lab or the service and cannot be changed; "
-                                 f"choose a name that does not start with {', '.join(RESERVED_TAG_PREFIXES)}.")
+                raise ValueError(_(
+                    'The tag {key!r} is kept by amlx-lab or the service and cannot be changed; choose a name that '
+                    'does not start with {value}.'
+                ).format(key=key, value=', '.join(RESERVED_TAG_PREFIXES)))
             if text is not None and len(text) > 5000:
-                raise ValueError(f"The value of tag {key!r} is longer than 5,000 characters.")
+                raise ValueError(_('The value of tag {key!r} is longer than 5,000 characters.').format(key=key))
         return value
 
     @property

@@ -220,3 +220,18 @@ async def test_a_bad_runs_filter_says_where_in_japanese(jp_fetch) -> None:
     assert error["message"] == ("MLflow の検索と同じく、条件をつなげられるのは 'and' だけです。1 つのキーに複数の値を指定するには "
                                 "'in (...)' を使ってください (19 文字目)。")
     assert error["details"]["column"] == 19
+
+
+def test_the_azure_targets_own_refusals_speak_japanese() -> None:
+    """Sentences the Azure target makes itself (not the service's text) follow the language too."""
+    from amlx_lab.backends.azure.clouds import cloud_of
+    from amlx_lab.backends.azure.config import AzureSettings
+    from amlx_lab.errors import ValidationError
+
+    settings = AzureSettings(subscription_id="s", resource_group="r", workspace_name="w", cloud="AzureMoon")
+    with i18n.use_language("ja_JP"), pytest.raises(ValidationError) as japanese:
+        cloud_of(settings)
+    assert japanese.value.message.startswith("不明な Azure クラウド 'AzureMoon' です: ")
+    with pytest.raises(ValidationError) as english:
+        cloud_of(settings)
+    assert english.value.message.startswith("Unknown Azure cloud 'AzureMoon': use one of ")
